@@ -1,0 +1,50 @@
+# lora.h / gpt2.h — build, test, bench.
+#   make          build every tool into build/
+#   make test     run the whole test suite (closing line: "total: N passed, N failed")
+#   make bench    run the benchmarks (writes build/bench-*.json)
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -std=c99 -Wall -Wextra -pedantic
+LDLIBS  := -lm -lpthread
+BUILD   ?= build
+
+LORA_SRC := $(sort $(wildcard src/lora/*))
+GPT2_SRC := $(sort $(wildcard src/gpt2/*))
+TOOLS    := $(patsubst tools/%.c,$(BUILD)/%,$(wildcard tools/*.c))
+TOOLS    := $(subst _,-,$(TOOLS))
+TESTS    := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/test_*.c))
+BENCHES  := $(subst _,-,$(patsubst bench/%.c,$(BUILD)/%,$(wildcard bench/*.c)))
+
+all: headers $(TOOLS)
+
+# The headers are generated from src/ (and committed, so users just copy them).
+headers: lora.h gpt2.h
+lora.h gpt2.h: $(LORA_SRC) $(GPT2_SRC) tools/amalgamate.sh
+	sh tools/amalgamate.sh
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+$(BUILD)/impl.o: tests/impl.c lora.h gpt2.h | $(BUILD)
+	$(CC) $(CFLAGS) $(WARN) -c -o $@ tests/impl.c
+
+.SECONDEXPANSION:
+$(TOOLS): $(BUILD)/%: tools/$$(subst -,_,%).c $(BUILD)/impl.o lora.h gpt2.h tools/cli.h | $(BUILD)
+	$(CC) $(CFLAGS) $(WARN) -I. -o $@ $< $(BUILD)/impl.o $(LDLIBS)
+
+$(BUILD)/test_%: tests/test_%.c $(BUILD)/impl.o lora.h gpt2.h tests/test.h | $(BUILD)
+	$(CC) $(CFLAGS) $(WARN) -I. -Itests -o $@ $< $(BUILD)/impl.o $(LDLIBS)
+
+$(BENCHES): $(BUILD)/%: bench/$$(subst -,_,%).c $(BUILD)/impl.o lora.h gpt2.h | $(BUILD)
+	$(CC) $(CFLAGS) $(WARN) -I. -o $@ $< $(BUILD)/impl.o $(LDLIBS) $(BENCH_LIBS)
+
+test: all $(TESTS)
+	sh tests/run_tests.sh $(TESTS)
+
+bench: all $(BENCHES)
+	sh bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) build-*
+
+.PHONY: all headers test bench clean

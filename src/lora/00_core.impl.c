@@ -1,0 +1,328 @@
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <stdarg.h>
+#include <math.h>
+#include <errno.h>
+
+/* Allocation hooks: define all three before including the implementation to route
+   every allocation of the library through your allocator. */
+#if !defined(LORA_MALLOC) || !defined(LORA_FREE) || !defined(LORA_REALLOC)
+#undef LORA_MALLOC
+#undef LORA_FREE
+#undef LORA_REALLOC
+#define LORA_MALLOC(sz) malloc(sz)
+#define LORA_FREE(p) free(p)
+#define LORA_REALLOC(p, sz) realloc(p, sz)
+#endif
+
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define LORA__TLS thread_local
+#elif defined(_MSC_VER)
+#define LORA__TLS __declspec(thread)
+#elif defined(__GNUC__) || defined(__clang__)
+#define LORA__TLS __thread
+#else
+#define LORA__TLS /* no thread-local storage: the message is shared by all threads */
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define LORA__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define LORA__UNUSED __attribute__((unused))
+#else
+#define LORA__PRINTF(a, b)
+#define LORA__UNUSED
+#endif
+
+#define LORA__ERRLEN 1024
+static LORA__TLS char lora__errbuf[LORA__ERRLEN];
+
+LORA_API const char *lora_status_name(lora_status s) {
+    switch (s) {
+    case LORA_OK: return "LORA_OK";
+    case LORA_ERR_INVALID_ARG: return "LORA_ERR_INVALID_ARG";
+    case LORA_ERR_OOM: return "LORA_ERR_OOM";
+    case LORA_ERR_IO: return "LORA_ERR_IO";
+    case LORA_ERR_FORMAT: return "LORA_ERR_FORMAT";
+    case LORA_ERR_SHAPE: return "LORA_ERR_SHAPE";
+    case LORA_ERR_NOT_FOUND: return "LORA_ERR_NOT_FOUND";
+    case LORA_ERR_NUMERIC: return "LORA_ERR_NUMERIC";
+    case LORA_ERR_UNSUPPORTED: return "LORA_ERR_UNSUPPORTED";
+    case LORA_ERR_CANCELLED: return "LORA_ERR_CANCELLED";
+    case LORA_ERR_RANGE: return "LORA_ERR_RANGE";
+    }
+    return "LORA_ERR_UNKNOWN";
+}
+
+LORA_API const char *lora_last_error(void) { return lora__errbuf; }
+LORA_API void lora_clear_error(void) { lora__errbuf[0] = 0; }
+
+/* Records a formatted message for the calling thread and returns s, so that
+   failures read: return lora__fail(LORA_ERR_FORMAT, "%s: ...", path); */
+static LORA__UNUSED LORA__PRINTF(2, 3) lora_status lora__fail(lora_status s, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(lora__errbuf, sizeof lora__errbuf, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+/* Allocation that records an out-of-memory message naming what was allocated. */
+static void *lora__malloc(size_t n, const char *what) {
+    void *p = LORA_MALLOC(n ? n : 1);
+    if (!p) lora__fail(LORA_ERR_OOM, "out of memory allocating %zu bytes for %s", n, what);
+    return p;
+}
+static void *lora__calloc(size_t count, size_t size, const char *what) {
+    void *p;
+    if (size && count > (size_t)-1 / size) {
+        lora__fail(LORA_ERR_OOM, "allocation size overflow for %s", what);
+        return NULL;
+    }
+    p = lora__malloc(count * size, what);
+    if (p) memset(p, 0, count * size);
+    return p;
+}
+static void *lora__realloc(void *old, size_t n, const char *what) {
+    void *p = LORA_REALLOC(old, n ? n : 1);
+    if (!p) lora__fail(LORA_ERR_OOM, "out of memory growing %s to %zu bytes", what, n);
+    return p;
+}
+static char *lora__strdup(const char *s, const char *what) {
+    size_t n = strlen(s) + 1;
+    char *p = (char *)lora__malloc(n, what);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+/* 64-byte aligned allocation built on the hooks (the offset is stored just before
+   the returned pointer), so SIMD kernels can use aligned loads on arenas. */
+#define LORA__ALIGN 64
+static void *lora__alloc_aligned(size_t n, const char *what) {
+    unsigned char *raw, *p;
+    if (n > (size_t)-1 - LORA__ALIGN - sizeof(void *)) {
+        lora__fail(LORA_ERR_OOM, "allocation size overflow for %s", what);
+        return NULL;
+    }
+    raw = (unsigned char *)lora__malloc(n + LORA__ALIGN + sizeof(void *), what);
+    if (!raw) return NULL;
+    p = raw + sizeof(void *);
+    p += (LORA__ALIGN - ((uintptr_t)p % LORA__ALIGN)) % LORA__ALIGN;
+    memcpy(p - sizeof(void *), &raw, sizeof raw);
+    return p;
+}
+static LORA__UNUSED void lora__free_aligned(void *p) {
+    void *raw;
+    if (!p) return;
+    memcpy(&raw, (unsigned char *)p - sizeof(void *), sizeof raw);
+    LORA_FREE(raw);
+}
+
+/* ---- growable byte buffer, used by writers (JSON, safetensors headers) ---- */
+typedef struct lora__buf { char *data; size_t len, cap; int failed; } lora__buf;
+static LORA__UNUSED int lora__buf_reserve(lora__buf *b, size_t extra) {
+    size_t need, cap;
+    char *p;
+    if (b->failed) return 0;
+    need = b->len + extra + 1;
+    if (need <= b->cap) return 1;
+    cap = b->cap ? b->cap : 256;
+    while (cap < need) cap *= 2;
+    p = (char *)lora__realloc(b->data, cap, "text buffer");
+    if (!p) { b->failed = 1; return 0; }
+    b->data = p; b->cap = cap;
+    return 1;
+}
+static LORA__UNUSED void lora__buf_append(lora__buf *b, const void *s, size_t n) {
+    if (!lora__buf_reserve(b, n)) return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+static LORA__UNUSED void lora__buf_puts(lora__buf *b, const char *s) { lora__buf_append(b, s, strlen(s)); }
+static LORA__UNUSED LORA__PRINTF(2, 3) void lora__buf_printf(lora__buf *b, const char *fmt, ...) {
+    va_list ap;
+    int n;
+    char small[256];
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) { b->failed = 1; return; }
+    if ((size_t)n < sizeof small) { lora__buf_append(b, small, (size_t)n); return; }
+    if (!lora__buf_reserve(b, (size_t)n)) return;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+static LORA__UNUSED void lora__buf_free(lora__buf *b) { LORA_FREE(b->data); b->data = NULL; b->len = b->cap = 0; }
+
+/* ---- files ---- */
+
+/* Reads a whole file into a NUL-terminated buffer (LORA_FREE it). */
+static LORA__UNUSED lora_status lora__read_file(const char *path, char **out, size_t *len) {
+    FILE *f;
+    long sz;
+    char *buf;
+    size_t got;
+    *out = NULL; *len = 0;
+    f = fopen(path, "rb");
+    if (!f) return lora__fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return lora__fail(LORA_ERR_IO, "%s: cannot determine file size", path);
+    }
+    buf = (char *)lora__malloc((size_t)sz + 1, path);
+    if (!buf) { fclose(f); return LORA_ERR_OOM; }
+    got = fread(buf, 1, (size_t)sz, f);
+    fclose(f);
+    if (got != (size_t)sz) {
+        LORA_FREE(buf);
+        return lora__fail(LORA_ERR_IO, "%s: short read (%zu of %ld bytes)", path, got, sz);
+    }
+    buf[sz] = 0;
+    *out = buf; *len = (size_t)sz;
+    return LORA_OK;
+}
+
+/* Atomic file replacement: write to "<path>.tmp.<n>", then rename over path, so a
+   crash, a full disk or an error never leaves a half-written file where the user's
+   previous one was. */
+typedef struct lora__atomic_file { FILE *f; char *final_path; char *tmp_path; int failed; } lora__atomic_file;
+
+static LORA__UNUSED lora_status lora__atomic_open(lora__atomic_file *af, const char *path) {
+    size_t n = strlen(path);
+    static const char suffix[] = ".tmp-lora";
+    memset(af, 0, sizeof *af);
+    af->final_path = lora__strdup(path, "file path");
+    af->tmp_path = (char *)lora__malloc(n + sizeof suffix, "file path");
+    if (!af->final_path || !af->tmp_path) {
+        LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
+        memset(af, 0, sizeof *af);
+        return LORA_ERR_OOM;
+    }
+    memcpy(af->tmp_path, path, n);
+    memcpy(af->tmp_path + n, suffix, sizeof suffix);
+    af->f = fopen(af->tmp_path, "wb");
+    if (!af->f) {
+        lora_status s = lora__fail(LORA_ERR_IO, "%s: cannot create temporary file %s: %s", path, af->tmp_path, strerror(errno));
+        LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
+        memset(af, 0, sizeof *af);
+        return s;
+    }
+    return LORA_OK;
+}
+static LORA__UNUSED void lora__atomic_write(lora__atomic_file *af, const void *data, size_t n) {
+    if (af->failed || n == 0) return;
+    if (fwrite(data, 1, n, af->f) != n) af->failed = errno ? errno : EIO;
+}
+/* Aborts the write: removes the temporary file, keeps the previous file intact. */
+static LORA__UNUSED void lora__atomic_abort(lora__atomic_file *af) {
+    if (af->f) fclose(af->f);
+    if (af->tmp_path) remove(af->tmp_path);
+    LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
+    memset(af, 0, sizeof *af);
+}
+static LORA__UNUSED lora_status lora__atomic_commit(lora__atomic_file *af) {
+    lora_status s = LORA_OK;
+    int err = af->failed;
+    if (fflush(af->f) != 0 && !err) err = errno ? errno : EIO;
+    if (fclose(af->f) != 0 && !err) err = errno ? errno : EIO;
+    af->f = NULL;
+    if (err) {
+        s = lora__fail(LORA_ERR_IO, "%s: write failed: %s (previous file left intact)", af->final_path, strerror(err));
+    } else if (rename(af->tmp_path, af->final_path) != 0) {
+        s = lora__fail(LORA_ERR_IO, "%s: cannot rename %s into place: %s", af->final_path, af->tmp_path, strerror(errno));
+    }
+    if (s != LORA_OK) remove(af->tmp_path);
+    LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
+    memset(af, 0, sizeof *af);
+    return s;
+}
+/* Writes a whole buffer atomically. */
+static LORA__UNUSED lora_status lora__write_file_atomic(const char *path, const void *data, size_t n) {
+    lora__atomic_file af;
+    lora_status s = lora__atomic_open(&af, path);
+    if (s != LORA_OK) return s;
+    lora__atomic_write(&af, data, n);
+    return lora__atomic_commit(&af);
+}
+
+/* ---- rng ---- */
+static LORA__UNUSED uint64_t lora__splitmix64(uint64_t *x) {
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+LORA_API void lora_rng_seed(lora_rng *rng, uint64_t seed) {
+    uint64_t a = lora__splitmix64(&seed), b = lora__splitmix64(&seed);
+    rng->s[0] = (uint32_t)a; rng->s[1] = (uint32_t)(a >> 32);
+    rng->s[2] = (uint32_t)b; rng->s[3] = (uint32_t)(b >> 32);
+    if (!(rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3])) rng->s[0] = 1;
+    rng->has_spare = 0; rng->spare = 0.0f;
+}
+static LORA__UNUSED uint32_t lora__rotl32(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
+LORA_API uint32_t lora_rng_u32(lora_rng *rng) {
+    uint32_t *s = rng->s;
+    uint32_t result = lora__rotl32(s[1] * 5, 7) * 9, t = s[1] << 9;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= t; s[3] = lora__rotl32(s[3], 11);
+    return result;
+}
+LORA_API float lora_rng_uniform(lora_rng *rng) { return (float)(lora_rng_u32(rng) >> 8) * (1.0f / 16777216.0f); }
+LORA_API float lora_rng_normal(lora_rng *rng) {
+    double u1, u2, r;
+    if (rng->has_spare) { rng->has_spare = 0; return rng->spare; }
+    do { u1 = ((double)(lora_rng_u32(rng) >> 8) + 0.5) / 16777216.0; } while (u1 <= 0.0);
+    u2 = (double)(lora_rng_u32(rng) >> 8) / 16777216.0;
+    r = sqrt(-2.0 * log(u1));
+    rng->spare = (float)(r * sin(6.283185307179586 * u2));
+    rng->has_spare = 1;
+    return (float)(r * cos(6.283185307179586 * u2));
+}
+
+/* ---- half precision ---- */
+LORA_API float lora_f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+    float f;
+    if (exp == 0) {
+        if (man == 0) bits = sign;
+        else { /* subnormal: value = man * 2^-24 */
+            f = (float)man * (1.0f / 16777216.0f);
+            return (h & 0x8000) ? -f : f;
+        }
+    } else if (exp == 31) bits = sign | 0x7f800000u | (man << 13);
+    else bits = sign | ((exp + 112) << 23) | (man << 13);
+    memcpy(&f, &bits, 4);
+    return f;
+}
+LORA_API uint16_t lora_f32_to_f16(float f) {
+    uint32_t x, sign, absx;
+    memcpy(&x, &f, 4);
+    sign = (x >> 16) & 0x8000; absx = x & 0x7fffffffu;
+    if (absx > 0x7f800000u) return (uint16_t)(sign | 0x7e00); /* NaN */
+    if (absx >= 0x477ff000u) return (uint16_t)(sign | 0x7c00); /* overflow (rounds to >= 65520) -> inf */
+    if (absx < 0x38800000u) { /* subnormal or zero in half: round(|f| * 2^24) to nearest even */
+        float a; double v; uint32_t m; double fl;
+        memcpy(&a, &absx, 4);
+        v = (double)a * 16777216.0;
+        fl = floor(v); m = (uint32_t)fl;
+        if (v - fl > 0.5 || (v - fl == 0.5 && (m & 1))) m++;
+        return (uint16_t)(sign | m);
+    }
+    { /* normal: rebias and round mantissa to nearest even */
+        uint32_t e = ((absx >> 23) - 112) << 10, m = (absx >> 13) & 0x3ff, rest = absx & 0x1fff;
+        uint32_t h = e | m;
+        if (rest > 0x1000 || (rest == 0x1000 && (h & 1))) h++;
+        return (uint16_t)(sign | h);
+    }
+}
+LORA_API float lora_bf16_to_f32(uint16_t h) { uint32_t b = (uint32_t)h << 16; float f; memcpy(&f, &b, 4); return f; }
+LORA_API uint16_t lora_f32_to_bf16(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    if ((x & 0x7fffffffu) > 0x7f800000u) return 0x7fc0;
+    x += 0x7fff + ((x >> 16) & 1);
+    return (uint16_t)(x >> 16);
+}

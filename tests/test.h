@@ -1,0 +1,41 @@
+/* Minimal test harness shared by tests/test_*.c. Each CHECK counts one assertion;
+   a failing check prints file:line and the condition. TEST_END prints the closing
+   line "N passed, N failed" and returns the exit code. */
+#ifndef LORA_TEST_H
+#define LORA_TEST_H
+#include <stdio.h>
+#include <math.h>
+#include <string.h>
+
+static int test_passed, test_failed;
+
+#define CHECK(cond) do { if (cond) test_passed++; else { test_failed++; \
+    fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__, #cond); } } while (0)
+#define CHECK_MSG(cond, ...) do { if (cond) test_passed++; else { test_failed++; \
+    fprintf(stderr, "%s:%d: FAILED: %s: ", __FILE__, __LINE__, #cond); \
+    fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
+/* status check that prints lora_last_error() on failure */
+#define CHECK_OK(expr) do { lora_status s_ = (expr); if (s_ == LORA_OK) test_passed++; else { \
+    test_failed++; fprintf(stderr, "%s:%d: FAILED: %s -> %s: %s\n", __FILE__, __LINE__, #expr, \
+    lora_status_name(s_), lora_last_error()); } } while (0)
+#define CHECK_ERR(expr, code) do { lora_status s_ = (expr); if (s_ == (code)) test_passed++; else { \
+    test_failed++; fprintf(stderr, "%s:%d: FAILED: %s -> %s, expected %s (%s)\n", __FILE__, __LINE__, \
+    #expr, lora_status_name(s_), lora_status_name(code), lora_last_error()); } } while (0)
+#define CHECK_NEAR(a, b, tol) do { double a_ = (a), b_ = (b); if (fabs(a_ - b_) <= (tol)) test_passed++; \
+    else { test_failed++; fprintf(stderr, "%s:%d: FAILED: %s = %.9g vs %s = %.9g (tol %g)\n", \
+    __FILE__, __LINE__, #a, a_, #b, b_, (double)(tol)); } } while (0)
+
+#define TEST_END() (printf("%s: %d passed, %d failed\n", __FILE__, test_passed, test_failed), test_failed ? 1 : 0)
+
+/* max |a-b| and relative L2 error ||a-b|| / ||b|| */
+static double test_max_abs_diff(const float *a, const float *b, long n) {
+    double m = 0; long i;
+    for (i = 0; i < n; i++) { double d = fabs((double)a[i] - (double)b[i]); if (d > m || d != d) m = d; }
+    return m;
+}
+static double test_rel_l2(const float *a, const float *b, long n) {
+    double num = 0, den = 0; long i;
+    for (i = 0; i < n; i++) { double d = (double)a[i] - (double)b[i]; num += d * d; den += (double)b[i] * b[i]; }
+    return den > 0 ? sqrt(num / den) : sqrt(num);
+}
+#endif
