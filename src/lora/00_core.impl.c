@@ -68,12 +68,12 @@ static LORA__UNUSED LORA__PRINTF(2, 3) lora_status lora__fail(lora_status s, con
 }
 
 /* Allocation that records an out-of-memory message naming what was allocated. */
-static void *lora__malloc(size_t n, const char *what) {
+static LORA__UNUSED void *lora__malloc(size_t n, const char *what) {
     void *p = LORA_MALLOC(n ? n : 1);
     if (!p) lora__fail(LORA_ERR_OOM, "out of memory allocating %zu bytes for %s", n, what);
     return p;
 }
-static void *lora__calloc(size_t count, size_t size, const char *what) {
+static LORA__UNUSED void *lora__calloc(size_t count, size_t size, const char *what) {
     void *p;
     if (size && count > (size_t)-1 / size) {
         lora__fail(LORA_ERR_OOM, "allocation size overflow for %s", what);
@@ -83,12 +83,12 @@ static void *lora__calloc(size_t count, size_t size, const char *what) {
     if (p) memset(p, 0, count * size);
     return p;
 }
-static void *lora__realloc(void *old, size_t n, const char *what) {
+static LORA__UNUSED void *lora__realloc(void *old, size_t n, const char *what) {
     void *p = LORA_REALLOC(old, n ? n : 1);
     if (!p) lora__fail(LORA_ERR_OOM, "out of memory growing %s to %zu bytes", what, n);
     return p;
 }
-static char *lora__strdup(const char *s, const char *what) {
+static LORA__UNUSED char *lora__strdup(const char *s, const char *what) {
     size_t n = strlen(s) + 1;
     char *p = (char *)lora__malloc(n, what);
     if (p) memcpy(p, s, n);
@@ -98,7 +98,7 @@ static char *lora__strdup(const char *s, const char *what) {
 /* 64-byte aligned allocation built on the hooks (the offset is stored just before
    the returned pointer), so SIMD kernels can use aligned loads on arenas. */
 #define LORA__ALIGN 64
-static void *lora__alloc_aligned(size_t n, const char *what) {
+static LORA__UNUSED void *lora__alloc_aligned(size_t n, const char *what) {
     unsigned char *raw, *p;
     if (n > (size_t)-1 - LORA__ALIGN - sizeof(void *)) {
         lora__fail(LORA_ERR_OOM, "allocation size overflow for %s", what);
