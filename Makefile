@@ -26,7 +26,7 @@ $(BUILD):
 	mkdir -p $(BUILD)
 
 $(BUILD)/impl.o: tests/impl.c lora.h gpt2.h | $(BUILD)
-	$(CC) $(CFLAGS) $(WARN) -c -o $@ tests/impl.c
+	$(CC) $(CFLAGS) $(WARN) -I. -c -o $@ tests/impl.c
 
 .SECONDEXPANSION:
 $(TOOLS): $(BUILD)/%: tools/$$(subst -,_,%).c $(BUILD)/impl.o lora.h gpt2.h tools/cli.h | $(BUILD)

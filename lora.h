@@ -121,8 +121,8 @@ typedef enum lora_json_type {
 typedef struct lora_json lora_json;
 struct lora_json {
     lora_json_type type;
-    double number;          /* LORA_JSON_NUMBER */
-    char *str;              /* LORA_JSON_STRING: value; */
+    double number;          /* LORA_JSON_NUMBER (correctly rounded) */
+    char *str;              /* LORA_JSON_STRING: value; LORA_JSON_NUMBER: the literal as written */
     size_t len;             /*   its length in bytes */
     size_t n;               /* ARRAY/OBJECT: number of items */
     lora_json *items;       /* ARRAY/OBJECT: the n values */
@@ -130,8 +130,15 @@ struct lora_json {
     size_t *key_lens;       /* OBJECT: key lengths */
 };
 
-/* Parses text[0..len). On failure returns LORA_ERR_FORMAT with "<source>:<line>:<col>: reason"
-   (source names the file or data for the message). Nesting depth is limited to 512. */
+/* Parses text[0..len). Strict: the input must be valid UTF-8 (no BOM), strings may not hold raw
+   control characters, escapes \uD800-\uDFFF must form surrogate pairs (lone surrogates are
+   rejected, unlike Python's json, since they cannot be stored as UTF-8), numbers follow the
+   grammar (no leading zeros, '+', NaN or Infinity; numbers beyond the double range are rejected),
+   one value with only whitespace around it. Columns in messages count characters (code points).
+   Nesting depth is limited to 512. On failure returns LORA_ERR_FORMAT with
+   "<source>:<line>:<col>: reason" (source names the file or data for the message).
+   Free the result with lora_json_free (on the returned root only: children live in
+   their parent's allocation). */
 LORA_API lora_status lora_json_parse(const char *text, size_t len, const char *source, lora_json **out);
 LORA_API void lora_json_free(lora_json *v);
 /* Object member lookup (last duplicate wins); NULL if v is not an object or key is absent. */
@@ -140,6 +147,11 @@ LORA_API const lora_json *lora_json_get(const lora_json *v, const char *key);
 LORA_API int lora_json_get_number(const lora_json *obj, const char *key, double *out);
 LORA_API int lora_json_get_bool(const lora_json *obj, const char *key, int *out);
 LORA_API const char *lora_json_get_string(const lora_json *obj, const char *key);
+/* Exact value of a number written as an integer literal (no fraction, no exponent) that fits
+   in int64 (token ids, seeds, sizes beyond 2^53): returns 1 and stores it, else 0. */
+LORA_API int lora_json_int64(const lora_json *v, int64_t *out);
+/* "null", "boolean", "number", "string", "array", "object": for messages. */
+LORA_API const char *lora_json_type_name(lora_json_type t);
 
 /* ---- lora/40_safetensors.api.h ---- */
 /* ---- safetensors ----
@@ -238,6 +250,165 @@ LORA_API lora_status lora_select_targets(const lora_target_spec *spec, const cha
                                          const unsigned char *is_output, unsigned char *selected);
 /* Layer index in a module name per PEFT (".h.3." -> 3 with pattern "h"); -1 if none. */
 LORA_API int lora_layer_index(const char *name, const char *layers_pattern);
+
+/* ---- lora/60_lora.api.h ---- */
+/* ---- LoRA adapters ----
+   A lora_adapter is a set of low-rank updates for named linear modules of any model:
+   for a module with `in` inputs and `out` outputs, A is (r, in), B is (out, r) and
+       y = base(x) + dropout(x) A^T B^T * scaling,   scaling = alpha / r  (alpha / sqrt(r) with rsLoRA)
+   The model describes its linear modules (lora_module_desc); lora_adapter_create picks
+   the targets with PEFT's rules (see lora_target_spec) and initialises A and B as PEFT
+   does (A ~ kaiming-uniform U(-1/sqrt(in), 1/sqrt(in)), B = 0). Adapters save and load
+   in PEFT's file layout (adapter_model.safetensors + adapter_config.json). */
+typedef enum lora_bias_mode {
+    LORA_BIAS_NONE = 0,      /* "none": biases frozen */
+    LORA_BIAS_ALL = 1,       /* "all": every bias of the model is trained and saved with the adapter */
+    LORA_BIAS_LORA_ONLY = 2  /* "lora_only": biases of the adapted modules are trained and saved */
+} lora_bias_mode;
+
+typedef enum lora_init_mode {
+    LORA_INIT_DEFAULT = 0,   /* PEFT init_lora_weights=True: A kaiming-uniform, B = 0 */
+    LORA_INIT_GAUSSIAN = 1,  /* "gaussian": A ~ N(0, 1/r), B = 0 */
+    LORA_INIT_NONE = 2       /* init_lora_weights=False: A kaiming-uniform, B kaiming-uniform too (no-op test mode) */
+} lora_init_mode;
+
+typedef struct lora_config {
+    int r;                   /* rank, default 8 */
+    float alpha;             /* lora_alpha, default 8 (PEFT's default) */
+    float dropout;           /* lora_dropout on the LoRA branch input, training only; default 0 */
+    int use_rslora;          /* scaling = alpha / sqrt(r) */
+    lora_bias_mode bias;
+    lora_init_mode init;
+    uint64_t seed;           /* initialisation seed */
+    lora_target_spec target; /* which modules (target_modules, exclude_modules, layers_to_transform) */
+} lora_config;
+/* PEFT's LoraConfig defaults: r 8, alpha 8, dropout 0, no rsLoRA, bias none, default init. */
+LORA_API lora_config lora_config_init(void);
+
+/* What a model says about each of its linear modules. */
+typedef struct lora_module_desc {
+    const char *name;        /* full module name as PEFT sees it, e.g. "transformer.h.0.attn.c_attn" */
+    int in, out;             /* in/out features */
+    int has_bias;
+    int is_output;           /* the output layer (lm_head): left out by "all-linear" */
+} lora_module_desc;
+
+/* One adapted module. Weights and gradients are float32, row-major. */
+typedef struct lora_module {
+    char *name;
+    int index;               /* index into the model's module list */
+    int in, out, r;
+    float scaling;
+    float *A, *B;            /* (r, in), (out, r) */
+    float *dA, *dB;          /* gradients (same shapes), accumulated by backward */
+} lora_module;
+
+/* A trainable bias carried by the adapter (bias modes "all" / "lora_only"): the model uses
+   `value` instead of its own bias while the adapter is active. */
+typedef struct lora_bias_param {
+    char *name;              /* model parameter name, e.g. "transformer.h.0.attn.c_attn.bias" */
+    int n;
+    float *value, *grad;
+} lora_bias_param;
+
+typedef struct lora_adapter {
+    lora_config config;      /* copy; string/array fields point into adapter-owned memory */
+    int n_modules;
+    lora_module *modules;    /* in the model's module order */
+    int n_model_modules;     /* length of the model's module list */
+    int *module_of;          /* model module index -> index in modules[], or -1 */
+    int n_biases;
+    lora_bias_param *biases;
+    char *base_model_name;   /* base_model_name_or_path, default "gpt2" */
+    void *impl_;             /* owned strings */
+} lora_adapter;
+
+/* Selects targets among the model's modules and creates the adapter. Errors: r <= 0,
+   alpha <= 0, dropout outside [0, 1), targets that match nothing (PEFT's message with the
+   module names that exist). Bias names (for bias modes) are "<module>.bias"; models whose
+   other biases are trainable under "all" pass them via lora_adapter_add_bias. */
+LORA_API lora_status lora_adapter_create(const lora_config *cfg, const lora_module_desc *modules, int n_modules,
+                                         lora_adapter **out);
+LORA_API void lora_adapter_free(lora_adapter *ad);
+/* Adds a trainable bias (copying `initial`); used by models for bias modes. */
+LORA_API lora_status lora_adapter_add_bias(lora_adapter *ad, const char *name, const float *initial, int n);
+LORA_API lora_bias_param *lora_adapter_find_bias(const lora_adapter *ad, const char *name);
+/* The module adapting model module `index`, or NULL. */
+LORA_API lora_module *lora_adapter_module(const lora_adapter *ad, int index);
+LORA_API lora_module *lora_adapter_find(const lora_adapter *ad, const char *name);
+LORA_API int64_t lora_adapter_num_params(const lora_adapter *ad); /* trainable: A, B and biases */
+LORA_API void lora_adapter_zero_grad(lora_adapter *ad);
+
+/* PEFT's print_trainable_parameters() line, e.g.
+   "trainable params: 811,008 || all params: 125,250,816 || trainable%: 0.6475".
+   all = model parameters (tied weights once) + LoRA parameters. */
+LORA_API void lora_format_trainable(int64_t trainable, int64_t all, char *buf, size_t size);
+/* Integer with thousands separators ("811,008"). */
+LORA_API void lora_format_count(int64_t n, char *buf, size_t size);
+
+/* Saves dir/adapter_model.safetensors and dir/adapter_config.json exactly as PEFT's
+   save_pretrained does for a GPT-2 (fan_in_fan_out true for Conv1D models). dir is
+   created if missing. Both files are written atomically. */
+LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, int fan_in_fan_out);
+/* Loads a PEFT adapter directory for a model with these modules: reads adapter_config.json
+   (unknown keys ignored, older configs with fewer keys accepted; unsupported features such as
+   use_dora rejected), matches the targets, and loads A/B (keys with or without
+   "base_model.model." and with or without ".default"); F16/BF16/F64 tensors are converted.
+   Missing, extra or mis-shaped tensors are errors naming the key. `warnings` (may be NULL)
+   receives a newline-separated list of ignored keys (free with LORA_FREE). */
+LORA_API lora_status lora_adapter_load(const char *dir, const lora_module_desc *modules, int n_modules,
+                                       lora_adapter **out, char **warnings);
+
+/* W (in, out) row-major (Conv1D layout, fan_in_fan_out) += sign * scaling * (B @ A)^T.
+   sign = +1 merges, -1 unmerges. For Linear layout (out, in) pass fan_in_fan_out = 0. */
+LORA_API void lora_module_merge(const lora_module *m, float *W, int fan_in_fan_out, float sign);
+
+/* ---- lora/70_optim.api.h ---- */
+/* ---- Optimiser: AdamW exactly as torch.optim.AdamW ----
+   Per tensor, step t = 1, 2, ...:
+     p = p * (1 - lr * wd);  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+     p = p - (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+   Learning-rate schedules are Hugging Face's get_*_schedule_with_warmup. */
+typedef struct lora_param {
+    const char *name;
+    float *value, *grad;
+    int64_t n;
+} lora_param;
+
+typedef enum lora_schedule { LORA_SCHED_CONSTANT = 0, LORA_SCHED_LINEAR = 1, LORA_SCHED_COSINE = 2 } lora_schedule;
+
+typedef struct lora_adamw_config {
+    double lr;               /* default 1e-3 (torch's default) */
+    double beta1, beta2;     /* 0.9, 0.999 */
+    double eps;              /* 1e-8 */
+    double weight_decay;     /* 0.01 (torch's default; PEFT/Trainer users usually set 0) */
+    double grad_clip;        /* max global L2 norm, 0 = off */
+    int warmup;              /* warm-up steps */
+    int total_steps;         /* for linear/cosine decay */
+    lora_schedule schedule;
+} lora_adamw_config;
+LORA_API lora_adamw_config lora_adamw_config_init(void);
+
+typedef struct lora_adamw {
+    lora_adamw_config config;
+    int n_params;
+    lora_param *params;      /* copy of the list (names not owned) */
+    float **m, **v;          /* moment buffers, one pair per parameter */
+    int64_t step;            /* number of steps taken */
+} lora_adamw;
+
+LORA_API lora_status lora_adamw_create(const lora_adamw_config *cfg, const lora_param *params, int n_params,
+                                       lora_adamw **out);
+LORA_API void lora_adamw_free(lora_adamw *opt);
+/* Learning rate of 0-based step s under the schedule: lr * lambda(s). */
+LORA_API double lora_schedule_lr(const lora_adamw_config *cfg, int64_t s);
+/* Global L2 norm of all gradients (computed in double). */
+LORA_API double lora_grad_norm(const lora_param *params, int n_params);
+/* One update: optional clipping (torch's clip_grad_norm_: coef = clip / (norm + 1e-6),
+   applied when < 1), then AdamW with lr = lora_schedule_lr(cfg, step). Returns
+   LORA_ERR_NUMERIC (and changes nothing) if a gradient is NaN/Inf. *grad_norm_out (may be
+   NULL) receives the norm before clipping, *lr_out the learning rate used. */
+LORA_API lora_status lora_adamw_step(lora_adamw *opt, lora_pool *pool, double *grad_norm_out, double *lr_out);
 
 /* ---- lora/99_end.api.h ---- */
 #ifdef __cplusplus
@@ -578,6 +749,4522 @@ LORA_API uint16_t lora_f32_to_bf16(float f) {
     if ((x & 0x7fffffffu) > 0x7f800000u) return 0x7fc0;
     x += 0x7fff + ((x >> 16) & 1);
     return (uint16_t)(x >> 16);
+}
+
+/* ---- lora/10_threads.impl.c ---- */
+/* ---- thread pool, ISA detection ----
+   Workers are persistent. lora_pool_run publishes (fn, ctx, n_tasks) under a new
+   generation number; workers spin briefly on the generation, then block on a
+   condition variable. Tasks are claimed with a CAS on a 64-bit ticket holding
+   (generation << 32 | next task), so a worker that wakes late can never claim a
+   task of a later run. The caller runs tasks too and waits until the number of
+   finished tasks reaches n_tasks (it never waits for workers that are asleep). */
+
+#if !defined(LORA_NO_SIMD) && (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#define LORA__X86 1
+#include <immintrin.h>
+#include <cpuid.h>
+#endif
+#if defined(LORA__X86) && !defined(LORA_NO_AVX512)
+#define LORA__HAVE_AVX512 1
+#endif
+#if defined(LORA__X86) && !defined(LORA_NO_AVX2)
+#define LORA__HAVE_AVX2 1
+#endif
+#if !defined(LORA_NO_SIMD) && defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER))
+#define LORA__HAVE_NEON 1
+#include <arm_neon.h>
+#endif
+
+#if !defined(_WIN32) && (defined(__GNUC__) || defined(__clang__)) && !defined(LORA_NO_THREADS)
+#define LORA__THREADS 1
+#include <pthread.h>
+#include <unistd.h>
+#endif
+
+LORA_API const char *lora_isa_name(lora_isa isa) {
+    switch (isa) {
+    case LORA_ISA_AUTO: return "auto";
+    case LORA_ISA_SCALAR: return "scalar";
+    case LORA_ISA_AVX2: return "avx2";
+    case LORA_ISA_AVX512: return "avx512";
+    case LORA_ISA_NEON: return "neon";
+    }
+    return "unknown";
+}
+
+#ifdef LORA__X86
+/* XCR0: bit 1 SSE, bit 2 AVX (YMM), bits 5-7 opmask / ZMM_Hi256 / Hi16_ZMM. */
+static unsigned lora__xcr0(void) {
+    unsigned lo, hi;
+    __asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    (void)hi;
+    return lo;
+}
+#endif
+
+/* Full detection with CPUID + XGETBV (CPUID traps to the hypervisor in VMs and
+   costs microseconds there, so pools detect once, at creation). */
+LORA_API lora_isa lora_detect_isa(void) {
+#ifdef LORA__X86
+    unsigned a, b, c, d, max_leaf, xcr0;
+    int avx2 = 0, avx512 = 0;
+    if (!__get_cpuid(0, &a, &b, &c, &d)) return LORA_ISA_SCALAR;
+    max_leaf = a;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return LORA_ISA_SCALAR;
+    /* OSXSAVE (27), AVX (28), FMA (12) */
+    if (!(c & (1u << 27)) || !(c & (1u << 28)) || !(c & (1u << 12)) || max_leaf < 7) return LORA_ISA_SCALAR;
+    xcr0 = lora__xcr0();
+    if ((xcr0 & 0x6) != 0x6) return LORA_ISA_SCALAR;
+    __cpuid_count(7, 0, a, b, c, d);
+    avx2 = (b >> 5) & 1;
+    /* AVX-512 F (16), DQ (17), BW (30), VL (31) and the OS saving opmask/ZMM state */
+    avx512 = avx2 && ((b >> 16) & 1) && ((b >> 17) & 1) && ((b >> 30) & 1) && ((b >> 31) & 1) && (xcr0 & 0xe6) == 0xe6;
+#ifdef LORA__HAVE_AVX512
+    if (avx512) return LORA_ISA_AVX512;
+#endif
+#ifdef LORA__HAVE_AVX2
+    if (avx2) return LORA_ISA_AVX2;
+#endif
+    (void)avx512; (void)avx2;
+    return LORA_ISA_SCALAR;
+#elif defined(LORA__HAVE_NEON)
+    return LORA_ISA_NEON;
+#else
+    return LORA_ISA_SCALAR;
+#endif
+}
+
+/* Cheap detection for calls without a pool: the compiler runtime (libgcc /
+   compiler-rt) ran CPUID + XGETBV once at start-up and keeps the answer; its
+   AVX / AVX-512 feature bits are only set when the OS saves the YMM / ZMM state. */
+static lora_isa lora__detect_isa_fast(void) {
+#ifdef LORA__X86
+    __builtin_cpu_init();
+#ifdef LORA__HAVE_AVX512
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx2"))
+        return LORA_ISA_AVX512;
+#endif
+#ifdef LORA__HAVE_AVX2
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return LORA_ISA_AVX2;
+#endif
+    return LORA_ISA_SCALAR;
+#else
+    return lora_detect_isa();
+#endif
+}
+
+/* Whether `isa` can run here given the best detected one. */
+static int lora__isa_ok(lora_isa isa, lora_isa best) {
+    switch (isa) {
+    case LORA_ISA_SCALAR: return 1;
+    case LORA_ISA_AVX2:
+#ifdef LORA__HAVE_AVX2
+        return best == LORA_ISA_AVX2 || best == LORA_ISA_AVX512;
+#else
+        return 0;
+#endif
+    case LORA_ISA_AVX512: return best == LORA_ISA_AVX512;
+    case LORA_ISA_NEON: return best == LORA_ISA_NEON;
+    default: return 0;
+    }
+}
+
+/* LORA_ISA=scalar|avx2|avx512|neon; AUTO when unset, unknown or unsupported. */
+static lora_isa lora__env_isa(lora_isa best) {
+    const char *e = getenv("LORA_ISA");
+    lora_isa want = LORA_ISA_AUTO;
+    if (!e || !*e) return LORA_ISA_AUTO;
+    if (!strcmp(e, "scalar")) want = LORA_ISA_SCALAR;
+    else if (!strcmp(e, "avx2")) want = LORA_ISA_AVX2;
+    else if (!strcmp(e, "avx512")) want = LORA_ISA_AVX512;
+    else if (!strcmp(e, "neon")) want = LORA_ISA_NEON;
+    return (want != LORA_ISA_AUTO && lora__isa_ok(want, best)) ? want : LORA_ISA_AUTO;
+}
+
+/* ISA used without a pool: LORA_ISA if set and supported, else the best one. */
+static lora_isa lora__null_pool_isa(void) {
+    lora_isa best = lora__detect_isa_fast(), env = lora__env_isa(best);
+    return env != LORA_ISA_AUTO ? env : best;
+}
+
+struct lora_pool {
+    int n_threads;
+    lora_isa isa, best;
+    void *scratch;          /* kernel workspace, used while the pool is held (see lora__pool_acquire) */
+    size_t scratch_size;
+#ifdef LORA__THREADS
+    lora_task_fn fn;        /* current job (atomic accesses) */
+    void *ctx;
+    int n_tasks;
+    uint64_t ticket;        /* gen << 32 | next task */
+    int done;               /* tasks finished in the current run */
+    unsigned gen;
+    int sleepers;           /* workers blocked on cv_work */
+    int caller_waiting;
+    int stop;
+    int busy;               /* 1 while a run (or a GEMM) owns the pool */
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work, cv_done;
+    pthread_t *threads;
+    struct lora__worker *workers;
+    int n_started;
+#endif
+};
+
+#ifdef LORA__THREADS
+#define LORA__LOAD(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
+#define LORA__STORE(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
+#define LORA__LOAD_SC(p) __atomic_load_n(p, __ATOMIC_SEQ_CST)
+#define LORA__STORE_SC(p, v) __atomic_store_n(p, v, __ATOMIC_SEQ_CST)
+
+typedef struct lora__worker { lora_pool *pool; int index; } lora__worker;
+
+static void lora__cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ __volatile__("pause");
+#elif defined(__aarch64__) || defined(__arm__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* ~30-60 us of spinning before blocking */
+#define LORA__SPIN_WORKER 20000
+#define LORA__SPIN_CALLER 200000
+
+/* Claims and runs tasks of generation `gen`; returns when none is left. */
+static void lora__pool_work(lora_pool *p, unsigned gen, int thread) {
+    lora_task_fn fn = __atomic_load_n(&p->fn, __ATOMIC_ACQUIRE);
+    void *ctx = __atomic_load_n(&p->ctx, __ATOMIC_ACQUIRE);
+    int n = __atomic_load_n(&p->n_tasks, __ATOMIC_ACQUIRE);
+    uint64_t t = __atomic_load_n(&p->ticket, __ATOMIC_ACQUIRE);
+    for (;;) {
+        int task, finished;
+        if ((unsigned)(t >> 32) != gen || (int)(uint32_t)t >= n) return;
+        if (!__atomic_compare_exchange_n(&p->ticket, &t, t + 1, 1, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) continue;
+        task = (int)(uint32_t)t;
+        fn(ctx, task, thread);
+        finished = __atomic_add_fetch(&p->done, 1, __ATOMIC_SEQ_CST);
+        if (finished == n && LORA__LOAD_SC(&p->caller_waiting)) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_signal(&p->cv_done);
+            pthread_mutex_unlock(&p->mu);
+        }
+        t = __atomic_load_n(&p->ticket, __ATOMIC_ACQUIRE);
+    }
+}
+
+static void *lora__worker_main(void *arg) {
+    lora__worker *w = (lora__worker *)arg;
+    lora_pool *p = w->pool;
+    unsigned seen = LORA__LOAD(&p->gen);
+    for (;;) {
+        unsigned g = LORA__LOAD(&p->gen);
+        int spins;
+        for (spins = 0; g == seen && spins < LORA__SPIN_WORKER; spins++) {
+            lora__cpu_relax();
+            g = LORA__LOAD(&p->gen);
+        }
+        if (g == seen) {
+            pthread_mutex_lock(&p->mu);
+            __atomic_add_fetch(&p->sleepers, 1, __ATOMIC_SEQ_CST);
+            while ((g = LORA__LOAD_SC(&p->gen)) == seen) pthread_cond_wait(&p->cv_work, &p->mu);
+            __atomic_sub_fetch(&p->sleepers, 1, __ATOMIC_SEQ_CST);
+            pthread_mutex_unlock(&p->mu);
+        }
+        seen = g;
+        if (LORA__LOAD(&p->stop)) break;
+        lora__pool_work(p, g, w->index);
+    }
+    return NULL;
+}
+
+/* Runs a job on a pool that the caller holds (busy == 1). */
+static void lora__pool_run_held(lora_pool *p, lora_task_fn fn, void *ctx, int n_tasks) {
+    unsigned gen;
+    int spins;
+    if (n_tasks <= 0) return;
+    if (p->n_threads <= 1 || n_tasks == 1) {
+        int t;
+        for (t = 0; t < n_tasks; t++) fn(ctx, t, 0);
+        return;
+    }
+    gen = LORA__LOAD(&p->gen) + 1;
+    __atomic_store_n(&p->fn, fn, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->ctx, ctx, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->n_tasks, n_tasks, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->done, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->ticket, (uint64_t)gen << 32, __ATOMIC_RELEASE);
+    LORA__STORE_SC(&p->gen, gen);
+    if (LORA__LOAD_SC(&p->sleepers) > 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->cv_work);
+        pthread_mutex_unlock(&p->mu);
+    }
+    lora__pool_work(p, gen, 0);
+    for (spins = 0; LORA__LOAD(&p->done) < n_tasks && spins < LORA__SPIN_CALLER; spins++) lora__cpu_relax();
+    if (LORA__LOAD(&p->done) < n_tasks) {
+        pthread_mutex_lock(&p->mu);
+        LORA__STORE_SC(&p->caller_waiting, 1);
+        while (LORA__LOAD_SC(&p->done) < n_tasks) pthread_cond_wait(&p->cv_done, &p->mu);
+        LORA__STORE_SC(&p->caller_waiting, 0);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+/* Takes exclusive use of the pool; 0 when it is already running something
+   (a nested call from one of its tasks, or another thread using it). */
+static int lora__pool_acquire(lora_pool *p) {
+    int expected = 0;
+    if (!p) return 0;
+    return __atomic_compare_exchange_n(&p->busy, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+static void lora__pool_release(lora_pool *p) { LORA__STORE(&p->busy, 0); }
+
+#else /* no threads: serial pool */
+
+static void lora__pool_run_held(lora_pool *p, lora_task_fn fn, void *ctx, int n_tasks) {
+    int t;
+    (void)p;
+    for (t = 0; t < n_tasks; t++) fn(ctx, t, 0);
+}
+static int lora__pool_acquire(lora_pool *p) { return p != NULL; }
+static void lora__pool_release(lora_pool *p) { (void)p; }
+
+#endif /* LORA__THREADS */
+
+/* Number of threads a held pool runs on (1 for NULL). */
+static int lora__pool_nthreads(const lora_pool *p) { return p ? p->n_threads : 1; }
+
+/* Workspace of at least `size` bytes owned by a held pool (NULL on OOM). */
+static void *lora__pool_scratch(lora_pool *p, size_t size) {
+    if (p->scratch_size < size) {
+        void *s = lora__alloc_aligned(size, "thread pool workspace");
+        if (!s) return NULL;
+        lora__free_aligned(p->scratch);
+        p->scratch = s;
+        p->scratch_size = size;
+    }
+    return p->scratch;
+}
+
+LORA_API void lora_pool_run(lora_pool *pool, lora_task_fn fn, void *ctx, int n_tasks) {
+    int t;
+    if (!fn || n_tasks <= 0) return;
+    if (lora__pool_acquire(pool)) {
+        lora__pool_run_held(pool, fn, ctx, n_tasks);
+        lora__pool_release(pool);
+        return;
+    }
+    /* NULL pool, or a pool that is already busy (nested use): run here. */
+    for (t = 0; t < n_tasks; t++) fn(ctx, t, 0);
+}
+
+LORA_API void lora_pool_destroy(lora_pool *pool) {
+    if (!pool) return;
+#ifdef LORA__THREADS
+    if (pool->n_started > 0) {
+        int i;
+        pthread_mutex_lock(&pool->mu);
+        LORA__STORE_SC(&pool->stop, 1);
+        LORA__STORE_SC(&pool->gen, pool->gen + 1);
+        pthread_cond_broadcast(&pool->cv_work);
+        pthread_mutex_unlock(&pool->mu);
+        for (i = 0; i < pool->n_started; i++) pthread_join(pool->threads[i], NULL);
+    }
+    pthread_mutex_destroy(&pool->mu);
+    pthread_cond_destroy(&pool->cv_work);
+    pthread_cond_destroy(&pool->cv_done);
+    LORA_FREE(pool->threads);
+    LORA_FREE(pool->workers);
+#endif
+    lora__free_aligned(pool->scratch);
+    LORA_FREE(pool);
+}
+
+LORA_API lora_status lora_pool_create(lora_pool **out, int n_threads) {
+    lora_pool *p;
+    lora_isa env;
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_pool_create: out is NULL");
+    *out = NULL;
+    if (n_threads <= 0) {
+#ifdef LORA__THREADS
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        n_threads = n > 0 ? (int)(n > 1024 ? 1024 : n) : 1;
+#else
+        n_threads = 1;
+#endif
+    }
+#ifndef LORA__THREADS
+    n_threads = 1;
+#endif
+    if (n_threads > 1024) n_threads = 1024;
+    p = (lora_pool *)lora__calloc(1, sizeof *p, "thread pool");
+    if (!p) return LORA_ERR_OOM;
+    p->n_threads = n_threads;
+    p->best = lora_detect_isa();
+    env = lora__env_isa(p->best);
+    p->isa = env != LORA_ISA_AUTO ? env : p->best;
+#ifdef LORA__THREADS
+    if (pthread_mutex_init(&p->mu, NULL) != 0) { LORA_FREE(p); return lora__fail(LORA_ERR_OOM, "lora_pool_create: pthread_mutex_init failed"); }
+    if (pthread_cond_init(&p->cv_work, NULL) != 0) {
+        pthread_mutex_destroy(&p->mu); LORA_FREE(p);
+        return lora__fail(LORA_ERR_OOM, "lora_pool_create: pthread_cond_init failed");
+    }
+    if (pthread_cond_init(&p->cv_done, NULL) != 0) {
+        pthread_cond_destroy(&p->cv_work); pthread_mutex_destroy(&p->mu); LORA_FREE(p);
+        return lora__fail(LORA_ERR_OOM, "lora_pool_create: pthread_cond_init failed");
+    }
+    if (n_threads > 1) {
+        int i;
+        p->threads = (pthread_t *)lora__calloc((size_t)n_threads, sizeof *p->threads, "thread pool threads");
+        p->workers = (lora__worker *)lora__calloc((size_t)n_threads, sizeof *p->workers, "thread pool workers");
+        if (!p->threads || !p->workers) { lora_pool_destroy(p); return LORA_ERR_OOM; }
+        for (i = 1; i < n_threads; i++) {
+            int rc;
+            p->workers[i].pool = p;
+            p->workers[i].index = i;
+            rc = pthread_create(&p->threads[p->n_started], NULL, lora__worker_main, &p->workers[i]);
+            if (rc != 0) {
+                lora_pool_destroy(p);
+                return lora__fail(LORA_ERR_OOM, "lora_pool_create: cannot start thread %d of %d: %s", i, n_threads, strerror(rc));
+            }
+            p->n_started++;
+        }
+    }
+#endif
+    *out = p;
+    return LORA_OK;
+}
+
+LORA_API int lora_pool_threads(const lora_pool *pool) { return pool ? pool->n_threads : 1; }
+
+LORA_API lora_status lora_pool_set_isa(lora_pool *pool, lora_isa isa) {
+    if (!pool) return lora__fail(LORA_ERR_INVALID_ARG, "lora_pool_set_isa: pool is NULL");
+    if (isa == LORA_ISA_AUTO) { pool->isa = pool->best; return LORA_OK; }
+    if (isa < LORA_ISA_SCALAR || isa > LORA_ISA_NEON)
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_pool_set_isa: unknown instruction set %d", (int)isa);
+    if (!lora__isa_ok(isa, pool->best))
+        return lora__fail(LORA_ERR_UNSUPPORTED, "lora_pool_set_isa: instruction set '%s' is not supported by this CPU or build (best: '%s')",
+                          lora_isa_name(isa), lora_isa_name(pool->best));
+    pool->isa = isa;
+    return LORA_OK;
+}
+
+LORA_API lora_isa lora_pool_isa(const lora_pool *pool) { return pool ? pool->isa : lora__null_pool_isa(); }
+
+/* ---- lora/20_matmul.impl.c ---- */
+/* ---- single-precision GEMM ----
+   BLIS-style: op(A) and op(B) are packed into micro-panels (the packing absorbs
+   the transposes, so one register-blocked micro-kernel per ISA serves NN, NT, TN
+   and TT), the K dimension is cut into blocks of kc (a function of K only), and
+   every element of C is reduced over k in the same order whatever the thread
+   count: threads only split C. */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define LORA__RESTRICT __restrict__
+#define LORA__ALIGNED64 __attribute__((aligned(64)))
+#else
+#define LORA__RESTRICT
+#define LORA__ALIGNED64
+#endif
+
+#ifdef LORA__X86
+#define LORA__TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define LORA__TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
+#endif
+
+/* kernel: C[m x n] (strides rs_c, cs_c) = alpha * Ap^T Bp + beta * C, over kc */
+typedef void (*lora__kern_fn)(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c,
+                              int m, int n, float alpha, float beta);
+/* pack: out[k * W + x] = S[x * sx + k * sk] for x < nx, zero for nx <= x < W, k < kc */
+typedef void (*lora__pack_fn)(const float *S, long sx, long sk, int nx, int kc, int W, float *out);
+
+typedef struct lora__gemm_cfg {
+    int mr, nr;      /* micro-tile */
+    int kc;          /* max K block */
+    int nb;          /* max columns of the per-thread packed B block (multiple of nr) */
+    int mcb, ncb;    /* macro block of C handled per dispatch */
+    lora__kern_fn kern;
+    lora__pack_fn pack;
+} lora__gemm_cfg;
+
+/* ---------------- scalar ---------------- */
+#define LORA__S_MR 4
+#define LORA__S_NR 8
+static void lora__kern_scalar(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c,
+                              int m, int n, float alpha, float beta) {
+    float acc[LORA__S_MR][LORA__S_NR];
+    int i, j, k;
+    memset(acc, 0, sizeof acc);
+    for (k = 0; k < kc; k++) {
+        for (i = 0; i < LORA__S_MR; i++) {
+            float a = Ap[i];
+            for (j = 0; j < LORA__S_NR; j++) acc[i][j] += a * Bp[j];
+        }
+        Ap += LORA__S_MR; Bp += LORA__S_NR;
+    }
+    for (i = 0; i < m; i++)
+        for (j = 0; j < n; j++) {
+            float *c = C + i * rs_c + j * cs_c;
+            *c = beta == 0.0f ? alpha * acc[i][j] : alpha * acc[i][j] + beta * *c;
+        }
+}
+
+static void lora__pack_scalar(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
+    int x, k;
+    if (sx == 1) {
+        for (k = 0; k < kc; k++) {
+            const float *s = S + k * sk;
+            float *o = out + (long)k * W;
+            for (x = 0; x < nx; x++) o[x] = s[x];
+            for (; x < W; x++) o[x] = 0.0f;
+        }
+    } else {
+        for (x = 0; x < nx; x++) {
+            const float *s = S + x * sx;
+            for (k = 0; k < kc; k++) out[(long)k * W + x] = s[k * sk];
+        }
+        for (; x < W; x++)
+            for (k = 0; k < kc; k++) out[(long)k * W + x] = 0.0f;
+    }
+}
+
+static const lora__gemm_cfg lora__cfg_scalar = { LORA__S_MR, LORA__S_NR, 256, 256, 256, 4096, lora__kern_scalar, lora__pack_scalar };
+
+/* ---------------- x86 shared: packing with 8x8 / 4x4 transposes ---------------- */
+#ifdef LORA__X86
+LORA__TARGET_AVX2 static void lora__tr8x8_avx(const float *s, long sx, float *o, long W) {
+    __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + sx), r2 = _mm256_loadu_ps(s + 2 * sx),
+           r3 = _mm256_loadu_ps(s + 3 * sx), r4 = _mm256_loadu_ps(s + 4 * sx), r5 = _mm256_loadu_ps(s + 5 * sx),
+           r6 = _mm256_loadu_ps(s + 6 * sx), r7 = _mm256_loadu_ps(s + 7 * sx);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+           t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+           t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE),
+           u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE),
+           u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+           u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(o + 0 * W, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(o + 1 * W, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(o + 2 * W, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(o + 3 * W, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(o + 4 * W, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(o + 5 * W, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(o + 6 * W, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(o + 7 * W, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
+LORA__TARGET_AVX2 static void lora__tr4x4_sse(const float *s, long sx, float *o, long W) {
+    __m128 r0 = _mm_loadu_ps(s), r1 = _mm_loadu_ps(s + sx), r2 = _mm_loadu_ps(s + 2 * sx), r3 = _mm_loadu_ps(s + 3 * sx);
+    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+    _mm_storeu_ps(o, r0); _mm_storeu_ps(o + W, r1); _mm_storeu_ps(o + 2 * W, r2); _mm_storeu_ps(o + 3 * W, r3);
+}
+
+LORA__TARGET_AVX2 static void lora__pack_avx(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
+    int x, k;
+    if (sx == 1) {
+        for (k = 0; k < kc; k++) {
+            const float *s = S + k * sk;
+            float *o = out + (long)k * W;
+            x = 0;
+            for (; x + 8 <= nx; x += 8) _mm256_storeu_ps(o + x, _mm256_loadu_ps(s + x));
+            for (; x < nx; x++) o[x] = s[x];
+            for (; x < W; x++) o[x] = 0.0f;
+        }
+        return;
+    }
+    if (sk != 1) { lora__pack_scalar(S, sx, sk, nx, kc, W, out); return; }
+    /* k contiguous: transpose rows of S into columns of out */
+    x = 0;
+    for (; x + 8 <= nx; x += 8) {
+        const float *s = S + x * sx;
+        for (k = 0; k + 8 <= kc; k += 8) lora__tr8x8_avx(s + k, sx, out + (long)k * W + x, W);
+        for (; k < kc; k++) {
+            int i;
+            for (i = 0; i < 8; i++) out[(long)k * W + x + i] = s[i * sx + k];
+        }
+    }
+    for (; x + 4 <= nx; x += 4) {
+        const float *s = S + x * sx;
+        for (k = 0; k + 4 <= kc; k += 4) lora__tr4x4_sse(s + k, sx, out + (long)k * W + x, W);
+        for (; k < kc; k++) {
+            int i;
+            for (i = 0; i < 4; i++) out[(long)k * W + x + i] = s[i * sx + k];
+        }
+    }
+    for (; x < nx; x++) {
+        const float *s = S + x * sx;
+        for (k = 0; k < kc; k++) out[(long)k * W + x] = s[k];
+    }
+    for (; x < W; x++)
+        for (k = 0; k < kc; k++) out[(long)k * W + x] = 0.0f;
+}
+
+/* C = alpha * acc + beta * C for a tile held in memory (general strides), with one
+   rounding per element as in the vector paths: fma(alpha, acc, beta * c). */
+LORA__TARGET_AVX2 static void lora__store_tile_fma(const float *acc, int ldacc, float *C, long rs_c, long cs_c,
+                                                   int m, int n, float alpha, float beta) {
+    int i, j;
+    __m128 va = _mm_set_ss(alpha);
+    for (i = 0; i < m; i++)
+        for (j = 0; j < n; j++) {
+            float *c = C + i * rs_c + j * cs_c;
+            __m128 t = _mm_mul_ss(va, _mm_set_ss(acc[i * ldacc + j]));
+            if (beta != 0.0f) t = _mm_fmadd_ss(va, _mm_set_ss(acc[i * ldacc + j]), _mm_set_ss(beta * *c));
+            *c = _mm_cvtss_f32(t);
+        }
+}
+#endif /* LORA__X86 */
+
+/* ---------------- AVX2 + FMA: 6 x 16 ---------------- */
+#ifdef LORA__HAVE_AVX2
+#define LORA__A2_MR 6
+#define LORA__A2_NR 16
+LORA__TARGET_AVX2 static void lora__kern_avx2(int kc, const float *LORA__RESTRICT Ap, const float *LORA__RESTRICT Bp,
+                                              float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+           c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    int k;
+    for (k = 0; k < kc; k++) {
+        __m256 b0 = _mm256_load_ps(Bp), b1 = _mm256_load_ps(Bp + 8), a;
+        _mm_prefetch((const char *)(Bp + 16 * 8), _MM_HINT_T0);
+        a = _mm256_broadcast_ss(Ap + 0); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
+        a = _mm256_broadcast_ss(Ap + 1); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
+        a = _mm256_broadcast_ss(Ap + 2); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
+        a = _mm256_broadcast_ss(Ap + 3); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
+        a = _mm256_broadcast_ss(Ap + 4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
+        a = _mm256_broadcast_ss(Ap + 5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
+        Ap += LORA__A2_MR; Bp += LORA__A2_NR;
+    }
+    if (m == LORA__A2_MR && n == LORA__A2_NR && cs_c == 1) {
+        __m256 va = _mm256_set1_ps(alpha);
+        float *r0 = C, *r1 = C + rs_c, *r2 = C + 2 * rs_c, *r3 = C + 3 * rs_c, *r4 = C + 4 * rs_c, *r5 = C + 5 * rs_c;
+        if (beta == 0.0f) {
+#define LORA__A2_ST0(r, x0, x1) _mm256_storeu_ps(r, _mm256_mul_ps(va, x0)); _mm256_storeu_ps(r + 8, _mm256_mul_ps(va, x1));
+            LORA__A2_ST0(r0, c00, c01) LORA__A2_ST0(r1, c10, c11) LORA__A2_ST0(r2, c20, c21)
+            LORA__A2_ST0(r3, c30, c31) LORA__A2_ST0(r4, c40, c41) LORA__A2_ST0(r5, c50, c51)
+        } else if (beta == 1.0f) {
+#define LORA__A2_ST1(r, x0, x1) _mm256_storeu_ps(r, _mm256_fmadd_ps(va, x0, _mm256_loadu_ps(r))); \
+            _mm256_storeu_ps(r + 8, _mm256_fmadd_ps(va, x1, _mm256_loadu_ps(r + 8)));
+            LORA__A2_ST1(r0, c00, c01) LORA__A2_ST1(r1, c10, c11) LORA__A2_ST1(r2, c20, c21)
+            LORA__A2_ST1(r3, c30, c31) LORA__A2_ST1(r4, c40, c41) LORA__A2_ST1(r5, c50, c51)
+        } else {
+            __m256 vb = _mm256_set1_ps(beta);
+#define LORA__A2_STB(r, x0, x1) _mm256_storeu_ps(r, _mm256_fmadd_ps(va, x0, _mm256_mul_ps(vb, _mm256_loadu_ps(r)))); \
+            _mm256_storeu_ps(r + 8, _mm256_fmadd_ps(va, x1, _mm256_mul_ps(vb, _mm256_loadu_ps(r + 8))));
+            LORA__A2_STB(r0, c00, c01) LORA__A2_STB(r1, c10, c11) LORA__A2_STB(r2, c20, c21)
+            LORA__A2_STB(r3, c30, c31) LORA__A2_STB(r4, c40, c41) LORA__A2_STB(r5, c50, c51)
+        }
+    } else {
+        float t[LORA__A2_MR * LORA__A2_NR] LORA__ALIGNED64;
+#define LORA__A2_T(i, x0, x1) _mm256_store_ps(t + (i) * 16, x0); _mm256_store_ps(t + (i) * 16 + 8, x1);
+        LORA__A2_T(0, c00, c01) LORA__A2_T(1, c10, c11) LORA__A2_T(2, c20, c21)
+        LORA__A2_T(3, c30, c31) LORA__A2_T(4, c40, c41) LORA__A2_T(5, c50, c51)
+        lora__store_tile_fma(t, LORA__A2_NR, C, rs_c, cs_c, m, n, alpha, beta);
+    }
+}
+static const lora__gemm_cfg lora__cfg_avx2 = { LORA__A2_MR, LORA__A2_NR, 256, 256, 768, 4096, lora__kern_avx2, lora__pack_avx };
+#endif
+
+/* ---------------- AVX-512: 12 x 32 ---------------- */
+#ifdef LORA__HAVE_AVX512
+#define LORA__A5_MR 12
+#define LORA__A5_NR 32
+LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RESTRICT Ap, const float *LORA__RESTRICT Bp,
+                                                  float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+           c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00,
+           c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00,
+           c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
+    int k;
+    for (k = 0; k < kc; k++) {
+        __m512 b0 = _mm512_load_ps(Bp), b1 = _mm512_load_ps(Bp + 16), a;
+        _mm_prefetch((const char *)(Bp + 32 * 8), _MM_HINT_T0);
+        _mm_prefetch((const char *)(Bp + 32 * 8 + 16), _MM_HINT_T0);
+#define LORA__A5_ROW(i, x0, x1) a = _mm512_set1_ps(Ap[i]); x0 = _mm512_fmadd_ps(a, b0, x0); x1 = _mm512_fmadd_ps(a, b1, x1);
+        LORA__A5_ROW(0, c00, c01) LORA__A5_ROW(1, c10, c11) LORA__A5_ROW(2, c20, c21)
+        LORA__A5_ROW(3, c30, c31) LORA__A5_ROW(4, c40, c41) LORA__A5_ROW(5, c50, c51)
+        LORA__A5_ROW(6, c60, c61) LORA__A5_ROW(7, c70, c71) LORA__A5_ROW(8, c80, c81)
+        LORA__A5_ROW(9, c90, c91) LORA__A5_ROW(10, ca0, ca1) LORA__A5_ROW(11, cb0, cb1)
+        Ap += LORA__A5_MR; Bp += LORA__A5_NR;
+    }
+    if (cs_c == 1) {
+        __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+        __mmask16 k0 = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
+        __mmask16 k1 = (__mmask16)(n >= 32 ? 0xffff : n <= 16 ? 0 : (1u << (n - 16)) - 1);
+        int mode = beta == 0.0f ? 0 : beta == 1.0f ? 1 : 2;
+#define LORA__A5_ST(i, x0, x1) if ((i) < m) { float *r = C + (i) * rs_c; \
+            if (mode == 0) { _mm512_mask_storeu_ps(r, k0, _mm512_mul_ps(va, x0)); _mm512_mask_storeu_ps(r + 16, k1, _mm512_mul_ps(va, x1)); } \
+            else if (mode == 1) { _mm512_mask_storeu_ps(r, k0, _mm512_fmadd_ps(va, x0, _mm512_maskz_loadu_ps(k0, r))); \
+                _mm512_mask_storeu_ps(r + 16, k1, _mm512_fmadd_ps(va, x1, _mm512_maskz_loadu_ps(k1, r + 16))); } \
+            else { _mm512_mask_storeu_ps(r, k0, _mm512_fmadd_ps(va, x0, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(k0, r)))); \
+                _mm512_mask_storeu_ps(r + 16, k1, _mm512_fmadd_ps(va, x1, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(k1, r + 16)))); } }
+        LORA__A5_ST(0, c00, c01) LORA__A5_ST(1, c10, c11) LORA__A5_ST(2, c20, c21)
+        LORA__A5_ST(3, c30, c31) LORA__A5_ST(4, c40, c41) LORA__A5_ST(5, c50, c51)
+        LORA__A5_ST(6, c60, c61) LORA__A5_ST(7, c70, c71) LORA__A5_ST(8, c80, c81)
+        LORA__A5_ST(9, c90, c91) LORA__A5_ST(10, ca0, ca1) LORA__A5_ST(11, cb0, cb1)
+    } else {
+        float t[LORA__A5_MR * LORA__A5_NR] LORA__ALIGNED64;
+#define LORA__A5_T(i, x0, x1) _mm512_store_ps(t + (i) * 32, x0); _mm512_store_ps(t + (i) * 32 + 16, x1);
+        LORA__A5_T(0, c00, c01) LORA__A5_T(1, c10, c11) LORA__A5_T(2, c20, c21)
+        LORA__A5_T(3, c30, c31) LORA__A5_T(4, c40, c41) LORA__A5_T(5, c50, c51)
+        LORA__A5_T(6, c60, c61) LORA__A5_T(7, c70, c71) LORA__A5_T(8, c80, c81)
+        LORA__A5_T(9, c90, c91) LORA__A5_T(10, ca0, ca1) LORA__A5_T(11, cb0, cb1)
+        lora__store_tile_fma(t, LORA__A5_NR, C, rs_c, cs_c, m, n, alpha, beta);
+    }
+}
+static const lora__gemm_cfg lora__cfg_avx512 = { LORA__A5_MR, LORA__A5_NR, 256, 512, 768, 4096, lora__kern_avx512, lora__pack_avx };
+#endif
+
+/* ---------------- NEON: 8 x 12 ---------------- */
+#ifdef LORA__HAVE_NEON
+#define LORA__N_MR 8
+#define LORA__N_NR 12
+static void lora__kern_neon(int kc, const float *LORA__RESTRICT Ap, const float *LORA__RESTRICT Bp,
+                            float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta) {
+    float32x4_t c[LORA__N_MR][3];
+    int i, j, k;
+    for (i = 0; i < LORA__N_MR; i++) c[i][0] = c[i][1] = c[i][2] = vdupq_n_f32(0.0f);
+    for (k = 0; k < kc; k++) {
+        float32x4_t a0 = vld1q_f32(Ap), a1 = vld1q_f32(Ap + 4);
+        float32x4_t b0 = vld1q_f32(Bp), b1 = vld1q_f32(Bp + 4), b2 = vld1q_f32(Bp + 8);
+#define LORA__NE_ROW(i, av, l) c[i][0] = vfmaq_laneq_f32(c[i][0], b0, av, l); \
+        c[i][1] = vfmaq_laneq_f32(c[i][1], b1, av, l); c[i][2] = vfmaq_laneq_f32(c[i][2], b2, av, l);
+        LORA__NE_ROW(0, a0, 0) LORA__NE_ROW(1, a0, 1) LORA__NE_ROW(2, a0, 2) LORA__NE_ROW(3, a0, 3)
+        LORA__NE_ROW(4, a1, 0) LORA__NE_ROW(5, a1, 1) LORA__NE_ROW(6, a1, 2) LORA__NE_ROW(7, a1, 3)
+        Ap += LORA__N_MR; Bp += LORA__N_NR;
+    }
+    if (m == LORA__N_MR && n == LORA__N_NR && cs_c == 1) {
+        for (i = 0; i < LORA__N_MR; i++) {
+            float *r = C + i * rs_c;
+            for (j = 0; j < 3; j++) {
+                float32x4_t v = vmulq_n_f32(c[i][j], alpha);
+                if (beta == 1.0f) v = vfmaq_n_f32(vld1q_f32(r + 4 * j), c[i][j], alpha);
+                else if (beta != 0.0f) v = vfmaq_n_f32(vmulq_n_f32(vld1q_f32(r + 4 * j), beta), c[i][j], alpha);
+                vst1q_f32(r + 4 * j, v);
+            }
+        }
+    } else {
+        float t[LORA__N_MR * LORA__N_NR];
+        for (i = 0; i < LORA__N_MR; i++)
+            for (j = 0; j < 3; j++) vst1q_f32(t + i * LORA__N_NR + 4 * j, c[i][j]);
+        for (i = 0; i < m; i++)
+            for (j = 0; j < n; j++) {
+                float *p = C + i * rs_c + j * cs_c;
+                *p = beta == 0.0f ? alpha * t[i * LORA__N_NR + j] : fmaf(alpha, t[i * LORA__N_NR + j], beta * *p);
+            }
+    }
+}
+
+static void lora__pack_neon(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
+    int x, k;
+    if (sx == 1) {
+        for (k = 0; k < kc; k++) {
+            const float *s = S + k * sk;
+            float *o = out + (long)k * W;
+            x = 0;
+            for (; x + 4 <= nx; x += 4) vst1q_f32(o + x, vld1q_f32(s + x));
+            for (; x < nx; x++) o[x] = s[x];
+            for (; x < W; x++) o[x] = 0.0f;
+        }
+        return;
+    }
+    if (sk != 1) { lora__pack_scalar(S, sx, sk, nx, kc, W, out); return; }
+    x = 0;
+    for (; x + 4 <= nx; x += 4) {
+        const float *s = S + x * sx;
+        for (k = 0; k + 4 <= kc; k += 4) {
+            float32x4_t r0 = vld1q_f32(s + k), r1 = vld1q_f32(s + sx + k), r2 = vld1q_f32(s + 2 * sx + k), r3 = vld1q_f32(s + 3 * sx + k);
+            float32x4_t t0 = vtrn1q_f32(r0, r1), t1 = vtrn2q_f32(r0, r1), t2 = vtrn1q_f32(r2, r3), t3 = vtrn2q_f32(r2, r3);
+            float *o = out + (long)k * W + x;
+            vst1q_f32(o, vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t0), vreinterpretq_f64_f32(t2))));
+            vst1q_f32(o + W, vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t1), vreinterpretq_f64_f32(t3))));
+            vst1q_f32(o + 2 * W, vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t0), vreinterpretq_f64_f32(t2))));
+            vst1q_f32(o + 3 * W, vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t1), vreinterpretq_f64_f32(t3))));
+        }
+        for (; k < kc; k++) {
+            int i;
+            for (i = 0; i < 4; i++) out[(long)k * W + x + i] = s[i * sx + k];
+        }
+    }
+    for (; x < nx; x++) {
+        const float *s = S + x * sx;
+        for (k = 0; k < kc; k++) out[(long)k * W + x] = s[k];
+    }
+    for (; x < W; x++)
+        for (k = 0; k < kc; k++) out[(long)k * W + x] = 0.0f;
+}
+static const lora__gemm_cfg lora__cfg_neon = { LORA__N_MR, LORA__N_NR, 256, 384, 768, 4096, lora__kern_neon, lora__pack_neon };
+#endif
+
+static const lora__gemm_cfg *lora__gemm_config(lora_isa isa) {
+    switch (isa) {
+#ifdef LORA__HAVE_AVX512
+    case LORA_ISA_AVX512: return &lora__cfg_avx512;
+#endif
+#ifdef LORA__HAVE_AVX2
+    case LORA_ISA_AVX2: return &lora__cfg_avx2;
+#endif
+#ifdef LORA__HAVE_NEON
+    case LORA_ISA_NEON: return &lora__cfg_neon;
+#endif
+    default: return &lora__cfg_scalar;
+    }
+}
+
+/* ---------------- driver ---------------- */
+#ifdef LORA__THREADS
+#define LORA__AFLAG_LOAD(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
+#define LORA__AFLAG_STORE(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
+static int lora__aflag_claim(int *p) { int e = 0; return __atomic_compare_exchange_n(p, &e, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED); }
+#else
+#define LORA__AFLAG_LOAD(p) (*(p))
+#define LORA__AFLAG_STORE(p, v) (*(p) = (v))
+static int lora__aflag_claim(int *p) { if (*p) return 0; *p = 1; return 1; }
+#endif
+
+typedef struct lora__gemm {
+    const lora__gemm_cfg *cfg;
+    int M, N, K;
+    float alpha;
+    const float *A; long a_ri, a_ck;   /* op(A)(i,k) = A[i * a_ri + k * a_ck] */
+    const float *B; long b_rk, b_cj;   /* op(B)(k,j) = B[k * b_rk + j * b_cj] */
+    float *C; long rs_c, cs_c;
+    /* current macro step */
+    int i0, mcb, j0, ncb, p0, kc;
+    float beta;
+    int n_jc, nb, n_ir, ir_chunk;      /* task grid: n_jc column blocks x n_ir row chunks (in mr panels) */
+    float *Ap;                         /* shared packed A: ceil(mcb/mr) panels of mr x kc */
+    int *aflags;                       /* per A panel: 0 not packed, 1 packing, 2 ready */
+    float *Bp;                         /* per thread: kc x nb */
+    long bp_stride;
+} lora__gemm;
+
+static void lora__gemm_task(void *vctx, int task, int thread) {
+    lora__gemm *g = (lora__gemm *)vctx;
+    const lora__gemm_cfg *cfg = g->cfg;
+    const int mr = cfg->mr, nr = cfg->nr, kc = g->kc;
+    int jcb = task % g->n_jc, irc = task / g->n_jc;
+    int j = jcb * g->nb, nbw = g->ncb - j, q, r, r_end, n_panels = (g->mcb + mr - 1) / mr;
+    float *Bp = g->Bp + (long)thread * g->bp_stride;
+    const float *Bsrc;
+    if (nbw <= 0) return;
+    if (nbw > g->nb) nbw = g->nb;
+    r = irc * g->ir_chunk;
+    r_end = r + g->ir_chunk;
+    if (r_end > n_panels) r_end = n_panels;
+    if (r >= r_end) return;
+    /* pack this task's block of op(B): kc x nbw, in panels of nr columns */
+    Bsrc = g->B + (long)g->p0 * g->b_rk + (long)(g->j0 + j) * g->b_cj;
+    for (q = 0; q < nbw; q += nr)
+        cfg->pack(Bsrc + (long)q * g->b_cj, g->b_cj, g->b_rk, nbw - q < nr ? nbw - q : nr, kc, nr, Bp + (long)q * kc);
+    for (; r < r_end; r++) {
+        float *Ap = g->Ap + (long)r * mr * kc;
+        int i = r * mr, mrows = g->mcb - i < mr ? g->mcb - i : mr;
+        float *Crow;
+        if (LORA__AFLAG_LOAD(&g->aflags[r]) != 2) {
+            if (lora__aflag_claim(&g->aflags[r])) {
+                cfg->pack(g->A + (long)(g->i0 + i) * g->a_ri + (long)g->p0 * g->a_ck, g->a_ri, g->a_ck, mrows, kc, mr, Ap);
+                LORA__AFLAG_STORE(&g->aflags[r], 2);
+            } else {
+                while (LORA__AFLAG_LOAD(&g->aflags[r]) != 2) {
+#ifdef LORA__THREADS
+                    lora__cpu_relax();
+#endif
+                }
+            }
+        }
+        Crow = g->C + (long)(g->i0 + i) * g->rs_c + (long)(g->j0 + j) * g->cs_c;
+        for (q = 0; q < nbw; q += nr)
+            cfg->kern(kc, Ap, Bp + (long)q * kc, Crow + (long)q * g->cs_c, g->rs_c, g->cs_c,
+                      mrows, nbw - q < nr ? nbw - q : nr, g->alpha, g->beta);
+    }
+}
+
+static int lora__ceil_div(int a, int b) { return (a + b - 1) / b; }
+static int lora__round_up(int a, int b) { return lora__ceil_div(a, b) * b; }
+
+/* Reference (used when the workspace cannot be allocated). */
+static void lora__sgemm_ref(int M, int N, int K, float alpha, const float *A, long a_ri, long a_ck,
+                            const float *B, long b_rk, long b_cj, float beta, float *C, long ldc) {
+    int i, j, k;
+    for (i = 0; i < M; i++)
+        for (j = 0; j < N; j++) {
+            float s = 0.0f, *c = C + (long)i * ldc + j;
+            for (k = 0; k < K; k++) s += A[i * a_ri + k * a_ck] * B[k * b_rk + j * b_cj];
+            *c = beta == 0.0f ? alpha * s : alpha * s + beta * *c;
+        }
+}
+
+/* C = beta * C (beta == 0 writes zeros without reading C) */
+static void lora__scale_c(int M, int N, float beta, float *C, long ldc) {
+    int i, j;
+    if (beta == 1.0f) return;
+    for (i = 0; i < M; i++) {
+        float *c = C + (long)i * ldc;
+        if (beta == 0.0f) memset(c, 0, (size_t)N * sizeof *c);
+        else for (j = 0; j < N; j++) c[j] *= beta;
+    }
+}
+
+#ifdef LORA_BLAS
+#ifdef LORA_BLAS_INCLUDE_CBLAS_H
+#include <cblas.h>
+#else
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* CBLAS prototype (enums passed as int: CblasRowMajor = 101, CblasNoTrans = 111, CblasTrans = 112) */
+void cblas_sgemm(int order, int transa, int transb, int m, int n, int k, float alpha, const float *a, int lda,
+                 const float *b, int ldb, float beta, float *c, int ldc);
+#ifdef __cplusplus
+}
+#endif
+#endif
+#endif
+
+static LORA__UNUSED void lora__sgemm_packed(lora_pool *pool, int transA, int transB, int M, int N, int K,
+                                            float alpha, const float *A, int lda, const float *B, int ldb,
+                                            float beta, float *C, int ldc) {
+    lora__gemm g;
+    const lora__gemm_cfg *cfg;
+    int held, nthreads, swap, n_kb, kc_max, mcb_max, n_panels_max;
+    size_t ap_floats, bp_floats, bytes;
+    unsigned char *ws;
+    const long a_ri = transA ? 1 : lda, a_ck = transA ? lda : 1, b_rk = transB ? 1 : ldb, b_cj = transB ? ldb : 1;
+    double eff_n, eff_t;
+
+    cfg = lora__gemm_config(pool ? pool->isa : lora__null_pool_isa());
+    memset(&g, 0, sizeof g);
+    g.cfg = cfg;
+    g.alpha = alpha;
+    /* Orientation: compute C^T = op(B)^T op(A)^T when that wastes less of the
+       micro-tile (e.g. N = 8 with nr = 32). Depends on the shape only. */
+    eff_n = (double)M / lora__round_up(M, cfg->mr) * ((double)N / lora__round_up(N, cfg->nr));
+    eff_t = (double)N / lora__round_up(N, cfg->mr) * ((double)M / lora__round_up(M, cfg->nr));
+    swap = eff_t > 1.15 * eff_n;
+    if (!swap) {
+        g.M = M; g.N = N; g.A = A; g.a_ri = a_ri; g.a_ck = a_ck; g.B = B; g.b_rk = b_rk; g.b_cj = b_cj;
+        g.rs_c = ldc; g.cs_c = 1;
+    } else {
+        g.M = N; g.N = M; g.A = B; g.a_ri = b_cj; g.a_ck = b_rk; g.B = A; g.b_rk = a_ck; g.b_cj = a_ri;
+        g.rs_c = 1; g.cs_c = ldc;
+    }
+    g.K = K; g.C = C;
+
+    held = lora__pool_acquire(pool);
+    nthreads = held ? lora__pool_nthreads(pool) : 1;
+    if (2.0 * M * N * (double)K < 3e6) nthreads = 1;
+
+    n_kb = lora__ceil_div(K, cfg->kc);
+    kc_max = lora__round_up(lora__ceil_div(K, n_kb), 4);   /* K blocks: a function of K only */
+    mcb_max = g.M < cfg->mcb ? g.M : cfg->mcb;
+    n_panels_max = lora__ceil_div(mcb_max, cfg->mr);
+    ap_floats = (size_t)lora__round_up(n_panels_max * cfg->mr * kc_max, 16);
+    bp_floats = (size_t)lora__round_up(kc_max * cfg->nb, 16);
+    bytes = (ap_floats + (size_t)nthreads * bp_floats) * sizeof(float) + (size_t)n_panels_max * sizeof(int);
+    ws = held ? (unsigned char *)lora__pool_scratch(pool, bytes)
+              : (unsigned char *)lora__alloc_aligned(bytes, "matrix multiply workspace");
+    if (!ws) {
+        if (held) lora__pool_release(pool);
+        lora__sgemm_ref(M, N, K, alpha, A, a_ri, a_ck, B, b_rk, b_cj, beta, C, ldc);
+        return;
+    }
+    g.Ap = (float *)ws;
+    g.Bp = g.Ap + ap_floats;
+    g.bp_stride = (long)bp_floats;
+    g.aflags = (int *)(g.Bp + (size_t)nthreads * bp_floats);
+    for (g.i0 = 0; g.i0 < g.M; g.i0 += cfg->mcb) {
+        int n_panels;
+        g.mcb = g.M - g.i0 < cfg->mcb ? g.M - g.i0 : cfg->mcb;
+        n_panels = lora__ceil_div(g.mcb, cfg->mr);
+        for (g.j0 = 0; g.j0 < g.N; g.j0 += cfg->ncb) {
+            int n_jc, nb;
+            g.ncb = g.N - g.j0 < cfg->ncb ? g.N - g.j0 : cfg->ncb;
+            /* column blocks of at most cfg->nb, as many as a multiple of the thread count */
+            n_jc = lora__ceil_div(g.ncb, cfg->nb);
+            if (nthreads > 1 && n_jc % nthreads) n_jc = lora__round_up(n_jc, nthreads);
+            nb = lora__round_up(lora__ceil_div(g.ncb, n_jc), cfg->nr);
+            g.nb = nb;
+            g.n_jc = lora__ceil_div(g.ncb, nb);
+            /* too few column blocks for the threads: split the rows too */
+            g.n_ir = 1;
+            if (nthreads > 1 && g.n_jc < 2 * nthreads) {
+                int want = lora__ceil_div(2 * nthreads, g.n_jc);
+                g.n_ir = want < n_panels ? want : n_panels;
+            }
+            g.ir_chunk = lora__ceil_div(n_panels, g.n_ir);
+            g.n_ir = lora__ceil_div(n_panels, g.ir_chunk);
+            for (g.p0 = 0; g.p0 < K; g.p0 += kc_max) {
+                int n_tasks = g.n_jc * g.n_ir;
+                g.kc = K - g.p0 < kc_max ? K - g.p0 : kc_max;
+                g.beta = g.p0 == 0 ? beta : 1.0f;
+                memset(g.aflags, 0, (size_t)n_panels * sizeof(int));
+                if (nthreads > 1) lora__pool_run_held(pool, lora__gemm_task, &g, n_tasks);
+                else {
+                    int t;
+                    for (t = 0; t < n_tasks; t++) lora__gemm_task(&g, t, 0);
+                }
+            }
+        }
+    }
+    if (held) lora__pool_release(pool);
+    else lora__free_aligned(ws);
+}
+
+LORA_API void lora_sgemm(lora_pool *pool, int transA, int transB, int M, int N, int K,
+                         float alpha, const float *A, int lda, const float *B, int ldb,
+                         float beta, float *C, int ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0 || alpha == 0.0f) { lora__scale_c(M, N, beta, C, ldc); return; }
+#ifdef LORA_BLAS
+    (void)pool;
+    cblas_sgemm(101, transA ? 112 : 111, transB ? 112 : 111, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#else
+    lora__sgemm_packed(pool, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#endif
+}
+
+/* ---- lora/30_json.impl.c ---- */
+/* ---- JSON: strict RFC 8259 DOM parser and writing helpers ----
+
+   Memory layout: every container owns one block holding its items, (objects) the key
+   pointer and key length arrays, and the bytes of its direct children's keys, strings
+   and number literals. The root node is its own block (with its bytes if it is a
+   scalar). So a parse makes one allocation per container plus one, and lora_json_free
+   walks the containers only.
+
+   Parsing is iterative (explicit frame stack), so deep nesting never recurses on the C
+   stack. Pending children live on a value stack; their text bytes on a byte stack sized
+   once to len + 1 (decoded text is never longer than its source: escapes shrink, every
+   number's NUL terminator is paid for by the delimiter after it, or by the + 1). */
+#include <locale.h>
+
+#define LORA__JSON_MAX_DEPTH 512
+
+typedef struct lora__jkey { size_t off, len; } lora__jkey;
+typedef struct lora__jframe { size_t val0, key0, chr0; int is_obj; } lora__jframe;
+
+typedef struct lora__jparser {
+    const unsigned char *start, *p, *end;
+    const char *source;
+    lora_json *vals; size_t nvals, capvals;      /* pending children (scalars: n = byte offset) */
+    lora__jkey *keys; size_t nkeys, capkeys;    /* pending object keys */
+    char *chars; size_t nchars, capchars;       /* pending text bytes */
+    int depth;
+    lora__jframe frames[LORA__JSON_MAX_DEPTH];
+} lora__jparser;
+
+LORA_API const char *lora_json_type_name(lora_json_type t) {
+    switch (t) {
+    case LORA_JSON_NULL: return "null";
+    case LORA_JSON_FALSE: case LORA_JSON_TRUE: return "boolean";
+    case LORA_JSON_NUMBER: return "number";
+    case LORA_JSON_STRING: return "string";
+    case LORA_JSON_ARRAY: return "array";
+    case LORA_JSON_OBJECT: return "object";
+    }
+    return "unknown";
+}
+
+/* "a number", "an array", "null", ...: for messages ("... is a number, expected ..."). */
+static LORA__UNUSED const char *lora__json_a_type(lora_json_type t) {
+    switch (t) {
+    case LORA_JSON_NULL: return "null";
+    case LORA_JSON_FALSE: return "false";
+    case LORA_JSON_TRUE: return "true";
+    case LORA_JSON_NUMBER: return "a number";
+    case LORA_JSON_STRING: return "a string";
+    case LORA_JSON_ARRAY: return "an array";
+    case LORA_JSON_OBJECT: return "an object";
+    }
+    return "an unknown value";
+}
+
+/* Decodes one UTF-8 sequence at p (strict: no overlongs, no surrogates, <= U+10FFFF).
+   Returns its length, or 0 if invalid or truncated. */
+static size_t lora__utf8_decode(const unsigned char *p, const unsigned char *end, uint32_t *cp) {
+    unsigned c = p[0];
+    size_t avail = (size_t)(end - p);
+    if (c < 0x80) { *cp = c; return 1; }
+    if (c < 0xC2) return 0;
+    if (c < 0xE0) {
+        if (avail < 2 || (p[1] & 0xC0) != 0x80) return 0;
+        *cp = ((uint32_t)(c & 0x1F) << 6) | (p[1] & 0x3F);
+        return 2;
+    }
+    if (c < 0xF0) {
+        unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+        if (avail < 3 || p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80) return 0;
+        *cp = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+        return 3;
+    }
+    if (c < 0xF5) {
+        unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+        if (avail < 4 || p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80) return 0;
+        *cp = ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) |
+              ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+        return 4;
+    }
+    return 0;
+}
+
+/* 1 if s[0..n) is valid UTF-8. */
+static LORA__UNUSED int lora__utf8_valid(const char *s, size_t n) {
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    uint32_t cp;
+    while (p < end) {
+        size_t k;
+        if (*p < 0x80) { p++; continue; }
+        k = lora__utf8_decode(p, end, &cp);
+        if (!k) return 0;
+        p += k;
+    }
+    return 1;
+}
+
+static size_t lora__utf8_encode(char *q, uint32_t cp) {
+    if (cp < 0x80) { q[0] = (char)cp; return 1; }
+    if (cp < 0x800) { q[0] = (char)(0xC0 | (cp >> 6)); q[1] = (char)(0x80 | (cp & 0x3F)); return 2; }
+    if (cp < 0x10000) {
+        q[0] = (char)(0xE0 | (cp >> 12)); q[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        q[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    q[0] = (char)(0xF0 | (cp >> 18)); q[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    q[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); q[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Records "source:line:col: reason" for the byte at pos; always returns LORA_ERR_FORMAT. */
+static LORA__PRINTF(3, 4) lora_status lora__jerr(const lora__jparser *P, const unsigned char *pos, const char *fmt, ...) {
+    char reason[512];
+    const unsigned char *q;
+    unsigned long line = 1, col = 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    if (pos > P->end) pos = P->end;
+    for (q = P->start; q < pos; q++) {
+        if (*q == '\n') { line++; col = 1; }
+        else if ((*q & 0xC0) != 0x80) col++;
+    }
+    return lora__fail(LORA_ERR_FORMAT, "%s:%lu:%lu: %s", P->source, line, col, reason);
+}
+
+/* Describes the byte at p for messages: 'x', byte 0xNN, or end of input. */
+static const char *lora__jdesc(const lora__jparser *P, const unsigned char *p, char *buf, size_t n) {
+    if (p >= P->end) return "end of input";
+    if (*p >= 0x20 && *p < 0x7F) snprintf(buf, n, "'%c'", *p);
+    else snprintf(buf, n, "byte 0x%02X", *p);
+    return buf;
+}
+
+#define LORA__JWS(c) ((c) == ' ' || (c) == '\n' || (c) == '\r' || (c) == '\t')
+
+static int lora__jhex(unsigned c) {
+    if (c >= '0' && c <= '9') return (int)(c - '0');
+    if (c >= 'a' && c <= 'f') return (int)(c - 'a' + 10);
+    if (c >= 'A' && c <= 'F') return (int)(c - 'A' + 10);
+    return -1;
+}
+static long lora__jhex4(const unsigned char *p, const unsigned char *end) {
+    long v = 0;
+    int i;
+    if (end - p < 4) return -1;
+    for (i = 0; i < 4; i++) {
+        int h = lora__jhex(p[i]);
+        if (h < 0) return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* Bytes that end a plain run inside a string: '"', '\\', controls, non-ASCII. */
+static const unsigned char lora__jstop[256] = {
+    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+    0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,
+    0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,
+    1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1
+};
+
+/* Parses the string starting at P->p (a '"'), appends its decoded bytes + NUL to the
+   byte stack; *off and *len receive where. Leaves P->p after the closing quote. */
+static lora_status lora__jstring(lora__jparser *P, size_t *off, size_t *len) {
+    const unsigned char *p = P->p + 1, *end = P->end;
+    char *q;
+    if (P->nchars + (size_t)(end - P->p) + 1 > P->capchars)
+        return lora__fail(LORA_ERR_FORMAT, "%s: internal error: JSON text buffer too small", P->source);
+    q = P->chars + P->nchars;
+    *off = P->nchars;
+    for (;;) {
+        const unsigned char *run = p;
+        unsigned c;
+        while (p < end && !lora__jstop[*p]) p++;
+        if (p > run) { memcpy(q, run, (size_t)(p - run)); q += p - run; }
+        if (p >= end) return lora__jerr(P, P->p, "unterminated string");
+        c = *p;
+        if (c == '"') { p++; break; }
+        if (c == '\\') {
+            const unsigned char *esc = p;
+            if (p + 1 >= end) return lora__jerr(P, P->p, "unterminated string");
+            c = p[1];
+            p += 2;
+            switch (c) {
+            case '"': *q++ = '"'; break;
+            case '\\': *q++ = '\\'; break;
+            case '/': *q++ = '/'; break;
+            case 'b': *q++ = '\b'; break;
+            case 'f': *q++ = '\f'; break;
+            case 'n': *q++ = '\n'; break;
+            case 'r': *q++ = '\r'; break;
+            case 't': *q++ = '\t'; break;
+            case 'u': {
+                long u = lora__jhex4(p, end);
+                uint32_t cp;
+                if (u < 0) return lora__jerr(P, esc, "invalid \\u escape (needs 4 hex digits)");
+                p += 4;
+                cp = (uint32_t)u;
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    long lo = -1;
+                    if (end - p >= 6 && p[0] == '\\' && p[1] == 'u') lo = lora__jhex4(p + 2, end);
+                    if (lo < 0xDC00 || lo > 0xDFFF)
+                        return lora__jerr(P, esc, "lone surrogate \\u%04lX (a high surrogate must be followed by a \\uDC00-\\uDFFF low surrogate)", u);
+                    p += 6;
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
+                } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                    return lora__jerr(P, esc, "lone surrogate \\u%04lX (a low surrogate without a high one before it)", u);
+                }
+                q += lora__utf8_encode(q, cp);
+                break;
+            }
+            default: {
+                char d[16];
+                return lora__jerr(P, esc, "invalid escape '\\' followed by %s", lora__jdesc(P, esc + 1, d, sizeof d));
+            }
+            }
+        } else if (c < 0x20) {
+            return lora__jerr(P, p, "control character U+%04X in string (must be escaped)", c);
+        } else {
+            uint32_t cp;
+            size_t k = lora__utf8_decode(p, end, &cp);
+            if (!k) return lora__jerr(P, p, "invalid UTF-8 in string (byte 0x%02X)", c);
+            memcpy(q, p, k);
+            q += k; p += k;
+        }
+    }
+    *len = (size_t)(q - (P->chars + *off));
+    *q++ = 0;
+    P->nchars = (size_t)(q - P->chars);
+    P->p = p;
+    return LORA_OK;
+}
+
+static const double lora__pow10[23] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+/* strtod in the "C" locale whatever the current locale's decimal point is. */
+static double lora__strtod_c(const char *s, size_t len) {
+    const char *dp = localeconv()->decimal_point;
+    char small[64], *tmp = small, *dot;
+    double d;
+    if (!dp || (dp[0] == '.' && dp[1] == 0) || !strchr(s, '.')) return strtod(s, NULL);
+    if (len + 1 > sizeof small) {
+        tmp = (char *)LORA_MALLOC(len + 8);
+        if (!tmp) return strtod(s, NULL);
+    }
+    dot = strchr(s, '.');
+    memcpy(tmp, s, (size_t)(dot - s));
+    tmp[dot - s] = 0;
+    strcat(tmp, dp);
+    strcat(tmp, dot + 1);
+    d = strtod(tmp, NULL);
+    if (tmp != small) LORA_FREE(tmp);
+    return d;
+}
+
+/* Parses the number at P->p into v (literal bytes appended to the byte stack). */
+static lora_status lora__jnumber(lora__jparser *P, lora_json *v) {
+    const unsigned char *s = P->p, *p = s, *end = P->end;
+    uint64_t mant = 0;
+    int ndig = 0, truncated = 0, neg = 0;
+    long exp10 = 0;
+    size_t n;
+    char *lit;
+    char d[16];
+    if (*p == '-') { neg = 1; p++; }
+    if (p >= end || *p < '0' || *p > '9')
+        return lora__jerr(P, p, "invalid number: expected a digit after '-', found %s", lora__jdesc(P, p, d, sizeof d));
+    if (*p == '0') {
+        p++;
+        if (p < end && *p >= '0' && *p <= '9') return lora__jerr(P, s, "invalid number: leading zeros are not allowed");
+    } else {
+        while (p < end && *p >= '0' && *p <= '9') {
+            if (ndig < 19) { mant = mant * 10 + (uint64_t)(*p - '0'); ndig++; }
+            else { exp10++; if (*p != '0') truncated = 1; }
+            p++;
+        }
+    }
+    if (p < end && *p == '.') {
+        p++;
+        if (p >= end || *p < '0' || *p > '9')
+            return lora__jerr(P, p, "invalid number: expected a digit after '.', found %s", lora__jdesc(P, p, d, sizeof d));
+        while (p < end && *p >= '0' && *p <= '9') {
+            if (ndig < 19) {
+                mant = mant * 10 + (uint64_t)(*p - '0');
+                if (mant) ndig++;
+                exp10--;
+            } else if (*p != '0') truncated = 1;
+            p++;
+        }
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        int eneg = 0;
+        long e = 0;
+        p++;
+        if (p < end && (*p == '+' || *p == '-')) { eneg = *p == '-'; p++; }
+        if (p >= end || *p < '0' || *p > '9')
+            return lora__jerr(P, p, "invalid number: expected a digit in the exponent, found %s", lora__jdesc(P, p, d, sizeof d));
+        while (p < end && *p >= '0' && *p <= '9') {
+            if (e < 100000000L) e = e * 10 + (*p - '0');
+            p++;
+        }
+        exp10 += eneg ? -e : e;
+    }
+    n = (size_t)(p - s);
+    if (P->nchars + n + 1 > P->capchars)
+        return lora__fail(LORA_ERR_FORMAT, "%s: internal error: JSON text buffer too small", P->source);
+    lit = P->chars + P->nchars;
+    memcpy(lit, s, n);
+    lit[n] = 0;
+    if (!truncated && mant <= ((uint64_t)1 << 53) && exp10 >= -22 && exp10 <= 22) {
+        /* Clinger's fast path: exact mantissa and power of ten, one rounding. */
+        double x = (double)mant;
+        x = exp10 < 0 ? x / lora__pow10[-exp10] : x * lora__pow10[exp10];
+        v->number = neg ? -x : x;
+    } else if (mant == 0 && !truncated) {
+        v->number = neg ? -0.0 : 0.0;
+    } else {
+        v->number = lora__strtod_c(lit, n);
+        if (v->number == HUGE_VAL || v->number == -HUGE_VAL)
+            return lora__jerr(P, s, "number %.*s is out of the double range", n > 40 ? 40 : (int)n, lit);
+    }
+    v->type = LORA_JSON_NUMBER;
+    v->n = P->nchars;   /* byte offset until the parent container is built */
+    v->len = n;
+    P->nchars += n + 1;
+    P->p = p;
+    return LORA_OK;
+}
+
+/* Frees what a node owns (not the node itself). */
+static void lora__json_free_children(lora_json *v) {
+    size_t i;
+    if (v->type != LORA_JSON_ARRAY && v->type != LORA_JSON_OBJECT) return;
+    for (i = 0; i < v->n; i++) lora__json_free_children(&v->items[i]);
+    LORA_FREE(v->items);
+    v->items = NULL;
+    v->n = 0;
+}
+
+/* Builds the container of the innermost frame from the pending children into *v, pops it. */
+static lora_status lora__jfinish(lora__jparser *P, lora_json *v) {
+    lora__jframe *f = &P->frames[P->depth - 1];
+    size_t n = P->nvals - f->val0, nch = P->nchars - f->chr0, i, per;
+    memset(v, 0, sizeof *v);
+    v->type = f->is_obj ? LORA_JSON_OBJECT : LORA_JSON_ARRAY;
+    if (n) {
+        char *block, *cb;
+        lora_json *items;
+        per = sizeof(lora_json) + (f->is_obj ? sizeof(char *) + sizeof(size_t) : 0);
+        if (n > ((size_t)-1 - nch) / per) return lora__fail(LORA_ERR_OOM, "%s: JSON value too large", P->source);
+        block = (char *)lora__malloc(n * per + nch, "JSON value");
+        if (!block) return LORA_ERR_OOM;
+        items = (lora_json *)block;
+        memcpy(items, P->vals + f->val0, n * sizeof(lora_json));
+        cb = block + n * per;
+        memcpy(cb, P->chars + f->chr0, nch);
+        for (i = 0; i < n; i++) {
+            if (items[i].type == LORA_JSON_STRING || items[i].type == LORA_JSON_NUMBER) {
+                items[i].str = cb + (items[i].n - f->chr0);
+                items[i].n = 0;
+            }
+        }
+        if (f->is_obj) {
+            char **keys = (char **)(void *)(block + n * sizeof(lora_json));
+            size_t *lens = (size_t *)(void *)(block + n * (sizeof(lora_json) + sizeof(char *)));
+            const lora__jkey *pk = P->keys + f->key0;
+            for (i = 0; i < n; i++) { keys[i] = cb + (pk[i].off - f->chr0); lens[i] = pk[i].len; }
+            v->keys = keys;
+            v->key_lens = lens;
+        }
+        v->items = items;
+        v->n = n;
+    }
+    P->nvals = f->val0;
+    P->nkeys = f->key0;
+    P->nchars = f->chr0;
+    P->depth--;
+    return LORA_OK;
+}
+
+static lora_status lora__jpush(lora__jparser *P, const lora_json *v) {
+    if (P->nvals == P->capvals) {
+        size_t cap = P->capvals ? P->capvals * 2 : 64;
+        lora_json *nv = (lora_json *)lora__realloc(P->vals, cap * sizeof(lora_json), "JSON parser stack");
+        if (!nv) return LORA_ERR_OOM;
+        P->vals = nv; P->capvals = cap;
+    }
+    P->vals[P->nvals++] = *v;
+    return LORA_OK;
+}
+
+/* Parses `"key" :` at P->p (after whitespace), pushing the key. */
+static lora_status lora__jkey_colon(lora__jparser *P) {
+    lora_status s;
+    lora__jkey k;
+    char d[16];
+    while (P->p < P->end && LORA__JWS(*P->p)) P->p++;
+    if (P->p >= P->end || *P->p != '"') {
+        if (P->p < P->end && *P->p == '}') return lora__jerr(P, P->p, "trailing comma before '}' is not allowed");
+        return lora__jerr(P, P->p, "expected a string key, found %s", lora__jdesc(P, P->p, d, sizeof d));
+    }
+    if ((s = lora__jstring(P, &k.off, &k.len)) != LORA_OK) return s;
+    if (P->nkeys == P->capkeys) {
+        size_t cap = P->capkeys ? P->capkeys * 2 : 64;
+        lora__jkey *nk = (lora__jkey *)lora__realloc(P->keys, cap * sizeof(lora__jkey), "JSON parser stack");
+        if (!nk) return LORA_ERR_OOM;
+        P->keys = nk; P->capkeys = cap;
+    }
+    P->keys[P->nkeys++] = k;
+    while (P->p < P->end && LORA__JWS(*P->p)) P->p++;
+    if (P->p >= P->end || *P->p != ':')
+        return lora__jerr(P, P->p, "expected ':' after object key, found %s", lora__jdesc(P, P->p, d, sizeof d));
+    P->p++;
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_json_parse(const char *text, size_t len, const char *source, lora_json **out) {
+    lora__jparser *P;
+    lora_status s = LORA_OK;
+    lora_json v, *root = NULL;
+    const unsigned char *p;
+    char d[16];
+    size_t i;
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_json_parse: out is NULL");
+    *out = NULL;
+    if (!text && len) return lora__fail(LORA_ERR_INVALID_ARG, "lora_json_parse: text is NULL");
+    if (!source) source = "<json>";
+    if (len > (size_t)-1 - 16) return lora__fail(LORA_ERR_OOM, "%s: JSON text too large", source);
+    P = (lora__jparser *)lora__malloc(sizeof *P, "JSON parser");
+    if (!P) return LORA_ERR_OOM;
+    memset(P, 0, offsetof(lora__jparser, frames));
+    P->source = source;
+    P->start = P->p = (const unsigned char *)(text ? text : "");
+    P->end = P->start + len;
+    P->capchars = len + 1;
+    P->chars = (char *)lora__malloc(P->capchars, "JSON text");
+    if (!P->chars) { LORA_FREE(P); return LORA_ERR_OOM; }
+    memset(&v, 0, sizeof v);
+
+    if (len >= 3 && P->start[0] == 0xEF && P->start[1] == 0xBB && P->start[2] == 0xBF) {
+        s = lora__jerr(P, P->start, "UTF-8 byte order mark is not allowed");
+        goto fail;
+    }
+    for (;;) {
+        /* a value starts here */
+        p = P->p;
+        while (p < P->end && LORA__JWS(*p)) p++;
+        P->p = p;
+        memset(&v, 0, sizeof v);
+        if (p >= P->end) {
+            s = lora__jerr(P, p, P->depth ? "unexpected end of input, expected a value" : "empty input, expected a JSON value");
+            goto fail;
+        }
+        switch (*p) {
+        case '[': case '{': {
+            lora__jframe *f;
+            int obj = *p == '{';
+            if (P->depth >= LORA__JSON_MAX_DEPTH) {
+                s = lora__jerr(P, p, "nesting deeper than %d levels", LORA__JSON_MAX_DEPTH);
+                goto fail;
+            }
+            f = &P->frames[P->depth++];
+            f->val0 = P->nvals; f->key0 = P->nkeys; f->chr0 = P->nchars; f->is_obj = obj;
+            p++;
+            while (p < P->end && LORA__JWS(*p)) p++;
+            P->p = p;
+            if (p < P->end && *p == (obj ? '}' : ']')) {
+                P->p++;
+                if ((s = lora__jfinish(P, &v)) != LORA_OK) goto fail;
+                break;
+            }
+            if (obj && (s = lora__jkey_colon(P)) != LORA_OK) goto fail;
+            continue;
+        }
+        case '"': {
+            size_t off, n;
+            if ((s = lora__jstring(P, &off, &n)) != LORA_OK) goto fail;
+            v.type = LORA_JSON_STRING; v.n = off; v.len = n;
+            break;
+        }
+        case 't':
+            if (P->end - p >= 4 && !memcmp(p, "true", 4)) { v.type = LORA_JSON_TRUE; P->p += 4; break; }
+            s = lora__jerr(P, p, "invalid literal (expected true, false or null)");
+            goto fail;
+        case 'f':
+            if (P->end - p >= 5 && !memcmp(p, "false", 5)) { v.type = LORA_JSON_FALSE; P->p += 5; break; }
+            s = lora__jerr(P, p, "invalid literal (expected true, false or null)");
+            goto fail;
+        case 'n':
+            if (P->end - p >= 4 && !memcmp(p, "null", 4)) { v.type = LORA_JSON_NULL; P->p += 4; break; }
+            s = lora__jerr(P, p, "invalid literal (expected true, false or null)");
+            goto fail;
+        default:
+            if (*p == '-' || (*p >= '0' && *p <= '9')) {
+                if ((s = lora__jnumber(P, &v)) != LORA_OK) goto fail;
+                break;
+            }
+            {
+                const unsigned char *b = p;
+                while (b > P->start && LORA__JWS(b[-1])) b--;
+                if (P->depth && (*p == ']' || *p == '}') && b > P->start && b[-1] == ',') {
+                    s = lora__jerr(P, p, "trailing comma before '%c' is not allowed", *p);
+                    goto fail;
+                }
+            }
+            if (0) ;
+            else if (*p == '+' || *p == '.' || *p == 'N' || *p == 'I')
+                s = lora__jerr(P, p, "expected a value, found %s (JSON numbers have no '+', leading '.', NaN or Infinity)", lora__jdesc(P, p, d, sizeof d));
+            else
+                s = lora__jerr(P, p, "expected a value, found %s", lora__jdesc(P, p, d, sizeof d));
+            goto fail;
+        }
+        /* v is complete: attach it to its container, closing containers as they end */
+        for (;;) {
+            lora__jframe *f;
+            if (P->depth == 0) goto done;
+            if ((s = lora__jpush(P, &v)) != LORA_OK) goto fail;
+            memset(&v, 0, sizeof v);
+            f = &P->frames[P->depth - 1];
+            p = P->p;
+            while (p < P->end && LORA__JWS(*p)) p++;
+            P->p = p;
+            if (p < P->end && *p == ',') {
+                P->p++;
+                if (f->is_obj && (s = lora__jkey_colon(P)) != LORA_OK) goto fail;
+                break;
+            }
+            if (p < P->end && *p == (f->is_obj ? '}' : ']')) {
+                P->p++;
+                if ((s = lora__jfinish(P, &v)) != LORA_OK) goto fail;
+                continue;
+            }
+            s = lora__jerr(P, p, f->is_obj ? "expected ',' or '}' after object member, found %s"
+                                           : "expected ',' or ']' after array element, found %s",
+                           lora__jdesc(P, p, d, sizeof d));
+            goto fail;
+        }
+    }
+done:
+    p = P->p;
+    while (p < P->end && LORA__JWS(*p)) p++;
+    if (p < P->end) {
+        s = lora__jerr(P, p, "unexpected %s after the JSON value", lora__jdesc(P, p, d, sizeof d));
+        goto fail;
+    }
+    if (v.type == LORA_JSON_STRING || v.type == LORA_JSON_NUMBER) {
+        root = (lora_json *)lora__malloc(sizeof(lora_json) + v.len + 1, "JSON value");
+        if (!root) { s = LORA_ERR_OOM; goto fail; }
+        *root = v;
+        root->str = (char *)(root + 1);
+        memcpy(root->str, P->chars + v.n, v.len + 1);
+        root->n = 0;
+    } else {
+        root = (lora_json *)lora__malloc(sizeof(lora_json), "JSON value");
+        if (!root) { s = LORA_ERR_OOM; goto fail; }
+        *root = v;
+    }
+    LORA_FREE(P->vals); LORA_FREE(P->keys); LORA_FREE(P->chars); LORA_FREE(P);
+    *out = root;
+    return LORA_OK;
+fail:
+    lora__json_free_children(&v);
+    for (i = 0; i < P->nvals; i++) lora__json_free_children(&P->vals[i]);
+    LORA_FREE(P->vals); LORA_FREE(P->keys); LORA_FREE(P->chars); LORA_FREE(P);
+    return s;
+}
+
+LORA_API void lora_json_free(lora_json *v) {
+    if (!v) return;
+    lora__json_free_children(v);
+    LORA_FREE(v);
+}
+
+LORA_API const lora_json *lora_json_get(const lora_json *v, const char *key) {
+    size_t i, n;
+    if (!v || !key || v->type != LORA_JSON_OBJECT) return NULL;
+    n = strlen(key);
+    for (i = v->n; i-- > 0;)
+        if (v->key_lens[i] == n && !memcmp(v->keys[i], key, n)) return &v->items[i];
+    return NULL;
+}
+LORA_API int lora_json_get_number(const lora_json *obj, const char *key, double *out) {
+    const lora_json *v = lora_json_get(obj, key);
+    if (!v || v->type != LORA_JSON_NUMBER) return 0;
+    if (out) *out = v->number;
+    return 1;
+}
+LORA_API int lora_json_get_bool(const lora_json *obj, const char *key, int *out) {
+    const lora_json *v = lora_json_get(obj, key);
+    if (!v || (v->type != LORA_JSON_TRUE && v->type != LORA_JSON_FALSE)) return 0;
+    if (out) *out = v->type == LORA_JSON_TRUE;
+    return 1;
+}
+LORA_API const char *lora_json_get_string(const lora_json *obj, const char *key) {
+    const lora_json *v = lora_json_get(obj, key);
+    return v && v->type == LORA_JSON_STRING ? v->str : NULL;
+}
+LORA_API int lora_json_int64(const lora_json *v, int64_t *out) {
+    const char *s;
+    size_t i = 0, n;
+    uint64_t x = 0, lim;
+    int neg = 0;
+    if (!v || v->type != LORA_JSON_NUMBER) return 0;
+    s = v->str; n = v->len;
+    if (!s || !n) {   /* node not made by the parser: accept exact integral doubles */
+        if (!(v->number >= -9223372036854775808.0 && v->number < 9223372036854775808.0) ||
+            v->number != floor(v->number)) return 0;
+        if (out) *out = (int64_t)v->number;
+        return 1;
+    }
+    if (s[0] == '-') { neg = 1; i = 1; }
+    if (i >= n) return 0;
+    lim = neg ? (uint64_t)1 << 63 : ((uint64_t)1 << 63) - 1;
+    for (; i < n; i++) {
+        unsigned dgt;
+        if (s[i] < '0' || s[i] > '9') return 0;
+        dgt = (unsigned)(s[i] - '0');
+        if (x > (lim - dgt) / 10) return 0;
+        x = x * 10 + dgt;
+    }
+    if (out) *out = neg ? (x == ((uint64_t)1 << 63) ? INT64_MIN : -(int64_t)x) : (int64_t)x;
+    return 1;
+}
+
+/* ---- JSON writing helpers (for the library's writers) ----
+   Strings are escaped as Python's json.dumps(..., ensure_ascii=False) does: '"', '\\'
+   and control characters (\b \f \n \r \t short forms, others \u00xx lowercase), every
+   other byte (UTF-8 included) as is. Numbers: integral values below 1e16 as integers,
+   others in the shortest form that reads back to the same double, laid out like
+   Python's repr (1e-05, 0.1, 1.5e+300); non-finite values as null (JSON has none). */
+static LORA__UNUSED void lora__json_write_stringn(lora__buf *b, const char *s, size_t n) {
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s, *end = p + n, *run;
+    lora__buf_append(b, "\"", 1);
+    while (p < end) {
+        unsigned c;
+        run = p;
+        while (p < end && *p >= 0x20 && *p != '"' && *p != '\\') p++;
+        if (p > run) lora__buf_append(b, run, (size_t)(p - run));
+        if (p >= end) break;
+        c = *p++;
+        switch (c) {
+        case '"': lora__buf_append(b, "\\\"", 2); break;
+        case '\\': lora__buf_append(b, "\\\\", 2); break;
+        case '\b': lora__buf_append(b, "\\b", 2); break;
+        case '\f': lora__buf_append(b, "\\f", 2); break;
+        case '\n': lora__buf_append(b, "\\n", 2); break;
+        case '\r': lora__buf_append(b, "\\r", 2); break;
+        case '\t': lora__buf_append(b, "\\t", 2); break;
+        default: {
+            char e[6];
+            e[0] = '\\'; e[1] = 'u'; e[2] = '0'; e[3] = '0'; e[4] = hex[c >> 4]; e[5] = hex[c & 15];
+            lora__buf_append(b, e, 6);
+        }
+        }
+    }
+    lora__buf_append(b, "\"", 1);
+}
+static LORA__UNUSED void lora__json_write_string(lora__buf *b, const char *s) {
+    lora__json_write_stringn(b, s, strlen(s));
+}
+static LORA__UNUSED void lora__json_write_int(lora__buf *b, int64_t x) {
+    char tmp[24], *q = tmp + sizeof tmp;
+    uint64_t u = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+    do { *--q = (char)('0' + u % 10); u /= 10; } while (u);
+    if (x < 0) *--q = '-';
+    lora__buf_append(b, q, (size_t)(tmp + sizeof tmp - q));
+}
+/* Shortest round-trip digits of x (finite, nonzero): digits (no dot) and decimal exponent
+   of the first digit, as printf("%.*e") gives them. Returns the digit count. */
+static int lora__shortest_digits(double x, char *digits, int *exp10) {
+    char buf[64];
+    int prec, nd = 0;
+    const char *q;
+    for (prec = 1; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*e", prec - 1, x);
+        if (prec == 17 || strtod(buf, NULL) == x) break;
+    }
+    for (q = buf; *q && *q != 'e' && *q != 'E'; q++)
+        if (*q >= '0' && *q <= '9') digits[nd++] = *q;
+    *exp10 = *q ? atoi(q + 1) : 0;
+    while (nd > 1 && digits[nd - 1] == '0') nd--;
+    digits[nd] = 0;
+    return nd;
+}
+static LORA__UNUSED void lora__json_write_number(lora__buf *b, double x) {
+    char digits[32], out[64];
+    int nd, e, k = 0, i;
+    if (x != x || x - x != 0) { lora__buf_puts(b, "null"); return; }
+    if (x == floor(x) && fabs(x) < 1e16) {
+        if (x == 0) { lora__buf_puts(b, signbit(x) ? "-0" : "0"); return; }
+        lora__json_write_int(b, (int64_t)x);
+        return;
+    }
+    nd = lora__shortest_digits(x, digits, &e);
+    if (x < 0) out[k++] = '-';
+    if (e >= -4 && e < 16) {
+        if (e < 0) {
+            out[k++] = '0'; out[k++] = '.';
+            for (i = 0; i < -e - 1; i++) out[k++] = '0';
+            for (i = 0; i < nd; i++) out[k++] = digits[i];
+        } else {
+            for (i = 0; i <= e; i++) out[k++] = i < nd ? digits[i] : '0';
+            if (nd > e + 1) {
+                out[k++] = '.';
+                for (i = e + 1; i < nd; i++) out[k++] = digits[i];
+            }
+        }
+        out[k] = 0;
+    } else {
+        out[k++] = digits[0];
+        if (nd > 1) {
+            out[k++] = '.';
+            for (i = 1; i < nd; i++) out[k++] = digits[i];
+        }
+        snprintf(out + k, sizeof out - (size_t)k, "e%c%02d", e < 0 ? '-' : '+', e < 0 ? -e : e);
+    }
+    lora__buf_puts(b, out);
+}
+/* Compact JSON of a parsed value (numbers keep their literal when they have one). */
+static LORA__UNUSED void lora__json_write_value(lora__buf *b, const lora_json *v) {
+    size_t i;
+    switch (v->type) {
+    case LORA_JSON_NULL: lora__buf_puts(b, "null"); break;
+    case LORA_JSON_FALSE: lora__buf_puts(b, "false"); break;
+    case LORA_JSON_TRUE: lora__buf_puts(b, "true"); break;
+    case LORA_JSON_NUMBER:
+        if (v->str && v->len) lora__buf_append(b, v->str, v->len);
+        else lora__json_write_number(b, v->number);
+        break;
+    case LORA_JSON_STRING: lora__json_write_stringn(b, v->str, v->len); break;
+    case LORA_JSON_ARRAY:
+        lora__buf_append(b, "[", 1);
+        for (i = 0; i < v->n; i++) {
+            if (i) lora__buf_append(b, ",", 1);
+            lora__json_write_value(b, &v->items[i]);
+        }
+        lora__buf_append(b, "]", 1);
+        break;
+    case LORA_JSON_OBJECT:
+        lora__buf_append(b, "{", 1);
+        for (i = 0; i < v->n; i++) {
+            if (i) lora__buf_append(b, ",", 1);
+            lora__json_write_stringn(b, v->keys[i], v->key_lens[i]);
+            lora__buf_append(b, ":", 1);
+            lora__json_write_value(b, &v->items[i]);
+        }
+        lora__buf_append(b, "}", 1);
+        break;
+    }
+}
+
+/* ---- lora/40_safetensors.impl.c ---- */
+/* ---- safetensors reader and writer ----
+   Format: [u64 LE header length N][N bytes of JSON][data]; data_offsets are relative to
+   the start of the data section. The reader validates as the reference implementation
+   does (and a bit more: it also rejects unknown keys in tensor entries, duplicate keys,
+   and NUL characters in names, which the C API could not represent). */
+#if defined(__unix__) || defined(__unix) || defined(__APPLE__)
+#define LORA__ST_MMAP 1
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/mman.h>
+#include <fcntl.h>
+#include <unistd.h>
+#endif
+#include <float.h>
+
+#define LORA__ST_MAX_HEADER 100000000ull
+
+typedef struct lora__st_dtinfo { const char *name; size_t size; int rank; } lora__st_dtinfo;
+/* Indexed by lora_dtype. rank: position in the reference crate's Dtype enum (the writer
+   orders tensors by it, descending: U64, I64, F64, F32, U32, I32, BF16, F16, U16, I16, I8, U8, BOOL). */
+static const lora__st_dtinfo lora__st_dtypes[] = {
+    {"F64", 8, 10}, {"F32", 4, 9}, {"F16", 2, 5}, {"BF16", 2, 6}, {"I64", 8, 11}, {"I32", 4, 7},
+    {"I16", 2, 3}, {"I8", 1, 2}, {"U8", 1, 1}, {"BOOL", 1, 0}, {"U64", 8, 12}, {"U32", 4, 8}, {"U16", 2, 4}
+};
+#define LORA__ST_NDT ((int)(sizeof lora__st_dtypes / sizeof lora__st_dtypes[0]))
+/* dtypes of the reference implementation that this library does not handle */
+static const char *const lora__st_unsupported[] = {
+    "F8_E5M2", "F8_E4M3", "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2", "C64", "C128", NULL
+};
+
+LORA_API const char *lora_dtype_name(lora_dtype dt) {
+    return (int)dt >= 0 && (int)dt < LORA__ST_NDT ? lora__st_dtypes[dt].name : "?";
+}
+LORA_API size_t lora_dtype_size(lora_dtype dt) {
+    return (int)dt >= 0 && (int)dt < LORA__ST_NDT ? lora__st_dtypes[dt].size : 0;
+}
+
+typedef struct lora__st_impl {
+    int kind;                      /* 0: caller's memory, 1: mmap, 2: malloc'd copy */
+    void *owned;
+    size_t owned_size;
+    lora_st_tensor **by_name;      /* tensors sorted by name, for lora_st_find */
+} lora__st_impl;
+
+static int lora__st_is_le(void) {
+    const uint16_t one = 1;
+    unsigned char c;
+    memcpy(&c, &one, 1);
+    return c == 1;
+}
+static uint64_t lora__st_le64(const unsigned char *p) {
+    uint64_t v = 0;
+    int i;
+    for (i = 7; i >= 0; i--) v = (v << 8) | p[i];
+    return v;
+}
+
+/* "(3, 5)", "()" for scalars, "(5,)" for one dimension (Python's tuple notation). */
+static const char *lora__st_shape_str(char *buf, size_t cap, const int64_t *shape, int ndim) {
+    size_t k = 0;
+    int i;
+    buf[0] = 0;
+    k += (size_t)snprintf(buf, cap, "(");
+    for (i = 0; i < ndim && k < cap; i++)
+        k += (size_t)snprintf(buf + k, cap - k, "%s%lld", i ? ", " : "", (long long)shape[i]);
+    if (k < cap) snprintf(buf + k, cap - k, ndim == 1 ? ",)" : ")");
+    return buf;
+}
+
+static void lora__st_free_contents(lora_safetensors *st) {
+    size_t i;
+    lora__st_impl *im = (lora__st_impl *)st->impl_;
+    for (i = 0; i < st->n_tensors; i++) LORA_FREE(st->tensors[i].name);
+    LORA_FREE(st->tensors);
+    for (i = 0; i < st->n_meta; i++) { LORA_FREE(st->meta_keys[i]); LORA_FREE(st->meta_values[i]); }
+    LORA_FREE(st->meta_keys); LORA_FREE(st->meta_values);
+    LORA_FREE(st->path);
+    if (im) {
+#ifdef LORA__ST_MMAP
+        if (im->kind == 1) munmap(im->owned, im->owned_size);
+#endif
+        if (im->kind == 2) LORA_FREE(im->owned);
+        LORA_FREE(im->by_name);
+        LORA_FREE(im);
+    }
+    memset(st, 0, sizeof *st);
+}
+
+LORA_API void lora_st_close(lora_safetensors *st) {
+    if (!st) return;
+    lora__st_free_contents(st);
+    LORA_FREE(st);
+}
+
+/* qsort comparators */
+typedef struct lora__st_keyref { const char *s; size_t len; size_t idx; } lora__st_keyref;
+static int lora__st_cmp_keyref(const void *a, const void *b) {
+    const lora__st_keyref *x = (const lora__st_keyref *)a, *y = (const lora__st_keyref *)b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->s, y->s, n);
+    if (c) return c;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+static int lora__st_cmp_name(const void *a, const void *b) {
+    const lora_st_tensor *x = *(const lora_st_tensor *const *)a, *y = *(const lora_st_tensor *const *)b;
+    return strcmp(x->name, y->name);
+}
+static int lora__st_cmp_span(const void *a, const void *b) {
+    const lora_st_tensor *x = *(const lora_st_tensor *const *)a, *y = *(const lora_st_tensor *const *)b;
+    const unsigned char *xd = (const unsigned char *)x->data, *yd = (const unsigned char *)y->data;
+    if (xd != yd) return xd < yd ? -1 : 1;
+    if (x->nbytes != y->nbytes) return x->nbytes < y->nbytes ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+/* Copies a JSON string into a new C string; fails if it holds a NUL. */
+static lora_status lora__st_cstr(const char *file, const char *what, const char *s, size_t len, char **out) {
+    *out = NULL;
+    if (strlen(s) != len)
+        return lora__fail(LORA_ERR_FORMAT, "%s: %s '%s' contains a NUL character (not supported)", file, what, s);
+    *out = (char *)lora__malloc(len + 1, "safetensors name");
+    if (!*out) return LORA_ERR_OOM;
+    memcpy(*out, s, len + 1);
+    return LORA_OK;
+}
+
+/* Reads a non-negative integer literal (int64 range). */
+static int lora__st_uint(const lora_json *v, int64_t *out) {
+    return lora_json_int64(v, out) && *out >= 0 && !(v->len && v->str && v->str[0] == '-');
+}
+
+/* Validates one tensor entry and fills t (name already set). */
+static lora_status lora__st_entry(const char *file, const lora_json *e, uint64_t data_len,
+                                  const unsigned char *data0, lora_st_tensor *t) {
+    const lora_json *jd = NULL, *js = NULL, *jo = NULL;
+    const char *name = t->name;
+    char sbuf[256];
+    int64_t off[2];
+    uint64_t numel = 1, nbytes, esize;
+    size_t i;
+    int dt, k;
+    if (e->type != LORA_JSON_OBJECT)
+        return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': entry is %s, expected an object with dtype, shape, data_offsets",
+                          file, name, lora__json_a_type(e->type));
+    for (i = 0; i < e->n; i++) {
+        const lora_json **slot = NULL;
+        const char *key = e->keys[i];
+        if (!strcmp(key, "dtype")) slot = &jd;
+        else if (!strcmp(key, "shape")) slot = &js;
+        else if (!strcmp(key, "data_offsets")) slot = &jo;
+        if (!slot || e->key_lens[i] != strlen(key))
+            return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': unexpected key \"%s\" (expected dtype, shape, data_offsets)", file, name, key);
+        if (*slot) return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': duplicate key \"%s\"", file, name, key);
+        *slot = &e->items[i];
+    }
+    if (!jd || !js || !jo)
+        return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': missing \"%s\"", file, name, !jd ? "dtype" : !js ? "shape" : "data_offsets");
+    if (jd->type != LORA_JSON_STRING)
+        return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': dtype is %s, expected a string", file, name, lora__json_a_type(jd->type));
+    for (dt = 0; dt < LORA__ST_NDT; dt++)
+        if (!strcmp(jd->str, lora__st_dtypes[dt].name) && jd->len == strlen(jd->str)) break;
+    if (dt == LORA__ST_NDT) {
+        for (k = 0; lora__st_unsupported[k]; k++)
+            if (!strcmp(jd->str, lora__st_unsupported[k]))
+                return lora__fail(LORA_ERR_UNSUPPORTED, "%s: tensor '%s': dtype %s is not supported by this library", file, name, jd->str);
+        return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': unknown dtype \"%.40s\"", file, name, jd->str);
+    }
+    t->dtype = (lora_dtype)dt;
+    esize = lora__st_dtypes[dt].size;
+    if (js->type != LORA_JSON_ARRAY)
+        return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': shape is %s, expected an array of integers", file, name, lora__json_a_type(js->type));
+    if (js->n > LORA_ST_MAX_DIMS)
+        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: tensor '%s': shape has %zu dimensions, at most %d are supported", file, name, js->n, LORA_ST_MAX_DIMS);
+    t->ndim = (int)js->n;
+    for (i = 0; i < js->n; i++) {
+        const lora_json *d = &js->items[i];
+        if (!lora__st_uint(d, &t->shape[i])) {
+            int big = d->type == LORA_JSON_NUMBER && d->str && !strpbrk(d->str, ".eE-");
+            return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': shape[%zu] is %.40s%s, expected a non-negative integer",
+                              file, name, i, d->type == LORA_JSON_NUMBER && d->str ? d->str : lora__json_a_type(d->type),
+                              big ? " (too large)" : "");
+        }
+    }
+    for (i = 0; i < js->n; i++) {   /* checked product in order, as the reference does */
+        uint64_t d = (uint64_t)t->shape[i];
+        if (d && numel > (uint64_t)INT64_MAX / d)
+            return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': shape %s has too many elements (overflow)",
+                              file, name, lora__st_shape_str(sbuf, sizeof sbuf, t->shape, t->ndim));
+        numel *= d;
+    }
+    if (numel && esize > UINT64_MAX / numel)
+        return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': shape %s is too large in bytes (overflow)",
+                          file, name, lora__st_shape_str(sbuf, sizeof sbuf, t->shape, t->ndim));
+    nbytes = numel * esize;
+    t->numel = (int64_t)numel;
+    t->nbytes = nbytes;
+    if (jo->type != LORA_JSON_ARRAY || jo->n != 2)
+        return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': data_offsets must be an array of two integers [begin, end]", file, name);
+    for (k = 0; k < 2; k++)
+        if (!lora__st_uint(&jo->items[k], &off[k]))
+            return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': data_offsets[%d] is not a non-negative integer (or is too large)", file, name, k);
+    if (off[1] < off[0])
+        return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': data_offsets [%lld, %lld) end before they begin", file, name,
+                          (long long)off[0], (long long)off[1]);
+    if ((uint64_t)(off[1] - off[0]) != nbytes)
+        return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': data_offsets [%lld, %lld) is %lld bytes but %s shape %s needs %llu",
+                          file, name, (long long)off[0], (long long)off[1], (long long)(off[1] - off[0]),
+                          lora__st_dtypes[dt].name, lora__st_shape_str(sbuf, sizeof sbuf, t->shape, t->ndim),
+                          (unsigned long long)nbytes);
+    if ((uint64_t)off[1] > data_len)
+        return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': data_offsets [%lld, %lld) extend past the end of the data section (%llu bytes)",
+                          file, name, (long long)off[0], (long long)off[1], (unsigned long long)data_len);
+    t->data = data0 + off[0];
+    return LORA_OK;
+}
+
+/* Parses and validates a whole file image; st->path must be set already. */
+static lora_status lora__st_parse(const unsigned char *base, size_t size, lora_safetensors *st) {
+    const char *file = st->path;
+    lora__st_impl *im = (lora__st_impl *)st->impl_;
+    uint64_t hlen, data_len;
+    const unsigned char *data0;
+    lora_json *root = NULL;
+    const lora_json *meta = NULL;
+    lora__st_keyref *refs = NULL;
+    lora_st_tensor **order = NULL;
+    lora__buf src = {0, 0, 0, 0};
+    lora_status s = LORA_OK;
+    size_t i, nt = 0, expect;
+
+    if (size < 8) {
+        if (size == 0) return lora__fail(LORA_ERR_FORMAT, "%s: empty file (0 bytes), not a safetensors file", file);
+        return lora__fail(LORA_ERR_FORMAT, "%s: file is %zu bytes, too short for a safetensors file (8-byte header length + JSON header)", file, size);
+    }
+    hlen = lora__st_le64(base);
+    if (hlen > LORA__ST_MAX_HEADER)
+        return lora__fail(LORA_ERR_FORMAT, "%s: header length %llu exceeds the limit of %llu bytes (corrupt or not a safetensors file)",
+                          file, (unsigned long long)hlen, LORA__ST_MAX_HEADER);
+    if (hlen > (uint64_t)size - 8)
+        return lora__fail(LORA_ERR_FORMAT, "%s: header length %llu exceeds the file size (%zu bytes; file truncated?)",
+                          file, (unsigned long long)hlen, size);
+    data0 = base + 8 + hlen;
+    data_len = (uint64_t)size - 8 - hlen;
+    lora__buf_printf(&src, "%s: header", file);
+    if (src.failed) return LORA_ERR_OOM;
+    s = lora_json_parse((const char *)base + 8, (size_t)hlen, src.data, &root);
+    lora__buf_free(&src);
+    if (s != LORA_OK) return s;
+    if (root->type != LORA_JSON_OBJECT) {
+        s = lora__fail(LORA_ERR_FORMAT, "%s: header is %s, expected a JSON object", file, lora__json_a_type(root->type));
+        goto done;
+    }
+    /* duplicate keys: sort (key, index) and compare neighbours */
+    if (root->n > 1) {
+        refs = (lora__st_keyref *)lora__calloc(root->n, sizeof *refs, "safetensors header");
+        if (!refs) { s = LORA_ERR_OOM; goto done; }
+        for (i = 0; i < root->n; i++) { refs[i].s = root->keys[i]; refs[i].len = root->key_lens[i]; refs[i].idx = i; }
+        qsort(refs, root->n, sizeof *refs, lora__st_cmp_keyref);
+        for (i = 1; i < root->n; i++)
+            if (refs[i].len == refs[i - 1].len && !memcmp(refs[i].s, refs[i - 1].s, refs[i].len)) {
+                s = lora__fail(LORA_ERR_FORMAT, "%s: duplicate %s '%s' in header", file,
+                               strcmp(refs[i].s, "__metadata__") ? "tensor name" : "key", refs[i].s);
+                goto done;
+            }
+    }
+    for (i = 0; i < root->n; i++) {
+        if (root->key_lens[i] == 12 && !memcmp(root->keys[i], "__metadata__", 12)) meta = &root->items[i];
+        else nt++;
+    }
+    if (meta) {
+        if (meta->type != LORA_JSON_OBJECT) {
+            s = lora__fail(LORA_ERR_FORMAT, "%s: __metadata__ is %s, expected an object of string -> string", file, lora__json_a_type(meta->type));
+            goto done;
+        }
+        for (i = 0; i < meta->n; i++) {
+            if (meta->items[i].type != LORA_JSON_STRING) {
+                s = lora__fail(LORA_ERR_FORMAT, "%s: __metadata__ '%s' is %s, expected a string", file, meta->keys[i],
+                               lora__json_a_type(meta->items[i].type));
+                goto done;
+            }
+        }
+        if (meta->n) {
+            st->meta_keys = (char **)lora__calloc(meta->n, sizeof(char *), "safetensors metadata");
+            st->meta_values = (char **)lora__calloc(meta->n, sizeof(char *), "safetensors metadata");
+            if (!st->meta_keys || !st->meta_values) { s = LORA_ERR_OOM; goto done; }
+        }
+        for (i = 0; i < meta->n; i++) {
+            size_t j;
+            for (j = 0; j < i; j++)   /* duplicate metadata keys (metadata is small) */
+                if (meta->key_lens[j] == meta->key_lens[i] && !memcmp(meta->keys[j], meta->keys[i], meta->key_lens[i])) {
+                    s = lora__fail(LORA_ERR_FORMAT, "%s: duplicate __metadata__ key '%s'", file, meta->keys[i]);
+                    goto done;
+                }
+            if ((s = lora__st_cstr(file, "__metadata__ key", meta->keys[i], meta->key_lens[i], &st->meta_keys[i])) != LORA_OK) goto done;
+            st->n_meta = i + 1;
+            if ((s = lora__st_cstr(file, "__metadata__ value", meta->items[i].str, meta->items[i].len, &st->meta_values[i])) != LORA_OK) goto done;
+        }
+    }
+    if (nt) {
+        st->tensors = (lora_st_tensor *)lora__calloc(nt, sizeof(lora_st_tensor), "safetensors tensors");
+        im->by_name = (lora_st_tensor **)lora__calloc(nt, sizeof(lora_st_tensor *), "safetensors tensors");
+        order = (lora_st_tensor **)lora__calloc(nt, sizeof(lora_st_tensor *), "safetensors tensors");
+        if (!st->tensors || !im->by_name || !order) { s = LORA_ERR_OOM; goto done; }
+    }
+    nt = 0;
+    for (i = 0; i < root->n; i++) {
+        lora_st_tensor *t;
+        if (&root->items[i] == meta) continue;
+        t = &st->tensors[nt];
+        if ((s = lora__st_cstr(file, "tensor name", root->keys[i], root->key_lens[i], &t->name)) != LORA_OK) goto done;
+        st->n_tensors = ++nt;
+        if ((s = lora__st_entry(file, &root->items[i], data_len, data0, t)) != LORA_OK) goto done;
+        order[nt - 1] = t;
+        im->by_name[nt - 1] = t;
+    }
+    /* the tensors must tile the data section: sorted by offset, each starts where the last ended */
+    if (nt) qsort(order, nt, sizeof *order, lora__st_cmp_span);
+    expect = 0;
+    for (i = 0; i < nt; i++) {
+        size_t b = (size_t)((const unsigned char *)order[i]->data - data0);
+        if (b != expect) {
+            if (b > expect)
+                s = lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': data starts at byte %zu but the previous tensor ends at %zu (gap of %zu bytes; tensors must tile the data section)",
+                               file, order[i]->name, b, expect, b - expect);
+            else
+                s = lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': data [%zu, %zu) overlaps tensor '%s' ending at %zu",
+                               file, order[i]->name, b, b + (size_t)order[i]->nbytes, order[i - 1]->name, expect);
+            goto done;
+        }
+        expect = b + (size_t)order[i]->nbytes;
+    }
+    if ((uint64_t)expect != data_len) {
+        s = lora__fail(LORA_ERR_FORMAT, "%s: tensors cover %zu bytes but the data section is %llu bytes (%llu unused bytes at the end)",
+                       file, expect, (unsigned long long)data_len, (unsigned long long)(data_len - expect));
+        goto done;
+    }
+    if (nt) qsort(im->by_name, nt, sizeof *im->by_name, lora__st_cmp_name);
+done:
+    LORA_FREE(refs);
+    LORA_FREE(order);
+    lora_json_free(root);
+    return s;
+}
+
+static lora_status lora__st_new(const char *name, lora_safetensors **out) {
+    lora_safetensors *st = (lora_safetensors *)lora__calloc(1, sizeof *st, "safetensors");
+    if (!st) return LORA_ERR_OOM;
+    st->path = lora__strdup(name, "safetensors path");
+    st->impl_ = lora__calloc(1, sizeof(lora__st_impl), "safetensors");
+    if (!st->path || !st->impl_) { lora_st_close(st); return LORA_ERR_OOM; }
+    *out = st;
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_st_open_memory(const void *data, size_t size, const char *name, lora_safetensors **out) {
+    lora_safetensors *st;
+    lora_status s;
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_st_open_memory: out is NULL");
+    *out = NULL;
+    if (!data && size) return lora__fail(LORA_ERR_INVALID_ARG, "lora_st_open_memory: data is NULL");
+    if (!name) name = "<memory>";
+    if ((s = lora__st_new(name, &st)) != LORA_OK) return s;
+    if ((s = lora__st_parse((const unsigned char *)(data ? data : ""), size, st)) != LORA_OK) { lora_st_close(st); return s; }
+    *out = st;
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_st_open(const char *path, lora_safetensors **out) {
+    lora_safetensors *st;
+    lora__st_impl *im;
+    lora_status s;
+    const unsigned char *base = NULL;
+    size_t size = 0;
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_st_open: out is NULL");
+    *out = NULL;
+    if (!path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_st_open: path is NULL");
+    if ((s = lora__st_new(path, &st)) != LORA_OK) return s;
+    im = (lora__st_impl *)st->impl_;
+#ifdef LORA__ST_MMAP
+    {
+        struct stat sb;
+        int fd = open(path, O_RDONLY);
+        if (fd < 0) {
+            s = lora__fail(errno == ENOENT ? LORA_ERR_NOT_FOUND : LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+            lora_st_close(st);
+            return s;
+        }
+        if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+            s = lora__fail(LORA_ERR_IO, "%s: not a regular file", path);
+            close(fd); lora_st_close(st);
+            return s;
+        }
+        if ((uint64_t)sb.st_size > (uint64_t)((size_t)-1)) {
+            s = lora__fail(LORA_ERR_IO, "%s: file too large to map on this system", path);
+            close(fd); lora_st_close(st);
+            return s;
+        }
+        size = (size_t)sb.st_size;
+        if (size > 0) {
+            void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (m != MAP_FAILED) {
+                im->kind = 1; im->owned = m; im->owned_size = size;
+                base = (const unsigned char *)m;
+            }
+        }
+        close(fd);
+    }
+#endif
+    if (!base && (size > 0 || im->kind == 0)) {   /* no mmap: read the file into memory once */
+        char *buf;
+        size_t len;
+        if ((s = lora__read_file(path, &buf, &len)) != LORA_OK) { lora_st_close(st); return s; }
+        im->kind = 2; im->owned = buf; im->owned_size = len;
+        base = (const unsigned char *)buf; size = len;
+    }
+    if ((s = lora__st_parse(base, size, st)) != LORA_OK) { lora_st_close(st); return s; }
+    *out = st;
+    return LORA_OK;
+}
+
+LORA_API const lora_st_tensor *lora_st_find(const lora_safetensors *st, const char *name) {
+    const lora__st_impl *im;
+    size_t lo = 0, hi;
+    if (!st || !name || !st->n_tensors) return NULL;
+    im = (const lora__st_impl *)st->impl_;
+    hi = st->n_tensors;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(im->by_name[mid]->name, name);
+        if (c == 0) return im->by_name[mid];
+        if (c < 0) lo = mid + 1; else hi = mid;
+    }
+    return NULL;
+}
+
+LORA_API const char *lora_st_meta(const lora_safetensors *st, const char *key) {
+    size_t i;
+    if (!st || !key) return NULL;
+    for (i = 0; i < st->n_meta; i++)
+        if (!strcmp(st->meta_keys[i], key)) return st->meta_values[i];
+    return NULL;
+}
+
+/* double -> float with round-to-nearest and overflow to +-inf, without the undefined
+   behaviour of converting an out-of-range double. */
+static float lora__st_d2f(double d) {
+    const double lim = 3.4028235677973366e38; /* FLT_MAX + half an ulp: rounds to inf (ties to even) */
+    if (d >= lim) return (float)HUGE_VAL;
+    if (d <= -lim) return -(float)HUGE_VAL;
+    if (d > FLT_MAX) return FLT_MAX;
+    if (d < -FLT_MAX) return -FLT_MAX;
+    return (float)d;
+}
+
+LORA_API lora_status lora_st_read_f32(const lora_safetensors *st, const lora_st_tensor *t, float *dst, int64_t numel) {
+    const unsigned char *p;
+    int64_t i;
+    int le = lora__st_is_le();
+    const char *file = st && st->path ? st->path : "<safetensors>";
+    if (!t || (!dst && numel > 0)) return lora__fail(LORA_ERR_INVALID_ARG, "%s: lora_st_read_f32: NULL tensor or destination", file);
+    if (numel != t->numel)
+        return lora__fail(LORA_ERR_SHAPE, "%s: tensor '%s' has %lld elements but the destination holds %lld",
+                          file, t->name, (long long)t->numel, (long long)numel);
+    p = (const unsigned char *)t->data;
+    switch (t->dtype) {
+    case LORA_DT_F32:
+        if (le) { if (numel) memcpy(dst, p, (size_t)numel * 4); }
+        else for (i = 0; i < numel; i++) {
+            uint32_t u = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 | (uint32_t)p[4 * i + 2] << 16 | (uint32_t)p[4 * i + 3] << 24;
+            memcpy(&dst[i], &u, 4);
+        }
+        break;
+    case LORA_DT_F64:
+        for (i = 0; i < numel; i++) {
+            uint64_t u;
+            double d;
+            if (le) memcpy(&u, p + 8 * i, 8); else u = lora__st_le64(p + 8 * i);
+            memcpy(&d, &u, 8);
+            dst[i] = lora__st_d2f(d);
+        }
+        break;
+    case LORA_DT_F16:
+    case LORA_DT_BF16:
+        for (i = 0; i < numel; i++) {
+            uint16_t h = (uint16_t)(p[2 * i] | p[2 * i + 1] << 8);
+            dst[i] = t->dtype == LORA_DT_F16 ? lora_f16_to_f32(h) : lora_bf16_to_f32(h);
+        }
+        break;
+    default:
+        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: tensor '%s' is %s, not a floating-point dtype (F64/F32/F16/BF16)",
+                          file, t->name, lora_dtype_name(t->dtype));
+    }
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_st_load_f32(const lora_safetensors *st, const char *name, int ndim, const int64_t *shape, float *dst) {
+    const lora_st_tensor *t;
+    char a[256], b[256];
+    int i, same;
+    if (!st || !name || ndim < 0 || (ndim > 0 && !shape))
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_st_load_f32: bad arguments");
+    t = lora_st_find(st, name);
+    if (!t) return lora__fail(LORA_ERR_NOT_FOUND, "%s: tensor '%s' not found (the file has %zu tensors)", st->path, name, st->n_tensors);
+    same = t->ndim == ndim;
+    for (i = 0; same && i < ndim; i++) same = t->shape[i] == shape[i];
+    if (!same)
+        return lora__fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected shape %s, found %s", st->path, name,
+                          lora__st_shape_str(a, sizeof a, shape, ndim > LORA_ST_MAX_DIMS ? LORA_ST_MAX_DIMS : ndim),
+                          lora__st_shape_str(b, sizeof b, t->shape, t->ndim));
+    return lora_st_read_f32(st, t, dst, t->numel);
+}
+
+/* ---- writer ---- */
+static int lora__st_cmp_write(const void *a, const void *b) {
+    const lora_st_entry *x = *(const lora_st_entry *const *)a, *y = *(const lora_st_entry *const *)b;
+    int rx = lora__st_dtypes[x->dtype].rank, ry = lora__st_dtypes[y->dtype].rank;
+    if (rx != ry) return rx > ry ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+static int lora__st_cmp_entry_name(const void *a, const void *b) {
+    return strcmp((*(const lora_st_entry *const *)a)->name, (*(const lora_st_entry *const *)b)->name);
+}
+static int lora__st_cmp_cstr(const void *a, const void *b) {
+    return strcmp(**(const char *const *const *)a, **(const char *const *const *)b);
+}
+
+/* Validates the entries and builds the header (padded, without the 8-byte length) and the
+   write order. *order is allocated (LORA_FREE it); hdr must be zero-initialised. */
+static lora_status lora__st_build_header(const char *path, const lora_st_entry *tensors, size_t n,
+                                         const char *const *meta_keys, const char *const *meta_values, size_t n_meta,
+                                         lora__buf *hdr, const lora_st_entry ***order_out, uint64_t *data_len) {
+    const lora_st_entry **order = NULL;
+    const char *const **mord = NULL;
+    uint64_t off = 0;
+    size_t i;
+    int d;
+    lora_status s = LORA_OK;
+    *order_out = NULL;
+    if (n && !tensors) return lora__fail(LORA_ERR_INVALID_ARG, "%s: tensors is NULL", path);
+    if (n_meta && (!meta_keys || !meta_values)) return lora__fail(LORA_ERR_INVALID_ARG, "%s: metadata keys or values are NULL", path);
+    order = (const lora_st_entry **)lora__calloc(n ? n : 1, sizeof *order, "safetensors writer");
+    mord = (const char *const **)lora__calloc(n_meta ? n_meta : 1, sizeof *mord, "safetensors writer");
+    if (!order || !mord) { s = LORA_ERR_OOM; goto fail; }
+    for (i = 0; i < n; i++) {
+        const lora_st_entry *e = &tensors[i];
+        uint64_t numel = 1, esize;
+        char sb[256];
+        if (!e->name) { s = lora__fail(LORA_ERR_INVALID_ARG, "%s: tensor %zu has no name", path, i); goto fail; }
+        if (!strcmp(e->name, "__metadata__")) { s = lora__fail(LORA_ERR_INVALID_ARG, "%s: '__metadata__' is reserved and cannot name a tensor", path); goto fail; }
+        if (!lora__utf8_valid(e->name, strlen(e->name))) { s = lora__fail(LORA_ERR_INVALID_ARG, "%s: tensor name '%s' is not valid UTF-8", path, e->name); goto fail; }
+        if ((int)e->dtype < 0 || (int)e->dtype >= LORA__ST_NDT) { s = lora__fail(LORA_ERR_INVALID_ARG, "%s: tensor '%s': invalid dtype %d", path, e->name, (int)e->dtype); goto fail; }
+        if (e->ndim < 0 || e->ndim > LORA_ST_MAX_DIMS) { s = lora__fail(LORA_ERR_INVALID_ARG, "%s: tensor '%s': ndim %d out of range 0..%d", path, e->name, e->ndim, LORA_ST_MAX_DIMS); goto fail; }
+        esize = lora__st_dtypes[e->dtype].size;
+        for (d = 0; d < e->ndim; d++) {
+            uint64_t dim = (uint64_t)e->shape[d];
+            if (e->shape[d] < 0) { s = lora__fail(LORA_ERR_INVALID_ARG, "%s: tensor '%s': negative dimension in shape %s", path, e->name, lora__st_shape_str(sb, sizeof sb, e->shape, e->ndim)); goto fail; }
+            if (dim && numel > (uint64_t)INT64_MAX / dim) { s = lora__fail(LORA_ERR_INVALID_ARG, "%s: tensor '%s': shape %s overflows", path, e->name, lora__st_shape_str(sb, sizeof sb, e->shape, e->ndim)); goto fail; }
+            numel *= dim;
+        }
+        if (numel > ((uint64_t)INT64_MAX - off) / esize || numel * esize > (uint64_t)((size_t)-1)) {
+            s = lora__fail(LORA_ERR_INVALID_ARG, "%s: tensor '%s': data too large", path, e->name); goto fail;
+        }
+        if (numel && !e->data) { s = lora__fail(LORA_ERR_INVALID_ARG, "%s: tensor '%s': data is NULL", path, e->name); goto fail; }
+        off += numel * esize;
+        order[i] = e;
+    }
+    for (i = 0; i < n_meta; i++) {
+        if (!meta_keys[i] || !meta_values[i]) { s = lora__fail(LORA_ERR_INVALID_ARG, "%s: metadata entry %zu is NULL", path, i); goto fail; }
+        if (!lora__utf8_valid(meta_keys[i], strlen(meta_keys[i])) || !lora__utf8_valid(meta_values[i], strlen(meta_values[i]))) {
+            s = lora__fail(LORA_ERR_INVALID_ARG, "%s: metadata '%s' is not valid UTF-8", path, meta_keys[i]); goto fail;
+        }
+        mord[i] = &meta_keys[i];
+    }
+    /* names unique (checked on the name order), then the reference order: dtype rank desc, name */
+    if (n > 1) {
+        qsort(order, n, sizeof *order, lora__st_cmp_entry_name);
+        for (i = 1; i < n; i++)
+            if (!strcmp(order[i]->name, order[i - 1]->name)) {
+                s = lora__fail(LORA_ERR_INVALID_ARG, "%s: duplicate tensor name '%s'", path, order[i]->name);
+                goto fail;
+            }
+        qsort(order, n, sizeof *order, lora__st_cmp_write);
+    }
+    if (n_meta > 1) {
+        qsort(mord, n_meta, sizeof *mord, lora__st_cmp_cstr);
+        for (i = 1; i < n_meta; i++)
+            if (!strcmp(*mord[i], *mord[i - 1])) { s = lora__fail(LORA_ERR_INVALID_ARG, "%s: duplicate metadata key '%s'", path, *mord[i]); goto fail; }
+    }
+    lora__buf_append(hdr, "{", 1);
+    if (n_meta) {
+        lora__buf_puts(hdr, "\"__metadata__\":{");
+        for (i = 0; i < n_meta; i++) {
+            size_t k = (size_t)(mord[i] - meta_keys);
+            if (i) lora__buf_append(hdr, ",", 1);
+            lora__json_write_string(hdr, meta_keys[k]);
+            lora__buf_append(hdr, ":", 1);
+            lora__json_write_string(hdr, meta_values[k]);
+        }
+        lora__buf_append(hdr, "}", 1);
+    }
+    off = 0;
+    for (i = 0; i < n; i++) {
+        const lora_st_entry *e = order[i];
+        uint64_t nb = lora__st_dtypes[e->dtype].size;
+        if (i || n_meta) lora__buf_append(hdr, ",", 1);
+        lora__json_write_string(hdr, e->name);
+        lora__buf_printf(hdr, ":{\"dtype\":\"%s\",\"shape\":[", lora__st_dtypes[e->dtype].name);
+        for (d = 0; d < e->ndim; d++) {
+            if (d) lora__buf_append(hdr, ",", 1);
+            lora__json_write_int(hdr, e->shape[d]);
+            nb *= (uint64_t)e->shape[d];
+        }
+        lora__buf_puts(hdr, "],\"data_offsets\":[");
+        lora__json_write_int(hdr, (int64_t)off);
+        lora__buf_append(hdr, ",", 1);
+        lora__json_write_int(hdr, (int64_t)(off + nb));
+        lora__buf_puts(hdr, "]}");
+        off += nb;
+    }
+    lora__buf_append(hdr, "}", 1);
+    while (!hdr->failed && hdr->len % 8) lora__buf_append(hdr, " ", 1);
+    if (hdr->failed) { s = LORA_ERR_OOM; goto fail; }
+    LORA_FREE(mord);
+    *order_out = order;
+    *data_len = off;
+    return LORA_OK;
+fail:
+    LORA_FREE(order);
+    LORA_FREE(mord);
+    lora__buf_free(hdr);
+    return s;
+}
+
+/* Writes n bytes of elements of size `es` in little-endian order (a byte swap on
+   big-endian hosts, through a small buffer: tensors are never copied whole). */
+static void lora__st_write_le(lora__atomic_file *af, const void *data, size_t n, size_t es) {
+    unsigned char tmp[8192];
+    const unsigned char *p = (const unsigned char *)data;
+    size_t done = 0;
+    if (es == 1 || lora__st_is_le()) { lora__atomic_write(af, data, n); return; }
+    while (done < n) {
+        size_t chunk = n - done < sizeof tmp ? n - done : sizeof tmp, i, k;
+        for (i = 0; i < chunk; i += es)
+            for (k = 0; k < es; k++) tmp[i + k] = p[done + i + es - 1 - k];
+        lora__atomic_write(af, tmp, chunk);
+        done += chunk;
+    }
+}
+
+LORA_API lora_status lora_st_write(const char *path, const lora_st_entry *tensors, size_t n,
+                                   const char *const *meta_keys, const char *const *meta_values, size_t n_meta) {
+    lora__buf hdr = {0, 0, 0, 0};
+    const lora_st_entry **order = NULL;
+    lora__atomic_file af;
+    unsigned char len8[8];
+    uint64_t data_len = 0, hl;
+    lora_status s;
+    size_t i;
+    int k;
+    if (!path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_st_write: path is NULL");
+    s = lora__st_build_header(path, tensors, n, meta_keys, meta_values, n_meta, &hdr, &order, &data_len);
+    if (s != LORA_OK) return s;
+    if ((s = lora__atomic_open(&af, path)) != LORA_OK) { LORA_FREE(order); lora__buf_free(&hdr); return s; }
+    hl = hdr.len;
+    for (k = 0; k < 8; k++) len8[k] = (unsigned char)(hl >> (8 * k));
+    lora__atomic_write(&af, len8, 8);
+    lora__atomic_write(&af, hdr.data, hdr.len);
+    for (i = 0; i < n && !af.failed; i++) {
+        const lora_st_entry *e = order[i];
+        size_t es = lora__st_dtypes[e->dtype].size, nb = es;
+        int d;
+        for (d = 0; d < e->ndim; d++) nb *= (size_t)e->shape[d];
+        if (nb) lora__st_write_le(&af, e->data, nb, es);
+    }
+    LORA_FREE(order);
+    lora__buf_free(&hdr);
+    return lora__atomic_commit(&af);
+}
+
+/* ---- lora/50_pattern.impl.c ---- */
+/* ---- module-name patterns: a small regex engine + PEFT's target_modules rules ----
+
+   Regex: parsed (Python's re syntax rules, incl. its error positions) into a small AST, compiled
+   to a Thompson NFA program and run by a Pike VM: O(len(program) * len(text)) time, no
+   backtracking, no recursion on the text. Text and pattern are decoded as UTF-8 (a byte that is
+   not part of valid UTF-8 is its own "character" 0x110000 + byte), so `.` and classes see whole
+   characters like Python's str patterns do; \d \w \s and \b use ASCII definitions. */
+
+#define LORA__RE_MAX_PATTERN 65536   /* bytes of pattern */
+#define LORA__RE_MAX_REPEAT 1000     /* m, n in {m,n} */
+#define LORA__RE_MAX_INST 200000     /* instructions after expanding counted repetitions */
+#define LORA__RE_MAX_DEPTH 200       /* nested groups */
+#define LORA__RE_MAXCP 0x1100FFu     /* largest "character": 0x110000 + byte for invalid UTF-8 */
+#define LORA__RE_INF (-1)
+
+enum { LORA__RN_EMPTY, LORA__RN_CHAR, LORA__RN_ANY, LORA__RN_CLASS, LORA__RN_ASSERT, LORA__RN_CAT, LORA__RN_ALT,
+       LORA__RN_REPEAT, LORA__RN_GROUP };
+enum { LORA__RA_BOL, LORA__RA_EOL, LORA__RA_EOT, LORA__RA_WORDB, LORA__RA_NWORDB };
+enum { LORA__RO_CHAR, LORA__RO_ANY, LORA__RO_CLASS, LORA__RO_ASSERT, LORA__RO_SPLIT, LORA__RO_JMP, LORA__RO_SAVE,
+       LORA__RO_MATCH };
+enum { LORA__RM_FULL, LORA__RM_SEARCH, LORA__RM_PREFIX };
+
+typedef struct lora__rnode {
+    int type, child, next; /* CAT/ALT: children linked by next; REPEAT/GROUP: child */
+    int min, max, greedy;  /* REPEAT (max LORA__RE_INF = unbounded) */
+    uint32_t val;          /* CHAR: code point; CLASS: class index; ASSERT: kind; GROUP: group number */
+} lora__rnode;
+
+typedef struct lora__rclass {
+    uint32_t ascii[4]; /* membership of 0..127 (negation applied) */
+    int negate;        /* applies to the ranges */
+    int off, n;        /* sorted, disjoint ranges of characters >= 128 in the regex's range pool */
+} lora__rclass;
+
+typedef struct lora__rinst {
+    int op, x, y; /* SPLIT: x preferred, y other; JMP: x; SAVE: x = slot; ASSERT: x = kind; CLASS: x = index */
+    uint32_t c;   /* CHAR */
+} lora__rinst;
+
+struct lora_regex {
+    lora__rinst *prog;
+    int ninst;
+    lora__rclass *classes;
+    int nclasses;
+    uint32_t *ranges; /* pairs lo, hi */
+    int ngroups;
+};
+
+typedef struct lora__rparse {
+    const unsigned char *s;
+    size_t n, i;
+    const char *pattern;
+    lora__rnode *nodes;
+    int nnodes, capnodes;
+    lora__rclass *classes;
+    int nclasses, capclasses;
+    uint32_t *ranges; /* pool of final ranges (pairs) */
+    int nranges, capranges;
+    uint32_t *tmp;    /* ranges of the class being parsed (pairs) */
+    int ntmp, captmp;
+    int ngroups, depth;
+    lora_status err;
+    lora__rinst *prog;
+    int ninst, capinst;
+} lora__rparse;
+
+/* Strict UTF-8 decoding; anything else is one byte b -> 0x110000 + b. */
+static uint32_t lora__re_decode(const unsigned char *s, size_t n, size_t *len) {
+    uint32_t c = s[0], cp;
+    if (c < 0x80) { *len = 1; return c; }
+    if (c >= 0xC2 && c <= 0xDF && n >= 2 && (s[1] & 0xC0) == 0x80) {
+        *len = 2;
+        return ((c & 0x1F) << 6) | (s[1] & 0x3Fu);
+    }
+    if (c >= 0xE0 && c <= 0xEF && n >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+        cp = ((c & 0x0F) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+        if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) { *len = 3; return cp; }
+    }
+    if (c >= 0xF0 && c <= 0xF4 && n >= 4 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80) {
+        cp = ((c & 0x07) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu);
+        if (cp >= 0x10000 && cp <= 0x10FFFF) { *len = 4; return cp; }
+    }
+    *len = 1;
+    return 0x110000u + c;
+}
+
+static int lora__re_isword(unsigned char b) {
+    return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || b == '_';
+}
+
+/* Records "invalid pattern '<pattern>': <what> at position <pos>" (INVALID_ARG). Returns -1. */
+static LORA__PRINTF(3, 4) int lora__re_error(lora__rparse *P, size_t pos, const char *fmt, ...) {
+    char what[256];
+    va_list ap;
+    int plen = (int)(P->n > 200 ? 200 : P->n);
+    if (P->err != LORA_OK) return -1;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    P->err = lora__fail(LORA_ERR_INVALID_ARG, "invalid pattern '%.*s%s': %s at position %d", plen, P->pattern,
+                        P->n > 200 ? "..." : "", what, (int)pos);
+    return -1;
+}
+static int lora__re_oom(lora__rparse *P) {
+    if (P->err == LORA_OK) P->err = LORA_ERR_OOM;
+    return -1;
+}
+
+static int lora__re_grow(lora__rparse *P, void **p, int *cap, int need, size_t elem, const char *what) {
+    void *q;
+    int nc;
+    if (need <= *cap) return 1;
+    nc = *cap ? *cap : 16;
+    while (nc < need) nc *= 2;
+    q = lora__realloc(*p, (size_t)nc * elem, what);
+    if (!q) { lora__re_oom(P); return 0; }
+    *p = q;
+    *cap = nc;
+    return 1;
+}
+
+static int lora__re_node(lora__rparse *P, int type) {
+    lora__rnode *nd;
+    if (!lora__re_grow(P, (void **)&P->nodes, &P->capnodes, P->nnodes + 1, sizeof *P->nodes, "regex nodes")) return -1;
+    nd = &P->nodes[P->nnodes];
+    memset(nd, 0, sizeof *nd);
+    nd->type = type;
+    nd->child = nd->next = -1;
+    return P->nnodes++;
+}
+
+static int lora__re_tmp_add(lora__rparse *P, uint32_t lo, uint32_t hi) {
+    if (!lora__re_grow(P, (void **)&P->tmp, &P->captmp, P->ntmp * 2 + 2, sizeof *P->tmp, "regex class")) return 0;
+    P->tmp[P->ntmp * 2] = lo;
+    P->tmp[P->ntmp * 2 + 1] = hi;
+    P->ntmp++;
+    return 1;
+}
+
+/* Category escapes: d D s S w W as ranges over all characters (ASCII definitions). */
+static int lora__re_tmp_category(lora__rparse *P, int cat) {
+    static const uint32_t digit[] = {'0', '9'};
+    static const uint32_t word[] = {'0', '9', 'A', 'Z', '_', '_', 'a', 'z'};
+    static const uint32_t space[] = {0x09, 0x0D, 0x1C, 0x20};
+    const uint32_t *r;
+    int k, nr, neg = (cat >= 'A' && cat <= 'Z');
+    uint32_t prev = 0;
+    switch (cat | 0x20) {
+    case 'd': r = digit; nr = 1; break;
+    case 'w': r = word; nr = 4; break;
+    default: r = space; nr = 2; break;
+    }
+    for (k = 0; k < nr; k++) {
+        if (!neg) {
+            if (!lora__re_tmp_add(P, r[2 * k], r[2 * k + 1])) return 0;
+        } else {
+            if (r[2 * k] > prev && !lora__re_tmp_add(P, prev, r[2 * k] - 1)) return 0;
+            prev = r[2 * k + 1] + 1;
+        }
+    }
+    if (neg && !lora__re_tmp_add(P, prev, LORA__RE_MAXCP)) return 0;
+    return 1;
+}
+
+static int lora__re_cmp_range(const void *a, const void *b) {
+    uint32_t x = ((const uint32_t *)a)[0], y = ((const uint32_t *)b)[0];
+    return x < y ? -1 : x > y;
+}
+
+/* Turns the pending ranges into a class; returns its index. */
+static int lora__re_finish_class(lora__rparse *P, int negate) {
+    lora__rclass *k;
+    int i, m = 0;
+    uint32_t c;
+    if (!lora__re_grow(P, (void **)&P->classes, &P->capclasses, P->nclasses + 1, sizeof *P->classes, "regex classes"))
+        return -1;
+    if (P->ntmp > 1) qsort(P->tmp, (size_t)P->ntmp, 2 * sizeof *P->tmp, lora__re_cmp_range);
+    for (i = 0; i < P->ntmp; i++) { /* merge overlapping / adjacent */
+        uint32_t lo = P->tmp[2 * i], hi = P->tmp[2 * i + 1];
+        if (m > 0 && lo <= P->tmp[2 * m - 1] + 1) {
+            if (hi > P->tmp[2 * m - 1]) P->tmp[2 * m - 1] = hi;
+        } else {
+            P->tmp[2 * m] = lo;
+            P->tmp[2 * m + 1] = hi;
+            m++;
+        }
+    }
+    k = &P->classes[P->nclasses];
+    memset(k, 0, sizeof *k);
+    k->negate = negate;
+    k->off = P->nranges;
+    for (i = 0; i < m; i++) {
+        uint32_t lo = P->tmp[2 * i], hi = P->tmp[2 * i + 1];
+        for (c = lo; c <= hi && c < 128; c++) k->ascii[c >> 5] |= 1u << (c & 31);
+        if (hi >= 128) {
+            if (!lora__re_grow(P, (void **)&P->ranges, &P->capranges, P->nranges * 2 + 2, sizeof *P->ranges,
+                               "regex classes"))
+                return -1;
+            P->ranges[P->nranges * 2] = lo < 128 ? 128 : lo;
+            P->ranges[P->nranges * 2 + 1] = hi;
+            P->nranges++;
+            k->n++;
+        }
+    }
+    if (negate)
+        for (i = 0; i < 4; i++) k->ascii[i] = ~k->ascii[i];
+    P->ntmp = 0;
+    return P->nclasses++;
+}
+
+static int lora__re_hexval(unsigned char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Parses the escape at P->i (a backslash). in_class: inside [...]. Result: *cp for a single
+   character (returns 1), *cat = d/D/s/S/w/W for a category (returns 2), *cat = assertion kind
+   (returns 3, outside classes only). Returns -1 on error. */
+static int lora__re_escape(lora__rparse *P, int in_class, uint32_t *cp, int *cat) {
+    size_t at = P->i, len;
+    unsigned char e;
+    if (P->i + 1 >= P->n) return lora__re_error(P, at, "bad escape (end of pattern)");
+    e = P->s[P->i + 1];
+    P->i += 2;
+    switch (e) {
+    case 'd': case 'D': case 's': case 'S': case 'w': case 'W': *cat = e; return 2;
+    case 'a': *cp = 7; return 1;
+    case 'f': *cp = 12; return 1;
+    case 'n': *cp = 10; return 1;
+    case 'r': *cp = 13; return 1;
+    case 't': *cp = 9; return 1;
+    case 'v': *cp = 11; return 1;
+    case '\\': *cp = '\\'; return 1;
+    case 'b':
+        if (in_class) { *cp = 8; return 1; }
+        *cat = LORA__RA_WORDB; return 3;
+    case 'B': case 'A': case 'Z':
+        if (in_class) break;
+        *cat = e == 'B' ? LORA__RA_NWORDB : e == 'A' ? LORA__RA_BOL : LORA__RA_EOT;
+        return 3;
+    case 'x': case 'u': case 'U': {
+        int want = e == 'x' ? 2 : e == 'u' ? 4 : 8, k, h;
+        uint32_t v = 0;
+        for (k = 0; k < want && P->i < P->n && (h = lora__re_hexval(P->s[P->i])) >= 0; k++, P->i++) v = v * 16 + (uint32_t)h;
+        if (k != want)
+            return lora__re_error(P, at, "incomplete escape \\%c%.*s", e, (int)(P->i - at - 2), (const char *)P->s + at + 2);
+        if (v > 0x10FFFF) return lora__re_error(P, at, "bad escape \\%c%.*s", e, want, (const char *)P->s + at + 2);
+        *cp = v;
+        return 1;
+    }
+    case 'N':
+        return lora__re_error(P, at, "named character escapes \\N{...} are not supported");
+    default: break;
+    }
+    if (e >= '0' && e <= '9') {
+        uint32_t v;
+        if (in_class) {
+            int k;
+            if (e > '7') return lora__re_error(P, at, "bad escape \\%c", e);
+            v = (uint32_t)(e - '0');
+            for (k = 0; k < 2 && P->i < P->n && P->s[P->i] >= '0' && P->s[P->i] <= '7'; k++, P->i++)
+                v = v * 8 + (uint32_t)(P->s[P->i] - '0');
+        } else if (e == '0') {
+            int k;
+            v = 0;
+            for (k = 0; k < 2 && P->i < P->n && P->s[P->i] >= '0' && P->s[P->i] <= '7'; k++, P->i++)
+                v = v * 8 + (uint32_t)(P->s[P->i] - '0');
+        } else if (e <= '7' && P->i + 1 < P->n && P->s[P->i] >= '0' && P->s[P->i] <= '7' && P->s[P->i + 1] >= '0' &&
+                   P->s[P->i + 1] <= '7') {
+            v = (uint32_t)((e - '0') * 64 + (P->s[P->i] - '0') * 8 + (P->s[P->i + 1] - '0'));
+            P->i += 2;
+        } else {
+            return lora__re_error(P, at, "backreferences (\\%c) are not supported", e);
+        }
+        if (v > 0377)
+            return lora__re_error(P, at, "octal escape value %.*s outside of range 0-0o377", (int)(P->i - at),
+                                  (const char *)P->s + at);
+        *cp = v;
+        return 1;
+    }
+    if ((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z')) return lora__re_error(P, at, "bad escape \\%c", e);
+    P->i = at + 1; /* any other character, escaped, is itself */
+    *cp = lora__re_decode(P->s + P->i, P->n - P->i, &len);
+    P->i += len;
+    return 1;
+}
+
+/* [...] at P->i; returns a class index. Python's rules: ']' first is literal, '-' first/last
+   is literal, ranges need single characters on both sides and lo <= hi. */
+static int lora__re_parse_class(lora__rparse *P) {
+    size_t here = P->i, start, len;
+    int negate = 0, nitems = 0, r1, r2, cat1 = 0, cat2 = 0;
+    uint32_t c1 = 0, c2 = 0;
+    P->i++;
+    P->ntmp = 0;
+    if (P->i < P->n && P->s[P->i] == '^') { negate = 1; P->i++; }
+    for (;;) {
+        if (P->i >= P->n) return lora__re_error(P, here, "unterminated character set");
+        start = P->i;
+        if (P->s[P->i] == ']' && nitems > 0) { P->i++; break; }
+        if (P->s[P->i] == '\\') {
+            if ((r1 = lora__re_escape(P, 1, &c1, &cat1)) < 0) return -1;
+        } else {
+            c1 = lora__re_decode(P->s + P->i, P->n - P->i, &len);
+            P->i += len;
+            r1 = 1;
+        }
+        nitems++;
+        if (P->i < P->n && P->s[P->i] == '-') {
+            P->i++;
+            if (P->i >= P->n) return lora__re_error(P, here, "unterminated character set");
+            if (P->s[P->i] == ']') { /* trailing '-': literal */
+                P->i++;
+                if (!(r1 == 1 ? lora__re_tmp_add(P, c1, c1) : lora__re_tmp_category(P, cat1))) return -1;
+                if (!lora__re_tmp_add(P, '-', '-')) return -1;
+                break;
+            }
+            if (P->s[P->i] == '\\') {
+                if ((r2 = lora__re_escape(P, 1, &c2, &cat2)) < 0) return -1;
+            } else {
+                c2 = lora__re_decode(P->s + P->i, P->n - P->i, &len);
+                P->i += len;
+                r2 = 1;
+            }
+            if (r1 != 1 || r2 != 1 || c2 < c1)
+                return lora__re_error(P, start, "bad character range %.*s", (int)(P->i - start),
+                                      (const char *)P->s + start);
+            if (!lora__re_tmp_add(P, c1, c2)) return -1;
+        } else if (!(r1 == 1 ? lora__re_tmp_add(P, c1, c1) : lora__re_tmp_category(P, cat1))) {
+            return -1;
+        }
+    }
+    return lora__re_finish_class(P, negate);
+}
+
+/* Is there a quantifier at P->i? Fills min/max (LORA__RE_INF) and its length; a '{' that is not
+   {m}, {m,}, {,n}, {m,n} or {,} is a literal (Python). Counts saturate at LORA__RE_MAX_REPEAT+1. */
+static int lora__re_quantifier(const lora__rparse *P, int *min, int *max, size_t *qlen) {
+    size_t j;
+    int lo = 0, hi = 0, have_lo = 0, have_hi = 0, comma = 0;
+    if (P->i >= P->n) return 0;
+    switch (P->s[P->i]) {
+    case '*': *min = 0; *max = LORA__RE_INF; *qlen = 1; return 1;
+    case '+': *min = 1; *max = LORA__RE_INF; *qlen = 1; return 1;
+    case '?': *min = 0; *max = 1; *qlen = 1; return 1;
+    case '{': break;
+    default: return 0;
+    }
+    j = P->i + 1;
+    if (j < P->n && P->s[j] == '}') return 0;
+    for (; j < P->n && P->s[j] >= '0' && P->s[j] <= '9'; j++) {
+        have_lo = 1;
+        if (lo <= LORA__RE_MAX_REPEAT) lo = lo * 10 + (P->s[j] - '0');
+    }
+    if (j < P->n && P->s[j] == ',') {
+        comma = 1;
+        for (j++; j < P->n && P->s[j] >= '0' && P->s[j] <= '9'; j++) {
+            have_hi = 1;
+            if (hi <= LORA__RE_MAX_REPEAT) hi = hi * 10 + (P->s[j] - '0');
+        }
+    }
+    if (j >= P->n || P->s[j] != '}') return 0;
+    *min = have_lo ? lo : 0;
+    *max = comma ? (have_hi ? hi : LORA__RE_INF) : *min;
+    *qlen = j + 1 - P->i;
+    return 1;
+}
+
+/* Checks the counts of the quantifier at P->i (Python reports min > max first). */
+static int lora__re_check_counts(lora__rparse *P, int min, int max) {
+    if (min > LORA__RE_MAX_REPEAT || max > LORA__RE_MAX_REPEAT)
+        return lora__re_error(P, P->i, "repetition count too large (the limit is %d)", LORA__RE_MAX_REPEAT);
+    if (max != LORA__RE_INF && max < min) return lora__re_error(P, P->i + 1, "min repeat greater than max repeat");
+    return 0;
+}
+
+static int lora__re_parse_alt(lora__rparse *P);
+
+/* '(' at P->i. */
+static int lora__re_parse_group(lora__rparse *P) {
+    size_t start = P->i;
+    int capture = 1, inner, g = 0, nd;
+    P->i++;
+    if (P->i < P->n && P->s[P->i] == '?') {
+        unsigned char c;
+        P->i++;
+        if (P->i >= P->n) return lora__re_error(P, P->n, "unexpected end of pattern");
+        c = P->s[P->i];
+        if (c == ':') {
+            capture = 0;
+            P->i++;
+        } else if (c == 'P') {
+            P->i++;
+            if (P->i >= P->n) return lora__re_error(P, P->n, "unexpected end of pattern");
+            if (P->s[P->i] == '<') return lora__re_error(P, start, "named groups (?P<name>...) are not supported");
+            if (P->s[P->i] == '=') return lora__re_error(P, start, "backreferences (?P=name) are not supported");
+            return lora__re_error(P, start + 1, "unknown extension ?P%c", P->s[P->i]);
+        } else if (c == '=' || c == '!') {
+            return lora__re_error(P, start, "lookahead assertions (?%c...) are not supported", c);
+        } else if (c == '<') {
+            P->i++;
+            if (P->i >= P->n) return lora__re_error(P, P->n, "unexpected end of pattern");
+            if (P->s[P->i] == '=' || P->s[P->i] == '!')
+                return lora__re_error(P, start, "lookbehind assertions (?<%c...) are not supported", P->s[P->i]);
+            return lora__re_error(P, start + 1, "unknown extension ?<%c", P->s[P->i]);
+        } else if (c == '#') {
+            return lora__re_error(P, start, "comments (?#...) are not supported");
+        } else if (c == '>') {
+            return lora__re_error(P, start, "atomic groups (?>...) are not supported");
+        } else if (c == '(') {
+            return lora__re_error(P, start, "conditional groups (?(...)...) are not supported");
+        } else if (strchr("aiLmsux-", c) && c) {
+            return lora__re_error(P, start, "inline flags (?%c...) are not supported", c);
+        } else {
+            return lora__re_error(P, start + 1, "unknown extension ?%c", c);
+        }
+    }
+    if (P->depth >= LORA__RE_MAX_DEPTH)
+        return lora__re_error(P, start, "groups nested too deeply (the limit is %d)", LORA__RE_MAX_DEPTH);
+    if (capture) g = ++P->ngroups;
+    P->depth++;
+    inner = lora__re_parse_alt(P);
+    P->depth--;
+    if (inner < 0) return -1;
+    if (P->i >= P->n || P->s[P->i] != ')') return lora__re_error(P, start, "missing ), unterminated subpattern");
+    P->i++;
+    if (!capture) return inner;
+    if ((nd = lora__re_node(P, LORA__RN_GROUP)) < 0) return -1;
+    P->nodes[nd].child = inner;
+    P->nodes[nd].val = (uint32_t)g;
+    return nd;
+}
+
+/* One atom and its quantifiers. */
+static int lora__re_parse_atom(lora__rparse *P) {
+    int nd = -1, kind = 0, min, max, r; /* kind: 0 item, 1 anchor, 2 repeat */
+    size_t qlen, len;
+    unsigned char c = P->s[P->i];
+    uint32_t cp;
+    int cat;
+    if (lora__re_quantifier(P, &min, &max, &qlen)) {
+        if (lora__re_check_counts(P, min, max) < 0) return -1;
+        return lora__re_error(P, P->i, "nothing to repeat");
+    }
+    if (c == '(') {
+        nd = lora__re_parse_group(P);
+    } else if (c == '[') {
+        if ((r = lora__re_parse_class(P)) < 0) return -1;
+        if ((nd = lora__re_node(P, LORA__RN_CLASS)) >= 0) P->nodes[nd].val = (uint32_t)r;
+    } else if (c == '.') {
+        P->i++;
+        nd = lora__re_node(P, LORA__RN_ANY);
+    } else if (c == '^' || c == '$') {
+        P->i++;
+        if ((nd = lora__re_node(P, LORA__RN_ASSERT)) >= 0) P->nodes[nd].val = c == '^' ? LORA__RA_BOL : LORA__RA_EOL;
+        kind = 1;
+    } else if (c == '\\') {
+        if ((r = lora__re_escape(P, 0, &cp, &cat)) < 0) return -1;
+        if (r == 1) {
+            if ((nd = lora__re_node(P, LORA__RN_CHAR)) >= 0) P->nodes[nd].val = cp;
+        } else if (r == 2) {
+            P->ntmp = 0;
+            if (!lora__re_tmp_category(P, cat) || (r = lora__re_finish_class(P, 0)) < 0) return -1;
+            if ((nd = lora__re_node(P, LORA__RN_CLASS)) >= 0) P->nodes[nd].val = (uint32_t)r;
+        } else {
+            if ((nd = lora__re_node(P, LORA__RN_ASSERT)) >= 0) P->nodes[nd].val = (uint32_t)cat;
+            kind = 1;
+        }
+    } else {
+        cp = lora__re_decode(P->s + P->i, P->n - P->i, &len);
+        P->i += len;
+        if ((nd = lora__re_node(P, LORA__RN_CHAR)) >= 0) P->nodes[nd].val = cp;
+    }
+    if (nd < 0) return -1;
+    while (lora__re_quantifier(P, &min, &max, &qlen)) {
+        int rep, greedy = 1;
+        if (lora__re_check_counts(P, min, max) < 0) return -1;
+        if (kind == 1) return lora__re_error(P, P->i, "nothing to repeat");
+        if (kind == 2) return lora__re_error(P, P->i, "multiple repeat");
+        P->i += qlen;
+        if (P->i < P->n && P->s[P->i] == '?') {
+            greedy = 0;
+            P->i++;
+        } else if (P->i < P->n && P->s[P->i] == '+') {
+            return lora__re_error(P, P->i, "possessive quantifiers are not supported");
+        }
+        if ((rep = lora__re_node(P, LORA__RN_REPEAT)) < 0) return -1;
+        P->nodes[rep].child = nd;
+        P->nodes[rep].min = min;
+        P->nodes[rep].max = max;
+        P->nodes[rep].greedy = greedy;
+        nd = rep;
+        kind = 2;
+    }
+    return nd;
+}
+
+static int lora__re_parse_seq(lora__rparse *P) {
+    int head = -1, tail = -1, count = 0, nd;
+    while (P->i < P->n && P->s[P->i] != '|' && P->s[P->i] != ')') {
+        if ((nd = lora__re_parse_atom(P)) < 0) return -1;
+        if (tail < 0) head = nd; else P->nodes[tail].next = nd;
+        tail = nd;
+        count++;
+    }
+    if (count == 1) return head;
+    if ((nd = lora__re_node(P, count ? LORA__RN_CAT : LORA__RN_EMPTY)) < 0) return -1;
+    P->nodes[nd].child = head;
+    return nd;
+}
+
+static int lora__re_parse_alt(lora__rparse *P) {
+    int first, alt, tail, nd;
+    if ((first = lora__re_parse_seq(P)) < 0) return -1;
+    if (P->i >= P->n || P->s[P->i] != '|') return first;
+    if ((alt = lora__re_node(P, LORA__RN_ALT)) < 0) return -1;
+    P->nodes[alt].child = tail = first;
+    while (P->i < P->n && P->s[P->i] == '|') {
+        P->i++;
+        if ((nd = lora__re_parse_seq(P)) < 0) return -1;
+        P->nodes[tail].next = nd;
+        tail = nd;
+    }
+    return alt;
+}
+
+/* Upper bound of the program size, saturating above the limit. */
+static long lora__re_size(const lora__rparse *P, int nd) {
+    const lora__rnode *x = &P->nodes[nd];
+    long s = 0, c;
+    int k;
+    switch (x->type) {
+    case LORA__RN_EMPTY: return 0;
+    case LORA__RN_CAT: case LORA__RN_ALT:
+        for (k = x->child; k >= 0; k = P->nodes[k].next) {
+            s += lora__re_size(P, k) + (x->type == LORA__RN_ALT ? 2 : 0);
+            if (s > LORA__RE_MAX_INST) return LORA__RE_MAX_INST + 1;
+        }
+        return s;
+    case LORA__RN_GROUP: return lora__re_size(P, x->child) + 2;
+    case LORA__RN_REPEAT:
+        c = lora__re_size(P, x->child) + 1;
+        s = x->max == LORA__RE_INF ? (long)(x->min + 1) * c : (long)x->max * c;
+        return s > LORA__RE_MAX_INST ? LORA__RE_MAX_INST + 1 : s + 1;
+    default: return 1;
+    }
+}
+
+static int lora__re_emit(lora__rparse *P, int op, int x, int y, uint32_t c) {
+    lora__rinst *in;
+    if (!lora__re_grow(P, (void **)&P->prog, &P->capinst, P->ninst + 1, sizeof *P->prog, "regex program")) return -1;
+    in = &P->prog[P->ninst];
+    in->op = op; in->x = x; in->y = y; in->c = c;
+    return P->ninst++;
+}
+
+static int lora__re_compile_node(lora__rparse *P, int nd) {
+    const lora__rnode x = P->nodes[nd];
+    int k, pc = 0, jmps = -1, i;
+    switch (x.type) {
+    case LORA__RN_EMPTY: return 0;
+    case LORA__RN_CHAR: return lora__re_emit(P, LORA__RO_CHAR, 0, 0, x.val) < 0 ? -1 : 0;
+    case LORA__RN_ANY: return lora__re_emit(P, LORA__RO_ANY, 0, 0, 0) < 0 ? -1 : 0;
+    case LORA__RN_CLASS: return lora__re_emit(P, LORA__RO_CLASS, (int)x.val, 0, 0) < 0 ? -1 : 0;
+    case LORA__RN_ASSERT: return lora__re_emit(P, LORA__RO_ASSERT, (int)x.val, 0, 0) < 0 ? -1 : 0;
+    case LORA__RN_CAT:
+        for (k = x.child; k >= 0; k = P->nodes[k].next)
+            if (lora__re_compile_node(P, k) < 0) return -1;
+        return 0;
+    case LORA__RN_ALT:
+        for (k = x.child; k >= 0; k = P->nodes[k].next) {
+            if (P->nodes[k].next < 0) { /* last alternative */
+                if (lora__re_compile_node(P, k) < 0) return -1;
+                break;
+            }
+            if ((pc = lora__re_emit(P, LORA__RO_SPLIT, 0, 0, 0)) < 0) return -1;
+            P->prog[pc].x = pc + 1;
+            if (lora__re_compile_node(P, k) < 0) return -1;
+            if ((i = lora__re_emit(P, LORA__RO_JMP, jmps, 0, 0)) < 0) return -1; /* chained, patched below */
+            jmps = i;
+            P->prog[pc].y = P->ninst;
+        }
+        while (jmps >= 0) { i = P->prog[jmps].x; P->prog[jmps].x = P->ninst; jmps = i; }
+        return 0;
+    case LORA__RN_GROUP:
+        if (x.val == 1 && lora__re_emit(P, LORA__RO_SAVE, 0, 0, 0) < 0) return -1;
+        if (lora__re_compile_node(P, x.child) < 0) return -1;
+        if (x.val == 1 && lora__re_emit(P, LORA__RO_SAVE, 1, 0, 0) < 0) return -1;
+        return 0;
+    case LORA__RN_REPEAT:
+        if (x.max == LORA__RE_INF && x.min == 0) { /* L: split body, out; body; jmp L */
+            if ((pc = lora__re_emit(P, LORA__RO_SPLIT, 0, 0, 0)) < 0) return -1;
+            if (lora__re_compile_node(P, x.child) < 0) return -1;
+            if (lora__re_emit(P, LORA__RO_JMP, pc, 0, 0) < 0) return -1;
+            P->prog[pc].x = x.greedy ? pc + 1 : P->ninst;
+            P->prog[pc].y = x.greedy ? P->ninst : pc + 1;
+            return 0;
+        }
+        for (k = 0; k < x.min; k++) {
+            pc = P->ninst;
+            if (lora__re_compile_node(P, x.child) < 0) return -1;
+        }
+        if (x.max == LORA__RE_INF) { /* last mandatory copy loops: L: body; split L, out */
+            if ((i = lora__re_emit(P, LORA__RO_SPLIT, 0, 0, 0)) < 0) return -1;
+            P->prog[i].x = x.greedy ? pc : i + 1;
+            P->prog[i].y = x.greedy ? i + 1 : pc;
+            return 0;
+        }
+        { /* optional copies: split body_k, end; body_k; ... end */
+            int first = P->ninst, csize = 0;
+            for (k = x.min; k < x.max; k++) {
+                if ((pc = lora__re_emit(P, LORA__RO_SPLIT, 0, 0, 0)) < 0) return -1;
+                if (lora__re_compile_node(P, x.child) < 0) return -1;
+                csize = P->ninst - pc;
+            }
+            for (k = 0; k < x.max - x.min; k++) {
+                pc = first + k * csize;
+                P->prog[pc].x = x.greedy ? pc + 1 : P->ninst;
+                P->prog[pc].y = x.greedy ? P->ninst : pc + 1;
+            }
+        }
+        return 0;
+    default: return 0;
+    }
+}
+
+LORA_API void lora_regex_free(lora_regex *re) {
+    if (!re) return;
+    LORA_FREE(re->prog);
+    LORA_FREE(re->classes);
+    LORA_FREE(re->ranges);
+    LORA_FREE(re);
+}
+
+LORA_API lora_status lora_regex_compile(const char *pattern, lora_regex **out) {
+    lora__rparse P;
+    lora_regex *re = NULL;
+    int root;
+    long size;
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_regex_compile: out is NULL");
+    *out = NULL;
+    if (!pattern) return lora__fail(LORA_ERR_INVALID_ARG, "lora_regex_compile: pattern is NULL");
+    memset(&P, 0, sizeof P);
+    P.s = (const unsigned char *)pattern;
+    P.n = strlen(pattern);
+    P.pattern = pattern;
+    P.err = LORA_OK;
+    if (P.n > LORA__RE_MAX_PATTERN)
+        return lora__fail(LORA_ERR_INVALID_ARG, "invalid pattern '%.200s...': pattern is %zu bytes long (the limit is %d)",
+                          pattern, P.n, LORA__RE_MAX_PATTERN);
+    root = lora__re_parse_alt(&P);
+    if (root >= 0 && P.i < P.n) root = lora__re_error(&P, P.i, "unbalanced parenthesis"); /* a stray ')' */
+    if (root >= 0 && (size = lora__re_size(&P, root)) > LORA__RE_MAX_INST)
+        root = lora__re_error(&P, 0, "pattern too large: counted repetitions expand to more than %d instructions",
+                              LORA__RE_MAX_INST);
+    if (root >= 0 && (lora__re_compile_node(&P, root) < 0 || lora__re_emit(&P, LORA__RO_MATCH, 0, 0, 0) < 0)) root = -1;
+    if (root >= 0) {
+        re = (lora_regex *)lora__calloc(1, sizeof *re, "regex");
+        if (!re) root = lora__re_oom(&P);
+    }
+    LORA_FREE(P.nodes);
+    LORA_FREE(P.tmp);
+    if (root < 0) {
+        LORA_FREE(P.prog); LORA_FREE(P.classes); LORA_FREE(P.ranges);
+        return P.err != LORA_OK ? P.err : LORA_ERR_OOM;
+    }
+    re->prog = P.prog;
+    re->ninst = P.ninst;
+    re->classes = P.classes;
+    re->nclasses = P.nclasses;
+    re->ranges = P.ranges;
+    re->ngroups = P.ngroups;
+    *out = re;
+    return LORA_OK;
+}
+
+static int lora__re_class_has(const lora_regex *re, const lora__rclass *k, uint32_t c) {
+    int lo = 0, hi = k->n - 1, in = 0;
+    const uint32_t *r = re->ranges + 2 * k->off;
+    if (c < 128) return (int)((k->ascii[c >> 5] >> (c & 31)) & 1u);
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (c < r[2 * mid]) hi = mid - 1;
+        else if (c > r[2 * mid + 1]) lo = mid + 1;
+        else { in = 1; break; }
+    }
+    return in ^ k->negate;
+}
+
+/* ---- Pike VM ---- */
+typedef struct lora__rthread { int pc; size_t cap[2]; } lora__rthread;
+typedef struct lora__rstack { int pc, slot; size_t val; } lora__rstack; /* slot >= 0: restore cap[slot] = val */
+typedef struct lora__rvm {
+    const lora_regex *re;
+    const unsigned char *t;
+    size_t len;
+    size_t *mark;
+    lora__rstack *stack;
+} lora__rvm;
+
+static int lora__re_assert(const lora__rvm *vm, int kind, size_t p) {
+    int before, after;
+    switch (kind) {
+    case LORA__RA_BOL: return p == 0;
+    case LORA__RA_EOL: return p == vm->len || (p + 1 == vm->len && vm->t[p] == '\n');
+    case LORA__RA_EOT: return p == vm->len;
+    default:
+        before = p > 0 && lora__re_isword(vm->t[p - 1]);
+        after = p < vm->len && lora__re_isword(vm->t[p]);
+        return kind == LORA__RA_WORDB ? before != after : before == after;
+    }
+}
+
+/* Adds the threads reachable from pc at text position p (epsilon closure, in priority order). */
+static void lora__re_addthread(lora__rvm *vm, lora__rthread *list, int *nlist, int pc0, size_t p, const size_t *cap0) {
+    const lora__rinst *prog = vm->re->prog;
+    size_t cap[2], gen = p + 1;
+    int sp = 0, pc;
+    cap[0] = cap0[0];
+    cap[1] = cap0[1];
+    vm->stack[sp].pc = pc0;
+    vm->stack[sp].slot = -1;
+    sp++;
+    while (sp > 0) {
+        lora__rstack e = vm->stack[--sp];
+        if (e.slot >= 0) { cap[e.slot] = e.val; continue; }
+        pc = e.pc;
+        for (;;) {
+            const lora__rinst *in;
+            if (vm->mark[pc] == gen) break;
+            vm->mark[pc] = gen;
+            in = &prog[pc];
+            if (in->op == LORA__RO_JMP) { pc = in->x; continue; }
+            if (in->op == LORA__RO_SPLIT) {
+                vm->stack[sp].pc = in->y;
+                vm->stack[sp].slot = -1;
+                sp++;
+                pc = in->x;
+                continue;
+            }
+            if (in->op == LORA__RO_SAVE) {
+                vm->stack[sp].pc = 0;
+                vm->stack[sp].slot = in->x;
+                vm->stack[sp].val = cap[in->x];
+                sp++;
+                cap[in->x] = p;
+                pc++;
+                continue;
+            }
+            if (in->op == LORA__RO_ASSERT) {
+                if (!lora__re_assert(vm, in->x, p)) break;
+                pc++;
+                continue;
+            }
+            list[*nlist].pc = pc;
+            list[*nlist].cap[0] = cap[0];
+            list[*nlist].cap[1] = cap[1];
+            (*nlist)++;
+            break;
+        }
+    }
+}
+
+/* Runs the program. FULL: the whole text; SEARCH: anywhere; PREFIX: from the start, first match
+   by Python's priorities, group 1 in cap. Returns 1 / 0, or -1 when out of memory. */
+static int lora__re_exec(const lora_regex *re, const char *text, size_t len, int mode, size_t cap_out[2]) {
+    lora__rvm vm;
+    lora__rthread *clist, *nlist, *tmp;
+    int nc = 0, nn, i, result = 0, m = re->ninst;
+    size_t p = 0, clen = 0, unset[2];
+    uint32_t c = 0;
+    unsigned char *mem;
+    size_t bytes = (size_t)m * (2 * sizeof(lora__rthread) + sizeof(size_t)) + (size_t)(2 * m + 2) * sizeof(lora__rstack);
+    mem = (unsigned char *)lora__malloc(bytes, "regex matcher");
+    if (!mem) return -1;
+    clist = (lora__rthread *)mem;
+    nlist = clist + m;
+    vm.stack = (lora__rstack *)(nlist + m);
+    vm.mark = (size_t *)(vm.stack + 2 * m + 2);
+    for (i = 0; i < m; i++) vm.mark[i] = 0;
+    vm.re = re;
+    vm.t = (const unsigned char *)text;
+    vm.len = len;
+    unset[0] = unset[1] = (size_t)-1;
+    if (cap_out) cap_out[0] = cap_out[1] = (size_t)-1;
+    lora__re_addthread(&vm, clist, &nc, 0, 0, unset);
+    for (;;) {
+        if (p < len) c = lora__re_decode(vm.t + p, len - p, &clen);
+        nn = 0;
+        for (i = 0; i < nc; i++) {
+            const lora__rthread *th = &clist[i];
+            const lora__rinst *in = &re->prog[th->pc];
+            int ok = 0;
+            switch (in->op) {
+            case LORA__RO_MATCH:
+                if (mode == LORA__RM_SEARCH || (mode == LORA__RM_FULL && p == len)) { result = 1; goto done; }
+                if (mode == LORA__RM_PREFIX) {
+                    result = 1;
+                    if (cap_out) { cap_out[0] = th->cap[0]; cap_out[1] = th->cap[1]; }
+                    i = nc; /* lower-priority threads lose */
+                }
+                continue;
+            case LORA__RO_CHAR: ok = p < len && c == in->c; break;
+            case LORA__RO_ANY: ok = p < len && c != '\n'; break;
+            case LORA__RO_CLASS: ok = p < len && lora__re_class_has(re, &re->classes[in->x], c); break;
+            default: break;
+            }
+            if (ok) lora__re_addthread(&vm, nlist, &nn, th->pc + 1, p + clen, th->cap);
+        }
+        if (p >= len) break;
+        p += clen;
+        if (mode == LORA__RM_SEARCH) lora__re_addthread(&vm, nlist, &nn, 0, p, unset);
+        tmp = clist; clist = nlist; nlist = tmp;
+        nc = nn;
+        if (nc == 0 && mode != LORA__RM_SEARCH) break;
+    }
+done:
+    LORA_FREE(mem);
+    return result;
+}
+
+LORA_API int lora_regex_fullmatch(const lora_regex *re, const char *text) {
+    if (!re || !text) return -1;
+    return lora__re_exec(re, text, strlen(text), LORA__RM_FULL, NULL);
+}
+
+LORA_API int lora_regex_search(const lora_regex *re, const char *text) {
+    if (!re || !text) return -1;
+    return lora__re_exec(re, text, strlen(text), LORA__RM_SEARCH, NULL);
+}
+
+/* ---- PEFT's target_modules rules (peft/tuners/tuners_utils.py: check_target_module_exists,
+   _maybe_include_all_linear_layers, inject_adapter's errors; peft/tuners/lora/config.py checks) ---- */
+
+LORA_API int lora_name_matches_key(const char *name, const char *key) {
+    size_t nl, kl;
+    if (!name || !key) return 0;
+    nl = strlen(name);
+    kl = strlen(key);
+    if (nl == kl) return memcmp(name, key, nl) == 0;
+    return nl > kl && name[nl - kl - 1] == '.' && memcmp(name + nl - kl, key, kl) == 0;
+}
+
+/* Re-records an INVALID_ARG message with a prefix naming the config field. */
+static lora_status lora__pattern_prefix_error(lora_status s, const char *what) {
+    char msg[LORA__ERRLEN];
+    if (s != LORA_ERR_INVALID_ARG) return s;
+    memcpy(msg, lora_last_error(), sizeof msg);
+    msg[sizeof msg - 1] = 0;
+    return lora__fail(s, "%s: %s", what, msg);
+}
+
+/* PEFT's layer-index regex, used with re.match: r".*?\.[^.]*\.(\d+)\." by default, else
+   rf".*?\.{layers_pattern}\.(\d+)\." (layers_pattern is a regex fragment, inserted as is). */
+static lora_status lora__layer_regex(const char *layers_pattern, lora_regex **out) {
+    lora__buf b;
+    lora_status s;
+    *out = NULL;
+    if (!layers_pattern || !*layers_pattern) return lora_regex_compile(".*?\\.[^.]*\\.(\\d+)\\.", out);
+    memset(&b, 0, sizeof b);
+    lora__buf_puts(&b, ".*?\\.");
+    lora__buf_puts(&b, layers_pattern);
+    lora__buf_puts(&b, "\\.(\\d+)\\.");
+    if (b.failed) { lora__buf_free(&b); return LORA_ERR_OOM; }
+    s = lora_regex_compile(b.data, out);
+    lora__buf_free(&b);
+    return lora__pattern_prefix_error(s, "layers_pattern (PEFT matches r'.*?\\.{layers_pattern}\\.(\\d+)\\.')");
+}
+
+/* Group 1 of the layer regex as an int; -1 when there is none (or it does not fit), -2 on OOM. */
+static int lora__layer_index_re(const lora_regex *re, const char *name) {
+    size_t cap[2], k;
+    long v = 0;
+    int r = lora__re_exec(re, name, strlen(name), LORA__RM_PREFIX, cap);
+    if (r < 0) return -2;
+    if (r == 0 || cap[0] == (size_t)-1 || cap[1] == (size_t)-1 || cap[1] <= cap[0]) return -1;
+    for (k = cap[0]; k < cap[1]; k++) {
+        if (name[k] < '0' || name[k] > '9') return -1;
+        v = v * 10 + (name[k] - '0');
+        if (v > 0x7fffffffL) return -1;
+    }
+    return (int)v;
+}
+
+LORA_API int lora_layer_index(const char *name, const char *layers_pattern) {
+    lora_regex *re;
+    int r;
+    if (!name || lora__layer_regex(layers_pattern, &re) != LORA_OK) return -1;
+    r = lora__layer_index_re(re, name);
+    lora_regex_free(re);
+    return r < 0 ? -1 : r;
+}
+
+static int lora__ascii_ieq(const char *a, const char *b) {
+    for (; *a && *b; a++, b++) {
+        int x = (unsigned char)*a, y = (unsigned char)*b;
+        if (x >= 'A' && x <= 'Z') x += 32;
+        if (y >= 'A' && y <= 'Z') y += 32;
+        if (x != y) return 0;
+    }
+    return *a == *b;
+}
+
+/* Python's repr() of a str (ASCII escapes; other bytes as they are). */
+static void lora__buf_pyrepr(lora__buf *b, const char *s) {
+    const unsigned char *p;
+    char q = (strchr(s, '\'') && !strchr(s, '"')) ? '"' : '\'';
+    lora__buf_append(b, &q, 1);
+    for (p = (const unsigned char *)s; *p; p++) {
+        if (*p == (unsigned char)q || *p == '\\') lora__buf_printf(b, "\\%c", *p);
+        else if (*p == '\n') lora__buf_puts(b, "\\n");
+        else if (*p == '\r') lora__buf_puts(b, "\\r");
+        else if (*p == '\t') lora__buf_puts(b, "\\t");
+        else if (*p < 0x20 || *p == 0x7f) lora__buf_printf(b, "\\x%02x", *p);
+        else lora__buf_append(b, p, 1);
+    }
+    lora__buf_append(b, &q, 1);
+}
+
+/* The error PEFT raises when nothing was targeted, plus the module-name suffixes that exist. */
+static lora_status lora__targets_not_found(const lora_target_spec *spec, int regex_form, int all_linear, int n_cand,
+                                           int n_excl, int n_unmatched, const char *const *names, int n) {
+    lora__buf b;
+    lora_status s;
+    const char *suf[64];
+    size_t suflen[64];
+    int nsuf = 0, i, j;
+    memset(&b, 0, sizeof b);
+    if (n_excl && !n_unmatched) {
+        lora__buf_puts(&b, "All modules were excluded. This is likely unintended. Check your `target_modules`, "
+                           "`exclude_modules` and `modules_to_save` configuration.");
+    } else if (!n_excl && all_linear && n_cand == 0) {
+        lora__buf_puts(&b, "No `target_modules` passed but also no `target_parameters` found. Please check the values "
+                           "for these arguments. (\"all-linear\" found no linear module besides the output layer.)");
+    } else {
+        if (!n_excl) {
+            lora__buf_puts(&b, "Target modules ");
+            if (regex_form) {
+                lora__buf_puts(&b, spec->target_regex);
+            } else if (all_linear) {
+                lora__buf_puts(&b, "all-linear");
+            } else { /* PEFT keeps a list as a set: {'c_attn', 'c_proj'} */
+                lora__buf_puts(&b, "{");
+                for (i = 0; i < spec->n_targets; i++) {
+                    for (j = 0; j < i && strcmp(spec->targets[j], spec->targets[i]) != 0; j++) {}
+                    if (j < i) continue;
+                    if (b.len > 1 && b.data[b.len - 1] != '{') lora__buf_puts(&b, ", ");
+                    lora__buf_pyrepr(&b, spec->targets[i]);
+                }
+                lora__buf_puts(&b, "}");
+            }
+            lora__buf_puts(&b, " not found in the base model. Please check the target modules and try again.");
+        } else {
+            lora__buf_puts(&b, "No modules were targeted for adaptation. This might be caused by a combination of "
+                               "mismatched target modules and excluded modules. Please check your `target_modules` "
+                               "and `exclude_modules` configuration. You may also have only targeted modules that "
+                               "are marked to be saved (`modules_to_save`).");
+        }
+        if (spec->layers) {
+            lora__buf_puts(&b, " Note: You specified 'layers_to_transform': [");
+            for (i = 0; i < spec->n_layers; i++) lora__buf_printf(&b, "%s%d", i ? ", " : "", spec->layers[i]);
+            lora__buf_puts(&b, "].");
+        }
+        if (spec->layers_pattern) lora__buf_printf(&b, " You also specified 'layers_pattern': %s.", spec->layers_pattern);
+    }
+    for (i = 0; i < n; i++) { /* distinct last components, in order of appearance */
+        const char *last = strrchr(names[i], '.');
+        size_t len;
+        last = last ? last + 1 : names[i];
+        len = strlen(last);
+        if (!len) continue;
+        for (j = 0; j < nsuf && !(suflen[j] == len && memcmp(suf[j], last, len) == 0); j++) {}
+        if (j < nsuf) continue;
+        if (nsuf == 64 || b.len + len > 960) {
+            lora__buf_puts(&b, ", ...");
+            break;
+        }
+        lora__buf_puts(&b, nsuf ? ", " : " Module names in the base model end with: ");
+        lora__buf_append(&b, last, len);
+        suf[nsuf] = last;
+        suflen[nsuf++] = len;
+    }
+    if (nsuf) lora__buf_puts(&b, ".");
+    if (b.failed) {
+        lora__buf_free(&b);
+        return lora__fail(LORA_ERR_NOT_FOUND, "Target modules not found in the base model.");
+    }
+    s = lora__fail(LORA_ERR_NOT_FOUND, "%s", b.data);
+    lora__buf_free(&b);
+    return s;
+}
+
+/* "all-linear": PEFT targets the set of linear-module names minus the output layer, matched with
+   the list rule (so an output module is still hit if its name ends with "." + a targeted name). */
+static int lora__all_linear_hit(const char *const *names, int n, const unsigned char *is_output, int i) {
+    int j;
+    if (!is_output || !is_output[i]) return 1;
+    for (j = 0; j < n; j++)
+        if (!is_output[j] && names[j][0] && lora_name_matches_key(names[i], names[j])) return 1;
+    return 0;
+}
+
+LORA_API lora_status lora_select_targets(const lora_target_spec *spec, const char *const *names, int n,
+                                         const unsigned char *is_output, unsigned char *selected) {
+    lora_regex *tre = NULL, *xre = NULL, *lre = NULL;
+    lora_status s = LORA_OK;
+    int list_form, regex_form, all_linear, use_layers, i, j, r, n_sel = 0, n_excl = 0, n_unmatched = 0, n_cand = 0;
+    if (!spec) return lora__fail(LORA_ERR_INVALID_ARG, "lora_select_targets: spec is NULL");
+    if (n < 0) return lora__fail(LORA_ERR_INVALID_ARG, "lora_select_targets: n = %d modules", n);
+    if (n > 0 && (!names || !selected))
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_select_targets: %s is NULL", names ? "selected" : "names");
+    for (i = 0; i < n; i++)
+        if (!names[i]) return lora__fail(LORA_ERR_INVALID_ARG, "lora_select_targets: module name %d is NULL", i);
+    if (spec->n_targets < 0 || (spec->n_targets > 0 && !spec->targets))
+        return lora__fail(LORA_ERR_INVALID_ARG, "target_modules: n_targets = %d with targets %s", spec->n_targets,
+                          spec->targets ? "given" : "NULL");
+    if (spec->n_exclude < 0 || (spec->n_exclude > 0 && !spec->exclude))
+        return lora__fail(LORA_ERR_INVALID_ARG, "exclude_modules: n_exclude = %d with exclude %s", spec->n_exclude,
+                          spec->exclude ? "given" : "NULL");
+    if (spec->n_layers < 0 || (spec->n_layers > 0 && !spec->layers))
+        return lora__fail(LORA_ERR_INVALID_ARG, "layers_to_transform: n_layers = %d with layers %s", spec->n_layers,
+                          spec->layers ? "given" : "NULL");
+    for (i = 0; i < spec->n_targets; i++)
+        if (!spec->targets[i]) return lora__fail(LORA_ERR_INVALID_ARG, "target_modules[%d] is NULL", i);
+    for (i = 0; i < spec->n_exclude; i++)
+        if (!spec->exclude[i]) return lora__fail(LORA_ERR_INVALID_ARG, "exclude_modules[%d] is NULL", i);
+
+    list_form = spec->targets != NULL;
+    all_linear = spec->all_linear || (spec->target_regex && lora__ascii_ieq(spec->target_regex, "all-linear"));
+    regex_form = spec->target_regex != NULL && !lora__ascii_ieq(spec->target_regex, "all-linear");
+    if (list_form + regex_form + (all_linear != 0) > 1)
+        return lora__fail(LORA_ERR_INVALID_ARG, "target_modules: give only one of a list of names (targets), a regex "
+                                                "string (target_regex) or all_linear");
+    if ((list_form && spec->n_targets == 0) || (regex_form && !*spec->target_regex) || !(list_form || regex_form || all_linear))
+        return lora__fail(LORA_ERR_INVALID_ARG, "No `target_modules` passed but also no `target_parameters` found. Please "
+                                                "check the values for these arguments. (target_modules must be a "
+                                                "non-empty list of names, a regex string or \"all-linear\".)");
+    if (spec->n_exclude > 0 && spec->exclude_regex)
+        return lora__fail(LORA_ERR_INVALID_ARG, "exclude_modules: give either a list of names or a regex string, not both");
+    if ((regex_form || all_linear) && spec->layers)
+        return lora__fail(LORA_ERR_INVALID_ARG, "`layers_to_transform` cannot be used when `target_modules` is a str.");
+    if ((regex_form || all_linear) && spec->layers_pattern)
+        return lora__fail(LORA_ERR_INVALID_ARG, "`layers_pattern` cannot be used when `target_modules` is a str.");
+    if (spec->layers_pattern && *spec->layers_pattern && spec->n_layers == 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "When `layers_pattern` is specified, `layers_to_transform` must also be "
+                                                "specified.");
+    use_layers = spec->layers && spec->n_layers > 0;
+
+    if (regex_form && (s = lora__pattern_prefix_error(lora_regex_compile(spec->target_regex, &tre), "target_modules")) != LORA_OK)
+        goto done;
+    if (spec->exclude_regex && *spec->exclude_regex &&
+        (s = lora__pattern_prefix_error(lora_regex_compile(spec->exclude_regex, &xre), "exclude_modules")) != LORA_OK)
+        goto done;
+    if (use_layers && (s = lora__layer_regex(spec->layers_pattern, &lre)) != LORA_OK) goto done;
+
+    for (i = 0; i < n; i++) {
+        const char *name = names[i];
+        int ex = 0, hit = 0;
+        selected[i] = 0;
+        if (!*name) continue; /* PEFT skips the root module "" */
+        if (all_linear && !(is_output && is_output[i])) n_cand++;
+        if (xre) {
+            if ((r = lora_regex_fullmatch(xre, name)) < 0) { s = LORA_ERR_OOM; goto done; }
+            ex = r;
+        } else {
+            for (j = 0; j < spec->n_exclude && !ex; j++) ex = lora_name_matches_key(name, spec->exclude[j]);
+        }
+        if (ex) { n_excl++; continue; }
+        if (regex_form) {
+            if ((r = lora_regex_fullmatch(tre, name)) < 0) { s = LORA_ERR_OOM; goto done; }
+            hit = r;
+        } else if (all_linear) {
+            hit = lora__all_linear_hit(names, n, is_output, i);
+        } else {
+            for (j = 0; j < spec->n_targets; j++)
+                if (strcmp(name, spec->targets[j]) == 0) break;
+            if (j < spec->n_targets) {
+                hit = 1; /* named exactly: PEFT applies no layer filter */
+            } else {
+                for (j = 0; j < spec->n_targets && !hit; j++) hit = lora_name_matches_key(name, spec->targets[j]);
+                if (hit && use_layers) {
+                    int idx = lora__layer_index_re(lre, name);
+                    if (idx == -2) { s = LORA_ERR_OOM; goto done; }
+                    hit = 0;
+                    for (j = 0; idx >= 0 && j < spec->n_layers && !hit; j++) hit = spec->layers[j] == idx;
+                }
+            }
+        }
+        if (hit) { selected[i] = 1; n_sel++; } else n_unmatched++;
+    }
+    if (n_sel == 0) s = lora__targets_not_found(spec, regex_form, all_linear, n_cand, n_excl, n_unmatched, names, n);
+done:
+    lora_regex_free(tre);
+    lora_regex_free(xre);
+    lora_regex_free(lre);
+    return s;
+}
+
+/* ---- lora/60_lora.impl.c ---- */
+LORA_API lora_config lora_config_init(void) {
+    lora_config c;
+    memset(&c, 0, sizeof c);
+    c.r = 8;
+    c.alpha = 8.0f;
+    c.dropout = 0.0f;
+    c.bias = LORA_BIAS_NONE;
+    c.init = LORA_INIT_DEFAULT;
+    c.seed = 42;
+    return c;
+}
+
+/* Strings and arrays the adapter owns (deep copies of the config's pointers). */
+typedef struct lora__adapter_impl {
+    char **targets, **exclude;
+    char *target_regex, *exclude_regex, *layers_pattern;
+    int *layers;
+} lora__adapter_impl;
+
+static void lora__strv_free(char **v, int n) {
+    int i;
+    if (!v) return;
+    for (i = 0; i < n; i++) LORA_FREE(v[i]);
+    LORA_FREE(v);
+}
+static char **lora__strv_dup(const char *const *v, int n) {
+    char **out;
+    int i;
+    if (!v || n <= 0) return NULL;
+    out = (char **)lora__calloc((size_t)n, sizeof *out, "string list");
+    if (!out) return NULL;
+    for (i = 0; i < n; i++) {
+        out[i] = lora__strdup(v[i] ? v[i] : "", "string list");
+        if (!out[i]) { lora__strv_free(out, i); return NULL; }
+    }
+    return out;
+}
+
+LORA_API void lora_adapter_free(lora_adapter *ad) {
+    int i;
+    if (!ad) return;
+    for (i = 0; i < ad->n_modules; i++) {
+        lora_module *m = &ad->modules[i];
+        LORA_FREE(m->name);
+        lora__free_aligned(m->A); lora__free_aligned(m->B);
+        lora__free_aligned(m->dA); lora__free_aligned(m->dB);
+    }
+    for (i = 0; i < ad->n_biases; i++) {
+        LORA_FREE(ad->biases[i].name);
+        LORA_FREE(ad->biases[i].value);
+        LORA_FREE(ad->biases[i].grad);
+    }
+    LORA_FREE(ad->biases);
+    LORA_FREE(ad->modules);
+    LORA_FREE(ad->module_of);
+    LORA_FREE(ad->base_model_name);
+    if (ad->impl_) {
+        lora__adapter_impl *im = (lora__adapter_impl *)ad->impl_;
+        lora__strv_free(im->targets, ad->config.target.n_targets);
+        lora__strv_free(im->exclude, ad->config.target.n_exclude);
+        LORA_FREE(im->target_regex); LORA_FREE(im->exclude_regex); LORA_FREE(im->layers_pattern);
+        LORA_FREE(im->layers);
+        LORA_FREE(im);
+    }
+    LORA_FREE(ad);
+}
+
+static int lora__opt_strdup(const char *s, char **dst) {
+    *dst = NULL;
+    if (!s) return 1;
+    *dst = lora__strdup(s, "config string");
+    return *dst != NULL;
+}
+
+/* Copies the config with its strings and arrays into adapter-owned memory. */
+static lora_status lora__adapter_own_config(lora_adapter *ad, const lora_config *cfg) {
+    lora__adapter_impl *im = (lora__adapter_impl *)lora__calloc(1, sizeof *im, "adapter");
+    const lora_target_spec *t = &cfg->target;
+    if (!im) return LORA_ERR_OOM;
+    ad->impl_ = im;
+    ad->config = *cfg;
+    ad->config.target.n_targets = 0;
+    ad->config.target.n_exclude = 0;
+    if (t->n_targets > 0) {
+        if (!(im->targets = lora__strv_dup(t->targets, t->n_targets))) return LORA_ERR_OOM;
+        ad->config.target.n_targets = t->n_targets;
+    }
+    if (t->n_exclude > 0) {
+        if (!(im->exclude = lora__strv_dup(t->exclude, t->n_exclude))) return LORA_ERR_OOM;
+        ad->config.target.n_exclude = t->n_exclude;
+    }
+    if (!lora__opt_strdup(t->target_regex, &im->target_regex) || !lora__opt_strdup(t->exclude_regex, &im->exclude_regex) ||
+        !lora__opt_strdup(t->layers_pattern, &im->layers_pattern))
+        return LORA_ERR_OOM;
+    if (t->layers && t->n_layers > 0) {
+        im->layers = (int *)lora__malloc(sizeof(int) * (size_t)t->n_layers, "layers_to_transform");
+        if (!im->layers) return LORA_ERR_OOM;
+        memcpy(im->layers, t->layers, sizeof(int) * (size_t)t->n_layers);
+    }
+    ad->config.target.targets = (const char *const *)im->targets;
+    ad->config.target.exclude = (const char *const *)im->exclude;
+    ad->config.target.target_regex = im->target_regex;
+    ad->config.target.exclude_regex = im->exclude_regex;
+    ad->config.target.layers_pattern = im->layers_pattern;
+    ad->config.target.layers = im->layers;
+    if (!im->layers) ad->config.target.n_layers = 0;
+    return LORA_OK;
+}
+
+static lora_status lora__check_config(const lora_config *cfg) {
+    if (!cfg) return lora__fail(LORA_ERR_INVALID_ARG, "lora config is NULL");
+    if (cfg->r <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "LoRA rank r must be a positive integer, got %d", cfg->r);
+    if (!(cfg->alpha > 0.0f) || !isfinite(cfg->alpha))
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_alpha must be > 0, got %g", (double)cfg->alpha);
+    if (!(cfg->dropout >= 0.0f && cfg->dropout < 1.0f))
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_dropout must be in [0, 1), got %g", (double)cfg->dropout);
+    if ((int)cfg->bias < 0 || (int)cfg->bias > 2) return lora__fail(LORA_ERR_INVALID_ARG, "unknown bias mode %d", (int)cfg->bias);
+    if ((int)cfg->init < 0 || (int)cfg->init > 2) return lora__fail(LORA_ERR_INVALID_ARG, "unknown init mode %d", (int)cfg->init);
+    return LORA_OK;
+}
+
+static float lora__scaling(const lora_config *cfg) {
+    return cfg->use_rslora ? (float)(cfg->alpha / sqrt((double)cfg->r)) : cfg->alpha / (float)cfg->r;
+}
+
+/* Allocates the adapter for the modules chosen in selected[] (no initialisation). */
+static lora_status lora__adapter_alloc(const lora_config *cfg, const lora_module_desc *modules, int n_modules,
+                                       const unsigned char *selected, lora_adapter **out) {
+    lora_adapter *ad;
+    lora_status s;
+    int i, k = 0, n_sel = 0;
+    *out = NULL;
+    for (i = 0; i < n_modules; i++) n_sel += selected[i] != 0;
+    ad = (lora_adapter *)lora__calloc(1, sizeof *ad, "adapter");
+    if (!ad) return LORA_ERR_OOM;
+    if ((s = lora__adapter_own_config(ad, cfg)) != LORA_OK) { lora_adapter_free(ad); return s; }
+    ad->modules = (lora_module *)lora__calloc((size_t)(n_sel ? n_sel : 1), sizeof *ad->modules, "adapter modules");
+    ad->module_of = (int *)lora__malloc(sizeof(int) * (size_t)(n_modules ? n_modules : 1), "adapter module map");
+    ad->base_model_name = lora__strdup("gpt2", "adapter");
+    if (!ad->modules || !ad->module_of || !ad->base_model_name) { lora_adapter_free(ad); return LORA_ERR_OOM; }
+    ad->n_model_modules = n_modules;
+    for (i = 0; i < n_modules; i++) {
+        lora_module *m;
+        size_t na, nb;
+        ad->module_of[i] = -1;
+        if (!selected[i]) continue;
+        m = &ad->modules[k];
+        ad->n_modules = k + 1;
+        m->index = i;
+        m->in = modules[i].in; m->out = modules[i].out; m->r = cfg->r;
+        m->scaling = lora__scaling(cfg);
+        na = (size_t)cfg->r * (size_t)m->in;
+        nb = (size_t)m->out * (size_t)cfg->r;
+        m->name = lora__strdup(modules[i].name, "module name");
+        m->A = (float *)lora__alloc_aligned(na * sizeof(float), "lora_A");
+        m->B = (float *)lora__alloc_aligned(nb * sizeof(float), "lora_B");
+        m->dA = (float *)lora__alloc_aligned(na * sizeof(float), "lora_A gradient");
+        m->dB = (float *)lora__alloc_aligned(nb * sizeof(float), "lora_B gradient");
+        if (!m->name || !m->A || !m->B || !m->dA || !m->dB) { lora_adapter_free(ad); return LORA_ERR_OOM; }
+        memset(m->A, 0, na * sizeof(float)); memset(m->B, 0, nb * sizeof(float));
+        memset(m->dA, 0, na * sizeof(float)); memset(m->dB, 0, nb * sizeof(float));
+        ad->module_of[i] = k++;
+    }
+    *out = ad;
+    return LORA_OK;
+}
+
+static lora_status lora__select(const lora_config *cfg, const lora_module_desc *modules, int n_modules,
+                                unsigned char **selected_out) {
+    const char **names;
+    unsigned char *is_output, *selected;
+    lora_status s;
+    int i;
+    *selected_out = NULL;
+    if (n_modules <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "the model has no linear modules to adapt");
+    names = (const char **)lora__malloc(sizeof *names * (size_t)n_modules, "module names");
+    is_output = (unsigned char *)lora__malloc((size_t)n_modules, "module flags");
+    selected = (unsigned char *)lora__calloc((size_t)n_modules, 1, "module flags");
+    if (!names || !is_output || !selected) {
+        LORA_FREE(names); LORA_FREE(is_output); LORA_FREE(selected);
+        return LORA_ERR_OOM;
+    }
+    for (i = 0; i < n_modules; i++) { names[i] = modules[i].name; is_output[i] = (unsigned char)(modules[i].is_output != 0); }
+    s = lora_select_targets(&cfg->target, names, n_modules, is_output, selected);
+    LORA_FREE(names); LORA_FREE(is_output);
+    if (s != LORA_OK) { LORA_FREE(selected); return s; }
+    *selected_out = selected;
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_adapter_create(const lora_config *cfg, const lora_module_desc *modules, int n_modules,
+                                         lora_adapter **out) {
+    unsigned char *selected;
+    lora_adapter *ad;
+    lora_rng rng;
+    lora_status s;
+    int i;
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_create: out is NULL");
+    *out = NULL;
+    if ((s = lora__check_config(cfg)) != LORA_OK) return s;
+    if (!modules && n_modules > 0) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_create: modules is NULL");
+    if ((s = lora__select(cfg, modules, n_modules, &selected)) != LORA_OK) return s;
+    s = lora__adapter_alloc(cfg, modules, n_modules, selected, &ad);
+    LORA_FREE(selected);
+    if (s != LORA_OK) return s;
+    lora_rng_seed(&rng, cfg->seed);
+    for (i = 0; i < ad->n_modules; i++) {
+        lora_module *m = &ad->modules[i];
+        size_t j, na = (size_t)m->r * (size_t)m->in, nb = (size_t)m->out * (size_t)m->r;
+        /* kaiming_uniform_(a=sqrt(5)) on an (r, in) weight: bound = 1/sqrt(in) */
+        float bound = 1.0f / sqrtf((float)m->in);
+        if (cfg->init == LORA_INIT_GAUSSIAN) {
+            for (j = 0; j < na; j++) m->A[j] = lora_rng_normal(&rng) / (float)m->r;
+        } else {
+            for (j = 0; j < na; j++) m->A[j] = (2.0f * lora_rng_uniform(&rng) - 1.0f) * bound;
+        }
+        if (cfg->init == LORA_INIT_NONE) {
+            float bb = 1.0f / sqrtf((float)m->r);
+            for (j = 0; j < nb; j++) m->B[j] = (2.0f * lora_rng_uniform(&rng) - 1.0f) * bb;
+        }
+    }
+    *out = ad;
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_adapter_add_bias(lora_adapter *ad, const char *name, const float *initial, int n) {
+    lora_bias_param *nb, *b;
+    if (!ad || !name || !initial || n <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_add_bias: bad arguments");
+    if (lora_adapter_find_bias(ad, name)) return LORA_OK;
+    nb = (lora_bias_param *)lora__realloc(ad->biases, sizeof *nb * (size_t)(ad->n_biases + 1), "adapter biases");
+    if (!nb) return LORA_ERR_OOM;
+    ad->biases = nb;
+    b = &nb[ad->n_biases];
+    memset(b, 0, sizeof *b);
+    b->n = n;
+    b->name = lora__strdup(name, "bias name");
+    b->value = (float *)lora__malloc(sizeof(float) * (size_t)n, "bias");
+    b->grad = (float *)lora__calloc((size_t)n, sizeof(float), "bias gradient");
+    if (!b->name || !b->value || !b->grad) {
+        LORA_FREE(b->name); LORA_FREE(b->value); LORA_FREE(b->grad);
+        return LORA_ERR_OOM;
+    }
+    memcpy(b->value, initial, sizeof(float) * (size_t)n);
+    ad->n_biases++;
+    return LORA_OK;
+}
+
+LORA_API lora_bias_param *lora_adapter_find_bias(const lora_adapter *ad, const char *name) {
+    int i;
+    if (!ad || !name) return NULL;
+    for (i = 0; i < ad->n_biases; i++)
+        if (strcmp(ad->biases[i].name, name) == 0) return &ad->biases[i];
+    return NULL;
+}
+
+LORA_API lora_module *lora_adapter_module(const lora_adapter *ad, int index) {
+    if (!ad || index < 0 || index >= ad->n_model_modules || ad->module_of[index] < 0) return NULL;
+    return &ad->modules[ad->module_of[index]];
+}
+
+LORA_API lora_module *lora_adapter_find(const lora_adapter *ad, const char *name) {
+    int i;
+    if (!ad || !name) return NULL;
+    for (i = 0; i < ad->n_modules; i++)
+        if (strcmp(ad->modules[i].name, name) == 0) return &ad->modules[i];
+    return NULL;
+}
+
+LORA_API int64_t lora_adapter_num_params(const lora_adapter *ad) {
+    int64_t n = 0;
+    int i;
+    if (!ad) return 0;
+    for (i = 0; i < ad->n_modules; i++)
+        n += (int64_t)ad->modules[i].r * (ad->modules[i].in + ad->modules[i].out);
+    for (i = 0; i < ad->n_biases; i++) n += ad->biases[i].n;
+    return n;
+}
+
+LORA_API void lora_adapter_zero_grad(lora_adapter *ad) {
+    int i;
+    if (!ad) return;
+    for (i = 0; i < ad->n_modules; i++) {
+        lora_module *m = &ad->modules[i];
+        memset(m->dA, 0, sizeof(float) * (size_t)m->r * (size_t)m->in);
+        memset(m->dB, 0, sizeof(float) * (size_t)m->out * (size_t)m->r);
+    }
+    for (i = 0; i < ad->n_biases; i++) memset(ad->biases[i].grad, 0, sizeof(float) * (size_t)ad->biases[i].n);
+}
+
+LORA_API void lora_format_count(int64_t n, char *buf, size_t size) {
+    char digits[32], out[48];
+    int len, i, j = 0, neg = n < 0;
+    uint64_t u = neg ? (uint64_t)(-(n + 1)) + 1 : (uint64_t)n;
+    len = snprintf(digits, sizeof digits, "%llu", (unsigned long long)u);
+    if (neg) out[j++] = '-';
+    for (i = 0; i < len; i++) {
+        if (i > 0 && (len - i) % 3 == 0) out[j++] = ',';
+        out[j++] = digits[i];
+    }
+    out[j] = 0;
+    if (size) snprintf(buf, size, "%s", out);
+}
+
+LORA_API void lora_format_trainable(int64_t trainable, int64_t all, char *buf, size_t size) {
+    char t[48], a[48];
+    lora_format_count(trainable, t, sizeof t);
+    lora_format_count(all, a, sizeof a);
+    snprintf(buf, size, "trainable params: %s || all params: %s || trainable%%: %.4f", t, a,
+             all > 0 ? 100.0 * (double)trainable / (double)all : 0.0);
+}
+
+LORA_API void lora_module_merge(const lora_module *m, float *W, int fan_in_fan_out, float sign) {
+    int i, o, k;
+    float s = sign * m->scaling;
+    /* delta[o][i] = sum_k B[o][k] A[k][i]; accumulate in double for an exact inverse */
+    for (o = 0; o < m->out; o++) {
+        const float *Bo = m->B + (size_t)o * m->r;
+        for (i = 0; i < m->in; i++) {
+            double acc = 0.0;
+            for (k = 0; k < m->r; k++) acc += (double)Bo[k] * (double)m->A[(size_t)k * m->in + i];
+            if (fan_in_fan_out) W[(size_t)i * m->out + o] += (float)(s * acc);
+            else W[(size_t)o * m->in + i] += (float)(s * acc);
+        }
+    }
+}
+
+/* ---- lora/61_adapter_io.impl.c ---- */
+/* ---- PEFT adapter files: adapter_model.safetensors + adapter_config.json ---- */
+#if defined(_WIN32)
+#include <direct.h>
+#define lora__mkdir(p) _mkdir(p)
+#else
+#include <sys/stat.h>
+#include <sys/types.h>
+#define lora__mkdir(p) mkdir(p, 0755)
+#endif
+
+static lora_status lora__ensure_dir(const char *dir) {
+    if (lora__mkdir(dir) != 0 && errno != EEXIST)
+        return lora__fail(LORA_ERR_IO, "%s: cannot create directory: %s", dir, strerror(errno));
+    return LORA_OK;
+}
+
+static char *lora__path_join(const char *dir, const char *file) {
+    size_t a = strlen(dir), b = strlen(file);
+    char *p = (char *)lora__malloc(a + b + 2, "path");
+    if (!p) return NULL;
+    memcpy(p, dir, a);
+    p[a] = '/';
+    memcpy(p + a + 1, file, b + 1);
+    return p;
+}
+
+/* A float as Python's repr writes it: always with a '.' or an exponent ("0.0", "0.05"). */
+static void lora__json_write_pyfloat(lora__buf *b, double x) {
+    size_t start = b->len, i;
+    int plain = 1;
+    lora__json_write_number(b, x);
+    if (b->failed) return;
+    for (i = start; i < b->len; i++)
+        if (b->data[i] == '.' || b->data[i] == 'e' || b->data[i] == 'n') plain = 0;
+    if (plain) lora__buf_puts(b, ".0");
+}
+
+static int lora__cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* The distinct last name components of the adapted modules ("all-linear" is saved as
+   the list it resolved to, as PEFT does). */
+static lora_status lora__adapter_suffixes(const lora_adapter *ad, const char ***out, int *n_out) {
+    const char **v = (const char **)lora__calloc((size_t)(ad->n_modules + 1), sizeof *v, "target list");
+    int i, j, n = 0;
+    if (!v) return LORA_ERR_OOM;
+    for (i = 0; i < ad->n_modules; i++) {
+        const char *dot = strrchr(ad->modules[i].name, '.');
+        const char *suf = dot ? dot + 1 : ad->modules[i].name;
+        for (j = 0; j < n; j++) if (strcmp(v[j], suf) == 0) break;
+        if (j == n) v[n++] = suf;
+    }
+    qsort(v, (size_t)n, sizeof *v, lora__cmp_str);
+    *out = v; *n_out = n;
+    return LORA_OK;
+}
+
+/* A list of strings in json.dumps(indent=2) layout; `sorted` also drops duplicates (PEFT
+   keeps target_modules as a set). */
+static void lora__json_write_strlist(lora__buf *b, const char *const *v, int n, int sorted) {
+    const char **tmp = NULL;
+    int i, first = 1;
+    if (n == 0) { lora__buf_puts(b, "[]"); return; }
+    if (sorted) {
+        tmp = (const char **)lora__malloc(sizeof *tmp * (size_t)n, "target list");
+        if (!tmp) { b->failed = 1; return; }
+        memcpy(tmp, v, sizeof *tmp * (size_t)n);
+        qsort(tmp, (size_t)n, sizeof *tmp, lora__cmp_str);
+        v = tmp;
+    }
+    lora__buf_puts(b, "[\n");
+    for (i = 0; i < n; i++) {
+        if (sorted && i > 0 && strcmp(v[i], v[i - 1]) == 0) continue;
+        lora__buf_puts(b, first ? "    " : ",\n    ");
+        first = 0;
+        lora__json_write_string(b, v[i]);
+    }
+    lora__buf_puts(b, "\n  ]");
+    LORA_FREE(tmp);
+}
+
+/* adapter_config.json as PEFT writes it: json.dumps(config, indent=2, sort_keys=True). */
+static lora_status lora__adapter_config_json(const lora_adapter *ad, int fan_in_fan_out, lora__buf *b) {
+    const lora_config *c = &ad->config;
+    const lora_target_spec *t = &c->target;
+    static const char *const bias_names[] = {"none", "all", "lora_only"};
+    int i;
+    lora__buf_puts(b, "{\n  \"alpha_pattern\": {},\n  \"auto_mapping\": null,\n  \"base_model_name_or_path\": ");
+    lora__json_write_string(b, ad->base_model_name ? ad->base_model_name : "gpt2");
+    lora__buf_printf(b, ",\n  \"bias\": \"%s\",\n", bias_names[c->bias]);
+    if (t->n_exclude > 0 || t->exclude_regex) {
+        lora__buf_puts(b, "  \"exclude_modules\": ");
+        if (t->exclude_regex) lora__json_write_string(b, t->exclude_regex);
+        else lora__json_write_strlist(b, t->exclude, t->n_exclude, 1);
+        lora__buf_puts(b, ",\n");
+    }
+    lora__buf_printf(b, "  \"fan_in_fan_out\": %s,\n  \"inference_mode\": true,\n  \"init_lora_weights\": %s,\n",
+                     fan_in_fan_out ? "true" : "false",
+                     c->init == LORA_INIT_GAUSSIAN ? "\"gaussian\"" : c->init == LORA_INIT_NONE ? "false" : "true");
+    lora__buf_puts(b, "  \"layer_replication\": null,\n  \"layers_pattern\": ");
+    if (t->layers_pattern) lora__json_write_string(b, t->layers_pattern); else lora__buf_puts(b, "null");
+    lora__buf_puts(b, ",\n  \"layers_to_transform\": ");
+    if (t->layers && t->n_layers > 0) {
+        lora__buf_puts(b, "[\n");
+        for (i = 0; i < t->n_layers; i++) lora__buf_printf(b, "%s    %d", i ? ",\n" : "", t->layers[i]);
+        lora__buf_puts(b, "\n  ]");
+    } else lora__buf_puts(b, "null");
+    lora__buf_puts(b, ",\n  \"loftq_config\": {},\n  \"lora_alpha\": ");
+    if ((double)c->alpha == floor((double)c->alpha)) lora__json_write_int(b, (int64_t)c->alpha);
+    else lora__json_write_number(b, (double)c->alpha);
+    lora__buf_puts(b, ",\n  \"lora_dropout\": ");
+    lora__json_write_pyfloat(b, (double)c->dropout);
+    lora__buf_printf(b, ",\n  \"megatron_config\": null,\n  \"megatron_core\": \"megatron.core\",\n  \"modules_to_save\": null,\n"
+                        "  \"peft_type\": \"LORA\",\n  \"r\": %d,\n  \"rank_pattern\": {},\n  \"revision\": null,\n  \"target_modules\": ",
+                     c->r);
+    if (t->target_regex) lora__json_write_string(b, t->target_regex);
+    else if (t->all_linear || t->n_targets == 0) {
+        const char **v;
+        int n;
+        if (lora__adapter_suffixes(ad, &v, &n) != LORA_OK) return LORA_ERR_OOM;
+        lora__json_write_strlist(b, v, n, 1);
+        LORA_FREE(v);
+    } else lora__json_write_strlist(b, t->targets, t->n_targets, 1);
+    lora__buf_printf(b, ",\n  \"task_type\": \"CAUSAL_LM\",\n  \"use_dora\": false,\n  \"use_rslora\": %s\n}",
+                     c->use_rslora ? "true" : "false");
+    return b->failed ? lora__fail(LORA_ERR_OOM, "out of memory writing adapter_config.json") : LORA_OK;
+}
+
+LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, int fan_in_fan_out) {
+    lora_st_entry *e = NULL;
+    char **names = NULL;
+    char *path = NULL;
+    lora__buf json;
+    const char *mk = "format", *mv = "pt";
+    lora_status s;
+    int i, k = 0, n;
+    if (!ad || !dir) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_save: NULL argument");
+    if ((s = lora__ensure_dir(dir)) != LORA_OK) return s;
+    n = 2 * ad->n_modules + ad->n_biases;
+    e = (lora_st_entry *)lora__calloc((size_t)(n ? n : 1), sizeof *e, "adapter tensors");
+    names = (char **)lora__calloc((size_t)(n ? n : 1), sizeof *names, "adapter tensors");
+    if (!e || !names) { s = LORA_ERR_OOM; goto done; }
+    for (i = 0; i < ad->n_modules; i++) {
+        const lora_module *m = &ad->modules[i];
+        int ab;
+        for (ab = 0; ab < 2; ab++) {
+            size_t len = strlen(m->name) + 40;
+            names[k] = (char *)lora__malloc(len, "tensor name");
+            if (!names[k]) { s = LORA_ERR_OOM; goto done; }
+            snprintf(names[k], len, "base_model.model.%s.lora_%c.weight", m->name, ab ? 'B' : 'A');
+            e[k].name = names[k];
+            e[k].dtype = LORA_DT_F32;
+            e[k].ndim = 2;
+            e[k].shape[0] = ab ? m->out : m->r;
+            e[k].shape[1] = ab ? m->r : m->in;
+            e[k].data = ab ? m->B : m->A;
+            k++;
+        }
+    }
+    for (i = 0; i < ad->n_biases; i++) {
+        size_t len = strlen(ad->biases[i].name) + 24;
+        names[k] = (char *)lora__malloc(len, "tensor name");
+        if (!names[k]) { s = LORA_ERR_OOM; goto done; }
+        snprintf(names[k], len, "base_model.model.%s", ad->biases[i].name);
+        e[k].name = names[k]; e[k].dtype = LORA_DT_F32; e[k].ndim = 1; e[k].shape[0] = ad->biases[i].n;
+        e[k].data = ad->biases[i].value;
+        k++;
+    }
+    if (!(path = lora__path_join(dir, "adapter_model.safetensors"))) { s = LORA_ERR_OOM; goto done; }
+    if ((s = lora_st_write(path, e, (size_t)k, &mk, &mv, 1)) != LORA_OK) goto done;
+    LORA_FREE(path);
+    memset(&json, 0, sizeof json);
+    if ((s = lora__adapter_config_json(ad, fan_in_fan_out, &json)) == LORA_OK) {
+        if (!(path = lora__path_join(dir, "adapter_config.json"))) s = LORA_ERR_OOM;
+        else s = lora__write_file_atomic(path, json.data, json.len);
+    }
+    lora__buf_free(&json);
+done:
+    if (names) for (i = 0; i < n; i++) LORA_FREE(names[i]);
+    LORA_FREE(names);
+    LORA_FREE(e);
+    LORA_FREE(path);
+    return s;
+}
+
+/* ---- loading ---- */
+static const char *const lora__known_config_keys[] = {
+    "alpha_pattern", "auto_mapping", "base_model_name_or_path", "bias", "exclude_modules", "fan_in_fan_out",
+    "inference_mode", "init_lora_weights", "layer_replication", "layers_pattern", "layers_to_transform",
+    "loftq_config", "lora_alpha", "lora_dropout", "megatron_config", "megatron_core", "modules_to_save",
+    "peft_type", "r", "rank_pattern", "revision", "target_modules", "task_type", "use_dora", "use_rslora",
+    "eva_config", "corda_config", "lora_bias", "layers_pattern", "runtime_config", "peft_version",
+    "trainable_token_indices", "qalora_group_size", "use_qalora", "target_parameters", "alora_invocation_tokens",
+    "arrow_config", "ensure_weight_tying"};
+
+/* Parsed adapter_config.json in the form lora_adapter_create takes; owns its strings. */
+typedef struct lora__loaded_config {
+    lora_config cfg;
+    char **targets, **exclude;
+    int *layers;
+    char *base_name;
+} lora__loaded_config;
+
+static void lora__loaded_config_free(lora__loaded_config *lc) {
+    lora__strv_free(lc->targets, lc->cfg.target.n_targets);
+    lora__strv_free(lc->exclude, lc->cfg.target.n_exclude);
+    LORA_FREE(lc->layers);
+    LORA_FREE(lc->base_name);
+}
+
+/* A list of strings, or a single string (a regex): fills (list, n) or regex. */
+static lora_status lora__json_str_or_list(const lora_json *v, const char *path, const char *key, char ***list, int *n,
+                                          const char **regex) {
+    size_t i;
+    *list = NULL; *n = 0; *regex = NULL;
+    if (!v || v->type == LORA_JSON_NULL) return LORA_OK;
+    if (v->type == LORA_JSON_STRING) { *regex = v->str; return LORA_OK; }
+    if (v->type != LORA_JSON_ARRAY) return lora__fail(LORA_ERR_FORMAT, "%s: \"%s\" must be a list of strings or a string", path, key);
+    *list = (char **)lora__calloc(v->n ? v->n : 1, sizeof **list, "config list");
+    if (!*list) return LORA_ERR_OOM;
+    for (i = 0; i < v->n; i++) {
+        if (v->items[i].type != LORA_JSON_STRING) {
+            lora__strv_free(*list, (int)i); *list = NULL;
+            return lora__fail(LORA_ERR_FORMAT, "%s: \"%s\" item %zu is not a string", path, key, i);
+        }
+        (*list)[i] = lora__strdup(v->items[i].str, "config list");
+        if (!(*list)[i]) { lora__strv_free(*list, (int)i); *list = NULL; return LORA_ERR_OOM; }
+        *n = (int)i + 1;
+    }
+    return LORA_OK;
+}
+
+static int lora__json_nonempty(const lora_json *v) {
+    if (!v || v->type == LORA_JSON_NULL || v->type == LORA_JSON_FALSE) return 0;
+    if (v->type == LORA_JSON_ARRAY || v->type == LORA_JSON_OBJECT) return v->n > 0;
+    return 1;
+}
+
+static lora_status lora__parse_adapter_config(const char *path, const lora_json *j, lora__loaded_config *lc, lora__buf *warn) {
+    lora_config *c = &lc->cfg;
+    const lora_json *v;
+    const char *str, *regex;
+    double d;
+    int64_t iv;
+    size_t i, k;
+    int dora = 0;
+    lora_status s;
+    memset(lc, 0, sizeof *lc);
+    *c = lora_config_init();
+    if (j->type != LORA_JSON_OBJECT) return lora__fail(LORA_ERR_FORMAT, "%s: expected a JSON object", path);
+    for (i = 0; i < j->n; i++) {
+        int known = 0;
+        for (k = 0; k < sizeof lora__known_config_keys / sizeof lora__known_config_keys[0]; k++)
+            if (strcmp(j->keys[i], lora__known_config_keys[k]) == 0) known = 1;
+        if (!known) { lora__buf_printf(warn, "%s: unknown key \"%s\" ignored\n", path, j->keys[i]); }
+    }
+    if ((str = lora_json_get_string(j, "peft_type")) != NULL && strcmp(str, "LORA") != 0)
+        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: peft_type is \"%s\"; only LORA adapters are supported", path, str);
+    v = lora_json_get(j, "r");
+    if (!v || !lora_json_int64(v, &iv) || iv <= 0 || iv > 65536)
+        return lora__fail(LORA_ERR_FORMAT, "%s: \"r\" must be a positive integer", path);
+    c->r = (int)iv;
+    if ((v = lora_json_get(j, "lora_alpha")) != NULL) {
+        if (v->type != LORA_JSON_NUMBER || !(v->number > 0)) return lora__fail(LORA_ERR_FORMAT, "%s: \"lora_alpha\" must be a number > 0", path);
+        c->alpha = (float)v->number;
+    }
+    if (lora_json_get_number(j, "lora_dropout", &d)) c->dropout = (float)d;
+    if ((v = lora_json_get(j, "use_rslora")) != NULL && v->type != LORA_JSON_NULL && !lora_json_get_bool(j, "use_rslora", &c->use_rslora))
+        return lora__fail(LORA_ERR_FORMAT, "%s: \"use_rslora\" must be true or false", path);
+    if ((str = lora_json_get_string(j, "bias")) != NULL) {
+        if (strcmp(str, "none") == 0) c->bias = LORA_BIAS_NONE;
+        else if (strcmp(str, "all") == 0) c->bias = LORA_BIAS_ALL;
+        else if (strcmp(str, "lora_only") == 0) c->bias = LORA_BIAS_LORA_ONLY;
+        else return lora__fail(LORA_ERR_FORMAT, "%s: \"bias\" must be \"none\", \"all\" or \"lora_only\", found \"%s\"", path, str);
+    }
+    if ((v = lora_json_get(j, "init_lora_weights")) != NULL) {
+        if (v->type == LORA_JSON_FALSE) c->init = LORA_INIT_NONE;
+        else if (v->type == LORA_JSON_STRING && strcmp(v->str, "gaussian") == 0) c->init = LORA_INIT_GAUSSIAN;
+    }
+    if (lora_json_get_bool(j, "use_dora", &dora) && dora)
+        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: use_dora is true; DoRA adapters are not supported", path);
+    if (lora__json_nonempty(lora_json_get(j, "modules_to_save")))
+        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: modules_to_save is set; full copies of modules are not supported", path);
+    if (lora__json_nonempty(lora_json_get(j, "rank_pattern")) || lora__json_nonempty(lora_json_get(j, "alpha_pattern")))
+        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: rank_pattern / alpha_pattern are not supported", path);
+    if (lora__json_nonempty(lora_json_get(j, "layer_replication")))
+        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: layer_replication is not supported", path);
+    if (lora__json_nonempty(lora_json_get(j, "lora_bias")))
+        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: lora_bias is not supported", path);
+    /* target_modules: list, regex string, "all-linear", or null (PEFT's default for GPT-2: c_attn) */
+    s = lora__json_str_or_list(lora_json_get(j, "target_modules"), path, "target_modules", &lc->targets,
+                               &c->target.n_targets, &regex);
+    if (s != LORA_OK) return s;
+    if (regex && strcmp(regex, "all-linear") == 0) c->target.all_linear = 1;
+    else c->target.target_regex = regex;
+    if (!lc->targets && !regex) {
+        static const char *const def[] = {"c_attn"};
+        if (!(lc->targets = lora__strv_dup(def, 1))) return LORA_ERR_OOM;
+        c->target.n_targets = 1;
+    }
+    c->target.targets = (const char *const *)lc->targets;
+    s = lora__json_str_or_list(lora_json_get(j, "exclude_modules"), path, "exclude_modules", &lc->exclude,
+                               &c->target.n_exclude, &c->target.exclude_regex);
+    if (s != LORA_OK) return s;
+    c->target.exclude = (const char *const *)lc->exclude;
+    if ((v = lora_json_get(j, "layers_to_transform")) != NULL && v->type != LORA_JSON_NULL) {
+        size_t n = v->type == LORA_JSON_ARRAY ? v->n : 1;
+        lc->layers = (int *)lora__malloc(sizeof(int) * (n ? n : 1), "layers_to_transform");
+        if (!lc->layers) return LORA_ERR_OOM;
+        for (i = 0; i < n; i++) {
+            const lora_json *it = v->type == LORA_JSON_ARRAY ? &v->items[i] : v;
+            if (!lora_json_int64(it, &iv) || iv < 0 || iv > 1000000)
+                return lora__fail(LORA_ERR_FORMAT, "%s: \"layers_to_transform\" must be an integer or a list of integers", path);
+            lc->layers[i] = (int)iv;
+        }
+        c->target.layers = lc->layers;
+        c->target.n_layers = (int)n;
+    }
+    if ((v = lora_json_get(j, "layers_pattern")) != NULL && v->type != LORA_JSON_NULL) {
+        if (v->type == LORA_JSON_STRING) c->target.layers_pattern = v->str;
+        else if (v->type == LORA_JSON_ARRAY && v->n == 1 && v->items[0].type == LORA_JSON_STRING) c->target.layers_pattern = v->items[0].str;
+        else return lora__fail(LORA_ERR_UNSUPPORTED, "%s: \"layers_pattern\" must be a string (or a one-item list)", path);
+    }
+    if ((str = lora_json_get_string(j, "base_model_name_or_path")) != NULL)
+        if (!(lc->base_name = lora__strdup(str, "base model name"))) return LORA_ERR_OOM;
+    return warn->failed ? LORA_ERR_OOM : LORA_OK;
+}
+
+/* Splits an adapter tensor key into module name and kind: 'A', 'B' or 'b' (bias). */
+static int lora__parse_adapter_key(const char *key, char *module, size_t size, char *kind) {
+    static const char *const suffixes[] = {".lora_A.weight", ".lora_A.default.weight", ".lora_B.weight", ".lora_B.default.weight"};
+    size_t n, i;
+    if (strncmp(key, "base_model.model.", 17) == 0) key += 17;
+    n = strlen(key);
+    for (i = 0; i < 4; i++) {
+        size_t sl = strlen(suffixes[i]);
+        if (n > sl && strcmp(key + n - sl, suffixes[i]) == 0) {
+            if (n - sl >= size) return 0;
+            memcpy(module, key, n - sl); module[n - sl] = 0;
+            *kind = i < 2 ? 'A' : 'B';
+            return 1;
+        }
+    }
+    if (n > 5 && strcmp(key + n - 5, ".bias") == 0 && n < size) {
+        memcpy(module, key, n + 1);
+        *kind = 'b';
+        return 1;
+    }
+    return 0;
+}
+
+LORA_API lora_status lora_adapter_load(const char *dir, const lora_module_desc *modules, int n_modules,
+                                       lora_adapter **out, char **warnings) {
+    char *cfg_path = NULL, *st_path = NULL, *text = NULL;
+    size_t len, i;
+    lora_json *j = NULL;
+    lora__loaded_config lc;
+    lora__buf warn;
+    lora_safetensors *st = NULL;
+    lora_adapter *ad = NULL;
+    unsigned char *selected = NULL, *have = NULL;
+    lora_status s;
+    int k;
+    memset(&lc, 0, sizeof lc);
+    memset(&warn, 0, sizeof warn);
+    if (warnings) *warnings = NULL;
+    if (!dir || !modules || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_load: NULL argument");
+    *out = NULL;
+    cfg_path = lora__path_join(dir, "adapter_config.json");
+    st_path = lora__path_join(dir, "adapter_model.safetensors");
+    if (!cfg_path || !st_path) { s = LORA_ERR_OOM; goto done; }
+    if ((s = lora__read_file(cfg_path, &text, &len)) != LORA_OK) goto done;
+    if ((s = lora_json_parse(text, len, cfg_path, &j)) != LORA_OK) goto done;
+    if ((s = lora__parse_adapter_config(cfg_path, j, &lc, &warn)) != LORA_OK) goto done;
+    if ((s = lora__check_config(&lc.cfg)) != LORA_OK) {
+        char msg[LORA__ERRLEN];
+        snprintf(msg, sizeof msg, "%s", lora_last_error());
+        s = lora__fail(s, "%s: %s", cfg_path, msg);
+        goto done;
+    }
+    if ((s = lora__select(&lc.cfg, modules, n_modules, &selected)) != LORA_OK) goto done;
+    if ((s = lora__adapter_alloc(&lc.cfg, modules, n_modules, selected, &ad)) != LORA_OK) goto done;
+    if (lc.base_name) { LORA_FREE(ad->base_model_name); ad->base_model_name = lc.base_name; lc.base_name = NULL; }
+    {
+        FILE *f = fopen(st_path, "rb");
+        if (!f) {
+            char *bin = lora__path_join(dir, "adapter_model.bin");
+            FILE *fb = bin ? fopen(bin, "rb") : NULL;
+            if (fb) {
+                fclose(fb);
+                s = lora__fail(LORA_ERR_UNSUPPORTED, "%s: only adapter_model.safetensors is supported; %s is a PyTorch pickle "
+                               "(convert it: load with PEFT and save_pretrained(..., safe_serialization=True))", dir, bin);
+            } else {
+                s = lora__fail(LORA_ERR_IO, "%s: cannot open: %s", st_path, strerror(errno));
+            }
+            LORA_FREE(bin);
+            goto done;
+        }
+        fclose(f);
+    }
+    if ((s = lora_st_open(st_path, &st)) != LORA_OK) goto done;
+    have = (unsigned char *)lora__calloc((size_t)(ad->n_modules ? ad->n_modules : 1), 2, "adapter tensors");
+    if (!have) { s = LORA_ERR_OOM; goto done; }
+    for (i = 0; i < st->n_tensors; i++) {
+        const lora_st_tensor *t = &st->tensors[i];
+        char mod[512], kind;
+        lora_module *m;
+        if (!lora__parse_adapter_key(t->name, mod, sizeof mod, &kind)) {
+            s = lora__fail(LORA_ERR_FORMAT, "%s: unexpected tensor '%s' (expected <module>.lora_A.weight, <module>.lora_B.weight%s)",
+                           st_path, t->name, lc.cfg.bias ? " or <module>.bias" : "");
+            goto done;
+        }
+        if (kind == 'b') {
+            float *tmp;
+            if (lc.cfg.bias == LORA_BIAS_NONE) {
+                s = lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s' is a bias but adapter_config.json says bias \"none\"", st_path, t->name);
+                goto done;
+            }
+            if (t->ndim != 1) { s = lora__fail(LORA_ERR_SHAPE, "%s: bias '%s' must be 1-dimensional", st_path, t->name); goto done; }
+            if (t->numel <= 0 || t->numel > (1 << 26)) { s = lora__fail(LORA_ERR_SHAPE, "%s: bias '%s' has a bad size", st_path, t->name); goto done; }
+            tmp = (float *)lora__malloc(sizeof(float) * (size_t)t->numel, "bias");
+            if (!tmp) { s = LORA_ERR_OOM; goto done; }
+            s = lora_st_read_f32(st, t, tmp, t->numel);
+            if (s == LORA_OK) s = lora_adapter_add_bias(ad, mod, tmp, (int)t->numel);
+            LORA_FREE(tmp);
+            if (s != LORA_OK) goto done;
+            continue;
+        }
+        m = lora_adapter_find(ad, mod);
+        if (!m) {
+            s = lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s' is for module '%s', which adapter_config.json's target_modules "
+                           "does not select in this model", st_path, t->name, mod);
+            goto done;
+        }
+        k = (int)(m - ad->modules);
+        if (have[2 * k + (kind == 'B')]) {
+            s = lora__fail(LORA_ERR_FORMAT, "%s: module '%s' has two lora_%c tensors", st_path, mod, kind);
+            goto done;
+        }
+        {
+            int64_t e0 = kind == 'A' ? m->r : m->out, e1 = kind == 'A' ? m->in : m->r;
+            if (t->ndim != 2 || t->shape[0] != e0 || t->shape[1] != e1) {
+                s = lora__fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected shape (%lld, %lld), found %s%lld%s%lld%s", st_path, t->name,
+                               (long long)e0, (long long)e1, t->ndim == 2 ? "(" : "a tensor of rank ", t->ndim == 2 ? (long long)t->shape[0] : (long long)t->ndim,
+                               t->ndim == 2 ? ", " : "", t->ndim == 2 ? (long long)t->shape[1] : 0LL, t->ndim == 2 ? ")" : "");
+                goto done;
+            }
+        }
+        if ((s = lora_st_read_f32(st, t, kind == 'A' ? m->A : m->B, t->numel)) != LORA_OK) goto done;
+        have[2 * k + (kind == 'B')] = 1;
+    }
+    for (k = 0; k < ad->n_modules; k++) {
+        int ab;
+        for (ab = 0; ab < 2; ab++)
+            if (!have[2 * k + ab]) {
+                s = lora__fail(LORA_ERR_FORMAT, "%s: missing tensor 'base_model.model.%s.lora_%c.weight' (adapter_config.json "
+                               "targets this module)", st_path, ad->modules[k].name, ab ? 'B' : 'A');
+                goto done;
+            }
+    }
+    s = LORA_OK;
+done:
+    if (s == LORA_OK) {
+        *out = ad;
+        if (warnings && warn.len) { *warnings = warn.data; warn.data = NULL; }
+    } else {
+        lora_adapter_free(ad);
+    }
+    lora__buf_free(&warn);
+    lora__loaded_config_free(&lc);
+    lora_st_close(st);
+    lora_json_free(j);
+    LORA_FREE(text); LORA_FREE(cfg_path); LORA_FREE(st_path); LORA_FREE(selected); LORA_FREE(have);
+    return s;
+}
+
+/* ---- lora/70_optim.impl.c ---- */
+LORA_API lora_adamw_config lora_adamw_config_init(void) {
+    lora_adamw_config c;
+    memset(&c, 0, sizeof c);
+    c.lr = 1e-3;
+    c.beta1 = 0.9;
+    c.beta2 = 0.999;
+    c.eps = 1e-8;
+    c.weight_decay = 0.01;
+    c.grad_clip = 0.0;
+    c.warmup = 0;
+    c.total_steps = 0;
+    c.schedule = LORA_SCHED_CONSTANT;
+    return c;
+}
+
+LORA_API void lora_adamw_free(lora_adamw *opt) {
+    int i;
+    if (!opt) return;
+    for (i = 0; i < opt->n_params; i++) {
+        if (opt->m) lora__free_aligned(opt->m[i]);
+        if (opt->v) lora__free_aligned(opt->v[i]);
+    }
+    LORA_FREE(opt->m); LORA_FREE(opt->v); LORA_FREE(opt->params);
+    LORA_FREE(opt);
+}
+
+LORA_API lora_status lora_adamw_create(const lora_adamw_config *cfg, const lora_param *params, int n_params, lora_adamw **out) {
+    lora_adamw *o;
+    int i;
+    if (!cfg || !out || (n_params > 0 && !params) || n_params < 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_adamw_create: bad arguments");
+    *out = NULL;
+    if (!(cfg->lr >= 0) || !(cfg->beta1 >= 0 && cfg->beta1 < 1) || !(cfg->beta2 >= 0 && cfg->beta2 < 1) || !(cfg->eps >= 0) ||
+        !(cfg->weight_decay >= 0) || !(cfg->grad_clip >= 0) || cfg->warmup < 0 || cfg->total_steps < 0 ||
+        (int)cfg->schedule < 0 || (int)cfg->schedule > 2)
+        return lora__fail(LORA_ERR_INVALID_ARG, "AdamW: invalid settings (lr %g, betas (%g, %g), eps %g, weight_decay %g, clip %g, warmup %d)",
+                          cfg->lr, cfg->beta1, cfg->beta2, cfg->eps, cfg->weight_decay, cfg->grad_clip, cfg->warmup);
+    o = (lora_adamw *)lora__calloc(1, sizeof *o, "optimizer");
+    if (!o) return LORA_ERR_OOM;
+    o->config = *cfg;
+    o->n_params = n_params;
+    o->params = (lora_param *)lora__malloc(sizeof *o->params * (size_t)(n_params ? n_params : 1), "optimizer");
+    o->m = (float **)lora__calloc((size_t)(n_params ? n_params : 1), sizeof(float *), "optimizer");
+    o->v = (float **)lora__calloc((size_t)(n_params ? n_params : 1), sizeof(float *), "optimizer");
+    if (!o->params || !o->m || !o->v) { lora_adamw_free(o); return LORA_ERR_OOM; }
+    if (n_params) memcpy(o->params, params, sizeof *params * (size_t)n_params);
+    for (i = 0; i < n_params; i++) {
+        size_t bytes = sizeof(float) * (size_t)params[i].n;
+        o->m[i] = (float *)lora__alloc_aligned(bytes, "AdamW first moment");
+        o->v[i] = (float *)lora__alloc_aligned(bytes, "AdamW second moment");
+        if (!o->m[i] || !o->v[i]) { lora_adamw_free(o); return LORA_ERR_OOM; }
+        memset(o->m[i], 0, bytes); memset(o->v[i], 0, bytes);
+    }
+    *out = o;
+    return LORA_OK;
+}
+
+LORA_API double lora_schedule_lr(const lora_adamw_config *c, int64_t s) {
+    double lambda = 1.0, W = c->warmup, N = c->total_steps;
+    if (s < c->warmup) return c->lr * ((double)s / (W > 1 ? W : 1));
+    switch (c->schedule) {
+    case LORA_SCHED_CONSTANT: lambda = 1.0; break;
+    case LORA_SCHED_LINEAR: lambda = (N - (double)s) / (N - W > 1 ? N - W : 1); break;
+    case LORA_SCHED_COSINE: {
+        double progress = ((double)s - W) / (N - W > 1 ? N - W : 1);
+        lambda = 0.5 * (1.0 + cos(3.141592653589793 * progress));
+        break;
+    }
+    }
+    if (lambda < 0) lambda = 0;
+    return c->lr * lambda;
+}
+
+/* Gradient norm: fixed chunks summed in double, partial sums added in order, so the value
+   does not depend on the thread count. */
+#define LORA__OPT_CHUNK 65536
+typedef struct { const lora_param *params; int n; double *partial; int64_t *chunk_start; int *chunk_param; } lora__norm_ctx;
+static void lora__norm_task(void *vctx, int task, int thread) {
+    lora__norm_ctx *c = (lora__norm_ctx *)vctx;
+    const lora_param *p = &c->params[c->chunk_param[task]];
+    int64_t i0 = c->chunk_start[task], i1 = i0 + LORA__OPT_CHUNK, i;
+    double acc = 0.0;
+    (void)thread;
+    if (i1 > p->n) i1 = p->n;
+    for (i = i0; i < i1; i++) acc += (double)p->grad[i] * (double)p->grad[i];
+    c->partial[task] = acc;
+}
+
+/* Splits the parameters into chunks; returns the count (and fills the arrays when non-NULL). */
+static int lora__opt_chunks(const lora_param *params, int n, int64_t *start, int *which) {
+    int i, k = 0;
+    int64_t j;
+    for (i = 0; i < n; i++)
+        for (j = 0; j < params[i].n; j += LORA__OPT_CHUNK) {
+            if (start) { start[k] = j; which[k] = i; }
+            k++;
+        }
+    return k;
+}
+
+static double lora__grad_norm_pool(const lora_param *params, int n, lora_pool *pool, int *ok) {
+    lora__norm_ctx c;
+    int k = lora__opt_chunks(params, n, NULL, NULL), i;
+    double total = 0.0;
+    *ok = 1;
+    if (k == 0) return 0.0;
+    c.params = params; c.n = n;
+    c.partial = (double *)lora__malloc(sizeof(double) * (size_t)k, "gradient norm");
+    c.chunk_start = (int64_t *)lora__malloc(sizeof(int64_t) * (size_t)k, "gradient norm");
+    c.chunk_param = (int *)lora__malloc(sizeof(int) * (size_t)k, "gradient norm");
+    if (!c.partial || !c.chunk_start || !c.chunk_param) {
+        LORA_FREE(c.partial); LORA_FREE(c.chunk_start); LORA_FREE(c.chunk_param);
+        *ok = 0;
+        return 0.0;
+    }
+    lora__opt_chunks(params, n, c.chunk_start, c.chunk_param);
+    lora_pool_run(pool, lora__norm_task, &c, k);
+    for (i = 0; i < k; i++) total += c.partial[i];
+    LORA_FREE(c.partial); LORA_FREE(c.chunk_start); LORA_FREE(c.chunk_param);
+    return sqrt(total);
+}
+
+LORA_API double lora_grad_norm(const lora_param *params, int n_params) {
+    int ok;
+    double r = lora__grad_norm_pool(params, n_params, NULL, &ok);
+    return ok ? r : NAN;
+}
+
+typedef struct {
+    lora_adamw *o; int64_t *chunk_start; int *chunk_param;
+    float clip_coef, b1, b2, one_b1, one_b2, decay, eps;
+    float step_size, bc2_sqrt;
+} lora__adam_ctx;
+static void lora__adam_task(void *vctx, int task, int thread) {
+    lora__adam_ctx *c = (lora__adam_ctx *)vctx;
+    int pi = c->chunk_param[task];
+    const lora_param *p = &c->o->params[pi];
+    float *m = c->o->m[pi], *v = c->o->v[pi], *w = p->value;
+    const float *g = p->grad;
+    int64_t i0 = c->chunk_start[task], i1 = i0 + LORA__OPT_CHUNK, i;
+    (void)thread;
+    if (i1 > p->n) i1 = p->n;
+    for (i = i0; i < i1; i++) {
+        float gi = g[i] * c->clip_coef, denom;
+        w[i] = w[i] * c->decay;
+        m[i] = m[i] * c->b1 + gi * c->one_b1;
+        v[i] = v[i] * c->b2 + gi * gi * c->one_b2;
+        denom = sqrtf(v[i]) / c->bc2_sqrt + c->eps;
+        w[i] = w[i] + (-c->step_size) * (m[i] / denom);
+    }
+}
+
+LORA_API lora_status lora_adamw_step(lora_adamw *o, lora_pool *pool, double *grad_norm_out, double *lr_out) {
+    const lora_adamw_config *cfg;
+    lora__adam_ctx c;
+    double norm, lr, bc1, bc2;
+    int ok, k;
+    if (!o) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adamw_step: optimizer is NULL");
+    cfg = &o->config;
+    norm = lora__grad_norm_pool(o->params, o->n_params, pool, &ok);
+    if (!ok) return LORA_ERR_OOM;
+    if (grad_norm_out) *grad_norm_out = norm;
+    if (!isfinite(norm)) return lora__fail(LORA_ERR_NUMERIC, "gradient norm is %g (NaN or Inf in the gradients); the step was skipped and no weight changed", norm);
+    lr = lora_schedule_lr(cfg, o->step);
+    if (lr_out) *lr_out = lr;
+    o->step++;
+    bc1 = 1.0 - pow(cfg->beta1, (double)o->step);
+    bc2 = 1.0 - pow(cfg->beta2, (double)o->step);
+    c.o = o;
+    c.clip_coef = 1.0f;
+    if (cfg->grad_clip > 0) {
+        double coef = cfg->grad_clip / (norm + 1e-6);
+        if (coef < 1.0) c.clip_coef = (float)coef;
+    }
+    c.b1 = (float)cfg->beta1; c.b2 = (float)cfg->beta2;
+    c.one_b1 = (float)(1.0 - cfg->beta1); c.one_b2 = (float)(1.0 - cfg->beta2);
+    c.decay = (float)(1.0 - lr * cfg->weight_decay);
+    c.eps = (float)cfg->eps;
+    c.step_size = (float)(lr / bc1);
+    c.bc2_sqrt = (float)sqrt(bc2);
+    k = lora__opt_chunks(o->params, o->n_params, NULL, NULL);
+    if (k == 0) return LORA_OK;
+    c.chunk_start = (int64_t *)lora__malloc(sizeof(int64_t) * (size_t)k, "optimizer step");
+    c.chunk_param = (int *)lora__malloc(sizeof(int) * (size_t)k, "optimizer step");
+    if (!c.chunk_start || !c.chunk_param) { LORA_FREE(c.chunk_start); LORA_FREE(c.chunk_param); o->step--; return LORA_ERR_OOM; }
+    lora__opt_chunks(o->params, o->n_params, c.chunk_start, c.chunk_param);
+    lora_pool_run(pool, lora__adam_task, &c, k);
+    LORA_FREE(c.chunk_start); LORA_FREE(c.chunk_param);
+    return LORA_OK;
 }
 
 #endif /* LORA_IMPLEMENTATION_DONE */

@@ -1,0 +1,97 @@
+/* ---- GPT-2 model (Hugging Face GPT2LMHeadModel numerics) ---- */
+typedef struct gpt2_config {
+    int n_layer, n_head, n_embd;
+    int n_positions;         /* context length */
+    int vocab_size;
+    int n_inner;             /* MLP width; 0 = 4 * n_embd */
+    float layer_norm_eps;    /* 1e-5 */
+} gpt2_config;
+
+/* Presets: "gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "distilgpt2" (also "tiny":
+   2 layers, 2 heads, width 64, 64 positions, GPT-2 vocabulary). */
+LORA_API lora_status gpt2_config_preset(const char *name, gpt2_config *out);
+/* Checks a config: positive sizes, n_embd divisible by n_head. */
+LORA_API lora_status gpt2_config_check(const gpt2_config *cfg);
+/* Parameter count, tied lm_head counted once (gpt2: 124,439,808). */
+LORA_API int64_t gpt2_config_num_params(const gpt2_config *cfg);
+
+/* Linear modules as PEFT names them: per layer transformer.h.{i}.attn.c_attn,
+   .attn.c_proj, .mlp.c_fc, .mlp.c_proj, then lm_head (tied to wte, no bias). */
+#define GPT2_LINEARS_PER_LAYER 4
+typedef struct gpt2_linear_info {
+    char name[64];
+    int layer;               /* -1 for lm_head */
+    int in, out;
+    int has_bias;
+    int64_t params;          /* weight + bias */
+} gpt2_linear_info;
+LORA_API int gpt2_config_num_linears(const gpt2_config *cfg);
+LORA_API void gpt2_config_linears(const gpt2_config *cfg, gpt2_linear_info *out);
+/* The same as lora_module_desc (names point into `infos`), for lora_adapter_create. */
+LORA_API void gpt2_config_module_descs(const gpt2_linear_info *infos, int n, lora_module_desc *out);
+
+typedef struct gpt2_model gpt2_model;
+
+/* Allocates a model with zeroed weights; pool may be NULL (single thread) and is not owned. */
+LORA_API lora_status gpt2_model_create(const gpt2_config *cfg, lora_pool *pool, gpt2_model **out);
+/* Hugging Face's initialisation: N(0, 0.02) for weights and embeddings, c_proj weights
+   N(0, 0.02/sqrt(2 n_layer)), biases 0, LayerNorm weight 1 / bias 0. */
+LORA_API void gpt2_model_init_random(gpt2_model *m, uint64_t seed);
+/* Loads weights: HF model.safetensors (F32/F16/BF16, bare or "transformer."-prefixed names;
+   config from config_path, else config.json beside the file, else inferred from shapes)
+   or an llm.c checkpoint (detected by its magic). */
+LORA_API lora_status gpt2_model_load(const char *path, const char *config_path, lora_pool *pool, gpt2_model **out);
+/* Writes model.safetensors with HF names (no prefix) and config.json beside it. */
+LORA_API lora_status gpt2_model_save(const gpt2_model *m, const char *path);
+/* Writes an llm.c checkpoint (gpt2_124M.bin layout, float32, version 3). */
+LORA_API lora_status gpt2_model_save_llmc(const gpt2_model *m, const char *path);
+LORA_API void gpt2_model_free(gpt2_model *m);
+LORA_API const gpt2_config *gpt2_model_config(const gpt2_model *m);
+LORA_API void gpt2_model_set_pool(gpt2_model *m, lora_pool *pool);
+
+/* Named access to a parameter by its HF name ("h.0.attn.c_attn.weight", "wte.weight", ...,
+   also accepted with "transformer." prefix). Conv1D weights are (in, out). */
+LORA_API float *gpt2_model_param(gpt2_model *m, const char *name, int64_t *numel);
+LORA_API int gpt2_model_num_tensors(const gpt2_model *m);
+/* i-th tensor: its HF name, shape (ndim <= 2) and data. */
+LORA_API const char *gpt2_model_tensor(const gpt2_model *m, int i, int *ndim, int64_t shape[2], float **data);
+
+/* ---- adapters ---- */
+/* Creates a LoRA adapter for this model's modules (PEFT's matching; bias modes add the
+   trainable biases). The adapter is not attached. */
+LORA_API lora_status gpt2_lora_create(const gpt2_model *m, const lora_config *cfg, lora_adapter **out);
+LORA_API lora_status gpt2_lora_load(const gpt2_model *m, const char *dir, lora_adapter **out, char **warnings);
+/* Attaches an adapter (NULL detaches: plain base model). Several adapters may be loaded;
+   one is active at a time. The adapter must have been made for this model's shapes. */
+LORA_API lora_status gpt2_model_set_adapter(gpt2_model *m, lora_adapter *ad);
+LORA_API lora_adapter *gpt2_model_adapter(const gpt2_model *m);
+/* Merges the active adapter into the weights (+1) or removes it again (-1); biases the
+   adapter carries are copied in / restored. */
+LORA_API lora_status gpt2_model_merge(gpt2_model *m, lora_adapter *ad, int sign);
+/* PEFT's print_trainable_parameters line for the active adapter (or full fine-tuning). */
+LORA_API void gpt2_model_trainable_line(const gpt2_model *m, char *buf, size_t size);
+
+/* ---- training ---- */
+/* Training mode enables LoRA dropout (seeded: the mask of step s is a function of seed
+   and s only). */
+LORA_API void gpt2_model_set_training(gpt2_model *m, int training, uint64_t dropout_seed);
+/* Full fine-tuning: backward also computes the gradient of every base weight
+   (allocates the gradient arena). */
+LORA_API lora_status gpt2_model_set_full_finetune(gpt2_model *m, int on);
+/* Forward pass over inputs (B, T). labels (B, T), may be NULL = no loss; -100 = ignored;
+   logits at t predict labels[t+1] (Hugging Face labels = input_ids convention).
+   *loss (may be NULL) receives the mean cross-entropy over non-ignored targets (NaN if none). */
+LORA_API lora_status gpt2_forward(gpt2_model *m, const int32_t *inputs, const int32_t *labels, int B, int T, float *loss);
+/* Logits (B, T, vocab) of the last forward. Valid until backward or the next forward. */
+LORA_API const float *gpt2_logits(const gpt2_model *m);
+/* Backward of the last forward (which must have had labels): accumulates gradients into
+   the active adapter (A, B, biases) and, with full fine-tuning, the model's gradients. */
+LORA_API lora_status gpt2_backward(gpt2_model *m);
+LORA_API void gpt2_zero_grad(gpt2_model *m);
+/* Trainable parameters (adapter tensors, or every weight in full mode) for the optimiser,
+   in PEFT's named_parameters() order. *params is allocated (LORA_FREE it). */
+LORA_API lora_status gpt2_trainable_params(gpt2_model *m, lora_param **params, int *n);
+/* Gradient of a base tensor after backward in full mode (HF name), or NULL. */
+LORA_API float *gpt2_model_grad(gpt2_model *m, const char *name);
+/* Bytes currently held by the model for weights, gradients and activations. */
+LORA_API size_t gpt2_model_memory(const gpt2_model *m);

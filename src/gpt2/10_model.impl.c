@@ -1,0 +1,247 @@
+/* ---- config ---- */
+LORA_API lora_status gpt2_config_preset(const char *name, gpt2_config *out) {
+    static const struct { const char *name; int L, H, C; } presets[] = {
+        {"gpt2", 12, 12, 768}, {"gpt2-medium", 24, 16, 1024}, {"gpt2-large", 36, 20, 1280},
+        {"gpt2-xl", 48, 25, 1600}, {"distilgpt2", 6, 12, 768}, {"tiny", 2, 2, 64}};
+    size_t i;
+    if (!name || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_config_preset: NULL argument");
+    for (i = 0; i < sizeof presets / sizeof presets[0]; i++) {
+        if (strcmp(presets[i].name, name) == 0) {
+            memset(out, 0, sizeof *out);
+            out->n_layer = presets[i].L;
+            out->n_head = presets[i].H;
+            out->n_embd = presets[i].C;
+            out->n_positions = strcmp(name, "tiny") == 0 ? 64 : 1024;
+            out->vocab_size = 50257;
+            out->n_inner = 0;
+            out->layer_norm_eps = 1e-5f;
+            return LORA_OK;
+        }
+    }
+    return lora__fail(LORA_ERR_NOT_FOUND, "unknown preset '%s' (known: gpt2, gpt2-medium, gpt2-large, gpt2-xl, distilgpt2, tiny)", name);
+}
+
+static int gpt2__inner(const gpt2_config *c) { return c->n_inner > 0 ? c->n_inner : 4 * c->n_embd; }
+
+LORA_API lora_status gpt2_config_check(const gpt2_config *c) {
+    if (!c) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config is NULL");
+    if (c->n_layer <= 0 || c->n_head <= 0 || c->n_embd <= 0 || c->n_positions <= 0 || c->vocab_size <= 0 || c->n_inner < 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config: sizes must be positive (n_layer %d, n_head %d, n_embd %d, n_positions %d, vocab_size %d, n_inner %d)",
+                          c->n_layer, c->n_head, c->n_embd, c->n_positions, c->vocab_size, c->n_inner);
+    if (c->n_embd % c->n_head != 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config: n_embd %d is not divisible by n_head %d", c->n_embd, c->n_head);
+    if (c->n_layer > 4096 || c->n_embd > 65536 || c->vocab_size > (1 << 24) || c->n_positions > (1 << 20) || gpt2__inner(c) > (1 << 20))
+        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config: sizes out of the supported range");
+    if (!(c->layer_norm_eps > 0.0f)) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config: layer_norm_epsilon must be > 0");
+    return LORA_OK;
+}
+
+LORA_API int64_t gpt2_config_num_params(const gpt2_config *c) {
+    int64_t C = c->n_embd, F = gpt2__inner(c), L = c->n_layer;
+    int64_t per_layer = 2 * C + (C * 3 * C + 3 * C) + (C * C + C) + 2 * C + (C * F + F) + (F * C + C);
+    return (int64_t)c->vocab_size * C + (int64_t)c->n_positions * C + L * per_layer + 2 * C;
+}
+
+LORA_API int gpt2_config_num_linears(const gpt2_config *c) { return c->n_layer * GPT2_LINEARS_PER_LAYER + 1; }
+
+LORA_API void gpt2_config_linears(const gpt2_config *c, gpt2_linear_info *out) {
+    static const char *const kinds[GPT2_LINEARS_PER_LAYER] = {"attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"};
+    int C = c->n_embd, F = gpt2__inner(c), l, k;
+    for (l = 0; l < c->n_layer; l++) {
+        int ins[4], outs[4];
+        ins[0] = C; outs[0] = 3 * C;
+        ins[1] = C; outs[1] = C;
+        ins[2] = C; outs[2] = F;
+        ins[3] = F; outs[3] = C;
+        for (k = 0; k < GPT2_LINEARS_PER_LAYER; k++) {
+            gpt2_linear_info *li = &out[l * GPT2_LINEARS_PER_LAYER + k];
+            snprintf(li->name, sizeof li->name, "transformer.h.%d.%s", l, kinds[k]);
+            li->layer = l; li->in = ins[k]; li->out = outs[k]; li->has_bias = 1;
+            li->params = (int64_t)ins[k] * outs[k] + outs[k];
+        }
+    }
+    {
+        gpt2_linear_info *li = &out[c->n_layer * GPT2_LINEARS_PER_LAYER];
+        snprintf(li->name, sizeof li->name, "lm_head");
+        li->layer = -1; li->in = C; li->out = c->vocab_size; li->has_bias = 0;
+        li->params = (int64_t)C * c->vocab_size;
+    }
+}
+
+LORA_API void gpt2_config_module_descs(const gpt2_linear_info *infos, int n, lora_module_desc *out) {
+    int i;
+    for (i = 0; i < n; i++) {
+        out[i].name = infos[i].name;
+        out[i].in = infos[i].in;
+        out[i].out = infos[i].out;
+        out[i].has_bias = infos[i].has_bias;
+        out[i].is_output = infos[i].layer < 0;
+    }
+}
+
+/* ---- the model ---- */
+typedef struct gpt2__tensor {
+    char name[48];           /* HF name without prefix */
+    int ndim;
+    int64_t shape[2];
+    size_t offset;           /* floats into the parameter arena */
+    int64_t numel;
+} gpt2__tensor;
+
+/* Indices of a layer's tensors in the tensor table, in named_parameters() order. */
+enum { GPT2__LN1W, GPT2__LN1B, GPT2__ATTW, GPT2__ATTB, GPT2__APRW, GPT2__APRB, GPT2__LN2W, GPT2__LN2B,
+       GPT2__FCW, GPT2__FCB, GPT2__FPRW, GPT2__FPRB, GPT2__PER_LAYER };
+
+typedef struct gpt2__acts gpt2__acts;
+
+struct gpt2_model {
+    gpt2_config cfg;
+    lora_pool *pool;
+    int n_tensors;
+    gpt2__tensor *tensors;   /* wte, wpe, per layer GPT2__PER_LAYER, ln_f.weight, ln_f.bias */
+    float *params;           /* one arena */
+    float *grads;            /* full fine-tuning: same layout, else NULL */
+    size_t n_floats;
+    int n_linears;
+    gpt2_linear_info *linears;
+    lora_module_desc *descs;
+    lora_adapter *adapter;
+    int training, full;
+    uint64_t dropout_seed;
+    uint64_t dropout_step;
+    gpt2__acts *acts;
+};
+
+static float *gpt2__t(const gpt2_model *m, int idx) { return m->params + m->tensors[idx].offset; }
+static int gpt2__lt(int layer, int which) { return 2 + layer * GPT2__PER_LAYER + which; }
+
+static void gpt2__acts_free(gpt2__acts *a);
+
+LORA_API void gpt2_model_free(gpt2_model *m) {
+    if (!m) return;
+    gpt2__acts_free(m->acts);
+    lora__free_aligned(m->params);
+    lora__free_aligned(m->grads);
+    LORA_FREE(m->tensors);
+    LORA_FREE(m->linears);
+    LORA_FREE(m->descs);
+    LORA_FREE(m);
+}
+
+static void gpt2__add_tensor(gpt2_model *m, size_t *off, const char *name, int ndim, int64_t d0, int64_t d1) {
+    gpt2__tensor *t = &m->tensors[m->n_tensors++];
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->ndim = ndim; t->shape[0] = d0; t->shape[1] = ndim > 1 ? d1 : 1;
+    t->numel = d0 * (ndim > 1 ? d1 : 1);
+    t->offset = *off;
+    *off += ((size_t)t->numel + 15) & ~(size_t)15; /* keep every tensor 64-byte aligned */
+}
+
+LORA_API lora_status gpt2_model_create(const gpt2_config *cfg, lora_pool *pool, gpt2_model **out) {
+    gpt2_model *m;
+    lora_status s;
+    size_t off = 0;
+    int l, C, F;
+    char nm[48];
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_create: out is NULL");
+    *out = NULL;
+    if ((s = gpt2_config_check(cfg)) != LORA_OK) return s;
+    m = (gpt2_model *)lora__calloc(1, sizeof *m, "gpt2 model");
+    if (!m) return LORA_ERR_OOM;
+    m->cfg = *cfg;
+    m->pool = pool;
+    C = cfg->n_embd; F = gpt2__inner(cfg);
+    m->tensors = (gpt2__tensor *)lora__calloc((size_t)(2 + cfg->n_layer * GPT2__PER_LAYER + 2), sizeof *m->tensors, "tensor table");
+    m->n_linears = gpt2_config_num_linears(cfg);
+    m->linears = (gpt2_linear_info *)lora__calloc((size_t)m->n_linears, sizeof *m->linears, "module table");
+    m->descs = (lora_module_desc *)lora__calloc((size_t)m->n_linears, sizeof *m->descs, "module table");
+    if (!m->tensors || !m->linears || !m->descs) { gpt2_model_free(m); return LORA_ERR_OOM; }
+    gpt2_config_linears(cfg, m->linears);
+    gpt2_config_module_descs(m->linears, m->n_linears, m->descs);
+    gpt2__add_tensor(m, &off, "wte.weight", 2, cfg->vocab_size, C);
+    gpt2__add_tensor(m, &off, "wpe.weight", 2, cfg->n_positions, C);
+    for (l = 0; l < cfg->n_layer; l++) {
+#define GPT2__ADD(suffix, nd, a, b) (snprintf(nm, sizeof nm, "h.%d.%s", l, suffix), gpt2__add_tensor(m, &off, nm, nd, a, b))
+        GPT2__ADD("ln_1.weight", 1, C, 0);
+        GPT2__ADD("ln_1.bias", 1, C, 0);
+        GPT2__ADD("attn.c_attn.weight", 2, C, 3 * C);
+        GPT2__ADD("attn.c_attn.bias", 1, 3 * C, 0);
+        GPT2__ADD("attn.c_proj.weight", 2, C, C);
+        GPT2__ADD("attn.c_proj.bias", 1, C, 0);
+        GPT2__ADD("ln_2.weight", 1, C, 0);
+        GPT2__ADD("ln_2.bias", 1, C, 0);
+        GPT2__ADD("mlp.c_fc.weight", 2, C, F);
+        GPT2__ADD("mlp.c_fc.bias", 1, F, 0);
+        GPT2__ADD("mlp.c_proj.weight", 2, F, C);
+        GPT2__ADD("mlp.c_proj.bias", 1, C, 0);
+#undef GPT2__ADD
+    }
+    gpt2__add_tensor(m, &off, "ln_f.weight", 1, C, 0);
+    gpt2__add_tensor(m, &off, "ln_f.bias", 1, C, 0);
+    m->n_floats = off;
+    m->params = (float *)lora__alloc_aligned(off * sizeof(float), "gpt2 weights");
+    if (!m->params) { gpt2_model_free(m); return LORA_ERR_OOM; }
+    memset(m->params, 0, off * sizeof(float));
+    *out = m;
+    return LORA_OK;
+}
+
+LORA_API const gpt2_config *gpt2_model_config(const gpt2_model *m) { return m ? &m->cfg : NULL; }
+LORA_API void gpt2_model_set_pool(gpt2_model *m, lora_pool *pool) { if (m) m->pool = pool; }
+LORA_API int gpt2_model_num_tensors(const gpt2_model *m) { return m ? m->n_tensors : 0; }
+
+LORA_API const char *gpt2_model_tensor(const gpt2_model *m, int i, int *ndim, int64_t shape[2], float **data) {
+    const gpt2__tensor *t;
+    if (!m || i < 0 || i >= m->n_tensors) return NULL;
+    t = &m->tensors[i];
+    if (ndim) *ndim = t->ndim;
+    if (shape) { shape[0] = t->shape[0]; shape[1] = t->shape[1]; }
+    if (data) *data = m->params + t->offset;
+    return t->name;
+}
+
+static int gpt2__find_tensor(const gpt2_model *m, const char *name) {
+    int i;
+    if (strncmp(name, "transformer.", 12) == 0) name += 12;
+    for (i = 0; i < m->n_tensors; i++)
+        if (strcmp(m->tensors[i].name, name) == 0) return i;
+    return -1;
+}
+
+LORA_API float *gpt2_model_param(gpt2_model *m, const char *name, int64_t *numel) {
+    int i;
+    if (!m || !name) return NULL;
+    i = gpt2__find_tensor(m, name);
+    if (i < 0) return NULL;
+    if (numel) *numel = m->tensors[i].numel;
+    return m->params + m->tensors[i].offset;
+}
+
+LORA_API float *gpt2_model_grad(gpt2_model *m, const char *name) {
+    int i;
+    if (!m || !name || !m->grads) return NULL;
+    i = gpt2__find_tensor(m, name);
+    return i < 0 ? NULL : m->grads + m->tensors[i].offset;
+}
+
+LORA_API void gpt2_model_init_random(gpt2_model *m, uint64_t seed) {
+    lora_rng rng;
+    int i;
+    double proj_std = 0.02 / sqrt(2.0 * m->cfg.n_layer);
+    lora_rng_seed(&rng, seed);
+    for (i = 0; i < m->n_tensors; i++) {
+        gpt2__tensor *t = &m->tensors[i];
+        float *p = m->params + t->offset;
+        int64_t j;
+        const char *dot = strrchr(t->name, '.');
+        int is_ln = strstr(t->name, "ln_") != NULL;
+        if (dot && strcmp(dot, ".bias") == 0) {
+            memset(p, 0, sizeof(float) * (size_t)t->numel);
+        } else if (is_ln) {
+            for (j = 0; j < t->numel; j++) p[j] = 1.0f;
+        } else {
+            double sd = strstr(t->name, "c_proj.weight") ? proj_std : 0.02;
+            for (j = 0; j < t->numel; j++) p[j] = (float)(sd * lora_rng_normal(&rng));
+        }
+    }
+}

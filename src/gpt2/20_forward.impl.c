@@ -1,0 +1,698 @@
+/* ---- forward and backward, one pair of functions per layer ----
+   Activations for a (B, T) batch live in one arena (gpt2__acts), sized on first use and
+   regrown when a larger batch arrives. Row-wise ops run over the pool in fixed chunks so
+   results do not depend on the thread count. */
+
+#define GPT2__IGNORE (-100)
+#define GPT2__ROWS_PER_TASK 16
+
+typedef struct gpt2__layer_acts {
+    float *ln1, *ln1_mean, *ln1_rstd;  /* (N, C), (N), (N) */
+    float *qkv;                        /* (N, 3C) */
+    float *att;                        /* (B, H, T, T) softmax probabilities */
+    float *atty;                       /* (N, C) attention output before c_proj */
+    float *res2;                       /* (N, C) residual after attention */
+    float *ln2, *ln2_mean, *ln2_rstd;
+    float *fch;                        /* (N, F) c_fc output before gelu */
+    float *res3;                       /* (N, C) layer output */
+} gpt2__layer_acts;
+
+typedef struct gpt2__lora_acts {
+    float *h;                          /* (N, r): dropout(x) @ A^T */
+    unsigned char *mask;               /* (N, in) dropout keep mask, or NULL */
+} gpt2__lora_acts;
+
+struct gpt2__acts {
+    int B, T, V;                       /* sized for B*T rows */
+    size_t n_floats;
+    float *arena;
+    unsigned char *mask_arena;
+    size_t mask_bytes;
+    float *encoded;                    /* (N, C) */
+    gpt2__layer_acts *layers;
+    float *lnf, *lnf_mean, *lnf_rstd;
+    float *logits;                     /* (N, V); dlogits in place after backward */
+    float *row_loss;                   /* (N) */
+    float *gelu;                       /* (N, F) scratch: gelu(fch) of the current layer */
+    float *scratch_in;                 /* (N, max(in)) scratch: dropout input, gradient of a LoRA input */
+    float *d_res, *d_ln, *d_atty, *d_tmp; /* (N, C) backward buffers */
+    float *d_qkv;                      /* (N, 3C) */
+    float *d_fch;                      /* (N, F) */
+    float *d_h;                        /* (N, max r) */
+    float *att_scratch;                /* threads x T x T */
+    int att_scratch_threads;
+    gpt2__lora_acts *lora;             /* per model module */
+    int lora_r;                        /* r the lora buffers were sized for */
+    int32_t *inputs, *labels;          /* copies of the last batch */
+    int has_forward, has_labels;
+    int cur_B, cur_T;
+    float loss;
+    float count;                       /* number of predicted (non-ignored) targets */
+};
+
+static void gpt2__acts_free(gpt2__acts *a) {
+    if (!a) return;
+    lora__free_aligned(a->arena);
+    LORA_FREE(a->mask_arena);
+    LORA_FREE(a->layers);
+    LORA_FREE(a->lora);
+    LORA_FREE(a->inputs);
+    LORA_FREE(a->labels);
+    LORA_FREE(a);
+}
+
+static int gpt2__max_in(const gpt2_model *m) {
+    int F = gpt2__inner(&m->cfg);
+    return F > m->cfg.n_embd ? F : m->cfg.n_embd;
+}
+
+/* Sizes the activation arena for B x T (and the active adapter's rank and dropout). */
+static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
+    gpt2__acts *a = m->acts;
+    const gpt2_config *c = &m->cfg;
+    size_t N = (size_t)B * T, C = (size_t)c->n_embd, F = (size_t)gpt2__inner(c), V = (size_t)c->vocab_size;
+    size_t H = (size_t)c->n_head, L = (size_t)c->n_layer, off = 0, per_layer, total, mask_bytes = 0;
+    int threads = lora_pool_threads(m->pool), r = 0, l, i, need_mask;
+    size_t maxin = (size_t)gpt2__max_in(m);
+    float *base;
+    if (m->adapter) {
+        r = m->adapter->config.r;
+        for (i = 0; i < m->adapter->n_modules; i++) if (m->adapter->modules[i].r > r) r = m->adapter->modules[i].r;
+    }
+    need_mask = m->adapter && m->training && m->adapter->config.dropout > 0.0f;
+    if (need_mask)
+        for (i = 0; i < m->adapter->n_modules; i++) mask_bytes += N * (size_t)m->adapter->modules[i].in;
+    if (a && a->B * a->T >= B * T && a->T >= T && a->att_scratch_threads >= threads && a->lora_r >= r &&
+        a->mask_bytes >= mask_bytes && a->B >= B) {
+        /* big enough; but lora pointers depend on the adapter layout: recompute below */
+    } else {
+        if (a) { gpt2__acts_free(a); m->acts = NULL; }
+        a = (gpt2__acts *)lora__calloc(1, sizeof *a, "activations");
+        if (!a) return LORA_ERR_OOM;
+        a->B = B; a->T = T; a->V = (int)V;
+        per_layer = N * C * 2 + N * 2 + N * 3 * C + (size_t)B * H * T * T + N * C * 3 + N * 2 + N * F;
+        total = N * C + L * per_layer + N * C + 2 * N + N * V + N + N * F + N * maxin + 4 * N * C + N * 3 * C + N * F +
+                N * (size_t)(r > 0 ? r : 1) + (size_t)threads * T * T +
+                (size_t)m->n_linears * N * (size_t)(r > 0 ? r : 1);
+        total += 64 * (size_t)(L * 16 + 64 + m->n_linears); /* alignment slack */
+        a->n_floats = total;
+        a->arena = (float *)lora__alloc_aligned(total * sizeof(float), "activations");
+        a->layers = (gpt2__layer_acts *)lora__calloc((size_t)c->n_layer, sizeof *a->layers, "activations");
+        a->lora = (gpt2__lora_acts *)lora__calloc((size_t)m->n_linears, sizeof *a->lora, "activations");
+        a->inputs = (int32_t *)lora__malloc(sizeof(int32_t) * N, "activations");
+        a->labels = (int32_t *)lora__malloc(sizeof(int32_t) * N, "activations");
+        if (mask_bytes) a->mask_arena = (unsigned char *)lora__malloc(mask_bytes, "dropout masks");
+        if (!a->arena || !a->layers || !a->lora || !a->inputs || !a->labels || (mask_bytes && !a->mask_arena)) {
+            gpt2__acts_free(a);
+            return LORA_ERR_OOM;
+        }
+        a->mask_bytes = mask_bytes;
+        a->att_scratch_threads = threads;
+        a->lora_r = r;
+        base = a->arena;
+#define GPT2__TAKE(ptr, count) do { (ptr) = base + off; off += ((size_t)(count) + 15) & ~(size_t)15; } while (0)
+        GPT2__TAKE(a->encoded, N * C);
+        for (l = 0; l < c->n_layer; l++) {
+            gpt2__layer_acts *la = &a->layers[l];
+            GPT2__TAKE(la->ln1, N * C); GPT2__TAKE(la->ln1_mean, N); GPT2__TAKE(la->ln1_rstd, N);
+            GPT2__TAKE(la->qkv, N * 3 * C);
+            GPT2__TAKE(la->att, (size_t)B * H * T * T);
+            GPT2__TAKE(la->atty, N * C);
+            GPT2__TAKE(la->res2, N * C);
+            GPT2__TAKE(la->ln2, N * C); GPT2__TAKE(la->ln2_mean, N); GPT2__TAKE(la->ln2_rstd, N);
+            GPT2__TAKE(la->fch, N * F);
+            GPT2__TAKE(la->res3, N * C);
+        }
+        GPT2__TAKE(a->lnf, N * C); GPT2__TAKE(a->lnf_mean, N); GPT2__TAKE(a->lnf_rstd, N);
+        GPT2__TAKE(a->logits, N * V);
+        GPT2__TAKE(a->row_loss, N);
+        GPT2__TAKE(a->gelu, N * F);
+        GPT2__TAKE(a->scratch_in, N * maxin);
+        GPT2__TAKE(a->d_res, N * C); GPT2__TAKE(a->d_ln, N * C); GPT2__TAKE(a->d_atty, N * C); GPT2__TAKE(a->d_tmp, N * C);
+        GPT2__TAKE(a->d_qkv, N * 3 * C);
+        GPT2__TAKE(a->d_fch, N * F);
+        GPT2__TAKE(a->d_h, N * (size_t)(r > 0 ? r : 1));
+        GPT2__TAKE(a->att_scratch, (size_t)threads * T * T);
+        for (i = 0; i < m->n_linears; i++) GPT2__TAKE(a->lora[i].h, N * (size_t)(r > 0 ? r : 1));
+#undef GPT2__TAKE
+        if (off > total) return lora__fail(LORA_ERR_OOM, "internal error: activation arena too small");
+        m->acts = a;
+    }
+    /* per-module dropout masks follow the adapter's layout */
+    {
+        size_t moff = 0;
+        for (i = 0; i < m->n_linears; i++) {
+            lora_module *lm = lora_adapter_module(m->adapter, i);
+            a->lora[i].mask = NULL;
+            if (need_mask && lm) { a->lora[i].mask = a->mask_arena + moff; moff += N * (size_t)lm->in; }
+        }
+    }
+    a->cur_B = B; a->cur_T = T;
+    return LORA_OK;
+}
+
+/* ---- parallel helpers ---- */
+typedef void (*gpt2__rows_fn)(void *ctx, int row0, int row1);
+typedef struct { gpt2__rows_fn fn; void *ctx; int n; } gpt2__rows_job;
+static void gpt2__rows_task(void *ctx, int task, int thread) {
+    gpt2__rows_job *j = (gpt2__rows_job *)ctx;
+    int r0 = task * GPT2__ROWS_PER_TASK, r1 = r0 + GPT2__ROWS_PER_TASK;
+    (void)thread;
+    if (r1 > j->n) r1 = j->n;
+    j->fn(j->ctx, r0, r1);
+}
+/* Runs fn over rows [0, n) in fixed chunks across the pool. */
+static void gpt2__parallel_rows(lora_pool *pool, int n, gpt2__rows_fn fn, void *ctx) {
+    gpt2__rows_job j;
+    j.fn = fn; j.ctx = ctx; j.n = n;
+    lora_pool_run(pool, gpt2__rows_task, &j, (n + GPT2__ROWS_PER_TASK - 1) / GPT2__ROWS_PER_TASK);
+}
+
+/* ---- embedding ---- */
+typedef struct { gpt2_model *m; const int32_t *inputs; int T; float *out; } gpt2__enc_ctx;
+static void gpt2__encoder_rows(void *vctx, int r0, int r1) {
+    gpt2__enc_ctx *e = (gpt2__enc_ctx *)vctx;
+    int C = e->m->cfg.n_embd, r, i;
+    const float *wte = gpt2__t(e->m, 0), *wpe = gpt2__t(e->m, 1);
+    for (r = r0; r < r1; r++) {
+        const float *a = wte + (size_t)e->inputs[r] * C, *b = wpe + (size_t)(r % e->T) * C;
+        float *o = e->out + (size_t)r * C;
+        for (i = 0; i < C; i++) o[i] = a[i] + b[i];
+    }
+}
+static void gpt2__encoder_forward(gpt2_model *m, const int32_t *inputs, int B, int T, float *out) {
+    gpt2__enc_ctx e;
+    e.m = m; e.inputs = inputs; e.T = T; e.out = out;
+    gpt2__parallel_rows(m->pool, B * T, gpt2__encoder_rows, &e);
+}
+/* Full fine-tuning: dwte[id] += d, dwpe[t] += d (sequential: rows may share a token). */
+static void gpt2__encoder_backward(gpt2_model *m, const float *dout, const int32_t *inputs, int B, int T) {
+    int C = m->cfg.n_embd, r, i;
+    float *dwte = m->grads + m->tensors[0].offset, *dwpe = m->grads + m->tensors[1].offset;
+    for (r = 0; r < B * T; r++) {
+        const float *d = dout + (size_t)r * C;
+        float *a = dwte + (size_t)inputs[r] * C, *b = dwpe + (size_t)(r % T) * C;
+        for (i = 0; i < C; i++) { a[i] += d[i]; b[i] += d[i]; }
+    }
+}
+
+/* ---- layernorm ---- */
+typedef struct { const float *x, *w, *b; float *out, *mean, *rstd; int C; float eps; } gpt2__ln_ctx;
+static void gpt2__layernorm_rows(void *vctx, int r0, int r1) {
+    gpt2__ln_ctx *l = (gpt2__ln_ctx *)vctx;
+    int C = l->C, r, i;
+    for (r = r0; r < r1; r++) {
+        const float *x = l->x + (size_t)r * C;
+        float *o = l->out + (size_t)r * C;
+        float mu = 0.0f, var = 0.0f, rs;
+        for (i = 0; i < C; i++) mu += x[i];
+        mu /= (float)C;
+        for (i = 0; i < C; i++) { float d = x[i] - mu; var += d * d; }
+        var /= (float)C;
+        rs = 1.0f / sqrtf(var + l->eps);
+        for (i = 0; i < C; i++) o[i] = (x[i] - mu) * rs * l->w[i] + l->b[i];
+        l->mean[r] = mu; l->rstd[r] = rs;
+    }
+}
+static void gpt2__layernorm_forward(gpt2_model *m, const float *x, const float *w, const float *b, float *out,
+                                    float *mean, float *rstd, int N) {
+    gpt2__ln_ctx l;
+    l.x = x; l.w = w; l.b = b; l.out = out; l.mean = mean; l.rstd = rstd; l.C = m->cfg.n_embd; l.eps = m->cfg.layer_norm_eps;
+    gpt2__parallel_rows(m->pool, N, gpt2__layernorm_rows, &l);
+}
+typedef struct { const float *dout, *x, *w, *mean, *rstd; float *dx; int C; } gpt2__lnb_ctx;
+static void gpt2__layernorm_back_rows(void *vctx, int r0, int r1) {
+    gpt2__lnb_ctx *l = (gpt2__lnb_ctx *)vctx;
+    int C = l->C, r, i;
+    for (r = r0; r < r1; r++) {
+        const float *d = l->dout + (size_t)r * C, *x = l->x + (size_t)r * C;
+        float *dx = l->dx + (size_t)r * C, mu = l->mean[r], rs = l->rstd[r];
+        float dmean = 0.0f, dnorm_mean = 0.0f;
+        for (i = 0; i < C; i++) {
+            float n = (x[i] - mu) * rs, dn = d[i] * l->w[i];
+            dmean += dn; dnorm_mean += dn * n;
+        }
+        dmean /= (float)C; dnorm_mean /= (float)C;
+        for (i = 0; i < C; i++) {
+            float n = (x[i] - mu) * rs, dn = d[i] * l->w[i];
+            dx[i] += (dn - dmean - n * dnorm_mean) * rs;
+        }
+    }
+}
+/* Column sums for weight/bias gradients: dw[i] += sum_r dout[r,i] * norm[r,i], db[i] += sum_r dout[r,i].
+   Split by columns so every sum runs over rows in order (thread-count independent). */
+typedef struct { const float *dout, *x, *mean, *rstd; float *dw, *db; int N, C; } gpt2__lnw_ctx;
+static void gpt2__layernorm_wgrad_cols(void *vctx, int c0, int c1) {
+    gpt2__lnw_ctx *l = (gpt2__lnw_ctx *)vctx;
+    int r, i, C = l->C;
+    for (r = 0; r < l->N; r++) {
+        const float *d = l->dout + (size_t)r * C, *x = l->x + (size_t)r * C;
+        float mu = l->mean ? l->mean[r] : 0.0f, rs = l->rstd ? l->rstd[r] : 1.0f;
+        for (i = c0; i < c1; i++) {
+            if (l->dw) l->dw[i] += d[i] * ((x[i] - mu) * rs);
+            if (l->db) l->db[i] += d[i];
+        }
+    }
+}
+static void gpt2__layernorm_backward(gpt2_model *m, const float *dout, const float *x, const float *w,
+                                     const float *mean, const float *rstd, float *dx, float *dw, float *db, int N) {
+    gpt2__lnb_ctx l;
+    l.dout = dout; l.x = x; l.w = w; l.mean = mean; l.rstd = rstd; l.dx = dx; l.C = m->cfg.n_embd;
+    if (dx) gpt2__parallel_rows(m->pool, N, gpt2__layernorm_back_rows, &l);
+    if (dw || db) {
+        gpt2__lnw_ctx g;
+        g.dout = dout; g.x = x; g.mean = mean; g.rstd = rstd; g.dw = dw; g.db = db; g.N = N; g.C = m->cfg.n_embd;
+        gpt2__parallel_rows(m->pool, m->cfg.n_embd, gpt2__layernorm_wgrad_cols, &g);
+    }
+}
+/* db[i] += sum over rows of dout[r, i] (bias gradient of a linear layer). */
+static void gpt2__bias_backward(gpt2_model *m, const float *dout, float *db, int N, int width) {
+    gpt2__lnw_ctx g;
+    g.dout = dout; g.x = dout; g.mean = NULL; g.rstd = NULL; g.dw = NULL; g.db = db; g.N = N; g.C = width;
+    gpt2__parallel_rows(m->pool, width, gpt2__layernorm_wgrad_cols, &g);
+}
+
+/* ---- gelu_new (tanh approximation) ---- */
+#define GPT2__GELU_K 0.7978845608028654f /* sqrt(2/pi) */
+typedef struct { const float *x; float *y; const float *dy; float *dx; int W; } gpt2__gelu_ctx;
+static void gpt2__gelu_rows(void *vctx, int r0, int r1) {
+    gpt2__gelu_ctx *g = (gpt2__gelu_ctx *)vctx;
+    size_t i, e = (size_t)r1 * g->W;
+    for (i = (size_t)r0 * g->W; i < e; i++) {
+        float x = g->x[i];
+        g->y[i] = 0.5f * x * (1.0f + tanhf(GPT2__GELU_K * (x + 0.044715f * x * x * x)));
+    }
+}
+static void gpt2__gelu_back_rows(void *vctx, int r0, int r1) {
+    gpt2__gelu_ctx *g = (gpt2__gelu_ctx *)vctx;
+    size_t i, e = (size_t)r1 * g->W;
+    for (i = (size_t)r0 * g->W; i < e; i++) {
+        float x = g->x[i], u = GPT2__GELU_K * (x + 0.044715f * x * x * x), t = tanhf(u);
+        float du = GPT2__GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
+        g->dx[i] = g->dy[i] * (0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du);
+    }
+}
+static void gpt2__gelu_forward(gpt2_model *m, const float *x, float *y, int N, int W) {
+    gpt2__gelu_ctx g;
+    g.x = x; g.y = y; g.dy = NULL; g.dx = NULL; g.W = W;
+    gpt2__parallel_rows(m->pool, N, gpt2__gelu_rows, &g);
+}
+static void gpt2__gelu_backward(gpt2_model *m, const float *x, const float *dy, float *dx, int N, int W) {
+    gpt2__gelu_ctx g;
+    g.x = x; g.y = NULL; g.dy = dy; g.dx = dx; g.W = W;
+    gpt2__parallel_rows(m->pool, N, gpt2__gelu_back_rows, &g);
+}
+
+/* ---- residual add ---- */
+typedef struct { const float *a, *b; float *out; int W; } gpt2__add_ctx;
+static void gpt2__add_rows(void *vctx, int r0, int r1) {
+    gpt2__add_ctx *g = (gpt2__add_ctx *)vctx;
+    size_t i, e = (size_t)r1 * g->W;
+    for (i = (size_t)r0 * g->W; i < e; i++) g->out[i] = g->a[i] + g->b[i];
+}
+static void gpt2__residual_forward(gpt2_model *m, const float *a, const float *b, float *out, int N) {
+    gpt2__add_ctx g;
+    g.a = a; g.b = b; g.out = out; g.W = m->cfg.n_embd;
+    gpt2__parallel_rows(m->pool, N, gpt2__add_rows, &g);
+}
+
+/* ---- linear (Conv1D) with an optional LoRA branch ---- */
+
+/* Weight and bias of model module mi: Conv1D weight (in, out), or for lm_head wte (out, in). */
+static const float *gpt2__module_weight(const gpt2_model *m, int mi, int *transposed) {
+    int l = mi / GPT2_LINEARS_PER_LAYER, k = mi % GPT2_LINEARS_PER_LAYER;
+    static const int wt[GPT2_LINEARS_PER_LAYER] = {GPT2__ATTW, GPT2__APRW, GPT2__FCW, GPT2__FPRW};
+    if (mi == m->n_linears - 1) { *transposed = 1; return gpt2__t(m, 0); }
+    *transposed = 0;
+    return gpt2__t(m, gpt2__lt(l, wt[k]));
+}
+static int gpt2__module_bias_tensor(const gpt2_model *m, int mi) {
+    static const int bt[GPT2_LINEARS_PER_LAYER] = {GPT2__ATTB, GPT2__APRB, GPT2__FCB, GPT2__FPRB};
+    if (mi == m->n_linears - 1) return -1;
+    return gpt2__lt(mi / GPT2_LINEARS_PER_LAYER, bt[mi % GPT2_LINEARS_PER_LAYER]);
+}
+/* The bias in use: the adapter's trainable copy when it carries one. */
+static const float *gpt2__tensor_value(const gpt2_model *m, int ti) {
+    if (m->adapter && m->adapter->n_biases) {
+        char full[80];
+        lora_bias_param *bp;
+        snprintf(full, sizeof full, "transformer.%s", m->tensors[ti].name);
+        bp = lora_adapter_find_bias(m->adapter, full);
+        if (bp) return bp->value;
+    }
+    return gpt2__t(m, ti);
+}
+static float *gpt2__tensor_grad(gpt2_model *m, int ti) {
+    if (m->adapter && m->adapter->n_biases) {
+        char full[80];
+        lora_bias_param *bp;
+        snprintf(full, sizeof full, "transformer.%s", m->tensors[ti].name);
+        bp = lora_adapter_find_bias(m->adapter, full);
+        if (bp) return bp->grad;
+    }
+    return m->grads ? m->grads + m->tensors[ti].offset : NULL;
+}
+
+typedef struct { float *y; const float *b; int W; } gpt2__bias_ctx;
+static void gpt2__bias_rows(void *vctx, int r0, int r1) {
+    gpt2__bias_ctx *g = (gpt2__bias_ctx *)vctx;
+    int r, i;
+    for (r = r0; r < r1; r++) {
+        float *y = g->y + (size_t)r * g->W;
+        for (i = 0; i < g->W; i++) y[i] += g->b[i];
+    }
+}
+
+/* Dropout on the LoRA input: keep with probability 1-p, scale by 1/(1-p). The mask of
+   row r of module mi at step s comes from its own seeded stream, so it does not depend
+   on threads. */
+typedef struct { const float *x; float *xd; unsigned char *mask; int W; float p; uint64_t seed; } gpt2__drop_ctx;
+static void gpt2__dropout_rows(void *vctx, int r0, int r1) {
+    gpt2__drop_ctx *d = (gpt2__drop_ctx *)vctx;
+    float scale = 1.0f / (1.0f - d->p);
+    int r, i;
+    for (r = r0; r < r1; r++) {
+        lora_rng rng;
+        const float *x = d->x + (size_t)r * d->W;
+        float *xd = d->xd + (size_t)r * d->W;
+        unsigned char *mk = d->mask + (size_t)r * d->W;
+        lora_rng_seed(&rng, d->seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(r + 1)));
+        for (i = 0; i < d->W; i++) {
+            mk[i] = (unsigned char)(lora_rng_uniform(&rng) >= d->p);
+            xd[i] = mk[i] ? x[i] * scale : 0.0f;
+        }
+    }
+}
+static void gpt2__mask_rows(void *vctx, int r0, int r1) {
+    gpt2__drop_ctx *d = (gpt2__drop_ctx *)vctx; /* xd = x * mask * scale (recompute), or mask a gradient */
+    float scale = 1.0f / (1.0f - d->p);
+    size_t i, e = (size_t)r1 * d->W;
+    for (i = (size_t)r0 * d->W; i < e; i++) d->xd[i] = d->mask[i] ? d->x[i] * scale : 0.0f;
+}
+static uint64_t gpt2__dropout_seed(const gpt2_model *m, int mi) {
+    uint64_t s = m->dropout_seed * 0xD1B54A32D192ED03ull + m->dropout_step * 0x9E3779B97F4A7C15ull + (uint64_t)mi * 0xBF58476D1CE4E5B9ull;
+    return lora__splitmix64(&s);
+}
+
+/* y (N, out) = x (N, in) @ W + b (+ LoRA). */
+static void gpt2__linear_forward(gpt2_model *m, int mi, const float *x, float *y, int N) {
+    const gpt2_linear_info *li = &m->linears[mi];
+    int tr, bi = gpt2__module_bias_tensor(m, mi);
+    const float *W = gpt2__module_weight(m, mi, &tr);
+    lora_module *lm = lora_adapter_module(m->adapter, mi);
+    lora_sgemm(m->pool, 0, tr, N, li->out, li->in, 1.0f, x, li->in, W, tr ? li->in : li->out, 0.0f, y, li->out);
+    if (bi >= 0) {
+        gpt2__bias_ctx g;
+        g.y = y; g.b = gpt2__tensor_value(m, bi); g.W = li->out;
+        gpt2__parallel_rows(m->pool, N, gpt2__bias_rows, &g);
+    }
+    if (lm) {
+        gpt2__lora_acts *la = &m->acts->lora[mi];
+        const float *xin = x;
+        if (la->mask) {
+            gpt2__drop_ctx d;
+            d.x = x; d.xd = m->acts->scratch_in; d.mask = la->mask; d.W = li->in;
+            d.p = m->adapter->config.dropout; d.seed = gpt2__dropout_seed(m, mi);
+            gpt2__parallel_rows(m->pool, N, gpt2__dropout_rows, &d);
+            xin = m->acts->scratch_in;
+        }
+        lora_sgemm(m->pool, 0, 1, N, lm->r, li->in, 1.0f, xin, li->in, lm->A, li->in, 0.0f, la->h, lm->r);
+        lora_sgemm(m->pool, 0, 1, N, li->out, lm->r, lm->scaling, la->h, lm->r, lm->B, lm->r, 1.0f, y, li->out);
+    }
+}
+
+/* dx (N, in) = dy (N, out) @ W^T (+ LoRA branch); gradients of W, b, A, B as trainable.
+   dx may be NULL when nothing below needs it. */
+static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const float *dy, float *dx, int N) {
+    const gpt2_linear_info *li = &m->linears[mi];
+    int tr, bi = gpt2__module_bias_tensor(m, mi), in = li->in, out = li->out;
+    const float *W = gpt2__module_weight(m, mi, &tr);
+    lora_module *lm = lora_adapter_module(m->adapter, mi);
+    gpt2__acts *a = m->acts;
+    if (m->grads) {
+        if (tr) lora_sgemm(m->pool, 1, 0, out, in, N, 1.0f, dy, out, x, in, 1.0f, m->grads + m->tensors[0].offset, in);
+        else {
+            int wt = gpt2__module_bias_tensor(m, mi) - 1; /* weight precedes its bias in the table */
+            lora_sgemm(m->pool, 1, 0, in, out, N, 1.0f, x, in, dy, out, 1.0f, m->grads + m->tensors[wt].offset, out);
+        }
+    }
+    if (bi >= 0) {
+        float *db = gpt2__tensor_grad(m, bi);
+        if (db) gpt2__bias_backward(m, dy, db, N, out);
+    }
+    if (dx) lora_sgemm(m->pool, 0, tr ? 0 : 1, N, in, out, 1.0f, dy, out, W, tr ? in : out, 0.0f, dx, in);
+    if (lm) {
+        gpt2__lora_acts *la = &a->lora[mi];
+        const float *xin = x;
+        gpt2__drop_ctx d;
+        d.x = x; d.xd = a->scratch_in; d.mask = la->mask; d.W = in; d.p = m->adapter->config.dropout; d.seed = 0;
+        if (la->mask) { gpt2__parallel_rows(m->pool, N, gpt2__mask_rows, &d); xin = a->scratch_in; }
+        lora_sgemm(m->pool, 1, 0, out, lm->r, N, lm->scaling, dy, out, la->h, lm->r, 1.0f, lm->dB, lm->r);
+        lora_sgemm(m->pool, 0, 0, N, lm->r, out, lm->scaling, dy, out, lm->B, lm->r, 0.0f, a->d_h, lm->r);
+        lora_sgemm(m->pool, 1, 0, lm->r, in, N, 1.0f, a->d_h, lm->r, xin, in, 1.0f, lm->dA, in);
+        if (dx) {
+            if (la->mask) {
+                /* d(dropout input) = dh @ A, then through the mask: dx += mask * scale * that */
+                lora_sgemm(m->pool, 0, 0, N, in, lm->r, 1.0f, a->d_h, lm->r, lm->A, in, 0.0f, a->scratch_in, in);
+                d.x = a->scratch_in; d.xd = a->scratch_in;
+                gpt2__parallel_rows(m->pool, N, gpt2__mask_rows, &d);
+                {
+                    gpt2__add_ctx g;
+                    g.a = dx; g.b = a->scratch_in; g.out = dx; g.W = in;
+                    gpt2__parallel_rows(m->pool, N, gpt2__add_rows, &g);
+                }
+            } else {
+                lora_sgemm(m->pool, 0, 0, N, in, lm->r, 1.0f, a->d_h, lm->r, lm->A, in, 1.0f, dx, in);
+            }
+        }
+    }
+}
+
+/* ---- causal self-attention, one task per (batch, head) ---- */
+typedef struct { gpt2_model *m; const float *qkv; float *att, *out; const float *dout; float *dqkv; int B, T; } gpt2__att_ctx;
+static void gpt2__attention_task(void *vctx, int task, int thread) {
+    gpt2__att_ctx *c = (gpt2__att_ctx *)vctx;
+    int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, b = task / H, h = task % H, i, j;
+    const float *q = c->qkv + (size_t)b * T * 3 * C + (size_t)h * D, *k = q + C, *v = q + 2 * C;
+    float *P = c->att + (size_t)task * T * T, scale = 1.0f / sqrtf((float)D);
+    (void)thread;
+    lora_sgemm(NULL, 0, 1, T, T, D, scale, q, 3 * C, k, 3 * C, 0.0f, P, T);
+    for (i = 0; i < T; i++) {
+        float *p = P + (size_t)i * T, mx = p[0], sum = 0.0f, inv;
+        for (j = 1; j <= i; j++) if (p[j] > mx) mx = p[j];
+        for (j = 0; j <= i; j++) { p[j] = expf(p[j] - mx); sum += p[j]; }
+        inv = 1.0f / sum;
+        for (j = 0; j <= i; j++) p[j] *= inv;
+        for (j = i + 1; j < T; j++) p[j] = 0.0f;
+    }
+    lora_sgemm(NULL, 0, 0, T, D, T, 1.0f, P, T, v, 3 * C, 0.0f, c->out + (size_t)b * T * C + (size_t)h * D, C);
+}
+static void gpt2__attention_forward(gpt2_model *m, const float *qkv, float *att, float *out, int B, int T) {
+    gpt2__att_ctx c;
+    c.m = m; c.qkv = qkv; c.att = att; c.out = out; c.dout = NULL; c.dqkv = NULL; c.B = B; c.T = T;
+    lora_pool_run(m->pool, gpt2__attention_task, &c, B * m->cfg.n_head);
+}
+static void gpt2__attention_back_task(void *vctx, int task, int thread) {
+    gpt2__att_ctx *c = (gpt2__att_ctx *)vctx;
+    int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, b = task / H, h = task % H, i, j;
+    size_t base = (size_t)b * T * 3 * C + (size_t)h * D;
+    const float *q = c->qkv + base, *k = q + C, *v = q + 2 * C, *P = c->att + (size_t)task * T * T;
+    const float *dy = c->dout + (size_t)b * T * C + (size_t)h * D;
+    float *dq = c->dqkv + base, *dk = dq + C, *dv = dq + 2 * C;
+    float *dP = c->m->acts->att_scratch + (size_t)thread * T * T, scale = 1.0f / sqrtf((float)D);
+    lora_sgemm(NULL, 0, 1, T, T, D, 1.0f, dy, C, v, 3 * C, 0.0f, dP, T);
+    lora_sgemm(NULL, 1, 0, T, D, T, 1.0f, P, T, dy, C, 0.0f, dv, 3 * C);
+    for (i = 0; i < T; i++) {
+        const float *p = P + (size_t)i * T;
+        float *dp = dP + (size_t)i * T, dot = 0.0f;
+        for (j = 0; j <= i; j++) dot += p[j] * dp[j];
+        for (j = 0; j <= i; j++) dp[j] = p[j] * (dp[j] - dot);
+        for (j = i + 1; j < T; j++) dp[j] = 0.0f;
+    }
+    lora_sgemm(NULL, 0, 0, T, D, T, scale, dP, T, k, 3 * C, 0.0f, dq, 3 * C);
+    lora_sgemm(NULL, 1, 0, T, D, T, scale, dP, T, q, 3 * C, 0.0f, dk, 3 * C);
+}
+static void gpt2__attention_backward(gpt2_model *m, const float *qkv, const float *att, const float *dout, float *dqkv,
+                                     int B, int T) {
+    gpt2__att_ctx c;
+    c.m = m; c.qkv = qkv; c.att = (float *)att; c.out = NULL; c.dout = dout; c.dqkv = dqkv; c.B = B; c.T = T;
+    lora_pool_run(m->pool, gpt2__attention_back_task, &c, B * m->cfg.n_head);
+}
+
+/* ---- cross-entropy over the vocabulary (HF shift: logits[t] predicts labels[t+1]) ---- */
+typedef struct { float *logits, *row_loss; const int32_t *labels; int T, V; float inv_count; } gpt2__ce_ctx;
+static int gpt2__target(const int32_t *labels, int r, int T) { return (r % T == T - 1) ? GPT2__IGNORE : labels[r + 1]; }
+static void gpt2__ce_rows(void *vctx, int r0, int r1) {
+    gpt2__ce_ctx *c = (gpt2__ce_ctx *)vctx;
+    int r, i;
+    for (r = r0; r < r1; r++) {
+        const float *x = c->logits + (size_t)r * c->V;
+        int t = gpt2__target(c->labels, r, c->T);
+        double sum = 0.0;
+        float mx;
+        if (t == GPT2__IGNORE) { c->row_loss[r] = 0.0f; continue; }
+        mx = x[0];
+        for (i = 1; i < c->V; i++) if (x[i] > mx) mx = x[i];
+        for (i = 0; i < c->V; i++) sum += expf(x[i] - mx);
+        c->row_loss[r] = (float)((double)mx + log(sum) - (double)x[t]);
+    }
+}
+/* In place: logits -> (softmax - onehot) / count on predicted rows, 0 elsewhere. */
+static void gpt2__ce_back_rows(void *vctx, int r0, int r1) {
+    gpt2__ce_ctx *c = (gpt2__ce_ctx *)vctx;
+    int r, i;
+    for (r = r0; r < r1; r++) {
+        float *x = c->logits + (size_t)r * c->V, mx, inv;
+        int t = gpt2__target(c->labels, r, c->T);
+        double sum = 0.0;
+        if (t == GPT2__IGNORE) { memset(x, 0, sizeof(float) * (size_t)c->V); continue; }
+        mx = x[0];
+        for (i = 1; i < c->V; i++) if (x[i] > mx) mx = x[i];
+        for (i = 0; i < c->V; i++) { x[i] = expf(x[i] - mx); sum += x[i]; }
+        inv = (float)(1.0 / sum);
+        for (i = 0; i < c->V; i++) x[i] = x[i] * inv * c->inv_count;
+        x[t] -= c->inv_count;
+    }
+}
+
+/* ---- the model ---- */
+static lora_status gpt2__check_batch(const gpt2_model *m, const int32_t *inputs, const int32_t *labels, int B, int T) {
+    const gpt2_config *c = &m->cfg;
+    long i, n = (long)B * T;
+    if (!inputs) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward: inputs is NULL");
+    if (B <= 0 || T <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward: batch %d x sequence %d must be positive", B, T);
+    if (T > c->n_positions)
+        return lora__fail(LORA_ERR_RANGE, "sequence length %d exceeds the model's n_positions %d", T, c->n_positions);
+    if ((long)B * T > (long)(1 << 26)) return lora__fail(LORA_ERR_RANGE, "batch %d x %d is too large", B, T);
+    for (i = 0; i < n; i++)
+        if (inputs[i] < 0 || inputs[i] >= c->vocab_size)
+            return lora__fail(LORA_ERR_RANGE, "token id %ld at position %ld is outside the vocabulary [0, %d)", (long)inputs[i], i, c->vocab_size);
+    if (labels)
+        for (i = 0; i < n; i++)
+            if (labels[i] != GPT2__IGNORE && (labels[i] < 0 || labels[i] >= c->vocab_size))
+                return lora__fail(LORA_ERR_RANGE, "label %ld at position %ld is outside the vocabulary [0, %d) and not -100", (long)labels[i], i, c->vocab_size);
+    return LORA_OK;
+}
+
+static const float *gpt2__layer_input(const gpt2_model *m, int l) {
+    return l == 0 ? m->acts->encoded : m->acts->layers[l - 1].res3;
+}
+
+LORA_API lora_status gpt2_forward(gpt2_model *m, const int32_t *inputs, const int32_t *labels, int B, int T, float *loss) {
+    gpt2__acts *a;
+    lora_status s;
+    int N = B * T, C, F, V, l;
+    if (loss) *loss = NAN;
+    if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward: model is NULL");
+    if ((s = gpt2__check_batch(m, inputs, labels, B, T)) != LORA_OK) return s;
+    if ((s = gpt2__acts_ensure(m, B, T)) != LORA_OK) return s;
+    a = m->acts;
+    C = m->cfg.n_embd; F = gpt2__inner(&m->cfg); V = m->cfg.vocab_size;
+    memcpy(a->inputs, inputs, sizeof(int32_t) * (size_t)N);
+    if (m->training) m->dropout_step++;
+    gpt2__encoder_forward(m, inputs, B, T, a->encoded);
+    for (l = 0; l < m->cfg.n_layer; l++) {
+        gpt2__layer_acts *la = &a->layers[l];
+        const float *x = gpt2__layer_input(m, l);
+        int mi = l * GPT2_LINEARS_PER_LAYER;
+        gpt2__layernorm_forward(m, x, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1B)),
+                                la->ln1, la->ln1_mean, la->ln1_rstd, N);
+        gpt2__linear_forward(m, mi + 0, la->ln1, la->qkv, N);
+        gpt2__attention_forward(m, la->qkv, la->att, la->atty, B, T);
+        gpt2__linear_forward(m, mi + 1, la->atty, la->res2, N);
+        gpt2__residual_forward(m, x, la->res2, la->res2, N);
+        gpt2__layernorm_forward(m, la->res2, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2B)),
+                                la->ln2, la->ln2_mean, la->ln2_rstd, N);
+        gpt2__linear_forward(m, mi + 2, la->ln2, la->fch, N);
+        gpt2__gelu_forward(m, la->fch, a->gelu, N, F);
+        gpt2__linear_forward(m, mi + 3, a->gelu, la->res3, N);
+        gpt2__residual_forward(m, la->res2, la->res3, la->res3, N);
+    }
+    gpt2__layernorm_forward(m, gpt2__layer_input(m, m->cfg.n_layer), gpt2__tensor_value(m, m->n_tensors - 2),
+                            gpt2__tensor_value(m, m->n_tensors - 1), a->lnf, a->lnf_mean, a->lnf_rstd, N);
+    gpt2__linear_forward(m, m->n_linears - 1, a->lnf, a->logits, N);
+    a->has_forward = 1;
+    a->has_labels = labels != NULL;
+    a->loss = NAN;
+    if (labels) {
+        gpt2__ce_ctx c;
+        double sum = 0.0;
+        int r, count = 0;
+        memcpy(a->labels, labels, sizeof(int32_t) * (size_t)N);
+        for (r = 0; r < N; r++) count += gpt2__target(labels, r, T) != GPT2__IGNORE;
+        c.logits = a->logits; c.row_loss = a->row_loss; c.labels = labels; c.T = T; c.V = V; c.inv_count = 0.0f;
+        gpt2__parallel_rows(m->pool, N, gpt2__ce_rows, &c);
+        for (r = 0; r < N; r++) sum += a->row_loss[r];
+        a->count = (float)count;
+        a->loss = count ? (float)(sum / count) : NAN;
+        if (loss) *loss = a->loss;
+    }
+    (void)C;
+    return LORA_OK;
+}
+
+LORA_API const float *gpt2_logits(const gpt2_model *m) {
+    return (m && m->acts && m->acts->has_forward) ? m->acts->logits : NULL;
+}
+
+/* Lowest layer whose parameters train: backward stops there. */
+static int gpt2__lowest_trainable_layer(const gpt2_model *m) {
+    int low = m->cfg.n_layer, i;
+    if (m->full) return 0;
+    if (!m->adapter) return low;
+    for (i = 0; i < m->adapter->n_modules; i++) {
+        int l = m->linears[m->adapter->modules[i].index].layer;
+        if (l >= 0 && l < low) low = l;
+    }
+    for (i = 0; i < m->adapter->n_biases; i++) {
+        const char *p = strstr(m->adapter->biases[i].name, ".h.");
+        if (p) { int l = atoi(p + 3); if (l < low) low = l; }
+    }
+    return low;
+}
+
+LORA_API lora_status gpt2_backward(gpt2_model *m) {
+    gpt2__acts *a;
+    int N, B, T, C, F, l, low;
+    if (!m || !m->acts || !m->acts->has_forward)
+        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_backward: call gpt2_forward first (the last forward's activations are used once)");
+    a = m->acts;
+    if (!a->has_labels) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_backward: the last forward had no labels");
+    if (!(a->count > 0)) return lora__fail(LORA_ERR_NUMERIC, "gpt2_backward: every label is ignored (-100), the loss is undefined");
+    if (!m->adapter && !m->full) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_backward: nothing to train (no adapter attached and full fine-tuning off)");
+    B = a->cur_B; T = a->cur_T; N = B * T; C = m->cfg.n_embd; F = gpt2__inner(&m->cfg);
+    {
+        gpt2__ce_ctx c;
+        c.logits = a->logits; c.row_loss = a->row_loss; c.labels = a->labels; c.T = T; c.V = m->cfg.vocab_size;
+        c.inv_count = 1.0f / a->count;
+        gpt2__parallel_rows(m->pool, N, gpt2__ce_back_rows, &c);
+    }
+    a->has_forward = 0;
+    low = gpt2__lowest_trainable_layer(m);
+    memset(a->d_res, 0, sizeof(float) * (size_t)N * C);
+    gpt2__linear_backward(m, m->n_linears - 1, a->lnf, a->logits, a->d_ln, N);
+    {
+        int tw = m->n_tensors - 2, tb = m->n_tensors - 1;
+        gpt2__layernorm_backward(m, a->d_ln, gpt2__layer_input(m, m->cfg.n_layer), gpt2__tensor_value(m, tw), a->lnf_mean,
+                                 a->lnf_rstd, low < m->cfg.n_layer ? a->d_res : NULL, gpt2__tensor_grad(m, tw), gpt2__tensor_grad(m, tb), N);
+    }
+    for (l = m->cfg.n_layer - 1; l >= low; l--) {
+        gpt2__layer_acts *la = &a->layers[l];
+        const float *x = gpt2__layer_input(m, l);
+        int mi = l * GPT2_LINEARS_PER_LAYER, need_dx = l > low || m->full;
+        gpt2__gelu_forward(m, la->fch, a->gelu, N, F);
+        gpt2__linear_backward(m, mi + 3, a->gelu, a->d_res, a->d_fch, N);
+        gpt2__gelu_backward(m, la->fch, a->d_fch, a->d_fch, N, F);
+        gpt2__linear_backward(m, mi + 2, la->ln2, a->d_fch, a->d_ln, N);
+        gpt2__layernorm_backward(m, a->d_ln, la->res2, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2W)), la->ln2_mean, la->ln2_rstd,
+                                 a->d_res, gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN2W)), gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN2B)), N);
+        gpt2__linear_backward(m, mi + 1, la->atty, a->d_res, a->d_atty, N);
+        gpt2__attention_backward(m, la->qkv, la->att, a->d_atty, a->d_qkv, B, T);
+        gpt2__linear_backward(m, mi + 0, la->ln1, a->d_qkv, a->d_ln, N);
+        gpt2__layernorm_backward(m, a->d_ln, x, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1W)), la->ln1_mean, la->ln1_rstd,
+                                 need_dx ? a->d_res : NULL, gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1W)),
+                                 gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1B)), N);
+    }
+    if (m->full) gpt2__encoder_backward(m, a->d_res, a->inputs, B, T);
+    return LORA_OK;
+}

@@ -1,0 +1,199 @@
+/* ---- adapters, training switches, parameter lists ---- */
+
+LORA_API lora_status gpt2_lora_create(const gpt2_model *m, const lora_config *cfg, lora_adapter **out) {
+    lora_status s;
+    lora_adapter *ad;
+    int i;
+    if (!m || !cfg || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_lora_create: NULL argument");
+    *out = NULL;
+    if ((s = lora_adapter_create(cfg, m->descs, m->n_linears, &ad)) != LORA_OK) return s;
+    /* bias modes: "all" trains every bias of the model (LayerNorm biases included, as PEFT
+       selects every parameter whose name contains "bias"); "lora_only" those of adapted modules */
+    if (cfg->bias != LORA_BIAS_NONE) {
+        for (i = 0; i < m->n_tensors && s == LORA_OK; i++) {
+            const gpt2__tensor *t = &m->tensors[i];
+            const char *dot = strrchr(t->name, '.');
+            char full[80];
+            int take = 0;
+            if (!dot || strcmp(dot, ".bias") != 0) continue;
+            snprintf(full, sizeof full, "transformer.%s", t->name);
+            if (cfg->bias == LORA_BIAS_ALL) take = 1;
+            else {
+                char mod[80];
+                size_t n = (size_t)(strrchr(full, '.') - full);
+                memcpy(mod, full, n); mod[n] = 0;
+                take = lora_adapter_find(ad, mod) != NULL;
+            }
+            if (take) s = lora_adapter_add_bias(ad, full, gpt2__t(m, i), (int)t->numel);
+        }
+        if (s != LORA_OK) { lora_adapter_free(ad); return s; }
+    }
+    *out = ad;
+    return LORA_OK;
+}
+
+/* Checks that an adapter was made for modules of these shapes. */
+static lora_status gpt2__check_adapter(const gpt2_model *m, const lora_adapter *ad) {
+    int i;
+    if (ad->n_model_modules != m->n_linears)
+        return lora__fail(LORA_ERR_SHAPE, "adapter was made for a model with %d linear modules, this model has %d",
+                          ad->n_model_modules, m->n_linears);
+    for (i = 0; i < ad->n_modules; i++) {
+        const lora_module *lm = &ad->modules[i];
+        const gpt2_linear_info *li = &m->linears[lm->index];
+        if (strcmp(lm->name, li->name) != 0 || lm->in != li->in || lm->out != li->out)
+            return lora__fail(LORA_ERR_SHAPE, "adapter module %s (%d -> %d) does not fit this model's %s (%d -> %d)",
+                              lm->name, lm->in, lm->out, li->name, li->in, li->out);
+    }
+    for (i = 0; i < ad->n_biases; i++) {
+        int ti = gpt2__find_tensor(m, ad->biases[i].name);
+        if (ti < 0 || m->tensors[ti].numel != ad->biases[i].n)
+            return lora__fail(LORA_ERR_SHAPE, "adapter bias %s (%d values) does not fit this model", ad->biases[i].name, ad->biases[i].n);
+    }
+    return LORA_OK;
+}
+
+LORA_API lora_status gpt2_model_set_adapter(gpt2_model *m, lora_adapter *ad) {
+    lora_status s;
+    if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_set_adapter: model is NULL");
+    if (ad && (s = gpt2__check_adapter(m, ad)) != LORA_OK) return s;
+    m->adapter = ad;
+    if (m->acts) m->acts->has_forward = 0;
+    return LORA_OK;
+}
+LORA_API lora_adapter *gpt2_model_adapter(const gpt2_model *m) { return m ? m->adapter : NULL; }
+
+LORA_API lora_status gpt2_model_merge(gpt2_model *m, lora_adapter *ad, int sign) {
+    lora_status s;
+    int i;
+    if (!m || !ad || (sign != 1 && sign != -1)) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_merge: bad arguments");
+    if ((s = gpt2__check_adapter(m, ad)) != LORA_OK) return s;
+    for (i = 0; i < ad->n_modules; i++) {
+        const lora_module *lm = &ad->modules[i];
+        int tr;
+        float *W = (float *)gpt2__module_weight(m, lm->index, &tr);
+        lora_module_merge(lm, W, !tr, (float)sign);
+    }
+    /* trained biases replace the base ones when merged; unmerging cannot restore them */
+    if (sign > 0)
+        for (i = 0; i < ad->n_biases; i++) {
+            int ti = gpt2__find_tensor(m, ad->biases[i].name);
+            memcpy(gpt2__t(m, ti), ad->biases[i].value, sizeof(float) * (size_t)ad->biases[i].n);
+        }
+    if (m->acts) m->acts->has_forward = 0;
+    return LORA_OK;
+}
+
+LORA_API void gpt2_model_trainable_line(const gpt2_model *m, char *buf, size_t size) {
+    int64_t base = gpt2_config_num_params(&m->cfg), trainable = 0, lora_ab = 0;
+    int i;
+    if (m->full) {
+        trainable = base;
+    } else if (m->adapter) {
+        /* biases carried by the adapter are model parameters made trainable: counted in
+           "trainable" but already in "all" */
+        trainable = lora_adapter_num_params(m->adapter);
+        lora_ab = trainable;
+        for (i = 0; i < m->adapter->n_biases; i++) lora_ab -= m->adapter->biases[i].n;
+    }
+    lora_format_trainable(trainable, base + lora_ab, buf, size);
+}
+
+LORA_API void gpt2_model_set_training(gpt2_model *m, int training, uint64_t dropout_seed) {
+    if (!m) return;
+    m->training = training != 0;
+    m->dropout_seed = dropout_seed;
+    m->dropout_step = 0;
+}
+
+LORA_API lora_status gpt2_model_set_full_finetune(gpt2_model *m, int on) {
+    if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_set_full_finetune: model is NULL");
+    if (on && !m->grads) {
+        m->grads = (float *)lora__alloc_aligned(m->n_floats * sizeof(float), "gradients for full fine-tuning");
+        if (!m->grads) return LORA_ERR_OOM;
+        memset(m->grads, 0, m->n_floats * sizeof(float));
+    } else if (!on && m->grads) {
+        lora__free_aligned(m->grads);
+        m->grads = NULL;
+    }
+    m->full = on != 0;
+    return LORA_OK;
+}
+
+LORA_API void gpt2_zero_grad(gpt2_model *m) {
+    if (!m) return;
+    if (m->grads) memset(m->grads, 0, m->n_floats * sizeof(float));
+    lora_adapter_zero_grad(m->adapter);
+}
+
+LORA_API lora_status gpt2_trainable_params(gpt2_model *m, lora_param **params, int *n) {
+    lora_param *p;
+    int i, k = 0, cap;
+    if (!m || !params || !n) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_trainable_params: NULL argument");
+    *params = NULL; *n = 0;
+    if (m->full) {
+        p = (lora_param *)lora__calloc((size_t)m->n_tensors, sizeof *p, "parameter list");
+        if (!p) return LORA_ERR_OOM;
+        for (i = 0; i < m->n_tensors; i++) {
+            p[i].name = m->tensors[i].name;
+            p[i].value = gpt2__t(m, i);
+            p[i].grad = m->grads + m->tensors[i].offset;
+            p[i].n = m->tensors[i].numel;
+        }
+        *params = p; *n = m->n_tensors;
+        return LORA_OK;
+    }
+    if (!m->adapter) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_trainable_params: no adapter attached and full fine-tuning off");
+    cap = 2 * m->adapter->n_modules + m->adapter->n_biases;
+    p = (lora_param *)lora__calloc((size_t)(cap ? cap : 1), sizeof *p, "parameter list");
+    if (!p) return LORA_ERR_OOM;
+    /* named_parameters() order: walk the model's tensors; a module's bias comes before its
+       lora_A / lora_B (PEFT registers base_layer.weight, base_layer.bias, lora_A, lora_B) */
+    for (i = 0; i < m->n_linears; i++) {
+        lora_module *lm = lora_adapter_module(m->adapter, i);
+        int bi = gpt2__module_bias_tensor(m, i);
+        if (bi >= 0 && m->adapter->n_biases) {
+            /* biases of LayerNorms before this module (bias "all") */
+            int t0 = i % GPT2_LINEARS_PER_LAYER == 0 ? gpt2__lt(i / GPT2_LINEARS_PER_LAYER, GPT2__LN1B)
+                   : i % GPT2_LINEARS_PER_LAYER == 2 ? gpt2__lt(i / GPT2_LINEARS_PER_LAYER, GPT2__LN2B) : -1;
+            char full[80];
+            lora_bias_param *bp;
+            if (t0 >= 0) {
+                snprintf(full, sizeof full, "transformer.%s", m->tensors[t0].name);
+                if ((bp = lora_adapter_find_bias(m->adapter, full)) != NULL) {
+                    p[k].name = bp->name; p[k].value = bp->value; p[k].grad = bp->grad; p[k].n = bp->n; k++;
+                }
+            }
+            snprintf(full, sizeof full, "transformer.%s", m->tensors[bi].name);
+            if ((bp = lora_adapter_find_bias(m->adapter, full)) != NULL) {
+                p[k].name = bp->name; p[k].value = bp->value; p[k].grad = bp->grad; p[k].n = bp->n; k++;
+            }
+        }
+        if (lm) {
+            p[k].name = lm->name; p[k].value = lm->A; p[k].grad = lm->dA; p[k].n = (int64_t)lm->r * lm->in; k++;
+            p[k].name = lm->name; p[k].value = lm->B; p[k].grad = lm->dB; p[k].n = (int64_t)lm->r * lm->out; k++;
+        }
+    }
+    {
+        lora_bias_param *bp = lora_adapter_find_bias(m->adapter, "transformer.ln_f.bias");
+        if (bp) { p[k].name = bp->name; p[k].value = bp->value; p[k].grad = bp->grad; p[k].n = bp->n; k++; }
+    }
+    *params = p; *n = k;
+    return LORA_OK;
+}
+
+LORA_API size_t gpt2_model_memory(const gpt2_model *m) {
+    size_t b = 0;
+    if (!m) return 0;
+    b += m->n_floats * sizeof(float) * (m->grads ? 2 : 1);
+    if (m->acts) b += m->acts->n_floats * sizeof(float) + m->acts->mask_bytes;
+    return b;
+}
+
+LORA_API lora_status gpt2_lora_load(const gpt2_model *m, const char *dir, lora_adapter **out, char **warnings) {
+    lora_status s;
+    if (!m || !dir || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_lora_load: NULL argument");
+    if ((s = lora_adapter_load(dir, m->descs, m->n_linears, out, warnings)) != LORA_OK) return s;
+    if ((s = gpt2__check_adapter(m, *out)) != LORA_OK) { lora_adapter_free(*out); *out = NULL; }
+    return s;
+}

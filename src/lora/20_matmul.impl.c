@@ -1,0 +1,571 @@
+/* ---- single-precision GEMM ----
+   BLIS-style: op(A) and op(B) are packed into micro-panels (the packing absorbs
+   the transposes, so one register-blocked micro-kernel per ISA serves NN, NT, TN
+   and TT), the K dimension is cut into blocks of kc (a function of K only), and
+   every element of C is reduced over k in the same order whatever the thread
+   count: threads only split C. */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define LORA__RESTRICT __restrict__
+#define LORA__ALIGNED64 __attribute__((aligned(64)))
+#else
+#define LORA__RESTRICT
+#define LORA__ALIGNED64
+#endif
+
+#ifdef LORA__X86
+#define LORA__TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define LORA__TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
+#endif
+
+/* kernel: C[m x n] (strides rs_c, cs_c) = alpha * Ap^T Bp + beta * C, over kc */
+typedef void (*lora__kern_fn)(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c,
+                              int m, int n, float alpha, float beta);
+/* pack: out[k * W + x] = S[x * sx + k * sk] for x < nx, zero for nx <= x < W, k < kc */
+typedef void (*lora__pack_fn)(const float *S, long sx, long sk, int nx, int kc, int W, float *out);
+
+typedef struct lora__gemm_cfg {
+    int mr, nr;      /* micro-tile */
+    int kc;          /* max K block */
+    int nb;          /* max columns of the per-thread packed B block (multiple of nr) */
+    int mcb, ncb;    /* macro block of C handled per dispatch */
+    lora__kern_fn kern;
+    lora__pack_fn pack;
+} lora__gemm_cfg;
+
+/* ---------------- scalar ---------------- */
+#define LORA__S_MR 4
+#define LORA__S_NR 8
+static void lora__kern_scalar(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c,
+                              int m, int n, float alpha, float beta) {
+    float acc[LORA__S_MR][LORA__S_NR];
+    int i, j, k;
+    memset(acc, 0, sizeof acc);
+    for (k = 0; k < kc; k++) {
+        for (i = 0; i < LORA__S_MR; i++) {
+            float a = Ap[i];
+            for (j = 0; j < LORA__S_NR; j++) acc[i][j] += a * Bp[j];
+        }
+        Ap += LORA__S_MR; Bp += LORA__S_NR;
+    }
+    for (i = 0; i < m; i++)
+        for (j = 0; j < n; j++) {
+            float *c = C + i * rs_c + j * cs_c;
+            *c = beta == 0.0f ? alpha * acc[i][j] : alpha * acc[i][j] + beta * *c;
+        }
+}
+
+static void lora__pack_scalar(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
+    int x, k;
+    if (sx == 1) {
+        for (k = 0; k < kc; k++) {
+            const float *s = S + k * sk;
+            float *o = out + (long)k * W;
+            for (x = 0; x < nx; x++) o[x] = s[x];
+            for (; x < W; x++) o[x] = 0.0f;
+        }
+    } else {
+        for (x = 0; x < nx; x++) {
+            const float *s = S + x * sx;
+            for (k = 0; k < kc; k++) out[(long)k * W + x] = s[k * sk];
+        }
+        for (; x < W; x++)
+            for (k = 0; k < kc; k++) out[(long)k * W + x] = 0.0f;
+    }
+}
+
+static const lora__gemm_cfg lora__cfg_scalar = { LORA__S_MR, LORA__S_NR, 256, 256, 256, 4096, lora__kern_scalar, lora__pack_scalar };
+
+/* ---------------- x86 shared: packing with 8x8 / 4x4 transposes ---------------- */
+#ifdef LORA__X86
+LORA__TARGET_AVX2 static void lora__tr8x8_avx(const float *s, long sx, float *o, long W) {
+    __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + sx), r2 = _mm256_loadu_ps(s + 2 * sx),
+           r3 = _mm256_loadu_ps(s + 3 * sx), r4 = _mm256_loadu_ps(s + 4 * sx), r5 = _mm256_loadu_ps(s + 5 * sx),
+           r6 = _mm256_loadu_ps(s + 6 * sx), r7 = _mm256_loadu_ps(s + 7 * sx);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+           t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+           t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE),
+           u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE),
+           u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+           u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(o + 0 * W, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(o + 1 * W, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(o + 2 * W, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(o + 3 * W, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(o + 4 * W, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(o + 5 * W, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(o + 6 * W, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(o + 7 * W, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
+LORA__TARGET_AVX2 static void lora__tr4x4_sse(const float *s, long sx, float *o, long W) {
+    __m128 r0 = _mm_loadu_ps(s), r1 = _mm_loadu_ps(s + sx), r2 = _mm_loadu_ps(s + 2 * sx), r3 = _mm_loadu_ps(s + 3 * sx);
+    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+    _mm_storeu_ps(o, r0); _mm_storeu_ps(o + W, r1); _mm_storeu_ps(o + 2 * W, r2); _mm_storeu_ps(o + 3 * W, r3);
+}
+
+LORA__TARGET_AVX2 static void lora__pack_avx(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
+    int x, k;
+    if (sx == 1) {
+        for (k = 0; k < kc; k++) {
+            const float *s = S + k * sk;
+            float *o = out + (long)k * W;
+            x = 0;
+            for (; x + 8 <= nx; x += 8) _mm256_storeu_ps(o + x, _mm256_loadu_ps(s + x));
+            for (; x < nx; x++) o[x] = s[x];
+            for (; x < W; x++) o[x] = 0.0f;
+        }
+        return;
+    }
+    if (sk != 1) { lora__pack_scalar(S, sx, sk, nx, kc, W, out); return; }
+    /* k contiguous: transpose rows of S into columns of out */
+    x = 0;
+    for (; x + 8 <= nx; x += 8) {
+        const float *s = S + x * sx;
+        for (k = 0; k + 8 <= kc; k += 8) lora__tr8x8_avx(s + k, sx, out + (long)k * W + x, W);
+        for (; k < kc; k++) {
+            int i;
+            for (i = 0; i < 8; i++) out[(long)k * W + x + i] = s[i * sx + k];
+        }
+    }
+    for (; x + 4 <= nx; x += 4) {
+        const float *s = S + x * sx;
+        for (k = 0; k + 4 <= kc; k += 4) lora__tr4x4_sse(s + k, sx, out + (long)k * W + x, W);
+        for (; k < kc; k++) {
+            int i;
+            for (i = 0; i < 4; i++) out[(long)k * W + x + i] = s[i * sx + k];
+        }
+    }
+    for (; x < nx; x++) {
+        const float *s = S + x * sx;
+        for (k = 0; k < kc; k++) out[(long)k * W + x] = s[k];
+    }
+    for (; x < W; x++)
+        for (k = 0; k < kc; k++) out[(long)k * W + x] = 0.0f;
+}
+
+/* C = alpha * acc + beta * C for a tile held in memory (general strides), with one
+   rounding per element as in the vector paths: fma(alpha, acc, beta * c). */
+LORA__TARGET_AVX2 static void lora__store_tile_fma(const float *acc, int ldacc, float *C, long rs_c, long cs_c,
+                                                   int m, int n, float alpha, float beta) {
+    int i, j;
+    __m128 va = _mm_set_ss(alpha);
+    for (i = 0; i < m; i++)
+        for (j = 0; j < n; j++) {
+            float *c = C + i * rs_c + j * cs_c;
+            __m128 t = _mm_mul_ss(va, _mm_set_ss(acc[i * ldacc + j]));
+            if (beta != 0.0f) t = _mm_fmadd_ss(va, _mm_set_ss(acc[i * ldacc + j]), _mm_set_ss(beta * *c));
+            *c = _mm_cvtss_f32(t);
+        }
+}
+#endif /* LORA__X86 */
+
+/* ---------------- AVX2 + FMA: 6 x 16 ---------------- */
+#ifdef LORA__HAVE_AVX2
+#define LORA__A2_MR 6
+#define LORA__A2_NR 16
+LORA__TARGET_AVX2 static void lora__kern_avx2(int kc, const float *LORA__RESTRICT Ap, const float *LORA__RESTRICT Bp,
+                                              float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+           c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    int k;
+    for (k = 0; k < kc; k++) {
+        __m256 b0 = _mm256_load_ps(Bp), b1 = _mm256_load_ps(Bp + 8), a;
+        _mm_prefetch((const char *)(Bp + 16 * 8), _MM_HINT_T0);
+        a = _mm256_broadcast_ss(Ap + 0); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
+        a = _mm256_broadcast_ss(Ap + 1); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
+        a = _mm256_broadcast_ss(Ap + 2); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
+        a = _mm256_broadcast_ss(Ap + 3); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
+        a = _mm256_broadcast_ss(Ap + 4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
+        a = _mm256_broadcast_ss(Ap + 5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
+        Ap += LORA__A2_MR; Bp += LORA__A2_NR;
+    }
+    if (m == LORA__A2_MR && n == LORA__A2_NR && cs_c == 1) {
+        __m256 va = _mm256_set1_ps(alpha);
+        float *r0 = C, *r1 = C + rs_c, *r2 = C + 2 * rs_c, *r3 = C + 3 * rs_c, *r4 = C + 4 * rs_c, *r5 = C + 5 * rs_c;
+        if (beta == 0.0f) {
+#define LORA__A2_ST0(r, x0, x1) _mm256_storeu_ps(r, _mm256_mul_ps(va, x0)); _mm256_storeu_ps(r + 8, _mm256_mul_ps(va, x1));
+            LORA__A2_ST0(r0, c00, c01) LORA__A2_ST0(r1, c10, c11) LORA__A2_ST0(r2, c20, c21)
+            LORA__A2_ST0(r3, c30, c31) LORA__A2_ST0(r4, c40, c41) LORA__A2_ST0(r5, c50, c51)
+        } else if (beta == 1.0f) {
+#define LORA__A2_ST1(r, x0, x1) _mm256_storeu_ps(r, _mm256_fmadd_ps(va, x0, _mm256_loadu_ps(r))); \
+            _mm256_storeu_ps(r + 8, _mm256_fmadd_ps(va, x1, _mm256_loadu_ps(r + 8)));
+            LORA__A2_ST1(r0, c00, c01) LORA__A2_ST1(r1, c10, c11) LORA__A2_ST1(r2, c20, c21)
+            LORA__A2_ST1(r3, c30, c31) LORA__A2_ST1(r4, c40, c41) LORA__A2_ST1(r5, c50, c51)
+        } else {
+            __m256 vb = _mm256_set1_ps(beta);
+#define LORA__A2_STB(r, x0, x1) _mm256_storeu_ps(r, _mm256_fmadd_ps(va, x0, _mm256_mul_ps(vb, _mm256_loadu_ps(r)))); \
+            _mm256_storeu_ps(r + 8, _mm256_fmadd_ps(va, x1, _mm256_mul_ps(vb, _mm256_loadu_ps(r + 8))));
+            LORA__A2_STB(r0, c00, c01) LORA__A2_STB(r1, c10, c11) LORA__A2_STB(r2, c20, c21)
+            LORA__A2_STB(r3, c30, c31) LORA__A2_STB(r4, c40, c41) LORA__A2_STB(r5, c50, c51)
+        }
+    } else {
+        float t[LORA__A2_MR * LORA__A2_NR] LORA__ALIGNED64;
+#define LORA__A2_T(i, x0, x1) _mm256_store_ps(t + (i) * 16, x0); _mm256_store_ps(t + (i) * 16 + 8, x1);
+        LORA__A2_T(0, c00, c01) LORA__A2_T(1, c10, c11) LORA__A2_T(2, c20, c21)
+        LORA__A2_T(3, c30, c31) LORA__A2_T(4, c40, c41) LORA__A2_T(5, c50, c51)
+        lora__store_tile_fma(t, LORA__A2_NR, C, rs_c, cs_c, m, n, alpha, beta);
+    }
+}
+static const lora__gemm_cfg lora__cfg_avx2 = { LORA__A2_MR, LORA__A2_NR, 256, 256, 768, 4096, lora__kern_avx2, lora__pack_avx };
+#endif
+
+/* ---------------- AVX-512: 12 x 32 ---------------- */
+#ifdef LORA__HAVE_AVX512
+#define LORA__A5_MR 12
+#define LORA__A5_NR 32
+LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RESTRICT Ap, const float *LORA__RESTRICT Bp,
+                                                  float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+           c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00,
+           c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00,
+           c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
+    int k;
+    for (k = 0; k < kc; k++) {
+        __m512 b0 = _mm512_load_ps(Bp), b1 = _mm512_load_ps(Bp + 16), a;
+        _mm_prefetch((const char *)(Bp + 32 * 8), _MM_HINT_T0);
+        _mm_prefetch((const char *)(Bp + 32 * 8 + 16), _MM_HINT_T0);
+#define LORA__A5_ROW(i, x0, x1) a = _mm512_set1_ps(Ap[i]); x0 = _mm512_fmadd_ps(a, b0, x0); x1 = _mm512_fmadd_ps(a, b1, x1);
+        LORA__A5_ROW(0, c00, c01) LORA__A5_ROW(1, c10, c11) LORA__A5_ROW(2, c20, c21)
+        LORA__A5_ROW(3, c30, c31) LORA__A5_ROW(4, c40, c41) LORA__A5_ROW(5, c50, c51)
+        LORA__A5_ROW(6, c60, c61) LORA__A5_ROW(7, c70, c71) LORA__A5_ROW(8, c80, c81)
+        LORA__A5_ROW(9, c90, c91) LORA__A5_ROW(10, ca0, ca1) LORA__A5_ROW(11, cb0, cb1)
+        Ap += LORA__A5_MR; Bp += LORA__A5_NR;
+    }
+    if (cs_c == 1) {
+        __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+        __mmask16 k0 = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
+        __mmask16 k1 = (__mmask16)(n >= 32 ? 0xffff : n <= 16 ? 0 : (1u << (n - 16)) - 1);
+        int mode = beta == 0.0f ? 0 : beta == 1.0f ? 1 : 2;
+#define LORA__A5_ST(i, x0, x1) if ((i) < m) { float *r = C + (i) * rs_c; \
+            if (mode == 0) { _mm512_mask_storeu_ps(r, k0, _mm512_mul_ps(va, x0)); _mm512_mask_storeu_ps(r + 16, k1, _mm512_mul_ps(va, x1)); } \
+            else if (mode == 1) { _mm512_mask_storeu_ps(r, k0, _mm512_fmadd_ps(va, x0, _mm512_maskz_loadu_ps(k0, r))); \
+                _mm512_mask_storeu_ps(r + 16, k1, _mm512_fmadd_ps(va, x1, _mm512_maskz_loadu_ps(k1, r + 16))); } \
+            else { _mm512_mask_storeu_ps(r, k0, _mm512_fmadd_ps(va, x0, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(k0, r)))); \
+                _mm512_mask_storeu_ps(r + 16, k1, _mm512_fmadd_ps(va, x1, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(k1, r + 16)))); } }
+        LORA__A5_ST(0, c00, c01) LORA__A5_ST(1, c10, c11) LORA__A5_ST(2, c20, c21)
+        LORA__A5_ST(3, c30, c31) LORA__A5_ST(4, c40, c41) LORA__A5_ST(5, c50, c51)
+        LORA__A5_ST(6, c60, c61) LORA__A5_ST(7, c70, c71) LORA__A5_ST(8, c80, c81)
+        LORA__A5_ST(9, c90, c91) LORA__A5_ST(10, ca0, ca1) LORA__A5_ST(11, cb0, cb1)
+    } else {
+        float t[LORA__A5_MR * LORA__A5_NR] LORA__ALIGNED64;
+#define LORA__A5_T(i, x0, x1) _mm512_store_ps(t + (i) * 32, x0); _mm512_store_ps(t + (i) * 32 + 16, x1);
+        LORA__A5_T(0, c00, c01) LORA__A5_T(1, c10, c11) LORA__A5_T(2, c20, c21)
+        LORA__A5_T(3, c30, c31) LORA__A5_T(4, c40, c41) LORA__A5_T(5, c50, c51)
+        LORA__A5_T(6, c60, c61) LORA__A5_T(7, c70, c71) LORA__A5_T(8, c80, c81)
+        LORA__A5_T(9, c90, c91) LORA__A5_T(10, ca0, ca1) LORA__A5_T(11, cb0, cb1)
+        lora__store_tile_fma(t, LORA__A5_NR, C, rs_c, cs_c, m, n, alpha, beta);
+    }
+}
+static const lora__gemm_cfg lora__cfg_avx512 = { LORA__A5_MR, LORA__A5_NR, 256, 512, 768, 4096, lora__kern_avx512, lora__pack_avx };
+#endif
+
+/* ---------------- NEON: 8 x 12 ---------------- */
+#ifdef LORA__HAVE_NEON
+#define LORA__N_MR 8
+#define LORA__N_NR 12
+static void lora__kern_neon(int kc, const float *LORA__RESTRICT Ap, const float *LORA__RESTRICT Bp,
+                            float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta) {
+    float32x4_t c[LORA__N_MR][3];
+    int i, j, k;
+    for (i = 0; i < LORA__N_MR; i++) c[i][0] = c[i][1] = c[i][2] = vdupq_n_f32(0.0f);
+    for (k = 0; k < kc; k++) {
+        float32x4_t a0 = vld1q_f32(Ap), a1 = vld1q_f32(Ap + 4);
+        float32x4_t b0 = vld1q_f32(Bp), b1 = vld1q_f32(Bp + 4), b2 = vld1q_f32(Bp + 8);
+#define LORA__NE_ROW(i, av, l) c[i][0] = vfmaq_laneq_f32(c[i][0], b0, av, l); \
+        c[i][1] = vfmaq_laneq_f32(c[i][1], b1, av, l); c[i][2] = vfmaq_laneq_f32(c[i][2], b2, av, l);
+        LORA__NE_ROW(0, a0, 0) LORA__NE_ROW(1, a0, 1) LORA__NE_ROW(2, a0, 2) LORA__NE_ROW(3, a0, 3)
+        LORA__NE_ROW(4, a1, 0) LORA__NE_ROW(5, a1, 1) LORA__NE_ROW(6, a1, 2) LORA__NE_ROW(7, a1, 3)
+        Ap += LORA__N_MR; Bp += LORA__N_NR;
+    }
+    if (m == LORA__N_MR && n == LORA__N_NR && cs_c == 1) {
+        for (i = 0; i < LORA__N_MR; i++) {
+            float *r = C + i * rs_c;
+            for (j = 0; j < 3; j++) {
+                float32x4_t v = vmulq_n_f32(c[i][j], alpha);
+                if (beta == 1.0f) v = vfmaq_n_f32(vld1q_f32(r + 4 * j), c[i][j], alpha);
+                else if (beta != 0.0f) v = vfmaq_n_f32(vmulq_n_f32(vld1q_f32(r + 4 * j), beta), c[i][j], alpha);
+                vst1q_f32(r + 4 * j, v);
+            }
+        }
+    } else {
+        float t[LORA__N_MR * LORA__N_NR];
+        for (i = 0; i < LORA__N_MR; i++)
+            for (j = 0; j < 3; j++) vst1q_f32(t + i * LORA__N_NR + 4 * j, c[i][j]);
+        for (i = 0; i < m; i++)
+            for (j = 0; j < n; j++) {
+                float *p = C + i * rs_c + j * cs_c;
+                *p = beta == 0.0f ? alpha * t[i * LORA__N_NR + j] : fmaf(alpha, t[i * LORA__N_NR + j], beta * *p);
+            }
+    }
+}
+
+static void lora__pack_neon(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
+    int x, k;
+    if (sx == 1) {
+        for (k = 0; k < kc; k++) {
+            const float *s = S + k * sk;
+            float *o = out + (long)k * W;
+            x = 0;
+            for (; x + 4 <= nx; x += 4) vst1q_f32(o + x, vld1q_f32(s + x));
+            for (; x < nx; x++) o[x] = s[x];
+            for (; x < W; x++) o[x] = 0.0f;
+        }
+        return;
+    }
+    if (sk != 1) { lora__pack_scalar(S, sx, sk, nx, kc, W, out); return; }
+    x = 0;
+    for (; x + 4 <= nx; x += 4) {
+        const float *s = S + x * sx;
+        for (k = 0; k + 4 <= kc; k += 4) {
+            float32x4_t r0 = vld1q_f32(s + k), r1 = vld1q_f32(s + sx + k), r2 = vld1q_f32(s + 2 * sx + k), r3 = vld1q_f32(s + 3 * sx + k);
+            float32x4_t t0 = vtrn1q_f32(r0, r1), t1 = vtrn2q_f32(r0, r1), t2 = vtrn1q_f32(r2, r3), t3 = vtrn2q_f32(r2, r3);
+            float *o = out + (long)k * W + x;
+            vst1q_f32(o, vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t0), vreinterpretq_f64_f32(t2))));
+            vst1q_f32(o + W, vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t1), vreinterpretq_f64_f32(t3))));
+            vst1q_f32(o + 2 * W, vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t0), vreinterpretq_f64_f32(t2))));
+            vst1q_f32(o + 3 * W, vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t1), vreinterpretq_f64_f32(t3))));
+        }
+        for (; k < kc; k++) {
+            int i;
+            for (i = 0; i < 4; i++) out[(long)k * W + x + i] = s[i * sx + k];
+        }
+    }
+    for (; x < nx; x++) {
+        const float *s = S + x * sx;
+        for (k = 0; k < kc; k++) out[(long)k * W + x] = s[k];
+    }
+    for (; x < W; x++)
+        for (k = 0; k < kc; k++) out[(long)k * W + x] = 0.0f;
+}
+static const lora__gemm_cfg lora__cfg_neon = { LORA__N_MR, LORA__N_NR, 256, 384, 768, 4096, lora__kern_neon, lora__pack_neon };
+#endif
+
+static const lora__gemm_cfg *lora__gemm_config(lora_isa isa) {
+    switch (isa) {
+#ifdef LORA__HAVE_AVX512
+    case LORA_ISA_AVX512: return &lora__cfg_avx512;
+#endif
+#ifdef LORA__HAVE_AVX2
+    case LORA_ISA_AVX2: return &lora__cfg_avx2;
+#endif
+#ifdef LORA__HAVE_NEON
+    case LORA_ISA_NEON: return &lora__cfg_neon;
+#endif
+    default: return &lora__cfg_scalar;
+    }
+}
+
+/* ---------------- driver ---------------- */
+#ifdef LORA__THREADS
+#define LORA__AFLAG_LOAD(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
+#define LORA__AFLAG_STORE(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
+static int lora__aflag_claim(int *p) { int e = 0; return __atomic_compare_exchange_n(p, &e, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED); }
+#else
+#define LORA__AFLAG_LOAD(p) (*(p))
+#define LORA__AFLAG_STORE(p, v) (*(p) = (v))
+static int lora__aflag_claim(int *p) { if (*p) return 0; *p = 1; return 1; }
+#endif
+
+typedef struct lora__gemm {
+    const lora__gemm_cfg *cfg;
+    int M, N, K;
+    float alpha;
+    const float *A; long a_ri, a_ck;   /* op(A)(i,k) = A[i * a_ri + k * a_ck] */
+    const float *B; long b_rk, b_cj;   /* op(B)(k,j) = B[k * b_rk + j * b_cj] */
+    float *C; long rs_c, cs_c;
+    /* current macro step */
+    int i0, mcb, j0, ncb, p0, kc;
+    float beta;
+    int n_jc, nb, n_ir, ir_chunk;      /* task grid: n_jc column blocks x n_ir row chunks (in mr panels) */
+    float *Ap;                         /* shared packed A: ceil(mcb/mr) panels of mr x kc */
+    int *aflags;                       /* per A panel: 0 not packed, 1 packing, 2 ready */
+    float *Bp;                         /* per thread: kc x nb */
+    long bp_stride;
+} lora__gemm;
+
+static void lora__gemm_task(void *vctx, int task, int thread) {
+    lora__gemm *g = (lora__gemm *)vctx;
+    const lora__gemm_cfg *cfg = g->cfg;
+    const int mr = cfg->mr, nr = cfg->nr, kc = g->kc;
+    int jcb = task % g->n_jc, irc = task / g->n_jc;
+    int j = jcb * g->nb, nbw = g->ncb - j, q, r, r_end, n_panels = (g->mcb + mr - 1) / mr;
+    float *Bp = g->Bp + (long)thread * g->bp_stride;
+    const float *Bsrc;
+    if (nbw <= 0) return;
+    if (nbw > g->nb) nbw = g->nb;
+    r = irc * g->ir_chunk;
+    r_end = r + g->ir_chunk;
+    if (r_end > n_panels) r_end = n_panels;
+    if (r >= r_end) return;
+    /* pack this task's block of op(B): kc x nbw, in panels of nr columns */
+    Bsrc = g->B + (long)g->p0 * g->b_rk + (long)(g->j0 + j) * g->b_cj;
+    for (q = 0; q < nbw; q += nr)
+        cfg->pack(Bsrc + (long)q * g->b_cj, g->b_cj, g->b_rk, nbw - q < nr ? nbw - q : nr, kc, nr, Bp + (long)q * kc);
+    for (; r < r_end; r++) {
+        float *Ap = g->Ap + (long)r * mr * kc;
+        int i = r * mr, mrows = g->mcb - i < mr ? g->mcb - i : mr;
+        float *Crow;
+        if (LORA__AFLAG_LOAD(&g->aflags[r]) != 2) {
+            if (lora__aflag_claim(&g->aflags[r])) {
+                cfg->pack(g->A + (long)(g->i0 + i) * g->a_ri + (long)g->p0 * g->a_ck, g->a_ri, g->a_ck, mrows, kc, mr, Ap);
+                LORA__AFLAG_STORE(&g->aflags[r], 2);
+            } else {
+                while (LORA__AFLAG_LOAD(&g->aflags[r]) != 2) {
+#ifdef LORA__THREADS
+                    lora__cpu_relax();
+#endif
+                }
+            }
+        }
+        Crow = g->C + (long)(g->i0 + i) * g->rs_c + (long)(g->j0 + j) * g->cs_c;
+        for (q = 0; q < nbw; q += nr)
+            cfg->kern(kc, Ap, Bp + (long)q * kc, Crow + (long)q * g->cs_c, g->rs_c, g->cs_c,
+                      mrows, nbw - q < nr ? nbw - q : nr, g->alpha, g->beta);
+    }
+}
+
+static int lora__ceil_div(int a, int b) { return (a + b - 1) / b; }
+static int lora__round_up(int a, int b) { return lora__ceil_div(a, b) * b; }
+
+/* Reference (used when the workspace cannot be allocated). */
+static void lora__sgemm_ref(int M, int N, int K, float alpha, const float *A, long a_ri, long a_ck,
+                            const float *B, long b_rk, long b_cj, float beta, float *C, long ldc) {
+    int i, j, k;
+    for (i = 0; i < M; i++)
+        for (j = 0; j < N; j++) {
+            float s = 0.0f, *c = C + (long)i * ldc + j;
+            for (k = 0; k < K; k++) s += A[i * a_ri + k * a_ck] * B[k * b_rk + j * b_cj];
+            *c = beta == 0.0f ? alpha * s : alpha * s + beta * *c;
+        }
+}
+
+/* C = beta * C (beta == 0 writes zeros without reading C) */
+static void lora__scale_c(int M, int N, float beta, float *C, long ldc) {
+    int i, j;
+    if (beta == 1.0f) return;
+    for (i = 0; i < M; i++) {
+        float *c = C + (long)i * ldc;
+        if (beta == 0.0f) memset(c, 0, (size_t)N * sizeof *c);
+        else for (j = 0; j < N; j++) c[j] *= beta;
+    }
+}
+
+#ifdef LORA_BLAS
+#ifdef LORA_BLAS_INCLUDE_CBLAS_H
+#include <cblas.h>
+#else
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* CBLAS prototype (enums passed as int: CblasRowMajor = 101, CblasNoTrans = 111, CblasTrans = 112) */
+void cblas_sgemm(int order, int transa, int transb, int m, int n, int k, float alpha, const float *a, int lda,
+                 const float *b, int ldb, float beta, float *c, int ldc);
+#ifdef __cplusplus
+}
+#endif
+#endif
+#endif
+
+static LORA__UNUSED void lora__sgemm_packed(lora_pool *pool, int transA, int transB, int M, int N, int K,
+                                            float alpha, const float *A, int lda, const float *B, int ldb,
+                                            float beta, float *C, int ldc) {
+    lora__gemm g;
+    const lora__gemm_cfg *cfg;
+    int held, nthreads, swap, n_kb, kc_max, mcb_max, n_panels_max;
+    size_t ap_floats, bp_floats, bytes;
+    unsigned char *ws;
+    const long a_ri = transA ? 1 : lda, a_ck = transA ? lda : 1, b_rk = transB ? 1 : ldb, b_cj = transB ? ldb : 1;
+    double eff_n, eff_t;
+
+    cfg = lora__gemm_config(pool ? pool->isa : lora__null_pool_isa());
+    memset(&g, 0, sizeof g);
+    g.cfg = cfg;
+    g.alpha = alpha;
+    /* Orientation: compute C^T = op(B)^T op(A)^T when that wastes less of the
+       micro-tile (e.g. N = 8 with nr = 32). Depends on the shape only. */
+    eff_n = (double)M / lora__round_up(M, cfg->mr) * ((double)N / lora__round_up(N, cfg->nr));
+    eff_t = (double)N / lora__round_up(N, cfg->mr) * ((double)M / lora__round_up(M, cfg->nr));
+    swap = eff_t > 1.15 * eff_n;
+    if (!swap) {
+        g.M = M; g.N = N; g.A = A; g.a_ri = a_ri; g.a_ck = a_ck; g.B = B; g.b_rk = b_rk; g.b_cj = b_cj;
+        g.rs_c = ldc; g.cs_c = 1;
+    } else {
+        g.M = N; g.N = M; g.A = B; g.a_ri = b_cj; g.a_ck = b_rk; g.B = A; g.b_rk = a_ck; g.b_cj = a_ri;
+        g.rs_c = 1; g.cs_c = ldc;
+    }
+    g.K = K; g.C = C;
+
+    held = lora__pool_acquire(pool);
+    nthreads = held ? lora__pool_nthreads(pool) : 1;
+    if (2.0 * M * N * (double)K < 3e6) nthreads = 1;
+
+    n_kb = lora__ceil_div(K, cfg->kc);
+    kc_max = lora__round_up(lora__ceil_div(K, n_kb), 4);   /* K blocks: a function of K only */
+    mcb_max = g.M < cfg->mcb ? g.M : cfg->mcb;
+    n_panels_max = lora__ceil_div(mcb_max, cfg->mr);
+    ap_floats = (size_t)lora__round_up(n_panels_max * cfg->mr * kc_max, 16);
+    bp_floats = (size_t)lora__round_up(kc_max * cfg->nb, 16);
+    bytes = (ap_floats + (size_t)nthreads * bp_floats) * sizeof(float) + (size_t)n_panels_max * sizeof(int);
+    ws = held ? (unsigned char *)lora__pool_scratch(pool, bytes)
+              : (unsigned char *)lora__alloc_aligned(bytes, "matrix multiply workspace");
+    if (!ws) {
+        if (held) lora__pool_release(pool);
+        lora__sgemm_ref(M, N, K, alpha, A, a_ri, a_ck, B, b_rk, b_cj, beta, C, ldc);
+        return;
+    }
+    g.Ap = (float *)ws;
+    g.Bp = g.Ap + ap_floats;
+    g.bp_stride = (long)bp_floats;
+    g.aflags = (int *)(g.Bp + (size_t)nthreads * bp_floats);
+    for (g.i0 = 0; g.i0 < g.M; g.i0 += cfg->mcb) {
+        int n_panels;
+        g.mcb = g.M - g.i0 < cfg->mcb ? g.M - g.i0 : cfg->mcb;
+        n_panels = lora__ceil_div(g.mcb, cfg->mr);
+        for (g.j0 = 0; g.j0 < g.N; g.j0 += cfg->ncb) {
+            int n_jc, nb;
+            g.ncb = g.N - g.j0 < cfg->ncb ? g.N - g.j0 : cfg->ncb;
+            /* column blocks of at most cfg->nb, as many as a multiple of the thread count */
+            n_jc = lora__ceil_div(g.ncb, cfg->nb);
+            if (nthreads > 1 && n_jc % nthreads) n_jc = lora__round_up(n_jc, nthreads);
+            nb = lora__round_up(lora__ceil_div(g.ncb, n_jc), cfg->nr);
+            g.nb = nb;
+            g.n_jc = lora__ceil_div(g.ncb, nb);
+            /* too few column blocks for the threads: split the rows too */
+            g.n_ir = 1;
+            if (nthreads > 1 && g.n_jc < 2 * nthreads) {
+                int want = lora__ceil_div(2 * nthreads, g.n_jc);
+                g.n_ir = want < n_panels ? want : n_panels;
+            }
+            g.ir_chunk = lora__ceil_div(n_panels, g.n_ir);
+            g.n_ir = lora__ceil_div(n_panels, g.ir_chunk);
+            for (g.p0 = 0; g.p0 < K; g.p0 += kc_max) {
+                int n_tasks = g.n_jc * g.n_ir;
+                g.kc = K - g.p0 < kc_max ? K - g.p0 : kc_max;
+                g.beta = g.p0 == 0 ? beta : 1.0f;
+                memset(g.aflags, 0, (size_t)n_panels * sizeof(int));
+                if (nthreads > 1) lora__pool_run_held(pool, lora__gemm_task, &g, n_tasks);
+                else {
+                    int t;
+                    for (t = 0; t < n_tasks; t++) lora__gemm_task(&g, t, 0);
+                }
+            }
+        }
+    }
+    if (held) lora__pool_release(pool);
+    else lora__free_aligned(ws);
+}
+
+LORA_API void lora_sgemm(lora_pool *pool, int transA, int transB, int M, int N, int K,
+                         float alpha, const float *A, int lda, const float *B, int ldb,
+                         float beta, float *C, int ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0 || alpha == 0.0f) { lora__scale_c(M, N, beta, C, ldc); return; }
+#ifdef LORA_BLAS
+    (void)pool;
+    cblas_sgemm(101, transA ? 112 : 111, transB ? 112 : 111, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#else
+    lora__sgemm_packed(pool, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#endif
+}

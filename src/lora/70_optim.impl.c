@@ -1,0 +1,190 @@
+LORA_API lora_adamw_config lora_adamw_config_init(void) {
+    lora_adamw_config c;
+    memset(&c, 0, sizeof c);
+    c.lr = 1e-3;
+    c.beta1 = 0.9;
+    c.beta2 = 0.999;
+    c.eps = 1e-8;
+    c.weight_decay = 0.01;
+    c.grad_clip = 0.0;
+    c.warmup = 0;
+    c.total_steps = 0;
+    c.schedule = LORA_SCHED_CONSTANT;
+    return c;
+}
+
+LORA_API void lora_adamw_free(lora_adamw *opt) {
+    int i;
+    if (!opt) return;
+    for (i = 0; i < opt->n_params; i++) {
+        if (opt->m) lora__free_aligned(opt->m[i]);
+        if (opt->v) lora__free_aligned(opt->v[i]);
+    }
+    LORA_FREE(opt->m); LORA_FREE(opt->v); LORA_FREE(opt->params);
+    LORA_FREE(opt);
+}
+
+LORA_API lora_status lora_adamw_create(const lora_adamw_config *cfg, const lora_param *params, int n_params, lora_adamw **out) {
+    lora_adamw *o;
+    int i;
+    if (!cfg || !out || (n_params > 0 && !params) || n_params < 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_adamw_create: bad arguments");
+    *out = NULL;
+    if (!(cfg->lr >= 0) || !(cfg->beta1 >= 0 && cfg->beta1 < 1) || !(cfg->beta2 >= 0 && cfg->beta2 < 1) || !(cfg->eps >= 0) ||
+        !(cfg->weight_decay >= 0) || !(cfg->grad_clip >= 0) || cfg->warmup < 0 || cfg->total_steps < 0 ||
+        (int)cfg->schedule < 0 || (int)cfg->schedule > 2)
+        return lora__fail(LORA_ERR_INVALID_ARG, "AdamW: invalid settings (lr %g, betas (%g, %g), eps %g, weight_decay %g, clip %g, warmup %d)",
+                          cfg->lr, cfg->beta1, cfg->beta2, cfg->eps, cfg->weight_decay, cfg->grad_clip, cfg->warmup);
+    o = (lora_adamw *)lora__calloc(1, sizeof *o, "optimizer");
+    if (!o) return LORA_ERR_OOM;
+    o->config = *cfg;
+    o->n_params = n_params;
+    o->params = (lora_param *)lora__malloc(sizeof *o->params * (size_t)(n_params ? n_params : 1), "optimizer");
+    o->m = (float **)lora__calloc((size_t)(n_params ? n_params : 1), sizeof(float *), "optimizer");
+    o->v = (float **)lora__calloc((size_t)(n_params ? n_params : 1), sizeof(float *), "optimizer");
+    if (!o->params || !o->m || !o->v) { lora_adamw_free(o); return LORA_ERR_OOM; }
+    if (n_params) memcpy(o->params, params, sizeof *params * (size_t)n_params);
+    for (i = 0; i < n_params; i++) {
+        size_t bytes = sizeof(float) * (size_t)params[i].n;
+        o->m[i] = (float *)lora__alloc_aligned(bytes, "AdamW first moment");
+        o->v[i] = (float *)lora__alloc_aligned(bytes, "AdamW second moment");
+        if (!o->m[i] || !o->v[i]) { lora_adamw_free(o); return LORA_ERR_OOM; }
+        memset(o->m[i], 0, bytes); memset(o->v[i], 0, bytes);
+    }
+    *out = o;
+    return LORA_OK;
+}
+
+LORA_API double lora_schedule_lr(const lora_adamw_config *c, int64_t s) {
+    double lambda = 1.0, W = c->warmup, N = c->total_steps;
+    if (s < c->warmup) return c->lr * ((double)s / (W > 1 ? W : 1));
+    switch (c->schedule) {
+    case LORA_SCHED_CONSTANT: lambda = 1.0; break;
+    case LORA_SCHED_LINEAR: lambda = (N - (double)s) / (N - W > 1 ? N - W : 1); break;
+    case LORA_SCHED_COSINE: {
+        double progress = ((double)s - W) / (N - W > 1 ? N - W : 1);
+        lambda = 0.5 * (1.0 + cos(3.141592653589793 * progress));
+        break;
+    }
+    }
+    if (lambda < 0) lambda = 0;
+    return c->lr * lambda;
+}
+
+/* Gradient norm: fixed chunks summed in double, partial sums added in order, so the value
+   does not depend on the thread count. */
+#define LORA__OPT_CHUNK 65536
+typedef struct { const lora_param *params; int n; double *partial; int64_t *chunk_start; int *chunk_param; } lora__norm_ctx;
+static void lora__norm_task(void *vctx, int task, int thread) {
+    lora__norm_ctx *c = (lora__norm_ctx *)vctx;
+    const lora_param *p = &c->params[c->chunk_param[task]];
+    int64_t i0 = c->chunk_start[task], i1 = i0 + LORA__OPT_CHUNK, i;
+    double acc = 0.0;
+    (void)thread;
+    if (i1 > p->n) i1 = p->n;
+    for (i = i0; i < i1; i++) acc += (double)p->grad[i] * (double)p->grad[i];
+    c->partial[task] = acc;
+}
+
+/* Splits the parameters into chunks; returns the count (and fills the arrays when non-NULL). */
+static int lora__opt_chunks(const lora_param *params, int n, int64_t *start, int *which) {
+    int i, k = 0;
+    int64_t j;
+    for (i = 0; i < n; i++)
+        for (j = 0; j < params[i].n; j += LORA__OPT_CHUNK) {
+            if (start) { start[k] = j; which[k] = i; }
+            k++;
+        }
+    return k;
+}
+
+static double lora__grad_norm_pool(const lora_param *params, int n, lora_pool *pool, int *ok) {
+    lora__norm_ctx c;
+    int k = lora__opt_chunks(params, n, NULL, NULL), i;
+    double total = 0.0;
+    *ok = 1;
+    if (k == 0) return 0.0;
+    c.params = params; c.n = n;
+    c.partial = (double *)lora__malloc(sizeof(double) * (size_t)k, "gradient norm");
+    c.chunk_start = (int64_t *)lora__malloc(sizeof(int64_t) * (size_t)k, "gradient norm");
+    c.chunk_param = (int *)lora__malloc(sizeof(int) * (size_t)k, "gradient norm");
+    if (!c.partial || !c.chunk_start || !c.chunk_param) {
+        LORA_FREE(c.partial); LORA_FREE(c.chunk_start); LORA_FREE(c.chunk_param);
+        *ok = 0;
+        return 0.0;
+    }
+    lora__opt_chunks(params, n, c.chunk_start, c.chunk_param);
+    lora_pool_run(pool, lora__norm_task, &c, k);
+    for (i = 0; i < k; i++) total += c.partial[i];
+    LORA_FREE(c.partial); LORA_FREE(c.chunk_start); LORA_FREE(c.chunk_param);
+    return sqrt(total);
+}
+
+LORA_API double lora_grad_norm(const lora_param *params, int n_params) {
+    int ok;
+    double r = lora__grad_norm_pool(params, n_params, NULL, &ok);
+    return ok ? r : NAN;
+}
+
+typedef struct {
+    lora_adamw *o; int64_t *chunk_start; int *chunk_param;
+    float clip_coef, b1, b2, one_b1, one_b2, decay, eps;
+    float step_size, bc2_sqrt;
+} lora__adam_ctx;
+static void lora__adam_task(void *vctx, int task, int thread) {
+    lora__adam_ctx *c = (lora__adam_ctx *)vctx;
+    int pi = c->chunk_param[task];
+    const lora_param *p = &c->o->params[pi];
+    float *m = c->o->m[pi], *v = c->o->v[pi], *w = p->value;
+    const float *g = p->grad;
+    int64_t i0 = c->chunk_start[task], i1 = i0 + LORA__OPT_CHUNK, i;
+    (void)thread;
+    if (i1 > p->n) i1 = p->n;
+    for (i = i0; i < i1; i++) {
+        float gi = g[i] * c->clip_coef, denom;
+        w[i] = w[i] * c->decay;
+        m[i] = m[i] * c->b1 + gi * c->one_b1;
+        v[i] = v[i] * c->b2 + gi * gi * c->one_b2;
+        denom = sqrtf(v[i]) / c->bc2_sqrt + c->eps;
+        w[i] = w[i] + (-c->step_size) * (m[i] / denom);
+    }
+}
+
+LORA_API lora_status lora_adamw_step(lora_adamw *o, lora_pool *pool, double *grad_norm_out, double *lr_out) {
+    const lora_adamw_config *cfg;
+    lora__adam_ctx c;
+    double norm, lr, bc1, bc2;
+    int ok, k;
+    if (!o) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adamw_step: optimizer is NULL");
+    cfg = &o->config;
+    norm = lora__grad_norm_pool(o->params, o->n_params, pool, &ok);
+    if (!ok) return LORA_ERR_OOM;
+    if (grad_norm_out) *grad_norm_out = norm;
+    if (!isfinite(norm)) return lora__fail(LORA_ERR_NUMERIC, "gradient norm is %g (NaN or Inf in the gradients); the step was skipped and no weight changed", norm);
+    lr = lora_schedule_lr(cfg, o->step);
+    if (lr_out) *lr_out = lr;
+    o->step++;
+    bc1 = 1.0 - pow(cfg->beta1, (double)o->step);
+    bc2 = 1.0 - pow(cfg->beta2, (double)o->step);
+    c.o = o;
+    c.clip_coef = 1.0f;
+    if (cfg->grad_clip > 0) {
+        double coef = cfg->grad_clip / (norm + 1e-6);
+        if (coef < 1.0) c.clip_coef = (float)coef;
+    }
+    c.b1 = (float)cfg->beta1; c.b2 = (float)cfg->beta2;
+    c.one_b1 = (float)(1.0 - cfg->beta1); c.one_b2 = (float)(1.0 - cfg->beta2);
+    c.decay = (float)(1.0 - lr * cfg->weight_decay);
+    c.eps = (float)cfg->eps;
+    c.step_size = (float)(lr / bc1);
+    c.bc2_sqrt = (float)sqrt(bc2);
+    k = lora__opt_chunks(o->params, o->n_params, NULL, NULL);
+    if (k == 0) return LORA_OK;
+    c.chunk_start = (int64_t *)lora__malloc(sizeof(int64_t) * (size_t)k, "optimizer step");
+    c.chunk_param = (int *)lora__malloc(sizeof(int) * (size_t)k, "optimizer step");
+    if (!c.chunk_start || !c.chunk_param) { LORA_FREE(c.chunk_start); LORA_FREE(c.chunk_param); o->step--; return LORA_ERR_OOM; }
+    lora__opt_chunks(o->params, o->n_params, c.chunk_start, c.chunk_param);
+    lora_pool_run(pool, lora__adam_task, &c, k);
+    LORA_FREE(c.chunk_start); LORA_FREE(c.chunk_param);
+    return LORA_OK;
+}
