@@ -32,6 +32,10 @@ $(BUILD)/impl.o: tests/impl.c lora.h gpt2.h | $(BUILD)
 $(TOOLS): $(BUILD)/%: tools/$$(subst -,_,%).c $(BUILD)/impl.o lora.h gpt2.h tools/cli.h | $(BUILD)
 	$(CC) $(CFLAGS) $(WARN) -I. -o $@ $< $(BUILD)/impl.o $(LDLIBS)
 
+# tests/test_internal_*.c compile the implementation themselves (they call static internals)
+$(BUILD)/test_internal_%: tests/test_internal_%.c lora.h gpt2.h tests/test.h | $(BUILD)
+	$(CC) $(CFLAGS) $(WARN) -I. -Itests -o $@ $< $(LDLIBS)
+
 $(BUILD)/test_%: tests/test_%.c $(BUILD)/impl.o lora.h gpt2.h tests/test.h | $(BUILD)
 	$(CC) $(CFLAGS) $(WARN) -I. -Itests -o $@ $< $(BUILD)/impl.o $(LDLIBS)
 

@@ -111,11 +111,36 @@ LORA_API float *gpt2_model_grad(gpt2_model *m, const char *name);
 /* Bytes currently held by the model for weights, gradients and activations. */
 LORA_API size_t gpt2_model_memory(const gpt2_model *m);
 
+/* Memory a training (or inference) step needs, in bytes, computed from the same sizes the
+   library allocates: pick targets that fit the device before loading anything. ad may be
+   NULL (no adapter); full = full fine-tuning. */
+typedef struct gpt2_memory_estimate {
+    size_t weights;          /* model weights, float32 (shared, never copied) */
+    size_t activations;      /* activation arena for B x T, logits included */
+    size_t adapter;          /* LoRA A/B and trainable biases */
+    size_t gradients;        /* gradients of the trainable tensors */
+    size_t optimizer;        /* AdamW moments (2 per trainable value) */
+    size_t total;
+} gpt2_memory_estimate;
+LORA_API void gpt2_estimate_memory(const gpt2_config *cfg, const lora_adapter *ad, int full, int B, int T, int threads,
+                                   gpt2_memory_estimate *out);
+
+/* Dropout counter: the LoRA dropout mask of a forward is a function of the seed given to
+   gpt2_model_set_training and this counter (incremented by every training forward). Save
+   it in checkpoints and restore it to resume with the same masks. */
+LORA_API uint64_t gpt2_model_dropout_step(const gpt2_model *m);
+LORA_API void gpt2_model_set_dropout_step(gpt2_model *m, uint64_t step);
+
 /* ---- gpt2/50_tokenizer.api.h ---- */
 /* ---- GPT-2 byte-level BPE tokenizer ----
    Exactly OpenAI's encoder (and Hugging Face's GPT2Tokenizer): the pre-tokenisation
    pattern 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
-   with a built-in Unicode letter/number table, bytes-to-unicode, ranked merges. */
+   with a built-in Unicode letter/number/space table, bytes-to-unicode, ranked merges.
+   The character classes are JavaScript's (the npm encoders gpt-3-encoder and gpt-tokenizer
+   are the reference, Unicode 17); Python's `regex` module (encoder.py) differs in \s only at
+   U+0085 (a space there, not here) and U+FEFF (a space here, not there), and in the Unicode
+   version of its tables.
+   A tokenizer is read-only once loaded: share it between threads freely. */
 #define GPT2_EOT 50256
 
 typedef struct gpt2_tokenizer gpt2_tokenizer;
@@ -127,8 +152,13 @@ LORA_API lora_status gpt2_tokenizer_load_memory(const char *vocab_json, size_t v
 LORA_API void gpt2_tokenizer_free(gpt2_tokenizer *tok);
 LORA_API int gpt2_tokenizer_vocab_size(const gpt2_tokenizer *tok);
 
-/* Encodes len bytes (any bytes; invalid UTF-8 handled as the reference encoders do).
-   allow_special = 1 maps the text "<|endoftext|>" to GPT2_EOT; 0 encodes it as text.
+/* Encodes len bytes. Valid UTF-8 gives exactly the ids of the reference encoders (OpenAI's
+   encoder.py, Hugging Face's GPT2Tokenizer, the npm gpt-3-encoder / gpt-tokenizer). Invalid UTF-8
+   is not replaced: each byte that does not start a well-formed sequence is split like the U+FFFD
+   a decoder would put there, and encoded as its own bytes, so gpt2_decode(gpt2_encode(x)) == x for
+   every byte string x.
+   allow_special = 1 maps every "<|endoftext|>" to GPT2_EOT (the text between is encoded
+   separately, as tiktoken does); 0 encodes it as text.
    *ids is allocated with LORA_MALLOC (free with LORA_FREE / gpt2_free). */
 LORA_API lora_status gpt2_encode(const gpt2_tokenizer *tok, const char *text, size_t len, int allow_special,
                                  int32_t **ids, size_t *n_ids);
@@ -137,6 +167,9 @@ LORA_API lora_status gpt2_encode(const gpt2_tokenizer *tok, const char *text, si
 LORA_API lora_status gpt2_decode(const gpt2_tokenizer *tok, const int32_t *ids, size_t n_ids, char **text, size_t *len);
 /* The bytes of one token (not NUL-terminated); NULL for an invalid id. */
 LORA_API const char *gpt2_token_bytes(const gpt2_tokenizer *tok, int32_t id, size_t *len);
+/* Length in bytes of the first pre-token of text[0..len) (the split pattern above; 0 when len
+   is 0). Walking a text with it yields the pieces that BPE sees, e.g. "Hello", " world", "!". */
+LORA_API size_t gpt2_pretoken_length(const char *text, size_t len);
 /* Frees memory returned by gpt2_encode / gpt2_decode. */
 LORA_API void gpt2_free(void *p);
 
@@ -157,7 +190,8 @@ LORA_API void gpt2_free(void *p);
    jsonl: one JSON object per line. A UTF-8 BOM at the start, CRLF line ends and blank
    (whitespace-only) lines are accepted; extra keys (e.g. "id") are ignored; every other
    problem fails with "source:LINE: reason" (invalid JSON, not an object, missing or
-   wrong-typed key, empty string, unknown role, ambiguous keys); no line is skipped.
+   wrong-typed key, empty text/completion/question/answer, empty "messages", unknown role,
+   keys of two kinds, no known key); no line is skipped.
    Strings are encoded with gpt2_encode(allow_special = 0), so a literal "<|endoftext|>"
    in the data is plain text. Each piece below is encoded separately and the ids are
    concatenated ("+" below); "[masked]" pieces get label -100 when mask_prompt is set:
@@ -169,7 +203,8 @@ LORA_API void gpt2_free(void *p);
      {"messages": [{"role": r, "content": x}, ...]}   per turn, r in system|user|assistant:
                                       [masked] tokens(r ":") + tokens(" " x "\n")
                                       where the content piece is masked too unless r is
-                                      "assistant"; e.g. "user: Hi\nassistant: Hello!\n"
+                                      "assistant" (content may be empty);
+                                      e.g. "user: Hi\nassistant: Hello!\n"
    then add_eot appends GPT2_EOT (50256) with label 50256, so the model learns to stop.
    With format AUTO the kind is chosen per line by its keys: "messages", "text",
    "prompt"/"completion" or "question"/"answer" (more than one kind on a line is an error);
@@ -937,12 +972,23 @@ static int gpt2__max_in(const gpt2_model *m) {
     return F > m->cfg.n_embd ? F : m->cfg.n_embd;
 }
 
+/* Floats in the activation arena for B x T (rank r, n_linears modules, threads). */
+static size_t gpt2__acts_floats(const gpt2_config *c, int B, int T, int r, int n_linears, int threads) {
+    size_t N = (size_t)B * T, C = (size_t)c->n_embd, F = (size_t)gpt2__inner(c), V = (size_t)c->vocab_size;
+    size_t H = (size_t)c->n_head, L = (size_t)c->n_layer, R = (size_t)(r > 0 ? r : 1);
+    size_t maxin = F > C ? F : C;
+    size_t per_layer = N * C * 2 + N * 2 + N * 3 * C + (size_t)B * H * T * T + N * C * 3 + N * 2 + N * F;
+    size_t total = N * C + L * per_layer + N * C + 2 * N + N * V + N + N * F + N * maxin + 4 * N * C + N * 3 * C + N * F +
+                   N * R + (size_t)threads * T * T + (size_t)n_linears * N * R;
+    return total + 16 * (size_t)(L * 16 + 64 + n_linears); /* per-buffer alignment slack */
+}
+
 /* Sizes the activation arena for B x T (and the active adapter's rank and dropout). */
 static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
     gpt2__acts *a = m->acts;
     const gpt2_config *c = &m->cfg;
     size_t N = (size_t)B * T, C = (size_t)c->n_embd, F = (size_t)gpt2__inner(c), V = (size_t)c->vocab_size;
-    size_t H = (size_t)c->n_head, L = (size_t)c->n_layer, off = 0, per_layer, total, mask_bytes = 0;
+    size_t H = (size_t)c->n_head, off = 0, total, mask_bytes = 0;
     int threads = lora_pool_threads(m->pool), r = 0, l, i, need_mask;
     size_t maxin = (size_t)gpt2__max_in(m);
     float *base;
@@ -961,11 +1007,7 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
         a = (gpt2__acts *)lora__calloc(1, sizeof *a, "activations");
         if (!a) return LORA_ERR_OOM;
         a->B = B; a->T = T; a->V = (int)V;
-        per_layer = N * C * 2 + N * 2 + N * 3 * C + (size_t)B * H * T * T + N * C * 3 + N * 2 + N * F;
-        total = N * C + L * per_layer + N * C + 2 * N + N * V + N + N * F + N * maxin + 4 * N * C + N * 3 * C + N * F +
-                N * (size_t)(r > 0 ? r : 1) + (size_t)threads * T * T +
-                (size_t)m->n_linears * N * (size_t)(r > 0 ? r : 1);
-        total += 64 * (size_t)(L * 16 + 64 + m->n_linears); /* alignment slack */
+        total = gpt2__acts_floats(c, B, T, r, m->n_linears, threads);
         a->n_floats = total;
         a->arena = (float *)lora__alloc_aligned(total * sizeof(float), "activations");
         a->layers = (gpt2__layer_acts *)lora__calloc((size_t)c->n_layer, sizeof *a->layers, "activations");
@@ -1020,6 +1062,29 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
     }
     a->cur_B = B; a->cur_T = T;
     return LORA_OK;
+}
+
+LORA_API void gpt2_estimate_memory(const gpt2_config *cfg, const lora_adapter *ad, int full, int B, int T, int threads,
+                                   gpt2_memory_estimate *out) {
+    int r = 0, i, n_lin = gpt2_config_num_linears(cfg);
+    size_t trainable = 0, lora_vals = 0, masks = 0, weights_f = 0;
+    memset(out, 0, sizeof *out);
+    if (threads < 1) threads = 1;
+    weights_f = (size_t)gpt2_config_num_params(cfg);
+    if (ad) {
+        r = ad->config.r;
+        for (i = 0; i < ad->n_modules; i++) if (ad->modules[i].r > r) r = ad->modules[i].r;
+        lora_vals = (size_t)lora_adapter_num_params(ad);
+        if (ad->config.dropout > 0)
+            for (i = 0; i < ad->n_modules; i++) masks += (size_t)B * T * (size_t)ad->modules[i].in;
+    }
+    trainable = full ? weights_f : lora_vals;
+    out->weights = weights_f * sizeof(float);
+    out->activations = gpt2__acts_floats(cfg, B, T, r, n_lin, threads) * sizeof(float) + masks;
+    out->adapter = lora_vals * sizeof(float);
+    out->gradients = trainable * sizeof(float);
+    out->optimizer = 2 * trainable * sizeof(float);
+    out->total = out->weights + out->activations + out->adapter + out->gradients + out->optimizer;
 }
 
 /* ---- parallel helpers ---- */
@@ -1769,6 +1834,9 @@ LORA_API lora_status gpt2_lora_load(const gpt2_model *m, const char *dir, lora_a
     return s;
 }
 
+LORA_API uint64_t gpt2_model_dropout_step(const gpt2_model *m) { return m ? m->dropout_step : 0; }
+LORA_API void gpt2_model_set_dropout_step(gpt2_model *m, uint64_t step) { if (m) m->dropout_step = step; }
+
 /* ---- gpt2/50_tokenizer.impl.c ---- */
 /* ---- GPT-2 byte-level BPE tokenizer ----
 
@@ -1777,8 +1845,7 @@ LORA_API lora_status gpt2_lora_load(const gpt2_model *m, const char *dir, lora_a
    is run as a hand-written scanner over code points with JavaScript's (/u) classes for
    \p{L}, \p{N} and \s (51_unicode_tables.impl.c, generated from node), since the npm encoders
    gpt-3-encoder and gpt-tokenizer are the reference. (Python's `regex`, used by OpenAI's
-   encoder.py and Hugging Face, differs only in \s: it also counts U+001C..U+001F and U+0085,
-   and not U+FEFF.)
+   encoder.py, differs only in \s: it counts U+0085 and not U+FEFF; and in Unicode version.)
 
    Invalid UTF-8. The reference encoders take JavaScript strings; text that arrives as bytes is
    decoded first, each maximal ill-formed subsequence becoming U+FFFD. We do not replace
@@ -1828,6 +1895,11 @@ struct gpt2_tokenizer {
     gpt2__merge_slot *merges;   /* open addressing, power-of-two size */
     uint32_t merge_bits;
     size_t n_merges;
+    /* fast path: the tokens that BPE turns their own bytes into (most of them), by bytes, so
+       that a pre-token that is one of them needs a lookup instead of the merge loop */
+    int32_t *word_slot;         /* open addressing over ids, -1 = free */
+    uint32_t word_bits;
+    size_t max_word;            /* longest such token, bytes */
 };
 
 /* ---- byte-level alphabet (bytes_to_unicode) ---- */
@@ -1941,10 +2013,35 @@ static size_t gpt2__pretoken(const unsigned char *s, size_t n) {
     return last;
 }
 
+LORA_API size_t gpt2_pretoken_length(const char *text, size_t len) {
+    return text && len ? gpt2__pretoken((const unsigned char *)text, len) : 0;
+}
+
 /* ---- merge table ---- */
 static uint32_t gpt2__hash64(uint64_t key, uint32_t bits) {
     return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
 }
+static uint32_t gpt2__hash_bytes(const unsigned char *s, size_t n, uint32_t bits) {
+    uint64_t h = 0xCBF29CE484222325ull;
+    size_t i;
+    for (i = 0; i < n; i++) { h ^= s[i]; h *= 0x100000001B3ull; }
+    return gpt2__hash64(h, bits);
+}
+
+/* the fast-path token whose bytes are w[0..n), or -1 */
+static int32_t gpt2__word_find(const gpt2_tokenizer *tok, const unsigned char *w, size_t n) {
+    uint32_t mask, h;
+    if (n > tok->max_word) return -1;
+    mask = (1u << tok->word_bits) - 1;
+    h = gpt2__hash_bytes(w, n, tok->word_bits);
+    for (;;) {
+        int32_t id = tok->word_slot[h];
+        if (id < 0) return -1;
+        if (tok->off[id + 1] - tok->off[id] == n && memcmp(tok->blob + tok->off[id], w, n) == 0) return id;
+        h = (h + 1) & mask;
+    }
+}
+
 static const gpt2__merge_slot *gpt2__merge_find(const gpt2_tokenizer *tok, int32_t a, int32_t b) {
     uint64_t key = ((uint64_t)(uint32_t)a << 32) | (uint32_t)b;
     uint32_t mask = (1u << tok->merge_bits) - 1, h = gpt2__hash64(key, tok->merge_bits);
@@ -2167,6 +2264,14 @@ static lora_status gpt2__bpe(const gpt2_tokenizer *tok, gpt2__scratch *sc, const
         ids->v[ids->n++] = tok->byte_id[w[0]];
         return LORA_OK;
     }
+    if (tok->word_slot) {
+        int32_t id = gpt2__word_find(tok, w, n);
+        if (id >= 0) {
+            if ((s = gpt2__ids_reserve(ids, 1)) != LORA_OK) return s;
+            ids->v[ids->n++] = id;
+            return LORA_OK;
+        }
+    }
     if ((s = gpt2__scratch_reserve(sc, n)) != LORA_OK) return s;
     for (i = 0; i < n; i++) sc->sym[i] = tok->byte_id[w[i]];
     m = n > GPT2__LONG_WORD ? gpt2__bpe_long(tok, sc, n) : gpt2__bpe_short(tok, sc, n);
@@ -2268,6 +2373,7 @@ LORA_API void gpt2_tokenizer_free(gpt2_tokenizer *tok) {
     LORA_FREE(tok->blob);
     LORA_FREE(tok->off);
     LORA_FREE(tok->merges);
+    LORA_FREE(tok->word_slot);
     LORA_FREE(tok);
 }
 
@@ -2303,12 +2409,6 @@ static long gpt2__symbol_bytes(const int16_t *u2b, const char *s, size_t n, unsi
 
 /* bytes -> id map used while loading (open addressing over ids, -1 = free) */
 typedef struct gpt2__vocab_map { int32_t *slot; uint32_t bits; const gpt2_tokenizer *tok; const uint32_t *len; } gpt2__vocab_map;
-static uint32_t gpt2__hash_bytes(const unsigned char *s, size_t n, uint32_t bits) {
-    uint64_t h = 0xCBF29CE484222325ull;
-    size_t i;
-    for (i = 0; i < n; i++) { h ^= s[i]; h *= 0x100000001B3ull; }
-    return gpt2__hash64(h, bits);
-}
 static int32_t *gpt2__vocab_slot(const gpt2__vocab_map *m, const unsigned char *s, size_t n) {
     uint32_t mask = (1u << m->bits) - 1, h = gpt2__hash_bytes(s, n, m->bits);
     for (;;) {
@@ -2444,12 +2544,14 @@ static lora_status gpt2__load_merges(gpt2_tokenizer *tok, const char *text, size
         a = gpt2__vocab_find(map, buf, (size_t)la);
         b = gpt2__vocab_find(map, buf + la, (size_t)lb);
         c = gpt2__vocab_find(map, buf, (size_t)(la + lb));
-        if (a < 0 || b < 0 || c < 0) {
-            st = lora__fail(LORA_ERR_FORMAT, "%s:%zu: %s \"%s\" is not in the vocabulary", mname, line,
-                            a < 0 ? "symbol" : b < 0 ? "symbol" : "merge result",
-                            a < 0 ? gpt2__show(s, ka, show, sizeof show)
-                            : b < 0 ? gpt2__show(sp + 1, k - ka - 1, show, sizeof show)
-                            : gpt2__show(s, k, show, sizeof show));
+        if (a < 0 || b < 0) {
+            st = lora__fail(LORA_ERR_FORMAT, "%s:%zu: symbol \"%s\" is not in the vocabulary", mname, line,
+                            a < 0 ? gpt2__show(s, ka, show, sizeof show) : gpt2__show(sp + 1, k - ka - 1, show, sizeof show));
+            break;
+        }
+        if (c < 0) {
+            st = lora__fail(LORA_ERR_FORMAT, "%s:%zu: \"%s\": the merged symbol is not in the vocabulary", mname, line,
+                            gpt2__show(s, k, show, sizeof show));
             break;
         }
         /* insert; a pair listed twice keeps its last rank, as Python's dict(zip(merges, ranks)) */
@@ -2462,6 +2564,41 @@ static lora_status gpt2__load_merges(gpt2_tokenizer *tok, const char *text, size
     }
     LORA_FREE(buf);
     tok->n_merges = count;
+    return st;
+}
+
+/* Finds the tokens that BPE maps their own bytes to, for gpt2__word_find. */
+static lora_status gpt2__build_words(gpt2_tokenizer *tok) {
+    gpt2__scratch sc;
+    lora_status st = LORA_OK;
+    size_t count = 0, i, m, n;
+    int32_t id;
+    unsigned char *whole = (unsigned char *)lora__calloc((size_t)tok->n_vocab, 1, "vocabulary flags");
+    if (!whole) return LORA_ERR_OOM;
+    memset(&sc, 0, sizeof sc);
+    for (id = 0; id < tok->n_vocab; id++) {
+        const unsigned char *w = (const unsigned char *)tok->blob + tok->off[id];
+        n = tok->off[id + 1] - tok->off[id];
+        if (n < 2) continue;
+        if ((st = gpt2__scratch_reserve(&sc, n)) != LORA_OK) goto done;
+        for (i = 0; i < n; i++) sc.sym[i] = tok->byte_id[w[i]];
+        m = n > GPT2__LONG_WORD ? gpt2__bpe_long(tok, &sc, n) : gpt2__bpe_short(tok, &sc, n);
+        if (m == 1 && sc.sym[0] == id) { whole[id] = 1; count++; if (n > tok->max_word) tok->max_word = n; }
+    }
+    tok->word_bits = gpt2__bits_for(count);
+    tok->word_slot = (int32_t *)lora__malloc(((size_t)1 << tok->word_bits) * sizeof(int32_t), "word table");
+    if (!tok->word_slot) { st = LORA_ERR_OOM; goto done; }
+    memset(tok->word_slot, 0xFF, ((size_t)1 << tok->word_bits) * sizeof(int32_t));
+    for (id = 0; id < tok->n_vocab; id++) {
+        uint32_t h, mask = (1u << tok->word_bits) - 1;
+        if (!whole[id]) continue;
+        h = gpt2__hash_bytes((const unsigned char *)tok->blob + tok->off[id], tok->off[id + 1] - tok->off[id], tok->word_bits);
+        while (tok->word_slot[h] >= 0) h = (h + 1) & mask;
+        tok->word_slot[h] = id;
+    }
+done:
+    gpt2__scratch_free(&sc);
+    LORA_FREE(whole);
     return st;
 }
 
@@ -2513,6 +2650,9 @@ static lora_status gpt2__load(const char *vocab, size_t vocab_len, const char *v
     }
     LORA_FREE(len);
     LORA_FREE(map.slot);
+    len = NULL; map.slot = NULL;
+    st = gpt2__build_words(tok);
+    if (st != LORA_OK) goto fail;
     *out = tok;
     return LORA_OK;
 fail:
@@ -2788,8 +2928,6 @@ static const uint32_t gpt2__uclass_table[1627] = {
     0xb3ab8u, 0xb3ac1u, 0xbaf84u, 0xbafc1u, 0xbb978u, 0xbe001u, 0xbe878u, 0xc0001u,
     0xc4d2cu, 0xc4d41u, 0xcd1e8u,
 };
-/* ASCII classes (for the test that the fast path in 50_tokenizer.impl.c agrees): */
-/* 00000000033333000000000000000000300000000000000022222222220000000111111111111111111111111110000001111111111111111111111111100000 */
 static int gpt2__uclass(uint32_t cp) {
     size_t lo = 0, hi = sizeof gpt2__uclass_table / sizeof gpt2__uclass_table[0];
     uint32_t key = cp << 2 | 3u;

@@ -215,20 +215,37 @@ LORA_API lora_status lora_st_write(const char *path, const lora_st_entry *tensor
 
 /* ---- lora/50_pattern.api.h ---- */
 /* ---- Module-name patterns (PEFT's target_modules rules) ----
-   A small backtracking regular-expression engine for the subset people write in
-   target_modules: literals, . * + ? {m} {m,} {m,n} (greedy and lazy), [] [^] ranges,
-   ( ) (?: ) groups, |, anchors ^ $, escapes \. \d \D \w \W \s \S. Patterns are
-   matched against the whole name (Python's re.fullmatch). */
+   A small regular-expression engine for the subset people write in target_modules, with
+   Python's `re` syntax and results: literals, . (any character but \n) * + ? {m} {m,} {,n}
+   {m,n} (greedy and lazy ?), [] [^] ranges and escapes in classes, ( ) (?: ) groups, |,
+   anchors ^ $ \A \Z \b \B, escapes \. \\ \d \D \w \W \s \S \n \t \r \f \v \a \xhh \uhhhh
+   \Uhhhhhhhh \ooo and any escaped punctuation. A '{' that is not a quantifier is a literal
+   (as in Python). Patterns are matched against the whole name (Python's re.fullmatch).
+   Matching is a Pike VM: time O(len(pattern) * len(text)), no catastrophic backtracking.
+   Text and pattern are UTF-8 (one character = one code point; any other byte is a character of
+   its own, so no input crashes); \d \w \s \b use ASCII definitions.
+   Rejected with LORA_ERR_INVALID_ARG and a message naming the pattern and the position (Python's
+   position when Python rejects it too): Python's syntax errors (nothing to repeat, multiple
+   repeat, unbalanced parentheses, bad ranges, bad escapes, ...) and what is not supported here:
+   backreferences, lookarounds, named groups, inline flags, comments, atomic groups, conditionals,
+   possessive quantifiers, \N{...}; limits: 65536 bytes of pattern, counts in {m,n} <= 1000,
+   200000 instructions after expanding counted repetitions, 200 nested groups. */
 typedef struct lora_regex lora_regex;
 LORA_API lora_status lora_regex_compile(const char *pattern, lora_regex **out);
+/* 1 if the whole text matches, 0 if not, -1 on a NULL argument or out of memory. Thread-safe
+   (the compiled regex is read-only). */
 LORA_API int lora_regex_fullmatch(const lora_regex *re, const char *text);
-LORA_API int lora_regex_search(const lora_regex *re, const char *text); /* match anywhere */
+LORA_API int lora_regex_search(const lora_regex *re, const char *text); /* match anywhere (re.search); 1/0/-1 */
 LORA_API void lora_regex_free(lora_regex *re);
 
 /* PEFT's list rule: name equals key, or ends with "." + key. */
 LORA_API int lora_name_matches_key(const char *name, const char *key);
 
-/* Which modules to adapt, as PEFT's LoraConfig says it. */
+/* Which modules to adapt, as PEFT's LoraConfig says it. Exactly one of targets (a non-empty
+   list), target_regex or all_linear. target_regex "all-linear" (any case) means all_linear, as
+   in PEFT. An exclude_modules match wins over everything. layers_to_transform (list form of
+   target_modules only, as PEFT requires) keeps a module whose layer index is in the list; a module
+   without a layer index is dropped, and one named exactly in targets is kept (PEFT). */
 typedef struct lora_target_spec {
     const char *const *targets;    /* list form of target_modules (n_targets entries) */
     int n_targets;
@@ -244,11 +261,23 @@ typedef struct lora_target_spec {
 
 /* Decides, for each of n module names, whether it is targeted (selected[i] = 0/1).
    is_output[i] marks the output layer (lm_head) that "all-linear" leaves out; may be NULL.
-   Fails like PEFT when nothing matches: LORA_ERR_NOT_FOUND with a message naming the
-   targets and listing the module-name suffixes that exist. */
+   Fails like PEFT when nothing matches: LORA_ERR_NOT_FOUND with PEFT's message ("Target modules
+   {'q_proj'} not found in the base model. ...", "All modules were excluded. ...", "No modules were
+   targeted for adaptation. ...") followed by the module-name suffixes that exist ("Module names in
+   the base model end with: c_attn, c_proj, c_fc, lm_head."). LORA_ERR_INVALID_ARG for what PEFT's
+   LoraConfig rejects (empty target list, layers_to_transform/layers_pattern with a regex string,
+   layers_pattern without layers_to_transform), NULL names or entries, and invalid regexes. */
 LORA_API lora_status lora_select_targets(const lora_target_spec *spec, const char *const *names, int n,
                                          const unsigned char *is_output, unsigned char *selected);
-/* Layer index in a module name per PEFT (".h.3." -> 3 with pattern "h"); -1 if none. */
+/* PEFT also fails when target_modules matches a module it cannot adapt (e.g. the regex
+   ".*\.mlp\..*" matches transformer.h.0.mlp.act). Pass the names of the model's modules that are
+   NOT Conv1D/Linear (transformer.h.0.attn, transformer.h.0.mlp.act, transformer.wte, ...): returns
+   LORA_ERR_INVALID_ARG naming the first one the spec targets, LORA_OK if none. */
+LORA_API lora_status lora_check_unsupported_targets(const lora_target_spec *spec, const char *const *names, int n);
+/* Layer index in a module name per PEFT: the first number of re.match(r".*?\.{p}\.(\d+)\.", name)
+   where p = layers_pattern (a regex fragment, e.g. "h" or "layers"), or r"[^.]*" when
+   layers_pattern is NULL or "" ("transformer.h.3.attn.c_attn" -> 3). -1 if none (also for an
+   invalid layers_pattern or an index above INT_MAX). */
 LORA_API int lora_layer_index(const char *name, const char *layers_pattern);
 
 /* ---- lora/60_lora.api.h ---- */
@@ -409,6 +438,25 @@ LORA_API double lora_grad_norm(const lora_param *params, int n_params);
    LORA_ERR_NUMERIC (and changes nothing) if a gradient is NaN/Inf. *grad_norm_out (may be
    NULL) receives the norm before clipping, *lr_out the learning rate used. */
 LORA_API lora_status lora_adamw_step(lora_adamw *opt, lora_pool *pool, double *grad_norm_out, double *lr_out);
+
+/* ---- lora/72_checkpoint.api.h ---- */
+/* ---- Training checkpoints ----
+   One file: a header, the training position, then for every optimised tensor its name,
+   values and AdamW moments as raw little-endian floats. Written atomically (temporary file +
+   rename): an interrupted save never damages the previous checkpoint. Loading checks that
+   the tensors match the optimiser's by name and size, then restores values, moments and step. */
+typedef struct lora_train_state {
+    int64_t step;            /* optimiser steps taken */
+    uint64_t data_pos;       /* position in the training stream */
+    uint64_t epoch;
+    uint64_t seed;           /* run seed (dropout, shuffling) */
+    uint64_t dropout_step;   /* model dropout counter (gpt2_model_dropout_step) */
+    double best_val_loss;
+    double elapsed_seconds;
+} lora_train_state;
+
+LORA_API lora_status lora_checkpoint_save(const char *path, const lora_adamw *opt, const lora_train_state *state);
+LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lora_train_state *state);
 
 /* ---- lora/99_end.api.h ---- */
 #ifdef __cplusplus
@@ -3233,6 +3281,8 @@ typedef struct lora__rparse {
     uint32_t *tmp;    /* ranges of the class being parsed (pairs) */
     int ntmp, captmp;
     int ngroups, depth;
+    unsigned char *gclosed; /* gclosed[g]: group g is closed */
+    int capg;
     lora_status err;
     lora__rinst *prog;
     int ninst, capinst;
@@ -3445,8 +3495,12 @@ static int lora__re_escape(lora__rparse *P, int in_class, uint32_t *cp, int *cat
                    P->s[P->i + 1] <= '7') {
             v = (uint32_t)((e - '0') * 64 + (P->s[P->i] - '0') * 8 + (P->s[P->i + 1] - '0'));
             P->i += 2;
-        } else {
-            return lora__re_error(P, at, "backreferences (\\%c) are not supported", e);
+        } else { /* a group reference (Python's errors first) */
+            int g = e - '0';
+            if (P->i < P->n && P->s[P->i] >= '0' && P->s[P->i] <= '9') g = g * 10 + (P->s[P->i++] - '0');
+            if (g > P->ngroups) return lora__re_error(P, at + 1, "invalid group reference %d", g);
+            if (!P->gclosed[g]) return lora__re_error(P, at, "cannot refer to an open group");
+            return lora__re_error(P, at, "backreferences (\\%d) are not supported", g);
         }
         if (v > 0377)
             return lora__re_error(P, at, "octal escape value %.*s outside of range 0-0o377", (int)(P->i - at),
@@ -3593,7 +3647,11 @@ static int lora__re_parse_group(lora__rparse *P) {
     }
     if (P->depth >= LORA__RE_MAX_DEPTH)
         return lora__re_error(P, start, "groups nested too deeply (the limit is %d)", LORA__RE_MAX_DEPTH);
-    if (capture) g = ++P->ngroups;
+    if (capture) {
+        g = ++P->ngroups;
+        if (!lora__re_grow(P, (void **)&P->gclosed, &P->capg, g + 1, 1, "regex groups")) return -1;
+        P->gclosed[g] = 0;
+    }
     P->depth++;
     inner = lora__re_parse_alt(P);
     P->depth--;
@@ -3601,6 +3659,7 @@ static int lora__re_parse_group(lora__rparse *P) {
     if (P->i >= P->n || P->s[P->i] != ')') return lora__re_error(P, start, "missing ), unterminated subpattern");
     P->i++;
     if (!capture) return inner;
+    P->gclosed[g] = 1;
     if ((nd = lora__re_node(P, LORA__RN_GROUP)) < 0) return -1;
     P->nodes[nd].child = inner;
     P->nodes[nd].val = (uint32_t)g;
@@ -3658,7 +3717,9 @@ static int lora__re_parse_atom(lora__rparse *P) {
             greedy = 0;
             P->i++;
         } else if (P->i < P->n && P->s[P->i] == '+') {
-            return lora__re_error(P, P->i, "possessive quantifiers are not supported");
+            P->i++;
+            if (lora__re_quantifier(P, &min, &max, &qlen)) return lora__re_error(P, P->i, "multiple repeat");
+            return lora__re_error(P, P->i - 1, "possessive quantifiers are not supported");
         }
         if ((rep = lora__re_node(P, LORA__RN_REPEAT)) < 0) return -1;
         P->nodes[rep].child = nd;
@@ -3836,6 +3897,7 @@ LORA_API lora_status lora_regex_compile(const char *pattern, lora_regex **out) {
     }
     LORA_FREE(P.nodes);
     LORA_FREE(P.tmp);
+    LORA_FREE(P.gclosed);
     if (root < 0) {
         LORA_FREE(P.prog); LORA_FREE(P.classes); LORA_FREE(P.ranges);
         return P.err != LORA_OK ? P.err : LORA_ERR_OOM;
@@ -3883,7 +3945,8 @@ static int lora__re_assert(const lora__rvm *vm, int kind, size_t p) {
     default:
         before = p > 0 && lora__re_isword(vm->t[p - 1]);
         after = p < vm->len && lora__re_isword(vm->t[p]);
-        return kind == LORA__RA_WORDB ? before != after : before == after;
+        if (kind == LORA__RA_WORDB) return before != after;
+        return vm->len > 0 && before == after; /* Python: \B never matches an empty string */
     }
 }
 
@@ -4176,17 +4239,27 @@ static int lora__all_linear_hit(const char *const *names, int n, const unsigned 
     return 0;
 }
 
-LORA_API lora_status lora_select_targets(const lora_target_spec *spec, const char *const *names, int n,
-                                         const unsigned char *is_output, unsigned char *selected) {
-    lora_regex *tre = NULL, *xre = NULL, *lre = NULL;
-    lora_status s = LORA_OK;
-    int list_form, regex_form, all_linear, use_layers, i, j, r, n_sel = 0, n_excl = 0, n_unmatched = 0, n_cand = 0;
-    if (!spec) return lora__fail(LORA_ERR_INVALID_ARG, "lora_select_targets: spec is NULL");
-    if (n < 0) return lora__fail(LORA_ERR_INVALID_ARG, "lora_select_targets: n = %d modules", n);
-    if (n > 0 && (!names || !selected))
-        return lora__fail(LORA_ERR_INVALID_ARG, "lora_select_targets: %s is NULL", names ? "selected" : "names");
-    for (i = 0; i < n; i++)
-        if (!names[i]) return lora__fail(LORA_ERR_INVALID_ARG, "lora_select_targets: module name %d is NULL", i);
+/* A target_modules spec, checked and compiled once. */
+typedef struct lora__targets {
+    const lora_target_spec *spec;
+    int regex_form, all_linear, use_layers;
+    lora_regex *tre, *xre, *lre;
+} lora__targets;
+
+static void lora__targets_free(lora__targets *T) {
+    lora_regex_free(T->tre);
+    lora_regex_free(T->xre);
+    lora_regex_free(T->lre);
+    memset(T, 0, sizeof *T);
+}
+
+/* PEFT's LoraConfig checks + compiling the regexes. */
+static lora_status lora__targets_init(lora__targets *T, const lora_target_spec *spec) {
+    lora_status s;
+    int list_form, i;
+    memset(T, 0, sizeof *T);
+    T->spec = spec;
+    if (!spec) return lora__fail(LORA_ERR_INVALID_ARG, "target spec is NULL");
     if (spec->n_targets < 0 || (spec->n_targets > 0 && !spec->targets))
         return lora__fail(LORA_ERR_INVALID_ARG, "target_modules: n_targets = %d with targets %s", spec->n_targets,
                           spec->targets ? "given" : "NULL");
@@ -4202,73 +4275,114 @@ LORA_API lora_status lora_select_targets(const lora_target_spec *spec, const cha
         if (!spec->exclude[i]) return lora__fail(LORA_ERR_INVALID_ARG, "exclude_modules[%d] is NULL", i);
 
     list_form = spec->targets != NULL;
-    all_linear = spec->all_linear || (spec->target_regex && lora__ascii_ieq(spec->target_regex, "all-linear"));
-    regex_form = spec->target_regex != NULL && !lora__ascii_ieq(spec->target_regex, "all-linear");
-    if (list_form + regex_form + (all_linear != 0) > 1)
+    T->all_linear = spec->all_linear || (spec->target_regex && lora__ascii_ieq(spec->target_regex, "all-linear"));
+    T->regex_form = spec->target_regex != NULL && !lora__ascii_ieq(spec->target_regex, "all-linear");
+    if (list_form + T->regex_form + (T->all_linear != 0) > 1)
         return lora__fail(LORA_ERR_INVALID_ARG, "target_modules: give only one of a list of names (targets), a regex "
                                                 "string (target_regex) or all_linear");
-    if ((list_form && spec->n_targets == 0) || (regex_form && !*spec->target_regex) || !(list_form || regex_form || all_linear))
+    if ((list_form && spec->n_targets == 0) || (T->regex_form && !*spec->target_regex) ||
+        !(list_form || T->regex_form || T->all_linear))
         return lora__fail(LORA_ERR_INVALID_ARG, "No `target_modules` passed but also no `target_parameters` found. Please "
                                                 "check the values for these arguments. (target_modules must be a "
                                                 "non-empty list of names, a regex string or \"all-linear\".)");
     if (spec->n_exclude > 0 && spec->exclude_regex)
         return lora__fail(LORA_ERR_INVALID_ARG, "exclude_modules: give either a list of names or a regex string, not both");
-    if ((regex_form || all_linear) && spec->layers)
+    if ((T->regex_form || T->all_linear) && spec->layers)
         return lora__fail(LORA_ERR_INVALID_ARG, "`layers_to_transform` cannot be used when `target_modules` is a str.");
-    if ((regex_form || all_linear) && spec->layers_pattern)
+    if ((T->regex_form || T->all_linear) && spec->layers_pattern)
         return lora__fail(LORA_ERR_INVALID_ARG, "`layers_pattern` cannot be used when `target_modules` is a str.");
     if (spec->layers_pattern && *spec->layers_pattern && spec->n_layers == 0)
         return lora__fail(LORA_ERR_INVALID_ARG, "When `layers_pattern` is specified, `layers_to_transform` must also be "
                                                 "specified.");
-    use_layers = spec->layers && spec->n_layers > 0;
-
-    if (regex_form && (s = lora__pattern_prefix_error(lora_regex_compile(spec->target_regex, &tre), "target_modules")) != LORA_OK)
-        goto done;
+    T->use_layers = spec->layers && spec->n_layers > 0;
+    if (T->regex_form &&
+        (s = lora__pattern_prefix_error(lora_regex_compile(spec->target_regex, &T->tre), "target_modules")) != LORA_OK)
+        goto fail;
     if (spec->exclude_regex && *spec->exclude_regex &&
-        (s = lora__pattern_prefix_error(lora_regex_compile(spec->exclude_regex, &xre), "exclude_modules")) != LORA_OK)
-        goto done;
-    if (use_layers && (s = lora__layer_regex(spec->layers_pattern, &lre)) != LORA_OK) goto done;
+        (s = lora__pattern_prefix_error(lora_regex_compile(spec->exclude_regex, &T->xre), "exclude_modules")) != LORA_OK)
+        goto fail;
+    if (T->use_layers && (s = lora__layer_regex(spec->layers_pattern, &T->lre)) != LORA_OK) goto fail;
+    return LORA_OK;
+fail:
+    lora__targets_free(T);
+    return s;
+}
 
-    for (i = 0; i < n; i++) {
-        const char *name = names[i];
-        int ex = 0, hit = 0;
-        selected[i] = 0;
-        if (!*name) continue; /* PEFT skips the root module "" */
-        if (all_linear && !(is_output && is_output[i])) n_cand++;
-        if (xre) {
-            if ((r = lora_regex_fullmatch(xre, name)) < 0) { s = LORA_ERR_OOM; goto done; }
-            ex = r;
-        } else {
-            for (j = 0; j < spec->n_exclude && !ex; j++) ex = lora_name_matches_key(name, spec->exclude[j]);
-        }
-        if (ex) { n_excl++; continue; }
-        if (regex_form) {
-            if ((r = lora_regex_fullmatch(tre, name)) < 0) { s = LORA_ERR_OOM; goto done; }
-            hit = r;
-        } else if (all_linear) {
-            hit = lora__all_linear_hit(names, n, is_output, i);
-        } else {
-            for (j = 0; j < spec->n_targets; j++)
-                if (strcmp(name, spec->targets[j]) == 0) break;
-            if (j < spec->n_targets) {
-                hit = 1; /* named exactly: PEFT applies no layer filter */
-            } else {
-                for (j = 0; j < spec->n_targets && !hit; j++) hit = lora_name_matches_key(name, spec->targets[j]);
-                if (hit && use_layers) {
-                    int idx = lora__layer_index_re(lre, name);
-                    if (idx == -2) { s = LORA_ERR_OOM; goto done; }
-                    hit = 0;
-                    for (j = 0; idx >= 0 && j < spec->n_layers && !hit; j++) hit = spec->layers[j] == idx;
-                }
-            }
-        }
-        if (hit) { selected[i] = 1; n_sel++; } else n_unmatched++;
+/* PEFT's check_target_module_exists for names[i]: 0 not targeted, 1 targeted, 2 excluded, -1 OOM. */
+static int lora__targets_check(const lora__targets *T, const char *const *names, int n, const unsigned char *is_output,
+                               int i) {
+    const lora_target_spec *spec = T->spec;
+    const char *name = names[i];
+    int j, r, hit = 0;
+    if (T->xre) {
+        if ((r = lora_regex_fullmatch(T->xre, name)) != 0) return r < 0 ? -1 : 2;
+    } else {
+        for (j = 0; j < spec->n_exclude; j++)
+            if (lora_name_matches_key(name, spec->exclude[j])) return 2;
     }
-    if (n_sel == 0) s = lora__targets_not_found(spec, regex_form, all_linear, n_cand, n_excl, n_unmatched, names, n);
-done:
-    lora_regex_free(tre);
-    lora_regex_free(xre);
-    lora_regex_free(lre);
+    if (T->regex_form) return lora_regex_fullmatch(T->tre, name);
+    if (T->all_linear) return lora__all_linear_hit(names, n, is_output, i);
+    for (j = 0; j < spec->n_targets; j++)
+        if (strcmp(name, spec->targets[j]) == 0) return 1; /* named exactly: PEFT applies no layer filter */
+    for (j = 0; j < spec->n_targets && !hit; j++) hit = lora_name_matches_key(name, spec->targets[j]);
+    if (hit && T->use_layers) {
+        int idx = lora__layer_index_re(T->lre, name);
+        if (idx == -2) return -1;
+        hit = 0;
+        for (j = 0; idx >= 0 && j < spec->n_layers && !hit; j++) hit = spec->layers[j] == idx;
+    }
+    return hit;
+}
+
+static lora_status lora__check_names(const char *const *names, int n, const void *out, const char *fn) {
+    int i;
+    if (n < 0) return lora__fail(LORA_ERR_INVALID_ARG, "%s: n = %d modules", fn, n);
+    if (n > 0 && (!names || !out))
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: %s is NULL", fn, names ? "selected" : "names");
+    for (i = 0; i < n; i++)
+        if (!names[i]) return lora__fail(LORA_ERR_INVALID_ARG, "%s: module name %d is NULL", fn, i);
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_select_targets(const lora_target_spec *spec, const char *const *names, int n,
+                                         const unsigned char *is_output, unsigned char *selected) {
+    lora__targets T;
+    lora_status s;
+    int i, r, n_sel = 0, n_excl = 0, n_unmatched = 0, n_cand = 0;
+    if ((s = lora__check_names(names, n, selected, "lora_select_targets")) != LORA_OK) return s;
+    if ((s = lora__targets_init(&T, spec)) != LORA_OK) return s;
+    for (i = 0; i < n; i++) {
+        selected[i] = 0;
+        if (!names[i][0]) continue; /* PEFT skips the root module "" */
+        if (T.all_linear && !(is_output && is_output[i])) n_cand++;
+        r = lora__targets_check(&T, names, n, is_output, i);
+        if (r < 0) { s = LORA_ERR_OOM; break; }
+        if (r == 2) n_excl++;
+        else if (r == 1) { selected[i] = 1; n_sel++; }
+        else n_unmatched++;
+    }
+    if (s == LORA_OK && n_sel == 0)
+        s = lora__targets_not_found(spec, T.regex_form, T.all_linear, n_cand, n_excl, n_unmatched, names, n);
+    lora__targets_free(&T);
+    return s;
+}
+
+LORA_API lora_status lora_check_unsupported_targets(const lora_target_spec *spec, const char *const *names, int n) {
+    lora__targets T;
+    lora_status s;
+    int i, r;
+    if ((s = lora__check_names(names, n, names, "lora_check_unsupported_targets")) != LORA_OK) return s;
+    if ((s = lora__targets_init(&T, spec)) != LORA_OK) return s;
+    for (i = 0; i < n && s == LORA_OK; i++) {
+        if (!names[i][0] || T.all_linear) continue; /* all-linear only ever names linear modules */
+        r = lora__targets_check(&T, names, n, NULL, i);
+        if (r < 0) s = LORA_ERR_OOM;
+        else if (r == 1)
+            s = lora__fail(LORA_ERR_INVALID_ARG, "Target module %s is not supported: target_modules matches it, but "
+                                                 "only Conv1D and nn.Linear modules can be adapted (PEFT raises here too).",
+                           names[i]);
+    }
+    lora__targets_free(&T);
     return s;
 }
 
@@ -4586,15 +4700,17 @@ LORA_API void lora_format_trainable(int64_t trainable, int64_t all, char *buf, s
 
 LORA_API void lora_module_merge(const lora_module *m, float *W, int fan_in_fan_out, float sign) {
     int i, o, k;
-    float s = sign * m->scaling;
-    /* delta[o][i] = sum_k B[o][k] A[k][i]; accumulate in double for an exact inverse */
+    /* delta[o][i] = (sum_k B[o][k] A[k][i]) * scaling in float32, as PEFT computes it
+       (transpose(B @ A) * scaling), then W +/-= delta */
     for (o = 0; o < m->out; o++) {
         const float *Bo = m->B + (size_t)o * m->r;
         for (i = 0; i < m->in; i++) {
-            double acc = 0.0;
-            for (k = 0; k < m->r; k++) acc += (double)Bo[k] * (double)m->A[(size_t)k * m->in + i];
-            if (fan_in_fan_out) W[(size_t)i * m->out + o] += (float)(s * acc);
-            else W[(size_t)o * m->in + i] += (float)(s * acc);
+            float acc = 0.0f, d;
+            for (k = 0; k < m->r; k++) acc += Bo[k] * m->A[(size_t)k * m->in + i];
+            d = acc * m->scaling;
+            if (sign < 0) d = -d;
+            if (fan_in_fan_out) W[(size_t)i * m->out + o] += d;
+            else W[(size_t)o * m->in + i] += d;
         }
     }
 }
@@ -5265,6 +5381,107 @@ LORA_API lora_status lora_adamw_step(lora_adamw *o, lora_pool *pool, double *gra
     lora_pool_run(pool, lora__adam_task, &c, k);
     LORA_FREE(c.chunk_start); LORA_FREE(c.chunk_param);
     return LORA_OK;
+}
+
+/* ---- lora/72_checkpoint.impl.c ---- */
+#define LORA__CKPT_MAGIC "LORACKPT"
+#define LORA__CKPT_VERSION 1u
+
+typedef struct lora__ckpt_header {
+    char magic[8];
+    uint32_t version, n_params;
+    int64_t step;
+    uint64_t data_pos, epoch, seed, dropout_step;
+    double best_val_loss, elapsed_seconds;
+} lora__ckpt_header;
+
+LORA_API lora_status lora_checkpoint_save(const char *path, const lora_adamw *opt, const lora_train_state *state) {
+    lora__atomic_file af;
+    lora__ckpt_header h;
+    lora_status s;
+    int i;
+    if (!path || !opt || !state) return lora__fail(LORA_ERR_INVALID_ARG, "lora_checkpoint_save: NULL argument");
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, LORA__CKPT_MAGIC, 8);
+    h.version = LORA__CKPT_VERSION;
+    h.n_params = (uint32_t)opt->n_params;
+    h.step = opt->step;
+    h.data_pos = state->data_pos; h.epoch = state->epoch; h.seed = state->seed; h.dropout_step = state->dropout_step;
+    h.best_val_loss = state->best_val_loss; h.elapsed_seconds = state->elapsed_seconds;
+    if ((s = lora__atomic_open(&af, path)) != LORA_OK) return s;
+    lora__atomic_write(&af, &h, sizeof h);
+    for (i = 0; i < opt->n_params; i++) {
+        const lora_param *p = &opt->params[i];
+        uint32_t nl = (uint32_t)strlen(p->name ? p->name : "");
+        int64_t n = p->n;
+        lora__atomic_write(&af, &nl, sizeof nl);
+        lora__atomic_write(&af, p->name ? p->name : "", nl);
+        lora__atomic_write(&af, &n, sizeof n);
+        lora__atomic_write(&af, p->value, sizeof(float) * (size_t)n);
+        lora__atomic_write(&af, opt->m[i], sizeof(float) * (size_t)n);
+        lora__atomic_write(&af, opt->v[i], sizeof(float) * (size_t)n);
+    }
+    return lora__atomic_commit(&af);
+}
+
+LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lora_train_state *state) {
+    FILE *f;
+    lora__ckpt_header h;
+    lora_status s = LORA_OK;
+    int i, k;
+    if (!path || !opt || !state) return lora__fail(LORA_ERR_INVALID_ARG, "lora_checkpoint_load: NULL argument");
+    f = fopen(path, "rb");
+    if (!f) return lora__fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (fread(&h, sizeof h, 1, f) != 1) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint header", path); }
+    if (memcmp(h.magic, LORA__CKPT_MAGIC, 8) != 0) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: not a lora.h checkpoint (bad magic)", path); }
+    if (h.version != LORA__CKPT_VERSION) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: checkpoint version %u, expected %u", path, h.version, LORA__CKPT_VERSION); }
+    if (h.n_params != (uint32_t)opt->n_params) {
+        fclose(f);
+        return lora__fail(LORA_ERR_SHAPE, "%s: checkpoint has %u tensors, the optimiser has %d (different targets or model?)", path, h.n_params, opt->n_params);
+    }
+    /* read everything into temporaries first: a bad file changes nothing */
+    {
+        float **vals = (float **)lora__calloc((size_t)(opt->n_params ? opt->n_params : 1), 3 * sizeof(float *), "checkpoint");
+        if (!vals) { fclose(f); return LORA_ERR_OOM; }
+        for (i = 0; i < opt->n_params && s == LORA_OK; i++) {
+            const lora_param *p = &opt->params[i];
+            uint32_t nl;
+            int64_t n;
+            char name[512];
+            if (fread(&nl, sizeof nl, 1, f) != 1 || nl >= sizeof name || fread(name, 1, nl, f) != nl || fread(&n, sizeof n, 1, f) != 1) {
+                s = lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint (tensor %d)", path, i);
+                break;
+            }
+            name[nl] = 0;
+            if (n != p->n || strcmp(name, p->name ? p->name : "") != 0) {
+                s = lora__fail(LORA_ERR_SHAPE, "%s: tensor %d is '%s' with %lld values, expected '%s' with %lld", path, i, name,
+                               (long long)n, p->name ? p->name : "", (long long)p->n);
+                break;
+            }
+            for (k = 0; k < 3 && s == LORA_OK; k++) {
+                float *buf = (float *)lora__malloc(sizeof(float) * (size_t)(n ? n : 1), "checkpoint");
+                vals[3 * i + k] = buf;
+                if (!buf) s = LORA_ERR_OOM;
+                else if (fread(buf, sizeof(float), (size_t)n, f) != (size_t)n) s = lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint (tensor '%s')", path, name);
+            }
+        }
+        if (s == LORA_OK && fgetc(f) != EOF) s = lora__fail(LORA_ERR_FORMAT, "%s: trailing bytes after the last tensor", path);
+        if (s == LORA_OK) {
+            for (i = 0; i < opt->n_params; i++) {
+                size_t bytes = sizeof(float) * (size_t)opt->params[i].n;
+                memcpy(opt->params[i].value, vals[3 * i], bytes);
+                memcpy(opt->m[i], vals[3 * i + 1], bytes);
+                memcpy(opt->v[i], vals[3 * i + 2], bytes);
+            }
+            opt->step = h.step;
+            state->step = h.step; state->data_pos = h.data_pos; state->epoch = h.epoch; state->seed = h.seed;
+            state->dropout_step = h.dropout_step; state->best_val_loss = h.best_val_loss; state->elapsed_seconds = h.elapsed_seconds;
+        }
+        for (i = 0; i < 3 * opt->n_params; i++) LORA_FREE(vals[i]);
+        LORA_FREE(vals);
+    }
+    fclose(f);
+    return s;
 }
 
 #endif /* LORA_IMPLEMENTATION_DONE */

@@ -95,3 +95,23 @@ LORA_API lora_status gpt2_trainable_params(gpt2_model *m, lora_param **params, i
 LORA_API float *gpt2_model_grad(gpt2_model *m, const char *name);
 /* Bytes currently held by the model for weights, gradients and activations. */
 LORA_API size_t gpt2_model_memory(const gpt2_model *m);
+
+/* Memory a training (or inference) step needs, in bytes, computed from the same sizes the
+   library allocates: pick targets that fit the device before loading anything. ad may be
+   NULL (no adapter); full = full fine-tuning. */
+typedef struct gpt2_memory_estimate {
+    size_t weights;          /* model weights, float32 (shared, never copied) */
+    size_t activations;      /* activation arena for B x T, logits included */
+    size_t adapter;          /* LoRA A/B and trainable biases */
+    size_t gradients;        /* gradients of the trainable tensors */
+    size_t optimizer;        /* AdamW moments (2 per trainable value) */
+    size_t total;
+} gpt2_memory_estimate;
+LORA_API void gpt2_estimate_memory(const gpt2_config *cfg, const lora_adapter *ad, int full, int B, int T, int threads,
+                                   gpt2_memory_estimate *out);
+
+/* Dropout counter: the LoRA dropout mask of a forward is a function of the seed given to
+   gpt2_model_set_training and this counter (incremented by every training forward). Save
+   it in checkpoints and restore it to resume with the same masks. */
+LORA_API uint64_t gpt2_model_dropout_step(const gpt2_model *m);
+LORA_API void gpt2_model_set_dropout_step(gpt2_model *m, uint64_t step);

@@ -66,12 +66,23 @@ static int gpt2__max_in(const gpt2_model *m) {
     return F > m->cfg.n_embd ? F : m->cfg.n_embd;
 }
 
+/* Floats in the activation arena for B x T (rank r, n_linears modules, threads). */
+static size_t gpt2__acts_floats(const gpt2_config *c, int B, int T, int r, int n_linears, int threads) {
+    size_t N = (size_t)B * T, C = (size_t)c->n_embd, F = (size_t)gpt2__inner(c), V = (size_t)c->vocab_size;
+    size_t H = (size_t)c->n_head, L = (size_t)c->n_layer, R = (size_t)(r > 0 ? r : 1);
+    size_t maxin = F > C ? F : C;
+    size_t per_layer = N * C * 2 + N * 2 + N * 3 * C + (size_t)B * H * T * T + N * C * 3 + N * 2 + N * F;
+    size_t total = N * C + L * per_layer + N * C + 2 * N + N * V + N + N * F + N * maxin + 4 * N * C + N * 3 * C + N * F +
+                   N * R + (size_t)threads * T * T + (size_t)n_linears * N * R;
+    return total + 16 * (size_t)(L * 16 + 64 + n_linears); /* per-buffer alignment slack */
+}
+
 /* Sizes the activation arena for B x T (and the active adapter's rank and dropout). */
 static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
     gpt2__acts *a = m->acts;
     const gpt2_config *c = &m->cfg;
     size_t N = (size_t)B * T, C = (size_t)c->n_embd, F = (size_t)gpt2__inner(c), V = (size_t)c->vocab_size;
-    size_t H = (size_t)c->n_head, L = (size_t)c->n_layer, off = 0, per_layer, total, mask_bytes = 0;
+    size_t H = (size_t)c->n_head, off = 0, total, mask_bytes = 0;
     int threads = lora_pool_threads(m->pool), r = 0, l, i, need_mask;
     size_t maxin = (size_t)gpt2__max_in(m);
     float *base;
@@ -90,11 +101,7 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
         a = (gpt2__acts *)lora__calloc(1, sizeof *a, "activations");
         if (!a) return LORA_ERR_OOM;
         a->B = B; a->T = T; a->V = (int)V;
-        per_layer = N * C * 2 + N * 2 + N * 3 * C + (size_t)B * H * T * T + N * C * 3 + N * 2 + N * F;
-        total = N * C + L * per_layer + N * C + 2 * N + N * V + N + N * F + N * maxin + 4 * N * C + N * 3 * C + N * F +
-                N * (size_t)(r > 0 ? r : 1) + (size_t)threads * T * T +
-                (size_t)m->n_linears * N * (size_t)(r > 0 ? r : 1);
-        total += 64 * (size_t)(L * 16 + 64 + m->n_linears); /* alignment slack */
+        total = gpt2__acts_floats(c, B, T, r, m->n_linears, threads);
         a->n_floats = total;
         a->arena = (float *)lora__alloc_aligned(total * sizeof(float), "activations");
         a->layers = (gpt2__layer_acts *)lora__calloc((size_t)c->n_layer, sizeof *a->layers, "activations");
@@ -149,6 +156,29 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
     }
     a->cur_B = B; a->cur_T = T;
     return LORA_OK;
+}
+
+LORA_API void gpt2_estimate_memory(const gpt2_config *cfg, const lora_adapter *ad, int full, int B, int T, int threads,
+                                   gpt2_memory_estimate *out) {
+    int r = 0, i, n_lin = gpt2_config_num_linears(cfg);
+    size_t trainable = 0, lora_vals = 0, masks = 0, weights_f = 0;
+    memset(out, 0, sizeof *out);
+    if (threads < 1) threads = 1;
+    weights_f = (size_t)gpt2_config_num_params(cfg);
+    if (ad) {
+        r = ad->config.r;
+        for (i = 0; i < ad->n_modules; i++) if (ad->modules[i].r > r) r = ad->modules[i].r;
+        lora_vals = (size_t)lora_adapter_num_params(ad);
+        if (ad->config.dropout > 0)
+            for (i = 0; i < ad->n_modules; i++) masks += (size_t)B * T * (size_t)ad->modules[i].in;
+    }
+    trainable = full ? weights_f : lora_vals;
+    out->weights = weights_f * sizeof(float);
+    out->activations = gpt2__acts_floats(cfg, B, T, r, n_lin, threads) * sizeof(float) + masks;
+    out->adapter = lora_vals * sizeof(float);
+    out->gradients = trainable * sizeof(float);
+    out->optimizer = 2 * trainable * sizeof(float);
+    out->total = out->weights + out->activations + out->adapter + out->gradients + out->optimizer;
 }
 
 /* ---- parallel helpers ---- */

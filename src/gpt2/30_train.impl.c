@@ -197,3 +197,6 @@ LORA_API lora_status gpt2_lora_load(const gpt2_model *m, const char *dir, lora_a
     if ((s = gpt2__check_adapter(m, *out)) != LORA_OK) { lora_adapter_free(*out); *out = NULL; }
     return s;
 }
+
+LORA_API uint64_t gpt2_model_dropout_step(const gpt2_model *m) { return m ? m->dropout_step : 0; }
+LORA_API void gpt2_model_set_dropout_step(gpt2_model *m, uint64_t step) { if (m) m->dropout_step = step; }

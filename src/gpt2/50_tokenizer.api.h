@@ -1,7 +1,12 @@
 /* ---- GPT-2 byte-level BPE tokenizer ----
    Exactly OpenAI's encoder (and Hugging Face's GPT2Tokenizer): the pre-tokenisation
    pattern 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
-   with a built-in Unicode letter/number table, bytes-to-unicode, ranked merges. */
+   with a built-in Unicode letter/number/space table, bytes-to-unicode, ranked merges.
+   The character classes are JavaScript's (the npm encoders gpt-3-encoder and gpt-tokenizer
+   are the reference, Unicode 17); Python's `regex` module (encoder.py) differs in \s only at
+   U+0085 (a space there, not here) and U+FEFF (a space here, not there), and in the Unicode
+   version of its tables.
+   A tokenizer is read-only once loaded: share it between threads freely. */
 #define GPT2_EOT 50256
 
 typedef struct gpt2_tokenizer gpt2_tokenizer;
@@ -13,8 +18,13 @@ LORA_API lora_status gpt2_tokenizer_load_memory(const char *vocab_json, size_t v
 LORA_API void gpt2_tokenizer_free(gpt2_tokenizer *tok);
 LORA_API int gpt2_tokenizer_vocab_size(const gpt2_tokenizer *tok);
 
-/* Encodes len bytes (any bytes; invalid UTF-8 handled as the reference encoders do).
-   allow_special = 1 maps the text "<|endoftext|>" to GPT2_EOT; 0 encodes it as text.
+/* Encodes len bytes. Valid UTF-8 gives exactly the ids of the reference encoders (OpenAI's
+   encoder.py, Hugging Face's GPT2Tokenizer, the npm gpt-3-encoder / gpt-tokenizer). Invalid UTF-8
+   is not replaced: each byte that does not start a well-formed sequence is split like the U+FFFD
+   a decoder would put there, and encoded as its own bytes, so gpt2_decode(gpt2_encode(x)) == x for
+   every byte string x.
+   allow_special = 1 maps every "<|endoftext|>" to GPT2_EOT (the text between is encoded
+   separately, as tiktoken does); 0 encodes it as text.
    *ids is allocated with LORA_MALLOC (free with LORA_FREE / gpt2_free). */
 LORA_API lora_status gpt2_encode(const gpt2_tokenizer *tok, const char *text, size_t len, int allow_special,
                                  int32_t **ids, size_t *n_ids);
@@ -23,5 +33,8 @@ LORA_API lora_status gpt2_encode(const gpt2_tokenizer *tok, const char *text, si
 LORA_API lora_status gpt2_decode(const gpt2_tokenizer *tok, const int32_t *ids, size_t n_ids, char **text, size_t *len);
 /* The bytes of one token (not NUL-terminated); NULL for an invalid id. */
 LORA_API const char *gpt2_token_bytes(const gpt2_tokenizer *tok, int32_t id, size_t *len);
+/* Length in bytes of the first pre-token of text[0..len) (the split pattern above; 0 when len
+   is 0). Walking a text with it yields the pieces that BPE sees, e.g. "Hello", " world", "!". */
+LORA_API size_t gpt2_pretoken_length(const char *text, size_t len);
 /* Frees memory returned by gpt2_encode / gpt2_decode. */
 LORA_API void gpt2_free(void *p);

@@ -5,8 +5,7 @@
    is run as a hand-written scanner over code points with JavaScript's (/u) classes for
    \p{L}, \p{N} and \s (51_unicode_tables.impl.c, generated from node), since the npm encoders
    gpt-3-encoder and gpt-tokenizer are the reference. (Python's `regex`, used by OpenAI's
-   encoder.py and Hugging Face, differs only in \s: it also counts U+001C..U+001F and U+0085,
-   and not U+FEFF.)
+   encoder.py, differs only in \s: it counts U+0085 and not U+FEFF; and in Unicode version.)
 
    Invalid UTF-8. The reference encoders take JavaScript strings; text that arrives as bytes is
    decoded first, each maximal ill-formed subsequence becoming U+FFFD. We do not replace
@@ -56,6 +55,11 @@ struct gpt2_tokenizer {
     gpt2__merge_slot *merges;   /* open addressing, power-of-two size */
     uint32_t merge_bits;
     size_t n_merges;
+    /* fast path: the tokens that BPE turns their own bytes into (most of them), by bytes, so
+       that a pre-token that is one of them needs a lookup instead of the merge loop */
+    int32_t *word_slot;         /* open addressing over ids, -1 = free */
+    uint32_t word_bits;
+    size_t max_word;            /* longest such token, bytes */
 };
 
 /* ---- byte-level alphabet (bytes_to_unicode) ---- */
@@ -169,10 +173,35 @@ static size_t gpt2__pretoken(const unsigned char *s, size_t n) {
     return last;
 }
 
+LORA_API size_t gpt2_pretoken_length(const char *text, size_t len) {
+    return text && len ? gpt2__pretoken((const unsigned char *)text, len) : 0;
+}
+
 /* ---- merge table ---- */
 static uint32_t gpt2__hash64(uint64_t key, uint32_t bits) {
     return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
 }
+static uint32_t gpt2__hash_bytes(const unsigned char *s, size_t n, uint32_t bits) {
+    uint64_t h = 0xCBF29CE484222325ull;
+    size_t i;
+    for (i = 0; i < n; i++) { h ^= s[i]; h *= 0x100000001B3ull; }
+    return gpt2__hash64(h, bits);
+}
+
+/* the fast-path token whose bytes are w[0..n), or -1 */
+static int32_t gpt2__word_find(const gpt2_tokenizer *tok, const unsigned char *w, size_t n) {
+    uint32_t mask, h;
+    if (n > tok->max_word) return -1;
+    mask = (1u << tok->word_bits) - 1;
+    h = gpt2__hash_bytes(w, n, tok->word_bits);
+    for (;;) {
+        int32_t id = tok->word_slot[h];
+        if (id < 0) return -1;
+        if (tok->off[id + 1] - tok->off[id] == n && memcmp(tok->blob + tok->off[id], w, n) == 0) return id;
+        h = (h + 1) & mask;
+    }
+}
+
 static const gpt2__merge_slot *gpt2__merge_find(const gpt2_tokenizer *tok, int32_t a, int32_t b) {
     uint64_t key = ((uint64_t)(uint32_t)a << 32) | (uint32_t)b;
     uint32_t mask = (1u << tok->merge_bits) - 1, h = gpt2__hash64(key, tok->merge_bits);
@@ -395,6 +424,14 @@ static lora_status gpt2__bpe(const gpt2_tokenizer *tok, gpt2__scratch *sc, const
         ids->v[ids->n++] = tok->byte_id[w[0]];
         return LORA_OK;
     }
+    if (tok->word_slot) {
+        int32_t id = gpt2__word_find(tok, w, n);
+        if (id >= 0) {
+            if ((s = gpt2__ids_reserve(ids, 1)) != LORA_OK) return s;
+            ids->v[ids->n++] = id;
+            return LORA_OK;
+        }
+    }
     if ((s = gpt2__scratch_reserve(sc, n)) != LORA_OK) return s;
     for (i = 0; i < n; i++) sc->sym[i] = tok->byte_id[w[i]];
     m = n > GPT2__LONG_WORD ? gpt2__bpe_long(tok, sc, n) : gpt2__bpe_short(tok, sc, n);
@@ -496,6 +533,7 @@ LORA_API void gpt2_tokenizer_free(gpt2_tokenizer *tok) {
     LORA_FREE(tok->blob);
     LORA_FREE(tok->off);
     LORA_FREE(tok->merges);
+    LORA_FREE(tok->word_slot);
     LORA_FREE(tok);
 }
 
@@ -531,12 +569,6 @@ static long gpt2__symbol_bytes(const int16_t *u2b, const char *s, size_t n, unsi
 
 /* bytes -> id map used while loading (open addressing over ids, -1 = free) */
 typedef struct gpt2__vocab_map { int32_t *slot; uint32_t bits; const gpt2_tokenizer *tok; const uint32_t *len; } gpt2__vocab_map;
-static uint32_t gpt2__hash_bytes(const unsigned char *s, size_t n, uint32_t bits) {
-    uint64_t h = 0xCBF29CE484222325ull;
-    size_t i;
-    for (i = 0; i < n; i++) { h ^= s[i]; h *= 0x100000001B3ull; }
-    return gpt2__hash64(h, bits);
-}
 static int32_t *gpt2__vocab_slot(const gpt2__vocab_map *m, const unsigned char *s, size_t n) {
     uint32_t mask = (1u << m->bits) - 1, h = gpt2__hash_bytes(s, n, m->bits);
     for (;;) {
@@ -672,12 +704,14 @@ static lora_status gpt2__load_merges(gpt2_tokenizer *tok, const char *text, size
         a = gpt2__vocab_find(map, buf, (size_t)la);
         b = gpt2__vocab_find(map, buf + la, (size_t)lb);
         c = gpt2__vocab_find(map, buf, (size_t)(la + lb));
-        if (a < 0 || b < 0 || c < 0) {
-            st = lora__fail(LORA_ERR_FORMAT, "%s:%zu: %s \"%s\" is not in the vocabulary", mname, line,
-                            a < 0 ? "symbol" : b < 0 ? "symbol" : "merge result",
-                            a < 0 ? gpt2__show(s, ka, show, sizeof show)
-                            : b < 0 ? gpt2__show(sp + 1, k - ka - 1, show, sizeof show)
-                            : gpt2__show(s, k, show, sizeof show));
+        if (a < 0 || b < 0) {
+            st = lora__fail(LORA_ERR_FORMAT, "%s:%zu: symbol \"%s\" is not in the vocabulary", mname, line,
+                            a < 0 ? gpt2__show(s, ka, show, sizeof show) : gpt2__show(sp + 1, k - ka - 1, show, sizeof show));
+            break;
+        }
+        if (c < 0) {
+            st = lora__fail(LORA_ERR_FORMAT, "%s:%zu: \"%s\": the merged symbol is not in the vocabulary", mname, line,
+                            gpt2__show(s, k, show, sizeof show));
             break;
         }
         /* insert; a pair listed twice keeps its last rank, as Python's dict(zip(merges, ranks)) */
@@ -690,6 +724,41 @@ static lora_status gpt2__load_merges(gpt2_tokenizer *tok, const char *text, size
     }
     LORA_FREE(buf);
     tok->n_merges = count;
+    return st;
+}
+
+/* Finds the tokens that BPE maps their own bytes to, for gpt2__word_find. */
+static lora_status gpt2__build_words(gpt2_tokenizer *tok) {
+    gpt2__scratch sc;
+    lora_status st = LORA_OK;
+    size_t count = 0, i, m, n;
+    int32_t id;
+    unsigned char *whole = (unsigned char *)lora__calloc((size_t)tok->n_vocab, 1, "vocabulary flags");
+    if (!whole) return LORA_ERR_OOM;
+    memset(&sc, 0, sizeof sc);
+    for (id = 0; id < tok->n_vocab; id++) {
+        const unsigned char *w = (const unsigned char *)tok->blob + tok->off[id];
+        n = tok->off[id + 1] - tok->off[id];
+        if (n < 2) continue;
+        if ((st = gpt2__scratch_reserve(&sc, n)) != LORA_OK) goto done;
+        for (i = 0; i < n; i++) sc.sym[i] = tok->byte_id[w[i]];
+        m = n > GPT2__LONG_WORD ? gpt2__bpe_long(tok, &sc, n) : gpt2__bpe_short(tok, &sc, n);
+        if (m == 1 && sc.sym[0] == id) { whole[id] = 1; count++; if (n > tok->max_word) tok->max_word = n; }
+    }
+    tok->word_bits = gpt2__bits_for(count);
+    tok->word_slot = (int32_t *)lora__malloc(((size_t)1 << tok->word_bits) * sizeof(int32_t), "word table");
+    if (!tok->word_slot) { st = LORA_ERR_OOM; goto done; }
+    memset(tok->word_slot, 0xFF, ((size_t)1 << tok->word_bits) * sizeof(int32_t));
+    for (id = 0; id < tok->n_vocab; id++) {
+        uint32_t h, mask = (1u << tok->word_bits) - 1;
+        if (!whole[id]) continue;
+        h = gpt2__hash_bytes((const unsigned char *)tok->blob + tok->off[id], tok->off[id + 1] - tok->off[id], tok->word_bits);
+        while (tok->word_slot[h] >= 0) h = (h + 1) & mask;
+        tok->word_slot[h] = id;
+    }
+done:
+    gpt2__scratch_free(&sc);
+    LORA_FREE(whole);
     return st;
 }
 
@@ -741,6 +810,9 @@ static lora_status gpt2__load(const char *vocab, size_t vocab_len, const char *v
     }
     LORA_FREE(len);
     LORA_FREE(map.slot);
+    len = NULL; map.slot = NULL;
+    st = gpt2__build_words(tok);
+    if (st != LORA_OK) goto fail;
     *out = tok;
     return LORA_OK;
 fail:

@@ -208,8 +208,6 @@ static const uint32_t gpt2__uclass_table[1627] = {
     0xb3ab8u, 0xb3ac1u, 0xbaf84u, 0xbafc1u, 0xbb978u, 0xbe001u, 0xbe878u, 0xc0001u,
     0xc4d2cu, 0xc4d41u, 0xcd1e8u,
 };
-/* ASCII classes (for the test that the fast path in 50_tokenizer.impl.c agrees): */
-/* 00000000033333000000000000000000300000000000000022222222220000000111111111111111111111111110000001111111111111111111111111100000 */
 static int gpt2__uclass(uint32_t cp) {
     size_t lo = 0, hi = sizeof gpt2__uclass_table / sizeof gpt2__uclass_table[0];
     uint32_t key = cp << 2 | 3u;

@@ -14,7 +14,8 @@
    jsonl: one JSON object per line. A UTF-8 BOM at the start, CRLF line ends and blank
    (whitespace-only) lines are accepted; extra keys (e.g. "id") are ignored; every other
    problem fails with "source:LINE: reason" (invalid JSON, not an object, missing or
-   wrong-typed key, empty string, unknown role, ambiguous keys); no line is skipped.
+   wrong-typed key, empty text/completion/question/answer, empty "messages", unknown role,
+   keys of two kinds, no known key); no line is skipped.
    Strings are encoded with gpt2_encode(allow_special = 0), so a literal "<|endoftext|>"
    in the data is plain text. Each piece below is encoded separately and the ids are
    concatenated ("+" below); "[masked]" pieces get label -100 when mask_prompt is set:
@@ -26,7 +27,8 @@
      {"messages": [{"role": r, "content": x}, ...]}   per turn, r in system|user|assistant:
                                       [masked] tokens(r ":") + tokens(" " x "\n")
                                       where the content piece is masked too unless r is
-                                      "assistant"; e.g. "user: Hi\nassistant: Hello!\n"
+                                      "assistant" (content may be empty);
+                                      e.g. "user: Hi\nassistant: Hello!\n"
    then add_eot appends GPT2_EOT (50256) with label 50256, so the model learns to stop.
    With format AUTO the kind is chosen per line by its keys: "messages", "text",
    "prompt"/"completion" or "question"/"answer" (more than one kind on a line is an error);

@@ -59,6 +59,8 @@ typedef struct lora__rparse {
     uint32_t *tmp;    /* ranges of the class being parsed (pairs) */
     int ntmp, captmp;
     int ngroups, depth;
+    unsigned char *gclosed; /* gclosed[g]: group g is closed */
+    int capg;
     lora_status err;
     lora__rinst *prog;
     int ninst, capinst;
@@ -271,8 +273,12 @@ static int lora__re_escape(lora__rparse *P, int in_class, uint32_t *cp, int *cat
                    P->s[P->i + 1] <= '7') {
             v = (uint32_t)((e - '0') * 64 + (P->s[P->i] - '0') * 8 + (P->s[P->i + 1] - '0'));
             P->i += 2;
-        } else {
-            return lora__re_error(P, at, "backreferences (\\%c) are not supported", e);
+        } else { /* a group reference (Python's errors first) */
+            int g = e - '0';
+            if (P->i < P->n && P->s[P->i] >= '0' && P->s[P->i] <= '9') g = g * 10 + (P->s[P->i++] - '0');
+            if (g > P->ngroups) return lora__re_error(P, at + 1, "invalid group reference %d", g);
+            if (!P->gclosed[g]) return lora__re_error(P, at, "cannot refer to an open group");
+            return lora__re_error(P, at, "backreferences (\\%d) are not supported", g);
         }
         if (v > 0377)
             return lora__re_error(P, at, "octal escape value %.*s outside of range 0-0o377", (int)(P->i - at),
@@ -419,7 +425,11 @@ static int lora__re_parse_group(lora__rparse *P) {
     }
     if (P->depth >= LORA__RE_MAX_DEPTH)
         return lora__re_error(P, start, "groups nested too deeply (the limit is %d)", LORA__RE_MAX_DEPTH);
-    if (capture) g = ++P->ngroups;
+    if (capture) {
+        g = ++P->ngroups;
+        if (!lora__re_grow(P, (void **)&P->gclosed, &P->capg, g + 1, 1, "regex groups")) return -1;
+        P->gclosed[g] = 0;
+    }
     P->depth++;
     inner = lora__re_parse_alt(P);
     P->depth--;
@@ -427,6 +437,7 @@ static int lora__re_parse_group(lora__rparse *P) {
     if (P->i >= P->n || P->s[P->i] != ')') return lora__re_error(P, start, "missing ), unterminated subpattern");
     P->i++;
     if (!capture) return inner;
+    P->gclosed[g] = 1;
     if ((nd = lora__re_node(P, LORA__RN_GROUP)) < 0) return -1;
     P->nodes[nd].child = inner;
     P->nodes[nd].val = (uint32_t)g;
@@ -484,7 +495,9 @@ static int lora__re_parse_atom(lora__rparse *P) {
             greedy = 0;
             P->i++;
         } else if (P->i < P->n && P->s[P->i] == '+') {
-            return lora__re_error(P, P->i, "possessive quantifiers are not supported");
+            P->i++;
+            if (lora__re_quantifier(P, &min, &max, &qlen)) return lora__re_error(P, P->i, "multiple repeat");
+            return lora__re_error(P, P->i - 1, "possessive quantifiers are not supported");
         }
         if ((rep = lora__re_node(P, LORA__RN_REPEAT)) < 0) return -1;
         P->nodes[rep].child = nd;
@@ -662,6 +675,7 @@ LORA_API lora_status lora_regex_compile(const char *pattern, lora_regex **out) {
     }
     LORA_FREE(P.nodes);
     LORA_FREE(P.tmp);
+    LORA_FREE(P.gclosed);
     if (root < 0) {
         LORA_FREE(P.prog); LORA_FREE(P.classes); LORA_FREE(P.ranges);
         return P.err != LORA_OK ? P.err : LORA_ERR_OOM;
@@ -709,7 +723,8 @@ static int lora__re_assert(const lora__rvm *vm, int kind, size_t p) {
     default:
         before = p > 0 && lora__re_isword(vm->t[p - 1]);
         after = p < vm->len && lora__re_isword(vm->t[p]);
-        return kind == LORA__RA_WORDB ? before != after : before == after;
+        if (kind == LORA__RA_WORDB) return before != after;
+        return vm->len > 0 && before == after; /* Python: \B never matches an empty string */
     }
 }
 
@@ -1002,17 +1017,27 @@ static int lora__all_linear_hit(const char *const *names, int n, const unsigned 
     return 0;
 }
 
-LORA_API lora_status lora_select_targets(const lora_target_spec *spec, const char *const *names, int n,
-                                         const unsigned char *is_output, unsigned char *selected) {
-    lora_regex *tre = NULL, *xre = NULL, *lre = NULL;
-    lora_status s = LORA_OK;
-    int list_form, regex_form, all_linear, use_layers, i, j, r, n_sel = 0, n_excl = 0, n_unmatched = 0, n_cand = 0;
-    if (!spec) return lora__fail(LORA_ERR_INVALID_ARG, "lora_select_targets: spec is NULL");
-    if (n < 0) return lora__fail(LORA_ERR_INVALID_ARG, "lora_select_targets: n = %d modules", n);
-    if (n > 0 && (!names || !selected))
-        return lora__fail(LORA_ERR_INVALID_ARG, "lora_select_targets: %s is NULL", names ? "selected" : "names");
-    for (i = 0; i < n; i++)
-        if (!names[i]) return lora__fail(LORA_ERR_INVALID_ARG, "lora_select_targets: module name %d is NULL", i);
+/* A target_modules spec, checked and compiled once. */
+typedef struct lora__targets {
+    const lora_target_spec *spec;
+    int regex_form, all_linear, use_layers;
+    lora_regex *tre, *xre, *lre;
+} lora__targets;
+
+static void lora__targets_free(lora__targets *T) {
+    lora_regex_free(T->tre);
+    lora_regex_free(T->xre);
+    lora_regex_free(T->lre);
+    memset(T, 0, sizeof *T);
+}
+
+/* PEFT's LoraConfig checks + compiling the regexes. */
+static lora_status lora__targets_init(lora__targets *T, const lora_target_spec *spec) {
+    lora_status s;
+    int list_form, i;
+    memset(T, 0, sizeof *T);
+    T->spec = spec;
+    if (!spec) return lora__fail(LORA_ERR_INVALID_ARG, "target spec is NULL");
     if (spec->n_targets < 0 || (spec->n_targets > 0 && !spec->targets))
         return lora__fail(LORA_ERR_INVALID_ARG, "target_modules: n_targets = %d with targets %s", spec->n_targets,
                           spec->targets ? "given" : "NULL");
@@ -1028,72 +1053,113 @@ LORA_API lora_status lora_select_targets(const lora_target_spec *spec, const cha
         if (!spec->exclude[i]) return lora__fail(LORA_ERR_INVALID_ARG, "exclude_modules[%d] is NULL", i);
 
     list_form = spec->targets != NULL;
-    all_linear = spec->all_linear || (spec->target_regex && lora__ascii_ieq(spec->target_regex, "all-linear"));
-    regex_form = spec->target_regex != NULL && !lora__ascii_ieq(spec->target_regex, "all-linear");
-    if (list_form + regex_form + (all_linear != 0) > 1)
+    T->all_linear = spec->all_linear || (spec->target_regex && lora__ascii_ieq(spec->target_regex, "all-linear"));
+    T->regex_form = spec->target_regex != NULL && !lora__ascii_ieq(spec->target_regex, "all-linear");
+    if (list_form + T->regex_form + (T->all_linear != 0) > 1)
         return lora__fail(LORA_ERR_INVALID_ARG, "target_modules: give only one of a list of names (targets), a regex "
                                                 "string (target_regex) or all_linear");
-    if ((list_form && spec->n_targets == 0) || (regex_form && !*spec->target_regex) || !(list_form || regex_form || all_linear))
+    if ((list_form && spec->n_targets == 0) || (T->regex_form && !*spec->target_regex) ||
+        !(list_form || T->regex_form || T->all_linear))
         return lora__fail(LORA_ERR_INVALID_ARG, "No `target_modules` passed but also no `target_parameters` found. Please "
                                                 "check the values for these arguments. (target_modules must be a "
                                                 "non-empty list of names, a regex string or \"all-linear\".)");
     if (spec->n_exclude > 0 && spec->exclude_regex)
         return lora__fail(LORA_ERR_INVALID_ARG, "exclude_modules: give either a list of names or a regex string, not both");
-    if ((regex_form || all_linear) && spec->layers)
+    if ((T->regex_form || T->all_linear) && spec->layers)
         return lora__fail(LORA_ERR_INVALID_ARG, "`layers_to_transform` cannot be used when `target_modules` is a str.");
-    if ((regex_form || all_linear) && spec->layers_pattern)
+    if ((T->regex_form || T->all_linear) && spec->layers_pattern)
         return lora__fail(LORA_ERR_INVALID_ARG, "`layers_pattern` cannot be used when `target_modules` is a str.");
     if (spec->layers_pattern && *spec->layers_pattern && spec->n_layers == 0)
         return lora__fail(LORA_ERR_INVALID_ARG, "When `layers_pattern` is specified, `layers_to_transform` must also be "
                                                 "specified.");
-    use_layers = spec->layers && spec->n_layers > 0;
-
-    if (regex_form && (s = lora__pattern_prefix_error(lora_regex_compile(spec->target_regex, &tre), "target_modules")) != LORA_OK)
-        goto done;
+    T->use_layers = spec->layers && spec->n_layers > 0;
+    if (T->regex_form &&
+        (s = lora__pattern_prefix_error(lora_regex_compile(spec->target_regex, &T->tre), "target_modules")) != LORA_OK)
+        goto fail;
     if (spec->exclude_regex && *spec->exclude_regex &&
-        (s = lora__pattern_prefix_error(lora_regex_compile(spec->exclude_regex, &xre), "exclude_modules")) != LORA_OK)
-        goto done;
-    if (use_layers && (s = lora__layer_regex(spec->layers_pattern, &lre)) != LORA_OK) goto done;
+        (s = lora__pattern_prefix_error(lora_regex_compile(spec->exclude_regex, &T->xre), "exclude_modules")) != LORA_OK)
+        goto fail;
+    if (T->use_layers && (s = lora__layer_regex(spec->layers_pattern, &T->lre)) != LORA_OK) goto fail;
+    return LORA_OK;
+fail:
+    lora__targets_free(T);
+    return s;
+}
 
-    for (i = 0; i < n; i++) {
-        const char *name = names[i];
-        int ex = 0, hit = 0;
-        selected[i] = 0;
-        if (!*name) continue; /* PEFT skips the root module "" */
-        if (all_linear && !(is_output && is_output[i])) n_cand++;
-        if (xre) {
-            if ((r = lora_regex_fullmatch(xre, name)) < 0) { s = LORA_ERR_OOM; goto done; }
-            ex = r;
-        } else {
-            for (j = 0; j < spec->n_exclude && !ex; j++) ex = lora_name_matches_key(name, spec->exclude[j]);
-        }
-        if (ex) { n_excl++; continue; }
-        if (regex_form) {
-            if ((r = lora_regex_fullmatch(tre, name)) < 0) { s = LORA_ERR_OOM; goto done; }
-            hit = r;
-        } else if (all_linear) {
-            hit = lora__all_linear_hit(names, n, is_output, i);
-        } else {
-            for (j = 0; j < spec->n_targets; j++)
-                if (strcmp(name, spec->targets[j]) == 0) break;
-            if (j < spec->n_targets) {
-                hit = 1; /* named exactly: PEFT applies no layer filter */
-            } else {
-                for (j = 0; j < spec->n_targets && !hit; j++) hit = lora_name_matches_key(name, spec->targets[j]);
-                if (hit && use_layers) {
-                    int idx = lora__layer_index_re(lre, name);
-                    if (idx == -2) { s = LORA_ERR_OOM; goto done; }
-                    hit = 0;
-                    for (j = 0; idx >= 0 && j < spec->n_layers && !hit; j++) hit = spec->layers[j] == idx;
-                }
-            }
-        }
-        if (hit) { selected[i] = 1; n_sel++; } else n_unmatched++;
+/* PEFT's check_target_module_exists for names[i]: 0 not targeted, 1 targeted, 2 excluded, -1 OOM. */
+static int lora__targets_check(const lora__targets *T, const char *const *names, int n, const unsigned char *is_output,
+                               int i) {
+    const lora_target_spec *spec = T->spec;
+    const char *name = names[i];
+    int j, r, hit = 0;
+    if (T->xre) {
+        if ((r = lora_regex_fullmatch(T->xre, name)) != 0) return r < 0 ? -1 : 2;
+    } else {
+        for (j = 0; j < spec->n_exclude; j++)
+            if (lora_name_matches_key(name, spec->exclude[j])) return 2;
     }
-    if (n_sel == 0) s = lora__targets_not_found(spec, regex_form, all_linear, n_cand, n_excl, n_unmatched, names, n);
-done:
-    lora_regex_free(tre);
-    lora_regex_free(xre);
-    lora_regex_free(lre);
+    if (T->regex_form) return lora_regex_fullmatch(T->tre, name);
+    if (T->all_linear) return lora__all_linear_hit(names, n, is_output, i);
+    for (j = 0; j < spec->n_targets; j++)
+        if (strcmp(name, spec->targets[j]) == 0) return 1; /* named exactly: PEFT applies no layer filter */
+    for (j = 0; j < spec->n_targets && !hit; j++) hit = lora_name_matches_key(name, spec->targets[j]);
+    if (hit && T->use_layers) {
+        int idx = lora__layer_index_re(T->lre, name);
+        if (idx == -2) return -1;
+        hit = 0;
+        for (j = 0; idx >= 0 && j < spec->n_layers && !hit; j++) hit = spec->layers[j] == idx;
+    }
+    return hit;
+}
+
+static lora_status lora__check_names(const char *const *names, int n, const void *out, const char *fn) {
+    int i;
+    if (n < 0) return lora__fail(LORA_ERR_INVALID_ARG, "%s: n = %d modules", fn, n);
+    if (n > 0 && (!names || !out))
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: %s is NULL", fn, names ? "selected" : "names");
+    for (i = 0; i < n; i++)
+        if (!names[i]) return lora__fail(LORA_ERR_INVALID_ARG, "%s: module name %d is NULL", fn, i);
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_select_targets(const lora_target_spec *spec, const char *const *names, int n,
+                                         const unsigned char *is_output, unsigned char *selected) {
+    lora__targets T;
+    lora_status s;
+    int i, r, n_sel = 0, n_excl = 0, n_unmatched = 0, n_cand = 0;
+    if ((s = lora__check_names(names, n, selected, "lora_select_targets")) != LORA_OK) return s;
+    if ((s = lora__targets_init(&T, spec)) != LORA_OK) return s;
+    for (i = 0; i < n; i++) {
+        selected[i] = 0;
+        if (!names[i][0]) continue; /* PEFT skips the root module "" */
+        if (T.all_linear && !(is_output && is_output[i])) n_cand++;
+        r = lora__targets_check(&T, names, n, is_output, i);
+        if (r < 0) { s = LORA_ERR_OOM; break; }
+        if (r == 2) n_excl++;
+        else if (r == 1) { selected[i] = 1; n_sel++; }
+        else n_unmatched++;
+    }
+    if (s == LORA_OK && n_sel == 0)
+        s = lora__targets_not_found(spec, T.regex_form, T.all_linear, n_cand, n_excl, n_unmatched, names, n);
+    lora__targets_free(&T);
+    return s;
+}
+
+LORA_API lora_status lora_check_unsupported_targets(const lora_target_spec *spec, const char *const *names, int n) {
+    lora__targets T;
+    lora_status s;
+    int i, r;
+    if ((s = lora__check_names(names, n, names, "lora_check_unsupported_targets")) != LORA_OK) return s;
+    if ((s = lora__targets_init(&T, spec)) != LORA_OK) return s;
+    for (i = 0; i < n && s == LORA_OK; i++) {
+        if (!names[i][0] || T.all_linear) continue; /* all-linear only ever names linear modules */
+        r = lora__targets_check(&T, names, n, NULL, i);
+        if (r < 0) s = LORA_ERR_OOM;
+        else if (r == 1)
+            s = lora__fail(LORA_ERR_INVALID_ARG, "Target module %s is not supported: target_modules matches it, but "
+                                                 "only Conv1D and nn.Linear modules can be adapted (PEFT raises here too).",
+                           names[i]);
+    }
+    lora__targets_free(&T);
     return s;
 }

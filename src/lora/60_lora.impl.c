@@ -311,15 +311,17 @@ LORA_API void lora_format_trainable(int64_t trainable, int64_t all, char *buf, s
 
 LORA_API void lora_module_merge(const lora_module *m, float *W, int fan_in_fan_out, float sign) {
     int i, o, k;
-    float s = sign * m->scaling;
-    /* delta[o][i] = sum_k B[o][k] A[k][i]; accumulate in double for an exact inverse */
+    /* delta[o][i] = (sum_k B[o][k] A[k][i]) * scaling in float32, as PEFT computes it
+       (transpose(B @ A) * scaling), then W +/-= delta */
     for (o = 0; o < m->out; o++) {
         const float *Bo = m->B + (size_t)o * m->r;
         for (i = 0; i < m->in; i++) {
-            double acc = 0.0;
-            for (k = 0; k < m->r; k++) acc += (double)Bo[k] * (double)m->A[(size_t)k * m->in + i];
-            if (fan_in_fan_out) W[(size_t)i * m->out + o] += (float)(s * acc);
-            else W[(size_t)o * m->in + i] += (float)(s * acc);
+            float acc = 0.0f, d;
+            for (k = 0; k < m->r; k++) acc += Bo[k] * m->A[(size_t)k * m->in + i];
+            d = acc * m->scaling;
+            if (sign < 0) d = -d;
+            if (fan_in_fan_out) W[(size_t)i * m->out + o] += d;
+            else W[(size_t)o * m->in + i] += d;
         }
     }
 }
