@@ -131,6 +131,76 @@ LORA_API void gpt2_estimate_memory(const gpt2_config *cfg, const lora_adapter *a
 LORA_API uint64_t gpt2_model_dropout_step(const gpt2_model *m);
 LORA_API void gpt2_model_set_dropout_step(gpt2_model *m, uint64_t step);
 
+/* ---- gpt2/40_generate.api.h ---- */
+/* ---- text generation: KV-cache inference and sampling ----
+   gpt2_forward_cached runs the same model as gpt2_forward (active adapter, adapter-carried
+   biases; never dropout, even in training mode) one sequence at a time, keeping every
+   layer's keys and values so that each new token costs one pass over the weights.
+   Typical use: gpt2_kv_create, gpt2_forward_cached(prompt), then per step gpt2_sample and
+   gpt2_forward_cached(one token); or simply gpt2_generate. Prefill runs as matrix multiplies
+   over chunks of the prompt, a single token as vectorised matrix-vector products; both use
+   the model's pool, and the results do not depend on the thread count. */
+typedef struct gpt2_kv_cache gpt2_kv_cache;
+
+/* A cache for one sequence of up to max_T tokens of model m (max_T <= 0: n_positions;
+   more than n_positions is LORA_ERR_RANGE). Holds 2 * n_layer * max_T * n_embd floats
+   (75 MB for gpt2 at 1024) plus work buffers; it never touches the training activations. */
+LORA_API lora_status gpt2_kv_create(const gpt2_model *m, int max_T, gpt2_kv_cache **out);
+LORA_API void gpt2_kv_free(gpt2_kv_cache *kv);
+/* Empties the cache (a new sequence); needed after changing the weights or the adapter. */
+LORA_API void gpt2_kv_reset(gpt2_kv_cache *kv);
+/* Keeps the first n tokens (0 <= n <= length), e.g. to regenerate from a point. */
+LORA_API lora_status gpt2_kv_truncate(gpt2_kv_cache *kv, int n);
+LORA_API int gpt2_kv_length(const gpt2_kv_cache *kv);   /* tokens cached */
+LORA_API int gpt2_kv_capacity(const gpt2_kv_cache *kv); /* max_T */
+LORA_API size_t gpt2_kv_memory(const gpt2_kv_cache *kv); /* bytes held */
+
+/* Appends n_new >= 1 tokens at positions length .. length + n_new - 1 and writes the
+   vocab_size logits of the last one to logits_last (may be NULL: prefill only). Equals
+   gpt2_forward's logits of the whole sequence at those positions (to float rounding).
+   Errors: LORA_ERR_RANGE when the cache (or n_positions) would overflow or an id is outside
+   the vocabulary (the cache is unchanged then); LORA_ERR_INVALID_ARG when the cache belongs
+   to a model of other shapes, or holds tokens computed with another model or adapter
+   (gpt2_kv_reset first). Not thread-safe for one model: one call at a time per model. */
+LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const int32_t *tokens, int n_new,
+                                         float *logits_last);
+
+/* Sampling settings. Order as Hugging Face's generate: temperature, then top-k, then top-p. */
+typedef struct gpt2_sampler {
+    float temperature;       /* 1.0; 0 means greedy */
+    int top_k;               /* 0 = off; keep the k most likely tokens */
+    float top_p;             /* 1.0 = off; in (0, 1]: keep the smallest set of most likely tokens
+                                whose probability reaches top_p (at least one) */
+    int greedy;              /* nonzero: argmax (lowest id among equal maxima), the rest is ignored */
+    uint64_t seed;           /* gpt2_generate seeds its lora_rng with this (default 0) */
+} gpt2_sampler;
+/* Defaults: temperature 1, top_k 0, top_p 1, greedy 0, seed 0 (plain sampling). */
+LORA_API gpt2_sampler gpt2_sampler_init(void);
+
+/* Draws a token id from logits (vocab values; cfg NULL = defaults). Greedy (greedy flag,
+   temperature 0 or top_k 1) is the argmax and does not use rng; otherwise exactly one
+   lora_rng_uniform is drawn, so a seeded rng gives a reproducible sequence. Ties are broken
+   towards the lower id. Allocates an 8 * vocab byte workspace per call (gpt2_generate keeps
+   one). Returns the id, or a negative lora_status: LORA_ERR_INVALID_ARG (NULL logits or rng,
+   vocab <= 0, temperature < 0 or NaN, top_k < 0, top_p outside (0, 1]), LORA_ERR_OOM. */
+LORA_API int32_t gpt2_sample(const float *logits, int vocab, const gpt2_sampler *cfg, lora_rng *rng);
+
+/* Called with each generated token (index 0, 1, ...); returning nonzero stops generation. */
+typedef int (*gpt2_token_fn)(void *user, int32_t id, int index);
+
+/* Generates up to max_new tokens after prompt (n_prompt >= 1 ids; an empty prompt is usually
+   started with the end-of-text id 50256, as Hugging Face does) with a KV cache of its own.
+   out_ids (room for max_new) receives the generated ids and *n_out their number. Generation
+   stops after max_new tokens, when the callback returns nonzero (that token is kept; the
+   result is LORA_OK), at the first end-of-text token 50256 when stop_at_eot (which is not
+   stored nor passed to the callback), or when prompt + output fill n_positions. cfg NULL =
+   defaults (plain sampling, seed 0). The same arguments give the same tokens. Errors:
+   LORA_ERR_RANGE when the prompt is longer than n_positions or holds an id outside the
+   vocabulary; LORA_ERR_INVALID_ARG, LORA_ERR_OOM. */
+LORA_API lora_status gpt2_generate(gpt2_model *m, const int32_t *prompt, int n_prompt, int max_new,
+                                   const gpt2_sampler *cfg, int stop_at_eot, int32_t *out_ids, int *n_out,
+                                   gpt2_token_fn on_token, void *user);
+
 /* ---- gpt2/50_tokenizer.api.h ---- */
 /* ---- GPT-2 byte-level BPE tokenizer ----
    Exactly OpenAI's encoder (and Hugging Face's GPT2Tokenizer): the pre-tokenisation
@@ -1133,20 +1203,15 @@ static void gpt2__encoder_backward(gpt2_model *m, const float *dout, const int32
 }
 
 /* ---- layernorm ---- */
-typedef struct { const float *x, *w, *b; float *out, *mean, *rstd; int C; float eps; } gpt2__ln_ctx;
+typedef struct { const float *x, *w, *b; float *out, *mean, *rstd; int C; float eps; const lora__vecops *v; } gpt2__ln_ctx;
 static void gpt2__layernorm_rows(void *vctx, int r0, int r1) {
     gpt2__ln_ctx *l = (gpt2__ln_ctx *)vctx;
-    int C = l->C, r, i;
+    int C = l->C, r;
     for (r = r0; r < r1; r++) {
         const float *x = l->x + (size_t)r * C;
-        float *o = l->out + (size_t)r * C;
-        float mu = 0.0f, var = 0.0f, rs;
-        for (i = 0; i < C; i++) mu += x[i];
-        mu /= (float)C;
-        for (i = 0; i < C; i++) { float d = x[i] - mu; var += d * d; }
-        var /= (float)C;
-        rs = 1.0f / sqrtf(var + l->eps);
-        for (i = 0; i < C; i++) o[i] = (x[i] - mu) * rs * l->w[i] + l->b[i];
+        float mu = l->v->sum(x, C) / (float)C;
+        float var = l->v->sumsq_centered(x, C, mu) / (float)C, rs = 1.0f / sqrtf(var + l->eps);
+        l->v->norm_affine(x, l->out + (size_t)r * C, l->w, l->b, C, mu, rs);
         l->mean[r] = mu; l->rstd[r] = rs;
     }
 }
@@ -1154,6 +1219,7 @@ static void gpt2__layernorm_forward(gpt2_model *m, const float *x, const float *
                                     float *mean, float *rstd, int N) {
     gpt2__ln_ctx l;
     l.x = x; l.w = w; l.b = b; l.out = out; l.mean = mean; l.rstd = rstd; l.C = m->cfg.n_embd; l.eps = m->cfg.layer_norm_eps;
+    l.v = lora__vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__layernorm_rows, &l);
 }
 typedef struct { const float *dout, *x, *w, *mean, *rstd; float *dx; int C; } gpt2__lnb_ctx;
@@ -1208,34 +1274,26 @@ static void gpt2__bias_backward(gpt2_model *m, const float *dout, float *db, int
     gpt2__parallel_rows(m->pool, width, gpt2__layernorm_wgrad_cols, &g);
 }
 
-/* ---- gelu_new (tanh approximation) ---- */
-#define GPT2__GELU_K 0.7978845608028654f /* sqrt(2/pi) */
-typedef struct { const float *x; float *y; const float *dy; float *dx; int W; } gpt2__gelu_ctx;
+/* ---- gelu_new (tanh approximation), vectorised in lora.h ---- */
+typedef struct { const float *x; float *y; const float *dy; float *dx; int W; const lora__vecops *v; } gpt2__gelu_ctx;
 static void gpt2__gelu_rows(void *vctx, int r0, int r1) {
     gpt2__gelu_ctx *g = (gpt2__gelu_ctx *)vctx;
-    size_t i, e = (size_t)r1 * g->W;
-    for (i = (size_t)r0 * g->W; i < e; i++) {
-        float x = g->x[i];
-        g->y[i] = 0.5f * x * (1.0f + tanhf(GPT2__GELU_K * (x + 0.044715f * x * x * x)));
-    }
+    size_t o = (size_t)r0 * g->W;
+    g->v->gelu(g->x + o, g->y + o, (size_t)(r1 - r0) * g->W);
 }
 static void gpt2__gelu_back_rows(void *vctx, int r0, int r1) {
     gpt2__gelu_ctx *g = (gpt2__gelu_ctx *)vctx;
-    size_t i, e = (size_t)r1 * g->W;
-    for (i = (size_t)r0 * g->W; i < e; i++) {
-        float x = g->x[i], u = GPT2__GELU_K * (x + 0.044715f * x * x * x), t = tanhf(u);
-        float du = GPT2__GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
-        g->dx[i] = g->dy[i] * (0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du);
-    }
+    size_t o = (size_t)r0 * g->W;
+    g->v->gelu_back(g->x + o, g->dy + o, g->dx + o, (size_t)(r1 - r0) * g->W);
 }
 static void gpt2__gelu_forward(gpt2_model *m, const float *x, float *y, int N, int W) {
     gpt2__gelu_ctx g;
-    g.x = x; g.y = y; g.dy = NULL; g.dx = NULL; g.W = W;
+    g.x = x; g.y = y; g.dy = NULL; g.dx = NULL; g.W = W; g.v = lora__vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__gelu_rows, &g);
 }
 static void gpt2__gelu_backward(gpt2_model *m, const float *x, const float *dy, float *dx, int N, int W) {
     gpt2__gelu_ctx g;
-    g.x = x; g.y = NULL; g.dy = dy; g.dx = dx; g.W = W;
+    g.x = x; g.y = NULL; g.dy = dy; g.dx = dx; g.W = W; g.v = lora__vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__gelu_back_rows, &g);
 }
 
@@ -1405,7 +1463,7 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
 }
 
 /* ---- causal self-attention, one task per (batch, head) ---- */
-typedef struct { gpt2_model *m; const float *qkv; float *att, *out; const float *dout; float *dqkv; int B, T; } gpt2__att_ctx;
+typedef struct { gpt2_model *m; const float *qkv; float *att, *out; const float *dout; float *dqkv; int B, T; const lora__vecops *v; } gpt2__att_ctx;
 static void gpt2__attention_task(void *vctx, int task, int thread) {
     gpt2__att_ctx *c = (gpt2__att_ctx *)vctx;
     int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, b = task / H, h = task % H, i, j;
@@ -1414,18 +1472,15 @@ static void gpt2__attention_task(void *vctx, int task, int thread) {
     (void)thread;
     lora_sgemm(NULL, 0, 1, T, T, D, scale, q, 3 * C, k, 3 * C, 0.0f, P, T);
     for (i = 0; i < T; i++) {
-        float *p = P + (size_t)i * T, mx = p[0], sum = 0.0f, inv;
-        for (j = 1; j <= i; j++) if (p[j] > mx) mx = p[j];
-        for (j = 0; j <= i; j++) { p[j] = expf(p[j] - mx); sum += p[j]; }
-        inv = 1.0f / sum;
-        for (j = 0; j <= i; j++) p[j] *= inv;
+        float *p = P + (size_t)i * T, mx = c->v->max(p, i + 1);
+        c->v->scale(p, i + 1, 1.0f / c->v->exp_sum(p, p, i + 1, mx));
         for (j = i + 1; j < T; j++) p[j] = 0.0f;
     }
     lora_sgemm(NULL, 0, 0, T, D, T, 1.0f, P, T, v, 3 * C, 0.0f, c->out + (size_t)b * T * C + (size_t)h * D, C);
 }
 static void gpt2__attention_forward(gpt2_model *m, const float *qkv, float *att, float *out, int B, int T) {
     gpt2__att_ctx c;
-    c.m = m; c.qkv = qkv; c.att = att; c.out = out; c.dout = NULL; c.dqkv = NULL; c.B = B; c.T = T;
+    c.m = m; c.qkv = qkv; c.att = att; c.out = out; c.dout = NULL; c.dqkv = NULL; c.B = B; c.T = T; c.v = lora__vec(m->pool);
     lora_pool_run(m->pool, gpt2__attention_task, &c, B * m->cfg.n_head);
 }
 static void gpt2__attention_back_task(void *vctx, int task, int thread) {
@@ -1440,8 +1495,7 @@ static void gpt2__attention_back_task(void *vctx, int task, int thread) {
     lora_sgemm(NULL, 1, 0, T, D, T, 1.0f, P, T, dy, C, 0.0f, dv, 3 * C);
     for (i = 0; i < T; i++) {
         const float *p = P + (size_t)i * T;
-        float *dp = dP + (size_t)i * T, dot = 0.0f;
-        for (j = 0; j <= i; j++) dot += p[j] * dp[j];
+        float *dp = dP + (size_t)i * T, dot = c->v->dot(p, dp, i + 1);
         for (j = 0; j <= i; j++) dp[j] = p[j] * (dp[j] - dot);
         for (j = i + 1; j < T; j++) dp[j] = 0.0f;
     }
@@ -1451,42 +1505,35 @@ static void gpt2__attention_back_task(void *vctx, int task, int thread) {
 static void gpt2__attention_backward(gpt2_model *m, const float *qkv, const float *att, const float *dout, float *dqkv,
                                      int B, int T) {
     gpt2__att_ctx c;
-    c.m = m; c.qkv = qkv; c.att = (float *)att; c.out = NULL; c.dout = dout; c.dqkv = dqkv; c.B = B; c.T = T;
+    c.m = m; c.qkv = qkv; c.att = (float *)att; c.out = NULL; c.dout = dout; c.dqkv = dqkv; c.B = B; c.T = T; c.v = lora__vec(m->pool);
     lora_pool_run(m->pool, gpt2__attention_back_task, &c, B * m->cfg.n_head);
 }
 
 /* ---- cross-entropy over the vocabulary (HF shift: logits[t] predicts labels[t+1]) ---- */
-typedef struct { float *logits, *row_loss; const int32_t *labels; int T, V; float inv_count; } gpt2__ce_ctx;
+typedef struct { float *logits, *row_loss; const int32_t *labels; int T, V; float inv_count; const lora__vecops *v; } gpt2__ce_ctx;
 static int gpt2__target(const int32_t *labels, int r, int T) { return (r % T == T - 1) ? GPT2__IGNORE : labels[r + 1]; }
 static void gpt2__ce_rows(void *vctx, int r0, int r1) {
     gpt2__ce_ctx *c = (gpt2__ce_ctx *)vctx;
-    int r, i;
+    int r;
     for (r = r0; r < r1; r++) {
         const float *x = c->logits + (size_t)r * c->V;
         int t = gpt2__target(c->labels, r, c->T);
-        double sum = 0.0;
         float mx;
         if (t == GPT2__IGNORE) { c->row_loss[r] = 0.0f; continue; }
-        mx = x[0];
-        for (i = 1; i < c->V; i++) if (x[i] > mx) mx = x[i];
-        for (i = 0; i < c->V; i++) sum += expf(x[i] - mx);
-        c->row_loss[r] = (float)((double)mx + log(sum) - (double)x[t]);
+        mx = c->v->max(x, c->V);
+        c->row_loss[r] = (float)((double)mx + log((double)c->v->exp_sum(x, NULL, c->V, mx)) - (double)x[t]);
     }
 }
 /* In place: logits -> (softmax - onehot) / count on predicted rows, 0 elsewhere. */
 static void gpt2__ce_back_rows(void *vctx, int r0, int r1) {
     gpt2__ce_ctx *c = (gpt2__ce_ctx *)vctx;
-    int r, i;
+    int r;
     for (r = r0; r < r1; r++) {
-        float *x = c->logits + (size_t)r * c->V, mx, inv;
+        float *x = c->logits + (size_t)r * c->V, mx;
         int t = gpt2__target(c->labels, r, c->T);
-        double sum = 0.0;
         if (t == GPT2__IGNORE) { memset(x, 0, sizeof(float) * (size_t)c->V); continue; }
-        mx = x[0];
-        for (i = 1; i < c->V; i++) if (x[i] > mx) mx = x[i];
-        for (i = 0; i < c->V; i++) { x[i] = expf(x[i] - mx); sum += x[i]; }
-        inv = (float)(1.0 / sum);
-        for (i = 0; i < c->V; i++) x[i] = x[i] * inv * c->inv_count;
+        mx = c->v->max(x, c->V);
+        c->v->scale(x, c->V, c->inv_count / c->v->exp_sum(x, x, c->V, mx));
         x[t] -= c->inv_count;
     }
 }
@@ -1556,7 +1603,7 @@ LORA_API lora_status gpt2_forward(gpt2_model *m, const int32_t *inputs, const in
         int r, count = 0;
         memcpy(a->labels, labels, sizeof(int32_t) * (size_t)N);
         for (r = 0; r < N; r++) count += gpt2__target(labels, r, T) != GPT2__IGNORE;
-        c.logits = a->logits; c.row_loss = a->row_loss; c.labels = labels; c.T = T; c.V = V; c.inv_count = 0.0f;
+        c.logits = a->logits; c.row_loss = a->row_loss; c.labels = labels; c.T = T; c.V = V; c.inv_count = 0.0f; c.v = lora__vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__ce_rows, &c);
         for (r = 0; r < N; r++) sum += a->row_loss[r];
         a->count = (float)count;
@@ -1601,6 +1648,7 @@ LORA_API lora_status gpt2_backward(gpt2_model *m) {
         gpt2__ce_ctx c;
         c.logits = a->logits; c.row_loss = a->row_loss; c.labels = a->labels; c.T = T; c.V = m->cfg.vocab_size;
         c.inv_count = 1.0f / a->count;
+        c.v = lora__vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__ce_back_rows, &c);
     }
     a->has_forward = 0;
@@ -1867,7 +1915,7 @@ static int gpt2__uclass(uint32_t cp); /* 51_unicode_tables.impl.c */
 
 enum { GPT2__OTHER = 0, GPT2__LETTER = 1, GPT2__NUMBER = 2, GPT2__SPACE = 3 };
 
-/* Classes of ASCII code points (checked against the generated table by the tests). */
+/* Classes of ASCII code points (tools/gen_unicode_tables.js checks them against node). */
 static const unsigned char gpt2__ascii_class[128] = {
     0,0,0,0,0,0,0,0,0,3,3,3,3,3,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
     3,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 2,2,2,2,2,2,2,2,2,2,0,0,0,0,0,0,
@@ -2306,7 +2354,7 @@ LORA_API lora_status gpt2_encode(const gpt2_tokenizer *tok, const char *text, si
         return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_encode: NULL argument");
     memset(&sc, 0, sizeof sc);
     memset(&ids, 0, sizeof ids);
-    if ((st = gpt2__ids_reserve(&ids, len / 3 + 16)) != LORA_OK) return st;
+    if ((st = gpt2__ids_reserve(&ids, len / 4 + 16)) != LORA_OK) return st;
     if (allow_special && tok->eot >= 0) {
         size_t start = 0, i = 0;
         while (i + eot_len <= len) {

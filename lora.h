@@ -157,7 +157,12 @@ LORA_API const char *lora_json_type_name(lora_json_type t);
 /* ---- safetensors ----
    Reader (mmap where available, else read into memory) and atomic writer. The reader
    checks everything: header size limit (100 MB), strict JSON, dtype x shape = byte
-   length, offsets in bounds, tensors non-overlapping and tiling the data section. */
+   length, offsets in bounds, tensors non-overlapping and tiling the data section.
+   Also rejected (LORA_ERR_FORMAT, message "<file>: ..."): duplicate tensor names or entry
+   keys, keys other than dtype/shape/data_offsets in an entry, shapes or offsets that are not
+   non-negative integer literals (1.0, 1e2, -0), __metadata__ that is not string -> string,
+   names or metadata holding NUL (\u0000). Valid dtypes this library does not handle (F8_*,
+   F4, F6_*) and more than LORA_ST_MAX_DIMS dimensions give LORA_ERR_UNSUPPORTED. */
 typedef enum lora_dtype {
     LORA_DT_F64, LORA_DT_F32, LORA_DT_F16, LORA_DT_BF16,
     LORA_DT_I64, LORA_DT_I32, LORA_DT_I16, LORA_DT_I8, LORA_DT_U8, LORA_DT_BOOL,
@@ -224,8 +229,8 @@ LORA_API lora_status lora_st_write(const char *path, const lora_st_entry *tensor
    Matching is a Pike VM: time O(len(pattern) * len(text)), no catastrophic backtracking.
    Text and pattern are UTF-8 (one character = one code point; any other byte is a character of
    its own, so no input crashes); \d \w \s \b use ASCII definitions.
-   Rejected with LORA_ERR_INVALID_ARG and a message naming the pattern and the position (Python's
-   position when Python rejects it too): Python's syntax errors (nothing to repeat, multiple
+   Rejected with LORA_ERR_INVALID_ARG and a message naming the pattern and the position (a byte
+   offset; Python's position when Python rejects it too and the pattern is ASCII): Python's syntax errors (nothing to repeat, multiple
    repeat, unbalanced parentheses, bad ranges, bad escapes, ...) and what is not supported here:
    backreferences, lookarounds, named groups, inline flags, comments, atomic groups, conditionals,
    possessive quantifiers, \N{...}; limits: 65536 bytes of pattern, counts in {m,n} <= 1000,
@@ -743,15 +748,19 @@ LORA_API uint32_t lora_rng_u32(lora_rng *rng) {
     return result;
 }
 LORA_API float lora_rng_uniform(lora_rng *rng) { return (float)(lora_rng_u32(rng) >> 8) * (1.0f / 16777216.0f); }
+/* Marsaglia's polar method: two normals per accepted pair, one log and no trig. */
 LORA_API float lora_rng_normal(lora_rng *rng) {
-    double u1, u2, r;
+    double u, v, q, f;
     if (rng->has_spare) { rng->has_spare = 0; return rng->spare; }
-    do { u1 = ((double)(lora_rng_u32(rng) >> 8) + 0.5) / 16777216.0; } while (u1 <= 0.0);
-    u2 = (double)(lora_rng_u32(rng) >> 8) / 16777216.0;
-    r = sqrt(-2.0 * log(u1));
-    rng->spare = (float)(r * sin(6.283185307179586 * u2));
+    do {
+        u = 2.0 * ((double)(lora_rng_u32(rng) >> 8) + 0.5) / 16777216.0 - 1.0;
+        v = 2.0 * ((double)(lora_rng_u32(rng) >> 8) + 0.5) / 16777216.0 - 1.0;
+        q = u * u + v * v;
+    } while (q >= 1.0 || q == 0.0);
+    f = sqrt(-2.0 * log(q) / q);
+    rng->spare = (float)(v * f);
     rng->has_spare = 1;
-    return (float)(r * cos(6.283185307179586 * u2));
+    return (float)(u * f);
 }
 
 /* ---- half precision ---- */
@@ -1007,7 +1016,7 @@ static void lora__pool_work(lora_pool *p, unsigned gen, int thread) {
 static void *lora__worker_main(void *arg) {
     lora__worker *w = (lora__worker *)arg;
     lora_pool *p = w->pool;
-    unsigned seen = LORA__LOAD(&p->gen);
+    unsigned seen = 0; /* the generation at creation: a run or destroy may happen before this thread starts */
     for (;;) {
         unsigned g = LORA__LOAD(&p->gen);
         int spins;
@@ -1686,6 +1695,17 @@ static LORA__UNUSED void lora__sgemm_packed(lora_pool *pool, int transA, int tra
     double eff_n, eff_t;
 
     cfg = lora__gemm_config(pool ? pool->isa : lora__null_pool_isa());
+#ifdef LORA__TUNE
+    {
+        static lora__gemm_cfg tc;
+        tc = *cfg;
+        if (getenv("KC")) tc.kc = atoi(getenv("KC"));
+        if (getenv("NB")) tc.nb = atoi(getenv("NB"));
+        if (getenv("MCB")) tc.mcb = atoi(getenv("MCB"));
+        if (getenv("NCB")) tc.ncb = atoi(getenv("NCB"));
+        cfg = &tc;
+    }
+#endif
     memset(&g, 0, sizeof g);
     g.cfg = cfg;
     g.alpha = alpha;
@@ -1774,6 +1794,345 @@ LORA_API void lora_sgemm(lora_pool *pool, int transA, int transB, int M, int N, 
 #else
     lora__sgemm_packed(pool, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 #endif
+}
+
+/* ---- lora/22_vecmath.impl.c ---- */
+/* ---- vectorised row kernels for the non-matmul ops ----
+   exp (Cephes-style range reduction + degree-6 polynomial, ~1 ulp), row max, exp-and-sum,
+   scale, sum / centred sum of squares / dot with fixed lane and accumulation order (so a
+   row's result never depends on threads), gelu_new forward and backward
+   (0.5 x (1 + tanh u) = x * sigmoid(2u)), and AdamW's elementwise update. One table of
+   function pointers per instruction set, picked once per call site from the pool's ISA. */
+
+typedef struct lora__vecops {
+    float (*max)(const float *x, int n);
+    /* y[i] = exp(x[i] - sub) (y may be NULL: only the sum); returns the sum */
+    float (*exp_sum)(const float *x, float *y, int n, float sub);
+    void (*scale)(float *y, int n, float s);
+    float (*sum)(const float *x, int n);
+    float (*sumsq_centered)(const float *x, int n, float mu);
+    float (*dot)(const float *a, const float *b, int n);
+    /* y = (x - mu) * rstd * w + b */
+    void (*norm_affine)(const float *x, float *y, const float *w, const float *b, int n, float mu, float rstd);
+    void (*gelu)(const float *x, float *y, size_t n);
+    void (*gelu_back)(const float *x, const float *dy, float *dx, size_t n);
+} lora__vecops;
+
+/* ---- scalar ---- */
+static float lora__max_scalar(const float *x, int n) {
+    float m = x[0];
+    int i;
+    for (i = 1; i < n; i++) if (x[i] > m) m = x[i];
+    return m;
+}
+static float lora__exp_sum_scalar(const float *x, float *y, int n, float sub) {
+    float s = 0.0f;
+    int i;
+    for (i = 0; i < n; i++) { float e = expf(x[i] - sub); if (y) y[i] = e; s += e; }
+    return s;
+}
+static void lora__scale_scalar(float *y, int n, float s) { int i; for (i = 0; i < n; i++) y[i] *= s; }
+static float lora__sum_scalar(const float *x, int n) { float s = 0.0f; int i; for (i = 0; i < n; i++) s += x[i]; return s; }
+static float lora__sumsq_centered_scalar(const float *x, int n, float mu) {
+    float s = 0.0f;
+    int i;
+    for (i = 0; i < n; i++) { float d = x[i] - mu; s += d * d; }
+    return s;
+}
+static float lora__dot_scalar(const float *a, const float *b, int n) { float s = 0.0f; int i; for (i = 0; i < n; i++) s += a[i] * b[i]; return s; }
+static void lora__norm_affine_scalar(const float *x, float *y, const float *w, const float *b, int n, float mu, float rstd) {
+    int i;
+    for (i = 0; i < n; i++) y[i] = (x[i] - mu) * rstd * w[i] + b[i];
+}
+#define LORA__GELU_K 0.7978845608028654f /* sqrt(2/pi) */
+#define LORA__GELU_C 0.044715f
+static void lora__gelu_scalar(const float *x, float *y, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        float v = x[i];
+        y[i] = 0.5f * v * (1.0f + tanhf(LORA__GELU_K * (v + LORA__GELU_C * v * v * v)));
+    }
+}
+static void lora__gelu_back_scalar(const float *x, const float *dy, float *dx, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        float v = x[i], t = tanhf(LORA__GELU_K * (v + LORA__GELU_C * v * v * v));
+        float du = LORA__GELU_K * (1.0f + 3.0f * LORA__GELU_C * v * v);
+        dx[i] = dy[i] * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * du);
+    }
+}
+static const lora__vecops lora__vecops_scalar = {
+    lora__max_scalar, lora__exp_sum_scalar, lora__scale_scalar, lora__sum_scalar, lora__sumsq_centered_scalar,
+    lora__dot_scalar, lora__norm_affine_scalar, lora__gelu_scalar, lora__gelu_back_scalar};
+
+/* ---- AVX2 + FMA and AVX-512: the same algorithms, 8 or 16 lanes ---- */
+#if defined(LORA__HAVE_AVX2) || defined(LORA__HAVE_AVX512)
+/* exp constants (Cephes expf) */
+#define LORA__EXP_HI 88.3762626647949f
+#define LORA__EXP_LO (-87.3365478515625f)
+#define LORA__LOG2E 1.44269504088896341f
+#define LORA__LN2_HI 0.693359375f
+#define LORA__LN2_LO (-2.12194440e-4f)
+#define LORA__EXP_P0 1.9875691500e-4f
+#define LORA__EXP_P1 1.3981999507e-3f
+#define LORA__EXP_P2 8.3334519073e-3f
+#define LORA__EXP_P3 4.1665795894e-2f
+#define LORA__EXP_P4 1.6666665459e-1f
+#define LORA__EXP_P5 5.0000001201e-1f
+#endif
+
+#ifdef LORA__HAVE_AVX2
+#define LORA__T2 __attribute__((target("avx2,fma")))
+static LORA__T2 __m256 lora__exp8(__m256 x) {
+    __m256 fx, z, y;
+    __m256i e;
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(LORA__EXP_LO)), _mm256_set1_ps(LORA__EXP_HI));
+    fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(LORA__LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(LORA__LN2_HI), x);
+    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(LORA__LN2_LO), x);
+    z = _mm256_mul_ps(x, x);
+    y = _mm256_set1_ps(LORA__EXP_P0);
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(LORA__EXP_P1));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(LORA__EXP_P2));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(LORA__EXP_P3));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(LORA__EXP_P4));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(LORA__EXP_P5));
+    y = _mm256_fmadd_ps(y, z, _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
+    e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+static LORA__T2 float lora__hsum8(__m256 v) {
+    __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    a = _mm_add_ps(a, _mm_movehl_ps(a, a));
+    a = _mm_add_ss(a, _mm_shuffle_ps(a, a, 1));
+    return _mm_cvtss_f32(a);
+}
+static LORA__T2 float lora__hmax8(__m256 v) {
+    __m128 a = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    a = _mm_max_ps(a, _mm_movehl_ps(a, a));
+    a = _mm_max_ss(a, _mm_shuffle_ps(a, a, 1));
+    return _mm_cvtss_f32(a);
+}
+static LORA__T2 float lora__max_avx2(const float *x, int n) {
+    int i = 0;
+    float m;
+    if (n >= 8) {
+        __m256 v = _mm256_loadu_ps(x);
+        for (i = 8; i + 8 <= n; i += 8) v = _mm256_max_ps(v, _mm256_loadu_ps(x + i));
+        m = lora__hmax8(v);
+    } else m = x[i++];
+    for (; i < n; i++) if (x[i] > m) m = x[i];
+    return m;
+}
+static LORA__T2 float lora__exp_sum_avx2(const float *x, float *y, int n, float sub) {
+    __m256 acc = _mm256_setzero_ps(), s = _mm256_set1_ps(sub);
+    float tail = 0.0f;
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 e = lora__exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), s));
+        if (y) _mm256_storeu_ps(y + i, e);
+        acc = _mm256_add_ps(acc, e);
+    }
+    for (; i < n; i++) { float e = expf(x[i] - sub); if (y) y[i] = e; tail += e; }
+    return lora__hsum8(acc) + tail;
+}
+static LORA__T2 void lora__scale_avx2(float *y, int n, float s) {
+    __m256 v = _mm256_set1_ps(s);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_loadu_ps(y + i), v));
+    for (; i < n; i++) y[i] *= s;
+}
+static LORA__T2 float lora__sum_avx2(const float *x, int n) {
+    __m256 acc = _mm256_setzero_ps();
+    float tail = 0.0f;
+    int i = 0;
+    for (; i + 8 <= n; i += 8) acc = _mm256_add_ps(acc, _mm256_loadu_ps(x + i));
+    for (; i < n; i++) tail += x[i];
+    return lora__hsum8(acc) + tail;
+}
+static LORA__T2 float lora__sumsq_centered_avx2(const float *x, int n, float mu) {
+    __m256 acc = _mm256_setzero_ps(), m = _mm256_set1_ps(mu);
+    float tail = 0.0f;
+    int i = 0;
+    for (; i + 8 <= n; i += 8) { __m256 d = _mm256_sub_ps(_mm256_loadu_ps(x + i), m); acc = _mm256_fmadd_ps(d, d, acc); }
+    for (; i < n; i++) { float d = x[i] - mu; tail += d * d; }
+    return lora__hsum8(acc) + tail;
+}
+static LORA__T2 float lora__dot_avx2(const float *a, const float *b, int n) {
+    __m256 acc = _mm256_setzero_ps();
+    float tail = 0.0f;
+    int i = 0;
+    for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
+    for (; i < n; i++) tail += a[i] * b[i];
+    return lora__hsum8(acc) + tail;
+}
+static LORA__T2 void lora__norm_affine_avx2(const float *x, float *y, const float *w, const float *b, int n, float mu, float rstd) {
+    __m256 m = _mm256_set1_ps(mu), r = _mm256_set1_ps(rstd);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 t = _mm256_mul_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), m), r), _mm256_loadu_ps(w + i));
+        _mm256_storeu_ps(y + i, _mm256_add_ps(t, _mm256_loadu_ps(b + i)));
+    }
+    for (; i < n; i++) y[i] = (x[i] - mu) * rstd * w[i] + b[i];
+}
+/* sigmoid(2u) with u = k (x + c x^3): gelu = x * s, tanh u = 2 s - 1 */
+static LORA__T2 __m256 lora__gelu_sig8(__m256 x) {
+    __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
+    __m256 u2 = _mm256_mul_ps(_mm256_set1_ps(-2.0f * LORA__GELU_K), _mm256_fmadd_ps(_mm256_set1_ps(LORA__GELU_C), x3, x));
+    return _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_add_ps(_mm256_set1_ps(1.0f), lora__exp8(u2)));
+}
+static LORA__T2 void lora__gelu_avx2(const float *x, float *y, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) { __m256 v = _mm256_loadu_ps(x + i); _mm256_storeu_ps(y + i, _mm256_mul_ps(v, lora__gelu_sig8(v))); }
+    if (i < n) lora__gelu_scalar(x + i, y + i, n - i);
+}
+static LORA__T2 void lora__gelu_back_avx2(const float *x, const float *dy, float *dx, size_t n) {
+    size_t i = 0;
+    const __m256 one = _mm256_set1_ps(1.0f), half = _mm256_set1_ps(0.5f), k = _mm256_set1_ps(LORA__GELU_K);
+    const __m256 k3c = _mm256_set1_ps(3.0f * LORA__GELU_C);
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i), s = lora__gelu_sig8(v);
+        __m256 t = _mm256_fmsub_ps(_mm256_set1_ps(2.0f), s, one);                    /* tanh u */
+        __m256 du = _mm256_mul_ps(k, _mm256_fmadd_ps(k3c, _mm256_mul_ps(v, v), one)); /* du/dx */
+        __m256 g = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_mul_ps(half, v), _mm256_fnmadd_ps(t, t, one)), du, s); /* 0.5(1+t) = s */
+        _mm256_storeu_ps(dx + i, _mm256_mul_ps(_mm256_loadu_ps(dy + i), g));
+    }
+    if (i < n) lora__gelu_back_scalar(x + i, dy + i, dx + i, n - i);
+}
+static const lora__vecops lora__vecops_avx2 = {
+    lora__max_avx2, lora__exp_sum_avx2, lora__scale_avx2, lora__sum_avx2, lora__sumsq_centered_avx2,
+    lora__dot_avx2, lora__norm_affine_avx2, lora__gelu_avx2, lora__gelu_back_avx2};
+#endif
+
+#ifdef LORA__HAVE_AVX512
+#define LORA__T5 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma")))
+static LORA__T5 __m512 lora__exp16(__m512 x) {
+    __m512 fx, z, y;
+    __m512i e;
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(LORA__EXP_LO)), _mm512_set1_ps(LORA__EXP_HI));
+    fx = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(LORA__LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(LORA__LN2_HI), x);
+    x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(LORA__LN2_LO), x);
+    z = _mm512_mul_ps(x, x);
+    y = _mm512_set1_ps(LORA__EXP_P0);
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(LORA__EXP_P1));
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(LORA__EXP_P2));
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(LORA__EXP_P3));
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(LORA__EXP_P4));
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(LORA__EXP_P5));
+    y = _mm512_fmadd_ps(y, z, _mm512_add_ps(x, _mm512_set1_ps(1.0f)));
+    e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(fx), _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(y, _mm512_castsi512_ps(e));
+}
+static LORA__T5 float lora__max_avx512(const float *x, int n) {
+    __m512 v = _mm512_set1_ps(-INFINITY);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) v = _mm512_max_ps(v, _mm512_loadu_ps(x + i));
+    if (i < n) v = _mm512_max_ps(v, _mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), (__mmask16)((1u << (n - i)) - 1), x + i));
+    return _mm512_reduce_max_ps(v);
+}
+static LORA__T5 float lora__exp_sum_avx512(const float *x, float *y, int n, float sub) {
+    __m512 acc = _mm512_setzero_ps(), s = _mm512_set1_ps(sub);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 e = lora__exp16(_mm512_sub_ps(_mm512_loadu_ps(x + i), s));
+        if (y) _mm512_storeu_ps(y + i, e);
+        acc = _mm512_add_ps(acc, e);
+    }
+    if (i < n) {
+        __mmask16 k = (__mmask16)((1u << (n - i)) - 1);
+        __m512 e = _mm512_maskz_mov_ps(k, lora__exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), s)));
+        if (y) _mm512_mask_storeu_ps(y + i, k, e);
+        acc = _mm512_add_ps(acc, e);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+static LORA__T5 void lora__scale_avx512(float *y, int n, float s) {
+    __m512 v = _mm512_set1_ps(s);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_mul_ps(_mm512_loadu_ps(y + i), v));
+    if (i < n) {
+        __mmask16 k = (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, y + i), v));
+    }
+}
+static LORA__T5 float lora__sum_avx512(const float *x, int n) {
+    __m512 acc = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) acc = _mm512_add_ps(acc, _mm512_loadu_ps(x + i));
+    if (i < n) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps((__mmask16)((1u << (n - i)) - 1), x + i));
+    return _mm512_reduce_add_ps(acc);
+}
+static LORA__T5 float lora__sumsq_centered_avx512(const float *x, int n, float mu) {
+    __m512 acc = _mm512_setzero_ps(), m = _mm512_set1_ps(mu);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) { __m512 d = _mm512_sub_ps(_mm512_loadu_ps(x + i), m); acc = _mm512_fmadd_ps(d, d, acc); }
+    if (i < n) {
+        __mmask16 k = (__mmask16)((1u << (n - i)) - 1);
+        __m512 d = _mm512_maskz_sub_ps(k, _mm512_maskz_loadu_ps(k, x + i), m);
+        acc = _mm512_fmadd_ps(d, d, acc);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+static LORA__T5 float lora__dot_avx512(const float *a, const float *b, int n) {
+    __m512 acc = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc);
+    if (i < n) {
+        __mmask16 k = (__mmask16)((1u << (n - i)) - 1);
+        acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, a + i), _mm512_maskz_loadu_ps(k, b + i), acc);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+static LORA__T5 void lora__norm_affine_avx512(const float *x, float *y, const float *w, const float *b, int n, float mu, float rstd) {
+    __m512 m = _mm512_set1_ps(mu), r = _mm512_set1_ps(rstd);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 t = _mm512_mul_ps(_mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), m), r), _mm512_loadu_ps(w + i));
+        _mm512_storeu_ps(y + i, _mm512_add_ps(t, _mm512_loadu_ps(b + i)));
+    }
+    for (; i < n; i++) y[i] = (x[i] - mu) * rstd * w[i] + b[i];
+}
+static LORA__T5 __m512 lora__gelu_sig16(__m512 x) {
+    __m512 x3 = _mm512_mul_ps(_mm512_mul_ps(x, x), x);
+    __m512 u2 = _mm512_mul_ps(_mm512_set1_ps(-2.0f * LORA__GELU_K), _mm512_fmadd_ps(_mm512_set1_ps(LORA__GELU_C), x3, x));
+    return _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), lora__exp16(u2)));
+}
+static LORA__T5 void lora__gelu_avx512(const float *x, float *y, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) { __m512 v = _mm512_loadu_ps(x + i); _mm512_storeu_ps(y + i, _mm512_mul_ps(v, lora__gelu_sig16(v))); }
+    if (i < n) lora__gelu_scalar(x + i, y + i, n - i);
+}
+static LORA__T5 void lora__gelu_back_avx512(const float *x, const float *dy, float *dx, size_t n) {
+    size_t i = 0;
+    const __m512 one = _mm512_set1_ps(1.0f), half = _mm512_set1_ps(0.5f), k = _mm512_set1_ps(LORA__GELU_K);
+    const __m512 k3c = _mm512_set1_ps(3.0f * LORA__GELU_C);
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i), s = lora__gelu_sig16(v);
+        __m512 t = _mm512_fmsub_ps(_mm512_set1_ps(2.0f), s, one);
+        __m512 du = _mm512_mul_ps(k, _mm512_fmadd_ps(k3c, _mm512_mul_ps(v, v), one));
+        __m512 g = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_mul_ps(half, v), _mm512_fnmadd_ps(t, t, one)), du, s);
+        _mm512_storeu_ps(dx + i, _mm512_mul_ps(_mm512_loadu_ps(dy + i), g));
+    }
+    if (i < n) lora__gelu_back_scalar(x + i, dy + i, dx + i, n - i);
+}
+static const lora__vecops lora__vecops_avx512 = {
+    lora__max_avx512, lora__exp_sum_avx512, lora__scale_avx512, lora__sum_avx512, lora__sumsq_centered_avx512,
+    lora__dot_avx512, lora__norm_affine_avx512, lora__gelu_avx512, lora__gelu_back_avx512};
+#endif
+
+/* The kernels for a pool's instruction set (NEON uses the scalar table, which compilers
+   vectorise where the order of operations allows). */
+static LORA__UNUSED const lora__vecops *lora__vec(const lora_pool *pool) {
+    lora_isa isa = lora_pool_isa(pool);
+    (void)isa;
+#ifdef LORA__HAVE_AVX512
+    if (isa == LORA_ISA_AVX512) return &lora__vecops_avx512;
+#endif
+#ifdef LORA__HAVE_AVX2
+    if (isa == LORA_ISA_AVX2 || isa == LORA_ISA_AVX512) return &lora__vecops_avx2;
+#endif
+    return &lora__vecops_scalar;
 }
 
 /* ---- lora/30_json.impl.c ---- */
@@ -2023,19 +2382,20 @@ static const double lora__pow10[23] = {
 
 /* strtod in the "C" locale whatever the current locale's decimal point is. */
 static double lora__strtod_c(const char *s, size_t len) {
-    const char *dp = localeconv()->decimal_point;
-    char small[64], *tmp = small, *dot;
+    const char *dp = localeconv()->decimal_point, *dot;
+    char small[64], *tmp = small;
+    size_t dl, pre;
     double d;
-    if (!dp || (dp[0] == '.' && dp[1] == 0) || !strchr(s, '.')) return strtod(s, NULL);
-    if (len + 1 > sizeof small) {
-        tmp = (char *)LORA_MALLOC(len + 8);
+    if (!dp || (dp[0] == '.' && dp[1] == 0) || !(dot = strchr(s, '.'))) return strtod(s, NULL);
+    dl = strlen(dp);
+    if (len + dl + 1 > sizeof small) {
+        tmp = (char *)LORA_MALLOC(len + dl + 1);
         if (!tmp) return strtod(s, NULL);
     }
-    dot = strchr(s, '.');
-    memcpy(tmp, s, (size_t)(dot - s));
-    tmp[dot - s] = 0;
-    strcat(tmp, dp);
-    strcat(tmp, dot + 1);
+    pre = (size_t)(dot - s);
+    memcpy(tmp, s, pre);
+    memcpy(tmp + pre, dp, dl);
+    memcpy(tmp + pre + dl, dot + 1, len - pre);   /* includes the NUL */
     d = strtod(tmp, NULL);
     if (tmp != small) LORA_FREE(tmp);
     return d;
@@ -2655,6 +3015,22 @@ static int lora__st_cmp_span(const void *a, const void *b) {
     return strcmp(x->name, y->name);
 }
 
+/* Finds a duplicate key of an object (sorting: headers may hold many keys): *dup = the key or NULL. */
+static lora_status lora__st_find_dup(const lora_json *obj, const char **dup) {
+    lora__st_keyref *refs;
+    size_t i;
+    *dup = NULL;
+    if (obj->n < 2) return LORA_OK;
+    refs = (lora__st_keyref *)lora__calloc(obj->n, sizeof *refs, "safetensors header");
+    if (!refs) return LORA_ERR_OOM;
+    for (i = 0; i < obj->n; i++) { refs[i].s = obj->keys[i]; refs[i].len = obj->key_lens[i]; refs[i].idx = i; }
+    qsort(refs, obj->n, sizeof *refs, lora__st_cmp_keyref);
+    for (i = 1; i < obj->n && !*dup; i++)
+        if (refs[i].len == refs[i - 1].len && !memcmp(refs[i].s, refs[i - 1].s, refs[i].len)) *dup = refs[i].s;
+    LORA_FREE(refs);
+    return LORA_OK;
+}
+
 /* Copies a JSON string into a new C string; fails if it holds a NUL. */
 static lora_status lora__st_cstr(const char *file, const char *what, const char *s, size_t len, char **out) {
     *out = NULL;
@@ -2764,7 +3140,7 @@ static lora_status lora__st_parse(const unsigned char *base, size_t size, lora_s
     const unsigned char *data0;
     lora_json *root = NULL;
     const lora_json *meta = NULL;
-    lora__st_keyref *refs = NULL;
+    const char *dup = NULL;
     lora_st_tensor **order = NULL;
     lora__buf src = {0, 0, 0, 0};
     lora_status s = LORA_OK;
@@ -2792,18 +3168,11 @@ static lora_status lora__st_parse(const unsigned char *base, size_t size, lora_s
         s = lora__fail(LORA_ERR_FORMAT, "%s: header is %s, expected a JSON object", file, lora__json_a_type(root->type));
         goto done;
     }
-    /* duplicate keys: sort (key, index) and compare neighbours */
-    if (root->n > 1) {
-        refs = (lora__st_keyref *)lora__calloc(root->n, sizeof *refs, "safetensors header");
-        if (!refs) { s = LORA_ERR_OOM; goto done; }
-        for (i = 0; i < root->n; i++) { refs[i].s = root->keys[i]; refs[i].len = root->key_lens[i]; refs[i].idx = i; }
-        qsort(refs, root->n, sizeof *refs, lora__st_cmp_keyref);
-        for (i = 1; i < root->n; i++)
-            if (refs[i].len == refs[i - 1].len && !memcmp(refs[i].s, refs[i - 1].s, refs[i].len)) {
-                s = lora__fail(LORA_ERR_FORMAT, "%s: duplicate %s '%s' in header", file,
-                               strcmp(refs[i].s, "__metadata__") ? "tensor name" : "key", refs[i].s);
-                goto done;
-            }
+    if ((s = lora__st_find_dup(root, &dup)) != LORA_OK) goto done;
+    if (dup) {
+        s = lora__fail(LORA_ERR_FORMAT, "%s: duplicate %s '%s' in header", file,
+                       strcmp(dup, "__metadata__") ? "tensor name" : "key", dup);
+        goto done;
     }
     for (i = 0; i < root->n; i++) {
         if (root->key_lens[i] == 12 && !memcmp(root->keys[i], "__metadata__", 12)) meta = &root->items[i];
@@ -2826,13 +3195,12 @@ static lora_status lora__st_parse(const unsigned char *base, size_t size, lora_s
             st->meta_values = (char **)lora__calloc(meta->n, sizeof(char *), "safetensors metadata");
             if (!st->meta_keys || !st->meta_values) { s = LORA_ERR_OOM; goto done; }
         }
+        if ((s = lora__st_find_dup(meta, &dup)) != LORA_OK) goto done;
+        if (dup) {
+            s = lora__fail(LORA_ERR_FORMAT, "%s: duplicate __metadata__ key '%s'", file, dup);
+            goto done;
+        }
         for (i = 0; i < meta->n; i++) {
-            size_t j;
-            for (j = 0; j < i; j++)   /* duplicate metadata keys (metadata is small) */
-                if (meta->key_lens[j] == meta->key_lens[i] && !memcmp(meta->keys[j], meta->keys[i], meta->key_lens[i])) {
-                    s = lora__fail(LORA_ERR_FORMAT, "%s: duplicate __metadata__ key '%s'", file, meta->keys[i]);
-                    goto done;
-                }
             if ((s = lora__st_cstr(file, "__metadata__ key", meta->keys[i], meta->key_lens[i], &st->meta_keys[i])) != LORA_OK) goto done;
             st->n_meta = i + 1;
             if ((s = lora__st_cstr(file, "__metadata__ value", meta->items[i].str, meta->items[i].len, &st->meta_values[i])) != LORA_OK) goto done;
@@ -2878,7 +3246,6 @@ static lora_status lora__st_parse(const unsigned char *base, size_t size, lora_s
     }
     if (nt) qsort(im->by_name, nt, sizeof *im->by_name, lora__st_cmp_name);
 done:
-    LORA_FREE(refs);
     LORA_FREE(order);
     lora_json_free(root);
     return s;
@@ -2948,7 +3315,7 @@ LORA_API lora_status lora_st_open(const char *path, lora_safetensors **out) {
         close(fd);
     }
 #endif
-    if (!base && (size > 0 || im->kind == 0)) {   /* no mmap: read the file into memory once */
+    if (!base) {   /* no mmap (or an empty file): read the file into memory once */
         char *buf;
         size_t len;
         if ((s = lora__read_file(path, &buf, &len)) != LORA_OK) { lora_st_close(st); return s; }
@@ -3283,6 +3650,8 @@ typedef struct lora__rparse {
     int ngroups, depth;
     unsigned char *gclosed; /* gclosed[g]: group g is closed */
     int capg;
+    size_t unsup_pos;       /* first deferred "not supported" (reported if the pattern is valid Python) */
+    char unsup[96];
     lora_status err;
     lora__rinst *prog;
     int ninst, capinst;
@@ -3324,6 +3693,13 @@ static LORA__PRINTF(3, 4) int lora__re_error(lora__rparse *P, size_t pos, const 
     P->err = lora__fail(LORA_ERR_INVALID_ARG, "invalid pattern '%.*s%s': %s at position %d", plen, P->pattern,
                         P->n > 200 ? "..." : "", what, (int)pos);
     return -1;
+}
+/* Notes syntax that Python accepts but this engine does not; parsing goes on so that Python's own
+   errors (reported first, with Python's position) take precedence. */
+static void lora__re_unsupported(lora__rparse *P, size_t pos, const char *what) {
+    if (P->unsup[0]) return;
+    P->unsup_pos = pos;
+    snprintf(P->unsup, sizeof P->unsup, "%s", what);
 }
 static int lora__re_oom(lora__rparse *P) {
     if (P->err == LORA_OK) P->err = LORA_ERR_OOM;
@@ -3500,7 +3876,9 @@ static int lora__re_escape(lora__rparse *P, int in_class, uint32_t *cp, int *cat
             if (P->i < P->n && P->s[P->i] >= '0' && P->s[P->i] <= '9') g = g * 10 + (P->s[P->i++] - '0');
             if (g > P->ngroups) return lora__re_error(P, at + 1, "invalid group reference %d", g);
             if (!P->gclosed[g]) return lora__re_error(P, at, "cannot refer to an open group");
-            return lora__re_error(P, at, "backreferences (\\%d) are not supported", g);
+            lora__re_unsupported(P, at, "backreferences are not supported");
+            *cp = 0;
+            return 1;
         }
         if (v > 0377)
             return lora__re_error(P, at, "octal escape value %.*s outside of range 0-0o377", (int)(P->i - at),
@@ -3717,9 +4095,8 @@ static int lora__re_parse_atom(lora__rparse *P) {
             greedy = 0;
             P->i++;
         } else if (P->i < P->n && P->s[P->i] == '+') {
+            lora__re_unsupported(P, P->i, "possessive quantifiers are not supported");
             P->i++;
-            if (lora__re_quantifier(P, &min, &max, &qlen)) return lora__re_error(P, P->i, "multiple repeat");
-            return lora__re_error(P, P->i - 1, "possessive quantifiers are not supported");
         }
         if ((rep = lora__re_node(P, LORA__RN_REPEAT)) < 0) return -1;
         P->nodes[rep].child = nd;
@@ -3887,6 +4264,7 @@ LORA_API lora_status lora_regex_compile(const char *pattern, lora_regex **out) {
                           pattern, P.n, LORA__RE_MAX_PATTERN);
     root = lora__re_parse_alt(&P);
     if (root >= 0 && P.i < P.n) root = lora__re_error(&P, P.i, "unbalanced parenthesis"); /* a stray ')' */
+    if (root >= 0 && P.unsup[0]) root = lora__re_error(&P, P.unsup_pos, "%s", P.unsup);
     if (root >= 0 && (size = lora__re_size(&P, root)) > LORA__RE_MAX_INST)
         root = lora__re_error(&P, 0, "pattern too large: counted repetitions expand to more than %d instructions",
                               LORA__RE_MAX_INST);
@@ -3914,8 +4292,10 @@ LORA_API lora_status lora_regex_compile(const char *pattern, lora_regex **out) {
 
 static int lora__re_class_has(const lora_regex *re, const lora__rclass *k, uint32_t c) {
     int lo = 0, hi = k->n - 1, in = 0;
-    const uint32_t *r = re->ranges + 2 * k->off;
+    const uint32_t *r;
     if (c < 128) return (int)((k->ascii[c >> 5] >> (c & 31)) & 1u);
+    if (k->n == 0) return k->negate;
+    r = re->ranges + 2 * k->off;
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
         if (c < r[2 * mid]) hi = mid - 1;
@@ -4168,11 +4548,11 @@ static lora_status lora__targets_not_found(const lora_target_spec *spec, int reg
     if (n_excl && !n_unmatched) {
         lora__buf_puts(&b, "All modules were excluded. This is likely unintended. Check your `target_modules`, "
                            "`exclude_modules` and `modules_to_save` configuration.");
-    } else if (!n_excl && all_linear && n_cand == 0) {
+    } else if (!n_excl && n_unmatched && all_linear && n_cand == 0) {
         lora__buf_puts(&b, "No `target_modules` passed but also no `target_parameters` found. Please check the values "
                            "for these arguments. (\"all-linear\" found no linear module besides the output layer.)");
     } else {
-        if (!n_excl) {
+        if (!n_excl && n_unmatched) {
             lora__buf_puts(&b, "Target modules ");
             if (regex_form) {
                 lora__buf_puts(&b, spec->target_regex);

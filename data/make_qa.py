@@ -245,6 +245,7 @@ def main():
     questions = [it[3] for it in all_items]
     assert len(set(questions)) == len(questions), "duplicate question"
     train, val = split(all_items, rng, args.val_frac)
+    os.makedirs(args.out_dir, exist_ok=True)
     write(os.path.join(args.out_dir, "qa_train.jsonl"), train)
     write(os.path.join(args.out_dir, "qa_val.jsonl"), val)
     print("wrote %d train and %d validation pairs to %s" % (len(train), len(val), args.out_dir))

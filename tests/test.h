@@ -7,6 +7,12 @@
 #include <math.h>
 #include <string.h>
 
+#if defined(__GNUC__) || defined(__clang__)
+#define TEST_UNUSED __attribute__((unused))
+#else
+#define TEST_UNUSED
+#endif
+
 static int test_passed, test_failed;
 
 #define CHECK(cond) do { if (cond) test_passed++; else { test_failed++; \
@@ -28,12 +34,12 @@ static int test_passed, test_failed;
 #define TEST_END() (printf("%s: %d passed, %d failed\n", __FILE__, test_passed, test_failed), test_failed ? 1 : 0)
 
 /* max |a-b| and relative L2 error ||a-b|| / ||b|| */
-static double test_max_abs_diff(const float *a, const float *b, long n) {
+TEST_UNUSED static double test_max_abs_diff(const float *a, const float *b, long n) {
     double m = 0; long i;
     for (i = 0; i < n; i++) { double d = fabs((double)a[i] - (double)b[i]); if (d > m || d != d) m = d; }
     return m;
 }
-static double test_rel_l2(const float *a, const float *b, long n) {
+TEST_UNUSED static double test_rel_l2(const float *a, const float *b, long n) {
     double num = 0, den = 0; long i;
     for (i = 0; i < n; i++) { double d = (double)a[i] - (double)b[i]; num += d * d; den += (double)b[i] * b[i]; }
     return den > 0 ? sqrt(num / den) : sqrt(num);

@@ -4,6 +4,14 @@
 #if defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wunused-function"
 #endif
+#include <stdlib.h>
+/* allocation hooks that can fail on demand, to test every out-of-memory path */
+static long fail_after = -1;   /* -1: never fail; n: the n+1-th allocation from now fails */
+static void *t_malloc(size_t n) { if (fail_after == 0) return NULL; if (fail_after > 0) fail_after--; return malloc(n); }
+static void *t_realloc(void *p, size_t n) { if (fail_after == 0) return NULL; if (fail_after > 0) fail_after--; return realloc(p, n); }
+#define LORA_MALLOC(n) t_malloc(n)
+#define LORA_REALLOC(p, n) t_realloc(p, n)
+#define LORA_FREE(p) free(p)
 #define LORA_STATIC
 #define LORA_IMPLEMENTATION
 #include "lora.h"
@@ -530,7 +538,7 @@ static void test_numbers(void) {
         "1.00000000000000011102230246251565404236316680908203126", "7.2057594037927933e16", "1e22", "1e-22",
         "123456789012345.6789", "0.0000000000000000000000000000000000000001e40", "18446744073709551615",
         "18446744073709551616", "100000000000000000000000", "-0.0", "1E0", "5e-1", "0.9999999999999999999999999",
-        "43.2e-1", "2e-323", "1" "00000000000000000000e-20",
+        "43.2e-1", "2e-323", ("1" "00000000000000000000e-20"),
     };
     size_t i;
     lora_rng rng;
@@ -712,7 +720,26 @@ static void test_speed(void) {
     LORA_FREE(text);
 }
 
+/* every allocation failure gives LORA_ERR_OOM and leaks nothing (ASan checks leaks) */
+static void test_oom(void) {
+    static const char doc[] = "{\"a\":[1,2,{\"b\":\"c\"},[[]],\"x\"],\"d\":{\"e\":[1.5e300,123456789012345678901234567890]},"
+                              "\"f\":\"\\u00e9\",\"g\":[[1],[2],[3],[4],[5],[6],[7],[8],[9],[10]]}";
+    long k;
+    int oom = 0, other = 0;
+    for (k = 0; k < 1000; k++) {
+        lora_json *j = NULL;
+        lora_status s;
+        fail_after = k;
+        s = lora_json_parse(doc, sizeof doc - 1, "oom", &j);
+        fail_after = -1;
+        if (s == LORA_OK) { lora_json_free(j); break; }
+        if (s == LORA_ERR_OOM && j == NULL && strstr(lora_last_error(), "out of memory")) oom++; else other++;
+    }
+    CHECK(k < 1000 && oom == k && other == 0);
+}
+
 int main(void) {
+    test_oom();
     test_tables();
     test_values();
     test_int64();

@@ -518,6 +518,7 @@ static void test_peft_rules(void) {
     CHECK_ERR(lora_select_targets(&sp, names, -1, is_output, sel), LORA_ERR_INVALID_ARG);
     CHECK_ERR(lora_select_targets(&sp, names, 49, is_output, NULL), LORA_ERR_INVALID_ARG);
     CHECK_ERR(lora_select_targets(&sp, names, 0, NULL, NULL), LORA_ERR_NOT_FOUND); /* nothing to select from */
+    CHECK(starts("No modules were targeted for adaptation.")); /* PEFT: neither unmatched nor excluded modules */
     sp = spec_list(t1, 1);
     sp.target_regex = ".*";
     CHECK_ERR(lora_select_targets(&sp, names, 49, is_output, sel), LORA_ERR_INVALID_ARG);
@@ -577,10 +578,84 @@ static void test_peft_rules(void) {
     }
 }
 
+/* The oracle's own self-test ("PEFT target matching rules", selftest_checks.py) on the tiny
+   2-layer GPT-2, case by case. Returns the selected names joined by ' ', or "ERR <status>". */
+static const char *tiny_targets(const lora_target_spec *sp) {
+    static char out[512];
+    static const char *tiny[9] = {"transformer.h.0.attn.c_attn", "transformer.h.0.attn.c_proj", "transformer.h.0.mlp.c_fc",
+                                  "transformer.h.0.mlp.c_proj", "transformer.h.1.attn.c_attn", "transformer.h.1.attn.c_proj",
+                                  "transformer.h.1.mlp.c_fc", "transformer.h.1.mlp.c_proj", "lm_head"};
+    static const unsigned char outp[9] = {0, 0, 0, 0, 0, 0, 0, 0, 1};
+    /* modules of GPT2LMHeadModel that are not Conv1D/Linear (named_modules order) */
+    static const char *other[] = {"transformer", "transformer.wte", "transformer.wpe", "transformer.drop", "transformer.h",
+                                  "transformer.h.0", "transformer.h.0.ln_1", "transformer.h.0.attn",
+                                  "transformer.h.0.attn.attn_dropout", "transformer.h.0.attn.resid_dropout",
+                                  "transformer.h.0.ln_2", "transformer.h.0.mlp", "transformer.h.0.mlp.act",
+                                  "transformer.h.0.mlp.dropout", "transformer.h.1", "transformer.h.1.ln_1",
+                                  "transformer.h.1.attn", "transformer.h.1.attn.attn_dropout",
+                                  "transformer.h.1.attn.resid_dropout", "transformer.h.1.ln_2", "transformer.h.1.mlp",
+                                  "transformer.h.1.mlp.act", "transformer.h.1.mlp.dropout", "transformer.ln_f"};
+    unsigned char sel[9];
+    lora_status s = lora_check_unsupported_targets(sp, other, (int)(sizeof other / sizeof other[0]));
+    int i;
+    if (s == LORA_OK) s = lora_select_targets(sp, tiny, 9, outp, sel);
+    if (s != LORA_OK) {
+        sprintf(out, "ERR %s", lora_status_name(s));
+        return out;
+    }
+    out[0] = 0;
+    for (i = 0; i < 9; i++)
+        if (sel[i]) { if (out[0]) strcat(out, " "); strcat(out, tiny[i]); }
+    return out;
+}
+
+static void test_oracle_selftest_cases(void) {
+    lora_target_spec sp;
+    const char *a[] = {"c_proj"}, *b[] = {"transformer.h.0.attn.c_attn"}, *c[] = {"attn.c_attn"}, *d[] = {"mlp.c_proj"};
+    const char *e[] = {"lm_head"}, *f[] = {"proj"}, *g[] = {"c_attn_x"}, *h[] = {"attn"};
+    const char *r;
+#define TT(expr, want) do { r = (expr); CHECK_MSG(strcmp(r, want) == 0, "%s -> '%s', oracle says '%s' (%s)", #expr, r, \
+    want, lora_last_error()); } while (0)
+    sp = spec_list(a, 1);
+    TT(tiny_targets(&sp), "transformer.h.0.attn.c_proj transformer.h.0.mlp.c_proj transformer.h.1.attn.c_proj "
+                          "transformer.h.1.mlp.c_proj");
+    sp = spec_regex(".*\\.attn\\.c_proj");
+    TT(tiny_targets(&sp), "transformer.h.0.attn.c_proj transformer.h.1.attn.c_proj");
+    sp = spec_regex(".*h\\.1\\.mlp\\.c_(fc|proj)");
+    TT(tiny_targets(&sp), "transformer.h.1.mlp.c_fc transformer.h.1.mlp.c_proj");
+    sp = spec_list(b, 1);
+    TT(tiny_targets(&sp), "transformer.h.0.attn.c_attn");
+    sp = spec_list(c, 1);
+    TT(tiny_targets(&sp), "transformer.h.0.attn.c_attn transformer.h.1.attn.c_attn");
+    sp = spec_list(a, 1);
+    sp.exclude = d;
+    sp.n_exclude = 1;
+    TT(tiny_targets(&sp), "transformer.h.0.attn.c_proj transformer.h.1.attn.c_proj");
+    sp = spec_list(e, 1);
+    TT(tiny_targets(&sp), "lm_head");
+    sp = spec_regex("c_attn");
+    TT(tiny_targets(&sp), "ERR LORA_ERR_NOT_FOUND");
+    CHECK(strstr(lora_last_error(), "not found") != NULL);
+    sp = spec_list(f, 1);
+    TT(tiny_targets(&sp), "ERR LORA_ERR_NOT_FOUND");
+    CHECK(strstr(lora_last_error(), "not found") != NULL);
+    sp = spec_list(g, 1);
+    TT(tiny_targets(&sp), "ERR LORA_ERR_NOT_FOUND");
+    CHECK(strstr(lora_last_error(), "not found") != NULL);
+    sp = spec_list(h, 1);
+    TT(tiny_targets(&sp), "ERR LORA_ERR_INVALID_ARG");
+    CHECK(strstr(lora_last_error(), "not supported") != NULL);
+    sp = spec_regex(".*\\.mlp\\..*"); /* oracle: transformer.h.0.mlp.act (NewGELUActivation) is not supported */
+    TT(tiny_targets(&sp), "ERR LORA_ERR_INVALID_ARG");
+    CHECK(strstr(lora_last_error(), "transformer.h.0.mlp.act") != NULL);
+#undef TT
+}
+
 int main(void) {
     test_fixture();
     test_regex_api();
     test_peft_rules();
+    test_oracle_selftest_cases();
     (void)test_max_abs_diff; /* test.h helpers this file does not need */
     (void)test_rel_l2;
     return TEST_END();

@@ -5,6 +5,14 @@
 #if defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wunused-function"
 #endif
+#include <stdlib.h>
+/* allocation hooks that can fail on demand, to test every out-of-memory path */
+static long fail_after = -1;   /* -1: never fail; n: the n+1-th allocation from now fails */
+static void *t_malloc(size_t n) { if (fail_after == 0) return NULL; if (fail_after > 0) fail_after--; return malloc(n); }
+static void *t_realloc(void *p, size_t n) { if (fail_after == 0) return NULL; if (fail_after > 0) fail_after--; return realloc(p, n); }
+#define LORA_MALLOC(n) t_malloc(n)
+#define LORA_REALLOC(p, n) t_realloc(p, n)
+#define LORA_FREE(p) free(p)
 #define LORA_STATIC
 #define LORA_IMPLEMENTATION
 #include "lora.h"
@@ -586,6 +594,81 @@ static void test_bad_files(void) {
     CHECK(st == NULL);
 }
 
+/* every allocation failure gives LORA_ERR_OOM, leaks nothing, and never damages a file */
+static void test_oom(void) {
+    char *file = NULL, *before = NULL, *after = NULL;
+    size_t flen = 0, nb = 0, na = 0;
+    long k;
+    int bad_open = 0, bad_write = 0;
+    const char *path = tmp_path("oom.safetensors");
+    lora_safetensors *st = NULL;
+    CHECK_OK(lora__read_file(FIX "all_dtypes.safetensors", &file, &flen));
+    if (!file) return;
+    for (k = 0; k < 10000; k++) {
+        lora_status s;
+        fail_after = k;
+        s = lora_st_open_memory(file, flen, "oom.safetensors", &st);
+        fail_after = -1;
+        if (s == LORA_OK) break;
+        if (s != LORA_ERR_OOM || st) bad_open++;
+    }
+    CHECK(st != NULL && bad_open == 0);
+    if (st) {
+        CHECK_OK(rewrite(st, path, 0));
+        CHECK_OK(lora__read_file(path, &before, &nb));
+        for (k = 0; k < 10000; k++) {
+            lora_status s;
+            /* write different content over the file: on failure the old one must be intact */
+            lora_st_entry e;
+            memset(&e, 0, sizeof e);
+            e.name = "other"; e.dtype = LORA_DT_U8; e.ndim = 1; e.shape[0] = 4; e.data = "abcd";
+            fail_after = k;
+            s = lora_st_write(path, &e, 1, (const char *const *)st->meta_keys, (const char *const *)st->meta_values, st->n_meta);
+            fail_after = -1;
+            if (s == LORA_OK) break;
+            if (s != LORA_ERR_OOM) bad_write++;
+            CHECK_OK(lora__read_file(path, &after, &na));
+            if (na != nb || memcmp(before, after, nb)) bad_write++;
+            LORA_FREE(after);
+            after = NULL;
+        }
+        CHECK(k > 0 && k < 10000 && bad_write == 0);
+        CHECK(!file_exists(tmp_path("oom.safetensors.tmp-lora")));
+        lora_st_close(st);
+        remove(path);
+    }
+    LORA_FREE(file); LORA_FREE(before);
+}
+
+/* many tensors: header of ~1 MB, duplicate checks and lookups stay fast */
+static void test_many(void) {
+    enum { N = 20000 };
+    lora_st_entry *e = (lora_st_entry *)calloc(N, sizeof *e);
+    char (*names)[32] = (char (*)[32])malloc(N * 32);
+    unsigned char *vals = (unsigned char *)malloc(N);
+    const char *path = tmp_path("many.safetensors");
+    lora_safetensors *st = NULL;
+    clock_t t0;
+    size_t i, found = 0;
+    for (i = 0; i < N; i++) {
+        snprintf(names[i], 32, "transformer.h.%zu.weight", (i * 7919) % N);
+        vals[i] = (unsigned char)i;
+        e[i].name = names[i]; e[i].dtype = (i & 1) ? LORA_DT_U8 : LORA_DT_I8; e[i].ndim = 1; e[i].shape[0] = 1; e[i].data = &vals[i];
+    }
+    CHECK_OK(lora_st_write(path, e, N, NULL, NULL, 0));
+    t0 = clock();
+    CHECK_OK(lora_st_open(path, &st));
+    for (i = 0; st && i < N; i++) {
+        const lora_st_tensor *t = lora_st_find(st, names[i]);
+        if (t && *(const unsigned char *)t->data == vals[i]) found++;
+    }
+    printf("open + %d lookups of a %d-tensor file: %.1f ms\n", N, N, (double)(clock() - t0) * 1000.0 / CLOCKS_PER_SEC);
+    CHECK(found == N);
+    lora_st_close(st);
+    remove(path);
+    free(e); free(names); free(vals);
+}
+
 static void test_dtype_names(void) {
     CHECK(!strcmp(lora_dtype_name(LORA_DT_BF16), "BF16") && lora_dtype_size(LORA_DT_BF16) == 2);
     CHECK(!strcmp(lora_dtype_name(LORA_DT_U64), "U64") && lora_dtype_size(LORA_DT_U64) == 8);
@@ -608,6 +691,8 @@ int main(void) {
     test_round_trip();
     test_writer_errors();
     test_bad_files();
+    test_oom();
+    test_many();
 #if defined(__unix__) || defined(__APPLE__)
     {
         static const char *names[] = {"rt.safetensors", "keep.safetensors", "rewrite.safetensors", "cut.safetensors"};

@@ -297,7 +297,10 @@ static void test_invalid_utf8(const gpt2_tokenizer *tok) {
         gpt2_free(ids);
     }
     CHECK(round_trip(tok, "\xC3", 1, 0));
-    CHECK(round_trip(tok, "\xED\xA0\x80 surrogate \xF4\x90\x80\x80 too big \xC0\xAF overlong", 45, 0));
+    {
+        static const char odd[] = "\xED\xA0\x80 surrogate \xF4\x90\x80\x80 too big \xC0\xAF overlong \xE2\x82";
+        CHECK(round_trip(tok, odd, sizeof odd - 1, 0));
+    }
     lora_rng_seed(&rng, 1234);
     for (iter = 0; iter < total; iter++) {
         size_t n = random_bytes(&rng, x, sizeof x), i, m = 0, ix, iy;
@@ -429,6 +432,7 @@ static void test_hf_names(const gpt2_tokenizer *tok) {
 int main(void) {
     gpt2_tokenizer *tok = NULL;
     clock_t t0 = clock();
+    (void)test_max_abs_diff; (void)test_rel_l2; /* test.h helpers this test has no use for */
     CHECK_OK(gpt2_tokenizer_load("data/gpt2-tokenizer", &tok));
     printf("load: %.0f ms\n", 1000.0 * (double)(clock() - t0) / CLOCKS_PER_SEC);
     if (tok) {

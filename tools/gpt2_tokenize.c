@@ -15,7 +15,7 @@
 static const char usage[] =
     "usage: gpt2-tokenize [--tokenizer DIR] [--special] [--decode] < input\n"
     "  encodes standard input (bytes) to GPT-2 token ids printed space-separated on one line;\n"
-    "  --decode reads ids (separated by spaces, commas or newlines) and writes their bytes.\n"
+    "  --decode reads ids (separated by spaces, commas or newlines; [ ] ignored) and writes their bytes.\n"
     "  --tokenizer DIR  encoder.json + vocab.bpe or vocab.json + merges.txt (default data/gpt2-tokenizer)\n"
     "  --special        encode the text <|endoftext|> as the special token 50256\n";
 
@@ -65,7 +65,7 @@ int main(int argc, char **argv) {
         for (;;) {
             char *end;
             long v;
-            while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ',') p++;
+            while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ',' || *p == '[' || *p == ']') p++;
             if (!*p) break;
             v = strtol(p, &end, 10);
             if (end == p || v < 0 || v > 0x7FFFFFFFL) {

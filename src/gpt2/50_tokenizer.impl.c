@@ -27,7 +27,7 @@ static int gpt2__uclass(uint32_t cp); /* 51_unicode_tables.impl.c */
 
 enum { GPT2__OTHER = 0, GPT2__LETTER = 1, GPT2__NUMBER = 2, GPT2__SPACE = 3 };
 
-/* Classes of ASCII code points (checked against the generated table by the tests). */
+/* Classes of ASCII code points (tools/gen_unicode_tables.js checks them against node). */
 static const unsigned char gpt2__ascii_class[128] = {
     0,0,0,0,0,0,0,0,0,3,3,3,3,3,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
     3,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 2,2,2,2,2,2,2,2,2,2,0,0,0,0,0,0,
@@ -466,7 +466,7 @@ LORA_API lora_status gpt2_encode(const gpt2_tokenizer *tok, const char *text, si
         return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_encode: NULL argument");
     memset(&sc, 0, sizeof sc);
     memset(&ids, 0, sizeof ids);
-    if ((st = gpt2__ids_reserve(&ids, len / 3 + 16)) != LORA_OK) return st;
+    if ((st = gpt2__ids_reserve(&ids, len / 4 + 16)) != LORA_OK) return st;
     if (allow_special && tok->eot >= 0) {
         size_t start = 0, i = 0;
         while (i + eot_len <= len) {

@@ -271,15 +271,19 @@ LORA_API uint32_t lora_rng_u32(lora_rng *rng) {
     return result;
 }
 LORA_API float lora_rng_uniform(lora_rng *rng) { return (float)(lora_rng_u32(rng) >> 8) * (1.0f / 16777216.0f); }
+/* Marsaglia's polar method: two normals per accepted pair, one log and no trig. */
 LORA_API float lora_rng_normal(lora_rng *rng) {
-    double u1, u2, r;
+    double u, v, q, f;
     if (rng->has_spare) { rng->has_spare = 0; return rng->spare; }
-    do { u1 = ((double)(lora_rng_u32(rng) >> 8) + 0.5) / 16777216.0; } while (u1 <= 0.0);
-    u2 = (double)(lora_rng_u32(rng) >> 8) / 16777216.0;
-    r = sqrt(-2.0 * log(u1));
-    rng->spare = (float)(r * sin(6.283185307179586 * u2));
+    do {
+        u = 2.0 * ((double)(lora_rng_u32(rng) >> 8) + 0.5) / 16777216.0 - 1.0;
+        v = 2.0 * ((double)(lora_rng_u32(rng) >> 8) + 0.5) / 16777216.0 - 1.0;
+        q = u * u + v * v;
+    } while (q >= 1.0 || q == 0.0);
+    f = sqrt(-2.0 * log(q) / q);
+    rng->spare = (float)(v * f);
     rng->has_spare = 1;
-    return (float)(r * cos(6.283185307179586 * u2));
+    return (float)(u * f);
 }
 
 /* ---- half precision ---- */

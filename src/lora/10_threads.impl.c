@@ -205,7 +205,7 @@ static void lora__pool_work(lora_pool *p, unsigned gen, int thread) {
 static void *lora__worker_main(void *arg) {
     lora__worker *w = (lora__worker *)arg;
     lora_pool *p = w->pool;
-    unsigned seen = LORA__LOAD(&p->gen);
+    unsigned seen = 0; /* the generation at creation: a run or destroy may happen before this thread starts */
     for (;;) {
         unsigned g = LORA__LOAD(&p->gen);
         int spins;

@@ -480,6 +480,17 @@ static LORA__UNUSED void lora__sgemm_packed(lora_pool *pool, int transA, int tra
     double eff_n, eff_t;
 
     cfg = lora__gemm_config(pool ? pool->isa : lora__null_pool_isa());
+#ifdef LORA__TUNE
+    {
+        static lora__gemm_cfg tc;
+        tc = *cfg;
+        if (getenv("KC")) tc.kc = atoi(getenv("KC"));
+        if (getenv("NB")) tc.nb = atoi(getenv("NB"));
+        if (getenv("MCB")) tc.mcb = atoi(getenv("MCB"));
+        if (getenv("NCB")) tc.ncb = atoi(getenv("NCB"));
+        cfg = &tc;
+    }
+#endif
     memset(&g, 0, sizeof g);
     g.cfg = cfg;
     g.alpha = alpha;

@@ -244,19 +244,20 @@ static const double lora__pow10[23] = {
 
 /* strtod in the "C" locale whatever the current locale's decimal point is. */
 static double lora__strtod_c(const char *s, size_t len) {
-    const char *dp = localeconv()->decimal_point;
-    char small[64], *tmp = small, *dot;
+    const char *dp = localeconv()->decimal_point, *dot;
+    char small[64], *tmp = small;
+    size_t dl, pre;
     double d;
-    if (!dp || (dp[0] == '.' && dp[1] == 0) || !strchr(s, '.')) return strtod(s, NULL);
-    if (len + 1 > sizeof small) {
-        tmp = (char *)LORA_MALLOC(len + 8);
+    if (!dp || (dp[0] == '.' && dp[1] == 0) || !(dot = strchr(s, '.'))) return strtod(s, NULL);
+    dl = strlen(dp);
+    if (len + dl + 1 > sizeof small) {
+        tmp = (char *)LORA_MALLOC(len + dl + 1);
         if (!tmp) return strtod(s, NULL);
     }
-    dot = strchr(s, '.');
-    memcpy(tmp, s, (size_t)(dot - s));
-    tmp[dot - s] = 0;
-    strcat(tmp, dp);
-    strcat(tmp, dot + 1);
+    pre = (size_t)(dot - s);
+    memcpy(tmp, s, pre);
+    memcpy(tmp + pre, dp, dl);
+    memcpy(tmp + pre + dl, dot + 1, len - pre);   /* includes the NUL */
     d = strtod(tmp, NULL);
     if (tmp != small) LORA_FREE(tmp);
     return d;

@@ -1,7 +1,12 @@
 /* ---- safetensors ----
    Reader (mmap where available, else read into memory) and atomic writer. The reader
    checks everything: header size limit (100 MB), strict JSON, dtype x shape = byte
-   length, offsets in bounds, tensors non-overlapping and tiling the data section. */
+   length, offsets in bounds, tensors non-overlapping and tiling the data section.
+   Also rejected (LORA_ERR_FORMAT, message "<file>: ..."): duplicate tensor names or entry
+   keys, keys other than dtype/shape/data_offsets in an entry, shapes or offsets that are not
+   non-negative integer literals (1.0, 1e2, -0), __metadata__ that is not string -> string,
+   names or metadata holding NUL (\u0000). Valid dtypes this library does not handle (F8_*,
+   F4, F6_*) and more than LORA_ST_MAX_DIMS dimensions give LORA_ERR_UNSUPPORTED. */
 typedef enum lora_dtype {
     LORA_DT_F64, LORA_DT_F32, LORA_DT_F16, LORA_DT_BF16,
     LORA_DT_I64, LORA_DT_I32, LORA_DT_I16, LORA_DT_I8, LORA_DT_U8, LORA_DT_BOOL,

@@ -114,6 +114,22 @@ static int lora__st_cmp_span(const void *a, const void *b) {
     return strcmp(x->name, y->name);
 }
 
+/* Finds a duplicate key of an object (sorting: headers may hold many keys): *dup = the key or NULL. */
+static lora_status lora__st_find_dup(const lora_json *obj, const char **dup) {
+    lora__st_keyref *refs;
+    size_t i;
+    *dup = NULL;
+    if (obj->n < 2) return LORA_OK;
+    refs = (lora__st_keyref *)lora__calloc(obj->n, sizeof *refs, "safetensors header");
+    if (!refs) return LORA_ERR_OOM;
+    for (i = 0; i < obj->n; i++) { refs[i].s = obj->keys[i]; refs[i].len = obj->key_lens[i]; refs[i].idx = i; }
+    qsort(refs, obj->n, sizeof *refs, lora__st_cmp_keyref);
+    for (i = 1; i < obj->n && !*dup; i++)
+        if (refs[i].len == refs[i - 1].len && !memcmp(refs[i].s, refs[i - 1].s, refs[i].len)) *dup = refs[i].s;
+    LORA_FREE(refs);
+    return LORA_OK;
+}
+
 /* Copies a JSON string into a new C string; fails if it holds a NUL. */
 static lora_status lora__st_cstr(const char *file, const char *what, const char *s, size_t len, char **out) {
     *out = NULL;
@@ -223,7 +239,7 @@ static lora_status lora__st_parse(const unsigned char *base, size_t size, lora_s
     const unsigned char *data0;
     lora_json *root = NULL;
     const lora_json *meta = NULL;
-    lora__st_keyref *refs = NULL;
+    const char *dup = NULL;
     lora_st_tensor **order = NULL;
     lora__buf src = {0, 0, 0, 0};
     lora_status s = LORA_OK;
@@ -251,18 +267,11 @@ static lora_status lora__st_parse(const unsigned char *base, size_t size, lora_s
         s = lora__fail(LORA_ERR_FORMAT, "%s: header is %s, expected a JSON object", file, lora__json_a_type(root->type));
         goto done;
     }
-    /* duplicate keys: sort (key, index) and compare neighbours */
-    if (root->n > 1) {
-        refs = (lora__st_keyref *)lora__calloc(root->n, sizeof *refs, "safetensors header");
-        if (!refs) { s = LORA_ERR_OOM; goto done; }
-        for (i = 0; i < root->n; i++) { refs[i].s = root->keys[i]; refs[i].len = root->key_lens[i]; refs[i].idx = i; }
-        qsort(refs, root->n, sizeof *refs, lora__st_cmp_keyref);
-        for (i = 1; i < root->n; i++)
-            if (refs[i].len == refs[i - 1].len && !memcmp(refs[i].s, refs[i - 1].s, refs[i].len)) {
-                s = lora__fail(LORA_ERR_FORMAT, "%s: duplicate %s '%s' in header", file,
-                               strcmp(refs[i].s, "__metadata__") ? "tensor name" : "key", refs[i].s);
-                goto done;
-            }
+    if ((s = lora__st_find_dup(root, &dup)) != LORA_OK) goto done;
+    if (dup) {
+        s = lora__fail(LORA_ERR_FORMAT, "%s: duplicate %s '%s' in header", file,
+                       strcmp(dup, "__metadata__") ? "tensor name" : "key", dup);
+        goto done;
     }
     for (i = 0; i < root->n; i++) {
         if (root->key_lens[i] == 12 && !memcmp(root->keys[i], "__metadata__", 12)) meta = &root->items[i];
@@ -285,13 +294,12 @@ static lora_status lora__st_parse(const unsigned char *base, size_t size, lora_s
             st->meta_values = (char **)lora__calloc(meta->n, sizeof(char *), "safetensors metadata");
             if (!st->meta_keys || !st->meta_values) { s = LORA_ERR_OOM; goto done; }
         }
+        if ((s = lora__st_find_dup(meta, &dup)) != LORA_OK) goto done;
+        if (dup) {
+            s = lora__fail(LORA_ERR_FORMAT, "%s: duplicate __metadata__ key '%s'", file, dup);
+            goto done;
+        }
         for (i = 0; i < meta->n; i++) {
-            size_t j;
-            for (j = 0; j < i; j++)   /* duplicate metadata keys (metadata is small) */
-                if (meta->key_lens[j] == meta->key_lens[i] && !memcmp(meta->keys[j], meta->keys[i], meta->key_lens[i])) {
-                    s = lora__fail(LORA_ERR_FORMAT, "%s: duplicate __metadata__ key '%s'", file, meta->keys[i]);
-                    goto done;
-                }
             if ((s = lora__st_cstr(file, "__metadata__ key", meta->keys[i], meta->key_lens[i], &st->meta_keys[i])) != LORA_OK) goto done;
             st->n_meta = i + 1;
             if ((s = lora__st_cstr(file, "__metadata__ value", meta->items[i].str, meta->items[i].len, &st->meta_values[i])) != LORA_OK) goto done;
@@ -337,7 +345,6 @@ static lora_status lora__st_parse(const unsigned char *base, size_t size, lora_s
     }
     if (nt) qsort(im->by_name, nt, sizeof *im->by_name, lora__st_cmp_name);
 done:
-    LORA_FREE(refs);
     LORA_FREE(order);
     lora_json_free(root);
     return s;
@@ -407,7 +414,7 @@ LORA_API lora_status lora_st_open(const char *path, lora_safetensors **out) {
         close(fd);
     }
 #endif
-    if (!base && (size > 0 || im->kind == 0)) {   /* no mmap: read the file into memory once */
+    if (!base) {   /* no mmap (or an empty file): read the file into memory once */
         char *buf;
         size_t len;
         if ((s = lora__read_file(path, &buf, &len)) != LORA_OK) { lora_st_close(st); return s; }

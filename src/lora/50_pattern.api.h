@@ -8,8 +8,8 @@
    Matching is a Pike VM: time O(len(pattern) * len(text)), no catastrophic backtracking.
    Text and pattern are UTF-8 (one character = one code point; any other byte is a character of
    its own, so no input crashes); \d \w \s \b use ASCII definitions.
-   Rejected with LORA_ERR_INVALID_ARG and a message naming the pattern and the position (Python's
-   position when Python rejects it too): Python's syntax errors (nothing to repeat, multiple
+   Rejected with LORA_ERR_INVALID_ARG and a message naming the pattern and the position (a byte
+   offset; Python's position when Python rejects it too and the pattern is ASCII): Python's syntax errors (nothing to repeat, multiple
    repeat, unbalanced parentheses, bad ranges, bad escapes, ...) and what is not supported here:
    backreferences, lookarounds, named groups, inline flags, comments, atomic groups, conditionals,
    possessive quantifiers, \N{...}; limits: 65536 bytes of pattern, counts in {m,n} <= 1000,

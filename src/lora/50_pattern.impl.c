@@ -61,6 +61,8 @@ typedef struct lora__rparse {
     int ngroups, depth;
     unsigned char *gclosed; /* gclosed[g]: group g is closed */
     int capg;
+    size_t unsup_pos;       /* first deferred "not supported" (reported if the pattern is valid Python) */
+    char unsup[96];
     lora_status err;
     lora__rinst *prog;
     int ninst, capinst;
@@ -102,6 +104,13 @@ static LORA__PRINTF(3, 4) int lora__re_error(lora__rparse *P, size_t pos, const 
     P->err = lora__fail(LORA_ERR_INVALID_ARG, "invalid pattern '%.*s%s': %s at position %d", plen, P->pattern,
                         P->n > 200 ? "..." : "", what, (int)pos);
     return -1;
+}
+/* Notes syntax that Python accepts but this engine does not; parsing goes on so that Python's own
+   errors (reported first, with Python's position) take precedence. */
+static void lora__re_unsupported(lora__rparse *P, size_t pos, const char *what) {
+    if (P->unsup[0]) return;
+    P->unsup_pos = pos;
+    snprintf(P->unsup, sizeof P->unsup, "%s", what);
 }
 static int lora__re_oom(lora__rparse *P) {
     if (P->err == LORA_OK) P->err = LORA_ERR_OOM;
@@ -278,7 +287,9 @@ static int lora__re_escape(lora__rparse *P, int in_class, uint32_t *cp, int *cat
             if (P->i < P->n && P->s[P->i] >= '0' && P->s[P->i] <= '9') g = g * 10 + (P->s[P->i++] - '0');
             if (g > P->ngroups) return lora__re_error(P, at + 1, "invalid group reference %d", g);
             if (!P->gclosed[g]) return lora__re_error(P, at, "cannot refer to an open group");
-            return lora__re_error(P, at, "backreferences (\\%d) are not supported", g);
+            lora__re_unsupported(P, at, "backreferences are not supported");
+            *cp = 0;
+            return 1;
         }
         if (v > 0377)
             return lora__re_error(P, at, "octal escape value %.*s outside of range 0-0o377", (int)(P->i - at),
@@ -495,9 +506,8 @@ static int lora__re_parse_atom(lora__rparse *P) {
             greedy = 0;
             P->i++;
         } else if (P->i < P->n && P->s[P->i] == '+') {
+            lora__re_unsupported(P, P->i, "possessive quantifiers are not supported");
             P->i++;
-            if (lora__re_quantifier(P, &min, &max, &qlen)) return lora__re_error(P, P->i, "multiple repeat");
-            return lora__re_error(P, P->i - 1, "possessive quantifiers are not supported");
         }
         if ((rep = lora__re_node(P, LORA__RN_REPEAT)) < 0) return -1;
         P->nodes[rep].child = nd;
@@ -665,6 +675,7 @@ LORA_API lora_status lora_regex_compile(const char *pattern, lora_regex **out) {
                           pattern, P.n, LORA__RE_MAX_PATTERN);
     root = lora__re_parse_alt(&P);
     if (root >= 0 && P.i < P.n) root = lora__re_error(&P, P.i, "unbalanced parenthesis"); /* a stray ')' */
+    if (root >= 0 && P.unsup[0]) root = lora__re_error(&P, P.unsup_pos, "%s", P.unsup);
     if (root >= 0 && (size = lora__re_size(&P, root)) > LORA__RE_MAX_INST)
         root = lora__re_error(&P, 0, "pattern too large: counted repetitions expand to more than %d instructions",
                               LORA__RE_MAX_INST);
@@ -692,8 +703,10 @@ LORA_API lora_status lora_regex_compile(const char *pattern, lora_regex **out) {
 
 static int lora__re_class_has(const lora_regex *re, const lora__rclass *k, uint32_t c) {
     int lo = 0, hi = k->n - 1, in = 0;
-    const uint32_t *r = re->ranges + 2 * k->off;
+    const uint32_t *r;
     if (c < 128) return (int)((k->ascii[c >> 5] >> (c & 31)) & 1u);
+    if (k->n == 0) return k->negate;
+    r = re->ranges + 2 * k->off;
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
         if (c < r[2 * mid]) hi = mid - 1;
@@ -946,11 +959,11 @@ static lora_status lora__targets_not_found(const lora_target_spec *spec, int reg
     if (n_excl && !n_unmatched) {
         lora__buf_puts(&b, "All modules were excluded. This is likely unintended. Check your `target_modules`, "
                            "`exclude_modules` and `modules_to_save` configuration.");
-    } else if (!n_excl && all_linear && n_cand == 0) {
+    } else if (!n_excl && n_unmatched && all_linear && n_cand == 0) {
         lora__buf_puts(&b, "No `target_modules` passed but also no `target_parameters` found. Please check the values "
                            "for these arguments. (\"all-linear\" found no linear module besides the output layer.)");
     } else {
-        if (!n_excl) {
+        if (!n_excl && n_unmatched) {
             lora__buf_puts(&b, "Target modules ");
             if (regex_form) {
                 lora__buf_puts(&b, spec->target_regex);

@@ -1,0 +1,286 @@
+/* GFLOP/s of lora_sgemm on the GPT-2 124M training shapes (B*T = 512 rows,
+   C = 768, vocab 50257, LoRA rank 8), at 1 and 2 threads, next to OpenBLAS on
+   the same shapes (loaded at run time with dlopen, "n/a" when absent) and the
+   FMA peak of this machine measured in the same run (register-only loops).
+   Usage: bench-matmul [out.json] [--quick]   (default build/bench-matmul.json)
+   Each number is the median of several timed repetitions after a warm-up. */
+#define _POSIX_C_SOURCE 200809L
+#include "lora.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <pthread.h>
+#include <dlfcn.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#endif
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* ---- FMA peak: independent accumulator chains, no memory traffic ---- */
+#define PEAK_ITERS 20000000L
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx512f"))) static double peak_avx512(long iters) {
+    __m512 a0 = _mm512_set1_ps(1.0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0,
+           a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
+    __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-6f);
+    long i;
+    float out[16];
+    for (i = 0; i < iters; i++) {
+        a0 = _mm512_fmadd_ps(a0, m, c); a1 = _mm512_fmadd_ps(a1, m, c); a2 = _mm512_fmadd_ps(a2, m, c); a3 = _mm512_fmadd_ps(a3, m, c);
+        a4 = _mm512_fmadd_ps(a4, m, c); a5 = _mm512_fmadd_ps(a5, m, c); a6 = _mm512_fmadd_ps(a6, m, c); a7 = _mm512_fmadd_ps(a7, m, c);
+        a8 = _mm512_fmadd_ps(a8, m, c); a9 = _mm512_fmadd_ps(a9, m, c); a10 = _mm512_fmadd_ps(a10, m, c); a11 = _mm512_fmadd_ps(a11, m, c);
+        a12 = _mm512_fmadd_ps(a12, m, c); a13 = _mm512_fmadd_ps(a13, m, c); a14 = _mm512_fmadd_ps(a14, m, c); a15 = _mm512_fmadd_ps(a15, m, c);
+    }
+    a0 = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)), _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
+    a8 = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a8, a9), _mm512_add_ps(a10, a11)), _mm512_add_ps(_mm512_add_ps(a12, a13), _mm512_add_ps(a14, a15)));
+    _mm512_storeu_ps(out, _mm512_add_ps(a0, a8));
+    return out[0] + out[15];
+}
+__attribute__((target("avx2,fma"))) static double peak_avx2(long iters) {
+    __m256 a0 = _mm256_set1_ps(1.0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0,
+           a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+    __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-6f);
+    long i;
+    float out[8];
+    for (i = 0; i < iters; i++) {
+        a0 = _mm256_fmadd_ps(a0, m, c); a1 = _mm256_fmadd_ps(a1, m, c); a2 = _mm256_fmadd_ps(a2, m, c); a3 = _mm256_fmadd_ps(a3, m, c);
+        a4 = _mm256_fmadd_ps(a4, m, c); a5 = _mm256_fmadd_ps(a5, m, c); a6 = _mm256_fmadd_ps(a6, m, c); a7 = _mm256_fmadd_ps(a7, m, c);
+        a8 = _mm256_fmadd_ps(a8, m, c); a9 = _mm256_fmadd_ps(a9, m, c); a10 = _mm256_fmadd_ps(a10, m, c); a11 = _mm256_fmadd_ps(a11, m, c);
+    }
+    a0 = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)), _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
+    a8 = _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11));
+    _mm256_storeu_ps(out, _mm256_add_ps(a0, a8));
+    return out[0] + out[7];
+}
+#define PEAK_X86 1
+#endif
+#if defined(__aarch64__)
+static double peak_neon(long iters) {
+    float32x4_t a[16], m = vdupq_n_f32(0.999999f), c = vdupq_n_f32(1e-6f);
+    long i;
+    int j;
+    for (j = 0; j < 16; j++) a[j] = vdupq_n_f32(1.0f);
+    for (i = 0; i < iters; i++)
+        for (j = 0; j < 16; j++) a[j] = vfmaq_f32(c, a[j], m);
+    for (j = 1; j < 16; j++) a[0] = vaddq_f32(a[0], a[j]);
+    return vgetq_lane_f32(a[0], 0);
+}
+#endif
+
+typedef struct { int isa; long iters; double sink; } peak_arg;
+static void *peak_thread(void *vp) {
+    peak_arg *p = (peak_arg *)vp;
+#ifdef PEAK_X86
+    if (p->isa == LORA_ISA_AVX512) p->sink = peak_avx512(p->iters);
+    else if (p->isa == LORA_ISA_AVX2) p->sink = peak_avx2(p->iters);
+#endif
+#if defined(__aarch64__)
+    if (p->isa == LORA_ISA_NEON) p->sink = peak_neon(p->iters);
+#endif
+    return NULL;
+}
+static double flops_per_iter(int isa) {
+    if (isa == LORA_ISA_AVX512) return 16.0 * 16 * 2;
+    if (isa == LORA_ISA_AVX2) return 12.0 * 8 * 2;
+    if (isa == LORA_ISA_NEON) return 16.0 * 4 * 2;
+    return 0;
+}
+/* GFLOP/s of the FMA loop on n threads (best of 3) */
+static double measure_peak(int isa, int n) {
+    double best = 0;
+    int rep;
+    if (flops_per_iter(isa) == 0) return 0;
+    for (rep = 0; rep < 3; rep++) {
+        pthread_t th[8];
+        peak_arg args[8];
+        double t0, t;
+        int i;
+        for (i = 0; i < n; i++) { args[i].isa = isa; args[i].iters = PEAK_ITERS; }
+        t0 = now_s();
+        for (i = 1; i < n; i++) pthread_create(&th[i], NULL, peak_thread, &args[i]);
+        peak_thread(&args[0]);
+        for (i = 1; i < n; i++) pthread_join(th[i], NULL);
+        t = now_s() - t0;
+        if (flops_per_iter(isa) * PEAK_ITERS * n / t * 1e-9 > best) best = flops_per_iter(isa) * PEAK_ITERS * n / t * 1e-9;
+    }
+    return best;
+}
+
+/* ---- OpenBLAS through dlopen ---- */
+typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *, int);
+typedef void (*setnt_fn)(int);
+typedef char *(*corename_fn)(void);
+static sgemm_fn blas_sgemm;
+static setnt_fn blas_set_threads;
+static corename_fn blas_corename;
+
+static void load_openblas(void) {
+    const char *names[] = { "libopenblas.so.0", "libopenblas.so", "libopenblasp-r0.3.21.so" };
+    size_t i;
+    void *h = NULL, *sym;
+    for (i = 0; i < sizeof names / sizeof names[0] && !h; i++) h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    if (!h) return;
+    sym = dlsym(h, "cblas_sgemm"); memcpy(&blas_sgemm, &sym, sizeof sym);
+    sym = dlsym(h, "openblas_set_num_threads"); memcpy(&blas_set_threads, &sym, sizeof sym);
+    sym = dlsym(h, "openblas_get_corename"); memcpy(&blas_corename, &sym, sizeof sym);
+}
+
+/* ---- shapes ---- */
+typedef struct { const char *group, *name; int ta, tb, M, N, K; float beta; } shape;
+static const shape shapes[] = {
+    { "forward", "qkv        X@W      ", 0, 0, 512, 2304, 768, 0.0f },
+    { "forward", "attn_proj  X@W      ", 0, 0, 512, 768, 768, 0.0f },
+    { "forward", "fc         X@W      ", 0, 0, 512, 3072, 768, 0.0f },
+    { "forward", "fc_proj    X@W      ", 0, 0, 512, 768, 3072, 0.0f },
+    { "forward", "lm_head    X@wte^T  ", 0, 1, 512, 50257, 768, 0.0f },
+    { "dX", "qkv        dY@W^T   ", 0, 1, 512, 768, 2304, 0.0f },
+    { "dX", "attn_proj  dY@W^T   ", 0, 1, 512, 768, 768, 0.0f },
+    { "dX", "fc         dY@W^T   ", 0, 1, 512, 768, 3072, 0.0f },
+    { "dX", "fc_proj    dY@W^T   ", 0, 1, 512, 3072, 768, 0.0f },
+    { "dX", "lm_head    dL@wte   ", 0, 0, 512, 768, 50257, 0.0f },
+    { "dW", "qkv        X^T@dY   ", 1, 0, 768, 2304, 512, 1.0f },
+    { "dW", "attn_proj  X^T@dY   ", 1, 0, 768, 768, 512, 1.0f },
+    { "dW", "fc         X^T@dY   ", 1, 0, 768, 3072, 512, 1.0f },
+    { "dW", "fc_proj    X^T@dY   ", 1, 0, 3072, 768, 512, 1.0f },
+    { "dW", "wte        dL^T@X   ", 1, 0, 50257, 768, 512, 1.0f },
+    { "lora", "h=X@A^T    (r=8)    ", 0, 1, 512, 8, 768, 0.0f },
+    { "lora", "y+=h@B^T   (r=8)    ", 0, 1, 512, 2304, 8, 1.0f },
+    { "lora", "dB=dY^T@h  (r=8)    ", 1, 0, 2304, 8, 512, 1.0f },
+    { "lora", "dh=dY@B    (r=8)    ", 0, 0, 512, 8, 2304, 0.0f },
+    { "lora", "dA=dh^T@X  (r=8)    ", 1, 0, 8, 768, 512, 1.0f },
+    { "lora", "dx+=dh@A   (r=8)    ", 0, 0, 512, 768, 8, 1.0f },
+    { "attn", "att=q@k^T  (1 head) ", 0, 1, 128, 128, 64, 0.0f },
+    { "attn", "y=att@v    (1 head) ", 0, 0, 128, 64, 128, 0.0f },
+};
+#define N_SHAPES ((int)(sizeof shapes / sizeof shapes[0]))
+
+static float *A_buf, *B_buf, *C_buf;
+
+static void run_shape(const shape *s, lora_pool *pool, int blas, int threads) {
+    int lda = s->ta ? s->M : s->K, ldb = s->tb ? s->K : s->N;
+    if (blas) {
+        blas_set_threads(threads);
+        blas_sgemm(101, s->ta ? 112 : 111, s->tb ? 112 : 111, s->M, s->N, s->K, 1.0f, A_buf, lda, B_buf, ldb, s->beta, C_buf, s->N);
+    } else {
+        lora_sgemm(pool, s->ta, s->tb, s->M, s->N, s->K, 1.0f, A_buf, lda, B_buf, ldb, s->beta, C_buf, s->N);
+    }
+}
+
+static int cmp_d(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* median GFLOP/s: one warm-up, then repetitions for >= min_time (3..50 of them) */
+static double time_shape(const shape *s, lora_pool *pool, int blas, int threads, double min_time) {
+    double t[50], total = 0, flops = 2.0 * s->M * s->N * (double)s->K;
+    int n = 0;
+    run_shape(s, pool, blas, threads);
+    while (n < 50 && (n < 3 || total < min_time)) {
+        double t0 = now_s();
+        run_shape(s, pool, blas, threads);
+        t[n] = now_s() - t0;
+        total += t[n++];
+    }
+    qsort(t, (size_t)n, sizeof t[0], cmp_d);
+    return flops / t[n / 2] * 1e-9;
+}
+
+int main(int argc, char **argv) {
+    const char *out_path = "build/bench-matmul.json";
+    int quick = 0, i, ti;
+    size_t amax = 0, bmax = 0, cmax = 0;
+    lora_pool *pools[3] = { NULL, NULL, NULL };
+    lora_isa best;
+    double peak[2][3];       /* [avx512 or neon, avx2][threads] */
+    double res[N_SHAPES][4]; /* lora 1t, lora 2t, blas 1t, blas 2t */
+    FILE *f;
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--quick")) quick = 1;
+        else out_path = argv[i];
+    }
+    best = lora_detect_isa();
+    load_openblas();
+    for (ti = 1; ti <= 2; ti++) {
+        if (lora_pool_create(&pools[ti], ti) != LORA_OK) { fprintf(stderr, "pool: %s\n", lora_last_error()); return 1; }
+    }
+    memset(peak, 0, sizeof peak);
+    for (ti = 1; ti <= 2; ti++) {
+        peak[0][ti] = measure_peak(best == LORA_ISA_NEON ? LORA_ISA_NEON : best == LORA_ISA_AVX512 ? LORA_ISA_AVX512 : 0, ti);
+        peak[1][ti] = (best == LORA_ISA_AVX512 || best == LORA_ISA_AVX2) ? measure_peak(LORA_ISA_AVX2, ti) : 0;
+    }
+    for (i = 0; i < N_SHAPES; i++) {
+        const shape *s = &shapes[i];
+        size_t a = (size_t)s->M * s->K, b = (size_t)s->K * s->N, c = (size_t)s->M * s->N;
+        if (a > amax) amax = a;
+        if (b > bmax) bmax = b;
+        if (c > cmax) cmax = c;
+    }
+    A_buf = (float *)malloc(amax * sizeof(float));
+    B_buf = (float *)malloc(bmax * sizeof(float));
+    C_buf = (float *)malloc(cmax * sizeof(float));
+    if (!A_buf || !B_buf || !C_buf) { fprintf(stderr, "out of memory\n"); return 1; }
+    for (i = 0; i < (int)amax; i++) A_buf[i] = (float)((i * 7919) % 1000) * 1e-3f - 0.5f;
+    for (i = 0; i < (int)bmax; i++) B_buf[i] = (float)((i * 104729) % 1000) * 1e-3f - 0.5f;
+    for (i = 0; i < (int)cmax; i++) C_buf[i] = 0.0f;
+
+    printf("lora_sgemm benchmark: isa %s (pool), OpenBLAS %s%s%s\n", lora_isa_name(lora_pool_isa(pools[1])),
+           blas_sgemm ? "loaded" : "n/a", blas_corename ? ", core " : "", blas_corename ? blas_corename() : "");
+    printf("FMA peak GFLOP/s: %s %.1f (1 thread) %.1f (2 threads)", best == LORA_ISA_NEON ? "neon" : "avx512", peak[0][1], peak[0][2]);
+    if (peak[1][1] > 0) printf(", avx2 %.1f / %.1f", peak[1][1], peak[1][2]);
+    printf("\n\n%-8s %-21s %-2s %6s %6s %6s | %8s %8s | %8s %8s | %6s %6s\n", "group", "shape", "op", "M", "N", "K",
+           "ours 1t", "blas 1t", "ours 2t", "blas 2t", "%pk1t", "%pk2t");
+    for (i = 0; i < N_SHAPES; i++) {
+        const shape *s = &shapes[i];
+        double flops = 2.0 * s->M * s->N * (double)s->K;
+        double min_time = quick ? 0.05 : (flops > 1e10 ? 0.8 : 0.3);
+        char b1[16], b2[16];
+        res[i][0] = time_shape(s, pools[1], 0, 1, min_time);
+        res[i][1] = time_shape(s, pools[2], 0, 2, min_time);
+        res[i][2] = blas_sgemm ? time_shape(s, NULL, 1, 1, min_time) : -1;
+        res[i][3] = blas_sgemm ? time_shape(s, NULL, 1, 2, min_time) : -1;
+        if (res[i][2] >= 0) snprintf(b1, sizeof b1, "%8.1f", res[i][2]); else snprintf(b1, sizeof b1, "%8s", "n/a");
+        if (res[i][3] >= 0) snprintf(b2, sizeof b2, "%8.1f", res[i][3]); else snprintf(b2, sizeof b2, "%8s", "n/a");
+        printf("%-8s %-21s %c%c %6d %6d %6d | %8.1f %s | %8.1f %s | %5.0f%% %5.0f%%\n", s->group, s->name, s->ta ? 'T' : 'N',
+               s->tb ? 'T' : 'N', s->M, s->N, s->K, res[i][0], b1, res[i][1], b2,
+               peak[0][1] > 0 ? 100 * res[i][0] / peak[0][1] : 0, peak[0][2] > 0 ? 100 * res[i][1] / peak[0][2] : 0);
+        fflush(stdout);
+    }
+
+    f = fopen(out_path, "w");
+    if (!f) { fprintf(stderr, "cannot write %s\n", out_path); return 1; }
+    fprintf(f, "{\n  \"bench\": \"matmul\",\n  \"isa\": \"%s\",\n  \"openblas\": %s%s%s,\n", lora_isa_name(lora_pool_isa(pools[1])),
+            blas_sgemm ? "\"" : "", blas_sgemm ? (blas_corename ? blas_corename() : "loaded") : "null", blas_sgemm ? "\"" : "");
+    fprintf(f, "  \"peak_gflops\": {\"%s\": {\"1\": %.1f, \"2\": %.1f}, \"avx2\": {\"1\": %.1f, \"2\": %.1f}},\n",
+            best == LORA_ISA_NEON ? "neon" : "avx512", peak[0][1], peak[0][2], peak[1][1], peak[1][2]);
+    fprintf(f, "  \"shapes\": [\n");
+    for (i = 0; i < N_SHAPES; i++) {
+        const shape *s = &shapes[i];
+        char name[64];
+        int n = (int)strlen(s->name);
+        while (n > 0 && s->name[n - 1] == ' ') n--;
+        snprintf(name, sizeof name, "%.*s", n, s->name);
+        fprintf(f, "    {\"group\": \"%s\", \"name\": \"%s\", \"op\": \"%c%c\", \"M\": %d, \"N\": %d, \"K\": %d, "
+                   "\"ours_1t\": %.1f, \"ours_2t\": %.1f, ", s->group, name, s->ta ? 'T' : 'N', s->tb ? 'T' : 'N',
+                s->M, s->N, s->K, res[i][0], res[i][1]);
+        if (res[i][2] >= 0) fprintf(f, "\"openblas_1t\": %.1f, \"openblas_2t\": %.1f}", res[i][2], res[i][3]);
+        else fprintf(f, "\"openblas_1t\": null, \"openblas_2t\": null}");
+        fprintf(f, "%s\n", i + 1 < N_SHAPES ? "," : "");
+    }
+    fprintf(f, "  ]\n}\n");
+    fclose(f);
+    printf("\nwrote %s\n", out_path);
+    lora_pool_destroy(pools[1]);
+    lora_pool_destroy(pools[2]);
+    free(A_buf); free(B_buf); free(C_buf);
+    return 0;
+}

@@ -1,0 +1,144 @@
+/* bench-train: GPT-2 124M (random weights) training and inference speed and peak memory.
+     build/bench-train [--threads 2] [--steps 5] [--json build/bench-train.json] [--quick]
+   Each mode runs in its own process (so peak RSS is per mode):
+     lora    LoRA r=8, alpha=16, c_attn+c_proj, AdamW, batch 4 x 128     (the reference LoRA step)
+     full    full fine-tuning, AdamW on all 124M weights, batch 4 x 64
+     infer   forward with logits for every position, batch 4 x 128
+   Prints a table and writes JSON. Compare with ../shared/oracle/bench_torch.py. */
+#if !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include "lora.h"
+#include "gpt2.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/resource.h>
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+static double peak_rss_mib(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss / 1024.0;
+}
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* One mode in this process; prints one JSON object line on stdout. */
+static int run_mode(const char *mode, int threads, int steps, int warmup, const char *preset) {
+    gpt2_config cfg;
+    lora_pool *pool = NULL;
+    gpt2_model *m = NULL;
+    lora_adapter *ad = NULL;
+    lora_adamw *opt = NULL;
+    lora_param *params = NULL;
+    lora_adamw_config oc = lora_adamw_config_init();
+    int n_params = 0, B = 4, T = strcmp(mode, "full") == 0 ? 64 : 128, i, s;
+    int32_t *ids;
+    double times[64], med, t0, mn;
+    lora_rng rng;
+    if (steps > 64) steps = 64;
+    if (gpt2_config_preset(preset, &cfg) != LORA_OK || lora_pool_create(&pool, threads) != LORA_OK ||
+        gpt2_model_create(&cfg, pool, &m) != LORA_OK) {
+        fprintf(stderr, "bench-train: %s\n", lora_last_error());
+        return 1;
+    }
+    gpt2_model_init_random(m, 1);
+    ids = (int32_t *)malloc(sizeof(int32_t) * (size_t)B * T);
+    lora_rng_seed(&rng, 7);
+    for (i = 0; i < B * T; i++) ids[i] = (int32_t)(lora_rng_u32(&rng) % (uint32_t)cfg.vocab_size);
+    oc.lr = 1e-4; oc.weight_decay = 0;
+    if (strcmp(mode, "lora") == 0) {
+        static const char *const targets[] = {"c_attn", "c_proj"};
+        lora_config lc = lora_config_init();
+        lc.r = 8; lc.alpha = 16; lc.target.targets = targets; lc.target.n_targets = 2;
+        if (gpt2_lora_create(m, &lc, &ad) != LORA_OK || gpt2_model_set_adapter(m, ad) != LORA_OK) goto fail;
+    } else if (strcmp(mode, "full") == 0) {
+        if (gpt2_model_set_full_finetune(m, 1) != LORA_OK) goto fail;
+    }
+    if (ad || strcmp(mode, "full") == 0) {
+        if (gpt2_trainable_params(m, &params, &n_params) != LORA_OK || lora_adamw_create(&oc, params, n_params, &opt) != LORA_OK) goto fail;
+        gpt2_model_set_training(m, 1, 1);
+    }
+    for (s = 0; s < warmup + steps; s++) {
+        float loss;
+        t0 = now();
+        if (opt) {
+            gpt2_zero_grad(m);
+            if (gpt2_forward(m, ids, ids, B, T, &loss) != LORA_OK || gpt2_backward(m) != LORA_OK ||
+                lora_adamw_step(opt, pool, NULL, NULL) != LORA_OK) goto fail;
+        } else if (gpt2_forward(m, ids, NULL, B, T, NULL) != LORA_OK) goto fail;
+        if (s >= warmup) times[s - warmup] = now() - t0;
+    }
+    qsort(times, (size_t)steps, sizeof times[0], cmp_double);
+    med = times[steps / 2]; mn = times[0];
+    printf("{\"mode\": \"%s\", \"preset\": \"%s\", \"batch\": %d, \"seq\": %d, \"threads\": %d, \"isa\": \"%s\", \"steps\": %d, "
+           "\"median_ms\": %.2f, \"min_ms\": %.2f, \"tokens_per_s\": %.1f, \"peak_rss_mib\": %.1f}\n",
+           mode, preset, B, T, lora_pool_threads(pool), lora_isa_name(lora_pool_isa(pool)), steps, 1000 * med, 1000 * mn,
+           (double)B * T / med, peak_rss_mib());
+    lora_adamw_free(opt); free(params); lora_adapter_free(ad); gpt2_model_free(m); lora_pool_destroy(pool); free(ids);
+    return 0;
+fail:
+    fprintf(stderr, "bench-train: %s\n", lora_last_error());
+    return 1;
+}
+
+int main(int argc, char **argv) {
+    const char *mode = NULL, *json = "build/bench-train.json", *preset = "gpt2";
+    int threads = 2, steps = 5, warmup = 2, i;
+    static const char *const modes[] = {"lora", "full", "infer"};
+    FILE *out;
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) mode = argv[++i];
+        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--steps") == 0 && i + 1 < argc) steps = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--warmup") == 0 && i + 1 < argc) warmup = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) json = argv[++i];
+        else if (strcmp(argv[i], "--preset") == 0 && i + 1 < argc) preset = argv[++i];
+        else if (strcmp(argv[i], "--quick") == 0) { steps = 2; warmup = 1; }
+        else { fprintf(stderr, "usage: bench-train [--threads N] [--steps N] [--warmup N] [--json F] [--preset P] [--mode lora|full|infer]\n"); return 2; }
+    }
+    if (steps < 1) steps = 1;
+    if (mode) return run_mode(mode, threads, steps, warmup, preset);
+    out = fopen(json, "w");
+    if (!out) { fprintf(stderr, "bench-train: cannot write %s\n", json); return 1; }
+    fprintf(out, "[\n");
+    printf("GPT-2 %s, random weights, %d threads, median of %d steps after %d warm-up\n", preset, threads, steps, warmup);
+    printf("%-6s %5s %5s %12s %12s %12s %14s\n", "mode", "batch", "seq", "median ms", "min ms", "tokens/s", "peak RSS MiB");
+    for (i = 0; i < 3; i++) {
+        char cmd[1024], line[1024];
+        FILE *p;
+        snprintf(cmd, sizeof cmd, "%s --mode %s --threads %d --steps %d --warmup %d --preset %s", argv[0], modes[i], threads, steps, warmup, preset);
+        p = popen(cmd, "r");
+        if (!p || !fgets(line, sizeof line, p)) { fprintf(stderr, "bench-train: mode %s failed\n", modes[i]); if (p) pclose(p); continue; }
+        pclose(p);
+        {
+            char m[16] = "";
+            int b = 0, t = 0;
+            double med = 0, mn = 0, tps = 0, rss = 0;
+            const char *q;
+            if ((q = strstr(line, "\"mode\": \""))) sscanf(q + 9, "%15[^\"]", m);
+            if ((q = strstr(line, "\"batch\": "))) b = atoi(q + 9);
+            if ((q = strstr(line, "\"seq\": "))) t = atoi(q + 7);
+            if ((q = strstr(line, "\"median_ms\": "))) med = atof(q + 13);
+            if ((q = strstr(line, "\"min_ms\": "))) mn = atof(q + 10);
+            if ((q = strstr(line, "\"tokens_per_s\": "))) tps = atof(q + 16);
+            if ((q = strstr(line, "\"peak_rss_mib\": "))) rss = atof(q + 16);
+            printf("%-6s %5d %5d %12.1f %12.1f %12.1f %14.1f\n", m, b, t, med, mn, tps, rss);
+            fflush(stdout);
+        }
+        line[strcspn(line, "\n")] = 0;
+        fprintf(out, "%s  %s\n", i ? "," : " ", line);
+    }
+    fprintf(out, "]\n");
+    fclose(out);
+    printf("wrote %s\n", json);
+    return 0;
+}
