@@ -1,6 +1,64 @@
-/* gpt2.h - v0.1.0 - GPT-2 (Hugging Face GPT2LMHeadModel) for lora.h
+/* gpt2.h - v0.1.0 - GPT-2 for lora.h: train, evaluate, merge and run LoRA adapters on a CPU.
+   MIT licence (end of file).
 
-   (usage documentation is written in src/gpt2/header_docs.txt)
+   USAGE
+     In exactly one C or C++ file (gpt2.h's implementation uses lora.h's):
+         #define LORA_IMPLEMENTATION
+         #include "lora.h"
+         #define GPT2_IMPLEMENTATION
+         #include "gpt2.h"
+     Compile:  cc -O2 app.c -lm -lpthread
+
+   THE MODEL
+     Exactly Hugging Face's GPT2LMHeadModel: Conv1D weights (in, out), pre-LN blocks with
+     LayerNorm eps 1e-5, causal attention scaled by 1/sqrt(head_dim), gelu_new (tanh form),
+     final ln_f and an lm_head tied to the token embedding. Presets gpt2 (124M), gpt2-medium,
+     gpt2-large, gpt2-xl, distilgpt2, tiny, or any gpt2_config. Weights load from HF
+     model.safetensors (F32/F16/BF16, with or without "transformer." prefixes) or llm.c
+     checkpoints; random init as HF (N(0, 0.02), c_proj scaled by 1/sqrt(2 n_layer)).
+     Linear modules carry PEFT's names: transformer.h.{i}.attn.c_attn, .attn.c_proj,
+     .mlp.c_fc, .mlp.c_proj and lm_head. "c_proj" matches both attn.c_proj and mlp.c_proj.
+
+   TRAINING A LoRA ADAPTER
+       lora_pool *pool;  lora_pool_create(&pool, 0);               // all cores
+       gpt2_model *m;    gpt2_model_load("gpt2/model.safetensors", NULL, pool, &m);
+       lora_config lc = lora_config_init();
+       const char *targets[] = {"c_attn", "c_proj"};
+       lc.r = 8; lc.alpha = 16; lc.dropout = 0.05f;
+       lc.target.targets = targets; lc.target.n_targets = 2;
+       lora_adapter *ad;  gpt2_lora_create(m, &lc, &ad);  gpt2_model_set_adapter(m, ad);
+       char line[160];    gpt2_model_trainable_line(m, line, sizeof line);
+       // "trainable params: 811,008 || all params: 125,250,816 || trainable%: 0.6475"
+       lora_param *p; int np;  gpt2_trainable_params(m, &p, &np);
+       lora_adamw_config oc = lora_adamw_config_init();  oc.lr = 2e-4; oc.weight_decay = 0;
+       lora_adamw *opt;   lora_adamw_create(&oc, p, np, &opt);
+       gpt2_model_set_training(m, 1, 1234);                        // LoRA dropout on
+       for (step = 0; step < steps; step++) {
+           gpt2_zero_grad(m);
+           gpt2_forward(m, inputs, labels, B, T, &loss);            // labels = inputs, HF shift
+           gpt2_backward(m);
+           lora_adamw_step(opt, pool, &grad_norm, &lr);
+       }
+       lora_adapter_save(ad, "my-adapter", 1);                     // PEFT loads this directory
+     Every call returns lora_status; check it and print lora_last_error() on failure.
+     gpt2_train() wraps this loop with a progress callback that can cancel (see below).
+
+   DATA
+     gpt2_tokenizer_load("data/gpt2-tokenizer", &tok) then gpt2_encode / gpt2_decode: the exact
+     GPT-2 byte-level BPE. gpt2_data_load_jsonl reads {"text"}, {"prompt","completion"},
+     {"question","answer"} and chat {"messages"} lines (loss on completions only by default);
+     gpt2_data_load_tokens reads raw uint16 or llm.c token files; gpt2_data_batch cuts batches.
+
+   INFERENCE
+     gpt2_forward without labels gives logits (B, T, vocab); the KV-cache API and
+     gpt2_generate sample text (greedy, temperature, top-k, top-p, seeded).
+     Several adapters can be loaded at once; gpt2_model_set_adapter switches (NULL = base).
+     gpt2_model_merge folds an adapter into the weights (and -1 removes it again).
+
+   THREAD SAFETY
+     A gpt2_model holds its activations: one call at a time per model. Different models
+     (which may share one read-only tokenizer) can run on different threads. A lora_pool may
+     be shared by models used from one thread at a time.
 */
 #ifndef GPT2_H
 #define GPT2_H
@@ -355,6 +413,32 @@ LORA_API lora_status gpt2_data_batch(const gpt2_dataset *ds, size_t *pos, int B,
 /* Number of batches in one pass (epoch) over the dataset: n_tokens / (B*T), at least 1
    (0 for a NULL dataset or B, T <= 0). */
 LORA_API size_t gpt2_data_batches_per_epoch(const gpt2_dataset *ds, int B, int T);
+
+/* ---- gpt2/70_trainer.api.h ---- */
+/* ---- A training loop for embedding in applications ----
+   gpt2_train runs `steps` optimiser steps over a dataset (the active adapter, or every
+   weight with full fine-tuning on), calling on_step after each one. Returning nonzero from
+   on_step stops cleanly with LORA_ERR_CANCELLED: the adapter keeps the progress made so far.
+   A NaN/Inf loss stops with LORA_ERR_NUMERIC before any weight is changed by that step. */
+typedef struct gpt2_train_progress {
+    int64_t step, total_steps;   /* step just finished (1-based) and the total */
+    float loss;                  /* mean training loss of this step */
+    double lr, grad_norm;        /* learning rate used, gradient norm before clipping */
+    double tokens_per_s, elapsed_s;
+} gpt2_train_progress;
+
+typedef struct gpt2_train_config {
+    int batch, seq;              /* default 4 x 128 */
+    int64_t steps;               /* default 100 */
+    int grad_accum;              /* micro-batches per step, default 1 */
+    lora_adamw_config optim;     /* lora_adamw_config_init(), lr 2e-4, weight decay 0, total_steps = steps */
+    uint64_t seed;               /* dropout seed, default 42 */
+    int (*on_step)(void *user, const gpt2_train_progress *p);
+    void *user;
+} gpt2_train_config;
+LORA_API gpt2_train_config gpt2_train_config_init(void);
+/* *pos (may be NULL) is the position in the dataset, advanced as batches are taken. */
+LORA_API lora_status gpt2_train(gpt2_model *m, const gpt2_dataset *train, const gpt2_train_config *cfg, size_t *pos);
 
 /* ---- gpt2/99_end.api.h ---- */
 #ifdef __cplusplus
@@ -3557,6 +3641,101 @@ LORA_API lora_status gpt2_data_load(const char *path, const gpt2_tokenizer *tok,
     if (gpt2__ends_with(path, ".jsonl") || gpt2__ends_with(path, ".json"))
         return gpt2_data_load_jsonl(path, tok, cfg, out);
     return gpt2_data_load_tokens(path, tok ? gpt2_tokenizer_vocab_size(tok) : 0, out);
+}
+
+/* ---- gpt2/70_trainer.impl.c ---- */
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/time.h>
+#endif
+/* Wall-clock seconds (gettimeofday is declared even in strict C99 mode, clock_gettime is not). */
+static double gpt2__seconds(void) {
+#if defined(__unix__) || defined(__APPLE__)
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + 1e-6 * (double)tv.tv_usec;
+#else
+    return (double)time(NULL);
+#endif
+}
+
+LORA_API gpt2_train_config gpt2_train_config_init(void) {
+    gpt2_train_config c;
+    memset(&c, 0, sizeof c);
+    c.batch = 4;
+    c.seq = 128;
+    c.steps = 100;
+    c.grad_accum = 1;
+    c.optim = lora_adamw_config_init();
+    c.optim.lr = 2e-4;
+    c.optim.weight_decay = 0.0;
+    c.seed = 42;
+    return c;
+}
+
+LORA_API lora_status gpt2_train(gpt2_model *m, const gpt2_dataset *train, const gpt2_train_config *cfg, size_t *pos) {
+    lora_param *params = NULL;
+    lora_adamw *opt = NULL;
+    lora_adamw_config oc;
+    int32_t *in = NULL, *lab = NULL;
+    int n_params = 0, k;
+    size_t local_pos = 0;
+    lora_status s;
+    double t0;
+    int64_t step;
+    if (!m || !train || !cfg) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_train: NULL argument");
+    if (cfg->batch <= 0 || cfg->seq <= 1 || cfg->steps <= 0 || cfg->grad_accum <= 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_train: batch %d, seq %d, steps %lld, grad_accum %d must be positive (seq > 1)",
+                          cfg->batch, cfg->seq, (long long)cfg->steps, cfg->grad_accum);
+    if (!pos) pos = &local_pos;
+    if ((s = gpt2_trainable_params(m, &params, &n_params)) != LORA_OK) return s;
+    oc = cfg->optim;
+    if (oc.total_steps <= 0) oc.total_steps = (int)cfg->steps;
+    if ((s = lora_adamw_create(&oc, params, n_params, &opt)) != LORA_OK) goto done;
+    in = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)cfg->batch * cfg->seq, "batch");
+    lab = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)cfg->batch * cfg->seq, "batch");
+    if (!in || !lab) { s = LORA_ERR_OOM; goto done; }
+    gpt2_model_set_training(m, 1, cfg->seed);
+    t0 = gpt2__seconds();
+    for (step = 0; step < cfg->steps; step++) {
+        gpt2_train_progress p;
+        double loss_sum = 0.0;
+        gpt2_zero_grad(m);
+        for (k = 0; k < cfg->grad_accum; k++) {
+            float loss;
+            if ((s = gpt2_data_batch(train, pos, cfg->batch, cfg->seq, in, lab)) != LORA_OK) goto done;
+            if ((s = gpt2_forward(m, in, lab, cfg->batch, cfg->seq, &loss)) != LORA_OK) goto done;
+            if (!isfinite(loss)) {
+                s = lora__fail(LORA_ERR_NUMERIC, "training loss is %g at step %lld; stopped before updating any weight", (double)loss, (long long)step);
+                goto done;
+            }
+            if ((s = gpt2_backward(m)) != LORA_OK) goto done;
+            loss_sum += loss;
+        }
+        if (cfg->grad_accum > 1) {
+            int i;
+            int64_t j;
+            for (i = 0; i < n_params; i++)
+                for (j = 0; j < params[i].n; j++) params[i].grad[j] /= (float)cfg->grad_accum;
+        }
+        memset(&p, 0, sizeof p);
+        if ((s = lora_adamw_step(opt, m->pool, &p.grad_norm, &p.lr)) != LORA_OK) goto done;
+        p.step = step + 1;
+        p.total_steps = cfg->steps;
+        p.loss = (float)(loss_sum / cfg->grad_accum);
+        p.elapsed_s = gpt2__seconds() - t0;
+        p.tokens_per_s = p.elapsed_s > 0 ? (double)(step + 1) * cfg->batch * cfg->seq * cfg->grad_accum / p.elapsed_s : 0.0;
+        if (cfg->on_step && cfg->on_step(cfg->user, &p)) {
+            s = lora__fail(LORA_ERR_CANCELLED, "training cancelled by the progress callback after step %lld", (long long)p.step);
+            goto done;
+        }
+    }
+    s = LORA_OK;
+done:
+    gpt2_model_set_training(m, 0, cfg->seed);
+    LORA_FREE(in); LORA_FREE(lab);
+    lora_adamw_free(opt);
+    LORA_FREE(params);
+    return s;
 }
 
 #endif /* GPT2_IMPLEMENTATION_DONE */

@@ -1,6 +1,64 @@
-/* lora.h - v0.1.0 - LoRA fine-tuning primitives in one C99 header (docs: see below)
+/* lora.h - v0.1.0 - LoRA fine-tuning primitives in one C99 header. MIT licence (end of file).
 
-   (usage documentation is written in src/lora/header_docs.txt)
+   Part of lora.h / gpt2.h: fine-tune GPT-2 with LoRA adapters on a CPU, exact to
+   PyTorch + PEFT, with no dependency beyond libc, libm and pthreads.
+
+   USAGE
+     In exactly one C or C++ file:
+         #define LORA_IMPLEMENTATION
+         #include "lora.h"
+     everywhere else just #include "lora.h". gpt2.h builds on it (see there).
+     Compile with plain cc:   cc -O2 app.c -lm -lpthread
+     SIMD kernels are chosen at run time (AVX-512, AVX2+FMA, NEON on arm64, scalar), so one
+     binary runs on any CPU of its architecture; no -march flag is needed.
+
+   CONFIGURATION (define before the implementation)
+     LORA_MALLOC(sz) / LORA_FREE(p) / LORA_REALLOC(p, sz)   allocation hooks (define all three)
+     LORA_STATIC          make every function static (private copy per translation unit)
+     LORA_NO_SIMD, LORA_NO_AVX512, LORA_NO_AVX2             compile out SIMD paths
+     LORA_NO_THREADS      no pthreads: pools run on the calling thread
+     LORA_BLAS            route big matrix products to cblas_sgemm (link -lopenblas or any CBLAS)
+     Run time: LORA_ISA=scalar|avx2|avx512|neon forces an instruction set for new pools.
+
+   ERRORS
+     Every fallible call returns lora_status (LORA_OK = 0, errors < 0). lora_last_error()
+     gives a readable message for the calling thread: which file, which tensor, expected vs
+     found. The library never exits, aborts or prints. Files are written to a temporary name
+     and renamed, so an error or a full disk never destroys the previous file.
+
+   THREAD SAFETY
+     Functions are re-entrant: different objects may be used from different threads at once.
+     One object (pool, adapter, optimiser, model) must not be used by two threads at the same
+     time, except lora_pool_run, which is itself the way to run work on a pool. Error
+     messages are per thread.
+
+   WHAT IS IN HERE
+     lora_pool_*        thread pool + instruction-set choice          (threads.api)
+     lora_sgemm         packed, register-blocked SGEMM, all transposes (matmul.api)
+     lora_json_*        strict JSON reader (+ internal writer)         (json.api)
+     lora_st_*          safetensors reader (mmap) and atomic writer    (safetensors.api)
+     lora_regex_*, lora_select_targets   PEFT's target_modules rules   (pattern.api)
+     lora_adapter_*     LoRA adapters: create by pattern, PEFT save/load, merge/unmerge
+     lora_adamw_*       AdamW identical to torch.optim.AdamW, clipping, LR schedules
+     lora_checkpoint_*  resumable training state
+
+   MINIMAL EXAMPLE (any model that can describe its linear layers)
+       lora_module_desc mods[] = {{"encoder.layer.0.query", 768, 768, 1, 0}, ...};
+       lora_config cfg = lora_config_init();          // PEFT defaults: r 8, alpha 8
+       const char *targets[] = {"query", "value"};
+       cfg.r = 8; cfg.alpha = 16;
+       cfg.target.targets = targets; cfg.target.n_targets = 2;
+       lora_adapter *ad;
+       if (lora_adapter_create(&cfg, mods, n_mods, &ad) != LORA_OK)
+           fprintf(stderr, "%s\n", lora_last_error());
+       ... forward: y = x W + (x A^T) B^T * scaling; backward fills ad->modules[i].dA/dB ...
+       lora_adapter_save(ad, "out/adapter", 1);       // adapter_model.safetensors + adapter_config.json
+
+   LoRA MATH (as PEFT)
+     A is (r, in), B is (out, r); delta W = B @ A * scaling, scaling = alpha / r (alpha/sqrt(r)
+     with rsLoRA). A starts kaiming-uniform U(-1/sqrt(in), 1/sqrt(in)), B at zero, so a new
+     adapter changes nothing until trained. Dropout applies to the LoRA branch's input only,
+     in training only.
 */
 #ifndef LORA_H
 #define LORA_H
@@ -1236,7 +1294,8 @@ LORA_API lora_isa lora_pool_isa(const lora_pool *pool) { return pool ? pool->isa
 /* kernel: C[m x n] (strides rs_c, cs_c) = alpha * Ap^T Bp + beta * C, over kc */
 typedef void (*lora__kern_fn)(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c,
                               int m, int n, float alpha, float beta);
-/* pack: out[k * W + x] = S[x * sx + k * sk] for x < nx, zero for nx <= x < W, k < kc */
+/* pack ceil(nx / W) panels of W x kc (panel p at out + p * kc * W):
+   out[p * kc * W + k * W + x % W] = S[x * sx + k * sk] for x < nx, zero up to the next multiple of W */
 typedef void (*lora__pack_fn)(const float *S, long sx, long sk, int nx, int kc, int W, float *out);
 
 typedef struct lora__gemm_cfg {
@@ -1271,21 +1330,14 @@ static void lora__kern_scalar(int kc, const float *Ap, const float *Bp, float *C
 }
 
 static void lora__pack_scalar(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
-    int x, k;
-    if (sx == 1) {
+    int x, k, p;
+    for (p = 0; p < nx; p += W, out += (long)kc * W, S += W * sx) {
+        int w = nx - p < W ? nx - p : W;
         for (k = 0; k < kc; k++) {
-            const float *s = S + k * sk;
             float *o = out + (long)k * W;
-            for (x = 0; x < nx; x++) o[x] = s[x];
+            for (x = 0; x < w; x++) o[x] = S[x * sx + k * sk];
             for (; x < W; x++) o[x] = 0.0f;
         }
-    } else {
-        for (x = 0; x < nx; x++) {
-            const float *s = S + x * sx;
-            for (k = 0; k < kc; k++) out[(long)k * W + x] = s[k * sk];
-        }
-        for (; x < W; x++)
-            for (k = 0; k < kc; k++) out[(long)k * W + x] = 0.0f;
     }
 }
 
@@ -1320,22 +1372,9 @@ LORA__TARGET_AVX2 static void lora__tr4x4_sse(const float *s, long sx, float *o,
     _mm_storeu_ps(o, r0); _mm_storeu_ps(o + W, r1); _mm_storeu_ps(o + 2 * W, r2); _mm_storeu_ps(o + 3 * W, r3);
 }
 
-LORA__TARGET_AVX2 static void lora__pack_avx(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
-    int x, k;
-    if (sx == 1) {
-        for (k = 0; k < kc; k++) {
-            const float *s = S + k * sk;
-            float *o = out + (long)k * W;
-            x = 0;
-            for (; x + 8 <= nx; x += 8) _mm256_storeu_ps(o + x, _mm256_loadu_ps(s + x));
-            for (; x < nx; x++) o[x] = s[x];
-            for (; x < W; x++) o[x] = 0.0f;
-        }
-        return;
-    }
-    if (sk != 1) { lora__pack_scalar(S, sx, sk, nx, kc, W, out); return; }
-    /* k contiguous: transpose rows of S into columns of out */
-    x = 0;
+/* one panel (nx <= W) from rows of S that are contiguous along k */
+LORA__TARGET_AVX2 static void lora__pack_panel_t_avx(const float *S, long sx, int nx, int kc, int W, float *out) {
+    int x = 0, k;
     for (; x + 8 <= nx; x += 8) {
         const float *s = S + x * sx;
         for (k = 0; k + 8 <= kc; k += 8) lora__tr8x8_avx(s + k, sx, out + (long)k * W + x, W);
@@ -1358,6 +1397,28 @@ LORA__TARGET_AVX2 static void lora__pack_avx(const float *S, long sx, long sk, i
     }
     for (; x < W; x++)
         for (k = 0; k < kc; k++) out[(long)k * W + x] = 0.0f;
+}
+
+LORA__TARGET_AVX2 static void lora__pack_avx(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
+    int x, k, p;
+    if (sx == 1) {
+        /* rows of op(S) contiguous along x: walk each source row once, left to right */
+        for (k = 0; k < kc; k++) {
+            const float *s = S + k * sk;
+            float *o = out + (long)k * W;
+            for (p = 0; p < nx; p += W, o += (long)kc * W, s += W) {
+                int w = nx - p < W ? nx - p : W;
+                x = 0;
+                for (; x + 8 <= w; x += 8) _mm256_storeu_ps(o + x, _mm256_loadu_ps(s + x));
+                for (; x < w; x++) o[x] = s[x];
+                for (; x < W; x++) o[x] = 0.0f;
+            }
+        }
+        return;
+    }
+    if (sk != 1) { lora__pack_scalar(S, sx, sk, nx, kc, W, out); return; }
+    for (p = 0; p < nx; p += W, out += (long)kc * W, S += W * sx)
+        lora__pack_panel_t_avx(S, sx, nx - p < W ? nx - p : W, kc, W, out);
 }
 
 /* C = alpha * acc + beta * C for a tile held in memory (general strides), with one
@@ -1437,6 +1498,10 @@ LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RES
            c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00,
            c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
     int k;
+    if (cs_c == 1) { /* bring the C tile in while the k loop runs */
+        int i;
+        for (i = 0; i < m; i++) { _mm_prefetch((const char *)(C + i * rs_c), _MM_HINT_T0); _mm_prefetch((const char *)(C + i * rs_c + 16), _MM_HINT_T0); }
+    }
     for (k = 0; k < kc; k++) {
         __m512 b0 = _mm512_load_ps(Bp), b1 = _mm512_load_ps(Bp + 16), a;
         _mm_prefetch((const char *)(Bp + 32 * 8), _MM_HINT_T0);
@@ -1516,21 +1581,8 @@ static void lora__kern_neon(int kc, const float *LORA__RESTRICT Ap, const float 
     }
 }
 
-static void lora__pack_neon(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
-    int x, k;
-    if (sx == 1) {
-        for (k = 0; k < kc; k++) {
-            const float *s = S + k * sk;
-            float *o = out + (long)k * W;
-            x = 0;
-            for (; x + 4 <= nx; x += 4) vst1q_f32(o + x, vld1q_f32(s + x));
-            for (; x < nx; x++) o[x] = s[x];
-            for (; x < W; x++) o[x] = 0.0f;
-        }
-        return;
-    }
-    if (sk != 1) { lora__pack_scalar(S, sx, sk, nx, kc, W, out); return; }
-    x = 0;
+static void lora__pack_panel_t_neon(const float *S, long sx, int nx, int kc, int W, float *out) {
+    int x = 0, k;
     for (; x + 4 <= nx; x += 4) {
         const float *s = S + x * sx;
         for (k = 0; k + 4 <= kc; k += 4) {
@@ -1553,6 +1605,27 @@ static void lora__pack_neon(const float *S, long sx, long sk, int nx, int kc, in
     }
     for (; x < W; x++)
         for (k = 0; k < kc; k++) out[(long)k * W + x] = 0.0f;
+}
+
+static void lora__pack_neon(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
+    int x, k, p;
+    if (sx == 1) {
+        for (k = 0; k < kc; k++) {
+            const float *s = S + k * sk;
+            float *o = out + (long)k * W;
+            for (p = 0; p < nx; p += W, o += (long)kc * W, s += W) {
+                int w = nx - p < W ? nx - p : W;
+                x = 0;
+                for (; x + 4 <= w; x += 4) vst1q_f32(o + x, vld1q_f32(s + x));
+                for (; x < w; x++) o[x] = s[x];
+                for (; x < W; x++) o[x] = 0.0f;
+            }
+        }
+        return;
+    }
+    if (sk != 1) { lora__pack_scalar(S, sx, sk, nx, kc, W, out); return; }
+    for (p = 0; p < nx; p += W, out += (long)kc * W, S += W * sx)
+        lora__pack_panel_t_neon(S, sx, nx - p < W ? nx - p : W, kc, W, out);
 }
 static const lora__gemm_cfg lora__cfg_neon = { LORA__N_MR, LORA__N_NR, 256, 384, 768, 4096, lora__kern_neon, lora__pack_neon };
 #endif
@@ -1616,8 +1689,7 @@ static void lora__gemm_task(void *vctx, int task, int thread) {
     if (r >= r_end) return;
     /* pack this task's block of op(B): kc x nbw, in panels of nr columns */
     Bsrc = g->B + (long)g->p0 * g->b_rk + (long)(g->j0 + j) * g->b_cj;
-    for (q = 0; q < nbw; q += nr)
-        cfg->pack(Bsrc + (long)q * g->b_cj, g->b_cj, g->b_rk, nbw - q < nr ? nbw - q : nr, kc, nr, Bp + (long)q * kc);
+    cfg->pack(Bsrc, g->b_cj, g->b_rk, nbw, kc, nr, Bp);
     for (; r < r_end; r++) {
         float *Ap = g->Ap + (long)r * mr * kc;
         int i = r * mr, mrows = g->mcb - i < mr ? g->mcb - i : mr;

@@ -21,7 +21,8 @@
 /* kernel: C[m x n] (strides rs_c, cs_c) = alpha * Ap^T Bp + beta * C, over kc */
 typedef void (*lora__kern_fn)(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c,
                               int m, int n, float alpha, float beta);
-/* pack: out[k * W + x] = S[x * sx + k * sk] for x < nx, zero for nx <= x < W, k < kc */
+/* pack ceil(nx / W) panels of W x kc (panel p at out + p * kc * W):
+   out[p * kc * W + k * W + x % W] = S[x * sx + k * sk] for x < nx, zero up to the next multiple of W */
 typedef void (*lora__pack_fn)(const float *S, long sx, long sk, int nx, int kc, int W, float *out);
 
 typedef struct lora__gemm_cfg {
@@ -56,21 +57,14 @@ static void lora__kern_scalar(int kc, const float *Ap, const float *Bp, float *C
 }
 
 static void lora__pack_scalar(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
-    int x, k;
-    if (sx == 1) {
+    int x, k, p;
+    for (p = 0; p < nx; p += W, out += (long)kc * W, S += W * sx) {
+        int w = nx - p < W ? nx - p : W;
         for (k = 0; k < kc; k++) {
-            const float *s = S + k * sk;
             float *o = out + (long)k * W;
-            for (x = 0; x < nx; x++) o[x] = s[x];
+            for (x = 0; x < w; x++) o[x] = S[x * sx + k * sk];
             for (; x < W; x++) o[x] = 0.0f;
         }
-    } else {
-        for (x = 0; x < nx; x++) {
-            const float *s = S + x * sx;
-            for (k = 0; k < kc; k++) out[(long)k * W + x] = s[k * sk];
-        }
-        for (; x < W; x++)
-            for (k = 0; k < kc; k++) out[(long)k * W + x] = 0.0f;
     }
 }
 
@@ -105,22 +99,9 @@ LORA__TARGET_AVX2 static void lora__tr4x4_sse(const float *s, long sx, float *o,
     _mm_storeu_ps(o, r0); _mm_storeu_ps(o + W, r1); _mm_storeu_ps(o + 2 * W, r2); _mm_storeu_ps(o + 3 * W, r3);
 }
 
-LORA__TARGET_AVX2 static void lora__pack_avx(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
-    int x, k;
-    if (sx == 1) {
-        for (k = 0; k < kc; k++) {
-            const float *s = S + k * sk;
-            float *o = out + (long)k * W;
-            x = 0;
-            for (; x + 8 <= nx; x += 8) _mm256_storeu_ps(o + x, _mm256_loadu_ps(s + x));
-            for (; x < nx; x++) o[x] = s[x];
-            for (; x < W; x++) o[x] = 0.0f;
-        }
-        return;
-    }
-    if (sk != 1) { lora__pack_scalar(S, sx, sk, nx, kc, W, out); return; }
-    /* k contiguous: transpose rows of S into columns of out */
-    x = 0;
+/* one panel (nx <= W) from rows of S that are contiguous along k */
+LORA__TARGET_AVX2 static void lora__pack_panel_t_avx(const float *S, long sx, int nx, int kc, int W, float *out) {
+    int x = 0, k;
     for (; x + 8 <= nx; x += 8) {
         const float *s = S + x * sx;
         for (k = 0; k + 8 <= kc; k += 8) lora__tr8x8_avx(s + k, sx, out + (long)k * W + x, W);
@@ -143,6 +124,28 @@ LORA__TARGET_AVX2 static void lora__pack_avx(const float *S, long sx, long sk, i
     }
     for (; x < W; x++)
         for (k = 0; k < kc; k++) out[(long)k * W + x] = 0.0f;
+}
+
+LORA__TARGET_AVX2 static void lora__pack_avx(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
+    int x, k, p;
+    if (sx == 1) {
+        /* rows of op(S) contiguous along x: walk each source row once, left to right */
+        for (k = 0; k < kc; k++) {
+            const float *s = S + k * sk;
+            float *o = out + (long)k * W;
+            for (p = 0; p < nx; p += W, o += (long)kc * W, s += W) {
+                int w = nx - p < W ? nx - p : W;
+                x = 0;
+                for (; x + 8 <= w; x += 8) _mm256_storeu_ps(o + x, _mm256_loadu_ps(s + x));
+                for (; x < w; x++) o[x] = s[x];
+                for (; x < W; x++) o[x] = 0.0f;
+            }
+        }
+        return;
+    }
+    if (sk != 1) { lora__pack_scalar(S, sx, sk, nx, kc, W, out); return; }
+    for (p = 0; p < nx; p += W, out += (long)kc * W, S += W * sx)
+        lora__pack_panel_t_avx(S, sx, nx - p < W ? nx - p : W, kc, W, out);
 }
 
 /* C = alpha * acc + beta * C for a tile held in memory (general strides), with one
@@ -222,6 +225,10 @@ LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RES
            c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00,
            c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
     int k;
+    if (cs_c == 1) { /* bring the C tile in while the k loop runs */
+        int i;
+        for (i = 0; i < m; i++) { _mm_prefetch((const char *)(C + i * rs_c), _MM_HINT_T0); _mm_prefetch((const char *)(C + i * rs_c + 16), _MM_HINT_T0); }
+    }
     for (k = 0; k < kc; k++) {
         __m512 b0 = _mm512_load_ps(Bp), b1 = _mm512_load_ps(Bp + 16), a;
         _mm_prefetch((const char *)(Bp + 32 * 8), _MM_HINT_T0);
@@ -301,21 +308,8 @@ static void lora__kern_neon(int kc, const float *LORA__RESTRICT Ap, const float 
     }
 }
 
-static void lora__pack_neon(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
-    int x, k;
-    if (sx == 1) {
-        for (k = 0; k < kc; k++) {
-            const float *s = S + k * sk;
-            float *o = out + (long)k * W;
-            x = 0;
-            for (; x + 4 <= nx; x += 4) vst1q_f32(o + x, vld1q_f32(s + x));
-            for (; x < nx; x++) o[x] = s[x];
-            for (; x < W; x++) o[x] = 0.0f;
-        }
-        return;
-    }
-    if (sk != 1) { lora__pack_scalar(S, sx, sk, nx, kc, W, out); return; }
-    x = 0;
+static void lora__pack_panel_t_neon(const float *S, long sx, int nx, int kc, int W, float *out) {
+    int x = 0, k;
     for (; x + 4 <= nx; x += 4) {
         const float *s = S + x * sx;
         for (k = 0; k + 4 <= kc; k += 4) {
@@ -338,6 +332,27 @@ static void lora__pack_neon(const float *S, long sx, long sk, int nx, int kc, in
     }
     for (; x < W; x++)
         for (k = 0; k < kc; k++) out[(long)k * W + x] = 0.0f;
+}
+
+static void lora__pack_neon(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
+    int x, k, p;
+    if (sx == 1) {
+        for (k = 0; k < kc; k++) {
+            const float *s = S + k * sk;
+            float *o = out + (long)k * W;
+            for (p = 0; p < nx; p += W, o += (long)kc * W, s += W) {
+                int w = nx - p < W ? nx - p : W;
+                x = 0;
+                for (; x + 4 <= w; x += 4) vst1q_f32(o + x, vld1q_f32(s + x));
+                for (; x < w; x++) o[x] = s[x];
+                for (; x < W; x++) o[x] = 0.0f;
+            }
+        }
+        return;
+    }
+    if (sk != 1) { lora__pack_scalar(S, sx, sk, nx, kc, W, out); return; }
+    for (p = 0; p < nx; p += W, out += (long)kc * W, S += W * sx)
+        lora__pack_panel_t_neon(S, sx, nx - p < W ? nx - p : W, kc, W, out);
 }
 static const lora__gemm_cfg lora__cfg_neon = { LORA__N_MR, LORA__N_NR, 256, 384, 768, 4096, lora__kern_neon, lora__pack_neon };
 #endif
@@ -401,8 +416,7 @@ static void lora__gemm_task(void *vctx, int task, int thread) {
     if (r >= r_end) return;
     /* pack this task's block of op(B): kc x nbw, in panels of nr columns */
     Bsrc = g->B + (long)g->p0 * g->b_rk + (long)(g->j0 + j) * g->b_cj;
-    for (q = 0; q < nbw; q += nr)
-        cfg->pack(Bsrc + (long)q * g->b_cj, g->b_cj, g->b_rk, nbw - q < nr ? nbw - q : nr, kc, nr, Bp + (long)q * kc);
+    cfg->pack(Bsrc, g->b_cj, g->b_rk, nbw, kc, nr, Bp);
     for (; r < r_end; r++) {
         float *Ap = g->Ap + (long)r * mr * kc;
         int i = r * mr, mrows = g->mcb - i < mr ? g->mcb - i : mr;
