@@ -14,6 +14,7 @@ TOOLS    := $(patsubst tools/%.c,$(BUILD)/%,$(wildcard tools/*.c))
 TOOLS    := $(subst _,-,$(TOOLS))
 TESTS    := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/test_*.c))
 BENCHES  := $(subst _,-,$(patsubst bench/%.c,$(BUILD)/%,$(wildcard bench/*.c)))
+SCRIPT_TESTS := $(wildcard tests/test_*.sh)
 
 all: headers $(TOOLS)
 
@@ -43,7 +44,7 @@ $(BENCHES): $(BUILD)/%: bench/$$(subst -,_,%).c $(BUILD)/impl.o lora.h gpt2.h | 
 	$(CC) $(CFLAGS) $(WARN) -I. -o $@ $< $(BUILD)/impl.o $(LDLIBS) $(BENCH_LIBS)
 
 test: all $(TESTS)
-	sh tests/run_tests.sh $(TESTS)
+	sh tests/run_tests.sh $(TESTS) $(SCRIPT_TESTS)
 
 bench: all $(BENCHES)
 	sh bench/run.sh $(BUILD)

@@ -272,7 +272,14 @@ LORA_API lora_status gpt2_generate(gpt2_model *m, const int32_t *prompt, int n_p
 #define GPT2_EOT 50256
 
 typedef struct gpt2_tokenizer gpt2_tokenizer;
-/* dir holds encoder.json + vocab.bpe, or vocab.json + merges.txt. */
+/* dir holds encoder.json + vocab.bpe (OpenAI's names, tried first), or vocab.json + merges.txt
+   (Hugging Face's); LORA_ERR_NOT_FOUND if it has neither. The vocabulary is a JSON object
+   {token: id} over the bytes_to_unicode alphabet, with all 256 single bytes, unique tokens and
+   ids (integers below 2^24; gaps allowed). The merges file has one "left right" pair per line in
+   rank order; lines starting with "#version" and empty lines are skipped, CRLF is accepted; both
+   symbols and their concatenation must be tokens; a pair listed twice keeps its last rank.
+   Errors are LORA_ERR_FORMAT naming the file and the entry ("encoder.json: entry 12 (...)") or
+   line ("vocab.bpe:17: ..."). load_memory names them "vocab JSON" and "merges". */
 LORA_API lora_status gpt2_tokenizer_load(const char *dir, gpt2_tokenizer **out);
 LORA_API lora_status gpt2_tokenizer_load_files(const char *vocab_json_path, const char *merges_path, gpt2_tokenizer **out);
 LORA_API lora_status gpt2_tokenizer_load_memory(const char *vocab_json, size_t vocab_len,
@@ -1359,6 +1366,7 @@ static void gpt2__bias_backward(gpt2_model *m, const float *dout, float *db, int
 }
 
 /* ---- gelu_new (tanh approximation), vectorised in lora.h ---- */
+#define GPT2__GELU_K LORA__GELU_K
 typedef struct { const float *x; float *y; const float *dy; float *dx; int W; const lora__vecops *v; } gpt2__gelu_ctx;
 static void gpt2__gelu_rows(void *vctx, int r0, int r1) {
     gpt2__gelu_ctx *g = (gpt2__gelu_ctx *)vctx;
@@ -1968,6 +1976,779 @@ LORA_API lora_status gpt2_lora_load(const gpt2_model *m, const char *dir, lora_a
 
 LORA_API uint64_t gpt2_model_dropout_step(const gpt2_model *m) { return m ? m->dropout_step : 0; }
 LORA_API void gpt2_model_set_dropout_step(gpt2_model *m, uint64_t step) { if (m) m->dropout_step = step; }
+
+/* ---- gpt2/40_generate.impl.c ---- */
+/* ---- text generation: KV cache, matrix-vector kernels, sampling ----
+   Decoding one token is a pass over all the weights with a single activation row: memory
+   bound. The matrix-vector kernels below stream each weight matrix once, four rows at a
+   time (Conv1D layout, y = x W) or as row dot products (lm_head, y = W x). Every output
+   element is reduced in a fixed order whatever the column range a task gets, so results do
+   not depend on the thread count. Prefill (several new tokens) uses lora_sgemm like
+   gpt2_forward, over chunks of GPT2__PREFILL_CHUNK rows. */
+
+#define GPT2__PREFILL_CHUNK 128
+#define GPT2__GEMV_TASKS_PER_THREAD 4
+#define GPT2__GEMV_MAX_ROWS 8      /* up to this many new rows: matrix-vector kernels, else GEMM */
+
+/* Y[m][j] = sum_k X[m][k] * W[k * ldw + j] for m < M, j in [j0, j1) (overwrites). Each
+   element is reduced over k in the same order whatever M, j0 and j1. */
+typedef void (*gpt2__gemv_n_fn)(const float *X, long ldx, int M, const float *W, long ldw, int K, int j0, int j1,
+                                float *Y, long ldy);
+/* y[r] = sum_k W[r * ldw + k] * x[k] for r in [r0, r1) */
+typedef void (*gpt2__gemv_t_fn)(const float *x, const float *W, long ldw, int K, int r0, int r1, float *y);
+
+static void gpt2__gemv_n_scalar(const float *X, long ldx, int M, const float *W, long ldw, int K, int j0, int j1,
+                                float *Y, long ldy) {
+    int k, j, mm;
+    for (mm = 0; mm < M; mm++) {
+        float *y = Y + (size_t)mm * ldy;
+        for (j = j0; j < j1; j++) y[j] = 0.0f;
+        for (k = 0; k < K; k++) {
+            const float *w = W + (size_t)k * ldw;
+            float xk = X[(size_t)mm * ldx + k];
+            for (j = j0; j < j1; j++) y[j] += xk * w[j];
+        }
+    }
+}
+static void gpt2__gemv_t_scalar(const float *x, const float *W, long ldw, int K, int r0, int r1, float *y) {
+    int r, k;
+    for (r = r0; r < r1; r++) {
+        const float *w = W + (size_t)r * ldw;
+        float s = 0.0f;
+        for (k = 0; k < K; k++) s += w[k] * x[k];
+        y[r] = s;
+    }
+}
+
+#ifdef LORA__X86
+LORA__TARGET_AVX2 static LORA__UNUSED __m256i gpt2__mask8(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+LORA__TARGET_AVX2 static LORA__UNUSED float gpt2__hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+#endif
+
+#ifdef LORA__HAVE_AVX2
+/* one row of x, four rows of W at a time */
+LORA__TARGET_AVX2 static void gpt2__gemv_n1_avx2(const float *x, const float *W, long ldw, int K, int j0, int j1, float *y) {
+    int k = 0, j;
+    for (; k + 4 <= K; k += 4) {
+        const float *w0 = W + (size_t)k * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
+        __m256 x0 = _mm256_set1_ps(x[k]), x1 = _mm256_set1_ps(x[k + 1]), x2 = _mm256_set1_ps(x[k + 2]), x3 = _mm256_set1_ps(x[k + 3]);
+        for (j = j0; j + 8 <= j1; j += 8) {
+            __m256 v = k ? _mm256_loadu_ps(y + j) : _mm256_setzero_ps();
+            v = _mm256_fmadd_ps(x0, _mm256_loadu_ps(w0 + j), v);
+            v = _mm256_fmadd_ps(x1, _mm256_loadu_ps(w1 + j), v);
+            v = _mm256_fmadd_ps(x2, _mm256_loadu_ps(w2 + j), v);
+            v = _mm256_fmadd_ps(x3, _mm256_loadu_ps(w3 + j), v);
+            _mm256_storeu_ps(y + j, v);
+        }
+        if (j < j1) {
+            __m256i mk = gpt2__mask8(j1 - j);
+            __m256 v = k ? _mm256_maskload_ps(y + j, mk) : _mm256_setzero_ps();
+            v = _mm256_fmadd_ps(x0, _mm256_maskload_ps(w0 + j, mk), v);
+            v = _mm256_fmadd_ps(x1, _mm256_maskload_ps(w1 + j, mk), v);
+            v = _mm256_fmadd_ps(x2, _mm256_maskload_ps(w2 + j, mk), v);
+            v = _mm256_fmadd_ps(x3, _mm256_maskload_ps(w3 + j, mk), v);
+            _mm256_maskstore_ps(y + j, mk, v);
+        }
+    }
+    for (; k < K; k++) {
+        const float *w0 = W + (size_t)k * ldw;
+        __m256 x0 = _mm256_set1_ps(x[k]);
+        for (j = j0; j + 8 <= j1; j += 8) {
+            __m256 v = k ? _mm256_loadu_ps(y + j) : _mm256_setzero_ps();
+            _mm256_storeu_ps(y + j, _mm256_fmadd_ps(x0, _mm256_loadu_ps(w0 + j), v));
+        }
+        if (j < j1) {
+            __m256i mk = gpt2__mask8(j1 - j);
+            __m256 v = k ? _mm256_maskload_ps(y + j, mk) : _mm256_setzero_ps();
+            _mm256_maskstore_ps(y + j, mk, _mm256_fmadd_ps(x0, _mm256_maskload_ps(w0 + j, mk), v));
+        }
+    }
+}
+/* several rows of x share each load of W (the same arithmetic per element as one row) */
+LORA__TARGET_AVX2 static void gpt2__gemv_n_avx2(const float *X, long ldx, int M, const float *W, long ldw, int K, int j0, int j1,
+                                                float *Y, long ldy) {
+    int k = 0, j, mm;
+    if (M == 1) { gpt2__gemv_n1_avx2(X, W, ldw, K, j0, j1, Y); return; }
+    for (; k + 4 <= K; k += 4) {
+        const float *w0 = W + (size_t)k * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
+        for (j = j0; j < j1; j += 8) {
+            __m256i mk = gpt2__mask8(j1 - j);
+            __m256 a0 = _mm256_maskload_ps(w0 + j, mk), a1 = _mm256_maskload_ps(w1 + j, mk),
+                   a2 = _mm256_maskload_ps(w2 + j, mk), a3 = _mm256_maskload_ps(w3 + j, mk);
+            for (mm = 0; mm < M; mm++) {
+                const float *x = X + (size_t)mm * ldx + k;
+                float *y = Y + (size_t)mm * ldy + j;
+                __m256 v = k ? _mm256_maskload_ps(y, mk) : _mm256_setzero_ps();
+                v = _mm256_fmadd_ps(_mm256_set1_ps(x[0]), a0, v);
+                v = _mm256_fmadd_ps(_mm256_set1_ps(x[1]), a1, v);
+                v = _mm256_fmadd_ps(_mm256_set1_ps(x[2]), a2, v);
+                v = _mm256_fmadd_ps(_mm256_set1_ps(x[3]), a3, v);
+                _mm256_maskstore_ps(y, mk, v);
+            }
+        }
+    }
+    for (; k < K; k++) {
+        const float *w0 = W + (size_t)k * ldw;
+        for (j = j0; j < j1; j += 8) {
+            __m256i mk = gpt2__mask8(j1 - j);
+            __m256 a0 = _mm256_maskload_ps(w0 + j, mk);
+            for (mm = 0; mm < M; mm++) {
+                float *y = Y + (size_t)mm * ldy + j;
+                __m256 v = k ? _mm256_maskload_ps(y, mk) : _mm256_setzero_ps();
+                _mm256_maskstore_ps(y, mk, _mm256_fmadd_ps(_mm256_set1_ps(X[(size_t)mm * ldx + k]), a0, v));
+            }
+        }
+    }
+}
+LORA__TARGET_AVX2 static void gpt2__gemv_t_avx2(const float *x, const float *W, long ldw, int K, int r0, int r1, float *y) {
+    int r = r0, k, tail = K & 7;
+    __m256i mk = gpt2__mask8(tail);
+    for (; r + 4 <= r1; r += 4) {
+        const float *w0 = W + (size_t)r * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (k = 0; k + 8 <= K; k += 8) {
+            __m256 xv = _mm256_loadu_ps(x + k);
+            a0 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w0 + k), a0);
+            a1 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w1 + k), a1);
+            a2 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w2 + k), a2);
+            a3 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w3 + k), a3);
+        }
+        if (tail) {
+            __m256 xv = _mm256_maskload_ps(x + k, mk);
+            a0 = _mm256_fmadd_ps(xv, _mm256_maskload_ps(w0 + k, mk), a0);
+            a1 = _mm256_fmadd_ps(xv, _mm256_maskload_ps(w1 + k, mk), a1);
+            a2 = _mm256_fmadd_ps(xv, _mm256_maskload_ps(w2 + k, mk), a2);
+            a3 = _mm256_fmadd_ps(xv, _mm256_maskload_ps(w3 + k, mk), a3);
+        }
+        y[r] = gpt2__hsum8(a0); y[r + 1] = gpt2__hsum8(a1); y[r + 2] = gpt2__hsum8(a2); y[r + 3] = gpt2__hsum8(a3);
+    }
+    for (; r < r1; r++) {
+        const float *w0 = W + (size_t)r * ldw;
+        __m256 a0 = _mm256_setzero_ps();
+        for (k = 0; k + 8 <= K; k += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + k), _mm256_loadu_ps(w0 + k), a0);
+        if (tail) a0 = _mm256_fmadd_ps(_mm256_maskload_ps(x + k, mk), _mm256_maskload_ps(w0 + k, mk), a0);
+        y[r] = gpt2__hsum8(a0);
+    }
+}
+#endif
+
+#ifdef LORA__HAVE_AVX512
+LORA__TARGET_AVX512 static void gpt2__gemv_n1_avx512(const float *x, const float *W, long ldw, int K, int j0, int j1, float *y) {
+    int k = 0, j;
+    for (; k + 4 <= K; k += 4) {
+        const float *w0 = W + (size_t)k * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
+        __m512 x0 = _mm512_set1_ps(x[k]), x1 = _mm512_set1_ps(x[k + 1]), x2 = _mm512_set1_ps(x[k + 2]), x3 = _mm512_set1_ps(x[k + 3]);
+        for (j = j0; j + 16 <= j1; j += 16) {
+            __m512 v = k ? _mm512_loadu_ps(y + j) : _mm512_setzero_ps();
+            v = _mm512_fmadd_ps(x0, _mm512_loadu_ps(w0 + j), v);
+            v = _mm512_fmadd_ps(x1, _mm512_loadu_ps(w1 + j), v);
+            v = _mm512_fmadd_ps(x2, _mm512_loadu_ps(w2 + j), v);
+            v = _mm512_fmadd_ps(x3, _mm512_loadu_ps(w3 + j), v);
+            _mm512_storeu_ps(y + j, v);
+        }
+        if (j < j1) {
+            __mmask16 mk = (__mmask16)((1u << (j1 - j)) - 1);
+            __m512 v = k ? _mm512_maskz_loadu_ps(mk, y + j) : _mm512_setzero_ps();
+            v = _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(mk, w0 + j), v);
+            v = _mm512_fmadd_ps(x1, _mm512_maskz_loadu_ps(mk, w1 + j), v);
+            v = _mm512_fmadd_ps(x2, _mm512_maskz_loadu_ps(mk, w2 + j), v);
+            v = _mm512_fmadd_ps(x3, _mm512_maskz_loadu_ps(mk, w3 + j), v);
+            _mm512_mask_storeu_ps(y + j, mk, v);
+        }
+    }
+    for (; k < K; k++) {
+        const float *w0 = W + (size_t)k * ldw;
+        __m512 x0 = _mm512_set1_ps(x[k]);
+        for (j = j0; j + 16 <= j1; j += 16) {
+            __m512 v = k ? _mm512_loadu_ps(y + j) : _mm512_setzero_ps();
+            _mm512_storeu_ps(y + j, _mm512_fmadd_ps(x0, _mm512_loadu_ps(w0 + j), v));
+        }
+        if (j < j1) {
+            __mmask16 mk = (__mmask16)((1u << (j1 - j)) - 1);
+            __m512 v = k ? _mm512_maskz_loadu_ps(mk, y + j) : _mm512_setzero_ps();
+            _mm512_mask_storeu_ps(y + j, mk, _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(mk, w0 + j), v));
+        }
+    }
+}
+LORA__TARGET_AVX512 static void gpt2__gemv_n_avx512(const float *X, long ldx, int M, const float *W, long ldw, int K, int j0, int j1,
+                                                    float *Y, long ldy) {
+    int k = 0, j, mm;
+    if (M == 1) { gpt2__gemv_n1_avx512(X, W, ldw, K, j0, j1, Y); return; }
+    for (; k + 4 <= K; k += 4) {
+        const float *w0 = W + (size_t)k * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
+        for (j = j0; j < j1; j += 16) {
+            __mmask16 mk = (__mmask16)(j1 - j >= 16 ? 0xFFFFu : (1u << (j1 - j)) - 1);
+            __m512 a0 = _mm512_maskz_loadu_ps(mk, w0 + j), a1 = _mm512_maskz_loadu_ps(mk, w1 + j),
+                   a2 = _mm512_maskz_loadu_ps(mk, w2 + j), a3 = _mm512_maskz_loadu_ps(mk, w3 + j);
+            for (mm = 0; mm < M; mm++) {
+                const float *x = X + (size_t)mm * ldx + k;
+                float *y = Y + (size_t)mm * ldy + j;
+                __m512 v = k ? _mm512_maskz_loadu_ps(mk, y) : _mm512_setzero_ps();
+                v = _mm512_fmadd_ps(_mm512_set1_ps(x[0]), a0, v);
+                v = _mm512_fmadd_ps(_mm512_set1_ps(x[1]), a1, v);
+                v = _mm512_fmadd_ps(_mm512_set1_ps(x[2]), a2, v);
+                v = _mm512_fmadd_ps(_mm512_set1_ps(x[3]), a3, v);
+                _mm512_mask_storeu_ps(y, mk, v);
+            }
+        }
+    }
+    for (; k < K; k++) {
+        const float *w0 = W + (size_t)k * ldw;
+        for (j = j0; j < j1; j += 16) {
+            __mmask16 mk = (__mmask16)(j1 - j >= 16 ? 0xFFFFu : (1u << (j1 - j)) - 1);
+            __m512 a0 = _mm512_maskz_loadu_ps(mk, w0 + j);
+            for (mm = 0; mm < M; mm++) {
+                float *y = Y + (size_t)mm * ldy + j;
+                __m512 v = k ? _mm512_maskz_loadu_ps(mk, y) : _mm512_setzero_ps();
+                _mm512_mask_storeu_ps(y, mk, _mm512_fmadd_ps(_mm512_set1_ps(X[(size_t)mm * ldx + k]), a0, v));
+            }
+        }
+    }
+}
+/* horizontal sum through memory (g++ 12 warns inside the 512-bit extract/shuffle intrinsics) */
+LORA__TARGET_AVX512 static float gpt2__hsum16(__m512 v) {
+    float t[16] LORA__ALIGNED64;
+    _mm512_store_ps(t, v);
+    return gpt2__hsum8(_mm256_add_ps(_mm256_load_ps(t), _mm256_load_ps(t + 8)));
+}
+LORA__TARGET_AVX512 static void gpt2__gemv_t_avx512(const float *x, const float *W, long ldw, int K, int r0, int r1, float *y) {
+    int r = r0, k, tail = K & 15;
+    __mmask16 mk = (__mmask16)((1u << tail) - 1);
+    for (; r + 4 <= r1; r += 4) {
+        const float *w0 = W + (size_t)r * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (k = 0; k + 16 <= K; k += 16) {
+            __m512 xv = _mm512_loadu_ps(x + k);
+            a0 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(w0 + k), a0);
+            a1 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(w1 + k), a1);
+            a2 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(w2 + k), a2);
+            a3 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(w3 + k), a3);
+        }
+        if (tail) {
+            __m512 xv = _mm512_maskz_loadu_ps(mk, x + k);
+            a0 = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(mk, w0 + k), a0);
+            a1 = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(mk, w1 + k), a1);
+            a2 = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(mk, w2 + k), a2);
+            a3 = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(mk, w3 + k), a3);
+        }
+        y[r] = gpt2__hsum16(a0); y[r + 1] = gpt2__hsum16(a1);
+        y[r + 2] = gpt2__hsum16(a2); y[r + 3] = gpt2__hsum16(a3);
+    }
+    for (; r < r1; r++) {
+        const float *w0 = W + (size_t)r * ldw;
+        __m512 a0 = _mm512_setzero_ps();
+        for (k = 0; k + 16 <= K; k += 16) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + k), _mm512_loadu_ps(w0 + k), a0);
+        if (tail) a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk, x + k), _mm512_maskz_loadu_ps(mk, w0 + k), a0);
+        y[r] = gpt2__hsum16(a0);
+    }
+}
+#endif
+
+typedef struct gpt2__gemv_ops { gpt2__gemv_n_fn n; gpt2__gemv_t_fn t; } gpt2__gemv_ops;
+static gpt2__gemv_ops gpt2__gemv_select(lora_isa isa) {
+    gpt2__gemv_ops o;
+    o.n = gpt2__gemv_n_scalar; o.t = gpt2__gemv_t_scalar;
+#ifdef LORA__HAVE_AVX512
+    if (isa == LORA_ISA_AVX512) { o.n = gpt2__gemv_n_avx512; o.t = gpt2__gemv_t_avx512; }
+#endif
+#ifdef LORA__HAVE_AVX2
+    if (isa == LORA_ISA_AVX2) { o.n = gpt2__gemv_n_avx2; o.t = gpt2__gemv_t_avx2; }
+#endif
+    (void)isa;
+    return o;
+}
+
+/* ---- the cache ---- */
+struct gpt2_kv_cache {
+    gpt2_config cfg;
+    int max_T, len, chunk;
+    const gpt2_model *model;     /* model and adapter the cached tokens were computed with */
+    const lora_adapter *adapter;
+    float *k, *v;                /* (n_layer, n_head, max_T, head_dim) each */
+    float *work;                 /* chunk rows: x, res, ln, atty (C), qkv (3C), fch (F); mean, rstd; scores */
+    float *x, *res, *ln, *atty, *qkv, *fch, *mean, *rstd;
+    float *scores;               /* chunk x max_T attention probabilities (prefill) */
+    float *h;                    /* LoRA hidden: chunk x h_r */
+    int h_r;
+    float *att;                  /* per thread: max_T attention scores (row-wise attention) */
+    int att_threads;
+    lora_pool *solo;             /* a 1-thread pool for models without one (keeps the GEMM workspace) */
+    size_t bytes;
+    gpt2__gemv_ops ops;          /* kernels for the current call */
+    const lora__vecops *vec;
+};
+
+LORA_API void gpt2_kv_free(gpt2_kv_cache *kv) {
+    if (!kv) return;
+    lora__free_aligned(kv->k);
+    lora__free_aligned(kv->v);
+    lora__free_aligned(kv->work);
+    lora__free_aligned(kv->h);
+    lora__free_aligned(kv->att);
+    lora_pool_destroy(kv->solo);
+    LORA_FREE(kv);
+}
+
+LORA_API lora_status gpt2_kv_create(const gpt2_model *m, int max_T, gpt2_kv_cache **out) {
+    gpt2_kv_cache *kv;
+    lora_status s;
+    size_t C, F, L, kvf, rows, wf;
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_kv_create: out is NULL");
+    *out = NULL;
+    if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_kv_create: model is NULL");
+    if (max_T <= 0) max_T = m->cfg.n_positions;
+    if (max_T > m->cfg.n_positions)
+        return lora__fail(LORA_ERR_RANGE, "gpt2_kv_create: cache length %d exceeds the model's n_positions %d", max_T, m->cfg.n_positions);
+    kv = (gpt2_kv_cache *)lora__calloc(1, sizeof *kv, "KV cache");
+    if (!kv) return LORA_ERR_OOM;
+    kv->cfg = m->cfg;
+    kv->max_T = max_T;
+    kv->chunk = max_T < GPT2__PREFILL_CHUNK ? max_T : GPT2__PREFILL_CHUNK;
+    C = (size_t)m->cfg.n_embd; F = (size_t)gpt2__inner(&m->cfg); L = (size_t)m->cfg.n_layer;
+    kvf = L * (size_t)max_T * C;
+    rows = (size_t)kv->chunk;
+    /* every buffer a multiple of 16 floats so all stay 64-byte aligned */
+#define GPT2__R16(n) (((n) + 15) & ~(size_t)15)
+    wf = 4 * GPT2__R16(rows * C) + GPT2__R16(rows * 3 * C) + GPT2__R16(rows * F) + 2 * GPT2__R16(rows) + GPT2__R16(rows * max_T);
+    kv->k = (float *)lora__alloc_aligned(kvf * sizeof(float), "KV cache keys");
+    kv->v = (float *)lora__alloc_aligned(kvf * sizeof(float), "KV cache values");
+    kv->work = (float *)lora__alloc_aligned(wf * sizeof(float), "KV cache work buffers");
+    if (!kv->k || !kv->v || !kv->work) { gpt2_kv_free(kv); return LORA_ERR_OOM; }
+    kv->x = kv->work;
+    kv->res = kv->x + GPT2__R16(rows * C);
+    kv->ln = kv->res + GPT2__R16(rows * C);
+    kv->atty = kv->ln + GPT2__R16(rows * C);
+    kv->qkv = kv->atty + GPT2__R16(rows * C);
+    kv->fch = kv->qkv + GPT2__R16(rows * 3 * C);
+    kv->mean = kv->fch + GPT2__R16(rows * F);
+    kv->rstd = kv->mean + GPT2__R16(rows);
+    kv->scores = kv->rstd + GPT2__R16(rows);
+#undef GPT2__R16
+    if ((s = lora_pool_create(&kv->solo, 1)) != LORA_OK) { gpt2_kv_free(kv); return s; }
+    kv->bytes = sizeof *kv + (2 * kvf + wf) * sizeof(float);
+    *out = kv;
+    return LORA_OK;
+}
+
+LORA_API void gpt2_kv_reset(gpt2_kv_cache *kv) {
+    if (!kv) return;
+    kv->len = 0;
+    kv->model = NULL;
+    kv->adapter = NULL;
+}
+LORA_API lora_status gpt2_kv_truncate(gpt2_kv_cache *kv, int n) {
+    if (!kv) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_kv_truncate: cache is NULL");
+    if (n < 0 || n > kv->len) return lora__fail(LORA_ERR_RANGE, "gpt2_kv_truncate: %d is outside [0, %d] (tokens cached)", n, kv->len);
+    kv->len = n;
+    if (n == 0) gpt2_kv_reset(kv);
+    return LORA_OK;
+}
+LORA_API int gpt2_kv_length(const gpt2_kv_cache *kv) { return kv ? kv->len : 0; }
+LORA_API int gpt2_kv_capacity(const gpt2_kv_cache *kv) { return kv ? kv->max_T : 0; }
+LORA_API size_t gpt2_kv_memory(const gpt2_kv_cache *kv) { return kv ? kv->bytes : 0; }
+
+/* Scratch that depends on the adapter's rank and the pool's thread count. */
+static lora_status gpt2__kv_scratch(gpt2_kv_cache *kv, const gpt2_model *m) {
+    int r = 0, i, threads = lora_pool_threads(m->pool);
+    if (m->adapter)
+        for (i = 0; i < m->adapter->n_modules; i++) if (m->adapter->modules[i].r > r) r = m->adapter->modules[i].r;
+    if (r > kv->h_r) {
+        float *h = (float *)lora__alloc_aligned((size_t)kv->chunk * r * sizeof(float), "KV cache LoRA buffer");
+        if (!h) return LORA_ERR_OOM;
+        lora__free_aligned(kv->h);
+        kv->bytes += (size_t)kv->chunk * (r - kv->h_r) * sizeof(float);
+        kv->h = h; kv->h_r = r;
+    }
+    if (threads > kv->att_threads) {
+        size_t per = ((size_t)kv->max_T + 15) & ~(size_t)15;
+        float *a = (float *)lora__alloc_aligned((size_t)threads * per * sizeof(float), "KV cache attention scores");
+        if (!a) return LORA_ERR_OOM;
+        lora__free_aligned(kv->att);
+        kv->bytes += (size_t)(threads - kv->att_threads) * per * sizeof(float);
+        kv->att = a; kv->att_threads = threads;
+    }
+    return LORA_OK;
+}
+
+/* The pool for GEMMs: the model's, or the cache's own 1-thread one (which keeps its
+   workspace between calls instead of allocating it each time). */
+static lora_pool *gpt2__kv_pool(const gpt2_kv_cache *kv, const gpt2_model *m) { return m->pool ? m->pool : kv->solo; }
+
+/* ---- a linear layer over a few rows: matrix-vector kernels over column tasks ---- */
+typedef struct {
+    gpt2__gemv_ops ops;
+    const lora__vecops *v;
+    int tr;                      /* W is (out, in): dot products */
+    const float *x, *W;          /* x (N, in) */
+    int N, in, out, chunk;
+    const float *bias;
+    const lora_module *lm;       /* with h (N, r) = x A^T */
+    const float *h;
+    const float *resid;          /* y = resid + y */
+    int gelu;
+    float *y;                    /* (N, out) */
+} gpt2__gv_job;
+
+static void gpt2__gv_task(void *vctx, int task, int thread) {
+    gpt2__gv_job *g = (gpt2__gv_job *)vctx;
+    int j0 = task * g->chunk, j1 = j0 + g->chunk, j, row;
+    (void)thread;
+    if (j1 > g->out) j1 = g->out;
+    if (j0 >= j1) return;
+    if (g->tr)
+        for (row = 0; row < g->N; row++) g->ops.t(g->x + (size_t)row * g->in, g->W, g->in, g->in, j0, j1, g->y + (size_t)row * g->out);
+    else
+        g->ops.n(g->x, g->in, g->N, g->W, g->out, g->in, j0, j1, g->y, g->out);
+    for (row = 0; row < g->N; row++) {
+        float *y = g->y + (size_t)row * g->out;
+        if (g->bias) for (j = j0; j < j1; j++) y[j] += g->bias[j];
+        if (g->lm) {
+            const float *h = g->h + (size_t)row * g->lm->r;
+            int r = g->lm->r;
+            float s = g->lm->scaling;
+            for (j = j0; j < j1; j++) y[j] += s * g->v->dot(g->lm->B + (size_t)j * r, h, r);
+        }
+        if (g->gelu) g->v->gelu(y + j0, y + j0, (size_t)(j1 - j0));
+        if (g->resid) {
+            const float *rs = g->resid + (size_t)row * g->out;
+            for (j = j0; j < j1; j++) y[j] = rs[j] + y[j];
+        }
+    }
+}
+
+/* y (N, out) = x (N, in) W + b (+ LoRA), then gelu or + resid; N rows of the current chunk.
+   Up to GPT2__GEMV_MAX_ROWS rows stream W once with the matrix-vector kernels; more use
+   lora_sgemm as gpt2_forward does. */
+static void gpt2__gen_linear(gpt2_model *m, gpt2_kv_cache *kv, int mi, const float *x, float *y, int N,
+                             const float *resid, int gelu) {
+    const gpt2_linear_info *li = &m->linears[mi];
+    int tr, bi = gpt2__module_bias_tensor(m, mi), row;
+    const float *W = gpt2__module_weight(m, mi, &tr);
+    const float *bias = bi >= 0 ? gpt2__tensor_value(m, bi) : NULL;
+    const lora_module *lm = lora_adapter_module(m->adapter, mi);
+    lora_pool *pool = gpt2__kv_pool(kv, m);
+    if (N <= GPT2__GEMV_MAX_ROWS) {
+        gpt2__gv_job g;
+        int threads = lora_pool_threads(m->pool), n_tasks = 1;
+        if (lm)
+            for (row = 0; row < N; row++)
+                kv->ops.t(x + (size_t)row * li->in, lm->A, li->in, li->in, 0, lm->r, kv->h + (size_t)row * lm->r);
+        g.ops = kv->ops; g.v = kv->vec; g.tr = tr; g.x = x; g.W = W; g.N = N; g.in = li->in; g.out = li->out;
+        g.bias = bias; g.lm = lm; g.h = kv->h; g.resid = resid; g.gelu = gelu; g.y = y;
+        g.chunk = li->out;
+        if (threads > 1 && (double)li->in * li->out >= 65536.0) {
+            int want = GPT2__GEMV_TASKS_PER_THREAD * threads;
+            g.chunk = ((li->out + want - 1) / want + 15) & ~15;
+            n_tasks = (li->out + g.chunk - 1) / g.chunk;
+        }
+        lora_pool_run(m->pool, gpt2__gv_task, &g, n_tasks);
+        return;
+    }
+    lora_sgemm(pool, 0, tr, N, li->out, li->in, 1.0f, x, li->in, W, tr ? li->in : li->out, 0.0f, y, li->out);
+    if (bias) {
+        gpt2__bias_ctx b;
+        b.y = y; b.b = bias; b.W = li->out;
+        gpt2__parallel_rows(m->pool, N, gpt2__bias_rows, &b);
+    }
+    if (lm) {
+        lora_sgemm(pool, 0, 1, N, lm->r, li->in, 1.0f, x, li->in, lm->A, li->in, 0.0f, kv->h, lm->r);
+        lora_sgemm(pool, 0, 1, N, li->out, lm->r, lm->scaling, kv->h, lm->r, lm->B, lm->r, 1.0f, y, li->out);
+    }
+    if (gelu) gpt2__gelu_forward(m, y, y, N, li->out);
+    if (resid) gpt2__residual_forward(m, resid, y, y, N);
+}
+
+/* ---- attention of n new rows (positions pos0 ..) over the cache ---- */
+typedef struct { gpt2_kv_cache *kv; int layer, n, pos0, L; float *S; } gpt2__gatt_ctx;
+
+/* softmax over p[0..valid), zeros up to width (as gpt2_forward) */
+static void gpt2__softmax_causal(const lora__vecops *v, float *p, int valid, int width) {
+    int j;
+    v->scale(p, valid, 1.0f / v->exp_sum(p, p, valid, v->max(p, valid)));
+    for (j = valid; j < width; j++) p[j] = 0.0f;
+}
+
+/* a few rows: one task per head, row by row with the matrix-vector kernels */
+static void gpt2__gen_att_task(void *vctx, int h, int thread) {
+    gpt2__gatt_ctx *c = (gpt2__gatt_ctx *)vctx;
+    gpt2_kv_cache *kv = c->kv;
+    int H = kv->cfg.n_head, C = kv->cfg.n_embd, D = C / H, i, j;
+    size_t hoff = ((size_t)c->layer * H + h) * kv->max_T * D;
+    const float *Kh = kv->k + hoff, *Vh = kv->v + hoff;
+    float *S = kv->att + (size_t)thread * (((size_t)kv->max_T + 15) & ~(size_t)15);
+    float scale = 1.0f / sqrtf((float)D);
+    for (i = 0; i < c->n; i++) {
+        int L = c->pos0 + i + 1;
+        kv->ops.t(kv->qkv + (size_t)i * 3 * C + (size_t)h * D, Kh, D, D, 0, L, S);
+        kv->vec->scale(S, L, scale);
+        gpt2__softmax_causal(kv->vec, S, L, L);
+        kv->ops.n(S, L, 1, Vh, D, L, 0, D, kv->atty + (size_t)i * C + (size_t)h * D, C);
+    }
+}
+static void gpt2__gen_softmax_rows(void *vctx, int r0, int r1) {
+    gpt2__gatt_ctx *c = (gpt2__gatt_ctx *)vctx;
+    int i;
+    for (i = r0; i < r1; i++) gpt2__softmax_causal(c->kv->vec, c->S + (size_t)i * c->L, c->pos0 + i + 1, c->L);
+}
+static void gpt2__gen_attention(gpt2_model *m, gpt2_kv_cache *kv, int layer, int n, int pos0) {
+    int H = m->cfg.n_head, C = m->cfg.n_embd, D = C / H, L = pos0 + n, h;
+    gpt2__gatt_ctx c;
+    lora_pool *pool = gpt2__kv_pool(kv, m);
+    c.kv = kv; c.layer = layer; c.n = n; c.pos0 = pos0; c.L = L; c.S = kv->scores;
+    if (n <= GPT2__GEMV_MAX_ROWS) {
+        lora_pool_run(m->pool, gpt2__gen_att_task, &c, H);
+        return;
+    }
+    /* many rows: per head, GEMMs over the pool (as gpt2_forward) */
+    for (h = 0; h < H; h++) {
+        size_t hoff = ((size_t)layer * H + h) * kv->max_T * D;
+        lora_sgemm(pool, 0, 1, n, L, D, 1.0f / sqrtf((float)D), kv->qkv + (size_t)h * D, 3 * C, kv->k + hoff, D, 0.0f, c.S, L);
+        gpt2__parallel_rows(m->pool, n, gpt2__gen_softmax_rows, &c);
+        lora_sgemm(pool, 0, 0, n, D, L, 1.0f, c.S, L, kv->v + hoff, D, 0.0f, kv->atty + (size_t)h * D, C);
+    }
+}
+
+/* Runs n (<= chunk) tokens through the layers, appending their keys and values; the last
+   hidden states are left in kv->x. */
+static void gpt2__gen_chunk(gpt2_model *m, gpt2_kv_cache *kv, const int32_t *tokens, int n) {
+    int C = m->cfg.n_embd, H = m->cfg.n_head, D = C / H, pos0 = kv->len, l, r, h;
+    const float *wte = gpt2__t(m, 0), *wpe = gpt2__t(m, 1);
+    for (r = 0; r < n; r++) {
+        const float *a = wte + (size_t)tokens[r] * C, *b = wpe + (size_t)(pos0 + r) * C;
+        float *o = kv->x + (size_t)r * C;
+        int i;
+        for (i = 0; i < C; i++) o[i] = a[i] + b[i];
+    }
+    for (l = 0; l < m->cfg.n_layer; l++) {
+        int mi = l * GPT2_LINEARS_PER_LAYER;
+        gpt2__layernorm_forward(m, kv->x, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1B)),
+                                kv->ln, kv->mean, kv->rstd, n);
+        gpt2__gen_linear(m, kv, mi + 0, kv->ln, kv->qkv, n, NULL, 0);
+        for (r = 0; r < n; r++)
+            for (h = 0; h < H; h++) {
+                size_t dst = (((size_t)l * H + h) * kv->max_T + (size_t)(pos0 + r)) * D;
+                const float *src = kv->qkv + (size_t)r * 3 * C + (size_t)h * D;
+                memcpy(kv->k + dst, src + C, sizeof(float) * (size_t)D);
+                memcpy(kv->v + dst, src + 2 * C, sizeof(float) * (size_t)D);
+            }
+        gpt2__gen_attention(m, kv, l, n, pos0);
+        gpt2__gen_linear(m, kv, mi + 1, kv->atty, kv->res, n, kv->x, 0);
+        gpt2__layernorm_forward(m, kv->res, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2B)),
+                                kv->ln, kv->mean, kv->rstd, n);
+        gpt2__gen_linear(m, kv, mi + 2, kv->ln, kv->fch, n, NULL, 1);
+        gpt2__gen_linear(m, kv, mi + 3, kv->fch, kv->x, n, kv->res, 0);
+    }
+    kv->len += n;
+}
+
+LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const int32_t *tokens, int n_new,
+                                         float *logits_last) {
+    const gpt2_config *c;
+    lora_status s;
+    int i, done, n = 0;
+    if (!m || !kv || !tokens) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: NULL argument");
+    c = &m->cfg;
+    if (n_new <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: n_new %d must be positive", n_new);
+    if (kv->cfg.n_layer != c->n_layer || kv->cfg.n_head != c->n_head || kv->cfg.n_embd != c->n_embd ||
+        kv->cfg.vocab_size != c->vocab_size || gpt2__inner(&kv->cfg) != gpt2__inner(c) || kv->max_T > c->n_positions)
+        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: the cache was made for a model of other shapes");
+    if (kv->len > 0 && (kv->model != m || kv->adapter != m->adapter))
+        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: the cached tokens were computed with another %s; call gpt2_kv_reset",
+                          kv->model != m ? "model" : "adapter");
+    if (n_new > kv->max_T - kv->len)
+        return lora__fail(LORA_ERR_RANGE, "gpt2_forward_cached: %d cached + %d new tokens exceed the cache length %d (n_positions %d)",
+                          kv->len, n_new, kv->max_T, c->n_positions);
+    for (i = 0; i < n_new; i++)
+        if (tokens[i] < 0 || tokens[i] >= c->vocab_size)
+            return lora__fail(LORA_ERR_RANGE, "gpt2_forward_cached: token id %ld at position %d is outside the vocabulary [0, %d)",
+                              (long)tokens[i], i, c->vocab_size);
+    if ((s = gpt2__kv_scratch(kv, m)) != LORA_OK) return s;
+    kv->ops = gpt2__gemv_select(lora_pool_isa(gpt2__kv_pool(kv, m)));
+    kv->vec = lora__vec(gpt2__kv_pool(kv, m));
+    kv->model = m;
+    kv->adapter = m->adapter;
+    for (done = 0; done < n_new; done += n) {
+        n = n_new - done < kv->chunk ? n_new - done : kv->chunk;
+        gpt2__gen_chunk(m, kv, tokens + done, n);
+    }
+    if (logits_last) {
+        const float *last = kv->x + (size_t)(n - 1) * c->n_embd;
+        gpt2__layernorm_forward(m, last, gpt2__tensor_value(m, m->n_tensors - 2), gpt2__tensor_value(m, m->n_tensors - 1),
+                                kv->ln, kv->mean, kv->rstd, 1);
+        gpt2__gen_linear(m, kv, m->n_linears - 1, kv->ln, logits_last, 1, NULL, 0);
+    }
+    return LORA_OK;
+}
+
+/* ---- sampling ---- */
+LORA_API gpt2_sampler gpt2_sampler_init(void) {
+    gpt2_sampler s;
+    memset(&s, 0, sizeof s);
+    s.temperature = 1.0f;
+    s.top_k = 0;
+    s.top_p = 1.0f;
+    s.greedy = 0;
+    s.seed = 0;
+    return s;
+}
+
+typedef struct { float v; int32_t i; } gpt2__cand;
+
+/* a before b: larger value first, then lower id */
+static int gpt2__cand_before(const gpt2__cand *a, const gpt2__cand *b) { return a->v > b->v || (a->v == b->v && a->i < b->i); }
+static int gpt2__cand_cmp(const void *pa, const void *pb) {
+    const gpt2__cand *a = (const gpt2__cand *)pa, *b = (const gpt2__cand *)pb;
+    return gpt2__cand_before(a, b) ? -1 : gpt2__cand_before(b, a) ? 1 : 0;
+}
+/* Moves the k first candidates (in that order) to c[0..k), unordered (Hoare quickselect). */
+static void gpt2__select_top(gpt2__cand *c, int n, int k) {
+    int lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2, i = lo, j = hi;
+        gpt2__cand a = c[lo], b = c[mid], d = c[hi], piv, t;
+        /* median of three */
+        if (gpt2__cand_before(&b, &a)) { t = a; a = b; b = t; }
+        if (gpt2__cand_before(&d, &b)) { b = d; if (gpt2__cand_before(&b, &a)) b = a; }
+        piv = b;
+        while (i <= j) {
+            while (gpt2__cand_before(&c[i], &piv)) i++;
+            while (gpt2__cand_before(&piv, &c[j])) j--;
+            if (i <= j) { t = c[i]; c[i] = c[j]; c[j] = t; i++; j--; }
+        }
+        if (k - 1 <= j) hi = j;
+        else if (k - 1 >= i) lo = i;
+        else break;
+    }
+}
+
+static int32_t gpt2__argmax(const float *x, int n) {
+    int i, best = 0;
+    for (i = 1; i < n; i++) if (x[i] > x[best] || (x[best] != x[best] && x[i] == x[i])) best = i;
+    return (int32_t)best;
+}
+
+static lora_status gpt2__check_sampler(const gpt2_sampler *s) {
+    if (!(s->temperature >= 0.0f) || s->temperature != s->temperature)
+        return lora__fail(LORA_ERR_INVALID_ARG, "sampler: temperature %g must be >= 0", (double)s->temperature);
+    if (s->top_k < 0) return lora__fail(LORA_ERR_INVALID_ARG, "sampler: top_k %d must be >= 0", s->top_k);
+    if (!(s->top_p > 0.0f && s->top_p <= 1.0f))
+        return lora__fail(LORA_ERR_INVALID_ARG, "sampler: top_p %g must be in (0, 1]", (double)s->top_p);
+    return LORA_OK;
+}
+static int gpt2__is_greedy(const gpt2_sampler *s) { return s->greedy || s->temperature == 0.0f || s->top_k == 1; }
+
+/* Sampling with a workspace of vocab candidates. */
+static int32_t gpt2__sample_ws(const float *logits, int V, const gpt2_sampler *s, lora_rng *rng, gpt2__cand *c) {
+    int n = V, i, keep;
+    float mx, invT = 1.0f / s->temperature;
+    double sum = 0.0, acc, u;
+    for (i = 0; i < V; i++) { c[i].v = logits[i] == logits[i] ? logits[i] : -INFINITY; c[i].i = (int32_t)i; }
+    if (s->top_k > 0 && s->top_k < V) {
+        gpt2__select_top(c, V, s->top_k);
+        n = s->top_k;
+        qsort(c, (size_t)n, sizeof *c, gpt2__cand_cmp);
+    }
+    mx = c[0].v;
+    for (i = 1; i < n; i++) if (c[i].v > mx) mx = c[i].v;
+    if (!(mx > -INFINITY)) { (void)lora_rng_uniform(rng); return gpt2__argmax(logits, V); }
+    for (i = 0; i < n; i++) {
+        c[i].v = c[i].v == mx ? 1.0f : expf((c[i].v - mx) * invT);
+        sum += c[i].v;
+    }
+    if (s->top_p < 1.0f) {
+        /* a token in the nucleus has probability > (1 - top_p) / n: sort only those */
+        double cut = (1.0 - (double)s->top_p) * sum / n * (1.0 - 1e-4), want = (double)s->top_p * sum;
+        int m = 0;
+        for (i = 0; i < n; i++) if (c[i].v >= cut) c[m++] = c[i];
+        qsort(c, (size_t)m, sizeof *c, gpt2__cand_cmp);
+        acc = 0.0;
+        keep = m;
+        for (i = 0; i < m; i++) {
+            acc += c[i].v;
+            if (acc >= want) { keep = i + 1; break; }
+        }
+        n = keep;
+        sum = 0.0;
+        for (i = 0; i < n; i++) sum += c[i].v;
+    }
+    u = (double)lora_rng_uniform(rng) * sum;
+    acc = 0.0;
+    for (i = 0; i < n; i++) {
+        acc += c[i].v;
+        if (u < acc) return c[i].i;
+    }
+    for (i = n - 1; i > 0 && c[i].v == 0.0f; i--) {}
+    return c[i].i;
+}
+
+LORA_API int32_t gpt2_sample(const float *logits, int vocab, const gpt2_sampler *cfg, lora_rng *rng) {
+    gpt2_sampler def = gpt2_sampler_init();
+    gpt2__cand *c;
+    int32_t id;
+    lora_status s;
+    if (!cfg) cfg = &def;
+    if (!logits || vocab <= 0) return (int32_t)lora__fail(LORA_ERR_INVALID_ARG, "gpt2_sample: logits is NULL or vocab %d <= 0", vocab);
+    if ((s = gpt2__check_sampler(cfg)) != LORA_OK) return (int32_t)s;
+    if (gpt2__is_greedy(cfg)) return gpt2__argmax(logits, vocab);
+    if (!rng) return (int32_t)lora__fail(LORA_ERR_INVALID_ARG, "gpt2_sample: rng is NULL (needed unless greedy)");
+    c = (gpt2__cand *)lora__malloc(sizeof *c * (size_t)vocab, "sampling workspace");
+    if (!c) return (int32_t)LORA_ERR_OOM;
+    id = gpt2__sample_ws(logits, vocab, cfg, rng, c);
+    LORA_FREE(c);
+    return id;
+}
+
+LORA_API lora_status gpt2_generate(gpt2_model *m, const int32_t *prompt, int n_prompt, int max_new,
+                                   const gpt2_sampler *cfg, int stop_at_eot, int32_t *out_ids, int *n_out,
+                                   gpt2_token_fn on_token, void *user) {
+    gpt2_sampler def = gpt2_sampler_init();
+    gpt2_kv_cache *kv = NULL;
+    gpt2__cand *c = NULL;
+    float *logits = NULL;
+    lora_rng rng;
+    lora_status s;
+    int n = 0, cap, V, greedy;
+    if (n_out) *n_out = 0;
+    if (!cfg) cfg = &def;
+    if (!m || !prompt || !n_out || (max_new > 0 && !out_ids))
+        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_generate: NULL argument");
+    if (n_prompt <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_generate: the prompt is empty (start it with the end-of-text token %d)", GPT2_EOT);
+    if (max_new < 0) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_generate: max_new %d is negative", max_new);
+    if ((s = gpt2__check_sampler(cfg)) != LORA_OK) return s;
+    if (n_prompt > m->cfg.n_positions)
+        return lora__fail(LORA_ERR_RANGE, "gpt2_generate: the prompt has %d tokens, more than the model's n_positions %d", n_prompt, m->cfg.n_positions);
+    if (max_new == 0 || n_prompt == m->cfg.n_positions) return LORA_OK;
+    V = m->cfg.vocab_size;
+    greedy = gpt2__is_greedy(cfg);
+    cap = max_new > m->cfg.n_positions - n_prompt ? m->cfg.n_positions : n_prompt + max_new;
+    if ((s = gpt2_kv_create(m, cap, &kv)) != LORA_OK) return s;
+    logits = (float *)lora__malloc(sizeof(float) * (size_t)V, "logits");
+    if (!greedy) c = (gpt2__cand *)lora__malloc(sizeof *c * (size_t)V, "sampling workspace");
+    if (!logits || (!greedy && !c)) { s = LORA_ERR_OOM; goto done; }
+    lora_rng_seed(&rng, cfg->seed);
+    if ((s = gpt2_forward_cached(m, kv, prompt, n_prompt, logits)) != LORA_OK) goto done;
+    for (;;) {
+        int32_t id = greedy ? gpt2__argmax(logits, V) : gpt2__sample_ws(logits, V, cfg, &rng, c);
+        if (stop_at_eot && id == GPT2_EOT) break;
+        out_ids[n++] = id;
+        *n_out = n;
+        if (on_token && on_token(user, id, n - 1)) break;
+        if (n == max_new || n_prompt + n >= m->cfg.n_positions) break;
+        if ((s = gpt2_forward_cached(m, kv, &id, 1, logits)) != LORA_OK) break;
+    }
+done:
+    LORA_FREE(c);
+    LORA_FREE(logits);
+    gpt2_kv_free(kv);
+    return s;
+}
 
 /* ---- gpt2/50_tokenizer.impl.c ---- */
 /* ---- GPT-2 byte-level BPE tokenizer ----

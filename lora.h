@@ -1406,6 +1406,8 @@ LORA__TARGET_AVX2 static void lora__pack_avx(const float *S, long sx, long sk, i
         for (k = 0; k < kc; k++) {
             const float *s = S + k * sk;
             float *o = out + (long)k * W;
+            if (k + 4 < kc) /* the rows are far apart: prefetch a few rows ahead */
+                for (x = 0; x < nx; x += 16) _mm_prefetch((const char *)(s + 4 * sk + x), _MM_HINT_T0);
             for (p = 0; p < nx; p += W, o += (long)kc * W, s += W) {
                 int w = nx - p < W ? nx - p : W;
                 x = 0;
@@ -1538,7 +1540,40 @@ LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RES
         lora__store_tile_fma(t, LORA__A5_NR, C, rs_c, cs_c, m, n, alpha, beta);
     }
 }
-static const lora__gemm_cfg lora__cfg_avx512 = { LORA__A5_MR, LORA__A5_NR, 256, 512, 768, 4096, lora__kern_avx512, lora__pack_avx };
+/* packing with 512-bit copies (the transposing case reuses the AVX code) */
+#ifndef LORA__PFD
+#define LORA__PFD 4
+#define LORA__PFH _MM_HINT_T0
+#endif
+LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
+    int k, p;
+    if (sx != 1 || (W != 32 && W != 16)) { lora__pack_avx(S, sx, sk, nx, kc, W, out); return; }
+    for (k = 0; k < kc; k++) {
+        const float *s = S + k * sk;
+        float *o = out + (long)k * W;
+        if (k + LORA__PFD < kc) {
+            int x;
+            for (x = 0; x < nx; x += 16) _mm_prefetch((const char *)(s + LORA__PFD * sk + x), LORA__PFH);
+        }
+        if (W == 32) {
+            for (p = 0; p + 32 <= nx; p += 32, o += (long)kc * 32) {
+                __m512 a = _mm512_loadu_ps(s + p), b = _mm512_loadu_ps(s + p + 16);
+                _mm512_store_ps(o, a);
+                _mm512_store_ps(o + 16, b);
+            }
+            if (p < nx) {
+                int w = nx - p;
+                __mmask16 m0 = (__mmask16)(w >= 16 ? 0xffff : (1u << w) - 1), m1 = (__mmask16)(w <= 16 ? 0 : (1u << (w - 16)) - 1);
+                _mm512_store_ps(o, _mm512_maskz_loadu_ps(m0, s + p));
+                _mm512_store_ps(o + 16, _mm512_maskz_loadu_ps(m1, s + p + 16));
+            }
+        } else {
+            for (p = 0; p + 16 <= nx; p += 16, o += (long)kc * 16) _mm512_store_ps(o, _mm512_loadu_ps(s + p));
+            if (p < nx) _mm512_store_ps(o, _mm512_maskz_loadu_ps((__mmask16)((1u << (nx - p)) - 1), s + p));
+        }
+    }
+}
+static const lora__gemm_cfg lora__cfg_avx512 = { LORA__A5_MR, LORA__A5_NR, 256, 512, 768, 4096, lora__kern_avx512, lora__pack_avx512 };
 #endif
 
 /* ---------------- NEON: 8 x 12 ---------------- */

@@ -322,6 +322,16 @@ static void check_threads(void) {
     CHECK_MSG(memcmp(got1, got2, sizeof(float) * (size_t)40 * V) == 0, "cached logits depend on the thread count");
     CHECK_OK(gpt2_generate(m, tok, 10, 16, &s, 0, g2, &n2, NULL, NULL));
     CHECK(n1 == 16 && n2 == 16 && memcmp(g1, g2, sizeof g1) == 0);
+    {   /* every instruction set this CPU has: the same model to rounding */
+        static const lora_isa isas[] = {LORA_ISA_SCALAR, LORA_ISA_AVX2, LORA_ISA_AVX512, LORA_ISA_NEON};
+        int i;
+        for (i = 0; i < 4; i++) {
+            if (lora_pool_set_isa(pool, isas[i]) != LORA_OK) continue;
+            d = run_cached(m, kv, tok, 40, mixed, 6, ref, NULL);
+            CHECK_MSG(d <= TOL, "%s: cached logits differ from gpt2_forward by %g", lora_isa_name(isas[i]), d);
+        }
+        lora_clear_error();
+    }
     gpt2_model_set_pool(m, NULL);
     lora_pool_destroy(pool);
     gpt2_kv_free(kv);

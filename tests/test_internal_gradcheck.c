@@ -12,16 +12,19 @@
    In double the finite difference is accurate to ~1e-10 (truncation ~h^2, rounding ~1e-16 |L| / h),
    so the comparison measures only the float error of the analytic gradient, which is ~1e-7 of
    the gradient's scale. Tolerances (strict, and far from flaky: everything is seeded):
-     coordinate i:  |analytic_i - fd_i| <= GRAD_RTOL * max_j |analytic_j| + 1e-9
-     direction u:   |<analytic, u> - fd_u| <= GRAD_RTOL * ||analytic|| ||u|| + 1e-9
-   with GRAD_RTOL = 1e-4 for single layers and for the whole model (observed worst ratios are
-   printed at the end, typically ~1e-6).
+     coordinate i:  |analytic_i - fd_i| <= rtol * max_j |analytic_j| + 1e-9
+     direction u:   |<analytic, u> - fd_u| <= rtol * ||analytic|| ||u|| + 1e-9
+   with rtol = 2e-5 for single layers (observed worst ~3e-7) and 1e-4 for the whole model
+   (observed worst ~1.5e-6); the observed worst ratios are printed at the end.
    The whole model (gpt2_forward + gpt2_backward) is checked the same way against a double
    transcription of GPT-2 built from the same weights (adapter A/B/biases, the same dropout
    masks), and additionally against finite differences of the float loss itself (public API
    only): along the gradient and along the gradient restricted to random halves of the
-   parameters, with a step of length 1e-2: |dL_measured - dL_predicted| <= 2e-2 |dL_predicted|
-   (float noise of the loss ~1e-6 against changes ~1e-2).
+   parameters, with a step of length 2e-3: |dL_measured - dL_predicted| <= 5e-3 |dL_predicted|
+   (float noise of the loss ~1e-6 against changes ~3e-2; third-order truncation ~5e-4).
+   The optimiser is checked against a double transcription of torch.optim.AdamW (one step from
+   the float state and a 12-step trajectory, with clipping, weight decay, warm-up + cosine),
+   the schedules against Hugging Face's get_*_schedule_with_warmup formulas.
    Accumulating outputs (parameter gradients, LayerNorm dx) are pre-filled with random junk and
    the delta is checked; overwritten outputs (linear dx, gelu dx, attention dqkv) are pre-filled
    with NaN. Layer checks run on the calling thread and on a 3-thread pool; N = B*T = 21 rows
@@ -36,13 +39,15 @@
 enum { NB = 3, NT = 7, NN = NB * NT, NC = 12, NH = 3, NF = 20, NV = 17, NL = 2, NPOS = 9, NR = 3 };
 
 #define FD_H 1e-5
-#define GRAD_RTOL 1e-4
+#define GRAD_RTOL_LAYER 2e-5 /* single layers: observed worst ~3e-7 */
+#define GRAD_RTOL_MODEL 1e-4 /* whole model (two layers deep): observed worst ~1.5e-6 */
 #define FWD_RTOL 2e-5
-#define FLOAT_FD_RTOL 2e-2
+#define FLOAT_FD_RTOL 5e-3  /* observed worst ~5e-4 (third-order truncation of the 2e-3 step) */
 
 static lora_rng rng;
 static double worst_layer, worst_e2e, worst_float_fd; /* observed error ratios, for the summary line */
 static double *worst_now = &worst_layer;
+static double grad_rtol = GRAD_RTOL_LAYER;
 static int e2e_probes = 12; /* random coordinates per tensor in the whole-model checks (plus 2 directions) */
 
 /* ---- small helpers ---- */
@@ -124,7 +129,7 @@ static void gradcheck_sel(const char *what, loss_fn f, void *ctx, double *p, con
         fd = fd_coord(f, ctx, p, i);
         err = fabs((double)ga[i] - fd);
         if (gmax > 0 && err / gmax > worst) worst = err / gmax;
-        if (!(err <= GRAD_RTOL * gmax + 1e-9)) {
+        if (!(err <= grad_rtol * gmax + 1e-9)) {
             if (!bad++) { first_bad = i; fd_first = fd; }
         }
     }
@@ -144,7 +149,7 @@ static void gradcheck_sel(const char *what, loss_fn f, void *ctx, double *p, con
         fd = (fp - fm) / (2 * FD_H);
         err = fabs(an - fd);
         if (gnorm > 0 && err / (gnorm * un) > worst) worst = err / (gnorm * un);
-        if (!(err <= GRAD_RTOL * gnorm * un + 1e-9)) {
+        if (!(err <= grad_rtol * gnorm * un + 1e-9)) {
             dir_bad++;
             fprintf(stderr, "%s: direction %d: <analytic, u> = %.9g, finite difference %.9g\n", what, d, an, fd);
         }
@@ -688,7 +693,7 @@ static void float_fd(const char *tag, gpt2_model *m, const int32_t *inputs, cons
     gr = (float **)calloc((size_t)np, sizeof(float *));
     for (i = 0; i < np; i++) { v0[i] = fdup(ps[i].value, (long)ps[i].n); gr[i] = fdup(ps[i].grad, (long)ps[i].n); }
     for (d = 0; d < 3; d++) {
-        double un = 0, h = 1e-2, pred = 0, lp, lm, meas;
+        double un = 0, h = 2e-3, pred = 0, lp, lm, meas;
         uint32_t sel_seed = lora_rng_u32(&rng);
         lora_rng srng;
         /* u = gradient (d = 0) or gradient on a random half (d > 0), scaled to length h */
@@ -721,6 +726,7 @@ static void float_fd(const char *tag, gpt2_model *m, const int32_t *inputs, cons
         for (i = 0; i < np; i++) memcpy(ps[i].value, v0[i], sizeof(float) * (size_t)ps[i].n);
         meas = lp - lm;
         if (fabs(meas - pred) / fabs(pred) > worst_float_fd) worst_float_fd = fabs(meas - pred) / fabs(pred);
+        if (getenv("GC_VERBOSE")) fprintf(stderr, "%s d%d pred %.6g meas %.6g rel %.3g\n", tag, d, pred, meas, fabs(meas - pred) / fabs(pred));
         CHECK_MSG(fabs(meas - pred) <= FLOAT_FD_RTOL * fabs(pred), "%s: float loss difference %.9g, gradient predicts %.9g (direction %d)",
                   tag, meas, pred, d);
     }
@@ -749,7 +755,7 @@ static void check_model(const char *tag, gpt2_model *m, int training, uint64_t s
     check_forward(what, gpt2_logits(m), ref_logits, NN * NV);
     CHECK_MSG(fabs(loss - ref_loss) <= 1e-5 * ref_loss, "%s: loss %.9g, double transcription %.9g", tag, (double)loss, ref_loss);
     CHECK_OK(gpt2_backward(m));
-    worst_now = &worst_e2e;
+    worst_now = &worst_e2e; grad_rtol = GRAD_RTOL_MODEL;
     for (i = 0; i < m->n_linears; i++) {
         lora_module *lm = lora_adapter_module(m->adapter, i);
         if (!lm) continue;
@@ -775,7 +781,7 @@ static void check_model(const char *tag, gpt2_model *m, int training, uint64_t s
             snprintf(what, sizeof what, "%s: %s", tag, m->tensors[i].name);
             gradcheck(what, rm_loss, &rm, rm.t[i], ga, (long)m->tensors[i].numel, e2e_probes);
         }
-    worst_now = &worst_layer;
+    worst_now = &worst_layer; grad_rtol = GRAD_RTOL_LAYER;
     /* gradients accumulate: a second forward + backward without zero_grad doubles them */
     CHECK_OK(gpt2_trainable_params(m, &ps, &np));
     g1 = (float **)calloc((size_t)(np ? np : 1), sizeof(float *));
@@ -1133,8 +1139,8 @@ int main(void) {
     test_clip_coef();
     test_adamw(pool);
     lora_pool_destroy(pool);
-    printf("gradcheck: worst |analytic - finite difference| / gradient scale: layers %.2g, whole model %.2g (tolerance %g); "
-           "float-loss finite differences worst relative error %.2g (tolerance %g)\n",
-           worst_layer, worst_e2e, GRAD_RTOL, worst_float_fd, FLOAT_FD_RTOL);
+    printf("gradcheck: worst |analytic - finite difference| / gradient scale: layers %.2g (tolerance %g), whole model %.2g "
+           "(tolerance %g); float-loss finite differences worst relative error %.2g (tolerance %g)\n",
+           worst_layer, GRAD_RTOL_LAYER, worst_e2e, GRAD_RTOL_MODEL, worst_float_fd, FLOAT_FD_RTOL);
     return TEST_END();
 }

@@ -18,6 +18,7 @@ static void *t_realloc(void *p, size_t n) { if (fail_after == 0) return NULL; if
 #include "test.h"
 #include <stdlib.h>
 #include <time.h>
+#include <locale.h>
 
 typedef struct jcase { const char *name; const char *text; size_t len; } jcase;
 #define J(name, lit) { name, lit, sizeof(lit) - 1 }
@@ -738,8 +739,36 @@ static void test_oom(void) {
     CHECK(k < 1000 && oom == k && other == 0);
 }
 
+/* numbers read and write the same under a locale whose decimal point is ',' (skipped when
+   no such locale is installed; LOCPATH can point at one made with localedef) */
+static void test_locale(void) {
+    static const char *names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8", NULL};
+    static const char doc[] = "[1.5, 2.25e3, 0.1, 3.14159265358979323846264338327950288, 1.7976931348623157e308, 123456789012345678901234.5]";
+    lora__buf b = {0, 0, 0, 0};
+    lora_json *j = NULL;
+    int k;
+    for (k = 0; names[k]; k++) if (setlocale(LC_NUMERIC, names[k])) break;
+    if (!names[k]) { printf("no comma-decimal locale installed: locale test skipped\n"); return; }
+    CHECK_OK(lora_json_parse(doc, sizeof doc - 1, "loc", &j));
+    if (j) {
+        CHECK(j->items[0].number == 1.5 && j->items[1].number == 2250.0 && j->items[2].number == 0.1);
+        CHECK(j->items[3].number == 3.141592653589793 && j->items[4].number == 1.7976931348623157e308);
+        CHECK(j->items[5].number == 1.2345678901234568e23);
+    }
+    lora__json_write_number(&b, 1.5);
+    lora__buf_puts(&b, " ");
+    lora__json_write_number(&b, 3.141592653589793);
+    lora__buf_puts(&b, " ");
+    lora__json_write_number(&b, 2.5e-7);
+    CHECK_MSG(b.data && !strcmp(b.data, "1.5 3.141592653589793 2.5e-07"), "under %s: %s", names[k], b.data ? b.data : "");
+    lora__buf_free(&b);
+    lora_json_free(j);
+    setlocale(LC_NUMERIC, "C");
+}
+
 int main(void) {
     test_oom();
+    test_locale();
     test_tables();
     test_values();
     test_int64();

@@ -299,6 +299,7 @@ static void gpt2__bias_backward(gpt2_model *m, const float *dout, float *db, int
 }
 
 /* ---- gelu_new (tanh approximation), vectorised in lora.h ---- */
+#define GPT2__GELU_K LORA__GELU_K
 typedef struct { const float *x; float *y; const float *dy; float *dx; int W; const lora__vecops *v; } gpt2__gelu_ctx;
 static void gpt2__gelu_rows(void *vctx, int r0, int r1) {
     gpt2__gelu_ctx *g = (gpt2__gelu_ctx *)vctx;

@@ -10,7 +10,14 @@
 #define GPT2_EOT 50256
 
 typedef struct gpt2_tokenizer gpt2_tokenizer;
-/* dir holds encoder.json + vocab.bpe, or vocab.json + merges.txt. */
+/* dir holds encoder.json + vocab.bpe (OpenAI's names, tried first), or vocab.json + merges.txt
+   (Hugging Face's); LORA_ERR_NOT_FOUND if it has neither. The vocabulary is a JSON object
+   {token: id} over the bytes_to_unicode alphabet, with all 256 single bytes, unique tokens and
+   ids (integers below 2^24; gaps allowed). The merges file has one "left right" pair per line in
+   rank order; lines starting with "#version" and empty lines are skipped, CRLF is accepted; both
+   symbols and their concatenation must be tokens; a pair listed twice keeps its last rank.
+   Errors are LORA_ERR_FORMAT naming the file and the entry ("encoder.json: entry 12 (...)") or
+   line ("vocab.bpe:17: ..."). load_memory names them "vocab JSON" and "merges". */
 LORA_API lora_status gpt2_tokenizer_load(const char *dir, gpt2_tokenizer **out);
 LORA_API lora_status gpt2_tokenizer_load_files(const char *vocab_json_path, const char *merges_path, gpt2_tokenizer **out);
 LORA_API lora_status gpt2_tokenizer_load_memory(const char *vocab_json, size_t vocab_len,
