@@ -2479,7 +2479,7 @@ static void gpt2__softmax_causal(const lora__vecops *v, float *p, int valid, int
 static void gpt2__gen_att_task(void *vctx, int h, int thread) {
     gpt2__gatt_ctx *c = (gpt2__gatt_ctx *)vctx;
     gpt2_kv_cache *kv = c->kv;
-    int H = kv->cfg.n_head, C = kv->cfg.n_embd, D = C / H, i, j;
+    int H = kv->cfg.n_head, C = kv->cfg.n_embd, D = C / H, i;
     size_t hoff = ((size_t)c->layer * H + h) * kv->max_T * D;
     const float *Kh = kv->k + hoff, *Vh = kv->v + hoff;
     float *S = kv->att + (size_t)thread * (((size_t)kv->max_T + 15) & ~(size_t)15);
@@ -4523,7 +4523,24 @@ done:
 #endif /* GPT2_IMPLEMENTATION */
 
 /*
+   VERSION HISTORY
+     0.1.0 (2026-11-22)  first release: GPT-2 exactly as Hugging Face GPT2LMHeadModel:
+                         forward, backward, LoRA, tokenizer, data loading,
+                         generation with a KV cache, HF and llm.c checkpoints.
+
 ------------------------------------------------------------------------------
-This software is available under the MIT License (see LICENSE).
+MIT License. Copyright (c) 2026 the lora.h / gpt2.h authors.
+Permission is hereby granted, free of charge, to any person obtaining a copy of this
+software and associated documentation files (the "Software"), to deal in the Software
+without restriction, including without limitation the rights to use, copy, modify, merge,
+publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons
+to whom the Software is furnished to do so, subject to the following conditions: the above
+copyright notice and this permission notice shall be included in all copies or substantial
+portions of the Software. THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND,
+EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS
+FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT
+HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF
+CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE
+USE OR OTHER DEALINGS IN THE SOFTWARE.
 ------------------------------------------------------------------------------
 */

@@ -5975,7 +5975,24 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
 #endif /* LORA_IMPLEMENTATION */
 
 /*
+   VERSION HISTORY
+     0.1.0 (2026-11-22)  first release: LoRA adapters by PEFT's rules, PEFT file format,
+                         AdamW as torch, SIMD SGEMM with runtime dispatch, thread pool,
+                         safetensors, JSON, checkpoints.
+
 ------------------------------------------------------------------------------
-This software is available under the MIT License (see LICENSE).
+MIT License. Copyright (c) 2026 the lora.h / gpt2.h authors.
+Permission is hereby granted, free of charge, to any person obtaining a copy of this
+software and associated documentation files (the "Software"), to deal in the Software
+without restriction, including without limitation the rights to use, copy, modify, merge,
+publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons
+to whom the Software is furnished to do so, subject to the following conditions: the above
+copyright notice and this permission notice shall be included in all copies or substantial
+portions of the Software. THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND,
+EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS
+FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT
+HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF
+CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE
+USE OR OTHER DEALINGS IN THE SOFTWARE.
 ------------------------------------------------------------------------------
 */

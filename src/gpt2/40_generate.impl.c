@@ -499,7 +499,7 @@ static void gpt2__softmax_causal(const lora__vecops *v, float *p, int valid, int
 static void gpt2__gen_att_task(void *vctx, int h, int thread) {
     gpt2__gatt_ctx *c = (gpt2__gatt_ctx *)vctx;
     gpt2_kv_cache *kv = c->kv;
-    int H = kv->cfg.n_head, C = kv->cfg.n_embd, D = C / H, i, j;
+    int H = kv->cfg.n_head, C = kv->cfg.n_embd, D = C / H, i;
     size_t hoff = ((size_t)c->layer * H + h) * kv->max_T * D;
     const float *Kh = kv->k + hoff, *Vh = kv->v + hoff;
     float *S = kv->att + (size_t)thread * (((size_t)kv->max_T + 15) & ~(size_t)15);
