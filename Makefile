@@ -49,7 +49,12 @@ test: all $(TESTS)
 bench: all $(BENCHES)
 	sh bench/run.sh $(BUILD)
 
+demo: all
+	BUILD=$(BUILD) sh tools/demo.sh
+
 clean:
 	rm -rf $(BUILD) build-*
 
-.PHONY: all headers test bench clean
+include mk/hardening.mk
+
+.PHONY: all headers test bench demo clean

@@ -195,9 +195,10 @@ LORA_API void gpt2_model_set_dropout_step(gpt2_model *m, uint64_t step);
    biases; never dropout, even in training mode) one sequence at a time, keeping every
    layer's keys and values so that each new token costs one pass over the weights.
    Typical use: gpt2_kv_create, gpt2_forward_cached(prompt), then per step gpt2_sample and
-   gpt2_forward_cached(one token); or simply gpt2_generate. Prefill runs as matrix multiplies
-   over chunks of the prompt, a single token as vectorised matrix-vector products; both use
-   the model's pool, and the results do not depend on the thread count. */
+   gpt2_forward_cached(one token); or simply gpt2_generate. Up to 8 new tokens run as
+   vectorised matrix-vector products that stream each weight matrix once (decoding is memory
+   bound), more as matrix multiplies over chunks of 128; both use the model's pool, and the
+   results do not depend on the thread count. */
 typedef struct gpt2_kv_cache gpt2_kv_cache;
 
 /* A cache for one sequence of up to max_T tokens of model m (max_T <= 0: n_positions;
@@ -219,14 +220,14 @@ LORA_API size_t gpt2_kv_memory(const gpt2_kv_cache *kv); /* bytes held */
    Errors: LORA_ERR_RANGE when the cache (or n_positions) would overflow or an id is outside
    the vocabulary (the cache is unchanged then); LORA_ERR_INVALID_ARG when the cache belongs
    to a model of other shapes, or holds tokens computed with another model or adapter
-   (gpt2_kv_reset first). Not thread-safe for one model: one call at a time per model. */
+   (gpt2_kv_reset first). The model is only read (its training activations are not touched). */
 LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const int32_t *tokens, int n_new,
                                          float *logits_last);
 
 /* Sampling settings. Order as Hugging Face's generate: temperature, then top-k, then top-p. */
 typedef struct gpt2_sampler {
     float temperature;       /* 1.0; 0 means greedy */
-    int top_k;               /* 0 = off; keep the k most likely tokens */
+    int top_k;               /* 0 = off; keep the k most likely tokens (ties: the lower ids) */
     float top_p;             /* 1.0 = off; in (0, 1]: keep the smallest set of most likely tokens
                                 whose probability reaches top_p (at least one) */
     int greedy;              /* nonzero: argmax (lowest id among equal maxima), the rest is ignored */
@@ -2271,7 +2272,8 @@ struct gpt2_kv_cache {
     int max_T, len, chunk;
     const gpt2_model *model;     /* model and adapter the cached tokens were computed with */
     const lora_adapter *adapter;
-    float *k, *v;                /* (n_layer, n_head, max_T, head_dim) each */
+    float *k;                    /* keys, transposed: (n_layer, n_head, head_dim, max_T) */
+    float *v;                    /* values: (n_layer, n_head, max_T, head_dim) */
     float *work;                 /* chunk rows: x, res, ln, atty (C), qkv (3C), fch (F); mean, rstd; scores */
     float *x, *res, *ln, *atty, *qkv, *fch, *mean, *rstd;
     float *scores;               /* chunk x max_T attention probabilities (prefill) */
@@ -2486,7 +2488,7 @@ static void gpt2__gen_att_task(void *vctx, int h, int thread) {
     float scale = 1.0f / sqrtf((float)D);
     for (i = 0; i < c->n; i++) {
         int L = c->pos0 + i + 1;
-        kv->ops.t(kv->qkv + (size_t)i * 3 * C + (size_t)h * D, Kh, D, D, 0, L, S);
+        kv->ops.n(kv->qkv + (size_t)i * 3 * C + (size_t)h * D, D, 1, Kh, kv->max_T, D, 0, L, S, L);
         kv->vec->scale(S, L, scale);
         gpt2__softmax_causal(kv->vec, S, L, L);
         kv->ops.n(S, L, 1, Vh, D, L, 0, D, kv->atty + (size_t)i * C + (size_t)h * D, C);
@@ -2509,7 +2511,7 @@ static void gpt2__gen_attention(gpt2_model *m, gpt2_kv_cache *kv, int layer, int
     /* many rows: per head, GEMMs over the pool (as gpt2_forward) */
     for (h = 0; h < H; h++) {
         size_t hoff = ((size_t)layer * H + h) * kv->max_T * D;
-        lora_sgemm(pool, 0, 1, n, L, D, 1.0f / sqrtf((float)D), kv->qkv + (size_t)h * D, 3 * C, kv->k + hoff, D, 0.0f, c.S, L);
+        lora_sgemm(pool, 0, 0, n, L, D, 1.0f / sqrtf((float)D), kv->qkv + (size_t)h * D, 3 * C, kv->k + hoff, kv->max_T, 0.0f, c.S, L);
         gpt2__parallel_rows(m->pool, n, gpt2__gen_softmax_rows, &c);
         lora_sgemm(pool, 0, 0, n, D, L, 1.0f, c.S, L, kv->v + hoff, D, 0.0f, kv->atty + (size_t)h * D, C);
     }
@@ -2533,10 +2535,12 @@ static void gpt2__gen_chunk(gpt2_model *m, gpt2_kv_cache *kv, const int32_t *tok
         gpt2__gen_linear(m, kv, mi + 0, kv->ln, kv->qkv, n, NULL, 0);
         for (r = 0; r < n; r++)
             for (h = 0; h < H; h++) {
-                size_t dst = (((size_t)l * H + h) * kv->max_T + (size_t)(pos0 + r)) * D;
+                size_t head = ((size_t)l * H + h) * kv->max_T * D, t = (size_t)(pos0 + r);
                 const float *src = kv->qkv + (size_t)r * 3 * C + (size_t)h * D;
-                memcpy(kv->k + dst, src + C, sizeof(float) * (size_t)D);
-                memcpy(kv->v + dst, src + 2 * C, sizeof(float) * (size_t)D);
+                float *kt = kv->k + head + t;
+                int d;
+                for (d = 0; d < D; d++) kt[(size_t)d * kv->max_T] = src[C + d];
+                memcpy(kv->v + head + t * D, src + 2 * C, sizeof(float) * (size_t)D);
             }
         gpt2__gen_attention(m, kv, l, n, pos0);
         gpt2__gen_linear(m, kv, mi + 1, kv->atty, kv->res, n, kv->x, 0);
@@ -3018,6 +3022,7 @@ static size_t gpt2__bpe_short(const gpt2_tokenizer *tok, gpt2__scratch *sc, size
     int32_t *sym = sc->sym, *res = sc->res;
     uint32_t *rank = sc->rank;
     size_t i;
+    int prev_merged;
     for (i = 0; i + 1 < n; i++) gpt2__pair_rank(tok, sym, i, rank, res);
     rank[n - 1] = GPT2__NO_RANK;
     while (n > 1) {
@@ -3038,11 +3043,12 @@ static size_t gpt2__bpe_short(const gpt2_tokenizer *tok, gpt2__scratch *sc, size
             }
         }
         n = out;
-        for (i = first; i < n; i++) {
-            if (rank[i] != GPT2__NO_RANK - 1) continue;
+        for (i = first, prev_merged = 0; i < n; i++) {
+            if (rank[i] != GPT2__NO_RANK - 1) { prev_merged = 0; continue; }
+            if (i > 0 && !prev_merged) gpt2__pair_rank(tok, sym, i - 1, rank, res);
             if (i + 1 < n) gpt2__pair_rank(tok, sym, i, rank, res);
             else rank[i] = GPT2__NO_RANK;
-            if (i > 0 && rank[i - 1] != GPT2__NO_RANK - 1) gpt2__pair_rank(tok, sym, i - 1, rank, res);
+            prev_merged = 1;
         }
     }
     return n;

@@ -5213,10 +5213,25 @@ LORA_API void lora_module_merge(const lora_module *m, float *W, int fan_in_fan_o
 #define lora__mkdir(p) mkdir(p, 0755)
 #endif
 
+/* mkdir -p: creates dir and any missing parents. */
 static lora_status lora__ensure_dir(const char *dir) {
-    if (lora__mkdir(dir) != 0 && errno != EEXIST)
-        return lora__fail(LORA_ERR_IO, "%s: cannot create directory: %s", dir, strerror(errno));
-    return LORA_OK;
+    char *p = lora__strdup(dir, "path"), *q;
+    lora_status s = LORA_OK;
+    if (!p) return LORA_ERR_OOM;
+    for (q = p + 1; ; q++) {
+        if (*q == '/' || *q == 0) {
+            char c = *q;
+            *q = 0;
+            if (lora__mkdir(p) != 0 && errno != EEXIST) {
+                s = lora__fail(LORA_ERR_IO, "%s: cannot create directory %s: %s", dir, p, strerror(errno));
+                break;
+            }
+            *q = c;
+            if (c == 0) break;
+        }
+    }
+    LORA_FREE(p);
+    return s;
 }
 
 static char *lora__path_join(const char *dir, const char *file) {

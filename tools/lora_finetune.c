@@ -27,7 +27,8 @@ static const char *usage_text =
 "        [--warmup 0] [--schedule constant|linear|cosine] [--clip 0] [--grad-accum 1] [--seed 42] [--threads N]\n"
 "output: --adapter-out DIR (--model-out F.safetensors with --full) [--log steps.jsonl] [--csv steps.csv] [--svg loss.svg]\n"
 "        [--report-every 10] [--eval-every N] [--save-every N] [--checkpoint DIR] [--resume DIR] [--quiet]\n"
-"        [--config-file train.json]  (same keys without dashes; command-line options override it)\n";
+"        [--config-file train.json]  (same keys without dashes; command-line options override it)\n"
+"        [--stop-after N]  stop as Ctrl-C does (checkpoint, exit 130) after step N\n";
 
 static volatile sig_atomic_t g_interrupted;
 static void on_sigint(int sig) { (void)sig; g_interrupted = 1; }
@@ -171,7 +172,12 @@ static void write_svg(const char *path, const curve *c, int total_steps) {
 
 static void mkdir_p(const char *dir) {
 #if !defined(_WIN32)
-    mkdir(dir, 0755);
+    char p[4096];
+    size_t i;
+    snprintf(p, sizeof p, "%s", dir);
+    for (i = 1; p[i]; i++)
+        if (p[i] == '/') { p[i] = 0; mkdir(p, 0755); p[i] = '/'; }
+    mkdir(p, 0755);
 #else
     (void)dir;
 #endif
@@ -201,7 +207,7 @@ int main(int argc, char **argv) {
     const char *regex, *layers_s, *exclude_s, *bias_s, *init_s, *sched_s, *betas_s, *adapter_out, *model_out, *log_path;
     const char *csv_path, *svg_path, *ckpt_dir, *resume_dir, *cfg_file;
     double val_split, lr, wd, eps, clip, dropout, alpha, epochs;
-    long init_seed, steps, report_every, eval_every, save_every, val_batches, seed;
+    long init_seed, steps, report_every, eval_every, save_every, val_batches, seed, stop_after;
     int B, T, r, warmup, grad_accum, threads, full, quiet, rslora, no_mask, no_pack;
     lora_pool *pool = NULL;
     gpt2_model *m = NULL;
@@ -283,6 +289,7 @@ int main(int argc, char **argv) {
     ckpt_dir = cli_str(&a, "--checkpoint", NULL);
     resume_dir = cli_str(&a, "--resume", NULL);
     quiet = cli_flag(&a, "--quiet");
+    stop_after = cli_long(&a, "--stop-after", 0);
     if (!cli_done(&a)) return 2;
 
     /* ---- validate options ---- */
@@ -506,6 +513,7 @@ int main(int argc, char **argv) {
                 if ((s = save_checkpoint(cdir, m, ad, full, opt, &st)) != LORA_OK) goto fail;
             }
         }
+        if (stop_after > 0 && st.step >= stop_after) g_interrupted = 1;
         if (g_interrupted) {
             const char *dir = ckpt_dir ? ckpt_dir : adapter_out;
             char cdir[4096];

@@ -3,9 +3,10 @@
    biases; never dropout, even in training mode) one sequence at a time, keeping every
    layer's keys and values so that each new token costs one pass over the weights.
    Typical use: gpt2_kv_create, gpt2_forward_cached(prompt), then per step gpt2_sample and
-   gpt2_forward_cached(one token); or simply gpt2_generate. Prefill runs as matrix multiplies
-   over chunks of the prompt, a single token as vectorised matrix-vector products; both use
-   the model's pool, and the results do not depend on the thread count. */
+   gpt2_forward_cached(one token); or simply gpt2_generate. Up to 8 new tokens run as
+   vectorised matrix-vector products that stream each weight matrix once (decoding is memory
+   bound), more as matrix multiplies over chunks of 128; both use the model's pool, and the
+   results do not depend on the thread count. */
 typedef struct gpt2_kv_cache gpt2_kv_cache;
 
 /* A cache for one sequence of up to max_T tokens of model m (max_T <= 0: n_positions;
@@ -27,14 +28,14 @@ LORA_API size_t gpt2_kv_memory(const gpt2_kv_cache *kv); /* bytes held */
    Errors: LORA_ERR_RANGE when the cache (or n_positions) would overflow or an id is outside
    the vocabulary (the cache is unchanged then); LORA_ERR_INVALID_ARG when the cache belongs
    to a model of other shapes, or holds tokens computed with another model or adapter
-   (gpt2_kv_reset first). Not thread-safe for one model: one call at a time per model. */
+   (gpt2_kv_reset first). The model is only read (its training activations are not touched). */
 LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const int32_t *tokens, int n_new,
                                          float *logits_last);
 
 /* Sampling settings. Order as Hugging Face's generate: temperature, then top-k, then top-p. */
 typedef struct gpt2_sampler {
     float temperature;       /* 1.0; 0 means greedy */
-    int top_k;               /* 0 = off; keep the k most likely tokens */
+    int top_k;               /* 0 = off; keep the k most likely tokens (ties: the lower ids) */
     float top_p;             /* 1.0 = off; in (0, 1]: keep the smallest set of most likely tokens
                                 whose probability reaches top_p (at least one) */
     int greedy;              /* nonzero: argmax (lowest id among equal maxima), the rest is ignored */

@@ -291,7 +291,8 @@ struct gpt2_kv_cache {
     int max_T, len, chunk;
     const gpt2_model *model;     /* model and adapter the cached tokens were computed with */
     const lora_adapter *adapter;
-    float *k, *v;                /* (n_layer, n_head, max_T, head_dim) each */
+    float *k;                    /* keys, transposed: (n_layer, n_head, head_dim, max_T) */
+    float *v;                    /* values: (n_layer, n_head, max_T, head_dim) */
     float *work;                 /* chunk rows: x, res, ln, atty (C), qkv (3C), fch (F); mean, rstd; scores */
     float *x, *res, *ln, *atty, *qkv, *fch, *mean, *rstd;
     float *scores;               /* chunk x max_T attention probabilities (prefill) */
@@ -506,7 +507,7 @@ static void gpt2__gen_att_task(void *vctx, int h, int thread) {
     float scale = 1.0f / sqrtf((float)D);
     for (i = 0; i < c->n; i++) {
         int L = c->pos0 + i + 1;
-        kv->ops.t(kv->qkv + (size_t)i * 3 * C + (size_t)h * D, Kh, D, D, 0, L, S);
+        kv->ops.n(kv->qkv + (size_t)i * 3 * C + (size_t)h * D, D, 1, Kh, kv->max_T, D, 0, L, S, L);
         kv->vec->scale(S, L, scale);
         gpt2__softmax_causal(kv->vec, S, L, L);
         kv->ops.n(S, L, 1, Vh, D, L, 0, D, kv->atty + (size_t)i * C + (size_t)h * D, C);
@@ -529,7 +530,7 @@ static void gpt2__gen_attention(gpt2_model *m, gpt2_kv_cache *kv, int layer, int
     /* many rows: per head, GEMMs over the pool (as gpt2_forward) */
     for (h = 0; h < H; h++) {
         size_t hoff = ((size_t)layer * H + h) * kv->max_T * D;
-        lora_sgemm(pool, 0, 1, n, L, D, 1.0f / sqrtf((float)D), kv->qkv + (size_t)h * D, 3 * C, kv->k + hoff, D, 0.0f, c.S, L);
+        lora_sgemm(pool, 0, 0, n, L, D, 1.0f / sqrtf((float)D), kv->qkv + (size_t)h * D, 3 * C, kv->k + hoff, kv->max_T, 0.0f, c.S, L);
         gpt2__parallel_rows(m->pool, n, gpt2__gen_softmax_rows, &c);
         lora_sgemm(pool, 0, 0, n, D, L, 1.0f, c.S, L, kv->v + hoff, D, 0.0f, kv->atty + (size_t)h * D, C);
     }
@@ -553,10 +554,12 @@ static void gpt2__gen_chunk(gpt2_model *m, gpt2_kv_cache *kv, const int32_t *tok
         gpt2__gen_linear(m, kv, mi + 0, kv->ln, kv->qkv, n, NULL, 0);
         for (r = 0; r < n; r++)
             for (h = 0; h < H; h++) {
-                size_t dst = (((size_t)l * H + h) * kv->max_T + (size_t)(pos0 + r)) * D;
+                size_t head = ((size_t)l * H + h) * kv->max_T * D, t = (size_t)(pos0 + r);
                 const float *src = kv->qkv + (size_t)r * 3 * C + (size_t)h * D;
-                memcpy(kv->k + dst, src + C, sizeof(float) * (size_t)D);
-                memcpy(kv->v + dst, src + 2 * C, sizeof(float) * (size_t)D);
+                float *kt = kv->k + head + t;
+                int d;
+                for (d = 0; d < D; d++) kt[(size_t)d * kv->max_T] = src[C + d];
+                memcpy(kv->v + head + t * D, src + 2 * C, sizeof(float) * (size_t)D);
             }
         gpt2__gen_attention(m, kv, l, n, pos0);
         gpt2__gen_linear(m, kv, mi + 1, kv->atty, kv->res, n, kv->x, 0);

@@ -265,6 +265,7 @@ static size_t gpt2__bpe_short(const gpt2_tokenizer *tok, gpt2__scratch *sc, size
     int32_t *sym = sc->sym, *res = sc->res;
     uint32_t *rank = sc->rank;
     size_t i;
+    int prev_merged;
     for (i = 0; i + 1 < n; i++) gpt2__pair_rank(tok, sym, i, rank, res);
     rank[n - 1] = GPT2__NO_RANK;
     while (n > 1) {
@@ -285,11 +286,12 @@ static size_t gpt2__bpe_short(const gpt2_tokenizer *tok, gpt2__scratch *sc, size
             }
         }
         n = out;
-        for (i = first; i < n; i++) {
-            if (rank[i] != GPT2__NO_RANK - 1) continue;
+        for (i = first, prev_merged = 0; i < n; i++) {
+            if (rank[i] != GPT2__NO_RANK - 1) { prev_merged = 0; continue; }
+            if (i > 0 && !prev_merged) gpt2__pair_rank(tok, sym, i - 1, rank, res);
             if (i + 1 < n) gpt2__pair_rank(tok, sym, i, rank, res);
             else rank[i] = GPT2__NO_RANK;
-            if (i > 0 && rank[i - 1] != GPT2__NO_RANK - 1) gpt2__pair_rank(tok, sym, i - 1, rank, res);
+            prev_merged = 1;
         }
     }
     return n;

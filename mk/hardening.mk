@@ -1,0 +1,100 @@
+# Hardening targets (sanitizers, valgrind, fuzzing); included from the Makefile.
+#
+#   make test-sanitize   the whole suite (every tests/test_*.c, tests/test_internal_*.c, the tools
+#                        the tests run and tests/test_*.sh) built with ASan + UBSan into build-asan/
+#                        and run through tests/run_tests.sh, plus the fast C tests (json, safetensors,
+#                        pattern, data, gpt2_oracle) under valgrind memcheck; one closing line
+#                        "total: N passed, N failed" for both.
+#   make test-asan       only the ASan + UBSan part;   make test-valgrind   only the valgrind part
+#   make sanitize        every tool built with ASan + UBSan into build-sanitize/ (same names as build/)
+#   make fuzz            builds each fuzz/fuzz_*.c with clang into build-fuzz/ and runs each, one at a
+#                        time, for FUZZ_SECONDS (default 60) on its corpus (fuzz/corpus/<name>/ seeds,
+#                        new inputs go to build-fuzz/corpus/<name>/, crashes to build-fuzz/crash-<name>-*)
+#   make fuzz-ci         the same for FUZZ_CI_SECONDS (default 10) each
+#
+# The tests run the tools as "build/<tool>" and write into "build/": the sanitized suite runs from a
+# shadow root, build-asan/root/, whose entries are symlinks to the repository's and whose "build" is
+# build-asan/ itself, so those calls reach the sanitized tools and the sanitized build directory.
+
+ASAN_BUILD   ?= build-asan
+SAN_BUILD    ?= build-sanitize
+FUZZ_BUILD   ?= build-fuzz
+VG_BUILD     ?= $(ASAN_BUILD)/vg
+FUZZ_SECONDS ?= 60
+FUZZ_CI_SECONDS ?= 10
+FUZZ_CC      ?= clang
+SAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_CFLAGS   := -O1 -g $(SAN_FLAGS)
+# detect_leaks is LeakSanitizer (on by default on x86-64 Linux; spelled out for clarity).
+SAN_ENV      := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1 \
+                UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+VALGRIND     ?= valgrind
+VG_FLAGS     := -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --track-origins=no
+VG_TESTS     := test_json test_safetensors test_pattern test_data test_gpt2_oracle
+
+H_ALL_TESTS  := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+FUZZ_TARGETS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_BINS    := $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+# ---- sanitizers ----
+# Builds the tools and every test with ASan + UBSan (a recursive make with BUILD and CFLAGS set, so
+# the Makefile's own rules are used), then lays out the shadow root.
+asan-build: headers
+	$(MAKE) BUILD=$(ASAN_BUILD) CFLAGS="$(SAN_CFLAGS)" all $(addprefix $(ASAN_BUILD)/,$(H_ALL_TESTS))
+	@rm -rf $(ASAN_BUILD)/root && mkdir -p $(ASAN_BUILD)/root
+	@for f in *; do case "$$f" in build|build-*) ;; *) ln -s "$(CURDIR)/$$f" "$(ASAN_BUILD)/root/$$f";; esac; done
+	@ln -s "$(CURDIR)/$(ASAN_BUILD)" "$(ASAN_BUILD)/root/build"
+
+# The valgrind subset: plain -O1 -g builds (valgrind and ASan do not mix), each run through a small
+# wrapper script so that tests/run_tests.sh can count it like any other test.
+vg-build: headers
+	$(MAKE) BUILD=$(VG_BUILD) CFLAGS="-O1 -g" $(addprefix $(VG_BUILD)/,$(VG_TESTS))
+	@for t in $(VG_TESTS); do \
+	  printf '#!/bin/sh\nexec $(VALGRIND) $(VG_FLAGS) %s/%s "$$@"\n' "$(CURDIR)/$(VG_BUILD)" "$$t" > $(ASAN_BUILD)/valgrind-$$t; \
+	  chmod +x $(ASAN_BUILD)/valgrind-$$t; done
+
+test-sanitize: asan-build vg-build
+	cd $(ASAN_BUILD)/root && $(SAN_ENV) CC="$(CC) $(SAN_FLAGS)" CXX="c++ $(SAN_FLAGS)" \
+	  sh tests/run_tests.sh $(addprefix build/,$(H_ALL_TESTS)) $(SCRIPT_TESTS) $(addprefix build/valgrind-,$(VG_TESTS))
+
+test-asan: asan-build
+	cd $(ASAN_BUILD)/root && $(SAN_ENV) CC="$(CC) $(SAN_FLAGS)" CXX="c++ $(SAN_FLAGS)" \
+	  sh tests/run_tests.sh $(addprefix build/,$(H_ALL_TESTS)) $(SCRIPT_TESTS)
+
+test-valgrind: vg-build
+	sh tests/run_tests.sh $(addprefix $(ASAN_BUILD)/valgrind-,$(VG_TESTS))
+
+# Every tool with ASan + UBSan, same names as in build/.
+sanitize: headers
+	$(MAKE) BUILD=$(SAN_BUILD) CFLAGS="$(SAN_CFLAGS)" all
+
+# ---- fuzzing ----
+$(FUZZ_BUILD):
+	mkdir -p $(FUZZ_BUILD)
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c lora.h gpt2.h | $(FUZZ_BUILD)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -I. -o $@ $< -lm -lpthread
+
+fuzz-build: headers $(FUZZ_BINS)
+
+# Runs each target in turn (never two at once) on a working corpus seeded from fuzz/corpus/<name>/
+# (left unchanged); stops at the first target that crashes, leaving its reproducer in build-fuzz/.
+define H_FUZZ_RUN
+	@for t in $(FUZZ_TARGETS); do \
+	  name=$${t#fuzz_}; mkdir -p $(FUZZ_BUILD)/corpus/$$name; \
+	  echo "== $$t: $(1) s"; \
+	  $(SAN_ENV) $(FUZZ_BUILD)/$$t -max_total_time=$(1) -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/crash-$$name- $(FUZZ_BUILD)/corpus/$$name fuzz/corpus/$$name \
+	    > $(FUZZ_BUILD)/$$t.log 2>&1 || { tail -n 60 $(FUZZ_BUILD)/$$t.log; echo "FUZZ FAILURE: $$t (log: $(FUZZ_BUILD)/$$t.log)"; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' $(FUZZ_BUILD)/$$t.log | tr '\n' ' '; echo; \
+	done
+endef
+
+fuzz: fuzz-build
+	$(call H_FUZZ_RUN,$(FUZZ_SECONDS))
+
+fuzz-ci: fuzz-build
+	$(call H_FUZZ_RUN,$(FUZZ_CI_SECONDS))
+
+.PHONY: asan-build vg-build test-sanitize test-asan test-valgrind sanitize fuzz-build fuzz fuzz-ci
