@@ -1573,6 +1573,100 @@ LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long 
         }
     }
 }
+/* Direct (unpacked) kernels for skinny products, where packing does not pay.
+   d1: C[m x n] (m <= 8, n <= 48) = alpha * sum_k U(i,k) V[k * v_rk + j] + beta * C,
+       with U(i,k) = U[i * u_ri + k * u_ck] broadcast and V read in place (rows
+       contiguous along j). Rows past m and columns past n are never read. */
+LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri, long u_ck, const float *V, long v_rk,
+                                                float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00,
+           c22 = c00, c30 = c00, c31 = c00, c32 = c00, c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00,
+           c52 = c00, c60 = c00, c61 = c00, c62 = c00, c70 = c00, c71 = c00, c72 = c00;
+    const float *u0 = U, *u1 = U + (m > 1 ? 1 : 0) * u_ri, *u2 = U + (m > 2 ? 2 : 0) * u_ri, *u3 = U + (m > 3 ? 3 : 0) * u_ri,
+                *u4 = U + (m > 4 ? 4 : 0) * u_ri, *u5 = U + (m > 5 ? 5 : 0) * u_ri, *u6 = U + (m > 6 ? 6 : 0) * u_ri,
+                *u7 = U + (m > 7 ? 7 : 0) * u_ri;
+    __mmask16 k0 = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
+    __mmask16 k1 = (__mmask16)(n >= 32 ? 0xffff : n <= 16 ? 0 : (1u << (n - 16)) - 1);
+    __mmask16 k2 = (__mmask16)(n >= 48 ? 0xffff : n <= 32 ? 0 : (1u << (n - 32)) - 1);
+    long ko = 0;
+    int k;
+    for (k = 0; k < K; k++, V += v_rk, ko += u_ck) {
+        __m512 b0 = _mm512_maskz_loadu_ps(k0, V), b1 = _mm512_maskz_loadu_ps(k1, V + 16), b2 = _mm512_maskz_loadu_ps(k2, V + 32), a;
+#define LORA__D1_ROW(u, x0, x1, x2) a = _mm512_set1_ps(u[ko]); x0 = _mm512_fmadd_ps(a, b0, x0); \
+        x1 = _mm512_fmadd_ps(a, b1, x1); x2 = _mm512_fmadd_ps(a, b2, x2);
+        LORA__D1_ROW(u0, c00, c01, c02) LORA__D1_ROW(u1, c10, c11, c12) LORA__D1_ROW(u2, c20, c21, c22)
+        LORA__D1_ROW(u3, c30, c31, c32) LORA__D1_ROW(u4, c40, c41, c42) LORA__D1_ROW(u5, c50, c51, c52)
+        LORA__D1_ROW(u6, c60, c61, c62) LORA__D1_ROW(u7, c70, c71, c72)
+    }
+    if (cs_c == 1) {
+        __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+        int mode = beta == 0.0f ? 0 : beta == 1.0f ? 1 : 2;
+#define LORA__D1_ONE(r, x, km) if (mode == 0) _mm512_mask_storeu_ps(r, km, _mm512_mul_ps(va, x)); \
+        else if (mode == 1) _mm512_mask_storeu_ps(r, km, _mm512_fmadd_ps(va, x, _mm512_maskz_loadu_ps(km, r))); \
+        else _mm512_mask_storeu_ps(r, km, _mm512_fmadd_ps(va, x, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(km, r))));
+#define LORA__D1_ST(i, x0, x1, x2) if ((i) < m) { float *r = C + (i) * rs_c; LORA__D1_ONE(r, x0, k0) \
+        if (k1) { LORA__D1_ONE(r + 16, x1, k1) } if (k2) { LORA__D1_ONE(r + 32, x2, k2) } }
+        LORA__D1_ST(0, c00, c01, c02) LORA__D1_ST(1, c10, c11, c12) LORA__D1_ST(2, c20, c21, c22)
+        LORA__D1_ST(3, c30, c31, c32) LORA__D1_ST(4, c40, c41, c42) LORA__D1_ST(5, c50, c51, c52)
+        LORA__D1_ST(6, c60, c61, c62) LORA__D1_ST(7, c70, c71, c72)
+    } else {
+        float t[8 * 48] LORA__ALIGNED64;
+#define LORA__D1_T(i, x0, x1, x2) _mm512_store_ps(t + (i) * 48, x0); _mm512_store_ps(t + (i) * 48 + 16, x1); \
+        _mm512_store_ps(t + (i) * 48 + 32, x2);
+        LORA__D1_T(0, c00, c01, c02) LORA__D1_T(1, c10, c11, c12) LORA__D1_T(2, c20, c21, c22)
+        LORA__D1_T(3, c30, c31, c32) LORA__D1_T(4, c40, c41, c42) LORA__D1_T(5, c50, c51, c52)
+        LORA__D1_T(6, c60, c61, c62) LORA__D1_T(7, c70, c71, c72)
+        lora__store_tile_fma(t, 48, C, rs_c, cs_c, m, n, alpha, beta);
+    }
+}
+
+/* 8 vectors -> their 8 horizontal sums, in a fixed order */
+LORA__TARGET_AVX512 static __m256 lora__hsum8_avx512(__m512 v0, __m512 v1, __m512 v2, __m512 v3, __m512 v4, __m512 v5, __m512 v6, __m512 v7) {
+#define LORA__FOLD(v) _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)))
+    __m256 y0 = LORA__FOLD(v0), y1 = LORA__FOLD(v1), y2 = LORA__FOLD(v2), y3 = LORA__FOLD(v3),
+           y4 = LORA__FOLD(v4), y5 = LORA__FOLD(v5), y6 = LORA__FOLD(v6), y7 = LORA__FOLD(v7);
+    __m256 h01 = _mm256_hadd_ps(y0, y1), h23 = _mm256_hadd_ps(y2, y3), h45 = _mm256_hadd_ps(y4, y5), h67 = _mm256_hadd_ps(y6, y7);
+    __m256 h0123 = _mm256_hadd_ps(h01, h23), h4567 = _mm256_hadd_ps(h45, h67);
+    return _mm256_add_ps(_mm256_permute2f128_ps(h0123, h4567, 0x20), _mm256_permute2f128_ps(h0123, h4567, 0x31));
+}
+
+/* d2 (dot products): C[m x n] (m <= 3, n <= 8) = alpha * sum_k A[i * lda + k] Bt[j * ldbt + k] + beta * C,
+   both operands contiguous along k. */
+LORA__TARGET_AVX512 static void lora__d2_avx512(int K, const float *A, long lda, const float *Bt, long ldbt,
+                                                float *C, long ldc, int m, int n, float alpha, float beta) {
+    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c03 = c00, c04 = c00, c05 = c00, c06 = c00, c07 = c00,
+           c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00, c16 = c00, c17 = c00,
+           c20 = c00, c21 = c00, c22 = c00, c23 = c00, c24 = c00, c25 = c00, c26 = c00, c27 = c00;
+    const float *a0 = A, *a1 = A + (m > 1 ? 1 : 0) * lda, *a2 = A + (m > 2 ? 2 : 0) * lda;
+    const float *b0 = Bt, *b1 = Bt + (n > 1 ? 1 : 0) * ldbt, *b2 = Bt + (n > 2 ? 2 : 0) * ldbt, *b3 = Bt + (n > 3 ? 3 : 0) * ldbt,
+                *b4 = Bt + (n > 4 ? 4 : 0) * ldbt, *b5 = Bt + (n > 5 ? 5 : 0) * ldbt, *b6 = Bt + (n > 6 ? 6 : 0) * ldbt,
+                *b7 = Bt + (n > 7 ? 7 : 0) * ldbt;
+    __mmask8 km = (__mmask8)(n >= 8 ? 0xff : (1u << n) - 1);
+    int k;
+    for (k = 0; k < K; k += 16) {
+        __mmask16 kk = (__mmask16)(K - k >= 16 ? 0xffff : (1u << (K - k)) - 1);
+        __m512 x0 = _mm512_maskz_loadu_ps(kk, a0 + k), x1 = _mm512_maskz_loadu_ps(kk, a1 + k), x2 = _mm512_maskz_loadu_ps(kk, a2 + k), y;
+#define LORA__D2_COL(b, z0, z1, z2) y = _mm512_maskz_loadu_ps(kk, b + k); z0 = _mm512_fmadd_ps(x0, y, z0); \
+        z1 = _mm512_fmadd_ps(x1, y, z1); z2 = _mm512_fmadd_ps(x2, y, z2);
+        LORA__D2_COL(b0, c00, c10, c20) LORA__D2_COL(b1, c01, c11, c21) LORA__D2_COL(b2, c02, c12, c22)
+        LORA__D2_COL(b3, c03, c13, c23) LORA__D2_COL(b4, c04, c14, c24) LORA__D2_COL(b5, c05, c15, c25)
+        LORA__D2_COL(b6, c06, c16, c26) LORA__D2_COL(b7, c07, c17, c27)
+    }
+    {
+        __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta), s[3];
+        int i;
+        s[0] = lora__hsum8_avx512(c00, c01, c02, c03, c04, c05, c06, c07);
+        s[1] = lora__hsum8_avx512(c10, c11, c12, c13, c14, c15, c16, c17);
+        s[2] = lora__hsum8_avx512(c20, c21, c22, c23, c24, c25, c26, c27);
+        for (i = 0; i < m; i++) {
+            float *r = C + i * ldc;
+            __m256 v = _mm256_mul_ps(va, s[i]);
+            if (beta == 1.0f) v = _mm256_fmadd_ps(va, s[i], _mm256_maskz_loadu_ps(km, r));
+            else if (beta != 0.0f) v = _mm256_fmadd_ps(va, s[i], _mm256_mul_ps(vb, _mm256_maskz_loadu_ps(km, r)));
+            _mm256_mask_storeu_ps(r, km, v);
+        }
+    }
+}
 static const lora__gemm_cfg lora__cfg_avx512 = { LORA__A5_MR, LORA__A5_NR, 256, 512, 768, 4096, lora__kern_avx512, lora__pack_avx512 };
 #endif
 

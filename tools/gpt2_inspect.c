@@ -76,7 +76,8 @@ int main(int argc, char **argv) {
     gpt2_config_linears(&cfg, lin);
     gpt2_config_module_descs(lin, n_lin, descs);
     if (want_lora) {
-        s = lora_adapter_create(&lc, descs, n_lin, &ad);
+        s = gpt2_config_check_targets(&cfg, &lc.target);
+        if (s == LORA_OK) s = lora_adapter_create(&lc, descs, n_lin, &ad);
         if (s != LORA_OK) { fprintf(stderr, "gpt2-inspect: %s\n", lora_last_error()); return 1; }
     }
 

@@ -27,6 +27,9 @@ typedef struct gpt2_linear_info {
 } gpt2_linear_info;
 LORA_API int gpt2_config_num_linears(const gpt2_config *cfg);
 LORA_API void gpt2_config_linears(const gpt2_config *cfg, gpt2_linear_info *out);
+/* PEFT refuses target patterns that also hit modules it cannot adapt (ln_1, attn, mlp.act,
+   wte, ...): LORA_ERR_INVALID_ARG naming the module. gpt2_lora_create/load call this. */
+LORA_API lora_status gpt2_config_check_targets(const gpt2_config *cfg, const lora_target_spec *spec);
 /* The same as lora_module_desc (names point into `infos`), for lora_adapter_create. */
 LORA_API void gpt2_config_module_descs(const gpt2_linear_info *infos, int n, lora_module_desc *out);
 

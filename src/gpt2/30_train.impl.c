@@ -1,11 +1,38 @@
 /* ---- adapters, training switches, parameter lists ---- */
 
+/* PEFT refuses targets that hit modules it cannot adapt (LayerNorms, attention blocks,
+   dropouts, embeddings): name GPT-2's non-linear modules so the same patterns fail here too. */
+LORA_API lora_status gpt2_config_check_targets(const gpt2_config *cfg, const lora_target_spec *spec) {
+    static const char *const per_layer[] = {"", ".ln_1", ".attn", ".attn.attn_dropout", ".attn.resid_dropout",
+                                            ".ln_2", ".mlp", ".mlp.act", ".mlp.dropout"};
+    static const char *const top[] = {"transformer", "transformer.wte", "transformer.wpe", "transformer.drop", "transformer.h",
+                                      "transformer.ln_f"};
+    size_t n_per = sizeof per_layer / sizeof per_layer[0], n_top = sizeof top / sizeof top[0], i, k = 0;
+    size_t n = n_top + (size_t)cfg->n_layer * n_per;
+    char **names = (char **)lora__calloc(n, sizeof *names, "module names");
+    lora_status s = LORA_OK;
+    int l;
+    if (!names) return LORA_ERR_OOM;
+    for (i = 0; i < n_top && s == LORA_OK; i++) if (!(names[k++] = lora__strdup(top[i], "module names"))) s = LORA_ERR_OOM;
+    for (l = 0; l < cfg->n_layer && s == LORA_OK; l++)
+        for (i = 0; i < n_per && s == LORA_OK; i++) {
+            char buf[96];
+            snprintf(buf, sizeof buf, "transformer.h.%d%s", l, per_layer[i]);
+            if (!(names[k++] = lora__strdup(buf, "module names"))) s = LORA_ERR_OOM;
+        }
+    if (s == LORA_OK) s = lora_check_unsupported_targets(spec, (const char *const *)names, (int)k);
+    for (i = 0; i < k; i++) LORA_FREE(names[i]);
+    LORA_FREE(names);
+    return s;
+}
+
 LORA_API lora_status gpt2_lora_create(const gpt2_model *m, const lora_config *cfg, lora_adapter **out) {
     lora_status s;
     lora_adapter *ad;
     int i;
     if (!m || !cfg || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_lora_create: NULL argument");
     *out = NULL;
+    if ((s = gpt2_config_check_targets(&m->cfg, &cfg->target)) != LORA_OK) return s;
     if ((s = lora_adapter_create(cfg, m->descs, m->n_linears, &ad)) != LORA_OK) return s;
     /* bias modes: "all" trains every bias of the model (LayerNorm biases included, as PEFT
        selects every parameter whose name contains "bias"); "lora_only" those of adapted modules */
@@ -194,7 +221,11 @@ LORA_API lora_status gpt2_lora_load(const gpt2_model *m, const char *dir, lora_a
     lora_status s;
     if (!m || !dir || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_lora_load: NULL argument");
     if ((s = lora_adapter_load(dir, m->descs, m->n_linears, out, warnings)) != LORA_OK) return s;
-    if ((s = gpt2__check_adapter(m, *out)) != LORA_OK) { lora_adapter_free(*out); *out = NULL; }
+    if ((s = gpt2_config_check_targets(&m->cfg, &(*out)->config.target)) != LORA_OK ||
+        (s = gpt2__check_adapter(m, *out)) != LORA_OK) {
+        lora_adapter_free(*out);
+        *out = NULL;
+    }
     return s;
 }
 
