@@ -393,6 +393,7 @@ typedef struct lora_module {
     float scaling;
     float *A, *B;            /* (r, in), (out, r) */
     float *dA, *dB;          /* gradients (same shapes), accumulated by backward */
+    char *name_A, *name_B;   /* "<name>.lora_A.weight", "<name>.lora_B.weight" (PEFT's parameter names) */
 } lora_module;
 
 /* A trainable bias carried by the adapter (bias modes "all" / "lora_only"): the model uses
@@ -5011,7 +5012,7 @@ LORA_API void lora_adapter_free(lora_adapter *ad) {
     if (!ad) return;
     for (i = 0; i < ad->n_modules; i++) {
         lora_module *m = &ad->modules[i];
-        LORA_FREE(m->name);
+        LORA_FREE(m->name); LORA_FREE(m->name_A); LORA_FREE(m->name_B);
         lora__free_aligned(m->A); lora__free_aligned(m->B);
         lora__free_aligned(m->dA); lora__free_aligned(m->dB);
     }
@@ -5122,11 +5123,15 @@ static lora_status lora__adapter_alloc(const lora_config *cfg, const lora_module
         na = (size_t)cfg->r * (size_t)m->in;
         nb = (size_t)m->out * (size_t)cfg->r;
         m->name = lora__strdup(modules[i].name, "module name");
+        m->name_A = (char *)lora__malloc(strlen(modules[i].name) + 16, "module name");
+        m->name_B = (char *)lora__malloc(strlen(modules[i].name) + 16, "module name");
+        if (m->name_A) sprintf(m->name_A, "%s.lora_A.weight", modules[i].name);
+        if (m->name_B) sprintf(m->name_B, "%s.lora_B.weight", modules[i].name);
         m->A = (float *)lora__alloc_aligned(na * sizeof(float), "lora_A");
         m->B = (float *)lora__alloc_aligned(nb * sizeof(float), "lora_B");
         m->dA = (float *)lora__alloc_aligned(na * sizeof(float), "lora_A gradient");
         m->dB = (float *)lora__alloc_aligned(nb * sizeof(float), "lora_B gradient");
-        if (!m->name || !m->A || !m->B || !m->dA || !m->dB) { lora_adapter_free(ad); return LORA_ERR_OOM; }
+        if (!m->name || !m->name_A || !m->name_B || !m->A || !m->B || !m->dA || !m->dB) { lora_adapter_free(ad); return LORA_ERR_OOM; }
         memset(m->A, 0, na * sizeof(float)); memset(m->B, 0, nb * sizeof(float));
         memset(m->dA, 0, na * sizeof(float)); memset(m->dB, 0, nb * sizeof(float));
         ad->module_of[i] = k++;

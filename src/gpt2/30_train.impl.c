@@ -197,13 +197,13 @@ LORA_API lora_status gpt2_trainable_params(gpt2_model *m, lora_param **params, i
             }
         }
         if (lm) {
-            p[k].name = lm->name; p[k].value = lm->A; p[k].grad = lm->dA; p[k].n = (int64_t)lm->r * lm->in; k++;
-            p[k].name = lm->name; p[k].value = lm->B; p[k].grad = lm->dB; p[k].n = (int64_t)lm->r * lm->out; k++;
+            p[k].name = lm->name_A; p[k].value = lm->A; p[k].grad = lm->dA; p[k].n = (int64_t)lm->r * lm->in; k++;
+            p[k].name = lm->name_B; p[k].value = lm->B; p[k].grad = lm->dB; p[k].n = (int64_t)lm->r * lm->out; k++;
         }
-    }
-    {
-        lora_bias_param *bp = lora_adapter_find_bias(m->adapter, "transformer.ln_f.bias");
-        if (bp) { p[k].name = bp->name; p[k].value = bp->value; p[k].grad = bp->grad; p[k].n = bp->n; k++; }
+        if (i == m->n_linears - 2) { /* transformer.ln_f.bias comes before lm_head */
+            lora_bias_param *bp = lora_adapter_find_bias(m->adapter, "transformer.ln_f.bias");
+            if (bp) { p[k].name = bp->name; p[k].value = bp->value; p[k].grad = bp->grad; p[k].n = bp->n; k++; }
+        }
     }
     *params = p; *n = k;
     return LORA_OK;

@@ -47,6 +47,7 @@ typedef struct lora_module {
     float scaling;
     float *A, *B;            /* (r, in), (out, r) */
     float *dA, *dB;          /* gradients (same shapes), accumulated by backward */
+    char *name_A, *name_B;   /* "<name>.lora_A.weight", "<name>.lora_B.weight" (PEFT's parameter names) */
 } lora_module;
 
 /* A trainable bias carried by the adapter (bias modes "all" / "lora_only"): the model uses
