@@ -1306,6 +1306,13 @@ typedef struct lora__gemm_cfg {
     int mcb, ncb;    /* macro block of C handled per dispatch */
     lora__kern_fn kern;
     lora__pack_fn pack;
+    /* optional direct kernels for skinny shapes (see lora__d1_avx512 / lora__d2_avx512) */
+    void (*d1)(int K, const float *U, long u_ri, long u_ck, const float *V, long v_rk,
+               float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta);
+    int d1_mr, d1_nr;
+    void (*d2)(int K, const float *A, long lda, const float *Bt, long ldbt,
+               float *C, long ldc, int m, int n, float alpha, float beta);
+    int d2_mr, d2_nr;
 } lora__gemm_cfg;
 
 /* ---------------- scalar ---------------- */
@@ -1342,7 +1349,7 @@ static void lora__pack_scalar(const float *S, long sx, long sk, int nx, int kc, 
     }
 }
 
-static const lora__gemm_cfg lora__cfg_scalar = { LORA__S_MR, LORA__S_NR, 256, 256, 256, 4096, lora__kern_scalar, lora__pack_scalar };
+static const lora__gemm_cfg lora__cfg_scalar = { LORA__S_MR, LORA__S_NR, 256, 256, 256, 4096, lora__kern_scalar, lora__pack_scalar, NULL, 0, 0, NULL, 0, 0 };
 
 /* ---------------- x86 shared: packing with 8x8 / 4x4 transposes ---------------- */
 #ifdef LORA__X86
@@ -1487,7 +1494,7 @@ LORA__TARGET_AVX2 static void lora__kern_avx2(int kc, const float *LORA__RESTRIC
         lora__store_tile_fma(t, LORA__A2_NR, C, rs_c, cs_c, m, n, alpha, beta);
     }
 }
-static const lora__gemm_cfg lora__cfg_avx2 = { LORA__A2_MR, LORA__A2_NR, 256, 256, 768, 4096, lora__kern_avx2, lora__pack_avx };
+static const lora__gemm_cfg lora__cfg_avx2 = { LORA__A2_MR, LORA__A2_NR, 256, 256, 768, 4096, lora__kern_avx2, lora__pack_avx, NULL, 0, 0, NULL, 0, 0 };
 #endif
 
 /* ---------------- AVX-512: 12 x 32 ---------------- */
@@ -1591,6 +1598,14 @@ LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri
     __mmask16 k2 = (__mmask16)(n >= 48 ? 0xffff : n <= 32 ? 0 : (1u << (n - 32)) - 1);
     long ko = 0;
     int k;
+    if (cs_c == 1) {
+        int i;
+        for (i = 0; i < m; i++) {
+            _mm_prefetch((const char *)(C + i * rs_c), _MM_HINT_T0);
+            _mm_prefetch((const char *)(C + i * rs_c + 16), _MM_HINT_T0);
+            _mm_prefetch((const char *)(C + i * rs_c + 32), _MM_HINT_T0);
+        }
+    }
     for (k = 0; k < K; k++, V += v_rk, ko += u_ck) {
         __m512 b0 = _mm512_maskz_loadu_ps(k0, V), b1 = _mm512_maskz_loadu_ps(k1, V + 16), b2 = _mm512_maskz_loadu_ps(k2, V + 32), a;
 #define LORA__D1_ROW(u, x0, x1, x2) a = _mm512_set1_ps(u[ko]); x0 = _mm512_fmadd_ps(a, b0, x0); \
@@ -1668,7 +1683,8 @@ LORA__TARGET_AVX512 static void lora__d2_avx512(int K, const float *A, long lda,
         }
     }
 }
-static const lora__gemm_cfg lora__cfg_avx512 = { LORA__A5_MR, LORA__A5_NR, 256, 512, 768, 4096, lora__kern_avx512, lora__pack_avx512 };
+static const lora__gemm_cfg lora__cfg_avx512 = { LORA__A5_MR, LORA__A5_NR, 256, 512, 768, 4096, lora__kern_avx512, lora__pack_avx512,
+    lora__d1_avx512, 8, 48, lora__d2_avx512, 3, 8 };
 #endif
 
 /* ---------------- NEON: 8 x 12 ---------------- */
@@ -1757,7 +1773,7 @@ static void lora__pack_neon(const float *S, long sx, long sk, int nx, int kc, in
     for (p = 0; p < nx; p += W, out += (long)kc * W, S += W * sx)
         lora__pack_panel_t_neon(S, sx, nx - p < W ? nx - p : W, kc, W, out);
 }
-static const lora__gemm_cfg lora__cfg_neon = { LORA__N_MR, LORA__N_NR, 256, 384, 768, 4096, lora__kern_neon, lora__pack_neon };
+static const lora__gemm_cfg lora__cfg_neon = { LORA__N_MR, LORA__N_NR, 256, 384, 768, 4096, lora__kern_neon, lora__pack_neon, NULL, 0, 0, NULL, 0, 0 };
 #endif
 
 static const lora__gemm_cfg *lora__gemm_config(lora_isa isa) {
@@ -1885,12 +1901,103 @@ void cblas_sgemm(int order, int transa, int transb, int m, int n, int k, float a
 #endif
 #endif
 
+/* ---- direct paths for skinny products (no packing; tasks are tiles of C) ---- */
+typedef struct lora__direct {
+    const lora__gemm_cfg *cfg;
+    int kind;                        /* 1: d1, 2: d2 */
+    int M, N, K, tiles_n, n_tiles, chunk;
+    const float *U; long u_ri, u_ck; /* d1: broadcast operand; d2: A rows (u_ri = lda) */
+    const float *V; long v_rk;       /* d1: V[k * v_rk + j]; d2: Bt rows (v_rk = ldbt) */
+    float *C; long rs_c, cs_c;
+    float alpha, beta;
+} lora__direct;
+
+static void lora__direct_task(void *vctx, int task, int thread) {
+    const lora__direct *d = (const lora__direct *)vctx;
+    int t = task * d->chunk, t_end = t + d->chunk;
+    (void)thread;
+    if (t_end > d->n_tiles) t_end = d->n_tiles;
+    for (; t < t_end; t++) {
+        int ti = t / d->tiles_n, tj = t % d->tiles_n;
+        if (d->kind == 1) {
+            int i = ti * d->cfg->d1_mr, j = tj * d->cfg->d1_nr;
+            d->cfg->d1(d->K, d->U + i * d->u_ri, d->u_ri, d->u_ck, d->V + j, d->v_rk, d->C + i * d->rs_c + j * d->cs_c,
+                       d->rs_c, d->cs_c, d->M - i < d->cfg->d1_mr ? d->M - i : d->cfg->d1_mr,
+                       d->N - j < d->cfg->d1_nr ? d->N - j : d->cfg->d1_nr, d->alpha, d->beta);
+        } else {
+            int i = ti * d->cfg->d2_mr, j = tj * d->cfg->d2_nr;
+            d->cfg->d2(d->K, d->U + i * d->u_ri, d->u_ri, d->V + j * d->v_rk, d->v_rk, d->C + i * d->rs_c + j,
+                       d->rs_c, d->M - i < d->cfg->d2_mr ? d->M - i : d->cfg->d2_mr,
+                       d->N - j < d->cfg->d2_nr ? d->N - j : d->cfg->d2_nr, d->alpha, d->beta);
+        }
+    }
+}
+
+/* runs d over the pool (held) or serially */
+static void lora__direct_run(lora__direct *d, lora_pool *pool, int nthreads) {
+    int mr = d->kind == 1 ? d->cfg->d1_mr : d->cfg->d2_mr, nr = d->kind == 1 ? d->cfg->d1_nr : d->cfg->d2_nr, n_tasks, t;
+    double tile_flops = 2.0 * mr * nr * (double)d->K;
+    d->tiles_n = lora__ceil_div(d->N, nr);
+    d->n_tiles = lora__ceil_div(d->M, mr) * d->tiles_n;
+    /* about 64 kFLOP per task at least, and 8 tasks per thread at most */
+    d->chunk = (int)(65536.0 / tile_flops) + 1;
+    if (nthreads > 1 && lora__ceil_div(d->n_tiles, d->chunk) > 8 * nthreads) d->chunk = lora__ceil_div(d->n_tiles, 8 * nthreads);
+    n_tasks = lora__ceil_div(d->n_tiles, d->chunk);
+    if (nthreads > 1 && n_tasks > 1) lora__pool_run_held(pool, lora__direct_task, d, n_tasks);
+    else for (t = 0; t < n_tasks; t++) lora__direct_task(d, t, 0);
+}
+
+/* Picks a direct path for skinny shapes; returns 0 when the packed path is better.
+   The choice depends on the shape and ISA only (never on the thread count). */
+static int lora__sgemm_direct(const lora__gemm_cfg *cfg, lora_pool *pool, int transA, int transB, int M, int N, int K,
+                              float alpha, const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+    lora__direct d;
+    const long a_ri = transA ? 1 : lda, a_ck = transA ? lda : 1, b_rk = transB ? 1 : ldb, b_cj = transB ? ldb : 1;
+    const int small_m = M <= 16, small_n = N <= 16, small_k = K <= 16;
+    int held, nthreads, kind = 0, swap = 0, tmp_kind = 0;
+    float *tmp = NULL;
+    if (!cfg->d1 || !cfg->d2) return 0;
+    if (!transA && small_n && (transB || (long)K * N <= 65536)) { kind = 2; tmp_kind = transB ? 0 : 1; }
+    else if (!transB && (small_m || small_k)) kind = 1;
+    else if (transA && (small_n || small_k)) { kind = 1; swap = 1; }
+    else if (transB && small_k && (long)K * N <= (1L << 20)) { kind = 1; tmp_kind = 2; }
+    if (!kind) return 0;
+    if (tmp_kind) {
+        tmp = (float *)lora__malloc((size_t)K * N * sizeof(float), "matrix multiply workspace");
+        if (!tmp) return 0;
+        /* transposed copies through the packing routine (one panel as wide as the matrix) */
+        if (tmp_kind == 1) cfg->pack(B, ldb, 1, K, N, K, tmp);  /* tmp[j * K + k] = B[k * ldb + j] */
+        else cfg->pack(B, ldb, 1, N, K, N, tmp);                /* tmp[k * N + j] = B[j * ldb + k] */
+    }
+    memset(&d, 0, sizeof d);
+    d.cfg = cfg; d.kind = kind; d.K = K; d.alpha = alpha; d.beta = beta; d.C = C;
+    if (kind == 2) {
+        d.M = M; d.N = N; d.U = A; d.u_ri = lda; d.rs_c = ldc; d.cs_c = 1;
+        if (tmp) { d.V = tmp; d.v_rk = K; } else { d.V = B; d.v_rk = ldb; }
+    } else if (!swap) {
+        d.M = M; d.N = N; d.U = A; d.u_ri = a_ri; d.u_ck = a_ck; d.rs_c = ldc; d.cs_c = 1;
+        if (tmp) { d.V = tmp; d.v_rk = N; } else { d.V = B; d.v_rk = ldb; }
+    } else { /* C^T = op(B)^T op(A)^T, vectors along M read from the rows of A (stored K x M) */
+        d.M = N; d.N = M; d.U = B; d.u_ri = b_cj; d.u_ck = b_rk; d.V = A; d.v_rk = lda; d.rs_c = 1; d.cs_c = ldc;
+    }
+    held = lora__pool_acquire(pool);
+    nthreads = held ? lora__pool_nthreads(pool) : 1;
+    if (2.0 * M * N * (double)K < 2e6) nthreads = 1;
+    lora__direct_run(&d, pool, nthreads);
+    if (held) lora__pool_release(pool);
+    LORA_FREE(tmp);
+    return 1;
+}
+
 static LORA__UNUSED void lora__sgemm_packed(lora_pool *pool, int transA, int transB, int M, int N, int K,
                                             float alpha, const float *A, int lda, const float *B, int ldb,
                                             float beta, float *C, int ldc) {
     lora__gemm g;
     const lora__gemm_cfg *cfg;
     int held, nthreads, swap, n_kb, kc_max, mcb_max, n_panels_max;
+    if (lora__sgemm_direct(lora__gemm_config(pool ? pool->isa : lora__null_pool_isa()), pool, transA, transB, M, N, K,
+                           alpha, A, lda, B, ldb, beta, C, ldc))
+        return;
     size_t ap_floats, bp_floats, bytes;
     unsigned char *ws;
     const long a_ri = transA ? 1 : lda, a_ck = transA ? lda : 1, b_rk = transB ? 1 : ldb, b_cj = transB ? ldb : 1;

@@ -324,6 +324,14 @@ LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri
     __mmask16 k2 = (__mmask16)(n >= 48 ? 0xffff : n <= 32 ? 0 : (1u << (n - 32)) - 1);
     long ko = 0;
     int k;
+    if (cs_c == 1) {
+        int i;
+        for (i = 0; i < m; i++) {
+            _mm_prefetch((const char *)(C + i * rs_c), _MM_HINT_T0);
+            _mm_prefetch((const char *)(C + i * rs_c + 16), _MM_HINT_T0);
+            _mm_prefetch((const char *)(C + i * rs_c + 32), _MM_HINT_T0);
+        }
+    }
     for (k = 0; k < K; k++, V += v_rk, ko += u_ck) {
         __m512 b0 = _mm512_maskz_loadu_ps(k0, V), b1 = _mm512_maskz_loadu_ps(k1, V + 16), b2 = _mm512_maskz_loadu_ps(k2, V + 32), a;
 #define LORA__D1_ROW(u, x0, x1, x2) a = _mm512_set1_ps(u[ko]); x0 = _mm512_fmadd_ps(a, b0, x0); \
@@ -681,11 +689,11 @@ static int lora__sgemm_direct(const lora__gemm_cfg *cfg, lora_pool *pool, int tr
     else if (transB && small_k && (long)K * N <= (1L << 20)) { kind = 1; tmp_kind = 2; }
     if (!kind) return 0;
     if (tmp_kind) {
-        int i, j;
         tmp = (float *)lora__malloc((size_t)K * N * sizeof(float), "matrix multiply workspace");
         if (!tmp) return 0;
-        if (tmp_kind == 1) { for (j = 0; j < N; j++) for (i = 0; i < K; i++) tmp[(long)j * K + i] = B[(long)i * ldb + j]; }
-        else { for (i = 0; i < K; i++) for (j = 0; j < N; j++) tmp[(long)i * N + j] = B[(long)j * ldb + i]; }
+        /* transposed copies through the packing routine (one panel as wide as the matrix) */
+        if (tmp_kind == 1) cfg->pack(B, ldb, 1, K, N, K, tmp);  /* tmp[j * K + k] = B[k * ldb + j] */
+        else cfg->pack(B, ldb, 1, N, K, N, tmp);                /* tmp[k * N + j] = B[j * ldb + k] */
     }
     memset(&d, 0, sizeof d);
     d.cfg = cfg; d.kind = kind; d.K = K; d.alpha = alpha; d.beta = beta; d.C = C;
