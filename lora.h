@@ -1918,7 +1918,7 @@ static void lora__direct_task(void *vctx, int task, int thread) {
     (void)thread;
     if (t_end > d->n_tiles) t_end = d->n_tiles;
     for (; t < t_end; t++) {
-        int ti = t / d->tiles_n, tj = t % d->tiles_n;
+        int ti = t / d->tiles_n, tj = t % d->tiles_n; /* ORDER */
         if (d->kind == 1) {
             int i = ti * d->cfg->d1_mr, j = tj * d->cfg->d1_nr;
             d->cfg->d1(d->K, d->U + i * d->u_ri, d->u_ri, d->u_ck, d->V + j, d->v_rk, d->C + i * d->rs_c + j * d->cs_c,
@@ -5976,7 +5976,25 @@ LORA_API double lora_schedule_lr(const lora_adamw_config *c, int64_t s) {
 /* Gradient norm: fixed chunks summed in double, partial sums added in order, so the value
    does not depend on the thread count. */
 #define LORA__OPT_CHUNK 65536
-typedef struct { const lora_param *params; int n; double *partial; int64_t *chunk_start; int *chunk_param; } lora__norm_ctx;
+typedef struct { const lora_param *params; int n; double *partial; int64_t *chunk_start; int *chunk_param; lora_isa isa; } lora__norm_ctx;
+#ifdef LORA__HAVE_AVX512
+/* sum of squares in double, 8 lanes x 2 accumulators, fixed order */
+static __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma"))) double lora__sumsq_f64_avx512(const float *g, int64_t n) {
+    __m512d a0 = _mm512_setzero_pd(), a1 = _mm512_setzero_pd();
+    double tail = 0.0, lanes[8];
+    int64_t i = 0;
+    int k;
+    for (; i + 16 <= n; i += 16) {
+        __m512d x0 = _mm512_cvtps_pd(_mm256_loadu_ps(g + i)), x1 = _mm512_cvtps_pd(_mm256_loadu_ps(g + i + 8));
+        a0 = _mm512_fmadd_pd(x0, x0, a0);
+        a1 = _mm512_fmadd_pd(x1, x1, a1);
+    }
+    for (; i < n; i++) tail += (double)g[i] * (double)g[i];
+    _mm512_storeu_pd(lanes, _mm512_add_pd(a0, a1));
+    for (k = 0; k < 8; k++) tail += lanes[k];
+    return tail;
+}
+#endif
 static void lora__norm_task(void *vctx, int task, int thread) {
     lora__norm_ctx *c = (lora__norm_ctx *)vctx;
     const lora_param *p = &c->params[c->chunk_param[task]];
@@ -5984,6 +6002,9 @@ static void lora__norm_task(void *vctx, int task, int thread) {
     double acc = 0.0;
     (void)thread;
     if (i1 > p->n) i1 = p->n;
+#ifdef LORA__HAVE_AVX512
+    if (c->isa == LORA_ISA_AVX512) { c->partial[task] = lora__sumsq_f64_avx512(p->grad + i0, i1 - i0); return; }
+#endif
     for (i = i0; i < i1; i++) acc += (double)p->grad[i] * (double)p->grad[i];
     c->partial[task] = acc;
 }
@@ -6006,7 +6027,7 @@ static double lora__grad_norm_pool(const lora_param *params, int n, lora_pool *p
     double total = 0.0;
     *ok = 1;
     if (k == 0) return 0.0;
-    c.params = params; c.n = n;
+    c.params = params; c.n = n; c.isa = lora_pool_isa(pool);
     c.partial = (double *)lora__malloc(sizeof(double) * (size_t)k, "gradient norm");
     c.chunk_start = (int64_t *)lora__malloc(sizeof(int64_t) * (size_t)k, "gradient norm");
     c.chunk_param = (int *)lora__malloc(sizeof(int) * (size_t)k, "gradient norm");
@@ -6032,17 +6053,13 @@ typedef struct {
     lora_adamw *o; int64_t *chunk_start; int *chunk_param;
     float clip_coef, b1, b2, one_b1, one_b2, decay, eps;
     float step_size, bc2_sqrt;
+    lora_isa isa;
 } lora__adam_ctx;
-static void lora__adam_task(void *vctx, int task, int thread) {
-    lora__adam_ctx *c = (lora__adam_ctx *)vctx;
-    int pi = c->chunk_param[task];
-    const lora_param *p = &c->o->params[pi];
-    float *m = c->o->m[pi], *v = c->o->v[pi], *w = p->value;
-    const float *g = p->grad;
-    int64_t i0 = c->chunk_start[task], i1 = i0 + LORA__OPT_CHUNK, i;
-    (void)thread;
-    if (i1 > p->n) i1 = p->n;
-    for (i = i0; i < i1; i++) {
+/* The update of elements [0, n) of one chunk; scalar and SIMD forms compute the same
+   float operations in the same order, as torch's single-tensor AdamW does per element. */
+static void lora__adam_scalar(const lora__adam_ctx *c, float *w, float *m, float *v, const float *g, int64_t n) {
+    int64_t i;
+    for (i = 0; i < n; i++) {
         float gi = g[i] * c->clip_coef, denom;
         w[i] = w[i] * c->decay;
         m[i] = m[i] * c->b1 + gi * c->one_b1;
@@ -6050,6 +6067,40 @@ static void lora__adam_task(void *vctx, int task, int thread) {
         denom = sqrtf(v[i]) / c->bc2_sqrt + c->eps;
         w[i] = w[i] + (-c->step_size) * (m[i] / denom);
     }
+}
+#ifdef LORA__HAVE_AVX512
+static __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))) void lora__adam_avx512(const lora__adam_ctx *c, float *w, float *m,
+                                                                                              float *v, const float *g, int64_t n) {
+    const __m512 clip = _mm512_set1_ps(c->clip_coef), decay = _mm512_set1_ps(c->decay), b1 = _mm512_set1_ps(c->b1);
+    const __m512 ob1 = _mm512_set1_ps(c->one_b1), b2 = _mm512_set1_ps(c->b2), ob2 = _mm512_set1_ps(c->one_b2);
+    const __m512 bc2 = _mm512_set1_ps(c->bc2_sqrt), eps = _mm512_set1_ps(c->eps), nstep = _mm512_set1_ps(-c->step_size);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        /* no FMA contraction: separate mul and add round like the scalar code */
+        __m512 gi = _mm512_mul_ps(_mm512_loadu_ps(g + i), clip);
+        __m512 wi = _mm512_mul_ps(_mm512_loadu_ps(w + i), decay);
+        __m512 mi = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(m + i), b1), _mm512_mul_ps(gi, ob1));
+        __m512 vi = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(v + i), b2), _mm512_mul_ps(_mm512_mul_ps(gi, gi), ob2));
+        __m512 denom = _mm512_add_ps(_mm512_div_ps(_mm512_sqrt_ps(vi), bc2), eps);
+        wi = _mm512_add_ps(wi, _mm512_mul_ps(nstep, _mm512_div_ps(mi, denom)));
+        _mm512_storeu_ps(m + i, mi);
+        _mm512_storeu_ps(v + i, vi);
+        _mm512_storeu_ps(w + i, wi);
+    }
+    if (i < n) lora__adam_scalar(c, w + i, m + i, v + i, g + i, n - i);
+}
+#endif
+static void lora__adam_task(void *vctx, int task, int thread) {
+    lora__adam_ctx *c = (lora__adam_ctx *)vctx;
+    int pi = c->chunk_param[task];
+    const lora_param *p = &c->o->params[pi];
+    int64_t i0 = c->chunk_start[task], i1 = i0 + LORA__OPT_CHUNK;
+    (void)thread;
+    if (i1 > p->n) i1 = p->n;
+#ifdef LORA__HAVE_AVX512
+    if (c->isa == LORA_ISA_AVX512) { lora__adam_avx512(c, p->value + i0, c->o->m[pi] + i0, c->o->v[pi] + i0, p->grad + i0, i1 - i0); return; }
+#endif
+    lora__adam_scalar(c, p->value + i0, c->o->m[pi] + i0, c->o->v[pi] + i0, p->grad + i0, i1 - i0);
 }
 
 LORA_API lora_status lora_adamw_step(lora_adamw *o, lora_pool *pool, double *grad_norm_out, double *lr_out) {
@@ -6069,6 +6120,7 @@ LORA_API lora_status lora_adamw_step(lora_adamw *o, lora_pool *pool, double *gra
     bc1 = 1.0 - pow(cfg->beta1, (double)o->step);
     bc2 = 1.0 - pow(cfg->beta2, (double)o->step);
     c.o = o;
+    c.isa = lora_pool_isa(pool);
     c.clip_coef = 1.0f;
     if (cfg->grad_clip > 0) {
         double coef = cfg->grad_clip / (norm + 1e-6);

@@ -326,10 +326,13 @@ LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri
     int k;
     if (cs_c == 1) {
         int i;
-        for (i = 0; i < m; i++) {
+        for (i = 0; i < m; i++) { /* this tile and the next one to the right */
             _mm_prefetch((const char *)(C + i * rs_c), _MM_HINT_T0);
             _mm_prefetch((const char *)(C + i * rs_c + 16), _MM_HINT_T0);
             _mm_prefetch((const char *)(C + i * rs_c + 32), _MM_HINT_T0);
+            _mm_prefetch((const char *)(C + i * rs_c + PF1), _MM_HINT_T0);
+            _mm_prefetch((const char *)(C + i * rs_c + PF1 + 16), _MM_HINT_T0);
+            _mm_prefetch((const char *)(C + i * rs_c + PF1 + 32), _MM_HINT_T0);
         }
     }
     for (k = 0; k < K; k++, V += v_rk, ko += u_ck) {
