@@ -240,7 +240,7 @@ int main(int argc, char **argv) {
     model_path = cli_str(&a, "--model", NULL);
     config = cli_str(&a, "--config", NULL);
     preset = cli_str(&a, "--preset", NULL);
-    init_seed = cli_long(&a, "--init-seed", 1);
+    init_seed = cli_long(&a, "--init-seed", cli_long(&a, "--seed-init", 1));
     tokens_path = cli_str(&a, "--tokens", NULL);
     data_path = cli_str(&a, "--data", NULL);
     tok_dir = cli_str(&a, "--tokenizer", "data/gpt2-tokenizer");

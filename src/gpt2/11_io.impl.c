@@ -1,6 +1,21 @@
 /* ---- loading and saving weights ---- */
 #define GPT2__LLMC_CKPT_MAGIC 20240326
 
+/* Creates the folder a file will be written into (mkdir -p of its dirname). */
+static lora_status gpt2__ensure_parent(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    lora_status s;
+    if (!slash || slash == path) return LORA_OK;
+    dir = (char *)lora__malloc((size_t)(slash - path) + 1, "path");
+    if (!dir) return LORA_ERR_OOM;
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = 0;
+    s = lora__ensure_dir(dir);
+    LORA_FREE(dir);
+    return s;
+}
+
 static char *gpt2__sibling_path(const char *path, const char *name) {
     const char *slash = strrchr(path, '/');
     size_t dir = slash ? (size_t)(slash - path + 1) : 0, n = strlen(name);
@@ -284,6 +299,7 @@ LORA_API lora_status gpt2_model_save(const gpt2_model *m, const char *path) {
     lora_status s;
     int i;
     if (!m || !path) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_save: NULL argument");
+    if ((s = gpt2__ensure_parent(path)) != LORA_OK) return s;
     e = (lora_st_entry *)lora__calloc((size_t)m->n_tensors, sizeof *e, "tensor list");
     if (!e) return LORA_ERR_OOM;
     for (i = 0; i < m->n_tensors; i++) {
@@ -311,6 +327,7 @@ LORA_API lora_status gpt2_model_save_llmc(const gpt2_model *m, const char *path)
     int C, Vp, k, l;
     float *buf;
     if (!m || !path) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_save_llmc: NULL argument");
+    if ((s = gpt2__ensure_parent(path)) != LORA_OK) return s;
     if (m->cfg.n_inner > 0 && m->cfg.n_inner != 4 * m->cfg.n_embd)
         return lora__fail(LORA_ERR_UNSUPPORTED, "llm.c checkpoints require n_inner = 4 * n_embd");
     C = m->cfg.n_embd;

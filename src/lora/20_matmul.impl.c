@@ -236,7 +236,7 @@ LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RES
     int k;
     if (cs_c == 1) { /* bring the C tile in while the k loop runs */
         int i;
-        for (i = 0; i < m; i++) { _mm_prefetch((const char *)(C + i * rs_c), _MM_HINT_T0); _mm_prefetch((const char *)(C + i * rs_c + 16), _MM_HINT_T0); }
+        for (i = 0; i < m; i++) { _mm_prefetch((const char *)(C + i * rs_c + CPF), _MM_HINT_T0); _mm_prefetch((const char *)(C + i * rs_c + CPF + 16), _MM_HINT_T0); }
     }
     for (k = 0; k < kc; k++) {
         __m512 b0 = _mm512_load_ps(Bp), b1 = _mm512_load_ps(Bp + 16), a;
@@ -281,7 +281,27 @@ LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RES
 #endif
 LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
     int k, p;
-    if (sx != 1 || (W != 32 && W != 16)) { lora__pack_avx(S, sx, sk, nx, kc, W, out); return; }
+    if (sx != 1) { lora__pack_avx(S, sx, sk, nx, kc, W, out); return; }
+    if (W != 32 && W != 16) {
+        /* any width: each panel row as masked 16-float pieces (zero beyond nx) */
+        for (k = 0; k < kc; k++) {
+            const float *s = S + k * sk;
+            float *o = out + (long)k * W;
+            if (k + LORA__PFD < kc) {
+                int x;
+                for (x = 0; x < nx; x += 16) _mm_prefetch((const char *)(s + LORA__PFD * sk + x), LORA__PFH);
+            }
+            for (p = 0; p < nx; p += W, o += (long)kc * W) {
+                int x;
+                for (x = 0; x < W; x += 16) {
+                    int w = W - x < 16 ? W - x : 16, v = nx - p - x;
+                    __mmask16 ms = (__mmask16)((1u << w) - 1), ml = (__mmask16)(v >= w ? ms : v <= 0 ? 0 : (1u << v) - 1);
+                    _mm512_mask_storeu_ps(o + x, ms, _mm512_maskz_loadu_ps(ml, s + p + x));
+                }
+            }
+        }
+        return;
+    }
     for (k = 0; k < kc; k++) {
         const float *s = S + k * sk;
         float *o = out + (long)k * W;
@@ -326,13 +346,10 @@ LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri
     int k;
     if (cs_c == 1) {
         int i;
-        for (i = 0; i < m; i++) { /* this tile and the next one to the right */
+        for (i = 0; i < m; i++) {
             _mm_prefetch((const char *)(C + i * rs_c), _MM_HINT_T0);
             _mm_prefetch((const char *)(C + i * rs_c + 16), _MM_HINT_T0);
             _mm_prefetch((const char *)(C + i * rs_c + 32), _MM_HINT_T0);
-            _mm_prefetch((const char *)(C + i * rs_c + PF1), _MM_HINT_T0);
-            _mm_prefetch((const char *)(C + i * rs_c + PF1 + 16), _MM_HINT_T0);
-            _mm_prefetch((const char *)(C + i * rs_c + PF1 + 32), _MM_HINT_T0);
         }
     }
     for (k = 0; k < K; k++, V += v_rk, ko += u_ck) {
@@ -345,8 +362,11 @@ LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri
     }
     if (cs_c == 1) {
         __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-        int mode = beta == 0.0f ? 0 : beta == 1.0f ? 1 : 2;
-#define LORA__D1_ONE(r, x, km) if (mode == 0) _mm512_mask_storeu_ps(r, km, _mm512_mul_ps(va, x)); \
+        int mode = (beta == 0.0f ? 0 : beta == 1.0f ? 1 : 2) + (n == 48 ? 3 : 0);
+#define LORA__D1_ONE(r, x, km) if (mode == 3) _mm512_storeu_ps(r, _mm512_mul_ps(va, x)); \
+        else if (mode == 4) _mm512_storeu_ps(r, _mm512_fmadd_ps(va, x, _mm512_loadu_ps(r))); \
+        else if (mode == 5) _mm512_storeu_ps(r, _mm512_fmadd_ps(va, x, _mm512_mul_ps(vb, _mm512_loadu_ps(r)))); \
+        else if (mode == 0) _mm512_mask_storeu_ps(r, km, _mm512_mul_ps(va, x)); \
         else if (mode == 1) _mm512_mask_storeu_ps(r, km, _mm512_fmadd_ps(va, x, _mm512_maskz_loadu_ps(km, r))); \
         else _mm512_mask_storeu_ps(r, km, _mm512_fmadd_ps(va, x, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(km, r))));
 #define LORA__D1_ST(i, x0, x1, x2) if ((i) < m) { float *r = C + (i) * rs_c; LORA__D1_ONE(r, x0, k0) \
@@ -543,7 +563,8 @@ typedef struct lora__gemm {
     float beta;
     int n_jc, nb, n_ir, ir_chunk;      /* task grid: n_jc column blocks x n_ir row chunks (in mr panels) */
     float *Ap;                         /* shared packed A: ceil(mcb/mr) panels of mr x kc */
-    int *aflags;                       /* per A panel: 0 not packed, 1 packing, 2 ready */
+    int *aflags;                       /* per group of a_group A panels: 0 not packed, 1 packing, 2 ready */
+    int a_group;
     float *Bp;                         /* per thread: kc x nb */
     long bp_stride;
 } lora__gemm;
@@ -569,12 +590,16 @@ static void lora__gemm_task(void *vctx, int task, int thread) {
         float *Ap = g->Ap + (long)r * mr * kc;
         int i = r * mr, mrows = g->mcb - i < mr ? g->mcb - i : mr;
         float *Crow;
-        if (LORA__AFLAG_LOAD(&g->aflags[r]) != 2) {
-            if (lora__aflag_claim(&g->aflags[r])) {
-                cfg->pack(g->A + (long)(g->i0 + i) * g->a_ri + (long)g->p0 * g->a_ck, g->a_ri, g->a_ck, mrows, kc, mr, Ap);
-                LORA__AFLAG_STORE(&g->aflags[r], 2);
+        int grp = r / g->a_group;
+        if (LORA__AFLAG_LOAD(&g->aflags[grp]) != 2) {
+            if (lora__aflag_claim(&g->aflags[grp])) {
+                /* pack the whole group of panels (source rows are walked once) */
+                int gi = grp * g->a_group * mr, grows = g->mcb - gi < g->a_group * mr ? g->mcb - gi : g->a_group * mr;
+                cfg->pack(g->A + (long)(g->i0 + gi) * g->a_ri + (long)g->p0 * g->a_ck, g->a_ri, g->a_ck, grows, kc, mr,
+                          g->Ap + (long)gi * kc);
+                LORA__AFLAG_STORE(&g->aflags[grp], 2);
             } else {
-                while (LORA__AFLAG_LOAD(&g->aflags[r]) != 2) {
+                while (LORA__AFLAG_LOAD(&g->aflags[grp]) != 2) {
 #ifdef LORA__THREADS
                     lora__cpu_relax();
 #endif
@@ -783,6 +808,9 @@ static LORA__UNUSED void lora__sgemm_packed(lora_pool *pool, int transA, int tra
     g.Bp = g.Ap + ap_floats;
     g.bp_stride = (long)bp_floats;
     g.aflags = (int *)(g.Bp + (size_t)nthreads * bp_floats);
+    /* A rows contiguous along i (transposed A): pack 8 panels at a time so that each
+       source row is read in one longer run; otherwise panel by panel */
+    g.a_group = g.a_ri == 1 ? 8 : 1;
     for (g.i0 = 0; g.i0 < g.M; g.i0 += cfg->mcb) {
         int n_panels;
         g.mcb = g.M - g.i0 < cfg->mcb ? g.M - g.i0 : cfg->mcb;
