@@ -236,7 +236,7 @@ LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RES
     int k;
     if (cs_c == 1) { /* bring the C tile in while the k loop runs */
         int i;
-        for (i = 0; i < m; i++) { _mm_prefetch((const char *)(C + i * rs_c + CPF), _MM_HINT_T0); _mm_prefetch((const char *)(C + i * rs_c + CPF + 16), _MM_HINT_T0); }
+        for (i = 0; i < m; i++) { _mm_prefetch((const char *)(C + i * rs_c), _MM_HINT_T0); _mm_prefetch((const char *)(C + i * rs_c + 16), _MM_HINT_T0); }
     }
     for (k = 0; k < kc; k++) {
         __m512 b0 = _mm512_load_ps(Bp), b1 = _mm512_load_ps(Bp + 16), a;
