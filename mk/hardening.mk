@@ -11,6 +11,7 @@
 #                        time, for FUZZ_SECONDS (default 60) on its corpus (fuzz/corpus/<name>/ seeds,
 #                        new inputs go to build-fuzz/corpus/<name>/, crashes to build-fuzz/crash-<name>-*)
 #   make fuzz-ci         the same for FUZZ_CI_SECONDS (default 10) each
+#   make bad-inputs-doc  regenerates docs/BAD_INPUTS.md from tests/test_bad_inputs.c
 #
 # The tests run the tools as "build/<tool>" and write into "build/": the sanitized suite runs from a
 # shadow root, build-asan/root/, whose entries are symlinks to the repository's and whose "build" is
@@ -25,9 +26,12 @@ FUZZ_CI_SECONDS ?= 10
 FUZZ_CC      ?= clang
 SAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_CFLAGS   := -O1 -g $(SAN_FLAGS)
-# detect_leaks is LeakSanitizer (on by default on x86-64 Linux; spelled out for clarity).
-SAN_ENV      := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1 \
+# detect_leaks is LeakSanitizer (on by default on x86-64 Linux; spelled out for clarity). The tests run
+# with allocator_may_return_null=1: an impossible allocation must come back NULL (as from malloc) so
+# that the library's out-of-memory paths run instead of ASan aborting.
+SAN_ENV      := ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1 \
                 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+FUZZ_ENV     := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 VALGRIND     ?= valgrind
 VG_FLAGS     := -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --track-origins=no
 VG_TESTS     := test_json test_safetensors test_pattern test_data test_gpt2_oracle
@@ -50,6 +54,7 @@ asan-build: headers
 # wrapper script so that tests/run_tests.sh can count it like any other test.
 vg-build: headers
 	$(MAKE) BUILD=$(VG_BUILD) CFLAGS="-O1 -g" $(addprefix $(VG_BUILD)/,$(VG_TESTS))
+	@mkdir -p $(ASAN_BUILD)
 	@for t in $(VG_TESTS); do \
 	  printf '#!/bin/sh\nexec $(VALGRIND) $(VG_FLAGS) %s/%s "$$@"\n' "$(CURDIR)/$(VG_BUILD)" "$$t" > $(ASAN_BUILD)/valgrind-$$t; \
 	  chmod +x $(ASAN_BUILD)/valgrind-$$t; done
@@ -69,6 +74,12 @@ test-valgrind: vg-build
 sanitize: headers
 	$(MAKE) BUILD=$(SAN_BUILD) CFLAGS="$(SAN_CFLAGS)" all
 
+# docs/BAD_INPUTS.md is a copy of the table tests/test_bad_inputs.c writes to build/bad_inputs.md (the
+# test fails when they differ): regenerate it after changing a row or fixing a known bug.
+bad-inputs-doc: all $(BUILD)/test_bad_inputs
+	-$(BUILD)/test_bad_inputs > /dev/null 2>&1
+	mkdir -p docs && cp build/bad_inputs.md docs/BAD_INPUTS.md
+
 # ---- fuzzing ----
 $(FUZZ_BUILD):
 	mkdir -p $(FUZZ_BUILD)
@@ -84,7 +95,7 @@ define H_FUZZ_RUN
 	@for t in $(FUZZ_TARGETS); do \
 	  name=$${t#fuzz_}; mkdir -p $(FUZZ_BUILD)/corpus/$$name; \
 	  echo "== $$t: $(1) s"; \
-	  $(SAN_ENV) $(FUZZ_BUILD)/$$t -max_total_time=$(1) -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
+	  $(FUZZ_ENV) $(FUZZ_BUILD)/$$t -max_total_time=$(1) -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_BUILD)/crash-$$name- $(FUZZ_BUILD)/corpus/$$name fuzz/corpus/$$name \
 	    > $(FUZZ_BUILD)/$$t.log 2>&1 || { tail -n 60 $(FUZZ_BUILD)/$$t.log; echo "FUZZ FAILURE: $$t (log: $(FUZZ_BUILD)/$$t.log)"; exit 1; }; \
 	  grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' $(FUZZ_BUILD)/$$t.log | tr '\n' ' '; echo; \
@@ -97,4 +108,4 @@ fuzz: fuzz-build
 fuzz-ci: fuzz-build
 	$(call H_FUZZ_RUN,$(FUZZ_CI_SECONDS))
 
-.PHONY: asan-build vg-build test-sanitize test-asan test-valgrind sanitize fuzz-build fuzz fuzz-ci
+.PHONY: bad-inputs-doc asan-build vg-build test-sanitize test-asan test-valgrind sanitize fuzz-build fuzz fuzz-ci

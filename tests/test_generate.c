@@ -219,6 +219,35 @@ static void check_sample_unit(void) {
     s = gpt2_sampler_init(); s.temperature = 1e-3f;
     for (i = 0; i < 100; i++) { int32_t id = gpt2_sample(lg, 6, &s, &rng); if (id != 1 && id != 2) bad = 1; }
     CHECK(!bad);
+    /* top-k selection with many ties: only the k first in (logit desc, id asc) order */
+    {
+        enum { NV = 500 };
+        float big[NV];
+        int order[NV], ks[5] = {2, 5, 37, 250, 499}, t, j, q;
+        lora_rng r2;
+        lora_rng_seed(&r2, 17);
+        for (i = 0; i < NV; i++) { big[i] = (float)(lora_rng_u32(&r2) % 40); order[i] = i; }
+        for (i = 1; i < NV; i++) /* insertion sort by (value desc, id asc) */
+            for (j = i; j > 0 && (big[order[j]] > big[order[j - 1]] ||
+                                  (big[order[j]] == big[order[j - 1]] && order[j] < order[j - 1])); j--) {
+                q = order[j]; order[j] = order[j - 1]; order[j - 1] = q;
+            }
+        for (t = 0; t < 5; t++) {
+            unsigned char allowed[NV], seen[NV];
+            int nseen = 0;
+            memset(allowed, 0, sizeof allowed);
+            memset(seen, 0, sizeof seen);
+            for (i = 0; i < ks[t]; i++) allowed[order[i]] = 1;
+            s = gpt2_sampler_init(); s.top_k = ks[t]; s.temperature = 1000.0f;
+            bad = 0;
+            for (i = 0; i < 30 * ks[t]; i++) {
+                int32_t id = gpt2_sample(big, NV, &s, &rng);
+                if (id < 0 || id >= NV || !allowed[id]) { bad = 1; break; }
+                if (!seen[id]) { seen[id] = 1; nseen++; }
+            }
+            CHECK_MSG(!bad && nseen == ks[t], "top_k %d: drew outside the top k or missed some (%d seen)", ks[t], nseen);
+        }
+    }
     /* errors */
     s = gpt2_sampler_init(); s.top_p = 0.0f;
     CHECK(gpt2_sample(lg, 6, &s, &rng) == LORA_ERR_INVALID_ARG);

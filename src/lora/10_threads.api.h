@@ -2,7 +2,15 @@
    A lora_pool owns worker threads and the instruction set used by the kernels.
    Pass NULL wherever a pool is accepted to run on the calling thread with the
    best instruction set detected. Results are bit-identical whatever the thread
-   count: work is split into tasks whose reduction order does not depend on it. */
+   count: work is split into tasks whose reduction order does not depend on it.
+   Build options: -DLORA_NO_SIMD (scalar kernels only), -DLORA_NO_AVX512 and
+   -DLORA_NO_AVX2 (leave those x86 kernels out), -DLORA_NO_THREADS (no pthreads:
+   pools run every task on the calling thread, as on _WIN32). x86 kernels are
+   compiled with per-function target attributes: no -march flag is needed and one
+   binary picks AVX-512 / AVX2 / scalar at run time.
+   A pool runs one job at a time: lora_pool_run (or lora_sgemm) on a pool that is
+   already busy, e.g. from inside one of its own tasks or from another thread, runs
+   serially on the calling thread (thread index 0). Inside tasks, pass NULL. */
 typedef enum lora_isa {
     LORA_ISA_AUTO = 0,   /* best available (cpuid + XCR0 on x86, NEON on arm64) */
     LORA_ISA_SCALAR = 1,

@@ -176,9 +176,11 @@ static void lora__cpu_relax(void) {
 #endif
 }
 
-/* ~30-60 us of spinning before blocking */
-#define LORA__SPIN_WORKER 20000
-#define LORA__SPIN_CALLER 200000
+/* Spin counts before blocking (a pause is ~30 ns on recent x86, so ~100 us for idle
+   workers and ~50 us for a caller waiting for stragglers; spinning longer only
+   steals the CPU from the stragglers when the machine is shared). */
+#define LORA__SPIN_WORKER 4000
+#define LORA__SPIN_CALLER 2000
 
 /* Claims and runs tasks of generation `gen`; returns when none is left. */
 static void lora__pool_work(lora_pool *p, unsigned gen, int thread) {

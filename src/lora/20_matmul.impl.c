@@ -13,10 +13,22 @@
 #define LORA__ALIGNED64
 #endif
 
+/* g++ 12 flags the `__Y = __Y` idiom of its own _mm*_undefined_* intrinsics once they
+   are inlined into C++ code (-Wuninitialized); silence that here, restored at the end. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__cplusplus)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#define LORA__MATMUL_DIAG_PUSHED
+#endif
+
 #ifdef LORA__X86
 #define LORA__TARGET_AVX2 __attribute__((target("avx2,fma")))
 #define LORA__TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
 #endif
+
+static int lora__ceil_div(int a, int b) { return (a + b - 1) / b; }
+static int lora__round_up(int a, int b) { return lora__ceil_div(a, b) * b; }
 
 /* kernel: C[m x n] (strides rs_c, cs_c) = alpha * Ap^T Bp + beta * C, over kc */
 typedef void (*lora__kern_fn)(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c,
@@ -185,6 +197,7 @@ LORA__TARGET_AVX2 static void lora__kern_avx2(int kc, const float *LORA__RESTRIC
     for (k = 0; k < kc; k++) {
         __m256 b0 = _mm256_load_ps(Bp), b1 = _mm256_load_ps(Bp + 8), a;
         _mm_prefetch((const char *)(Bp + 16 * 8), _MM_HINT_T0);
+        _mm_prefetch((const char *)(Ap + 384), _MM_HINT_T0);
         a = _mm256_broadcast_ss(Ap + 0); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
         a = _mm256_broadcast_ss(Ap + 1); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
         a = _mm256_broadcast_ss(Ap + 2); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
@@ -220,7 +233,7 @@ LORA__TARGET_AVX2 static void lora__kern_avx2(int kc, const float *LORA__RESTRIC
         lora__store_tile_fma(t, LORA__A2_NR, C, rs_c, cs_c, m, n, alpha, beta);
     }
 }
-static const lora__gemm_cfg lora__cfg_avx2 = { LORA__A2_MR, LORA__A2_NR, 256, 256, 768, 4096, lora__kern_avx2, lora__pack_avx, NULL, 0, 0, NULL, 0, 0 };
+static const lora__gemm_cfg lora__cfg_avx2 = { LORA__A2_MR, LORA__A2_NR, 512, 256, 768, 4096, lora__kern_avx2, lora__pack_avx, NULL, 0, 0, NULL, 0, 0 };
 #endif
 
 /* ---------------- AVX-512: 12 x 32 ---------------- */
@@ -242,6 +255,7 @@ LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RES
         __m512 b0 = _mm512_load_ps(Bp), b1 = _mm512_load_ps(Bp + 16), a;
         _mm_prefetch((const char *)(Bp + 32 * 8), _MM_HINT_T0);
         _mm_prefetch((const char *)(Bp + 32 * 8 + 16), _MM_HINT_T0);
+        _mm_prefetch((const char *)(Ap + 768), _MM_HINT_T0); /* A panel (L1 after the first call, not always) */
 #define LORA__A5_ROW(i, x0, x1) a = _mm512_set1_ps(Ap[i]); x0 = _mm512_fmadd_ps(a, b0, x0); x1 = _mm512_fmadd_ps(a, b1, x1);
         LORA__A5_ROW(0, c00, c01) LORA__A5_ROW(1, c10, c11) LORA__A5_ROW(2, c20, c21)
         LORA__A5_ROW(3, c30, c31) LORA__A5_ROW(4, c40, c41) LORA__A5_ROW(5, c50, c51)
@@ -253,9 +267,14 @@ LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RES
         __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
         __mmask16 k0 = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
         __mmask16 k1 = (__mmask16)(n >= 32 ? 0xffff : n <= 16 ? 0 : (1u << (n - 16)) - 1);
-        int mode = beta == 0.0f ? 0 : beta == 1.0f ? 1 : 2;
+        int mode = (beta == 0.0f ? 0 : beta == 1.0f ? 1 : 2) + (n == LORA__A5_NR ? 3 : 0);
 #define LORA__A5_ST(i, x0, x1) if ((i) < m) { float *r = C + (i) * rs_c; \
-            if (mode == 0) { _mm512_mask_storeu_ps(r, k0, _mm512_mul_ps(va, x0)); _mm512_mask_storeu_ps(r + 16, k1, _mm512_mul_ps(va, x1)); } \
+            if (mode == 3) { _mm512_storeu_ps(r, _mm512_mul_ps(va, x0)); _mm512_storeu_ps(r + 16, _mm512_mul_ps(va, x1)); } \
+            else if (mode == 4) { _mm512_storeu_ps(r, _mm512_fmadd_ps(va, x0, _mm512_loadu_ps(r))); \
+                _mm512_storeu_ps(r + 16, _mm512_fmadd_ps(va, x1, _mm512_loadu_ps(r + 16))); } \
+            else if (mode == 5) { _mm512_storeu_ps(r, _mm512_fmadd_ps(va, x0, _mm512_mul_ps(vb, _mm512_loadu_ps(r)))); \
+                _mm512_storeu_ps(r + 16, _mm512_fmadd_ps(va, x1, _mm512_mul_ps(vb, _mm512_loadu_ps(r + 16)))); } \
+            else if (mode == 0) { _mm512_mask_storeu_ps(r, k0, _mm512_mul_ps(va, x0)); _mm512_mask_storeu_ps(r + 16, k1, _mm512_mul_ps(va, x1)); } \
             else if (mode == 1) { _mm512_mask_storeu_ps(r, k0, _mm512_fmadd_ps(va, x0, _mm512_maskz_loadu_ps(k0, r))); \
                 _mm512_mask_storeu_ps(r + 16, k1, _mm512_fmadd_ps(va, x1, _mm512_maskz_loadu_ps(k1, r + 16))); } \
             else { _mm512_mask_storeu_ps(r, k0, _mm512_fmadd_ps(va, x0, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(k0, r)))); \
@@ -275,10 +294,7 @@ LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RES
     }
 }
 /* packing with 512-bit copies (the transposing case reuses the AVX code) */
-#ifndef LORA__PFD
-#define LORA__PFD 4
-#define LORA__PFH _MM_HINT_T0
-#endif
+#define LORA__PFD 4 /* rows of S prefetched ahead when copying */
 LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
     int k, p;
     if (sx != 1) { lora__pack_avx(S, sx, sk, nx, kc, W, out); return; }
@@ -289,7 +305,7 @@ LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long 
             float *o = out + (long)k * W;
             if (k + LORA__PFD < kc) {
                 int x;
-                for (x = 0; x < nx; x += 16) _mm_prefetch((const char *)(s + LORA__PFD * sk + x), LORA__PFH);
+                for (x = 0; x < nx; x += 16) _mm_prefetch((const char *)(s + LORA__PFD * sk + x), _MM_HINT_T0);
             }
             for (p = 0; p < nx; p += W, o += (long)kc * W) {
                 int x;
@@ -307,7 +323,7 @@ LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long 
         float *o = out + (long)k * W;
         if (k + LORA__PFD < kc) {
             int x;
-            for (x = 0; x < nx; x += 16) _mm_prefetch((const char *)(s + LORA__PFD * sk + x), LORA__PFH);
+            for (x = 0; x < nx; x += 16) _mm_prefetch((const char *)(s + LORA__PFD * sk + x), _MM_HINT_T0);
         }
         if (W == 32) {
             for (p = 0; p + 32 <= nx; p += 32, o += (long)kc * 32) {
@@ -387,7 +403,7 @@ LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri
 
 /* 8 vectors -> their 8 horizontal sums, in a fixed order */
 LORA__TARGET_AVX512 static __m256 lora__hsum8_avx512(__m512 v0, __m512 v1, __m512 v2, __m512 v3, __m512 v4, __m512 v5, __m512 v6, __m512 v7) {
-#define LORA__FOLD(v) _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)))
+#define LORA__FOLD(v) _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_castps512_ps256(_mm512_shuffle_f32x4(v, v, 0xee)))
     __m256 y0 = LORA__FOLD(v0), y1 = LORA__FOLD(v1), y2 = LORA__FOLD(v2), y3 = LORA__FOLD(v3),
            y4 = LORA__FOLD(v4), y5 = LORA__FOLD(v5), y6 = LORA__FOLD(v6), y7 = LORA__FOLD(v7);
     __m256 h01 = _mm256_hadd_ps(y0, y1), h23 = _mm256_hadd_ps(y2, y3), h45 = _mm256_hadd_ps(y4, y5), h67 = _mm256_hadd_ps(y6, y7);
@@ -432,7 +448,7 @@ LORA__TARGET_AVX512 static void lora__d2_avx512(int K, const float *A, long lda,
         }
     }
 }
-static const lora__gemm_cfg lora__cfg_avx512 = { LORA__A5_MR, LORA__A5_NR, 256, 512, 768, 4096, lora__kern_avx512, lora__pack_avx512,
+static const lora__gemm_cfg lora__cfg_avx512 = { LORA__A5_MR, LORA__A5_NR, 512, 256, 768, 4096, lora__kern_avx512, lora__pack_avx512,
     lora__d1_avx512, 8, 48, lora__d2_avx512, 3, 8 };
 #endif
 
@@ -525,7 +541,7 @@ static void lora__pack_neon(const float *S, long sx, long sk, int nx, int kc, in
 static const lora__gemm_cfg lora__cfg_neon = { LORA__N_MR, LORA__N_NR, 256, 384, 768, 4096, lora__kern_neon, lora__pack_neon, NULL, 0, 0, NULL, 0, 0 };
 #endif
 
-static const lora__gemm_cfg *lora__gemm_config(lora_isa isa) {
+static LORA__UNUSED const lora__gemm_cfg *lora__gemm_config(lora_isa isa) {
     switch (isa) {
 #ifdef LORA__HAVE_AVX512
     case LORA_ISA_AVX512: return &lora__cfg_avx512;
@@ -561,7 +577,7 @@ typedef struct lora__gemm {
     /* current macro step */
     int i0, mcb, j0, ncb, p0, kc;
     float beta;
-    int n_jc, nb, n_ir, ir_chunk;      /* task grid: n_jc column blocks x n_ir row chunks (in mr panels) */
+    int n_jc, n_ir;                    /* task grid: n_jc column blocks x n_ir row chunks (in mr panels) */
     float *Ap;                         /* shared packed A: ceil(mcb/mr) panels of mr x kc */
     int *aflags;                       /* per group of a_group A panels: 0 not packed, 1 packing, 2 ready */
     int a_group;
@@ -574,23 +590,28 @@ static void lora__gemm_task(void *vctx, int task, int thread) {
     const lora__gemm_cfg *cfg = g->cfg;
     const int mr = cfg->mr, nr = cfg->nr, kc = g->kc;
     int jcb = task % g->n_jc, irc = task / g->n_jc;
-    int j = jcb * g->nb, nbw = g->ncb - j, q, r, r_end, n_panels = (g->mcb + mr - 1) / mr;
+    int n_panels = (g->mcb + mr - 1) / mr, jp = (g->ncb + nr - 1) / nr, q, r, rr, r_begin, r_end, rot;
+    int j = (int)((long)jcb * jp / g->n_jc) * nr, nbw = (int)((long)(jcb + 1) * jp / g->n_jc) * nr - j;
     float *Bp = g->Bp + (long)thread * g->bp_stride;
     const float *Bsrc;
-    if (nbw <= 0) return;
-    if (nbw > g->nb) nbw = g->nb;
-    r = irc * g->ir_chunk;
-    r_end = r + g->ir_chunk;
-    if (r_end > n_panels) r_end = n_panels;
-    if (r >= r_end) return;
+    if (j + nbw > g->ncb) nbw = g->ncb - j;
+    r_begin = (int)((long)irc * n_panels / g->n_ir);
+    r_end = (int)((long)(irc + 1) * n_panels / g->n_ir);
+    if (nbw <= 0 || r_begin >= r_end) return;
     /* pack this task's block of op(B): kc x nbw, in panels of nr columns */
     Bsrc = g->B + (long)g->p0 * g->b_rk + (long)(g->j0 + j) * g->b_cj;
     cfg->pack(Bsrc, g->b_cj, g->b_rk, nbw, kc, nr, Bp);
-    for (; r < r_end; r++) {
-        float *Ap = g->Ap + (long)r * mr * kc;
-        int i = r * mr, mrows = g->mcb - i < mr ? g->mcb - i : mr;
+    /* tasks sharing rows start at different panels, so that they pack different A panels at once */
+    rot = g->a_group * (int)((long)jcb * lora__ceil_div(r_end - r_begin, g->a_group) / g->n_jc);
+    for (rr = 0; rr < r_end - r_begin; rr++) {
+        float *Ap;
+        int i, mrows, grp;
         float *Crow;
-        int grp = r / g->a_group;
+        r = r_begin + (rr + rot) % (r_end - r_begin);
+        Ap = g->Ap + (long)r * mr * kc;
+        i = r * mr;
+        mrows = g->mcb - i < mr ? g->mcb - i : mr;
+        grp = r / g->a_group;
         if (LORA__AFLAG_LOAD(&g->aflags[grp]) != 2) {
             if (lora__aflag_claim(&g->aflags[grp])) {
                 /* pack the whole group of panels (source rows are walked once) */
@@ -613,8 +634,6 @@ static void lora__gemm_task(void *vctx, int task, int thread) {
     }
 }
 
-static int lora__ceil_div(int a, int b) { return (a + b - 1) / b; }
-static int lora__round_up(int a, int b) { return lora__ceil_div(a, b) * b; }
 
 /* Reference (used when the workspace cannot be allocated). */
 static void lora__sgemm_ref(int M, int N, int K, float alpha, const float *A, long a_ri, long a_ck,
@@ -703,7 +722,7 @@ static void lora__direct_run(lora__direct *d, lora_pool *pool, int nthreads) {
 
 /* Picks a direct path for skinny shapes; returns 0 when the packed path is better.
    The choice depends on the shape and ISA only (never on the thread count). */
-static int lora__sgemm_direct(const lora__gemm_cfg *cfg, lora_pool *pool, int transA, int transB, int M, int N, int K,
+static LORA__UNUSED int lora__sgemm_direct(const lora__gemm_cfg *cfg, lora_pool *pool, int transA, int transB, int M, int N, int K,
                               float alpha, const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {
     lora__direct d;
     const long a_ri = transA ? 1 : lda, a_ck = transA ? lda : 1, b_rk = transB ? 1 : ldb, b_cj = transB ? ldb : 1;
@@ -711,7 +730,7 @@ static int lora__sgemm_direct(const lora__gemm_cfg *cfg, lora_pool *pool, int tr
     int held, nthreads, kind = 0, swap = 0, tmp_kind = 0;
     float *tmp = NULL;
     if (!cfg->d1 || !cfg->d2) return 0;
-    if (!transA && small_n && (transB || (long)K * N <= 65536)) { kind = 2; tmp_kind = transB ? 0 : 1; }
+    if (!transA && small_n && (transB || (long)K * N <= (1L << 22))) { kind = 2; tmp_kind = transB ? 0 : 1; }
     else if (!transB && (small_m || small_k)) kind = 1;
     else if (transA && (small_n || small_k)) { kind = 1; swap = 1; }
     else if (transB && small_k && (long)K * N <= (1L << 20)) { kind = 1; tmp_kind = 2; }
@@ -743,32 +762,16 @@ static int lora__sgemm_direct(const lora__gemm_cfg *cfg, lora_pool *pool, int tr
     return 1;
 }
 
-static LORA__UNUSED void lora__sgemm_packed(lora_pool *pool, int transA, int transB, int M, int N, int K,
-                                            float alpha, const float *A, int lda, const float *B, int ldb,
-                                            float beta, float *C, int ldc) {
+static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool *pool, int transA, int transB,
+                                            int M, int N, int K, float alpha, const float *A, int lda,
+                                            const float *B, int ldb, float beta, float *C, int ldc) {
     lora__gemm g;
-    const lora__gemm_cfg *cfg;
     int held, nthreads, swap, n_kb, kc_max, mcb_max, n_panels_max;
-    if (lora__sgemm_direct(lora__gemm_config(pool ? pool->isa : lora__null_pool_isa()), pool, transA, transB, M, N, K,
-                           alpha, A, lda, B, ldb, beta, C, ldc))
-        return;
     size_t ap_floats, bp_floats, bytes;
     unsigned char *ws;
     const long a_ri = transA ? 1 : lda, a_ck = transA ? lda : 1, b_rk = transB ? 1 : ldb, b_cj = transB ? ldb : 1;
     double eff_n, eff_t;
 
-    cfg = lora__gemm_config(pool ? pool->isa : lora__null_pool_isa());
-#ifdef LORA__TUNE
-    {
-        static lora__gemm_cfg tc;
-        tc = *cfg;
-        if (getenv("KC")) tc.kc = atoi(getenv("KC"));
-        if (getenv("NB")) tc.nb = atoi(getenv("NB"));
-        if (getenv("MCB")) tc.mcb = atoi(getenv("MCB"));
-        if (getenv("NCB")) tc.ncb = atoi(getenv("NCB"));
-        cfg = &tc;
-    }
-#endif
     memset(&g, 0, sizeof g);
     g.cfg = cfg;
     g.alpha = alpha;
@@ -816,22 +819,17 @@ static LORA__UNUSED void lora__sgemm_packed(lora_pool *pool, int transA, int tra
         g.mcb = g.M - g.i0 < cfg->mcb ? g.M - g.i0 : cfg->mcb;
         n_panels = lora__ceil_div(g.mcb, cfg->mr);
         for (g.j0 = 0; g.j0 < g.N; g.j0 += cfg->ncb) {
-            int n_jc, nb;
+            int jp, n_jc;
             g.ncb = g.N - g.j0 < cfg->ncb ? g.N - g.j0 : cfg->ncb;
-            /* column blocks of at most cfg->nb, as many as a multiple of the thread count */
-            n_jc = lora__ceil_div(g.ncb, cfg->nb);
-            if (nthreads > 1 && n_jc % nthreads) n_jc = lora__round_up(n_jc, nthreads);
-            nb = lora__round_up(lora__ceil_div(g.ncb, n_jc), cfg->nr);
-            g.nb = nb;
-            g.n_jc = lora__ceil_div(g.ncb, nb);
-            /* too few column blocks for the threads: split the rows too */
+            /* column blocks (whole nr panels, at most cfg->nb columns), as many as a multiple of
+               the thread count when there are enough panels; panels are split evenly */
+            jp = lora__ceil_div(g.ncb, cfg->nr);
+            n_jc = lora__ceil_div(jp, cfg->nb / cfg->nr);
+            if (nthreads > 1) n_jc = lora__round_up(n_jc, nthreads);
+            g.n_jc = n_jc < jp ? n_jc : jp;
+            /* otherwise split the rows too */
             g.n_ir = 1;
-            if (nthreads > 1 && g.n_jc < 2 * nthreads) {
-                int want = lora__ceil_div(2 * nthreads, g.n_jc);
-                g.n_ir = want < n_panels ? want : n_panels;
-            }
-            g.ir_chunk = lora__ceil_div(n_panels, g.n_ir);
-            g.n_ir = lora__ceil_div(n_panels, g.ir_chunk);
+            if (nthreads > 1 && g.n_jc % nthreads) g.n_ir = nthreads < n_panels ? nthreads : n_panels;
             for (g.p0 = 0; g.p0 < K; g.p0 += kc_max) {
                 int n_tasks = g.n_jc * g.n_ir;
                 g.kc = K - g.p0 < kc_max ? K - g.p0 : kc_max;
@@ -858,6 +856,15 @@ LORA_API void lora_sgemm(lora_pool *pool, int transA, int transB, int M, int N, 
     (void)pool;
     cblas_sgemm(101, transA ? 112 : 111, transB ? 112 : 111, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 #else
-    lora__sgemm_packed(pool, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    {
+        const lora__gemm_cfg *cfg = lora__gemm_config(pool ? pool->isa : lora__null_pool_isa());
+        if (!lora__sgemm_direct(cfg, pool, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc))
+            lora__sgemm_packed(cfg, pool, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    }
 #endif
 }
+
+#ifdef LORA__MATMUL_DIAG_PUSHED
+#pragma GCC diagnostic pop
+#undef LORA__MATMUL_DIAG_PUSHED
+#endif

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Runs the benchmarks built in BUILD_DIR (default: build): bench-matmul first, then
+# every other BUILD_DIR/bench-* (e.g. bench-train), each writing BUILD_DIR/<name>.json.
+# Usage: sh bench/run.sh [BUILD_DIR]      (make bench does this)
+# bench-matmul compares with OpenBLAS, loaded at run time if libopenblas.so.0 is
+# installed. Debian's OpenBLAS mis-detects recent AVX-512 CPUs, so unless
+# OPENBLAS_CORETYPE is already set it is pinned to SkylakeX on AVX-512 machines;
+# bench-matmul prints the kernel OpenBLAS reports (openblas_get_corename).
+set -u
+BUILD=${1:-build}
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q avx512f /proc/cpuinfo 2>/dev/null; then
+  OPENBLAS_CORETYPE=SkylakeX
+  export OPENBLAS_CORETYPE
+fi
+echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(auto)}"
+status=0
+run() {
+  name=$(basename "$1")
+  echo "== $name"
+  "$1" "$BUILD/$name.json" || { echo "bench/run.sh: $name failed" >&2; status=1; }
+}
+if [ -x "$BUILD/bench-matmul" ]; then
+  run "$BUILD/bench-matmul"
+else
+  echo "bench/run.sh: $BUILD/bench-matmul is not built (make bench)" >&2
+  status=1
+fi
+for b in "$BUILD"/bench-*; do
+  [ -f "$b" ] && [ -x "$b" ] || continue
+  case $b in */bench-matmul) continue ;; esac
+  run "$b"
+done
+exit $status
