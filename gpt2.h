@@ -889,6 +889,7 @@ static lora_status gpt2__load_safetensors(const char *path, const char *config_p
         char name[96];
         snprintf(name, sizeof name, "%s%s", prefix, t->name);
         if ((s = lora_st_load_f32(st, name, t->ndim, t->shape, gpt2__t(m, k))) != LORA_OK) goto done;
+        lora_st_release(st, lora_st_find(st, name));
     }
     /* every other tensor must be a known buffer or a tied lm_head equal to wte */
     for (i = 0; i < st->n_tensors; i++) {
@@ -2774,11 +2775,13 @@ LORA_API lora_status gpt2_generate(gpt2_model *m, const int32_t *prompt, int n_p
     if (!cfg) cfg = &def;
     if (!m || !prompt || !n_out || (max_new > 0 && !out_ids))
         return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_generate: NULL argument");
-    if (n_prompt <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_generate: the prompt is empty (start it with the end-of-text token %d)", GPT2_EOT);
+    if (n_prompt <= 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_generate: the prompt is empty (start it with the end-of-text token %d)", GPT2_EOT);
     if (max_new < 0) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_generate: max_new %d is negative", max_new);
     if ((s = gpt2__check_sampler(cfg)) != LORA_OK) return s;
     if (n_prompt > m->cfg.n_positions)
-        return lora__fail(LORA_ERR_RANGE, "gpt2_generate: the prompt has %d tokens, more than the model's n_positions %d", n_prompt, m->cfg.n_positions);
+        return lora__fail(LORA_ERR_RANGE, "gpt2_generate: the prompt has %d tokens, more than the model's n_positions %d",
+                          n_prompt, m->cfg.n_positions);
     if (max_new == 0 || n_prompt == m->cfg.n_positions) return LORA_OK;
     V = m->cfg.vocab_size;
     greedy = gpt2__is_greedy(cfg);

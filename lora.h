@@ -128,7 +128,15 @@ LORA_API uint16_t lora_f32_to_bf16(float f);
    A lora_pool owns worker threads and the instruction set used by the kernels.
    Pass NULL wherever a pool is accepted to run on the calling thread with the
    best instruction set detected. Results are bit-identical whatever the thread
-   count: work is split into tasks whose reduction order does not depend on it. */
+   count: work is split into tasks whose reduction order does not depend on it.
+   Build options: -DLORA_NO_SIMD (scalar kernels only), -DLORA_NO_AVX512 and
+   -DLORA_NO_AVX2 (leave those x86 kernels out), -DLORA_NO_THREADS (no pthreads:
+   pools run every task on the calling thread, as on _WIN32). x86 kernels are
+   compiled with per-function target attributes: no -march flag is needed and one
+   binary picks AVX-512 / AVX2 / scalar at run time.
+   A pool runs one job at a time: lora_pool_run (or lora_sgemm) on a pool that is
+   already busy, e.g. from inside one of its own tasks or from another thread, runs
+   serially on the calling thread (thread index 0). Inside tasks, pass NULL. */
 typedef enum lora_isa {
     LORA_ISA_AUTO = 0,   /* best available (cpuid + XCR0 on x86, NEON on arm64) */
     LORA_ISA_SCALAR = 1,
@@ -161,7 +169,10 @@ LORA_API void lora_pool_run(lora_pool *pool, lora_task_fn fn, void *ctx, int n_t
    op(A) is M x K (A stored M x K with leading dimension lda, or K x M when transA),
    op(B) is K x N (B stored K x N, or N x K when transB), C is M x N (ldc).
    beta == 0 overwrites C without reading it. Threads over the pool; the result
-   does not depend on the thread count. With -DLORA_BLAS it calls cblas_sgemm. */
+   does not depend on the thread count (products under ~3 MFLOP stay on the calling
+   thread). With -DLORA_BLAS it calls cblas_sgemm instead: link a CBLAS, e.g.
+   -lopenblas (the prototype is declared internally; define LORA_BLAS_INCLUDE_CBLAS_H
+   to take it from <cblas.h>). */
 LORA_API void lora_sgemm(lora_pool *pool, int transA, int transB, int M, int N, int K,
                          float alpha, const float *A, int lda, const float *B, int ldb,
                          float beta, float *C, int ldc);
@@ -261,6 +272,12 @@ LORA_API lora_status lora_st_read_f32(const lora_safetensors *st, const lora_st_
 /* Finds `name`, checks its shape equals shape[0..ndim) and converts it into dst:
    the one-call form loaders use; errors name the file, tensor, expected and found shapes. */
 LORA_API lora_status lora_st_load_f32(const lora_safetensors *st, const char *name, int ndim, const int64_t *shape, float *dst);
+
+/* Drops the pages of a tensor of a memory-mapped file from this process after it has been
+   copied or converted, so that loading a model holds one copy of the weights at a time (peak
+   memory ~ the model, not twice it). t->data must not be read afterwards. No-op for files
+   that were read into memory. */
+LORA_API void lora_st_release(const lora_safetensors *st, const lora_st_tensor *t);
 
 typedef struct lora_st_entry {
     const char *name;
@@ -1015,7 +1032,7 @@ struct lora_pool {
     lora_task_fn fn;        /* current job (atomic accesses) */
     void *ctx;
     int n_tasks;
-    uint64_t ticket;        /* gen << 32 | next task */
+    uint64_t ticket;        /* gen << 32 | next task (0xffffffff: closed while a job is written) */
     int done;               /* tasks finished in the current run */
     unsigned gen;
     int sleepers;           /* workers blocked on cv_work */
@@ -1052,25 +1069,31 @@ static void lora__cpu_relax(void) {
 #define LORA__SPIN_WORKER 4000
 #define LORA__SPIN_CALLER 2000
 
-/* Claims and runs tasks of generation `gen`; returns when none is left. */
+/* Claims and runs tasks of generation `gen`; returns when none is left.
+   The job (fn, ctx, n_tasks) is read after a ticket of generation `gen` was seen, and
+   a claim is a CAS on that exact ticket value. Publishing a job first closes the
+   ticket of the new generation (index 0xffffffff), so a worker still holding a ticket
+   value of an older generation can never claim a task with the new job's fields. */
 static void lora__pool_work(lora_pool *p, unsigned gen, int thread) {
-    lora_task_fn fn = __atomic_load_n(&p->fn, __ATOMIC_ACQUIRE);
-    void *ctx = __atomic_load_n(&p->ctx, __ATOMIC_ACQUIRE);
-    int n = __atomic_load_n(&p->n_tasks, __ATOMIC_ACQUIRE);
-    uint64_t t = __atomic_load_n(&p->ticket, __ATOMIC_ACQUIRE);
     for (;;) {
-        int task, finished;
-        if ((unsigned)(t >> 32) != gen || (int)(uint32_t)t >= n) return;
-        if (!__atomic_compare_exchange_n(&p->ticket, &t, t + 1, 1, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) continue;
-        task = (int)(uint32_t)t;
-        fn(ctx, task, thread);
+        uint64_t t = __atomic_load_n(&p->ticket, __ATOMIC_ACQUIRE);
+        lora_task_fn fn;
+        void *ctx;
+        uint32_t n, idx = (uint32_t)t;
+        int finished;
+        if ((unsigned)(t >> 32) != gen) return;
+        n = (uint32_t)__atomic_load_n(&p->n_tasks, __ATOMIC_ACQUIRE);
+        fn = __atomic_load_n(&p->fn, __ATOMIC_ACQUIRE);
+        ctx = __atomic_load_n(&p->ctx, __ATOMIC_ACQUIRE);
+        if (idx >= n) return;
+        if (!__atomic_compare_exchange_n(&p->ticket, &t, t + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) continue;
+        fn(ctx, (int)idx, thread);
         finished = __atomic_add_fetch(&p->done, 1, __ATOMIC_SEQ_CST);
-        if (finished == n && LORA__LOAD_SC(&p->caller_waiting)) {
+        if (finished == (int)n && LORA__LOAD_SC(&p->caller_waiting)) {
             pthread_mutex_lock(&p->mu);
             pthread_cond_signal(&p->cv_done);
             pthread_mutex_unlock(&p->mu);
         }
-        t = __atomic_load_n(&p->ticket, __ATOMIC_ACQUIRE);
     }
 }
 
@@ -1110,10 +1133,12 @@ static void lora__pool_run_held(lora_pool *p, lora_task_fn fn, void *ctx, int n_
         return;
     }
     gen = LORA__LOAD(&p->gen) + 1;
-    __atomic_store_n(&p->fn, fn, __ATOMIC_RELAXED);
-    __atomic_store_n(&p->ctx, ctx, __ATOMIC_RELAXED);
-    __atomic_store_n(&p->n_tasks, n_tasks, __ATOMIC_RELAXED);
-    __atomic_store_n(&p->done, 0, __ATOMIC_RELAXED);
+    /* close the ticket first (see lora__pool_work), then the job, then open it */
+    __atomic_store_n(&p->ticket, ((uint64_t)gen << 32) | 0xffffffffu, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&p->fn, fn, __ATOMIC_RELEASE);
+    __atomic_store_n(&p->ctx, ctx, __ATOMIC_RELEASE);
+    __atomic_store_n(&p->n_tasks, n_tasks, __ATOMIC_RELEASE);
+    __atomic_store_n(&p->done, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&p->ticket, (uint64_t)gen << 32, __ATOMIC_RELEASE);
     LORA__STORE_SC(&p->gen, gen);
     if (LORA__LOAD_SC(&p->sleepers) > 0) {
@@ -1620,17 +1645,22 @@ LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long 
     }
 }
 /* Direct (unpacked) kernels for skinny products, where packing does not pay.
-   d1: C[m x n] (m <= 8, n <= 48) = alpha * sum_k U(i,k) V[k * v_rk + j] + beta * C,
+   d1: C[m x n] (m <= 8, any n, in tiles of 8 x 48) = alpha * sum_k U(i,k) V[k * v_rk + j] + beta * C,
        with U(i,k) = U[i * u_ri + k * u_ck] broadcast and V read in place (rows
        contiguous along j). Rows past m and columns past n are never read. */
-LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri, long u_ck, const float *V, long v_rk,
-                                                float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta) {
-    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00,
-           c22 = c00, c30 = c00, c31 = c00, c32 = c00, c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00,
-           c52 = c00, c60 = c00, c61 = c00, c62 = c00, c70 = c00, c71 = c00, c72 = c00;
+LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri, long u_ck, const float *V0, long v_rk,
+                                                float *C0, long rs_c, long cs_c, int m, int n_all, float alpha, float beta) {
     const float *u0 = U, *u1 = U + (m > 1 ? 1 : 0) * u_ri, *u2 = U + (m > 2 ? 2 : 0) * u_ri, *u3 = U + (m > 3 ? 3 : 0) * u_ri,
                 *u4 = U + (m > 4 ? 4 : 0) * u_ri, *u5 = U + (m > 5 ? 5 : 0) * u_ri, *u6 = U + (m > 6 ? 6 : 0) * u_ri,
                 *u7 = U + (m > 7 ? 7 : 0) * u_ri;
+    int j0;
+    for (j0 = 0; j0 < n_all; j0 += 48) { /* 48-column tiles */
+    const float *V = V0 + j0;
+    float *C = C0 + j0 * cs_c;
+    int n = n_all - j0 < 48 ? n_all - j0 : 48;
+    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00,
+           c22 = c00, c30 = c00, c31 = c00, c32 = c00, c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00,
+           c52 = c00, c60 = c00, c61 = c00, c62 = c00, c70 = c00, c71 = c00, c72 = c00;
     __mmask16 k0 = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
     __mmask16 k1 = (__mmask16)(n >= 32 ? 0xffff : n <= 16 ? 0 : (1u << (n - 16)) - 1);
     __mmask16 k2 = (__mmask16)(n >= 48 ? 0xffff : n <= 32 ? 0 : (1u << (n - 32)) - 1);
@@ -1674,6 +1704,7 @@ LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri
         LORA__D1_T(3, c30, c31, c32) LORA__D1_T(4, c40, c41, c42) LORA__D1_T(5, c50, c51, c52)
         LORA__D1_T(6, c60, c61, c62) LORA__D1_T(7, c70, c71, c72)
         lora__store_tile_fma(t, 48, C, rs_c, cs_c, m, n, alpha, beta);
+    }
     }
 }
 
@@ -1725,7 +1756,7 @@ LORA__TARGET_AVX512 static void lora__d2_avx512(int K, const float *A, long lda,
     }
 }
 static const lora__gemm_cfg lora__cfg_avx512 = { LORA__A5_MR, LORA__A5_NR, 512, 256, 768, 4096, lora__kern_avx512, lora__pack_avx512,
-    lora__d1_avx512, 8, 48, lora__d2_avx512, 3, 8 };
+    lora__d1_avx512, 8, 384, lora__d2_avx512, 3, 8 };
 #endif
 
 /* ---------------- NEON: 8 x 12 ---------------- */
@@ -3933,6 +3964,25 @@ LORA_API lora_status lora_st_write(const char *path, const lora_st_entry *tensor
     LORA_FREE(order);
     lora__buf_free(&hdr);
     return lora__atomic_commit(&af);
+}
+
+LORA_API void lora_st_release(const lora_safetensors *st, const lora_st_tensor *t) {
+#ifdef LORA__ST_MMAP
+    const lora__st_impl *im;
+    uintptr_t a, b, page;
+    long ps;
+    if (!st || !t || !t->data || !st->impl_) return;
+    im = (const lora__st_impl *)st->impl_;
+    if (im->kind != 1) return;
+    ps = sysconf(_SC_PAGESIZE);
+    page = ps > 0 ? (uintptr_t)ps : 4096u;
+    /* only the pages wholly inside this tensor: neighbours keep theirs */
+    a = ((uintptr_t)t->data + page - 1) / page * page;
+    b = ((uintptr_t)t->data + (uintptr_t)t->nbytes) / page * page;
+    if (b > a) munmap((void *)a, (size_t)(b - a));
+#else
+    (void)st; (void)t;
+#endif
 }
 
 /* ---- lora/50_pattern.impl.c ---- */

@@ -29,8 +29,11 @@ static double now_s(void) {
 #define PEAK_ITERS 20000000L
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 __attribute__((target("avx512f"))) static double peak_avx512(long iters) {
-    __m512 a0 = _mm512_set1_ps(1.0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0,
-           a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
+    /* distinct starting values: identical chains would be merged by the compiler */
+    __m512 a0 = _mm512_set1_ps(1.0f), a1 = _mm512_set1_ps(1.01f), a2 = _mm512_set1_ps(1.02f), a3 = _mm512_set1_ps(1.03f),
+           a4 = _mm512_set1_ps(1.04f), a5 = _mm512_set1_ps(1.05f), a6 = _mm512_set1_ps(1.06f), a7 = _mm512_set1_ps(1.07f),
+           a8 = _mm512_set1_ps(1.08f), a9 = _mm512_set1_ps(1.09f), a10 = _mm512_set1_ps(1.10f), a11 = _mm512_set1_ps(1.11f),
+           a12 = _mm512_set1_ps(1.12f), a13 = _mm512_set1_ps(1.13f), a14 = _mm512_set1_ps(1.14f), a15 = _mm512_set1_ps(1.15f);
     __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-6f);
     long i;
     float out[16];
@@ -46,8 +49,9 @@ __attribute__((target("avx512f"))) static double peak_avx512(long iters) {
     return out[0] + out[15];
 }
 __attribute__((target("avx2,fma"))) static double peak_avx2(long iters) {
-    __m256 a0 = _mm256_set1_ps(1.0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0,
-           a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+    __m256 a0 = _mm256_set1_ps(1.0f), a1 = _mm256_set1_ps(1.01f), a2 = _mm256_set1_ps(1.02f), a3 = _mm256_set1_ps(1.03f),
+           a4 = _mm256_set1_ps(1.04f), a5 = _mm256_set1_ps(1.05f), a6 = _mm256_set1_ps(1.06f), a7 = _mm256_set1_ps(1.07f),
+           a8 = _mm256_set1_ps(1.08f), a9 = _mm256_set1_ps(1.09f), a10 = _mm256_set1_ps(1.10f), a11 = _mm256_set1_ps(1.11f);
     __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-6f);
     long i;
     float out[8];
@@ -65,14 +69,21 @@ __attribute__((target("avx2,fma"))) static double peak_avx2(long iters) {
 #endif
 #if defined(__aarch64__)
 static double peak_neon(long iters) {
-    float32x4_t a[16], m = vdupq_n_f32(0.999999f), c = vdupq_n_f32(1e-6f);
+    float32x4_t m = vdupq_n_f32(0.999999f), c = vdupq_n_f32(1e-6f);
+    float32x4_t a0 = vdupq_n_f32(1.0f), a1 = vdupq_n_f32(1.01f), a2 = vdupq_n_f32(1.02f), a3 = vdupq_n_f32(1.03f),
+                a4 = vdupq_n_f32(1.04f), a5 = vdupq_n_f32(1.05f), a6 = vdupq_n_f32(1.06f), a7 = vdupq_n_f32(1.07f),
+                a8 = vdupq_n_f32(1.08f), a9 = vdupq_n_f32(1.09f), a10 = vdupq_n_f32(1.10f), a11 = vdupq_n_f32(1.11f),
+                a12 = vdupq_n_f32(1.12f), a13 = vdupq_n_f32(1.13f), a14 = vdupq_n_f32(1.14f), a15 = vdupq_n_f32(1.15f);
     long i;
-    int j;
-    for (j = 0; j < 16; j++) a[j] = vdupq_n_f32(1.0f);
-    for (i = 0; i < iters; i++)
-        for (j = 0; j < 16; j++) a[j] = vfmaq_f32(c, a[j], m);
-    for (j = 1; j < 16; j++) a[0] = vaddq_f32(a[0], a[j]);
-    return vgetq_lane_f32(a[0], 0);
+    for (i = 0; i < iters; i++) {
+        a0 = vfmaq_f32(c, a0, m); a1 = vfmaq_f32(c, a1, m); a2 = vfmaq_f32(c, a2, m); a3 = vfmaq_f32(c, a3, m);
+        a4 = vfmaq_f32(c, a4, m); a5 = vfmaq_f32(c, a5, m); a6 = vfmaq_f32(c, a6, m); a7 = vfmaq_f32(c, a7, m);
+        a8 = vfmaq_f32(c, a8, m); a9 = vfmaq_f32(c, a9, m); a10 = vfmaq_f32(c, a10, m); a11 = vfmaq_f32(c, a11, m);
+        a12 = vfmaq_f32(c, a12, m); a13 = vfmaq_f32(c, a13, m); a14 = vfmaq_f32(c, a14, m); a15 = vfmaq_f32(c, a15, m);
+    }
+    a0 = vaddq_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)), vaddq_f32(vaddq_f32(a4, a5), vaddq_f32(a6, a7)));
+    a8 = vaddq_f32(vaddq_f32(vaddq_f32(a8, a9), vaddq_f32(a10, a11)), vaddq_f32(vaddq_f32(a12, a13), vaddq_f32(a14, a15)));
+    return vgetq_lane_f32(vaddq_f32(a0, a8), 0);
 }
 #endif
 
@@ -168,7 +179,7 @@ static float *A_buf, *B_buf, *C_buf;
 static void run_shape(const shape *s, lora_pool *pool, int blas, int threads) {
     int lda = s->ta ? s->M : s->K, ldb = s->tb ? s->K : s->N;
     if (blas) {
-        blas_set_threads(threads);
+        if (blas_set_threads) blas_set_threads(threads);
         blas_sgemm(101, s->ta ? 112 : 111, s->tb ? 112 : 111, s->M, s->N, s->K, 1.0f, A_buf, lda, B_buf, ldb, s->beta, C_buf, s->N);
     } else {
         lora_sgemm(pool, s->ta, s->tb, s->M, s->N, s->K, 1.0f, A_buf, lda, B_buf, ldb, s->beta, C_buf, s->N);
@@ -180,19 +191,33 @@ static int cmp_d(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* median GFLOP/s: one warm-up, then repetitions for >= min_time (3..50 of them) */
-static double time_shape(const shape *s, lora_pool *pool, int blas, int threads, double min_time) {
-    double t[50], total = 0, flops = 2.0 * s->M * s->N * (double)s->K;
-    int n = 0;
-    run_shape(s, pool, blas, threads);
-    while (n < 50 && (n < 3 || total < min_time)) {
-        double t0 = now_s();
-        run_shape(s, pool, blas, threads);
-        t[n] = now_s() - t0;
-        total += t[n++];
+/* Times the four variants of a shape (ours / OpenBLAS, 1 / 2 threads) interleaved, so
+   that a change of machine load hits them alike: rounds of (warm-up run, then 2 timed
+   runs) per variant, until each has >= 5 timed runs and min_time seconds were spent.
+   Result: median GFLOP/s per variant (-1 when the variant is unavailable). */
+#define MAX_SAMPLES 64
+static void time_shape(const shape *s, lora_pool **pools, double min_time, double out[4]) {
+    double t[4][MAX_SAMPLES], flops = 2.0 * s->M * s->N * (double)s->K, spent = 0;
+    int n[4] = { 0, 0, 0, 0 }, v, r;
+    int nv = blas_sgemm ? 4 : 2;
+    while (n[0] < MAX_SAMPLES - 1 && (n[0] < 5 || spent < min_time)) {
+        for (v = 0; v < nv; v++) {
+            int blas = v >= 2, threads = 1 + (v & 1);
+            run_shape(s, pools[threads], blas, threads); /* warm-up */
+            for (r = 0; r < 2 && n[v] < MAX_SAMPLES; r++) {
+                double t0 = now_s(), dt;
+                run_shape(s, pools[threads], blas, threads);
+                dt = now_s() - t0;
+                t[v][n[v]++] = dt;
+                spent += dt;
+            }
+        }
     }
-    qsort(t, (size_t)n, sizeof t[0], cmp_d);
-    return flops / t[n / 2] * 1e-9;
+    for (v = 0; v < 4; v++) {
+        if (v >= nv) { out[v] = -1; continue; }
+        qsort(t[v], (size_t)n[v], sizeof t[v][0], cmp_d);
+        out[v] = flops / t[v][n[v] / 2] * 1e-9;
+    }
 }
 
 int main(int argc, char **argv) {
@@ -202,7 +227,7 @@ int main(int argc, char **argv) {
     lora_pool *pools[3] = { NULL, NULL, NULL };
     lora_isa best;
     double peak[2][3];       /* [avx512 or neon, avx2][threads] */
-    double res[N_SHAPES][4]; /* lora 1t, lora 2t, blas 1t, blas 2t */
+    double res[N_SHAPES][4]; /* ours 1t, ours 2t, OpenBLAS 1t, OpenBLAS 2t */
     FILE *f;
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
@@ -242,12 +267,9 @@ int main(int argc, char **argv) {
     for (i = 0; i < N_SHAPES; i++) {
         const shape *s = &shapes[i];
         double flops = 2.0 * s->M * s->N * (double)s->K;
-        double min_time = quick ? 0.05 : (flops > 1e10 ? 0.8 : 0.3);
+        double min_time = quick ? 0.2 : (flops > 1e10 ? 4.0 : 1.2);
         char b1[16], b2[16];
-        res[i][0] = time_shape(s, pools[1], 0, 1, min_time);
-        res[i][1] = time_shape(s, pools[2], 0, 2, min_time);
-        res[i][2] = blas_sgemm ? time_shape(s, NULL, 1, 1, min_time) : -1;
-        res[i][3] = blas_sgemm ? time_shape(s, NULL, 1, 2, min_time) : -1;
+        time_shape(s, pools, min_time, res[i]);
         if (res[i][2] >= 0) snprintf(b1, sizeof b1, "%8.1f", res[i][2]); else snprintf(b1, sizeof b1, "%8s", "n/a");
         if (res[i][3] >= 0) snprintf(b2, sizeof b2, "%8.1f", res[i][3]); else snprintf(b2, sizeof b2, "%8s", "n/a");
         printf("%-8s %-21s %c%c %6d %6d %6d | %8.1f %s | %8.1f %s | %5.0f%% %5.0f%%\n", s->group, s->name, s->ta ? 'T' : 'N',

@@ -8,11 +8,14 @@
      gpt2_model_load      the input is an llm.c checkpoint when it starts with magic 20240326, else
                           it goes down the safetensors path (config inferred from the shapes);
      gpt2_data_load_tokens with the GPT-2 vocabulary and with no vocabulary check.
+     lora_checkpoint_load into a small fixed optimiser (tensors "a" of 3 and "b" of 5 values), the
+                          training-state file lora-finetune writes (trainer_state.bin).
    Checks: a failure leaves *out NULL and sets a message naming the file (or is an OOM); a loaded
    model passes gpt2_config_check, runs a forward pass on a few tokens (NaN/Inf weights must not
    crash), and, for llm.c input, saves with gpt2_model_save_llmc and loads back to the same
    weights bit for bit; a loaded token file has ids below the vocabulary, labels equal to the ids,
-   sample offsets that tile the stream, and yields a batch.
+   sample offsets that tile the stream, and yields a batch; a checkpoint that fails to load leaves
+   the optimiser (values, moments, step) unchanged, one that loads sets the step from the file.
 
    KNOWN BUG filter (see fuzz/README.md): gpt2_model_load allocates the whole model the llm.c header
    describes before checking that the file is long enough, so a 1 KB file can ask for gigabytes
@@ -42,6 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char fuzz_dir[512], fuzz_path[600], fuzz_out[600], fuzz_cfg[600];
 static int fuzz_filter = 1;
+static float ck_val[8], ck_grad[8];
+static lora_adamw *ck_opt;
 
 static void fuzz_cleanup(void) {
     remove(fuzz_path); remove(fuzz_out); remove(fuzz_cfg);
@@ -58,7 +63,38 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     snprintf(fuzz_cfg, sizeof fuzz_cfg, "%s/config.json", fuzz_dir);
     fuzz_filter = !(nf && *nf == '1');
     atexit(fuzz_cleanup);
+    {
+        lora_param p[2];
+        lora_adamw_config oc = lora_adamw_config_init();
+        p[0].name = "a"; p[0].value = ck_val; p[0].grad = ck_grad; p[0].n = 3;
+        p[1].name = "b"; p[1].value = ck_val + 3; p[1].grad = ck_grad + 3; p[1].n = 5;
+        if (lora_adamw_create(&oc, p, 2, &ck_opt) != LORA_OK) abort();
+    }
     return 0;
+}
+
+/* lora_checkpoint_load: all or nothing */
+static void check_checkpoint(void) {
+    lora_train_state st;
+    float v[8], m[8], w[8];
+    int i;
+    lora_status s;
+    for (i = 0; i < 8; i++) ck_val[i] = (float)i;
+    memset(ck_opt->m[0], 0, 3 * sizeof(float)); memset(ck_opt->m[1], 0, 5 * sizeof(float));
+    memset(ck_opt->v[0], 0, 3 * sizeof(float)); memset(ck_opt->v[1], 0, 5 * sizeof(float));
+    ck_opt->step = 7;
+    memcpy(v, ck_val, sizeof v);
+    memset(&st, 0, sizeof st);
+    lora_clear_error();
+    s = lora_checkpoint_load(fuzz_path, ck_opt, &st);
+    if (s != LORA_OK) {
+        memset(m, 0, sizeof m); memset(w, 0, sizeof w);
+        FUZZ_REQUIRE(lora_last_error()[0] != 0 && (s == LORA_ERR_OOM || strstr(lora_last_error(), fuzz_path) != NULL));
+        FUZZ_REQUIRE(memcmp(v, ck_val, sizeof v) == 0 && ck_opt->step == 7);
+        FUZZ_REQUIRE(memcmp(ck_opt->m[0], m, 3 * sizeof(float)) == 0 && memcmp(ck_opt->v[1], w, 5 * sizeof(float)) == 0);
+    } else {
+        FUZZ_REQUIRE(ck_opt->step == st.step);
+    }
 }
 
 static int32_t le32(const uint8_t *p) { return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24); }
@@ -164,5 +200,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     s = gpt2_data_load_tokens(fuzz_path, 0, &ds);
     if (s == LORA_OK) { check_tokens(ds, 0); gpt2_data_free(ds); }
     else check_failure(s, ds);
+    check_checkpoint();
     return 0;
 }

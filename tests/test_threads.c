@@ -156,6 +156,14 @@ int main(void) {
         lora_pool_destroy(pool);
     }
 
+    /* oversubscribed pool, job sizes changing every run: a worker that wakes late must
+       never run a task of the next job (each task must still run exactly once) */
+    CHECK_OK(lora_pool_create(&pool, 16));
+    ok = 1;
+    for (i = 0; i < 30000; i++) if (!run_once(pool, 1 + (i * 7) % 13, i % 5 ? 0 : 30)) ok = 0;
+    CHECK_MSG(ok, "oversubscribed rapid runs");
+    lora_pool_destroy(pool);
+
     /* all threads take part: tasks 0 and 1 wait until both have started (the caller
        is stuck in one of them, so a worker must run the other) */
     CHECK_OK(lora_pool_create(&pool, 2));

@@ -166,6 +166,7 @@ static lora_status gpt2__load_safetensors(const char *path, const char *config_p
         char name[96];
         snprintf(name, sizeof name, "%s%s", prefix, t->name);
         if ((s = lora_st_load_f32(st, name, t->ndim, t->shape, gpt2__t(m, k))) != LORA_OK) goto done;
+        lora_st_release(st, lora_st_find(st, name));
     }
     /* every other tensor must be a known buffer or a tied lm_head equal to wte */
     for (i = 0; i < st->n_tensors; i++) {

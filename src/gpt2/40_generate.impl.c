@@ -742,11 +742,13 @@ LORA_API lora_status gpt2_generate(gpt2_model *m, const int32_t *prompt, int n_p
     if (!cfg) cfg = &def;
     if (!m || !prompt || !n_out || (max_new > 0 && !out_ids))
         return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_generate: NULL argument");
-    if (n_prompt <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_generate: the prompt is empty (start it with the end-of-text token %d)", GPT2_EOT);
+    if (n_prompt <= 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_generate: the prompt is empty (start it with the end-of-text token %d)", GPT2_EOT);
     if (max_new < 0) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_generate: max_new %d is negative", max_new);
     if ((s = gpt2__check_sampler(cfg)) != LORA_OK) return s;
     if (n_prompt > m->cfg.n_positions)
-        return lora__fail(LORA_ERR_RANGE, "gpt2_generate: the prompt has %d tokens, more than the model's n_positions %d", n_prompt, m->cfg.n_positions);
+        return lora__fail(LORA_ERR_RANGE, "gpt2_generate: the prompt has %d tokens, more than the model's n_positions %d",
+                          n_prompt, m->cfg.n_positions);
     if (max_new == 0 || n_prompt == m->cfg.n_positions) return LORA_OK;
     V = m->cfg.vocab_size;
     greedy = gpt2__is_greedy(cfg);

@@ -145,7 +145,7 @@ struct lora_pool {
     lora_task_fn fn;        /* current job (atomic accesses) */
     void *ctx;
     int n_tasks;
-    uint64_t ticket;        /* gen << 32 | next task */
+    uint64_t ticket;        /* gen << 32 | next task (0xffffffff: closed while a job is written) */
     int done;               /* tasks finished in the current run */
     unsigned gen;
     int sleepers;           /* workers blocked on cv_work */
@@ -182,25 +182,31 @@ static void lora__cpu_relax(void) {
 #define LORA__SPIN_WORKER 4000
 #define LORA__SPIN_CALLER 2000
 
-/* Claims and runs tasks of generation `gen`; returns when none is left. */
+/* Claims and runs tasks of generation `gen`; returns when none is left.
+   The job (fn, ctx, n_tasks) is read after a ticket of generation `gen` was seen, and
+   a claim is a CAS on that exact ticket value. Publishing a job first closes the
+   ticket of the new generation (index 0xffffffff), so a worker still holding a ticket
+   value of an older generation can never claim a task with the new job's fields. */
 static void lora__pool_work(lora_pool *p, unsigned gen, int thread) {
-    lora_task_fn fn = __atomic_load_n(&p->fn, __ATOMIC_ACQUIRE);
-    void *ctx = __atomic_load_n(&p->ctx, __ATOMIC_ACQUIRE);
-    int n = __atomic_load_n(&p->n_tasks, __ATOMIC_ACQUIRE);
-    uint64_t t = __atomic_load_n(&p->ticket, __ATOMIC_ACQUIRE);
     for (;;) {
-        int task, finished;
-        if ((unsigned)(t >> 32) != gen || (int)(uint32_t)t >= n) return;
-        if (!__atomic_compare_exchange_n(&p->ticket, &t, t + 1, 1, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) continue;
-        task = (int)(uint32_t)t;
-        fn(ctx, task, thread);
+        uint64_t t = __atomic_load_n(&p->ticket, __ATOMIC_ACQUIRE);
+        lora_task_fn fn;
+        void *ctx;
+        uint32_t n, idx = (uint32_t)t;
+        int finished;
+        if ((unsigned)(t >> 32) != gen) return;
+        n = (uint32_t)__atomic_load_n(&p->n_tasks, __ATOMIC_ACQUIRE);
+        fn = __atomic_load_n(&p->fn, __ATOMIC_ACQUIRE);
+        ctx = __atomic_load_n(&p->ctx, __ATOMIC_ACQUIRE);
+        if (idx >= n) return;
+        if (!__atomic_compare_exchange_n(&p->ticket, &t, t + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) continue;
+        fn(ctx, (int)idx, thread);
         finished = __atomic_add_fetch(&p->done, 1, __ATOMIC_SEQ_CST);
-        if (finished == n && LORA__LOAD_SC(&p->caller_waiting)) {
+        if (finished == (int)n && LORA__LOAD_SC(&p->caller_waiting)) {
             pthread_mutex_lock(&p->mu);
             pthread_cond_signal(&p->cv_done);
             pthread_mutex_unlock(&p->mu);
         }
-        t = __atomic_load_n(&p->ticket, __ATOMIC_ACQUIRE);
     }
 }
 
@@ -240,10 +246,12 @@ static void lora__pool_run_held(lora_pool *p, lora_task_fn fn, void *ctx, int n_
         return;
     }
     gen = LORA__LOAD(&p->gen) + 1;
-    __atomic_store_n(&p->fn, fn, __ATOMIC_RELAXED);
-    __atomic_store_n(&p->ctx, ctx, __ATOMIC_RELAXED);
-    __atomic_store_n(&p->n_tasks, n_tasks, __ATOMIC_RELAXED);
-    __atomic_store_n(&p->done, 0, __ATOMIC_RELAXED);
+    /* close the ticket first (see lora__pool_work), then the job, then open it */
+    __atomic_store_n(&p->ticket, ((uint64_t)gen << 32) | 0xffffffffu, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&p->fn, fn, __ATOMIC_RELEASE);
+    __atomic_store_n(&p->ctx, ctx, __ATOMIC_RELEASE);
+    __atomic_store_n(&p->n_tasks, n_tasks, __ATOMIC_RELEASE);
+    __atomic_store_n(&p->done, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&p->ticket, (uint64_t)gen << 32, __ATOMIC_RELEASE);
     LORA__STORE_SC(&p->gen, gen);
     if (LORA__LOAD_SC(&p->sleepers) > 0) {

@@ -344,17 +344,22 @@ LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long 
     }
 }
 /* Direct (unpacked) kernels for skinny products, where packing does not pay.
-   d1: C[m x n] (m <= 8, n <= 48) = alpha * sum_k U(i,k) V[k * v_rk + j] + beta * C,
+   d1: C[m x n] (m <= 8, any n, in tiles of 8 x 48) = alpha * sum_k U(i,k) V[k * v_rk + j] + beta * C,
        with U(i,k) = U[i * u_ri + k * u_ck] broadcast and V read in place (rows
        contiguous along j). Rows past m and columns past n are never read. */
-LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri, long u_ck, const float *V, long v_rk,
-                                                float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta) {
-    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00,
-           c22 = c00, c30 = c00, c31 = c00, c32 = c00, c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00,
-           c52 = c00, c60 = c00, c61 = c00, c62 = c00, c70 = c00, c71 = c00, c72 = c00;
+LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri, long u_ck, const float *V0, long v_rk,
+                                                float *C0, long rs_c, long cs_c, int m, int n_all, float alpha, float beta) {
     const float *u0 = U, *u1 = U + (m > 1 ? 1 : 0) * u_ri, *u2 = U + (m > 2 ? 2 : 0) * u_ri, *u3 = U + (m > 3 ? 3 : 0) * u_ri,
                 *u4 = U + (m > 4 ? 4 : 0) * u_ri, *u5 = U + (m > 5 ? 5 : 0) * u_ri, *u6 = U + (m > 6 ? 6 : 0) * u_ri,
                 *u7 = U + (m > 7 ? 7 : 0) * u_ri;
+    int j0;
+    for (j0 = 0; j0 < n_all; j0 += 48) { /* 48-column tiles */
+    const float *V = V0 + j0;
+    float *C = C0 + j0 * cs_c;
+    int n = n_all - j0 < 48 ? n_all - j0 : 48;
+    __m512 c00 = _mm512_setzero_ps(), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00,
+           c22 = c00, c30 = c00, c31 = c00, c32 = c00, c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00,
+           c52 = c00, c60 = c00, c61 = c00, c62 = c00, c70 = c00, c71 = c00, c72 = c00;
     __mmask16 k0 = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
     __mmask16 k1 = (__mmask16)(n >= 32 ? 0xffff : n <= 16 ? 0 : (1u << (n - 16)) - 1);
     __mmask16 k2 = (__mmask16)(n >= 48 ? 0xffff : n <= 32 ? 0 : (1u << (n - 32)) - 1);
@@ -398,6 +403,7 @@ LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri
         LORA__D1_T(3, c30, c31, c32) LORA__D1_T(4, c40, c41, c42) LORA__D1_T(5, c50, c51, c52)
         LORA__D1_T(6, c60, c61, c62) LORA__D1_T(7, c70, c71, c72)
         lora__store_tile_fma(t, 48, C, rs_c, cs_c, m, n, alpha, beta);
+    }
     }
 }
 
@@ -449,7 +455,7 @@ LORA__TARGET_AVX512 static void lora__d2_avx512(int K, const float *A, long lda,
     }
 }
 static const lora__gemm_cfg lora__cfg_avx512 = { LORA__A5_MR, LORA__A5_NR, 512, 256, 768, 4096, lora__kern_avx512, lora__pack_avx512,
-    lora__d1_avx512, 8, 48, lora__d2_avx512, 3, 8 };
+    lora__d1_avx512, 8, 384, lora__d2_avx512, 3, 8 };
 #endif
 
 /* ---------------- NEON: 8 x 12 ---------------- */

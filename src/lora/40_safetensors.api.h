@@ -48,6 +48,12 @@ LORA_API lora_status lora_st_read_f32(const lora_safetensors *st, const lora_st_
    the one-call form loaders use; errors name the file, tensor, expected and found shapes. */
 LORA_API lora_status lora_st_load_f32(const lora_safetensors *st, const char *name, int ndim, const int64_t *shape, float *dst);
 
+/* Drops the pages of a tensor of a memory-mapped file from this process after it has been
+   copied or converted, so that loading a model holds one copy of the weights at a time (peak
+   memory ~ the model, not twice it). t->data must not be read afterwards. No-op for files
+   that were read into memory. */
+LORA_API void lora_st_release(const lora_safetensors *st, const lora_st_tensor *t);
+
 typedef struct lora_st_entry {
     const char *name;
     lora_dtype dtype;        /* data is in this dtype already */

@@ -684,3 +684,22 @@ LORA_API lora_status lora_st_write(const char *path, const lora_st_entry *tensor
     lora__buf_free(&hdr);
     return lora__atomic_commit(&af);
 }
+
+LORA_API void lora_st_release(const lora_safetensors *st, const lora_st_tensor *t) {
+#ifdef LORA__ST_MMAP
+    const lora__st_impl *im;
+    uintptr_t a, b, page;
+    long ps;
+    if (!st || !t || !t->data || !st->impl_) return;
+    im = (const lora__st_impl *)st->impl_;
+    if (im->kind != 1) return;
+    ps = sysconf(_SC_PAGESIZE);
+    page = ps > 0 ? (uintptr_t)ps : 4096u;
+    /* only the pages wholly inside this tensor: neighbours keep theirs */
+    a = ((uintptr_t)t->data + page - 1) / page * page;
+    b = ((uintptr_t)t->data + (uintptr_t)t->nbytes) / page * page;
+    if (b > a) munmap((void *)a, (size_t)(b - a));
+#else
+    (void)st; (void)t;
+#endif
+}
