@@ -888,10 +888,11 @@ LORA_API uint16_t lora_f32_to_bf16(float f) {
 /* ---- thread pool, ISA detection ----
    Workers are persistent. lora_pool_run publishes (fn, ctx, n_tasks) under a new
    generation number; workers spin briefly on the generation, then block on a
-   condition variable. Tasks are claimed with a CAS on a 64-bit ticket holding
-   (generation << 32 | next task), so a worker that wakes late can never claim a
-   task of a later run. The caller runs tasks too and waits until the number of
-   finished tasks reaches n_tasks (it never waits for workers that are asleep). */
+   condition variable. Tasks are claimed (dynamic scheduling) with a CAS on a 64-bit
+   ticket holding (generation << 32 | next task), so a worker that wakes late can
+   never claim a task of a later run (see lora__pool_work). The caller runs tasks too
+   and waits until the number of finished tasks reaches n_tasks (it never waits for
+   workers that are asleep). The pool also owns the GEMM workspace (no globals). */
 
 #if !defined(LORA_NO_SIMD) && (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
 #define LORA__X86 1
@@ -912,6 +913,7 @@ LORA_API uint16_t lora_f32_to_bf16(float f) {
 #if !defined(_WIN32) && (defined(__GNUC__) || defined(__clang__)) && !defined(LORA_NO_THREADS)
 #define LORA__THREADS 1
 #include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 #endif
 
@@ -1868,11 +1870,22 @@ static LORA__UNUSED const lora__gemm_cfg *lora__gemm_config(lora_isa isa) {
 #define LORA__AFLAG_LOAD(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
 #define LORA__AFLAG_STORE(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
 static int lora__aflag_claim(int *p) { int e = 0; return __atomic_compare_exchange_n(p, &e, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED); }
+/* waits until another thread has packed a group: spin, then yield the CPU */
+static void lora__wait_flag(int *p) {
+    int spins = 0;
+    while (LORA__AFLAG_LOAD(p) != 2) {
+        if (++spins < 1000) lora__cpu_relax();
+        else sched_yield();
+    }
+}
 #else
 #define LORA__AFLAG_LOAD(p) (*(p))
 #define LORA__AFLAG_STORE(p, v) (*(p) = (v))
 static int lora__aflag_claim(int *p) { if (*p) return 0; *p = 1; return 1; }
+static void lora__wait_flag(int *p) { (void)p; }
 #endif
+/* most mr panels in a macro block of rows (cfg->mcb / cfg->mr, for every config) */
+#define LORA__MAX_PANELS 256
 
 typedef struct lora__gemm {
     const lora__gemm_cfg *cfg;
@@ -1897,7 +1910,8 @@ static void lora__gemm_task(void *vctx, int task, int thread) {
     const lora__gemm_cfg *cfg = g->cfg;
     const int mr = cfg->mr, nr = cfg->nr, kc = g->kc;
     int jcb = task % g->n_jc, irc = task / g->n_jc;
-    int n_panels = (g->mcb + mr - 1) / mr, jp = (g->ncb + nr - 1) / nr, q, r, rr, r_begin, r_end, rot;
+    int n_panels = (g->mcb + mr - 1) / mr, jp = (g->ncb + nr - 1) / nr, q, r, rr, r_begin, r_end, rot, pass;
+    unsigned char skipped[LORA__MAX_PANELS];
     int j = (int)((long)jcb * jp / g->n_jc) * nr, nbw = (int)((long)(jcb + 1) * jp / g->n_jc) * nr - j;
     float *Bp = g->Bp + (long)thread * g->bp_stride;
     const float *Bsrc;
@@ -1905,42 +1919,47 @@ static void lora__gemm_task(void *vctx, int task, int thread) {
     r_begin = (int)((long)irc * n_panels / g->n_ir);
     r_end = (int)((long)(irc + 1) * n_panels / g->n_ir);
     if (nbw <= 0 || r_begin >= r_end) return;
+    memset(skipped, 0, (size_t)(r_end - r_begin));
     /* pack this task's block of op(B): kc x nbw, in panels of nr columns */
     Bsrc = g->B + (long)g->p0 * g->b_rk + (long)(g->j0 + j) * g->b_cj;
     cfg->pack(Bsrc, g->b_cj, g->b_rk, nbw, kc, nr, Bp);
     /* tasks sharing rows start at different panels, so that they pack different A panels at once */
     rot = g->a_group * (int)((long)jcb * lora__ceil_div(r_end - r_begin, g->a_group) / g->n_jc);
-    for (rr = 0; rr < r_end - r_begin; rr++) {
-        float *Ap;
-        int i, mrows, grp;
-        float *Crow;
-        r = r_begin + (rr + rot) % (r_end - r_begin);
-        Ap = g->Ap + (long)r * mr * kc;
-        i = r * mr;
-        mrows = g->mcb - i < mr ? g->mcb - i : mr;
-        grp = r / g->a_group;
-        if (LORA__AFLAG_LOAD(&g->aflags[grp]) != 2) {
-            if (lora__aflag_claim(&g->aflags[grp])) {
-                /* pack the whole group of panels (source rows are walked once) */
-                int gi = grp * g->a_group * mr, grows = g->mcb - gi < g->a_group * mr ? g->mcb - gi : g->a_group * mr;
-                cfg->pack(g->A + (long)(g->i0 + gi) * g->a_ri + (long)g->p0 * g->a_ck, g->a_ri, g->a_ck, grows, kc, mr,
-                          g->Ap + (long)gi * kc);
-                LORA__AFLAG_STORE(&g->aflags[grp], 2);
-            } else {
-                while (LORA__AFLAG_LOAD(&g->aflags[grp]) != 2) {
-#ifdef LORA__THREADS
-                    lora__cpu_relax();
-#endif
+    /* Pass 0 skips panels whose group another thread is still packing (it may have been
+       descheduled); pass 1 does those, waiting for them if needed. */
+    for (pass = 0; pass < 2; pass++) {
+        for (rr = 0; rr < r_end - r_begin; rr++) {
+            float *Ap;
+            int i, mrows, grp, st;
+            float *Crow;
+            r = r_begin + (rr + rot) % (r_end - r_begin);
+            if (pass == 1 && !skipped[rr]) continue;
+            grp = r / g->a_group;
+            st = LORA__AFLAG_LOAD(&g->aflags[grp]);
+            if (st != 2) {
+                if (st == 0 && lora__aflag_claim(&g->aflags[grp])) {
+                    /* pack the whole group of panels (source rows are walked once) */
+                    int gi = grp * g->a_group * mr, grows = g->mcb - gi < g->a_group * mr ? g->mcb - gi : g->a_group * mr;
+                    cfg->pack(g->A + (long)(g->i0 + gi) * g->a_ri + (long)g->p0 * g->a_ck, g->a_ri, g->a_ck, grows, kc, mr,
+                              g->Ap + (long)gi * kc);
+                    LORA__AFLAG_STORE(&g->aflags[grp], 2);
+                } else if (pass == 0) {
+                    skipped[rr] = 1;
+                    continue;
+                } else {
+                    lora__wait_flag(&g->aflags[grp]);
                 }
             }
+            Ap = g->Ap + (long)r * mr * kc;
+            i = r * mr;
+            mrows = g->mcb - i < mr ? g->mcb - i : mr;
+            Crow = g->C + (long)(g->i0 + i) * g->rs_c + (long)(g->j0 + j) * g->cs_c;
+            for (q = 0; q < nbw; q += nr)
+                cfg->kern(kc, Ap, Bp + (long)q * kc, Crow + (long)q * g->cs_c, g->rs_c, g->cs_c,
+                          mrows, nbw - q < nr ? nbw - q : nr, g->alpha, g->beta);
         }
-        Crow = g->C + (long)(g->i0 + i) * g->rs_c + (long)(g->j0 + j) * g->cs_c;
-        for (q = 0; q < nbw; q += nr)
-            cfg->kern(kc, Ap, Bp + (long)q * kc, Crow + (long)q * g->cs_c, g->rs_c, g->cs_c,
-                      mrows, nbw - q < nr ? nbw - q : nr, g->alpha, g->beta);
     }
 }
-
 
 /* Reference (used when the workspace cannot be allocated). */
 static void lora__sgemm_ref(int M, int N, int K, float alpha, const float *A, long a_ri, long a_ck,
@@ -2132,7 +2151,9 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
                the thread count when there are enough panels; panels are split evenly */
             jp = lora__ceil_div(g.ncb, cfg->nr);
             n_jc = lora__ceil_div(jp, cfg->nb / cfg->nr);
-            if (nthreads > 1) n_jc = lora__round_up(n_jc, nthreads);
+            /* with threads: at least 3 tasks per thread (dynamic scheduling then evens out
+               threads that run slower, e.g. on a shared machine), a multiple of the count */
+            if (nthreads > 1) n_jc = lora__round_up(n_jc > 3 * nthreads ? n_jc : 3 * nthreads, nthreads);
             g.n_jc = n_jc < jp ? n_jc : jp;
             /* otherwise split the rows too */
             g.n_ir = 1;
@@ -2177,6 +2198,13 @@ LORA_API void lora_sgemm(lora_pool *pool, int transA, int transB, int M, int N, 
 #endif
 
 /* ---- lora/22_vecmath.impl.c ---- */
+/* g++ 12 warns falsely (-Wuninitialized) inside its own _mm512_undefined_* helpers used by
+   the AVX-512 reductions below. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 /* ---- vectorised row kernels for the non-matmul ops ----
    exp (Cephes-style range reduction + degree-6 polynomial, ~1 ulp), row max, exp-and-sum,
    scale, sum / centred sum of squares / dot with fixed lane and accumulation order (so a
@@ -2514,6 +2542,10 @@ static LORA__UNUSED const lora__vecops *lora__vec(const lora_pool *pool) {
 #endif
     return &lora__vecops_scalar;
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 /* ---- lora/30_json.impl.c ---- */
 /* ---- JSON: strict RFC 8259 DOM parser and writing helpers ----
@@ -5990,6 +6022,13 @@ done:
 }
 
 /* ---- lora/70_optim.impl.c ---- */
+/* g++ 12 warns falsely (-Wuninitialized) inside its own _mm512_undefined_* helpers used by
+   the AVX-512 intrinsics below. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 LORA_API lora_adamw_config lora_adamw_config_init(void) {
     lora_adamw_config c;
     memset(&c, 0, sizeof c);
@@ -6232,6 +6271,10 @@ LORA_API lora_status lora_adamw_step(lora_adamw *o, lora_pool *pool, double *gra
     LORA_FREE(c.chunk_start); LORA_FREE(c.chunk_param);
     return LORA_OK;
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 /* ---- lora/72_checkpoint.impl.c ---- */
 #define LORA__CKPT_MAGIC "LORACKPT"

@@ -3,16 +3,20 @@
 # every other BUILD_DIR/bench-* (e.g. bench-train), each writing BUILD_DIR/<name>.json.
 # Usage: sh bench/run.sh [BUILD_DIR]      (make bench does this)
 # bench-matmul compares with OpenBLAS, loaded at run time if libopenblas.so.0 is
-# installed. Debian's OpenBLAS mis-detects recent AVX-512 CPUs, so unless
-# OPENBLAS_CORETYPE is already set it is pinned to SkylakeX on AVX-512 machines;
+# installed. Debian's OpenBLAS mis-detects recent AVX-512 CPUs (it falls back to a
+# Haswell or generic kernel), so on AVX-512 machines OPENBLAS_CORETYPE is exported as
+# SkylakeX, its best kernel there (set LORA_BENCH_OPENBLAS_CORETYPE to pick another).
 # bench-matmul prints the kernel OpenBLAS reports (openblas_get_corename).
 set -u
 BUILD=${1:-build}
-if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q avx512f /proc/cpuinfo 2>/dev/null; then
+if [ -n "${LORA_BENCH_OPENBLAS_CORETYPE:-}" ]; then
+  OPENBLAS_CORETYPE=$LORA_BENCH_OPENBLAS_CORETYPE
+  export OPENBLAS_CORETYPE
+elif grep -q avx512f /proc/cpuinfo 2>/dev/null; then
   OPENBLAS_CORETYPE=SkylakeX
   export OPENBLAS_CORETYPE
 fi
-echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(auto)}"
+echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(auto)}${OPENBLAS_L2_SIZE:+ OPENBLAS_L2_SIZE=$OPENBLAS_L2_SIZE}"
 status=0
 run() {
   name=$(basename "$1")

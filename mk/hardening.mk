@@ -94,16 +94,19 @@ $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c lora.h gpt2.h | $(FUZZ_BUILD)
 fuzz-build: headers $(FUZZ_BINS)
 
 # Runs each target in turn (never two at once) on a working corpus seeded from fuzz/corpus/<name>/
-# (left unchanged); stops at the first target that crashes, leaving its reproducer in build-fuzz/.
+# (left unchanged); a target that crashes leaves its reproducer in build-fuzz/crash-<name>-* and
+# makes the whole run fail once every target has run.
 define H_FUZZ_RUN
-	@for t in $(FUZZ_TARGETS); do \
+	@failed=""; for t in $(FUZZ_TARGETS); do \
 	  name=$${t#fuzz_}; mkdir -p $(FUZZ_BUILD)/corpus/$$name; \
-	  echo "== $$t: $(1) s"; \
-	  $(FUZZ_ENV) $(FUZZ_BUILD)/$$t -max_total_time=$(1) -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
-	    -artifact_prefix=$(FUZZ_BUILD)/crash-$$name- $(FUZZ_BUILD)/corpus/$$name fuzz/corpus/$$name \
-	    > $(FUZZ_BUILD)/$$t.log 2>&1 || { tail -n 60 $(FUZZ_BUILD)/$$t.log; echo "FUZZ FAILURE: $$t (log: $(FUZZ_BUILD)/$$t.log)"; exit 1; }; \
-	  grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' $(FUZZ_BUILD)/$$t.log | tr '\n' ' '; echo; \
-	done
+	  printf '%s: %s s ... ' "$$t" "$(1)"; \
+	  if $(FUZZ_ENV) $(FUZZ_BUILD)/$$t -max_total_time=$(1) -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
+	       -artifact_prefix=$(FUZZ_BUILD)/crash-$$name- $(FUZZ_BUILD)/corpus/$$name fuzz/corpus/$$name \
+	       > $(FUZZ_BUILD)/$$t.log 2>&1; then \
+	    grep -E '^stat::number_of_executed_units' $(FUZZ_BUILD)/$$t.log | sed 's/.*: *//; s/$$/ runs, ok/'; \
+	  else echo "CRASH (log: $(FUZZ_BUILD)/$$t.log)"; tail -n 40 $(FUZZ_BUILD)/$$t.log; failed="$$failed $$t"; fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashes in:$$failed"; exit 1; fi; echo "fuzz: no crash in $(words $(FUZZ_TARGETS)) targets"
 endef
 
 fuzz: fuzz-build

@@ -1,10 +1,11 @@
 /* ---- thread pool, ISA detection ----
    Workers are persistent. lora_pool_run publishes (fn, ctx, n_tasks) under a new
    generation number; workers spin briefly on the generation, then block on a
-   condition variable. Tasks are claimed with a CAS on a 64-bit ticket holding
-   (generation << 32 | next task), so a worker that wakes late can never claim a
-   task of a later run. The caller runs tasks too and waits until the number of
-   finished tasks reaches n_tasks (it never waits for workers that are asleep). */
+   condition variable. Tasks are claimed (dynamic scheduling) with a CAS on a 64-bit
+   ticket holding (generation << 32 | next task), so a worker that wakes late can
+   never claim a task of a later run (see lora__pool_work). The caller runs tasks too
+   and waits until the number of finished tasks reaches n_tasks (it never waits for
+   workers that are asleep). The pool also owns the GEMM workspace (no globals). */
 
 #if !defined(LORA_NO_SIMD) && (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
 #define LORA__X86 1
@@ -25,6 +26,7 @@
 #if !defined(_WIN32) && (defined(__GNUC__) || defined(__clang__)) && !defined(LORA_NO_THREADS)
 #define LORA__THREADS 1
 #include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
 #endif
 

@@ -567,11 +567,22 @@ static LORA__UNUSED const lora__gemm_cfg *lora__gemm_config(lora_isa isa) {
 #define LORA__AFLAG_LOAD(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
 #define LORA__AFLAG_STORE(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
 static int lora__aflag_claim(int *p) { int e = 0; return __atomic_compare_exchange_n(p, &e, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED); }
+/* waits until another thread has packed a group: spin, then yield the CPU */
+static void lora__wait_flag(int *p) {
+    int spins = 0;
+    while (LORA__AFLAG_LOAD(p) != 2) {
+        if (++spins < 1000) lora__cpu_relax();
+        else sched_yield();
+    }
+}
 #else
 #define LORA__AFLAG_LOAD(p) (*(p))
 #define LORA__AFLAG_STORE(p, v) (*(p) = (v))
 static int lora__aflag_claim(int *p) { if (*p) return 0; *p = 1; return 1; }
+static void lora__wait_flag(int *p) { (void)p; }
 #endif
+/* most mr panels in a macro block of rows (cfg->mcb / cfg->mr, for every config) */
+#define LORA__MAX_PANELS 256
 
 typedef struct lora__gemm {
     const lora__gemm_cfg *cfg;
@@ -596,7 +607,8 @@ static void lora__gemm_task(void *vctx, int task, int thread) {
     const lora__gemm_cfg *cfg = g->cfg;
     const int mr = cfg->mr, nr = cfg->nr, kc = g->kc;
     int jcb = task % g->n_jc, irc = task / g->n_jc;
-    int n_panels = (g->mcb + mr - 1) / mr, jp = (g->ncb + nr - 1) / nr, q, r, rr, r_begin, r_end, rot;
+    int n_panels = (g->mcb + mr - 1) / mr, jp = (g->ncb + nr - 1) / nr, q, r, rr, r_begin, r_end, rot, pass;
+    unsigned char skipped[LORA__MAX_PANELS];
     int j = (int)((long)jcb * jp / g->n_jc) * nr, nbw = (int)((long)(jcb + 1) * jp / g->n_jc) * nr - j;
     float *Bp = g->Bp + (long)thread * g->bp_stride;
     const float *Bsrc;
@@ -604,42 +616,47 @@ static void lora__gemm_task(void *vctx, int task, int thread) {
     r_begin = (int)((long)irc * n_panels / g->n_ir);
     r_end = (int)((long)(irc + 1) * n_panels / g->n_ir);
     if (nbw <= 0 || r_begin >= r_end) return;
+    memset(skipped, 0, (size_t)(r_end - r_begin));
     /* pack this task's block of op(B): kc x nbw, in panels of nr columns */
     Bsrc = g->B + (long)g->p0 * g->b_rk + (long)(g->j0 + j) * g->b_cj;
     cfg->pack(Bsrc, g->b_cj, g->b_rk, nbw, kc, nr, Bp);
     /* tasks sharing rows start at different panels, so that they pack different A panels at once */
     rot = g->a_group * (int)((long)jcb * lora__ceil_div(r_end - r_begin, g->a_group) / g->n_jc);
-    for (rr = 0; rr < r_end - r_begin; rr++) {
-        float *Ap;
-        int i, mrows, grp;
-        float *Crow;
-        r = r_begin + (rr + rot) % (r_end - r_begin);
-        Ap = g->Ap + (long)r * mr * kc;
-        i = r * mr;
-        mrows = g->mcb - i < mr ? g->mcb - i : mr;
-        grp = r / g->a_group;
-        if (LORA__AFLAG_LOAD(&g->aflags[grp]) != 2) {
-            if (lora__aflag_claim(&g->aflags[grp])) {
-                /* pack the whole group of panels (source rows are walked once) */
-                int gi = grp * g->a_group * mr, grows = g->mcb - gi < g->a_group * mr ? g->mcb - gi : g->a_group * mr;
-                cfg->pack(g->A + (long)(g->i0 + gi) * g->a_ri + (long)g->p0 * g->a_ck, g->a_ri, g->a_ck, grows, kc, mr,
-                          g->Ap + (long)gi * kc);
-                LORA__AFLAG_STORE(&g->aflags[grp], 2);
-            } else {
-                while (LORA__AFLAG_LOAD(&g->aflags[grp]) != 2) {
-#ifdef LORA__THREADS
-                    lora__cpu_relax();
-#endif
+    /* Pass 0 skips panels whose group another thread is still packing (it may have been
+       descheduled); pass 1 does those, waiting for them if needed. */
+    for (pass = 0; pass < 2; pass++) {
+        for (rr = 0; rr < r_end - r_begin; rr++) {
+            float *Ap;
+            int i, mrows, grp, st;
+            float *Crow;
+            r = r_begin + (rr + rot) % (r_end - r_begin);
+            if (pass == 1 && !skipped[rr]) continue;
+            grp = r / g->a_group;
+            st = LORA__AFLAG_LOAD(&g->aflags[grp]);
+            if (st != 2) {
+                if (st == 0 && lora__aflag_claim(&g->aflags[grp])) {
+                    /* pack the whole group of panels (source rows are walked once) */
+                    int gi = grp * g->a_group * mr, grows = g->mcb - gi < g->a_group * mr ? g->mcb - gi : g->a_group * mr;
+                    cfg->pack(g->A + (long)(g->i0 + gi) * g->a_ri + (long)g->p0 * g->a_ck, g->a_ri, g->a_ck, grows, kc, mr,
+                              g->Ap + (long)gi * kc);
+                    LORA__AFLAG_STORE(&g->aflags[grp], 2);
+                } else if (pass == 0) {
+                    skipped[rr] = 1;
+                    continue;
+                } else {
+                    lora__wait_flag(&g->aflags[grp]);
                 }
             }
+            Ap = g->Ap + (long)r * mr * kc;
+            i = r * mr;
+            mrows = g->mcb - i < mr ? g->mcb - i : mr;
+            Crow = g->C + (long)(g->i0 + i) * g->rs_c + (long)(g->j0 + j) * g->cs_c;
+            for (q = 0; q < nbw; q += nr)
+                cfg->kern(kc, Ap, Bp + (long)q * kc, Crow + (long)q * g->cs_c, g->rs_c, g->cs_c,
+                          mrows, nbw - q < nr ? nbw - q : nr, g->alpha, g->beta);
         }
-        Crow = g->C + (long)(g->i0 + i) * g->rs_c + (long)(g->j0 + j) * g->cs_c;
-        for (q = 0; q < nbw; q += nr)
-            cfg->kern(kc, Ap, Bp + (long)q * kc, Crow + (long)q * g->cs_c, g->rs_c, g->cs_c,
-                      mrows, nbw - q < nr ? nbw - q : nr, g->alpha, g->beta);
     }
 }
-
 
 /* Reference (used when the workspace cannot be allocated). */
 static void lora__sgemm_ref(int M, int N, int K, float alpha, const float *A, long a_ri, long a_ck,
@@ -831,7 +848,9 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
                the thread count when there are enough panels; panels are split evenly */
             jp = lora__ceil_div(g.ncb, cfg->nr);
             n_jc = lora__ceil_div(jp, cfg->nb / cfg->nr);
-            if (nthreads > 1) n_jc = lora__round_up(n_jc, nthreads);
+            /* with threads: at least 3 tasks per thread (dynamic scheduling then evens out
+               threads that run slower, e.g. on a shared machine), a multiple of the count */
+            if (nthreads > 1) n_jc = lora__round_up(n_jc > 3 * nthreads ? n_jc : 3 * nthreads, nthreads);
             g.n_jc = n_jc < jp ? n_jc : jp;
             /* otherwise split the rows too */
             g.n_ir = 1;

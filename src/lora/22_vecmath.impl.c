@@ -1,3 +1,10 @@
+/* g++ 12 warns falsely (-Wuninitialized) inside its own _mm512_undefined_* helpers used by
+   the AVX-512 reductions below. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 /* ---- vectorised row kernels for the non-matmul ops ----
    exp (Cephes-style range reduction + degree-6 polynomial, ~1 ulp), row max, exp-and-sum,
    scale, sum / centred sum of squares / dot with fixed lane and accumulation order (so a
@@ -335,3 +342,7 @@ static LORA__UNUSED const lora__vecops *lora__vec(const lora_pool *pool) {
 #endif
     return &lora__vecops_scalar;
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif

@@ -1,3 +1,10 @@
+/* g++ 12 warns falsely (-Wuninitialized) inside its own _mm512_undefined_* helpers used by
+   the AVX-512 intrinsics below. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 LORA_API lora_adamw_config lora_adamw_config_init(void) {
     lora_adamw_config c;
     memset(&c, 0, sizeof c);
@@ -240,3 +247,7 @@ LORA_API lora_status lora_adamw_step(lora_adamw *o, lora_pool *pool, double *gra
     LORA_FREE(c.chunk_start); LORA_FREE(c.chunk_param);
     return LORA_OK;
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
