@@ -14,12 +14,17 @@ OUT=${1:-build/neon}
 mkdir -p "$OUT"
 # headers from the current sources (independent of the generated ones in the root)
 sh tools/amalgamate.sh "$OUT"
-printf '#define LORA_IMPLEMENTATION\n#include "lora.h"\n' > "$OUT/impl_lora.c"
+printf '#define LORA_IMPLEMENTATION\n#include "lora.h"\n#define GPT2_IMPLEMENTATION\n#include "gpt2.h"\n' > "$OUT/impl_lora.c"
 status=0
-for t in test_threads test_matmul; do
+# the kernels, then the model, LoRA, optimiser, parsers and tokenizer against the same
+# fixtures as on x86 (tests that run the x86 tools, and the RSS-based memory test, are left out)
+TESTS="test_threads test_matmul test_gpt2_oracle test_adapter_io test_json test_safetensors test_pattern test_data test_tokenizer test_generate"
+for t in $TESTS; do
   $CC $CFLAGS -static -std=c99 -Wall -Wextra -pedantic -I"$OUT" -Itests -o "$OUT/$t" "tests/$t.c" "$OUT/impl_lora.c" -lm -lpthread
 done
-for t in test_threads test_matmul; do
+$CC $CFLAGS -static -std=c99 -Wall -Wextra -pedantic -I"$OUT" -Itests -o "$OUT/test_internal_gradcheck" tests/test_internal_gradcheck.c -lm -lpthread
+mkdir -p build
+for t in $TESTS test_internal_gradcheck; do
   echo "== qemu-aarch64 $t"
   if ! "$QEMU" "$OUT/$t"; then status=1; fi
 done
