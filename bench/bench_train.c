@@ -103,6 +103,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) json = argv[++i];
         else if (strcmp(argv[i], "--preset") == 0 && i + 1 < argc) preset = argv[++i];
         else if (strcmp(argv[i], "--quick") == 0) { steps = 2; warmup = 1; }
+        else if (argv[i][0] != '-') json = argv[i];   /* bench/run.sh passes the JSON path */
         else { fprintf(stderr, "usage: bench-train [--threads N] [--steps N] [--warmup N] [--json F] [--preset P] [--mode lora|full|infer]\n"); return 2; }
     }
     if (steps < 1) steps = 1;

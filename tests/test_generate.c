@@ -223,7 +223,7 @@ static void check_sample_unit(void) {
     {
         enum { NV = 500 };
         float big[NV];
-        int order[NV], ks[5] = {2, 5, 37, 250, 499}, t, j, q;
+        int order[NV], ks[5] = {2, 5, 37, 120, 499}, t, j, q;
         lora_rng r2;
         lora_rng_seed(&r2, 17);
         for (i = 0; i < NV; i++) { big[i] = (float)(lora_rng_u32(&r2) % 40); order[i] = i; }
@@ -240,13 +240,38 @@ static void check_sample_unit(void) {
             for (i = 0; i < ks[t]; i++) allowed[order[i]] = 1;
             s = gpt2_sampler_init(); s.top_k = ks[t]; s.temperature = 1000.0f;
             bad = 0;
-            for (i = 0; i < 30 * ks[t]; i++) {
+            for (i = 0; i < (ks[t] > 200 ? 8 : 15) * ks[t]; i++) {
                 int32_t id = gpt2_sample(big, NV, &s, &rng);
                 if (id < 0 || id >= NV || !allowed[id]) { bad = 1; break; }
                 if (!seen[id]) { seen[id] = 1; nseen++; }
             }
             CHECK_MSG(!bad && nseen == ks[t], "top_k %d: drew outside the top k or missed some (%d seen)", ks[t], nseen);
         }
+    }
+    /* top-p over a wide vocabulary (the nucleus grows past the first selection): every draw is
+       inside the nucleus computed by sorting everything */
+    {
+        enum { NW = 3000 };
+        static float wl[NW];
+        static int ord[NW];
+        unsigned char in[NW];
+        double pr[NW], z = 0.0, cum = 0.0;
+        int j, q, nin = 0;
+        lora_rng r3;
+        lora_rng_seed(&r3, 23);
+        for (i = 0; i < NW; i++) { wl[i] = 2.0f * lora_rng_normal(&r3); ord[i] = i; }
+        for (i = 1; i < NW; i++)
+            for (j = i; j > 0 && wl[ord[j]] > wl[ord[j - 1]]; j--) { q = ord[j]; ord[j] = ord[j - 1]; ord[j - 1] = q; }
+        for (i = 0; i < NW; i++) { pr[i] = exp((double)wl[i] - wl[ord[0]]); z += pr[i]; }
+        memset(in, 0, sizeof in);
+        for (i = 0; i < NW && cum < 0.902 * z; i++) { in[ord[i]] = 1; cum += pr[ord[i]]; nin++; }
+        s = gpt2_sampler_init(); s.top_p = 0.9f;
+        bad = 0;
+        for (i = 0; i < 400; i++) {
+            int32_t id = gpt2_sample(wl, NW, &s, &rng);
+            if (id < 0 || id >= NW || !in[id]) { bad = 1; break; }
+        }
+        CHECK_MSG(!bad && nin > 300, "top_p 0.9 over %d tokens: drew outside the nucleus (%d tokens)", NW, nin);
     }
     /* errors */
     s = gpt2_sampler_init(); s.top_p = 0.0f;
@@ -324,7 +349,7 @@ static void check_threads(void) {
     lora_adapter *ad;
     lora_pool *pool = NULL;
     int32_t tok[40], g1[16], g2[16];
-    static const int mixed[] = {5, 1, 1, 9, 1, 2};
+    static const int mixed[] = {5, 1, 1, 20, 1, 2};
     float *ref, *got1, *got2;
     gpt2_kv_cache *kv = NULL;
     gpt2_sampler s = gpt2_sampler_init();

@@ -3,9 +3,9 @@
    biases; never dropout, even in training mode) one sequence at a time, keeping every
    layer's keys and values so that each new token costs one pass over the weights.
    Typical use: gpt2_kv_create, gpt2_forward_cached(prompt), then per step gpt2_sample and
-   gpt2_forward_cached(one token); or simply gpt2_generate. Up to 8 new tokens run as
+   gpt2_forward_cached(one token); or simply gpt2_generate. Up to 16 new tokens run as
    vectorised matrix-vector products that stream each weight matrix once (decoding is memory
-   bound), more as matrix multiplies over chunks of 128; both use the model's pool, and the
+   bound), more as matrix multiplies over chunks of 256; both use the model's pool, and the
    results do not depend on the thread count. */
 typedef struct gpt2_kv_cache gpt2_kv_cache;
 
@@ -47,7 +47,7 @@ LORA_API gpt2_sampler gpt2_sampler_init(void);
 /* Draws a token id from logits (vocab values; cfg NULL = defaults). Greedy (greedy flag,
    temperature 0 or top_k 1) is the argmax and does not use rng; otherwise exactly one
    lora_rng_uniform is drawn, so a seeded rng gives a reproducible sequence. Ties are broken
-   towards the lower id. Allocates an 8 * vocab byte workspace per call (gpt2_generate keeps
+   towards the lower id. Allocates a 12 * vocab byte workspace per call (gpt2_generate keeps
    one). Returns the id, or a negative lora_status: LORA_ERR_INVALID_ARG (NULL logits or rng,
    vocab <= 0, temperature < 0 or NaN, top_k < 0, top_p outside (0, 1]), LORA_ERR_OOM. */
 LORA_API int32_t gpt2_sample(const float *logits, int vocab, const gpt2_sampler *cfg, lora_rng *rng);

@@ -1,14 +1,16 @@
 /* ---- text generation: KV cache, matrix-vector kernels, sampling ----
    Decoding one token is a pass over all the weights with a single activation row: memory
-   bound. The matrix-vector kernels below stream each weight matrix once, four rows at a
-   time (Conv1D layout, y = x W) or as row dot products (lm_head, y = W x). Every output
-   element is reduced in a fixed order whatever the column range a task gets, so results do
-   not depend on the thread count. Prefill (several new tokens) uses lora_sgemm like
-   gpt2_forward, over chunks of GPT2__PREFILL_CHUNK rows. */
+   bound. The matrix-vector kernels below stream each weight matrix once, four of its rows
+   at a time (Conv1D layout, y = x W; up to GPT2__GEMV_MAX_ROWS activation rows share each
+   load), or as row dot products (lm_head, y = W x). Every output element is reduced in a
+   fixed order whatever the column range of its task and the number of rows, so results do
+   not depend on the thread count. Longer prefills use lora_sgemm as gpt2_forward does, over
+   chunks of GPT2__PREFILL_CHUNK rows. Keys are cached transposed, so that a new token's
+   attention scores are a matrix-vector product as well. */
 
-#define GPT2__PREFILL_CHUNK 128
+#define GPT2__PREFILL_CHUNK 256
 #define GPT2__GEMV_TASKS_PER_THREAD 4
-#define GPT2__GEMV_MAX_ROWS 8      /* up to this many new rows: matrix-vector kernels, else GEMM */
+#define GPT2__GEMV_MAX_ROWS 16     /* up to this many new rows: matrix-vector kernels, else GEMM */
 
 /* Y[m][j] = sum_k X[m][k] * W[k * ldw + j] for m < M, j in [j0, j1) (overwrites). Each
    element is reduced over k in the same order whatever M, j0 and j1. */
@@ -91,41 +93,55 @@ LORA__TARGET_AVX2 static void gpt2__gemv_n1_avx2(const float *x, const float *W,
         }
     }
 }
-/* several rows of x share each load of W (the same arithmetic per element as one row) */
+/* several rows of x share each load of W, two rows at a time with their broadcasts in
+   registers (the same arithmetic per element as one row; masks only for a column tail) */
 LORA__TARGET_AVX2 static void gpt2__gemv_n_avx2(const float *X, long ldx, int M, const float *W, long ldw, int K, int j0, int j1,
                                                 float *Y, long ldy) {
-    int k = 0, j, mm;
+    int k = 0, j, mm, jt = j0 + ((j1 - j0) & ~7);
+    __m256i mt = gpt2__mask8((j1 - j0) & 7);
     if (M == 1) { gpt2__gemv_n1_avx2(X, W, ldw, K, j0, j1, Y); return; }
     for (; k + 4 <= K; k += 4) {
         const float *w0 = W + (size_t)k * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
-        for (j = j0; j < j1; j += 8) {
-            __m256i mk = gpt2__mask8(j1 - j);
-            __m256 a0 = _mm256_maskload_ps(w0 + j, mk), a1 = _mm256_maskload_ps(w1 + j, mk),
-                   a2 = _mm256_maskload_ps(w2 + j, mk), a3 = _mm256_maskload_ps(w3 + j, mk);
-            for (mm = 0; mm < M; mm++) {
-                const float *x = X + (size_t)mm * ldx + k;
-                float *y = Y + (size_t)mm * ldy + j;
-                __m256 v = k ? _mm256_maskload_ps(y, mk) : _mm256_setzero_ps();
-                v = _mm256_fmadd_ps(_mm256_set1_ps(x[0]), a0, v);
-                v = _mm256_fmadd_ps(_mm256_set1_ps(x[1]), a1, v);
-                v = _mm256_fmadd_ps(_mm256_set1_ps(x[2]), a2, v);
-                v = _mm256_fmadd_ps(_mm256_set1_ps(x[3]), a3, v);
-                _mm256_maskstore_ps(y, mk, v);
+        for (mm = 0; mm < M; mm += 2) {
+            const float *xa = X + (size_t)mm * ldx + k, *xb = mm + 1 < M ? xa + ldx : xa;
+            float *ya = Y + (size_t)mm * ldy, *yb = mm + 1 < M ? ya + ldy : ya;
+            __m256 a0 = _mm256_set1_ps(xa[0]), a1 = _mm256_set1_ps(xa[1]), a2 = _mm256_set1_ps(xa[2]), a3 = _mm256_set1_ps(xa[3]);
+            __m256 b0 = _mm256_set1_ps(xb[0]), b1 = _mm256_set1_ps(xb[1]), b2 = _mm256_set1_ps(xb[2]), b3 = _mm256_set1_ps(xb[3]);
+            for (j = j0; j < jt; j += 8) {
+                __m256 q0 = _mm256_loadu_ps(w0 + j), q1 = _mm256_loadu_ps(w1 + j), q2 = _mm256_loadu_ps(w2 + j), q3 = _mm256_loadu_ps(w3 + j);
+                __m256 u = k ? _mm256_loadu_ps(ya + j) : _mm256_setzero_ps(), v = k ? _mm256_loadu_ps(yb + j) : _mm256_setzero_ps();
+                u = _mm256_fmadd_ps(a0, q0, u); v = _mm256_fmadd_ps(b0, q0, v);
+                u = _mm256_fmadd_ps(a1, q1, u); v = _mm256_fmadd_ps(b1, q1, v);
+                u = _mm256_fmadd_ps(a2, q2, u); v = _mm256_fmadd_ps(b2, q2, v);
+                u = _mm256_fmadd_ps(a3, q3, u); v = _mm256_fmadd_ps(b3, q3, v);
+                _mm256_storeu_ps(ya + j, u); _mm256_storeu_ps(yb + j, v);
+            }
+            if (jt < j1) {
+                __m256 q0 = _mm256_maskload_ps(w0 + jt, mt), q1 = _mm256_maskload_ps(w1 + jt, mt),
+                       q2 = _mm256_maskload_ps(w2 + jt, mt), q3 = _mm256_maskload_ps(w3 + jt, mt);
+                __m256 u = k ? _mm256_maskload_ps(ya + jt, mt) : _mm256_setzero_ps(), v = k ? _mm256_maskload_ps(yb + jt, mt) : _mm256_setzero_ps();
+                u = _mm256_fmadd_ps(a0, q0, u); v = _mm256_fmadd_ps(b0, q0, v);
+                u = _mm256_fmadd_ps(a1, q1, u); v = _mm256_fmadd_ps(b1, q1, v);
+                u = _mm256_fmadd_ps(a2, q2, u); v = _mm256_fmadd_ps(b2, q2, v);
+                u = _mm256_fmadd_ps(a3, q3, u); v = _mm256_fmadd_ps(b3, q3, v);
+                _mm256_maskstore_ps(ya + jt, mt, u); _mm256_maskstore_ps(yb + jt, mt, v);
             }
         }
     }
-    for (; k < K; k++) {
-        const float *w0 = W + (size_t)k * ldw;
-        for (j = j0; j < j1; j += 8) {
-            __m256i mk = gpt2__mask8(j1 - j);
-            __m256 a0 = _mm256_maskload_ps(w0 + j, mk);
-            for (mm = 0; mm < M; mm++) {
-                float *y = Y + (size_t)mm * ldy + j;
-                __m256 v = k ? _mm256_maskload_ps(y, mk) : _mm256_setzero_ps();
-                _mm256_maskstore_ps(y, mk, _mm256_fmadd_ps(_mm256_set1_ps(X[(size_t)mm * ldx + k]), a0, v));
+    for (; k < K; k++)
+        for (mm = 0; mm < M; mm++) {
+            const float *w0 = W + (size_t)k * ldw;
+            float *y = Y + (size_t)mm * ldy;
+            __m256 a0 = _mm256_set1_ps(X[(size_t)mm * ldx + k]);
+            for (j = j0; j < jt; j += 8) {
+                __m256 u = k ? _mm256_loadu_ps(y + j) : _mm256_setzero_ps();
+                _mm256_storeu_ps(y + j, _mm256_fmadd_ps(a0, _mm256_loadu_ps(w0 + j), u));
+            }
+            if (jt < j1) {
+                __m256 u = k ? _mm256_maskload_ps(y + jt, mt) : _mm256_setzero_ps();
+                _mm256_maskstore_ps(y + jt, mt, _mm256_fmadd_ps(a0, _mm256_maskload_ps(w0 + jt, mt), u));
             }
         }
-    }
 }
 LORA__TARGET_AVX2 static void gpt2__gemv_t_avx2(const float *x, const float *W, long ldw, int K, int r0, int r1, float *y) {
     int r = r0, k, tail = K & 7;
@@ -199,38 +215,51 @@ LORA__TARGET_AVX512 static void gpt2__gemv_n1_avx512(const float *x, const float
 }
 LORA__TARGET_AVX512 static void gpt2__gemv_n_avx512(const float *X, long ldx, int M, const float *W, long ldw, int K, int j0, int j1,
                                                     float *Y, long ldy) {
-    int k = 0, j, mm;
+    int k = 0, j, mm, jt = j0 + ((j1 - j0) & ~15);
+    __mmask16 mt = (__mmask16)((1u << ((j1 - j0) & 15)) - 1);
     if (M == 1) { gpt2__gemv_n1_avx512(X, W, ldw, K, j0, j1, Y); return; }
     for (; k + 4 <= K; k += 4) {
         const float *w0 = W + (size_t)k * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
-        for (j = j0; j < j1; j += 16) {
-            __mmask16 mk = (__mmask16)(j1 - j >= 16 ? 0xFFFFu : (1u << (j1 - j)) - 1);
-            __m512 a0 = _mm512_maskz_loadu_ps(mk, w0 + j), a1 = _mm512_maskz_loadu_ps(mk, w1 + j),
-                   a2 = _mm512_maskz_loadu_ps(mk, w2 + j), a3 = _mm512_maskz_loadu_ps(mk, w3 + j);
-            for (mm = 0; mm < M; mm++) {
-                const float *x = X + (size_t)mm * ldx + k;
-                float *y = Y + (size_t)mm * ldy + j;
-                __m512 v = k ? _mm512_maskz_loadu_ps(mk, y) : _mm512_setzero_ps();
-                v = _mm512_fmadd_ps(_mm512_set1_ps(x[0]), a0, v);
-                v = _mm512_fmadd_ps(_mm512_set1_ps(x[1]), a1, v);
-                v = _mm512_fmadd_ps(_mm512_set1_ps(x[2]), a2, v);
-                v = _mm512_fmadd_ps(_mm512_set1_ps(x[3]), a3, v);
-                _mm512_mask_storeu_ps(y, mk, v);
+        for (mm = 0; mm < M; mm += 2) {
+            const float *xa = X + (size_t)mm * ldx + k, *xb = mm + 1 < M ? xa + ldx : xa;
+            float *ya = Y + (size_t)mm * ldy, *yb = mm + 1 < M ? ya + ldy : ya;
+            __m512 a0 = _mm512_set1_ps(xa[0]), a1 = _mm512_set1_ps(xa[1]), a2 = _mm512_set1_ps(xa[2]), a3 = _mm512_set1_ps(xa[3]);
+            __m512 b0 = _mm512_set1_ps(xb[0]), b1 = _mm512_set1_ps(xb[1]), b2 = _mm512_set1_ps(xb[2]), b3 = _mm512_set1_ps(xb[3]);
+            for (j = j0; j < jt; j += 16) {
+                __m512 q0 = _mm512_loadu_ps(w0 + j), q1 = _mm512_loadu_ps(w1 + j), q2 = _mm512_loadu_ps(w2 + j), q3 = _mm512_loadu_ps(w3 + j);
+                __m512 u = k ? _mm512_loadu_ps(ya + j) : _mm512_setzero_ps(), v = k ? _mm512_loadu_ps(yb + j) : _mm512_setzero_ps();
+                u = _mm512_fmadd_ps(a0, q0, u); v = _mm512_fmadd_ps(b0, q0, v);
+                u = _mm512_fmadd_ps(a1, q1, u); v = _mm512_fmadd_ps(b1, q1, v);
+                u = _mm512_fmadd_ps(a2, q2, u); v = _mm512_fmadd_ps(b2, q2, v);
+                u = _mm512_fmadd_ps(a3, q3, u); v = _mm512_fmadd_ps(b3, q3, v);
+                _mm512_storeu_ps(ya + j, u); _mm512_storeu_ps(yb + j, v);
+            }
+            if (jt < j1) {
+                __m512 q0 = _mm512_maskz_loadu_ps(mt, w0 + jt), q1 = _mm512_maskz_loadu_ps(mt, w1 + jt),
+                       q2 = _mm512_maskz_loadu_ps(mt, w2 + jt), q3 = _mm512_maskz_loadu_ps(mt, w3 + jt);
+                __m512 u = k ? _mm512_maskz_loadu_ps(mt, ya + jt) : _mm512_setzero_ps(), v = k ? _mm512_maskz_loadu_ps(mt, yb + jt) : _mm512_setzero_ps();
+                u = _mm512_fmadd_ps(a0, q0, u); v = _mm512_fmadd_ps(b0, q0, v);
+                u = _mm512_fmadd_ps(a1, q1, u); v = _mm512_fmadd_ps(b1, q1, v);
+                u = _mm512_fmadd_ps(a2, q2, u); v = _mm512_fmadd_ps(b2, q2, v);
+                u = _mm512_fmadd_ps(a3, q3, u); v = _mm512_fmadd_ps(b3, q3, v);
+                _mm512_mask_storeu_ps(ya + jt, mt, u); _mm512_mask_storeu_ps(yb + jt, mt, v);
             }
         }
     }
-    for (; k < K; k++) {
-        const float *w0 = W + (size_t)k * ldw;
-        for (j = j0; j < j1; j += 16) {
-            __mmask16 mk = (__mmask16)(j1 - j >= 16 ? 0xFFFFu : (1u << (j1 - j)) - 1);
-            __m512 a0 = _mm512_maskz_loadu_ps(mk, w0 + j);
-            for (mm = 0; mm < M; mm++) {
-                float *y = Y + (size_t)mm * ldy + j;
-                __m512 v = k ? _mm512_maskz_loadu_ps(mk, y) : _mm512_setzero_ps();
-                _mm512_mask_storeu_ps(y, mk, _mm512_fmadd_ps(_mm512_set1_ps(X[(size_t)mm * ldx + k]), a0, v));
+    for (; k < K; k++)
+        for (mm = 0; mm < M; mm++) {
+            const float *w0 = W + (size_t)k * ldw;
+            float *y = Y + (size_t)mm * ldy;
+            __m512 a0 = _mm512_set1_ps(X[(size_t)mm * ldx + k]);
+            for (j = j0; j < jt; j += 16) {
+                __m512 u = k ? _mm512_loadu_ps(y + j) : _mm512_setzero_ps();
+                _mm512_storeu_ps(y + j, _mm512_fmadd_ps(a0, _mm512_loadu_ps(w0 + j), u));
+            }
+            if (jt < j1) {
+                __m512 u = k ? _mm512_maskz_loadu_ps(mt, y + jt) : _mm512_setzero_ps();
+                _mm512_mask_storeu_ps(y + jt, mt, _mm512_fmadd_ps(a0, _mm512_maskz_loadu_ps(mt, w0 + jt), u));
             }
         }
-    }
 }
 /* horizontal sum through memory (g++ 12 warns inside the 512-bit extract/shuffle intrinsics) */
 LORA__TARGET_AVX512 static float gpt2__hsum16(__m512 v) {
@@ -651,6 +680,30 @@ static void gpt2__select_top(gpt2__cand *c, int n, int k) {
     }
 }
 
+/* The k first tokens in (logit desc, id asc) order, unordered, into c[0..k): one pass with a
+   heap whose root is the last of those kept (NaN counts as -inf). */
+static void gpt2__heap_sift(gpt2__cand *c, int k, int i) {
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, w = i;
+        gpt2__cand t;
+        if (l < k && gpt2__cand_before(&c[w], &c[l])) w = l;
+        if (r < k && gpt2__cand_before(&c[w], &c[r])) w = r;
+        if (w == i) return;
+        t = c[i]; c[i] = c[w]; c[w] = t;
+        i = w;
+    }
+}
+static void gpt2__top_k(const float *logits, int V, int k, gpt2__cand *c) {
+    int i;
+    for (i = 0; i < k; i++) { c[i].v = logits[i] == logits[i] ? logits[i] : -INFINITY; c[i].i = (int32_t)i; }
+    for (i = k / 2 - 1; i >= 0; i--) gpt2__heap_sift(c, k, i);
+    for (i = k; i < V; i++) {
+        gpt2__cand x;
+        x.v = logits[i] == logits[i] ? logits[i] : -INFINITY; x.i = (int32_t)i;
+        if (gpt2__cand_before(&x, &c[0])) { c[0] = x; gpt2__heap_sift(c, k, 0); }
+    }
+}
+
 static int32_t gpt2__argmax(const float *x, int n) {
     int i, best = 0;
     for (i = 1; i < n; i++) if (x[i] > x[best] || (x[best] != x[best] && x[i] == x[i])) best = i;
@@ -667,29 +720,54 @@ static lora_status gpt2__check_sampler(const gpt2_sampler *s) {
 }
 static int gpt2__is_greedy(const gpt2_sampler *s) { return s->greedy || s->temperature == 0.0f || s->top_k == 1; }
 
-/* Sampling with a workspace of vocab candidates. */
-static int32_t gpt2__sample_ws(const float *logits, int V, const gpt2_sampler *s, lora_rng *rng, gpt2__cand *c) {
-    int n = V, i, keep;
-    float mx, invT = 1.0f / s->temperature;
+/* Sampling with a workspace of vocab candidates and vocab floats (gpt2__sample_ws_bytes). */
+static size_t gpt2__sample_ws_bytes(int V) { return (size_t)V * (sizeof(gpt2__cand) + sizeof(float)); }
+static int32_t gpt2__sample_ws(const float *logits, int V, const gpt2_sampler *s, lora_rng *rng, void *ws,
+                               const lora__vecops *vo) {
+    gpt2__cand *c = (gpt2__cand *)ws;
+    float *e = (float *)(c + V), mx = -INFINITY, invT = 1.0f / s->temperature;
+    int n = 0, i;
     double sum = 0.0, acc, u;
-    for (i = 0; i < V; i++) { c[i].v = logits[i] == logits[i] ? logits[i] : -INFINITY; c[i].i = (int32_t)i; }
+    for (i = 0; i < V; i++) if (logits[i] > mx) mx = logits[i];
+    if (!(mx > -INFINITY) || mx == INFINITY) { (void)lora_rng_uniform(rng); return gpt2__argmax(logits, V); }
     if (s->top_k > 0 && s->top_k < V) {
-        gpt2__select_top(c, V, s->top_k);
+        /* the k largest logits, sorted, then their weights */
         n = s->top_k;
+        gpt2__top_k(logits, V, n, c);
         qsort(c, (size_t)n, sizeof *c, gpt2__cand_cmp);
-    }
-    mx = c[0].v;
-    for (i = 1; i < n; i++) if (c[i].v > mx) mx = c[i].v;
-    if (!(mx > -INFINITY)) { (void)lora_rng_uniform(rng); return gpt2__argmax(logits, V); }
-    for (i = 0; i < n; i++) {
-        c[i].v = c[i].v == mx ? 1.0f : expf((c[i].v - mx) * invT);
-        sum += c[i].v;
+        for (i = 0; i < n; i++) { c[i].v = expf((c[i].v - mx) * invT); sum += c[i].v; }
+    } else {
+        /* every token: weights exp((l - max) / T) with the vectorised exp */
+        for (i = 0; i < V; i++) e[i] = logits[i] == logits[i] ? (logits[i] - mx) * invT : -INFINITY;
+        sum = (double)vo->exp_sum(e, e, V, 0.0f);
+        if (s->top_p >= 1.0f) {
+            u = (double)lora_rng_uniform(rng) * sum;
+            acc = 0.0;
+            for (i = 0; i < V; i++) {
+                acc += e[i];
+                if (u < acc) return (int32_t)i;
+            }
+            for (i = V - 1; i > 0 && !(e[i] > 0.0f); i--) {}
+            return (int32_t)i;
+        }
+        /* a token of the nucleus has probability > (1 - top_p) / V: keep only those */
+        {
+            float cut = (float)((1.0 - (double)s->top_p) * sum / V * (1.0 - 1e-4));
+            for (i = 0; i < V; i++) if (e[i] >= cut) { c[n].v = e[i]; c[n].i = (int32_t)i; n++; }
+        }
     }
     if (s->top_p < 1.0f) {
-        /* a token in the nucleus has probability > (1 - top_p) / n: sort only those */
-        double cut = (1.0 - (double)s->top_p) * sum / n * (1.0 - 1e-4), want = (double)s->top_p * sum;
-        int m = 0;
-        for (i = 0; i < n; i++) if (c[i].v >= cut) c[m++] = c[i];
+        /* the smallest prefix (most likely first) reaching top_p: select the top m, growing m
+           until they hold enough mass, then sort just those */
+        double want = (double)s->top_p * sum;
+        int m = n < 64 ? n : 64, keep;
+        for (;;) {
+            gpt2__select_top(c, n, m);
+            acc = 0.0;
+            for (i = 0; i < m; i++) acc += c[i].v;
+            if (acc >= want || m == n) break;
+            m = n / 4 < m ? n : 4 * m;
+        }
         qsort(c, (size_t)m, sizeof *c, gpt2__cand_cmp);
         acc = 0.0;
         keep = m;
@@ -707,7 +785,7 @@ static int32_t gpt2__sample_ws(const float *logits, int V, const gpt2_sampler *s
         acc += c[i].v;
         if (u < acc) return c[i].i;
     }
-    for (i = n - 1; i > 0 && c[i].v == 0.0f; i--) {}
+    for (i = n - 1; i > 0 && !(c[i].v > 0.0f); i--) {}
     return c[i].i;
 }
 
@@ -721,9 +799,9 @@ LORA_API int32_t gpt2_sample(const float *logits, int vocab, const gpt2_sampler 
     if ((s = gpt2__check_sampler(cfg)) != LORA_OK) return (int32_t)s;
     if (gpt2__is_greedy(cfg)) return gpt2__argmax(logits, vocab);
     if (!rng) return (int32_t)lora__fail(LORA_ERR_INVALID_ARG, "gpt2_sample: rng is NULL (needed unless greedy)");
-    c = (gpt2__cand *)lora__malloc(sizeof *c * (size_t)vocab, "sampling workspace");
+    c = (gpt2__cand *)lora__malloc(gpt2__sample_ws_bytes(vocab), "sampling workspace");
     if (!c) return (int32_t)LORA_ERR_OOM;
-    id = gpt2__sample_ws(logits, vocab, cfg, rng, c);
+    id = gpt2__sample_ws(logits, vocab, cfg, rng, c, lora__vec(NULL));
     LORA_FREE(c);
     return id;
 }
@@ -755,12 +833,12 @@ LORA_API lora_status gpt2_generate(gpt2_model *m, const int32_t *prompt, int n_p
     cap = max_new > m->cfg.n_positions - n_prompt ? m->cfg.n_positions : n_prompt + max_new;
     if ((s = gpt2_kv_create(m, cap, &kv)) != LORA_OK) return s;
     logits = (float *)lora__malloc(sizeof(float) * (size_t)V, "logits");
-    if (!greedy) c = (gpt2__cand *)lora__malloc(sizeof *c * (size_t)V, "sampling workspace");
+    if (!greedy) c = (gpt2__cand *)lora__malloc(gpt2__sample_ws_bytes(V), "sampling workspace");
     if (!logits || (!greedy && !c)) { s = LORA_ERR_OOM; goto done; }
     lora_rng_seed(&rng, cfg->seed);
     if ((s = gpt2_forward_cached(m, kv, prompt, n_prompt, logits)) != LORA_OK) goto done;
     for (;;) {
-        int32_t id = greedy ? gpt2__argmax(logits, V) : gpt2__sample_ws(logits, V, cfg, &rng, c);
+        int32_t id = greedy ? gpt2__argmax(logits, V) : gpt2__sample_ws(logits, V, cfg, &rng, c, lora__vec(m->pool));
         if (stop_at_eot && id == GPT2_EOT) break;
         out_ids[n++] = id;
         *n_out = n;

@@ -846,15 +846,6 @@ LORA_API lora_status gpt2_tokenizer_load_files(const char *vocab_json_path, cons
     return st;
 }
 
-static char *gpt2__path_join(const char *dir, const char *name) {
-    size_t a = strlen(dir), b = strlen(name);
-    char *p = (char *)lora__malloc(a + b + 2, "file path");
-    if (!p) return NULL;
-    memcpy(p, dir, a);
-    p[a] = '/';
-    memcpy(p + a + 1, name, b + 1);
-    return p;
-}
 static int gpt2__file_exists(const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f) return 0;
@@ -868,7 +859,7 @@ LORA_API lora_status gpt2_tokenizer_load(const char *dir, gpt2_tokenizer **out) 
     if (out) *out = NULL;
     if (!dir || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_tokenizer_load: NULL argument");
     for (k = 0; k < 2; k++) {
-        char *v = gpt2__path_join(dir, names[k][0]), *m = gpt2__path_join(dir, names[k][1]);
+        char *v = lora__path_join(dir, names[k][0]), *m = lora__path_join(dir, names[k][1]);
         lora_status st = LORA_ERR_NOT_FOUND;
         if (!v || !m) st = LORA_ERR_OOM;
         else if (gpt2__file_exists(v)) st = gpt2_tokenizer_load_files(v, m, out);

@@ -556,16 +556,11 @@ LORA_API lora_status gpt2_data_load_jsonl(const char *path, const gpt2_tokenizer
     return s;
 }
 
-static int gpt2__ends_with(const char *s, const char *suffix) {
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
 LORA_API lora_status gpt2_data_load(const char *path, const gpt2_tokenizer *tok,
                                     const gpt2_data_config *cfg, gpt2_dataset **out) {
     if (out) *out = NULL;
     if (!path) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_data_load: path is NULL");
-    if (gpt2__ends_with(path, ".jsonl") || gpt2__ends_with(path, ".json"))
+    if (gpt2__has_suffix(path, ".jsonl") || gpt2__has_suffix(path, ".json"))
         return gpt2_data_load_jsonl(path, tok, cfg, out);
     return gpt2_data_load_tokens(path, tok ? gpt2_tokenizer_vocab_size(tok) : 0, out);
 }
