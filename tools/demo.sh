@@ -13,7 +13,7 @@ if [ -n "${MODEL:-}" ]; then
   base="--model $MODEL"; gbase="--model $MODEL"
   echo "== base model: $MODEL"
 else
-  base="--preset tiny --init-seed 1"; gbase="--preset tiny --init-seed 1"
+  base="--preset tiny --seed-init 1"; gbase="--preset tiny --seed-init 1"
   echo "== base model: a SMALL, RANDOMLY INITIALISED GPT-2 (preset 'tiny': 2 layers, width 64, GPT-2 vocabulary)."
   echo "   It knows no English: everything it answers below it learnt from the 898 training pairs in"
   echo "   data/qa_train.jsonl during this run. Use MODEL=gpt2/model.safetensors for real GPT-2 weights."
@@ -21,19 +21,21 @@ fi
 echo "== LoRA fine-tuning on data/qa_train.jsonl, validating on the 100 held-out pairs of data/qa_val.jsonl"
 # shellcheck disable=SC2086
 "$B/lora-finetune" $base --data data/qa_train.jsonl --val data/qa_val.jsonl \
-  --targets c_attn,c_proj,c_fc,lm_head --r 16 --alpha 32 --dropout 0.0 \
+  --targets c_attn,c_proj,c_fc,lm_head --r ${RANK:-16} --alpha ${ALPHA:-32} --dropout 0.0 \
   --batch 8 --seq 64 --steps "$STEPS" --lr 5e-3 --warmup 20 --schedule cosine --seed 1 --threads "$THREADS" \
   --report-every 50 --eval-every 100 --adapter-out "$OUT/adapter" --svg "$OUT/loss.svg" --csv "$OUT/steps.csv" \
   | tee "$OUT/train.log"
 echo
 echo "== answers to held-out questions (greedy decoding with the adapter)"
-head -n 6 data/qa_val.jsonl | while IFS= read -r line; do
+head -n 8 data/qa_val.jsonl | while IFS= read -r line; do
   q=$(printf '%s' "$line" | sed -e 's/^{"question": "//' -e 's/", "answer": ".*$//')
   a=$(printf '%s' "$line" | sed -e 's/^.*"answer": "//' -e 's/"}$//')
+  prompt="Question: $q
+Answer:"
   # shellcheck disable=SC2086
-  got=$("$B/gpt2-generate" $gbase --adapter "$OUT/adapter" --prompt "Question: $q
-Answer:" --max-new 8 --greedy --stop-at-eot --quiet 2>/dev/null | tr '\n' ' ')
-  printf '  Q: %s\n     expected:%s  model:%s\n' "$q" " $a" "$got"
+  out=$("$B/gpt2-generate" $gbase --adapter "$OUT/adapter" --prompt "$prompt" --max-new 8 --greedy 2>/dev/null)
+  got=$(printf '%s' "${out#"$prompt"}" | tr '\n' ' ')
+  printf '  Q: %s\n     expected: %-12s model:%s\n' "$q" "$a" "$got"
 done
 echo
 grep 'val perplexity' "$OUT/train.log"
