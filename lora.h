@@ -557,6 +557,10 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
 #include <stdarg.h>
 #include <math.h>
 #include <errno.h>
+#if defined(__unix__) || defined(__unix) || defined(__APPLE__)
+#include <sys/stat.h>
+#define LORA__HAVE_STAT 1
+#endif
 
 /* Allocation hooks: define all three before including the implementation to route
    every allocation of the library through your allocator. */
@@ -712,13 +716,26 @@ static LORA__UNUSED void lora__buf_free(lora__buf *b) { LORA_FREE(b->data); b->d
 
 /* ---- files ---- */
 
+/* LORA_ERR_IO "is a directory" when path names one (fopen succeeds on directories). */
+static LORA__UNUSED lora_status lora__check_not_dir(const char *path) {
+#ifdef LORA__HAVE_STAT
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) return lora__fail(LORA_ERR_IO, "%s: is a directory, not a file", path);
+#else
+    (void)path;
+#endif
+    return LORA_OK;
+}
+
 /* Reads a whole file into a NUL-terminated buffer (LORA_FREE it). */
 static LORA__UNUSED lora_status lora__read_file(const char *path, char **out, size_t *len) {
     FILE *f;
     long sz;
     char *buf;
     size_t got;
+    lora_status s;
     *out = NULL; *len = 0;
+    if ((s = lora__check_not_dir(path)) != LORA_OK) return s;
     f = fopen(path, "rb");
     if (!f) return lora__fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     if (fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
@@ -769,8 +786,35 @@ static LORA__UNUSED void lora__atomic_write(lora__atomic_file *af, const void *d
     if (af->failed || n == 0) return;
     if (fwrite(data, 1, n, af->f) != n) af->failed = errno ? errno : EIO;
 }
+/* First phase of a two-file save: closes the temporary file and checks that everything
+   reached it, without renaming it yet (lora__atomic_publish does, lora__atomic_abort drops it). */
+static LORA__UNUSED lora_status lora__atomic_finish(lora__atomic_file *af) {
+    int err = af->failed;
+    if (fflush(af->f) != 0 && !err) err = errno ? errno : EIO;
+    if (fclose(af->f) != 0 && !err) err = errno ? errno : EIO;
+    af->f = NULL;
+    if (err) {
+        lora_status s = lora__fail(LORA_ERR_IO, "%s: write failed: %s (previous file left intact)", af->final_path, strerror(err));
+        remove(af->tmp_path);
+        LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
+        memset(af, 0, sizeof *af);
+        return s;
+    }
+    return LORA_OK;
+}
+static LORA__UNUSED lora_status lora__atomic_publish(lora__atomic_file *af) {
+    lora_status s = LORA_OK;
+    if (rename(af->tmp_path, af->final_path) != 0) {
+        s = lora__fail(LORA_ERR_IO, "%s: cannot rename %s into place: %s", af->final_path, af->tmp_path, strerror(errno));
+        remove(af->tmp_path);
+    }
+    LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
+    memset(af, 0, sizeof *af);
+    return s;
+}
 /* Aborts the write: removes the temporary file, keeps the previous file intact. */
 static LORA__UNUSED void lora__atomic_abort(lora__atomic_file *af) {
+    if (!af->tmp_path) return;
     if (af->f) fclose(af->f);
     if (af->tmp_path) remove(af->tmp_path);
     LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
@@ -809,7 +853,10 @@ static LORA__UNUSED uint64_t lora__splitmix64(uint64_t *x) {
     return z ^ (z >> 31);
 }
 LORA_API void lora_rng_seed(lora_rng *rng, uint64_t seed) {
-    uint64_t a = lora__splitmix64(&seed), b = lora__splitmix64(&seed);
+    uint64_t a, b;
+    if (!rng) return;
+    a = lora__splitmix64(&seed);
+    b = lora__splitmix64(&seed);
     rng->s[0] = (uint32_t)a; rng->s[1] = (uint32_t)(a >> 32);
     rng->s[2] = (uint32_t)b; rng->s[3] = (uint32_t)(b >> 32);
     if (!(rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3])) rng->s[0] = 1;
@@ -817,16 +864,20 @@ LORA_API void lora_rng_seed(lora_rng *rng, uint64_t seed) {
 }
 static LORA__UNUSED uint32_t lora__rotl32(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
 LORA_API uint32_t lora_rng_u32(lora_rng *rng) {
-    uint32_t *s = rng->s;
-    uint32_t result = lora__rotl32(s[1] * 5, 7) * 9, t = s[1] << 9;
+    uint32_t *s, result, t;
+    if (!rng) return 0;
+    s = rng->s;
+    result = lora__rotl32(s[1] * 5, 7) * 9;
+    t = s[1] << 9;
     s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
     s[2] ^= t; s[3] = lora__rotl32(s[3], 11);
     return result;
 }
-LORA_API float lora_rng_uniform(lora_rng *rng) { return (float)(lora_rng_u32(rng) >> 8) * (1.0f / 16777216.0f); }
+LORA_API float lora_rng_uniform(lora_rng *rng) { return rng ? (float)(lora_rng_u32(rng) >> 8) * (1.0f / 16777216.0f) : 0.0f; }
 /* Marsaglia's polar method: two normals per accepted pair, one log and no trig. */
 LORA_API float lora_rng_normal(lora_rng *rng) {
     double u, v, q, f;
+    if (!rng) return 0.0f;
     if (rng->has_spare) { rng->has_spare = 0; return rng->spare; }
     do {
         u = 2.0 * ((double)(lora_rng_u32(rng) >> 8) + 0.5) / 16777216.0 - 1.0;
@@ -2178,8 +2229,9 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
 LORA_API void lora_sgemm(lora_pool *pool, int transA, int transB, int M, int N, int K,
                          float alpha, const float *A, int lda, const float *B, int ldb,
                          float beta, float *C, int ldc) {
-    if (M <= 0 || N <= 0) return;
+    if (M <= 0 || N <= 0 || !C) return;   /* invalid shapes or a NULL C: nothing to do */
     if (K <= 0 || alpha == 0.0f) { lora__scale_c(M, N, beta, C, ldc); return; }
+    if (!A || !B) return;
 #ifdef LORA_BLAS
     (void)pool;
     cblas_sgemm(101, transA ? 112 : 111, transB ? 112 : 111, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
@@ -5495,6 +5547,7 @@ LORA_API void lora_format_count(int64_t n, char *buf, size_t size) {
     char digits[32], out[48];
     int len, i, j = 0, neg = n < 0;
     uint64_t u = neg ? (uint64_t)(-(n + 1)) + 1 : (uint64_t)n;
+    if (!buf || size == 0) return;
     len = snprintf(digits, sizeof digits, "%llu", (unsigned long long)u);
     if (neg) out[j++] = '-';
     for (i = 0; i < len; i++) {
@@ -5507,6 +5560,7 @@ LORA_API void lora_format_count(int64_t n, char *buf, size_t size) {
 
 LORA_API void lora_format_trainable(int64_t trainable, int64_t all, char *buf, size_t size) {
     char t[48], a[48];
+    if (!buf || size == 0) return;
     lora_format_count(trainable, t, sizeof t);
     lora_format_count(all, a, sizeof a);
     snprintf(buf, size, "trainable params: %s || all params: %s || trainable%%: %.4f", t, a,
@@ -5515,6 +5569,7 @@ LORA_API void lora_format_trainable(int64_t trainable, int64_t all, char *buf, s
 
 LORA_API void lora_module_merge(const lora_module *m, float *W, int fan_in_fan_out, float sign) {
     int i, o, k;
+    if (!m || !W) return;
     /* delta[o][i] = (sum_k B[o][k] A[k][i]) * scaling in float32, as PEFT computes it
        (transpose(B @ A) * scaling), then W +/-= delta */
     for (o = 0; o < m->out; o++) {
@@ -5678,10 +5733,12 @@ LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, 
     char **names = NULL;
     char *path = NULL;
     lora__buf json;
+    lora__atomic_file cfg_file;
     const char *mk = "format", *mv = "pt";
     lora_status s;
     int i, k = 0, n;
     if (!ad || !dir) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_save: NULL argument");
+    memset(&json, 0, sizeof json);
     if ((s = lora__ensure_dir(dir)) != LORA_OK) return s;
     n = 2 * ad->n_modules + ad->n_biases;
     e = (lora_st_entry *)lora__calloc((size_t)(n ? n : 1), sizeof *e, "adapter tensors");
@@ -5713,16 +5770,22 @@ LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, 
         e[k].data = ad->biases[i].value;
         k++;
     }
-    if (!(path = lora__path_join(dir, "adapter_model.safetensors"))) { s = LORA_ERR_OOM; goto done; }
-    if ((s = lora_st_write(path, e, (size_t)k, &mk, &mv, 1)) != LORA_OK) goto done;
-    LORA_FREE(path);
+    /* both files or neither: the config goes to a temporary file first, the weights are
+       written and renamed, and only then is the config renamed into place */
     memset(&json, 0, sizeof json);
-    if ((s = lora__adapter_config_json(ad, fan_in_fan_out, &json)) == LORA_OK) {
-        if (!(path = lora__path_join(dir, "adapter_config.json"))) s = LORA_ERR_OOM;
-        else s = lora__write_file_atomic(path, json.data, json.len);
-    }
-    lora__buf_free(&json);
+    memset(&cfg_file, 0, sizeof cfg_file);
+    if ((s = lora__adapter_config_json(ad, fan_in_fan_out, &json)) != LORA_OK) goto done;
+    if (!(path = lora__path_join(dir, "adapter_config.json"))) { s = LORA_ERR_OOM; goto done; }
+    if ((s = lora__atomic_open(&cfg_file, path)) != LORA_OK) goto done;
+    lora__atomic_write(&cfg_file, json.data, json.len);
+    if ((s = lora__atomic_finish(&cfg_file)) != LORA_OK) goto done;
+    LORA_FREE(path);
+    path = NULL;
+    if (!(path = lora__path_join(dir, "adapter_model.safetensors"))) { s = LORA_ERR_OOM; lora__atomic_abort(&cfg_file); goto done; }
+    if ((s = lora_st_write(path, e, (size_t)k, &mk, &mv, 1)) != LORA_OK) { lora__atomic_abort(&cfg_file); goto done; }
+    s = lora__atomic_publish(&cfg_file);
 done:
+    lora__buf_free(&json);
     if (names) for (i = 0; i < n; i++) LORA_FREE(names[i]);
     LORA_FREE(names);
     LORA_FREE(e);
@@ -6087,7 +6150,9 @@ LORA_API lora_status lora_adamw_create(const lora_adamw_config *cfg, const lora_
 }
 
 LORA_API double lora_schedule_lr(const lora_adamw_config *c, int64_t s) {
-    double lambda = 1.0, W = c->warmup, N = c->total_steps;
+    double lambda = 1.0, W, N;
+    if (!c) return 0.0;
+    W = c->warmup; N = c->total_steps;
     if (s < c->warmup) return c->lr * ((double)s / (W > 1 ? W : 1));
     switch (c->schedule) {
     case LORA_SCHED_CONSTANT: lambda = 1.0; break;
@@ -6174,7 +6239,9 @@ static double lora__grad_norm_pool(const lora_param *params, int n, lora_pool *p
 
 LORA_API double lora_grad_norm(const lora_param *params, int n_params) {
     int ok;
-    double r = lora__grad_norm_pool(params, n_params, NULL, &ok);
+    double r;
+    if (!params || n_params <= 0) return 0.0;
+    r = lora__grad_norm_pool(params, n_params, NULL, &ok);
     return ok ? r : NAN;
 }
 
@@ -6323,6 +6390,7 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
     lora_status s = LORA_OK;
     int i, k;
     if (!path || !opt || !state) return lora__fail(LORA_ERR_INVALID_ARG, "lora_checkpoint_load: NULL argument");
+    if ((s = lora__check_not_dir(path)) != LORA_OK) return s;
     f = fopen(path, "rb");
     if (!f) return lora__fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     if (fread(&h, sizeof h, 1, f) != 1) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint header", path); }

@@ -17,15 +17,10 @@
    sample offsets that tile the stream, and yields a batch; a checkpoint that fails to load leaves
    the optimiser (values, moments, step) unchanged, one that loads sets the step from the file.
 
-   KNOWN BUG filter (see fuzz/README.md): gpt2_model_load allocates the whole model the llm.c header
-   describes before checking that the file is long enough, so a 1 KB file can ask for gigabytes
-   (libFuzzer reports it as an out-of-memory "crash"). Inputs whose header asks for more than
-   FUZZ_LLMC_MAX_FLOATS floats are skipped unless FUZZ_LLMC_NO_FILTER=1 is set in the environment.
-   The same filter skips headers whose n_positions x n_embd exceeds the loader's read buffer
-   (max(Vp, 4C) x 4C floats): gpt2__load_llmc reads the position embedding into that buffer whole,
-   a heap overflow (fuzz/crashes/llmc/heap-overflow-wpe-read*.bin). A second filter tolerates the
-   config-check message that does not name the file (see check_failure). Remove the filters once
-   the loader is fixed. */
+   The loader bugs this target found (a heap overflow reading the position embedding, the whole
+   model allocated before the file size was checked, config errors not naming the file) are
+   fixed; their reproducers stay in fuzz/crashes/llmc/ as seeds. FUZZ_LLMC_FILTER=1 still skips
+   headers that would ask for more than FUZZ_LLMC_MAX_FLOATS floats. */
 #if defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wunused-function"
 #endif
@@ -47,7 +42,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char fuzz_dir[512], fuzz_path[600], fuzz_out[600], fuzz_cfg[600];
-static int fuzz_filter = 1;
+static int fuzz_filter = 0;
 static float ck_val[8], ck_grad[8];
 static lora_adamw *ck_opt;
 
@@ -57,14 +52,14 @@ static void fuzz_cleanup(void) {
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
-    const char *tmp = getenv("TMPDIR"), *nf = getenv("FUZZ_LLMC_NO_FILTER");
+    const char *tmp = getenv("TMPDIR"), *nf = getenv("FUZZ_LLMC_FILTER");
     (void)argc; (void)argv;
     snprintf(fuzz_dir, sizeof fuzz_dir, "%s/fuzz_llmc.%ld", tmp && *tmp ? tmp : "/tmp", (long)getpid());
     if (mkdir(fuzz_dir, 0700) != 0) { perror(fuzz_dir); abort(); }
     snprintf(fuzz_path, sizeof fuzz_path, "%s/model.bin", fuzz_dir);
     snprintf(fuzz_out, sizeof fuzz_out, "%s/resaved.bin", fuzz_dir);
     snprintf(fuzz_cfg, sizeof fuzz_cfg, "%s/config.json", fuzz_dir);
-    fuzz_filter = !(nf && *nf == '1');
+    fuzz_filter = nf && *nf == '1';
     atexit(fuzz_cleanup);
     {
         lora_param p[2];

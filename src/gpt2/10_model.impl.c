@@ -37,16 +37,20 @@ LORA_API lora_status gpt2_config_check(const gpt2_config *c) {
 }
 
 LORA_API int64_t gpt2_config_num_params(const gpt2_config *c) {
-    int64_t C = c->n_embd, F = gpt2__inner(c), L = c->n_layer;
-    int64_t per_layer = 2 * C + (C * 3 * C + 3 * C) + (C * C + C) + 2 * C + (C * F + F) + (F * C + C);
+    int64_t C, F, L, per_layer;
+    if (!c) return 0;
+    C = c->n_embd; F = gpt2__inner(c); L = c->n_layer;
+    per_layer = 2 * C + (C * 3 * C + 3 * C) + (C * C + C) + 2 * C + (C * F + F) + (F * C + C);
     return (int64_t)c->vocab_size * C + (int64_t)c->n_positions * C + L * per_layer + 2 * C;
 }
 
-LORA_API int gpt2_config_num_linears(const gpt2_config *c) { return c->n_layer * GPT2_LINEARS_PER_LAYER + 1; }
+LORA_API int gpt2_config_num_linears(const gpt2_config *c) { return c ? c->n_layer * GPT2_LINEARS_PER_LAYER + 1 : 0; }
 
 LORA_API void gpt2_config_linears(const gpt2_config *c, gpt2_linear_info *out) {
     static const char *const kinds[GPT2_LINEARS_PER_LAYER] = {"attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"};
-    int C = c->n_embd, F = gpt2__inner(c), l, k;
+    int C, F, l, k;
+    if (!c || !out) return;
+    C = c->n_embd; F = gpt2__inner(c);
     for (l = 0; l < c->n_layer; l++) {
         int ins[4], outs[4];
         ins[0] = C; outs[0] = 3 * C;
@@ -70,6 +74,7 @@ LORA_API void gpt2_config_linears(const gpt2_config *c, gpt2_linear_info *out) {
 
 LORA_API void gpt2_config_module_descs(const gpt2_linear_info *infos, int n, lora_module_desc *out) {
     int i;
+    if (!infos || !out) return;
     for (i = 0; i < n; i++) {
         out[i].name = infos[i].name;
         out[i].in = infos[i].in;
@@ -137,13 +142,14 @@ static void gpt2__add_tensor(gpt2_model *m, size_t *off, const char *name, int n
     *off += ((size_t)t->numel + 15) & ~(size_t)15; /* keep every tensor 64-byte aligned */
 }
 
-LORA_API lora_status gpt2_model_create(const gpt2_config *cfg, lora_pool *pool, gpt2_model **out) {
+/* Builds the model's tensor table; allocates the weights only when alloc_weights (loaders
+   check a file against the table before committing gigabytes). */
+static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int alloc_weights, gpt2_model **out) {
     gpt2_model *m;
     lora_status s;
     size_t off = 0;
     int l, C, F;
     char nm[48];
-    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_create: out is NULL");
     *out = NULL;
     if ((s = gpt2_config_check(cfg)) != LORA_OK) return s;
     m = (gpt2_model *)lora__calloc(1, sizeof *m, "gpt2 model");
@@ -179,11 +185,18 @@ LORA_API lora_status gpt2_model_create(const gpt2_config *cfg, lora_pool *pool, 
     gpt2__add_tensor(m, &off, "ln_f.weight", 1, C, 0);
     gpt2__add_tensor(m, &off, "ln_f.bias", 1, C, 0);
     m->n_floats = off;
-    m->params = (float *)lora__alloc_aligned(off * sizeof(float), "gpt2 weights");
-    if (!m->params) { gpt2_model_free(m); return LORA_ERR_OOM; }
-    memset(m->params, 0, off * sizeof(float));
+    if (alloc_weights) {
+        m->params = (float *)lora__alloc_aligned(off * sizeof(float), "gpt2 weights");
+        if (!m->params) { gpt2_model_free(m); return LORA_ERR_OOM; }
+        memset(m->params, 0, off * sizeof(float));
+    }
     *out = m;
     return LORA_OK;
+}
+
+LORA_API lora_status gpt2_model_create(const gpt2_config *cfg, lora_pool *pool, gpt2_model **out) {
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_create: out is NULL");
+    return gpt2__model_new(cfg, pool, 1, out);
 }
 
 LORA_API const gpt2_config *gpt2_model_config(const gpt2_model *m) { return m ? &m->cfg : NULL; }
@@ -227,7 +240,9 @@ LORA_API float *gpt2_model_grad(gpt2_model *m, const char *name) {
 LORA_API void gpt2_model_init_random(gpt2_model *m, uint64_t seed) {
     lora_rng rng;
     int i;
-    double proj_std = 0.02 / sqrt(2.0 * m->cfg.n_layer);
+    double proj_std;
+    if (!m) return;
+    proj_std = 0.02 / sqrt(2.0 * m->cfg.n_layer);
     lora_rng_seed(&rng, seed);
     for (i = 0; i < m->n_tensors; i++) {
         gpt2__tensor *t = &m->tensors[i];

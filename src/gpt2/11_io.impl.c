@@ -74,7 +74,8 @@ static lora_status gpt2__read_config_json(const char *path, gpt2_config *cfg) {
     return LORA_OK;
 }
 
-static lora_status gpt2__write_config_json(const gpt2_config *c, const char *path) {
+/* Writes config.json to its temporary file (published by the caller once the weights are in place). */
+static lora_status gpt2__write_config_json(const gpt2_config *c, const char *path, lora__atomic_file *af) {
     lora__buf b;
     lora_status s;
     memset(&b, 0, sizeof b);
@@ -92,7 +93,10 @@ static lora_status gpt2__write_config_json(const gpt2_config *c, const char *pat
                          "  \"summary_type\": \"cls_index\",\n  \"summary_use_proj\": true,\n  \"tie_word_embeddings\": true,\n"
                          "  \"use_cache\": true,\n  \"vocab_size\": %d\n}\n", c->n_layer, c->n_positions, c->vocab_size);
     if (b.failed) { lora__buf_free(&b); return lora__fail(LORA_ERR_OOM, "out of memory writing %s", path); }
-    s = lora__write_file_atomic(path, b.data, b.len);
+    if ((s = lora__atomic_open(af, path)) == LORA_OK) {
+        lora__atomic_write(af, b.data, b.len);
+        s = lora__atomic_finish(af);
+    }
     lora__buf_free(&b);
     return s;
 }
@@ -160,7 +164,25 @@ static lora_status gpt2__load_safetensors(const char *path, const char *config_p
         else s = gpt2__infer_config(st, prefix, &cfg);
     }
     if (s != LORA_OK) goto done;
-    if ((s = gpt2_model_create(&cfg, pool, &m)) != LORA_OK) goto done;
+    /* every tensor present with its shape before the weights are allocated */
+    if ((s = gpt2__model_new(&cfg, pool, 0, &m)) != LORA_OK) goto done;
+    for (k = 0; k < m->n_tensors; k++) {
+        const gpt2__tensor *t = &m->tensors[k];
+        const lora_st_tensor *ft;
+        char name[96];
+        snprintf(name, sizeof name, "%s%s", prefix, t->name);
+        ft = lora_st_find(st, name);
+        if (!ft) { s = lora__fail(LORA_ERR_NOT_FOUND, "%s: tensor '%s' not found (the file has %zu tensors; a %d-layer GPT-2 needs it)", path, name, st->n_tensors, cfg.n_layer); goto done; }
+        if (ft->ndim != t->ndim || ft->shape[0] != t->shape[0] || (t->ndim > 1 && ft->shape[1] != t->shape[1])) {
+            s = lora__fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected shape (%lld%s%lld%s, found a %d-dimensional tensor of %lld values",
+                           path, name, (long long)t->shape[0], t->ndim > 1 ? ", " : "", t->ndim > 1 ? (long long)t->shape[1] : 0LL,
+                           ")", ft->ndim, (long long)ft->numel);
+            goto done;
+        }
+    }
+    m->params = (float *)lora__alloc_aligned(m->n_floats * sizeof(float), "gpt2 weights");
+    if (!m->params) { s = LORA_ERR_OOM; goto done; }
+    memset(m->params, 0, m->n_floats * sizeof(float));
     for (k = 0; k < m->n_tensors; k++) {
         gpt2__tensor *t = &m->tensors[k];
         char name[96];
@@ -227,13 +249,42 @@ static lora_status gpt2__load_llmc(const char *path, lora_pool *pool, gpt2_model
     cfg.n_positions = h[2]; cfg.vocab_size = h[3]; cfg.n_layer = h[4]; cfg.n_head = h[5]; cfg.n_embd = h[6];
     cfg.layer_norm_eps = 1e-5f;
     Vp = h[7];
-    if ((s = gpt2_config_check(&cfg)) != LORA_OK || Vp < cfg.vocab_size) {
+    if ((s = gpt2_config_check(&cfg)) != LORA_OK) {
+        char msg[LORA__ERRLEN];
+        snprintf(msg, sizeof msg, "%s", lora_last_error());
         fclose(f);
-        return s != LORA_OK ? s : lora__fail(LORA_ERR_FORMAT, "%s: padded vocab %d < vocab %d", path, Vp, cfg.vocab_size);
+        return lora__fail(LORA_ERR_FORMAT, "%s: bad llm.c header: %s", path, msg);
+    }
+    if (Vp < cfg.vocab_size || Vp > cfg.vocab_size + (1 << 20)) {
+        fclose(f);
+        return lora__fail(LORA_ERR_FORMAT, "%s: padded vocab %d does not fit vocab %d", path, Vp, cfg.vocab_size);
+    }
+    L = cfg.n_layer; C = cfg.n_embd; F = 4 * C;
+    {
+        /* the file size the header implies, checked before allocating anything */
+        uint64_t c = (uint64_t)C, floats = (uint64_t)Vp * c + (uint64_t)cfg.n_positions * c + 2 * c +
+                     (uint64_t)L * (2 * c + 3 * c * c + 3 * c + c * c + c + 2 * c + 4 * c * c + 4 * c + 4 * c * c + c);
+        uint64_t expect = 1024 + floats * (bf16 ? 2u : 4u);
+        long size;
+        if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 1024, SEEK_SET) != 0) {
+            fclose(f);
+            return lora__fail(LORA_ERR_IO, "%s: cannot determine file size", path);
+        }
+        if ((uint64_t)size != expect) {
+            fclose(f);
+            return lora__fail(LORA_ERR_FORMAT, "%s: %s llm.c checkpoint: a %d-layer, width-%d model with vocab %d (padded %d) and %d positions "
+                              "needs %llu bytes, the file has %ld", path, (uint64_t)size < expect ? "truncated" : "oversized", L, C,
+                              cfg.vocab_size, Vp, cfg.n_positions, (unsigned long long)expect, size);
+        }
     }
     if ((s = gpt2_model_create(&cfg, pool, &m)) != LORA_OK) { fclose(f); return s; }
-    L = cfg.n_layer; C = cfg.n_embd; F = gpt2__inner(&cfg);
-    buf = (float *)lora__malloc(sizeof(float) * (size_t)(Vp > 4 * C ? Vp : 4 * C) * (size_t)(C > F ? C : F), "llm.c read buffer");
+    {
+        /* one buffer large enough for the largest tensor read: wte (Vp x C), wpe (P x C) or a 4C x C matrix */
+        size_t need = (size_t)Vp * (size_t)C;
+        if ((size_t)cfg.n_positions * (size_t)C > need) need = (size_t)cfg.n_positions * (size_t)C;
+        if ((size_t)F * (size_t)C > need) need = (size_t)F * (size_t)C;
+        buf = (float *)lora__malloc(sizeof(float) * need, "llm.c read buffer");
+    }
     if (!buf) { fclose(f); gpt2_model_free(m); return LORA_ERR_OOM; }
     {
         /* read n values (converting bf16) into buf */
@@ -295,6 +346,7 @@ LORA_API lora_status gpt2_model_load(const char *path, const char *config_path, 
 
 LORA_API lora_status gpt2_model_save(const gpt2_model *m, const char *path) {
     lora_st_entry *e;
+    lora__atomic_file cfg_file;
     const char *mk = "format", *mv = "pt";
     char *cpath;
     lora_status s;
@@ -309,13 +361,17 @@ LORA_API lora_status gpt2_model_save(const gpt2_model *m, const char *path) {
         e[i].shape[0] = t->shape[0]; e[i].shape[1] = t->shape[1];
         e[i].data = m->params + t->offset;
     }
-    s = lora_st_write(path, e, (size_t)m->n_tensors, &mk, &mv, 1);
-    LORA_FREE(e);
-    if (s != LORA_OK) return s;
+    /* both files or neither: config.json waits in its temporary file until the weights are in place */
     cpath = gpt2__sibling_path(path, "config.json");
-    if (!cpath) return LORA_ERR_OOM;
-    s = gpt2__write_config_json(&m->cfg, cpath);
+    if (!cpath) { LORA_FREE(e); return LORA_ERR_OOM; }
+    s = gpt2__write_config_json(&m->cfg, cpath, &cfg_file);
     LORA_FREE(cpath);
+    if (s == LORA_OK) {
+        s = lora_st_write(path, e, (size_t)m->n_tensors, &mk, &mv, 1);
+        if (s == LORA_OK) s = lora__atomic_publish(&cfg_file);
+        else lora__atomic_abort(&cfg_file);
+    }
+    LORA_FREE(e);
     return s;
 }
 

@@ -162,7 +162,9 @@ LORA_API void gpt2_estimate_memory(const gpt2_config *cfg, const lora_adapter *a
                                    gpt2_memory_estimate *out) {
     int r = 0, i, n_lin = gpt2_config_num_linears(cfg);
     size_t trainable = 0, lora_vals = 0, masks = 0, weights_f = 0;
+    if (!out) return;
     memset(out, 0, sizeof *out);
+    if (!cfg) return;
     if (threads < 1) threads = 1;
     weights_f = (size_t)gpt2_config_num_params(cfg);
     if (ad) {

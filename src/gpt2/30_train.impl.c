@@ -112,8 +112,11 @@ LORA_API lora_status gpt2_model_merge(gpt2_model *m, lora_adapter *ad, int sign)
 }
 
 LORA_API void gpt2_model_trainable_line(const gpt2_model *m, char *buf, size_t size) {
-    int64_t base = gpt2_config_num_params(&m->cfg), trainable = 0, lora_ab = 0;
+    int64_t base, trainable = 0, lora_ab = 0;
     int i;
+    if (!buf || size == 0) return;
+    if (!m) { buf[0] = 0; return; }
+    base = gpt2_config_num_params(&m->cfg);
     if (m->full) {
         trainable = base;
     } else if (m->adapter) {

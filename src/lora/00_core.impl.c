@@ -4,6 +4,10 @@
 #include <stdarg.h>
 #include <math.h>
 #include <errno.h>
+#if defined(__unix__) || defined(__unix) || defined(__APPLE__)
+#include <sys/stat.h>
+#define LORA__HAVE_STAT 1
+#endif
 
 /* Allocation hooks: define all three before including the implementation to route
    every allocation of the library through your allocator. */
@@ -159,13 +163,26 @@ static LORA__UNUSED void lora__buf_free(lora__buf *b) { LORA_FREE(b->data); b->d
 
 /* ---- files ---- */
 
+/* LORA_ERR_IO "is a directory" when path names one (fopen succeeds on directories). */
+static LORA__UNUSED lora_status lora__check_not_dir(const char *path) {
+#ifdef LORA__HAVE_STAT
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) return lora__fail(LORA_ERR_IO, "%s: is a directory, not a file", path);
+#else
+    (void)path;
+#endif
+    return LORA_OK;
+}
+
 /* Reads a whole file into a NUL-terminated buffer (LORA_FREE it). */
 static LORA__UNUSED lora_status lora__read_file(const char *path, char **out, size_t *len) {
     FILE *f;
     long sz;
     char *buf;
     size_t got;
+    lora_status s;
     *out = NULL; *len = 0;
+    if ((s = lora__check_not_dir(path)) != LORA_OK) return s;
     f = fopen(path, "rb");
     if (!f) return lora__fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     if (fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
@@ -216,8 +233,35 @@ static LORA__UNUSED void lora__atomic_write(lora__atomic_file *af, const void *d
     if (af->failed || n == 0) return;
     if (fwrite(data, 1, n, af->f) != n) af->failed = errno ? errno : EIO;
 }
+/* First phase of a two-file save: closes the temporary file and checks that everything
+   reached it, without renaming it yet (lora__atomic_publish does, lora__atomic_abort drops it). */
+static LORA__UNUSED lora_status lora__atomic_finish(lora__atomic_file *af) {
+    int err = af->failed;
+    if (fflush(af->f) != 0 && !err) err = errno ? errno : EIO;
+    if (fclose(af->f) != 0 && !err) err = errno ? errno : EIO;
+    af->f = NULL;
+    if (err) {
+        lora_status s = lora__fail(LORA_ERR_IO, "%s: write failed: %s (previous file left intact)", af->final_path, strerror(err));
+        remove(af->tmp_path);
+        LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
+        memset(af, 0, sizeof *af);
+        return s;
+    }
+    return LORA_OK;
+}
+static LORA__UNUSED lora_status lora__atomic_publish(lora__atomic_file *af) {
+    lora_status s = LORA_OK;
+    if (rename(af->tmp_path, af->final_path) != 0) {
+        s = lora__fail(LORA_ERR_IO, "%s: cannot rename %s into place: %s", af->final_path, af->tmp_path, strerror(errno));
+        remove(af->tmp_path);
+    }
+    LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
+    memset(af, 0, sizeof *af);
+    return s;
+}
 /* Aborts the write: removes the temporary file, keeps the previous file intact. */
 static LORA__UNUSED void lora__atomic_abort(lora__atomic_file *af) {
+    if (!af->tmp_path) return;
     if (af->f) fclose(af->f);
     if (af->tmp_path) remove(af->tmp_path);
     LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
@@ -256,7 +300,10 @@ static LORA__UNUSED uint64_t lora__splitmix64(uint64_t *x) {
     return z ^ (z >> 31);
 }
 LORA_API void lora_rng_seed(lora_rng *rng, uint64_t seed) {
-    uint64_t a = lora__splitmix64(&seed), b = lora__splitmix64(&seed);
+    uint64_t a, b;
+    if (!rng) return;
+    a = lora__splitmix64(&seed);
+    b = lora__splitmix64(&seed);
     rng->s[0] = (uint32_t)a; rng->s[1] = (uint32_t)(a >> 32);
     rng->s[2] = (uint32_t)b; rng->s[3] = (uint32_t)(b >> 32);
     if (!(rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3])) rng->s[0] = 1;
@@ -264,16 +311,20 @@ LORA_API void lora_rng_seed(lora_rng *rng, uint64_t seed) {
 }
 static LORA__UNUSED uint32_t lora__rotl32(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
 LORA_API uint32_t lora_rng_u32(lora_rng *rng) {
-    uint32_t *s = rng->s;
-    uint32_t result = lora__rotl32(s[1] * 5, 7) * 9, t = s[1] << 9;
+    uint32_t *s, result, t;
+    if (!rng) return 0;
+    s = rng->s;
+    result = lora__rotl32(s[1] * 5, 7) * 9;
+    t = s[1] << 9;
     s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
     s[2] ^= t; s[3] = lora__rotl32(s[3], 11);
     return result;
 }
-LORA_API float lora_rng_uniform(lora_rng *rng) { return (float)(lora_rng_u32(rng) >> 8) * (1.0f / 16777216.0f); }
+LORA_API float lora_rng_uniform(lora_rng *rng) { return rng ? (float)(lora_rng_u32(rng) >> 8) * (1.0f / 16777216.0f) : 0.0f; }
 /* Marsaglia's polar method: two normals per accepted pair, one log and no trig. */
 LORA_API float lora_rng_normal(lora_rng *rng) {
     double u, v, q, f;
+    if (!rng) return 0.0f;
     if (rng->has_spare) { rng->has_spare = 0; return rng->spare; }
     do {
         u = 2.0 * ((double)(lora_rng_u32(rng) >> 8) + 0.5) / 16777216.0 - 1.0;

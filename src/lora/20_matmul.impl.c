@@ -875,8 +875,9 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
 LORA_API void lora_sgemm(lora_pool *pool, int transA, int transB, int M, int N, int K,
                          float alpha, const float *A, int lda, const float *B, int ldb,
                          float beta, float *C, int ldc) {
-    if (M <= 0 || N <= 0) return;
+    if (M <= 0 || N <= 0 || !C) return;   /* invalid shapes or a NULL C: nothing to do */
     if (K <= 0 || alpha == 0.0f) { lora__scale_c(M, N, beta, C, ldc); return; }
+    if (!A || !B) return;
 #ifdef LORA_BLAS
     (void)pool;
     cblas_sgemm(101, transA ? 112 : 111, transB ? 112 : 111, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);

@@ -295,6 +295,7 @@ LORA_API void lora_format_count(int64_t n, char *buf, size_t size) {
     char digits[32], out[48];
     int len, i, j = 0, neg = n < 0;
     uint64_t u = neg ? (uint64_t)(-(n + 1)) + 1 : (uint64_t)n;
+    if (!buf || size == 0) return;
     len = snprintf(digits, sizeof digits, "%llu", (unsigned long long)u);
     if (neg) out[j++] = '-';
     for (i = 0; i < len; i++) {
@@ -307,6 +308,7 @@ LORA_API void lora_format_count(int64_t n, char *buf, size_t size) {
 
 LORA_API void lora_format_trainable(int64_t trainable, int64_t all, char *buf, size_t size) {
     char t[48], a[48];
+    if (!buf || size == 0) return;
     lora_format_count(trainable, t, sizeof t);
     lora_format_count(all, a, sizeof a);
     snprintf(buf, size, "trainable params: %s || all params: %s || trainable%%: %.4f", t, a,
@@ -315,6 +317,7 @@ LORA_API void lora_format_trainable(int64_t trainable, int64_t all, char *buf, s
 
 LORA_API void lora_module_merge(const lora_module *m, float *W, int fan_in_fan_out, float sign) {
     int i, o, k;
+    if (!m || !W) return;
     /* delta[o][i] = (sum_k B[o][k] A[k][i]) * scaling in float32, as PEFT computes it
        (transpose(B @ A) * scaling), then W +/-= delta */
     for (o = 0; o < m->out; o++) {

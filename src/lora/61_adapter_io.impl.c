@@ -145,10 +145,12 @@ LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, 
     char **names = NULL;
     char *path = NULL;
     lora__buf json;
+    lora__atomic_file cfg_file;
     const char *mk = "format", *mv = "pt";
     lora_status s;
     int i, k = 0, n;
     if (!ad || !dir) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_save: NULL argument");
+    memset(&json, 0, sizeof json);
     if ((s = lora__ensure_dir(dir)) != LORA_OK) return s;
     n = 2 * ad->n_modules + ad->n_biases;
     e = (lora_st_entry *)lora__calloc((size_t)(n ? n : 1), sizeof *e, "adapter tensors");
@@ -180,16 +182,22 @@ LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, 
         e[k].data = ad->biases[i].value;
         k++;
     }
-    if (!(path = lora__path_join(dir, "adapter_model.safetensors"))) { s = LORA_ERR_OOM; goto done; }
-    if ((s = lora_st_write(path, e, (size_t)k, &mk, &mv, 1)) != LORA_OK) goto done;
-    LORA_FREE(path);
+    /* both files or neither: the config goes to a temporary file first, the weights are
+       written and renamed, and only then is the config renamed into place */
     memset(&json, 0, sizeof json);
-    if ((s = lora__adapter_config_json(ad, fan_in_fan_out, &json)) == LORA_OK) {
-        if (!(path = lora__path_join(dir, "adapter_config.json"))) s = LORA_ERR_OOM;
-        else s = lora__write_file_atomic(path, json.data, json.len);
-    }
-    lora__buf_free(&json);
+    memset(&cfg_file, 0, sizeof cfg_file);
+    if ((s = lora__adapter_config_json(ad, fan_in_fan_out, &json)) != LORA_OK) goto done;
+    if (!(path = lora__path_join(dir, "adapter_config.json"))) { s = LORA_ERR_OOM; goto done; }
+    if ((s = lora__atomic_open(&cfg_file, path)) != LORA_OK) goto done;
+    lora__atomic_write(&cfg_file, json.data, json.len);
+    if ((s = lora__atomic_finish(&cfg_file)) != LORA_OK) goto done;
+    LORA_FREE(path);
+    path = NULL;
+    if (!(path = lora__path_join(dir, "adapter_model.safetensors"))) { s = LORA_ERR_OOM; lora__atomic_abort(&cfg_file); goto done; }
+    if ((s = lora_st_write(path, e, (size_t)k, &mk, &mv, 1)) != LORA_OK) { lora__atomic_abort(&cfg_file); goto done; }
+    s = lora__atomic_publish(&cfg_file);
 done:
+    lora__buf_free(&json);
     if (names) for (i = 0; i < n; i++) LORA_FREE(names[i]);
     LORA_FREE(names);
     LORA_FREE(e);

@@ -63,7 +63,9 @@ LORA_API lora_status lora_adamw_create(const lora_adamw_config *cfg, const lora_
 }
 
 LORA_API double lora_schedule_lr(const lora_adamw_config *c, int64_t s) {
-    double lambda = 1.0, W = c->warmup, N = c->total_steps;
+    double lambda = 1.0, W, N;
+    if (!c) return 0.0;
+    W = c->warmup; N = c->total_steps;
     if (s < c->warmup) return c->lr * ((double)s / (W > 1 ? W : 1));
     switch (c->schedule) {
     case LORA_SCHED_CONSTANT: lambda = 1.0; break;
@@ -150,7 +152,9 @@ static double lora__grad_norm_pool(const lora_param *params, int n, lora_pool *p
 
 LORA_API double lora_grad_norm(const lora_param *params, int n_params) {
     int ok;
-    double r = lora__grad_norm_pool(params, n_params, NULL, &ok);
+    double r;
+    if (!params || n_params <= 0) return 0.0;
+    r = lora__grad_norm_pool(params, n_params, NULL, &ok);
     return ok ? r : NAN;
 }
 

@@ -44,6 +44,7 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
     lora_status s = LORA_OK;
     int i, k;
     if (!path || !opt || !state) return lora__fail(LORA_ERR_INVALID_ARG, "lora_checkpoint_load: NULL argument");
+    if ((s = lora__check_not_dir(path)) != LORA_OK) return s;
     f = fopen(path, "rb");
     if (!f) return lora__fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     if (fread(&h, sizeof h, 1, f) != 1) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint header", path); }
