@@ -1,9 +1,11 @@
 /* bench-train: GPT-2 124M (random weights) training and inference speed and peak memory.
      build/bench-train [--threads 2] [--steps 5] [--json build/bench-train.json] [--quick]
    Each mode runs in its own process (so peak RSS is per mode):
-     lora    LoRA r=8, alpha=16, c_attn+c_proj, AdamW, batch 4 x 128     (the reference LoRA step)
-     full    full fine-tuning, AdamW on all 124M weights, batch 4 x 64
-     infer   forward with logits for every position, batch 4 x 128
+     lora      LoRA r=8, alpha=16, c_attn+c_proj, AdamW, batch 4 x 128     (the reference LoRA step)
+     full      full fine-tuning, AdamW on all 124M weights, batch 4 x 64
+     infer     forward with logits for every position, batch 4 x 128
+     generate  KV-cache generation: 16-token prompt + 128 new tokens (greedy); a "step" is the
+               whole generation, tokens/s counts the new tokens
    Prints a table and writes JSON. Compare with ../shared/oracle/bench_torch.py. */
 #if !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L
@@ -40,7 +42,9 @@ static int run_mode(const char *mode, int threads, int steps, int warmup, const 
     lora_adamw *opt = NULL;
     lora_param *params = NULL;
     lora_adamw_config oc = lora_adamw_config_init();
-    int n_params = 0, B = 4, T = strcmp(mode, "full") == 0 ? 64 : 128, i, s;
+    int n_params = 0, B = 4, T = strcmp(mode, "full") == 0 ? 64 : 128, i, s, gen = strcmp(mode, "generate") == 0;
+    int32_t out_ids[128];
+    gpt2_sampler sc = gpt2_sampler_init();
     int32_t *ids;
     double times[64], med, t0, mn;
     lora_rng rng;
@@ -70,7 +74,11 @@ static int run_mode(const char *mode, int threads, int steps, int warmup, const 
     for (s = 0; s < warmup + steps; s++) {
         float loss;
         t0 = now();
-        if (opt) {
+        if (gen) {
+            int n_out = 0;
+            sc.greedy = 1;
+            if (gpt2_generate(m, ids, 16, 128, &sc, 0, out_ids, &n_out, NULL, NULL) != LORA_OK) goto fail;
+        } else if (opt) {
             gpt2_zero_grad(m);
             if (gpt2_forward(m, ids, ids, B, T, &loss) != LORA_OK || gpt2_backward(m) != LORA_OK ||
                 lora_adamw_step(opt, pool, NULL, NULL) != LORA_OK) goto fail;
@@ -81,8 +89,8 @@ static int run_mode(const char *mode, int threads, int steps, int warmup, const 
     med = times[steps / 2]; mn = times[0];
     printf("{\"mode\": \"%s\", \"preset\": \"%s\", \"batch\": %d, \"seq\": %d, \"threads\": %d, \"isa\": \"%s\", \"steps\": %d, "
            "\"median_ms\": %.2f, \"min_ms\": %.2f, \"tokens_per_s\": %.1f, \"peak_rss_mib\": %.1f}\n",
-           mode, preset, B, T, lora_pool_threads(pool), lora_isa_name(lora_pool_isa(pool)), steps, 1000 * med, 1000 * mn,
-           (double)B * T / med, peak_rss_mib());
+           mode, preset, gen ? 1 : B, gen ? 128 : T, lora_pool_threads(pool), lora_isa_name(lora_pool_isa(pool)), steps, 1000 * med,
+           1000 * mn, (gen ? 128.0 : (double)B * T) / med, peak_rss_mib());
     lora_adamw_free(opt); free(params); lora_adapter_free(ad); gpt2_model_free(m); lora_pool_destroy(pool); free(ids);
     return 0;
 fail:
@@ -93,7 +101,7 @@ fail:
 int main(int argc, char **argv) {
     const char *mode = NULL, *json = "build/bench-train.json", *preset = "gpt2";
     int threads = 2, steps = 5, warmup = 2, i;
-    static const char *const modes[] = {"lora", "full", "infer"};
+    static const char *const modes[] = {"lora", "full", "infer", "generate"};
     FILE *out;
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) mode = argv[++i];
@@ -104,7 +112,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--preset") == 0 && i + 1 < argc) preset = argv[++i];
         else if (strcmp(argv[i], "--quick") == 0) { steps = 2; warmup = 1; }
         else if (argv[i][0] != '-') json = argv[i];   /* bench/run.sh passes the JSON path */
-        else { fprintf(stderr, "usage: bench-train [--threads N] [--steps N] [--warmup N] [--json F] [--preset P] [--mode lora|full|infer]\n"); return 2; }
+        else { fprintf(stderr, "usage: bench-train [--threads N] [--steps N] [--warmup N] [--json F] [--preset P] [--mode lora|full|infer|generate]\n"); return 2; }
     }
     if (steps < 1) steps = 1;
     if (mode) return run_mode(mode, threads, steps, warmup, preset);
@@ -113,7 +121,7 @@ int main(int argc, char **argv) {
     fprintf(out, "[\n");
     printf("GPT-2 %s, random weights, %d threads, median of %d steps after %d warm-up\n", preset, threads, steps, warmup);
     printf("%-6s %5s %5s %12s %12s %12s %14s\n", "mode", "batch", "seq", "median ms", "min ms", "tokens/s", "peak RSS MiB");
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < 4; i++) {
         char cmd[1024], line[1024];
         FILE *p;
         snprintf(cmd, sizeof cmd, "%s --mode %s --threads %d --steps %d --warmup %d --preset %s", argv[0], modes[i], threads, steps, warmup, preset);
