@@ -16,6 +16,10 @@ elif grep -q avx512f /proc/cpuinfo 2>/dev/null; then
   OPENBLAS_CORETYPE=SkylakeX
   export OPENBLAS_CORETYPE
 fi
+# OpenBLAS's worker threads busy-wait after each call (2^28 cycles by default) and then steal the
+# second core from our threads when the two libraries are timed back to back; let them sleep.
+OPENBLAS_THREAD_TIMEOUT=${OPENBLAS_THREAD_TIMEOUT:-4}
+export OPENBLAS_THREAD_TIMEOUT
 echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(auto)}${OPENBLAS_L2_SIZE:+ OPENBLAS_L2_SIZE=$OPENBLAS_L2_SIZE}"
 status=0
 run() {
