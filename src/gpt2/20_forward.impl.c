@@ -352,25 +352,21 @@ static int gpt2__module_bias_tensor(const gpt2_model *m, int mi) {
     if (mi == m->n_linears - 1) return -1;
     return gpt2__lt(mi / GPT2_LINEARS_PER_LAYER, bt[mi % GPT2_LINEARS_PER_LAYER]);
 }
+/* The adapter's trainable copy of model tensor ti (bias modes "all" / "lora_only"), or NULL. */
+static lora_bias_param *gpt2__adapter_bias(const gpt2_model *m, int ti) {
+    char full[80];
+    if (!m->adapter || !m->adapter->n_biases) return NULL;
+    snprintf(full, sizeof full, "transformer.%s", m->tensors[ti].name);
+    return lora_adapter_find_bias(m->adapter, full);
+}
 /* The bias in use: the adapter's trainable copy when it carries one. */
 static const float *gpt2__tensor_value(const gpt2_model *m, int ti) {
-    if (m->adapter && m->adapter->n_biases) {
-        char full[80];
-        lora_bias_param *bp;
-        snprintf(full, sizeof full, "transformer.%s", m->tensors[ti].name);
-        bp = lora_adapter_find_bias(m->adapter, full);
-        if (bp) return bp->value;
-    }
-    return gpt2__t(m, ti);
+    lora_bias_param *bp = gpt2__adapter_bias(m, ti);
+    return bp ? bp->value : gpt2__t(m, ti);
 }
 static float *gpt2__tensor_grad(gpt2_model *m, int ti) {
-    if (m->adapter && m->adapter->n_biases) {
-        char full[80];
-        lora_bias_param *bp;
-        snprintf(full, sizeof full, "transformer.%s", m->tensors[ti].name);
-        bp = lora_adapter_find_bias(m->adapter, full);
-        if (bp) return bp->grad;
-    }
+    lora_bias_param *bp = gpt2__adapter_bias(m, ti);
+    if (bp) return bp->grad;
     return m->grads ? m->grads + m->tensors[ti].offset : NULL;
 }
 

@@ -156,6 +156,13 @@ LORA_API void gpt2_zero_grad(gpt2_model *m) {
     lora_adapter_zero_grad(m->adapter);
 }
 
+/* Appends an adapter-carried bias (if any) to a parameter list. */
+static void gpt2__push_bias(lora_param *p, int *k, const lora_bias_param *bp) {
+    if (!bp) return;
+    p[*k].name = bp->name; p[*k].value = bp->value; p[*k].grad = bp->grad; p[*k].n = bp->n;
+    (*k)++;
+}
+
 LORA_API lora_status gpt2_trainable_params(gpt2_model *m, lora_param **params, int *n) {
     lora_param *p;
     int i, k = 0, cap;
@@ -182,31 +189,18 @@ LORA_API lora_status gpt2_trainable_params(gpt2_model *m, lora_param **params, i
     for (i = 0; i < m->n_linears; i++) {
         lora_module *lm = lora_adapter_module(m->adapter, i);
         int bi = gpt2__module_bias_tensor(m, i);
-        if (bi >= 0 && m->adapter->n_biases) {
-            /* biases of LayerNorms before this module (bias "all") */
+        if (bi >= 0) {
+            /* the LayerNorm bias before this module (bias "all"), then the module's own */
             int t0 = i % GPT2_LINEARS_PER_LAYER == 0 ? gpt2__lt(i / GPT2_LINEARS_PER_LAYER, GPT2__LN1B)
                    : i % GPT2_LINEARS_PER_LAYER == 2 ? gpt2__lt(i / GPT2_LINEARS_PER_LAYER, GPT2__LN2B) : -1;
-            char full[80];
-            lora_bias_param *bp;
-            if (t0 >= 0) {
-                snprintf(full, sizeof full, "transformer.%s", m->tensors[t0].name);
-                if ((bp = lora_adapter_find_bias(m->adapter, full)) != NULL) {
-                    p[k].name = bp->name; p[k].value = bp->value; p[k].grad = bp->grad; p[k].n = bp->n; k++;
-                }
-            }
-            snprintf(full, sizeof full, "transformer.%s", m->tensors[bi].name);
-            if ((bp = lora_adapter_find_bias(m->adapter, full)) != NULL) {
-                p[k].name = bp->name; p[k].value = bp->value; p[k].grad = bp->grad; p[k].n = bp->n; k++;
-            }
+            if (t0 >= 0) gpt2__push_bias(p, &k, gpt2__adapter_bias(m, t0));
+            gpt2__push_bias(p, &k, gpt2__adapter_bias(m, bi));
         }
         if (lm) {
             p[k].name = lm->name_A; p[k].value = lm->A; p[k].grad = lm->dA; p[k].n = (int64_t)lm->r * lm->in; k++;
             p[k].name = lm->name_B; p[k].value = lm->B; p[k].grad = lm->dB; p[k].n = (int64_t)lm->r * lm->out; k++;
         }
-        if (i == m->n_linears - 2) { /* transformer.ln_f.bias comes before lm_head */
-            lora_bias_param *bp = lora_adapter_find_bias(m->adapter, "transformer.ln_f.bias");
-            if (bp) { p[k].name = bp->name; p[k].value = bp->value; p[k].grad = bp->grad; p[k].n = bp->n; k++; }
-        }
+        if (i == m->n_linears - 2) gpt2__push_bias(p, &k, gpt2__adapter_bias(m, m->n_tensors - 1)); /* ln_f.bias before lm_head */
     }
     *params = p; *n = k;
     return LORA_OK;
