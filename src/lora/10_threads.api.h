@@ -21,9 +21,13 @@ typedef enum lora_isa {
 
 typedef struct lora_pool lora_pool;
 
-/* n_threads <= 0 means the number of online cores. The environment variable
-   LORA_ISA=scalar|avx2|avx512|neon, read here, forces an instruction set. */
+/* n_threads <= 0 means lora_default_threads(), and then fewer if the system refuses to start
+   that many threads; an explicit count that cannot be started is an error. The environment
+   variable LORA_ISA=scalar|avx2|avx512|neon, read here, forces an instruction set. */
 LORA_API lora_status lora_pool_create(lora_pool **out, int n_threads);
+/* The cores this process can use: online cores, limited (on Linux) by its CPU affinity mask
+   (taskset, container cpusets) and its cgroup CPU quota (docker --cpus); the count nproc prints. */
+LORA_API int lora_default_threads(void);
 LORA_API void lora_pool_destroy(lora_pool *pool);
 LORA_API int lora_pool_threads(const lora_pool *pool);       /* 1 for NULL */
 /* Forces an instruction set; fails with LORA_ERR_UNSUPPORTED if this CPU or build lacks it. */

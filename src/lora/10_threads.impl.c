@@ -342,19 +342,74 @@ LORA_API void lora_pool_destroy(lora_pool *pool) {
     LORA_FREE(pool);
 }
 
+#if defined(LORA__THREADS) && defined(__linux__)
+/* Reads a small text file (/proc, /sys) into buf; returns its length or -1. */
+static int lora__read_small(const char *path, char *buf, int cap) {
+    FILE *f = fopen(path, "r");
+    size_t n;
+    if (!f) return -1;
+    n = fread(buf, 1, (size_t)cap - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    return (int)n;
+}
+/* CPUs this process may run on: the bits of "Cpus_allowed:" in /proc/self/status (what
+   taskset, docker --cpuset-cpus and CI runners restrict); 0 when unknown. */
+static int lora__linux_cpus_allowed(void) {
+    char buf[8192];
+    const char *s;
+    int n = 0;
+    if (lora__read_small("/proc/self/status", buf, (int)sizeof buf) <= 0) return 0;
+    s = strstr(buf, "\nCpus_allowed:");
+    if (!s) return 0;
+    for (s += 14; *s && *s != '\n'; s++) {
+        int v = *s >= '0' && *s <= '9' ? *s - '0' : *s >= 'a' && *s <= 'f' ? *s - 'a' + 10 : -1;
+        if (v > 0) n += (v & 1) + ((v >> 1) & 1) + ((v >> 2) & 1) + ((v >> 3) & 1);
+    }
+    return n;
+}
+/* CPU time quota of the process's cgroup (docker --cpus, Kubernetes limits), rounded up:
+   cgroup v2 "cpu.max" ("max 100000" = none), else v1 cfs_quota_us / cfs_period_us; 0 when none. */
+static int lora__linux_cpu_quota(void) {
+    char buf[128];
+    double quota = -1, period = 0;
+    if (lora__read_small("/sys/fs/cgroup/cpu.max", buf, (int)sizeof buf) > 0) {
+        if (sscanf(buf, "%lf %lf", &quota, &period) != 2) quota = -1;
+    } else if (lora__read_small("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", buf, (int)sizeof buf) > 0) {
+        quota = atof(buf);
+        if (lora__read_small("/sys/fs/cgroup/cpu/cpu.cfs_period_us", buf, (int)sizeof buf) > 0) period = atof(buf);
+    }
+    if (quota <= 0 || period <= 0) return 0;
+    return (int)ceil(quota / period);
+}
+#endif
+
+/* The default thread count: the cores this process can actually use (online cores, limited
+   by its CPU affinity mask and its cgroup's CPU quota), so a container or CI runner pinned to
+   2 of a host's 128 cores gets 2 threads, as nproc reports. */
+static int lora__default_threads(void) {
+#ifdef LORA__THREADS
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+#ifdef __linux__
+    int allowed = lora__linux_cpus_allowed(), quota = lora__linux_cpu_quota();
+    if (allowed > 0 && (n <= 0 || allowed < n)) n = allowed;
+    if (quota > 0 && quota < n) n = quota;
+#endif
+    return n > 0 ? (int)(n > 1024 ? 1024 : n) : 1;
+#else
+    return 1;
+#endif
+}
+
+LORA_API int lora_default_threads(void) { return lora__default_threads(); }
+
 LORA_API lora_status lora_pool_create(lora_pool **out, int n_threads) {
     lora_pool *p;
     lora_isa env;
+    int by_default = n_threads <= 0;
     if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_pool_create: out is NULL");
     *out = NULL;
-    if (n_threads <= 0) {
-#ifdef LORA__THREADS
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        n_threads = n > 0 ? (int)(n > 1024 ? 1024 : n) : 1;
-#else
-        n_threads = 1;
-#endif
-    }
+    if (n_threads <= 0) n_threads = lora__default_threads();
 #ifndef LORA__THREADS
     n_threads = 1;
 #endif
@@ -386,7 +441,10 @@ LORA_API lora_status lora_pool_create(lora_pool **out, int n_threads) {
             p->workers[i].index = i;
             rc = pthread_create(&p->threads[p->n_started], NULL, lora__worker_main, &p->workers[i]);
             if (rc != 0) {
+                int started = p->n_started + 1;
                 lora_pool_destroy(p);
+                /* the default count is a wish: run with the threads the system would give us */
+                if (by_default && started >= 1) return lora_pool_create(out, started);
                 return lora__fail(LORA_ERR_OOM, "lora_pool_create: cannot start thread %d of %d: %s", i, n_threads, strerror(rc));
             }
             p->n_started++;
