@@ -2,7 +2,9 @@
    C = 768, vocab 50257, LoRA rank 8), at 1 and 2 threads, next to OpenBLAS on
    the same shapes (loaded at run time with dlopen, "n/a" when absent) and the
    FMA peak of this machine measured in the same run (register-only loops).
-   Usage: bench-matmul [out.json] [--quick]   (default build/bench-matmul.json)
+   Usage: bench-matmul [out.json] [--quick] [--only GROUP,...] [--time SECONDS]
+   (default build/bench-matmul.json; groups: forward, dX, dW, lora, attn, shapes left out are
+   written as null; --time sets the least time spent per shape, default 1.2 s, 4 s for the largest)
    Each number is the median of several timed repetitions after a warm-up. */
 #define _POSIX_C_SOURCE 200809L
 #include "lora.h"
@@ -195,7 +197,7 @@ static int cmp_d(const void *a, const void *b) {
    that a change of machine load hits them alike: rounds of (warm-up run, then 2 timed
    runs) per variant, until each has >= 5 timed runs and min_time seconds were spent.
    Result: median GFLOP/s per variant (-1 when the variant is unavailable). */
-#define MAX_SAMPLES 64
+#define MAX_SAMPLES 1024
 static void time_shape(const shape *s, lora_pool **pools, double min_time, double out[4]) {
     double t[4][MAX_SAMPLES], flops = 2.0 * s->M * s->N * (double)s->K, spent = 0;
     int n[4] = { 0, 0, 0, 0 }, v, r;
@@ -220,9 +222,23 @@ static void time_shape(const shape *s, lora_pool **pools, double min_time, doubl
     }
 }
 
+/* is group one of the comma-separated names in list (every group when list is NULL)? */
+static int in_list(const char *list, const char *group) {
+    size_t n = strlen(group);
+    const char *p = list;
+    if (!list) return 1;
+    while ((p = strstr(p, group)) != NULL) {
+        if ((p == list || p[-1] == ',') && (p[n] == 0 || p[n] == ',')) return 1;
+        p += n;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *out_path = "build/bench-matmul.json";
     int quick = 0, i, ti;
+    const char *only = NULL;
+    double min_seconds = 0;
     size_t amax = 0, bmax = 0, cmax = 0;
     lora_pool *pools[3] = { NULL, NULL, NULL };
     lora_isa best;
@@ -231,6 +247,8 @@ int main(int argc, char **argv) {
     FILE *f;
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+        else if (!strcmp(argv[i], "--time") && i + 1 < argc) min_seconds = atof(argv[++i]);
         else out_path = argv[i];
     }
     best = lora_detect_isa();
@@ -267,8 +285,9 @@ int main(int argc, char **argv) {
     for (i = 0; i < N_SHAPES; i++) {
         const shape *s = &shapes[i];
         double flops = 2.0 * s->M * s->N * (double)s->K;
-        double min_time = quick ? 0.2 : (flops > 1e10 ? 4.0 : 1.2);
+        double min_time = min_seconds > 0 ? min_seconds : quick ? 0.2 : (flops > 1e10 ? 4.0 : 1.2);
         char b1[16], b2[16];
+        if (!in_list(only, s->group)) { res[i][0] = res[i][1] = res[i][2] = res[i][3] = -1; continue; }
         time_shape(s, pools, min_time, res[i]);
         if (res[i][2] >= 0) snprintf(b1, sizeof b1, "%8.1f", res[i][2]); else snprintf(b1, sizeof b1, "%8s", "n/a");
         if (res[i][3] >= 0) snprintf(b2, sizeof b2, "%8.1f", res[i][3]); else snprintf(b2, sizeof b2, "%8s", "n/a");
@@ -291,9 +310,10 @@ int main(int argc, char **argv) {
         int n = (int)strlen(s->name);
         while (n > 0 && s->name[n - 1] == ' ') n--;
         snprintf(name, sizeof name, "%.*s", n, s->name);
-        fprintf(f, "    {\"group\": \"%s\", \"name\": \"%s\", \"op\": \"%c%c\", \"M\": %d, \"N\": %d, \"K\": %d, "
-                   "\"ours_1t\": %.1f, \"ours_2t\": %.1f, ", s->group, name, s->ta ? 'T' : 'N', s->tb ? 'T' : 'N',
-                s->M, s->N, s->K, res[i][0], res[i][1]);
+        fprintf(f, "    {\"group\": \"%s\", \"name\": \"%s\", \"op\": \"%c%c\", \"M\": %d, \"N\": %d, \"K\": %d, ",
+                s->group, name, s->ta ? 'T' : 'N', s->tb ? 'T' : 'N', s->M, s->N, s->K);
+        if (res[i][0] < 0) fprintf(f, "\"ours_1t\": null, \"ours_2t\": null, "); /* left out by --only */
+        else fprintf(f, "\"ours_1t\": %.1f, \"ours_2t\": %.1f, ", res[i][0], res[i][1]);
         if (res[i][2] >= 0) fprintf(f, "\"openblas_1t\": %.1f, \"openblas_2t\": %.1f}", res[i][2], res[i][3]);
         else fprintf(f, "\"openblas_1t\": null, \"openblas_2t\": null}");
         fprintf(f, "%s\n", i + 1 < N_SHAPES ? "," : "");

@@ -51,6 +51,10 @@ typedef struct lora__gemm_cfg {
     void (*d2)(int K, const float *A, long lda, const float *Bt, long ldbt,
                float *C, long ldc, int m, int n, float alpha, float beta);
     int d2_mr, d2_nr;
+    /* optional d1 for K <= 8 that keeps V in registers (see lora__d3_avx512) */
+    void (*d3)(int K, const float *U, long u_ri, long u_ck, const float *V, long v_rk,
+               float *C, long ldc, int m, int n, float alpha, float beta);
+    int d3_mr, d3_nr;
 } lora__gemm_cfg;
 
 /* ---------------- scalar ---------------- */
@@ -87,7 +91,7 @@ static void lora__pack_scalar(const float *S, long sx, long sk, int nx, int kc, 
     }
 }
 
-static const lora__gemm_cfg lora__cfg_scalar = { LORA__S_MR, LORA__S_NR, 256, 256, 256, 4096, lora__kern_scalar, lora__pack_scalar, NULL, 0, 0, NULL, 0, 0 };
+static const lora__gemm_cfg lora__cfg_scalar = { LORA__S_MR, LORA__S_NR, 256, 256, 256, 4096, lora__kern_scalar, lora__pack_scalar, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0 };
 
 /* ---------------- x86 shared: packing with 8x8 / 4x4 transposes ---------------- */
 #ifdef LORA__X86
@@ -233,7 +237,7 @@ LORA__TARGET_AVX2 static void lora__kern_avx2(int kc, const float *LORA__RESTRIC
         lora__store_tile_fma(t, LORA__A2_NR, C, rs_c, cs_c, m, n, alpha, beta);
     }
 }
-static const lora__gemm_cfg lora__cfg_avx2 = { LORA__A2_MR, LORA__A2_NR, 512, 256, 768, 4096, lora__kern_avx2, lora__pack_avx, NULL, 0, 0, NULL, 0, 0 };
+static const lora__gemm_cfg lora__cfg_avx2 = { LORA__A2_MR, LORA__A2_NR, 512, 256, 768, 4096, lora__kern_avx2, lora__pack_avx, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0 };
 #endif
 
 /* ---------------- AVX-512: 12 x 32 ---------------- */
@@ -294,10 +298,31 @@ LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RES
     }
 }
 /* packing with 512-bit copies (the transposing case reuses the AVX code) */
-#define LORA__PFD 4 /* rows of S prefetched ahead when copying */
+#define LORA__PFD 16 /* rows of S prefetched ahead when copying */
 LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
     int k, p;
     if (sx != 1) { lora__pack_avx(S, sx, sk, nx, kc, W, out); return; }
+    if (W < 16) {
+        /* narrow panels (the 12-row A panels): one 16-float store per panel row; its extra
+           lanes spill into the start of the next row, which the next k overwrites (masked
+           stores, slow on some cores, only for each panel's last row) */
+        const __mmask16 wm = (__mmask16)((1u << W) - 1);
+        for (k = 0; k < kc; k++) {
+            const float *s = S + k * sk;
+            float *o = out + (long)k * W;
+            if (k + LORA__PFD < kc) {
+                int x;
+                for (x = 0; x < nx; x += 16) _mm_prefetch((const char *)(s + LORA__PFD * sk + x), _MM_HINT_T0);
+            }
+            for (p = 0; p < nx; p += W, o += (long)kc * W) {
+                int v = nx - p;
+                __m512 x = _mm512_maskz_loadu_ps(v >= W ? wm : (__mmask16)((1u << v) - 1), s + p);
+                if (k + 1 < kc) _mm512_storeu_ps(o, x);
+                else _mm512_mask_storeu_ps(o, wm, x);
+            }
+        }
+        return;
+    }
     if (W != 32 && W != 16) {
         /* any width: each panel row as masked 16-float pieces (zero beyond nx) */
         for (k = 0; k < kc; k++) {
@@ -454,8 +479,68 @@ LORA__TARGET_AVX512 static void lora__d2_avx512(int K, const float *A, long lda,
         }
     }
 }
-static const lora__gemm_cfg lora__cfg_avx512 = { LORA__A5_MR, LORA__A5_NR, 512, 256, 768, 4096, lora__kern_avx512, lora__pack_avx512,
-    lora__d1_avx512, 8, 384, lora__d2_avx512, 3, 8 };
+/* d3 (rank-r updates, K <= 8): C[m x n] = alpha * sum_k U(i,k) V[k * v_rk + j] + beta * C, rows of C
+   contiguous. Each 48-column strip of V (K x 3 vectors) stays in registers while the strip walks
+   down the rows of C, so a row costs K broadcasts, 3K FMAs and one pass over its 48 floats of C:
+   the product runs at the speed C streams through the core (y += h B^T, dx += dh A in LoRA). */
+LORA__TARGET_AVX512 static void lora__d3_avx512(int K, const float *U, long u_ri, long u_ck, const float *V0, long v_rk,
+                                                float *C0, long ldc, int m, int n_all, float alpha, float beta) {
+    const __m512 z = _mm512_setzero_ps(), va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    int j0;
+    for (j0 = 0; j0 < n_all; j0 += 48) {
+        const int n = n_all - j0 < 48 ? n_all - j0 : 48;
+        const __mmask16 k0 = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
+        const __mmask16 k1 = (__mmask16)(n >= 32 ? 0xffff : n <= 16 ? 0 : (1u << (n - 16)) - 1);
+        const __mmask16 k2 = (__mmask16)(n >= 48 ? 0xffff : n <= 32 ? 0 : (1u << (n - 32)) - 1);
+        const float *V = V0 + j0;
+        float *C = C0 + j0;
+        int i;
+#define LORA__D3_V(k, x0, x1, x2) const __m512 x0 = K > k ? _mm512_maskz_loadu_ps(k0, V + k * v_rk) : z, \
+            x1 = K > k ? _mm512_maskz_loadu_ps(k1, V + k * v_rk + 16) : z, x2 = K > k ? _mm512_maskz_loadu_ps(k2, V + k * v_rk + 32) : z;
+        LORA__D3_V(0, v00, v01, v02) LORA__D3_V(1, v10, v11, v12) LORA__D3_V(2, v20, v21, v22) LORA__D3_V(3, v30, v31, v32)
+        LORA__D3_V(4, v40, v41, v42) LORA__D3_V(5, v50, v51, v52) LORA__D3_V(6, v60, v61, v62) LORA__D3_V(7, v70, v71, v72)
+#undef LORA__D3_V
+        for (i = 0; i < m; i++) {
+            const float *u = U + i * u_ri;
+            float *r = C + i * ldc;
+            __m512 a = _mm512_set1_ps(u[0]), c0 = _mm512_mul_ps(a, v00), c1 = _mm512_mul_ps(a, v01), c2 = _mm512_mul_ps(a, v02);
+            if (i + 6 < m) { /* C rows are far apart: fetch a few rows ahead */
+                _mm_prefetch((const char *)(r + 6 * ldc), _MM_HINT_T0);
+                _mm_prefetch((const char *)(r + 6 * ldc + 16), _MM_HINT_T0);
+                _mm_prefetch((const char *)(r + 6 * ldc + 32), _MM_HINT_T0);
+            }
+#define LORA__D3_K(k, x0, x1, x2) if (K > k) { a = _mm512_set1_ps(u[k * u_ck]); c0 = _mm512_fmadd_ps(a, x0, c0); \
+            c1 = _mm512_fmadd_ps(a, x1, c1); c2 = _mm512_fmadd_ps(a, x2, c2); }
+            LORA__D3_K(1, v10, v11, v12) LORA__D3_K(2, v20, v21, v22) LORA__D3_K(3, v30, v31, v32) LORA__D3_K(4, v40, v41, v42)
+            LORA__D3_K(5, v50, v51, v52) LORA__D3_K(6, v60, v61, v62) LORA__D3_K(7, v70, v71, v72)
+#undef LORA__D3_K
+            if (n == 48) {
+                if (beta == 0.0f) {
+                    _mm512_storeu_ps(r, _mm512_mul_ps(va, c0)); _mm512_storeu_ps(r + 16, _mm512_mul_ps(va, c1));
+                    _mm512_storeu_ps(r + 32, _mm512_mul_ps(va, c2));
+                } else if (beta == 1.0f) {
+                    _mm512_storeu_ps(r, _mm512_fmadd_ps(va, c0, _mm512_loadu_ps(r)));
+                    _mm512_storeu_ps(r + 16, _mm512_fmadd_ps(va, c1, _mm512_loadu_ps(r + 16)));
+                    _mm512_storeu_ps(r + 32, _mm512_fmadd_ps(va, c2, _mm512_loadu_ps(r + 32)));
+                } else {
+                    _mm512_storeu_ps(r, _mm512_fmadd_ps(va, c0, _mm512_mul_ps(vb, _mm512_loadu_ps(r))));
+                    _mm512_storeu_ps(r + 16, _mm512_fmadd_ps(va, c1, _mm512_mul_ps(vb, _mm512_loadu_ps(r + 16))));
+                    _mm512_storeu_ps(r + 32, _mm512_fmadd_ps(va, c2, _mm512_mul_ps(vb, _mm512_loadu_ps(r + 32))));
+                }
+            } else {
+#define LORA__D3_ST(off, x, km) if (km) { \
+                if (beta == 0.0f) _mm512_mask_storeu_ps(r + off, km, _mm512_mul_ps(va, x)); \
+                else if (beta == 1.0f) _mm512_mask_storeu_ps(r + off, km, _mm512_fmadd_ps(va, x, _mm512_maskz_loadu_ps(km, r + off))); \
+                else _mm512_mask_storeu_ps(r + off, km, _mm512_fmadd_ps(va, x, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(km, r + off)))); }
+                LORA__D3_ST(0, c0, k0) LORA__D3_ST(16, c1, k1) LORA__D3_ST(32, c2, k2)
+#undef LORA__D3_ST
+            }
+        }
+    }
+}
+
+static const lora__gemm_cfg lora__cfg_avx512 = { LORA__A5_MR, LORA__A5_NR, 512, 256, 3072, 4096, lora__kern_avx512, lora__pack_avx512,
+    lora__d1_avx512, 8, 384, lora__d2_avx512, 3, 8, lora__d3_avx512, 32, 384 };
 #endif
 
 /* ---------------- NEON: 8 x 12 ---------------- */
@@ -544,7 +629,7 @@ static void lora__pack_neon(const float *S, long sx, long sk, int nx, int kc, in
     for (p = 0; p < nx; p += W, out += (long)kc * W, S += W * sx)
         lora__pack_panel_t_neon(S, sx, nx - p < W ? nx - p : W, kc, W, out);
 }
-static const lora__gemm_cfg lora__cfg_neon = { LORA__N_MR, LORA__N_NR, 256, 384, 768, 4096, lora__kern_neon, lora__pack_neon, NULL, 0, 0, NULL, 0, 0 };
+static const lora__gemm_cfg lora__cfg_neon = { LORA__N_MR, LORA__N_NR, 256, 384, 768, 4096, lora__kern_neon, lora__pack_neon, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0 };
 #endif
 
 static LORA__UNUSED const lora__gemm_cfg *lora__gemm_config(lora_isa isa) {
@@ -580,6 +665,11 @@ static void lora__wait_flag(int *p) {
 #define LORA__AFLAG_STORE(p, v) (*(p) = (v))
 static int lora__aflag_claim(int *p) { if (*p) return 0; *p = 1; return 1; }
 static void lora__wait_flag(int *p) { (void)p; }
+#endif
+#if defined(__GNUC__) || defined(__clang__)
+#define LORA__PREFETCH_L2(p) __builtin_prefetch((const void *)(p), 0, 2)
+#else
+#define LORA__PREFETCH_L2(p) ((void)(p))
 #endif
 /* most mr panels in a macro block of rows (cfg->mcb / cfg->mr, for every config) */
 #define LORA__MAX_PANELS 256
@@ -651,9 +741,31 @@ static void lora__gemm_task(void *vctx, int task, int thread) {
             i = r * mr;
             mrows = g->mcb - i < mr ? g->mcb - i : mr;
             Crow = g->C + (long)(g->i0 + i) * g->rs_c + (long)(g->j0 + j) * g->cs_c;
-            for (q = 0; q < nbw; q += nr)
-                cfg->kern(kc, Ap, Bp + (long)q * kc, Crow + (long)q * g->cs_c, g->rs_c, g->cs_c,
-                          mrows, nbw - q < nr ? nbw - q : nr, g->alpha, g->beta);
+            if (g->a_ri == 1 && g->a_group > 1) {
+                /* Transposed A is packed by groups, reading a short run from each of kc rows: that
+                   is latency bound, so while this panel computes, prefetch (towards L2) this
+                   panel's share of the source rows of the next group, if nobody packed it yet. */
+                int gn = grp + 1, n_groups = (n_panels + g->a_group - 1) / g->a_group, qi = 0;
+                int nq = (nbw + nr - 1) / nr, gp = r - grp * g->a_group;
+                int k_lo = (int)((long)gp * kc / g->a_group), k_hi = (int)((long)(gp + 1) * kc / g->a_group);
+                long run = (long)g->a_group * mr;
+                const float *src;
+                if (gn >= n_groups || LORA__AFLAG_LOAD(&g->aflags[gn]) != 0) k_lo = k_hi;
+                if (gn * g->a_group * mr + run > g->mcb) run = g->mcb - gn * g->a_group * mr;
+                src = g->A + (long)(g->i0 + gn * g->a_group * mr) + (long)g->p0 * g->a_ck;
+                for (q = 0; q < nbw; q += nr, qi++) {
+                    int kk, k_a = k_lo + (int)((long)qi * (k_hi - k_lo) / nq), k_b = k_lo + (int)((long)(qi + 1) * (k_hi - k_lo) / nq);
+                    long x;
+                    for (kk = k_a; kk < k_b; kk++)
+                        for (x = 0; x < run; x += 16) LORA__PREFETCH_L2(src + (long)kk * g->a_ck + x);
+                    cfg->kern(kc, Ap, Bp + (long)q * kc, Crow + (long)q * g->cs_c, g->rs_c, g->cs_c,
+                              mrows, nbw - q < nr ? nbw - q : nr, g->alpha, g->beta);
+                }
+            } else {
+                for (q = 0; q < nbw; q += nr)
+                    cfg->kern(kc, Ap, Bp + (long)q * kc, Crow + (long)q * g->cs_c, g->rs_c, g->cs_c,
+                              mrows, nbw - q < nr ? nbw - q : nr, g->alpha, g->beta);
+            }
         }
     }
 }
@@ -700,7 +812,7 @@ void cblas_sgemm(int order, int transa, int transb, int m, int n, int k, float a
 /* ---- direct paths for skinny products (no packing; tasks are tiles of C) ---- */
 typedef struct lora__direct {
     const lora__gemm_cfg *cfg;
-    int kind;                        /* 1: d1, 2: d2 */
+    int kind;                        /* 1: d1, 2: d2, 3: d3 */
     int M, N, K, tiles_n, n_tiles, chunk;
     const float *U; long u_ri, u_ck; /* d1: broadcast operand; d2: A rows (u_ri = lda) */
     const float *V; long v_rk;       /* d1: V[k * v_rk + j]; d2: Bt rows (v_rk = ldbt) */
@@ -715,7 +827,12 @@ static void lora__direct_task(void *vctx, int task, int thread) {
     if (t_end > d->n_tiles) t_end = d->n_tiles;
     for (; t < t_end; t++) {
         int ti = t / d->tiles_n, tj = t % d->tiles_n;
-        if (d->kind == 1) {
+        if (d->kind == 3) {
+            int i = ti * d->cfg->d3_mr, j = tj * d->cfg->d3_nr;
+            d->cfg->d3(d->K, d->U + i * d->u_ri, d->u_ri, d->u_ck, d->V + j, d->v_rk, d->C + i * d->rs_c + j, d->rs_c,
+                       d->M - i < d->cfg->d3_mr ? d->M - i : d->cfg->d3_mr, d->N - j < d->cfg->d3_nr ? d->N - j : d->cfg->d3_nr,
+                       d->alpha, d->beta);
+        } else if (d->kind == 1) {
             int i = ti * d->cfg->d1_mr, j = tj * d->cfg->d1_nr;
             d->cfg->d1(d->K, d->U + i * d->u_ri, d->u_ri, d->u_ck, d->V + j, d->v_rk, d->C + i * d->rs_c + j * d->cs_c,
                        d->rs_c, d->cs_c, d->M - i < d->cfg->d1_mr ? d->M - i : d->cfg->d1_mr,
@@ -731,7 +848,8 @@ static void lora__direct_task(void *vctx, int task, int thread) {
 
 /* runs d over the pool (held) or serially */
 static void lora__direct_run(lora__direct *d, lora_pool *pool, int nthreads) {
-    int mr = d->kind == 1 ? d->cfg->d1_mr : d->cfg->d2_mr, nr = d->kind == 1 ? d->cfg->d1_nr : d->cfg->d2_nr, n_tasks, t;
+    int mr = d->kind == 1 ? d->cfg->d1_mr : d->kind == 3 ? d->cfg->d3_mr : d->cfg->d2_mr;
+    int nr = d->kind == 1 ? d->cfg->d1_nr : d->kind == 3 ? d->cfg->d3_nr : d->cfg->d2_nr, n_tasks, t;
     double tile_flops = 2.0 * mr * nr * (double)d->K;
     d->tiles_n = lora__ceil_div(d->N, nr);
     d->n_tiles = lora__ceil_div(d->M, mr) * d->tiles_n;
@@ -758,6 +876,7 @@ static LORA__UNUSED int lora__sgemm_direct(const lora__gemm_cfg *cfg, lora_pool 
     else if (transA && (small_n || small_k)) { kind = 1; swap = 1; }
     else if (transB && small_k && (long)K * N <= (1L << 20)) { kind = 1; tmp_kind = 2; }
     if (!kind) return 0;
+    if (kind == 1 && !swap && K <= 8 && cfg->d3) kind = 3; /* rank-r update: V held in registers */
     if (tmp_kind) {
         tmp = (float *)lora__malloc((size_t)K * N * sizeof(float), "matrix multiply workspace");
         if (!tmp) return 0;
@@ -770,7 +889,7 @@ static LORA__UNUSED int lora__sgemm_direct(const lora__gemm_cfg *cfg, lora_pool 
     if (kind == 2) {
         d.M = M; d.N = N; d.U = A; d.u_ri = lda; d.rs_c = ldc; d.cs_c = 1;
         if (tmp) { d.V = tmp; d.v_rk = K; } else { d.V = B; d.v_rk = ldb; }
-    } else if (!swap) {
+    } else if (!swap) { /* d1 or d3 */
         d.M = M; d.N = N; d.U = A; d.u_ri = a_ri; d.u_ck = a_ck; d.rs_c = ldc; d.cs_c = 1;
         if (tmp) { d.V = tmp; d.v_rk = N; } else { d.V = B; d.v_rk = ldb; }
     } else { /* C^T = op(B)^T op(A)^T, vectors along M read from the rows of A (stored K x M) */
