@@ -237,7 +237,104 @@ LORA__TARGET_AVX2 static void lora__kern_avx2(int kc, const float *LORA__RESTRIC
         lora__store_tile_fma(t, LORA__A2_NR, C, rs_c, cs_c, m, n, alpha, beta);
     }
 }
-static const lora__gemm_cfg lora__cfg_avx2 = { LORA__A2_MR, LORA__A2_NR, 512, 256, 768, 4096, lora__kern_avx2, lora__pack_avx, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0 };
+
+/* Direct kernels for skinny products (the AVX-512 d1 / d2 with 16 registers).
+   d1: C[m x n] (m <= 4, any n, in 24-column pieces) = alpha * sum_k U(i,k) V[k * v_rk + j] + beta * C.
+   Partial pieces load V with a mask and store through lora__store_tile_fma (no masked stores,
+   which are slow on some cores). */
+LORA__TARGET_AVX2 static void lora__d1_avx2(int K, const float *U, long u_ri, long u_ck, const float *V0, long v_rk,
+                                            float *C0, long rs_c, long cs_c, int m, int n_all, float alpha, float beta) {
+    const float *u0 = U, *u1 = U + (m > 1 ? 1 : 0) * u_ri, *u2 = U + (m > 2 ? 2 : 0) * u_ri, *u3 = U + (m > 3 ? 3 : 0) * u_ri;
+    int j0;
+    for (j0 = 0; j0 < n_all; j0 += 24) {
+        const float *V = V0 + j0;
+        float *C = C0 + j0 * cs_c;
+        const int n = n_all - j0 < 24 ? n_all - j0 : 24;
+        __m256 c00 = _mm256_setzero_ps(), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00,
+               c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00, b0, b1, b2, a;
+        long ko = 0;
+        int k;
+        if (n == 24) {
+            for (k = 0; k < K; k++, V += v_rk, ko += u_ck) {
+                b0 = _mm256_loadu_ps(V); b1 = _mm256_loadu_ps(V + 8); b2 = _mm256_loadu_ps(V + 16);
+#define LORA__D1A2_ROW(u, x0, x1, x2) a = _mm256_broadcast_ss(u + ko); x0 = _mm256_fmadd_ps(a, b0, x0); \
+                x1 = _mm256_fmadd_ps(a, b1, x1); x2 = _mm256_fmadd_ps(a, b2, x2);
+                LORA__D1A2_ROW(u0, c00, c01, c02) LORA__D1A2_ROW(u1, c10, c11, c12)
+                LORA__D1A2_ROW(u2, c20, c21, c22) LORA__D1A2_ROW(u3, c30, c31, c32)
+            }
+        } else {
+            const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lane), m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - 8), lane),
+                          m2 = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - 16), lane);
+            for (k = 0; k < K; k++, V += v_rk, ko += u_ck) {
+                b0 = _mm256_maskload_ps(V, m0); b1 = _mm256_maskload_ps(V + 8, m1); b2 = _mm256_maskload_ps(V + 16, m2);
+                LORA__D1A2_ROW(u0, c00, c01, c02) LORA__D1A2_ROW(u1, c10, c11, c12)
+                LORA__D1A2_ROW(u2, c20, c21, c22) LORA__D1A2_ROW(u3, c30, c31, c32)
+            }
+        }
+#undef LORA__D1A2_ROW
+        if (n == 24 && cs_c == 1) {
+            const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+#define LORA__D1A2_ONE(r, x) if (beta == 0.0f) _mm256_storeu_ps(r, _mm256_mul_ps(va, x)); \
+            else if (beta == 1.0f) _mm256_storeu_ps(r, _mm256_fmadd_ps(va, x, _mm256_loadu_ps(r))); \
+            else _mm256_storeu_ps(r, _mm256_fmadd_ps(va, x, _mm256_mul_ps(vb, _mm256_loadu_ps(r))));
+#define LORA__D1A2_ST(i, x0, x1, x2) if ((i) < m) { float *r = C + (i) * rs_c; LORA__D1A2_ONE(r, x0) \
+            LORA__D1A2_ONE(r + 8, x1) LORA__D1A2_ONE(r + 16, x2) }
+            LORA__D1A2_ST(0, c00, c01, c02) LORA__D1A2_ST(1, c10, c11, c12)
+            LORA__D1A2_ST(2, c20, c21, c22) LORA__D1A2_ST(3, c30, c31, c32)
+#undef LORA__D1A2_ST
+#undef LORA__D1A2_ONE
+        } else {
+            float t[4 * 24] LORA__ALIGNED64;
+#define LORA__D1A2_T(i, x0, x1, x2) _mm256_store_ps(t + (i) * 24, x0); _mm256_store_ps(t + (i) * 24 + 8, x1); \
+            _mm256_store_ps(t + (i) * 24 + 16, x2);
+            LORA__D1A2_T(0, c00, c01, c02) LORA__D1A2_T(1, c10, c11, c12) LORA__D1A2_T(2, c20, c21, c22) LORA__D1A2_T(3, c30, c31, c32)
+#undef LORA__D1A2_T
+            lora__store_tile_fma(t, 24, C, rs_c, cs_c, m, n, alpha, beta);
+        }
+    }
+}
+
+/* 4 vectors -> their 4 horizontal sums, in a fixed order */
+LORA__TARGET_AVX2 static __m128 lora__hsum4_avx2(__m256 v0, __m256 v1, __m256 v2, __m256 v3) {
+    __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(v0, v1), _mm256_hadd_ps(v2, v3));
+    return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+/* d2 (dot products): C[m x n] (m <= 3, n <= 4) = alpha * sum_k A[i * lda + k] Bt[j * ldbt + k] + beta * C,
+   both operands contiguous along k. */
+LORA__TARGET_AVX2 static void lora__d2_avx2(int K, const float *A, long lda, const float *Bt, long ldbt,
+                                            float *C, long ldc, int m, int n, float alpha, float beta) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00,
+           c20 = c00, c21 = c00, c22 = c00, c23 = c00, x0, x1, x2, y;
+    const float *a0 = A, *a1 = A + (m > 1 ? 1 : 0) * lda, *a2 = A + (m > 2 ? 2 : 0) * lda;
+    const float *b0 = Bt, *b1 = Bt + (n > 1 ? 1 : 0) * ldbt, *b2 = Bt + (n > 2 ? 2 : 0) * ldbt, *b3 = Bt + (n > 3 ? 3 : 0) * ldbt;
+    float t[3 * 4];
+    int k = 0;
+#define LORA__D2A2_COL(b, z0, z1, z2, LOAD) y = LOAD(b + k); z0 = _mm256_fmadd_ps(x0, y, z0); \
+    z1 = _mm256_fmadd_ps(x1, y, z1); z2 = _mm256_fmadd_ps(x2, y, z2);
+    for (; k + 8 <= K; k += 8) {
+        x0 = _mm256_loadu_ps(a0 + k); x1 = _mm256_loadu_ps(a1 + k); x2 = _mm256_loadu_ps(a2 + k);
+        LORA__D2A2_COL(b0, c00, c10, c20, _mm256_loadu_ps) LORA__D2A2_COL(b1, c01, c11, c21, _mm256_loadu_ps)
+        LORA__D2A2_COL(b2, c02, c12, c22, _mm256_loadu_ps) LORA__D2A2_COL(b3, c03, c13, c23, _mm256_loadu_ps)
+    }
+    if (k < K) {
+        const __m256i mk = _mm256_cmpgt_epi32(_mm256_set1_epi32(K - k), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+#define LORA__D2A2_ML(p) _mm256_maskload_ps(p, mk)
+        x0 = LORA__D2A2_ML(a0 + k); x1 = LORA__D2A2_ML(a1 + k); x2 = LORA__D2A2_ML(a2 + k);
+        LORA__D2A2_COL(b0, c00, c10, c20, LORA__D2A2_ML) LORA__D2A2_COL(b1, c01, c11, c21, LORA__D2A2_ML)
+        LORA__D2A2_COL(b2, c02, c12, c22, LORA__D2A2_ML) LORA__D2A2_COL(b3, c03, c13, c23, LORA__D2A2_ML)
+#undef LORA__D2A2_ML
+    }
+#undef LORA__D2A2_COL
+    _mm_storeu_ps(t, lora__hsum4_avx2(c00, c01, c02, c03));
+    _mm_storeu_ps(t + 4, lora__hsum4_avx2(c10, c11, c12, c13));
+    _mm_storeu_ps(t + 8, lora__hsum4_avx2(c20, c21, c22, c23));
+    lora__store_tile_fma(t, 4, C, ldc, 1, m, n, alpha, beta);
+}
+
+static const lora__gemm_cfg lora__cfg_avx2 = { LORA__A2_MR, LORA__A2_NR, 512, 256, 768, 4096, lora__kern_avx2, lora__pack_avx,
+    lora__d1_avx2, 4, 384, lora__d2_avx2, 3, 4, NULL, 0, 0 };
 #endif
 
 /* ---------------- AVX-512: 12 x 32 ---------------- */
@@ -933,7 +1030,7 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
 
     held = lora__pool_acquire(pool);
     nthreads = held ? lora__pool_nthreads(pool) : 1;
-    if (2.0 * M * N * (double)K < 3e6) nthreads = 1;
+    if (2.0 * M * N * (double)K < 1e6) nthreads = 1;
 
     n_kb = lora__ceil_div(K, cfg->kc);
     kc_max = lora__round_up(lora__ceil_div(K, n_kb), 4);   /* K blocks: a function of K only */
