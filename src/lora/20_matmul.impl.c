@@ -726,7 +726,98 @@ static void lora__pack_neon(const float *S, long sx, long sk, int nx, int kc, in
     for (p = 0; p < nx; p += W, out += (long)kc * W, S += W * sx)
         lora__pack_panel_t_neon(S, sx, nx - p < W ? nx - p : W, kc, W, out);
 }
-static const lora__gemm_cfg lora__cfg_neon = { LORA__N_MR, LORA__N_NR, 256, 384, 768, 4096, lora__kern_neon, lora__pack_neon, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0 };
+/* Direct kernels for skinny products (the AVX-512 d1 / d2 in 128-bit vectors).
+   d1: C[m x n] (m <= 8, any n, in 12-column pieces) = alpha * sum_k U(i,k) V[k * v_rk + j] + beta * C. */
+static void lora__d1_neon(int K, const float *U, long u_ri, long u_ck, const float *V0, long v_rk,
+                          float *C0, long rs_c, long cs_c, int m, int n_all, float alpha, float beta) {
+    const float *u[8];
+    int i, j, j0, k;
+    for (i = 0; i < 8; i++) u[i] = U + (i < m ? i : 0) * u_ri;
+    for (j0 = 0; j0 < n_all; j0 += 12) {
+        const int n = n_all - j0 < 12 ? n_all - j0 : 12;
+        const float *V = V0 + j0;
+        float *C = C0 + j0 * cs_c;
+        float32x4_t c[8][3];
+        long ko = 0;
+        for (i = 0; i < 8; i++) c[i][0] = c[i][1] = c[i][2] = vdupq_n_f32(0.0f);
+        for (k = 0; k < K; k++, V += v_rk, ko += u_ck) {
+            float32x4_t b0, b1, b2;
+            if (n == 12) { b0 = vld1q_f32(V); b1 = vld1q_f32(V + 4); b2 = vld1q_f32(V + 8); }
+            else { /* never read past the last column */
+                float row[12] = { 0 };
+                for (j = 0; j < n; j++) row[j] = V[j];
+                b0 = vld1q_f32(row); b1 = vld1q_f32(row + 4); b2 = vld1q_f32(row + 8);
+            }
+            for (i = 0; i < 8; i++) {
+                float32x4_t a = vdupq_n_f32(u[i][ko]);
+                c[i][0] = vfmaq_f32(c[i][0], a, b0); c[i][1] = vfmaq_f32(c[i][1], a, b1); c[i][2] = vfmaq_f32(c[i][2], a, b2);
+            }
+        }
+        if (n == 12 && cs_c == 1) {
+            for (i = 0; i < m; i++) {
+                float *r = C + i * rs_c;
+                for (j = 0; j < 3; j++) {
+                    float32x4_t v = vmulq_n_f32(c[i][j], alpha);
+                    if (beta == 1.0f) v = vfmaq_n_f32(vld1q_f32(r + 4 * j), c[i][j], alpha);
+                    else if (beta != 0.0f) v = vfmaq_n_f32(vmulq_n_f32(vld1q_f32(r + 4 * j), beta), c[i][j], alpha);
+                    vst1q_f32(r + 4 * j, v);
+                }
+            }
+        } else {
+            float t[8 * 12];
+            for (i = 0; i < 8; i++)
+                for (j = 0; j < 3; j++) vst1q_f32(t + i * 12 + 4 * j, c[i][j]);
+            for (i = 0; i < m; i++)
+                for (j = 0; j < n; j++) {
+                    float *p = C + i * rs_c + j * cs_c;
+                    *p = beta == 0.0f ? alpha * t[i * 12 + j] : fmaf(alpha, t[i * 12 + j], beta * *p);
+                }
+        }
+    }
+}
+
+/* d2 (dot products): C[m x n] (m <= 3, n <= 4) = alpha * sum_k A[i * lda + k] Bt[j * ldbt + k] + beta * C. */
+static void lora__d2_neon(int K, const float *A, long lda, const float *Bt, long ldbt,
+                          float *C, long ldc, int m, int n, float alpha, float beta) {
+    const float *a[3], *b[4];
+    float32x4_t acc[3][4], x[3], y;
+    int i, j, k = 0;
+    for (i = 0; i < 3; i++) a[i] = A + (i < m ? i : 0) * lda;
+    for (j = 0; j < 4; j++) b[j] = Bt + (j < n ? j : 0) * ldbt;
+    for (i = 0; i < 3; i++)
+        for (j = 0; j < 4; j++) acc[i][j] = vdupq_n_f32(0.0f);
+    for (; k + 4 <= K; k += 4) {
+        for (i = 0; i < 3; i++) x[i] = vld1q_f32(a[i] + k);
+        for (j = 0; j < 4; j++) {
+            y = vld1q_f32(b[j] + k);
+            for (i = 0; i < 3; i++) acc[i][j] = vfmaq_f32(acc[i][j], x[i], y);
+        }
+    }
+    if (k < K) { /* the last 1-3 values, zero-padded */
+        float t[4];
+        int r;
+        for (i = 0; i < 3; i++) {
+            for (r = 0; r < 4; r++) t[r] = k + r < K ? a[i][k + r] : 0.0f;
+            x[i] = vld1q_f32(t);
+        }
+        for (j = 0; j < 4; j++) {
+            for (r = 0; r < 4; r++) t[r] = k + r < K ? b[j][k + r] : 0.0f;
+            y = vld1q_f32(t);
+            for (i = 0; i < 3; i++) acc[i][j] = vfmaq_f32(acc[i][j], x[i], y);
+        }
+    }
+    for (i = 0; i < m; i++) {
+        float s[4];
+        vst1q_f32(s, vpaddq_f32(vpaddq_f32(acc[i][0], acc[i][1]), vpaddq_f32(acc[i][2], acc[i][3])));
+        for (j = 0; j < n; j++) {
+            float *p = C + i * ldc + j;
+            *p = beta == 0.0f ? alpha * s[j] : fmaf(alpha, s[j], beta * *p);
+        }
+    }
+}
+
+static const lora__gemm_cfg lora__cfg_neon = { LORA__N_MR, LORA__N_NR, 256, 384, 768, 4096, lora__kern_neon, lora__pack_neon,
+    lora__d1_neon, 8, 384, lora__d2_neon, 3, 4, NULL, 0, 0 };
 #endif
 
 static LORA__UNUSED const lora__gemm_cfg *lora__gemm_config(lora_isa isa) {
