@@ -644,22 +644,13 @@ static const lora__gemm_cfg lora__cfg_avx512 = { LORA__A5_MR, LORA__A5_NR, 512, 
 #ifdef LORA__HAVE_NEON
 #define LORA__N_MR 8
 #define LORA__N_NR 12
-static void lora__kern_neon(int kc, const float *LORA__RESTRICT Ap, const float *LORA__RESTRICT Bp,
-                            float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta) {
-    float32x4_t c[LORA__N_MR][3];
-    int i, j, k;
-    for (i = 0; i < LORA__N_MR; i++) c[i][0] = c[i][1] = c[i][2] = vdupq_n_f32(0.0f);
-    for (k = 0; k < kc; k++) {
-        float32x4_t a0 = vld1q_f32(Ap), a1 = vld1q_f32(Ap + 4);
-        float32x4_t b0 = vld1q_f32(Bp), b1 = vld1q_f32(Bp + 4), b2 = vld1q_f32(Bp + 8);
-#define LORA__NE_ROW(i, av, l) c[i][0] = vfmaq_laneq_f32(c[i][0], b0, av, l); \
-        c[i][1] = vfmaq_laneq_f32(c[i][1], b1, av, l); c[i][2] = vfmaq_laneq_f32(c[i][2], b2, av, l);
-        LORA__NE_ROW(0, a0, 0) LORA__NE_ROW(1, a0, 1) LORA__NE_ROW(2, a0, 2) LORA__NE_ROW(3, a0, 3)
-        LORA__NE_ROW(4, a1, 0) LORA__NE_ROW(5, a1, 1) LORA__NE_ROW(6, a1, 2) LORA__NE_ROW(7, a1, 3)
-        Ap += LORA__N_MR; Bp += LORA__N_NR;
-    }
-    if (m == LORA__N_MR && n == LORA__N_NR && cs_c == 1) {
-        for (i = 0; i < LORA__N_MR; i++) {
+/* C[m x n] = alpha * c + beta * C for an 8 x 12 tile of accumulators (m <= 8, n <= 12), one
+   rounding per element: vectors for whole rows of contiguous C, a temporary tile otherwise */
+static void lora__store_tile_neon(float32x4_t c[LORA__N_MR][3], float *C, long rs_c, long cs_c, int m, int n,
+                                  float alpha, float beta) {
+    int i, j;
+    if (n == LORA__N_NR && cs_c == 1) {
+        for (i = 0; i < m; i++) {
             float *r = C + i * rs_c;
             for (j = 0; j < 3; j++) {
                 float32x4_t v = vmulq_n_f32(c[i][j], alpha);
@@ -678,6 +669,23 @@ static void lora__kern_neon(int kc, const float *LORA__RESTRICT Ap, const float 
                 *p = beta == 0.0f ? alpha * t[i * LORA__N_NR + j] : fmaf(alpha, t[i * LORA__N_NR + j], beta * *p);
             }
     }
+}
+
+static void lora__kern_neon(int kc, const float *LORA__RESTRICT Ap, const float *LORA__RESTRICT Bp,
+                            float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta) {
+    float32x4_t c[LORA__N_MR][3];
+    int i, k;
+    for (i = 0; i < LORA__N_MR; i++) c[i][0] = c[i][1] = c[i][2] = vdupq_n_f32(0.0f);
+    for (k = 0; k < kc; k++) {
+        float32x4_t a0 = vld1q_f32(Ap), a1 = vld1q_f32(Ap + 4);
+        float32x4_t b0 = vld1q_f32(Bp), b1 = vld1q_f32(Bp + 4), b2 = vld1q_f32(Bp + 8);
+#define LORA__NE_ROW(i, av, l) c[i][0] = vfmaq_laneq_f32(c[i][0], b0, av, l); \
+        c[i][1] = vfmaq_laneq_f32(c[i][1], b1, av, l); c[i][2] = vfmaq_laneq_f32(c[i][2], b2, av, l);
+        LORA__NE_ROW(0, a0, 0) LORA__NE_ROW(1, a0, 1) LORA__NE_ROW(2, a0, 2) LORA__NE_ROW(3, a0, 3)
+        LORA__NE_ROW(4, a1, 0) LORA__NE_ROW(5, a1, 1) LORA__NE_ROW(6, a1, 2) LORA__NE_ROW(7, a1, 3)
+        Ap += LORA__N_MR; Bp += LORA__N_NR;
+    }
+    lora__store_tile_neon(c, C, rs_c, cs_c, m, n, alpha, beta);
 }
 
 static void lora__pack_panel_t_neon(const float *S, long sx, int nx, int kc, int W, float *out) {
@@ -737,7 +745,7 @@ static void lora__d1_neon(int K, const float *U, long u_ri, long u_ck, const flo
         const int n = n_all - j0 < 12 ? n_all - j0 : 12;
         const float *V = V0 + j0;
         float *C = C0 + j0 * cs_c;
-        float32x4_t c[8][3];
+        float32x4_t c[LORA__N_MR][3];
         long ko = 0;
         for (i = 0; i < 8; i++) c[i][0] = c[i][1] = c[i][2] = vdupq_n_f32(0.0f);
         for (k = 0; k < K; k++, V += v_rk, ko += u_ck) {
@@ -753,26 +761,7 @@ static void lora__d1_neon(int K, const float *U, long u_ri, long u_ck, const flo
                 c[i][0] = vfmaq_f32(c[i][0], a, b0); c[i][1] = vfmaq_f32(c[i][1], a, b1); c[i][2] = vfmaq_f32(c[i][2], a, b2);
             }
         }
-        if (n == 12 && cs_c == 1) {
-            for (i = 0; i < m; i++) {
-                float *r = C + i * rs_c;
-                for (j = 0; j < 3; j++) {
-                    float32x4_t v = vmulq_n_f32(c[i][j], alpha);
-                    if (beta == 1.0f) v = vfmaq_n_f32(vld1q_f32(r + 4 * j), c[i][j], alpha);
-                    else if (beta != 0.0f) v = vfmaq_n_f32(vmulq_n_f32(vld1q_f32(r + 4 * j), beta), c[i][j], alpha);
-                    vst1q_f32(r + 4 * j, v);
-                }
-            }
-        } else {
-            float t[8 * 12];
-            for (i = 0; i < 8; i++)
-                for (j = 0; j < 3; j++) vst1q_f32(t + i * 12 + 4 * j, c[i][j]);
-            for (i = 0; i < m; i++)
-                for (j = 0; j < n; j++) {
-                    float *p = C + i * rs_c + j * cs_c;
-                    *p = beta == 0.0f ? alpha * t[i * 12 + j] : fmaf(alpha, t[i * 12 + j], beta * *p);
-                }
-        }
+        lora__store_tile_neon(c, C, rs_c, cs_c, m, n, alpha, beta);
     }
 }
 
