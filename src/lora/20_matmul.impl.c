@@ -1144,9 +1144,10 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
                the thread count when there are enough panels; panels are split evenly */
             jp = lora__ceil_div(g.ncb, cfg->nr);
             n_jc = lora__ceil_div(jp, cfg->nb / cfg->nr);
-            /* with threads: at least 3 tasks per thread (dynamic scheduling then evens out
-               threads that run slower, e.g. on a shared machine), a multiple of the count */
-            if (nthreads > 1) n_jc = lora__round_up(n_jc > 3 * nthreads ? n_jc : 3 * nthreads, nthreads);
+            /* with threads: at least 6 tasks per thread, a multiple of the count: dynamic
+               scheduling then evens out threads that start late or run slower (a shared
+               machine), and the idle tail at the end of a step is at most one small task */
+            if (nthreads > 1) n_jc = lora__round_up(n_jc > 6 * nthreads ? n_jc : 6 * nthreads, nthreads);
             g.n_jc = n_jc < jp ? n_jc : jp;
             /* otherwise split the rows too */
             g.n_ir = 1;
