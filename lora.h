@@ -10,7 +10,8 @@
      everywhere else just #include "lora.h". gpt2.h builds on it (see there).
      Compile with plain cc:   cc -O2 app.c -lm -lpthread
      SIMD kernels are chosen at run time (AVX-512, AVX2+FMA, NEON on arm64, scalar), so one
-     binary runs on any CPU of its architecture; no -march flag is needed.
+     binary runs on any CPU of its architecture; no -march flag is needed. Every file format
+     (safetensors, PEFT adapters, checkpoints) is little-endian on any host, big-endian included.
 
    CONFIGURATION (define before the implementation)
      LORA_MALLOC(sz) / LORA_FREE(p) / LORA_REALLOC(p, sz)   allocation hooks (define all three)
@@ -252,7 +253,8 @@ typedef struct lora_st_tensor {
     int64_t shape[LORA_ST_MAX_DIMS];
     int64_t numel;
     uint64_t nbytes;
-    const void *data;        /* points into the mapped file (not aligned in general) */
+    const void *data;        /* the file's bytes, little-endian whatever the host (read values with
+                                lora_st_read_f32); points into the mapped file, not aligned in general */
 } lora_st_tensor;
 
 typedef struct lora_safetensors {
@@ -288,7 +290,9 @@ typedef struct lora_st_entry {
     lora_dtype dtype;        /* data is in this dtype already */
     int ndim;
     int64_t shape[LORA_ST_MAX_DIMS];
-    const void *data;
+    const void *data;        /* host byte order, or little-endian when little_endian is set */
+    int little_endian;       /* 1: data is already in file order (e.g. t->data of a file being
+                                rewritten), written as is; 0: host order, byte-swapped on big-endian */
 } lora_st_entry;
 /* Writes a file the reference implementation accepts: tensors ordered by dtype width
    (widest first) then name, compact JSON with __metadata__ first, header padded with
@@ -840,6 +844,49 @@ static LORA__UNUSED lora_status lora__atomic_commit(lora__atomic_file *af) {
     memset(af, 0, sizeof *af);
     return s;
 }
+/* ---- byte order: every file format here is little-endian, whatever the host ---- */
+static LORA__UNUSED int lora__host_is_le(void) {
+    const uint16_t one = 1;
+    unsigned char c;
+    memcpy(&c, &one, 1);
+    return c == 1;
+}
+/* Reverses the bytes of each of the n / es elements of size es in p (a no-op on
+   little-endian hosts): file order <-> host order. */
+static LORA__UNUSED void lora__le_swap(void *p, size_t n, size_t es) {
+    unsigned char *b = (unsigned char *)p;
+    size_t i, k;
+    if (es <= 1 || lora__host_is_le()) return;
+    for (i = 0; i + es <= n; i += es)
+        for (k = 0; k < es / 2; k++) {
+            unsigned char t = b[i + k];
+            b[i + k] = b[i + es - 1 - k];
+            b[i + es - 1 - k] = t;
+        }
+}
+/* fread of count elements of size es stored little-endian, into host order */
+static LORA__UNUSED size_t lora__fread_le(void *dst, size_t es, size_t count, FILE *f) {
+    size_t got = fread(dst, es, count, f);
+    lora__le_swap(dst, got * es, es);
+    return got;
+}
+/* Writes n bytes of elements of size es in little-endian order (on big-endian hosts a byte
+   swap through a small buffer: tensors are never copied whole; es = 1 writes bytes as they are). */
+static LORA__UNUSED void lora__atomic_write_le(lora__atomic_file *af, const void *data, size_t n, size_t es) {
+    unsigned char tmp[8192];
+    const unsigned char *p = (const unsigned char *)data;
+    size_t done = 0;
+    if (es <= 1 || lora__host_is_le()) { lora__atomic_write(af, data, n); return; }
+    while (done < n) {
+        size_t chunk = n - done < sizeof tmp ? n - done : sizeof tmp;
+        chunk -= chunk % es;
+        memcpy(tmp, p + done, chunk);
+        lora__le_swap(tmp, chunk, es);
+        lora__atomic_write(af, tmp, chunk);
+        done += chunk;
+    }
+}
+
 /* Writes a whole buffer atomically. */
 static LORA__UNUSED lora_status lora__write_file_atomic(const char *path, const void *data, size_t n) {
     lora__atomic_file af;
@@ -3766,12 +3813,6 @@ typedef struct lora__st_impl {
     lora_st_tensor **by_name;      /* tensors sorted by name, for lora_st_find */
 } lora__st_impl;
 
-static int lora__st_is_le(void) {
-    const uint16_t one = 1;
-    unsigned char c;
-    memcpy(&c, &one, 1);
-    return c == 1;
-}
 static uint64_t lora__st_le64(const unsigned char *p) {
     uint64_t v = 0;
     int i;
@@ -4187,7 +4228,7 @@ static float lora__st_d2f(double d) {
 LORA_API lora_status lora_st_read_f32(const lora_safetensors *st, const lora_st_tensor *t, float *dst, int64_t numel) {
     const unsigned char *p;
     int64_t i;
-    int le = lora__st_is_le();
+    int le = lora__host_is_le();
     const char *file = st && st->path ? st->path : "<safetensors>";
     if (!t || (!dst && numel > 0)) return lora__fail(LORA_ERR_INVALID_ARG, "%s: lora_st_read_f32: NULL tensor or destination", file);
     if (numel != t->numel)
@@ -4363,22 +4404,6 @@ fail:
     return s;
 }
 
-/* Writes n bytes of elements of size `es` in little-endian order (a byte swap on
-   big-endian hosts, through a small buffer: tensors are never copied whole). */
-static void lora__st_write_le(lora__atomic_file *af, const void *data, size_t n, size_t es) {
-    unsigned char tmp[8192];
-    const unsigned char *p = (const unsigned char *)data;
-    size_t done = 0;
-    if (es == 1 || lora__st_is_le()) { lora__atomic_write(af, data, n); return; }
-    while (done < n) {
-        size_t chunk = n - done < sizeof tmp ? n - done : sizeof tmp, i, k;
-        for (i = 0; i < chunk; i += es)
-            for (k = 0; k < es; k++) tmp[i + k] = p[done + i + es - 1 - k];
-        lora__atomic_write(af, tmp, chunk);
-        done += chunk;
-    }
-}
-
 LORA_API lora_status lora_st_write(const char *path, const lora_st_entry *tensors, size_t n,
                                    const char *const *meta_keys, const char *const *meta_values, size_t n_meta) {
     lora__buf hdr = {0, 0, 0, 0};
@@ -4402,7 +4427,7 @@ LORA_API lora_status lora_st_write(const char *path, const lora_st_entry *tensor
         size_t es = lora__st_dtypes[e->dtype].size, nb = es;
         int d;
         for (d = 0; d < e->ndim; d++) nb *= (size_t)e->shape[d];
-        if (nb) lora__st_write_le(&af, e->data, nb, es);
+        if (nb) lora__atomic_write_le(&af, e->data, nb, e->little_endian ? 1 : es);
     }
     LORA_FREE(order);
     lora__buf_free(&hdr);
@@ -6706,6 +6731,8 @@ LORA_API lora_status lora_adamw_step(lora_adamw *o, lora_pool *pool, double *gra
 #define LORA__CKPT_MAGIC "LORACKPT"
 #define LORA__CKPT_VERSION 1u
 
+/* trainer_state.bin, little-endian: this header, then per trained tensor its name length (u32),
+   name, value count (i64), values, AdamW first and second moments (float32 each) */
 typedef struct lora__ckpt_header {
     char magic[8];
     uint32_t version, n_params;
@@ -6713,6 +6740,14 @@ typedef struct lora__ckpt_header {
     uint64_t data_pos, epoch, seed, dropout_step;
     double best_val_loss, elapsed_seconds;
 } lora__ckpt_header;
+
+/* header fields between host order and the file's little-endian order (either way) */
+static void lora__ckpt_header_le(lora__ckpt_header *h) {
+    lora__le_swap(&h->version, 4, 4); lora__le_swap(&h->n_params, 4, 4);
+    lora__le_swap(&h->step, 8, 8); lora__le_swap(&h->data_pos, 8, 8); lora__le_swap(&h->epoch, 8, 8);
+    lora__le_swap(&h->seed, 8, 8); lora__le_swap(&h->dropout_step, 8, 8);
+    lora__le_swap(&h->best_val_loss, 8, 8); lora__le_swap(&h->elapsed_seconds, 8, 8);
+}
 
 LORA_API lora_status lora_checkpoint_save(const char *path, const lora_adamw *opt, const lora_train_state *state) {
     lora__atomic_file af;
@@ -6727,18 +6762,19 @@ LORA_API lora_status lora_checkpoint_save(const char *path, const lora_adamw *op
     h.step = opt->step;
     h.data_pos = state->data_pos; h.epoch = state->epoch; h.seed = state->seed; h.dropout_step = state->dropout_step;
     h.best_val_loss = state->best_val_loss; h.elapsed_seconds = state->elapsed_seconds;
+    lora__ckpt_header_le(&h);
     if ((s = lora__atomic_open(&af, path)) != LORA_OK) return s;
     lora__atomic_write(&af, &h, sizeof h);
     for (i = 0; i < opt->n_params; i++) {
         const lora_param *p = &opt->params[i];
         uint32_t nl = (uint32_t)strlen(p->name ? p->name : "");
         int64_t n = p->n;
-        lora__atomic_write(&af, &nl, sizeof nl);
+        lora__atomic_write_le(&af, &nl, sizeof nl, sizeof nl);
         lora__atomic_write(&af, p->name ? p->name : "", nl);
-        lora__atomic_write(&af, &n, sizeof n);
-        lora__atomic_write(&af, p->value, sizeof(float) * (size_t)n);
-        lora__atomic_write(&af, opt->m[i], sizeof(float) * (size_t)n);
-        lora__atomic_write(&af, opt->v[i], sizeof(float) * (size_t)n);
+        lora__atomic_write_le(&af, &n, sizeof n, sizeof n);
+        lora__atomic_write_le(&af, p->value, sizeof(float) * (size_t)n, sizeof(float));
+        lora__atomic_write_le(&af, opt->m[i], sizeof(float) * (size_t)n, sizeof(float));
+        lora__atomic_write_le(&af, opt->v[i], sizeof(float) * (size_t)n, sizeof(float));
     }
     return lora__atomic_commit(&af);
 }
@@ -6753,6 +6789,7 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
     f = fopen(path, "rb");
     if (!f) return lora__fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     if (fread(&h, sizeof h, 1, f) != 1) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint header", path); }
+    lora__ckpt_header_le(&h);
     if (memcmp(h.magic, LORA__CKPT_MAGIC, 8) != 0) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: not a lora.h checkpoint (bad magic)", path); }
     if (h.version != LORA__CKPT_VERSION) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: checkpoint version %u, expected %u", path, h.version, LORA__CKPT_VERSION); }
     if (h.n_params != (uint32_t)opt->n_params) {
@@ -6768,7 +6805,7 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
             uint32_t nl;
             int64_t n;
             char name[512];
-            if (fread(&nl, sizeof nl, 1, f) != 1 || nl >= sizeof name || fread(name, 1, nl, f) != nl || fread(&n, sizeof n, 1, f) != 1) {
+            if (lora__fread_le(&nl, sizeof nl, 1, f) != 1 || nl >= sizeof name || fread(name, 1, nl, f) != nl || lora__fread_le(&n, sizeof n, 1, f) != 1) {
                 s = lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint (tensor %d)", path, i);
                 break;
             }
@@ -6782,7 +6819,7 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
                 float *buf = (float *)lora__malloc(sizeof(float) * (size_t)(n ? n : 1), "checkpoint");
                 vals[3 * i + k] = buf;
                 if (!buf) s = LORA_ERR_OOM;
-                else if (fread(buf, sizeof(float), (size_t)n, f) != (size_t)n) s = lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint (tensor '%s')", path, name);
+                else if (lora__fread_le(buf, sizeof(float), (size_t)n, f) != (size_t)n) s = lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint (tensor '%s')", path, name);
             }
         }
         if (s == LORA_OK && fgetc(f) != EOF) s = lora__fail(LORA_ERR_FORMAT, "%s: trailing bytes after the last tensor", path);

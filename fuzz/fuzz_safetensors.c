@@ -31,6 +31,7 @@ static unsigned char *serialise(const lora_safetensors *st, size_t *size) {
         e[i].name = t->name; e[i].dtype = t->dtype; e[i].ndim = t->ndim;
         memcpy(e[i].shape, t->shape, sizeof t->shape);
         e[i].data = t->data;
+        e[i].little_endian = 1;
     }
     check(lora__st_build_header("fuzz.out", e, st->n_tensors, (const char *const *)st->meta_keys,
                                 (const char *const *)st->meta_values, st->n_meta, &hdr, &order, &data_len) == LORA_OK,

@@ -21,6 +21,7 @@ static void write_variant(const char *dir, const lora_adapter *ad, const char *f
     lora_st_entry e[64];
     char names[64][160], path[512];
     int i, k = 0;
+    memset(e, 0, sizeof e);
     mkdir(dir, 0755);
     for (i = 0; i < ad->n_modules; i++) {
         int ab;

@@ -43,7 +43,13 @@ static int32_t *read_tokens_u16(const char *path, long *n) {
 static int32_t *read_i32(const char *path, long n) {
     FILE *f = fopen(path, "rb");
     int32_t *v = (int32_t *)malloc(sizeof(int32_t) * (size_t)n);
-    if (!f || fread(v, 4, (size_t)n, f) != (size_t)n) { if (f) fclose(f); free(v); return NULL; }
+    unsigned char b[4];
+    long i;
+    for (i = 0; f && i < n; i++) { /* little-endian int32, whatever the host */
+        if (fread(b, 1, 4, f) != 4) break;
+        v[i] = (int32_t)((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24);
+    }
+    if (!f || i < n) { if (f) fclose(f); free(v); return NULL; }
     fclose(f);
     return v;
 }

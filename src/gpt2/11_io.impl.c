@@ -229,7 +229,8 @@ done:
     return LORA_OK;
 }
 
-/* llm.c checkpoint: 256 x int32 header then the weights in llm.c's order, Linear layout. */
+/* llm.c checkpoint: 256 x int32 header then the weights in llm.c's order, Linear layout, all
+   little-endian (as llm.c writes them on x86 and Arm). */
 static lora_status gpt2__load_llmc(const char *path, lora_pool *pool, gpt2_model **out) {
     FILE *f = fopen(path, "rb");
     int32_t h[256];
@@ -240,7 +241,7 @@ static lora_status gpt2__load_llmc(const char *path, lora_pool *pool, gpt2_model
     float *buf = NULL;
     *out = NULL;
     if (!f) return lora__fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    if (fread(h, sizeof(int32_t), 256, f) != 256) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: truncated llm.c header (need 1024 bytes)", path); }
+    if (lora__fread_le(h, sizeof(int32_t), 256, f) != 256) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: truncated llm.c header (need 1024 bytes)", path); }
     if (h[0] != GPT2__LLMC_CKPT_MAGIC) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: bad llm.c magic %d (expected %d)", path, h[0], GPT2__LLMC_CKPT_MAGIC); }
     version = h[1];
     if (version != 3 && version != 5) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: llm.c checkpoint version %d not supported (3 = float32, 5 = bfloat16)", path, version); }
@@ -289,9 +290,9 @@ static lora_status gpt2__load_llmc(const char *path, lora_pool *pool, gpt2_model
     {
         /* read n values (converting bf16) into buf */
 #define GPT2__READ(n) do { size_t n_ = (size_t)(n), i_; \
-            if (bf16) { uint16_t *u_ = (uint16_t *)buf; if (fread(u_, 2, n_, f) != n_) goto trunc; \
+            if (bf16) { uint16_t *u_ = (uint16_t *)buf; if (lora__fread_le(u_, 2, n_, f) != n_) goto trunc; \
                 for (i_ = n_; i_-- > 0;) buf[i_] = lora_bf16_to_f32(u_[i_]); } \
-            else if (fread(buf, 4, n_, f) != n_) goto trunc; } while (0)
+            else if (lora__fread_le(buf, 4, n_, f) != n_) goto trunc; } while (0)
         /* Linear (out, in) -> Conv1D (in, out) */
 #define GPT2__TRANSPOSE_INTO(dst, out_, in_) do { int o_, i2_; for (o_ = 0; o_ < (out_); o_++) \
             for (i2_ = 0; i2_ < (in_); i2_++) (dst)[(size_t)i2_ * (out_) + o_] = buf[(size_t)o_ * (in_) + i2_]; } while (0)
@@ -338,7 +339,7 @@ LORA_API lora_status gpt2_model_load(const char *path, const char *config_path, 
     *out = NULL;
     f = fopen(path, "rb");
     if (!f) return lora__fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    got = fread(&magic, 1, 4, f);
+    got = lora__fread_le(&magic, 4, 1, f) * 4;
     fclose(f);
     if (got == 4 && magic == GPT2__LLMC_CKPT_MAGIC) return gpt2__load_llmc(path, pool, out);
     return gpt2__load_safetensors(path, config_path, pool, out);
@@ -395,10 +396,10 @@ LORA_API lora_status gpt2_model_save_llmc(const gpt2_model *m, const char *path)
     buf = (float *)lora__calloc((size_t)(Vp - m->cfg.vocab_size) * C + (size_t)4 * C * C + 1, sizeof(float), "llm.c write buffer");
     if (!buf) return LORA_ERR_OOM;
     if ((s = lora__atomic_open(&af, path)) != LORA_OK) { LORA_FREE(buf); return s; }
-    lora__atomic_write(&af, h, sizeof h);
-    lora__atomic_write(&af, gpt2__t(m, 0), sizeof(float) * (size_t)m->cfg.vocab_size * C);
-    lora__atomic_write(&af, buf, sizeof(float) * (size_t)(Vp - m->cfg.vocab_size) * C); /* zero padding rows */
-    lora__atomic_write(&af, gpt2__t(m, 1), sizeof(float) * (size_t)m->cfg.n_positions * C);
+    lora__atomic_write_le(&af, h, sizeof h, 4);
+    lora__atomic_write_le(&af, gpt2__t(m, 0), sizeof(float) * (size_t)m->cfg.vocab_size * C, 4);
+    lora__atomic_write_le(&af, buf, sizeof(float) * (size_t)(Vp - m->cfg.vocab_size) * C, 4); /* zero padding rows */
+    lora__atomic_write_le(&af, gpt2__t(m, 1), sizeof(float) * (size_t)m->cfg.n_positions * C, 4);
     for (k = 0; k < 12; k++)
         for (l = 0; l < m->cfg.n_layer; l++) {
             const gpt2__tensor *t = &m->tensors[gpt2__lt(l, order[k])];
@@ -407,13 +408,13 @@ LORA_API lora_status gpt2_model_save_llmc(const gpt2_model *m, const char *path)
                 int in = (int)t->shape[0], outd = (int)t->shape[1], i, o;
                 for (o = 0; o < outd; o++)
                     for (i = 0; i < in; i++) buf[(size_t)o * in + i] = src[(size_t)i * outd + o];
-                lora__atomic_write(&af, buf, sizeof(float) * (size_t)t->numel);
+                lora__atomic_write_le(&af, buf, sizeof(float) * (size_t)t->numel, 4);
             } else {
-                lora__atomic_write(&af, src, sizeof(float) * (size_t)t->numel);
+                lora__atomic_write_le(&af, src, sizeof(float) * (size_t)t->numel, 4);
             }
         }
-    lora__atomic_write(&af, gpt2__t(m, m->n_tensors - 2), sizeof(float) * (size_t)C);
-    lora__atomic_write(&af, gpt2__t(m, m->n_tensors - 1), sizeof(float) * (size_t)C);
+    lora__atomic_write_le(&af, gpt2__t(m, m->n_tensors - 2), sizeof(float) * (size_t)C, 4);
+    lora__atomic_write_le(&af, gpt2__t(m, m->n_tensors - 1), sizeof(float) * (size_t)C, 4);
     LORA_FREE(buf);
     return lora__atomic_commit(&af);
 }

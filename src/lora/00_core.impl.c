@@ -283,6 +283,49 @@ static LORA__UNUSED lora_status lora__atomic_commit(lora__atomic_file *af) {
     memset(af, 0, sizeof *af);
     return s;
 }
+/* ---- byte order: every file format here is little-endian, whatever the host ---- */
+static LORA__UNUSED int lora__host_is_le(void) {
+    const uint16_t one = 1;
+    unsigned char c;
+    memcpy(&c, &one, 1);
+    return c == 1;
+}
+/* Reverses the bytes of each of the n / es elements of size es in p (a no-op on
+   little-endian hosts): file order <-> host order. */
+static LORA__UNUSED void lora__le_swap(void *p, size_t n, size_t es) {
+    unsigned char *b = (unsigned char *)p;
+    size_t i, k;
+    if (es <= 1 || lora__host_is_le()) return;
+    for (i = 0; i + es <= n; i += es)
+        for (k = 0; k < es / 2; k++) {
+            unsigned char t = b[i + k];
+            b[i + k] = b[i + es - 1 - k];
+            b[i + es - 1 - k] = t;
+        }
+}
+/* fread of count elements of size es stored little-endian, into host order */
+static LORA__UNUSED size_t lora__fread_le(void *dst, size_t es, size_t count, FILE *f) {
+    size_t got = fread(dst, es, count, f);
+    lora__le_swap(dst, got * es, es);
+    return got;
+}
+/* Writes n bytes of elements of size es in little-endian order (on big-endian hosts a byte
+   swap through a small buffer: tensors are never copied whole; es = 1 writes bytes as they are). */
+static LORA__UNUSED void lora__atomic_write_le(lora__atomic_file *af, const void *data, size_t n, size_t es) {
+    unsigned char tmp[8192];
+    const unsigned char *p = (const unsigned char *)data;
+    size_t done = 0;
+    if (es <= 1 || lora__host_is_le()) { lora__atomic_write(af, data, n); return; }
+    while (done < n) {
+        size_t chunk = n - done < sizeof tmp ? n - done : sizeof tmp;
+        chunk -= chunk % es;
+        memcpy(tmp, p + done, chunk);
+        lora__le_swap(tmp, chunk, es);
+        lora__atomic_write(af, tmp, chunk);
+        done += chunk;
+    }
+}
+
 /* Writes a whole buffer atomically. */
 static LORA__UNUSED lora_status lora__write_file_atomic(const char *path, const void *data, size_t n) {
     lora__atomic_file af;

@@ -23,7 +23,8 @@ typedef struct lora_st_tensor {
     int64_t shape[LORA_ST_MAX_DIMS];
     int64_t numel;
     uint64_t nbytes;
-    const void *data;        /* points into the mapped file (not aligned in general) */
+    const void *data;        /* the file's bytes, little-endian whatever the host (read values with
+                                lora_st_read_f32); points into the mapped file, not aligned in general */
 } lora_st_tensor;
 
 typedef struct lora_safetensors {
@@ -59,7 +60,9 @@ typedef struct lora_st_entry {
     lora_dtype dtype;        /* data is in this dtype already */
     int ndim;
     int64_t shape[LORA_ST_MAX_DIMS];
-    const void *data;
+    const void *data;        /* host byte order, or little-endian when little_endian is set */
+    int little_endian;       /* 1: data is already in file order (e.g. t->data of a file being
+                                rewritten), written as is; 0: host order, byte-swapped on big-endian */
 } lora_st_entry;
 /* Writes a file the reference implementation accepts: tensors ordered by dtype width
    (widest first) then name, compact JSON with __metadata__ first, header padded with

@@ -42,12 +42,6 @@ typedef struct lora__st_impl {
     lora_st_tensor **by_name;      /* tensors sorted by name, for lora_st_find */
 } lora__st_impl;
 
-static int lora__st_is_le(void) {
-    const uint16_t one = 1;
-    unsigned char c;
-    memcpy(&c, &one, 1);
-    return c == 1;
-}
 static uint64_t lora__st_le64(const unsigned char *p) {
     uint64_t v = 0;
     int i;
@@ -463,7 +457,7 @@ static float lora__st_d2f(double d) {
 LORA_API lora_status lora_st_read_f32(const lora_safetensors *st, const lora_st_tensor *t, float *dst, int64_t numel) {
     const unsigned char *p;
     int64_t i;
-    int le = lora__st_is_le();
+    int le = lora__host_is_le();
     const char *file = st && st->path ? st->path : "<safetensors>";
     if (!t || (!dst && numel > 0)) return lora__fail(LORA_ERR_INVALID_ARG, "%s: lora_st_read_f32: NULL tensor or destination", file);
     if (numel != t->numel)
@@ -639,22 +633,6 @@ fail:
     return s;
 }
 
-/* Writes n bytes of elements of size `es` in little-endian order (a byte swap on
-   big-endian hosts, through a small buffer: tensors are never copied whole). */
-static void lora__st_write_le(lora__atomic_file *af, const void *data, size_t n, size_t es) {
-    unsigned char tmp[8192];
-    const unsigned char *p = (const unsigned char *)data;
-    size_t done = 0;
-    if (es == 1 || lora__st_is_le()) { lora__atomic_write(af, data, n); return; }
-    while (done < n) {
-        size_t chunk = n - done < sizeof tmp ? n - done : sizeof tmp, i, k;
-        for (i = 0; i < chunk; i += es)
-            for (k = 0; k < es; k++) tmp[i + k] = p[done + i + es - 1 - k];
-        lora__atomic_write(af, tmp, chunk);
-        done += chunk;
-    }
-}
-
 LORA_API lora_status lora_st_write(const char *path, const lora_st_entry *tensors, size_t n,
                                    const char *const *meta_keys, const char *const *meta_values, size_t n_meta) {
     lora__buf hdr = {0, 0, 0, 0};
@@ -678,7 +656,7 @@ LORA_API lora_status lora_st_write(const char *path, const lora_st_entry *tensor
         size_t es = lora__st_dtypes[e->dtype].size, nb = es;
         int d;
         for (d = 0; d < e->ndim; d++) nb *= (size_t)e->shape[d];
-        if (nb) lora__st_write_le(&af, e->data, nb, es);
+        if (nb) lora__atomic_write_le(&af, e->data, nb, e->little_endian ? 1 : es);
     }
     LORA_FREE(order);
     lora__buf_free(&hdr);

@@ -1,6 +1,8 @@
 #define LORA__CKPT_MAGIC "LORACKPT"
 #define LORA__CKPT_VERSION 1u
 
+/* trainer_state.bin, little-endian: this header, then per trained tensor its name length (u32),
+   name, value count (i64), values, AdamW first and second moments (float32 each) */
 typedef struct lora__ckpt_header {
     char magic[8];
     uint32_t version, n_params;
@@ -8,6 +10,14 @@ typedef struct lora__ckpt_header {
     uint64_t data_pos, epoch, seed, dropout_step;
     double best_val_loss, elapsed_seconds;
 } lora__ckpt_header;
+
+/* header fields between host order and the file's little-endian order (either way) */
+static void lora__ckpt_header_le(lora__ckpt_header *h) {
+    lora__le_swap(&h->version, 4, 4); lora__le_swap(&h->n_params, 4, 4);
+    lora__le_swap(&h->step, 8, 8); lora__le_swap(&h->data_pos, 8, 8); lora__le_swap(&h->epoch, 8, 8);
+    lora__le_swap(&h->seed, 8, 8); lora__le_swap(&h->dropout_step, 8, 8);
+    lora__le_swap(&h->best_val_loss, 8, 8); lora__le_swap(&h->elapsed_seconds, 8, 8);
+}
 
 LORA_API lora_status lora_checkpoint_save(const char *path, const lora_adamw *opt, const lora_train_state *state) {
     lora__atomic_file af;
@@ -22,18 +32,19 @@ LORA_API lora_status lora_checkpoint_save(const char *path, const lora_adamw *op
     h.step = opt->step;
     h.data_pos = state->data_pos; h.epoch = state->epoch; h.seed = state->seed; h.dropout_step = state->dropout_step;
     h.best_val_loss = state->best_val_loss; h.elapsed_seconds = state->elapsed_seconds;
+    lora__ckpt_header_le(&h);
     if ((s = lora__atomic_open(&af, path)) != LORA_OK) return s;
     lora__atomic_write(&af, &h, sizeof h);
     for (i = 0; i < opt->n_params; i++) {
         const lora_param *p = &opt->params[i];
         uint32_t nl = (uint32_t)strlen(p->name ? p->name : "");
         int64_t n = p->n;
-        lora__atomic_write(&af, &nl, sizeof nl);
+        lora__atomic_write_le(&af, &nl, sizeof nl, sizeof nl);
         lora__atomic_write(&af, p->name ? p->name : "", nl);
-        lora__atomic_write(&af, &n, sizeof n);
-        lora__atomic_write(&af, p->value, sizeof(float) * (size_t)n);
-        lora__atomic_write(&af, opt->m[i], sizeof(float) * (size_t)n);
-        lora__atomic_write(&af, opt->v[i], sizeof(float) * (size_t)n);
+        lora__atomic_write_le(&af, &n, sizeof n, sizeof n);
+        lora__atomic_write_le(&af, p->value, sizeof(float) * (size_t)n, sizeof(float));
+        lora__atomic_write_le(&af, opt->m[i], sizeof(float) * (size_t)n, sizeof(float));
+        lora__atomic_write_le(&af, opt->v[i], sizeof(float) * (size_t)n, sizeof(float));
     }
     return lora__atomic_commit(&af);
 }
@@ -48,6 +59,7 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
     f = fopen(path, "rb");
     if (!f) return lora__fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     if (fread(&h, sizeof h, 1, f) != 1) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint header", path); }
+    lora__ckpt_header_le(&h);
     if (memcmp(h.magic, LORA__CKPT_MAGIC, 8) != 0) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: not a lora.h checkpoint (bad magic)", path); }
     if (h.version != LORA__CKPT_VERSION) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: checkpoint version %u, expected %u", path, h.version, LORA__CKPT_VERSION); }
     if (h.n_params != (uint32_t)opt->n_params) {
@@ -63,7 +75,7 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
             uint32_t nl;
             int64_t n;
             char name[512];
-            if (fread(&nl, sizeof nl, 1, f) != 1 || nl >= sizeof name || fread(name, 1, nl, f) != nl || fread(&n, sizeof n, 1, f) != 1) {
+            if (lora__fread_le(&nl, sizeof nl, 1, f) != 1 || nl >= sizeof name || fread(name, 1, nl, f) != nl || lora__fread_le(&n, sizeof n, 1, f) != 1) {
                 s = lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint (tensor %d)", path, i);
                 break;
             }
@@ -77,7 +89,7 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
                 float *buf = (float *)lora__malloc(sizeof(float) * (size_t)(n ? n : 1), "checkpoint");
                 vals[3 * i + k] = buf;
                 if (!buf) s = LORA_ERR_OOM;
-                else if (fread(buf, sizeof(float), (size_t)n, f) != (size_t)n) s = lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint (tensor '%s')", path, name);
+                else if (lora__fread_le(buf, sizeof(float), (size_t)n, f) != (size_t)n) s = lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint (tensor '%s')", path, name);
             }
         }
         if (s == LORA_OK && fgetc(f) != EOF) s = lora__fail(LORA_ERR_FORMAT, "%s: trailing bytes after the last tensor", path);

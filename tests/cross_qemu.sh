@@ -1,0 +1,35 @@
+#!/bin/sh
+# Cross-compiles the portable part of the suite for another architecture with its Debian cross
+# compiler (-static) and runs it under qemu user-mode emulation:
+#   aarch64  the NEON kernels (matmul, vector math, generation) on arm64
+#   s390x    a big-endian host: every file format (safetensors, llm.c checkpoints, adapters,
+#            token files, trainer checkpoints) must read and write the same little-endian bytes
+# Exits non-zero if a build or a test fails. Usage (from anywhere):
+#   sh tests/cross_qemu.sh aarch64|s390x [build-dir]       (default build/<arch>)
+# Environment: CROSS_CC (<arch>-linux-gnu-gcc), QEMU (qemu-<arch>), CROSS_CFLAGS (-O2).
+# Needs: apt-get install qemu-user gcc-<arch>-linux-gnu libc6-dev-<debian arch>-cross
+set -eu
+cd "$(dirname "$0")/.."
+ARCH=${1:?usage: cross_qemu.sh aarch64|s390x [build-dir]}
+CC=${CROSS_CC:-$ARCH-linux-gnu-gcc}
+QEMU=${QEMU:-qemu-$ARCH}
+CFLAGS=${CROSS_CFLAGS:--O2}
+OUT=${2:-build/$ARCH}
+mkdir -p "$OUT"
+# headers from the current sources (independent of the generated ones in the root)
+sh tools/amalgamate.sh "$OUT"
+printf '#define LORA_IMPLEMENTATION\n#include "lora.h"\n#define GPT2_IMPLEMENTATION\n#include "gpt2.h"\n' > "$OUT/impl_lora.c"
+status=0
+# the kernels, then the model, LoRA, optimiser, file formats, parsers and tokenizer against the
+# same fixtures as on x86 (tests that run the x86 tools, and the RSS-based memory test, are left out)
+TESTS="test_threads test_matmul test_gpt2_oracle test_adapter_io test_checkpoint_format test_json test_safetensors test_pattern test_data test_tokenizer test_generate"
+for t in $TESTS; do
+  $CC $CFLAGS -static -std=c99 -Wall -Wextra -pedantic -I"$OUT" -Itests -o "$OUT/$t" "tests/$t.c" "$OUT/impl_lora.c" -lm -lpthread
+done
+$CC $CFLAGS -static -std=c99 -Wall -Wextra -pedantic -I"$OUT" -Itests -o "$OUT/test_internal_gradcheck" tests/test_internal_gradcheck.c -lm -lpthread
+mkdir -p build
+for t in $TESTS test_internal_gradcheck; do
+  echo "== qemu-$ARCH $t"
+  if ! "$QEMU" "$OUT/$t"; then status=1; fi
+done
+exit $status
