@@ -6,6 +6,8 @@
 #                        pattern, data, gpt2_oracle) under valgrind memcheck; one closing line
 #                        "total: N passed, N failed" for both.
 #   make test-asan       only the ASan + UBSan part;   make test-valgrind   only the valgrind part
+#   make test-tsan       the thread pool, matmul and concurrent-models tests built with clang's
+#                        ThreadSanitizer into build-tsan/ (data races stop the run)
 #   make sanitize        every tool built with ASan + UBSan into build-sanitize/ (same names as build/)
 #   make fuzz            builds each fuzz/fuzz_*.c with clang into build-fuzz/ and runs each, one at a
 #                        time, for FUZZ_SECONDS (default 60) on its corpus (fuzz/corpus/<name>/ seeds,
@@ -74,6 +76,17 @@ test-asan: asan-build
 test-valgrind: vg-build
 	sh tests/run_tests.sh $(addprefix $(ASAN_BUILD)/valgrind-,$(VG_TESTS))
 
+# ThreadSanitizer (clang): the tests that exercise threads the most.
+TSAN_BUILD   ?= build-tsan
+TSAN_TESTS   := test_threads test_matmul test_concurrent
+TSAN_CC      ?= clang
+$(TSAN_BUILD):
+	mkdir -p $(TSAN_BUILD)
+$(TSAN_BUILD)/test_%: tests/test_%.c tests/test.h tests/impl.c lora.h gpt2.h | $(TSAN_BUILD)
+	$(TSAN_CC) -O1 -g -fsanitize=thread -std=c99 -I. -Itests -o $@ $< tests/impl.c -lm -lpthread
+test-tsan: headers $(addprefix $(TSAN_BUILD)/,$(TSAN_TESTS))
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 sh tests/run_tests.sh $(addprefix $(TSAN_BUILD)/,$(TSAN_TESTS))
+
 # Every tool with ASan + UBSan, same names as in build/.
 sanitize: headers
 	$(MAKE) BUILD=$(SAN_BUILD) CFLAGS="$(SAN_CFLAGS)" all
@@ -115,4 +128,4 @@ fuzz: fuzz-build
 fuzz-ci: fuzz-build
 	$(call H_FUZZ_RUN,$(FUZZ_CI_SECONDS))
 
-.PHONY: bad-inputs-doc asan-build vg-build test-sanitize test-asan test-valgrind sanitize fuzz-build fuzz fuzz-ci
+.PHONY: bad-inputs-doc asan-build vg-build test-sanitize test-asan test-valgrind test-tsan sanitize fuzz-build fuzz fuzz-ci
