@@ -1859,6 +1859,12 @@ LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RES
 }
 /* packing with 512-bit copies (the transposing case reuses the AVX code) */
 #define LORA__PFD 16 /* rows of S prefetched ahead when copying */
+/* source rows are far apart: while copying row k, fetch row k + LORA__PFD */
+LORA__TARGET_AVX512 static void lora__prefetch_row_ahead(const float *s, long sk, int nx, int k, int kc) {
+    int x;
+    if (k + LORA__PFD < kc)
+        for (x = 0; x < nx; x += 16) _mm_prefetch((const char *)(s + LORA__PFD * sk + x), _MM_HINT_T0);
+}
 LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
     int k, p;
     if (sx != 1) { lora__pack_avx(S, sx, sk, nx, kc, W, out); return; }
@@ -1870,10 +1876,7 @@ LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long 
         for (k = 0; k < kc; k++) {
             const float *s = S + k * sk;
             float *o = out + (long)k * W;
-            if (k + LORA__PFD < kc) {
-                int x;
-                for (x = 0; x < nx; x += 16) _mm_prefetch((const char *)(s + LORA__PFD * sk + x), _MM_HINT_T0);
-            }
+            lora__prefetch_row_ahead(s, sk, nx, k, kc);
             for (p = 0; p < nx; p += W, o += (long)kc * W) {
                 int v = nx - p;
                 __m512 x = _mm512_maskz_loadu_ps(v >= W ? wm : (__mmask16)((1u << v) - 1), s + p);
@@ -1888,10 +1891,7 @@ LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long 
         for (k = 0; k < kc; k++) {
             const float *s = S + k * sk;
             float *o = out + (long)k * W;
-            if (k + LORA__PFD < kc) {
-                int x;
-                for (x = 0; x < nx; x += 16) _mm_prefetch((const char *)(s + LORA__PFD * sk + x), _MM_HINT_T0);
-            }
+            lora__prefetch_row_ahead(s, sk, nx, k, kc);
             for (p = 0; p < nx; p += W, o += (long)kc * W) {
                 int x;
                 for (x = 0; x < W; x += 16) {
@@ -1906,10 +1906,7 @@ LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long 
     for (k = 0; k < kc; k++) {
         const float *s = S + k * sk;
         float *o = out + (long)k * W;
-        if (k + LORA__PFD < kc) {
-            int x;
-            for (x = 0; x < nx; x += 16) _mm_prefetch((const char *)(s + LORA__PFD * sk + x), _MM_HINT_T0);
-        }
+        lora__prefetch_row_ahead(s, sk, nx, k, kc);
         if (W == 32) {
             for (p = 0; p + 32 <= nx; p += 32, o += (long)kc * 32) {
                 __m512 a = _mm512_loadu_ps(s + p), b = _mm512_loadu_ps(s + p + 16);

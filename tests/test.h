@@ -4,6 +4,7 @@
 #ifndef LORA_TEST_H
 #define LORA_TEST_H
 #include <stdio.h>
+#include <stdlib.h>
 #include <math.h>
 #include <string.h>
 
@@ -32,6 +33,23 @@ static int test_passed, test_failed;
     __FILE__, __LINE__, #a, a_, #b, b_, (double)(tol)); } } while (0)
 
 #define TEST_END() (printf("%s: %d passed, %d failed\n", __FILE__, test_passed, test_failed), test_failed ? 1 : 0)
+
+/* A whole file, NUL-terminated (malloc'ed; the caller frees), its size in *n (n may be NULL);
+   NULL if it cannot be read. */
+TEST_UNUSED static char *test_slurp(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    char *b;
+    long len;
+    if (n) *n = 0;
+    if (!f) return NULL;
+    if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) { fclose(f); return NULL; }
+    b = (char *)malloc((size_t)len + 1);
+    if (!b || fread(b, 1, (size_t)len, f) != (size_t)len) { free(b); fclose(f); return NULL; }
+    b[len] = 0;
+    fclose(f);
+    if (n) *n = (size_t)len;
+    return b;
+}
 
 /* max |a-b| and relative L2 error ||a-b|| / ||b|| */
 TEST_UNUSED static double test_max_abs_diff(const float *a, const float *b, long n) {

@@ -65,24 +65,9 @@ static void write_bytes(const char *path, const void *d, size_t n) {
     fclose(f);
 }
 static void write_text(const char *path, const char *s) { write_bytes(path, s, strlen(s)); }
-static char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    char *b;
-    long len;
-    if (n) *n = 0;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END); len = ftell(f); fseek(f, 0, SEEK_SET);
-    if (len < 0) { fclose(f); return NULL; }
-    b = (char *)malloc((size_t)len + 1);
-    if (!b || fread(b, 1, (size_t)len, f) != (size_t)len) { free(b); fclose(f); return NULL; }
-    b[len] = 0;
-    fclose(f);
-    if (n) *n = (size_t)len;
-    return b;
-}
 static int same_bytes(const char *path, const char *data, size_t n) {
     size_t m;
-    char *d = slurp(path, &m);
+    char *d = test_slurp(path, &m);
     int same = d && m == n && memcmp(d, data, n) == 0;
     free(d);
     return same;
@@ -194,7 +179,7 @@ static void c_st_bad_json(R *r) {
 }
 static void c_st_trunc_data(R *r) {
     size_t n;
-    char *d = slurp(FX "A/adapter/adapter_model.safetensors", &n);
+    char *d = test_slurp(FX "A/adapter/adapter_model.safetensors", &n);
     lora_safetensors *st = NULL;
     write_bytes(P("truncdata.safetensors"), d, n - 100);
     free(d);
@@ -223,7 +208,7 @@ static void c_model_empty(R *r) {
 }
 static void c_model_trunc(R *r) {
     size_t n;
-    char *d = slurp(FX "A/model/model.safetensors", &n);
+    char *d = test_slurp(FX "A/model/model.safetensors", &n);
     gpt2_model *m = NULL;
     mkdirs(P("m_trunc"));
     write_bytes(P("m_trunc/model.safetensors"), d, n / 2);
@@ -262,7 +247,7 @@ static void c_model_cfg_act(R *r) {
 }
 static void c_model_no_config_width(R *r) {
     size_t n;
-    char *d = slurp(FX "A/model/model.safetensors", &n);
+    char *d = test_slurp(FX "A/model/model.safetensors", &n);
     gpt2_model *m = NULL;
     mkdirs(P("m_nocfg"));
     write_bytes(P("m_nocfg/model.safetensors"), d, n);
@@ -291,7 +276,7 @@ static void c_model_extra_tensor(R *r) {
 }
 
 /* ---- llm.c checkpoints ---- */
-static char *llmc_bytes(size_t *n) { return slurp(FX "A/model.llmc.bin", n); }
+static char *llmc_bytes(size_t *n) { return test_slurp(FX "A/model.llmc.bin", n); }
 static void llmc_case(R *r, const char *name, const char *d, size_t n) {
     gpt2_model *m = (gpt2_model *)1;
     char dir[64];
@@ -554,7 +539,7 @@ static void c_adamw_bad(R *r) {
 }
 
 /* ---- adapter directories ---- */
-static char *a_config(void) { return slurp(FX "A/adapter/adapter_config.json", NULL); }
+static char *a_config(void) { return test_slurp(FX "A/adapter/adapter_config.json", NULL); }
 /* copies A's config with one replacement (from -> to) */
 static void write_config_with(const char *dir, const char *from, const char *to) {
     char *c = a_config(), *at, path[512], *out;
@@ -665,7 +650,7 @@ static void c_ad_trunc_st(R *r) {
     lora_adapter *ad = NULL;
     char path[512];
     size_t n;
-    char *d = slurp(FX "A/adapter/adapter_model.safetensors", &n);
+    char *d = test_slurp(FX "A/adapter/adapter_model.safetensors", &n);
     mkdirs(dir);
     write_config_with(dir, NULL, NULL);
     snprintf(path, sizeof path, "%s/adapter_model.safetensors", dir);
@@ -779,7 +764,7 @@ static int run_tool(const char *cmd, const char *err_path, char *msg, size_t msg
     char *e, *line, *last = NULL;
     snprintf(full, sizeof full, "%s 2> %s", cmd, err_path);
     rc = system(full);
-    e = slurp(err_path, NULL);
+    e = test_slurp(err_path, NULL);
     msg[0] = 0;
     if (e) {
         /* the last non-empty line */
@@ -805,7 +790,7 @@ static void c_finetune_nan(R *r) {
     for (i = 0; i < 3; i++) {
         char path[512];
         snprintf(path, sizeof path, DIRB "/ft/checkpoint/%s", files[i]);
-        before[i] = slurp(path, &n[i]);
+        before[i] = test_slurp(path, &n[i]);
         if (!before[i]) { r->ok = 0; snprintf(r->note, sizeof r->note, "no checkpoint file %.200s", path); return; }
     }
     /* run 2: the same model with NaN weights, resumed from that checkpoint, saving every step */
@@ -885,7 +870,7 @@ static void c_full_adapter(R *r) {
     mkdirs(dir);
     if (lora_adapter_save(ad, dir, 1) != LORA_OK) exit(3);
     snprintf(target, sizeof target, "%s/adapter_model.safetensors", dir);
-    prev = slurp(target, &n);
+    prev = test_slurp(target, &n);
     ad->modules[0].B[0] += 1.0f;
     if (!devfull_ready(r, target)) { free(prev); return; }
     r->status = lora_adapter_save(ad, dir, 1);
@@ -900,7 +885,7 @@ static void c_full_ckpt(R *r) {
     lora_adamw *opt = fx_opt(NULL, NULL);
     memset(&st, 0, sizeof st);
     if (lora_checkpoint_save(target, opt, &st) != LORA_OK) exit(3);
-    prev = slurp(target, &n);
+    prev = test_slurp(target, &n);
     st.step = 5;
     if (!devfull_ready(r, target)) { free(prev); return; }
     r->status = lora_checkpoint_save(target, opt, &st);
@@ -912,7 +897,7 @@ static void c_full_llmc(R *r) {
     char *prev;
     size_t n;
     write_text(target, "previous");
-    prev = slurp(target, &n);
+    prev = test_slurp(target, &n);
     if (!devfull_ready(r, target)) { free(prev); return; }
     r->status = gpt2_model_save_llmc(fx_model(), target);
     devfull_check(r, target, prev, n);
@@ -925,7 +910,7 @@ static void c_full_model(R *r) {
     mkdirs(P("full_model"));
     target = P("full_model/model.safetensors");
     write_text(target, "previous");
-    prev = slurp(target, &n);
+    prev = test_slurp(target, &n);
     if (!devfull_ready(r, target)) { free(prev); return; }
     r->status = gpt2_model_save(fx_model(), target);
     devfull_check(r, target, prev, n);
@@ -943,8 +928,8 @@ static void c_full_adapter_config(R *r) {
     if (lora_adapter_save(ad, dir, 1) != LORA_OK) exit(3);
     snprintf(st_path, sizeof st_path, "%s/adapter_model.safetensors", dir);
     snprintf(cfg_path, sizeof cfg_path, "%s/adapter_config.json", dir);
-    prev_st = slurp(st_path, &n_st);
-    prev_cfg = slurp(cfg_path, &n_cfg);
+    prev_st = test_slurp(st_path, &n_st);
+    prev_cfg = test_slurp(cfg_path, &n_cfg);
     ad->modules[0].B[0] += 1.0f;
     ad->config.alpha = 16.0f;
     if (!devfull_ready(r, cfg_path)) { free(prev_st); free(prev_cfg); return; }
@@ -959,8 +944,8 @@ static void c_full_model_config(R *r) {
     gpt2_model *m = fx_model();
     mkdirs(P("full_mpair"));
     if (gpt2_model_save(m, P("full_mpair/model.safetensors")) != LORA_OK) exit(3);
-    prev_st = slurp(P("full_mpair/model.safetensors"), &n_st);
-    prev_cfg = slurp(P("full_mpair/config.json"), &n_cfg);
+    prev_st = test_slurp(P("full_mpair/model.safetensors"), &n_st);
+    prev_cfg = test_slurp(P("full_mpair/config.json"), &n_cfg);
     poison(m, "ln_f.bias", 0.5f);
     if (!devfull_ready(r, P("full_mpair/config.json"))) { free(prev_st); free(prev_cfg); return; }
     r->status = gpt2_model_save(m, P("full_mpair/model.safetensors"));
@@ -996,8 +981,8 @@ static void c_tmpfs_full(R *r) {
     lora_adapter *ad = fx_adapter();
     if (!tmpfs_mount(r, "size=64k")) return;
     if (lora_adapter_save(ad, TMPFS "/adapter", 1) != LORA_OK) { tmpfs_umount(); exit(3); }
-    prev_st = slurp(TMPFS "/adapter/adapter_model.safetensors", &n_st);
-    prev_cfg = slurp(TMPFS "/adapter/adapter_config.json", &n_cfg);
+    prev_st = test_slurp(TMPFS "/adapter/adapter_model.safetensors", &n_st);
+    prev_cfg = test_slurp(TMPFS "/adapter/adapter_config.json", &n_cfg);
     fill_disk(TMPFS "/filler");
     ad->modules[0].B[0] += 1.0f;
     r->status = lora_adapter_save(ad, TMPFS "/adapter", 1);
@@ -1015,7 +1000,7 @@ static void c_tmpfs_full_ckpt(R *r) {
     memset(&st, 0, sizeof st);
     if (!tmpfs_mount(r, "size=64k")) return;
     if (lora_checkpoint_save(TMPFS "/trainer_state.bin", opt, &st) != LORA_OK) { tmpfs_umount(); exit(3); }
-    prev = slurp(TMPFS "/trainer_state.bin", &n);
+    prev = test_slurp(TMPFS "/trainer_state.bin", &n);
     fill_disk(TMPFS "/filler");
     st.step = 9;
     r->status = lora_checkpoint_save(TMPFS "/trainer_state.bin", opt, &st);
@@ -1038,7 +1023,7 @@ static void ckpt_prepare(void) {
     memset(&st, 0, sizeof st);
     st.step = 2;
     if (lora_checkpoint_save(P("ckpt_ok.bin"), fx_opt(NULL, NULL), &st) != LORA_OK) exit(3);
-    g_ckpt = slurp(P("ckpt_ok.bin"), &g_ckpt_n);
+    g_ckpt = test_slurp(P("ckpt_ok.bin"), &g_ckpt_n);
 }
 static void ckpt_case(R *r, const char *name, const char *d, size_t n) {
     lora_param *p;
@@ -1765,7 +1750,7 @@ static void judge(FILE *md, int idx, const char *area, const char *name, lora_st
 
 /* docs/BAD_INPUTS.md must equal build/bad_inputs.md except for the (env) rows */
 static int same_doc(const char *a, const char *b) {
-    char *x = slurp(a, NULL), *y = slurp(b, NULL), *lx, *ly, *sx = NULL, *sy = NULL;
+    char *x = test_slurp(a, NULL), *y = test_slurp(b, NULL), *lx, *ly, *sx = NULL, *sy = NULL;
     int same = 1;
     if (!x || !y) { free(x); free(y); return 0; }
     lx = strtok_r(x, "\n", &sx);

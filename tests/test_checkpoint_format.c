@@ -9,18 +9,6 @@
 
 #define FIXTURE "tests/fixtures/trainer_state_le.bin"
 
-static char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    char *b;
-    long len;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END); len = ftell(f); fseek(f, 0, SEEK_SET);
-    b = (char *)malloc((size_t)len + 1);
-    if (!b || fread(b, 1, (size_t)len, f) != (size_t)len) len = 0;
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
 
 int main(int argc, char **argv) {
     float a[5], ga[5], b[3], gb[3];
@@ -49,7 +37,7 @@ int main(int argc, char **argv) {
     CHECK_OK(lora_checkpoint_save(out, opt, &st));
     {
         size_t n1 = 0, n2 = 0;
-        char *x = slurp(out, &n1), *y = slurp(FIXTURE, &n2);
+        char *x = test_slurp(out, &n1), *y = test_slurp(FIXTURE, &n2);
         CHECK_MSG(x && y && n1 == n2 && n1 > 0 && !memcmp(x, y, n1), "%s differs from %s (%zu vs %zu bytes)", out, FIXTURE, n1, n2);
         free(x); free(y);
     }

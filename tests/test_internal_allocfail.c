@@ -131,24 +131,11 @@ static void af_arm(long k) {
 static void af_disarm(void) { pthread_mutex_lock(&af_mu); af_armed = 0; pthread_mutex_unlock(&af_mu); }
 
 /* ---- small file helpers ---- */
-static char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    char *b;
-    long len;
-    *n = 0;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END); len = ftell(f); fseek(f, 0, SEEK_SET);
-    b = (char *)malloc((size_t)len + 1);
-    if (!b || fread(b, 1, (size_t)len, f) != (size_t)len) { free(b); fclose(f); return NULL; }
-    fclose(f);
-    *n = (size_t)len;
-    return b;
-}
 typedef struct { char *data; size_t n; int exists; } snap;
-static snap snap_take(const char *path) { snap s; s.data = slurp(path, &s.n); s.exists = s.data != NULL; return s; }
+static snap snap_take(const char *path) { snap s; s.data = test_slurp(path, &s.n); s.exists = s.data != NULL; return s; }
 static int snap_same(const snap *s, const char *path) {
     size_t n;
-    char *d = slurp(path, &n);
+    char *d = test_slurp(path, &n);
     int same = s->exists ? (d && n == s->n && memcmp(d, s->data, n) == 0) : d == NULL;
     free(d);
     return same;
@@ -816,7 +803,7 @@ int main(void) {
     memset(&g_state, 0, sizeof g_state);
     g_state.step = 3; g_state.data_pos = 17; g_state.seed = 42;
     make_previous_files();
-    g_st_bytes = slurp(FX "adapter/adapter_model.safetensors", &g_st_len);
+    g_st_bytes = test_slurp(FX "adapter/adapter_model.safetensors", &g_st_len);
     g_params_copy = (float *)malloc(sizeof(float) * g_model->n_floats);
     if (!g_st_bytes || !g_params_copy) return 1;
 

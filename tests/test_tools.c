@@ -9,23 +9,10 @@
 
 #define FX "tests/fixtures/oracle/"
 
-static char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    char *b;
-    long len;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END); len = ftell(f); fseek(f, 0, SEEK_SET);
-    b = (char *)malloc((size_t)len + 1);
-    if (fread(b, 1, (size_t)len, f) != (size_t)len) len = 0;
-    b[len] = 0;
-    fclose(f);
-    if (n) *n = (size_t)len;
-    return b;
-}
 
 static int same_file(const char *a, const char *b) {
     size_t na = 0, nb = 0;
-    char *x = slurp(a, &na), *y = slurp(b, &nb);
+    char *x = test_slurp(a, &na), *y = test_slurp(b, &nb);
     int same = x && y && na == nb && memcmp(x, y, na) == 0;
     free(x); free(y);
     return same;
@@ -47,7 +34,7 @@ int main(void) {
     rc = system("build/gpt2-eval --model " FX "A/model/model.safetensors --adapter " FX "A/adapter --tokens " FX "A/tokens.bin "
                 "--batch 2 --seq 16 --max-batches 1 --json > build/test_tools_eval.json");
     CHECK(rc == 0);
-    out = slurp("build/test_tools_eval.json", NULL);
+    out = test_slurp("build/test_tools_eval.json", NULL);
     CHECK(out != NULL);
     if (out) {
         lora_json *j = NULL;
@@ -103,13 +90,13 @@ int main(void) {
         gpt2_model_free(m);
     }
     /* the per-step log: one JSON object per line with step, loss, lr, grad_norm, ms */
-    out = slurp("build/test_tools_ft.jsonl", NULL);
+    out = test_slurp("build/test_tools_ft.jsonl", NULL);
     CHECK(out != NULL);
     if (out) {
         char *line = out, *nl;
         int n = 0;
         size_t ref_len = 0;
-        char *ref_text = slurp(FX "A/losses.json", &ref_len);
+        char *ref_text = test_slurp(FX "A/losses.json", &ref_len);
         lora_json *ref = NULL;
         const lora_json *steps = NULL;
         if (ref_text && lora_json_parse(ref_text, ref_len, "losses.json", &ref) == LORA_OK) steps = lora_json_get(ref, "steps");
@@ -162,7 +149,7 @@ int main(void) {
     /* gpt2-inspect prints PEFT's numbers for GPT-2 124M without any weights */
     rc = system("build/gpt2-inspect --preset gpt2 --targets c_attn,c_proj --r 8 > build/test_tools_inspect.txt");
     CHECK(rc == 0);
-    out = slurp("build/test_tools_inspect.txt", NULL);
+    out = test_slurp("build/test_tools_inspect.txt", NULL);
     CHECK(out && strstr(out, "trainable params: 811,008 || all params: 125,250,816 || trainable%: 0.6475"));
     CHECK(out && strstr(out, "(8, 768)") && strstr(out, "(2304, 8)") && strstr(out, "24,576"));
     CHECK(out && strstr(out, "c_attn            12") && strstr(out, "c_proj            24") && strstr(out, "c_fc              12") &&
@@ -170,7 +157,7 @@ int main(void) {
     free(out);
     rc = system("build/gpt2-inspect --preset gpt2 --targets q_proj > build/test_tools_inspect_bad.txt 2>&1");
     CHECK(rc != 0);
-    out = slurp("build/test_tools_inspect_bad.txt", NULL);
+    out = test_slurp("build/test_tools_inspect_bad.txt", NULL);
     CHECK(out && strstr(out, "q_proj") && strstr(out, "not found") && strstr(out, "c_attn, c_proj, c_fc, lm_head"));
     free(out);
     return TEST_END();
