@@ -70,7 +70,12 @@
 
 #ifndef LORA_API
 #ifdef LORA_STATIC
+/* a private copy per translation unit: functions it does not call are not worth a warning */
+#if defined(__GNUC__) || defined(__clang__)
+#define LORA_API static __attribute__((unused))
+#else
 #define LORA_API static
+#endif
 #else
 #define LORA_API extern
 #endif
@@ -1401,6 +1406,7 @@ LORA_API lora_status lora_pool_create(lora_pool **out, int n_threads) {
     if (n_threads <= 0) n_threads = lora__default_threads();
 #ifndef LORA__THREADS
     n_threads = 1;
+    (void)by_default;
 #endif
     if (n_threads > 1024) n_threads = 1024;
     p = (lora_pool *)lora__calloc(1, sizeof *p, "thread pool");

@@ -23,5 +23,18 @@ for ex in examples/*.c; do
   fi
   rm -rf "$dir"
 done
+# every configuration macro of the header docs compiles without a warning (C and C++)
+dir=$(mktemp -d)
+cp lora.h gpt2.h "$dir/"
+printf '#define LORA_IMPLEMENTATION\n#include "lora.h"\n#define GPT2_IMPLEMENTATION\n#include "gpt2.h"\nint main(void) { return 0; }\n' > "$dir/cfg.c"
+for defs in "-DLORA_NO_THREADS" "-DLORA_NO_SIMD" "-DLORA_NO_AVX512" "-DLORA_NO_AVX2" "-DLORA_STATIC" \
+            "-DLORA_NO_THREADS -DLORA_NO_SIMD -DLORA_STATIC"; do
+  for c in "$CC -std=c99" "$CXX -x c++"; do
+    # shellcheck disable=SC2086
+    if (cd "$dir" && $c -O1 -Wall -Wextra -pedantic $defs -c cfg.c -o cfg.o 2>err.txt && [ ! -s err.txt ]); then pass=$((pass+1)); else
+      fail=$((fail+1)); echo "FAILED: $c $defs"; head -10 "$dir/err.txt"; fi
+  done
+done
+rm -rf "$dir"
 echo "tests/test_embed.sh: $pass passed, $fail failed"
 [ $fail -eq 0 ]

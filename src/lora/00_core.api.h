@@ -3,7 +3,12 @@
 
 #ifndef LORA_API
 #ifdef LORA_STATIC
+/* a private copy per translation unit: functions it does not call are not worth a warning */
+#if defined(__GNUC__) || defined(__clang__)
+#define LORA_API static __attribute__((unused))
+#else
 #define LORA_API static
+#endif
 #else
 #define LORA_API extern
 #endif

@@ -412,6 +412,7 @@ LORA_API lora_status lora_pool_create(lora_pool **out, int n_threads) {
     if (n_threads <= 0) n_threads = lora__default_threads();
 #ifndef LORA__THREADS
     n_threads = 1;
+    (void)by_default;
 #endif
     if (n_threads > 1024) n_threads = 1024;
     p = (lora_pool *)lora__calloc(1, sizeof *p, "thread pool");
