@@ -457,7 +457,6 @@ static float lora__st_d2f(double d) {
 LORA_API lora_status lora_st_read_f32(const lora_safetensors *st, const lora_st_tensor *t, float *dst, int64_t numel) {
     const unsigned char *p;
     int64_t i;
-    int le = lora__host_is_le();
     const char *file = st && st->path ? st->path : "<safetensors>";
     if (!t || (!dst && numel > 0)) return lora__fail(LORA_ERR_INVALID_ARG, "%s: lora_st_read_f32: NULL tensor or destination", file);
     if (numel != t->numel)
@@ -466,18 +465,14 @@ LORA_API lora_status lora_st_read_f32(const lora_safetensors *st, const lora_st_
     p = (const unsigned char *)t->data;
     switch (t->dtype) {
     case LORA_DT_F32:
-        if (le) { if (numel) memcpy(dst, p, (size_t)numel * 4); }
-        else for (i = 0; i < numel; i++) {
-            uint32_t u = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 | (uint32_t)p[4 * i + 2] << 16 | (uint32_t)p[4 * i + 3] << 24;
-            memcpy(&dst[i], &u, 4);
-        }
+        if (numel) memcpy(dst, p, (size_t)numel * 4);
+        lora__le_swap(dst, (size_t)numel * 4, 4);
         break;
     case LORA_DT_F64:
         for (i = 0; i < numel; i++) {
-            uint64_t u;
             double d;
-            if (le) memcpy(&u, p + 8 * i, 8); else u = lora__st_le64(p + 8 * i);
-            memcpy(&d, &u, 8);
+            memcpy(&d, p + 8 * i, 8);
+            lora__le_swap(&d, 8, 8);
             dst[i] = lora__st_d2f(d);
         }
         break;
