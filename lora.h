@@ -2384,18 +2384,21 @@ static void lora__gemm_task(void *vctx, int task, int thread) {
             i = r * mr;
             mrows = g->mcb - i < mr ? g->mcb - i : mr;
             Crow = g->C + (long)(g->i0 + i) * g->rs_c + (long)(g->j0 + j) * g->cs_c;
-            if (g->a_ri == 1 && g->a_group > 1) {
+            {
                 /* Transposed A is packed by groups, reading a short run from each of kc rows: that
                    is latency bound, so while this panel computes, prefetch (towards L2) this
-                   panel's share of the source rows of the next group, if nobody packed it yet. */
-                int gn = grp + 1, n_groups = (n_panels + g->a_group - 1) / g->a_group, qi = 0;
-                int nq = (nbw + nr - 1) / nr, gp = r - grp * g->a_group;
-                int k_lo = (int)((long)gp * kc / g->a_group), k_hi = (int)((long)(gp + 1) * kc / g->a_group);
-                long run = (long)g->a_group * mr;
-                const float *src;
-                if (gn >= n_groups || LORA__AFLAG_LOAD(&g->aflags[gn]) != 0) k_lo = k_hi;
-                if (gn * g->a_group * mr + run > g->mcb) run = g->mcb - gn * g->a_group * mr;
-                src = g->A + (long)(g->i0 + gn * g->a_group * mr) + (long)g->p0 * g->a_ck;
+                   panel's share [k_lo, k_hi) of the source rows of the next group, if nobody
+                   packed it yet; spread over the panel's kernel calls. Empty otherwise. */
+                int gn = grp + 1, nq = (nbw + nr - 1) / nr, qi = 0, k_lo = 0, k_hi = 0;
+                long run = 0;
+                const float *src = g->A;
+                if (g->a_ri == 1 && g->a_group > 1 && gn * g->a_group < n_panels && LORA__AFLAG_LOAD(&g->aflags[gn]) == 0) {
+                    int gp = r - grp * g->a_group, gi = gn * g->a_group * mr;
+                    k_lo = (int)((long)gp * kc / g->a_group);
+                    k_hi = (int)((long)(gp + 1) * kc / g->a_group);
+                    run = g->mcb - gi < g->a_group * mr ? g->mcb - gi : (long)g->a_group * mr;
+                    src = g->A + (long)(g->i0 + gi) + (long)g->p0 * g->a_ck;
+                }
                 for (q = 0; q < nbw; q += nr, qi++) {
                     int kk, k_a = k_lo + (int)((long)qi * (k_hi - k_lo) / nq), k_b = k_lo + (int)((long)(qi + 1) * (k_hi - k_lo) / nq);
                     long x;
@@ -2404,10 +2407,6 @@ static void lora__gemm_task(void *vctx, int task, int thread) {
                     cfg->kern(kc, Ap, Bp + (long)q * kc, Crow + (long)q * g->cs_c, g->rs_c, g->cs_c,
                               mrows, nbw - q < nr ? nbw - q : nr, g->alpha, g->beta);
                 }
-            } else {
-                for (q = 0; q < nbw; q += nr)
-                    cfg->kern(kc, Ap, Bp + (long)q * kc, Crow + (long)q * g->cs_c, g->rs_c, g->cs_c,
-                              mrows, nbw - q < nr ? nbw - q : nr, g->alpha, g->beta);
             }
         }
     }
