@@ -875,8 +875,9 @@ static LORA__UNUSED size_t lora__fread_le(void *dst, size_t es, size_t count, FI
     lora__le_swap(dst, got * es, es);
     return got;
 }
-/* Writes n bytes of elements of size es in little-endian order (on big-endian hosts a byte
-   swap through a small buffer: tensors are never copied whole; es = 1 writes bytes as they are). */
+/* Writes n bytes (a whole number of elements of size es) in little-endian order (on big-endian
+   hosts a byte swap through a small buffer, whose size is a multiple of every es: tensors are
+   never copied whole; es = 1 writes bytes as they are). */
 static LORA__UNUSED void lora__atomic_write_le(lora__atomic_file *af, const void *data, size_t n, size_t es) {
     unsigned char tmp[8192];
     const unsigned char *p = (const unsigned char *)data;
@@ -884,7 +885,6 @@ static LORA__UNUSED void lora__atomic_write_le(lora__atomic_file *af, const void
     if (es <= 1 || lora__host_is_le()) { lora__atomic_write(af, data, n); return; }
     while (done < n) {
         size_t chunk = n - done < sizeof tmp ? n - done : sizeof tmp;
-        chunk -= chunk % es;
         memcpy(tmp, p + done, chunk);
         lora__le_swap(tmp, chunk, es);
         lora__atomic_write(af, tmp, chunk);
