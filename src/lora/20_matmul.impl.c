@@ -30,6 +30,19 @@
 static int lora__ceil_div(int a, int b) { return (a + b - 1) / b; }
 static int lora__round_up(int a, int b) { return lora__ceil_div(a, b) * b; }
 
+/* Prefetch every cache line of the n floats at p, into L1 (_l1) or towards L2 (_l2). Lines,
+   not 16-float steps: a run that does not start on a 64-byte boundary spans one more line
+   (malloc'ed matrices usually do not), and missing that line stalls the loads after it. */
+#if defined(__GNUC__) || defined(__clang__)
+#define LORA__PREFETCH_LINES(p, n, loc) do { \
+        const char *lora__pl_ = (const char *)((uintptr_t)(p) & ~(uintptr_t)63), *lora__pe_ = (const char *)((p) + (n)); \
+        for (; lora__pl_ < lora__pe_; lora__pl_ += 64) __builtin_prefetch(lora__pl_, 0, loc); } while (0)
+#else
+#define LORA__PREFETCH_LINES(p, n, loc) ((void)(p), (void)(n))
+#endif
+static void lora__prefetch_l1(const float *p, long n) { LORA__PREFETCH_LINES(p, n, 3); }
+static void lora__prefetch_l2(const float *p, long n) { LORA__PREFETCH_LINES(p, n, 2); }
+
 /* kernel: C[m x n] (strides rs_c, cs_c) = alpha * Ap^T Bp + beta * C, over kc */
 typedef void (*lora__kern_fn)(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c,
                               int m, int n, float alpha, float beta);
@@ -156,8 +169,7 @@ LORA__TARGET_AVX2 static void lora__pack_avx(const float *S, long sx, long sk, i
         for (k = 0; k < kc; k++) {
             const float *s = S + k * sk;
             float *o = out + (long)k * W;
-            if (k + 4 < kc) /* the rows are far apart: prefetch a few rows ahead */
-                for (x = 0; x < nx; x += 16) _mm_prefetch((const char *)(s + 4 * sk + x), _MM_HINT_T0);
+            if (k + 4 < kc) lora__prefetch_l1(s + 4 * sk, nx); /* the rows are far apart: a few rows ahead */
             for (p = 0; p < nx; p += W, o += (long)kc * W, s += W) {
                 int w = nx - p < W ? nx - p : W;
                 x = 0;
@@ -193,23 +205,30 @@ LORA__TARGET_AVX2 static void lora__store_tile_fma(const float *acc, int ldacc, 
 #ifdef LORA__HAVE_AVX2
 #define LORA__A2_MR 6
 #define LORA__A2_NR 16
+#define LORA__A2_CPF 64 /* k steps before the end when the C tile is fetched into L1 */
 LORA__TARGET_AVX2 static void lora__kern_avx2(int kc, const float *LORA__RESTRICT Ap, const float *LORA__RESTRICT Bp,
                                               float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta) {
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-    int k;
-    for (k = 0; k < kc; k++) {
-        __m256 b0 = _mm256_load_ps(Bp), b1 = _mm256_load_ps(Bp + 8), a;
-        _mm_prefetch((const char *)(Bp + 16 * 8), _MM_HINT_T0);
-        _mm_prefetch((const char *)(Ap + 384), _MM_HINT_T0);
-        a = _mm256_broadcast_ss(Ap + 0); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
-        a = _mm256_broadcast_ss(Ap + 1); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
-        a = _mm256_broadcast_ss(Ap + 2); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
-        a = _mm256_broadcast_ss(Ap + 3); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
-        a = _mm256_broadcast_ss(Ap + 4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
-        a = _mm256_broadcast_ss(Ap + 5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
-        Ap += LORA__A2_MR; Bp += LORA__A2_NR;
-    }
+    int k, k_c = kc > LORA__A2_CPF ? kc - LORA__A2_CPF : 0, i;
+    if (cs_c == 1) /* the C tile: towards L2 now, into L1 near the end (as in the AVX-512 kernel) */
+        for (i = 0; i < m; i++) lora__prefetch_l2(C + i * rs_c, n);
+#define LORA__A2_STEP { \
+        __m256 b0 = _mm256_load_ps(Bp), b1 = _mm256_load_ps(Bp + 8), a; \
+        _mm_prefetch((const char *)(Bp + 16 * 8), _MM_HINT_T0); \
+        _mm_prefetch((const char *)(Ap + 384), _MM_HINT_T0); \
+        a = _mm256_broadcast_ss(Ap + 0); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01); \
+        a = _mm256_broadcast_ss(Ap + 1); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11); \
+        a = _mm256_broadcast_ss(Ap + 2); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21); \
+        a = _mm256_broadcast_ss(Ap + 3); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31); \
+        a = _mm256_broadcast_ss(Ap + 4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41); \
+        a = _mm256_broadcast_ss(Ap + 5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51); \
+        Ap += LORA__A2_MR; Bp += LORA__A2_NR; }
+    for (k = 0; k < k_c; k++) LORA__A2_STEP
+    if (cs_c == 1)
+        for (i = 0; i < m; i++) lora__prefetch_l1(C + i * rs_c, n);
+    for (; k < kc; k++) LORA__A2_STEP
+#undef LORA__A2_STEP
     if (m == LORA__A2_MR && n == LORA__A2_NR && cs_c == 1) {
         __m256 va = _mm256_set1_ps(alpha);
         float *r0 = C, *r1 = C + rs_c, *r2 = C + 2 * rs_c, *r3 = C + 3 * rs_c, *r4 = C + 4 * rs_c, *r5 = C + 5 * rs_c;
@@ -341,29 +360,34 @@ static const lora__gemm_cfg lora__cfg_avx2 = { LORA__A2_MR, LORA__A2_NR, 512, 25
 #ifdef LORA__HAVE_AVX512
 #define LORA__A5_MR 12
 #define LORA__A5_NR 32
+#define LORA__A5_CPF 48 /* k steps (~12 cycles each) before the end when the C tile is fetched into L1 */
 LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RESTRICT Ap, const float *LORA__RESTRICT Bp,
                                                   float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta) {
     __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00,
            c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00,
            c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
-    int k;
-    if (cs_c == 1) { /* bring the C tile in while the k loop runs */
-        int i;
-        for (i = 0; i < m; i++) { _mm_prefetch((const char *)(C + i * rs_c), _MM_HINT_T0); _mm_prefetch((const char *)(C + i * rs_c + 16), _MM_HINT_T0); }
-    }
-    for (k = 0; k < kc; k++) {
-        __m512 b0 = _mm512_load_ps(Bp), b1 = _mm512_load_ps(Bp + 16), a;
-        _mm_prefetch((const char *)(Bp + 32 * 8), _MM_HINT_T0);
-        _mm_prefetch((const char *)(Bp + 32 * 8 + 16), _MM_HINT_T0);
-        _mm_prefetch((const char *)(Ap + 768), _MM_HINT_T0); /* A panel (L1 after the first call, not always) */
+    int k, k_c = kc > LORA__A5_CPF ? kc - LORA__A5_CPF : 0, i;
+    /* The C tile: towards L2 now, into L1 LORA__A5_CPF steps before the end (fetched into L1
+       now, the A and B streams would evict it before use; with beta != 0 its loads then stall) */
+    if (cs_c == 1)
+        for (i = 0; i < m; i++) lora__prefetch_l2(C + i * rs_c, n);
+#define LORA__A5_STEP { \
+        __m512 b0 = _mm512_load_ps(Bp), b1 = _mm512_load_ps(Bp + 16), a; \
+        _mm_prefetch((const char *)(Bp + 32 * 8), _MM_HINT_T0); \
+        _mm_prefetch((const char *)(Bp + 32 * 8 + 16), _MM_HINT_T0); \
+        _mm_prefetch((const char *)(Ap + 768), _MM_HINT_T0); /* A panel (L1 after the first call, not always) */ \
+        LORA__A5_ROW(0, c00, c01) LORA__A5_ROW(1, c10, c11) LORA__A5_ROW(2, c20, c21) \
+        LORA__A5_ROW(3, c30, c31) LORA__A5_ROW(4, c40, c41) LORA__A5_ROW(5, c50, c51) \
+        LORA__A5_ROW(6, c60, c61) LORA__A5_ROW(7, c70, c71) LORA__A5_ROW(8, c80, c81) \
+        LORA__A5_ROW(9, c90, c91) LORA__A5_ROW(10, ca0, ca1) LORA__A5_ROW(11, cb0, cb1) \
+        Ap += LORA__A5_MR; Bp += LORA__A5_NR; }
 #define LORA__A5_ROW(i, x0, x1) a = _mm512_set1_ps(Ap[i]); x0 = _mm512_fmadd_ps(a, b0, x0); x1 = _mm512_fmadd_ps(a, b1, x1);
-        LORA__A5_ROW(0, c00, c01) LORA__A5_ROW(1, c10, c11) LORA__A5_ROW(2, c20, c21)
-        LORA__A5_ROW(3, c30, c31) LORA__A5_ROW(4, c40, c41) LORA__A5_ROW(5, c50, c51)
-        LORA__A5_ROW(6, c60, c61) LORA__A5_ROW(7, c70, c71) LORA__A5_ROW(8, c80, c81)
-        LORA__A5_ROW(9, c90, c91) LORA__A5_ROW(10, ca0, ca1) LORA__A5_ROW(11, cb0, cb1)
-        Ap += LORA__A5_MR; Bp += LORA__A5_NR;
-    }
+    for (k = 0; k < k_c; k++) LORA__A5_STEP
+    if (cs_c == 1)
+        for (i = 0; i < m; i++) lora__prefetch_l1(C + i * rs_c, n);
+    for (; k < kc; k++) LORA__A5_STEP
+#undef LORA__A5_STEP
     if (cs_c == 1) {
         __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
         __mmask16 k0 = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
@@ -397,10 +421,8 @@ LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RES
 /* packing with 512-bit copies (the transposing case reuses the AVX code) */
 #define LORA__PFD 16 /* rows of S prefetched ahead when copying */
 /* source rows are far apart: while copying row k, fetch row k + LORA__PFD */
-LORA__TARGET_AVX512 static void lora__prefetch_row_ahead(const float *s, long sk, int nx, int k, int kc) {
-    int x;
-    if (k + LORA__PFD < kc)
-        for (x = 0; x < nx; x += 16) _mm_prefetch((const char *)(s + LORA__PFD * sk + x), _MM_HINT_T0);
+static void lora__prefetch_row_ahead(const float *s, long sk, int nx, int k, int kc) {
+    if (k + LORA__PFD < kc) lora__prefetch_l1(s + LORA__PFD * sk, nx);
 }
 LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
     int k, p;
@@ -486,11 +508,7 @@ LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri
     int k;
     if (cs_c == 1) {
         int i;
-        for (i = 0; i < m; i++) {
-            _mm_prefetch((const char *)(C + i * rs_c), _MM_HINT_T0);
-            _mm_prefetch((const char *)(C + i * rs_c + 16), _MM_HINT_T0);
-            _mm_prefetch((const char *)(C + i * rs_c + 32), _MM_HINT_T0);
-        }
+        for (i = 0; i < m; i++) lora__prefetch_l1(C + i * rs_c, n);
     }
     for (k = 0; k < K; k++, V += v_rk, ko += u_ck) {
         __m512 b0 = _mm512_maskz_loadu_ps(k0, V), b1 = _mm512_maskz_loadu_ps(k1, V + 16), b2 = _mm512_maskz_loadu_ps(k2, V + 32), a;
@@ -598,11 +616,7 @@ LORA__TARGET_AVX512 static void lora__d3_avx512(int K, const float *U, long u_ri
             const float *u = U + i * u_ri;
             float *r = C + i * ldc;
             __m512 a = _mm512_set1_ps(u[0]), c0 = _mm512_mul_ps(a, v00), c1 = _mm512_mul_ps(a, v01), c2 = _mm512_mul_ps(a, v02);
-            if (i + 6 < m) { /* C rows are far apart: fetch a few rows ahead */
-                _mm_prefetch((const char *)(r + 6 * ldc), _MM_HINT_T0);
-                _mm_prefetch((const char *)(r + 6 * ldc + 16), _MM_HINT_T0);
-                _mm_prefetch((const char *)(r + 6 * ldc + 32), _MM_HINT_T0);
-            }
+            if (i + 6 < m) lora__prefetch_l1(r + 6 * ldc, n); /* C rows are far apart: a few rows ahead */
 #define LORA__D3_K(k, x0, x1, x2) if (K > k) { a = _mm512_set1_ps(u[k * u_ck]); c0 = _mm512_fmadd_ps(a, x0, c0); \
             c1 = _mm512_fmadd_ps(a, x1, c1); c2 = _mm512_fmadd_ps(a, x2, c2); }
             LORA__D3_K(1, v10, v11, v12) LORA__D3_K(2, v20, v21, v22) LORA__D3_K(3, v30, v31, v32) LORA__D3_K(4, v40, v41, v42)
@@ -840,11 +854,6 @@ static void lora__wait_flag(int *p) {
 static int lora__aflag_claim(int *p) { if (*p) return 0; *p = 1; return 1; }
 static void lora__wait_flag(int *p) { (void)p; }
 #endif
-#if defined(__GNUC__) || defined(__clang__)
-#define LORA__PREFETCH_L2(p) __builtin_prefetch((const void *)(p), 0, 2)
-#else
-#define LORA__PREFETCH_L2(p) ((void)(p))
-#endif
 /* most mr panels in a macro block of rows (cfg->mcb / cfg->mr, for every config) */
 #define LORA__MAX_PANELS 256
 
@@ -932,9 +941,7 @@ static void lora__gemm_task(void *vctx, int task, int thread) {
                 }
                 for (q = 0; q < nbw; q += nr, qi++) {
                     int kk, k_a = k_lo + (int)((long)qi * (k_hi - k_lo) / nq), k_b = k_lo + (int)((long)(qi + 1) * (k_hi - k_lo) / nq);
-                    long x;
-                    for (kk = k_a; kk < k_b; kk++)
-                        for (x = 0; x < run; x += 16) LORA__PREFETCH_L2(src + (long)kk * g->a_ck + x);
+                    for (kk = k_a; kk < k_b; kk++) lora__prefetch_l2(src + (long)kk * g->a_ck, run);
                     cfg->kern(kc, Ap, Bp + (long)q * kc, Crow + (long)q * g->cs_c, g->rs_c, g->cs_c,
                               mrows, nbw - q < nr ? nbw - q : nr, g->alpha, g->beta);
                 }
