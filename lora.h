@@ -2309,10 +2309,11 @@ static LORA__UNUSED const lora__gemm_cfg *lora__gemm_config(lora_isa isa) {
 #define LORA__AFLAG_LOAD(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
 #define LORA__AFLAG_STORE(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
 static int lora__aflag_claim(int *p) { int e = 0; return __atomic_compare_exchange_n(p, &e, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED); }
-/* waits until another thread has packed a group: spin, then yield the CPU */
-static void lora__wait_flag(int *p) {
+static int lora__aflag_inc(int *p) { return __atomic_add_fetch(p, 1, __ATOMIC_ACQ_REL); }
+/* waits until another thread has set *p to v (packed a group, released a slot): spin, then yield the CPU */
+static void lora__wait_flag_eq(int *p, int v) {
     int spins = 0;
-    while (LORA__AFLAG_LOAD(p) != 2) {
+    while (LORA__AFLAG_LOAD(p) != v) {
         if (++spins < 1000) lora__cpu_relax();
         else sched_yield();
     }
@@ -2321,7 +2322,8 @@ static void lora__wait_flag(int *p) {
 #define LORA__AFLAG_LOAD(p) (*(p))
 #define LORA__AFLAG_STORE(p, v) (*(p) = (v))
 static int lora__aflag_claim(int *p) { if (*p) return 0; *p = 1; return 1; }
-static void lora__wait_flag(int *p) { (void)p; }
+static int lora__aflag_inc(int *p) { return ++*p; }
+static void lora__wait_flag_eq(int *p, int v) { (void)p; (void)v; }
 #endif
 /* most mr panels in a macro block of rows (cfg->mcb / cfg->mr, for every config) */
 #define LORA__MAX_PANELS 256
@@ -2333,23 +2335,31 @@ typedef struct lora__gemm {
     const float *A; long a_ri, a_ck;   /* op(A)(i,k) = A[i * a_ri + k * a_ck] */
     const float *B; long b_rk, b_cj;   /* op(B)(k,j) = B[k * b_rk + j * b_cj] */
     float *C; long rs_c, cs_c;
-    /* current macro step */
-    int i0, mcb, j0, ncb, p0, kc;
+    /* current macro step: columns [j0, j0 + ncb), K block [p0, p0 + kc), every row block */
+    int j0, ncb, p0, kc;
     float beta;
-    int n_jc, n_ir;                    /* task grid: n_jc column blocks x n_ir row chunks (in mr panels) */
-    float *Ap;                         /* shared packed A: ceil(mcb/mr) panels of mr x kc */
-    int *aflags;                       /* per group of a_group A panels: 0 not packed, 1 packing, 2 ready */
+    int n_jc, n_ir;                    /* task grid per row block: n_jc column blocks x n_ir row chunks (in mr panels) */
+    /* Row blocks of mcb_full rows run in one pool dispatch (no barrier between them); block b
+       uses slot b % 2: packed A (ceil(mcb/mr) panels of mr x kc) and its group flags (0 not
+       packed, 1 packing, 2 ready). A slot passes to block b + 2 when the last task of block b
+       finishes (owner, finished), so the next block's tasks start while this one's end. */
+    int mcb_full, n_blocks;
+    float *Ap[2];
+    int *aflags[2];
+    int owner[2], finished[2];
     int a_group;
     float *Bp;                         /* per thread: kc x nb */
     long bp_stride;
 } lora__gemm;
 
-static void lora__gemm_task(void *vctx, int task, int thread) {
-    lora__gemm *g = (lora__gemm *)vctx;
+static void lora__gemm_block_task(lora__gemm *g, int blk, int task, int thread) {
     const lora__gemm_cfg *cfg = g->cfg;
-    const int mr = cfg->mr, nr = cfg->nr, kc = g->kc;
+    const int mr = cfg->mr, nr = cfg->nr, kc = g->kc, i0 = blk * g->mcb_full;
+    const int mcb = g->M - i0 < g->mcb_full ? g->M - i0 : g->mcb_full;
+    int *aflags = g->aflags[blk & 1];
+    float *Ap_blk = g->Ap[blk & 1];
     int jcb = task % g->n_jc, irc = task / g->n_jc;
-    int n_panels = (g->mcb + mr - 1) / mr, jp = (g->ncb + nr - 1) / nr, q, r, rr, r_begin, r_end, rot, pass;
+    int n_panels = (mcb + mr - 1) / mr, jp = (g->ncb + nr - 1) / nr, q, r, rr, r_begin, r_end, rot, pass;
     unsigned char skipped[LORA__MAX_PANELS];
     int j = (int)((long)jcb * jp / g->n_jc) * nr, nbw = (int)((long)(jcb + 1) * jp / g->n_jc) * nr - j;
     float *Bp = g->Bp + (long)thread * g->bp_stride;
@@ -2374,25 +2384,25 @@ static void lora__gemm_task(void *vctx, int task, int thread) {
             r = r_begin + (rr + rot) % (r_end - r_begin);
             if (pass == 1 && !skipped[rr]) continue;
             grp = r / g->a_group;
-            st = LORA__AFLAG_LOAD(&g->aflags[grp]);
+            st = LORA__AFLAG_LOAD(&aflags[grp]);
             if (st != 2) {
-                if (st == 0 && lora__aflag_claim(&g->aflags[grp])) {
+                if (st == 0 && lora__aflag_claim(&aflags[grp])) {
                     /* pack the whole group of panels (source rows are walked once) */
-                    int gi = grp * g->a_group * mr, grows = g->mcb - gi < g->a_group * mr ? g->mcb - gi : g->a_group * mr;
-                    cfg->pack(g->A + (long)(g->i0 + gi) * g->a_ri + (long)g->p0 * g->a_ck, g->a_ri, g->a_ck, grows, kc, mr,
-                              g->Ap + (long)gi * kc);
-                    LORA__AFLAG_STORE(&g->aflags[grp], 2);
+                    int gi = grp * g->a_group * mr, grows = mcb - gi < g->a_group * mr ? mcb - gi : g->a_group * mr;
+                    cfg->pack(g->A + (long)(i0 + gi) * g->a_ri + (long)g->p0 * g->a_ck, g->a_ri, g->a_ck, grows, kc, mr,
+                              Ap_blk + (long)gi * kc);
+                    LORA__AFLAG_STORE(&aflags[grp], 2);
                 } else if (pass == 0) {
                     skipped[rr] = 1;
                     continue;
                 } else {
-                    lora__wait_flag(&g->aflags[grp]);
+                    lora__wait_flag_eq(&aflags[grp], 2);
                 }
             }
-            Ap = g->Ap + (long)r * mr * kc;
+            Ap = Ap_blk + (long)r * mr * kc;
             i = r * mr;
-            mrows = g->mcb - i < mr ? g->mcb - i : mr;
-            Crow = g->C + (long)(g->i0 + i) * g->rs_c + (long)(g->j0 + j) * g->cs_c;
+            mrows = mcb - i < mr ? mcb - i : mr;
+            Crow = g->C + (long)(i0 + i) * g->rs_c + (long)(g->j0 + j) * g->cs_c;
             {
                 /* Transposed A is packed by groups, reading a short run from each of kc rows: that
                    is latency bound, so while this panel computes, prefetch (towards L2) this
@@ -2401,12 +2411,12 @@ static void lora__gemm_task(void *vctx, int task, int thread) {
                 int gn = grp + 1, nq = (nbw + nr - 1) / nr, qi = 0, k_lo = 0, k_hi = 0;
                 long run = 0;
                 const float *src = g->A;
-                if (g->a_ri == 1 && g->a_group > 1 && gn * g->a_group < n_panels && LORA__AFLAG_LOAD(&g->aflags[gn]) == 0) {
+                if (g->a_ri == 1 && g->a_group > 1 && gn * g->a_group < n_panels && LORA__AFLAG_LOAD(&aflags[gn]) == 0) {
                     int gp = r - grp * g->a_group, gi = gn * g->a_group * mr;
                     k_lo = (int)((long)gp * kc / g->a_group);
                     k_hi = (int)((long)(gp + 1) * kc / g->a_group);
-                    run = g->mcb - gi < g->a_group * mr ? g->mcb - gi : (long)g->a_group * mr;
-                    src = g->A + (long)(g->i0 + gi) + (long)g->p0 * g->a_ck;
+                    run = mcb - gi < g->a_group * mr ? mcb - gi : (long)g->a_group * mr;
+                    src = g->A + (long)(i0 + gi) + (long)g->p0 * g->a_ck;
                 }
                 for (q = 0; q < nbw; q += nr, qi++) {
                     int kk, k_a = k_lo + (int)((long)qi * (k_hi - k_lo) / nq), k_b = k_lo + (int)((long)(qi + 1) * (k_hi - k_lo) / nq);
@@ -2416,6 +2426,19 @@ static void lora__gemm_task(void *vctx, int task, int thread) {
                 }
             }
         }
+    }
+}
+
+static void lora__gemm_task(void *vctx, int task, int thread) {
+    lora__gemm *g = (lora__gemm *)vctx;
+    const int tpb = g->n_jc * g->n_ir, blk = task / tpb, slot = blk & 1;
+    /* the slot is block blk - 2's until its last task is done (rarely still running) */
+    if (blk >= 2) lora__wait_flag_eq(&g->owner[slot], blk);
+    lora__gemm_block_task(g, blk, task % tpb, thread);
+    if (lora__aflag_inc(&g->finished[slot]) == tpb && blk + 2 < g->n_blocks) {
+        memset(g->aflags[slot], 0, (size_t)lora__ceil_div(g->mcb_full, g->cfg->mr) * sizeof(int));
+        LORA__AFLAG_STORE(&g->finished[slot], 0);
+        LORA__AFLAG_STORE(&g->owner[slot], blk + 2);
     }
 }
 
@@ -2557,8 +2580,8 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
                                             int M, int N, int K, float alpha, const float *A, int lda,
                                             const float *B, int ldb, float beta, float *C, int ldc) {
     lora__gemm g;
-    int held, nthreads, swap, n_kb, kc_max, mcb_max, n_panels_max;
-    size_t ap_floats, bp_floats, bytes;
+    int held, nthreads, swap, n_kb, kc_max, n_panels_max, n_slots;
+    size_t ap_floats, bp_floats, flag_ints, bytes;
     unsigned char *ws;
     const long a_ri = transA ? 1 : lda, a_ck = transA ? lda : 1, b_rk = transB ? 1 : ldb, b_cj = transB ? ldb : 1;
     double eff_n, eff_t;
@@ -2586,11 +2609,14 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
 
     n_kb = lora__ceil_div(K, cfg->kc);
     kc_max = lora__round_up(lora__ceil_div(K, n_kb), 4);   /* K blocks: a function of K only */
-    mcb_max = g.M < cfg->mcb ? g.M : cfg->mcb;
-    n_panels_max = lora__ceil_div(mcb_max, cfg->mr);
+    g.mcb_full = g.M < cfg->mcb ? g.M : cfg->mcb;
+    g.n_blocks = lora__ceil_div(g.M, g.mcb_full);
+    n_slots = g.n_blocks > 1 ? 2 : 1;
+    n_panels_max = lora__ceil_div(g.mcb_full, cfg->mr);
     ap_floats = (size_t)lora__round_up(n_panels_max * cfg->mr * kc_max, 16);
     bp_floats = (size_t)lora__round_up(kc_max * cfg->nb, 16);
-    bytes = (ap_floats + (size_t)nthreads * bp_floats) * sizeof(float) + (size_t)n_panels_max * sizeof(int);
+    flag_ints = (size_t)lora__round_up(n_panels_max, 16);
+    bytes = ((size_t)n_slots * ap_floats + (size_t)nthreads * bp_floats) * sizeof(float) + (size_t)n_slots * flag_ints * sizeof(int);
     ws = held ? (unsigned char *)lora__pool_scratch(pool, bytes)
               : (unsigned char *)lora__alloc_aligned(bytes, "matrix multiply workspace");
     if (!ws) {
@@ -2598,43 +2624,43 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
         lora__sgemm_ref(M, N, K, alpha, A, a_ri, a_ck, B, b_rk, b_cj, beta, C, ldc);
         return;
     }
-    g.Ap = (float *)ws;
-    g.Bp = g.Ap + ap_floats;
+    g.Ap[0] = (float *)ws;
+    g.Ap[1] = g.Ap[0] + (n_slots - 1) * ap_floats;
+    g.Bp = g.Ap[0] + n_slots * ap_floats;
     g.bp_stride = (long)bp_floats;
-    g.aflags = (int *)(g.Bp + (size_t)nthreads * bp_floats);
+    g.aflags[0] = (int *)(g.Bp + (size_t)nthreads * bp_floats);
+    g.aflags[1] = g.aflags[0] + (n_slots - 1) * flag_ints;
     /* A rows contiguous along i (transposed A): pack 8 panels at a time so that each
        source row is read in one longer run; otherwise panel by panel */
     g.a_group = g.a_ri == 1 ? 8 : 1;
-    for (g.i0 = 0; g.i0 < g.M; g.i0 += cfg->mcb) {
-        int n_panels;
-        g.mcb = g.M - g.i0 < cfg->mcb ? g.M - g.i0 : cfg->mcb;
-        n_panels = lora__ceil_div(g.mcb, cfg->mr);
-        for (g.j0 = 0; g.j0 < g.N; g.j0 += cfg->ncb) {
-            int jp, n_jc;
-            g.ncb = g.N - g.j0 < cfg->ncb ? g.N - g.j0 : cfg->ncb;
-            /* column blocks (whole nr panels, at most cfg->nb columns), as many as a multiple of
-               the thread count when there are enough panels; panels are split evenly */
-            jp = lora__ceil_div(g.ncb, cfg->nr);
-            n_jc = lora__ceil_div(jp, cfg->nb / cfg->nr);
-            /* with threads: at least 6 tasks per thread, a multiple of the count: dynamic
-               scheduling then evens out threads that start late or run slower (a shared
-               machine), and the idle tail at the end of a step is at most one small task */
-            if (nthreads > 1) n_jc = lora__round_up(n_jc > 6 * nthreads ? n_jc : 6 * nthreads, nthreads);
-            g.n_jc = n_jc < jp ? n_jc : jp;
-            /* otherwise split the rows too */
-            g.n_ir = 1;
-            if (nthreads > 1 && g.n_jc % nthreads) g.n_ir = nthreads < n_panels ? nthreads : n_panels;
-            for (g.p0 = 0; g.p0 < K; g.p0 += kc_max) {
-                int n_tasks = g.n_jc * g.n_ir;
-                g.kc = K - g.p0 < kc_max ? K - g.p0 : kc_max;
-                g.beta = g.p0 == 0 ? beta : 1.0f;
-                memset(g.aflags, 0, (size_t)n_panels * sizeof(int));
-                if (nthreads > 1) lora__pool_run_held(pool, lora__gemm_task, &g, n_tasks);
-                else {
-                    int t;
-                    for (t = 0; t < n_tasks; t++) lora__gemm_task(&g, t, 0);
-                }
+    for (g.j0 = 0; g.j0 < g.N; g.j0 += cfg->ncb) {
+        int jp, n_jc;
+        g.ncb = g.N - g.j0 < cfg->ncb ? g.N - g.j0 : cfg->ncb;
+        /* column blocks (whole nr panels, at most cfg->nb columns), as many as a multiple of
+           the thread count when there are enough panels; panels are split evenly */
+        jp = lora__ceil_div(g.ncb, cfg->nr);
+        n_jc = lora__ceil_div(jp, cfg->nb / cfg->nr);
+        /* with threads: at least 6 tasks per thread, a multiple of the count: dynamic
+           scheduling then evens out threads that start late or run slower (a shared
+           machine), and the idle tail at the end of a step is at most one small task */
+        if (nthreads > 1) n_jc = lora__round_up(n_jc > 6 * nthreads ? n_jc : 6 * nthreads, nthreads);
+        g.n_jc = n_jc < jp ? n_jc : jp;
+        /* otherwise split the rows too */
+        g.n_ir = 1;
+        if (nthreads > 1 && g.n_jc % nthreads) g.n_ir = nthreads < n_panels_max ? nthreads : n_panels_max;
+        /* each K block in one dispatch over every row block (C rows of different blocks are
+           disjoint; a C tile still accumulates its K blocks in order) */
+        for (g.p0 = 0; g.p0 < K; g.p0 += kc_max) {
+            int n_tasks = g.n_jc * g.n_ir * g.n_blocks, t;
+            g.kc = K - g.p0 < kc_max ? K - g.p0 : kc_max;
+            g.beta = g.p0 == 0 ? beta : 1.0f;
+            for (t = 0; t < n_slots; t++) {
+                memset(g.aflags[t], 0, (size_t)n_panels_max * sizeof(int));
+                g.owner[t] = t;
+                g.finished[t] = 0;
             }
+            if (nthreads > 1) lora__pool_run_held(pool, lora__gemm_task, &g, n_tasks);
+            else for (t = 0; t < n_tasks; t++) lora__gemm_task(&g, t, 0);
         }
     }
     if (held) lora__pool_release(pool);
