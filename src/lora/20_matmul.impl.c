@@ -881,6 +881,12 @@ typedef struct lora__gemm {
     int a_group;
     float *Bp;                         /* per thread: kc x nb */
     long bp_stride;
+    /* shared_b: the n_jc column blocks of op(B) are packed once per K step into Bsh (kc x ncb),
+       each by the first task that needs it (bflags: 0 / 1 packing / 2 ready), for every row
+       chunk and row block; otherwise each task packs its own block into its thread's Bp */
+    int shared_b;
+    float *Bsh;
+    int *bflags;
 } lora__gemm;
 
 static void lora__gemm_block_task(lora__gemm *g, int blk, int task, int thread) {
@@ -893,16 +899,24 @@ static void lora__gemm_block_task(lora__gemm *g, int blk, int task, int thread) 
     int n_panels = (mcb + mr - 1) / mr, jp = (g->ncb + nr - 1) / nr, q, r, rr, r_begin, r_end, rot, pass;
     unsigned char skipped[LORA__MAX_PANELS];
     int j = (int)((long)jcb * jp / g->n_jc) * nr, nbw = (int)((long)(jcb + 1) * jp / g->n_jc) * nr - j;
-    float *Bp = g->Bp + (long)thread * g->bp_stride;
+    float *Bp = g->shared_b ? g->Bsh + (long)j * kc : g->Bp + (long)thread * g->bp_stride;
     const float *Bsrc;
     if (j + nbw > g->ncb) nbw = g->ncb - j;
     r_begin = (int)((long)irc * n_panels / g->n_ir);
     r_end = (int)((long)(irc + 1) * n_panels / g->n_ir);
     if (nbw <= 0 || r_begin >= r_end) return;
     memset(skipped, 0, (size_t)(r_end - r_begin));
-    /* pack this task's block of op(B): kc x nbw, in panels of nr columns */
+    /* this task's block of op(B): kc x nbw, in panels of nr columns (shared: unless packed already) */
     Bsrc = g->B + (long)g->p0 * g->b_rk + (long)(g->j0 + j) * g->b_cj;
-    cfg->pack(Bsrc, g->b_cj, g->b_rk, nbw, kc, nr, Bp);
+    if (!g->shared_b) cfg->pack(Bsrc, g->b_cj, g->b_rk, nbw, kc, nr, Bp);
+    else if (LORA__AFLAG_LOAD(&g->bflags[jcb]) != 2) {
+        if (lora__aflag_claim(&g->bflags[jcb])) {
+            cfg->pack(Bsrc, g->b_cj, g->b_rk, nbw, kc, nr, Bp);
+            LORA__AFLAG_STORE(&g->bflags[jcb], 2);
+        } else {
+            lora__wait_flag_eq(&g->bflags[jcb], 2);
+        }
+    }
     /* tasks sharing rows start at different panels, so that they pack different A panels at once */
     rot = g->a_group * (int)((long)jcb * lora__ceil_div(r_end - r_begin, g->a_group) / g->n_jc);
     /* Pass 0 skips panels whose group another thread is still packing (it may have been
@@ -1107,12 +1121,13 @@ static LORA__UNUSED int lora__sgemm_direct(const lora__gemm_cfg *cfg, lora_pool 
     return 1;
 }
 
+#define LORA__SHARED_B_COLS 1024 /* widest column block whose packed op(B) is shared by row tasks */
 static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool *pool, int transA, int transB,
                                             int M, int N, int K, float alpha, const float *A, int lda,
                                             const float *B, int ldb, float beta, float *C, int ldc) {
     lora__gemm g;
     int held, nthreads, swap, n_kb, kc_max, n_panels_max, n_slots;
-    size_t ap_floats, bp_floats, flag_ints, bytes;
+    size_t ap_floats, bp_floats, flag_ints, bsh_floats, bflag_ints, bytes;
     unsigned char *ws;
     const long a_ri = transA ? 1 : lda, a_ck = transA ? lda : 1, b_rk = transB ? 1 : ldb, b_cj = transB ? ldb : 1;
     double eff_n, eff_t;
@@ -1147,7 +1162,11 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
     ap_floats = (size_t)lora__round_up(n_panels_max * cfg->mr * kc_max, 16);
     bp_floats = (size_t)lora__round_up(kc_max * cfg->nb, 16);
     flag_ints = (size_t)lora__round_up(n_panels_max, 16);
-    bytes = ((size_t)n_slots * ap_floats + (size_t)nthreads * bp_floats) * sizeof(float) + (size_t)n_slots * flag_ints * sizeof(int);
+    /* shared op(B) (see lora__gemm.shared_b): at most LORA__SHARED_B_COLS columns */
+    bsh_floats = nthreads > 1 && g.n_blocks > 1 ? (size_t)kc_max * (size_t)lora__round_up(g.N < LORA__SHARED_B_COLS ? g.N : LORA__SHARED_B_COLS, cfg->nr) : 0;
+    bflag_ints = nthreads > 1 && g.n_blocks > 1 ? (size_t)lora__round_up(LORA__SHARED_B_COLS / cfg->nr + 1, 16) : 0;
+    bytes = ((size_t)n_slots * ap_floats + (size_t)nthreads * bp_floats + bsh_floats) * sizeof(float) +
+            ((size_t)n_slots * flag_ints + bflag_ints) * sizeof(int);
     ws = held ? (unsigned char *)lora__pool_scratch(pool, bytes)
               : (unsigned char *)lora__alloc_aligned(bytes, "matrix multiply workspace");
     if (!ws) {
@@ -1159,8 +1178,10 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
     g.Ap[1] = g.Ap[0] + (n_slots - 1) * ap_floats;
     g.Bp = g.Ap[0] + n_slots * ap_floats;
     g.bp_stride = (long)bp_floats;
-    g.aflags[0] = (int *)(g.Bp + (size_t)nthreads * bp_floats);
+    g.Bsh = g.Bp + (size_t)nthreads * bp_floats;
+    g.aflags[0] = (int *)(g.Bsh + bsh_floats);
     g.aflags[1] = g.aflags[0] + (n_slots - 1) * flag_ints;
+    g.bflags = g.aflags[0] + n_slots * flag_ints;
     /* A rows contiguous along i (transposed A): pack 8 panels at a time so that each
        source row is read in one longer run; otherwise panel by panel */
     g.a_group = g.a_ri == 1 ? 8 : 1;
@@ -1171,20 +1192,33 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
            the thread count when there are enough panels; panels are split evenly */
         jp = lora__ceil_div(g.ncb, cfg->nr);
         n_jc = lora__ceil_div(jp, cfg->nb / cfg->nr);
-        /* with threads: at least 6 tasks per thread, a multiple of the count: dynamic
-           scheduling then evens out threads that start late or run slower (a shared
-           machine), and the idle tail at the end of a step is at most one small task */
-        if (nthreads > 1) n_jc = lora__round_up(n_jc > 6 * nthreads ? n_jc : 6 * nthreads, nthreads);
-        g.n_jc = n_jc < jp ? n_jc : jp;
-        /* otherwise split the rows too */
-        g.n_ir = 1;
-        if (nthreads > 1 && g.n_jc % nthreads) g.n_ir = nthreads < n_panels_max ? nthreads : n_panels_max;
+        /* With threads: at least 6 tasks per thread: dynamic scheduling then evens out threads
+           that start late or run slower (a shared machine), and the idle tail at the end of a
+           step is at most one small task. Few columns (N = 768 has 3 blocks of nb) and several
+           row blocks: the rows are split, with op(B) packed once for all row blocks and shared,
+           so that each A panel, streamed from L3, still meets a whole nb block of B (splitting
+           the columns finer leaves it 2 B panels: 3-6 % slower at M = 4096-50257, N = 768, 2
+           threads). With one row block its packed A stays in cache and the column split is
+           as fast. */
+        g.shared_b = nthreads > 1 && g.n_blocks > 1 && n_jc < 6 * nthreads && g.ncb <= LORA__SHARED_B_COLS;
+        if (g.shared_b) {
+            g.n_jc = n_jc;
+            g.n_ir = lora__ceil_div(6 * nthreads, n_jc);
+            if (g.n_ir > n_panels_max) g.n_ir = n_panels_max;
+        } else {
+            if (nthreads > 1) n_jc = lora__round_up(n_jc > 6 * nthreads ? n_jc : 6 * nthreads, nthreads);
+            g.n_jc = n_jc < jp ? n_jc : jp;
+            /* otherwise split the rows too */
+            g.n_ir = 1;
+            if (nthreads > 1 && g.n_jc % nthreads) g.n_ir = nthreads < n_panels_max ? nthreads : n_panels_max;
+        }
         /* each K block in one dispatch over every row block (C rows of different blocks are
            disjoint; a C tile still accumulates its K blocks in order) */
         for (g.p0 = 0; g.p0 < K; g.p0 += kc_max) {
             int n_tasks = g.n_jc * g.n_ir * g.n_blocks, t;
             g.kc = K - g.p0 < kc_max ? K - g.p0 : kc_max;
             g.beta = g.p0 == 0 ? beta : 1.0f;
+            if (g.shared_b) memset(g.bflags, 0, (size_t)g.n_jc * sizeof(int));
             for (t = 0; t < n_slots; t++) {
                 memset(g.aflags[t], 0, (size_t)n_panels_max * sizeof(int));
                 g.owner[t] = t;
