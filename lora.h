@@ -1509,8 +1509,8 @@ static int lora__round_up(int a, int b) { return lora__ceil_div(a, b) * b; }
 #else
 #define LORA__PREFETCH_LINES(p, n, loc) ((void)(p), (void)(n))
 #endif
-static void lora__prefetch_l1(const float *p, long n) { LORA__PREFETCH_LINES(p, n, 3); }
-static void lora__prefetch_l2(const float *p, long n) { LORA__PREFETCH_LINES(p, n, 2); }
+static LORA__UNUSED void lora__prefetch_l1(const float *p, long n) { LORA__PREFETCH_LINES(p, n, 3); }
+static LORA__UNUSED void lora__prefetch_l2(const float *p, long n) { LORA__PREFETCH_LINES(p, n, 2); }
 
 /* kernel: C[m x n] (strides rs_c, cs_c) = alpha * Ap^T Bp + beta * C, over kc */
 typedef void (*lora__kern_fn)(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c,

@@ -244,12 +244,18 @@ int main(int argc, char **argv) {
     lora_isa best;
     double peak[2][3];       /* [avx512 or neon, avx2][threads] */
     double res[N_SHAPES][4]; /* ours 1t, ours 2t, OpenBLAS 1t, OpenBLAS 2t */
+    double worst[2] = { -1, -1 };
+    int worst_at[2] = { 0, 0 }, below[2] = { 0, 0 };
     FILE *f;
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else if (!strcmp(argv[i], "--time") && i + 1 < argc) min_seconds = atof(argv[++i]);
-        else out_path = argv[i];
+        else if (argv[i][0] == '-') {
+            fprintf(stderr, "usage: bench-matmul [out.json] [--quick] [--only GROUP,...] [--time SECONDS]\n"
+                            "groups: forward, dX, dW, lora, attn\n");
+            return !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ? 0 : 2;
+        } else out_path = argv[i];
     }
     best = lora_detect_isa();
     load_openblas();
@@ -280,22 +286,39 @@ int main(int argc, char **argv) {
            blas_sgemm ? "loaded" : "n/a", blas_corename ? ", core " : "", blas_corename ? blas_corename() : "");
     printf("FMA peak GFLOP/s: %s %.1f (1 thread) %.1f (2 threads)", best == LORA_ISA_NEON ? "neon" : "avx512", peak[0][1], peak[0][2]);
     if (peak[1][1] > 0) printf(", avx2 %.1f / %.1f", peak[1][1], peak[1][2]);
-    printf("\n\n%-8s %-21s %-2s %6s %6s %6s | %8s %8s | %8s %8s | %6s %6s\n", "group", "shape", "op", "M", "N", "K",
-           "ours 1t", "blas 1t", "ours 2t", "blas 2t", "%pk1t", "%pk2t");
+    printf("\n\n%-8s %-21s %-2s %6s %6s %6s | %8s %8s | %8s %8s | %6s %6s | %5s %5s\n", "group", "shape", "op", "M", "N", "K",
+           "ours 1t", "blas 1t", "ours 2t", "blas 2t", "%pk1t", "%pk2t", "x 1t", "x 2t");
     for (i = 0; i < N_SHAPES; i++) {
         const shape *s = &shapes[i];
         double flops = 2.0 * s->M * s->N * (double)s->K;
         double min_time = min_seconds > 0 ? min_seconds : quick ? 0.2 : (flops > 1e10 ? 4.0 : 1.2);
-        char b1[16], b2[16];
+        char b1[16], b2[16], x1[16], x2[16];
         if (!in_list(only, s->group)) { res[i][0] = res[i][1] = res[i][2] = res[i][3] = -1; continue; }
         time_shape(s, pools, min_time, res[i]);
         if (res[i][2] >= 0) snprintf(b1, sizeof b1, "%8.1f", res[i][2]); else snprintf(b1, sizeof b1, "%8s", "n/a");
         if (res[i][3] >= 0) snprintf(b2, sizeof b2, "%8.1f", res[i][3]); else snprintf(b2, sizeof b2, "%8s", "n/a");
-        printf("%-8s %-21s %c%c %6d %6d %6d | %8.1f %s | %8.1f %s | %5.0f%% %5.0f%%\n", s->group, s->name, s->ta ? 'T' : 'N',
+        /* ours / OpenBLAS, and the lowest ratio per thread count */
+        for (ti = 0; ti < 2; ti++) {
+            char *x = ti ? x2 : x1;
+            if (res[i][2 + ti] > 0) {
+                double r = res[i][ti] / res[i][2 + ti];
+                snprintf(x, 16, "%5.2f", r);
+                if (worst[ti] < 0 || r < worst[ti]) { worst[ti] = r; worst_at[ti] = i; }
+                if (r < 1.0) below[ti]++;
+            } else snprintf(x, 16, "%5s", "n/a");
+        }
+        printf("%-8s %-21s %c%c %6d %6d %6d | %8.1f %s | %8.1f %s | %5.0f%% %5.0f%% | %s %s\n", s->group, s->name, s->ta ? 'T' : 'N',
                s->tb ? 'T' : 'N', s->M, s->N, s->K, res[i][0], b1, res[i][1], b2,
-               peak[0][1] > 0 ? 100 * res[i][0] / peak[0][1] : 0, peak[0][2] > 0 ? 100 * res[i][1] / peak[0][2] : 0);
+               peak[0][1] > 0 ? 100 * res[i][0] / peak[0][1] : 0, peak[0][2] > 0 ? 100 * res[i][1] / peak[0][2] : 0, x1, x2);
         fflush(stdout);
     }
+    for (ti = 0; ti < 2; ti++)
+        if (worst[ti] > 0) {
+            int n = (int)strlen(shapes[worst_at[ti]].name);
+            while (n > 0 && shapes[worst_at[ti]].name[n - 1] == ' ') n--;
+            printf("%sours / OpenBLAS, %d thread%s: lowest %.2f (%s %.*s), %d shape%s below 1.00\n", ti ? "" : "\n", ti + 1,
+                   ti ? "s" : "", worst[ti], shapes[worst_at[ti]].group, n, shapes[worst_at[ti]].name, below[ti], below[ti] == 1 ? "" : "s");
+        }
 
     f = fopen(out_path, "w");
     if (!f) { fprintf(stderr, "cannot write %s\n", out_path); return 1; }
