@@ -1021,6 +1021,7 @@ LORA_API uint16_t lora_f32_to_bf16(float f) {
 #define LORA__THREADS 1
 #include <pthread.h>
 #include <sched.h>
+#include <time.h>
 #include <unistd.h>
 #endif
 
@@ -1161,6 +1162,11 @@ struct lora_pool {
 #define LORA__STORE(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
 #define LORA__LOAD_SC(p) __atomic_load_n(p, __ATOMIC_SEQ_CST)
 #define LORA__STORE_SC(p, v) __atomic_store_n(p, v, __ATOMIC_SEQ_CST)
+/* A store that must be ordered before the load that follows it (the two sides of a wait/wake
+   handshake): an atomic exchange, a full barrier on every target. A sequentially consistent
+   store is enough on hardware, but qemu's arm64 emulation lets the next load pass it on an x86
+   host, and the wake-up was then lost (a caller waited for ever on finished tasks). */
+#define LORA__STORE_FENCED(p, v) ((void)__atomic_exchange_n(p, v, __ATOMIC_SEQ_CST))
 
 typedef struct lora__worker { lora_pool *pool; int index; } lora__worker;
 
@@ -1249,7 +1255,7 @@ static void lora__pool_run_held(lora_pool *p, lora_task_fn fn, void *ctx, int n_
     __atomic_store_n(&p->n_tasks, n_tasks, __ATOMIC_RELEASE);
     __atomic_store_n(&p->done, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&p->ticket, (uint64_t)gen << 32, __ATOMIC_RELEASE);
-    LORA__STORE_SC(&p->gen, gen);
+    LORA__STORE_FENCED(&p->gen, gen);
     if (LORA__LOAD_SC(&p->sleepers) > 0) {
         pthread_mutex_lock(&p->mu);
         pthread_cond_broadcast(&p->cv_work);
@@ -1259,8 +1265,15 @@ static void lora__pool_run_held(lora_pool *p, lora_task_fn fn, void *ctx, int n_
     for (spins = 0; LORA__LOAD(&p->done) < n_tasks && spins < LORA__SPIN_CALLER; spins++) lora__cpu_relax();
     if (LORA__LOAD(&p->done) < n_tasks) {
         pthread_mutex_lock(&p->mu);
-        LORA__STORE_SC(&p->caller_waiting, 1);
-        while (LORA__LOAD_SC(&p->done) < n_tasks) pthread_cond_wait(&p->cv_done, &p->mu);
+        LORA__STORE_FENCED(&p->caller_waiting, 1);
+        while (LORA__LOAD_SC(&p->done) < n_tasks) {
+            /* woken by the worker that finishes the last task; the timeout (1-2 s) is only a
+               safety net against a lost wake-up */
+            struct timespec until;
+            until.tv_sec = time(NULL) + 2;
+            until.tv_nsec = 0;
+            pthread_cond_timedwait(&p->cv_done, &p->mu, &until);
+        }
         LORA__STORE_SC(&p->caller_waiting, 0);
         pthread_mutex_unlock(&p->mu);
     }

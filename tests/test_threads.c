@@ -40,6 +40,18 @@ static int run_once(lora_pool *pool, int n, long work) {
     return ok;
 }
 
+/* task 1 is much longer than task 0: the caller usually runs out of work first and blocks
+   until the worker finishes (the wake-up of a waiting caller, once lost under qemu's arm64
+   emulation, where a store and the load after it were reordered) */
+static void uneven_task(void *vctx, int task, int thread) {
+    int *count = (int *)vctx;
+    volatile long x = 0;
+    long i, n = task == 1 ? 20000 : 10;
+    (void)thread;
+    for (i = 0; i < n; i++) x = x + i;
+    __atomic_fetch_add(&count[task], 1, __ATOMIC_RELAXED);
+}
+
 static void sleep_ms(int ms) {
     struct timespec ts;
     ts.tv_sec = ms / 1000; ts.tv_nsec = (long)(ms % 1000) * 1000000L;
@@ -120,6 +132,12 @@ int main(void) {
         ok = 1;
         for (i = 0; i < 200; i++) if (!run_once(pool, i, i % 3 ? 0 : 200)) ok = 0;
         CHECK_MSG(ok, "threads=%d", t);
+        /* uneven runs: the caller waits for the slower task */
+        {
+            int count[2] = { 0, 0 };
+            for (i = 0; i < 3000; i++) lora_pool_run(pool, uneven_task, count, 2);
+            CHECK_MSG(count[0] == 3000 && count[1] == 3000, "uneven runs, threads=%d: %d / %d", t, count[0], count[1]);
+        }
         /* many rapid runs */
         ok = 1;
         for (i = 0; i < 20000; i++) if (!run_once(pool, 1 + i % 9, 0)) ok = 0;
