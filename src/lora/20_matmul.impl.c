@@ -427,8 +427,44 @@ static void lora__prefetch_row_ahead(const float *s, long sk, int nx, int k, int
 LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
     int k, p;
     if (sx != 1) { lora__pack_avx(S, sx, sk, nx, kc, W, out); return; }
+    if (W == 12) {
+        /* the 12-row A panels: 4 panel rows (48 floats, whole cache lines when kc % 4 == 0)
+           as 3 16-float stores, put together with two-source permutes (a 16-float store per
+           row would split 3 in 4 across cache lines: measured 2 % of a whole 3072x768x512 TN
+           product); the last kc % 4 rows one by one */
+        const __m512i i0 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19);
+        const __m512i i1 = _mm512_setr_epi32(4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23);
+        const __m512i i2 = _mm512_setr_epi32(8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27);
+        const int k4 = kc & ~3;
+        for (k = 0; k < k4; k += 4) {
+            const float *s = S + k * sk;
+            float *o = out + (long)k * 12;
+            lora__prefetch_row_ahead(s, sk, nx, k, kc);
+            lora__prefetch_row_ahead(s + sk, sk, nx, k + 1, kc);
+            lora__prefetch_row_ahead(s + 2 * sk, sk, nx, k + 2, kc);
+            lora__prefetch_row_ahead(s + 3 * sk, sk, nx, k + 3, kc);
+            for (p = 0; p < nx; p += 12, o += (long)kc * 12) {
+                int v = nx - p;
+                const __mmask16 lm = (__mmask16)(v >= 12 ? 0x0fff : (1u << v) - 1);
+                __m512 r0 = _mm512_maskz_loadu_ps(lm, s + p), r1 = _mm512_maskz_loadu_ps(lm, s + sk + p),
+                       r2 = _mm512_maskz_loadu_ps(lm, s + 2 * sk + p), r3 = _mm512_maskz_loadu_ps(lm, s + 3 * sk + p);
+                _mm512_storeu_ps(o, _mm512_permutex2var_ps(r0, i0, r1));
+                _mm512_storeu_ps(o + 16, _mm512_permutex2var_ps(r1, i1, r2));
+                _mm512_storeu_ps(o + 32, _mm512_permutex2var_ps(r2, i2, r3));
+            }
+        }
+        for (; k < kc; k++) {
+            const float *s = S + k * sk;
+            float *o = out + (long)k * 12;
+            for (p = 0; p < nx; p += 12, o += (long)kc * 12) {
+                int v = nx - p;
+                _mm512_mask_storeu_ps(o, 0x0fff, _mm512_maskz_loadu_ps((__mmask16)(v >= 12 ? 0x0fff : (1u << v) - 1), s + p));
+            }
+        }
+        return;
+    }
     if (W < 16) {
-        /* narrow panels (the 12-row A panels): one 16-float store per panel row; its extra
+        /* other narrow panels: one 16-float store per panel row; its extra
            lanes spill into the start of the next row, which the next k overwrites (masked
            stores, slow on some cores, only for each panel's last row) */
         const __mmask16 wm = (__mmask16)((1u << W) - 1);
