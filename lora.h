@@ -1911,8 +1911,60 @@ LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RES
 static void lora__prefetch_row_ahead(const float *s, long sk, int nx, int k, int kc) {
     if (k + LORA__PFD < kc) lora__prefetch_l1(s + LORA__PFD * sk, nx);
 }
+/* One 12-row panel from rows contiguous along k (A of X W and X W^T):
+   out[k * 12 + x] = S[x * sx + k] for x < nx (<= 12), zero for x >= nx. 16 k at a time: a
+   128-bit block transpose of each 4 rows gives, per 4 k, three registers holding rows 0-3,
+   4-7 and 8-11 (lane 4 * (x % 4) + k % 4); two permutes make each of the 3 output registers
+   (4 k x 12 rows). Half the loads, stores and shuffles of the 8x8 + 4x4 AVX transposes. */
+LORA__TARGET_AVX512 static void lora__pack_panel_t12_avx512(const float *S, long sx, int nx, int kc, float *out) {
+    /* lane l of output register j is flat index f = 16 j + l of the 4 k x 12 block: k = f / 12,
+       row x = f % 12, found in group register x / 4 at lane 4 (x % 4) + k; i_ab picks from
+       groups 0 and 1 (index + 16 for group 1), then m_c's lanes are taken from group 2 */
+    const __m512i i_ab[3] = { _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 1, 5, 9, 13),
+                              _mm512_setr_epi32(17, 21, 25, 29, 0, 0, 0, 0, 2, 6, 10, 14, 18, 22, 26, 30),
+                              _mm512_setr_epi32(0, 0, 0, 0, 3, 7, 11, 15, 19, 23, 27, 31, 0, 0, 0, 0) };
+    const __m512i i_c[3] = { _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 8, 12, 0, 0, 0, 0),
+                             _mm512_setr_epi32(0, 0, 0, 0, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0),
+                             _mm512_setr_epi32(2, 6, 10, 14, 0, 0, 0, 0, 0, 0, 0, 0, 3, 7, 11, 15) };
+    const __mmask16 m_c[3] = { 0x0f00, 0x00f0, 0xf00f };
+    int k;
+    for (k = 0; k < kc; k += 16) {
+        const int kr = kc - k < 16 ? kc - k : 16;
+        const __mmask16 km = (__mmask16)(kr == 16 ? 0xffff : (1u << kr) - 1);
+        __m512 r0, r1, r2, r3, t0, t1, t2, t3, a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3;
+        float tmp[192] LORA__ALIGNED64;
+        float *o = kr == 16 ? out + (long)k * 12 : tmp;
+/* row x (zero past nx: a fully masked load reads nothing) */
+#define LORA__T12_LD(x) _mm512_maskz_loadu_ps((x) < nx ? km : 0, S + (long)((x) < nx ? (x) : 0) * sx + k)
+/* 128-bit block transpose of 4 rows: g_l = rows' k-block l */
+#define LORA__T12_GRP(x, g0, g1, g2, g3) \
+        r0 = LORA__T12_LD(x); r1 = LORA__T12_LD(x + 1); r2 = LORA__T12_LD(x + 2); r3 = LORA__T12_LD(x + 3); \
+        t0 = _mm512_shuffle_f32x4(r0, r1, 0x44); t1 = _mm512_shuffle_f32x4(r0, r1, 0xee); \
+        t2 = _mm512_shuffle_f32x4(r2, r3, 0x44); t3 = _mm512_shuffle_f32x4(r2, r3, 0xee); \
+        g0 = _mm512_shuffle_f32x4(t0, t2, 0x88); g1 = _mm512_shuffle_f32x4(t0, t2, 0xdd); \
+        g2 = _mm512_shuffle_f32x4(t1, t3, 0x88); g3 = _mm512_shuffle_f32x4(t1, t3, 0xdd);
+#define LORA__T12_OUT1(p, j, a, b, c) \
+        _mm512_storeu_ps(p + 16 * (j), _mm512_mask_permutexvar_ps(_mm512_permutex2var_ps(a, i_ab[j], b), m_c[j], i_c[j], c));
+#define LORA__T12_OUT(l, a, b, c) LORA__T12_OUT1(o + 48 * (l), 0, a, b, c) LORA__T12_OUT1(o + 48 * (l), 1, a, b, c) \
+        LORA__T12_OUT1(o + 48 * (l), 2, a, b, c)
+        LORA__T12_GRP(0, a0, a1, a2, a3)
+        LORA__T12_GRP(4, b0, b1, b2, b3)
+        LORA__T12_GRP(8, c0, c1, c2, c3)
+        LORA__T12_OUT(0, a0, b0, c0) LORA__T12_OUT(1, a1, b1, c1) LORA__T12_OUT(2, a2, b2, c2) LORA__T12_OUT(3, a3, b3, c3)
+#undef LORA__T12_LD
+#undef LORA__T12_GRP
+#undef LORA__T12_OUT1
+#undef LORA__T12_OUT
+        if (kr < 16) memcpy(out + (long)k * 12, tmp, (size_t)kr * 12 * sizeof(float));
+    }
+}
 LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
     int k, p;
+    if (sx != 1 && sk == 1 && W == 12) {
+        for (p = 0; p < nx; p += 12, out += (long)kc * 12, S += 12 * sx)
+            lora__pack_panel_t12_avx512(S, sx, nx - p < 12 ? nx - p : 12, kc, out);
+        return;
+    }
     if (sx != 1) { lora__pack_avx(S, sx, sk, nx, kc, W, out); return; }
     if (W == 12) {
         /* the 12-row A panels: 4 panel rows (48 floats, whole cache lines when kc % 4 == 0)
