@@ -2308,11 +2308,6 @@ static void lora__pack_neon(const float *S, long sx, long sk, int nx, int kc, in
             float *o = out + (long)k * W;
             for (p = 0; p < nx; p += W, o += (long)kc * W, s += W) {
                 int w = nx - p < W ? nx - p : W;
-                if (w == 6 && W == 6) { /* the 6-row A panels: 4 + 2 floats, not 6 scalar copies */
-                    _mm_storeu_ps(o, _mm_loadu_ps(s));
-                    _mm_storel_pi((__m64 *)(void *)(o + 4), _mm_loadl_pi(_mm_setzero_ps(), (const __m64 *)(const void *)(s + 4)));
-                    continue;
-                }
                 x = 0;
                 for (; x + 4 <= w; x += 4) vst1q_f32(o + x, vld1q_f32(s + x));
                 for (; x < w; x++) o[x] = s[x];
