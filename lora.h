@@ -1915,7 +1915,8 @@ static void lora__prefetch_row_ahead(const float *s, long sk, int nx, int k, int
    out[k * 12 + x] = S[x * sx + k] for x < nx (<= 12), zero for x >= nx. 16 k at a time: a
    128-bit block transpose of each 4 rows gives, per 4 k, three registers holding rows 0-3,
    4-7 and 8-11 (lane 4 * (x % 4) + k % 4); two permutes make each of the 3 output registers
-   (4 k x 12 rows). Half the loads, stores and shuffles of the 8x8 + 4x4 AVX transposes. */
+   (4 k x 12 rows). Per 16 k: 12 loads, 12 stores and 48 shuffles, where the 8x8 + 4x4 AVX
+   transposes took 32, 32 (unaligned, half split across lines) and about 80. */
 LORA__TARGET_AVX512 static void lora__pack_panel_t12_avx512(const float *S, long sx, int nx, int kc, float *out) {
     /* lane l of output register j is flat index f = 16 j + l of the 4 k x 12 block: k = f / 12,
        row x = f % 12, found in group register x / 4 at lane 4 (x % 4) + k; i_ab picks from
