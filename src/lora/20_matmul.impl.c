@@ -522,10 +522,13 @@ LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long 
         return;
     }
     if (W < 16) {
-        /* other narrow panels: one 16-float store per panel row; its extra
-           lanes spill into the start of the next row, which the next k overwrites (masked
-           stores, slow on some cores, only for each panel's last row) */
+        /* other narrow panels: one 16-float store per panel row; its extra lanes spill into
+           the next rows of the panel, which later k overwrite (masked stores, slow on some
+           cores, only for the last rows, whose spill would leave the panel: the last one for
+           W >= 8, more below; tests/test_internal_pack.c caught W < 8 overwriting the next
+           panel's first rows) */
         const __mmask16 wm = (__mmask16)((1u << W) - 1);
+        const int spill_rows = (16 - 1) / W; /* rows after this one that a 16-float store reaches */
         for (k = 0; k < kc; k++) {
             const float *s = S + k * sk;
             float *o = out + (long)k * W;
@@ -533,7 +536,7 @@ LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long 
             for (p = 0; p < nx; p += W, o += (long)kc * W) {
                 int v = nx - p;
                 __m512 x = _mm512_maskz_loadu_ps(v >= W ? wm : (__mmask16)((1u << v) - 1), s + p);
-                if (k + 1 < kc) _mm512_storeu_ps(o, x);
+                if (k + spill_rows < kc) _mm512_storeu_ps(o, x);
                 else _mm512_mask_storeu_ps(o, wm, x);
             }
         }
