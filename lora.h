@@ -1960,7 +1960,7 @@ LORA__TARGET_AVX512 static void lora__pack_panel_t12_avx512(const float *S, long
     }
 }
 LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
-    int k, p;
+    int k, p, k_first = 0; /* rows before k_first packed already (W == 12) */
     if (sx != 1 && sk == 1 && W == 12) {
         for (p = 0; p < nx; p += 12, out += (long)kc * 12, S += 12 * sx)
             lora__pack_panel_t12_avx512(S, sx, nx - p < 12 ? nx - p : 12, kc, out);
@@ -1971,7 +1971,7 @@ LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long 
         /* the 12-row A panels: 4 panel rows (48 floats, whole cache lines when kc % 4 == 0)
            as 3 16-float stores, put together with two-source permutes (a 16-float store per
            row would split 3 in 4 across cache lines: measured 2 % of a whole 3072x768x512 TN
-           product); the last kc % 4 rows one by one */
+           product); the last kc % 4 rows go through the narrow-panel loop below */
         const __m512i i0 = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19);
         const __m512i i1 = _mm512_setr_epi32(4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23);
         const __m512i i2 = _mm512_setr_epi32(8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27);
@@ -1993,15 +1993,7 @@ LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long 
                 _mm512_storeu_ps(o + 32, _mm512_permutex2var_ps(r2, i2, r3));
             }
         }
-        for (; k < kc; k++) {
-            const float *s = S + k * sk;
-            float *o = out + (long)k * 12;
-            for (p = 0; p < nx; p += 12, o += (long)kc * 12) {
-                int v = nx - p;
-                _mm512_mask_storeu_ps(o, 0x0fff, _mm512_maskz_loadu_ps((__mmask16)(v >= 12 ? 0x0fff : (1u << v) - 1), s + p));
-            }
-        }
-        return;
+        k_first = k4;
     }
     if (W < 16) {
         /* other narrow panels: one 16-float store per panel row; its extra lanes spill into
@@ -2011,7 +2003,7 @@ LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long 
            panel's first rows) */
         const __mmask16 wm = (__mmask16)((1u << W) - 1);
         const int spill_rows = (16 - 1) / W; /* rows after this one that a 16-float store reaches */
-        for (k = 0; k < kc; k++) {
+        for (k = k_first; k < kc; k++) {
             const float *s = S + k * sk;
             float *o = out + (long)k * W;
             lora__prefetch_row_ahead(s, sk, nx, k, kc);
@@ -2705,7 +2697,7 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
                                             int M, int N, int K, float alpha, const float *A, int lda,
                                             const float *B, int ldb, float beta, float *C, int ldc) {
     lora__gemm g;
-    int held, nthreads, swap, n_kb, kc_max, n_panels_max, n_slots;
+    int held, nthreads, swap, n_kb, kc_max, n_panels_max, n_slots, may_share_b;
     size_t ap_floats, bp_floats, flag_ints, bsh_floats, bflag_ints, bytes;
     unsigned char *ws;
     const long a_ri = transA ? 1 : lda, a_ck = transA ? lda : 1, b_rk = transB ? 1 : ldb, b_cj = transB ? ldb : 1;
@@ -2742,8 +2734,9 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
     bp_floats = (size_t)lora__round_up(kc_max * cfg->nb, 16);
     flag_ints = (size_t)lora__round_up(n_panels_max, 16);
     /* shared op(B) (see lora__gemm.shared_b): at most LORA__SHARED_B_COLS columns */
-    bsh_floats = nthreads > 1 && g.n_blocks > 1 ? (size_t)kc_max * (size_t)lora__round_up(g.N < LORA__SHARED_B_COLS ? g.N : LORA__SHARED_B_COLS, cfg->nr) : 0;
-    bflag_ints = nthreads > 1 && g.n_blocks > 1 ? (size_t)lora__round_up(LORA__SHARED_B_COLS / cfg->nr + 1, 16) : 0;
+    may_share_b = nthreads > 1 && g.n_blocks > 1;
+    bsh_floats = may_share_b ? (size_t)kc_max * (size_t)lora__round_up(g.N < LORA__SHARED_B_COLS ? g.N : LORA__SHARED_B_COLS, cfg->nr) : 0;
+    bflag_ints = may_share_b ? (size_t)lora__round_up(LORA__SHARED_B_COLS / cfg->nr + 1, 16) : 0;
     bytes = ((size_t)n_slots * ap_floats + (size_t)nthreads * bp_floats + bsh_floats) * sizeof(float) +
             ((size_t)n_slots * flag_ints + bflag_ints) * sizeof(int);
     ws = held ? (unsigned char *)lora__pool_scratch(pool, bytes)
@@ -2779,7 +2772,7 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
            the columns finer leaves it 2 B panels: 3-6 % slower at M = 4096-50257, N = 768, 2
            threads). With one row block its packed A stays in cache and the column split is
            as fast. */
-        g.shared_b = nthreads > 1 && g.n_blocks > 1 && n_jc < 6 * nthreads && g.ncb <= LORA__SHARED_B_COLS;
+        g.shared_b = may_share_b && n_jc < 6 * nthreads && g.ncb <= LORA__SHARED_B_COLS;
         if (g.shared_b) {
             g.n_jc = n_jc;
             g.n_ir = lora__ceil_div(6 * nthreads, n_jc);
