@@ -2437,18 +2437,23 @@ typedef struct lora__gemm {
     const float *A; long a_ri, a_ck;   /* op(A)(i,k) = A[i * a_ri + k * a_ck] */
     const float *B; long b_rk, b_cj;   /* op(B)(k,j) = B[k * b_rk + j * b_cj] */
     float *C; long rs_c, cs_c;
-    /* current macro step: columns [j0, j0 + ncb), K block [p0, p0 + kc), every row block */
-    int j0, ncb, p0, kc;
-    float beta;
+    /* current dispatch: columns [j0, j0 + ncb); K blocks step0 .. step0 + n_steps - 1 of kc_max
+       (the last may be shorter); C = beta0 * C + ... on the first K block, accumulated after */
+    int j0, ncb, kc_max, step0, n_steps;
+    float beta0;
     int n_jc, n_ir;                    /* task grid per row block: n_jc column blocks x n_ir row chunks (in mr panels) */
-    /* Row blocks of mcb_full rows run in one pool dispatch (no barrier between them); block b
-       uses slot b % 2: packed A (ceil(mcb/mr) panels of mr x kc) and its group flags (0 not
-       packed, 1 packing, 2 ready). A slot passes to block b + 2 when the last task of block b
-       finishes (owner, finished), so the next block's tasks start while this one's end. */
+    /* Units, one per (K block, row block of mcb_full rows), K block major, run in one pool
+       dispatch with no barrier between them; unit u uses slot u % 2: packed A (ceil(mcb/mr)
+       panels of mr x kc) and its group flags (0 not packed, 1 packing, 2 ready). A slot passes
+       to unit u + 2 when the last task of unit u finishes (owner, finished), so the next unit's
+       tasks start while this one's end. A C tile accumulates its K blocks in order: a task
+       waits until its tile's previous K block is done (tile_steps: K blocks done per tile;
+       tasks are claimed in order, so this only waits for a task already running). */
     int mcb_full, n_blocks;
     float *Ap[2];
     int *aflags[2];
     int owner[2], finished[2];
+    int *tile_steps;
     int a_group;
     float *Bp;                         /* per thread: kc x nb */
     long bp_stride;
@@ -2460,12 +2465,14 @@ typedef struct lora__gemm {
     int *bflags;
 } lora__gemm;
 
-static void lora__gemm_block_task(lora__gemm *g, int blk, int task, int thread) {
+static void lora__gemm_block_task(lora__gemm *g, int unit, int task, int thread) {
     const lora__gemm_cfg *cfg = g->cfg;
-    const int mr = cfg->mr, nr = cfg->nr, kc = g->kc, i0 = blk * g->mcb_full;
+    const int blk = unit % g->n_blocks, p0 = (g->step0 + unit / g->n_blocks) * g->kc_max;
+    const int mr = cfg->mr, nr = cfg->nr, kc = g->K - p0 < g->kc_max ? g->K - p0 : g->kc_max, i0 = blk * g->mcb_full;
     const int mcb = g->M - i0 < g->mcb_full ? g->M - i0 : g->mcb_full;
-    int *aflags = g->aflags[blk & 1];
-    float *Ap_blk = g->Ap[blk & 1];
+    const float beta = p0 == 0 ? g->beta0 : 1.0f;
+    int *aflags = g->aflags[unit & 1];
+    float *Ap_blk = g->Ap[unit & 1];
     int jcb = task % g->n_jc, irc = task / g->n_jc;
     int n_panels = (mcb + mr - 1) / mr, jp = (g->ncb + nr - 1) / nr, q, r, rr, r_begin, r_end, rot, pass;
     unsigned char skipped[LORA__MAX_PANELS];
@@ -2478,7 +2485,7 @@ static void lora__gemm_block_task(lora__gemm *g, int blk, int task, int thread) 
     if (nbw <= 0 || r_begin >= r_end) return;
     memset(skipped, 0, (size_t)(r_end - r_begin));
     /* this task's block of op(B): kc x nbw, in panels of nr columns (shared: unless packed already) */
-    Bsrc = g->B + (long)g->p0 * g->b_rk + (long)(g->j0 + j) * g->b_cj;
+    Bsrc = g->B + (long)p0 * g->b_rk + (long)(g->j0 + j) * g->b_cj;
     if (!g->shared_b) cfg->pack(Bsrc, g->b_cj, g->b_rk, nbw, kc, nr, Bp);
     else if (LORA__AFLAG_LOAD(&g->bflags[jcb]) != 2) {
         if (lora__aflag_claim(&g->bflags[jcb])) {
@@ -2505,7 +2512,7 @@ static void lora__gemm_block_task(lora__gemm *g, int blk, int task, int thread) 
                 if (st == 0 && lora__aflag_claim(&aflags[grp])) {
                     /* pack the whole group of panels (source rows are walked once) */
                     int gi = grp * g->a_group * mr, grows = mcb - gi < g->a_group * mr ? mcb - gi : g->a_group * mr;
-                    cfg->pack(g->A + (long)(i0 + gi) * g->a_ri + (long)g->p0 * g->a_ck, g->a_ri, g->a_ck, grows, kc, mr,
+                    cfg->pack(g->A + (long)(i0 + gi) * g->a_ri + (long)p0 * g->a_ck, g->a_ri, g->a_ck, grows, kc, mr,
                               Ap_blk + (long)gi * kc);
                     LORA__AFLAG_STORE(&aflags[grp], 2);
                 } else if (pass == 0) {
@@ -2532,13 +2539,13 @@ static void lora__gemm_block_task(lora__gemm *g, int blk, int task, int thread) 
                     k_lo = (int)((long)gp * kc / g->a_group);
                     k_hi = (int)((long)(gp + 1) * kc / g->a_group);
                     run = mcb - gi < g->a_group * mr ? mcb - gi : (long)g->a_group * mr;
-                    src = g->A + (long)(i0 + gi) + (long)g->p0 * g->a_ck;
+                    src = g->A + (long)(i0 + gi) + (long)p0 * g->a_ck;
                 }
                 for (q = 0; q < nbw; q += nr, qi++) {
                     int kk, k_a = k_lo + (int)((long)qi * (k_hi - k_lo) / nq), k_b = k_lo + (int)((long)(qi + 1) * (k_hi - k_lo) / nq);
                     for (kk = k_a; kk < k_b; kk++) lora__prefetch_l2(src + (long)kk * g->a_ck, run);
                     cfg->kern(kc, Ap, Bp + (long)q * kc, Crow + (long)q * g->cs_c, g->rs_c, g->cs_c,
-                              mrows, nbw - q < nr ? nbw - q : nr, g->alpha, g->beta);
+                              mrows, nbw - q < nr ? nbw - q : nr, g->alpha, beta);
                 }
             }
         }
@@ -2547,14 +2554,18 @@ static void lora__gemm_block_task(lora__gemm *g, int blk, int task, int thread) 
 
 static void lora__gemm_task(void *vctx, int task, int thread) {
     lora__gemm *g = (lora__gemm *)vctx;
-    const int tpb = g->n_jc * g->n_ir, blk = task / tpb, slot = blk & 1;
-    /* the slot is block blk - 2's until its last task is done (rarely still running) */
-    if (blk >= 2) lora__wait_flag_eq(&g->owner[slot], blk);
-    lora__gemm_block_task(g, blk, task % tpb, thread);
-    if (lora__aflag_inc(&g->finished[slot]) == tpb && blk + 2 < g->n_blocks) {
+    const int tpb = g->n_jc * g->n_ir, unit = task / tpb, slot = unit & 1, step = unit / g->n_blocks;
+    const int tile = task % (tpb * g->n_blocks);
+    /* the slot is unit u - 2's until its last task is done (rarely still running) */
+    if (unit >= 2) lora__wait_flag_eq(&g->owner[slot], unit);
+    /* this tile's previous K block (done unless a thread was descheduled) */
+    if (step > 0) lora__wait_flag_eq(&g->tile_steps[tile], step);
+    lora__gemm_block_task(g, unit, task % tpb, thread);
+    if (g->n_steps > 1) LORA__AFLAG_STORE(&g->tile_steps[tile], step + 1);
+    if (lora__aflag_inc(&g->finished[slot]) == tpb && unit + 2 < g->n_blocks * g->n_steps) {
         memset(g->aflags[slot], 0, (size_t)lora__ceil_div(g->mcb_full, g->cfg->mr) * sizeof(int));
         LORA__AFLAG_STORE(&g->finished[slot], 0);
-        LORA__AFLAG_STORE(&g->owner[slot], blk + 2);
+        LORA__AFLAG_STORE(&g->owner[slot], unit + 2);
     }
 }
 
@@ -2602,6 +2613,7 @@ typedef struct lora__direct {
     const lora__gemm_cfg *cfg;
     int kind;                        /* 1: d1, 2: d2, 3: d3 */
     int M, N, K, tiles_n, n_tiles, chunk;
+    int n_head, tail_chunk;          /* tasks < n_head: chunk tiles each; then tail_chunk tiles each */
     const float *U; long u_ri, u_ck; /* d1: broadcast operand; d2: A rows (u_ri = lda) */
     const float *V; long v_rk;       /* d1: V[k * v_rk + j]; d2: Bt rows (v_rk = ldbt) */
     float *C; long rs_c, cs_c;
@@ -2610,7 +2622,8 @@ typedef struct lora__direct {
 
 static void lora__direct_task(void *vctx, int task, int thread) {
     const lora__direct *d = (const lora__direct *)vctx;
-    int t = task * d->chunk, t_end = t + d->chunk;
+    int t = task < d->n_head ? task * d->chunk : d->n_head * d->chunk + (task - d->n_head) * d->tail_chunk;
+    int t_end = t + (task < d->n_head ? d->chunk : d->tail_chunk);
     (void)thread;
     if (t_end > d->n_tiles) t_end = d->n_tiles;
     for (; t < t_end; t++) {
@@ -2641,10 +2654,14 @@ static void lora__direct_run(lora__direct *d, lora_pool *pool, int nthreads) {
     double tile_flops = 2.0 * mr * nr * (double)d->K;
     d->tiles_n = lora__ceil_div(d->N, nr);
     d->n_tiles = lora__ceil_div(d->M, mr) * d->tiles_n;
-    /* about 64 kFLOP per task at least, and 8 tasks per thread at most */
-    d->chunk = (int)(65536.0 / tile_flops) + 1;
+    /* about 64 kFLOP per task at least, and 8 tasks per thread at most; with threads the
+       last nthreads of those tasks are cut into 64 kFLOP ones, so that the threads end
+       together (these calls take 10-500 us; +1-2 % on the rank-8 updates at 2 threads) */
+    d->tail_chunk = d->chunk = (int)(65536.0 / tile_flops) + 1;
     if (nthreads > 1 && lora__ceil_div(d->n_tiles, d->chunk) > 8 * nthreads) d->chunk = lora__ceil_div(d->n_tiles, 8 * nthreads);
-    n_tasks = lora__ceil_div(d->n_tiles, d->chunk);
+    d->n_head = nthreads > 1 ? d->n_tiles / d->chunk - nthreads : 0;
+    if (d->n_head < 0) d->n_head = 0;
+    n_tasks = d->n_head + lora__ceil_div(d->n_tiles - d->n_head * d->chunk, d->tail_chunk);
     if (nthreads > 1 && n_tasks > 1) lora__pool_run_held(pool, lora__direct_task, d, n_tasks);
     else for (t = 0; t < n_tasks; t++) lora__direct_task(d, t, 0);
 }
@@ -2697,8 +2714,8 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
                                             int M, int N, int K, float alpha, const float *A, int lda,
                                             const float *B, int ldb, float beta, float *C, int ldc) {
     lora__gemm g;
-    int held, nthreads, swap, n_kb, kc_max, n_panels_max, n_slots, may_share_b;
-    size_t ap_floats, bp_floats, flag_ints, bsh_floats, bflag_ints, bytes;
+    int held, nthreads, swap, n_kb, n_panels_max, n_slots, may_share_b, jp_max;
+    size_t ap_floats, bp_floats, flag_ints, bsh_floats, bflag_ints, tile_ints, bytes;
     unsigned char *ws;
     const long a_ri = transA ? 1 : lda, a_ck = transA ? lda : 1, b_rk = transB ? 1 : ldb, b_cj = transB ? ldb : 1;
     double eff_n, eff_t;
@@ -2725,20 +2742,27 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
     if (2.0 * M * N * (double)K < 1e6) nthreads = 1;
 
     n_kb = lora__ceil_div(K, cfg->kc);
-    kc_max = lora__round_up(lora__ceil_div(K, n_kb), 4);   /* K blocks: a function of K only */
+    g.kc_max = lora__round_up(lora__ceil_div(K, n_kb), 4);   /* K blocks: a function of K only */
+    n_kb = lora__ceil_div(K, g.kc_max);
+    g.beta0 = beta;
     g.mcb_full = g.M < cfg->mcb ? g.M : cfg->mcb;
     g.n_blocks = lora__ceil_div(g.M, g.mcb_full);
-    n_slots = g.n_blocks > 1 ? 2 : 1;
+    /* two A slots when one dispatch has several units (row blocks, or K blocks with threads) */
+    n_slots = g.n_blocks > 1 || (nthreads > 1 && n_kb > 1) ? 2 : 1;
     n_panels_max = lora__ceil_div(g.mcb_full, cfg->mr);
-    ap_floats = (size_t)lora__round_up(n_panels_max * cfg->mr * kc_max, 16);
-    bp_floats = (size_t)lora__round_up(kc_max * cfg->nb, 16);
+    ap_floats = (size_t)lora__round_up(n_panels_max * cfg->mr * g.kc_max, 16);
+    bp_floats = (size_t)lora__round_up(g.kc_max * cfg->nb, 16);
     flag_ints = (size_t)lora__round_up(n_panels_max, 16);
     /* shared op(B) (see lora__gemm.shared_b): at most LORA__SHARED_B_COLS columns */
     may_share_b = nthreads > 1 && g.n_blocks > 1;
-    bsh_floats = may_share_b ? (size_t)kc_max * (size_t)lora__round_up(g.N < LORA__SHARED_B_COLS ? g.N : LORA__SHARED_B_COLS, cfg->nr) : 0;
+    bsh_floats = may_share_b ? (size_t)g.kc_max * (size_t)lora__round_up(g.N < LORA__SHARED_B_COLS ? g.N : LORA__SHARED_B_COLS, cfg->nr) : 0;
     bflag_ints = may_share_b ? (size_t)lora__round_up(LORA__SHARED_B_COLS / cfg->nr + 1, 16) : 0;
+    /* K blocks in one dispatch (threads, op(B) not shared): one K-block counter per C tile;
+       a tile is a task of a row block, at most jp_max column blocks x nthreads row chunks */
+    jp_max = lora__ceil_div(g.N < cfg->ncb ? g.N : cfg->ncb, cfg->nr);
+    tile_ints = nthreads > 1 && n_kb > 1 ? (size_t)lora__round_up(g.n_blocks * jp_max * (nthreads < n_panels_max ? nthreads : n_panels_max), 16) : 0;
     bytes = ((size_t)n_slots * ap_floats + (size_t)nthreads * bp_floats + bsh_floats) * sizeof(float) +
-            ((size_t)n_slots * flag_ints + bflag_ints) * sizeof(int);
+            ((size_t)n_slots * flag_ints + bflag_ints + tile_ints) * sizeof(int);
     ws = held ? (unsigned char *)lora__pool_scratch(pool, bytes)
               : (unsigned char *)lora__alloc_aligned(bytes, "matrix multiply workspace");
     if (!ws) {
@@ -2754,6 +2778,7 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
     g.aflags[0] = (int *)(g.Bsh + bsh_floats);
     g.aflags[1] = g.aflags[0] + (n_slots - 1) * flag_ints;
     g.bflags = g.aflags[0] + n_slots * flag_ints;
+    g.tile_steps = g.bflags + bflag_ints;
     /* A rows contiguous along i (transposed A): pack 8 panels at a time so that each
        source row is read in one longer run; otherwise panel by panel */
     g.a_group = g.a_ri == 1 ? 8 : 1;
@@ -2784,13 +2809,15 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
             g.n_ir = 1;
             if (nthreads > 1 && g.n_jc % nthreads) g.n_ir = nthreads < n_panels_max ? nthreads : n_panels_max;
         }
-        /* each K block in one dispatch over every row block (C rows of different blocks are
-           disjoint; a C tile still accumulates its K blocks in order) */
-        for (g.p0 = 0; g.p0 < K; g.p0 += kc_max) {
-            int n_tasks = g.n_jc * g.n_ir * g.n_blocks, t;
-            g.kc = K - g.p0 < kc_max ? K - g.p0 : kc_max;
-            g.beta = g.p0 == 0 ? beta : 1.0f;
+        /* With threads and op(B) not shared, every K block of every row block in one dispatch:
+           a barrier per K block idled a thread for most of a task at each one, while the
+           other finished the block's last task (2-5 % at 2 threads with K = 2304-50257).
+           Otherwise one dispatch per K block, over every row block. */
+        g.n_steps = nthreads > 1 && !g.shared_b ? n_kb : 1;
+        for (g.step0 = 0; g.step0 < n_kb; g.step0 += g.n_steps) {
+            int n_tasks = g.n_jc * g.n_ir * g.n_blocks * g.n_steps, t;
             if (g.shared_b) memset(g.bflags, 0, (size_t)g.n_jc * sizeof(int));
+            if (g.n_steps > 1) memset(g.tile_steps, 0, (size_t)g.n_jc * g.n_ir * g.n_blocks * sizeof(int));
             for (t = 0; t < n_slots; t++) {
                 memset(g.aflags[t], 0, (size_t)n_panels_max * sizeof(int));
                 g.owner[t] = t;
