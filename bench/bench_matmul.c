@@ -326,6 +326,21 @@ int main(int argc, char **argv) {
                peak[0][1] > 0 ? 100 * res[i][0] / peak[0][1] : 0, peak[0][2] > 0 ? 100 * res[i][1] / peak[0][2] : 0, x1, x2);
         fflush(stdout);
     }
+    /* The peak again: on a shared host the second core can be busy for a few seconds, so a
+       two-thread peak measured only at the start can be low (the %pk2t column then exceeds
+       100 %). The higher of the two measurements is kept (JSON) and reported here. */
+    {
+        double end_peak[3];
+        int low = 0;
+        for (ti = 1; ti <= 2; ti++) {
+            end_peak[ti] = measure_peak(best == LORA_ISA_NEON ? LORA_ISA_NEON : best == LORA_ISA_AVX512 ? LORA_ISA_AVX512 : 0, ti);
+            if (end_peak[ti] > 1.03 * peak[0][ti]) low = 1;
+        }
+        printf("\nFMA peak GFLOP/s measured again after the shapes: %.1f (1 thread) %.1f (2 threads)%s\n", end_peak[1], end_peak[2],
+               low ? "; the start measurement was low, so the %pk columns above are too high by that ratio" : "");
+        for (ti = 1; ti <= 2; ti++)
+            if (end_peak[ti] > peak[0][ti]) peak[0][ti] = end_peak[ti];
+    }
     for (ti = 0; ti < 2; ti++)
         if (worst[ti] > 0) {
             int n = (int)strlen(shapes[worst_at[ti]].name);
