@@ -930,10 +930,11 @@ static LORA__UNUSED const lora__gemm_cfg *lora__gemm_config(lora_isa isa) {
 #define LORA__AFLAG_STORE(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
 static int lora__aflag_claim(int *p) { int e = 0; return __atomic_compare_exchange_n(p, &e, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED); }
 static int lora__aflag_inc(int *p) { return __atomic_add_fetch(p, 1, __ATOMIC_ACQ_REL); }
-/* waits until another thread has set *p to v (packed a group, released a slot): spin, then yield the CPU */
-static void lora__wait_flag_eq(int *p, int v) {
+/* waits until another thread has raised *p to v or more (packed a group, released a slot,
+   finished a tile's K block; each flag only grows within a dispatch): spin, then yield the CPU */
+static void lora__wait_flag_ge(int *p, int v) {
     int spins = 0;
-    while (LORA__AFLAG_LOAD(p) != v) {
+    while (LORA__AFLAG_LOAD(p) < v) {
         if (++spins < 1000) lora__cpu_relax();
         else sched_yield();
     }
@@ -943,7 +944,7 @@ static void lora__wait_flag_eq(int *p, int v) {
 #define LORA__AFLAG_STORE(p, v) (*(p) = (v))
 static int lora__aflag_claim(int *p) { if (*p) return 0; *p = 1; return 1; }
 static int lora__aflag_inc(int *p) { return ++*p; }
-static void lora__wait_flag_eq(int *p, int v) { (void)p; (void)v; }
+static void lora__wait_flag_ge(int *p, int v) { (void)p; (void)v; }
 #endif
 /* most mr panels in a macro block of rows (cfg->mcb / cfg->mr, for every config) */
 #define LORA__MAX_PANELS 256
@@ -1010,7 +1011,7 @@ static void lora__gemm_block_task(lora__gemm *g, int unit, int task, int thread)
             cfg->pack(Bsrc, g->b_cj, g->b_rk, nbw, kc, nr, Bp);
             LORA__AFLAG_STORE(&g->bflags[jcb], 2);
         } else {
-            lora__wait_flag_eq(&g->bflags[jcb], 2);
+            lora__wait_flag_ge(&g->bflags[jcb], 2);
         }
     }
     /* tasks sharing rows start at different panels, so that they pack different A panels at once */
@@ -1037,7 +1038,7 @@ static void lora__gemm_block_task(lora__gemm *g, int unit, int task, int thread)
                     skipped[rr] = 1;
                     continue;
                 } else {
-                    lora__wait_flag_eq(&aflags[grp], 2);
+                    lora__wait_flag_ge(&aflags[grp], 2);
                 }
             }
             Ap = Ap_blk + (long)r * mr * kc;
@@ -1075,9 +1076,9 @@ static void lora__gemm_task(void *vctx, int task, int thread) {
     const int tpb = g->n_jc * g->n_ir, unit = task / tpb, slot = unit & 1, step = unit / g->n_blocks;
     const int tile = task % (tpb * g->n_blocks);
     /* the slot is unit u - 2's until its last task is done (rarely still running) */
-    if (unit >= 2) lora__wait_flag_eq(&g->owner[slot], unit);
+    if (unit >= 2) lora__wait_flag_ge(&g->owner[slot], unit);
     /* this tile's previous K block (done unless a thread was descheduled) */
-    if (step > 0) lora__wait_flag_eq(&g->tile_steps[tile], step);
+    if (step > 0) lora__wait_flag_ge(&g->tile_steps[tile], step);
     lora__gemm_block_task(g, unit, task % tpb, thread);
     if (g->n_steps > 1) LORA__AFLAG_STORE(&g->tile_steps[tile], step + 1);
     if (lora__aflag_inc(&g->finished[slot]) == tpb && unit + 2 < g->n_blocks * g->n_steps) {
