@@ -2812,7 +2812,7 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
         }
         /* With threads and op(B) not shared, every K block of every row block in one dispatch:
            a barrier per K block idled a thread for most of a task at each one, while the
-           other finished the block's last task (2-5 % at 2 threads with K = 2304-50257).
+           other finished the block's last task (0-9 % at 2 threads for K = 768-50257).
            Otherwise one dispatch per K block, over every row block. */
         g.n_steps = nthreads > 1 && !g.shared_b ? n_kb : 1;
         for (g.step0 = 0; g.step0 < n_kb; g.step0 += g.n_steps) {
