@@ -111,7 +111,7 @@ int main(void) {
         /* tall, several K blocks; several row blocks in one dispatch (two packed-A slots reused) */
         {700, 300, 530}, {1200, 100, 560}, {7000, 64, 24}, {3300, 32, 530},
         /* with threads, every K block in one dispatch (op(B) not shared): tasks wait for their
-           tile's previous K block; few column panels and many K blocks make that wait frequent */
+           tile's previous K block; with few column panels and many K blocks that wait does happen */
         {300, 1100, 530}, {130, 40, 1100},
         /* LoRA rank-8 / rank-16 shapes (direct, unpacked paths) and their neighbours */
         {512, 8, 768}, {512, 768, 8}, {700, 8, 300}, {8, 768, 512}, {300, 500, 16}, {16, 1000, 200},
