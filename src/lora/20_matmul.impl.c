@@ -628,6 +628,7 @@ LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri
     }
     for (k = kb0; k < kb1; k++, V += v_rk, ko += u_ck) {
         __m512 b0 = _mm512_maskz_loadu_ps(k0, V), b1 = _mm512_maskz_loadu_ps(k1, V + 16), b2 = _mm512_maskz_loadu_ps(k2, V + 32), a;
+        /* (past the next chunk's last row: V itself again, in cache, cheaper than a branch) */
         const float *pf = k - kb0 < pf_rows ? V + LORA__D1_KB * v_rk : V;
         LORA__PREFETCH_AHEAD_L2(pf, 0); LORA__PREFETCH_AHEAD_L2(pf, 64); LORA__PREFETCH_AHEAD_L2(pf, 128);
 #define LORA__D1_ROW(u, x0, x1, x2) a = _mm512_set1_ps(u[ko]); x0 = _mm512_fmadd_ps(a, b0, x0); \
@@ -636,13 +637,15 @@ LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri
         LORA__D1_ROW(u3, c30, c31, c32) LORA__D1_ROW(u4, c40, c41, c42) LORA__D1_ROW(u5, c50, c51, c52)
         LORA__D1_ROW(u6, c60, c61, c62) LORA__D1_ROW(u7, c70, c71, c72)
     }
-    if (!last) {
+    if (!last || cs_c != 1) {
+        /* the sums to acc: carried to the next chunk, or (transposed C) stored from there */
 #define LORA__D1_T(i, x0, x1, x2) _mm512_store_ps(a_t + (i) * 48, x0); _mm512_store_ps(a_t + (i) * 48 + 16, x1); \
         _mm512_store_ps(a_t + (i) * 48 + 32, x2);
         LORA__D1_T(0, c00, c01, c02) LORA__D1_T(1, c10, c11, c12) LORA__D1_T(2, c20, c21, c22)
         LORA__D1_T(3, c30, c31, c32) LORA__D1_T(4, c40, c41, c42) LORA__D1_T(5, c50, c51, c52)
         LORA__D1_T(6, c60, c61, c62) LORA__D1_T(7, c70, c71, c72)
-    } else if (cs_c == 1) {
+        if (last) lora__store_tile_fma(a_t, 48, C, rs_c, cs_c, m, n, alpha, beta);
+    } else {
         __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
         int mode = (beta == 0.0f ? 0 : beta == 1.0f ? 1 : 2) + (n == 48 ? 3 : 0);
 #define LORA__D1_ONE(r, x, km) if (mode == 3) _mm512_storeu_ps(r, _mm512_mul_ps(va, x)); \
@@ -656,11 +659,6 @@ LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri
         LORA__D1_ST(0, c00, c01, c02) LORA__D1_ST(1, c10, c11, c12) LORA__D1_ST(2, c20, c21, c22)
         LORA__D1_ST(3, c30, c31, c32) LORA__D1_ST(4, c40, c41, c42) LORA__D1_ST(5, c50, c51, c52)
         LORA__D1_ST(6, c60, c61, c62) LORA__D1_ST(7, c70, c71, c72)
-    } else {
-        LORA__D1_T(0, c00, c01, c02) LORA__D1_T(1, c10, c11, c12) LORA__D1_T(2, c20, c21, c22)
-        LORA__D1_T(3, c30, c31, c32) LORA__D1_T(4, c40, c41, c42) LORA__D1_T(5, c50, c51, c52)
-        LORA__D1_T(6, c60, c61, c62) LORA__D1_T(7, c70, c71, c72)
-        lora__store_tile_fma(a_t, 48, C, rs_c, cs_c, m, n, alpha, beta);
     }
     }
     }
