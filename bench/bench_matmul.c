@@ -9,12 +9,15 @@
    (as in a training step, where their operands were last touched many products earlier); the
    other groups repeat each call on data it has just read.
    Each number is the median of several timed repetitions after a warm-up; the "x" columns are
-   ours / OpenBLAS as the median of the run-by-run ratios within each round (see time_shape). */
+   ours / OpenBLAS as the median of the run-by-run ratios within each round (see time_shape),
+   with the 95% confidence interval of that median in brackets: an interval that holds 1.00 is a
+   tie within the host's noise, one wholly below 1.00 a real loss (counted in the summary). */
 #define _POSIX_C_SOURCE 200809L
 #include "lora.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <time.h>
 #include <pthread.h>
 #include <dlfcn.h>
@@ -226,6 +229,19 @@ static int cmp_d(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* 95% confidence interval of the median of n sorted samples, distribution-free: the order
+   statistics of ranks n/2 -+ 1.96 sqrt(n)/2 (normal approximation of the binomial; with fewer
+   than 6 samples it is the whole range). A ratio whose interval contains 1.00 is a tie within
+   the host's noise; one entirely below 1.00 is a real loss. */
+static void median_ci(const double *sorted, int n, double ci[2]) {
+    double h = 0.98 * sqrt((double)n);
+    int lo = (int)floor(0.5 * n - h), hi = (int)ceil(0.5 * n + h);
+    if (lo < 0) lo = 0;
+    if (hi > n - 1) hi = n - 1;
+    ci[0] = sorted[lo];
+    ci[1] = sorted[hi];
+}
+
 /* Times the four variants of a shape (ours / OpenBLAS, 1 / 2 threads) interleaved, so that a
    change of machine load hits them alike: rounds of (warm-up run, then 2 timed runs) per
    variant, in the order ours 1t, ours 2t, OpenBLAS 1t, OpenBLAS 2t (each library's 2-thread run
@@ -235,7 +251,8 @@ static int cmp_d(const void *a, const void *b) {
    rounds of ours / OpenBLAS with t + 1 threads, run by run within a round (robust to load that
    drifts during the measurement on a shared host). */
 #define MAX_SAMPLES 1024
-static void time_shape(const shape *s, lora_pool **pools, double min_time, double out[4], double ratio[2]) {
+static void time_shape(const shape *s, lora_pool **pools, double min_time, double out[4], double ratio[2],
+                       double ci[2][2]) {
     double t[4][MAX_SAMPLES], q[2][MAX_SAMPLES], flops = 2.0 * s->M * s->N * (double)s->K, spent = 0;
     int n[4] = { 0, 0, 0, 0 }, nq = 0, v, r;
     int nv = blas_sgemm ? 4 : 2;
@@ -263,9 +280,10 @@ static void time_shape(const shape *s, lora_pool **pools, double min_time, doubl
         out[v] = flops / t[v][n[v] / 2] * 1e-9;
     }
     for (v = 0; v < 2; v++) {
-        if (!nq) { ratio[v] = -1; continue; }
+        if (!nq) { ratio[v] = ci[v][0] = ci[v][1] = -1; continue; }
         qsort(q[v], (size_t)nq, sizeof q[v][0], cmp_d);
         ratio[v] = q[v][nq / 2];
+        median_ci(q[v], nq, ci[v]);
     }
 }
 
@@ -292,8 +310,9 @@ int main(int argc, char **argv) {
     double peak[2][3];       /* [avx512 or neon, avx2][threads] */
     double res[N_SHAPES][4]; /* ours 1t, ours 2t, OpenBLAS 1t, OpenBLAS 2t */
     double ratio[N_SHAPES][2]; /* ours / OpenBLAS, runs side by side: 1t, 2t */
+    double ci[N_SHAPES][2][2]; /* 95% interval of each ratio: [threads - 1][low, high] */
     double worst[2] = { -1, -1 };
-    int worst_at[2] = { 0, 0 }, below[2] = { 0, 0 }, below_med[2] = { 0, 0 };
+    int worst_at[2] = { 0, 0 }, below[2] = { 0, 0 }, below_med[2] = { 0, 0 }, below_sig[2] = { 0, 0 };
     FILE *f;
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
@@ -335,15 +354,15 @@ int main(int argc, char **argv) {
            blas_sgemm ? "loaded" : "n/a", blas_corename ? ", core " : "", blas_corename ? blas_corename() : "");
     printf("FMA peak GFLOP/s: %s %.1f (1 thread) %.1f (2 threads)", best == LORA_ISA_NEON ? "neon" : "avx512", peak[0][1], peak[0][2]);
     if (peak[1][1] > 0) printf(", avx2 %.1f / %.1f", peak[1][1], peak[1][2]);
-    printf("\n\n%-9s %-21s %-2s %6s %6s %6s | %8s %8s | %8s %8s | %6s %6s | %5s %5s\n", "group", "shape", "op", "M", "N", "K",
-           "ours 1t", "blas 1t", "ours 2t", "blas 2t", "%pk1t", "%pk2t", "x 1t", "x 2t");
+    printf("\n\n%-9s %-21s %-2s %6s %6s %6s | %8s %8s | %8s %8s | %6s %6s | %-16s %-16s\n", "group", "shape", "op", "M", "N", "K",
+           "ours 1t", "blas 1t", "ours 2t", "blas 2t", "%pk1t", "%pk2t", "x 1t [95% CI]", "x 2t [95% CI]");
     for (i = 0; i < N_SHAPES; i++) {
         const shape *s = &shapes[i];
         double flops = 2.0 * s->M * s->N * (double)s->K;
         double min_time = min_seconds > 0 ? min_seconds : quick ? 0.2 : (flops > 1e10 ? 4.0 : 1.2);
-        char b1[16], b2[16], x1[16], x2[16];
+        char b1[16], b2[16], x1[32], x2[32];
         if (!in_list(only, s->group)) { res[i][0] = res[i][1] = res[i][2] = res[i][3] = ratio[i][0] = ratio[i][1] = -1; continue; }
-        time_shape(s, pools, min_time, res[i], ratio[i]);
+        time_shape(s, pools, min_time, res[i], ratio[i], ci[i]);
         if (res[i][2] >= 0) snprintf(b1, sizeof b1, "%8.1f", res[i][2]); else snprintf(b1, sizeof b1, "%8s", "n/a");
         if (res[i][3] >= 0) snprintf(b2, sizeof b2, "%8.1f", res[i][3]); else snprintf(b2, sizeof b2, "%8s", "n/a");
         /* ours / OpenBLAS run by run (time_shape), and the lowest ratio per thread count */
@@ -351,13 +370,14 @@ int main(int argc, char **argv) {
             char *x = ti ? x2 : x1;
             if (ratio[i][ti] > 0) {
                 double r = ratio[i][ti];
-                snprintf(x, 16, "%5.2f", r);
+                snprintf(x, 32, "%4.2f [%4.2f-%4.2f]", r, ci[i][ti][0], ci[i][ti][1]);
                 if (worst[ti] < 0 || r < worst[ti]) { worst[ti] = r; worst_at[ti] = i; }
                 if (r < 1.0) below[ti]++;
+                if (ci[i][ti][1] < 1.0) below_sig[ti]++;
                 if (res[i][ti] < res[i][2 + ti]) below_med[ti]++;
-            } else snprintf(x, 16, "%5s", "n/a");
+            } else snprintf(x, 32, "%-16s", "n/a");
         }
-        printf("%-9s %-21s %c%c %6d %6d %6d | %8.1f %s | %8.1f %s | %5.0f%% %5.0f%% | %s %s\n", s->group, s->name, s->ta ? 'T' : 'N',
+        printf("%-9s %-21s %c%c %6d %6d %6d | %8.1f %s | %8.1f %s | %5.0f%% %5.0f%% | %-16s %s\n", s->group, s->name, s->ta ? 'T' : 'N',
                s->tb ? 'T' : 'N', s->M, s->N, s->K, res[i][0], b1, res[i][1], b2,
                peak[0][1] > 0 ? 100 * res[i][0] / peak[0][1] : 0, peak[0][2] > 0 ? 100 * res[i][1] / peak[0][2] : 0, x1, x2);
         fflush(stdout);
@@ -381,10 +401,10 @@ int main(int argc, char **argv) {
         if (worst[ti] > 0) {
             int n = (int)strlen(shapes[worst_at[ti]].name);
             while (n > 0 && shapes[worst_at[ti]].name[n - 1] == ' ') n--;
-            printf("%sours / OpenBLAS, %d thread%s: lowest %.2f (%s %.*s), %d shape%s below 1.00; "
-                   "by the medians, %d shape%s below OpenBLAS\n", ti ? "" : "\n", ti + 1, ti ? "s" : "", worst[ti],
-                   shapes[worst_at[ti]].group, n, shapes[worst_at[ti]].name, below[ti], below[ti] == 1 ? "" : "s",
-                   below_med[ti], below_med[ti] == 1 ? "" : "s");
+            printf("%sours / OpenBLAS, %d thread%s: lowest %.2f (%s %.*s), %d shape%s below 1.00, %d of them "
+                   "significantly (95%% CI below 1.00); by the medians, %d shape%s below OpenBLAS\n", ti ? "" : "\n",
+                   ti + 1, ti ? "s" : "", worst[ti], shapes[worst_at[ti]].group, n, shapes[worst_at[ti]].name, below[ti],
+                   below[ti] == 1 ? "" : "s", below_sig[ti], below_med[ti], below_med[ti] == 1 ? "" : "s");
         }
 
     f = fopen(out_path, "w");
@@ -404,8 +424,10 @@ int main(int argc, char **argv) {
                 s->group, name, s->ta ? 'T' : 'N', s->tb ? 'T' : 'N', s->M, s->N, s->K);
         if (res[i][0] < 0) fprintf(f, "\"ours_1t\": null, \"ours_2t\": null, "); /* left out by --only */
         else fprintf(f, "\"ours_1t\": %.1f, \"ours_2t\": %.1f, ", res[i][0], res[i][1]);
-        if (res[i][2] >= 0) fprintf(f, "\"openblas_1t\": %.1f, \"openblas_2t\": %.1f, \"ratio_1t\": %.3f, \"ratio_2t\": %.3f}",
-                                    res[i][2], res[i][3], ratio[i][0], ratio[i][1]);
+        if (res[i][2] >= 0 && ratio[i][0] > 0)
+            fprintf(f, "\"openblas_1t\": %.1f, \"openblas_2t\": %.1f, \"ratio_1t\": %.3f, \"ratio_2t\": %.3f, "
+                       "\"ratio_1t_ci95\": [%.3f, %.3f], \"ratio_2t_ci95\": [%.3f, %.3f]}",
+                    res[i][2], res[i][3], ratio[i][0], ratio[i][1], ci[i][0][0], ci[i][0][1], ci[i][1][0], ci[i][1][1]);
         else fprintf(f, "\"openblas_1t\": null, \"openblas_2t\": null, \"ratio_1t\": null, \"ratio_2t\": null}");
         fprintf(f, "%s\n", i + 1 < N_SHAPES ? "," : "");
     }
