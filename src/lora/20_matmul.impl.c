@@ -741,7 +741,16 @@ LORA__TARGET_AVX512 static void lora__d3_avx512(int K, const float *U, long u_ri
             const float *u = U + i * u_ri;
             float *r = C + i * ldc;
             __m512 a = _mm512_set1_ps(u[0]), c0 = _mm512_mul_ps(a, v00), c1 = _mm512_mul_ps(a, v01), c2 = _mm512_mul_ps(a, v02);
-            if (i + 6 < m) lora__prefetch_l1(r + 6 * ldc, n); /* C rows are far apart: a few rows ahead */
+            /* C rows are far apart, and each 48-column strip reads new lines of them, from L3 or
+               memory (in a training step C was last written many products earlier): fetch this
+               row's next 48 columns one strip pass (m rows) ahead; the next tile's first strip is
+               the same row's next columns. The first strip's own lines: 12 rows ahead (6 for the
+               first 12 rows). Cold C: +50-80 % at 1 thread; cached: +3-6 %. */
+            if (j0 == 0) {
+                if (i + 12 < m) lora__prefetch_l1(r + 12 * ldc, n);
+                if (i < 12 && i + 6 < m) lora__prefetch_l1(r + 6 * ldc, n);
+            }
+            LORA__PREFETCH_AHEAD(r, 192); LORA__PREFETCH_AHEAD(r, 256); LORA__PREFETCH_AHEAD(r, 320); LORA__PREFETCH_AHEAD(r, 383);
 #define LORA__D3_K(k, x0, x1, x2) if (K > k) { a = _mm512_set1_ps(u[k * u_ck]); c0 = _mm512_fmadd_ps(a, x0, c0); \
             c1 = _mm512_fmadd_ps(a, x1, c1); c2 = _mm512_fmadd_ps(a, x2, c2); }
             LORA__D3_K(1, v10, v11, v12) LORA__D3_K(2, v20, v21, v22) LORA__D3_K(3, v30, v31, v32) LORA__D3_K(4, v40, v41, v42)
