@@ -2078,7 +2078,9 @@ LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri
     int nb, kb0, j0, k;
     for (nb = 0; nb < n_all; nb += 384) { /* column blocks of at most 384 (the acc buffer) */
     const int n_blk = n_all - nb < 384 ? n_all - nb : 384;
-    for (k = 0; k < LORA__D1_KB && k < K; k++) lora__prefetch_l2(V0 + (long)k * v_rk + nb, n_blk);
+    /* the first chunk of V towards L2 (cold V, e.g. activations read once); with K in one chunk
+       V is small and reused by every row tile (a rank-r update), so already cached */
+    if (K > LORA__D1_KB) for (k = 0; k < LORA__D1_KB; k++) lora__prefetch_l2(V0 + (long)k * v_rk + nb, n_blk);
     for (kb0 = 0; kb0 < K; kb0 += LORA__D1_KB) {
     const int kb1 = K - kb0 < LORA__D1_KB ? K : kb0 + LORA__D1_KB, last = kb1 == K;
     for (j0 = nb; j0 < nb + n_blk; j0 += 48) { /* 48-column tiles */
@@ -2105,8 +2107,16 @@ LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri
         LORA__D1_LD(6, c60, c61, c62) LORA__D1_LD(7, c70, c71, c72)
     }
     if (last && cs_c == 1) {
+        /* the C tile into L1. With K in one chunk (a rank-r update, K <= 32: few k steps per
+           tile) that is too late when C comes from L3 or memory: there, fetch this tile before
+           the first strip and the next strip's lines during each (+15-29 % for K = 12-16) */
         int i;
-        for (i = 0; i < m; i++) lora__prefetch_l1(C + i * rs_c, n);
+        if (j0 == nb || K > LORA__D1_KB) for (i = 0; i < m; i++) lora__prefetch_l1(C + i * rs_c, n);
+        if (K <= LORA__D1_KB)
+            for (i = 0; i < m; i++) {
+                const float *r = C + i * rs_c;
+                LORA__PREFETCH_AHEAD(r, 192); LORA__PREFETCH_AHEAD(r, 256); LORA__PREFETCH_AHEAD(r, 320); LORA__PREFETCH_AHEAD(r, 383);
+            }
     }
     for (k = kb0; k < kb1; k++, V += v_rk, ko += u_ck) {
         __m512 b0 = _mm512_maskz_loadu_ps(k0, V), b1 = _mm512_maskz_loadu_ps(k1, V + 16), b2 = _mm512_maskz_loadu_ps(k2, V + 32), a;
