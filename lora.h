@@ -2922,7 +2922,9 @@ LORA_API void lora_sgemm(lora_pool *pool, int transA, int transB, int M, int N, 
    exp (Cephes-style range reduction + degree-6 polynomial, ~1 ulp), row max, exp-and-sum,
    scale, sum / centred sum of squares / dot with fixed lane and accumulation order (so a
    row's result never depends on threads), gelu_new forward and backward
-   (0.5 x (1 + tanh u) = x * sigmoid(2u)), and AdamW's elementwise update. One table of
+   (0.5 x (1 + tanh u) = x * sigmoid(2u)), elementwise add and accumulate (biases, residuals,
+   embeddings: exact, so the same on every ISA), layernorm's backward row, and AdamW's
+   elementwise update. One table of
    function pointers per instruction set, picked once per call site from the pool's ISA. */
 
 typedef struct lora__vecops {
@@ -2937,6 +2939,13 @@ typedef struct lora__vecops {
     void (*norm_affine)(const float *x, float *y, const float *w, const float *b, int n, float mu, float rstd);
     void (*gelu)(const float *x, float *y, size_t n);
     void (*gelu_back)(const float *x, const float *dy, float *dx, size_t n);
+    /* y = a + b (y may be a or b) */
+    void (*add)(const float *a, const float *b, float *y, size_t n);
+    /* y += x */
+    void (*acc)(float *y, const float *x, size_t n);
+    /* layernorm backward of one row (norm = (x - mu) * rstd, dn = d * w):
+       dx += (dn - mean(dn) - norm * mean(dn * norm)) * rstd */
+    void (*ln_back)(const float *x, const float *d, const float *w, float *dx, int n, float mu, float rstd);
 } lora__vecops;
 
 /* ---- scalar ---- */
@@ -2982,9 +2991,25 @@ static void lora__gelu_back_scalar(const float *x, const float *dy, float *dx, s
         dx[i] = dy[i] * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * du);
     }
 }
+static void lora__add_scalar(const float *a, const float *b, float *y, size_t n) { size_t i; for (i = 0; i < n; i++) y[i] = a[i] + b[i]; }
+static void lora__acc_scalar(float *y, const float *x, size_t n) { size_t i; for (i = 0; i < n; i++) y[i] += x[i]; }
+static void lora__ln_back_scalar(const float *x, const float *d, const float *w, float *dx, int n, float mu, float rstd) {
+    float dmean = 0.0f, dnorm_mean = 0.0f;
+    int i;
+    for (i = 0; i < n; i++) {
+        float nrm = (x[i] - mu) * rstd, dn = d[i] * w[i];
+        dmean += dn; dnorm_mean += dn * nrm;
+    }
+    dmean /= (float)n; dnorm_mean /= (float)n;
+    for (i = 0; i < n; i++) {
+        float nrm = (x[i] - mu) * rstd, dn = d[i] * w[i];
+        dx[i] += (dn - dmean - nrm * dnorm_mean) * rstd;
+    }
+}
 static const lora__vecops lora__vecops_scalar = {
     lora__max_scalar, lora__exp_sum_scalar, lora__scale_scalar, lora__sum_scalar, lora__sumsq_centered_scalar,
-    lora__dot_scalar, lora__norm_affine_scalar, lora__gelu_scalar, lora__gelu_back_scalar};
+    lora__dot_scalar, lora__norm_affine_scalar, lora__gelu_scalar, lora__gelu_back_scalar,
+    lora__add_scalar, lora__acc_scalar, lora__ln_back_scalar};
 
 /* ---- AVX2 + FMA and AVX-512: the same algorithms, 8 or 16 lanes ---- */
 #if defined(LORA__HAVE_AVX2) || defined(LORA__HAVE_AVX512)
@@ -3120,9 +3145,43 @@ static LORA__T2 void lora__gelu_back_avx2(const float *x, const float *dy, float
     }
     if (i < n) lora__gelu_back_scalar(x + i, dy + i, dx + i, n - i);
 }
+static LORA__T2 void lora__add_avx2(const float *a, const float *b, float *y, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
+    for (; i < n; i++) y[i] = a[i] + b[i];
+}
+static LORA__T2 void lora__acc_avx2(float *y, const float *x, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(y + i), _mm256_loadu_ps(x + i)));
+    for (; i < n; i++) y[i] += x[i];
+}
+static LORA__T2 void lora__ln_back_avx2(const float *x, const float *d, const float *w, float *dx, int n, float mu, float rstd) {
+    const __m256 m = _mm256_set1_ps(mu), r = _mm256_set1_ps(rstd);
+    __m256 s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), vdm, vdnm;
+    float t1 = 0.0f, t2 = 0.0f, dmean, dnorm_mean;
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 nrm = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), m), r);
+        __m256 dn = _mm256_mul_ps(_mm256_loadu_ps(d + i), _mm256_loadu_ps(w + i));
+        s1 = _mm256_add_ps(s1, dn);
+        s2 = _mm256_fmadd_ps(dn, nrm, s2);
+    }
+    for (; i < n; i++) { float nrm = (x[i] - mu) * rstd, dn = d[i] * w[i]; t1 += dn; t2 += dn * nrm; }
+    dmean = (lora__hsum8(s1) + t1) / (float)n;
+    dnorm_mean = (lora__hsum8(s2) + t2) / (float)n;
+    vdm = _mm256_set1_ps(dmean); vdnm = _mm256_set1_ps(dnorm_mean);
+    for (i = 0; i + 8 <= n; i += 8) {
+        __m256 nrm = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), m), r);
+        __m256 dn = _mm256_mul_ps(_mm256_loadu_ps(d + i), _mm256_loadu_ps(w + i));
+        __m256 g = _mm256_fnmadd_ps(nrm, vdnm, _mm256_sub_ps(dn, vdm));
+        _mm256_storeu_ps(dx + i, _mm256_fmadd_ps(g, r, _mm256_loadu_ps(dx + i)));
+    }
+    for (; i < n; i++) { float nrm = (x[i] - mu) * rstd, dn = d[i] * w[i]; dx[i] += (dn - dmean - nrm * dnorm_mean) * rstd; }
+}
 static const lora__vecops lora__vecops_avx2 = {
     lora__max_avx2, lora__exp_sum_avx2, lora__scale_avx2, lora__sum_avx2, lora__sumsq_centered_avx2,
-    lora__dot_avx2, lora__norm_affine_avx2, lora__gelu_avx2, lora__gelu_back_avx2};
+    lora__dot_avx2, lora__norm_affine_avx2, lora__gelu_avx2, lora__gelu_back_avx2,
+    lora__add_avx2, lora__acc_avx2, lora__ln_back_avx2};
 #endif
 
 #ifdef LORA__HAVE_AVX512
@@ -3237,9 +3296,42 @@ static LORA__T5 void lora__gelu_back_avx512(const float *x, const float *dy, flo
     }
     if (i < n) lora__gelu_back_scalar(x + i, dy + i, dx + i, n - i);
 }
+/* (the tails: masked, so every element of a row goes through the same instructions) */
+static LORA__T5 void lora__add_avx512(const float *a, const float *b, float *y, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_add_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i)));
+    if (i < n) {
+        const __mmask16 k = (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(y + i, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, a + i), _mm512_maskz_loadu_ps(k, b + i)));
+    }
+}
+static LORA__T5 void lora__acc_avx512(float *y, const float *x, size_t n) { lora__add_avx512(y, x, y, n); }
+static LORA__T5 void lora__ln_back_avx512(const float *x, const float *d, const float *w, float *dx, int n, float mu, float rstd) {
+    const __m512 m = _mm512_set1_ps(mu), r = _mm512_set1_ps(rstd);
+    __m512 s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), vdm, vdnm;
+    int i;
+    /* masked-off lanes load 0: dn = 0 adds nothing to either sum */
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = (__mmask16)(n - i >= 16 ? 0xffff : (1u << (n - i)) - 1);
+        __m512 nrm = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), m), r);
+        __m512 dn = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, d + i), _mm512_maskz_loadu_ps(k, w + i));
+        s1 = _mm512_add_ps(s1, dn);
+        s2 = _mm512_fmadd_ps(dn, nrm, s2);
+    }
+    vdm = _mm512_set1_ps(_mm512_reduce_add_ps(s1) / (float)n);
+    vdnm = _mm512_set1_ps(_mm512_reduce_add_ps(s2) / (float)n);
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = (__mmask16)(n - i >= 16 ? 0xffff : (1u << (n - i)) - 1);
+        __m512 nrm = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), m), r);
+        __m512 dn = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, d + i), _mm512_maskz_loadu_ps(k, w + i));
+        __m512 g = _mm512_fnmadd_ps(nrm, vdnm, _mm512_sub_ps(dn, vdm));
+        _mm512_mask_storeu_ps(dx + i, k, _mm512_fmadd_ps(g, r, _mm512_maskz_loadu_ps(k, dx + i)));
+    }
+}
 static const lora__vecops lora__vecops_avx512 = {
     lora__max_avx512, lora__exp_sum_avx512, lora__scale_avx512, lora__sum_avx512, lora__sumsq_centered_avx512,
-    lora__dot_avx512, lora__norm_affine_avx512, lora__gelu_avx512, lora__gelu_back_avx512};
+    lora__dot_avx512, lora__norm_affine_avx512, lora__gelu_avx512, lora__gelu_back_avx512,
+    lora__add_avx512, lora__acc_avx512, lora__ln_back_avx512};
 #endif
 
 /* The kernels for a pool's instruction set (NEON uses the scalar table, which compilers

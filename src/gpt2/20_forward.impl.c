@@ -201,30 +201,28 @@ static void gpt2__parallel_rows(lora_pool *pool, int n, gpt2__rows_fn fn, void *
 }
 
 /* ---- embedding ---- */
-typedef struct { gpt2_model *m; const int32_t *inputs; int T; float *out; } gpt2__enc_ctx;
+typedef struct { gpt2_model *m; const int32_t *inputs; int T; float *out; const lora__vecops *v; } gpt2__enc_ctx;
 static void gpt2__encoder_rows(void *vctx, int r0, int r1) {
     gpt2__enc_ctx *e = (gpt2__enc_ctx *)vctx;
-    int C = e->m->cfg.n_embd, r, i;
+    int C = e->m->cfg.n_embd, r;
     const float *wte = gpt2__t(e->m, 0), *wpe = gpt2__t(e->m, 1);
-    for (r = r0; r < r1; r++) {
-        const float *a = wte + (size_t)e->inputs[r] * C, *b = wpe + (size_t)(r % e->T) * C;
-        float *o = e->out + (size_t)r * C;
-        for (i = 0; i < C; i++) o[i] = a[i] + b[i];
-    }
+    for (r = r0; r < r1; r++)
+        e->v->add(wte + (size_t)e->inputs[r] * C, wpe + (size_t)(r % e->T) * C, e->out + (size_t)r * C, (size_t)C);
 }
 static void gpt2__encoder_forward(gpt2_model *m, const int32_t *inputs, int B, int T, float *out) {
     gpt2__enc_ctx e;
-    e.m = m; e.inputs = inputs; e.T = T; e.out = out;
+    e.m = m; e.inputs = inputs; e.T = T; e.out = out; e.v = lora__vec(m->pool);
     gpt2__parallel_rows(m->pool, B * T, gpt2__encoder_rows, &e);
 }
 /* Full fine-tuning: dwte[id] += d, dwpe[t] += d (sequential: rows may share a token). */
 static void gpt2__encoder_backward(gpt2_model *m, const float *dout, const int32_t *inputs, int B, int T) {
-    int C = m->cfg.n_embd, r, i;
+    int C = m->cfg.n_embd, r;
     float *dwte = m->grads + m->tensors[0].offset, *dwpe = m->grads + m->tensors[1].offset;
+    const lora__vecops *v = lora__vec(m->pool);
     for (r = 0; r < B * T; r++) {
         const float *d = dout + (size_t)r * C;
-        float *a = dwte + (size_t)inputs[r] * C, *b = dwpe + (size_t)(r % T) * C;
-        for (i = 0; i < C; i++) { a[i] += d[i]; b[i] += d[i]; }
+        v->acc(dwte + (size_t)inputs[r] * C, d, (size_t)C);
+        v->acc(dwpe + (size_t)(r % T) * C, d, (size_t)C);
     }
 }
 
@@ -248,24 +246,12 @@ static void gpt2__layernorm_forward(gpt2_model *m, const float *x, const float *
     l.v = lora__vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__layernorm_rows, &l);
 }
-typedef struct { const float *dout, *x, *w, *mean, *rstd; float *dx; int C; } gpt2__lnb_ctx;
+typedef struct { const float *dout, *x, *w, *mean, *rstd; float *dx; int C; const lora__vecops *v; } gpt2__lnb_ctx;
 static void gpt2__layernorm_back_rows(void *vctx, int r0, int r1) {
     gpt2__lnb_ctx *l = (gpt2__lnb_ctx *)vctx;
-    int C = l->C, r, i;
-    for (r = r0; r < r1; r++) {
-        const float *d = l->dout + (size_t)r * C, *x = l->x + (size_t)r * C;
-        float *dx = l->dx + (size_t)r * C, mu = l->mean[r], rs = l->rstd[r];
-        float dmean = 0.0f, dnorm_mean = 0.0f;
-        for (i = 0; i < C; i++) {
-            float n = (x[i] - mu) * rs, dn = d[i] * l->w[i];
-            dmean += dn; dnorm_mean += dn * n;
-        }
-        dmean /= (float)C; dnorm_mean /= (float)C;
-        for (i = 0; i < C; i++) {
-            float n = (x[i] - mu) * rs, dn = d[i] * l->w[i];
-            dx[i] += (dn - dmean - n * dnorm_mean) * rs;
-        }
-    }
+    int C = l->C, r;
+    for (r = r0; r < r1; r++)
+        l->v->ln_back(l->x + (size_t)r * C, l->dout + (size_t)r * C, l->w, l->dx + (size_t)r * C, C, l->mean[r], l->rstd[r]);
 }
 /* Column sums for weight/bias gradients: dw[i] += sum_r dout[r,i] * norm[r,i], db[i] += sum_r dout[r,i].
    Split by columns so every sum runs over rows in order (thread-count independent). */
@@ -285,7 +271,7 @@ static void gpt2__layernorm_wgrad_cols(void *vctx, int c0, int c1) {
 static void gpt2__layernorm_backward(gpt2_model *m, const float *dout, const float *x, const float *w,
                                      const float *mean, const float *rstd, float *dx, float *dw, float *db, int N) {
     gpt2__lnb_ctx l;
-    l.dout = dout; l.x = x; l.w = w; l.mean = mean; l.rstd = rstd; l.dx = dx; l.C = m->cfg.n_embd;
+    l.dout = dout; l.x = x; l.w = w; l.mean = mean; l.rstd = rstd; l.dx = dx; l.C = m->cfg.n_embd; l.v = lora__vec(m->pool);
     if (dx) gpt2__parallel_rows(m->pool, N, gpt2__layernorm_back_rows, &l);
     if (dw || db) {
         gpt2__lnw_ctx g;
@@ -325,15 +311,15 @@ static void gpt2__gelu_backward(gpt2_model *m, const float *x, const float *dy, 
 }
 
 /* ---- residual add ---- */
-typedef struct { const float *a, *b; float *out; int W; } gpt2__add_ctx;
+typedef struct { const float *a, *b; float *out; int W; const lora__vecops *v; } gpt2__add_ctx;
 static void gpt2__add_rows(void *vctx, int r0, int r1) {
     gpt2__add_ctx *g = (gpt2__add_ctx *)vctx;
-    size_t i, e = (size_t)r1 * g->W;
-    for (i = (size_t)r0 * g->W; i < e; i++) g->out[i] = g->a[i] + g->b[i];
+    size_t o = (size_t)r0 * g->W;
+    g->v->add(g->a + o, g->b + o, g->out + o, (size_t)(r1 - r0) * g->W);
 }
 static void gpt2__residual_forward(gpt2_model *m, const float *a, const float *b, float *out, int N) {
     gpt2__add_ctx g;
-    g.a = a; g.b = b; g.out = out; g.W = m->cfg.n_embd;
+    g.a = a; g.b = b; g.out = out; g.W = m->cfg.n_embd; g.v = lora__vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__add_rows, &g);
 }
 
@@ -370,14 +356,11 @@ static float *gpt2__tensor_grad(gpt2_model *m, int ti) {
     return m->grads ? m->grads + m->tensors[ti].offset : NULL;
 }
 
-typedef struct { float *y; const float *b; int W; } gpt2__bias_ctx;
+typedef struct { float *y; const float *b; int W; const lora__vecops *v; } gpt2__bias_ctx;
 static void gpt2__bias_rows(void *vctx, int r0, int r1) {
     gpt2__bias_ctx *g = (gpt2__bias_ctx *)vctx;
-    int r, i;
-    for (r = r0; r < r1; r++) {
-        float *y = g->y + (size_t)r * g->W;
-        for (i = 0; i < g->W; i++) y[i] += g->b[i];
-    }
+    int r;
+    for (r = r0; r < r1; r++) g->v->acc(g->y + (size_t)r * g->W, g->b, (size_t)g->W);
 }
 
 /* Dropout on the LoRA input: keep with probability 1-p, scale by 1/(1-p). The mask of
@@ -420,7 +403,7 @@ static void gpt2__linear_forward(gpt2_model *m, int mi, const float *x, float *y
     lora_sgemm(m->pool, 0, tr, N, li->out, li->in, 1.0f, x, li->in, W, tr ? li->in : li->out, 0.0f, y, li->out);
     if (bi >= 0) {
         gpt2__bias_ctx g;
-        g.y = y; g.b = gpt2__tensor_value(m, bi); g.W = li->out;
+        g.y = y; g.b = gpt2__tensor_value(m, bi); g.W = li->out; g.v = lora__vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__bias_rows, &g);
     }
     if (lm) {
@@ -475,7 +458,7 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
                 gpt2__parallel_rows(m->pool, N, gpt2__mask_rows, &d);
                 {
                     gpt2__add_ctx g;
-                    g.a = dx; g.b = a->scratch_in; g.out = dx; g.W = in;
+                    g.a = dx; g.b = a->scratch_in; g.out = dx; g.W = in; g.v = lora__vec(m->pool);
                     gpt2__parallel_rows(m->pool, N, gpt2__add_rows, &g);
                 }
             } else {

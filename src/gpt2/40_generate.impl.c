@@ -504,7 +504,7 @@ static void gpt2__gen_linear(gpt2_model *m, gpt2_kv_cache *kv, int mi, const flo
     lora_sgemm(pool, 0, tr, N, li->out, li->in, 1.0f, x, li->in, W, tr ? li->in : li->out, 0.0f, y, li->out);
     if (bias) {
         gpt2__bias_ctx b;
-        b.y = y; b.b = bias; b.W = li->out;
+        b.y = y; b.b = bias; b.W = li->out; b.v = lora__vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__bias_rows, &b);
     }
     if (lm) {

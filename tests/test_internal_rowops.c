@@ -1,0 +1,124 @@
+/* The elementwise row kernels of every ISA the machine runs (src/lora/22_vecmath.impl.c),
+   against the scalar table and a double-precision reference:
+   - add (y = a + b, also in place: y == a, y == b) and acc (y += x) are exact, so every ISA must
+     give the scalar result bit for bit, and touch nothing past n (guard cells after y; the
+     inputs are allocated to their exact extent, so AddressSanitizer stops any stray read);
+   - ln_back (layernorm's backward row) sums in another order per ISA: within a few float ulps
+     of the double reference, scaled to the row's magnitude; guard cells untouched.
+   Lengths around every vector width (8, 16) and GPT-2's widths (768, 3072). */
+#define LORA_IMPLEMENTATION
+#include "lora.h"
+#include "test.h"
+#include <math.h>
+#include <stdint.h>
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static float rnd_value(void) {
+    rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+    return (float)((int)(rng % 20001) - 10000) / 5000.0f;
+}
+static const float guard_value = -9191.5f;
+
+/* a buffer of n floats followed by `guard` guard cells (n may be 0) */
+static float *alloc_row(int n, int guard) {
+    float *p = (float *)malloc(sizeof(float) * (size_t)(n + guard > 0 ? n + guard : 1));
+    int i;
+    if (!p) return NULL;
+    for (i = 0; i < n; i++) p[i] = rnd_value();
+    for (i = n; i < n + guard; i++) p[i] = guard_value;
+    return p;
+}
+static int guards_intact(const float *p, int n, int guard) {
+    int i;
+    for (i = n; i < n + guard; i++) if (p[i] != guard_value) return 0;
+    return 1;
+}
+
+/* add and acc of one ISA against the scalar kernels, bit for bit; returns the mismatches */
+static int check_add_acc(const lora__vecops *v, int n) {
+    const int G = 17;
+    float *a = alloc_row(n, 0), *b = alloc_row(n, 0), *y = alloc_row(n, G), *ref = alloc_row(n, 0);
+    int i, bad = 0;
+    if (!a || !b || !y || !ref) { free(a); free(b); free(y); free(ref); return 1; }
+    /* y = a + b */
+    lora__vecops_scalar.add(a, b, ref, (size_t)n);
+    v->add(a, b, y, (size_t)n);
+    bad += memcmp(y, ref, sizeof(float) * (size_t)n) != 0 || !guards_intact(y, n, G);
+    /* y += a, and in place both ways: y = y + b, y = a + y */
+    memcpy(ref, y, sizeof(float) * (size_t)n);
+    for (i = 0; i < n; i++) ref[i] += a[i];
+    v->acc(y, a, (size_t)n);
+    bad += memcmp(y, ref, sizeof(float) * (size_t)n) != 0 || !guards_intact(y, n, G);
+    for (i = 0; i < n; i++) ref[i] += b[i];
+    v->add(y, b, y, (size_t)n);
+    bad += memcmp(y, ref, sizeof(float) * (size_t)n) != 0 || !guards_intact(y, n, G);
+    for (i = 0; i < n; i++) ref[i] = a[i] + ref[i];
+    v->add(a, y, y, (size_t)n);
+    bad += memcmp(y, ref, sizeof(float) * (size_t)n) != 0 || !guards_intact(y, n, G);
+    free(a); free(b); free(y); free(ref);
+    return bad;
+}
+
+/* ln_back against the double reference; returns the worst error / the row's scale */
+static double check_ln_back(const lora__vecops *v, int n, int *guards_ok) {
+    const int G = 17;
+    float *x = alloc_row(n, 0), *d = alloc_row(n, 0), *w = alloc_row(n, 0), *dx = alloc_row(n, G);
+    double *ref = (double *)malloc(sizeof(double) * (size_t)n), mu = 0, var = 0, dmean = 0, dnm = 0, scale = 0, worst = 0;
+    float rstd;
+    int i;
+    if (!x || !d || !w || !dx || !ref) { *guards_ok = 0; free(x); free(d); free(w); free(dx); free(ref); return 1.0; }
+    for (i = 0; i < n; i++) mu += x[i];
+    mu /= n;
+    for (i = 0; i < n; i++) var += (x[i] - mu) * (x[i] - mu);
+    rstd = (float)(1.0 / sqrt(var / n + 1e-5));
+    for (i = 0; i < n; i++) {
+        double nrm = ((double)x[i] - (float)mu) * rstd, dn = (double)d[i] * w[i];
+        dmean += dn; dnm += dn * nrm;
+    }
+    dmean /= n; dnm /= n;
+    for (i = 0; i < n; i++) {
+        double nrm = ((double)x[i] - (float)mu) * rstd, dn = (double)d[i] * w[i];
+        double g = (dn - dmean - nrm * dnm) * rstd;
+        ref[i] = dx[i] + g;
+        scale = fmax(scale, fabs(dx[i]) + fabs(dn * rstd) + fabs(dmean * rstd) + fabs(nrm * dnm * rstd));
+    }
+    v->ln_back(x, d, w, dx, n, (float)mu, rstd);
+    for (i = 0; i < n; i++) worst = fmax(worst, fabs(dx[i] - ref[i]));
+    *guards_ok = guards_intact(dx, n, G);
+    free(x); free(d); free(w); free(dx); free(ref);
+    return worst / (scale > 0 ? scale : 1.0);
+}
+
+int main(void) {
+    static const lora_isa isas[] = { LORA_ISA_SCALAR, LORA_ISA_AVX2, LORA_ISA_AVX512, LORA_ISA_NEON };
+    static const int lengths[] = { 1, 2, 7, 8, 9, 15, 16, 17, 23, 31, 32, 33, 47, 48, 63, 64, 65, 100, 767, 768, 769, 1000, 3072 };
+    lora_pool *pool = NULL;
+    int v, a;
+    CHECK_OK(lora_pool_create(&pool, 1));
+    if (!pool) return TEST_END();
+    CHECK(check_add_acc(&lora__vecops_scalar, 0) == 0); /* n = 0: nothing written */
+    for (v = 0; v < 4; v++) {
+        const lora__vecops *ops;
+        double worst = 0;
+        int bad = 0;
+        if (lora_pool_set_isa(pool, isas[v]) != LORA_OK) continue; /* not on this machine */
+        ops = lora__vec(pool);
+        for (a = 0; a < (int)(sizeof lengths / sizeof lengths[0]); a++) {
+            int n = lengths[a], guards_ok, r;
+            int mism = check_add_acc(ops, n);
+            CHECK_MSG(mism == 0, "%s: add/acc differ from scalar at n = %d", lora_isa_name(isas[v]), n);
+            bad += mism;
+            for (r = 0; r < 3; r++) {
+                double e = check_ln_back(ops, n, &guards_ok);
+                /* a few ulps of the row's scale (float sums of n terms, in any order) */
+                CHECK_MSG(e <= 4e-7 * sqrt((double)n) + 1e-6, "%s: ln_back n = %d: relative error %.3g",
+                          lora_isa_name(isas[v]), n, e);
+                CHECK_MSG(guards_ok, "%s: ln_back wrote past n = %d", lora_isa_name(isas[v]), n);
+                if (e > worst) worst = e;
+            }
+        }
+        printf("%s: add/acc %d mismatches, ln_back worst relative error %.2g\n", lora_isa_name(isas[v]), bad, worst);
+    }
+    lora_pool_destroy(pool);
+    return TEST_END();
+}
