@@ -2946,6 +2946,11 @@ typedef struct lora__vecops {
     /* layernorm backward of one row (norm = (x - mu) * rstd, dn = d * w):
        dx += (dn - mean(dn) - norm * mean(dn * norm)) * rstd */
     void (*ln_back)(const float *x, const float *d, const float *w, float *dx, int n, float mu, float rstd);
+    /* column sums for layernorm and bias gradients, one row at a time (dw or db may be NULL):
+       dw += d * ((x - mu) * rstd), db += d. Callers split columns between threads, so every
+       element goes through the same instructions wherever its chunk starts (masked, no
+       scalar tail), which keeps the sums independent of the thread count. */
+    void (*ln_wgrad)(const float *d, const float *x, float *dw, float *db, int n, float mu, float rstd);
 } lora__vecops;
 
 /* ---- scalar ---- */
@@ -3006,10 +3011,15 @@ static void lora__ln_back_scalar(const float *x, const float *d, const float *w,
         dx[i] += (dn - dmean - nrm * dnorm_mean) * rstd;
     }
 }
+static void lora__ln_wgrad_scalar(const float *d, const float *x, float *dw, float *db, int n, float mu, float rstd) {
+    int i;
+    if (dw) for (i = 0; i < n; i++) dw[i] += d[i] * ((x[i] - mu) * rstd);
+    if (db) for (i = 0; i < n; i++) db[i] += d[i];
+}
 static const lora__vecops lora__vecops_scalar = {
     lora__max_scalar, lora__exp_sum_scalar, lora__scale_scalar, lora__sum_scalar, lora__sumsq_centered_scalar,
     lora__dot_scalar, lora__norm_affine_scalar, lora__gelu_scalar, lora__gelu_back_scalar,
-    lora__add_scalar, lora__acc_scalar, lora__ln_back_scalar};
+    lora__add_scalar, lora__acc_scalar, lora__ln_back_scalar, lora__ln_wgrad_scalar};
 
 /* ---- AVX2 + FMA and AVX-512: the same algorithms, 8 or 16 lanes ---- */
 #if defined(LORA__HAVE_AVX2) || defined(LORA__HAVE_AVX512)
@@ -3178,10 +3188,24 @@ static LORA__T2 void lora__ln_back_avx2(const float *x, const float *d, const fl
     }
     for (; i < n; i++) { float nrm = (x[i] - mu) * rstd, dn = d[i] * w[i]; dx[i] += (dn - dmean - nrm * dnorm_mean) * rstd; }
 }
+static LORA__T2 void lora__ln_wgrad_avx2(const float *d, const float *x, float *dw, float *db, int n, float mu, float rstd) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 m = _mm256_set1_ps(mu), r = _mm256_set1_ps(rstd);
+    int i;
+    for (i = 0; i < n; i += 8) {
+        const __m256i k = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - i), lane);
+        const __m256 vd = _mm256_maskload_ps(d + i, k);
+        if (dw) {
+            __m256 nrm = _mm256_mul_ps(_mm256_sub_ps(_mm256_maskload_ps(x + i, k), m), r);
+            _mm256_maskstore_ps(dw + i, k, _mm256_add_ps(_mm256_maskload_ps(dw + i, k), _mm256_mul_ps(vd, nrm)));
+        }
+        if (db) _mm256_maskstore_ps(db + i, k, _mm256_add_ps(_mm256_maskload_ps(db + i, k), vd));
+    }
+}
 static const lora__vecops lora__vecops_avx2 = {
     lora__max_avx2, lora__exp_sum_avx2, lora__scale_avx2, lora__sum_avx2, lora__sumsq_centered_avx2,
     lora__dot_avx2, lora__norm_affine_avx2, lora__gelu_avx2, lora__gelu_back_avx2,
-    lora__add_avx2, lora__acc_avx2, lora__ln_back_avx2};
+    lora__add_avx2, lora__acc_avx2, lora__ln_back_avx2, lora__ln_wgrad_avx2};
 #endif
 
 #ifdef LORA__HAVE_AVX512
@@ -3328,10 +3352,23 @@ static LORA__T5 void lora__ln_back_avx512(const float *x, const float *d, const 
         _mm512_mask_storeu_ps(dx + i, k, _mm512_fmadd_ps(g, r, _mm512_maskz_loadu_ps(k, dx + i)));
     }
 }
+static LORA__T5 void lora__ln_wgrad_avx512(const float *d, const float *x, float *dw, float *db, int n, float mu, float rstd) {
+    const __m512 m = _mm512_set1_ps(mu), r = _mm512_set1_ps(rstd);
+    int i;
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = (__mmask16)(n - i >= 16 ? 0xffff : (1u << (n - i)) - 1);
+        const __m512 vd = _mm512_maskz_loadu_ps(k, d + i);
+        if (dw) {
+            __m512 nrm = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), m), r);
+            _mm512_mask_storeu_ps(dw + i, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, dw + i), _mm512_mul_ps(vd, nrm)));
+        }
+        if (db) _mm512_mask_storeu_ps(db + i, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, db + i), vd));
+    }
+}
 static const lora__vecops lora__vecops_avx512 = {
     lora__max_avx512, lora__exp_sum_avx512, lora__scale_avx512, lora__sum_avx512, lora__sumsq_centered_avx512,
     lora__dot_avx512, lora__norm_affine_avx512, lora__gelu_avx512, lora__gelu_back_avx512,
-    lora__add_avx512, lora__acc_avx512, lora__ln_back_avx512};
+    lora__add_avx512, lora__acc_avx512, lora__ln_back_avx512, lora__ln_wgrad_avx512};
 #endif
 
 /* The kernels for a pool's instruction set (NEON uses the scalar table, which compilers

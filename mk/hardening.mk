@@ -6,7 +6,7 @@
 #                        pattern, data, gpt2_oracle) under valgrind memcheck; one closing line
 #                        "total: N passed, N failed" for both.
 #   make test-asan       only the ASan + UBSan part;   make test-valgrind   only the valgrind part
-#   make test-tsan       the thread pool, matmul and concurrent-models tests built with clang's
+#   make test-tsan       the thread pool, matmul, concurrent-models and determinism tests built with clang's
 #                        ThreadSanitizer into build-tsan/ (data races stop the run)
 #   make sanitize        every tool built with ASan + UBSan into build-sanitize/ (same names as build/)
 #   make fuzz            builds each fuzz/fuzz_*.c with clang into build-fuzz/ and runs each, one at a
@@ -81,7 +81,7 @@ test-valgrind: vg-build
 
 # ThreadSanitizer (clang): the tests that exercise threads the most.
 TSAN_BUILD   ?= build-tsan
-TSAN_TESTS   := test_threads test_matmul test_concurrent
+TSAN_TESTS   := test_threads test_matmul test_concurrent test_determinism
 TSAN_CC      ?= clang
 $(TSAN_BUILD):
 	mkdir -p $(TSAN_BUILD)

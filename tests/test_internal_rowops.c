@@ -4,7 +4,10 @@
      give the scalar result bit for bit, and touch nothing past n (guard cells after y; the
      inputs are allocated to their exact extent, so AddressSanitizer stops any stray read);
    - ln_back (layernorm's backward row) sums in another order per ISA: within a few float ulps
-     of the double reference, scaled to the row's magnitude; guard cells untouched.
+     of the double reference, scaled to the row's magnitude; guard cells untouched;
+   - ln_wgrad (column sums of layernorm and bias gradients, dw or db NULL): near the double
+     reference, and bit for bit the same whether a row goes in one call or in chunks starting
+     anywhere (threads split the columns: the sums must not depend on where a chunk starts).
    Lengths around every vector width (8, 16) and GPT-2's widths (768, 3072). */
 #define LORA_IMPLEMENTATION
 #include "lora.h"
@@ -89,6 +92,45 @@ static double check_ln_back(const lora__vecops *v, int n, int *guards_ok) {
     return worst / (scale > 0 ? scale : 1.0);
 }
 
+/* ln_wgrad over `rows` rows of width n: one call per row vs chunks of random widths; returns 0
+   when chunked == whole bit for bit, guards intact, and both near the double reference */
+static int check_ln_wgrad(const lora__vecops *v, int n, int with_dw, int with_db) {
+    const int G = 17, rows = 5;
+    float *d = alloc_row(rows * n, 0), *x = alloc_row(rows * n, 0), *dw1 = alloc_row(n, G), *db1 = alloc_row(n, G);
+    float *dw2 = alloc_row(n, G), *db2 = alloc_row(n, G);
+    double *rw = (double *)malloc(sizeof(double) * (size_t)n), *rb = (double *)malloc(sizeof(double) * (size_t)n);
+    float mu[5], rs[5];
+    int r, i, bad = 0;
+    if (!d || !x || !dw1 || !db1 || !dw2 || !db2 || !rw || !rb) bad = 1;
+    for (r = 0; !bad && r < rows; r++) { mu[r] = rnd_value() * 0.1f; rs[r] = 1.0f + (float)r * 0.37f; }
+    if (!bad) {
+        memcpy(dw2, dw1, sizeof(float) * (size_t)(n + G));
+        memcpy(db2, db1, sizeof(float) * (size_t)(n + G));
+        for (i = 0; i < n; i++) { rw[i] = dw1[i]; rb[i] = db1[i]; }
+        for (r = 0; r < rows; r++) {
+            const float *dr = d + (size_t)r * n, *xr = x + (size_t)r * n;
+            int c0 = 0;
+            for (i = 0; i < n; i++) { rw[i] += (double)dr[i] * (((double)xr[i] - mu[r]) * rs[r]); rb[i] += dr[i]; }
+            v->ln_wgrad(dr, xr, with_dw ? dw1 : NULL, with_db ? db1 : NULL, n, mu[r], rs[r]);
+            while (c0 < n) { /* chunks of 1-40 columns */
+                int w = 1 + (int)((unsigned)(rnd_value() * 5000.0f + 10000.0f) % 40u);
+                if (w > n - c0) w = n - c0;
+                v->ln_wgrad(dr + c0, xr + c0, with_dw ? dw2 + c0 : NULL, with_db ? db2 + c0 : NULL, w, mu[r], rs[r]);
+                c0 += w;
+            }
+        }
+        bad += memcmp(dw1, dw2, sizeof(float) * (size_t)(n + G)) != 0 || memcmp(db1, db2, sizeof(float) * (size_t)(n + G)) != 0;
+        bad += !guards_intact(dw1, n, G) || !guards_intact(db1, n, G);
+        for (i = 0; i < n; i++) {
+            if (with_dw && fabs(dw1[i] - rw[i]) > 1e-5 * (1.0 + fabs(rw[i]) + 20.0)) bad++;
+            if (with_db && fabs(db1[i] - rb[i]) > 1e-5 * (1.0 + fabs(rb[i]) + 10.0)) bad++;
+            if (!with_dw && dw1[i] != dw2[i]) bad++;
+        }
+    }
+    free(d); free(x); free(dw1); free(db1); free(dw2); free(db2); free(rw); free(rb);
+    return bad;
+}
+
 int main(void) {
     static const lora_isa isas[] = { LORA_ISA_SCALAR, LORA_ISA_AVX2, LORA_ISA_AVX512, LORA_ISA_NEON };
     static const int lengths[] = { 1, 2, 7, 8, 9, 15, 16, 17, 23, 31, 32, 33, 47, 48, 63, 64, 65, 100, 767, 768, 769, 1000, 3072 };
@@ -109,6 +151,11 @@ int main(void) {
             CHECK_MSG(mism == 0, "%s: add/acc differ from scalar at n = %d", lora_isa_name(isas[v]), n);
             bad += mism;
             for (r = 0; r < 3; r++) {
+                int wg = check_ln_wgrad(ops, n, r != 1, r != 2);
+                CHECK_MSG(wg == 0, "%s: ln_wgrad n = %d (dw %d, db %d): %d wrong", lora_isa_name(isas[v]), n, r != 1, r != 2, wg);
+                bad += wg;
+            }
+            for (r = 0; r < 3; r++) {
                 double e = check_ln_back(ops, n, &guards_ok);
                 /* a few ulps of the row's scale (float sums of n terms, in any order) */
                 CHECK_MSG(e <= 4e-7 * sqrt((double)n) + 1e-6, "%s: ln_back n = %d: relative error %.3g",
@@ -117,7 +164,7 @@ int main(void) {
                 if (e > worst) worst = e;
             }
         }
-        printf("%s: add/acc %d mismatches, ln_back worst relative error %.2g\n", lora_isa_name(isas[v]), bad, worst);
+        printf("%s: add/acc/ln_wgrad %d mismatches, ln_back worst relative error %.2g\n", lora_isa_name(isas[v]), bad, worst);
     }
     lora_pool_destroy(pool);
     return TEST_END();

@@ -255,17 +255,14 @@ static void gpt2__layernorm_back_rows(void *vctx, int r0, int r1) {
 }
 /* Column sums for weight/bias gradients: dw[i] += sum_r dout[r,i] * norm[r,i], db[i] += sum_r dout[r,i].
    Split by columns so every sum runs over rows in order (thread-count independent). */
-typedef struct { const float *dout, *x, *mean, *rstd; float *dw, *db; int N, C; } gpt2__lnw_ctx;
+typedef struct { const float *dout, *x, *mean, *rstd; float *dw, *db; int N, C; const lora__vecops *v; } gpt2__lnw_ctx;
 static void gpt2__layernorm_wgrad_cols(void *vctx, int c0, int c1) {
     gpt2__lnw_ctx *l = (gpt2__lnw_ctx *)vctx;
-    int r, i, C = l->C;
+    int r, C = l->C;
     for (r = 0; r < l->N; r++) {
-        const float *d = l->dout + (size_t)r * C, *x = l->x + (size_t)r * C;
-        float mu = l->mean ? l->mean[r] : 0.0f, rs = l->rstd ? l->rstd[r] : 1.0f;
-        for (i = c0; i < c1; i++) {
-            if (l->dw) l->dw[i] += d[i] * ((x[i] - mu) * rs);
-            if (l->db) l->db[i] += d[i];
-        }
+        const size_t o = (size_t)r * C + (size_t)c0;
+        l->v->ln_wgrad(l->dout + o, l->x + o, l->dw ? l->dw + c0 : NULL, l->db ? l->db + c0 : NULL, c1 - c0,
+                       l->mean ? l->mean[r] : 0.0f, l->rstd ? l->rstd[r] : 1.0f);
     }
 }
 static void gpt2__layernorm_backward(gpt2_model *m, const float *dout, const float *x, const float *w,
@@ -276,6 +273,7 @@ static void gpt2__layernorm_backward(gpt2_model *m, const float *dout, const flo
     if (dw || db) {
         gpt2__lnw_ctx g;
         g.dout = dout; g.x = x; g.mean = mean; g.rstd = rstd; g.dw = dw; g.db = db; g.N = N; g.C = m->cfg.n_embd;
+        g.v = lora__vec(m->pool);
         gpt2__parallel_rows(m->pool, m->cfg.n_embd, gpt2__layernorm_wgrad_cols, &g);
     }
 }
@@ -283,6 +281,7 @@ static void gpt2__layernorm_backward(gpt2_model *m, const float *dout, const flo
 static void gpt2__bias_backward(gpt2_model *m, const float *dout, float *db, int N, int width) {
     gpt2__lnw_ctx g;
     g.dout = dout; g.x = dout; g.mean = NULL; g.rstd = NULL; g.dw = NULL; g.db = db; g.N = N; g.C = width;
+    g.v = lora__vec(m->pool);
     gpt2__parallel_rows(m->pool, width, gpt2__layernorm_wgrad_cols, &g);
 }
 
