@@ -1526,28 +1526,23 @@ static void gpt2__bias_rows(void *vctx, int r0, int r1) {
 /* Dropout on the LoRA input: keep with probability 1-p, scale by 1/(1-p). The mask of
    row r of module mi at step s comes from its own seeded stream, so it does not depend
    on threads. */
-typedef struct { const float *x; float *xd; unsigned char *mask; int W; float p; uint64_t seed; } gpt2__drop_ctx;
+typedef struct { const float *x; float *xd; unsigned char *mask; int W; float p; uint64_t seed; const lora__vecops *v; } gpt2__drop_ctx;
 static void gpt2__dropout_rows(void *vctx, int r0, int r1) {
     gpt2__drop_ctx *d = (gpt2__drop_ctx *)vctx;
     float scale = 1.0f / (1.0f - d->p);
-    int r, i;
+    int r;
     for (r = r0; r < r1; r++) {
         lora_rng rng;
-        const float *x = d->x + (size_t)r * d->W;
-        float *xd = d->xd + (size_t)r * d->W;
-        unsigned char *mk = d->mask + (size_t)r * d->W;
+        const size_t o = (size_t)r * d->W;
         lora_rng_seed(&rng, d->seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(r + 1)));
-        for (i = 0; i < d->W; i++) {
-            mk[i] = (unsigned char)(lora_rng_uniform(&rng) >= d->p);
-            xd[i] = mk[i] ? x[i] * scale : 0.0f;
-        }
+        lora__rng_keep_mask(&rng, d->mask + o, d->W, d->p); /* mask[i] = lora_rng_uniform(&rng) >= p */
+        d->v->mask_scale(d->x + o, d->mask + o, d->xd + o, (size_t)d->W, scale);
     }
 }
 static void gpt2__mask_rows(void *vctx, int r0, int r1) {
     gpt2__drop_ctx *d = (gpt2__drop_ctx *)vctx; /* xd = x * mask * scale (recompute), or mask a gradient */
-    float scale = 1.0f / (1.0f - d->p);
-    size_t i, e = (size_t)r1 * d->W;
-    for (i = (size_t)r0 * d->W; i < e; i++) d->xd[i] = d->mask[i] ? d->x[i] * scale : 0.0f;
+    const size_t o = (size_t)r0 * d->W;
+    d->v->mask_scale(d->x + o, d->mask + o, d->xd + o, (size_t)(r1 - r0) * d->W, 1.0f / (1.0f - d->p));
 }
 static uint64_t gpt2__dropout_seed(const gpt2_model *m, int mi) {
     uint64_t s = m->dropout_seed * 0xD1B54A32D192ED03ull + m->dropout_step * 0x9E3779B97F4A7C15ull + (uint64_t)mi * 0xBF58476D1CE4E5B9ull;
@@ -1572,7 +1567,7 @@ static void gpt2__linear_forward(gpt2_model *m, int mi, const float *x, float *y
         if (la->mask) {
             gpt2__drop_ctx d;
             d.x = x; d.xd = m->acts->scratch_in; d.mask = la->mask; d.W = li->in;
-            d.p = m->adapter->config.dropout; d.seed = gpt2__dropout_seed(m, mi);
+            d.p = m->adapter->config.dropout; d.seed = gpt2__dropout_seed(m, mi); d.v = lora__vec(m->pool);
             gpt2__parallel_rows(m->pool, N, gpt2__dropout_rows, &d);
             xin = m->acts->scratch_in;
         }
@@ -1606,6 +1601,7 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
         const float *xin = x;
         gpt2__drop_ctx d;
         d.x = x; d.xd = a->scratch_in; d.mask = la->mask; d.W = in; d.p = m->adapter->config.dropout; d.seed = 0;
+        d.v = lora__vec(m->pool);
         if (la->mask) { gpt2__parallel_rows(m->pool, N, gpt2__mask_rows, &d); xin = a->scratch_in; }
         lora_sgemm(m->pool, 1, 0, out, lm->r, N, lm->scaling, dy, out, la->h, lm->r, 1.0f, lm->dB, lm->r);
         lora_sgemm(m->pool, 0, 0, N, lm->r, out, lm->scaling, dy, out, lm->B, lm->r, 0.0f, a->d_h, lm->r);

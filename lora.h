@@ -930,6 +930,25 @@ LORA_API uint32_t lora_rng_u32(lora_rng *rng) {
     return result;
 }
 LORA_API float lora_rng_uniform(lora_rng *rng) { return rng ? (float)(lora_rng_u32(rng) >> 8) * (1.0f / 16777216.0f) : 0.0f; }
+/* mk[i] = (lora_rng_uniform(rng) >= p) for i < n: the same draws and the same outcome, with the
+   state in registers (dropout masks: a call per element kept the state in memory, reloaded after
+   every mask byte store, which may alias it). uniform = (u >> 8) / 2^24 exactly, so the test is
+   (u >> 8) >= ceil(p * 2^24) (p NaN: never, as the float comparison). */
+static LORA__UNUSED void lora__rng_keep_mask(lora_rng *rng, unsigned char *mk, int n, float p) {
+    uint32_t s0 = rng->s[0], s1 = rng->s[1], s2 = rng->s[2], s3 = rng->s[3], thr;
+    int i;
+    if (p != p) thr = 16777217u;
+    else if (p <= 0.0f) thr = 0;
+    else if (p >= 1.0f) thr = 16777216u;
+    else thr = (uint32_t)ceil((double)p * 16777216.0);
+    for (i = 0; i < n; i++) {
+        uint32_t result = lora__rotl32(s1 * 5, 7) * 9, t = s1 << 9;
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+        s2 ^= t; s3 = lora__rotl32(s3, 11);
+        mk[i] = (unsigned char)((result >> 8) >= thr);
+    }
+    rng->s[0] = s0; rng->s[1] = s1; rng->s[2] = s2; rng->s[3] = s3;
+}
 /* Marsaglia's polar method: two normals per accepted pair, one log and no trig. */
 LORA_API float lora_rng_normal(lora_rng *rng) {
     double u, v, q, f;
@@ -2951,6 +2970,8 @@ typedef struct lora__vecops {
        element goes through the same instructions wherever its chunk starts (masked, no
        scalar tail), which keeps the sums independent of the thread count. */
     void (*ln_wgrad)(const float *d, const float *x, float *dw, float *db, int n, float mu, float rstd);
+    /* dropout: y = mask ? x * scale : 0 (y may be x); exact, the same on every ISA */
+    void (*mask_scale)(const float *x, const unsigned char *mask, float *y, size_t n, float scale);
 } lora__vecops;
 
 /* ---- scalar ---- */
@@ -3016,10 +3037,14 @@ static void lora__ln_wgrad_scalar(const float *d, const float *x, float *dw, flo
     if (dw) for (i = 0; i < n; i++) dw[i] += d[i] * ((x[i] - mu) * rstd);
     if (db) for (i = 0; i < n; i++) db[i] += d[i];
 }
+static void lora__mask_scale_scalar(const float *x, const unsigned char *mask, float *y, size_t n, float scale) {
+    size_t i;
+    for (i = 0; i < n; i++) y[i] = mask[i] ? x[i] * scale : 0.0f;
+}
 static const lora__vecops lora__vecops_scalar = {
     lora__max_scalar, lora__exp_sum_scalar, lora__scale_scalar, lora__sum_scalar, lora__sumsq_centered_scalar,
     lora__dot_scalar, lora__norm_affine_scalar, lora__gelu_scalar, lora__gelu_back_scalar,
-    lora__add_scalar, lora__acc_scalar, lora__ln_back_scalar, lora__ln_wgrad_scalar};
+    lora__add_scalar, lora__acc_scalar, lora__ln_back_scalar, lora__ln_wgrad_scalar, lora__mask_scale_scalar};
 
 /* ---- AVX2 + FMA and AVX-512: the same algorithms, 8 or 16 lanes ---- */
 #if defined(LORA__HAVE_AVX2) || defined(LORA__HAVE_AVX512)
@@ -3202,10 +3227,20 @@ static LORA__T2 void lora__ln_wgrad_avx2(const float *d, const float *x, float *
         if (db) _mm256_maskstore_ps(db + i, k, _mm256_add_ps(_mm256_maskload_ps(db + i, k), vd));
     }
 }
+static LORA__T2 void lora__mask_scale_avx2(const float *x, const unsigned char *mask, float *y, size_t n, float scale) {
+    const __m256 s = _mm256_set1_ps(scale);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m128i mb = _mm_loadl_epi64((const __m128i *)(const void *)(mask + i));
+        __m256 keep = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_cvtepu8_epi32(mb), _mm256_setzero_si256()));
+        _mm256_storeu_ps(y + i, _mm256_and_ps(keep, _mm256_mul_ps(_mm256_loadu_ps(x + i), s)));
+    }
+    for (; i < n; i++) y[i] = mask[i] ? x[i] * scale : 0.0f;
+}
 static const lora__vecops lora__vecops_avx2 = {
     lora__max_avx2, lora__exp_sum_avx2, lora__scale_avx2, lora__sum_avx2, lora__sumsq_centered_avx2,
     lora__dot_avx2, lora__norm_affine_avx2, lora__gelu_avx2, lora__gelu_back_avx2,
-    lora__add_avx2, lora__acc_avx2, lora__ln_back_avx2, lora__ln_wgrad_avx2};
+    lora__add_avx2, lora__acc_avx2, lora__ln_back_avx2, lora__ln_wgrad_avx2, lora__mask_scale_avx2};
 #endif
 
 #ifdef LORA__HAVE_AVX512
@@ -3365,10 +3400,20 @@ static LORA__T5 void lora__ln_wgrad_avx512(const float *d, const float *x, float
         if (db) _mm512_mask_storeu_ps(db + i, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, db + i), vd));
     }
 }
+static LORA__T5 void lora__mask_scale_avx512(const float *x, const unsigned char *mask, float *y, size_t n, float scale) {
+    const __m512 s = _mm512_set1_ps(scale);
+    size_t i;
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = (__mmask16)(n - i >= 16 ? 0xffff : (1u << (n - i)) - 1);
+        const __mmask16 keep = _mm512_test_epi32_mask(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, mask + i)),
+                                                      _mm512_set1_epi32(0xff));
+        _mm512_mask_storeu_ps(y + i, k, _mm512_maskz_mul_ps(keep, _mm512_maskz_loadu_ps(k, x + i), s));
+    }
+}
 static const lora__vecops lora__vecops_avx512 = {
     lora__max_avx512, lora__exp_sum_avx512, lora__scale_avx512, lora__sum_avx512, lora__sumsq_centered_avx512,
     lora__dot_avx512, lora__norm_affine_avx512, lora__gelu_avx512, lora__gelu_back_avx512,
-    lora__add_avx512, lora__acc_avx512, lora__ln_back_avx512, lora__ln_wgrad_avx512};
+    lora__add_avx512, lora__acc_avx512, lora__ln_back_avx512, lora__ln_wgrad_avx512, lora__mask_scale_avx512};
 #endif
 
 /* The kernels for a pool's instruction set (NEON uses the scalar table, which compilers

@@ -7,7 +7,11 @@
      of the double reference, scaled to the row's magnitude; guard cells untouched;
    - ln_wgrad (column sums of layernorm and bias gradients, dw or db NULL): near the double
      reference, and bit for bit the same whether a row goes in one call or in chunks starting
-     anywhere (threads split the columns: the sums must not depend on where a chunk starts).
+     anywhere (threads split the columns: the sums must not depend on where a chunk starts);
+   - mask_scale (dropout: y = mask ? x * scale : 0, also in place) is exact: bit for bit scalar;
+   - lora__rng_keep_mask (dropout masks with the generator's state in registers) gives exactly
+     the bytes of (lora_rng_uniform(&rng) >= p), and leaves the generator where those draws do,
+     for p at and next to the 2^-24 steps of a uniform, 0, 1, negative and NaN.
    Lengths around every vector width (8, 16) and GPT-2's widths (768, 3072). */
 #define LORA_IMPLEMENTATION
 #include "lora.h"
@@ -131,6 +135,63 @@ static int check_ln_wgrad(const lora__vecops *v, int n, int with_dw, int with_db
     return bad;
 }
 
+/* mask_scale of one ISA against the scalar kernel (masks of 0, 1 and other nonzero bytes) */
+static int check_mask_scale(const lora__vecops *v, int n) {
+    const int G = 17;
+    float *x = alloc_row(n, 0), *y = alloc_row(n, G), *ref = alloc_row(n, 0);
+    unsigned char *mk = (unsigned char *)malloc((size_t)(n > 0 ? n : 1));
+    int i, bad = 0;
+    if (!x || !y || !ref || !mk) { free(x); free(y); free(ref); free(mk); return 1; }
+    for (i = 0; i < n; i++) mk[i] = (unsigned char)(i % 3 == 0 ? 0 : i % 5 == 0 ? 0x80 : 1);
+    lora__vecops_scalar.mask_scale(x, mk, ref, (size_t)n, 1.0f / 0.95f);
+    v->mask_scale(x, mk, y, (size_t)n, 1.0f / 0.95f);
+    bad += memcmp(y, ref, sizeof(float) * (size_t)n) != 0 || !guards_intact(y, n, G);
+    v->mask_scale(x, mk, x, (size_t)n, 1.0f / 0.95f); /* in place */
+    bad += memcmp(x, ref, sizeof(float) * (size_t)n) != 0;
+    free(x); free(y); free(ref); free(mk);
+    return bad;
+}
+
+/* lora__rng_keep_mask against lora_rng_uniform draw by draw; returns the mismatches */
+static int check_keep_mask(void) {
+    const float ps[] = { 0.0f, 0.05f, 0.1f, 0.5f, 0.999f, 1.0f, -0.5f, 1.5f, 1.0f / 16777216.0f, 3.0f / 16777216.0f,
+                         0.25f + 1.0f / 16777216.0f, 0.25f - 1.0f / 33554432.0f, 0.7f };
+    unsigned char mk[1000], ref[1000];
+    int a, i, bad = 0, n;
+    float nan_p = 0.0f;
+    nan_p = nan_p / nan_p;
+    for (a = 0; a <= (int)(sizeof ps / sizeof ps[0]); a++) {
+        float p = a < (int)(sizeof ps / sizeof ps[0]) ? ps[a] : nan_p;
+        lora_rng r1, r2;
+        n = 1 + (a * 97) % 1000;
+        lora_rng_seed(&r1, 1000 + (uint64_t)a);
+        lora_rng_seed(&r2, 1000 + (uint64_t)a);
+        for (i = 0; i < n; i++) ref[i] = (unsigned char)(lora_rng_uniform(&r1) >= p);
+        lora__rng_keep_mask(&r2, mk, n, p);
+        bad += memcmp(mk, ref, (size_t)n) != 0;
+        bad += lora_rng_u32(&r1) != lora_rng_u32(&r2); /* the stream continues in step */
+    }
+    /* thresholds right at a draw u = a / 2^24: p = u keeps it, the next float up drops it, and
+       p = u -+ 1/4 of a step (exact floats when u < 1/4) keeps / drops it */
+    for (a = 0; a < 200; a++) {
+        lora_rng r1, r2;
+        float u, p[4];
+        int j;
+        lora_rng_seed(&r1, 99 + (uint64_t)a);
+        r2 = r1;
+        u = lora_rng_uniform(&r1);
+        p[0] = u; p[1] = nextafterf(u, 2.0f);
+        p[2] = u + 0.25f / 16777216.0f; p[3] = u - 0.25f / 16777216.0f;
+        for (j = 0; j < 4; j++) {
+            lora_rng r3 = r2;
+            if (j >= 2 && (double)p[j] != (double)u + (j == 2 ? 0.25 : -0.25) / 16777216.0) continue; /* not exact */
+            lora__rng_keep_mask(&r3, mk, 1, p[j]);
+            bad += mk[0] != (unsigned char)(u >= p[j]);
+        }
+    }
+    return bad;
+}
+
 int main(void) {
     static const lora_isa isas[] = { LORA_ISA_SCALAR, LORA_ISA_AVX2, LORA_ISA_AVX512, LORA_ISA_NEON };
     static const int lengths[] = { 1, 2, 7, 8, 9, 15, 16, 17, 23, 31, 32, 33, 47, 48, 63, 64, 65, 100, 767, 768, 769, 1000, 3072 };
@@ -139,6 +200,7 @@ int main(void) {
     CHECK_OK(lora_pool_create(&pool, 1));
     if (!pool) return TEST_END();
     CHECK(check_add_acc(&lora__vecops_scalar, 0) == 0); /* n = 0: nothing written */
+    CHECK_MSG(check_keep_mask() == 0, "dropout keep masks differ from lora_rng_uniform >= p");
     for (v = 0; v < 4; v++) {
         const lora__vecops *ops;
         double worst = 0;
@@ -150,6 +212,9 @@ int main(void) {
             int mism = check_add_acc(ops, n);
             CHECK_MSG(mism == 0, "%s: add/acc differ from scalar at n = %d", lora_isa_name(isas[v]), n);
             bad += mism;
+            r = check_mask_scale(ops, n);
+            CHECK_MSG(r == 0, "%s: mask_scale differs from scalar at n = %d", lora_isa_name(isas[v]), n);
+            bad += r;
             for (r = 0; r < 3; r++) {
                 int wg = check_ln_wgrad(ops, n, r != 1, r != 2);
                 CHECK_MSG(wg == 0, "%s: ln_wgrad n = %d (dw %d, db %d): %d wrong", lora_isa_name(isas[v]), n, r != 1, r != 2, wg);
@@ -164,7 +229,7 @@ int main(void) {
                 if (e > worst) worst = e;
             }
         }
-        printf("%s: add/acc/ln_wgrad %d mismatches, ln_back worst relative error %.2g\n", lora_isa_name(isas[v]), bad, worst);
+        printf("%s: add/acc/ln_wgrad/mask_scale %d mismatches, ln_back worst relative error %.2g\n", lora_isa_name(isas[v]), bad, worst);
     }
     lora_pool_destroy(pool);
     return TEST_END();

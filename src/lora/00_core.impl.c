@@ -364,6 +364,25 @@ LORA_API uint32_t lora_rng_u32(lora_rng *rng) {
     return result;
 }
 LORA_API float lora_rng_uniform(lora_rng *rng) { return rng ? (float)(lora_rng_u32(rng) >> 8) * (1.0f / 16777216.0f) : 0.0f; }
+/* mk[i] = (lora_rng_uniform(rng) >= p) for i < n: the same draws and the same outcome, with the
+   state in registers (dropout masks: a call per element kept the state in memory, reloaded after
+   every mask byte store, which may alias it). uniform = (u >> 8) / 2^24 exactly, so the test is
+   (u >> 8) >= ceil(p * 2^24) (p NaN: never, as the float comparison). */
+static LORA__UNUSED void lora__rng_keep_mask(lora_rng *rng, unsigned char *mk, int n, float p) {
+    uint32_t s0 = rng->s[0], s1 = rng->s[1], s2 = rng->s[2], s3 = rng->s[3], thr;
+    int i;
+    if (p != p) thr = 16777217u;
+    else if (p <= 0.0f) thr = 0;
+    else if (p >= 1.0f) thr = 16777216u;
+    else thr = (uint32_t)ceil((double)p * 16777216.0);
+    for (i = 0; i < n; i++) {
+        uint32_t result = lora__rotl32(s1 * 5, 7) * 9, t = s1 << 9;
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+        s2 ^= t; s3 = lora__rotl32(s3, 11);
+        mk[i] = (unsigned char)((result >> 8) >= thr);
+    }
+    rng->s[0] = s0; rng->s[1] = s1; rng->s[2] = s2; rng->s[3] = s3;
+}
 /* Marsaglia's polar method: two normals per accepted pair, one log and no trig. */
 LORA_API float lora_rng_normal(lora_rng *rng) {
     double u, v, q, f;

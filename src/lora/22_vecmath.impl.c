@@ -38,6 +38,8 @@ typedef struct lora__vecops {
        element goes through the same instructions wherever its chunk starts (masked, no
        scalar tail), which keeps the sums independent of the thread count. */
     void (*ln_wgrad)(const float *d, const float *x, float *dw, float *db, int n, float mu, float rstd);
+    /* dropout: y = mask ? x * scale : 0 (y may be x); exact, the same on every ISA */
+    void (*mask_scale)(const float *x, const unsigned char *mask, float *y, size_t n, float scale);
 } lora__vecops;
 
 /* ---- scalar ---- */
@@ -103,10 +105,14 @@ static void lora__ln_wgrad_scalar(const float *d, const float *x, float *dw, flo
     if (dw) for (i = 0; i < n; i++) dw[i] += d[i] * ((x[i] - mu) * rstd);
     if (db) for (i = 0; i < n; i++) db[i] += d[i];
 }
+static void lora__mask_scale_scalar(const float *x, const unsigned char *mask, float *y, size_t n, float scale) {
+    size_t i;
+    for (i = 0; i < n; i++) y[i] = mask[i] ? x[i] * scale : 0.0f;
+}
 static const lora__vecops lora__vecops_scalar = {
     lora__max_scalar, lora__exp_sum_scalar, lora__scale_scalar, lora__sum_scalar, lora__sumsq_centered_scalar,
     lora__dot_scalar, lora__norm_affine_scalar, lora__gelu_scalar, lora__gelu_back_scalar,
-    lora__add_scalar, lora__acc_scalar, lora__ln_back_scalar, lora__ln_wgrad_scalar};
+    lora__add_scalar, lora__acc_scalar, lora__ln_back_scalar, lora__ln_wgrad_scalar, lora__mask_scale_scalar};
 
 /* ---- AVX2 + FMA and AVX-512: the same algorithms, 8 or 16 lanes ---- */
 #if defined(LORA__HAVE_AVX2) || defined(LORA__HAVE_AVX512)
@@ -289,10 +295,20 @@ static LORA__T2 void lora__ln_wgrad_avx2(const float *d, const float *x, float *
         if (db) _mm256_maskstore_ps(db + i, k, _mm256_add_ps(_mm256_maskload_ps(db + i, k), vd));
     }
 }
+static LORA__T2 void lora__mask_scale_avx2(const float *x, const unsigned char *mask, float *y, size_t n, float scale) {
+    const __m256 s = _mm256_set1_ps(scale);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m128i mb = _mm_loadl_epi64((const __m128i *)(const void *)(mask + i));
+        __m256 keep = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_cvtepu8_epi32(mb), _mm256_setzero_si256()));
+        _mm256_storeu_ps(y + i, _mm256_and_ps(keep, _mm256_mul_ps(_mm256_loadu_ps(x + i), s)));
+    }
+    for (; i < n; i++) y[i] = mask[i] ? x[i] * scale : 0.0f;
+}
 static const lora__vecops lora__vecops_avx2 = {
     lora__max_avx2, lora__exp_sum_avx2, lora__scale_avx2, lora__sum_avx2, lora__sumsq_centered_avx2,
     lora__dot_avx2, lora__norm_affine_avx2, lora__gelu_avx2, lora__gelu_back_avx2,
-    lora__add_avx2, lora__acc_avx2, lora__ln_back_avx2, lora__ln_wgrad_avx2};
+    lora__add_avx2, lora__acc_avx2, lora__ln_back_avx2, lora__ln_wgrad_avx2, lora__mask_scale_avx2};
 #endif
 
 #ifdef LORA__HAVE_AVX512
@@ -452,10 +468,20 @@ static LORA__T5 void lora__ln_wgrad_avx512(const float *d, const float *x, float
         if (db) _mm512_mask_storeu_ps(db + i, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, db + i), vd));
     }
 }
+static LORA__T5 void lora__mask_scale_avx512(const float *x, const unsigned char *mask, float *y, size_t n, float scale) {
+    const __m512 s = _mm512_set1_ps(scale);
+    size_t i;
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = (__mmask16)(n - i >= 16 ? 0xffff : (1u << (n - i)) - 1);
+        const __mmask16 keep = _mm512_test_epi32_mask(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, mask + i)),
+                                                      _mm512_set1_epi32(0xff));
+        _mm512_mask_storeu_ps(y + i, k, _mm512_maskz_mul_ps(keep, _mm512_maskz_loadu_ps(k, x + i), s));
+    }
+}
 static const lora__vecops lora__vecops_avx512 = {
     lora__max_avx512, lora__exp_sum_avx512, lora__scale_avx512, lora__sum_avx512, lora__sumsq_centered_avx512,
     lora__dot_avx512, lora__norm_affine_avx512, lora__gelu_avx512, lora__gelu_back_avx512,
-    lora__add_avx512, lora__acc_avx512, lora__ln_back_avx512, lora__ln_wgrad_avx512};
+    lora__add_avx512, lora__acc_avx512, lora__ln_back_avx512, lora__ln_wgrad_avx512, lora__mask_scale_avx512};
 #endif
 
 /* The kernels for a pool's instruction set (NEON uses the scalar table, which compilers
