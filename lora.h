@@ -1545,6 +1545,10 @@ static int lora__round_up(int a, int b) { return lora__ceil_div(a, b) * b; }
    array (a prefetch never faults), so it is formed as an integer, not by pointer arithmetic */
 #define LORA__PREFETCH_AHEAD(p, bytes) _mm_prefetch((const char *)((uintptr_t)(p) + (bytes)), _MM_HINT_T0)
 #define LORA__PREFETCH_AHEAD_L2(p, bytes) _mm_prefetch((const char *)((uintptr_t)(p) + (bytes)), _MM_HINT_T1)
+/* the lines of the 48 floats after the 48 at p (4 lines when p is not line-aligned): the next
+   48-column strip of a row of C, which the direct kernels fetch a strip ahead */
+#define LORA__PREFETCH_NEXT_STRIP(p) do { LORA__PREFETCH_AHEAD(p, 192); LORA__PREFETCH_AHEAD(p, 256); \
+        LORA__PREFETCH_AHEAD(p, 320); LORA__PREFETCH_AHEAD(p, 383); } while (0)
 static LORA__UNUSED void lora__prefetch_l1(const float *p, long n) { LORA__PREFETCH_LINES(p, n, 3); }
 static LORA__UNUSED void lora__prefetch_l2(const float *p, long n) { LORA__PREFETCH_LINES(p, n, 2); }
 
@@ -2132,10 +2136,7 @@ LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri
         int i;
         if (j0 == nb || K > LORA__D1_KB) for (i = 0; i < m; i++) lora__prefetch_l1(C + i * rs_c, n);
         if (K <= LORA__D1_KB)
-            for (i = 0; i < m; i++) {
-                const float *r = C + i * rs_c;
-                LORA__PREFETCH_AHEAD(r, 192); LORA__PREFETCH_AHEAD(r, 256); LORA__PREFETCH_AHEAD(r, 320); LORA__PREFETCH_AHEAD(r, 383);
-            }
+            for (i = 0; i < m; i++) LORA__PREFETCH_NEXT_STRIP(C + i * rs_c);
     }
     for (k = kb0; k < kb1; k++, V += v_rk, ko += u_ck) {
         __m512 b0 = _mm512_maskz_loadu_ps(k0, V), b1 = _mm512_maskz_loadu_ps(k1, V + 16), b2 = _mm512_maskz_loadu_ps(k2, V + 32), a;
@@ -2261,7 +2262,7 @@ LORA__TARGET_AVX512 static void lora__d3_avx512(int K, const float *U, long u_ri
                 if (i + 12 < m) lora__prefetch_l1(r + 12 * ldc, n);
                 if (i < 12 && i + 6 < m) lora__prefetch_l1(r + 6 * ldc, n);
             }
-            LORA__PREFETCH_AHEAD(r, 192); LORA__PREFETCH_AHEAD(r, 256); LORA__PREFETCH_AHEAD(r, 320); LORA__PREFETCH_AHEAD(r, 383);
+            LORA__PREFETCH_NEXT_STRIP(r);
 #define LORA__D3_K(k, x0, x1, x2) if (K > k) { a = _mm512_set1_ps(u[k * u_ck]); c0 = _mm512_fmadd_ps(a, x0, c0); \
             c1 = _mm512_fmadd_ps(a, x1, c1); c2 = _mm512_fmadd_ps(a, x2, c2); }
             LORA__D3_K(1, v10, v11, v12) LORA__D3_K(2, v20, v21, v22) LORA__D3_K(3, v30, v31, v32) LORA__D3_K(4, v40, v41, v42)
