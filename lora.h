@@ -2943,8 +2943,8 @@ LORA_API void lora_sgemm(lora_pool *pool, int transA, int transB, int M, int N, 
    scale, sum / centred sum of squares / dot with fixed lane and accumulation order (so a
    row's result never depends on threads), gelu_new forward and backward
    (0.5 x (1 + tanh u) = x * sigmoid(2u)), elementwise add and accumulate (biases, residuals,
-   embeddings: exact, so the same on every ISA), layernorm's backward row, and AdamW's
-   elementwise update. One table of
+   embeddings: exact, so the same on every ISA), layernorm's backward row and the column sums of
+   its weight gradients, dropout's mask-and-scale, and AdamW's elementwise update. One table of
    function pointers per instruction set, picked once per call site from the pool's ISA. */
 
 typedef struct lora__vecops {
@@ -3356,7 +3356,7 @@ static LORA__T5 void lora__gelu_back_avx512(const float *x, const float *dy, flo
     }
     if (i < n) lora__gelu_back_scalar(x + i, dy + i, dx + i, n - i);
 }
-/* (the tails: masked, so every element of a row goes through the same instructions) */
+/* (tails through masked vector operations, not scalar code) */
 static LORA__T5 void lora__add_avx512(const float *a, const float *b, float *y, size_t n) {
     size_t i = 0;
     for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_add_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i)));
