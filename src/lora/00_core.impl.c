@@ -353,35 +353,30 @@ LORA_API void lora_rng_seed(lora_rng *rng, uint64_t seed) {
     rng->has_spare = 0; rng->spare = 0.0f;
 }
 static LORA__UNUSED uint32_t lora__rotl32(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
-LORA_API uint32_t lora_rng_u32(lora_rng *rng) {
-    uint32_t *s, result, t;
-    if (!rng) return 0;
-    s = rng->s;
-    result = lora__rotl32(s[1] * 5, 7) * 9;
-    t = s[1] << 9;
+/* one xoshiro128** step: the output, and s advanced */
+static uint32_t lora__xoshiro_next(uint32_t s[4]) {
+    const uint32_t result = lora__rotl32(s[1] * 5, 7) * 9, t = s[1] << 9;
     s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
     s[2] ^= t; s[3] = lora__rotl32(s[3], 11);
     return result;
 }
+LORA_API uint32_t lora_rng_u32(lora_rng *rng) { return rng ? lora__xoshiro_next(rng->s) : 0; }
 LORA_API float lora_rng_uniform(lora_rng *rng) { return rng ? (float)(lora_rng_u32(rng) >> 8) * (1.0f / 16777216.0f) : 0.0f; }
 /* mk[i] = (lora_rng_uniform(rng) >= p) for i < n: the same draws and the same outcome, with the
    state in registers (dropout masks: a call per element kept the state in memory, reloaded after
    every mask byte store, which may alias it). uniform = (u >> 8) / 2^24 exactly, so the test is
-   (u >> 8) >= ceil(p * 2^24) (p NaN: never, as the float comparison). */
+   (u >> 8) >= ceil(p * 2^24) (p NaN: never, as the float comparison). The state is copied to a
+   local array whose address never escapes, so the compiler keeps it in registers. */
 static LORA__UNUSED void lora__rng_keep_mask(lora_rng *rng, unsigned char *mk, int n, float p) {
-    uint32_t s0 = rng->s[0], s1 = rng->s[1], s2 = rng->s[2], s3 = rng->s[3], thr;
+    uint32_t s[4], thr;
     int i;
+    memcpy(s, rng->s, sizeof s);
     if (p != p) thr = 16777217u;
     else if (p <= 0.0f) thr = 0;
     else if (p >= 1.0f) thr = 16777216u;
     else thr = (uint32_t)ceil((double)p * 16777216.0);
-    for (i = 0; i < n; i++) {
-        uint32_t result = lora__rotl32(s1 * 5, 7) * 9, t = s1 << 9;
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
-        s2 ^= t; s3 = lora__rotl32(s3, 11);
-        mk[i] = (unsigned char)((result >> 8) >= thr);
-    }
-    rng->s[0] = s0; rng->s[1] = s1; rng->s[2] = s2; rng->s[3] = s3;
+    for (i = 0; i < n; i++) mk[i] = (unsigned char)((lora__xoshiro_next(s) >> 8) >= thr);
+    memcpy(rng->s, s, sizeof s);
 }
 /* Marsaglia's polar method: two normals per accepted pair, one log and no trig. */
 LORA_API float lora_rng_normal(lora_rng *rng) {
