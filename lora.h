@@ -1152,6 +1152,8 @@ struct lora_pool {
     lora_isa isa, best;
     void *scratch;          /* kernel workspace, used while the pool is held (see lora__pool_acquire) */
     size_t scratch_size;
+    int gemm_panels_taken;  /* row panels of a product computed by a thread other than their task's
+                               (see lora__gemm_span; a statistic that tests read) */
 #ifdef LORA__THREADS
     lora_task_fn fn;        /* current job (atomic accesses) */
     void *ctx;
@@ -2534,109 +2536,203 @@ typedef struct lora__gemm {
     int shared_b;
     float *Bsh;
     int *bflags;
+    /* with threads, tasks publish their spans so that idle threads take their panels (see
+       lora__gemm_span): one per thread; started / published count this dispatch's tasks
+       that have begun / published their span or had no panels */
+    struct lora__gemm_span *spans;
+    int nthreads, stealing, started, published;
+    int *panels_taken;                 /* the pool's count of panels taken from other tasks */
 } lora__gemm;
 
-static void lora__gemm_block_task(lora__gemm *g, int unit, int task, int thread) {
+/* One task's share of a unit: row panels [r_begin, r_begin + n) of one column block, taken
+   one at a time (in the rotated order) from `next`. With threads every task in progress
+   publishes its span, and a thread that has no task left takes the panels nobody has taken
+   yet, so that the threads end together: a call no longer waits at its end for the rest of
+   one thread's last task (70-200 us of 6 ms in a 3072 x 768 x 512 product), nor for all of
+   a task whose thread the OS has paused, but for one panel (a few us). Whoever computes a
+   panel, the kernel, its operands and the order over k are the same: so are the results. */
+typedef struct lora__gemm_span {
+    int next, done;                    /* panels taken / finished (atomic while live) */
+    int live;                          /* 1 while others may take panels (set after the fields below) */
+    int n, r_begin, rot;
+    int p0, kc, i0, mcb, j, nbw;
+    float beta;
+    const float *Bp;                   /* the task's packed op(B) block */
+    float *Ap_blk;                     /* the unit's packed A slot and its group flags */
+    int *aflags;
+    char pad[64];                      /* next / done of two threads' spans not on one line */
+} lora__gemm_span;
+
+#ifdef LORA__THREADS
+static int lora__aflag_take(int *p) { return __atomic_fetch_add(p, 1, __ATOMIC_ACQ_REL); }
+#else
+static int lora__aflag_take(int *p) { return (*p)++; }
+#endif
+
+/* A group of panel r ready to use: 1 if packed (now, by this thread, or before), 0 when
+   another thread is packing it and wait is 0 (with wait, until it is done) */
+static int lora__gemm_group_ready(lora__gemm *g, const lora__gemm_span *s, int grp, int wait) {
     const lora__gemm_cfg *cfg = g->cfg;
-    const int blk = unit % g->n_blocks, p0 = (g->step0 + unit / g->n_blocks) * g->kc_max;
-    const int mr = cfg->mr, nr = cfg->nr, kc = g->K - p0 < g->kc_max ? g->K - p0 : g->kc_max, i0 = blk * g->mcb_full;
-    const int mcb = g->M - i0 < g->mcb_full ? g->M - i0 : g->mcb_full;
-    const float beta = p0 == 0 ? g->beta0 : 1.0f;
-    int *aflags = g->aflags[unit & 1];
-    float *Ap_blk = g->Ap[unit & 1];
-    int jcb = task % g->n_jc, irc = task / g->n_jc;
-    int n_panels = (mcb + mr - 1) / mr, jp = (g->ncb + nr - 1) / nr, q, r, rr, r_begin, r_end, rot, pass;
-    unsigned char skipped[LORA__MAX_PANELS];
-    int j = (int)((long)jcb * jp / g->n_jc) * nr, nbw = (int)((long)(jcb + 1) * jp / g->n_jc) * nr - j;
-    float *Bp = g->shared_b ? g->Bsh + (long)j * kc : g->Bp + (long)thread * g->bp_stride;
+    int st = LORA__AFLAG_LOAD(&s->aflags[grp]);
+    if (st == 2) return 1;
+    if (st == 0 && lora__aflag_claim(&s->aflags[grp])) {
+        /* pack the whole group of panels (source rows are walked once) */
+        int gi = grp * g->a_group * cfg->mr, grows = s->mcb - gi < g->a_group * cfg->mr ? s->mcb - gi : g->a_group * cfg->mr;
+        cfg->pack(g->A + (long)(s->i0 + gi) * g->a_ri + (long)s->p0 * g->a_ck, g->a_ri, g->a_ck, grows, s->kc, cfg->mr,
+                  s->Ap_blk + (long)gi * s->kc);
+        LORA__AFLAG_STORE(&s->aflags[grp], 2);
+        return 1;
+    }
+    if (!wait) return 0;
+    lora__wait_flag_ge(&s->aflags[grp], 2);
+    return 1;
+}
+
+/* row panel r of span s (its A group ready) times the span's columns of op(B) */
+static void lora__gemm_panel(lora__gemm *g, const lora__gemm_span *s, int r) {
+    const lora__gemm_cfg *cfg = g->cfg;
+    const int mr = cfg->mr, nr = cfg->nr, grp = r / g->a_group, n_panels = (s->mcb + mr - 1) / mr;
+    const float *Ap = s->Ap_blk + (long)r * mr * s->kc;
+    const int i = r * mr, mrows = s->mcb - i < mr ? s->mcb - i : mr;
+    float *Crow = g->C + (long)(s->i0 + i) * g->rs_c + (long)(g->j0 + s->j) * g->cs_c;
+    /* Transposed A is packed by groups, reading a short run from each of kc rows: that
+       is latency bound, so while this panel computes, prefetch (towards L2) this
+       panel's share [k_lo, k_hi) of the source rows of the next group, if nobody
+       packed it yet; spread over the panel's kernel calls. Empty otherwise. */
+    int gn = grp + 1, nq = (s->nbw + nr - 1) / nr, qi = 0, k_lo = 0, k_hi = 0, q;
+    long run = 0;
+    const float *src = g->A;
+    if (g->a_ri == 1 && g->a_group > 1 && gn * g->a_group < n_panels && LORA__AFLAG_LOAD(&s->aflags[gn]) == 0) {
+        int gp = r - grp * g->a_group, gi = gn * g->a_group * mr;
+        k_lo = (int)((long)gp * s->kc / g->a_group);
+        k_hi = (int)((long)(gp + 1) * s->kc / g->a_group);
+        run = s->mcb - gi < g->a_group * mr ? s->mcb - gi : (long)g->a_group * mr;
+        src = g->A + (long)(s->i0 + gi) + (long)s->p0 * g->a_ck;
+    }
+    for (q = 0; q < s->nbw; q += nr, qi++) {
+        int kk, k_a = k_lo + (int)((long)qi * (k_hi - k_lo) / nq), k_b = k_lo + (int)((long)(qi + 1) * (k_hi - k_lo) / nq);
+        for (kk = k_a; kk < k_b; kk++) lora__prefetch_l2(src + (long)kk * g->a_ck, run);
+        cfg->kern(s->kc, Ap, s->Bp + (long)q * s->kc, Crow + (long)q * g->cs_c, g->rs_c, g->cs_c,
+                  mrows, s->nbw - q < nr ? s->nbw - q : nr, g->alpha, s->beta);
+    }
+}
+
+/* returns 1 if it published a span (with threads), 0 if it had no panels */
+static int lora__gemm_block_task(lora__gemm *g, int unit, int task, int thread) {
+    const lora__gemm_cfg *cfg = g->cfg;
+    const int blk = unit % g->n_blocks, nr = cfg->nr;
+    lora__gemm_span *s = &g->spans[thread];
+    int jcb = task % g->n_jc, irc = task / g->n_jc, n_panels, jp = (g->ncb + nr - 1) / nr, r_end, n_skipped = 0, c;
+    int skipped[LORA__MAX_PANELS];
+    float *Bp;
     const float *Bsrc;
-    if (j + nbw > g->ncb) nbw = g->ncb - j;
-    r_begin = (int)((long)irc * n_panels / g->n_ir);
+    s->p0 = (g->step0 + unit / g->n_blocks) * g->kc_max;
+    s->kc = g->K - s->p0 < g->kc_max ? g->K - s->p0 : g->kc_max;
+    s->i0 = blk * g->mcb_full;
+    s->mcb = g->M - s->i0 < g->mcb_full ? g->M - s->i0 : g->mcb_full;
+    s->beta = s->p0 == 0 ? g->beta0 : 1.0f;
+    s->aflags = g->aflags[unit & 1];
+    s->Ap_blk = g->Ap[unit & 1];
+    n_panels = (s->mcb + cfg->mr - 1) / cfg->mr;
+    s->j = (int)((long)jcb * jp / g->n_jc) * nr;
+    s->nbw = (int)((long)(jcb + 1) * jp / g->n_jc) * nr - s->j;
+    if (s->j + s->nbw > g->ncb) s->nbw = g->ncb - s->j;
+    s->r_begin = (int)((long)irc * n_panels / g->n_ir);
     r_end = (int)((long)(irc + 1) * n_panels / g->n_ir);
-    if (nbw <= 0 || r_begin >= r_end) return;
-    memset(skipped, 0, (size_t)(r_end - r_begin));
+    if (s->nbw <= 0 || s->r_begin >= r_end) return 0;
+    s->n = r_end - s->r_begin;
     /* this task's block of op(B): kc x nbw, in panels of nr columns (shared: unless packed already) */
-    Bsrc = g->B + (long)p0 * g->b_rk + (long)(g->j0 + j) * g->b_cj;
-    if (!g->shared_b) cfg->pack(Bsrc, g->b_cj, g->b_rk, nbw, kc, nr, Bp);
+    Bp = g->shared_b ? g->Bsh + (long)s->j * s->kc : g->Bp + (long)thread * g->bp_stride;
+    Bsrc = g->B + (long)s->p0 * g->b_rk + (long)(g->j0 + s->j) * g->b_cj;
+    if (!g->shared_b) cfg->pack(Bsrc, g->b_cj, g->b_rk, s->nbw, s->kc, nr, Bp);
     else if (LORA__AFLAG_LOAD(&g->bflags[jcb]) != 2) {
         if (lora__aflag_claim(&g->bflags[jcb])) {
-            cfg->pack(Bsrc, g->b_cj, g->b_rk, nbw, kc, nr, Bp);
+            cfg->pack(Bsrc, g->b_cj, g->b_rk, s->nbw, s->kc, nr, Bp);
             LORA__AFLAG_STORE(&g->bflags[jcb], 2);
         } else {
             lora__wait_flag_ge(&g->bflags[jcb], 2);
         }
     }
+    s->Bp = Bp;
     /* tasks sharing rows start at different panels, so that they pack different A panels at once */
-    rot = g->a_group * (int)((long)jcb * lora__ceil_div(r_end - r_begin, g->a_group) / g->n_jc);
-    /* Pass 0 skips panels whose group another thread is still packing (it may have been
-       descheduled); pass 1 does those, waiting for them if needed. */
-    for (pass = 0; pass < 2; pass++) {
-        for (rr = 0; rr < r_end - r_begin; rr++) {
-            float *Ap;
-            int i, mrows, grp, st;
-            float *Crow;
-            r = r_begin + (rr + rot) % (r_end - r_begin);
-            if (pass == 1 && !skipped[rr]) continue;
-            grp = r / g->a_group;
-            st = LORA__AFLAG_LOAD(&aflags[grp]);
-            if (st != 2) {
-                if (st == 0 && lora__aflag_claim(&aflags[grp])) {
-                    /* pack the whole group of panels (source rows are walked once) */
-                    int gi = grp * g->a_group * mr, grows = mcb - gi < g->a_group * mr ? mcb - gi : g->a_group * mr;
-                    cfg->pack(g->A + (long)(i0 + gi) * g->a_ri + (long)p0 * g->a_ck, g->a_ri, g->a_ck, grows, kc, mr,
-                              Ap_blk + (long)gi * kc);
-                    LORA__AFLAG_STORE(&aflags[grp], 2);
-                } else if (pass == 0) {
-                    skipped[rr] = 1;
-                    continue;
-                } else {
-                    lora__wait_flag_ge(&aflags[grp], 2);
-                }
-            }
-            Ap = Ap_blk + (long)r * mr * kc;
-            i = r * mr;
-            mrows = mcb - i < mr ? mcb - i : mr;
-            Crow = g->C + (long)(i0 + i) * g->rs_c + (long)(g->j0 + j) * g->cs_c;
-            {
-                /* Transposed A is packed by groups, reading a short run from each of kc rows: that
-                   is latency bound, so while this panel computes, prefetch (towards L2) this
-                   panel's share [k_lo, k_hi) of the source rows of the next group, if nobody
-                   packed it yet; spread over the panel's kernel calls. Empty otherwise. */
-                int gn = grp + 1, nq = (nbw + nr - 1) / nr, qi = 0, k_lo = 0, k_hi = 0;
-                long run = 0;
-                const float *src = g->A;
-                if (g->a_ri == 1 && g->a_group > 1 && gn * g->a_group < n_panels && LORA__AFLAG_LOAD(&aflags[gn]) == 0) {
-                    int gp = r - grp * g->a_group, gi = gn * g->a_group * mr;
-                    k_lo = (int)((long)gp * kc / g->a_group);
-                    k_hi = (int)((long)(gp + 1) * kc / g->a_group);
-                    run = mcb - gi < g->a_group * mr ? mcb - gi : (long)g->a_group * mr;
-                    src = g->A + (long)(i0 + gi) + (long)p0 * g->a_ck;
-                }
-                for (q = 0; q < nbw; q += nr, qi++) {
-                    int kk, k_a = k_lo + (int)((long)qi * (k_hi - k_lo) / nq), k_b = k_lo + (int)((long)(qi + 1) * (k_hi - k_lo) / nq);
-                    for (kk = k_a; kk < k_b; kk++) lora__prefetch_l2(src + (long)kk * g->a_ck, run);
-                    cfg->kern(kc, Ap, Bp + (long)q * kc, Crow + (long)q * g->cs_c, g->rs_c, g->cs_c,
-                              mrows, nbw - q < nr ? nbw - q : nr, g->alpha, beta);
-                }
+    s->rot = g->a_group * (int)((long)jcb * lora__ceil_div(s->n, g->a_group) / g->n_jc);
+    LORA__AFLAG_STORE(&s->next, 0);
+    LORA__AFLAG_STORE(&s->done, 0);
+    if (g->stealing) {
+        LORA__AFLAG_STORE(&s->live, 1);
+        lora__aflag_inc(&g->published);
+    }
+    /* Panels whose group another thread is still packing (it may have been descheduled) are
+       left for after the others, then waited for if needed. */
+    while ((c = g->stealing ? lora__aflag_take(&s->next) : s->next++) < s->n) {
+        int r = s->r_begin + (c + s->rot) % s->n;
+        if (!lora__gemm_group_ready(g, s, r / g->a_group, 0)) { skipped[n_skipped++] = r; continue; }
+        lora__gemm_panel(g, s, r);
+        if (g->stealing) lora__aflag_inc(&s->done);
+    }
+    for (c = 0; c < n_skipped; c++) {
+        lora__gemm_group_ready(g, s, skipped[c] / g->a_group, 1);
+        lora__gemm_panel(g, s, skipped[c]);
+        if (g->stealing) lora__aflag_inc(&s->done);
+    }
+    if (g->stealing) {
+        /* panels others took still use this thread's packed B, and the tile ends with them */
+        lora__wait_flag_ge(&s->done, s->n);
+        LORA__AFLAG_STORE(&s->live, 0);
+    }
+    return 1;
+}
+
+#ifdef LORA__THREADS
+/* Every task claimed (none will start): take the panels other threads have not taken yet
+   from their tasks in progress, until there are none and no task is still being set up. */
+static void lora__gemm_take_panels(lora__gemm *g, int thread, int n_tasks) {
+    int spins = 0;
+    for (;;) {
+        int t, found = 0;
+        for (t = 0; t < g->nthreads; t++) {
+            lora__gemm_span *s = &g->spans[t];
+            int c;
+            if (t == thread || !LORA__AFLAG_LOAD(&s->live) || LORA__AFLAG_LOAD(&s->next) >= s->n) continue;
+            while ((c = lora__aflag_take(&s->next)) < s->n) {
+                int r = s->r_begin + (c + s->rot) % s->n;
+                lora__gemm_group_ready(g, s, r / g->a_group, 1);
+                lora__gemm_panel(g, s, r);
+                lora__aflag_inc(&s->done);
+                lora__aflag_inc(g->panels_taken);
+                found = 1;
             }
         }
+        if (found) { spins = 0; continue; }
+        /* a task that has started but not yet published its span (packing its op(B)) */
+        if (LORA__AFLAG_LOAD(&g->published) >= n_tasks || ++spins > 20000) return;
+        lora__cpu_relax();
     }
 }
+#else
+static void lora__gemm_take_panels(lora__gemm *g, int thread, int n_tasks) { (void)g; (void)thread; (void)n_tasks; }
+#endif
 
 static void lora__gemm_task(void *vctx, int task, int thread) {
     lora__gemm *g = (lora__gemm *)vctx;
     const int tpb = g->n_jc * g->n_ir, unit = task / tpb, slot = unit & 1, step = unit / g->n_blocks;
-    const int tile = task % (tpb * g->n_blocks);
+    const int tile = task % (tpb * g->n_blocks), n_tasks = tpb * g->n_blocks * g->n_steps;
+    int published;
+    if (g->stealing) lora__aflag_inc(&g->started);
     /* the slot is unit u - 2's until its last task is done (rarely still running) */
     if (unit >= 2) lora__wait_flag_ge(&g->owner[slot], unit);
     /* this tile's previous K block (done unless a thread was descheduled) */
     if (step > 0) lora__wait_flag_ge(&g->tile_steps[tile], step);
-    lora__gemm_block_task(g, unit, task % tpb, thread);
+    published = lora__gemm_block_task(g, unit, task % tpb, thread);
     if (g->n_steps > 1) LORA__AFLAG_STORE(&g->tile_steps[tile], step + 1);
     if (lora__aflag_inc(&g->finished[slot]) == tpb && unit + 2 < g->n_blocks * g->n_steps) {
         memset(g->aflags[slot], 0, (size_t)lora__ceil_div(g->mcb_full, g->cfg->mr) * sizeof(int));
         LORA__AFLAG_STORE(&g->finished[slot], 0);
         LORA__AFLAG_STORE(&g->owner[slot], unit + 2);
+    }
+    if (g->stealing) {
+        if (!published) lora__aflag_inc(&g->published);
+        if (LORA__AFLAG_LOAD(&g->started) >= n_tasks) lora__gemm_take_panels(g, thread, n_tasks);
     }
 }
 
@@ -2786,7 +2882,7 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
                                             const float *B, int ldb, float beta, float *C, int ldc) {
     lora__gemm g;
     int held, nthreads, swap, n_kb, n_panels_max, n_slots, may_share_b, jp_max;
-    size_t ap_floats, bp_floats, flag_ints, bsh_floats, bflag_ints, tile_ints, bytes;
+    size_t ap_floats, bp_floats, flag_ints, bsh_floats, bflag_ints, tile_ints, span_bytes, bytes;
     unsigned char *ws;
     const long a_ri = transA ? 1 : lda, a_ck = transA ? lda : 1, b_rk = transB ? 1 : ldb, b_cj = transB ? ldb : 1;
     double eff_n, eff_t;
@@ -2832,7 +2928,8 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
        a tile is a task of a row block, at most jp_max column blocks x nthreads row chunks */
     jp_max = lora__ceil_div(g.N < cfg->ncb ? g.N : cfg->ncb, cfg->nr);
     tile_ints = nthreads > 1 && n_kb > 1 ? (size_t)lora__round_up(g.n_blocks * jp_max * (nthreads < n_panels_max ? nthreads : n_panels_max), 16) : 0;
-    bytes = ((size_t)n_slots * ap_floats + (size_t)nthreads * bp_floats + bsh_floats) * sizeof(float) +
+    span_bytes = (size_t)lora__round_up((int)sizeof(lora__gemm_span), 64) * (size_t)nthreads;
+    bytes = ((size_t)n_slots * ap_floats + (size_t)nthreads * bp_floats + bsh_floats) * sizeof(float) + span_bytes +
             ((size_t)n_slots * flag_ints + bflag_ints + tile_ints) * sizeof(int);
     ws = held ? (unsigned char *)lora__pool_scratch(pool, bytes)
               : (unsigned char *)lora__alloc_aligned(bytes, "matrix multiply workspace");
@@ -2846,7 +2943,11 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
     g.Bp = g.Ap[0] + n_slots * ap_floats;
     g.bp_stride = (long)bp_floats;
     g.Bsh = g.Bp + (size_t)nthreads * bp_floats;
-    g.aflags[0] = (int *)(g.Bsh + bsh_floats);
+    g.spans = (lora__gemm_span *)(void *)(g.Bsh + bsh_floats);
+    g.nthreads = nthreads;
+    g.stealing = nthreads > 1;
+    g.panels_taken = held ? &pool->gemm_panels_taken : NULL; /* held whenever nthreads > 1 */
+    g.aflags[0] = (int *)(void *)((unsigned char *)g.spans + span_bytes);
     g.aflags[1] = g.aflags[0] + (n_slots - 1) * flag_ints;
     g.bflags = g.aflags[0] + n_slots * flag_ints;
     g.tile_steps = g.bflags + bflag_ints;
@@ -2889,6 +2990,8 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
             int n_tasks = g.n_jc * g.n_ir * g.n_blocks * g.n_steps, t;
             if (g.shared_b) memset(g.bflags, 0, (size_t)g.n_jc * sizeof(int));
             if (g.n_steps > 1) memset(g.tile_steps, 0, (size_t)g.n_jc * g.n_ir * g.n_blocks * sizeof(int));
+            g.started = g.published = 0;
+            for (t = 0; t < nthreads; t++) g.spans[t].live = 0;
             for (t = 0; t < n_slots; t++) {
                 memset(g.aflags[t], 0, (size_t)n_panels_max * sizeof(int));
                 g.owner[t] = t;

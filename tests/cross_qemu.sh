@@ -26,11 +26,11 @@ TESTS="test_threads test_matmul test_determinism test_gpt2_oracle test_adapter_i
 for t in $TESTS; do
   $CC $CFLAGS -static -std=c99 -Wall -Wextra -pedantic -I"$OUT" -Itests -o "$OUT/$t" "tests/$t.c" "$OUT/impl_lora.c" -lm -lpthread
 done
-for t in test_internal_gradcheck test_internal_pack test_internal_direct test_internal_rowops; do
+for t in test_internal_gradcheck test_internal_pack test_internal_direct test_internal_rowops test_internal_steal; do
   $CC $CFLAGS -static -std=c99 -Wall -Wextra -pedantic -I"$OUT" -Itests -o "$OUT/$t" "tests/$t.c" -lm -lpthread
 done
 mkdir -p build
-for t in $TESTS test_internal_gradcheck test_internal_pack test_internal_direct test_internal_rowops; do
+for t in $TESTS test_internal_gradcheck test_internal_pack test_internal_direct test_internal_rowops test_internal_steal; do
   echo "== qemu-$ARCH $t"
   if ! "$QEMU" "$OUT/$t"; then status=1; fi
 done

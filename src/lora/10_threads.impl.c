@@ -144,6 +144,8 @@ struct lora_pool {
     lora_isa isa, best;
     void *scratch;          /* kernel workspace, used while the pool is held (see lora__pool_acquire) */
     size_t scratch_size;
+    int gemm_panels_taken;  /* row panels of a product computed by a thread other than their task's
+                               (see lora__gemm_span; a statistic that tests read) */
 #ifdef LORA__THREADS
     lora_task_fn fn;        /* current job (atomic accesses) */
     void *ctx;
