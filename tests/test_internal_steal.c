@@ -94,14 +94,16 @@ int main(void) {
         /* panels were taken (a busy machine may make a run end with no panel left to take:
            repeat the first product until one is, or give up after many) */
         taken = pools[2]->gemm_panels_taken + pools[3]->gemm_panels_taken - taken_before;
-        for (r = 0; taken == 0 && r < 2000; r++) {
+        if (taken == 0) {
             const shape *s = &shapes[0];
             const size_t nc = (size_t)s->M * s->N;
             float *A = (float *)calloc((size_t)s->M * s->K, sizeof(float)), *B = (float *)calloc((size_t)s->K * s->N, sizeof(float));
             float *C0 = (float *)calloc(nc, sizeof(float)), *C = (float *)malloc(nc * sizeof(float));
-            if (A && B && C0 && C) run(pools[2], s, A, B, C0, C);
+            for (r = 0; A && B && C0 && C && taken == 0 && r < 2000; r++) {
+                run(pools[2], s, A, B, C0, C);
+                taken = pools[2]->gemm_panels_taken + pools[3]->gemm_panels_taken - taken_before;
+            }
             free(A); free(B); free(C0); free(C);
-            taken = pools[2]->gemm_panels_taken + pools[3]->gemm_panels_taken - taken_before;
         }
         CHECK_MSG(taken > 0, "%s: no panel was ever taken from another thread's task", lora_isa_name(isas[v]));
         printf("%s: %d panels taken from other threads' tasks\n", lora_isa_name(isas[v]), taken);
