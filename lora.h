@@ -1154,6 +1154,7 @@ struct lora_pool {
     size_t scratch_size;
     int gemm_panels_taken;  /* row panels of a product computed by a thread other than their task's
                                (see lora__gemm_span; a statistic that tests read) */
+    int gemm_side_groups;   /* A groups packed by side jobs of the kernel (see lora__side_job; read by tests) */
 #ifdef LORA__THREADS
     lora_task_fn fn;        /* current job (atomic accesses) */
     void *ctx;
@@ -1525,6 +1526,7 @@ LORA_API lora_isa lora_pool_isa(const lora_pool *pool) { return pool ? pool->isa
 #define LORA__TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
 #endif
 
+#define LORA__SIDE_G 4 /* A panels packed per side job (see lora__kern_avx512_body) */
 static int lora__ceil_div(int a, int b) { return (a + b - 1) / b; }
 static int lora__round_up(int a, int b) { return lora__ceil_div(a, b) * b; }
 
@@ -1574,6 +1576,9 @@ typedef struct lora__gemm_cfg {
     void (*d3)(int K, const float *U, long u_ri, long u_ck, const float *V, long v_rk,
                float *C, long ldc, int m, int n, float alpha, float beta);
     int d3_mr, d3_nr;
+    /* optional kernel that also packs rows of a later transposed-A panel (see lora__kern_avx512_body) */
+    void (*kern_side)(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c, int m, int n,
+                      float alpha, float beta, const float *src, long stride, int rows, float *dst, long pstride);
 } lora__gemm_cfg;
 
 /* ---------------- scalar ---------------- */
@@ -1610,7 +1615,7 @@ static void lora__pack_scalar(const float *S, long sx, long sk, int nx, int kc, 
     }
 }
 
-static const lora__gemm_cfg lora__cfg_scalar = { LORA__S_MR, LORA__S_NR, 256, 256, 256, 4096, lora__kern_scalar, lora__pack_scalar, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0 };
+static const lora__gemm_cfg lora__cfg_scalar = { LORA__S_MR, LORA__S_NR, 256, 256, 256, 4096, lora__kern_scalar, lora__pack_scalar, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0, NULL };
 
 /* ---------------- x86 shared: packing with 8x8 / 4x4 transposes ---------------- */
 #ifdef LORA__X86
@@ -1864,7 +1869,7 @@ LORA__TARGET_AVX2 static void lora__d2_avx2(int K, const float *A, long lda, con
 }
 
 static const lora__gemm_cfg lora__cfg_avx2 = { LORA__A2_MR, LORA__A2_NR, 512, 256, 768, 4096, lora__kern_avx2, lora__pack_avx,
-    lora__d1_avx2, 4, 384, lora__d2_avx2, 3, 4, NULL, 0, 0 };
+    lora__d1_avx2, 4, 384, lora__d2_avx2, 3, 4, NULL, 0, 0, NULL };
 #endif
 
 /* ---------------- AVX-512: 12 x 32 ---------------- */
@@ -1872,8 +1877,34 @@ static const lora__gemm_cfg lora__cfg_avx2 = { LORA__A2_MR, LORA__A2_NR, 512, 25
 #define LORA__A5_MR 12
 #define LORA__A5_NR 32
 #define LORA__A5_CPF 48 /* k steps (~12 cycles each) before the end when the C tile is fetched into L1 */
-LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RESTRICT Ap, const float *LORA__RESTRICT Bp,
-                                                  float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta) {
+/* one source row of a side job: 4 panels' 12 floats (48 contiguous floats, 3 whole cache
+   lines when aligned) into the 4 panels, pstride floats apart */
+LORA__TARGET_AVX512 static inline __attribute__((always_inline)) void lora__side_row_avx512(const float *src, float *dst, long pstride) {
+#define LORA__ALIGNR(b, a, s) _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(b), _mm512_castps_si512(a), s))
+    const __m512 x0 = _mm512_loadu_ps(src), x1 = _mm512_loadu_ps(src + 16), x2 = _mm512_loadu_ps(src + 32);
+    _mm512_mask_storeu_ps(dst, 0x0fff, x0);
+    _mm512_mask_storeu_ps(dst + pstride, 0x0fff, LORA__ALIGNR(x1, x0, 12));
+    _mm512_mask_storeu_ps(dst + 2 * pstride, 0x0fff, LORA__ALIGNR(x2, x1, 8));
+    _mm512_mask_storeu_ps(dst + 3 * pstride, 0x0fff, LORA__ALIGNR(x2, x2, 4));
+#undef LORA__ALIGNR
+}
+#ifndef LORA__SIDE_PF1
+#define LORA__SIDE_PF1 6  /* side job rows prefetched into L1 ahead (rows 4 KB apart share a set) */
+#endif
+#ifndef LORA__SIDE_PF2
+#define LORA__SIDE_PF2 40 /* ... and towards L2 */
+#endif
+/* The kernel may also carry a side job (see lora__side_job): copy `rows` source rows of a
+   group of 4 transposed-A panels into their packed form, row j being the 48 floats at
+   src + j * stride, which go to row j (dst + j * 12) of the 4 panels, pstride floats apart;
+   one row every kc / rows k steps, so that the loads are spread over the call. The copies use
+   load and store slots the FMAs leave idle and their rows are prefetched ahead: packing
+   transposed A, 5-8 % of a 3072 x 768 x 512 TN product as a loop of its own (mostly waiting
+   for the strided source), then costs about 1 % of the kernel calls that carry it. rows = 0:
+   none (the compiler drops it from the plain kernel). */
+LORA__TARGET_AVX512 static inline __attribute__((always_inline)) void lora__kern_avx512_body(
+        int kc, const float *LORA__RESTRICT Ap, const float *LORA__RESTRICT Bp, float *C, long rs_c, long cs_c,
+        int m, int n, float alpha, float beta, const float *src, long stride, int rows, float *dst, long pstride) {
     __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00,
            c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00,
@@ -1894,10 +1925,33 @@ LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RES
         LORA__A5_ROW(9, c90, c91) LORA__A5_ROW(10, ca0, ca1) LORA__A5_ROW(11, cb0, cb1) \
         Ap += LORA__A5_MR; Bp += LORA__A5_NR; }
 #define LORA__A5_ROW(i, x0, x1) a = _mm512_set1_ps(Ap[i]); x0 = _mm512_fmadd_ps(a, b0, x0); x1 = _mm512_fmadd_ps(a, b1, x1);
-    for (k = 0; k < k_c; k++) LORA__A5_STEP
-    if (cs_c == 1)
-        for (i = 0; i < m; i++) lora__prefetch_l1(C + i * rs_c, n);
-    for (; k < kc; k++) LORA__A5_STEP
+#define LORA__A5_SIDE { \
+        lora__side_row_avx512(src, dst, pstride); \
+        lora__prefetch_l2((const float *)((uintptr_t)src + (uintptr_t)(LORA__SIDE_PF2 * stride * 4)), 12 * LORA__SIDE_G); \
+        lora__prefetch_l1((const float *)((uintptr_t)src + (uintptr_t)(LORA__SIDE_PF1 * stride * 4)), 12 * LORA__SIDE_G); \
+        src += stride; dst += 12; }
+    if (rows > 0) {
+        /* one side row every `every` k steps: the source rows are spread over the call */
+        const int every = rows < kc ? kc / rows : 1;
+        int done = 0, cpf = 0;
+        for (k = 0; k < kc;) {
+            const int k_end = kc - k < every ? kc : k + every;
+            if (done < rows) { LORA__A5_SIDE done++; }
+            if (!cpf && k_end > k_c) {
+                if (cs_c == 1)
+                    for (i = 0; i < m; i++) lora__prefetch_l1(C + i * rs_c, n);
+                cpf = 1;
+            }
+            for (; k < k_end; k++) LORA__A5_STEP
+        }
+        for (; done < rows; done++) LORA__A5_SIDE
+    } else {
+        for (k = 0; k < k_c; k++) LORA__A5_STEP
+        if (cs_c == 1)
+            for (i = 0; i < m; i++) lora__prefetch_l1(C + i * rs_c, n);
+        for (; k < kc; k++) LORA__A5_STEP
+    }
+#undef LORA__A5_SIDE
 #undef LORA__A5_STEP
     if (cs_c == 1) {
         __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
@@ -1928,6 +1982,15 @@ LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RES
         LORA__A5_T(9, c90, c91) LORA__A5_T(10, ca0, ca1) LORA__A5_T(11, cb0, cb1)
         lora__store_tile_fma(t, LORA__A5_NR, C, rs_c, cs_c, m, n, alpha, beta);
     }
+}
+LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RESTRICT Ap, const float *LORA__RESTRICT Bp,
+                                                  float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta) {
+    lora__kern_avx512_body(kc, Ap, Bp, C, rs_c, cs_c, m, n, alpha, beta, NULL, 0, 0, NULL, 0);
+}
+LORA__TARGET_AVX512 static void lora__kern_side_avx512(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c,
+                                                       int m, int n, float alpha, float beta,
+                                                       const float *src, long stride, int rows, float *dst, long pstride) {
+    lora__kern_avx512_body(kc, Ap, Bp, C, rs_c, cs_c, m, n, alpha, beta, src, stride, rows, dst, pstride);
 }
 /* packing with 512-bit copies (the transposing case reuses the AVX code) */
 #define LORA__PFD 16 /* rows of S prefetched ahead when copying */
@@ -2291,7 +2354,7 @@ LORA__TARGET_AVX512 static void lora__d3_avx512(int K, const float *U, long u_ri
 }
 
 static const lora__gemm_cfg lora__cfg_avx512 = { LORA__A5_MR, LORA__A5_NR, 512, 256, 3072, 4096, lora__kern_avx512, lora__pack_avx512,
-    lora__d1_avx512, 8, 384, lora__d2_avx512, 3, 8, lora__d3_avx512, 32, 384 };
+    lora__d1_avx512, 8, 384, lora__d2_avx512, 3, 8, lora__d3_avx512, 32, 384, lora__kern_side_avx512 };
 #endif
 
 /* ---------------- NEON: 8 x 12 ---------------- */
@@ -2460,7 +2523,7 @@ static void lora__d2_neon(int K, const float *A, long lda, const float *Bt, long
 }
 
 static const lora__gemm_cfg lora__cfg_neon = { LORA__N_MR, LORA__N_NR, 256, 384, 768, 4096, lora__kern_neon, lora__pack_neon,
-    lora__d1_neon, 8, 384, lora__d2_neon, 3, 4, NULL, 0, 0 };
+    lora__d1_neon, 8, 384, lora__d2_neon, 3, 4, NULL, 0, 0, NULL };
 #endif
 
 static LORA__UNUSED const lora__gemm_cfg *lora__gemm_config(lora_isa isa) {
@@ -2528,6 +2591,7 @@ typedef struct lora__gemm {
     int owner[2], finished[2];
     int *tile_steps;
     int a_group;
+    int side;                          /* transposed A packed by side jobs of the kernel (see lora__side_job) */
     float *Bp;                         /* per thread: kc x nb */
     long bp_stride;
     /* shared_b: the n_jc column blocks of op(B) are packed once per K step into Bsh (kc x ncb),
@@ -2542,6 +2606,7 @@ typedef struct lora__gemm {
     struct lora__gemm_span *spans;
     int nthreads, stealing, started, published;
     int *panels_taken;                 /* the pool's count of panels taken from other tasks */
+    int *side_groups;                  /* the pool's count of A groups packed by side jobs (or NULL) */
 } lora__gemm;
 
 /* One task's share of a unit: row panels [r_begin, r_begin + n) of one column block, taken
@@ -2552,7 +2617,8 @@ typedef struct lora__gemm {
    a task whose thread the OS has paused, but for one panel (a few us). Whoever computes a
    panel, the kernel, its operands and the order over k are the same: so are the results. */
 typedef struct lora__gemm_span {
-    int next, done;                    /* panels taken / finished (atomic while live) */
+    int next, done;                    /* panels taken / finished by other threads (atomic while live;
+                                          the owner counts its own: no locked add per panel) */
     int live;                          /* 1 while others may take panels (set after the fields below) */
     int n, r_begin, rot;
     int p0, kc, i0, mcb, j, nbw;
@@ -2588,8 +2654,36 @@ static int lora__gemm_group_ready(lora__gemm *g, const lora__gemm_span *s, int g
     return 1;
 }
 
-/* row panel r of span s (its A group ready) times the span's columns of op(B) */
-static void lora__gemm_panel(lora__gemm *g, const lora__gemm_span *s, int r) {
+/* A side job in progress (see lora__kern_avx512_body): with transposed A (a_ri = 1, as in
+   dW = X^T dY), a task that starts a group of a_group panels claims the next group, if it is
+   whole and nobody has, and the kernel calls of the panels it computes meanwhile copy the
+   group's source rows into its packed panels, kc / a_group rows per panel; rows [k, kc) are
+   left, and the group is flagged 1 (being packed) until all are copied. The task finishes the
+   rest plainly before it needs the group itself and before anything that may wait, so that no
+   thread waits for a group whose packer waits too. The first group of each task's run and a
+   last partial group are packed plainly (lora__gemm_group_ready). With threads, the first
+   tasks start at evenly spread groups (s->rot), so that they pack different halves of A
+   instead of leapfrogging (each plainly packing the group the other's side job holds).
+   Results do not depend on who packs: the packed values are the same. grp < 0: none. */
+typedef struct lora__side_job { int grp, k; } lora__side_job;
+
+/* the rest of a side job's rows, copied now (before the group is needed or a wait) */
+static void lora__side_finish(lora__gemm *g, const lora__gemm_span *s, lora__side_job *sj) {
+    const int mr = g->cfg->mr;
+    int p;
+    if (sj->grp < 0) return;
+    for (p = 0; p < g->a_group && sj->k < s->kc; p++) {
+        const int gi = (sj->grp * g->a_group + p) * mr;
+        g->cfg->pack(g->A + (long)(s->i0 + gi) + (long)(s->p0 + sj->k) * g->a_ck, 1, g->a_ck, mr, s->kc - sj->k, mr,
+                     s->Ap_blk + (long)gi * s->kc + (long)sj->k * mr);
+    }
+    LORA__AFLAG_STORE(&s->aflags[sj->grp], 2);
+    sj->grp = -1;
+}
+
+/* row panel r of span s (its A group ready) times the span's columns of op(B); sj (if not
+   NULL) a side job to advance by kc / a_group rows */
+static void lora__gemm_panel(lora__gemm *g, const lora__gemm_span *s, int r, lora__side_job *sj) {
     const lora__gemm_cfg *cfg = g->cfg;
     const int mr = cfg->mr, nr = cfg->nr, grp = r / g->a_group, n_panels = (s->mcb + mr - 1) / mr;
     const float *Ap = s->Ap_blk + (long)r * mr * s->kc;
@@ -2602,7 +2696,26 @@ static void lora__gemm_panel(lora__gemm *g, const lora__gemm_span *s, int r) {
     int gn = grp + 1, nq = (s->nbw + nr - 1) / nr, qi = 0, k_lo = 0, k_hi = 0, q;
     long run = 0;
     const float *src = g->A;
-    if (g->a_ri == 1 && g->a_group > 1 && gn * g->a_group < n_panels && LORA__AFLAG_LOAD(&s->aflags[gn]) == 0) {
+    if (sj && sj->grp >= 0) {
+        const int rows = lora__ceil_div(s->kc, g->a_group) < s->kc - sj->k ? lora__ceil_div(s->kc, g->a_group) : s->kc - sj->k;
+        const int gi = sj->grp * g->a_group * mr;
+        const float *ssrc = g->A + (long)(s->i0 + gi) + (long)(s->p0 + sj->k) * g->a_ck;
+        float *sdst = s->Ap_blk + (long)gi * s->kc + (long)sj->k * mr;
+        for (q = 0; q < s->nbw; q += nr, qi++) {
+            const int k_a = (int)((long)qi * rows / nq), k_b = (int)((long)(qi + 1) * rows / nq);
+            cfg->kern_side(s->kc, Ap, s->Bp + (long)q * s->kc, Crow + (long)q * g->cs_c, g->rs_c, g->cs_c,
+                           mrows, s->nbw - q < nr ? s->nbw - q : nr, g->alpha, s->beta,
+                           ssrc + (long)k_a * g->a_ck, g->a_ck, k_b - k_a, sdst + (long)k_a * mr, (long)mr * s->kc);
+        }
+        sj->k += rows;
+        if (sj->k >= s->kc) {
+            LORA__AFLAG_STORE(&s->aflags[sj->grp], 2);
+            sj->grp = -1;
+            if (g->side_groups) lora__aflag_inc(g->side_groups);
+        }
+        return;
+    }
+    if (g->a_ri == 1 && g->a_group > 1 && !g->side && gn * g->a_group < n_panels && LORA__AFLAG_LOAD(&s->aflags[gn]) == 0) {
         int gp = r - grp * g->a_group, gi = gn * g->a_group * mr;
         k_lo = (int)((long)gp * s->kc / g->a_group);
         k_hi = (int)((long)(gp + 1) * s->kc / g->a_group);
@@ -2622,8 +2735,9 @@ static int lora__gemm_block_task(lora__gemm *g, int unit, int task, int thread) 
     const lora__gemm_cfg *cfg = g->cfg;
     const int blk = unit % g->n_blocks, nr = cfg->nr;
     lora__gemm_span *s = &g->spans[thread];
-    int jcb = task % g->n_jc, irc = task / g->n_jc, n_panels, jp = (g->ncb + nr - 1) / nr, r_end, n_skipped = 0, c;
+    int jcb = task % g->n_jc, irc = task / g->n_jc, n_panels, jp = (g->ncb + nr - 1) / nr, r_end, n_skipped = 0, c, own = 0;
     int skipped[LORA__MAX_PANELS];
+    lora__side_job sj = { -1, 0 };
     float *Bp;
     const float *Bsrc;
     s->p0 = (g->step0 + unit / g->n_blocks) * g->kc_max;
@@ -2654,8 +2768,10 @@ static int lora__gemm_block_task(lora__gemm *g, int unit, int task, int thread) 
         }
     }
     s->Bp = Bp;
-    /* tasks sharing rows start at different panels, so that they pack different A panels at once */
-    s->rot = g->a_group * (int)((long)jcb * lora__ceil_div(s->n, g->a_group) / g->n_jc);
+    /* tasks sharing rows start at different panels, so that they pack different A panels at once
+       (with side jobs: the first nthreads tasks at groups spread evenly, see lora__side_job) */
+    s->rot = g->side ? g->a_group * (int)((long)(jcb % g->nthreads) * (s->n / g->a_group) / g->nthreads)
+                     : g->a_group * (int)((long)jcb * lora__ceil_div(s->n, g->a_group) / g->n_jc);
     LORA__AFLAG_STORE(&s->next, 0);
     LORA__AFLAG_STORE(&s->done, 0);
     if (g->stealing) {
@@ -2665,19 +2781,27 @@ static int lora__gemm_block_task(lora__gemm *g, int unit, int task, int thread) 
     /* Panels whose group another thread is still packing (it may have been descheduled) are
        left for after the others, then waited for if needed. */
     while ((c = g->stealing ? lora__aflag_take(&s->next) : s->next++) < s->n) {
-        int r = s->r_begin + (c + s->rot) % s->n;
-        if (!lora__gemm_group_ready(g, s, r / g->a_group, 0)) { skipped[n_skipped++] = r; continue; }
-        lora__gemm_panel(g, s, r);
-        if (g->stealing) lora__aflag_inc(&s->done);
+        int r = s->r_begin + (c + s->rot) % s->n, grp = r / g->a_group;
+        if (sj.grp == grp) lora__side_finish(g, s, &sj);
+        if (!lora__gemm_group_ready(g, s, grp, 0)) { skipped[n_skipped++] = r; continue; }
+        /* at the start of a group, take the next whole group as a side job if nobody has */
+        if (g->side && sj.grp < 0 && r % g->a_group == 0 && (grp + 2) * g->a_group * cfg->mr <= s->mcb &&
+            LORA__AFLAG_LOAD(&s->aflags[grp + 1]) == 0 && lora__aflag_claim(&s->aflags[grp + 1])) {
+            sj.grp = grp + 1;
+            sj.k = 0;
+        }
+        lora__gemm_panel(g, s, r, &sj);
+        own++;
     }
+    lora__side_finish(g, s, &sj);
     for (c = 0; c < n_skipped; c++) {
         lora__gemm_group_ready(g, s, skipped[c] / g->a_group, 1);
-        lora__gemm_panel(g, s, skipped[c]);
-        if (g->stealing) lora__aflag_inc(&s->done);
+        lora__gemm_panel(g, s, skipped[c], NULL);
+        own++;
     }
     if (g->stealing) {
         /* panels others took still use this thread's packed B, and the tile ends with them */
-        lora__wait_flag_ge(&s->done, s->n);
+        lora__wait_flag_ge(&s->done, s->n - own);
         LORA__AFLAG_STORE(&s->live, 0);
     }
     return 1;
@@ -2697,7 +2821,7 @@ static void lora__gemm_take_panels(lora__gemm *g, int thread, int n_tasks) {
             while ((c = lora__aflag_take(&s->next)) < s->n) {
                 int r = s->r_begin + (c + s->rot) % s->n;
                 lora__gemm_group_ready(g, s, r / g->a_group, 1);
-                lora__gemm_panel(g, s, r);
+                lora__gemm_panel(g, s, r, NULL);
                 lora__aflag_inc(&s->done);
                 lora__aflag_inc(g->panels_taken);
                 found = 1;
@@ -2947,13 +3071,15 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
     g.nthreads = nthreads;
     g.stealing = nthreads > 1;
     g.panels_taken = held ? &pool->gemm_panels_taken : NULL; /* held whenever nthreads > 1 */
+    g.side_groups = held ? &pool->gemm_side_groups : NULL;
     g.aflags[0] = (int *)(void *)((unsigned char *)g.spans + span_bytes);
     g.aflags[1] = g.aflags[0] + (n_slots - 1) * flag_ints;
     g.bflags = g.aflags[0] + n_slots * flag_ints;
     g.tile_steps = g.bflags + bflag_ints;
     /* A rows contiguous along i (transposed A): pack 8 panels at a time so that each
        source row is read in one longer run; otherwise panel by panel */
-    g.a_group = g.a_ri == 1 ? 8 : 1;
+    g.side = g.a_ri == 1 && cfg->kern_side != NULL;
+    g.a_group = g.a_ri != 1 ? 1 : g.side ? LORA__SIDE_G : 8;
     for (g.j0 = 0; g.j0 < g.N; g.j0 += cfg->ncb) {
         int jp, n_jc;
         g.ncb = g.N - g.j0 < cfg->ncb ? g.N - g.j0 : cfg->ncb;
@@ -2981,6 +3107,7 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
             g.n_ir = 1;
             if (nthreads > 1 && g.n_jc % nthreads) g.n_ir = nthreads < n_panels_max ? nthreads : n_panels_max;
         }
+
         /* With threads and op(B) not shared, every K block of every row block in one dispatch:
            a barrier per K block idled a thread for most of a task at each one, while the
            other finished the block's last task (0-9 % at 2 threads for K = 768-50257).

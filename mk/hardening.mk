@@ -81,7 +81,7 @@ test-valgrind: vg-build
 
 # ThreadSanitizer (clang): the tests that exercise threads the most.
 TSAN_BUILD   ?= build-tsan
-TSAN_TESTS   := test_threads test_matmul test_concurrent test_determinism test_internal_steal
+TSAN_TESTS   := test_threads test_matmul test_concurrent test_determinism test_internal_steal test_internal_side
 TSAN_CC      ?= clang
 $(TSAN_BUILD):
 	mkdir -p $(TSAN_BUILD)

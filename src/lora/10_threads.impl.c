@@ -146,6 +146,7 @@ struct lora_pool {
     size_t scratch_size;
     int gemm_panels_taken;  /* row panels of a product computed by a thread other than their task's
                                (see lora__gemm_span; a statistic that tests read) */
+    int gemm_side_groups;   /* A groups packed by side jobs of the kernel (see lora__side_job; read by tests) */
 #ifdef LORA__THREADS
     lora_task_fn fn;        /* current job (atomic accesses) */
     void *ctx;

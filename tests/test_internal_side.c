@@ -1,0 +1,157 @@
+/* Side jobs of the AVX-512 kernel (lora__kern_avx512_body, lora__side_job in
+   src/lora/20_matmul.impl.c): while a kernel call computes a C tile it may copy source rows of
+   a later group of 4 transposed-A panels into their packed form. Checked here:
+   - the kernel alone: the C tile is bit for bit the plain kernel's, the copied rows are
+     exactly the source's, and nothing outside them is written (every row count from none to
+     kc, short and long K, strides that are and are not a multiple of 4 KB, partial tiles);
+   - the driver: transposed-A products (dW = X^T dY) whose groups are packed by side jobs,
+     partly plainly (the first group of each task, a last partial group, a job finished when
+     its task ends or reaches the group), on 1, 2 and 3 threads, with one and several K blocks,
+     one and two row blocks, padded and 4 KB-multiple leading dimensions: the 1-thread result
+     against a double-precision product, the threaded results against it bit for bit (which
+     groups side jobs pack changes with the threads), and the pool must count side jobs (the
+     test would otherwise pass without any). Without AVX-512 on the machine there is nothing
+     to check. */
+#define LORA_IMPLEMENTATION
+#include "lora.h"
+#include "test.h"
+#include <stdint.h>
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+static float rnd_value(void) {
+    rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+    return (float)((int)(rng % 20001) - 10000) / 10000.0f * ((rng >> 20) % 8 == 0 ? 16.0f : 1.0f);
+}
+
+#ifdef LORA__HAVE_AVX512
+#define SENTINEL (-12345.0f)
+
+/* one kernel call with a side job of `rows` rows against the plain kernel */
+static void check_kernel(int kc, int rows, long stride, int m, int n, float beta) {
+    const long pstride = 12L * kc + 16;   /* panels apart by more than kc rows: overruns show */
+    float *Ap = (float *)lora__alloc_aligned(sizeof(float) * 12 * (size_t)kc, "test");
+    float *Bp = (float *)lora__alloc_aligned(sizeof(float) * 32 * (size_t)kc, "test");
+    float *src = (float *)malloc(sizeof(float) * (size_t)(stride * (rows > 0 ? rows : 1) + 48));
+    float *dst = (float *)malloc(sizeof(float) * (size_t)(4 * pstride));
+    float C0[12 * 40], C1[12 * 40], C2[12 * 40];
+    int i, j, p, x, bad_c = 0, bad_copy = 0, bad_other = 0;
+    if (!Ap || !Bp || !src || !dst) { CHECK(!"out of memory"); return; }
+    for (i = 0; i < 12 * kc; i++) Ap[i] = rnd_value();
+    for (i = 0; i < 32 * kc; i++) Bp[i] = rnd_value();
+    for (i = 0; i < stride * (rows > 0 ? rows : 1) + 48; i++) src[i] = rnd_value();
+    for (i = 0; i < 4 * pstride; i++) dst[i] = SENTINEL;
+    for (i = 0; i < 12 * 40; i++) C0[i] = rnd_value();
+    memcpy(C1, C0, sizeof C0);
+    memcpy(C2, C0, sizeof C0);
+    /* C tile with row stride 40: columns past n must stay as they were */
+    lora__kern_avx512(kc, Ap, Bp, C1, 40, 1, m, n, 0.75f, beta);
+    lora__kern_side_avx512(kc, Ap, Bp, C2, 40, 1, m, n, 0.75f, beta, src, stride, rows, dst, pstride);
+    if (memcmp(C1, C2, sizeof C1) != 0) bad_c++;
+    for (p = 0; p < 4; p++)
+        for (j = 0; j < kc + 1; j++)
+            for (x = 0; x < 12; x++) {
+                const float got = dst[p * pstride + (long)j * 12 + x];
+                if (j < rows) { if (got != src[(long)j * stride + 12 * p + x]) bad_copy++; }
+                else if (got != SENTINEL) bad_other++;
+            }
+    CHECK_MSG(bad_c == 0, "kc %d rows %d stride %ld tile %dx%d beta %g: C differs from the plain kernel", kc, rows, stride, m, n, beta);
+    CHECK_MSG(bad_copy == 0, "kc %d rows %d stride %ld: %d copied values wrong", kc, rows, stride, bad_copy);
+    CHECK_MSG(bad_other == 0, "kc %d rows %d stride %ld: %d values written outside the copied rows", kc, rows, stride, bad_other);
+    lora__free_aligned(Ap); lora__free_aligned(Bp); free(src); free(dst);
+}
+#endif
+
+typedef struct { int M, N, K, lda; float beta; } shape;
+
+int main(void) {
+    lora_pool *pools[4] = { NULL, NULL, NULL, NULL };
+    int th, ok = 1;
+    for (th = 1; th <= 3; th++)
+        if (lora_pool_create(&pools[th], th) != LORA_OK || lora_pool_set_isa(pools[th], LORA_ISA_AVX512) != LORA_OK) ok = 0;
+    if (!ok || lora_pool_isa(pools[1]) != LORA_ISA_AVX512) {
+        printf("no AVX-512 on this machine (or compiled out): nothing to check\n");
+        for (th = 1; th <= 3; th++) lora_pool_destroy(pools[th]);
+        return TEST_END();
+    }
+#ifdef LORA__HAVE_AVX512
+    {
+        static const int kcs[] = { 1, 5, 48, 49, 256, 512 };
+        static const long strides[] = { 48, 777, 3072 };
+        int a, b, c;
+        for (a = 0; a < 6; a++)
+            for (c = 0; c < 3; c++) {
+                const int kc = kcs[a];
+                const int rows_list[] = { 0, 1, 3, kc / 4, kc / 2 + 1, kc - 1, kc };
+                for (b = 0; b < 7; b++) {
+                    if (rows_list[b] < 0 || rows_list[b] > kc || (b > 0 && rows_list[b] == rows_list[b - 1])) continue;
+                    check_kernel(kc, rows_list[b], strides[c], 12, 32, 1.0f);
+                }
+            }
+        check_kernel(512, 128, 3072, 7, 32, 0.0f);     /* partial tiles, every beta path */
+        check_kernel(512, 128, 3072, 12, 19, 0.5f);
+        check_kernel(64, 64, 1000, 1, 1, 1.0f);
+    }
+#endif
+    {
+        static const shape shapes[] = {
+            { 3072, 768, 512, 3072, 1.0f },   /* dW fc_proj at B*T = 512: 64 groups, 4 KB-multiple stride */
+            { 768, 256, 512, 768, 1.0f },
+            { 600, 96, 300, 616, 0.5f },      /* padded lda, a last partial group (600 = 12 * 48 + 24) */
+            { 100, 64, 1100, 100, 1.0f },     /* several K blocks */
+            { 47, 64, 64, 47, 0.0f },         /* less than one group */
+            { 3085, 64, 96, 3085, 1.0f },     /* two row blocks (the second: 13 rows) */
+            { 960, 200, 40, 1024, 1.0f },     /* N not a multiple of the tile */
+        };
+        const int n_shapes = (int)(sizeof shapes / sizeof shapes[0]);
+        int si, r;
+        int side_before = pools[1]->gemm_side_groups, side_1t;
+        for (si = 0; si < n_shapes; si++) {
+            const shape *s = &shapes[si];
+            const size_t na = (size_t)s->K * s->lda, nb = (size_t)s->K * s->N, nc = (size_t)s->M * s->N;
+            float *A = (float *)malloc(na * sizeof(float)), *B = (float *)malloc(nb * sizeof(float));
+            float *C0 = (float *)malloc(nc * sizeof(float)), *ref = (float *)malloc(nc * sizeof(float));
+            float *C = (float *)malloc(nc * sizeof(float));
+            size_t i;
+            int mismatches = 0, m, n, k;
+            double worst = 0;
+            if (!A || !B || !C0 || !ref || !C) { CHECK(!"out of memory"); return TEST_END(); }
+            for (i = 0; i < na; i++) A[i] = rnd_value();
+            for (i = 0; i < nb; i++) B[i] = rnd_value();
+            for (i = 0; i < nc; i++) C0[i] = rnd_value();
+            memcpy(ref, C0, nc * sizeof(float));
+            lora_sgemm(pools[1], 1, 0, s->M, s->N, s->K, 1.0f, A, s->lda, B, s->N, s->beta, ref, s->N);
+            for (m = 0; m < s->M; m += (m % 12 == 11 ? 5 : 1))     /* every panel row position */
+                for (n = (m * 7) % 13; n < s->N; n += 13) {
+                    double acc = 0, mag = 0;
+                    for (k = 0; k < s->K; k++) {
+                        const double t = (double)A[(size_t)k * s->lda + m] * B[(size_t)k * s->N + n];
+                        acc += t;
+                        mag += fabs(t);
+                    }
+                    acc += s->beta * C0[(size_t)m * s->N + n];
+                    mag += fabs(s->beta * C0[(size_t)m * s->N + n]) + 1e-30;
+                    if (fabs(acc - ref[(size_t)m * s->N + n]) / mag > worst) worst = fabs(acc - ref[(size_t)m * s->N + n]) / mag;
+                }
+            CHECK_MSG(worst < 1e-5, "TN %dx%dx%d lda %d: 1 thread off by %g of the magnitude", s->M, s->N, s->K, s->lda, worst);
+            for (th = 2; th <= 3; th++)
+                for (r = 0; r < 4; r++) {
+                    memcpy(C, C0, nc * sizeof(float));
+                    lora_sgemm(pools[th], 1, 0, s->M, s->N, s->K, 1.0f, A, s->lda, B, s->N, s->beta, C, s->N);
+                    if (memcmp(C, ref, nc * sizeof(float)) != 0) mismatches++;
+                }
+            CHECK_MSG(mismatches == 0, "TN %dx%dx%d lda %d: %d of 8 runs on 2-3 threads differ from 1 thread", s->M, s->N, s->K, s->lda,
+                      mismatches);
+            free(A); free(B); free(C0); free(ref); free(C);
+        }
+        /* one thread: every task's first group and the last partial groups are packed plainly,
+           the rest by side jobs (3072 rows alone have 64 groups) */
+        side_1t = pools[1]->gemm_side_groups - side_before;
+        CHECK_MSG(side_1t >= 60, "1 thread: only %d groups packed by side jobs", side_1t);
+        CHECK_MSG(pools[2]->gemm_side_groups > 0 && pools[3]->gemm_side_groups > 0, "threads: no side jobs (%d, %d)",
+                  pools[2]->gemm_side_groups, pools[3]->gemm_side_groups);
+        printf("groups packed by side jobs: %d (1 thread), %d (2), %d (3)\n", side_1t, pools[2]->gemm_side_groups,
+               pools[3]->gemm_side_groups);
+    }
+    for (th = 1; th <= 3; th++) lora_pool_destroy(pools[th]);
+    return TEST_END();
+}
