@@ -1,10 +1,12 @@
 /* Side jobs of the AVX-512 kernel (lora__kern_avx512_body, lora__side_job in
    src/lora/20_matmul.impl.c): while a kernel call computes a C tile it may copy source rows of
-   a later group of 4 transposed-A panels into their packed form. Checked here:
-   - the kernel alone: the C tile is bit for bit the plain kernel's, the copied rows are
-     exactly the source's, and nothing outside them is written (every row count from none to
-     kc, short and long K, strides that are and are not a multiple of 4 KB, partial tiles);
-   - the driver: transposed-A products (dW = X^T dY) whose groups are packed by side jobs,
+   a later group of 4 transposed-A panels into their packed form, or 16-k blocks of a later
+   panel whose rows are contiguous along k. Checked here:
+   - the kernel alone, both kinds: the C tile is bit for bit the plain kernel's, the copied
+     values are exactly the source's, and nothing outside them is written (every row or block
+     count from none to all of kc, short and long K, strides that are and are not a multiple
+     of 4 KB, partial tiles);
+   - the driver: products (dW = X^T dY; X W and dY W^T) whose A is packed by side jobs,
      partly plainly (the first group of each task, a last partial group, a job finished when
      its task ends or reaches the group), on 1, 2 and 3 threads, with one and several K blocks,
      one and two row blocks, padded and 4 KB-multiple leading dimensions: the 1-thread result
@@ -59,9 +61,40 @@ static void check_kernel(int kc, int rows, long stride, int m, int n, float beta
     CHECK_MSG(bad_other == 0, "kc %d rows %d stride %ld: %d values written outside the copied rows", kc, rows, stride, bad_other);
     lora__free_aligned(Ap); lora__free_aligned(Bp); free(src); free(dst);
 }
+
+/* one kernel call with a side job of `blocks` 16-k blocks of a 12-row panel */
+static void check_kernel_t(int kc, int blocks, long stride, int m, int n, float beta) {
+    const long guard = 64;
+    float *Ap = (float *)lora__alloc_aligned(sizeof(float) * 12 * (size_t)kc, "test");
+    float *Bp = (float *)lora__alloc_aligned(sizeof(float) * 32 * (size_t)kc, "test");
+    float *src = (float *)malloc(sizeof(float) * (size_t)(stride * 12));
+    float *dst = (float *)malloc(sizeof(float) * (size_t)(192 * blocks + guard));
+    float C0[12 * 40], C1[12 * 40], C2[12 * 40];
+    int i, j, x, bad_c = 0, bad_copy = 0, bad_other = 0;
+    if (!Ap || !Bp || !src || !dst) { CHECK(!"out of memory"); return; }
+    for (i = 0; i < 12 * kc; i++) Ap[i] = rnd_value();
+    for (i = 0; i < 32 * kc; i++) Bp[i] = rnd_value();
+    for (i = 0; i < stride * 12; i++) src[i] = rnd_value();
+    for (i = 0; i < 192 * blocks + guard; i++) dst[i] = SENTINEL;
+    for (i = 0; i < 12 * 40; i++) C0[i] = rnd_value();
+    memcpy(C1, C0, sizeof C0);
+    memcpy(C2, C0, sizeof C0);
+    lora__kern_avx512(kc, Ap, Bp, C1, 40, 1, m, n, 0.75f, beta);
+    lora__kern_side_t_avx512(kc, Ap, Bp, C2, 40, 1, m, n, 0.75f, beta, src, stride, blocks, dst, 0);
+    if (memcmp(C1, C2, sizeof C1) != 0) bad_c++;
+    for (j = 0; j < 16 * blocks; j++)
+        for (x = 0; x < 12; x++)
+            if (dst[j * 12 + x] != src[x * stride + j]) bad_copy++;
+    for (i = 192 * blocks; i < 192 * blocks + guard; i++)
+        if (dst[i] != SENTINEL) bad_other++;
+    CHECK_MSG(bad_c == 0, "kc %d blocks %d stride %ld tile %dx%d beta %g: C differs from the plain kernel", kc, blocks, stride, m, n, beta);
+    CHECK_MSG(bad_copy == 0, "kc %d blocks %d stride %ld: %d copied values wrong", kc, blocks, stride, bad_copy);
+    CHECK_MSG(bad_other == 0, "kc %d blocks %d stride %ld: %d values written past the copied blocks", kc, blocks, stride, bad_other);
+    lora__free_aligned(Ap); lora__free_aligned(Bp); free(src); free(dst);
+}
 #endif
 
-typedef struct { int M, N, K, lda; float beta; } shape;
+typedef struct { int ta, tb, M, N, K, lda; float beta; } shape;
 
 int main(void) {
     lora_pool *pools[4] = { NULL, NULL, NULL, NULL };
@@ -90,24 +123,46 @@ int main(void) {
         check_kernel(512, 128, 3072, 7, 32, 0.0f);     /* partial tiles, every beta path */
         check_kernel(512, 128, 3072, 12, 19, 0.5f);
         check_kernel(64, 64, 1000, 1, 1, 1.0f);
+        for (a = 0; a < 6; a++)
+            for (c = 0; c < 3; c++) {
+                const int kc = kcs[a], nb = kc / 16;
+                const int blocks_list[] = { 0, 1, nb / 2, nb - 1, nb };
+                for (b = 0; b < 5; b++) {
+                    if (blocks_list[b] < 0 || (b > 0 && blocks_list[b] <= blocks_list[b - 1])) continue;
+                    /* a row holds at least the blocks it gives */
+                    check_kernel_t(kc, blocks_list[b], strides[c] > 16 * blocks_list[b] ? strides[c] : 16 * blocks_list[b] + 3,
+                                   12, 32, 1.0f);
+                }
+            }
+        check_kernel_t(512, 32, 3072, 5, 32, 0.0f);
+        check_kernel_t(384, 24, 768, 12, 7, 0.5f);
     }
 #endif
     {
         static const shape shapes[] = {
-            { 3072, 768, 512, 3072, 1.0f },   /* dW fc_proj at B*T = 512: 64 groups, 4 KB-multiple stride */
-            { 768, 256, 512, 768, 1.0f },
-            { 600, 96, 300, 616, 0.5f },      /* padded lda, a last partial group (600 = 12 * 48 + 24) */
-            { 100, 64, 1100, 100, 1.0f },     /* several K blocks */
-            { 47, 64, 64, 47, 0.0f },         /* less than one group */
-            { 3085, 64, 96, 3085, 1.0f },     /* two row blocks (the second: 13 rows) */
-            { 960, 200, 40, 1024, 1.0f },     /* N not a multiple of the tile */
+            /* transposed A (dW = X^T dY): groups of 4 panels */
+            { 1, 0, 3072, 768, 512, 3072, 1.0f },  /* dW fc_proj at B*T = 512: 64 groups, 4 KB-multiple stride */
+            { 1, 0, 768, 256, 512, 768, 1.0f },
+            { 1, 0, 600, 96, 300, 616, 0.5f },     /* padded lda, a last partial group (600 = 12 * 48 + 24) */
+            { 1, 0, 100, 64, 1100, 100, 1.0f },    /* several K blocks */
+            { 1, 0, 47, 64, 64, 47, 0.0f },        /* less than one group */
+            { 1, 0, 3085, 64, 96, 3085, 1.0f },    /* two row blocks (the second: 13 rows) */
+            { 1, 0, 960, 200, 40, 1024, 1.0f },    /* N not a multiple of the tile */
+            /* rows of A contiguous along k (X W, dY W^T): panel by panel in 16-k blocks */
+            { 0, 0, 512, 768, 768, 768, 0.0f },    /* forward attn_proj at B*T = 512: two K blocks of 384 */
+            { 0, 1, 512, 256, 3072, 3072, 1.0f },  /* dX-like, 4 KB-multiple stride, six K blocks */
+            { 0, 0, 605, 96, 512, 520, 0.5f },     /* padded lda, a last partial panel */
+            { 0, 0, 100, 64, 1100, 1100, 1.0f },   /* K blocks of 368 and 364: the last one packed plainly */
+            { 0, 1, 3085, 64, 96, 96, 1.0f },      /* two row blocks */
+            { 0, 0, 11, 64, 256, 256, 1.0f },      /* less than one panel */
         };
         const int n_shapes = (int)(sizeof shapes / sizeof shapes[0]);
         int si, r;
-        int side_before = pools[1]->gemm_side_groups, side_1t;
+        int side_before = pools[1]->gemm_side_groups, side_1t, side_tn = 0;
         for (si = 0; si < n_shapes; si++) {
             const shape *s = &shapes[si];
-            const size_t na = (size_t)s->K * s->lda, nb = (size_t)s->K * s->N, nc = (size_t)s->M * s->N;
+            const size_t na = (size_t)(s->ta ? s->K : s->M) * s->lda, nb = (size_t)s->K * s->N, nc = (size_t)s->M * s->N;
+            const int ldb = s->tb ? s->K : s->N;
             float *A = (float *)malloc(na * sizeof(float)), *B = (float *)malloc(nb * sizeof(float));
             float *C0 = (float *)malloc(nc * sizeof(float)), *ref = (float *)malloc(nc * sizeof(float));
             float *C = (float *)malloc(nc * sizeof(float));
@@ -119,12 +174,13 @@ int main(void) {
             for (i = 0; i < nb; i++) B[i] = rnd_value();
             for (i = 0; i < nc; i++) C0[i] = rnd_value();
             memcpy(ref, C0, nc * sizeof(float));
-            lora_sgemm(pools[1], 1, 0, s->M, s->N, s->K, 1.0f, A, s->lda, B, s->N, s->beta, ref, s->N);
+            lora_sgemm(pools[1], s->ta, s->tb, s->M, s->N, s->K, 1.0f, A, s->lda, B, ldb, s->beta, ref, s->N);
             for (m = 0; m < s->M; m += (m % 12 == 11 ? 5 : 1))     /* every panel row position */
                 for (n = (m * 7) % 13; n < s->N; n += 13) {
                     double acc = 0, mag = 0;
                     for (k = 0; k < s->K; k++) {
-                        const double t = (double)A[(size_t)k * s->lda + m] * B[(size_t)k * s->N + n];
+                        const double t = (double)(s->ta ? A[(size_t)k * s->lda + m] : A[(size_t)m * s->lda + k]) *
+                                         (s->tb ? B[(size_t)n * ldb + k] : B[(size_t)k * ldb + n]);
                         acc += t;
                         mag += fabs(t);
                     }
@@ -132,21 +188,25 @@ int main(void) {
                     mag += fabs(s->beta * C0[(size_t)m * s->N + n]) + 1e-30;
                     if (fabs(acc - ref[(size_t)m * s->N + n]) / mag > worst) worst = fabs(acc - ref[(size_t)m * s->N + n]) / mag;
                 }
-            CHECK_MSG(worst < 1e-5, "TN %dx%dx%d lda %d: 1 thread off by %g of the magnitude", s->M, s->N, s->K, s->lda, worst);
+            CHECK_MSG(worst < 1e-5, "%c%c %dx%dx%d lda %d: 1 thread off by %g of the magnitude", s->ta ? 'T' : 'N',
+                      s->tb ? 'T' : 'N', s->M, s->N, s->K, s->lda, worst);
             for (th = 2; th <= 3; th++)
                 for (r = 0; r < 4; r++) {
                     memcpy(C, C0, nc * sizeof(float));
-                    lora_sgemm(pools[th], 1, 0, s->M, s->N, s->K, 1.0f, A, s->lda, B, s->N, s->beta, C, s->N);
+                    lora_sgemm(pools[th], s->ta, s->tb, s->M, s->N, s->K, 1.0f, A, s->lda, B, ldb, s->beta, C, s->N);
                     if (memcmp(C, ref, nc * sizeof(float)) != 0) mismatches++;
                 }
-            CHECK_MSG(mismatches == 0, "TN %dx%dx%d lda %d: %d of 8 runs on 2-3 threads differ from 1 thread", s->M, s->N, s->K, s->lda,
-                      mismatches);
+            CHECK_MSG(mismatches == 0, "%c%c %dx%dx%d lda %d: %d of 8 runs on 2-3 threads differ from 1 thread", s->ta ? 'T' : 'N',
+                      s->tb ? 'T' : 'N', s->M, s->N, s->K, s->lda, mismatches);
+            if (si == 6) side_tn = pools[1]->gemm_side_groups - side_before;
             free(A); free(B); free(C0); free(ref); free(C);
         }
-        /* one thread: every task's first group and the last partial groups are packed plainly,
-           the rest by side jobs (3072 rows alone have 64 groups) */
+        /* one thread: every task's first group (or panel) and a last partial one are packed
+           plainly, the rest by side jobs: of the 64 groups of 3072 transposed rows, 63; of the 43
+           panels of 512 rows contiguous along k, 41 in each of the first such shape's 2 K blocks */
         side_1t = pools[1]->gemm_side_groups - side_before;
-        CHECK_MSG(side_1t >= 60, "1 thread: only %d groups packed by side jobs", side_1t);
+        CHECK_MSG(side_tn >= 60, "1 thread: only %d transposed-A groups packed by side jobs", side_tn);
+        CHECK_MSG(side_1t - side_tn >= 80, "1 thread: only %d panels packed by side jobs", side_1t - side_tn);
         CHECK_MSG(pools[2]->gemm_side_groups > 0 && pools[3]->gemm_side_groups > 0, "threads: no side jobs (%d, %d)",
                   pools[2]->gemm_side_groups, pools[3]->gemm_side_groups);
         printf("groups packed by side jobs: %d (1 thread), %d (2), %d (3)\n", side_1t, pools[2]->gemm_side_groups,

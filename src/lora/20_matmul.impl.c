@@ -80,6 +80,9 @@ typedef struct lora__gemm_cfg {
     /* optional kernel that also packs rows of a later transposed-A panel (see lora__kern_avx512_body) */
     void (*kern_side)(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c, int m, int n,
                       float alpha, float beta, const float *src, long stride, int rows, float *dst, long pstride);
+    /* ... and one that packs 16-k blocks of a later A panel from rows contiguous along k */
+    void (*kern_side_t)(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c, int m, int n,
+                        float alpha, float beta, const float *src, long stride, int rows, float *dst, long pstride);
 } lora__gemm_cfg;
 
 /* ---------------- scalar ---------------- */
@@ -116,7 +119,7 @@ static void lora__pack_scalar(const float *S, long sx, long sk, int nx, int kc, 
     }
 }
 
-static const lora__gemm_cfg lora__cfg_scalar = { LORA__S_MR, LORA__S_NR, 256, 256, 256, 4096, lora__kern_scalar, lora__pack_scalar, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0, NULL };
+static const lora__gemm_cfg lora__cfg_scalar = { LORA__S_MR, LORA__S_NR, 256, 256, 256, 4096, lora__kern_scalar, lora__pack_scalar, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0, NULL, NULL };
 
 /* ---------------- x86 shared: packing with 8x8 / 4x4 transposes ---------------- */
 #ifdef LORA__X86
@@ -370,7 +373,7 @@ LORA__TARGET_AVX2 static void lora__d2_avx2(int K, const float *A, long lda, con
 }
 
 static const lora__gemm_cfg lora__cfg_avx2 = { LORA__A2_MR, LORA__A2_NR, 512, 256, 768, 4096, lora__kern_avx2, lora__pack_avx,
-    lora__d1_avx2, 4, 384, lora__d2_avx2, 3, 4, NULL, 0, 0, NULL };
+    lora__d1_avx2, 4, 384, lora__d2_avx2, 3, 4, NULL, 0, 0, NULL, NULL };
 #endif
 
 /* ---------------- AVX-512: 12 x 32 ---------------- */
@@ -378,6 +381,56 @@ static const lora__gemm_cfg lora__cfg_avx2 = { LORA__A2_MR, LORA__A2_NR, 512, 25
 #define LORA__A5_MR 12
 #define LORA__A5_NR 32
 #define LORA__A5_CPF 48 /* k steps (~12 cycles each) before the end when the C tile is fetched into L1 */
+/* One 12-row panel from rows contiguous along k (A of X W and X W^T):
+   out[k * 12 + x] = S[x * sx + k] for x < nx (<= 12), zero for x >= nx. 16 k at a time: a
+   128-bit block transpose of each 4 rows gives, per 4 k, three registers holding rows 0-3,
+   4-7 and 8-11 (lane 4 * (x % 4) + k % 4); two permutes make each of the 3 output registers
+   (4 k x 12 rows). Per 16 k: 12 loads, 12 stores and 48 shuffles, where the 8x8 + 4x4 AVX
+   transposes took 32, 32 (unaligned, half split across lines) and about 80. */
+/* the 16 k (km: those to read) from S (rows x < nx, sx apart) into o[k * 12 + x], 192 floats */
+LORA__TARGET_AVX512 static inline __attribute__((always_inline)) void lora__t12_block_avx512(const float *S, long sx, int nx,
+                                                                                         __mmask16 km, float *o) {
+    /* lane l of output register j is flat index f = 16 j + l of the 4 k x 12 block: k = f / 12,
+       row x = f % 12, found in group register x / 4 at lane 4 (x % 4) + k; i_ab picks from
+       groups 0 and 1 (index + 16 for group 1), then m_c's lanes are taken from group 2 */
+    const __m512i i_ab0 = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 1, 5, 9, 13),
+                  i_ab1 = _mm512_setr_epi32(17, 21, 25, 29, 0, 0, 0, 0, 2, 6, 10, 14, 18, 22, 26, 30),
+                  i_ab2 = _mm512_setr_epi32(0, 0, 0, 0, 3, 7, 11, 15, 19, 23, 27, 31, 0, 0, 0, 0);
+    const __m512i i_c0 = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 8, 12, 0, 0, 0, 0),
+                  i_c1 = _mm512_setr_epi32(0, 0, 0, 0, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0),
+                  i_c2 = _mm512_setr_epi32(2, 6, 10, 14, 0, 0, 0, 0, 0, 0, 0, 0, 3, 7, 11, 15);
+    __m512 r0, r1, r2, r3, t0, t1, t2, t3, a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3;
+/* row x (zero past nx: a fully masked load reads nothing) */
+#define LORA__T12_LD(x) _mm512_maskz_loadu_ps((x) < nx ? km : 0, S + (long)((x) < nx ? (x) : 0) * sx)
+/* 128-bit block transpose of 4 rows: g_l = rows' k-block l */
+#define LORA__T12_GRP(x, g0, g1, g2, g3) \
+    r0 = LORA__T12_LD(x); r1 = LORA__T12_LD(x + 1); r2 = LORA__T12_LD(x + 2); r3 = LORA__T12_LD(x + 3); \
+    t0 = _mm512_shuffle_f32x4(r0, r1, 0x44); t1 = _mm512_shuffle_f32x4(r0, r1, 0xee); \
+    t2 = _mm512_shuffle_f32x4(r2, r3, 0x44); t3 = _mm512_shuffle_f32x4(r2, r3, 0xee); \
+    g0 = _mm512_shuffle_f32x4(t0, t2, 0x88); g1 = _mm512_shuffle_f32x4(t0, t2, 0xdd); \
+    g2 = _mm512_shuffle_f32x4(t1, t3, 0x88); g3 = _mm512_shuffle_f32x4(t1, t3, 0xdd);
+#define LORA__T12_OUT1(p, ab, mc, ic, a, b, c) \
+    _mm512_storeu_ps(p, _mm512_mask_permutexvar_ps(_mm512_permutex2var_ps(a, ab, b), mc, ic, c));
+#define LORA__T12_OUT(l, a, b, c) LORA__T12_OUT1(o + 48 * (l), i_ab0, 0x0f00, i_c0, a, b, c) \
+    LORA__T12_OUT1(o + 48 * (l) + 16, i_ab1, 0x00f0, i_c1, a, b, c) LORA__T12_OUT1(o + 48 * (l) + 32, i_ab2, 0xf00f, i_c2, a, b, c)
+    LORA__T12_GRP(0, a0, a1, a2, a3)
+    LORA__T12_GRP(4, b0, b1, b2, b3)
+    LORA__T12_GRP(8, c0, c1, c2, c3)
+    LORA__T12_OUT(0, a0, b0, c0) LORA__T12_OUT(1, a1, b1, c1) LORA__T12_OUT(2, a2, b2, c2) LORA__T12_OUT(3, a3, b3, c3)
+#undef LORA__T12_LD
+#undef LORA__T12_GRP
+#undef LORA__T12_OUT1
+#undef LORA__T12_OUT
+}
+LORA__TARGET_AVX512 static void lora__pack_panel_t12_avx512(const float *S, long sx, int nx, int kc, float *out) {
+    int k;
+    for (k = 0; k < kc; k += 16) {
+        const int kr = kc - k < 16 ? kc - k : 16;
+        float tmp[192] LORA__ALIGNED64;
+        lora__t12_block_avx512(S + k, sx, nx, (__mmask16)(kr == 16 ? 0xffff : (1u << kr) - 1), kr == 16 ? out + (long)k * 12 : tmp);
+        if (kr < 16) memcpy(out + (long)k * 12, tmp, (size_t)kr * 12 * sizeof(float));
+    }
+}
 /* one source row of a side job: 4 panels' 12 floats (48 contiguous floats, 3 whole cache
    lines when aligned) into the 4 panels, pstride floats apart */
 LORA__TARGET_AVX512 static inline __attribute__((always_inline)) void lora__side_row_avx512(const float *src, float *dst, long pstride) {
@@ -395,17 +448,22 @@ LORA__TARGET_AVX512 static inline __attribute__((always_inline)) void lora__side
 #ifndef LORA__SIDE_PF2
 #define LORA__SIDE_PF2 40 /* ... and towards L2 */
 #endif
+#ifndef LORA__SIDE_PF3
+#define LORA__SIDE_PF3 2  /* 16-k blocks of rows contiguous along k prefetched ahead */
+#endif
 /* The kernel may also carry a side job (see lora__side_job): copy `rows` source rows of a
    group of 4 transposed-A panels into their packed form, row j being the 48 floats at
    src + j * stride, which go to row j (dst + j * 12) of the 4 panels, pstride floats apart;
    one row every kc / rows k steps, so that the loads are spread over the call. The copies use
    load and store slots the FMAs leave idle and their rows are prefetched ahead: packing
    transposed A, 5-8 % of a 3072 x 768 x 512 TN product as a loop of its own (mostly waiting
-   for the strided source), then costs about 1 % of the kernel calls that carry it. rows = 0:
-   none (the compiler drops it from the plain kernel). */
+   for the strided source), then costs about 1 % of the kernel calls that carry it. kind 2
+   copies 16-k blocks of a panel whose rows are contiguous along k instead (see
+   lora__kern_side_t_avx512). kind 0 / rows = 0: none (the compiler drops it from the plain
+   kernel). */
 LORA__TARGET_AVX512 static inline __attribute__((always_inline)) void lora__kern_avx512_body(
         int kc, const float *LORA__RESTRICT Ap, const float *LORA__RESTRICT Bp, float *C, long rs_c, long cs_c,
-        int m, int n, float alpha, float beta, const float *src, long stride, int rows, float *dst, long pstride) {
+        int m, int n, float alpha, float beta, int kind, const float *src, long stride, int rows, float *dst, long pstride) {
     __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00,
            c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00,
@@ -427,10 +485,17 @@ LORA__TARGET_AVX512 static inline __attribute__((always_inline)) void lora__kern
         Ap += LORA__A5_MR; Bp += LORA__A5_NR; }
 #define LORA__A5_ROW(i, x0, x1) a = _mm512_set1_ps(Ap[i]); x0 = _mm512_fmadd_ps(a, b0, x0); x1 = _mm512_fmadd_ps(a, b1, x1);
 #define LORA__A5_SIDE { \
-        lora__side_row_avx512(src, dst, pstride); \
-        lora__prefetch_l2((const float *)((uintptr_t)src + (uintptr_t)(LORA__SIDE_PF2 * stride * 4)), 12 * LORA__SIDE_G); \
-        lora__prefetch_l1((const float *)((uintptr_t)src + (uintptr_t)(LORA__SIDE_PF1 * stride * 4)), 12 * LORA__SIDE_G); \
-        src += stride; dst += 12; }
+        if (kind == 1) { \
+            lora__side_row_avx512(src, dst, pstride); \
+            lora__prefetch_l2((const float *)((uintptr_t)src + (uintptr_t)(LORA__SIDE_PF2 * stride * 4)), 12 * LORA__SIDE_G); \
+            lora__prefetch_l1((const float *)((uintptr_t)src + (uintptr_t)(LORA__SIDE_PF1 * stride * 4)), 12 * LORA__SIDE_G); \
+            src += stride; dst += 12; \
+        } else { \
+            int x_; \
+            lora__t12_block_avx512(src, stride, 12, 0xffff, dst); \
+            for (x_ = 0; x_ < 12; x_++) LORA__PREFETCH_AHEAD(src + x_ * stride, 64 * LORA__SIDE_PF3); \
+            src += 16; dst += 192; \
+        } }
     if (rows > 0) {
         /* one side row every `every` k steps: the source rows are spread over the call */
         const int every = rows < kc ? kc / rows : 1;
@@ -486,66 +551,26 @@ LORA__TARGET_AVX512 static inline __attribute__((always_inline)) void lora__kern
 }
 LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RESTRICT Ap, const float *LORA__RESTRICT Bp,
                                                   float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta) {
-    lora__kern_avx512_body(kc, Ap, Bp, C, rs_c, cs_c, m, n, alpha, beta, NULL, 0, 0, NULL, 0);
+    lora__kern_avx512_body(kc, Ap, Bp, C, rs_c, cs_c, m, n, alpha, beta, 0, NULL, 0, 0, NULL, 0);
 }
 LORA__TARGET_AVX512 static void lora__kern_side_avx512(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c,
                                                        int m, int n, float alpha, float beta,
                                                        const float *src, long stride, int rows, float *dst, long pstride) {
-    lora__kern_avx512_body(kc, Ap, Bp, C, rs_c, cs_c, m, n, alpha, beta, src, stride, rows, dst, pstride);
+    lora__kern_avx512_body(kc, Ap, Bp, C, rs_c, cs_c, m, n, alpha, beta, 1, src, stride, rows, dst, pstride);
+}
+/* the same with a side job of `rows` 16-k blocks of one 12-row panel from rows contiguous along
+   k (A of X W and dY W^T): block j is the 16 k at src + 16 j of rows src + x * stride (x < 12),
+   written as the packed panel's rows 16 j ... 16 j + 15 (dst + 192 j); pstride unused */
+LORA__TARGET_AVX512 static void lora__kern_side_t_avx512(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c,
+                                                         int m, int n, float alpha, float beta,
+                                                         const float *src, long stride, int rows, float *dst, long pstride) {
+    lora__kern_avx512_body(kc, Ap, Bp, C, rs_c, cs_c, m, n, alpha, beta, 2, src, stride, rows, dst, pstride);
 }
 /* packing with 512-bit copies (the transposing case reuses the AVX code) */
 #define LORA__PFD 16 /* rows of S prefetched ahead when copying */
 /* source rows are far apart: while copying row k, fetch row k + LORA__PFD */
 static void lora__prefetch_row_ahead(const float *s, long sk, int nx, int k, int kc) {
     if (k + LORA__PFD < kc) lora__prefetch_l1(s + LORA__PFD * sk, nx);
-}
-/* One 12-row panel from rows contiguous along k (A of X W and X W^T):
-   out[k * 12 + x] = S[x * sx + k] for x < nx (<= 12), zero for x >= nx. 16 k at a time: a
-   128-bit block transpose of each 4 rows gives, per 4 k, three registers holding rows 0-3,
-   4-7 and 8-11 (lane 4 * (x % 4) + k % 4); two permutes make each of the 3 output registers
-   (4 k x 12 rows). Per 16 k: 12 loads, 12 stores and 48 shuffles, where the 8x8 + 4x4 AVX
-   transposes took 32, 32 (unaligned, half split across lines) and about 80. */
-LORA__TARGET_AVX512 static void lora__pack_panel_t12_avx512(const float *S, long sx, int nx, int kc, float *out) {
-    /* lane l of output register j is flat index f = 16 j + l of the 4 k x 12 block: k = f / 12,
-       row x = f % 12, found in group register x / 4 at lane 4 (x % 4) + k; i_ab picks from
-       groups 0 and 1 (index + 16 for group 1), then m_c's lanes are taken from group 2 */
-    const __m512i i_ab[3] = { _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 1, 5, 9, 13),
-                              _mm512_setr_epi32(17, 21, 25, 29, 0, 0, 0, 0, 2, 6, 10, 14, 18, 22, 26, 30),
-                              _mm512_setr_epi32(0, 0, 0, 0, 3, 7, 11, 15, 19, 23, 27, 31, 0, 0, 0, 0) };
-    const __m512i i_c[3] = { _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 8, 12, 0, 0, 0, 0),
-                             _mm512_setr_epi32(0, 0, 0, 0, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0),
-                             _mm512_setr_epi32(2, 6, 10, 14, 0, 0, 0, 0, 0, 0, 0, 0, 3, 7, 11, 15) };
-    const __mmask16 m_c[3] = { 0x0f00, 0x00f0, 0xf00f };
-    int k;
-    for (k = 0; k < kc; k += 16) {
-        const int kr = kc - k < 16 ? kc - k : 16;
-        const __mmask16 km = (__mmask16)(kr == 16 ? 0xffff : (1u << kr) - 1);
-        __m512 r0, r1, r2, r3, t0, t1, t2, t3, a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3;
-        float tmp[192] LORA__ALIGNED64;
-        float *o = kr == 16 ? out + (long)k * 12 : tmp;
-/* row x (zero past nx: a fully masked load reads nothing) */
-#define LORA__T12_LD(x) _mm512_maskz_loadu_ps((x) < nx ? km : 0, S + (long)((x) < nx ? (x) : 0) * sx + k)
-/* 128-bit block transpose of 4 rows: g_l = rows' k-block l */
-#define LORA__T12_GRP(x, g0, g1, g2, g3) \
-        r0 = LORA__T12_LD(x); r1 = LORA__T12_LD(x + 1); r2 = LORA__T12_LD(x + 2); r3 = LORA__T12_LD(x + 3); \
-        t0 = _mm512_shuffle_f32x4(r0, r1, 0x44); t1 = _mm512_shuffle_f32x4(r0, r1, 0xee); \
-        t2 = _mm512_shuffle_f32x4(r2, r3, 0x44); t3 = _mm512_shuffle_f32x4(r2, r3, 0xee); \
-        g0 = _mm512_shuffle_f32x4(t0, t2, 0x88); g1 = _mm512_shuffle_f32x4(t0, t2, 0xdd); \
-        g2 = _mm512_shuffle_f32x4(t1, t3, 0x88); g3 = _mm512_shuffle_f32x4(t1, t3, 0xdd);
-#define LORA__T12_OUT1(p, j, a, b, c) \
-        _mm512_storeu_ps(p + 16 * (j), _mm512_mask_permutexvar_ps(_mm512_permutex2var_ps(a, i_ab[j], b), m_c[j], i_c[j], c));
-#define LORA__T12_OUT(l, a, b, c) LORA__T12_OUT1(o + 48 * (l), 0, a, b, c) LORA__T12_OUT1(o + 48 * (l), 1, a, b, c) \
-        LORA__T12_OUT1(o + 48 * (l), 2, a, b, c)
-        LORA__T12_GRP(0, a0, a1, a2, a3)
-        LORA__T12_GRP(4, b0, b1, b2, b3)
-        LORA__T12_GRP(8, c0, c1, c2, c3)
-        LORA__T12_OUT(0, a0, b0, c0) LORA__T12_OUT(1, a1, b1, c1) LORA__T12_OUT(2, a2, b2, c2) LORA__T12_OUT(3, a3, b3, c3)
-#undef LORA__T12_LD
-#undef LORA__T12_GRP
-#undef LORA__T12_OUT1
-#undef LORA__T12_OUT
-        if (kr < 16) memcpy(out + (long)k * 12, tmp, (size_t)kr * 12 * sizeof(float));
-    }
 }
 LORA__TARGET_AVX512 static void lora__pack_avx512(const float *S, long sx, long sk, int nx, int kc, int W, float *out) {
     int k, p, k_first = 0; /* rows before k_first packed already (W == 12) */
@@ -855,7 +880,7 @@ LORA__TARGET_AVX512 static void lora__d3_avx512(int K, const float *U, long u_ri
 }
 
 static const lora__gemm_cfg lora__cfg_avx512 = { LORA__A5_MR, LORA__A5_NR, 512, 256, 3072, 4096, lora__kern_avx512, lora__pack_avx512,
-    lora__d1_avx512, 8, 384, lora__d2_avx512, 3, 8, lora__d3_avx512, 32, 384, lora__kern_side_avx512 };
+    lora__d1_avx512, 8, 384, lora__d2_avx512, 3, 8, lora__d3_avx512, 32, 384, lora__kern_side_avx512, lora__kern_side_t_avx512 };
 #endif
 
 /* ---------------- NEON: 8 x 12 ---------------- */
@@ -1024,7 +1049,7 @@ static void lora__d2_neon(int K, const float *A, long lda, const float *Bt, long
 }
 
 static const lora__gemm_cfg lora__cfg_neon = { LORA__N_MR, LORA__N_NR, 256, 384, 768, 4096, lora__kern_neon, lora__pack_neon,
-    lora__d1_neon, 8, 384, lora__d2_neon, 3, 4, NULL, 0, 0, NULL };
+    lora__d1_neon, 8, 384, lora__d2_neon, 3, 4, NULL, 0, 0, NULL, NULL };
 #endif
 
 static LORA__UNUSED const lora__gemm_cfg *lora__gemm_config(lora_isa isa) {
@@ -1092,7 +1117,8 @@ typedef struct lora__gemm {
     int owner[2], finished[2];
     int *tile_steps;
     int a_group;
-    int side;                          /* transposed A packed by side jobs of the kernel (see lora__side_job) */
+    int side;                          /* A packed by side jobs of the kernel: 1 transposed, 2 rows along k, 0 none
+                                          (see lora__side_job) */
     float *Bp;                         /* per thread: kc x nb */
     long bp_stride;
     /* shared_b: the n_jc column blocks of op(B) are packed once per K step into Bsh (kc x ncb),
@@ -1155,14 +1181,18 @@ static int lora__gemm_group_ready(lora__gemm *g, const lora__gemm_span *s, int g
     return 1;
 }
 
-/* A side job in progress (see lora__kern_avx512_body): with transposed A (a_ri = 1, as in
-   dW = X^T dY), a task that starts a group of a_group panels claims the next group, if it is
-   whole and nobody has, and the kernel calls of the panels it computes meanwhile copy the
-   group's source rows into its packed panels, kc / a_group rows per panel; rows [k, kc) are
-   left, and the group is flagged 1 (being packed) until all are copied. The task finishes the
-   rest plainly before it needs the group itself and before anything that may wait, so that no
-   thread waits for a group whose packer waits too. The first group of each task's run and a
-   last partial group are packed plainly (lora__gemm_group_ready). With threads, the first
+/* A side job in progress (see lora__kern_avx512_body): a task that starts a group of a_group
+   panels claims the next group, if it is whole and nobody has, and the kernel calls of the
+   panels it computes meanwhile copy the group's source into its packed panels, an a_group-th
+   of it per panel, in units: with transposed A (side 1, a_ri = 1, as in dW = X^T dY; groups of
+   4 panels) a unit is one source row of the group, with rows of A contiguous along k (side 2,
+   X W and dY W^T; groups of one panel, K blocks of 256 or more: below, the source is small and
+   cached, and the side job cost more than it saved) a unit is 16 k of the panel's 12 rows.
+   Units [k, kc / unit) are left, and the group is flagged 1 (being packed) until all are
+   copied. The task finishes the rest plainly before it needs the group itself and before
+   anything that may wait, so that no thread waits for a group whose packer waits too. The
+   first group of each task's run and a last partial group are packed plainly
+   (lora__gemm_group_ready). With threads, the first
    tasks start at evenly spread groups (s->rot), so that they pack different halves of A
    instead of leapfrogging (each plainly packing the group the other's side job holds).
    Results do not depend on who packs: the packed values are the same. grp < 0: none. */
@@ -1170,13 +1200,13 @@ typedef struct lora__side_job { int grp, k; } lora__side_job;
 
 /* the rest of a side job's rows, copied now (before the group is needed or a wait) */
 static void lora__side_finish(lora__gemm *g, const lora__gemm_span *s, lora__side_job *sj) {
-    const int mr = g->cfg->mr;
+    const int mr = g->cfg->mr, ku = g->side == 1 ? 1 : 16, k = sj->k * ku;
     int p;
     if (sj->grp < 0) return;
-    for (p = 0; p < g->a_group && sj->k < s->kc; p++) {
+    for (p = 0; p < g->a_group && k < s->kc; p++) {
         const int gi = (sj->grp * g->a_group + p) * mr;
-        g->cfg->pack(g->A + (long)(s->i0 + gi) + (long)(s->p0 + sj->k) * g->a_ck, 1, g->a_ck, mr, s->kc - sj->k, mr,
-                     s->Ap_blk + (long)gi * s->kc + (long)sj->k * mr);
+        g->cfg->pack(g->A + (long)(s->i0 + gi) * g->a_ri + (long)(s->p0 + k) * g->a_ck, g->a_ri, g->a_ck, mr, s->kc - k, mr,
+                     s->Ap_blk + (long)gi * s->kc + (long)k * mr);
     }
     LORA__AFLAG_STORE(&s->aflags[sj->grp], 2);
     sj->grp = -1;
@@ -1198,18 +1228,21 @@ static void lora__gemm_panel(lora__gemm *g, const lora__gemm_span *s, int r, lor
     long run = 0;
     const float *src = g->A;
     if (sj && sj->grp >= 0) {
-        const int rows = lora__ceil_div(s->kc, g->a_group) < s->kc - sj->k ? lora__ceil_div(s->kc, g->a_group) : s->kc - sj->k;
+        /* units: source rows (transposed A) or 16-k blocks (rows contiguous along k) */
+        const int ku = g->side == 1 ? 1 : 16, n_units = s->kc / ku, per_panel = lora__ceil_div(n_units, g->a_group);
+        const int units = per_panel < n_units - sj->k ? per_panel : n_units - sj->k;
         const int gi = sj->grp * g->a_group * mr;
-        const float *ssrc = g->A + (long)(s->i0 + gi) + (long)(s->p0 + sj->k) * g->a_ck;
-        float *sdst = s->Ap_blk + (long)gi * s->kc + (long)sj->k * mr;
+        const long stride = g->side == 1 ? g->a_ck : g->a_ri;
+        const float *ssrc = g->A + (long)(s->i0 + gi) * g->a_ri + (long)(s->p0 + sj->k * ku) * g->a_ck;
+        float *sdst = s->Ap_blk + (long)gi * s->kc + (long)sj->k * ku * mr;
         for (q = 0; q < s->nbw; q += nr, qi++) {
-            const int k_a = (int)((long)qi * rows / nq), k_b = (int)((long)(qi + 1) * rows / nq);
-            cfg->kern_side(s->kc, Ap, s->Bp + (long)q * s->kc, Crow + (long)q * g->cs_c, g->rs_c, g->cs_c,
-                           mrows, s->nbw - q < nr ? s->nbw - q : nr, g->alpha, s->beta,
-                           ssrc + (long)k_a * g->a_ck, g->a_ck, k_b - k_a, sdst + (long)k_a * mr, (long)mr * s->kc);
+            const int u_a = (int)((long)qi * units / nq), u_b = (int)((long)(qi + 1) * units / nq);
+            (g->side == 1 ? cfg->kern_side : cfg->kern_side_t)(s->kc, Ap, s->Bp + (long)q * s->kc, Crow + (long)q * g->cs_c,
+                           g->rs_c, g->cs_c, mrows, s->nbw - q < nr ? s->nbw - q : nr, g->alpha, s->beta,
+                           ssrc + (long)u_a * ku * g->a_ck, stride, u_b - u_a, sdst + (long)u_a * ku * mr, (long)mr * s->kc);
         }
-        sj->k += rows;
-        if (sj->k >= s->kc) {
+        sj->k += units;
+        if (sj->k >= n_units) {
             LORA__AFLAG_STORE(&s->aflags[sj->grp], 2);
             sj->grp = -1;
             if (g->side_groups) lora__aflag_inc(g->side_groups);
@@ -1287,6 +1320,7 @@ static int lora__gemm_block_task(lora__gemm *g, int unit, int task, int thread) 
         if (!lora__gemm_group_ready(g, s, grp, 0)) { skipped[n_skipped++] = r; continue; }
         /* at the start of a group, take the next whole group as a side job if nobody has */
         if (g->side && sj.grp < 0 && r % g->a_group == 0 && (grp + 2) * g->a_group * cfg->mr <= s->mcb &&
+            (g->side == 1 || (s->kc % 16 == 0 && s->kc >= 256)) &&
             LORA__AFLAG_LOAD(&s->aflags[grp + 1]) == 0 && lora__aflag_claim(&s->aflags[grp + 1])) {
             sj.grp = grp + 1;
             sj.k = 0;
@@ -1579,7 +1613,7 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
     g.tile_steps = g.bflags + bflag_ints;
     /* A rows contiguous along i (transposed A): pack 8 panels at a time so that each
        source row is read in one longer run; otherwise panel by panel */
-    g.side = g.a_ri == 1 && cfg->kern_side != NULL;
+    g.side = g.a_ri == 1 ? cfg->kern_side != NULL : cfg->kern_side_t != NULL && g.a_ck == 1 ? 2 : 0;
     g.a_group = g.a_ri != 1 ? 1 : g.side ? LORA__SIDE_G : 8;
     for (g.j0 = 0; g.j0 < g.N; g.j0 += cfg->ncb) {
         int jp, n_jc;
