@@ -2691,10 +2691,10 @@ static int lora__gemm_group_ready(lora__gemm *g, const lora__gemm_span *s, int g
    copied. The task finishes the rest plainly before it needs the group itself and before
    anything that may wait, so that no thread waits for a group whose packer waits too. The
    first group of each task's run and a last partial group are packed plainly
-   (lora__gemm_group_ready). With threads, the first
-   tasks start at evenly spread groups (s->rot), so that they pack different halves of A
-   instead of leapfrogging (each plainly packing the group the other's side job holds).
-   Results do not depend on who packs: the packed values are the same. grp < 0: none. */
+   (lora__gemm_group_ready). With threads, the first tasks start at evenly spread groups
+   (s->rot), so that they pack different halves of A instead of leapfrogging (each plainly
+   packing the group the other's side job holds). Results do not depend on who packs: the
+   packed values are the same. grp < 0: none. */
 typedef struct lora__side_job { int grp, k; } lora__side_job;
 
 /* the rest of a side job's rows, copied now (before the group is needed or a wait) */
@@ -2712,7 +2712,7 @@ static void lora__side_finish(lora__gemm *g, const lora__gemm_span *s, lora__sid
 }
 
 /* row panel r of span s (its A group ready) times the span's columns of op(B); sj (if not
-   NULL) a side job to advance by kc / a_group rows */
+   NULL and in progress) a side job to advance by an a_group-th of its units */
 static void lora__gemm_panel(lora__gemm *g, const lora__gemm_span *s, int r, lora__side_job *sj) {
     const lora__gemm_cfg *cfg = g->cfg;
     const int mr = cfg->mr, nr = cfg->nr, grp = r / g->a_group, n_panels = (s->mcb + mr - 1) / mr;
