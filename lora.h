@@ -1576,12 +1576,10 @@ typedef struct lora__gemm_cfg {
     void (*d3)(int K, const float *U, long u_ri, long u_ck, const float *V, long v_rk,
                float *C, long ldc, int m, int n, float alpha, float beta);
     int d3_mr, d3_nr;
-    /* optional kernel that also packs rows of a later transposed-A panel (see lora__kern_avx512_body) */
-    void (*kern_side)(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c, int m, int n,
+    /* optional kernel that also packs part of a later A panel group: kind 1 rows of transposed A,
+       kind 2 16-k blocks of rows contiguous along k (see lora__kern_avx512_body) */
+    void (*kern_side)(int kind, int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c, int m, int n,
                       float alpha, float beta, const float *src, long stride, int rows, float *dst, long pstride);
-    /* ... and one that packs 16-k blocks of a later A panel from rows contiguous along k */
-    void (*kern_side_t)(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c, int m, int n,
-                        float alpha, float beta, const float *src, long stride, int rows, float *dst, long pstride);
 } lora__gemm_cfg;
 
 /* ---------------- scalar ---------------- */
@@ -1618,7 +1616,7 @@ static void lora__pack_scalar(const float *S, long sx, long sk, int nx, int kc, 
     }
 }
 
-static const lora__gemm_cfg lora__cfg_scalar = { LORA__S_MR, LORA__S_NR, 256, 256, 256, 4096, lora__kern_scalar, lora__pack_scalar, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0, NULL, NULL };
+static const lora__gemm_cfg lora__cfg_scalar = { LORA__S_MR, LORA__S_NR, 256, 256, 256, 4096, lora__kern_scalar, lora__pack_scalar, NULL, 0, 0, NULL, 0, 0, NULL, 0, 0, NULL };
 
 /* ---------------- x86 shared: packing with 8x8 / 4x4 transposes ---------------- */
 #ifdef LORA__X86
@@ -1872,7 +1870,7 @@ LORA__TARGET_AVX2 static void lora__d2_avx2(int K, const float *A, long lda, con
 }
 
 static const lora__gemm_cfg lora__cfg_avx2 = { LORA__A2_MR, LORA__A2_NR, 512, 256, 768, 4096, lora__kern_avx2, lora__pack_avx,
-    lora__d1_avx2, 4, 384, lora__d2_avx2, 3, 4, NULL, 0, 0, NULL, NULL };
+    lora__d1_avx2, 4, 384, lora__d2_avx2, 3, 4, NULL, 0, 0, NULL };
 #endif
 
 /* ---------------- AVX-512: 12 x 32 ---------------- */
@@ -1957,9 +1955,10 @@ LORA__TARGET_AVX512 static inline __attribute__((always_inline)) void lora__side
    load and store slots the FMAs leave idle and their rows are prefetched ahead: packing
    transposed A, 5-8 % of a 3072 x 768 x 512 TN product as a loop of its own (mostly waiting
    for the strided source), then costs about 1 % of the kernel calls that carry it. kind 2
-   copies 16-k blocks of a panel whose rows are contiguous along k instead (see
-   lora__kern_side_t_avx512). kind 0 / rows = 0: none (the compiler drops it from the plain
-   kernel). */
+   copies `rows` 16-k blocks of one 12-row panel whose rows are contiguous along k instead (A
+   of X W and dY W^T): block j is the 16 k at src + 16 j of the rows src + x * stride (x < 12),
+   written as the packed panel's rows 16 j ... 16 j + 15 (dst + 192 j); pstride unused.
+   kind 0 / rows = 0: none (the compiler drops it from the plain kernel). */
 LORA__TARGET_AVX512 static inline __attribute__((always_inline)) void lora__kern_avx512_body(
         int kc, const float *LORA__RESTRICT Ap, const float *LORA__RESTRICT Bp, float *C, long rs_c, long cs_c,
         int m, int n, float alpha, float beta, int kind, const float *src, long stride, int rows, float *dst, long pstride) {
@@ -2052,18 +2051,10 @@ LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RES
                                                   float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta) {
     lora__kern_avx512_body(kc, Ap, Bp, C, rs_c, cs_c, m, n, alpha, beta, 0, NULL, 0, 0, NULL, 0);
 }
-LORA__TARGET_AVX512 static void lora__kern_side_avx512(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c,
-                                                       int m, int n, float alpha, float beta,
+LORA__TARGET_AVX512 static void lora__kern_side_avx512(int kind, int kc, const float *Ap, const float *Bp, float *C,
+                                                       long rs_c, long cs_c, int m, int n, float alpha, float beta,
                                                        const float *src, long stride, int rows, float *dst, long pstride) {
-    lora__kern_avx512_body(kc, Ap, Bp, C, rs_c, cs_c, m, n, alpha, beta, 1, src, stride, rows, dst, pstride);
-}
-/* the same with a side job of `rows` 16-k blocks of one 12-row panel from rows contiguous along
-   k (A of X W and dY W^T): block j is the 16 k at src + 16 j of rows src + x * stride (x < 12),
-   written as the packed panel's rows 16 j ... 16 j + 15 (dst + 192 j); pstride unused */
-LORA__TARGET_AVX512 static void lora__kern_side_t_avx512(int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c,
-                                                         int m, int n, float alpha, float beta,
-                                                         const float *src, long stride, int rows, float *dst, long pstride) {
-    lora__kern_avx512_body(kc, Ap, Bp, C, rs_c, cs_c, m, n, alpha, beta, 2, src, stride, rows, dst, pstride);
+    lora__kern_avx512_body(kc, Ap, Bp, C, rs_c, cs_c, m, n, alpha, beta, kind, src, stride, rows, dst, pstride);
 }
 /* packing with 512-bit copies (the transposing case reuses the AVX code) */
 #define LORA__PFD 16 /* rows of S prefetched ahead when copying */
@@ -2379,7 +2370,7 @@ LORA__TARGET_AVX512 static void lora__d3_avx512(int K, const float *U, long u_ri
 }
 
 static const lora__gemm_cfg lora__cfg_avx512 = { LORA__A5_MR, LORA__A5_NR, 512, 256, 3072, 4096, lora__kern_avx512, lora__pack_avx512,
-    lora__d1_avx512, 8, 384, lora__d2_avx512, 3, 8, lora__d3_avx512, 32, 384, lora__kern_side_avx512, lora__kern_side_t_avx512 };
+    lora__d1_avx512, 8, 384, lora__d2_avx512, 3, 8, lora__d3_avx512, 32, 384, lora__kern_side_avx512 };
 #endif
 
 /* ---------------- NEON: 8 x 12 ---------------- */
@@ -2548,7 +2539,7 @@ static void lora__d2_neon(int K, const float *A, long lda, const float *Bt, long
 }
 
 static const lora__gemm_cfg lora__cfg_neon = { LORA__N_MR, LORA__N_NR, 256, 384, 768, 4096, lora__kern_neon, lora__pack_neon,
-    lora__d1_neon, 8, 384, lora__d2_neon, 3, 4, NULL, 0, 0, NULL, NULL };
+    lora__d1_neon, 8, 384, lora__d2_neon, 3, 4, NULL, 0, 0, NULL };
 #endif
 
 static LORA__UNUSED const lora__gemm_cfg *lora__gemm_config(lora_isa isa) {
@@ -2719,36 +2710,25 @@ static void lora__gemm_panel(lora__gemm *g, const lora__gemm_span *s, int r, lor
     const float *Ap = s->Ap_blk + (long)r * mr * s->kc;
     const int i = r * mr, mrows = s->mcb - i < mr ? s->mcb - i : mr;
     float *Crow = g->C + (long)(s->i0 + i) * g->rs_c + (long)(g->j0 + s->j) * g->cs_c;
-    /* Transposed A is packed by groups, reading a short run from each of kc rows: that
-       is latency bound, so while this panel computes, prefetch (towards L2) this
-       panel's share [k_lo, k_hi) of the source rows of the next group, if nobody
-       packed it yet; spread over the panel's kernel calls. Empty otherwise. */
-    int gn = grp + 1, nq = (s->nbw + nr - 1) / nr, qi = 0, k_lo = 0, k_hi = 0, q;
-    long run = 0;
-    const float *src = g->A;
+    /* With a side job, this panel's share of its units is copied by the kernel calls, spread
+       over them. Without side jobs (AVX2, NEON, scalar), transposed A is packed by groups,
+       reading a short run from each of kc rows: that is latency bound, so while this panel
+       computes, prefetch (towards L2) this panel's share [k_lo, k_hi) of the source rows of
+       the next group, if nobody packed it yet; spread over the panel's kernel calls. */
+    int gn = grp + 1, nq = (s->nbw + nr - 1) / nr, qi = 0, k_lo = 0, k_hi = 0, q, ku = 1, units = 0, n_units = 0;
+    long run = 0, sstride = 0;
+    const float *src = g->A, *ssrc = NULL;
+    float *sdst = NULL;
     if (sj && sj->grp >= 0) {
-        /* units: source rows (transposed A) or 16-k blocks (rows contiguous along k) */
-        const int ku = g->side == 1 ? 1 : 16, n_units = s->kc / ku, per_panel = lora__ceil_div(n_units, g->a_group);
-        const int units = per_panel < n_units - sj->k ? per_panel : n_units - sj->k;
+        /* a side job: units are source rows (transposed A) or 16-k blocks (rows contiguous along k) */
         const int gi = sj->grp * g->a_group * mr;
-        const long stride = g->side == 1 ? g->a_ck : g->a_ri;
-        const float *ssrc = g->A + (long)(s->i0 + gi) * g->a_ri + (long)(s->p0 + sj->k * ku) * g->a_ck;
-        float *sdst = s->Ap_blk + (long)gi * s->kc + (long)sj->k * ku * mr;
-        for (q = 0; q < s->nbw; q += nr, qi++) {
-            const int u_a = (int)((long)qi * units / nq), u_b = (int)((long)(qi + 1) * units / nq);
-            (g->side == 1 ? cfg->kern_side : cfg->kern_side_t)(s->kc, Ap, s->Bp + (long)q * s->kc, Crow + (long)q * g->cs_c,
-                           g->rs_c, g->cs_c, mrows, s->nbw - q < nr ? s->nbw - q : nr, g->alpha, s->beta,
-                           ssrc + (long)u_a * ku * g->a_ck, stride, u_b - u_a, sdst + (long)u_a * ku * mr, (long)mr * s->kc);
-        }
-        sj->k += units;
-        if (sj->k >= n_units) {
-            LORA__AFLAG_STORE(&s->aflags[sj->grp], 2);
-            sj->grp = -1;
-            if (g->side_groups) lora__aflag_inc(g->side_groups);
-        }
-        return;
-    }
-    if (g->a_ri == 1 && g->a_group > 1 && !g->side && gn * g->a_group < n_panels && LORA__AFLAG_LOAD(&s->aflags[gn]) == 0) {
+        ku = g->side == 1 ? 1 : 16;
+        n_units = s->kc / ku;
+        units = lora__ceil_div(n_units, g->a_group) < n_units - sj->k ? lora__ceil_div(n_units, g->a_group) : n_units - sj->k;
+        sstride = g->side == 1 ? g->a_ck : g->a_ri;
+        ssrc = g->A + (long)(s->i0 + gi) * g->a_ri + (long)(s->p0 + sj->k * ku) * g->a_ck;
+        sdst = s->Ap_blk + (long)gi * s->kc + (long)sj->k * ku * mr;
+    } else if (g->a_ri == 1 && g->a_group > 1 && !g->side && gn * g->a_group < n_panels && LORA__AFLAG_LOAD(&s->aflags[gn]) == 0) {
         int gp = r - grp * g->a_group, gi = gn * g->a_group * mr;
         k_lo = (int)((long)gp * s->kc / g->a_group);
         k_hi = (int)((long)(gp + 1) * s->kc / g->a_group);
@@ -2756,10 +2736,26 @@ static void lora__gemm_panel(lora__gemm *g, const lora__gemm_span *s, int r, lor
         src = g->A + (long)(s->i0 + gi) + (long)s->p0 * g->a_ck;
     }
     for (q = 0; q < s->nbw; q += nr, qi++) {
-        int kk, k_a = k_lo + (int)((long)qi * (k_hi - k_lo) / nq), k_b = k_lo + (int)((long)(qi + 1) * (k_hi - k_lo) / nq);
-        for (kk = k_a; kk < k_b; kk++) lora__prefetch_l2(src + (long)kk * g->a_ck, run);
-        cfg->kern(s->kc, Ap, s->Bp + (long)q * s->kc, Crow + (long)q * g->cs_c, g->rs_c, g->cs_c,
-                  mrows, s->nbw - q < nr ? s->nbw - q : nr, g->alpha, s->beta);
+        const float *Bq = s->Bp + (long)q * s->kc;
+        float *Cq = Crow + (long)q * g->cs_c;
+        const int nq_cols = s->nbw - q < nr ? s->nbw - q : nr;
+        if (ssrc) {
+            const int u_a = (int)((long)qi * units / nq), u_b = (int)((long)(qi + 1) * units / nq);
+            cfg->kern_side(g->side, s->kc, Ap, Bq, Cq, g->rs_c, g->cs_c, mrows, nq_cols, g->alpha, s->beta,
+                           ssrc + (long)u_a * ku * g->a_ck, sstride, u_b - u_a, sdst + (long)u_a * ku * mr, (long)mr * s->kc);
+        } else {
+            int kk, k_a = k_lo + (int)((long)qi * (k_hi - k_lo) / nq), k_b = k_lo + (int)((long)(qi + 1) * (k_hi - k_lo) / nq);
+            for (kk = k_a; kk < k_b; kk++) lora__prefetch_l2(src + (long)kk * g->a_ck, run);
+            cfg->kern(s->kc, Ap, Bq, Cq, g->rs_c, g->cs_c, mrows, nq_cols, g->alpha, s->beta);
+        }
+    }
+    if (ssrc) {
+        sj->k += units;
+        if (sj->k >= n_units) {
+            LORA__AFLAG_STORE(&s->aflags[sj->grp], 2);
+            sj->grp = -1;
+            if (g->side_groups) lora__aflag_inc(g->side_groups);
+        }
     }
 }
 
@@ -3112,7 +3108,7 @@ static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool
     g.tile_steps = g.bflags + bflag_ints;
     /* A rows contiguous along i (transposed A): pack 8 panels at a time so that each
        source row is read in one longer run; otherwise panel by panel */
-    g.side = g.a_ri == 1 ? cfg->kern_side != NULL : cfg->kern_side_t != NULL && g.a_ck == 1 ? 2 : 0;
+    g.side = !cfg->kern_side ? 0 : g.a_ri == 1 ? 1 : g.a_ck == 1 ? 2 : 0;
     g.a_group = g.a_ri != 1 ? 1 : g.side ? LORA__SIDE_G : 8;
     for (g.j0 = 0; g.j0 < g.N; g.j0 += cfg->ncb) {
         int jp, n_jc;

@@ -28,68 +28,46 @@ static float rnd_value(void) {
 #ifdef LORA__HAVE_AVX512
 #define SENTINEL (-12345.0f)
 
-/* one kernel call with a side job of `rows` rows against the plain kernel */
-static void check_kernel(int kc, int rows, long stride, int m, int n, float beta) {
-    const long pstride = 12L * kc + 16;   /* panels apart by more than kc rows: overruns show */
+/* One kernel call with a side job against the plain kernel: kind 1 copies `units` rows of 48
+   floats (src + j * stride) into 4 panels, kind 2 `units` 16-k blocks of 12 rows (src + x *
+   stride) into one panel. dst holds 4 panels apart by more than their rows: every float that
+   is not a copied value must stay as it was. */
+static void check_kernel(int kind, int kc, int units, long stride, int m, int n, float beta) {
+    const long panel_rows = kind == 2 && 16L * units > kc ? 16L * units : kc, pstride = 12 * panel_rows + 16;
+    const long src_n = kind == 1 ? stride * (units > 0 ? units : 1) + 48 : stride * 12;
+    const char *what = kind == 1 ? "rows" : "16-k blocks";
     float *Ap = (float *)lora__alloc_aligned(sizeof(float) * 12 * (size_t)kc, "test");
     float *Bp = (float *)lora__alloc_aligned(sizeof(float) * 32 * (size_t)kc, "test");
-    float *src = (float *)malloc(sizeof(float) * (size_t)(stride * (rows > 0 ? rows : 1) + 48));
+    float *src = (float *)malloc(sizeof(float) * (size_t)src_n);
     float *dst = (float *)malloc(sizeof(float) * (size_t)(4 * pstride));
     float C0[12 * 40], C1[12 * 40], C2[12 * 40];
-    int i, j, p, x, bad_c = 0, bad_copy = 0, bad_other = 0;
+    long i;
+    int j, p, x, bad_c = 0, bad_copy = 0, bad_other = 0;
     if (!Ap || !Bp || !src || !dst) { CHECK(!"out of memory"); return; }
     for (i = 0; i < 12 * kc; i++) Ap[i] = rnd_value();
     for (i = 0; i < 32 * kc; i++) Bp[i] = rnd_value();
-    for (i = 0; i < stride * (rows > 0 ? rows : 1) + 48; i++) src[i] = rnd_value();
+    for (i = 0; i < src_n; i++) src[i] = rnd_value();
     for (i = 0; i < 4 * pstride; i++) dst[i] = SENTINEL;
     for (i = 0; i < 12 * 40; i++) C0[i] = rnd_value();
     memcpy(C1, C0, sizeof C0);
     memcpy(C2, C0, sizeof C0);
     /* C tile with row stride 40: columns past n must stay as they were */
     lora__kern_avx512(kc, Ap, Bp, C1, 40, 1, m, n, 0.75f, beta);
-    lora__kern_side_avx512(kc, Ap, Bp, C2, 40, 1, m, n, 0.75f, beta, src, stride, rows, dst, pstride);
+    lora__kern_side_avx512(kind, kc, Ap, Bp, C2, 40, 1, m, n, 0.75f, beta, src, stride, units, dst, pstride);
     if (memcmp(C1, C2, sizeof C1) != 0) bad_c++;
     for (p = 0; p < 4; p++)
-        for (j = 0; j < kc + 1; j++)
+        for (j = 0; j < panel_rows + 1; j++)
             for (x = 0; x < 12; x++) {
                 const float got = dst[p * pstride + (long)j * 12 + x];
-                if (j < rows) { if (got != src[(long)j * stride + 12 * p + x]) bad_copy++; }
+                if (kind == 1 && j < units) { if (got != src[(long)j * stride + 12 * p + x]) bad_copy++; }
+                else if (kind == 2 && p == 0 && j < 16 * units) { if (got != src[(long)x * stride + j]) bad_copy++; }
                 else if (got != SENTINEL) bad_other++;
             }
-    CHECK_MSG(bad_c == 0, "kc %d rows %d stride %ld tile %dx%d beta %g: C differs from the plain kernel", kc, rows, stride, m, n, beta);
-    CHECK_MSG(bad_copy == 0, "kc %d rows %d stride %ld: %d copied values wrong", kc, rows, stride, bad_copy);
-    CHECK_MSG(bad_other == 0, "kc %d rows %d stride %ld: %d values written outside the copied rows", kc, rows, stride, bad_other);
-    lora__free_aligned(Ap); lora__free_aligned(Bp); free(src); free(dst);
-}
-
-/* one kernel call with a side job of `blocks` 16-k blocks of a 12-row panel */
-static void check_kernel_t(int kc, int blocks, long stride, int m, int n, float beta) {
-    const long guard = 64;
-    float *Ap = (float *)lora__alloc_aligned(sizeof(float) * 12 * (size_t)kc, "test");
-    float *Bp = (float *)lora__alloc_aligned(sizeof(float) * 32 * (size_t)kc, "test");
-    float *src = (float *)malloc(sizeof(float) * (size_t)(stride * 12));
-    float *dst = (float *)malloc(sizeof(float) * (size_t)(192 * blocks + guard));
-    float C0[12 * 40], C1[12 * 40], C2[12 * 40];
-    int i, j, x, bad_c = 0, bad_copy = 0, bad_other = 0;
-    if (!Ap || !Bp || !src || !dst) { CHECK(!"out of memory"); return; }
-    for (i = 0; i < 12 * kc; i++) Ap[i] = rnd_value();
-    for (i = 0; i < 32 * kc; i++) Bp[i] = rnd_value();
-    for (i = 0; i < stride * 12; i++) src[i] = rnd_value();
-    for (i = 0; i < 192 * blocks + guard; i++) dst[i] = SENTINEL;
-    for (i = 0; i < 12 * 40; i++) C0[i] = rnd_value();
-    memcpy(C1, C0, sizeof C0);
-    memcpy(C2, C0, sizeof C0);
-    lora__kern_avx512(kc, Ap, Bp, C1, 40, 1, m, n, 0.75f, beta);
-    lora__kern_side_t_avx512(kc, Ap, Bp, C2, 40, 1, m, n, 0.75f, beta, src, stride, blocks, dst, 0);
-    if (memcmp(C1, C2, sizeof C1) != 0) bad_c++;
-    for (j = 0; j < 16 * blocks; j++)
-        for (x = 0; x < 12; x++)
-            if (dst[j * 12 + x] != src[x * stride + j]) bad_copy++;
-    for (i = 192 * blocks; i < 192 * blocks + guard; i++)
-        if (dst[i] != SENTINEL) bad_other++;
-    CHECK_MSG(bad_c == 0, "kc %d blocks %d stride %ld tile %dx%d beta %g: C differs from the plain kernel", kc, blocks, stride, m, n, beta);
-    CHECK_MSG(bad_copy == 0, "kc %d blocks %d stride %ld: %d copied values wrong", kc, blocks, stride, bad_copy);
-    CHECK_MSG(bad_other == 0, "kc %d blocks %d stride %ld: %d values written past the copied blocks", kc, blocks, stride, bad_other);
+    CHECK_MSG(bad_c == 0, "kind %d kc %d %d %s stride %ld tile %dx%d beta %g: C differs from the plain kernel", kind, kc, units, what,
+              stride, m, n, beta);
+    CHECK_MSG(bad_copy == 0, "kind %d kc %d %d %s stride %ld: %d copied values wrong", kind, kc, units, what, stride, bad_copy);
+    CHECK_MSG(bad_other == 0, "kind %d kc %d %d %s stride %ld: %d values written outside the copied ones", kind, kc, units, what,
+              stride, bad_other);
     lora__free_aligned(Ap); lora__free_aligned(Bp); free(src); free(dst);
 }
 #endif
@@ -117,12 +95,12 @@ int main(void) {
                 const int rows_list[] = { 0, 1, 3, kc / 4, kc / 2 + 1, kc - 1, kc };
                 for (b = 0; b < 7; b++) {
                     if (rows_list[b] < 0 || rows_list[b] > kc || (b > 0 && rows_list[b] == rows_list[b - 1])) continue;
-                    check_kernel(kc, rows_list[b], strides[c], 12, 32, 1.0f);
+                    check_kernel(1, kc, rows_list[b], strides[c], 12, 32, 1.0f);
                 }
             }
-        check_kernel(512, 128, 3072, 7, 32, 0.0f);     /* partial tiles, every beta path */
-        check_kernel(512, 128, 3072, 12, 19, 0.5f);
-        check_kernel(64, 64, 1000, 1, 1, 1.0f);
+        check_kernel(1, 512, 128, 3072, 7, 32, 0.0f);     /* partial tiles, every beta path */
+        check_kernel(1, 512, 128, 3072, 12, 19, 0.5f);
+        check_kernel(1, 64, 64, 1000, 1, 1, 1.0f);
         for (a = 0; a < 6; a++)
             for (c = 0; c < 3; c++) {
                 const int kc = kcs[a], nb = kc / 16;
@@ -130,12 +108,12 @@ int main(void) {
                 for (b = 0; b < 5; b++) {
                     if (blocks_list[b] < 0 || (b > 0 && blocks_list[b] <= blocks_list[b - 1])) continue;
                     /* a row holds at least the blocks it gives */
-                    check_kernel_t(kc, blocks_list[b], strides[c] > 16 * blocks_list[b] ? strides[c] : 16 * blocks_list[b] + 3,
-                                   12, 32, 1.0f);
+                    check_kernel(2, kc, blocks_list[b], strides[c] > 16 * blocks_list[b] ? strides[c] : 16 * blocks_list[b] + 3,
+                                 12, 32, 1.0f);
                 }
             }
-        check_kernel_t(512, 32, 3072, 5, 32, 0.0f);
-        check_kernel_t(384, 24, 768, 12, 7, 0.5f);
+        check_kernel(2, 512, 32, 3072, 5, 32, 0.0f);
+        check_kernel(2, 384, 24, 768, 12, 7, 0.5f);
     }
 #endif
     {
