@@ -113,6 +113,9 @@ LORA_API const char *lora_status_name(lora_status s);
    until the next failing call on the same thread. */
 LORA_API const char *lora_last_error(void);
 LORA_API void lora_clear_error(void);
+/* Frees memory the library allocated for the caller (lora_encode's ids, lora_decode's text,
+   parameter lists, warnings, ...): LORA_FREE with the allocation hooks of the library. */
+LORA_API void lora_free(void *p);
 
 /* ---- Deterministic random numbers (xoshiro128** seeded by splitmix64) ---- */
 typedef struct lora_rng { uint32_t s[4]; int has_spare; float spare; } lora_rng;
@@ -552,6 +555,172 @@ typedef struct lora_train_state {
 LORA_API lora_status lora_checkpoint_save(const char *path, const lora_adamw *opt, const lora_train_state *state);
 LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lora_train_state *state);
 
+/* ---- lora/80_tokenizer.api.h ---- */
+/* ---- GPT-2 byte-level BPE tokenizer ----
+   Exactly OpenAI's encoder (and Hugging Face's GPT2Tokenizer): the pre-tokenisation
+   pattern 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+   with a built-in Unicode letter/number/space table, bytes-to-unicode, ranked merges.
+   The character classes are JavaScript's (the npm encoders gpt-3-encoder and gpt-tokenizer
+   are the reference, Unicode 17); Python's `regex` module (encoder.py) differs in \s only at
+   U+0085 (a space there, not here) and U+FEFF (a space here, not there), and in the Unicode
+   version of its tables.
+   A tokenizer is read-only once loaded: share it between threads freely. */
+typedef struct lora_tokenizer lora_tokenizer;
+/* dir holds encoder.json + vocab.bpe (OpenAI's names, tried first), or vocab.json + merges.txt
+   (Hugging Face's); LORA_ERR_NOT_FOUND if it has neither. The vocabulary is a JSON object
+   {token: id} over the bytes_to_unicode alphabet, with all 256 single bytes, unique tokens and
+   ids (integers below 2^24; gaps allowed). The merges file has one "left right" pair per line in
+   rank order; lines starting with "#version" and empty lines are skipped, CRLF is accepted; both
+   symbols and their concatenation must be tokens; a pair listed twice keeps its last rank.
+   Errors are LORA_ERR_FORMAT naming the file and the entry ("encoder.json: entry 12 (...)") or
+   line ("vocab.bpe:17: ..."). load_memory names them "vocab JSON" and "merges". */
+LORA_API lora_status lora_tokenizer_load(const char *dir, lora_tokenizer **out);
+LORA_API lora_status lora_tokenizer_load_files(const char *vocab_json_path, const char *merges_path, lora_tokenizer **out);
+LORA_API lora_status lora_tokenizer_load_memory(const char *vocab_json, size_t vocab_len,
+                                                const char *merges, size_t merges_len, lora_tokenizer **out);
+LORA_API void lora_tokenizer_free(lora_tokenizer *tok);
+LORA_API int lora_tokenizer_vocab_size(const lora_tokenizer *tok);
+/* The id of "<|endoftext|>" (GPT-2: 50256), -1 when the vocabulary has none. */
+LORA_API int32_t lora_tokenizer_eos(const lora_tokenizer *tok);
+
+/* Encodes len bytes. Valid UTF-8 gives exactly the ids of the reference encoders (OpenAI's
+   encoder.py, Hugging Face's GPT2Tokenizer, the npm gpt-3-encoder / gpt-tokenizer). Invalid UTF-8
+   is not replaced: each byte that does not start a well-formed sequence is split like the U+FFFD
+   a decoder would put there, and encoded as its own bytes, so lora_decode(lora_encode(x)) == x for
+   every byte string x.
+   allow_special = 1 maps every "<|endoftext|>" to its id (lora_tokenizer_eos) (the text between is encoded
+   separately, as tiktoken does); 0 encodes it as text.
+   *ids is allocated by the library (free with lora_free). */
+LORA_API lora_status lora_encode(const lora_tokenizer *tok, const char *text, size_t len, int allow_special,
+                                 int32_t **ids, size_t *n_ids);
+/* Decodes ids back to bytes (NUL-terminated, *len excludes the NUL). Fails with
+   LORA_ERR_RANGE on an id outside the vocabulary. */
+LORA_API lora_status lora_decode(const lora_tokenizer *tok, const int32_t *ids, size_t n_ids, char **text, size_t *len);
+/* The bytes of one token (not NUL-terminated); NULL for an invalid id. */
+LORA_API const char *lora_token_bytes(const lora_tokenizer *tok, int32_t id, size_t *len);
+/* Length in bytes of the first pre-token of text[0..len) (the split pattern above; 0 when len
+   is 0). Walking a text with it yields the pieces that BPE sees, e.g. "Hello", " world", "!". */
+LORA_API size_t lora_pretoken_length(const char *text, size_t len);
+
+/* ---- lora/82_data.api.h ---- */
+/* ---- Training data ----
+   A dataset is one long stream of token ids with a parallel label stream (label -100 =
+   no loss on that position, e.g. prompt tokens). Sources: jsonl files with {"text"},
+   {"prompt","completion"}, {"question","answer"} or chat {"messages":[{"role","content"}]}
+   lines, token files (raw little-endian uint16 ids, or llm.c's token files with a
+   256 x int32 header, magic 20240520), or token arrays. Batches are cut from the
+   stream: step s views [pos, pos + B*T) as B rows of T (labels likewise); pos
+   advances by B*T and wraps to 0 when fewer than B*T remain.
+
+   Labels are aligned with the tokens: labels[i] is tokens[i] or -100. The loss uses the
+   logits at position t to predict labels[t+1] (Hugging Face's convention: the shift happens
+   inside the loss), so labels[i] = -100 means "no loss for predicting token i".
+
+   jsonl: one JSON object per line. A UTF-8 BOM at the start, CRLF line ends and blank
+   (whitespace-only) lines are accepted; extra keys (e.g. "id") are ignored; every other
+   problem fails with "source:LINE: reason" (invalid JSON, not an object, missing or
+   wrong-typed key, empty text/completion/question/answer, empty "messages", unknown role,
+   keys of two kinds, no known key); no line is skipped.
+   Strings are encoded with lora_encode(allow_special = 0), so a literal "<|endoftext|>"
+   in the data is plain text. Each piece below is encoded separately and the ids are
+   concatenated ("+" below); "[masked]" pieces get label -100 when mask_prompt is set:
+     {"text": t}                      tokens(t)
+     {"prompt": p, "completion": c}   [masked] tokens(p) + tokens(c)   (no separator is added;
+                                      p may be empty, c may not)
+     {"question": q, "answer": a}     [masked] tokens("Question: " q "\nAnswer:") + tokens(" " a)
+                                      e.g. "Question: What is 2 plus 3?\nAnswer:" + " 5."
+     {"messages": [{"role": r, "content": x}, ...]}   per turn, r in system|user|assistant:
+                                      [masked] tokens(r ":") + tokens(" " x "\n")
+                                      where the content piece is masked too unless r is
+                                      "assistant" (content may be empty);
+                                      e.g. "user: Hi\nassistant: Hello!\n"
+   then add_eot appends the end-of-text token EOS ("<|endoftext|>", 50256 for GPT-2) with label
+   EOS, so the model learns to stop.
+   With format AUTO the kind is chosen per line by its keys: "messages", "text",
+   "prompt"/"completion" or "question"/"answer" (more than one kind on a line is an error);
+   a forced format requires that kind's keys on every line.
+   pack = 1: samples are concatenated. pack = 0: sample i occupies tokens
+   [i*seq, (i+1)*seq): truncated to seq, or padded with EOS tokens labelled -100
+   (use seq == T so that rows line up with batches).
+
+   Token files: if the first int32 is 20240520 the file is llm.c's format: a 256 x int32
+   little-endian header (magic 20240520, version 1 = uint16 tokens, header[2] = number of
+   tokens) then the uint16 tokens, and the file size must match exactly. Otherwise the
+   whole file is raw little-endian uint16 ids (its size must be even). The detection is
+   unambiguous: read as raw ids, the magic would start with id 55432 >= vocab. llm.c's
+   llama-3 (20240801) and eval (20240522) magics are recognised and rejected.
+
+   Samples (used by lora_data_split): jsonl lines (pack = 1), rows (pack = 0); for token
+   files and token arrays, a sample ends after each EOS token given to the loader (and at the end). */
+#define LORA_IGNORE_LABEL (-100) /* label of a position without loss (PyTorch's ignore_index) */
+typedef enum lora_data_format {
+    LORA_DATA_AUTO = 0,         /* detected per line from its keys */
+    LORA_DATA_TEXT,             /* {"text": ...}: loss on every token */
+    LORA_DATA_PROMPT_COMPLETION,/* {"prompt", "completion"} */
+    LORA_DATA_QA,               /* {"question", "answer"}: prompt "Question: q\nAnswer:", completion " a" */
+    LORA_DATA_CHAT              /* {"messages": [...]}: loss on assistant turns */
+} lora_data_format;
+
+typedef struct lora_data_config {
+    lora_data_format format;    /* default AUTO */
+    int mask_prompt;            /* default 1: no loss on prompt tokens (prompt/completion, QA, chat) */
+    int add_eot;                /* default 1: append EOS after each sample */
+    int pack;                   /* default 1: samples are concatenated into the stream; 0: each sample
+                                   gets its own row of `seq` tokens (truncated, padded with EOT and label -100) */
+    int seq;                    /* row length used when pack == 0 (default 1024) */
+    int32_t eos;                /* end-of-text id appended by add_eot and used as padding; -1 (default) =
+                                   the tokenizer's "<|endoftext|>" (lora_tokenizer_eos) */
+} lora_data_config;
+LORA_API lora_data_config lora_data_config_init(void);
+
+typedef struct lora_dataset {
+    int32_t *tokens;            /* n_tokens ids */
+    int32_t *labels;            /* n_tokens labels (-100 = ignored) */
+    size_t n_tokens;
+    size_t n_samples;
+    size_t *sample_start;       /* n_samples + 1 offsets into tokens */
+} lora_dataset;
+
+/* Loads a jsonl file. Malformed lines fail with "path:line: reason" (nothing is skipped
+   silently); blank lines are allowed. A file without any sample fails (LORA_ERR_FORMAT).
+   cfg may be NULL (defaults). */
+LORA_API lora_status lora_data_load_jsonl(const char *path, const lora_tokenizer *tok,
+                                          const lora_data_config *cfg, lora_dataset **out);
+/* Same from memory (source names it in messages). */
+LORA_API lora_status lora_data_load_jsonl_memory(const char *text, size_t len, const char *source,
+                                                 const lora_tokenizer *tok, const lora_data_config *cfg,
+                                                 lora_dataset **out);
+/* Loads a token file (raw uint16, or llm.c format by its magic); labels = ids. Ids >= vocab
+   fail with LORA_ERR_RANGE (pass vocab <= 0 to skip the check). Errors name the file and
+   the byte offset; an empty file fails (LORA_ERR_FORMAT). A sample ends after each id eos
+   (pass -1 for one sample). */
+LORA_API lora_status lora_data_load_tokens(const char *path, int vocab, int32_t eos, lora_dataset **out);
+/* Loads path by its name: "*.jsonl" / "*.json" with lora_data_load_jsonl, anything else
+   with lora_data_load_tokens (vocab = the tokenizer's, or no check when tok is NULL). */
+LORA_API lora_status lora_data_load(const char *path, const lora_tokenizer *tok,
+                                    const lora_data_config *cfg, lora_dataset **out);
+/* Wraps a copy of ids (labels = ids when labels is NULL); samples end after each id eos (-1: none). */
+LORA_API lora_status lora_data_from_tokens(const int32_t *ids, const int32_t *labels, size_t n, int32_t eos,
+                                           lora_dataset **out);
+/* Splits by samples: the last round(frac * n_samples) samples (after a seeded shuffle when
+   seed != 0) go to *val, the rest to *train; both keep the (shuffled) sample order and either
+   may be empty. val_frac must be in [0, 1]. The shuffle is Fisher-Yates driven by lora_rng
+   seeded with seed, so it is the same on every platform. */
+LORA_API lora_status lora_data_split(const lora_dataset *ds, double val_frac, uint64_t seed,
+                                     lora_dataset **train, lora_dataset **val);
+LORA_API void lora_data_free(lora_dataset *ds);
+
+/* Copies the batch at *pos into inputs/labels (B*T each) and advances *pos (wrapping as
+   described above: a *pos with fewer than B*T tokens after it reads from 0, and the
+   advanced *pos is set to 0 when fewer than B*T tokens remain after it). Fails with
+   LORA_ERR_RANGE if the dataset has fewer than B*T tokens, LORA_ERR_INVALID_ARG if
+   B or T <= 0. */
+LORA_API lora_status lora_data_batch(const lora_dataset *ds, size_t *pos, int B, int T,
+                                     int32_t *inputs, int32_t *labels);
+/* Number of batches in one pass (epoch) over the dataset: n_tokens / (B*T), at least 1
+   (0 for a NULL dataset or B, T <= 0). */
+LORA_API size_t lora_data_batches_per_epoch(const lora_dataset *ds, int B, int T);
+
 /* ---- lora/99_end.api.h ---- */
 #ifdef __cplusplus
 }
@@ -625,6 +794,8 @@ LORA_API const char *lora_status_name(lora_status s) {
 }
 
 LORA_API const char *lora_last_error(void) { return lora__errbuf; }
+LORA_API void lora_free(void *p) { LORA_FREE(p); }
+
 LORA_API void lora_clear_error(void) { lora__errbuf[0] = 0; }
 
 /* Records a formatted message for the calling thread and returns s, so that
@@ -7519,6 +7690,1680 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
     }
     fclose(f);
     return s;
+}
+
+/* ---- lora/80_tokenizer.impl.c ---- */
+/* ---- GPT-2 byte-level BPE tokenizer ----
+
+   Pre-tokenisation. The pattern
+       's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+   is run as a hand-written scanner over code points with JavaScript's (/u) classes for
+   \p{L}, \p{N} and \s (51_unicode_tables.impl.c, generated from node), since the npm encoders
+   gpt-3-encoder and gpt-tokenizer are the reference. (Python's `regex`, used by OpenAI's
+   encoder.py, differs only in \s: it counts U+0085 and not U+FEFF; and in Unicode version.)
+
+   Invalid UTF-8. The reference encoders take JavaScript strings; text that arrives as bytes is
+   decoded first, each maximal ill-formed subsequence becoming U+FFFD. We do not replace
+   anything: every byte that does not start a well-formed UTF-8 sequence (a stray continuation
+   byte, a truncated sequence, an overlong form, a surrogate, a value above U+10FFFF) is one
+   unit of class "other", i.e. it pre-tokenises exactly as U+FFFD would (U+FFFD is \p{So}), and
+   the bytes themselves go through BPE (so they come out as byte tokens or merges of them).
+   Pre-token boundaries are therefore the reference's; the ids differ from the reference only
+   inside pre-tokens that hold invalid bytes; and decode(encode(x)) == x for every byte string.
+
+   BPE. Ranked merges exactly as encoder.py: repeatedly take the adjacent pair with the lowest
+   merge rank and merge all its non-overlapping occurrences left to right. Symbols are token
+   ids (every merge result must be in the vocabulary), pairs are looked up in an open-addressing
+   hash table. Short words use a rank array rescanned per pass; long words (a megabyte of
+   letters) use a heap over a linked list, which keeps them O(n log n). No cache, no global
+   state: a tokenizer is read-only after loading and may be shared between threads. */
+
+static int lora__uclass(uint32_t cp); /* 51_unicode_tables.impl.c */
+
+enum { LORA__OTHER = 0, LORA__LETTER = 1, LORA__NUMBER = 2, LORA__SPACE = 3 };
+
+/* Classes of ASCII code points (tools/gen_unicode_tables.js checks them against node). */
+static const unsigned char lora__ascii_class[128] = {
+    0,0,0,0,0,0,0,0,0,3,3,3,3,3,0,0, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,
+    3,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0, 2,2,2,2,2,2,2,2,2,2,0,0,0,0,0,0,
+    0,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,0,0,0,0,0,
+    0,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1,1,1,0,0,0,0,0
+};
+
+#define LORA__NO_RANK 0xFFFFFFFFu
+#define LORA__MAX_ID (1 << 24)      /* token ids must be below this */
+#define LORA__LONG_WORD 64          /* words longer than this (bytes) use the heap merge */
+
+typedef struct lora__merge_slot {
+    uint64_t key;      /* (left id << 32) | right id; LORA__EMPTY_KEY when free */
+    uint32_t rank;     /* line order in the merges file */
+    int32_t id;        /* the merged token */
+} lora__merge_slot;
+#define LORA__EMPTY_KEY 0xFFFFFFFFFFFFFFFFull
+
+struct lora_tokenizer {
+    int32_t n_vocab;            /* largest id + 1 */
+    char *blob;                 /* bytes of all tokens */
+    uint32_t *off;              /* token i = blob[off[i] .. off[i+1]); empty = no token */
+    int32_t byte_id[256];       /* the single-byte tokens */
+    int32_t eot;                /* id of "<|endoftext|>", -1 if the vocabulary lacks it */
+    lora__merge_slot *merges;   /* open addressing, power-of-two size */
+    uint32_t merge_bits;
+    size_t n_merges;
+    /* fast path: the tokens that BPE turns their own bytes into (most of them), by bytes, so
+       that a pre-token that is one of them needs a lookup instead of the merge loop */
+    int32_t *word_slot;         /* open addressing over ids, -1 = free */
+    uint32_t word_bits;
+    size_t max_word;            /* longest such token, bytes */
+};
+
+/* ---- byte-level alphabet (bytes_to_unicode) ---- */
+static int lora__byte_is_printable(int b) { return (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174); }
+/* code point -> byte, -1 for code points outside the alphabet (which is U+0021..U+0143) */
+static void lora__unicode_to_byte_table(int16_t table[324]) {
+    int b, n = 0;
+    for (b = 0; b < 324; b++) table[b] = -1;
+    for (b = 0; b < 256; b++) {
+        if (lora__byte_is_printable(b)) table[b] = (int16_t)b;
+        else table[256 + n++] = (int16_t)b;
+    }
+}
+
+/* ---- UTF-8 ---- */
+/* Length of the well-formed UTF-8 sequence at s[0..n) (n >= 1) and its code point, or 0 if
+   s[0] does not start one. */
+static size_t lora__tok_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp) {
+    unsigned c = s[0];
+    if (c < 0x80) { *cp = c; return 1; }
+    if (c < 0xC2) return 0;
+    if (c < 0xE0) {
+        if (n < 2 || (s[1] & 0xC0) != 0x80) return 0;
+        *cp = ((uint32_t)(c & 0x1F) << 6) | (s[1] & 0x3F);
+        return 2;
+    }
+    if (c < 0xF0) {
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c == 0xE0) lo = 0xA0;
+        else if (c == 0xED) hi = 0x9F;
+        if (n < 3 || s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80) return 0;
+        *cp = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+        return 3;
+    }
+    if (c < 0xF5) {
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c == 0xF0) lo = 0x90;
+        else if (c == 0xF4) hi = 0x8F;
+        if (n < 4 || s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80) return 0;
+        *cp = ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
+              ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+        return 4;
+    }
+    return 0;
+}
+
+/* Class and length of the unit at s[0..n): a well-formed character, or one invalid byte
+   (class "other", as the U+FFFD a UTF-8 decoder would put there). */
+static size_t lora__unit(const unsigned char *s, size_t n, int *cls) {
+    uint32_t cp;
+    size_t k;
+    if (s[0] < 0x80) { *cls = lora__ascii_class[s[0]]; return 1; }
+    k = lora__tok_utf8_decode(s, n, &cp);
+    if (!k) { *cls = LORA__OTHER; return 1; }
+    *cls = lora__uclass(cp);
+    return k;
+}
+
+/* End of the run of units of class cls starting at s[i] (i < n). */
+static size_t lora__run_end(const unsigned char *s, size_t n, size_t i, int cls) {
+    while (i < n) {
+        int c;
+        size_t k;
+        if (s[i] < 0x80) {
+            if (lora__ascii_class[s[i]] != cls) break;
+            i++;
+            continue;
+        }
+        k = lora__unit(s + i, n - i, &c);
+        if (c != cls) break;
+        i += k;
+    }
+    return i;
+}
+
+/* Length of the pre-token at s[0..n), n >= 1. */
+static size_t lora__pretoken(const unsigned char *s, size_t n) {
+    int c0, c1;
+    size_t k0, i, last;
+    if (s[0] == '\'' && n >= 2) {
+        unsigned char a = s[1];
+        if (a == 's' || a == 't' || a == 'm' || a == 'd') return 2;
+        if (n >= 3) {
+            unsigned char b = s[2];
+            if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') || (a == 'l' && b == 'l')) return 3;
+        }
+    }
+    k0 = lora__unit(s, n, &c0);
+    if (c0 != LORA__SPACE) return lora__run_end(s, n, k0, c0);
+    if (s[0] == ' ' && n >= 2) { /* " ?\p{L}+", " ?\p{N}+", " ?[^\s\p{L}\p{N}]+" */
+        size_t k1 = lora__unit(s + 1, n - 1, &c1);
+        if (c1 != LORA__SPACE) return lora__run_end(s, n, 1 + k1, c1);
+    }
+    /* whitespace: \s+(?!\S) leaves the last whitespace character of a run that is followed
+       by something else (so " word" stays together), unless the run is that one character */
+    i = k0; last = 0;
+    while (i < n) {
+        int c;
+        size_t k;
+        if (s[i] < 0x80) {
+            if (lora__ascii_class[s[i]] != LORA__SPACE) break;
+            last = i++;
+            continue;
+        }
+        k = lora__unit(s + i, n - i, &c);
+        if (c != LORA__SPACE) break;
+        last = i;
+        i += k;
+    }
+    if (i == n || last == 0) return i;
+    return last;
+}
+
+LORA_API size_t lora_pretoken_length(const char *text, size_t len) {
+    return text && len ? lora__pretoken((const unsigned char *)text, len) : 0;
+}
+
+/* ---- merge table ---- */
+static uint32_t lora__hash64(uint64_t key, uint32_t bits) {
+    return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+}
+static uint32_t lora__hash_bytes(const unsigned char *s, size_t n, uint32_t bits) {
+    uint64_t h = 0xCBF29CE484222325ull;
+    size_t i;
+    for (i = 0; i < n; i++) { h ^= s[i]; h *= 0x100000001B3ull; }
+    return lora__hash64(h, bits);
+}
+
+/* the fast-path token whose bytes are w[0..n), or -1 */
+static int32_t lora__word_find(const lora_tokenizer *tok, const unsigned char *w, size_t n) {
+    uint32_t mask, h;
+    if (n > tok->max_word) return -1;
+    mask = (1u << tok->word_bits) - 1;
+    h = lora__hash_bytes(w, n, tok->word_bits);
+    for (;;) {
+        int32_t id = tok->word_slot[h];
+        if (id < 0) return -1;
+        if (tok->off[id + 1] - tok->off[id] == n && memcmp(tok->blob + tok->off[id], w, n) == 0) return id;
+        h = (h + 1) & mask;
+    }
+}
+
+static const lora__merge_slot *lora__merge_find(const lora_tokenizer *tok, int32_t a, int32_t b) {
+    uint64_t key = ((uint64_t)(uint32_t)a << 32) | (uint32_t)b;
+    uint32_t mask = (1u << tok->merge_bits) - 1, h = lora__hash64(key, tok->merge_bits);
+    for (;;) {
+        const lora__merge_slot *s = &tok->merges[h];
+        if (s->key == key) return s;
+        if (s->key == LORA__EMPTY_KEY) return NULL;
+        h = (h + 1) & mask;
+    }
+}
+
+/* ---- BPE ---- */
+typedef struct lora__heap_item { uint32_t rank; int32_t pos; } lora__heap_item;
+
+/* Scratch memory for one encode call, grown as needed. */
+typedef struct lora__scratch {
+    int32_t *sym, *res, *next, *prev;
+    uint32_t *rank;
+    lora__heap_item *heap, *pending;
+    size_t cap;
+} lora__scratch;
+
+static void lora__scratch_free(lora__scratch *sc) {
+    LORA_FREE(sc->sym); LORA_FREE(sc->res); LORA_FREE(sc->next); LORA_FREE(sc->prev);
+    LORA_FREE(sc->rank); LORA_FREE(sc->heap); LORA_FREE(sc->pending);
+    memset(sc, 0, sizeof *sc);
+}
+static lora_status lora__scratch_reserve(lora__scratch *sc, size_t n) {
+    size_t cap;
+    if (n <= sc->cap) return LORA_OK;
+    if (n > (size_t)0x7FFFFFFF) return lora__fail(LORA_ERR_UNSUPPORTED, "lora_encode: a pre-token of %zu bytes is too long (limit 2^31 - 1)", n);
+    cap = sc->cap ? sc->cap : 256;
+    while (cap < n) cap *= 2;
+    if (cap > (size_t)0x7FFFFFFF) cap = (size_t)0x7FFFFFFF;
+    lora__scratch_free(sc);
+    sc->sym = (int32_t *)lora__malloc(cap * sizeof(int32_t), "BPE symbols");
+    sc->res = (int32_t *)lora__malloc(cap * sizeof(int32_t), "BPE merge results");
+    sc->rank = (uint32_t *)lora__malloc(cap * sizeof(uint32_t), "BPE pair ranks");
+    if (!sc->sym || !sc->res || !sc->rank) { lora__scratch_free(sc); return LORA_ERR_OOM; }
+    if (cap > LORA__LONG_WORD) {
+        sc->next = (int32_t *)lora__malloc(cap * sizeof(int32_t), "BPE links");
+        sc->prev = (int32_t *)lora__malloc(cap * sizeof(int32_t), "BPE links");
+        /* at most n - 1 initial pairs plus two per merge, fewer than n merges */
+        sc->heap = (lora__heap_item *)lora__calloc(cap, 3 * sizeof(lora__heap_item), "BPE heap");
+        sc->pending = (lora__heap_item *)lora__calloc(cap, 2 * sizeof(lora__heap_item), "BPE heap");
+        if (!sc->next || !sc->prev || !sc->heap || !sc->pending) { lora__scratch_free(sc); return LORA_ERR_OOM; }
+    }
+    sc->cap = cap;
+    return LORA_OK;
+}
+
+static void lora__pair_rank(const lora_tokenizer *tok, const int32_t *sym, size_t i, uint32_t *rank, int32_t *res) {
+    const lora__merge_slot *m = lora__merge_find(tok, sym[i], sym[i + 1]);
+    if (m) { rank[i] = m->rank; res[i] = m->id; }
+    else rank[i] = LORA__NO_RANK;
+}
+
+/* Short words: ranks of adjacent pairs in an array; each pass finds the lowest rank and merges
+   its occurrences left to right, then re-ranks only the pairs next to merged symbols. */
+static size_t lora__bpe_short(const lora_tokenizer *tok, lora__scratch *sc, size_t n) {
+    int32_t *sym = sc->sym, *res = sc->res;
+    uint32_t *rank = sc->rank;
+    size_t i;
+    int prev_merged;
+    for (i = 0; i + 1 < n; i++) lora__pair_rank(tok, sym, i, rank, res);
+    rank[n - 1] = LORA__NO_RANK;
+    while (n > 1) {
+        uint32_t best = LORA__NO_RANK;
+        size_t out = 0, first = n;
+        for (i = 0; i + 1 < n; i++) if (rank[i] < best) { best = rank[i]; first = i; }
+        if (best == LORA__NO_RANK) break;
+        /* rank[] doubles as "merged here" marker: the merged symbol gets LORA__NO_RANK - 1
+           until re-ranked below (merge ranks are below 2^31) */
+        for (out = first, i = first; i < n; out++) {
+            if (i + 1 < n && rank[i] == best) {
+                sym[out] = res[i];
+                rank[out] = LORA__NO_RANK - 1;
+                i += 2;
+            } else {
+                sym[out] = sym[i]; rank[out] = rank[i]; res[out] = res[i];
+                i++;
+            }
+        }
+        n = out;
+        for (i = first, prev_merged = 0; i < n; i++) {
+            if (rank[i] != LORA__NO_RANK - 1) { prev_merged = 0; continue; }
+            if (i > 0 && !prev_merged) lora__pair_rank(tok, sym, i - 1, rank, res);
+            if (i + 1 < n) lora__pair_rank(tok, sym, i, rank, res);
+            else rank[i] = LORA__NO_RANK;
+            prev_merged = 1;
+        }
+    }
+    return n;
+}
+
+static int lora__heap_less(lora__heap_item a, lora__heap_item b) {
+    return a.rank < b.rank || (a.rank == b.rank && a.pos < b.pos);
+}
+static void lora__heap_push(lora__heap_item *h, size_t *n, lora__heap_item x) {
+    size_t i = (*n)++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!lora__heap_less(x, h[p])) break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = x;
+}
+static lora__heap_item lora__heap_pop(lora__heap_item *h, size_t *n) {
+    lora__heap_item top = h[0], x = h[--*n];
+    size_t i = 0, m = *n;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= m) break;
+        if (c + 1 < m && lora__heap_less(h[c + 1], h[c])) c++;
+        if (!lora__heap_less(h[c], x)) break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (m) h[i] = x;
+    return top;
+}
+
+/* Long words: symbols in a linked list (a merged symbol keeps its left position), candidate
+   pairs in a heap ordered by (rank, position). rank[p] is the rank of the pair currently
+   starting at p, so stale heap entries are recognised (a pair at a position never comes
+   back: its symbols only grow). Pairs created while the occurrences of one rank are being
+   merged wait in `pending` until that pass is over, as in encoder.py, so the result is the
+   same as lora__bpe_short's for any merge table. */
+static size_t lora__bpe_long(const lora_tokenizer *tok, lora__scratch *sc, size_t n) {
+    int32_t *sym = sc->sym, *res = sc->res, *next = sc->next, *prev = sc->prev;
+    uint32_t *rank = sc->rank;
+    lora__heap_item *heap = sc->heap, *pending = sc->pending;
+    size_t nh = 0, np = 0, i, out;
+    uint32_t pass = LORA__NO_RANK;
+    int32_t p;
+    for (i = 0; i < n; i++) {
+        next[i] = i + 1 < n ? (int32_t)(i + 1) : -1;
+        prev[i] = (int32_t)i - 1;
+        rank[i] = LORA__NO_RANK;
+        if (i + 1 < n) {
+            lora__pair_rank(tok, sym, i, rank, res);
+            if (rank[i] != LORA__NO_RANK) { heap[nh].rank = rank[i]; heap[nh].pos = (int32_t)i; nh++; }
+        }
+    }
+    /* heapify: entries were added in position order, sift down from the middle */
+    for (i = nh / 2; i-- > 0;) {
+        lora__heap_item x = heap[i];
+        size_t j = i;
+        for (;;) {
+            size_t c = 2 * j + 1;
+            if (c >= nh) break;
+            if (c + 1 < nh && lora__heap_less(heap[c + 1], heap[c])) c++;
+            if (!lora__heap_less(heap[c], x)) break;
+            heap[j] = heap[c];
+            j = c;
+        }
+        heap[j] = x;
+    }
+    for (;;) {
+        lora__heap_item top;
+        int32_t q, r, l;
+        if (np && (nh == 0 || heap[0].rank != pass)) { /* pass over: release the deferred pairs */
+            for (i = 0; i < np; i++)
+                if (rank[pending[i].pos] == pending[i].rank) lora__heap_push(heap, &nh, pending[i]);
+            np = 0;
+            continue;
+        }
+        if (nh == 0) break;
+        top = lora__heap_pop(heap, &nh);
+        if (rank[top.pos] != top.rank) continue; /* stale */
+        pass = top.rank;
+        p = top.pos; q = next[p]; r = next[q];
+        sym[p] = res[p];
+        next[p] = r;
+        if (r >= 0) prev[r] = p;
+        rank[q] = LORA__NO_RANK;
+        rank[p] = LORA__NO_RANK;
+        for (l = prev[p]; ; l = p) { /* the pairs (prev, p) and (p, next) are new */
+            if (l >= 0 && next[l] >= 0) {
+                const lora__merge_slot *m = lora__merge_find(tok, sym[l], sym[next[l]]);
+                if (m) {
+                    lora__heap_item x;
+                    rank[l] = m->rank; res[l] = m->id;
+                    x.rank = m->rank; x.pos = l;
+                    /* a pair ranked above this pass cannot be popped before the pass ends;
+                       one ranked below must wait for it (encoder.py merges all occurrences
+                       of a pair before looking at any other) */
+                    if (x.rank > pass) lora__heap_push(heap, &nh, x);
+                    else pending[np++] = x;
+                } else {
+                    rank[l] = LORA__NO_RANK;
+                }
+            }
+            if (l == p) break;
+        }
+    }
+    out = 0;
+    for (p = 0; p >= 0; p = next[p]) sym[out++] = sym[p];
+    return out;
+}
+
+/* Encodes one pre-token, appending its ids. */
+typedef struct lora__ids { int32_t *v; size_t n, cap; } lora__ids;
+static lora_status lora__ids_reserve(lora__ids *ids, size_t extra) {
+    size_t cap;
+    int32_t *v;
+    if (ids->n + extra <= ids->cap) return LORA_OK;
+    cap = ids->cap ? ids->cap : 64;
+    while (cap < ids->n + extra) cap *= 2;
+    v = (int32_t *)lora__realloc(ids->v, cap * sizeof(int32_t), "token ids");
+    if (!v) return LORA_ERR_OOM;
+    ids->v = v; ids->cap = cap;
+    return LORA_OK;
+}
+
+static lora_status lora__bpe(const lora_tokenizer *tok, lora__scratch *sc, const unsigned char *w, size_t n, lora__ids *ids) {
+    lora_status s;
+    size_t i, m;
+    if (n == 1) {
+        if ((s = lora__ids_reserve(ids, 1)) != LORA_OK) return s;
+        ids->v[ids->n++] = tok->byte_id[w[0]];
+        return LORA_OK;
+    }
+    if (tok->word_slot) {
+        int32_t id = lora__word_find(tok, w, n);
+        if (id >= 0) {
+            if ((s = lora__ids_reserve(ids, 1)) != LORA_OK) return s;
+            ids->v[ids->n++] = id;
+            return LORA_OK;
+        }
+    }
+    if ((s = lora__scratch_reserve(sc, n)) != LORA_OK) return s;
+    for (i = 0; i < n; i++) sc->sym[i] = tok->byte_id[w[i]];
+    m = n > LORA__LONG_WORD ? lora__bpe_long(tok, sc, n) : lora__bpe_short(tok, sc, n);
+    if ((s = lora__ids_reserve(ids, m)) != LORA_OK) return s;
+    memcpy(ids->v + ids->n, sc->sym, m * sizeof(int32_t));
+    ids->n += m;
+    return LORA_OK;
+}
+
+static lora_status lora__encode_text(const lora_tokenizer *tok, lora__scratch *sc, const unsigned char *s, size_t n, lora__ids *ids) {
+    size_t i = 0;
+    while (i < n) {
+        size_t k = lora__pretoken(s + i, n - i);
+        lora_status st = lora__bpe(tok, sc, s + i, k, ids);
+        if (st != LORA_OK) return st;
+        i += k;
+    }
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_encode(const lora_tokenizer *tok, const char *text, size_t len, int allow_special,
+                                 int32_t **ids_out, size_t *n_ids) {
+    static const char eot_text[] = "<|endoftext|>";
+    const size_t eot_len = sizeof eot_text - 1;
+    const unsigned char *s = (const unsigned char *)text;
+    lora__scratch sc;
+    lora__ids ids;
+    lora_status st = LORA_OK;
+    if (ids_out) *ids_out = NULL;
+    if (n_ids) *n_ids = 0;
+    if (!tok || !ids_out || !n_ids || (!text && len))
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_encode: NULL argument");
+    memset(&sc, 0, sizeof sc);
+    memset(&ids, 0, sizeof ids);
+    if ((st = lora__ids_reserve(&ids, len / 4 + 16)) != LORA_OK) return st;
+    if (allow_special && tok->eot >= 0) {
+        size_t start = 0, i = 0;
+        while (i + eot_len <= len) {
+            const unsigned char *hit = (const unsigned char *)memchr(s + i, '<', len - eot_len + 1 - i);
+            if (!hit) break;
+            i = (size_t)(hit - s);
+            if (memcmp(hit, eot_text, eot_len) != 0) { i++; continue; }
+            if ((st = lora__encode_text(tok, &sc, s + start, i - start, &ids)) != LORA_OK) goto done;
+            if ((st = lora__ids_reserve(&ids, 1)) != LORA_OK) goto done;
+            ids.v[ids.n++] = tok->eot;
+            i += eot_len;
+            start = i;
+        }
+        st = lora__encode_text(tok, &sc, s + start, len - start, &ids);
+    } else {
+        st = lora__encode_text(tok, &sc, s, len, &ids);
+    }
+done:
+    lora__scratch_free(&sc);
+    if (st != LORA_OK) { LORA_FREE(ids.v); return st; }
+    *ids_out = ids.v;
+    *n_ids = ids.n;
+    return LORA_OK;
+}
+
+LORA_API const char *lora_token_bytes(const lora_tokenizer *tok, int32_t id, size_t *len) {
+    if (len) *len = 0;
+    if (!tok || id < 0 || id >= tok->n_vocab || tok->off[id] == tok->off[id + 1]) return NULL;
+    if (len) *len = tok->off[id + 1] - tok->off[id];
+    return tok->blob + tok->off[id];
+}
+
+LORA_API lora_status lora_decode(const lora_tokenizer *tok, const int32_t *ids, size_t n_ids, char **text, size_t *len) {
+    size_t i, total = 0;
+    char *out;
+    if (text) *text = NULL;
+    if (len) *len = 0;
+    if (!tok || !text || !len || (!ids && n_ids)) return lora__fail(LORA_ERR_INVALID_ARG, "lora_decode: NULL argument");
+    for (i = 0; i < n_ids; i++) {
+        int32_t id = ids[i];
+        if (id < 0 || id >= tok->n_vocab || tok->off[id] == tok->off[id + 1])
+            return lora__fail(LORA_ERR_RANGE, "lora_decode: id %ld at position %zu is not in the vocabulary (size %d)",
+                              (long)id, i, (int)tok->n_vocab);
+        total += tok->off[id + 1] - tok->off[id];
+    }
+    out = (char *)lora__malloc(total + 1, "decoded text");
+    if (!out) return LORA_ERR_OOM;
+    total = 0;
+    for (i = 0; i < n_ids; i++) {
+        uint32_t a = tok->off[ids[i]], b = tok->off[ids[i] + 1];
+        memcpy(out + total, tok->blob + a, b - a);
+        total += b - a;
+    }
+    out[total] = 0;
+    *text = out;
+    *len = total;
+    return LORA_OK;
+}
+
+LORA_API int lora_tokenizer_vocab_size(const lora_tokenizer *tok) { return tok ? (int)tok->n_vocab : 0; }
+LORA_API int32_t lora_tokenizer_eos(const lora_tokenizer *tok) { return tok ? tok->eot : -1; }
+
+LORA_API void lora_tokenizer_free(lora_tokenizer *tok) {
+    if (!tok) return;
+    LORA_FREE(tok->blob);
+    LORA_FREE(tok->off);
+    LORA_FREE(tok->merges);
+    LORA_FREE(tok->word_slot);
+    LORA_FREE(tok);
+}
+
+/* ---- loading ---- */
+
+/* Printable rendering of a symbol for error messages (at most ~60 bytes shown). */
+static const char *lora__show(const char *s, size_t n, char *buf, size_t cap) {
+    size_t i, o = 0;
+    for (i = 0; i < n && o + 8 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') buf[o++] = (char)c;
+        else o += (size_t)snprintf(buf + o, cap - o, "\\x%02X", c);
+    }
+    if (i < n && o + 4 <= cap) { memcpy(buf + o, "...", 3); o += 3; }
+    buf[o] = 0;
+    return buf;
+}
+
+/* Byte-level symbol (UTF-8 text over the bytes_to_unicode alphabet) -> bytes. out needs n
+   bytes. Returns the byte length, or -1 if s holds a character outside the alphabet. */
+static long lora__symbol_bytes(const int16_t *u2b, const char *s, size_t n, unsigned char *out) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, o = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t k = lora__tok_utf8_decode(p + i, n - i, &cp);
+        if (!k || cp >= 324 || u2b[cp] < 0) return -1;
+        out[o++] = (unsigned char)u2b[cp];
+        i += k;
+    }
+    return (long)o;
+}
+
+/* bytes -> id map used while loading (open addressing over ids, -1 = free) */
+typedef struct lora__vocab_map { int32_t *slot; uint32_t bits; const lora_tokenizer *tok; const uint32_t *len; } lora__vocab_map;
+static int32_t *lora__vocab_slot(const lora__vocab_map *m, const unsigned char *s, size_t n) {
+    uint32_t mask = (1u << m->bits) - 1, h = lora__hash_bytes(s, n, m->bits);
+    for (;;) {
+        int32_t *slot = &m->slot[h], id = *slot;
+        if (id < 0) return slot;
+        if (m->len[id] == n && memcmp(m->tok->blob + m->tok->off[id], s, n) == 0) return slot;
+        h = (h + 1) & mask;
+    }
+}
+static int32_t lora__vocab_find(const lora__vocab_map *m, const unsigned char *s, size_t n) { return *lora__vocab_slot(m, s, n); }
+
+static uint32_t lora__bits_for(size_t n) { /* table size >= 2n, at least 16 */
+    uint32_t bits = 4;
+    while (bits < 31 && ((size_t)1 << bits) < 2 * n) bits++;
+    return bits;
+}
+
+static lora_status lora__load_vocab(lora_tokenizer *tok, const char *vocab, size_t vocab_len, const char *vname,
+                                    const int16_t *u2b, lora__vocab_map *map, uint32_t **len_out) {
+    lora_json *root = NULL;
+    lora_status st;
+    size_t i, total = 0, pos = 0;
+    int32_t max_id = -1;
+    uint32_t *len = NULL;
+    char show[96];
+    *len_out = NULL;
+    if (vocab_len >= 0xFFFFFFFFu) return lora__fail(LORA_ERR_UNSUPPORTED, "%s: vocabulary file too large (%zu bytes)", vname, vocab_len);
+    st = lora_json_parse(vocab, vocab_len, vname, &root);
+    if (st != LORA_OK) return st;
+    if (root->type != LORA_JSON_OBJECT) {
+        lora_json_free(root);
+        return lora__fail(LORA_ERR_FORMAT, "%s: expected a JSON object mapping token strings to ids", vname);
+    }
+    if (root->n == 0) { lora_json_free(root); return lora__fail(LORA_ERR_FORMAT, "%s: the vocabulary is empty", vname); }
+    for (i = 0; i < root->n; i++) {
+        const lora_json *v = &root->items[i];
+        double d = v->number;
+        if (v->type != LORA_JSON_NUMBER || !(d >= 0 && d < LORA__MAX_ID) || d != (double)(int32_t)d) {
+            st = lora__fail(LORA_ERR_FORMAT, "%s: entry %zu (\"%s\"): expected an integer id in [0, %d)", vname, i + 1,
+                            lora__show(root->keys[i], root->key_lens[i], show, sizeof show), LORA__MAX_ID);
+            goto fail;
+        }
+        if (root->key_lens[i] == 0) {
+            st = lora__fail(LORA_ERR_FORMAT, "%s: entry %zu: empty token string", vname, i + 1);
+            goto fail;
+        }
+        if ((int32_t)d > max_id) max_id = (int32_t)d;
+        total += root->key_lens[i];
+    }
+    tok->n_vocab = max_id + 1;
+    tok->blob = (char *)lora__malloc(total, "vocabulary bytes");
+    tok->off = (uint32_t *)lora__calloc((size_t)tok->n_vocab + 1, sizeof(uint32_t), "vocabulary offsets");
+    len = (uint32_t *)lora__calloc((size_t)tok->n_vocab + 1, sizeof(uint32_t), "vocabulary lengths");
+    map->bits = lora__bits_for(root->n);
+    map->slot = (int32_t *)lora__malloc(((size_t)1 << map->bits) * sizeof(int32_t), "vocabulary hash table");
+    map->tok = tok; map->len = len;
+    if (!tok->blob || !tok->off || !len || !map->slot) { st = LORA_ERR_OOM; goto fail; }
+    memset(map->slot, 0xFF, ((size_t)1 << map->bits) * sizeof(int32_t));
+    for (i = 0; i < root->n; i++) {
+        int32_t id = (int32_t)root->items[i].number, *slot;
+        long n = lora__symbol_bytes(u2b, root->keys[i], root->key_lens[i], (unsigned char *)tok->blob + pos);
+        if (n < 0) {
+            st = lora__fail(LORA_ERR_FORMAT, "%s: entry %zu (\"%s\"): not a byte-level BPE token (characters must be "
+                            "bytes_to_unicode's)", vname, i + 1, lora__show(root->keys[i], root->key_lens[i], show, sizeof show));
+            goto fail;
+        }
+        if (len[id]) {
+            st = lora__fail(LORA_ERR_FORMAT, "%s: entry %zu (\"%s\"): id %ld is used twice", vname, i + 1,
+                            lora__show(root->keys[i], root->key_lens[i], show, sizeof show), (long)id);
+            goto fail;
+        }
+        tok->off[id] = (uint32_t)pos;
+        len[id] = (uint32_t)n;
+        slot = lora__vocab_slot(map, (const unsigned char *)tok->blob + pos, (size_t)n);
+        if (*slot >= 0) {
+            st = lora__fail(LORA_ERR_FORMAT, "%s: entry %zu (\"%s\"): duplicate token (ids %ld and %ld)", vname, i + 1,
+                            lora__show(root->keys[i], root->key_lens[i], show, sizeof show), (long)*slot, (long)id);
+            goto fail;
+        }
+        *slot = id;
+        pos += (size_t)n;
+    }
+    lora_json_free(root);
+    *len_out = len;
+    return LORA_OK;
+fail:
+    lora_json_free(root);
+    LORA_FREE(len);
+    return st;
+}
+
+static lora_status lora__load_merges(lora_tokenizer *tok, const char *text, size_t n, const char *mname,
+                                     const int16_t *u2b, const lora__vocab_map *map) {
+    size_t i, lines = 1, line = 0, max_line = 0, count = 0;
+    unsigned char *buf;
+    char show[96];
+    lora_status st = LORA_OK;
+    for (i = 0; i < n; i++) {
+        if (text[i] == '\n') { lines++; line = 0; }
+        else if (++line > max_line) max_line = line;
+    }
+    tok->merge_bits = lora__bits_for(lines);
+    tok->merges = (lora__merge_slot *)lora__malloc(((size_t)1 << tok->merge_bits) * sizeof(lora__merge_slot), "merge table");
+    buf = (unsigned char *)lora__malloc(2 * max_line + 1, "merge symbols");
+    if (!tok->merges || !buf) { LORA_FREE(buf); return LORA_ERR_OOM; }
+    for (i = 0; i < ((size_t)1 << tok->merge_bits); i++) tok->merges[i].key = LORA__EMPTY_KEY;
+    line = 0;
+    for (i = 0; i < n;) {
+        const char *s = text + i, *nl = (const char *)memchr(s, '\n', n - i), *sp;
+        size_t k = nl ? (size_t)(nl - s) : n - i, ka;
+        long la, lb;
+        int32_t a, b, c;
+        uint64_t key;
+        uint32_t h, mask = (1u << tok->merge_bits) - 1;
+        i += k + (nl != NULL);
+        line++;
+        if (k && s[k - 1] == '\r') k--;
+        if (k == 0 || (k >= 8 && memcmp(s, "#version", 8) == 0)) continue;
+        sp = (const char *)memchr(s, ' ', k);
+        ka = sp ? (size_t)(sp - s) : 0;
+        if (!sp || ka == 0 || ka + 1 == k || memchr(sp + 1, ' ', k - ka - 1)) {
+            st = lora__fail(LORA_ERR_FORMAT, "%s:%zu: expected two symbols separated by one space, found \"%s\"", mname,
+                            line, lora__show(s, k, show, sizeof show));
+            break;
+        }
+        la = lora__symbol_bytes(u2b, s, ka, buf);
+        lb = la < 0 ? -1 : lora__symbol_bytes(u2b, sp + 1, k - ka - 1, buf + la);
+        if (la < 0 || lb < 0) {
+            st = lora__fail(LORA_ERR_FORMAT, "%s:%zu: \"%s\" is not a byte-level BPE symbol", mname, line,
+                            la < 0 ? lora__show(s, ka, show, sizeof show) : lora__show(sp + 1, k - ka - 1, show, sizeof show));
+            break;
+        }
+        a = lora__vocab_find(map, buf, (size_t)la);
+        b = lora__vocab_find(map, buf + la, (size_t)lb);
+        c = lora__vocab_find(map, buf, (size_t)(la + lb));
+        if (a < 0 || b < 0) {
+            st = lora__fail(LORA_ERR_FORMAT, "%s:%zu: symbol \"%s\" is not in the vocabulary", mname, line,
+                            a < 0 ? lora__show(s, ka, show, sizeof show) : lora__show(sp + 1, k - ka - 1, show, sizeof show));
+            break;
+        }
+        if (c < 0) {
+            st = lora__fail(LORA_ERR_FORMAT, "%s:%zu: \"%s\": the merged symbol is not in the vocabulary", mname, line,
+                            lora__show(s, k, show, sizeof show));
+            break;
+        }
+        /* insert; a pair listed twice keeps its last rank, as Python's dict(zip(merges, ranks)) */
+        key = ((uint64_t)(uint32_t)a << 32) | (uint32_t)b;
+        h = lora__hash64(key, tok->merge_bits);
+        while (tok->merges[h].key != LORA__EMPTY_KEY && tok->merges[h].key != key) h = (h + 1) & mask;
+        tok->merges[h].key = key;
+        tok->merges[h].rank = (uint32_t)count++;
+        tok->merges[h].id = c;
+    }
+    LORA_FREE(buf);
+    tok->n_merges = count;
+    return st;
+}
+
+/* Finds the tokens that BPE maps their own bytes to, for lora__word_find. */
+static lora_status lora__build_words(lora_tokenizer *tok) {
+    lora__scratch sc;
+    lora_status st = LORA_OK;
+    size_t count = 0, i, m, n;
+    int32_t id;
+    unsigned char *whole = (unsigned char *)lora__calloc((size_t)tok->n_vocab, 1, "vocabulary flags");
+    if (!whole) return LORA_ERR_OOM;
+    memset(&sc, 0, sizeof sc);
+    for (id = 0; id < tok->n_vocab; id++) {
+        const unsigned char *w = (const unsigned char *)tok->blob + tok->off[id];
+        n = tok->off[id + 1] - tok->off[id];
+        if (n < 2) continue;
+        if ((st = lora__scratch_reserve(&sc, n)) != LORA_OK) goto done;
+        for (i = 0; i < n; i++) sc.sym[i] = tok->byte_id[w[i]];
+        m = n > LORA__LONG_WORD ? lora__bpe_long(tok, &sc, n) : lora__bpe_short(tok, &sc, n);
+        if (m == 1 && sc.sym[0] == id) { whole[id] = 1; count++; if (n > tok->max_word) tok->max_word = n; }
+    }
+    tok->word_bits = lora__bits_for(count);
+    tok->word_slot = (int32_t *)lora__malloc(((size_t)1 << tok->word_bits) * sizeof(int32_t), "word table");
+    if (!tok->word_slot) { st = LORA_ERR_OOM; goto done; }
+    memset(tok->word_slot, 0xFF, ((size_t)1 << tok->word_bits) * sizeof(int32_t));
+    for (id = 0; id < tok->n_vocab; id++) {
+        uint32_t h, mask = (1u << tok->word_bits) - 1;
+        if (!whole[id]) continue;
+        h = lora__hash_bytes((const unsigned char *)tok->blob + tok->off[id], tok->off[id + 1] - tok->off[id], tok->word_bits);
+        while (tok->word_slot[h] >= 0) h = (h + 1) & mask;
+        tok->word_slot[h] = id;
+    }
+done:
+    lora__scratch_free(&sc);
+    LORA_FREE(whole);
+    return st;
+}
+
+static lora_status lora__load(const char *vocab, size_t vocab_len, const char *vname, const char *merges,
+                              size_t merges_len, const char *mname, lora_tokenizer **out) {
+    lora_tokenizer *tok;
+    lora__vocab_map map;
+    uint32_t *len = NULL;
+    int16_t u2b[324];
+    lora_status st;
+    int b;
+    int32_t i;
+    *out = NULL;
+    memset(&map, 0, sizeof map);
+    tok = (lora_tokenizer *)lora__calloc(1, sizeof *tok, "tokenizer");
+    if (!tok) return LORA_ERR_OOM;
+    lora__unicode_to_byte_table(u2b);
+    st = lora__load_vocab(tok, vocab, vocab_len, vname, u2b, &map, &len);
+    if (st != LORA_OK) goto fail;
+    for (b = 0; b < 256; b++) {
+        unsigned char c = (unsigned char)b;
+        tok->byte_id[b] = lora__vocab_find(&map, &c, 1);
+        if (tok->byte_id[b] < 0) {
+            st = lora__fail(LORA_ERR_FORMAT, "%s: no token for the byte 0x%02X (a byte-level vocabulary needs all 256)", vname, b);
+            goto fail;
+        }
+    }
+    tok->eot = lora__vocab_find(&map, (const unsigned char *)"<|endoftext|>", 13);
+    st = lora__load_merges(tok, merges, merges_len, mname, u2b, &map);
+    if (st != LORA_OK) goto fail;
+    /* the tokens were stored in file order; lay them out in id order, so that token i is
+       blob[off[i] .. off[i + 1]) */
+    {
+        size_t total = 0, pos = 0;
+        char *blob;
+        uint32_t *off;
+        for (i = 0; i < tok->n_vocab; i++) total += len[i];
+        blob = (char *)lora__malloc(total, "vocabulary bytes");
+        off = (uint32_t *)lora__malloc(((size_t)tok->n_vocab + 1) * sizeof(uint32_t), "vocabulary offsets");
+        if (!blob || !off) { LORA_FREE(blob); LORA_FREE(off); st = LORA_ERR_OOM; goto fail; }
+        for (i = 0; i < tok->n_vocab; i++) {
+            off[i] = (uint32_t)pos;
+            memcpy(blob + pos, tok->blob + tok->off[i], len[i]);
+            pos += len[i];
+        }
+        off[tok->n_vocab] = (uint32_t)pos;
+        LORA_FREE(tok->blob); LORA_FREE(tok->off);
+        tok->blob = blob; tok->off = off;
+    }
+    LORA_FREE(len);
+    LORA_FREE(map.slot);
+    len = NULL; map.slot = NULL;
+    st = lora__build_words(tok);
+    if (st != LORA_OK) goto fail;
+    *out = tok;
+    return LORA_OK;
+fail:
+    LORA_FREE(len);
+    LORA_FREE(map.slot);
+    lora_tokenizer_free(tok);
+    return st;
+}
+
+LORA_API lora_status lora_tokenizer_load_memory(const char *vocab_json, size_t vocab_len, const char *merges,
+                                                size_t merges_len, lora_tokenizer **out) {
+    if (out) *out = NULL;
+    if (!out || (!vocab_json && vocab_len) || (!merges && merges_len))
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_tokenizer_load_memory: NULL argument");
+    return lora__load(vocab_json ? vocab_json : "", vocab_len, "vocab JSON", merges ? merges : "", merges_len, "merges", out);
+}
+
+LORA_API lora_status lora_tokenizer_load_files(const char *vocab_json_path, const char *merges_path, lora_tokenizer **out) {
+    char *v = NULL, *m = NULL;
+    size_t vn = 0, mn = 0;
+    lora_status st;
+    if (out) *out = NULL;
+    if (!vocab_json_path || !merges_path || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_tokenizer_load_files: NULL argument");
+    st = lora__read_file(vocab_json_path, &v, &vn);
+    if (st == LORA_OK) st = lora__read_file(merges_path, &m, &mn);
+    if (st == LORA_OK) st = lora__load(v, vn, vocab_json_path, m, mn, merges_path, out);
+    LORA_FREE(v);
+    LORA_FREE(m);
+    return st;
+}
+
+static int lora__file_exists(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    fclose(f);
+    return 1;
+}
+
+LORA_API lora_status lora_tokenizer_load(const char *dir, lora_tokenizer **out) {
+    static const char *const names[2][2] = { { "encoder.json", "vocab.bpe" }, { "vocab.json", "merges.txt" } };
+    int k;
+    if (out) *out = NULL;
+    if (!dir || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_tokenizer_load: NULL argument");
+    for (k = 0; k < 2; k++) {
+        char *v = lora__path_join(dir, names[k][0]), *m = lora__path_join(dir, names[k][1]);
+        lora_status st = LORA_ERR_NOT_FOUND;
+        if (!v || !m) st = LORA_ERR_OOM;
+        else if (lora__file_exists(v)) st = lora_tokenizer_load_files(v, m, out);
+        LORA_FREE(v);
+        LORA_FREE(m);
+        if (st != LORA_ERR_NOT_FOUND) return st;
+    }
+    return lora__fail(LORA_ERR_NOT_FOUND, "%s: no tokenizer found (expected encoder.json + vocab.bpe, or vocab.json + merges.txt)", dir);
+}
+
+/* ---- lora/81_unicode_tables.impl.c ---- */
+/* GENERATED by tools/gen_unicode_tables.js from node v20.20.2 (Unicode 17.0); do not edit.
+   Character classes of the GPT-2 pre-tokeniser as JavaScript's /\p{L}/u, /\p{N}/u and /\s/u
+   define them: 1627 transitions, each (first code point << 2 | class), class
+   0 = other, 1 = letter, 2 = number, 3 = whitespace. */
+static const uint32_t lora__uclass_table[1627] = {
+    0x0u, 0x27u, 0x38u, 0x83u, 0x84u, 0xc2u, 0xe8u, 0x105u,
+    0x16cu, 0x185u, 0x1ecu, 0x283u, 0x284u, 0x2a9u, 0x2acu, 0x2cau,
+    0x2d0u, 0x2d5u, 0x2d8u, 0x2e6u, 0x2e9u, 0x2ecu, 0x2f2u, 0x2fcu,
+    0x301u, 0x35cu, 0x361u, 0x3dcu, 0x3e1u, 0xb08u, 0xb19u, 0xb48u,
+    0xb81u, 0xb94u, 0xbb1u, 0xbb4u, 0xbb9u, 0xbbcu, 0xdc1u, 0xdd4u,
+    0xdd9u, 0xde0u, 0xde9u, 0xdf8u, 0xdfdu, 0xe00u, 0xe19u, 0xe1cu,
+    0xe21u, 0xe2cu, 0xe31u, 0xe34u, 0xe39u, 0xe88u, 0xe8du, 0xfd8u,
+    0xfddu, 0x1208u, 0x1229u, 0x14c0u, 0x14c5u, 0x155cu, 0x1565u, 0x1568u,
+    0x1581u, 0x1624u, 0x1741u, 0x17acu, 0x17bdu, 0x17ccu, 0x1881u, 0x192cu,
+    0x1982u, 0x19a8u, 0x19b9u, 0x19c0u, 0x19c5u, 0x1b50u, 0x1b55u, 0x1b58u,
+    0x1b95u, 0x1b9cu, 0x1bb9u, 0x1bc2u, 0x1be9u, 0x1bf4u, 0x1bfdu, 0x1c00u,
+    0x1c41u, 0x1c44u, 0x1c49u, 0x1cc0u, 0x1d35u, 0x1e98u, 0x1ec5u, 0x1ec8u,
+    0x1f02u, 0x1f29u, 0x1facu, 0x1fd1u, 0x1fd8u, 0x1fe9u, 0x1fecu, 0x2001u,
+    0x2058u, 0x2069u, 0x206cu, 0x2091u, 0x2094u, 0x20a1u, 0x20a4u, 0x2101u,
+    0x2164u, 0x2181u, 0x21acu, 0x21c1u, 0x2220u, 0x2225u, 0x2240u, 0x2281u,
+    0x2328u, 0x2411u, 0x24e8u, 0x24f5u, 0x24f8u, 0x2541u, 0x2544u, 0x2561u,
+    0x2588u, 0x259au, 0x25c0u, 0x25c5u, 0x2604u, 0x2615u, 0x2634u, 0x263du,
+    0x2644u, 0x264du, 0x26a4u, 0x26a9u, 0x26c4u, 0x26c9u, 0x26ccu, 0x26d9u,
+    0x26e8u, 0x26f5u, 0x26f8u, 0x2739u, 0x273cu, 0x2771u, 0x2778u, 0x277du,
+    0x2788u, 0x279au, 0x27c1u, 0x27c8u, 0x27d2u, 0x27e8u, 0x27f1u, 0x27f4u,
+    0x2815u, 0x282cu, 0x283du, 0x2844u, 0x284du, 0x28a4u, 0x28a9u, 0x28c4u,
+    0x28c9u, 0x28d0u, 0x28d5u, 0x28dcu, 0x28e1u, 0x28e8u, 0x2965u, 0x2974u,
+    0x2979u, 0x297cu, 0x299au, 0x29c0u, 0x29c9u, 0x29d4u, 0x2a15u, 0x2a38u,
+    0x2a3du, 0x2a48u, 0x2a4du, 0x2aa4u, 0x2aa9u, 0x2ac4u, 0x2ac9u, 0x2ad0u,
+    0x2ad5u, 0x2ae8u, 0x2af5u, 0x2af8u, 0x2b41u, 0x2b44u, 0x2b81u, 0x2b88u,
+    0x2b9au, 0x2bc0u, 0x2be5u, 0x2be8u, 0x2c15u, 0x2c34u, 0x2c3du, 0x2c44u,
+    0x2c4du, 0x2ca4u, 0x2ca9u, 0x2cc4u, 0x2cc9u, 0x2cd0u, 0x2cd5u, 0x2ce8u,
+    0x2cf5u, 0x2cf8u, 0x2d71u, 0x2d78u, 0x2d7du, 0x2d88u, 0x2d9au, 0x2dc0u,
+    0x2dc5u, 0x2dcau, 0x2de0u, 0x2e0du, 0x2e10u, 0x2e15u, 0x2e2cu, 0x2e39u,
+    0x2e44u, 0x2e49u, 0x2e58u, 0x2e65u, 0x2e6cu, 0x2e71u, 0x2e74u, 0x2e79u,
+    0x2e80u, 0x2e8du, 0x2e94u, 0x2ea1u, 0x2eacu, 0x2eb9u, 0x2ee8u, 0x2f41u,
+    0x2f44u, 0x2f9au, 0x2fccu, 0x3015u, 0x3034u, 0x3039u, 0x3044u, 0x3049u,
+    0x30a4u, 0x30a9u, 0x30e8u, 0x30f5u, 0x30f8u, 0x3161u, 0x316cu, 0x3171u,
+    0x3178u, 0x3181u, 0x3188u, 0x319au, 0x31c0u, 0x31e2u, 0x31fcu, 0x3201u,
+    0x3204u, 0x3215u, 0x3234u, 0x3239u, 0x3244u, 0x3249u, 0x32a4u, 0x32a9u,
+    0x32d0u, 0x32d5u, 0x32e8u, 0x32f5u, 0x32f8u, 0x3371u, 0x337cu, 0x3381u,
+    0x3388u, 0x339au, 0x33c0u, 0x33c5u, 0x33ccu, 0x3411u, 0x3434u, 0x3439u,
+    0x3444u, 0x3449u, 0x34ecu, 0x34f5u, 0x34f8u, 0x3539u, 0x353cu, 0x3551u,
+    0x355cu, 0x3562u, 0x357du, 0x3588u, 0x359au, 0x35e4u, 0x35e9u, 0x3600u,
+    0x3615u, 0x365cu, 0x3669u, 0x36c8u, 0x36cdu, 0x36f0u, 0x36f5u, 0x36f8u,
+    0x3701u, 0x371cu, 0x379au, 0x37c0u, 0x3805u, 0x38c4u, 0x38c9u, 0x38d0u,
+    0x3901u, 0x391cu, 0x3942u, 0x3968u, 0x3a05u, 0x3a0cu, 0x3a11u, 0x3a14u,
+    0x3a19u, 0x3a2cu, 0x3a31u, 0x3a90u, 0x3a95u, 0x3a98u, 0x3a9du, 0x3ac4u,
+    0x3ac9u, 0x3ad0u, 0x3af5u, 0x3af8u, 0x3b01u, 0x3b14u, 0x3b19u, 0x3b1cu,
+    0x3b42u, 0x3b68u, 0x3b71u, 0x3b80u, 0x3c01u, 0x3c04u, 0x3c82u, 0x3cd0u,
+    0x3d01u, 0x3d20u, 0x3d25u, 0x3db4u, 0x3e21u, 0x3e34u, 0x4001u, 0x40acu,
+    0x40fdu, 0x4102u, 0x4128u, 0x4141u, 0x4158u, 0x4169u, 0x4178u, 0x4185u,
+    0x4188u, 0x4195u, 0x419cu, 0x41b9u, 0x41c4u, 0x41d5u, 0x4208u, 0x4239u,
+    0x423cu, 0x4242u, 0x4268u, 0x4281u, 0x4318u, 0x431du, 0x4320u, 0x4335u,
+    0x4338u, 0x4341u, 0x43ecu, 0x43f1u, 0x4924u, 0x4929u, 0x4938u, 0x4941u,
+    0x495cu, 0x4961u, 0x4964u, 0x4969u, 0x4978u, 0x4981u, 0x4a24u, 0x4a29u,
+    0x4a38u, 0x4a41u, 0x4ac4u, 0x4ac9u, 0x4ad8u, 0x4ae1u, 0x4afcu, 0x4b01u,
+    0x4b04u, 0x4b09u, 0x4b18u, 0x4b21u, 0x4b5cu, 0x4b61u, 0x4c44u, 0x4c49u,
+    0x4c58u, 0x4c61u, 0x4d6cu, 0x4da6u, 0x4df4u, 0x4e01u, 0x4e40u, 0x4e81u,
+    0x4fd8u, 0x4fe1u, 0x4ff8u, 0x5005u, 0x59b4u, 0x59bdu, 0x5a03u, 0x5a05u,
+    0x5a6cu, 0x5a81u, 0x5bacu, 0x5bbau, 0x5bc5u, 0x5be4u, 0x5c01u, 0x5c48u,
+    0x5c7du, 0x5cc8u, 0x5d01u, 0x5d48u, 0x5d81u, 0x5db4u, 0x5db9u, 0x5dc4u,
+    0x5e01u, 0x5ed0u, 0x5f5du, 0x5f60u, 0x5f71u, 0x5f74u, 0x5f82u, 0x5fa8u,
+    0x5fc2u, 0x5fe8u, 0x6042u, 0x6068u, 0x6081u, 0x61e4u, 0x6201u, 0x6214u,
+    0x621du, 0x62a4u, 0x62a9u, 0x62acu, 0x62c1u, 0x63d8u, 0x6401u, 0x647cu,
+    0x651au, 0x6541u, 0x65b8u, 0x65c1u, 0x65d4u, 0x6601u, 0x66b0u, 0x66c1u,
+    0x6728u, 0x6742u, 0x676cu, 0x6801u, 0x685cu, 0x6881u, 0x6954u, 0x6a02u,
+    0x6a28u, 0x6a42u, 0x6a68u, 0x6a9du, 0x6aa0u, 0x6c15u, 0x6cd0u, 0x6d15u,
+    0x6d34u, 0x6d42u, 0x6d68u, 0x6e0du, 0x6e84u, 0x6eb9u, 0x6ec2u, 0x6ee9u,
+    0x6f98u, 0x7001u, 0x7090u, 0x7102u, 0x7128u, 0x7135u, 0x7142u, 0x7169u,
+    0x71f8u, 0x7201u, 0x722cu, 0x7241u, 0x72ecu, 0x72f5u, 0x7300u, 0x73a5u,
+    0x73b4u, 0x73b9u, 0x73d0u, 0x73d5u, 0x73dcu, 0x73e9u, 0x73ecu, 0x7401u,
+    0x7700u, 0x7801u, 0x7c58u, 0x7c61u, 0x7c78u, 0x7c81u, 0x7d18u, 0x7d21u,
+    0x7d38u, 0x7d41u, 0x7d60u, 0x7d65u, 0x7d68u, 0x7d6du, 0x7d70u, 0x7d75u,
+    0x7d78u, 0x7d7du, 0x7df8u, 0x7e01u, 0x7ed4u, 0x7ed9u, 0x7ef4u, 0x7ef9u,
+    0x7efcu, 0x7f09u, 0x7f14u, 0x7f19u, 0x7f34u, 0x7f41u, 0x7f50u, 0x7f59u,
+    0x7f70u, 0x7f81u, 0x7fb4u, 0x7fc9u, 0x7fd4u, 0x7fd9u, 0x7ff4u, 0x8003u,
+    0x802cu, 0x80a3u, 0x80a8u, 0x80bfu, 0x80c0u, 0x817fu, 0x8180u, 0x81c2u,
+    0x81c5u, 0x81c8u, 0x81d2u, 0x81e8u, 0x81fdu, 0x8202u, 0x8228u, 0x8241u,
+    0x8274u, 0x8409u, 0x840cu, 0x841du, 0x8420u, 0x8429u, 0x8450u, 0x8455u,
+    0x8458u, 0x8465u, 0x8478u, 0x8491u, 0x8494u, 0x8499u, 0x849cu, 0x84a1u,
+    0x84a4u, 0x84a9u, 0x84b8u, 0x84bdu, 0x84e8u, 0x84f1u, 0x8500u, 0x8515u,
+    0x8528u, 0x8539u, 0x853cu, 0x8542u, 0x860du, 0x8616u, 0x8628u, 0x9182u,
+    0x9270u, 0x93aau, 0x9400u, 0x9ddau, 0x9e50u, 0xb001u, 0xb394u, 0xb3adu,
+    0xb3bcu, 0xb3c9u, 0xb3d0u, 0xb3f6u, 0xb3f8u, 0xb401u, 0xb498u, 0xb49du,
+    0xb4a0u, 0xb4b5u, 0xb4b8u, 0xb4c1u, 0xb5a0u, 0xb5bdu, 0xb5c0u, 0xb601u,
+    0xb65cu, 0xb681u, 0xb69cu, 0xb6a1u, 0xb6bcu, 0xb6c1u, 0xb6dcu, 0xb6e1u,
+    0xb6fcu, 0xb701u, 0xb71cu, 0xb721u, 0xb73cu, 0xb741u, 0xb75cu, 0xb761u,
+    0xb77cu, 0xb8bdu, 0xb8c0u, 0xc003u, 0xc004u, 0xc015u, 0xc01eu, 0xc020u,
+    0xc086u, 0xc0a8u, 0xc0c5u, 0xc0d8u, 0xc0e2u, 0xc0edu, 0xc0f4u, 0xc105u,
+    0xc25cu, 0xc275u, 0xc280u, 0xc285u, 0xc3ecu, 0xc3f1u, 0xc400u, 0xc415u,
+    0xc4c0u, 0xc4c5u, 0xc63cu, 0xc64au, 0xc658u, 0xc681u, 0xc700u, 0xc7c1u,
+    0xc800u, 0xc882u, 0xc8a8u, 0xc922u, 0xc940u, 0xc946u, 0xc980u, 0xca02u,
+    0xca28u, 0xcac6u, 0xcb00u, 0xd001u, 0x13700u, 0x13801u, 0x29234u, 0x29341u,
+    0x293f8u, 0x29401u, 0x29834u, 0x29841u, 0x29882u, 0x298a9u, 0x298b0u, 0x29901u,
+    0x299bcu, 0x299fdu, 0x29a78u, 0x29a81u, 0x29b9au, 0x29bc0u, 0x29c5du, 0x29c80u,
+    0x29c89u, 0x29e24u, 0x29e2du, 0x29f74u, 0x29fc5u, 0x2a008u, 0x2a00du, 0x2a018u,
+    0x2a01du, 0x2a02cu, 0x2a031u, 0x2a08cu, 0x2a0c2u, 0x2a0d8u, 0x2a101u, 0x2a1d0u,
+    0x2a209u, 0x2a2d0u, 0x2a342u, 0x2a368u, 0x2a3c9u, 0x2a3e0u, 0x2a3edu, 0x2a3f0u,
+    0x2a3f5u, 0x2a3fcu, 0x2a402u, 0x2a429u, 0x2a498u, 0x2a4c1u, 0x2a51cu, 0x2a581u,
+    0x2a5f4u, 0x2a611u, 0x2a6ccu, 0x2a73du, 0x2a742u, 0x2a768u, 0x2a781u, 0x2a794u,
+    0x2a799u, 0x2a7c2u, 0x2a7e9u, 0x2a7fcu, 0x2a801u, 0x2a8a4u, 0x2a901u, 0x2a90cu,
+    0x2a911u, 0x2a930u, 0x2a942u, 0x2a968u, 0x2a981u, 0x2a9dcu, 0x2a9e9u, 0x2a9ecu,
+    0x2a9f9u, 0x2aac0u, 0x2aac5u, 0x2aac8u, 0x2aad5u, 0x2aadcu, 0x2aae5u, 0x2aaf8u,
+    0x2ab01u, 0x2ab04u, 0x2ab09u, 0x2ab0cu, 0x2ab6du, 0x2ab78u, 0x2ab81u, 0x2abacu,
+    0x2abc9u, 0x2abd4u, 0x2ac05u, 0x2ac1cu, 0x2ac25u, 0x2ac3cu, 0x2ac45u, 0x2ac5cu,
+    0x2ac81u, 0x2ac9cu, 0x2aca1u, 0x2acbcu, 0x2acc1u, 0x2ad6cu, 0x2ad71u, 0x2ada8u,
+    0x2adc1u, 0x2af8cu, 0x2afc2u, 0x2afe8u, 0x2b001u, 0x35e90u, 0x35ec1u, 0x35f1cu,
+    0x35f2du, 0x35ff0u, 0x3e401u, 0x3e9b8u, 0x3e9c1u, 0x3eb68u, 0x3ec01u, 0x3ec1cu,
+    0x3ec4du, 0x3ec60u, 0x3ec75u, 0x3ec78u, 0x3ec7du, 0x3eca4u, 0x3eca9u, 0x3ecdcu,
+    0x3ece1u, 0x3ecf4u, 0x3ecf9u, 0x3ecfcu, 0x3ed01u, 0x3ed08u, 0x3ed0du, 0x3ed14u,
+    0x3ed19u, 0x3eec8u, 0x3ef4du, 0x3f4f8u, 0x3f541u, 0x3f640u, 0x3f649u, 0x3f720u,
+    0x3f7c1u, 0x3f7f0u, 0x3f9c1u, 0x3f9d4u, 0x3f9d9u, 0x3fbf4u, 0x3fbffu, 0x3fc00u,
+    0x3fc42u, 0x3fc68u, 0x3fc85u, 0x3fcecu, 0x3fd05u, 0x3fd6cu, 0x3fd99u, 0x3fefcu,
+    0x3ff09u, 0x3ff20u, 0x3ff29u, 0x3ff40u, 0x3ff49u, 0x3ff60u, 0x3ff69u, 0x3ff74u,
+    0x40001u, 0x40030u, 0x40035u, 0x4009cu, 0x400a1u, 0x400ecu, 0x400f1u, 0x400f8u,
+    0x400fdu, 0x40138u, 0x40141u, 0x40178u, 0x40201u, 0x403ecu, 0x4041eu, 0x404d0u,
+    0x40502u, 0x405e4u, 0x4062au, 0x40630u, 0x40a01u, 0x40a74u, 0x40a81u, 0x40b44u,
+    0x40b86u, 0x40bf0u, 0x40c01u, 0x40c82u, 0x40c90u, 0x40cb5u, 0x40d06u, 0x40d09u,
+    0x40d2au, 0x40d2cu, 0x40d41u, 0x40dd8u, 0x40e01u, 0x40e78u, 0x40e81u, 0x40f10u,
+    0x40f21u, 0x40f40u, 0x40f46u, 0x40f58u, 0x41001u, 0x41278u, 0x41282u, 0x412a8u,
+    0x412c1u, 0x41350u, 0x41361u, 0x413f0u, 0x41401u, 0x414a0u, 0x414c1u, 0x41590u,
+    0x415c1u, 0x415ecu, 0x415f1u, 0x4162cu, 0x41631u, 0x4164cu, 0x41651u, 0x41658u,
+    0x4165du, 0x41688u, 0x4168du, 0x416c8u, 0x416cdu, 0x416e8u, 0x416edu, 0x416f4u,
+    0x41701u, 0x417d0u, 0x41801u, 0x41cdcu, 0x41d01u, 0x41d58u, 0x41d81u, 0x41da0u,
+    0x41e01u, 0x41e18u, 0x41e1du, 0x41ec4u, 0x41ec9u, 0x41eecu, 0x42001u, 0x42018u,
+    0x42021u, 0x42024u, 0x42029u, 0x420d8u, 0x420ddu, 0x420e4u, 0x420f1u, 0x420f4u,
+    0x420fdu, 0x42158u, 0x42162u, 0x42181u, 0x421dcu, 0x421e6u, 0x42201u, 0x4227cu,
+    0x4229eu, 0x422c0u, 0x42381u, 0x423ccu, 0x423d1u, 0x423d8u, 0x423eeu, 0x42401u,
+    0x4245au, 0x42470u, 0x42481u, 0x424e8u, 0x42501u, 0x42568u, 0x42601u, 0x426e0u,
+    0x426f2u, 0x426f9u, 0x42702u, 0x42740u, 0x4274au, 0x42801u, 0x42804u, 0x42841u,
+    0x42850u, 0x42855u, 0x42860u, 0x42865u, 0x428d8u, 0x42902u, 0x42924u, 0x42981u,
+    0x429f6u, 0x429fcu, 0x42a01u, 0x42a76u, 0x42a80u, 0x42b01u, 0x42b20u, 0x42b25u,
+    0x42b94u, 0x42baeu, 0x42bc0u, 0x42c01u, 0x42cd8u, 0x42d01u, 0x42d58u, 0x42d62u,
+    0x42d81u, 0x42dccu, 0x42de2u, 0x42e01u, 0x42e48u, 0x42ea6u, 0x42ec0u, 0x43001u,
+    0x43124u, 0x43201u, 0x432ccu, 0x43301u, 0x433ccu, 0x433eau, 0x43401u, 0x43490u,
+    0x434c2u, 0x434e8u, 0x43502u, 0x43529u, 0x43598u, 0x435bdu, 0x43618u, 0x43982u,
+    0x439fcu, 0x43a01u, 0x43aa8u, 0x43ac1u, 0x43ac8u, 0x43b09u, 0x43b20u, 0x43c01u,
+    0x43c76u, 0x43c9du, 0x43ca0u, 0x43cc1u, 0x43d18u, 0x43d46u, 0x43d54u, 0x43dc1u,
+    0x43e08u, 0x43ec1u, 0x43f16u, 0x43f30u, 0x43f81u, 0x43fdcu, 0x4400du, 0x440e0u,
+    0x4414au, 0x441c0u, 0x441c5u, 0x441ccu, 0x441d5u, 0x441d8u, 0x4420du, 0x442c0u,
+    0x44341u, 0x443a4u, 0x443c2u, 0x443e8u, 0x4440du, 0x4449cu, 0x444dau, 0x44500u,
+    0x44511u, 0x44514u, 0x4451du, 0x44520u, 0x44541u, 0x445ccu, 0x445d9u, 0x445dcu,
+    0x4460du, 0x446ccu, 0x44705u, 0x44714u, 0x44742u, 0x44769u, 0x4476cu, 0x44771u,
+    0x44774u, 0x44786u, 0x447d4u, 0x44801u, 0x44848u, 0x4484du, 0x448b0u, 0x448fdu,
+    0x44904u, 0x44a01u, 0x44a1cu, 0x44a21u, 0x44a24u, 0x44a29u, 0x44a38u, 0x44a3du,
+    0x44a78u, 0x44a7du, 0x44aa4u, 0x44ac1u, 0x44b7cu, 0x44bc2u, 0x44be8u, 0x44c15u,
+    0x44c34u, 0x44c3du, 0x44c44u, 0x44c4du, 0x44ca4u, 0x44ca9u, 0x44cc4u, 0x44cc9u,
+    0x44cd0u, 0x44cd5u, 0x44ce8u, 0x44cf5u, 0x44cf8u, 0x44d41u, 0x44d44u, 0x44d75u,
+    0x44d88u, 0x44e01u, 0x44e28u, 0x44e2du, 0x44e30u, 0x44e39u, 0x44e3cu, 0x44e41u,
+    0x44ed8u, 0x44eddu, 0x44ee0u, 0x44f45u, 0x44f48u, 0x44f4du, 0x44f50u, 0x45001u,
+    0x450d4u, 0x4511du, 0x4512cu, 0x45142u, 0x45168u, 0x4517du, 0x45188u, 0x45201u,
+    0x452c0u, 0x45311u, 0x45318u, 0x4531du, 0x45320u, 0x45342u, 0x45368u, 0x45601u,
+    0x456bcu, 0x45761u, 0x45770u, 0x45801u, 0x458c0u, 0x45911u, 0x45914u, 0x45942u,
+    0x45968u, 0x45a01u, 0x45aacu, 0x45ae1u, 0x45ae4u, 0x45b02u, 0x45b28u, 0x45b42u,
+    0x45b90u, 0x45c01u, 0x45c6cu, 0x45cc2u, 0x45cf0u, 0x45d01u, 0x45d1cu, 0x46001u,
+    0x460b0u, 0x46281u, 0x46382u, 0x463ccu, 0x463fdu, 0x4641cu, 0x46425u, 0x46428u,
+    0x46431u, 0x46450u, 0x46455u, 0x4645cu, 0x46461u, 0x464c0u, 0x464fdu, 0x46500u,
+    0x46505u, 0x46508u, 0x46542u, 0x46568u, 0x46681u, 0x466a0u, 0x466a9u, 0x46744u,
+    0x46785u, 0x46788u, 0x4678du, 0x46790u, 0x46801u, 0x46804u, 0x4682du, 0x468ccu,
+    0x468e9u, 0x468ecu, 0x46941u, 0x46944u, 0x46971u, 0x46a28u, 0x46a75u, 0x46a78u,
+    0x46ac1u, 0x46be4u, 0x46f01u, 0x46f84u, 0x46fc2u, 0x46fe8u, 0x47001u, 0x47024u,
+    0x47029u, 0x470bcu, 0x47101u, 0x47104u, 0x47142u, 0x471b4u, 0x471c9u, 0x47240u,
+    0x47401u, 0x4741cu, 0x47421u, 0x47428u, 0x4742du, 0x474c4u, 0x47519u, 0x4751cu,
+    0x47542u, 0x47568u, 0x47581u, 0x47598u, 0x4759du, 0x475a4u, 0x475a9u, 0x47628u,
+    0x47661u, 0x47664u, 0x47682u, 0x476a8u, 0x476c1u, 0x47770u, 0x47782u, 0x477a8u,
+    0x47b81u, 0x47bccu, 0x47c09u, 0x47c0cu, 0x47c11u, 0x47c44u, 0x47c49u, 0x47cd0u,
+    0x47d42u, 0x47d68u, 0x47ec1u, 0x47ec4u, 0x47f02u, 0x47f54u, 0x48001u, 0x48e68u,
+    0x49002u, 0x491bcu, 0x49201u, 0x49510u, 0x4be41u, 0x4bfc4u, 0x4c001u, 0x4d0c0u,
+    0x4d105u, 0x4d11cu, 0x4d181u, 0x50fecu, 0x51001u, 0x5191cu, 0x58401u, 0x58478u,
+    0x584c2u, 0x584e8u, 0x5a001u, 0x5a8e4u, 0x5a901u, 0x5a97cu, 0x5a982u, 0x5a9a8u,
+    0x5a9c1u, 0x5aafcu, 0x5ab02u, 0x5ab28u, 0x5ab41u, 0x5abb8u, 0x5ac01u, 0x5acc0u,
+    0x5ad01u, 0x5ad10u, 0x5ad42u, 0x5ad68u, 0x5ad6eu, 0x5ad88u, 0x5ad8du, 0x5ade0u,
+    0x5adf5u, 0x5ae40u, 0x5b501u, 0x5b5b4u, 0x5b5c2u, 0x5b5e8u, 0x5b901u, 0x5ba02u,
+    0x5ba5cu, 0x5ba81u, 0x5bae4u, 0x5baedu, 0x5bb50u, 0x5bc01u, 0x5bd2cu, 0x5bd41u,
+    0x5bd44u, 0x5be4du, 0x5be80u, 0x5bf81u, 0x5bf88u, 0x5bf8du, 0x5bf90u, 0x5bfc9u,
+    0x5bfd2u, 0x5bfdcu, 0x5c001u, 0x63358u, 0x633fdu, 0x6347cu, 0x63601u, 0x637ccu,
+    0x6bfc1u, 0x6bfd0u, 0x6bfd5u, 0x6bff0u, 0x6bff5u, 0x6bffcu, 0x6c001u, 0x6c48cu,
+    0x6c4c9u, 0x6c4ccu, 0x6c541u, 0x6c54cu, 0x6c555u, 0x6c558u, 0x6c591u, 0x6c5a0u,
+    0x6c5c1u, 0x6cbf0u, 0x6f001u, 0x6f1acu, 0x6f1c1u, 0x6f1f4u, 0x6f201u, 0x6f224u,
+    0x6f241u, 0x6f268u, 0x733c2u, 0x733e8u, 0x74b02u, 0x74b50u, 0x74b82u, 0x74bd0u,
+    0x74d82u, 0x74de4u, 0x75001u, 0x75154u, 0x75159u, 0x75274u, 0x75279u, 0x75280u,
+    0x75289u, 0x7528cu, 0x75295u, 0x7529cu, 0x752a5u, 0x752b4u, 0x752b9u, 0x752e8u,
+    0x752edu, 0x752f0u, 0x752f5u, 0x75310u, 0x75315u, 0x75418u, 0x7541du, 0x7542cu,
+    0x75435u, 0x75454u, 0x75459u, 0x75474u, 0x75479u, 0x754e8u, 0x754edu, 0x754fcu,
+    0x75501u, 0x75514u, 0x75519u, 0x7551cu, 0x75529u, 0x75544u, 0x75549u, 0x75a98u,
+    0x75aa1u, 0x75b04u, 0x75b09u, 0x75b6cu, 0x75b71u, 0x75becu, 0x75bf1u, 0x75c54u,
+    0x75c59u, 0x75cd4u, 0x75cd9u, 0x75d3cu, 0x75d41u, 0x75dbcu, 0x75dc1u, 0x75e24u,
+    0x75e29u, 0x75ea4u, 0x75ea9u, 0x75f0cu, 0x75f11u, 0x75f30u, 0x75f3au, 0x76000u,
+    0x77c01u, 0x77c7cu, 0x77c95u, 0x77cacu, 0x780c1u, 0x781b8u, 0x78401u, 0x784b4u,
+    0x784ddu, 0x784f8u, 0x78502u, 0x78528u, 0x78539u, 0x7853cu, 0x78a41u, 0x78ab8u,
+    0x78b01u, 0x78bb0u, 0x78bc2u, 0x78be8u, 0x79341u, 0x793b0u, 0x793c2u, 0x793e8u,
+    0x79741u, 0x797b8u, 0x797c1u, 0x797c6u, 0x797ecu, 0x79b01u, 0x79b7cu, 0x79b81u,
+    0x79b8cu, 0x79b91u, 0x79b98u, 0x79b9du, 0x79bb8u, 0x79bc1u, 0x79bd4u, 0x79bf9u,
+    0x79c00u, 0x79f81u, 0x79f9cu, 0x79fa1u, 0x79fb0u, 0x79fb5u, 0x79fbcu, 0x79fc1u,
+    0x79ffcu, 0x7a001u, 0x7a314u, 0x7a31eu, 0x7a340u, 0x7a401u, 0x7a510u, 0x7a52du,
+    0x7a530u, 0x7a542u, 0x7a568u, 0x7b1c6u, 0x7b2b0u, 0x7b2b6u, 0x7b2c0u, 0x7b2c6u,
+    0x7b2d4u, 0x7b406u, 0x7b4b8u, 0x7b4beu, 0x7b4f8u, 0x7b801u, 0x7b810u, 0x7b815u,
+    0x7b880u, 0x7b885u, 0x7b88cu, 0x7b891u, 0x7b894u, 0x7b89du, 0x7b8a0u, 0x7b8a5u,
+    0x7b8ccu, 0x7b8d1u, 0x7b8e0u, 0x7b8e5u, 0x7b8e8u, 0x7b8edu, 0x7b8f0u, 0x7b909u,
+    0x7b90cu, 0x7b91du, 0x7b920u, 0x7b925u, 0x7b928u, 0x7b92du, 0x7b930u, 0x7b935u,
+    0x7b940u, 0x7b945u, 0x7b94cu, 0x7b951u, 0x7b954u, 0x7b95du, 0x7b960u, 0x7b965u,
+    0x7b968u, 0x7b96du, 0x7b970u, 0x7b975u, 0x7b978u, 0x7b97du, 0x7b980u, 0x7b985u,
+    0x7b98cu, 0x7b991u, 0x7b994u, 0x7b99du, 0x7b9acu, 0x7b9b1u, 0x7b9ccu, 0x7b9d1u,
+    0x7b9e0u, 0x7b9e5u, 0x7b9f4u, 0x7b9f9u, 0x7b9fcu, 0x7ba01u, 0x7ba28u, 0x7ba2du,
+    0x7ba70u, 0x7ba85u, 0x7ba90u, 0x7ba95u, 0x7baa8u, 0x7baadu, 0x7baf0u, 0x7c402u,
+    0x7c434u, 0x7efc2u, 0x7efe8u, 0x80001u, 0xa9b80u, 0xa9c01u, 0xae078u, 0xae081u,
+    0xb3ab8u, 0xb3ac1u, 0xbaf84u, 0xbafc1u, 0xbb978u, 0xbe001u, 0xbe878u, 0xc0001u,
+    0xc4d2cu, 0xc4d41u, 0xcd1e8u,
+};
+static int lora__uclass(uint32_t cp) {
+    size_t lo = 0, hi = sizeof lora__uclass_table / sizeof lora__uclass_table[0];
+    uint32_t key = cp << 2 | 3u;
+    while (hi - lo > 1) { /* invariant: table[lo] <= key < table[hi] */
+        size_t mid = lo + (hi - lo) / 2;
+        if (lora__uclass_table[mid] <= key) lo = mid; else hi = mid;
+    }
+    return (int)(lora__uclass_table[lo] & 3u);
+}
+
+/* ---- lora/82_data.impl.c ---- */
+/* ---- training data ---- */
+
+
+LORA_API lora_data_config lora_data_config_init(void) {
+    lora_data_config c;
+    c.format = LORA_DATA_AUTO;
+    c.mask_prompt = 1;
+    c.add_eot = 1;
+    c.pack = 1;
+    c.seq = 1024;
+    c.eos = -1;
+    return c;
+}
+
+LORA_API void lora_data_free(lora_dataset *ds) {
+    if (!ds) return;
+    LORA_FREE(ds->tokens);
+    LORA_FREE(ds->labels);
+    LORA_FREE(ds->sample_start);
+    LORA_FREE(ds);
+}
+
+/* Growable dataset under construction. */
+typedef struct lora__dsb {
+    lora_dataset *ds;
+    size_t cap, scap;
+} lora__dsb;
+
+static lora_status lora__dsb_init(lora__dsb *b, size_t cap, size_t scap) {
+    lora_dataset *ds;
+    memset(b, 0, sizeof *b);
+    if (cap == 0) cap = 1;
+    if (scap == 0) scap = 1;
+    if (cap > (size_t)-1 / sizeof(int32_t) || scap >= (size_t)-1 / sizeof(size_t))
+        return lora__fail(LORA_ERR_OOM, "dataset of %zu tokens is too large", cap);
+    ds = (lora_dataset *)lora__calloc(1, sizeof *ds, "dataset");
+    if (!ds) return LORA_ERR_OOM;
+    ds->tokens = (int32_t *)lora__malloc(cap * sizeof(int32_t), "dataset tokens");
+    ds->labels = (int32_t *)lora__malloc(cap * sizeof(int32_t), "dataset labels");
+    ds->sample_start = (size_t *)lora__malloc((scap + 1) * sizeof(size_t), "dataset sample offsets");
+    if (!ds->tokens || !ds->labels || !ds->sample_start) { lora_data_free(ds); return LORA_ERR_OOM; }
+    ds->sample_start[0] = 0;
+    b->ds = ds; b->cap = cap; b->scap = scap;
+    return LORA_OK;
+}
+
+static lora_status lora__dsb_reserve(lora__dsb *b, size_t extra) {
+    size_t need, cap;
+    int32_t *p;
+    if (extra > (size_t)-1 / sizeof(int32_t) - b->ds->n_tokens)
+        return lora__fail(LORA_ERR_OOM, "dataset too large (%zu + %zu tokens)", b->ds->n_tokens, extra);
+    need = b->ds->n_tokens + extra;
+    if (need <= b->cap) return LORA_OK;
+    cap = b->cap;
+    while (cap < need) cap = cap > (size_t)-1 / (2 * sizeof(int32_t)) ? need : cap * 2;
+    p = (int32_t *)lora__realloc(b->ds->tokens, cap * sizeof(int32_t), "dataset tokens");
+    if (!p) return LORA_ERR_OOM;
+    b->ds->tokens = p;
+    p = (int32_t *)lora__realloc(b->ds->labels, cap * sizeof(int32_t), "dataset labels");
+    if (!p) return LORA_ERR_OOM;
+    b->ds->labels = p;
+    b->cap = cap;
+    return LORA_OK;
+}
+
+/* Appends n ids; labels are the ids, or -100 when masked. */
+static LORA__UNUSED lora_status lora__dsb_push(lora__dsb *b, const int32_t *ids, size_t n, int masked) {
+    size_t i, at;
+    lora_status s = lora__dsb_reserve(b, n);
+    if (s != LORA_OK) return s;
+    at = b->ds->n_tokens;
+    for (i = 0; i < n; i++) {
+        b->ds->tokens[at + i] = ids[i];
+        b->ds->labels[at + i] = masked ? LORA_IGNORE_LABEL : ids[i];
+    }
+    b->ds->n_tokens += n;
+    return LORA_OK;
+}
+
+/* Closes the current sample (tokens since the last boundary). */
+static LORA__UNUSED lora_status lora__dsb_end_sample(lora__dsb *b) {
+    lora_dataset *ds = b->ds;
+    if (ds->n_samples + 1 > b->scap) {
+        size_t scap = b->scap * 2;
+        size_t *p;
+        if (scap >= (size_t)-1 / sizeof(size_t)) return lora__fail(LORA_ERR_OOM, "too many samples");
+        p = (size_t *)lora__realloc(ds->sample_start, (scap + 1) * sizeof(size_t), "dataset sample offsets");
+        if (!p) return LORA_ERR_OOM;
+        ds->sample_start = p;
+        b->scap = scap;
+    }
+    ds->n_samples++;
+    ds->sample_start[ds->n_samples] = ds->n_tokens;
+    return LORA_OK;
+}
+
+/* Hands the dataset out (arrays kept at their capacity). */
+static lora_dataset *lora__dsb_finish(lora__dsb *b) {
+    lora_dataset *ds = b->ds;
+    b->ds = NULL;
+    return ds;
+}
+static void lora__dsb_abort(lora__dsb *b) { lora_data_free(b->ds); b->ds = NULL; }
+
+/* Builds a dataset from ids (+ optional labels), one sample ending after each EOT. */
+static lora_status lora__ds_from_ids(const int32_t *ids, const int32_t *labels, size_t n, int32_t eos, lora_dataset **out) {
+    lora__dsb b;
+    size_t i, n_eot = 0;
+    lora_status s;
+    for (i = 0; i < n; i++) n_eot += eos >= 0 && ids[i] == eos;
+    s = lora__dsb_init(&b, n, n_eot + 1);
+    if (s != LORA_OK) return s;
+    if (n) memcpy(b.ds->tokens, ids, n * sizeof(int32_t));
+    if (n) memcpy(b.ds->labels, labels ? labels : ids, n * sizeof(int32_t));
+    b.ds->n_tokens = n;
+    for (i = 0; i < n; i++) {
+        if ((eos >= 0 && ids[i] == eos) || i + 1 == n) {
+            b.ds->n_samples++;
+            b.ds->sample_start[b.ds->n_samples] = i + 1;
+        }
+    }
+    *out = lora__dsb_finish(&b);
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_data_from_tokens(const int32_t *ids, const int32_t *labels, size_t n, int32_t eos,
+                                           lora_dataset **out) {
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_from_tokens: out is NULL");
+    *out = NULL;
+    if (!ids && n) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_from_tokens: ids is NULL");
+    return lora__ds_from_ids(ids, labels, n, eos, out);
+}
+
+static int lora__has_suffix(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* ---- token files ---- */
+#define LORA__LLMC_MAGIC 20240520
+#define LORA__LLMC_HEADER_BYTES 1024
+
+static uint32_t lora__le32(const unsigned char *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+LORA_API lora_status lora_data_load_tokens(const char *path, int vocab, int32_t eos, lora_dataset **out) {
+    char *buf = NULL;
+    size_t len = 0, off = 0, n, i, n_eot = 0;
+    const unsigned char *u;
+    uint32_t magic = 0;
+    lora_status s;
+    lora__dsb b;
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_load_tokens: out is NULL");
+    *out = NULL;
+    if (!path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_load_tokens: path is NULL");
+    s = lora__read_file(path, &buf, &len);
+    if (s != LORA_OK) return s;
+    u = (const unsigned char *)buf;
+    if (len >= 4) magic = lora__le32(u);
+    if (magic == LORA__LLMC_MAGIC) {
+        uint32_t version, ntok;
+        if (len < LORA__LLMC_HEADER_BYTES) {
+            LORA_FREE(buf);
+            return lora__fail(LORA_ERR_FORMAT, "%s: llm.c token file (magic %d) with a truncated header: "
+                              "%zu of %d bytes", path, LORA__LLMC_MAGIC, len, LORA__LLMC_HEADER_BYTES);
+        }
+        version = lora__le32(u + 4);
+        ntok = lora__le32(u + 8);
+        if (version != 1) {
+            LORA_FREE(buf);
+            return lora__fail(LORA_ERR_UNSUPPORTED, "%s: llm.c token file version %ld, expected 1 (uint16 GPT-2 tokens)",
+                              path, (long)(int32_t)version);
+        }
+        if ((int32_t)ntok < 0 || (len - LORA__LLMC_HEADER_BYTES) != (size_t)ntok * 2) {
+            LORA_FREE(buf);
+            return lora__fail(LORA_ERR_FORMAT, "%s: llm.c header says %ld tokens (%ld bytes after the %d-byte header), "
+                              "found %zu bytes", path, (long)(int32_t)ntok, 2L * (long)(int32_t)ntok,
+                              LORA__LLMC_HEADER_BYTES, len - LORA__LLMC_HEADER_BYTES);
+        }
+        off = LORA__LLMC_HEADER_BYTES;
+    } else if (magic == 20240801u || magic == 20240522u) {
+        LORA_FREE(buf);
+        return lora__fail(magic == 20240801u ? LORA_ERR_UNSUPPORTED : LORA_ERR_FORMAT,
+                          "%s: this is an llm.c %s file (magic %lu), not a GPT-2 token file (magic %d)", path,
+                          magic == 20240801u ? "llama-3 token" : "eval", (unsigned long)magic, LORA__LLMC_MAGIC);
+    } else if (len % 2) {
+        LORA_FREE(buf);
+        return lora__fail(LORA_ERR_FORMAT, "%s: raw token file has an odd size (%zu bytes); expected little-endian "
+                          "uint16 ids (or an llm.c file with magic %d)", path, len, LORA__LLMC_MAGIC);
+    }
+    n = (len - off) / 2;
+    if (n == 0) {
+        LORA_FREE(buf);
+        return lora__fail(LORA_ERR_FORMAT, "%s: no tokens", path);
+    }
+    for (i = 0; i < n; i++) {
+        int32_t id = (int32_t)(u[off + 2 * i] | (u[off + 2 * i + 1] << 8));
+        if (vocab > 0 && id >= vocab) {
+            LORA_FREE(buf);
+            if (off == 0 && i < 2 && len >= 4)
+                return lora__fail(LORA_ERR_RANGE, "%s: token %zu (byte offset %zu) is %ld, outside the vocabulary of %d "
+                                  "(read as raw uint16 ids; if this is an llm.c token file, its magic is wrong: "
+                                  "found %lu, expected %d)", path, i, 2 * i, (long)id, vocab, (unsigned long)magic,
+                                  LORA__LLMC_MAGIC);
+            return lora__fail(LORA_ERR_RANGE, "%s: token %zu (byte offset %zu) is %ld, outside the vocabulary of %d",
+                              path, i, off + 2 * i, (long)id, vocab);
+        }
+        n_eot += eos >= 0 && id == eos;
+    }
+    s = lora__dsb_init(&b, n, n_eot + 1);
+    if (s != LORA_OK) { LORA_FREE(buf); return s; }
+    for (i = 0; i < n; i++) {
+        int32_t id = (int32_t)(u[off + 2 * i] | (u[off + 2 * i + 1] << 8));
+        b.ds->tokens[i] = b.ds->labels[i] = id;
+        if ((eos >= 0 && id == eos) || i + 1 == n) {
+            b.ds->n_samples++;
+            b.ds->sample_start[b.ds->n_samples] = i + 1;
+        }
+    }
+    b.ds->n_tokens = n;
+    LORA_FREE(buf);
+    *out = lora__dsb_finish(&b);
+    return LORA_OK;
+}
+
+/* ---- split ---- */
+LORA_API lora_status lora_data_split(const lora_dataset *ds, double val_frac, uint64_t seed,
+                                     lora_dataset **train, lora_dataset **val) {
+    size_t n, n_val, i, k, *order;
+    lora__dsb parts[2];
+    lora_status s = LORA_OK;
+    if (train) *train = NULL;
+    if (val) *val = NULL;
+    if (!ds || !train || !val) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_split: NULL argument");
+    if (!(val_frac >= 0.0 && val_frac <= 1.0))
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_split: val_frac = %g, expected a value in [0, 1]", val_frac);
+    n = ds->n_samples;
+    n_val = (size_t)floor(val_frac * (double)n + 0.5);
+    if (n_val > n) n_val = n;
+    order = (size_t *)lora__calloc(n ? n : 1, sizeof(size_t), "split order");
+    if (!order) return LORA_ERR_OOM;
+    for (i = 0; i < n; i++) order[i] = i;
+    if (seed != 0 && n > 1) {
+        lora_rng rng;
+        lora_rng_seed(&rng, seed);
+        for (i = n - 1; i > 0; i--) { /* Fisher-Yates */
+            uint64_t r = (uint64_t)lora_rng_u32(&rng) << 32;
+            size_t j, t;
+            r |= lora_rng_u32(&rng);
+            j = (size_t)(r % (uint64_t)(i + 1));
+            t = order[i];
+            order[i] = order[j]; order[j] = t;
+        }
+    }
+    for (k = 0; k < 2; k++) {
+        size_t lo = k ? n - n_val : 0, hi = k ? n : n - n_val, tok = 0;
+        for (i = lo; i < hi; i++) tok += ds->sample_start[order[i] + 1] - ds->sample_start[order[i]];
+        s = lora__dsb_init(&parts[k], tok, hi - lo);
+        if (s != LORA_OK) { if (k) lora__dsb_abort(&parts[0]); LORA_FREE(order); return s; }
+        for (i = lo; i < hi; i++) {
+            size_t a = ds->sample_start[order[i]], e = ds->sample_start[order[i] + 1];
+            lora_dataset *d = parts[k].ds;
+            memcpy(d->tokens + d->n_tokens, ds->tokens + a, (e - a) * sizeof(int32_t));
+            memcpy(d->labels + d->n_tokens, ds->labels + a, (e - a) * sizeof(int32_t));
+            d->n_tokens += e - a;
+            d->n_samples++;
+            d->sample_start[d->n_samples] = d->n_tokens;
+        }
+    }
+    LORA_FREE(order);
+    *train = lora__dsb_finish(&parts[0]);
+    *val = lora__dsb_finish(&parts[1]);
+    return LORA_OK;
+}
+
+/* ---- batches ---- */
+LORA_API lora_status lora_data_batch(const lora_dataset *ds, size_t *pos, int B, int T,
+                                     int32_t *inputs, int32_t *labels) {
+    size_t bt, p;
+    if (!ds || !pos || !inputs || !labels) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_batch: NULL argument");
+    if (B <= 0 || T <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_batch: B = %d, T = %d must be positive", B, T);
+    bt = (size_t)B * (size_t)T;
+    if (ds->n_tokens < bt)
+        return lora__fail(LORA_ERR_RANGE, "lora_data_batch: the dataset has %zu tokens, fewer than one batch "
+                          "(B*T = %d*%d = %zu)", ds->n_tokens, B, T, bt);
+    p = *pos;
+    if (p > ds->n_tokens - bt) p = 0;
+    memcpy(inputs, ds->tokens + p, bt * sizeof(int32_t));
+    memcpy(labels, ds->labels + p, bt * sizeof(int32_t));
+    p += bt;
+    if (p > ds->n_tokens - bt) p = 0;
+    *pos = p;
+    return LORA_OK;
+}
+
+LORA_API size_t lora_data_batches_per_epoch(const lora_dataset *ds, int B, int T) {
+    size_t n;
+    if (!ds || B <= 0 || T <= 0) return 0;
+    n = ds->n_tokens / ((size_t)B * (size_t)T);
+    return n ? n : 1;
+}
+
+/* ---- jsonl ---- */
+typedef struct lora__jl {
+    const char *src;            /* names the data in messages */
+    size_t line;                /* 1-based line number */
+    const lora_tokenizer *tok;
+    lora_data_config cfg;
+    lora__dsb b;
+    lora__buf piece;            /* scratch for assembled pieces */
+    int32_t eos;                /* end-of-text id appended / padded with */
+} lora__jl;
+
+static const char *lora__json_type(const lora_json *v) {
+    switch (v->type) {
+    case LORA_JSON_NULL: return "null";
+    case LORA_JSON_FALSE: case LORA_JSON_TRUE: return "a boolean";
+    case LORA_JSON_NUMBER: return "a number";
+    case LORA_JSON_STRING: return "a string";
+    case LORA_JSON_ARRAY: return "an array";
+    case LORA_JSON_OBJECT: return "an object";
+    }
+    return "a value";
+}
+
+/* Fails with "src:line: " + the formatted reason. */
+static LORA__PRINTF(3, 4) lora_status lora__jl_fail(const lora__jl *j, lora_status s, const char *fmt, ...) {
+    char reason[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    return lora__fail(s, "%s:%zu: %s", j->src, j->line, reason);
+}
+
+/* Encodes len bytes and appends them (labels -100 when masked). */
+static lora_status lora__jl_encode(lora__jl *j, const char *text, size_t len, int masked) {
+    int32_t *ids = NULL;
+    size_t n = 0;
+    lora_status s = lora_encode(j->tok, text, len, 0, &ids, &n);
+    if (s != LORA_OK) {
+        char msg[LORA__ERRLEN];
+        snprintf(msg, sizeof msg, "%s", lora_last_error());
+        return lora__jl_fail(j, s, "cannot tokenize: %s", msg);
+    }
+    s = lora__dsb_push(&j->b, ids, n, masked);
+    LORA_FREE(ids);
+    return s;
+}
+/* Encodes pre + value + post as one piece. */
+static lora_status lora__jl_encode3(lora__jl *j, const char *pre, const lora_json *v, const char *post, int masked) {
+    j->piece.len = 0;
+    lora__buf_puts(&j->piece, pre);
+    lora__buf_append(&j->piece, v->str, v->len);
+    lora__buf_puts(&j->piece, post);
+    if (j->piece.failed) return LORA_ERR_OOM;
+    return lora__jl_encode(j, j->piece.data, j->piece.len, masked);
+}
+
+/* The string member key of obj; fails when it is missing, not a string, or empty
+   (unless allow_empty). */
+static lora_status lora__jl_string(const lora__jl *j, const lora_json *obj, const char *key, int allow_empty,
+                                   const lora_json **out) {
+    const lora_json *v = lora_json_get(obj, key);
+    *out = NULL;
+    if (!v) {
+        if (j->cfg.format != LORA_DATA_AUTO)
+            return lora__jl_fail(j, LORA_ERR_FORMAT, "missing key \"%s\" (format forced to %s)", key,
+                                 j->cfg.format == LORA_DATA_TEXT ? "text" :
+                                 j->cfg.format == LORA_DATA_PROMPT_COMPLETION ? "prompt/completion" :
+                                 j->cfg.format == LORA_DATA_QA ? "question/answer" : "chat");
+        return lora__jl_fail(j, LORA_ERR_FORMAT, "missing key \"%s\"", key);
+    }
+    if (v->type != LORA_JSON_STRING)
+        return lora__jl_fail(j, LORA_ERR_FORMAT, "\"%s\" must be a string, found %s", key, lora__json_type(v));
+    if (v->len == 0 && !allow_empty) return lora__jl_fail(j, LORA_ERR_FORMAT, "\"%s\" is an empty string", key);
+    *out = v;
+    return LORA_OK;
+}
+
+static lora_status lora__jl_chat(lora__jl *j, const lora_json *obj) {
+    static const char *const roles[3] = { "system", "user", "assistant" };
+    const lora_json *msgs = lora_json_get(obj, "messages");
+    size_t i;
+    lora_status s;
+    if (!msgs) return lora__jl_fail(j, LORA_ERR_FORMAT, "missing key \"messages\" (format forced to chat)");
+    if (msgs->type != LORA_JSON_ARRAY)
+        return lora__jl_fail(j, LORA_ERR_FORMAT, "\"messages\" must be an array, found %s", lora__json_type(msgs));
+    if (msgs->n == 0) return lora__jl_fail(j, LORA_ERR_FORMAT, "\"messages\" is an empty array");
+    for (i = 0; i < msgs->n; i++) {
+        const lora_json *m = &msgs->items[i], *role, *content;
+        int r;
+        if (m->type != LORA_JSON_OBJECT)
+            return lora__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu] must be an object, found %s", i, lora__json_type(m));
+        role = lora_json_get(m, "role");
+        content = lora_json_get(m, "content");
+        if (!role) return lora__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu]: missing key \"role\"", i);
+        if (role->type != LORA_JSON_STRING)
+            return lora__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu].role must be a string, found %s", i, lora__json_type(role));
+        for (r = 0; r < 3; r++)
+            if (role->len == strlen(roles[r]) && memcmp(role->str, roles[r], role->len) == 0) break;
+        if (r == 3)
+            return lora__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu].role is \"%.40s\", expected \"system\", \"user\" or "
+                                 "\"assistant\"", i, role->str);
+        if (!content) return lora__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu]: missing key \"content\"", i);
+        if (content->type != LORA_JSON_STRING)
+            return lora__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu].content must be a string, found %s", i,
+                                 lora__json_type(content));
+        /* "role:" then " content\n"; only assistant content carries loss when masking */
+        j->piece.len = 0;
+        lora__buf_puts(&j->piece, roles[r]);
+        lora__buf_puts(&j->piece, ":");
+        if (j->piece.failed) return LORA_ERR_OOM;
+        s = lora__jl_encode(j, j->piece.data, j->piece.len, j->cfg.mask_prompt);
+        if (s != LORA_OK) return s;
+        s = lora__jl_encode3(j, " ", content, "\n", j->cfg.mask_prompt && r != 2);
+        if (s != LORA_OK) return s;
+    }
+    return LORA_OK;
+}
+
+/* Turns one parsed line into tokens. */
+static lora_status lora__jl_sample(lora__jl *j, const lora_json *obj) {
+    lora_data_format f = j->cfg.format;
+    const lora_json *a, *c;
+    lora_status s;
+    int mask = j->cfg.mask_prompt;
+    if (obj->type != LORA_JSON_OBJECT)
+        return lora__jl_fail(j, LORA_ERR_FORMAT, "expected a JSON object, found %s", lora__json_type(obj));
+    if (f == LORA_DATA_AUTO) {
+        static const char *const kinds[4] = { "\"text\"", "\"prompt\"/\"completion\"", "\"question\"/\"answer\"", "\"messages\"" };
+        int has[4], k, n = 0, first = -1, second = -1;
+        has[0] = lora_json_get(obj, "text") != NULL;
+        has[1] = lora_json_get(obj, "prompt") || lora_json_get(obj, "completion");
+        has[2] = lora_json_get(obj, "question") || lora_json_get(obj, "answer");
+        has[3] = lora_json_get(obj, "messages") != NULL;
+        for (k = 0; k < 4; k++) if (has[k]) { n++; if (first < 0) first = k; else if (second < 0) second = k; }
+        if (n == 0)
+            return lora__jl_fail(j, LORA_ERR_FORMAT, "unknown format: no \"text\", \"prompt\"/\"completion\", "
+                                 "\"question\"/\"answer\" or \"messages\" key");
+        if (n > 1)
+            return lora__jl_fail(j, LORA_ERR_FORMAT, "ambiguous format: the line has both %s and %s keys",
+                                 kinds[first], kinds[second]);
+        f = first == 0 ? LORA_DATA_TEXT : first == 1 ? LORA_DATA_PROMPT_COMPLETION : first == 2 ? LORA_DATA_QA : LORA_DATA_CHAT;
+    }
+    switch (f) {
+    case LORA_DATA_TEXT:
+        if ((s = lora__jl_string(j, obj, "text", 0, &a)) != LORA_OK) return s;
+        return lora__jl_encode(j, a->str, a->len, 0);
+    case LORA_DATA_PROMPT_COMPLETION:
+        if ((s = lora__jl_string(j, obj, "prompt", 1, &a)) != LORA_OK) return s;
+        if ((s = lora__jl_string(j, obj, "completion", 0, &c)) != LORA_OK) return s;
+        if (a->len && (s = lora__jl_encode(j, a->str, a->len, mask)) != LORA_OK) return s;
+        return lora__jl_encode(j, c->str, c->len, 0);
+    case LORA_DATA_QA:
+        if ((s = lora__jl_string(j, obj, "question", 0, &a)) != LORA_OK) return s;
+        if ((s = lora__jl_string(j, obj, "answer", 0, &c)) != LORA_OK) return s;
+        if ((s = lora__jl_encode3(j, "Question: ", a, "\nAnswer:", mask)) != LORA_OK) return s;
+        return lora__jl_encode3(j, " ", c, "", 0);
+    case LORA_DATA_CHAT:
+        return lora__jl_chat(j, obj);
+    default:
+        break;
+    }
+    return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_load_jsonl: unknown format %d", (int)f);
+}
+
+/* "src:1:COL: reason" from the JSON parser -> "src:LINE: invalid JSON at column COL: reason". */
+static lora_status lora__jl_json_error(const lora__jl *j, lora_status s) {
+    char msg[LORA__ERRLEN];
+    const char *m = msg, *col = NULL, *rest;
+    size_t sl = strlen(j->src), cl = 0;
+    snprintf(msg, sizeof msg, "%s", lora_last_error());
+    if (strncmp(m, j->src, sl) == 0 && strncmp(m + sl, ":1:", 3) == 0) {
+        col = m + sl + 3;
+        while (col[cl] >= '0' && col[cl] <= '9') cl++;
+        rest = col + cl;
+        if (cl > 0 && rest[0] == ':') {
+            rest++;
+            while (*rest == ' ') rest++;
+            return lora__jl_fail(j, s, "invalid JSON at column %.*s: %s", (int)cl, col, rest);
+        }
+    }
+    return lora__jl_fail(j, s, "invalid JSON: %s", msg);
+}
+
+LORA_API lora_status lora_data_load_jsonl_memory(const char *text, size_t len, const char *source,
+                                                 const lora_tokenizer *tok, const lora_data_config *cfg,
+                                                 lora_dataset **out) {
+    lora__jl j;
+    size_t at = 0;
+    lora_status s = LORA_OK;
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_load_jsonl: out is NULL");
+    *out = NULL;
+    if (!source) source = "<memory>";
+    if (!tok) return lora__fail(LORA_ERR_INVALID_ARG, "%s: lora_data_load_jsonl: tokenizer is NULL", source);
+    if (!text && len) return lora__fail(LORA_ERR_INVALID_ARG, "%s: lora_data_load_jsonl: text is NULL", source);
+    memset(&j, 0, sizeof j);
+    j.src = source;
+    j.tok = tok;
+    j.cfg = cfg ? *cfg : lora_data_config_init();
+    if ((int)j.cfg.format < (int)LORA_DATA_AUTO || (int)j.cfg.format > (int)LORA_DATA_CHAT)
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: unknown data format %d", source, (int)j.cfg.format);
+    j.eos = j.cfg.eos >= 0 ? j.cfg.eos : lora_tokenizer_eos(tok);
+    if (j.eos < 0 && (j.cfg.add_eot || !j.cfg.pack))
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: the tokenizer has no end-of-text token (\"<|endoftext|>\"); set "
+                          "lora_data_config.eos or turn add_eot and padding off", source);
+    if (!j.cfg.pack && j.cfg.seq <= 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: pack = 0 needs seq > 0, got %d", source, j.cfg.seq);
+    s = lora__dsb_init(&j.b, len / 4 + 16, len / 64 + 16);
+    if (s != LORA_OK) return s;
+    if (len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB && (unsigned char)text[2] == 0xBF)
+        at = 3; /* UTF-8 byte order mark */
+    while (at < len) {
+        const char *line = text + at, *nl = (const char *)memchr(line, '\n', len - at);
+        size_t n = nl ? (size_t)(nl - line) : len - at, k, begin;
+        lora_json *v = NULL;
+        at += n + (nl != NULL);
+        j.line++;
+        if (n && line[n - 1] == '\r') n--;
+        for (k = 0; k < n && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r'); k++) {}
+        if (k == n) continue; /* blank line */
+        s = lora_json_parse(line, n, j.src, &v);
+        if (s != LORA_OK) { s = lora__jl_json_error(&j, s); break; }
+        begin = j.b.ds->n_tokens;
+        s = lora__jl_sample(&j, v);
+        lora_json_free(v);
+        if (s != LORA_OK) break;
+        if (j.cfg.add_eot) {
+            int32_t eot = j.eos;
+            if ((s = lora__dsb_push(&j.b, &eot, 1, 0)) != LORA_OK) break;
+        }
+        if (!j.cfg.pack) {
+            size_t seq = (size_t)j.cfg.seq, have = j.b.ds->n_tokens - begin;
+            if (have > seq) j.b.ds->n_tokens = begin + seq;
+            else {
+                if ((s = lora__dsb_reserve(&j.b, seq - have)) != LORA_OK) break;
+                for (k = have; k < seq; k++) {
+                    j.b.ds->tokens[begin + k] = j.eos;
+                    j.b.ds->labels[begin + k] = LORA_IGNORE_LABEL;
+                }
+                j.b.ds->n_tokens = begin + seq;
+            }
+        }
+        if ((s = lora__dsb_end_sample(&j.b)) != LORA_OK) break;
+    }
+    lora__buf_free(&j.piece);
+    if (s == LORA_OK && j.b.ds->n_samples == 0)
+        s = lora__fail(LORA_ERR_FORMAT, "%s: no samples (%s)", source, len ? "only blank lines" : "empty data");
+    if (s != LORA_OK) { lora__dsb_abort(&j.b); return s; }
+    *out = lora__dsb_finish(&j.b);
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_data_load_jsonl(const char *path, const lora_tokenizer *tok,
+                                          const lora_data_config *cfg, lora_dataset **out) {
+    char *buf;
+    size_t len;
+    lora_status s;
+    if (out) *out = NULL;
+    if (!path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_load_jsonl: path is NULL");
+    s = lora__read_file(path, &buf, &len);
+    if (s != LORA_OK) return s;
+    s = lora_data_load_jsonl_memory(buf, len, path, tok, cfg, out);
+    LORA_FREE(buf);
+    return s;
+}
+
+LORA_API lora_status lora_data_load(const char *path, const lora_tokenizer *tok,
+                                    const lora_data_config *cfg, lora_dataset **out) {
+    if (out) *out = NULL;
+    if (!path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_load: path is NULL");
+    if (lora__has_suffix(path, ".jsonl") || lora__has_suffix(path, ".json"))
+        return lora_data_load_jsonl(path, tok, cfg, out);
+    return lora_data_load_tokens(path, tok ? lora_tokenizer_vocab_size(tok) : 0, tok ? lora_tokenizer_eos(tok) : -1, out);
 }
 
 #endif /* LORA_IMPLEMENTATION_DONE */

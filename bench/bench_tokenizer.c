@@ -44,12 +44,12 @@ int main(int argc, char **argv) {
     static const char *const paths[3] = { "tests/fixtures/tokenizer/corpus_src.txt", "tests/fixtures/tokenizer/corpus_src.txt",
                                           "tests/fixtures/tokenizer/corpus.txt" };
     static const char *const stops[3] = { "Fran", NULL, NULL };
-    gpt2_tokenizer *tok = NULL;
+    lora_tokenizer *tok = NULL;
     double t0, load_ms, enc[3], dec[3], bytes_per_tok[3];
     char json[768];
     int k;
     t0 = now();
-    if (gpt2_tokenizer_load("data/gpt2-tokenizer", &tok) != LORA_OK) {
+    if (lora_tokenizer_load("data/gpt2-tokenizer", &tok) != LORA_OK) {
         fprintf(stderr, "bench-tokenizer: %s\n", lora_last_error());
         return 1;
     }
@@ -64,14 +64,14 @@ int main(int argc, char **argv) {
         if (!text) { fprintf(stderr, "bench-tokenizer: cannot read %s\n", paths[k]); return 1; }
         for (r = 0; r < 3; r++) {
             t0 = now();
-            if (gpt2_encode(tok, text, len, 0, &ids, &n) != LORA_OK) { fprintf(stderr, "%s\n", lora_last_error()); return 1; }
+            if (lora_encode(tok, text, len, 0, &ids, &n) != LORA_OK) { fprintf(stderr, "%s\n", lora_last_error()); return 1; }
             if (now() - t0 < best_e) best_e = now() - t0;
             t0 = now();
-            if (gpt2_decode(tok, ids, n, &back, &back_len) != LORA_OK) { fprintf(stderr, "%s\n", lora_last_error()); return 1; }
+            if (lora_decode(tok, ids, n, &back, &back_len) != LORA_OK) { fprintf(stderr, "%s\n", lora_last_error()); return 1; }
             if (now() - t0 < best_d) best_d = now() - t0;
             if (back_len != len || memcmp(back, text, len) != 0) { fprintf(stderr, "round trip failed\n"); return 1; }
-            gpt2_free(ids);
-            gpt2_free(back);
+            lora_free(ids);
+            lora_free(back);
         }
         enc[k] = (double)len / best_e / 1e6;
         dec[k] = (double)len / best_d / 1e6;
@@ -90,6 +90,6 @@ int main(int argc, char **argv) {
         FILE *f = fopen(argv[1], "wb");
         if (!f || fputs(json, f) < 0 || fclose(f) != 0) { fprintf(stderr, "bench-tokenizer: cannot write %s\n", argv[1]); return 1; }
     }
-    gpt2_tokenizer_free(tok);
+    lora_tokenizer_free(tok);
     return 0;
 }

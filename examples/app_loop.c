@@ -25,7 +25,7 @@ int main(void) {
     gpt2_config cfg;
     gpt2_model *m;
     lora_adapter *ad;
-    gpt2_dataset *ds;
+    lora_dataset *ds;
     lora_config lc = lora_config_init();
     gpt2_train_config tc = gpt2_train_config_init();
     app_state app = {25, 0, 0};
@@ -36,7 +36,7 @@ int main(void) {
     for (i = 0; i < 2048; i++) ids[i] = (i * 7) % 97;    /* a repeating pattern to learn */
     cfg.n_layer = 2; cfg.n_head = 2; cfg.n_embd = 32; cfg.n_positions = 64; cfg.vocab_size = 97;
     cfg.n_inner = 0; cfg.layer_norm_eps = 1e-5f;
-    if (gpt2_model_create(&cfg, NULL, &m) != LORA_OK || gpt2_data_from_tokens(ids, NULL, 2048, &ds) != LORA_OK) {
+    if (gpt2_model_create(&cfg, NULL, &m) != LORA_OK || lora_data_from_tokens(ids, NULL, 2048, GPT2_EOT, &ds) != LORA_OK) {
         fprintf(stderr, "%s\n", lora_last_error());
         return 1;
     }
@@ -48,6 +48,6 @@ int main(void) {
     s = gpt2_train(m, ds, &tc, NULL);
     printf("\n%s: %s\n", s == LORA_ERR_CANCELLED ? "stopped by the app" : "finished", s == LORA_OK ? "ok" : lora_last_error());
     printf("loss %.3f -> %.3f\n", app.first_loss, app.last_loss);
-    gpt2_data_free(ds); lora_adapter_free(ad); gpt2_model_free(m);
+    lora_data_free(ds); lora_adapter_free(ad); gpt2_model_free(m);
     return (s == LORA_OK || s == LORA_ERR_CANCELLED) ? 0 : 1;
 }

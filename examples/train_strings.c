@@ -29,11 +29,11 @@ static int on_step(void *user, const gpt2_train_progress *p) {
 int main(int argc, char **argv) {
     const char *tok_dir = argc > 1 ? argv[1] : "data/gpt2-tokenizer", *out = argc > 2 ? argv[2] : "example-adapter";
     lora_pool *pool;
-    gpt2_tokenizer *tok;
+    lora_tokenizer *tok;
     gpt2_config cfg;
     gpt2_model *m;
     lora_adapter *ad;
-    gpt2_dataset *ds;
+    lora_dataset *ds;
     lora_config lc = lora_config_init();
     gpt2_train_config tc = gpt2_train_config_init();
     static const char *const targets[] = {"c_attn", "c_proj", "c_fc"};
@@ -41,16 +41,16 @@ int main(int argc, char **argv) {
     size_t n = 0, i, j;
     char line[160];
     CHECK(lora_pool_create(&pool, 0));
-    CHECK(gpt2_tokenizer_load(tok_dir, &tok));
+    CHECK(lora_tokenizer_load(tok_dir, &tok));
     for (i = 0; i < sizeof texts / sizeof texts[0]; i++) {   /* tokens of every text, each ended by <|endoftext|> */
         int32_t *t;
         size_t nt;
-        CHECK(gpt2_encode(tok, texts[i], strlen(texts[i]), 0, &t, &nt));
+        CHECK(lora_encode(tok, texts[i], strlen(texts[i]), 0, &t, &nt));
         for (j = 0; j < nt && n < 4095; j++) ids[n++] = t[j];
         ids[n++] = GPT2_EOT;
-        gpt2_free(t);
+        lora_free(t);
     }
-    CHECK(gpt2_data_from_tokens(ids, NULL, n, &ds));
+    CHECK(lora_data_from_tokens(ids, NULL, n, GPT2_EOT, &ds));
     CHECK(gpt2_config_preset("tiny", &cfg));
     CHECK(gpt2_model_create(&cfg, pool, &m));
     gpt2_model_init_random(m, 1);
@@ -65,6 +65,6 @@ int main(int argc, char **argv) {
     CHECK(gpt2_train(m, ds, &tc, NULL));
     CHECK(lora_adapter_save(ad, out, 1));
     printf("saved %s/adapter_model.safetensors and adapter_config.json\n", out);
-    gpt2_data_free(ds); lora_adapter_free(ad); gpt2_model_free(m); gpt2_tokenizer_free(tok); lora_pool_destroy(pool);
+    lora_data_free(ds); lora_adapter_free(ad); gpt2_model_free(m); lora_tokenizer_free(tok); lora_pool_destroy(pool);
     return 0;
 }

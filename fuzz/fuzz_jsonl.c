@@ -1,4 +1,4 @@
-/* libFuzzer target: gpt2_data_load_jsonl_memory with the real GPT-2 tokenizer.
+/* libFuzzer target: lora_data_load_jsonl_memory with the real GPT-2 tokenizer.
    Build and run from the repository root:
      clang -g -O1 -fsanitize=fuzzer,address,undefined -I. fuzz/fuzz_jsonl.c -lm -lpthread -o build/fuzz-jsonl
      build/fuzz-jsonl fuzz/corpus/jsonl
@@ -15,7 +15,7 @@
 #define GPT2_IMPLEMENTATION
 #include "gpt2.h"
 
-static gpt2_tokenizer *fuzz_tok;
+static lora_tokenizer *fuzz_tok;
 
 #define FUZZ_REQUIRE(c) do { if (!(c)) { fprintf(stderr, "invariant failed: %s (line %d)\n", #c, __LINE__); abort(); } } while (0)
 
@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     const char *dir = getenv("GPT2_TOKENIZER_DIR");
     (void)argc; (void)argv;
-    if (gpt2_tokenizer_load(dir && *dir ? dir : "data/gpt2-tokenizer", &fuzz_tok) != LORA_OK) {
+    if (lora_tokenizer_load(dir && *dir ? dir : "data/gpt2-tokenizer", &fuzz_tok) != LORA_OK) {
         fprintf(stderr, "fuzz_jsonl: cannot load the tokenizer: %s\n", lora_last_error());
         abort();
     }
@@ -33,14 +33,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    gpt2_data_config cfg = gpt2_data_config_init();
-    gpt2_dataset *ds = NULL;
+    lora_data_config cfg = lora_data_config_init();
+    lora_dataset *ds = NULL;
     char *text;
     size_t len, i;
     lora_status s;
-    int vocab = gpt2_tokenizer_vocab_size(fuzz_tok);
+    int vocab = lora_tokenizer_vocab_size(fuzz_tok);
     if (size == 0) return 0;
-    cfg.format = (gpt2_data_format)((data[0] & 7) % 5);
+    cfg.format = (lora_data_format)((data[0] & 7) % 5);
     cfg.mask_prompt = !(data[0] & 8);
     cfg.add_eot = !(data[0] & 16);
     cfg.pack = !(data[0] & 32);
@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     text = (char *)malloc(len ? len : 1); /* exactly len bytes, no terminator: overreads are caught */
     if (!text) return 0;
     if (len) memcpy(text, data + 1, len);
-    s = gpt2_data_load_jsonl_memory(text, len, "fuzz.jsonl", fuzz_tok, &cfg, &ds);
+    s = lora_data_load_jsonl_memory(text, len, "fuzz.jsonl", fuzz_tok, &cfg, &ds);
     free(text);
     if (s != LORA_OK) {
         FUZZ_REQUIRE(ds == NULL);
@@ -69,21 +69,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (cfg.add_eot && cfg.pack)
         for (i = 0; i < ds->n_samples; i++) FUZZ_REQUIRE(ds->labels[ds->sample_start[i + 1] - 1] == GPT2_EOT);
     { /* split and batch on the result */
-        gpt2_dataset *tr = NULL, *va = NULL;
+        lora_dataset *tr = NULL, *va = NULL;
         int32_t in[8], lab[8];
         size_t pos = 0;
-        FUZZ_REQUIRE(gpt2_data_split(ds, 0.5, size, &tr, &va) == LORA_OK);
+        FUZZ_REQUIRE(lora_data_split(ds, 0.5, size, &tr, &va) == LORA_OK);
         FUZZ_REQUIRE(tr->n_tokens + va->n_tokens == ds->n_tokens && tr->n_samples + va->n_samples == ds->n_samples);
-        gpt2_data_free(tr); gpt2_data_free(va);
+        lora_data_free(tr); lora_data_free(va);
         if (ds->n_tokens >= 8) {
             for (i = 0; i < 4; i++) {
-                FUZZ_REQUIRE(gpt2_data_batch(ds, &pos, 2, 4, in, lab) == LORA_OK);
+                FUZZ_REQUIRE(lora_data_batch(ds, &pos, 2, 4, in, lab) == LORA_OK);
                 FUZZ_REQUIRE(pos + 8 <= ds->n_tokens);
             }
         } else {
-            FUZZ_REQUIRE(gpt2_data_batch(ds, &pos, 2, 4, in, lab) == LORA_ERR_RANGE);
+            FUZZ_REQUIRE(lora_data_batch(ds, &pos, 2, 4, in, lab) == LORA_ERR_RANGE);
         }
     }
-    gpt2_data_free(ds);
+    lora_data_free(ds);
     return 0;
 }

@@ -1,4 +1,4 @@
-/* libFuzzer target: llm.c checkpoints (gpt2_model_load) and token files (gpt2_data_load_tokens).
+/* libFuzzer target: llm.c checkpoints (gpt2_model_load) and token files (lora_data_load_tokens).
    Build and run from the repository root:
      clang -g -O1 -fsanitize=fuzzer,address,undefined -I. fuzz/fuzz_llmc.c -lm -lpthread -o build-fuzz/fuzz_llmc
      build-fuzz/fuzz_llmc fuzz/corpus/llmc
@@ -7,7 +7,7 @@
    config.json beside the file) and handed to:
      gpt2_model_load      the input is an llm.c checkpoint when it starts with magic 20240326, else
                           it goes down the safetensors path (config inferred from the shapes);
-     gpt2_data_load_tokens with the GPT-2 vocabulary and with no vocabulary check.
+     lora_data_load_tokens with the GPT-2 vocabulary and with no vocabulary check.
      lora_checkpoint_load into a small fixed optimiser (tensors "a" of 3 and "b" of 5 values), the
                           training-state file lora-finetune writes (trainer_state.bin).
    Checks: a failure leaves *out NULL and sets a message naming the file (or is an OOM); a loaded
@@ -149,7 +149,7 @@ static void check_model(gpt2_model *m, int is_llmc) {
     }
 }
 
-static void check_tokens(gpt2_dataset *ds, int vocab) {
+static void check_tokens(lora_dataset *ds, int vocab) {
     size_t i;
     int32_t in[8], lab[8];
     size_t pos = 0;
@@ -162,8 +162,8 @@ static void check_tokens(gpt2_dataset *ds, int vocab) {
         if (vocab > 0) FUZZ_REQUIRE(ds->tokens[i] < vocab);
     }
     T = ds->n_tokens < 8 ? (int)ds->n_tokens : 8;
-    FUZZ_REQUIRE(gpt2_data_batch(ds, &pos, 1, T, in, lab) == LORA_OK);
-    FUZZ_REQUIRE(gpt2_data_batches_per_epoch(ds, 1, T) >= 1);
+    FUZZ_REQUIRE(lora_data_batch(ds, &pos, 1, T, in, lab) == LORA_OK);
+    FUZZ_REQUIRE(lora_data_batches_per_epoch(ds, 1, T) >= 1);
 }
 
 static void check_failure(lora_status s, const void *out) {
@@ -179,7 +179,7 @@ static void check_failure(lora_status s, const void *out) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     gpt2_model *m = NULL;
-    gpt2_dataset *ds = NULL;
+    lora_dataset *ds = NULL;
     lora_status s;
     double req = llmc_request(data, size);
     if (!write_file(fuzz_path, data, size)) abort();
@@ -195,11 +195,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
     }
     lora_clear_error();
-    s = gpt2_data_load_tokens(fuzz_path, 50257, &ds);
-    if (s == LORA_OK) { check_tokens(ds, 50257); gpt2_data_free(ds); ds = NULL; }
+    s = lora_data_load_tokens(fuzz_path, 50257, GPT2_EOT, &ds);
+    if (s == LORA_OK) { check_tokens(ds, 50257); lora_data_free(ds); ds = NULL; }
     else check_failure(s, ds);
-    s = gpt2_data_load_tokens(fuzz_path, 0, &ds);
-    if (s == LORA_OK) { check_tokens(ds, 0); gpt2_data_free(ds); }
+    s = lora_data_load_tokens(fuzz_path, 0, GPT2_EOT, &ds);
+    if (s == LORA_OK) { check_tokens(ds, 0); lora_data_free(ds); }
     else check_failure(s, ds);
     check_checkpoint();
     return 0;

@@ -1,4 +1,4 @@
-/* libFuzzer target: gpt2_encode / gpt2_decode with the real GPT-2 vocabulary.
+/* libFuzzer target: lora_encode / lora_decode with the real GPT-2 vocabulary.
    Build and run from the repository root:
      clang -g -O1 -fsanitize=fuzzer,address,undefined -I. fuzz/fuzz_tokenizer.c -lm -lpthread -o build/fuzz-tokenizer
      build/fuzz-tokenizer fuzz/corpus/tokenizer
@@ -17,7 +17,7 @@
 #define GPT2_IMPLEMENTATION
 #include "gpt2.h"
 
-static gpt2_tokenizer *fuzz_tok;
+static lora_tokenizer *fuzz_tok;
 
 #define FUZZ_REQUIRE(c) do { if (!(c)) { fprintf(stderr, "invariant failed: %s (line %d)\n", #c, __LINE__); abort(); } } while (0)
 
@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     const char *dir = getenv("GPT2_TOKENIZER_DIR");
     (void)argc; (void)argv;
-    if (gpt2_tokenizer_load(dir && *dir ? dir : "data/gpt2-tokenizer", &fuzz_tok) != LORA_OK) {
+    if (lora_tokenizer_load(dir && *dir ? dir : "data/gpt2-tokenizer", &fuzz_tok) != LORA_OK) {
         fprintf(stderr, "fuzz_tokenizer: cannot load the tokenizer: %s\n", lora_last_error());
         abort();
     }
@@ -37,7 +37,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 /* Runs both BPE loops (and the fast path) on one pre-token and compares them. */
 /* Runs both BPE loops (and the fast path) on w[0..n) and compares them; a and b are
    reserved for at least n + GPT2__LONG_WORD symbols, so that the heap arrays exist. */
-static void check_bpe(const gpt2_tokenizer *tok, gpt2__scratch *a, gpt2__scratch *b, const unsigned char *w, size_t n) {
+static void check_bpe(const lora_tokenizer *tok, gpt2__scratch *a, gpt2__scratch *b, const unsigned char *w, size_t n) {
     size_t i, na, nb;
     int32_t fast;
     if (n < 2) return;
@@ -60,19 +60,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     special = data[0] & 1;
     text = (const char *)data + 1;
     len = size - 1;
-    FUZZ_REQUIRE(gpt2_encode(fuzz_tok, text, len, special, &ids, &n_ids) == LORA_OK);
+    FUZZ_REQUIRE(lora_encode(fuzz_tok, text, len, special, &ids, &n_ids) == LORA_OK);
     FUZZ_REQUIRE(n_ids <= len);
-    for (i = 0; i < n_ids; i++) FUZZ_REQUIRE(ids[i] >= 0 && ids[i] < gpt2_tokenizer_vocab_size(fuzz_tok));
-    FUZZ_REQUIRE(gpt2_decode(fuzz_tok, ids, n_ids, &back, &back_len) == LORA_OK);
+    for (i = 0; i < n_ids; i++) FUZZ_REQUIRE(ids[i] >= 0 && ids[i] < lora_tokenizer_vocab_size(fuzz_tok));
+    FUZZ_REQUIRE(lora_decode(fuzz_tok, ids, n_ids, &back, &back_len) == LORA_OK);
     FUZZ_REQUIRE(back_len == len && memcmp(back, text, len) == 0 && back[len] == 0);
-    gpt2_free(ids);
-    gpt2_free(back);
+    lora_free(ids);
+    lora_free(back);
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
     FUZZ_REQUIRE(gpt2__scratch_reserve(&a, len + GPT2__LONG_WORD) == LORA_OK);
     FUZZ_REQUIRE(gpt2__scratch_reserve(&b, len + GPT2__LONG_WORD) == LORA_OK);
     for (i = 0; i < len; i += k) {
-        k = gpt2_pretoken_length(text + i, len - i);
+        k = lora_pretoken_length(text + i, len - i);
         FUZZ_REQUIRE(k > 0 && k <= len - i);
         check_bpe(fuzz_tok, &a, &b, (const unsigned char *)text + i, k);
     }

@@ -1,4 +1,4 @@
-/* libFuzzer target: gpt2_tokenizer_load_memory on arbitrary vocabulary / merges text.
+/* libFuzzer target: lora_tokenizer_load_memory on arbitrary vocabulary / merges text.
    Build and run from the repository root:
      clang -g -O1 -fsanitize=fuzzer,address,undefined -I. fuzz/fuzz_tokenizer_load.c -lm -lpthread -o build/fuzz-tokenizer-load
      build/fuzz-tokenizer-load fuzz/corpus/tokenizer_load
@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Runs both BPE loops (and the fast path) on w[0..n) and compares them; a and b are
    reserved for at least n + GPT2__LONG_WORD symbols, so that the heap arrays exist. */
-static void check_bpe(const gpt2_tokenizer *tok, gpt2__scratch *a, gpt2__scratch *b, const unsigned char *w, size_t n) {
+static void check_bpe(const lora_tokenizer *tok, gpt2__scratch *a, gpt2__scratch *b, const unsigned char *w, size_t n) {
     size_t i, na, nb;
     int32_t fast;
     if (n < 2) return;
@@ -40,37 +40,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *merges = sep ? (const char *)sep + 1 : "";
     const uint8_t *sep2 = sep ? (const uint8_t *)memchr(sep + 1, 0xFF, size - vlen - 1) : NULL;
     size_t mlen = sep ? (sep2 ? (size_t)(sep2 - sep) - 1 : size - vlen - 1) : 0, n_ids = 0, back_len = 0, i, k;
-    gpt2_tokenizer *tok = (gpt2_tokenizer *)&size; /* must be reset to NULL on failure */
+    lora_tokenizer *tok = (lora_tokenizer *)&size; /* must be reset to NULL on failure */
     lora_status s;
     int32_t *ids = NULL;
     char *back = NULL;
     gpt2__scratch a, b;
     lora_clear_error();
-    s = gpt2_tokenizer_load_memory((const char *)data, vlen, merges, mlen, &tok);
+    s = lora_tokenizer_load_memory((const char *)data, vlen, merges, mlen, &tok);
     if (s != LORA_OK) {
         FUZZ_REQUIRE(tok == NULL);
         FUZZ_REQUIRE(lora_last_error()[0] != 0);
         return 0;
     }
-    FUZZ_REQUIRE(tok != NULL && gpt2_tokenizer_vocab_size(tok) >= 256);
-    FUZZ_REQUIRE(gpt2_encode(tok, (const char *)data, size, (int)(size & 1), &ids, &n_ids) == LORA_OK);
-    for (i = 0; i < n_ids; i++) FUZZ_REQUIRE(ids[i] >= 0 && ids[i] < gpt2_tokenizer_vocab_size(tok));
-    FUZZ_REQUIRE(gpt2_decode(tok, ids, n_ids, &back, &back_len) == LORA_OK);
+    FUZZ_REQUIRE(tok != NULL && lora_tokenizer_vocab_size(tok) >= 256);
+    FUZZ_REQUIRE(lora_encode(tok, (const char *)data, size, (int)(size & 1), &ids, &n_ids) == LORA_OK);
+    for (i = 0; i < n_ids; i++) FUZZ_REQUIRE(ids[i] >= 0 && ids[i] < lora_tokenizer_vocab_size(tok));
+    FUZZ_REQUIRE(lora_decode(tok, ids, n_ids, &back, &back_len) == LORA_OK);
     FUZZ_REQUIRE(back_len == size && memcmp(back, data, size) == 0);
-    gpt2_free(ids);
-    gpt2_free(back);
+    lora_free(ids);
+    lora_free(back);
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
     FUZZ_REQUIRE(gpt2__scratch_reserve(&a, size + GPT2__LONG_WORD) == LORA_OK);
     FUZZ_REQUIRE(gpt2__scratch_reserve(&b, size + GPT2__LONG_WORD) == LORA_OK);
     for (i = 0; i < size; i += k) {
-        k = gpt2_pretoken_length((const char *)data + i, size - i);
+        k = lora_pretoken_length((const char *)data + i, size - i);
         FUZZ_REQUIRE(k > 0 && k <= size - i);
         check_bpe(tok, &a, &b, data + i, k);
     }
     check_bpe(tok, &a, &b, data, size); /* the whole input as one word: the heap loop on long inputs */
     gpt2__scratch_free(&a);
     gpt2__scratch_free(&b);
-    gpt2_tokenizer_free(tok);
+    lora_tokenizer_free(tok);
     return 0;
 }

@@ -101,9 +101,9 @@ static lora_adapter *fx_adapter(void) {
     if (!ad && gpt2_lora_load(fx_model(), FX "A/adapter", &ad, NULL) != LORA_OK) { fprintf(stderr, "fixture: %s\n", lora_last_error()); exit(3); }
     return ad;
 }
-static gpt2_tokenizer *fx_tok(void) {
-    static gpt2_tokenizer *t;
-    if (!t && gpt2_tokenizer_load(TOKDIR, &t) != LORA_OK) { fprintf(stderr, "fixture: %s\n", lora_last_error()); exit(3); }
+static lora_tokenizer *fx_tok(void) {
+    static lora_tokenizer *t;
+    if (!t && lora_tokenizer_load(TOKDIR, &t) != LORA_OK) { fprintf(stderr, "fixture: %s\n", lora_last_error()); exit(3); }
     return t;
 }
 static lora_json *fx_json(void) {
@@ -117,9 +117,9 @@ static lora_safetensors *fx_st(void) {
     if (!st && lora_st_open(FX "A/adapter/adapter_model.safetensors", &st) != LORA_OK) exit(3);
     return st;
 }
-static gpt2_dataset *fx_ds(void) {
-    static gpt2_dataset *ds;
-    if (!ds && gpt2_data_load_tokens(FX "A/tokens.bin", 97, &ds) != LORA_OK) exit(3);
+static lora_dataset *fx_ds(void) {
+    static lora_dataset *ds;
+    if (!ds && lora_data_load_tokens(FX "A/tokens.bin", 97, GPT2_EOT, &ds) != LORA_OK) exit(3);
     return ds;
 }
 static lora_adamw *fx_opt(lora_param **params, int *n) {
@@ -340,9 +340,9 @@ static void c_llmc_huge(R *r) {
 
 /* ---- token files ---- */
 static void tokens_case(R *r, const char *name, const void *d, size_t n, int vocab) {
-    gpt2_dataset *ds = (gpt2_dataset *)1;
+    lora_dataset *ds = (lora_dataset *)1;
     write_bytes(P(name), d, n);
-    r->status = gpt2_data_load_tokens(P(name), vocab, &ds);
+    r->status = lora_data_load_tokens(P(name), vocab, GPT2_EOT, &ds);
     FAIL_IF(r->status != LORA_OK && ds != NULL, "*out not NULL");
 }
 static void c_tok_empty(R *r) { tokens_case(r, "t_empty.bin", "", 0, 50257); }
@@ -356,21 +356,21 @@ static void c_tok_llmc_version(R *r) { unsigned char b[1024 + 8]; llmc_tok(b, 20
 static void c_tok_llama(R *r) { unsigned char b[1024 + 8]; llmc_tok(b, 20240801, 1, 4); memset(b + 1024, 1, 8); tokens_case(r, "t_llama.bin", b, sizeof b, 50257); }
 static void c_tok_llmc_oob(R *r) { unsigned char b[1024 + 8]; llmc_tok(b, 20240520, 1, 4); memset(b + 1024, 0xFF, 8); tokens_case(r, "t_llmc_oob.bin", b, sizeof b, 50257); }
 static void c_tok_dir(R *r) {
-    gpt2_dataset *ds = NULL;
+    lora_dataset *ds = NULL;
     mkdirs(P("t_dir.bin"));
-    r->status = gpt2_data_load_tokens(P("t_dir.bin"), 50257, &ds);
+    r->status = lora_data_load_tokens(P("t_dir.bin"), 50257, GPT2_EOT, &ds);
 }
 static void c_jsonl_dir(R *r) {
-    gpt2_dataset *ds = NULL;
+    lora_dataset *ds = NULL;
     mkdirs(P("d_dir.jsonl"));
-    r->status = gpt2_data_load_jsonl(P("d_dir.jsonl"), fx_tok(), NULL, &ds);
+    r->status = lora_data_load_jsonl(P("d_dir.jsonl"), fx_tok(), NULL, &ds);
 }
 static void c_ad_cfg_dir(R *r) {
     lora_adapter *ad = NULL;
     mkdirs(P("a_cfgdir/adapter_config.json"));
     r->status = gpt2_lora_load(fx_model(), P("a_cfgdir"), &ad, NULL);
 }
-static void c_tok_missing(R *r) { gpt2_dataset *ds = NULL; r->status = gpt2_data_load_tokens(P("t_missing.bin"), 50257, &ds); }
+static void c_tok_missing(R *r) { lora_dataset *ds = NULL; r->status = lora_data_load_tokens(P("t_missing.bin"), 50257, GPT2_EOT, &ds); }
 
 /* ---- model inputs ---- */
 static void c_in_oob(R *r) { fx_batch(); g_in[3] = 97; r->status = gpt2_forward(fx_model(), g_in, NULL, 2, 16, NULL); }
@@ -411,7 +411,7 @@ static void c_backward_noadapter(R *r) {
 static void c_data_batch_small(R *r) {
     int32_t in[400], lab[400];
     size_t pos = 0;
-    r->status = gpt2_data_batch(fx_ds(), &pos, 20, 20, in, lab);
+    r->status = lora_data_batch(fx_ds(), &pos, 20, 20, in, lab);
 }
 static void c_kv_too_long(R *r) { gpt2_kv_cache *kv = (gpt2_kv_cache *)1; r->status = gpt2_kv_create(fx_model(), 33, &kv); FAIL_IF(kv != NULL, "*out not NULL"); }
 static void c_kv_overflow(R *r) {
@@ -469,7 +469,7 @@ static void c_decode_oob(R *r) {
     int32_t ids[3] = {15496, 50257, 0};
     char *text = (char *)1;
     size_t len = 7;
-    r->status = gpt2_decode(fx_tok(), ids, 3, &text, &len);
+    r->status = lora_decode(fx_tok(), ids, 3, &text, &len);
     FAIL_IF(text != NULL || len != 0, "outputs not cleared");
 }
 static void c_train_seq_long(R *r) {
@@ -1089,9 +1089,9 @@ static void c_json_deep(R *r) {
 }
 static void c_json_nul(R *r) { lora_json *j = NULL; r->status = lora_json_parse("{\"a\": \"x\0y\"}", 12, "nul.json", &j); }
 static void jsonl_case(R *r, const char *name, const char *text) {
-    gpt2_dataset *ds = (gpt2_dataset *)1;
+    lora_dataset *ds = (lora_dataset *)1;
     write_text(P(name), text);
-    r->status = gpt2_data_load_jsonl(P(name), fx_tok(), NULL, &ds);
+    r->status = lora_data_load_jsonl(P(name), fx_tok(), NULL, &ds);
     FAIL_IF(r->status != LORA_OK && ds != NULL, "*out not NULL");
 }
 static void c_jsonl_bad_line(R *r) { jsonl_case(r, "bad.jsonl", "{\"text\": \"ok\"}\n{\"text\": \"unterminated}\n"); }
@@ -1099,19 +1099,19 @@ static void c_jsonl_empty(R *r) { jsonl_case(r, "empty.jsonl", "\n  \n"); }
 static void c_jsonl_no_key(R *r) { jsonl_case(r, "nokey.jsonl", "{\"content\": \"x\"}\n"); }
 static void c_jsonl_mixed(R *r) { jsonl_case(r, "mixed.jsonl", "{\"text\": \"a\", \"prompt\": \"b\", \"completion\": \"c\"}\n"); }
 static void c_jsonl_role(R *r) { jsonl_case(r, "role.jsonl", "{\"messages\": [{\"role\": \"robot\", \"content\": \"x\"}]}\n"); }
-static void c_jsonl_missing(R *r) { gpt2_dataset *ds = NULL; r->status = gpt2_data_load_jsonl(P("missing.jsonl"), fx_tok(), NULL, &ds); }
-static void c_tok_dir_missing(R *r) { gpt2_tokenizer *t = (gpt2_tokenizer *)1; r->status = gpt2_tokenizer_load(P("no_tokenizer"), &t); FAIL_IF(t != NULL, "*out not NULL"); }
+static void c_jsonl_missing(R *r) { lora_dataset *ds = NULL; r->status = lora_data_load_jsonl(P("missing.jsonl"), fx_tok(), NULL, &ds); }
+static void c_tok_dir_missing(R *r) { lora_tokenizer *t = (lora_tokenizer *)1; r->status = lora_tokenizer_load(P("no_tokenizer"), &t); FAIL_IF(t != NULL, "*out not NULL"); }
 static void c_tok_bad_vocab(R *r) {
-    gpt2_tokenizer *t = NULL;
+    lora_tokenizer *t = NULL;
     mkdirs(P("tokbad"));
     write_text(P("tokbad/encoder.json"), "{\"a\": 0, \"b\": 0}");
     write_text(P("tokbad/vocab.bpe"), "#version: 0.2\na b\n");
-    r->status = gpt2_tokenizer_load(P("tokbad"), &t);
+    r->status = lora_tokenizer_load(P("tokbad"), &t);
 }
 static void c_tok_bad_merges(R *r) {
-    gpt2_tokenizer *t = NULL;
+    lora_tokenizer *t = NULL;
     write_text(P("bad_merges.bpe"), "#version: 0.2\n\u0120 t\nh e l\n");
-    r->status = gpt2_tokenizer_load_files(TOKDIR "/encoder.json", P("bad_merges.bpe"), &t);
+    r->status = lora_tokenizer_load_files(TOKDIR "/encoder.json", P("bad_merges.bpe"), &t);
 }
 
 /* ---- NULL arguments: every public entry point that takes a pointer ---- */
@@ -1206,48 +1206,48 @@ NS(n_generate_m, gpt2_generate(NULL, g_ids, 2, 2, NULL, 0, (int32_t *)g_f, (int 
 NS(n_generate_prompt, gpt2_generate(fx_model(), NULL, 2, 2, NULL, 0, (int32_t *)g_f, (int *)g_u.i32, NULL, NULL))
 NS(n_generate_out, gpt2_generate(fx_model(), g_ids, 2, 2, NULL, 0, NULL, (int *)g_u.i32, NULL, NULL))
 NS(n_generate_nout, gpt2_generate(fx_model(), g_ids, 2, 2, NULL, 0, (int32_t *)g_f, NULL, NULL, NULL))
-NS(n_tok_load_dir, gpt2_tokenizer_load(NULL, (gpt2_tokenizer **)g_out))
-NS(n_tok_load_out, gpt2_tokenizer_load(TOKDIR, NULL))
-NS(n_tok_files_v, gpt2_tokenizer_load_files(NULL, TOKDIR "/vocab.bpe", (gpt2_tokenizer **)g_out))
-NS(n_tok_files_m, gpt2_tokenizer_load_files(TOKDIR "/encoder.json", NULL, (gpt2_tokenizer **)g_out))
-NS(n_tok_files_out, gpt2_tokenizer_load_files(TOKDIR "/encoder.json", TOKDIR "/vocab.bpe", NULL))
-NS(n_tok_mem_v, gpt2_tokenizer_load_memory(NULL, 5, "a b", 3, (gpt2_tokenizer **)g_out))
-NS(n_tok_mem_m, gpt2_tokenizer_load_memory("{}", 2, NULL, 3, (gpt2_tokenizer **)g_out))
-NS(n_tok_mem_out, gpt2_tokenizer_load_memory("{}", 2, "", 0, NULL))
-NV(n_tok_free, gpt2_tokenizer_free(NULL))
-NI(n_tok_vocab, gpt2_tokenizer_vocab_size(NULL), 0)
-NS(n_encode_tok, gpt2_encode(NULL, "hi", 2, 0, (int32_t **)g_out, (size_t *)g_f))
-NS(n_encode_text, gpt2_encode(fx_tok(), NULL, 2, 0, (int32_t **)g_out, (size_t *)g_f))
-NS(n_encode_ids, gpt2_encode(fx_tok(), "hi", 2, 0, NULL, (size_t *)g_f))
-NS(n_encode_n, gpt2_encode(fx_tok(), "hi", 2, 0, (int32_t **)g_out, NULL))
-NS(n_decode_tok, gpt2_decode(NULL, g_ids, 2, (char **)g_out, (size_t *)g_f))
-NS(n_decode_ids, gpt2_decode(fx_tok(), NULL, 2, (char **)g_out, (size_t *)g_f))
-NS(n_decode_text, gpt2_decode(fx_tok(), g_ids, 2, NULL, (size_t *)g_f))
-NI(n_token_bytes, gpt2_token_bytes(NULL, 1, NULL), 0)
-NI(n_pretoken, gpt2_pretoken_length(NULL, 5), 0)
-NV(n_gpt2_free, gpt2_free(NULL))
-NS(n_jsonl_path, gpt2_data_load_jsonl(NULL, fx_tok(), NULL, (gpt2_dataset **)g_out))
-NS(n_jsonl_tok, gpt2_data_load_jsonl("data/qa_val.jsonl", NULL, NULL, (gpt2_dataset **)g_out))
-NS(n_jsonl_out, gpt2_data_load_jsonl("data/qa_val.jsonl", fx_tok(), NULL, NULL))
-NS(n_jsonl_mem_text, gpt2_data_load_jsonl_memory(NULL, 5, "src", fx_tok(), NULL, (gpt2_dataset **)g_out))
-NS(n_jsonl_mem_src, gpt2_data_load_jsonl_memory("{\"text\": \"a\"}", 13, NULL, fx_tok(), NULL, (gpt2_dataset **)g_out))
-NS(n_jsonl_mem_tok, gpt2_data_load_jsonl_memory("{\"text\": \"a\"}", 13, "src", NULL, NULL, (gpt2_dataset **)g_out))
-NS(n_jsonl_mem_out, gpt2_data_load_jsonl_memory("{\"text\": \"a\"}", 13, "src", fx_tok(), NULL, NULL))
-NS(n_tokens_path, gpt2_data_load_tokens(NULL, 0, (gpt2_dataset **)g_out))
-NS(n_tokens_out, gpt2_data_load_tokens(FX "A/tokens.bin", 0, NULL))
-NS(n_data_load_path, gpt2_data_load(NULL, NULL, NULL, (gpt2_dataset **)g_out))
-NS(n_data_load_out, gpt2_data_load(FX "A/tokens.bin", NULL, NULL, NULL))
-NS(n_from_tokens_ids, gpt2_data_from_tokens(NULL, NULL, 3, (gpt2_dataset **)g_out))
-NS(n_from_tokens_out, gpt2_data_from_tokens(g_ids, NULL, 3, NULL))
-NS(n_split_ds, gpt2_data_split(NULL, 0.5, 0, (gpt2_dataset **)g_out, (gpt2_dataset **)g_f))
-NS(n_split_train, gpt2_data_split(fx_ds(), 0.5, 0, NULL, (gpt2_dataset **)g_f))
-NS(n_split_val, gpt2_data_split(fx_ds(), 0.5, 0, (gpt2_dataset **)g_out, NULL))
-NV(n_data_free, gpt2_data_free(NULL))
-NS(n_batch_ds, gpt2_data_batch(NULL, (size_t *)g_u.z, 1, 2, (int32_t *)g_f, (int32_t *)g_f + 8))
-NS(n_batch_pos, gpt2_data_batch(fx_ds(), NULL, 1, 2, (int32_t *)g_f, (int32_t *)g_f + 8))
-NS(n_batch_in, gpt2_data_batch(fx_ds(), (size_t *)g_u.z, 1, 2, NULL, (int32_t *)g_f + 8))
-NS(n_batch_lab, gpt2_data_batch(fx_ds(), (size_t *)g_u.z, 1, 2, (int32_t *)g_f, NULL))
-NI(n_batches_per_epoch, gpt2_data_batches_per_epoch(NULL, 1, 2), 0)
+NS(n_tok_load_dir, lora_tokenizer_load(NULL, (lora_tokenizer **)g_out))
+NS(n_tok_load_out, lora_tokenizer_load(TOKDIR, NULL))
+NS(n_tok_files_v, lora_tokenizer_load_files(NULL, TOKDIR "/vocab.bpe", (lora_tokenizer **)g_out))
+NS(n_tok_files_m, lora_tokenizer_load_files(TOKDIR "/encoder.json", NULL, (lora_tokenizer **)g_out))
+NS(n_tok_files_out, lora_tokenizer_load_files(TOKDIR "/encoder.json", TOKDIR "/vocab.bpe", NULL))
+NS(n_tok_mem_v, lora_tokenizer_load_memory(NULL, 5, "a b", 3, (lora_tokenizer **)g_out))
+NS(n_tok_mem_m, lora_tokenizer_load_memory("{}", 2, NULL, 3, (lora_tokenizer **)g_out))
+NS(n_tok_mem_out, lora_tokenizer_load_memory("{}", 2, "", 0, NULL))
+NV(n_tok_free, lora_tokenizer_free(NULL))
+NI(n_tok_vocab, lora_tokenizer_vocab_size(NULL), 0)
+NS(n_encode_tok, lora_encode(NULL, "hi", 2, 0, (int32_t **)g_out, (size_t *)g_f))
+NS(n_encode_text, lora_encode(fx_tok(), NULL, 2, 0, (int32_t **)g_out, (size_t *)g_f))
+NS(n_encode_ids, lora_encode(fx_tok(), "hi", 2, 0, NULL, (size_t *)g_f))
+NS(n_encode_n, lora_encode(fx_tok(), "hi", 2, 0, (int32_t **)g_out, NULL))
+NS(n_decode_tok, lora_decode(NULL, g_ids, 2, (char **)g_out, (size_t *)g_f))
+NS(n_decode_ids, lora_decode(fx_tok(), NULL, 2, (char **)g_out, (size_t *)g_f))
+NS(n_decode_text, lora_decode(fx_tok(), g_ids, 2, NULL, (size_t *)g_f))
+NI(n_token_bytes, lora_token_bytes(NULL, 1, NULL), 0)
+NI(n_pretoken, lora_pretoken_length(NULL, 5), 0)
+NV(n_gpt2_free, lora_free(NULL))
+NS(n_jsonl_path, lora_data_load_jsonl(NULL, fx_tok(), NULL, (lora_dataset **)g_out))
+NS(n_jsonl_tok, lora_data_load_jsonl("data/qa_val.jsonl", NULL, NULL, (lora_dataset **)g_out))
+NS(n_jsonl_out, lora_data_load_jsonl("data/qa_val.jsonl", fx_tok(), NULL, NULL))
+NS(n_jsonl_mem_text, lora_data_load_jsonl_memory(NULL, 5, "src", fx_tok(), NULL, (lora_dataset **)g_out))
+NS(n_jsonl_mem_src, lora_data_load_jsonl_memory("{\"text\": \"a\"}", 13, NULL, fx_tok(), NULL, (lora_dataset **)g_out))
+NS(n_jsonl_mem_tok, lora_data_load_jsonl_memory("{\"text\": \"a\"}", 13, "src", NULL, NULL, (lora_dataset **)g_out))
+NS(n_jsonl_mem_out, lora_data_load_jsonl_memory("{\"text\": \"a\"}", 13, "src", fx_tok(), NULL, NULL))
+NS(n_tokens_path, lora_data_load_tokens(NULL, 0, GPT2_EOT, (lora_dataset **)g_out))
+NS(n_tokens_out, lora_data_load_tokens(FX "A/tokens.bin", 0, GPT2_EOT, NULL))
+NS(n_data_load_path, lora_data_load(NULL, NULL, NULL, (lora_dataset **)g_out))
+NS(n_data_load_out, lora_data_load(FX "A/tokens.bin", NULL, NULL, NULL))
+NS(n_from_tokens_ids, lora_data_from_tokens(NULL, NULL, 3, GPT2_EOT, (lora_dataset **)g_out))
+NS(n_from_tokens_out, lora_data_from_tokens(g_ids, NULL, 3, GPT2_EOT, NULL))
+NS(n_split_ds, lora_data_split(NULL, 0.5, 0, (lora_dataset **)g_out, (lora_dataset **)g_f))
+NS(n_split_train, lora_data_split(fx_ds(), 0.5, 0, NULL, (lora_dataset **)g_f))
+NS(n_split_val, lora_data_split(fx_ds(), 0.5, 0, (lora_dataset **)g_out, NULL))
+NV(n_data_free, lora_data_free(NULL))
+NS(n_batch_ds, lora_data_batch(NULL, (size_t *)g_u.z, 1, 2, (int32_t *)g_f, (int32_t *)g_f + 8))
+NS(n_batch_pos, lora_data_batch(fx_ds(), NULL, 1, 2, (int32_t *)g_f, (int32_t *)g_f + 8))
+NS(n_batch_in, lora_data_batch(fx_ds(), (size_t *)g_u.z, 1, 2, NULL, (int32_t *)g_f + 8))
+NS(n_batch_lab, lora_data_batch(fx_ds(), (size_t *)g_u.z, 1, 2, (int32_t *)g_f, NULL))
+NI(n_batches_per_epoch, lora_data_batches_per_epoch(NULL, 1, 2), 0)
 NS(n_train_m, gpt2_train(NULL, fx_ds(), &(gpt2_train_config){0, 0, 0, 0, {0, 0, 0, 0, 0, 0, 0, 0, LORA_SCHED_CONSTANT}, 0, NULL, NULL}, NULL))
 NS(n_train_ds, gpt2_train(fx_model(), NULL, &(gpt2_train_config){0, 0, 0, 0, {0, 0, 0, 0, 0, 0, 0, 0, LORA_SCHED_CONSTANT}, 0, NULL, NULL}, NULL))
 NS(n_train_cfg, gpt2_train(fx_model(), fx_ds(), NULL, NULL))
@@ -1580,25 +1580,25 @@ static const null_case null_cases[] = {
     NOK("gpt2_sample", "logits", n_sample_logits), NOK("gpt2_sample", "rng", n_sample_rng),
     NROW("gpt2_generate", "m", n_generate_m), NROW("gpt2_generate", "prompt", n_generate_prompt),
     NROW("gpt2_generate", "out_ids", n_generate_out), NROW("gpt2_generate", "n_out", n_generate_nout),
-    NROW("gpt2_tokenizer_load", "dir", n_tok_load_dir), NROW("gpt2_tokenizer_load", "out", n_tok_load_out),
-    NROW("gpt2_tokenizer_load_files", "vocab_json_path", n_tok_files_v), NROW("gpt2_tokenizer_load_files", "merges_path", n_tok_files_m),
-    NROW("gpt2_tokenizer_load_files", "out", n_tok_files_out),
-    NROW("gpt2_tokenizer_load_memory", "vocab_json", n_tok_mem_v), NROW("gpt2_tokenizer_load_memory", "merges", n_tok_mem_m),
-    NROW("gpt2_tokenizer_load_memory", "out", n_tok_mem_out),
-    NOK("gpt2_tokenizer_free", "tok", n_tok_free), NOK("gpt2_tokenizer_vocab_size", "tok", n_tok_vocab),
-    NROW("gpt2_encode", "tok", n_encode_tok), NROW("gpt2_encode", "text", n_encode_text), NROW("gpt2_encode", "ids", n_encode_ids), NROW("gpt2_encode", "n_ids", n_encode_n),
-    NROW("gpt2_decode", "tok", n_decode_tok), NROW("gpt2_decode", "ids", n_decode_ids), NROW("gpt2_decode", "text", n_decode_text),
-    NOK("gpt2_token_bytes", "tok", n_token_bytes), NOK("gpt2_pretoken_length", "text", n_pretoken), NOK("gpt2_free", "p", n_gpt2_free),
-    NROW("gpt2_data_load_jsonl", "path", n_jsonl_path), NROW("gpt2_data_load_jsonl", "tok", n_jsonl_tok), NROW("gpt2_data_load_jsonl", "out", n_jsonl_out),
-    NROW("gpt2_data_load_jsonl_memory", "text", n_jsonl_mem_text), NOK("gpt2_data_load_jsonl_memory", "source", n_jsonl_mem_src),
-    NROW("gpt2_data_load_jsonl_memory", "tok", n_jsonl_mem_tok), NROW("gpt2_data_load_jsonl_memory", "out", n_jsonl_mem_out),
-    NROW("gpt2_data_load_tokens", "path", n_tokens_path), NROW("gpt2_data_load_tokens", "out", n_tokens_out),
-    NROW("gpt2_data_load", "path", n_data_load_path), NROW("gpt2_data_load", "out", n_data_load_out),
-    NROW("gpt2_data_from_tokens", "ids", n_from_tokens_ids), NROW("gpt2_data_from_tokens", "out", n_from_tokens_out),
-    NROW("gpt2_data_split", "ds", n_split_ds), NROW("gpt2_data_split", "train", n_split_train), NROW("gpt2_data_split", "val", n_split_val),
-    NOK("gpt2_data_free", "ds", n_data_free),
-    NROW("gpt2_data_batch", "ds", n_batch_ds), NROW("gpt2_data_batch", "pos", n_batch_pos), NROW("gpt2_data_batch", "inputs", n_batch_in),
-    NROW("gpt2_data_batch", "labels", n_batch_lab), NOK("gpt2_data_batches_per_epoch", "ds", n_batches_per_epoch),
+    NROW("lora_tokenizer_load", "dir", n_tok_load_dir), NROW("lora_tokenizer_load", "out", n_tok_load_out),
+    NROW("lora_tokenizer_load_files", "vocab_json_path", n_tok_files_v), NROW("lora_tokenizer_load_files", "merges_path", n_tok_files_m),
+    NROW("lora_tokenizer_load_files", "out", n_tok_files_out),
+    NROW("lora_tokenizer_load_memory", "vocab_json", n_tok_mem_v), NROW("lora_tokenizer_load_memory", "merges", n_tok_mem_m),
+    NROW("lora_tokenizer_load_memory", "out", n_tok_mem_out),
+    NOK("lora_tokenizer_free", "tok", n_tok_free), NOK("lora_tokenizer_vocab_size", "tok", n_tok_vocab),
+    NROW("lora_encode", "tok", n_encode_tok), NROW("lora_encode", "text", n_encode_text), NROW("lora_encode", "ids", n_encode_ids), NROW("lora_encode", "n_ids", n_encode_n),
+    NROW("lora_decode", "tok", n_decode_tok), NROW("lora_decode", "ids", n_decode_ids), NROW("lora_decode", "text", n_decode_text),
+    NOK("lora_token_bytes", "tok", n_token_bytes), NOK("lora_pretoken_length", "text", n_pretoken), NOK("lora_free", "p", n_gpt2_free),
+    NROW("lora_data_load_jsonl", "path", n_jsonl_path), NROW("lora_data_load_jsonl", "tok", n_jsonl_tok), NROW("lora_data_load_jsonl", "out", n_jsonl_out),
+    NROW("lora_data_load_jsonl_memory", "text", n_jsonl_mem_text), NOK("lora_data_load_jsonl_memory", "source", n_jsonl_mem_src),
+    NROW("lora_data_load_jsonl_memory", "tok", n_jsonl_mem_tok), NROW("lora_data_load_jsonl_memory", "out", n_jsonl_mem_out),
+    NROW("lora_data_load_tokens", "path", n_tokens_path), NROW("lora_data_load_tokens", "out", n_tokens_out),
+    NROW("lora_data_load", "path", n_data_load_path), NROW("lora_data_load", "out", n_data_load_out),
+    NROW("lora_data_from_tokens", "ids", n_from_tokens_ids), NROW("lora_data_from_tokens", "out", n_from_tokens_out),
+    NROW("lora_data_split", "ds", n_split_ds), NROW("lora_data_split", "train", n_split_train), NROW("lora_data_split", "val", n_split_val),
+    NOK("lora_data_free", "ds", n_data_free),
+    NROW("lora_data_batch", "ds", n_batch_ds), NROW("lora_data_batch", "pos", n_batch_pos), NROW("lora_data_batch", "inputs", n_batch_in),
+    NROW("lora_data_batch", "labels", n_batch_lab), NOK("lora_data_batches_per_epoch", "ds", n_batches_per_epoch),
     NROW("gpt2_train", "m", n_train_m), NROW("gpt2_train", "train", n_train_ds), NROW("gpt2_train", "cfg", n_train_cfg),
     NOK("lora_rng_seed", "rng", n_rng_seed), NOK("lora_rng_u32", "rng", n_rng_u32), NOK("lora_rng_uniform", "rng", n_rng_uniform),
     NOK("lora_rng_normal", "rng", n_rng_normal),

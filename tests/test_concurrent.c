@@ -30,7 +30,7 @@ static void *run_job(void *arg) {
     gpt2_config cfg;
     gpt2_model *m = NULL;
     lora_adapter *ad = NULL;
-    gpt2_dataset *ds = NULL;
+    lora_dataset *ds = NULL;
     lora_pool *pool = NULL;
     lora_config lc = lora_config_init();
     gpt2_train_config tc = gpt2_train_config_init();
@@ -44,7 +44,7 @@ static void *run_job(void *arg) {
     cfg.layer_norm_eps = 1e-5f;
     j->status = lora_pool_create(&pool, 2);
     if (j->status == LORA_OK) j->status = gpt2_model_create(&cfg, pool, &m);
-    if (j->status == LORA_OK) j->status = gpt2_data_from_tokens(ids, NULL, 1024, &ds);
+    if (j->status == LORA_OK) j->status = lora_data_from_tokens(ids, NULL, 1024, GPT2_EOT, &ds);
     if (j->status == LORA_OK) {
         gpt2_model_init_random(m, j->seed);
         lc.r = 4; lc.alpha = 8; lc.dropout = 0.1f; lc.target.targets = targets; lc.target.n_targets = 2;
@@ -63,7 +63,7 @@ static void *run_job(void *arg) {
         if (gpt2_model_load(missing, NULL, NULL, &none) != LORA_OK) j->own_error = strstr(lora_last_error(), missing) != NULL;
         gpt2_model_free(none);
     }
-    gpt2_data_free(ds);
+    lora_data_free(ds);
     lora_adapter_free(ad);
     gpt2_model_free(m);
     lora_pool_destroy(pool);

@@ -59,126 +59,126 @@ static int err_starts(const char *prefix) {
 
 /* ---- token arrays, files, batches, split (no tokenizer needed) ---- */
 static void test_config(void) {
-    gpt2_data_config c = gpt2_data_config_init();
-    CHECK(c.format == GPT2_DATA_AUTO);
+    lora_data_config c = lora_data_config_init();
+    CHECK(c.format == LORA_DATA_AUTO);
     CHECK(c.mask_prompt == 1 && c.add_eot == 1 && c.pack == 1 && c.seq > 0);
 }
 
 static void test_from_tokens(void) {
     int32_t ids[7] = { 5, 6, GPT2_EOT, 7, GPT2_EOT, 8, 9 }, labs[7] = { -100, 6, GPT2_EOT, -100, 1, 2, 3 };
-    gpt2_dataset *ds = NULL;
-    CHECK_OK(gpt2_data_from_tokens(ids, NULL, 7, &ds));
+    lora_dataset *ds = NULL;
+    CHECK_OK(lora_data_from_tokens(ids, NULL, 7, GPT2_EOT, &ds));
     if (ds) {
         CHECK(ds->n_tokens == 7 && memcmp(ds->tokens, ids, sizeof ids) == 0 && memcmp(ds->labels, ids, sizeof ids) == 0);
         CHECK(ds->n_samples == 3);
         CHECK(ds->sample_start[0] == 0 && ds->sample_start[1] == 3 && ds->sample_start[2] == 5 && ds->sample_start[3] == 7);
         ids[0] = 99; /* copied */
         CHECK(ds->tokens[0] == 5);
-        gpt2_data_free(ds);
+        lora_data_free(ds);
     }
     ids[0] = 5;
-    CHECK_OK(gpt2_data_from_tokens(ids, labs, 5, &ds));
+    CHECK_OK(lora_data_from_tokens(ids, labs, 5, GPT2_EOT, &ds));
     if (ds) {
         CHECK(ds->n_samples == 2 && ds->sample_start[2] == 5 && memcmp(ds->labels, labs, 5 * sizeof(int32_t)) == 0);
-        gpt2_data_free(ds);
+        lora_data_free(ds);
     }
-    CHECK_OK(gpt2_data_from_tokens(NULL, NULL, 0, &ds));
-    if (ds) { CHECK(ds->n_tokens == 0 && ds->n_samples == 0 && ds->sample_start[0] == 0); gpt2_data_free(ds); }
-    CHECK_ERR(gpt2_data_from_tokens(NULL, NULL, 3, &ds), LORA_ERR_INVALID_ARG);
-    gpt2_data_free(NULL);
+    CHECK_OK(lora_data_from_tokens(NULL, NULL, 0, GPT2_EOT, &ds));
+    if (ds) { CHECK(ds->n_tokens == 0 && ds->n_samples == 0 && ds->sample_start[0] == 0); lora_data_free(ds); }
+    CHECK_ERR(lora_data_from_tokens(NULL, NULL, 3, GPT2_EOT, &ds), LORA_ERR_INVALID_ARG);
+    lora_data_free(NULL);
 }
 
 static void test_token_files(void) {
     static const unsigned ids[6] = { 1, 2, GPT2_EOT, 3, GPT2_EOT, 40000 };
     unsigned bad[4] = { 10, 20, 30, 50257 };
-    gpt2_dataset *ds = NULL;
+    lora_dataset *ds = NULL;
     char path[512];
     size_t i;
 
     /* raw uint16 */
     snprintf(path, sizeof path, "%s", tmp_path("raw.bin"));
     write_raw(path, ids, 6);
-    CHECK_OK(gpt2_data_load_tokens(path, 50257, &ds));
+    CHECK_OK(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds));
     if (ds) {
         CHECK(ds->n_tokens == 6);
         for (i = 0; i < 6; i++) CHECK(ds->tokens[i] == (int32_t)ids[i] && ds->labels[i] == (int32_t)ids[i]);
         CHECK(ds->n_samples == 3 && ds->sample_start[1] == 3 && ds->sample_start[2] == 5 && ds->sample_start[3] == 6);
-        gpt2_data_free(ds); ds = NULL;
+        lora_data_free(ds); ds = NULL;
     }
     /* id >= vocab: file and byte offset named */
     write_raw(path, bad, 4);
-    CHECK_ERR(gpt2_data_load_tokens(path, 50257, &ds), LORA_ERR_RANGE);
+    CHECK_ERR(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds), LORA_ERR_RANGE);
     CHECK(ds == NULL);
     CHECK(err_starts(path) && err_has("token 3 ") && err_has("byte offset 6") && err_has("50257"));
-    CHECK_OK(gpt2_data_load_tokens(path, 0, &ds)); /* vocab <= 0: no check */
-    if (ds) { CHECK(ds->n_tokens == 4 && ds->tokens[3] == 50257); gpt2_data_free(ds); ds = NULL; }
-    CHECK_ERR(gpt2_data_load_tokens(path, 30, &ds), LORA_ERR_RANGE);
+    CHECK_OK(lora_data_load_tokens(path, 0, GPT2_EOT, &ds)); /* vocab <= 0: no check */
+    if (ds) { CHECK(ds->n_tokens == 4 && ds->tokens[3] == 50257); lora_data_free(ds); ds = NULL; }
+    CHECK_ERR(lora_data_load_tokens(path, 30, GPT2_EOT, &ds), LORA_ERR_RANGE);
     CHECK(err_has("token 2 ") && err_has("byte offset 4"));
     /* odd size */
     write_bytes(path, "\x01\x00\x02", 3);
-    CHECK_ERR(gpt2_data_load_tokens(path, 50257, &ds), LORA_ERR_FORMAT);
+    CHECK_ERR(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds), LORA_ERR_FORMAT);
     CHECK(err_starts(path) && err_has("odd size (3 bytes)"));
     /* empty */
     write_bytes(path, "", 0);
-    CHECK_ERR(gpt2_data_load_tokens(path, 50257, &ds), LORA_ERR_FORMAT);
+    CHECK_ERR(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds), LORA_ERR_FORMAT);
     CHECK(err_has("no tokens"));
     /* missing */
-    CHECK_ERR(gpt2_data_load_tokens(tmp_path("does-not-exist.bin"), 50257, &ds), LORA_ERR_IO);
+    CHECK_ERR(lora_data_load_tokens(tmp_path("does-not-exist.bin"), 50257, GPT2_EOT, &ds), LORA_ERR_IO);
     CHECK(err_has("does-not-exist.bin"));
-    CHECK_ERR(gpt2_data_load_tokens(NULL, 50257, &ds), LORA_ERR_INVALID_ARG);
+    CHECK_ERR(lora_data_load_tokens(NULL, 50257, GPT2_EOT, &ds), LORA_ERR_INVALID_ARG);
 
     /* llm.c format */
     snprintf(path, sizeof path, "%s", tmp_path("llmc.bin"));
     write_llmc(path, 20240520, 1, 5, ids, 5, 9999);
-    CHECK_OK(gpt2_data_load_tokens(path, 50257, &ds));
+    CHECK_OK(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds));
     if (ds) {
         CHECK(ds->n_tokens == 5);
         for (i = 0; i < 5; i++) CHECK(ds->tokens[i] == (int32_t)ids[i] && ds->labels[i] == (int32_t)ids[i]);
         CHECK(ds->n_samples == 2 && ds->sample_start[2] == 5);
-        gpt2_data_free(ds); ds = NULL;
+        lora_data_free(ds); ds = NULL;
     }
-    CHECK_OK(gpt2_data_load(path, NULL, NULL, &ds)); /* by name: not .jsonl -> token file */
-    if (ds) { CHECK(ds->n_tokens == 5); gpt2_data_free(ds); ds = NULL; }
+    CHECK_OK(lora_data_load(path, NULL, NULL, &ds)); /* by name: not .jsonl -> token file */
+    if (ds) { CHECK(ds->n_tokens == 5); lora_data_free(ds); ds = NULL; }
     write_llmc(path, 20240520, 1, 6, ids, 6, 9999);
-    CHECK_OK(gpt2_data_load_tokens(path, 50257, &ds));
-    if (ds) { CHECK(ds->n_tokens == 6 && ds->tokens[5] == 40000); gpt2_data_free(ds); ds = NULL; }
+    CHECK_OK(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds));
+    if (ds) { CHECK(ds->n_tokens == 6 && ds->tokens[5] == 40000); lora_data_free(ds); ds = NULL; }
     bad[3] = 60000;
     write_llmc(path, 20240520, 1, 4, bad, 4, 9999);
-    CHECK_ERR(gpt2_data_load_tokens(path, 50257, &ds), LORA_ERR_RANGE);
+    CHECK_ERR(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds), LORA_ERR_RANGE);
     CHECK(err_starts(path) && err_has("token 3 ") && err_has("byte offset 1030") && err_has("60000"));
     /* header count does not match the size */
     write_llmc(path, 20240520, 1, 7, ids, 6, 9999);
-    CHECK_ERR(gpt2_data_load_tokens(path, 50257, &ds), LORA_ERR_FORMAT);
+    CHECK_ERR(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds), LORA_ERR_FORMAT);
     CHECK(err_starts(path) && err_has("header says 7 tokens") && err_has("found 12 bytes"));
     write_llmc(path, 20240520, 1, -1, ids, 6, 9999);
-    CHECK_ERR(gpt2_data_load_tokens(path, 50257, &ds), LORA_ERR_FORMAT);
+    CHECK_ERR(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds), LORA_ERR_FORMAT);
     /* bad version */
     write_llmc(path, 20240520, 2, 6, ids, 6, 9999);
-    CHECK_ERR(gpt2_data_load_tokens(path, 50257, &ds), LORA_ERR_UNSUPPORTED);
+    CHECK_ERR(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds), LORA_ERR_UNSUPPORTED);
     CHECK(err_starts(path) && err_has("version 2"));
     /* truncated header */
     write_llmc(path, 20240520, 1, 6, ids, 6, 100);
-    CHECK_ERR(gpt2_data_load_tokens(path, 50257, &ds), LORA_ERR_FORMAT);
+    CHECK_ERR(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds), LORA_ERR_FORMAT);
     CHECK(err_starts(path) && err_has("truncated header") && err_has("100 of 1024"));
     write_llmc(path, 20240520, 1, 6, ids, 6, 4);
-    CHECK_ERR(gpt2_data_load_tokens(path, 50257, &ds), LORA_ERR_FORMAT);
+    CHECK_ERR(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds), LORA_ERR_FORMAT);
     CHECK(err_has("truncated header"));
     /* other llm.c magics are recognised and refused */
     write_llmc(path, 20240801, 7, 6, ids, 6, 9999);
-    CHECK_ERR(gpt2_data_load_tokens(path, 50257, &ds), LORA_ERR_UNSUPPORTED);
+    CHECK_ERR(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds), LORA_ERR_UNSUPPORTED);
     CHECK(err_has("llama-3"));
     write_llmc(path, 20240522, 1, 6, ids, 6, 9999);
-    CHECK_ERR(gpt2_data_load_tokens(path, 50257, &ds), LORA_ERR_FORMAT);
+    CHECK_ERR(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds), LORA_ERR_FORMAT);
     CHECK(err_has("eval"));
     /* any other first word makes it a raw file; a wrong magic then shows up as an id >= vocab
        (as uint16 ids, 20240521 reads 55433, 308) and the message says so */
     write_llmc(path, 20240521, 1, 6, ids, 6, 9999);
-    CHECK_ERR(gpt2_data_load_tokens(path, 50257, &ds), LORA_ERR_RANGE);
+    CHECK_ERR(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds), LORA_ERR_RANGE);
     CHECK(err_starts(path) && err_has("token 0 (byte offset 0) is 55433") && err_has("magic is wrong: found 20240521"));
-    CHECK_OK(gpt2_data_load_tokens(path, 0, &ds));
+    CHECK_OK(lora_data_load_tokens(path, 0, GPT2_EOT, &ds));
     if (ds) {
         CHECK(ds->n_tokens == 512 + 6 && ds->tokens[0] == 55433 && ds->tokens[1] == 308 && ds->tokens[2] == 1);
-        gpt2_data_free(ds); ds = NULL;
+        lora_data_free(ds); ds = NULL;
     }
     remove(path);
     remove(tmp_path("raw.bin"));
@@ -186,77 +186,77 @@ static void test_token_files(void) {
 
 static void test_batch(void) {
     int32_t ids[10], in[16], lab[16];
-    gpt2_dataset *ds = NULL;
+    lora_dataset *ds = NULL;
     size_t pos = 0;
     int i;
     for (i = 0; i < 10; i++) ids[i] = i;
-    CHECK_OK(gpt2_data_from_tokens(ids, NULL, 10, &ds));
+    CHECK_OK(lora_data_from_tokens(ids, NULL, 10, GPT2_EOT, &ds));
     if (!ds) return;
     for (i = 0; i < 10; i++) ds->labels[i] = 100 + i;
-    CHECK(gpt2_data_batches_per_epoch(ds, 1, 3) == 3);
-    CHECK(gpt2_data_batches_per_epoch(ds, 2, 2) == 2);
-    CHECK(gpt2_data_batches_per_epoch(ds, 4, 4) == 1); /* at least 1 */
-    CHECK(gpt2_data_batches_per_epoch(ds, 0, 4) == 0);
+    CHECK(lora_data_batches_per_epoch(ds, 1, 3) == 3);
+    CHECK(lora_data_batches_per_epoch(ds, 2, 2) == 2);
+    CHECK(lora_data_batches_per_epoch(ds, 4, 4) == 1); /* at least 1 */
+    CHECK(lora_data_batches_per_epoch(ds, 0, 4) == 0);
     /* B=1, T=3 over 10 tokens: [0,3) [3,6) [6,9), then 1 token remains -> 0 */
-    CHECK_OK(gpt2_data_batch(ds, &pos, 1, 3, in, lab));
+    CHECK_OK(lora_data_batch(ds, &pos, 1, 3, in, lab));
     CHECK(in[0] == 0 && in[2] == 2 && lab[0] == 100 && lab[2] == 102 && pos == 3);
-    CHECK_OK(gpt2_data_batch(ds, &pos, 1, 3, in, lab));
+    CHECK_OK(lora_data_batch(ds, &pos, 1, 3, in, lab));
     CHECK(in[0] == 3 && pos == 6);
-    CHECK_OK(gpt2_data_batch(ds, &pos, 1, 3, in, lab));
+    CHECK_OK(lora_data_batch(ds, &pos, 1, 3, in, lab));
     CHECK(in[0] == 6 && in[2] == 8 && lab[2] == 108 && pos == 0);
-    CHECK_OK(gpt2_data_batch(ds, &pos, 1, 3, in, lab));
+    CHECK_OK(lora_data_batch(ds, &pos, 1, 3, in, lab));
     CHECK(in[0] == 0 && pos == 3);
     /* B=2, T=2: rows [0,1] [2,3], then [4..7], then 2 remain -> 0 */
     pos = 0;
-    CHECK_OK(gpt2_data_batch(ds, &pos, 2, 2, in, lab));
+    CHECK_OK(lora_data_batch(ds, &pos, 2, 2, in, lab));
     CHECK(in[0] == 0 && in[1] == 1 && in[2] == 2 && in[3] == 3 && lab[3] == 103 && pos == 4);
-    CHECK_OK(gpt2_data_batch(ds, &pos, 2, 2, in, lab));
+    CHECK_OK(lora_data_batch(ds, &pos, 2, 2, in, lab));
     CHECK(in[0] == 4 && in[3] == 7 && pos == 0);
     /* a position with fewer than B*T tokens after it reads from 0 */
     pos = 7;
-    CHECK_OK(gpt2_data_batch(ds, &pos, 2, 2, in, lab));
+    CHECK_OK(lora_data_batch(ds, &pos, 2, 2, in, lab));
     CHECK(in[0] == 0 && pos == 4);
     pos = 6; /* exactly B*T remain: read, then wrap */
-    CHECK_OK(gpt2_data_batch(ds, &pos, 2, 2, in, lab));
+    CHECK_OK(lora_data_batch(ds, &pos, 2, 2, in, lab));
     CHECK(in[0] == 6 && in[3] == 9 && pos == 0);
     /* B*T == n_tokens: every batch is the whole set */
     pos = 0;
-    CHECK_OK(gpt2_data_batch(ds, &pos, 2, 5, in, lab));
+    CHECK_OK(lora_data_batch(ds, &pos, 2, 5, in, lab));
     CHECK(in[9] == 9 && pos == 0);
-    CHECK_OK(gpt2_data_batch(ds, &pos, 2, 5, in, lab));
+    CHECK_OK(lora_data_batch(ds, &pos, 2, 5, in, lab));
     CHECK(in[0] == 0 && pos == 0);
     /* too few tokens, bad sizes */
-    CHECK_ERR(gpt2_data_batch(ds, &pos, 1, 11, in, lab), LORA_ERR_RANGE);
+    CHECK_ERR(lora_data_batch(ds, &pos, 1, 11, in, lab), LORA_ERR_RANGE);
     CHECK(err_has("10 tokens") && err_has("11"));
-    CHECK_ERR(gpt2_data_batch(ds, &pos, 0, 4, in, lab), LORA_ERR_INVALID_ARG);
-    CHECK_ERR(gpt2_data_batch(ds, &pos, 2, -1, in, lab), LORA_ERR_INVALID_ARG);
-    CHECK_ERR(gpt2_data_batch(ds, NULL, 2, 2, in, lab), LORA_ERR_INVALID_ARG);
-    gpt2_data_free(ds);
+    CHECK_ERR(lora_data_batch(ds, &pos, 0, 4, in, lab), LORA_ERR_INVALID_ARG);
+    CHECK_ERR(lora_data_batch(ds, &pos, 2, -1, in, lab), LORA_ERR_INVALID_ARG);
+    CHECK_ERR(lora_data_batch(ds, NULL, 2, 2, in, lab), LORA_ERR_INVALID_ARG);
+    lora_data_free(ds);
 }
 
 /* 10 samples; sample k is (k+1) tokens k*100, k*100+1, ... ending with EOT */
-static gpt2_dataset *make_samples(void) {
+static lora_dataset *make_samples(void) {
     int32_t ids[128];
     size_t n = 0;
     int k, t;
-    gpt2_dataset *ds = NULL;
+    lora_dataset *ds = NULL;
     for (k = 0; k < 10; k++) {
         for (t = 0; t < k; t++) ids[n++] = k * 100 + t;
         ids[n++] = GPT2_EOT;
     }
-    if (gpt2_data_from_tokens(ids, NULL, n, &ds) != LORA_OK) return NULL;
+    if (lora_data_from_tokens(ids, NULL, n, GPT2_EOT, &ds) != LORA_OK) return NULL;
     return ds;
 }
 /* sample index from its content (length - 1) */
-static int sample_id(const gpt2_dataset *ds, size_t i) { return (int)(ds->sample_start[i + 1] - ds->sample_start[i]) - 1; }
+static int sample_id(const lora_dataset *ds, size_t i) { return (int)(ds->sample_start[i + 1] - ds->sample_start[i]) - 1; }
 
 static void test_split(void) {
-    gpt2_dataset *ds = make_samples(), *tr = NULL, *va = NULL, *tr2 = NULL, *va2 = NULL;
+    lora_dataset *ds = make_samples(), *tr = NULL, *va = NULL, *tr2 = NULL, *va2 = NULL;
     int seen[10], i, ok;
     size_t j;
     if (!ds) { CHECK(0); return; }
     CHECK(ds->n_samples == 10 && ds->n_tokens == 55);
-    CHECK_OK(gpt2_data_split(ds, 0.2, 42, &tr, &va));
+    CHECK_OK(lora_data_split(ds, 0.2, 42, &tr, &va));
     if (tr && va) {
         CHECK(tr->n_samples == 8 && va->n_samples == 2);
         CHECK(tr->n_tokens + va->n_tokens == 55);
@@ -276,7 +276,7 @@ static void test_split(void) {
         }
         CHECK(ok);
         /* deterministic */
-        CHECK_OK(gpt2_data_split(ds, 0.2, 42, &tr2, &va2));
+        CHECK_OK(lora_data_split(ds, 0.2, 42, &tr2, &va2));
         if (tr2 && va2) {
             CHECK(tr2->n_tokens == tr->n_tokens && memcmp(tr2->tokens, tr->tokens, tr->n_tokens * sizeof(int32_t)) == 0);
             CHECK(va2->n_tokens == va->n_tokens && memcmp(va2->tokens, va->tokens, va->n_tokens * sizeof(int32_t)) == 0);
@@ -286,57 +286,57 @@ static void test_split(void) {
         for (j = 0; j < tr->n_samples; j++) ok |= sample_id(tr, j) != (int)j;
         CHECK(ok);
     }
-    gpt2_data_free(tr); gpt2_data_free(va); gpt2_data_free(tr2); gpt2_data_free(va2);
+    lora_data_free(tr); lora_data_free(va); lora_data_free(tr2); lora_data_free(va2);
     tr = va = tr2 = va2 = NULL;
     /* other seed: other order */
-    CHECK_OK(gpt2_data_split(ds, 0.2, 42, &tr, &va));
-    CHECK_OK(gpt2_data_split(ds, 0.2, 7, &tr2, &va2));
+    CHECK_OK(lora_data_split(ds, 0.2, 42, &tr, &va));
+    CHECK_OK(lora_data_split(ds, 0.2, 7, &tr2, &va2));
     if (tr && tr2) CHECK(memcmp(tr->tokens, tr2->tokens, 20 * sizeof(int32_t)) != 0 || memcmp(va->tokens, va2->tokens, 4 * sizeof(int32_t)) != 0);
-    gpt2_data_free(tr); gpt2_data_free(va); gpt2_data_free(tr2); gpt2_data_free(va2);
+    lora_data_free(tr); lora_data_free(va); lora_data_free(tr2); lora_data_free(va2);
     /* seed 0: no shuffle, the last samples are the validation set */
-    CHECK_OK(gpt2_data_split(ds, 0.3, 0, &tr, &va));
+    CHECK_OK(lora_data_split(ds, 0.3, 0, &tr, &va));
     if (tr && va) {
         CHECK(tr->n_samples == 7 && va->n_samples == 3);
         CHECK(sample_id(tr, 0) == 0 && sample_id(tr, 6) == 6 && sample_id(va, 0) == 7 && sample_id(va, 2) == 9);
         CHECK(memcmp(tr->tokens, ds->tokens, tr->n_tokens * sizeof(int32_t)) == 0);
         CHECK(va->sample_start[0] == 0 && va->sample_start[3] == va->n_tokens && va->n_tokens == 8 + 9 + 10);
     }
-    gpt2_data_free(tr); gpt2_data_free(va);
+    lora_data_free(tr); lora_data_free(va);
     /* rounding: 0.25 * 10 = 2.5 -> 3; 0.04 * 10 -> 0 */
-    CHECK_OK(gpt2_data_split(ds, 0.25, 1, &tr, &va));
+    CHECK_OK(lora_data_split(ds, 0.25, 1, &tr, &va));
     if (va) CHECK(va->n_samples == 3 && tr->n_samples == 7);
-    gpt2_data_free(tr); gpt2_data_free(va);
-    CHECK_OK(gpt2_data_split(ds, 0.04, 1, &tr, &va));
+    lora_data_free(tr); lora_data_free(va);
+    CHECK_OK(lora_data_split(ds, 0.04, 1, &tr, &va));
     if (va) CHECK(va->n_samples == 0 && va->n_tokens == 0 && tr->n_samples == 10 && tr->n_tokens == 55);
-    gpt2_data_free(tr); gpt2_data_free(va);
-    CHECK_OK(gpt2_data_split(ds, 1.0, 1, &tr, &va));
+    lora_data_free(tr); lora_data_free(va);
+    CHECK_OK(lora_data_split(ds, 1.0, 1, &tr, &va));
     if (va) CHECK(va->n_samples == 10 && tr->n_samples == 0 && tr->n_tokens == 0);
-    gpt2_data_free(tr); gpt2_data_free(va);
-    CHECK_ERR(gpt2_data_split(ds, 1.5, 1, &tr, &va), LORA_ERR_INVALID_ARG);
+    lora_data_free(tr); lora_data_free(va);
+    CHECK_ERR(lora_data_split(ds, 1.5, 1, &tr, &va), LORA_ERR_INVALID_ARG);
     CHECK(tr == NULL && va == NULL);
-    CHECK_ERR(gpt2_data_split(ds, -0.1, 1, &tr, &va), LORA_ERR_INVALID_ARG);
-    CHECK_ERR(gpt2_data_split(ds, sqrt(-1.0), 1, &tr, &va), LORA_ERR_INVALID_ARG);
-    CHECK_ERR(gpt2_data_split(NULL, 0.1, 1, &tr, &va), LORA_ERR_INVALID_ARG);
-    gpt2_data_free(ds);
+    CHECK_ERR(lora_data_split(ds, -0.1, 1, &tr, &va), LORA_ERR_INVALID_ARG);
+    CHECK_ERR(lora_data_split(ds, sqrt(-1.0), 1, &tr, &va), LORA_ERR_INVALID_ARG);
+    CHECK_ERR(lora_data_split(NULL, 0.1, 1, &tr, &va), LORA_ERR_INVALID_ARG);
+    lora_data_free(ds);
 }
 
 
 /* ---- jsonl (needs the tokenizer) ---- */
-static gpt2_tokenizer *tok;
+static lora_tokenizer *tok;
 
-/* expected token/label streams built from gpt2_encode of the pieces */
+/* expected token/label streams built from lora_encode of the pieces */
 typedef struct exp_seq { int32_t t[4096], l[4096]; size_t n; } exp_seq;
 static exp_seq ex;
 static void ex_piece(const char *text, int masked) {
     int32_t *ids = NULL;
     size_t n = 0, i;
-    if (gpt2_encode(tok, text, strlen(text), 0, &ids, &n) != LORA_OK) { fprintf(stderr, "encode failed\n"); exit(2); }
+    if (lora_encode(tok, text, strlen(text), 0, &ids, &n) != LORA_OK) { fprintf(stderr, "encode failed\n"); exit(2); }
     for (i = 0; i < n && ex.n < 4096; i++) { ex.t[ex.n] = ids[i]; ex.l[ex.n] = masked ? -100 : ids[i]; ex.n++; }
-    gpt2_free(ids);
+    lora_free(ids);
 }
 static void ex_eot(void) { ex.t[ex.n] = GPT2_EOT; ex.l[ex.n] = GPT2_EOT; ex.n++; }
 /* compares ds[from, from + ex.n) with ex; prints the first difference */
-static int ex_match(const gpt2_dataset *ds, size_t from) {
+static int ex_match(const lora_dataset *ds, size_t from) {
     size_t i;
     if (!ds || from + ex.n > ds->n_tokens) {
         fprintf(stderr, "  dataset has %zu tokens, expected %zu from %zu\n", ds ? ds->n_tokens : 0, ex.n, from);
@@ -350,20 +350,20 @@ static int ex_match(const gpt2_dataset *ds, size_t from) {
         }
     return 1;
 }
-static lora_status load_mem(const char *text, const gpt2_data_config *cfg, gpt2_dataset **ds) {
-    return gpt2_data_load_jsonl_memory(text, strlen(text), "mem.jsonl", tok, cfg, ds);
+static lora_status load_mem(const char *text, const lora_data_config *cfg, lora_dataset **ds) {
+    return lora_data_load_jsonl_memory(text, strlen(text), "mem.jsonl", tok, cfg, ds);
 }
 
 static void test_formats(void) {
-    gpt2_data_config c = gpt2_data_config_init();
-    gpt2_dataset *ds = NULL;
+    lora_data_config c = lora_data_config_init();
+    lora_dataset *ds = NULL;
     size_t i, n_prompt;
 
     /* text: loss on everything, EOT appended and labelled */
     CHECK_OK(load_mem("{\"text\": \"Hello world, this is text.\"}", NULL, &ds));
     ex.n = 0; ex_piece("Hello world, this is text.", 0); ex_eot();
     CHECK(ex_match(ds, 0) && ds->n_tokens == ex.n && ds->n_samples == 1 && ds->sample_start[1] == ex.n);
-    gpt2_data_free(ds); ds = NULL;
+    lora_data_free(ds); ds = NULL;
 
     /* prompt/completion: prompt tokens -100, completion + EOT labelled; pieces encoded separately */
     CHECK_OK(load_mem("{\"prompt\": \"The capital of France is\", \"completion\": \" Paris.\"}", NULL, &ds));
@@ -375,37 +375,37 @@ static void test_formats(void) {
         CHECK(ds->labels[n_prompt] == ds->tokens[n_prompt] && ds->labels[n_prompt] != -100);
         CHECK(ds->labels[ds->n_tokens - 1] == GPT2_EOT);
     }
-    gpt2_data_free(ds); ds = NULL;
+    lora_data_free(ds); ds = NULL;
     /* separate encoding differs from joint encoding here: "a" + "b" is two tokens, "ab" one */
     CHECK_OK(load_mem("{\"prompt\": \"a\", \"completion\": \"b\"}", NULL, &ds));
     ex.n = 0; ex_piece("a", 1); ex_piece("b", 0); ex_eot();
     CHECK(ex_match(ds, 0) && ds->n_tokens == 3);
-    gpt2_data_free(ds); ds = NULL;
+    lora_data_free(ds); ds = NULL;
     /* empty prompt is allowed */
     CHECK_OK(load_mem("{\"prompt\": \"\", \"completion\": \"Only this.\"}", NULL, &ds));
     ex.n = 0; ex_piece("Only this.", 0); ex_eot();
     CHECK(ex_match(ds, 0) && ds->n_tokens == ex.n);
-    gpt2_data_free(ds); ds = NULL;
+    lora_data_free(ds); ds = NULL;
     /* mask_prompt = 0: everything labelled */
     c.mask_prompt = 0;
     CHECK_OK(load_mem("{\"prompt\": \"The capital of France is\", \"completion\": \" Paris.\"}", &c, &ds));
     ex.n = 0; ex_piece("The capital of France is", 0); ex_piece(" Paris.", 0); ex_eot();
     CHECK(ex_match(ds, 0) && ds->n_tokens == ex.n);
-    gpt2_data_free(ds); ds = NULL;
-    c = gpt2_data_config_init();
+    lora_data_free(ds); ds = NULL;
+    c = lora_data_config_init();
 
     /* question/answer template */
     CHECK_OK(load_mem("{\"question\": \"What is 2 plus 3?\", \"answer\": \"5.\"}", NULL, &ds));
     ex.n = 0; ex_piece("Question: What is 2 plus 3?\nAnswer:", 1); n_prompt = ex.n; ex_piece(" 5.", 0); ex_eot();
     CHECK(ex_match(ds, 0) && ds->n_tokens == ex.n);
     CHECK(n_prompt == 11 && ds && ds->tokens[n_prompt] == 642); /* " 5" */
-    gpt2_data_free(ds); ds = NULL;
+    lora_data_free(ds); ds = NULL;
     c.add_eot = 0;
     CHECK_OK(load_mem("{\"question\": \"What is 2 plus 3?\", \"answer\": \"5.\"}", &c, &ds));
     ex.n = 0; ex_piece("Question: What is 2 plus 3?\nAnswer:", 1); ex_piece(" 5.", 0);
     CHECK(ex_match(ds, 0) && ds->n_tokens == ex.n && ds->tokens[ds->n_tokens - 1] != GPT2_EOT);
-    gpt2_data_free(ds); ds = NULL;
-    c = gpt2_data_config_init();
+    lora_data_free(ds); ds = NULL;
+    c = lora_data_config_init();
 
     /* chat: "role:" + " content\n" per turn, loss on assistant content only */
     {
@@ -430,42 +430,42 @@ static void test_formats(void) {
             CHECK(labelled == (a1_end - a1) + (ex.n - 1 - a2) + 1);
             CHECK(ds->labels[a1 - 1] == -100 && ds->labels[a1] != -100 && ds->labels[a1_end] == -100);
         }
-        gpt2_data_free(ds); ds = NULL;
+        lora_data_free(ds); ds = NULL;
         /* decoded, the stream is the documented template */
         CHECK_OK(load_mem(chat, NULL, &ds));
         if (ds) {
             char *txt = NULL; size_t len = 0;
-            CHECK_OK(gpt2_decode(tok, ds->tokens, ds->n_tokens, &txt, &len));
+            CHECK_OK(lora_decode(tok, ds->tokens, ds->n_tokens, &txt, &len));
             CHECK(txt && strcmp(txt, "system: You are terse.\nuser: Hi there\nassistant: Hello.\n"
                                      "user: Bye\nassistant: See you!\n<|endoftext|>") == 0);
-            gpt2_free(txt);
+            lora_free(txt);
         }
-        gpt2_data_free(ds); ds = NULL;
+        lora_data_free(ds); ds = NULL;
         c.mask_prompt = 0;
         CHECK_OK(load_mem(chat, &c, &ds));
         if (ds) { size_t unl = 0; for (i = 0; i < ds->n_tokens; i++) unl += ds->labels[i] == -100; CHECK(unl == 0); }
-        gpt2_data_free(ds); ds = NULL;
-        c = gpt2_data_config_init();
+        lora_data_free(ds); ds = NULL;
+        c = lora_data_config_init();
     }
 
     /* a literal "<|endoftext|>" in the data is text, not the special token */
     CHECK_OK(load_mem("{\"text\": \"a<|endoftext|>b\"}", NULL, &ds));
     if (ds) { for (i = 0; i + 1 < ds->n_tokens; i++) CHECK(ds->tokens[i] != GPT2_EOT); CHECK(ds->n_tokens > 4); }
-    gpt2_data_free(ds); ds = NULL;
+    lora_data_free(ds); ds = NULL;
     /* strings with escapes, non-ASCII and NUL bytes go to the tokenizer as bytes */
     CHECK_OK(load_mem("{\"text\": \"caf\\u00e9 \\u0000 \\ud83d\\ude00\\n\"}", NULL, &ds));
     ex.n = 0;
     { int32_t *ids; size_t n; static const char raw[] = "caf\xc3\xa9 \0 \xf0\x9f\x98\x80\n";
-      CHECK_OK(gpt2_encode(tok, raw, sizeof raw - 1, 0, &ids, &n));
-      for (i = 0; i < n; i++) { ex.t[i] = ex.l[i] = ids[i]; } ex.n = n; gpt2_free(ids); }
+      CHECK_OK(lora_encode(tok, raw, sizeof raw - 1, 0, &ids, &n));
+      for (i = 0; i < n; i++) { ex.t[i] = ex.l[i] = ids[i]; } ex.n = n; lora_free(ids); }
     ex_eot();
     CHECK(ex_match(ds, 0) && ds->n_tokens == ex.n);
-    gpt2_data_free(ds); ds = NULL;
+    lora_data_free(ds); ds = NULL;
 }
 
 static void test_auto_and_forced(void) {
-    gpt2_data_config c = gpt2_data_config_init();
-    gpt2_dataset *ds = NULL;
+    lora_data_config c = lora_data_config_init();
+    lora_dataset *ds = NULL;
     const char *two = "{\"text\": \"One.\"}\n{\"question\": \"Q?\", \"answer\": \"A.\"}\n";
     size_t off;
     /* auto: per line; samples and offsets */
@@ -474,37 +474,37 @@ static void test_auto_and_forced(void) {
     ex_piece("Question: Q?\nAnswer:", 1); ex_piece(" A.", 0); ex_eot();
     CHECK(ex_match(ds, 0) && ds->n_tokens == ex.n && ds->n_samples == 2);
     CHECK(ds && ds->sample_start[0] == 0 && ds->sample_start[1] == off && ds->sample_start[2] == ex.n);
-    gpt2_data_free(ds); ds = NULL;
+    lora_data_free(ds); ds = NULL;
     /* forced format: every line must have its keys; extra keys are ignored */
-    c.format = GPT2_DATA_QA;
+    c.format = LORA_DATA_QA;
     CHECK_ERR(load_mem(two, &c, &ds), LORA_ERR_FORMAT);
     CHECK(ds == NULL && err_starts("mem.jsonl:1: ") && err_has("missing key \"question\" (format forced to question/answer)"));
-    c.format = GPT2_DATA_TEXT;
+    c.format = LORA_DATA_TEXT;
     CHECK_ERR(load_mem(two, &c, &ds), LORA_ERR_FORMAT);
     CHECK(err_starts("mem.jsonl:2: missing key \"text\" (format forced to text)"));
     CHECK_OK(load_mem("{\"text\": \"x\", \"prompt\": \"y\", \"completion\": \"z\"}", &c, &ds)); /* forced: no ambiguity */
     ex.n = 0; ex_piece("x", 0); ex_eot();
     CHECK(ex_match(ds, 0) && ds->n_tokens == ex.n);
-    gpt2_data_free(ds); ds = NULL;
-    c.format = GPT2_DATA_PROMPT_COMPLETION;
+    lora_data_free(ds); ds = NULL;
+    c.format = LORA_DATA_PROMPT_COMPLETION;
     CHECK_OK(load_mem("{\"text\": \"x\", \"prompt\": \"y\", \"completion\": \"z\"}", &c, &ds));
     ex.n = 0; ex_piece("y", 1); ex_piece("z", 0); ex_eot();
     CHECK(ex_match(ds, 0) && ds->n_tokens == ex.n);
-    gpt2_data_free(ds); ds = NULL;
-    c.format = GPT2_DATA_CHAT;
+    lora_data_free(ds); ds = NULL;
+    c.format = LORA_DATA_CHAT;
     CHECK_ERR(load_mem("{\"text\": \"x\"}", &c, &ds), LORA_ERR_FORMAT);
     CHECK(err_starts("mem.jsonl:1: missing key \"messages\" (format forced to chat)"));
-    c.format = (gpt2_data_format)42;
+    c.format = (lora_data_format)42;
     CHECK_ERR(load_mem("{\"text\": \"x\"}", &c, &ds), LORA_ERR_INVALID_ARG);
-    c = gpt2_data_config_init();
+    c = lora_data_config_init();
     c.pack = 0; c.seq = 0;
     CHECK_ERR(load_mem("{\"text\": \"x\"}", &c, &ds), LORA_ERR_INVALID_ARG);
-    CHECK_ERR(gpt2_data_load_jsonl_memory("{\"text\": \"x\"}", 13, "m", NULL, NULL, &ds), LORA_ERR_INVALID_ARG);
+    CHECK_ERR(lora_data_load_jsonl_memory("{\"text\": \"x\"}", 13, "m", NULL, NULL, &ds), LORA_ERR_INVALID_ARG);
 }
 
 static void test_pack_pad(void) {
-    gpt2_data_config c = gpt2_data_config_init();
-    gpt2_dataset *ds = NULL, *packed = NULL;
+    lora_data_config c = lora_data_config_init();
+    lora_dataset *ds = NULL, *packed = NULL;
     const char *text = "{\"question\": \"Hi?\", \"answer\": \"Yo.\"}\n"
                        "{\"text\": \"one two three four five six seven eight nine ten eleven twelve\"}\n"
                        "{\"text\": \"short\"}\n";
@@ -529,19 +529,19 @@ static void test_pack_pad(void) {
         ex.n = 0; ex_piece("short", 0); ex_eot();
         CHECK(ex_match(ds, 16) && ds->tokens[16 + ex.n] == GPT2_EOT && ds->labels[16 + ex.n] == -100 && ds->labels[23] == -100);
     }
-    gpt2_data_free(ds); ds = NULL;
+    lora_data_free(ds); ds = NULL;
     /* pack = 0 without EOT: padding only */
     c.add_eot = 0;
     CHECK_OK(load_mem("{\"text\": \"short\"}", &c, &ds));
     ex.n = 0; ex_piece("short", 0);
     CHECK(ex_match(ds, 0) && ds->n_tokens == 8 && ds->tokens[ex.n] == GPT2_EOT && ds->labels[ex.n] == -100);
-    gpt2_data_free(ds); ds = NULL;
+    lora_data_free(ds); ds = NULL;
     /* exact fit: seq == sample length, no padding */
     c.add_eot = 1; c.seq = (int)(packed ? packed->sample_start[1] : 1);
     CHECK_OK(load_mem(text, &c, &ds));
     if (ds && packed) CHECK(memcmp(ds->labels, packed->labels, (size_t)c.seq * sizeof(int32_t)) == 0 && ds->labels[c.seq - 1] == GPT2_EOT);
-    gpt2_data_free(ds); ds = NULL;
-    gpt2_data_free(packed);
+    lora_data_free(ds); ds = NULL;
+    lora_data_free(packed);
 }
 
 typedef struct bad_case { const char *text; const char *prefix; const char *reason; } bad_case;
@@ -588,7 +588,7 @@ static const bad_case bad_cases[] = {
 
 static void test_malformed(void) {
     size_t i;
-    gpt2_dataset *ds = NULL;
+    lora_dataset *ds = NULL;
     for (i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
         lora_status s;
         ds = NULL;
@@ -598,29 +598,29 @@ static void test_malformed(void) {
                   strstr(lora_last_error(), bad_cases[i].reason) != NULL,
                   "case %zu: message \"%s\", expected prefix \"%s\" and \"%s\"", i, lora_last_error(),
                   bad_cases[i].prefix, bad_cases[i].reason);
-        gpt2_data_free(ds);
+        lora_data_free(ds);
     }
     /* from a file: the path and the line */
-    CHECK_ERR(gpt2_data_load_jsonl("tests/fixtures/data/bad_line.jsonl", tok, NULL, &ds), LORA_ERR_FORMAT);
+    CHECK_ERR(lora_data_load_jsonl("tests/fixtures/data/bad_line.jsonl", tok, NULL, &ds), LORA_ERR_FORMAT);
     CHECK(err_starts("tests/fixtures/data/bad_line.jsonl:5: \"answer\" must be a string, found a number"));
-    CHECK_ERR(gpt2_data_load_jsonl("tests/fixtures/data/missing.jsonl", tok, NULL, &ds), LORA_ERR_IO);
+    CHECK_ERR(lora_data_load_jsonl("tests/fixtures/data/missing.jsonl", tok, NULL, &ds), LORA_ERR_IO);
     CHECK(err_has("tests/fixtures/data/missing.jsonl"));
     /* the source name defaults to "<memory>" */
-    CHECK_ERR(gpt2_data_load_jsonl_memory("[]", 2, NULL, tok, NULL, &ds), LORA_ERR_FORMAT);
+    CHECK_ERR(lora_data_load_jsonl_memory("[]", 2, NULL, tok, NULL, &ds), LORA_ERR_FORMAT);
     CHECK(err_starts("<memory>:1: "));
     /* len is honoured: a line cut by len */
-    CHECK_ERR(gpt2_data_load_jsonl_memory("{\"text\": \"abc\"}", 10, "cut", tok, NULL, &ds), LORA_ERR_FORMAT);
+    CHECK_ERR(lora_data_load_jsonl_memory("{\"text\": \"abc\"}", 10, "cut", tok, NULL, &ds), LORA_ERR_FORMAT);
     CHECK(err_starts("cut:1: invalid JSON"));
 }
 
 static void test_bom_crlf_blank(void) {
-    gpt2_dataset *ds = NULL, *plain = NULL;
+    lora_dataset *ds = NULL, *plain = NULL;
     CHECK_OK(load_mem("\xef\xbb\xbf{\"text\": \"a\"}\r\n\r\n  \t \n{\"text\": \"b\"}", NULL, &ds));
     ex.n = 0; ex_piece("a", 0); ex_eot(); ex_piece("b", 0); ex_eot();
     CHECK(ex_match(ds, 0) && ds->n_tokens == ex.n && ds->n_samples == 2);
-    gpt2_data_free(ds); ds = NULL;
+    lora_data_free(ds); ds = NULL;
     /* the fixture: BOM, CRLF, blank lines, all four kinds, extra keys */
-    CHECK_OK(gpt2_data_load_jsonl("tests/fixtures/data/mixed.jsonl", tok, NULL, &ds));
+    CHECK_OK(lora_data_load_jsonl("tests/fixtures/data/mixed.jsonl", tok, NULL, &ds));
     CHECK_OK(load_mem("{\"text\": \"Hello world.\"}\n"
                       "{\"prompt\": \"Translate to French: cat\\n\", \"completion\": \"chat\"}\n"
                       "{\"question\": \"What is 2 plus 3?\", \"answer\": \"5.\"}\n"
@@ -632,15 +632,15 @@ static void test_bom_crlf_blank(void) {
         CHECK(memcmp(ds->labels, plain->labels, ds->n_tokens * sizeof(int32_t)) == 0);
         CHECK(memcmp(ds->sample_start, plain->sample_start, 5 * sizeof(size_t)) == 0);
     }
-    gpt2_data_free(ds); ds = NULL;
-    CHECK_OK(gpt2_data_load("tests/fixtures/data/mixed.jsonl", tok, NULL, &ds)); /* by name */
+    lora_data_free(ds); ds = NULL;
+    CHECK_OK(lora_data_load("tests/fixtures/data/mixed.jsonl", tok, NULL, &ds)); /* by name */
     if (ds && plain) CHECK(ds->n_tokens == plain->n_tokens);
-    gpt2_data_free(ds);
-    gpt2_data_free(plain);
+    lora_data_free(ds);
+    lora_data_free(plain);
     /* no trailing newline, lone CR lines */
     CHECK_OK(load_mem("{\"text\": \"a\"}\r\n\r", NULL, &ds));
     CHECK(ds && ds->n_samples == 1);
-    gpt2_data_free(ds);
+    lora_data_free(ds);
 }
 
 static size_t count_lines(const char *path) {
@@ -654,11 +654,11 @@ static size_t count_lines(const char *path) {
 }
 
 static void test_qa_dataset(void) {
-    gpt2_dataset *ds = NULL, *tr = NULL, *va = NULL;
+    lora_dataset *ds = NULL, *tr = NULL, *va = NULL;
     size_t lines = count_lines("data/qa_train.jsonl"), k, i;
     int ok = 1;
     CHECK(lines >= 800 && lines <= 1000);
-    CHECK_OK(gpt2_data_load_jsonl("data/qa_train.jsonl", tok, NULL, &ds));
+    CHECK_OK(lora_data_load_jsonl("data/qa_train.jsonl", tok, NULL, &ds));
     if (!ds) return;
     CHECK(ds->n_samples == lines);
     for (k = 0; k < ds->n_samples; k++) {
@@ -675,20 +675,20 @@ static void test_qa_dataset(void) {
     {
         char *txt = NULL; size_t len = 0;
         size_t e = ds->sample_start[1];
-        CHECK_OK(gpt2_decode(tok, ds->tokens, e, &txt, &len));
+        CHECK_OK(lora_decode(tok, ds->tokens, e, &txt, &len));
         CHECK(txt && strncmp(txt, "Question: ", 10) == 0 && strstr(txt, "?\nAnswer: ") && strstr(txt, ".<|endoftext|>"));
-        gpt2_free(txt);
+        lora_free(txt);
     }
     CHECK(ds->n_tokens > 10000 && ds->n_tokens < 30000);
-    CHECK(gpt2_data_batches_per_epoch(ds, 4, 64) == ds->n_tokens / 256);
-    CHECK_OK(gpt2_data_split(ds, 0.1, 1234, &tr, &va));
+    CHECK(lora_data_batches_per_epoch(ds, 4, 64) == ds->n_tokens / 256);
+    CHECK_OK(lora_data_split(ds, 0.1, 1234, &tr, &va));
     if (tr && va) CHECK(va->n_samples == (lines + 5) / 10 && tr->n_samples + va->n_samples == lines &&
                         tr->n_tokens + va->n_tokens == ds->n_tokens);
-    gpt2_data_free(tr); gpt2_data_free(va);
-    gpt2_data_free(ds); ds = NULL;
-    CHECK_OK(gpt2_data_load("data/qa_val.jsonl", tok, NULL, &ds));
+    lora_data_free(tr); lora_data_free(va);
+    lora_data_free(ds); ds = NULL;
+    CHECK_OK(lora_data_load("data/qa_val.jsonl", tok, NULL, &ds));
     if (ds) CHECK(ds->n_samples == count_lines("data/qa_val.jsonl") && ds->n_samples >= 50);
-    gpt2_data_free(ds);
+    lora_data_free(ds);
 }
 
 int main(void) {
@@ -710,7 +710,7 @@ int main(void) {
     test_split();
     {
         const char *dir = getenv("GPT2_TOKENIZER_DIR");
-        lora_status st = gpt2_tokenizer_load(dir && *dir ? dir : "data/gpt2-tokenizer", &tok);
+        lora_status st = lora_tokenizer_load(dir && *dir ? dir : "data/gpt2-tokenizer", &tok);
         CHECK_OK(st);
         if (st != LORA_OK) return TEST_END();
     }
@@ -720,6 +720,6 @@ int main(void) {
     test_malformed();
     test_bom_crlf_blank();
     test_qa_dataset();
-    gpt2_tokenizer_free(tok);
+    lora_tokenizer_free(tok);
     return TEST_END();
 }

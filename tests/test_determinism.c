@@ -29,7 +29,7 @@ static lora_status train(int threads, int full, run_result *out) {
     gpt2_config cfg;
     gpt2_model *m = NULL;
     lora_adapter *ad = NULL;
-    gpt2_dataset *ds = NULL;
+    lora_dataset *ds = NULL;
     lora_pool *pool = NULL;
     lora_param *params = NULL;
     lora_config lc = lora_config_init();
@@ -45,7 +45,7 @@ static lora_status train(int threads, int full, run_result *out) {
     cfg.layer_norm_eps = 1e-5f;
     s = lora_pool_create(&pool, threads);
     if (s == LORA_OK) s = gpt2_model_create(&cfg, pool, &m);
-    if (s == LORA_OK) s = gpt2_data_from_tokens(ids, NULL, 2048, &ds);
+    if (s == LORA_OK) s = lora_data_from_tokens(ids, NULL, 2048, GPT2_EOT, &ds);
     if (s == LORA_OK) {
         gpt2_model_init_random(m, 1234);
         if (full) s = gpt2_model_set_full_finetune(m, 1);
@@ -73,7 +73,7 @@ static lora_status train(int threads, int full, run_result *out) {
         out->n_params = total;
     }
     free(params); /* (default allocation hooks) */
-    gpt2_data_free(ds);
+    lora_data_free(ds);
     lora_adapter_free(ad);
     gpt2_model_free(m);
     lora_pool_destroy(pool);

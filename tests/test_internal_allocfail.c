@@ -273,7 +273,7 @@ static void run_scenario(const scenario *sc) {
 /* ---- fixtures (made with the hooks disarmed) ---- */
 static gpt2_model *g_model;          /* A, safetensors, single thread */
 static lora_adapter *g_adapter;      /* A's adapter, attached to g_model */
-static gpt2_tokenizer *g_tok;
+static lora_tokenizer *g_tok;
 static int32_t g_in[2 * 16], g_lab[2 * 16];
 static float g_ref_loss;
 
@@ -284,8 +284,8 @@ static lora_adapter *r_adapter;
 static lora_param *r_params;
 static int r_nparams;
 static lora_adamw *r_opt;
-static gpt2_tokenizer *r_tok;
-static gpt2_dataset *r_ds, *r_ds2;
+static lora_tokenizer *r_tok;
+static lora_dataset *r_ds, *r_ds2;
 static gpt2_kv_cache *r_kv;
 static lora_json *r_json;
 static lora_safetensors *r_st;
@@ -300,15 +300,15 @@ static void free_results(void) {
     lora_adapter_free(r_adapter); r_adapter = NULL;
     lora_adamw_free(r_opt); r_opt = NULL;
     LORA_FREE(r_params); r_params = NULL; r_nparams = 0;
-    gpt2_tokenizer_free(r_tok); r_tok = NULL;
-    gpt2_data_free(r_ds); r_ds = NULL;
-    gpt2_data_free(r_ds2); r_ds2 = NULL;
+    lora_tokenizer_free(r_tok); r_tok = NULL;
+    lora_data_free(r_ds); r_ds = NULL;
+    lora_data_free(r_ds2); r_ds2 = NULL;
     gpt2_kv_free(r_kv); r_kv = NULL;
     lora_json_free(r_json); r_json = NULL;
     lora_st_close(r_st); r_st = NULL;
     lora_regex_free(r_re); r_re = NULL;
-    gpt2_free(r_ids); r_ids = NULL;
-    gpt2_free(r_text); r_text = NULL;
+    lora_free(r_ids); r_ids = NULL;
+    lora_free(r_text); r_text = NULL;
 }
 
 static int out_null_on_failure(lora_status s, const void *out) { return s == LORA_OK || out == NULL; }
@@ -520,25 +520,25 @@ static void restore_model_files(void) {
     snap_restore(&g_snap_llmc, LLMC_OUT);
 }
 
-static lora_status op_tok_load(void) { lora_status s = gpt2_tokenizer_load(TOKDIR, &r_tok); NOTE_OUT(s, r_tok); return s; }
-static int verify_tok(void) { return gpt2_tokenizer_vocab_size(r_tok) == 50257; }
+static lora_status op_tok_load(void) { lora_status s = lora_tokenizer_load(TOKDIR, &r_tok); NOTE_OUT(s, r_tok); return s; }
+static int verify_tok(void) { return lora_tokenizer_vocab_size(r_tok) == 50257; }
 
 static const char enc_text[] = "Hello world! <|endoftext|> It's 2024: caf\xc3\xa9, \xe4\xbd\xa0\xe5\xa5\xbd, emoji \xf0\x9f\x98\x80  \n\n  tabs\tand   spaces"
                                " and a looooooooooooooooooooooooooooooooooooooooooooong word, bytes \xff\xfe.";
 static lora_status op_encode_decode(void) {
     size_t n, len;
-    lora_status s = gpt2_encode(g_tok, enc_text, sizeof enc_text - 1, 1, &r_ids, &n);
+    lora_status s = lora_encode(g_tok, enc_text, sizeof enc_text - 1, 1, &r_ids, &n);
     NOTE_OUT(s, r_ids);
     if (s != LORA_OK) return s;
-    s = gpt2_decode(g_tok, r_ids, n, &r_text, &len);
+    s = lora_decode(g_tok, r_ids, n, &r_text, &len);
     NOTE_OUT(s, r_text);
-    if (s != LORA_OK) { gpt2_free(r_ids); r_ids = NULL; return s; }
+    if (s != LORA_OK) { lora_free(r_ids); r_ids = NULL; return s; }
     return len == sizeof enc_text - 1 && memcmp(r_text, enc_text, len) == 0 ? LORA_OK : LORA_ERR_FORMAT;
 }
 
 static lora_status op_jsonl(void) {
-    gpt2_data_config dc = gpt2_data_config_init();
-    lora_status s = gpt2_data_load_jsonl("data/qa_val.jsonl", g_tok, &dc, &r_ds);
+    lora_data_config dc = lora_data_config_init();
+    lora_status s = lora_data_load_jsonl("data/qa_val.jsonl", g_tok, &dc, &r_ds);
     NOTE_OUT(s, r_ds);
     return s;
 }
@@ -550,27 +550,27 @@ static const char jsonl_mixed[] =
     "{\"messages\": [{\"role\": \"system\", \"content\": \"Be brief.\"}, {\"role\": \"user\", \"content\": \"Hi\"}, "
     "{\"role\": \"assistant\", \"content\": \"Hello!\"}]}\n";
 static lora_status op_jsonl_pad(void) {
-    gpt2_data_config dc = gpt2_data_config_init();
+    lora_data_config dc = lora_data_config_init();
     lora_status s;
     dc.pack = 0; dc.seq = 8;
-    s = gpt2_data_load_jsonl_memory(jsonl_mixed, sizeof jsonl_mixed - 1, "mixed.jsonl", g_tok, &dc, &r_ds);
+    s = lora_data_load_jsonl_memory(jsonl_mixed, sizeof jsonl_mixed - 1, "mixed.jsonl", g_tok, &dc, &r_ds);
     NOTE_OUT(s, r_ds);
     return s;
 }
 static lora_status op_tokens_split(void) {
-    gpt2_dataset *tr = NULL, *va = NULL;
-    lora_status s = gpt2_data_load_tokens(FX "tokens.bin", 97, &r_ds);
+    lora_dataset *tr = NULL, *va = NULL;
+    lora_status s = lora_data_load_tokens(FX "tokens.bin", 97, GPT2_EOT, &r_ds);
     NOTE_OUT(s, r_ds);
     if (s != LORA_OK) return s;
-    s = gpt2_data_split(r_ds, 0.25, 3, &tr, &va);
-    if (s != LORA_OK) { if (tr || va) g_out_ok = 0; gpt2_data_free(r_ds); r_ds = NULL; return s; }
-    gpt2_data_free(r_ds);
+    s = lora_data_split(r_ds, 0.25, 3, &tr, &va);
+    if (s != LORA_OK) { if (tr || va) g_out_ok = 0; lora_data_free(r_ds); r_ds = NULL; return s; }
+    lora_data_free(r_ds);
     r_ds = tr; r_ds2 = va;
     return LORA_OK;
 }
 static lora_status op_from_tokens(void) {
     static const int32_t ids[] = {1, 2, 3, 50256, 4, 5, 50256, 6};
-    lora_status s = gpt2_data_from_tokens(ids, NULL, sizeof ids / sizeof ids[0], &r_ds);
+    lora_status s = lora_data_from_tokens(ids, NULL, sizeof ids / sizeof ids[0], GPT2_EOT, &r_ds);
     NOTE_OUT(s, r_ds);
     return s;
 }
@@ -652,7 +652,7 @@ static lora_status op_regex_select(void) {
     return s;
 }
 
-static gpt2_dataset *g_ds;
+static lora_dataset *g_ds;
 static lora_status op_train(void) {
     gpt2_train_config tc = gpt2_train_config_init();
     lora_status s;
@@ -772,8 +772,8 @@ int main(void) {
         gpt2_lora_load(g_model, FX "adapter", &g_adapter, NULL) != LORA_OK ||
         gpt2_lora_load(g_model, FX "adapter", &g_adapter2, NULL) != LORA_OK ||
         gpt2_model_set_adapter(g_model, g_adapter) != LORA_OK ||
-        gpt2_tokenizer_load(TOKDIR, &g_tok) != LORA_OK ||
-        gpt2_data_load_tokens(FX "tokens.bin", 97, &g_ds) != LORA_OK ||
+        lora_tokenizer_load(TOKDIR, &g_tok) != LORA_OK ||
+        lora_data_load_tokens(FX "tokens.bin", 97, GPT2_EOT, &g_ds) != LORA_OK ||
         lora_pool_create(&g_pool2, 2) != LORA_OK) {
         fprintf(stderr, "fixtures: %s\n", lora_last_error());
         return 1;
@@ -833,12 +833,12 @@ int main(void) {
             {"gpt2_model_merge +1 / -1", op_merge, NULL, NULL, verify_merge, NULL, NULL},
             {"gpt2_model_save (both files as before)", op_model_save, NULL, after_model_save, NULL, restore_model_files, NULL},
             {"gpt2_model_save_llmc (previous file intact)", op_model_save_llmc, NULL, after_model_save_llmc, NULL, restore_model_files, NULL},
-            {"gpt2_tokenizer_load (data/gpt2-tokenizer)", op_tok_load, free_results, NULL, verify_tok, NULL, NULL},
-            {"gpt2_encode + gpt2_decode", op_encode_decode, free_results, NULL, NULL, NULL, NULL},
-            {"gpt2_data_load_jsonl (data/qa_val.jsonl)", op_jsonl, free_results, NULL, NULL, NULL, NULL},
-            {"gpt2_data_load_jsonl_memory (all formats, pad)", op_jsonl_pad, free_results, NULL, NULL, NULL, NULL},
-            {"gpt2_data_load_tokens + gpt2_data_split", op_tokens_split, free_results, NULL, NULL, NULL, NULL},
-            {"gpt2_data_from_tokens", op_from_tokens, free_results, NULL, NULL, NULL, NULL},
+            {"lora_tokenizer_load (data/gpt2-tokenizer)", op_tok_load, free_results, NULL, verify_tok, NULL, NULL},
+            {"lora_encode + lora_decode", op_encode_decode, free_results, NULL, NULL, NULL, NULL},
+            {"lora_data_load_jsonl (data/qa_val.jsonl)", op_jsonl, free_results, NULL, NULL, NULL, NULL},
+            {"lora_data_load_jsonl_memory (all formats, pad)", op_jsonl_pad, free_results, NULL, NULL, NULL, NULL},
+            {"lora_data_load_tokens + lora_data_split", op_tokens_split, free_results, NULL, NULL, NULL, NULL},
+            {"lora_data_from_tokens", op_from_tokens, free_results, NULL, NULL, NULL, NULL},
             {"gpt2_kv_create + gpt2_forward_cached", op_kv, free_results, NULL, NULL, NULL, NULL},
             {"gpt2_generate (top-k, top-p)", op_generate, NULL, NULL, verify_generate, NULL, NULL},
             {"gpt2_sample", op_sample, NULL, NULL, NULL, NULL, NULL},
@@ -869,8 +869,8 @@ int main(void) {
     if (g_saved) { for (i = 0; i < 3 * g_nparams; i++) free(g_saved[i]); free(g_saved); }
     lora_adamw_free(g_opt);
     LORA_FREE(g_params);
-    gpt2_data_free(g_ds);
-    gpt2_tokenizer_free(g_tok);
+    lora_data_free(g_ds);
+    lora_tokenizer_free(g_tok);
     gpt2_model_free(g_model);
     lora_adapter_free(g_adapter);
     lora_adapter_free(g_adapter2);

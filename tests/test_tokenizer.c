@@ -48,19 +48,19 @@ static int same_ids(const int32_t *a, size_t na, const int32_t *b, size_t nb) {
     return na == nb && (na == 0 || memcmp(a, b, na * sizeof *a) == 0);
 }
 
-static int round_trip(const gpt2_tokenizer *tok, const char *s, size_t n, int special) {
+static int round_trip(const lora_tokenizer *tok, const char *s, size_t n, int special) {
     int32_t *ids = NULL;
     size_t n_ids = 0, len = 0;
     char *back = NULL;
-    int ok = gpt2_encode(tok, s, n, special, &ids, &n_ids) == LORA_OK &&
-             gpt2_decode(tok, ids, n_ids, &back, &len) == LORA_OK && len == n && memcmp(back, s, n) == 0;
-    gpt2_free(ids);
-    gpt2_free(back);
+    int ok = lora_encode(tok, s, n, special, &ids, &n_ids) == LORA_OK &&
+             lora_decode(tok, ids, n_ids, &back, &len) == LORA_OK && len == n && memcmp(back, s, n) == 0;
+    lora_free(ids);
+    lora_free(back);
     return ok;
 }
 
 /* ---- the corpus against both reference encoders ---- */
-static void test_corpus(const gpt2_tokenizer *tok) {
+static void test_corpus(const lora_tokenizer *tok) {
     size_t clen = 0, l1 = 0, l2 = 0, lw = 0, ls = 0;
     char *corpus = slurp(FIX "corpus.txt", &clen);
     char *ref1 = slurp(FIX "expected_gpt3_encoder.txt", &l1);
@@ -80,7 +80,7 @@ static void test_corpus(const gpt2_tokenizer *tok) {
         int32_t *ids = NULL;
         size_t n_ids = 0;
         line_no++;
-        CHECK_OK(gpt2_encode(tok, line, n, 0, &ids, &n_ids));
+        CHECK_OK(lora_encode(tok, line, n, 0, &ids, &n_ids));
         n_lines++;
         tok_total += n_ids;
         nw = parse_ids(p1, want, cap, &p1);
@@ -95,7 +95,7 @@ static void test_corpus(const gpt2_tokenizer *tok) {
         nw = parse_ids(p2, want, cap, &p2);
         if (same_ids(ids, n_ids, want, nw)) { same2++; tok_same2 += n_ids; }
         trips += (size_t)round_trip(tok, line, n, 0);
-        gpt2_free(ids);
+        lora_free(ids);
         line = line + n;
     }
     printf("corpus: %zu lines, %zu bytes, %zu tokens; identical to gpt-3-encoder: %zu/%zu lines (%zu tokens), "
@@ -112,7 +112,7 @@ static void test_corpus(const gpt2_tokenizer *tok) {
         size_t n_ids = 0, nw;
         const char *s = strstr(whole, "gpt3_encoder: "), *t = strstr(whole, "gpt_tokenizer: ");
         CHECK(s && t && w);
-        CHECK_OK(gpt2_encode(tok, corpus, clen, 0, &ids, &n_ids));
+        CHECK_OK(lora_encode(tok, corpus, clen, 0, &ids, &n_ids));
         if (s && t && w) {
             nw = parse_ids(s + 14, w, clen, NULL);
             CHECK_MSG(same_ids(ids, n_ids, w, nw), "whole corpus: %zu tokens, gpt-3-encoder %zu", n_ids, nw);
@@ -122,7 +122,7 @@ static void test_corpus(const gpt2_tokenizer *tok) {
             }
         }
         CHECK(round_trip(tok, corpus, clen, 0));
-        gpt2_free(ids);
+        lora_free(ids);
         free(w);
     }
 
@@ -146,11 +146,11 @@ static void test_corpus(const gpt2_tokenizer *tok) {
             if (!l || !memchr(l, '\n', (size_t)(corpus + clen - l))) break;
             n = (size_t)((const char *)memchr(l, '\n', (size_t)(corpus + clen - l)) - l) + 1;
             n_special++;
-            CHECK_OK(gpt2_encode(tok, l, n, 1, &ids, &n_ids));
+            CHECK_OK(lora_encode(tok, l, n, 1, &ids, &n_ids));
             if (same_ids(ids, n_ids, want, nw)) ok++;
             else fprintf(stderr, "special line %ld differs\n", want_line);
             CHECK(round_trip(tok, l, n, 1));
-            gpt2_free(ids);
+            lora_free(ids);
         }
         printf("special tokens: %zu/%zu lines identical\n", ok, n_special);
         CHECK(n_special >= 5 && ok == n_special);
@@ -160,24 +160,24 @@ out:
 }
 
 /* ---- small cases ---- */
-static void check_encode(const gpt2_tokenizer *tok, const char *s, size_t n, int special, const int32_t *want, size_t nw) {
+static void check_encode(const lora_tokenizer *tok, const char *s, size_t n, int special, const int32_t *want, size_t nw) {
     int32_t *ids = NULL;
     size_t n_ids = 0, k;
-    CHECK_OK(gpt2_encode(tok, s, n, special, &ids, &n_ids));
+    CHECK_OK(lora_encode(tok, s, n, special, &ids, &n_ids));
     CHECK_MSG(same_ids(ids, n_ids, want, nw), "encode(\"%.*s\"): %zu ids", (int)n, s, n_ids);
     if (!same_ids(ids, n_ids, want, nw)) {
         for (k = 0; k < n_ids; k++) fprintf(stderr, " %ld", (long)ids[k]);
         fputc('\n', stderr);
     }
-    gpt2_free(ids);
+    lora_free(ids);
 }
 
-/* the pieces gpt2_pretoken_length cuts s into, joined by '|' */
+/* the pieces lora_pretoken_length cuts s into, joined by '|' */
 static void check_pieces(const char *s, const char *want) {
     char buf[512];
     size_t n = strlen(s), i = 0, o = 0;
     while (i < n && o + 2 < sizeof buf) {
-        size_t k = gpt2_pretoken_length(s + i, n - i);
+        size_t k = lora_pretoken_length(s + i, n - i);
         if (k == 0 || k > n - i) break;
         if (o) buf[o++] = '|';
         memcpy(buf + o, s + i, k);
@@ -188,7 +188,7 @@ static void check_pieces(const char *s, const char *want) {
     CHECK_MSG(strcmp(buf, want) == 0, "pieces of \"%s\": \"%s\", want \"%s\"", s, buf, want);
 }
 
-static void test_basics(const gpt2_tokenizer *tok) {
+static void test_basics(const lora_tokenizer *tok) {
     static const int32_t hello[] = { 15496, 995, 0 };                /* "Hello world!" */
     static const int32_t eot[] = { 50256 };
     static const int32_t eot_text[] = { 27, 91, 437, 1659, 5239, 91, 29 };
@@ -196,25 +196,25 @@ static void test_basics(const gpt2_tokenizer *tok) {
     const char *b;
     int32_t bad[] = { 15496, 50257 };
     char *text = NULL;
-    CHECK(gpt2_tokenizer_vocab_size(tok) == 50257);
+    CHECK(lora_tokenizer_vocab_size(tok) == 50257);
     check_encode(tok, "Hello world!", 12, 0, hello, 3);
     check_encode(tok, "", 0, 0, NULL, 0);
     check_encode(tok, "<|endoftext|>", 13, 1, eot, 1);
     check_encode(tok, "<|endoftext|>", 13, 0, eot_text, 7);
-    b = gpt2_token_bytes(tok, 995, &len);
+    b = lora_token_bytes(tok, 995, &len);
     CHECK(b && len == 6 && memcmp(b, " world", 6) == 0);
-    b = gpt2_token_bytes(tok, 50256, &len);
+    b = lora_token_bytes(tok, 50256, &len);
     CHECK(b && len == 13 && memcmp(b, "<|endoftext|>", 13) == 0);
-    CHECK(gpt2_token_bytes(tok, 50257, &len) == NULL && len == 0);
-    CHECK(gpt2_token_bytes(tok, -1, NULL) == NULL);
-    CHECK_ERR(gpt2_decode(tok, bad, 2, &text, &len), LORA_ERR_RANGE);
+    CHECK(lora_token_bytes(tok, 50257, &len) == NULL && len == 0);
+    CHECK(lora_token_bytes(tok, -1, NULL) == NULL);
+    CHECK_ERR(lora_decode(tok, bad, 2, &text, &len), LORA_ERR_RANGE);
     CHECK(text == NULL && strstr(lora_last_error(), "50257") != NULL);
     bad[1] = -5;
-    CHECK_ERR(gpt2_decode(tok, bad, 2, &text, &len), LORA_ERR_RANGE);
-    CHECK_OK(gpt2_decode(tok, bad, 0, &text, &len));
+    CHECK_ERR(lora_decode(tok, bad, 2, &text, &len), LORA_ERR_RANGE);
+    CHECK_OK(lora_decode(tok, bad, 0, &text, &len));
     CHECK(text && len == 0 && text[0] == 0);
-    gpt2_free(text);
-    CHECK_ERR(gpt2_encode(NULL, "a", 1, 0, NULL, NULL), LORA_ERR_INVALID_ARG);
+    lora_free(text);
+    CHECK_ERR(lora_encode(NULL, "a", 1, 0, NULL, NULL), LORA_ERR_INVALID_ARG);
 
     /* the split pattern, piece by piece */
     check_pieces("Hello world! It's", "Hello| world|!| It|'s");
@@ -278,7 +278,7 @@ static size_t random_bytes(lora_rng *rng, unsigned char *buf, size_t cap) {
     return n;
 }
 
-static void test_invalid_utf8(const gpt2_tokenizer *tok) {
+static void test_invalid_utf8(const lora_tokenizer *tok) {
     lora_rng rng;
     unsigned char x[300], y[900];
     size_t pos[301];
@@ -288,13 +288,13 @@ static void test_invalid_utf8(const gpt2_tokenizer *tok) {
         int32_t *ids = NULL;
         size_t n = 0, len = 0;
         const char *b;
-        CHECK_OK(gpt2_encode(tok, "a\xFF" "b", 3, 0, &ids, &n));
+        CHECK_OK(lora_encode(tok, "a\xFF" "b", 3, 0, &ids, &n));
         CHECK(n == 3);
         if (n == 3) {
-            b = gpt2_token_bytes(tok, ids[1], &len);
+            b = lora_token_bytes(tok, ids[1], &len);
             CHECK(b && len == 1 && (unsigned char)b[0] == 0xFF);
         }
-        gpt2_free(ids);
+        lora_free(ids);
     }
     CHECK(round_trip(tok, "\xC3", 1, 0));
     {
@@ -321,7 +321,7 @@ static void test_invalid_utf8(const gpt2_tokenizer *tok) {
         }
         pos[n] = m;
         for (ix = 0, iy = 0; ix < n && iy < m;) {
-            size_t kx = gpt2_pretoken_length((const char *)x + ix, n - ix), ky = gpt2_pretoken_length((const char *)y + iy, m - iy);
+            size_t kx = lora_pretoken_length((const char *)x + ix, n - ix), ky = lora_pretoken_length((const char *)y + iy, m - iy);
             if (kx == 0 || pos[ix + kx] != iy + ky) { ok = 0; break; }
             ix += kx; iy += ky;
         }
@@ -336,41 +336,41 @@ static void test_invalid_utf8(const gpt2_tokenizer *tok) {
 static const char *tiny_merges = "#version: 0.2\nh e\n\xC4\xA0 t\n\xC4\xA0t he\nl l\nhe ll\nhell o\n\xC3\x83 \xC2\xA9\n\xC3\x83\xC2\xA9 \xC3\x83\xC2\xA9\n";
 
 static void expect_load_error(const char *vocab, const char *merges, lora_status code, const char *needle) {
-    gpt2_tokenizer *t = (gpt2_tokenizer *)1;
-    lora_status s = gpt2_tokenizer_load_memory(vocab, strlen(vocab), merges, strlen(merges), &t);
+    lora_tokenizer *t = (lora_tokenizer *)1;
+    lora_status s = lora_tokenizer_load_memory(vocab, strlen(vocab), merges, strlen(merges), &t);
     CHECK_MSG(s == code, "got %s (%s), want %s", lora_status_name(s), lora_last_error(), lora_status_name(code));
     CHECK(t == NULL);
     CHECK_MSG(strstr(lora_last_error(), needle) != NULL, "message \"%s\" lacks \"%s\"", lora_last_error(), needle);
 }
 
 static void test_loading(void) {
-    gpt2_tokenizer *t = NULL;
+    lora_tokenizer *t = NULL;
     size_t vn = 0, mn = 0;
     char *v = slurp(FIX "hf_tiny/vocab.json", &vn), *m = slurp(FIX "hf_tiny/merges.txt", &mn), *bad;
     static const int32_t hello[] = { 261, 258, 220, 263, 262, 264 }; /* hello the ééé <|endoftext|> */
     CHECK(v && m);
     if (!v || !m) return;
     /* Hugging Face file names */
-    CHECK_OK(gpt2_tokenizer_load(FIX "hf_tiny", &t));
-    CHECK(gpt2_tokenizer_vocab_size(t) == 265);
+    CHECK_OK(lora_tokenizer_load(FIX "hf_tiny", &t));
+    CHECK(lora_tokenizer_vocab_size(t) == 265);
     if (t) check_encode(t, "hello the \xC3\xA9\xC3\xA9\xC3\xA9<|endoftext|>", 29, 1, hello, 6);
-    gpt2_tokenizer_free(t);
+    lora_tokenizer_free(t);
     t = NULL;
-    CHECK_OK(gpt2_tokenizer_load_memory(v, vn, m, mn, &t));
-    gpt2_tokenizer_free(t);
-    CHECK_OK(gpt2_tokenizer_load_memory(v, vn, tiny_merges, strlen(tiny_merges), &t));
-    gpt2_tokenizer_free(t);
+    CHECK_OK(lora_tokenizer_load_memory(v, vn, m, mn, &t));
+    lora_tokenizer_free(t);
+    CHECK_OK(lora_tokenizer_load_memory(v, vn, tiny_merges, strlen(tiny_merges), &t));
+    lora_tokenizer_free(t);
     /* CRLF merges and no #version line */
     {
         const char *crlf = "h e\r\n\xC4\xA0 t\r\n";
-        CHECK_OK(gpt2_tokenizer_load_memory(v, vn, crlf, strlen(crlf), &t));
-        gpt2_tokenizer_free(t);
+        CHECK_OK(lora_tokenizer_load_memory(v, vn, crlf, strlen(crlf), &t));
+        lora_tokenizer_free(t);
     }
-    CHECK_ERR(gpt2_tokenizer_load("tests/fixtures/tokenizer/no-such-dir", &t), LORA_ERR_NOT_FOUND);
+    CHECK_ERR(lora_tokenizer_load("tests/fixtures/tokenizer/no-such-dir", &t), LORA_ERR_NOT_FOUND);
     CHECK(strstr(lora_last_error(), "no-such-dir") != NULL);
-    CHECK_ERR(gpt2_tokenizer_load_files(FIX "hf_tiny/vocab.json", FIX "hf_tiny/missing.txt", &t), LORA_ERR_IO);
+    CHECK_ERR(lora_tokenizer_load_files(FIX "hf_tiny/vocab.json", FIX "hf_tiny/missing.txt", &t), LORA_ERR_IO);
     CHECK(strstr(lora_last_error(), "missing.txt") != NULL);
-    CHECK_ERR(gpt2_tokenizer_load_memory(NULL, 3, NULL, 0, &t), LORA_ERR_INVALID_ARG);
+    CHECK_ERR(lora_tokenizer_load_memory(NULL, 3, NULL, 0, &t), LORA_ERR_INVALID_ARG);
 
     /* vocabulary errors */
     expect_load_error("{\"a\": 1,}", "", LORA_ERR_FORMAT, "vocab JSON:1:");
@@ -403,7 +403,7 @@ static void test_loading(void) {
         if (f) {
             fwrite(bad, 1, vn, f);
             fclose(f);
-            CHECK_ERR(gpt2_tokenizer_load_files(path, FIX "hf_tiny/merges.txt", &t), LORA_ERR_FORMAT);
+            CHECK_ERR(lora_tokenizer_load_files(path, FIX "hf_tiny/merges.txt", &t), LORA_ERR_FORMAT);
             CHECK(strstr(lora_last_error(), path) != NULL);
             remove(path);
         }
@@ -414,26 +414,26 @@ static void test_loading(void) {
 }
 
 /* The full vocabulary from Hugging Face's file names: same ids. */
-static void test_hf_names(const gpt2_tokenizer *tok) {
-    gpt2_tokenizer *t2 = NULL;
+static void test_hf_names(const lora_tokenizer *tok) {
+    lora_tokenizer *t2 = NULL;
     static const char text[] = "Loading encoder.json + vocab.bpe as vocab.json + merges.txt gives the same ids.";
     int32_t *a = NULL, *b = NULL;
     size_t na = 0, nb = 0;
-    CHECK_OK(gpt2_tokenizer_load_files("data/gpt2-tokenizer/encoder.json", "data/gpt2-tokenizer/vocab.bpe", &t2));
+    CHECK_OK(lora_tokenizer_load_files("data/gpt2-tokenizer/encoder.json", "data/gpt2-tokenizer/vocab.bpe", &t2));
     if (!t2) return;
-    CHECK_OK(gpt2_encode(tok, text, sizeof text - 1, 0, &a, &na));
-    CHECK_OK(gpt2_encode(t2, text, sizeof text - 1, 0, &b, &nb));
+    CHECK_OK(lora_encode(tok, text, sizeof text - 1, 0, &a, &na));
+    CHECK_OK(lora_encode(t2, text, sizeof text - 1, 0, &b, &nb));
     CHECK(na > 10 && same_ids(a, na, b, nb));
-    gpt2_free(a);
-    gpt2_free(b);
-    gpt2_tokenizer_free(t2);
+    lora_free(a);
+    lora_free(b);
+    lora_tokenizer_free(t2);
 }
 
 int main(void) {
-    gpt2_tokenizer *tok = NULL;
+    lora_tokenizer *tok = NULL;
     clock_t t0 = clock();
     (void)test_max_abs_diff; (void)test_rel_l2; /* test.h helpers this test has no use for */
-    CHECK_OK(gpt2_tokenizer_load("data/gpt2-tokenizer", &tok));
+    CHECK_OK(lora_tokenizer_load("data/gpt2-tokenizer", &tok));
     printf("load: %.0f ms\n", 1000.0 * (double)(clock() - t0) / CLOCKS_PER_SEC);
     if (tok) {
         test_basics(tok);
@@ -442,6 +442,6 @@ int main(void) {
         test_hf_names(tok);
     }
     test_loading();
-    gpt2_tokenizer_free(tok);
+    lora_tokenizer_free(tok);
     return TEST_END();
 }

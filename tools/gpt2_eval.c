@@ -14,7 +14,7 @@ int main(int argc, char **argv) {
     lora_pool *pool = NULL;
     gpt2_model *m = NULL;
     lora_adapter *ad = NULL;
-    gpt2_dataset *ds = NULL;
+    lora_dataset *ds = NULL;
     int32_t *in = NULL, *lab = NULL;
     double sum = 0.0, count = 0.0;
     size_t pos = 0, nb, b;
@@ -42,7 +42,7 @@ int main(int argc, char **argv) {
         if ((s = gpt2_lora_load(m, adapter_dir, &ad, NULL)) != LORA_OK) goto fail;
         if ((s = gpt2_model_set_adapter(m, ad)) != LORA_OK) goto fail;
     }
-    if ((s = gpt2_data_load_tokens(tokens_path, gpt2_model_config(m)->vocab_size, &ds)) != LORA_OK) goto fail;
+    if ((s = lora_data_load_tokens(tokens_path, gpt2_model_config(m)->vocab_size, GPT2_EOT, &ds)) != LORA_OK) goto fail;
     if (ds->n_tokens < (size_t)B * (size_t)T) {
         fprintf(stderr, "gpt2-eval: %s has %zu tokens, fewer than one batch of %d x %d\n", tokens_path, ds->n_tokens, B, T);
         goto cleanup_fail;
@@ -55,7 +55,7 @@ int main(int argc, char **argv) {
     for (b = 0; b < nb; b++) {
         float loss;
         int r, t, n = 0;
-        if ((s = gpt2_data_batch(ds, &pos, B, T, in, lab)) != LORA_OK) goto fail;
+        if ((s = lora_data_batch(ds, &pos, B, T, in, lab)) != LORA_OK) goto fail;
         if ((s = gpt2_forward(m, in, lab, B, T, &loss)) != LORA_OK) goto fail;
         for (r = 0; r < B; r++)
             for (t = 1; t < T; t++) n += lab[r * T + t] != -100;
@@ -65,12 +65,12 @@ int main(int argc, char **argv) {
     if (json) printf("{\"loss\": %.9g, \"perplexity\": %.9g, \"tokens\": %.0f, \"batches\": %zu}\n", sum / count, exp(sum / count), count, nb);
     else printf("loss %.6f  perplexity %.4f  (%.0f predicted tokens in %zu batches of %d x %d)\n", sum / count, exp(sum / count), count, nb, B, T);
     free(in); free(lab);
-    gpt2_data_free(ds); lora_adapter_free(ad); gpt2_model_free(m); lora_pool_destroy(pool);
+    lora_data_free(ds); lora_adapter_free(ad); gpt2_model_free(m); lora_pool_destroy(pool);
     return 0;
 fail:
     fprintf(stderr, "gpt2-eval: %s\n", lora_last_error());
 cleanup_fail:
     free(in); free(lab);
-    gpt2_data_free(ds); lora_adapter_free(ad); gpt2_model_free(m); lora_pool_destroy(pool);
+    lora_data_free(ds); lora_adapter_free(ad); gpt2_model_free(m); lora_pool_destroy(pool);
     return 1;
 }

@@ -95,14 +95,14 @@ static int parse_ids(const char *s, int32_t **out) {
 }
 
 typedef struct {
-    const gpt2_tokenizer *tok;   /* NULL: print ids */
+    const lora_tokenizer *tok;   /* NULL: print ids */
     double t_first, t_last;
     int n;
 } stream_state;
 
-static void print_token(const gpt2_tokenizer *tok, int32_t id, int first) {
+static void print_token(const lora_tokenizer *tok, int32_t id, int first) {
     size_t len = 0;
-    const char *b = tok ? gpt2_token_bytes(tok, id, &len) : NULL;
+    const char *b = tok ? lora_token_bytes(tok, id, &len) : NULL;
     if (b) fwrite(b, 1, len, stdout);
     else printf(first ? "%ld" : " %ld", (long)id);
 }
@@ -128,7 +128,7 @@ int main(int argc, char **argv) {
     lora_pool *pool = NULL;
     gpt2_model *m = NULL;
     lora_adapter *ad = NULL;
-    gpt2_tokenizer *tok = NULL;
+    lora_tokenizer *tok = NULL;
     int32_t *ids = NULL, *out = NULL;
     stream_state st;
     lora_status s;
@@ -179,11 +179,11 @@ int main(int argc, char **argv) {
         char *warnings = NULL;
         if ((s = gpt2_lora_load(m, adapter_dir, &ad, &warnings)) != LORA_OK) goto fail;
         if (warnings && *warnings) fprintf(stderr, "gpt2-generate: adapter: ignored keys:\n%s\n", warnings);
-        gpt2_free(warnings);
+        lora_free(warnings);
         if ((s = gpt2_model_set_adapter(m, ad)) != LORA_OK) goto fail;
     }
 
-    s = gpt2_tokenizer_load(tok_dir, &tok);
+    s = lora_tokenizer_load(tok_dir, &tok);
     if (s != LORA_OK) {
         if (prompt) goto fail;
         if (!print_ids) fprintf(stderr, "gpt2-generate: no tokenizer (%s); printing token ids\n", lora_last_error());
@@ -193,13 +193,13 @@ int main(int argc, char **argv) {
     if (prompt) {
         int32_t *enc = NULL;
         size_t n = 0;
-        if ((s = gpt2_encode(tok, prompt, strlen(prompt), 1, &enc, &n)) != LORA_OK) goto fail;
+        if ((s = lora_encode(tok, prompt, strlen(prompt), 1, &enc, &n)) != LORA_OK) goto fail;
         n_prompt = n ? (int)n : 1; /* an empty prompt starts from <|endoftext|> */
         ids = (int32_t *)malloc(sizeof(int32_t) * (size_t)n_prompt);
-        if (!ids) { gpt2_free(enc); fprintf(stderr, "gpt2-generate: out of memory\n"); goto out; }
+        if (!ids) { lora_free(enc); fprintf(stderr, "gpt2-generate: out of memory\n"); goto out; }
         if (n) memcpy(ids, enc, sizeof(int32_t) * n);
         else ids[0] = GPT2_EOT;
-        gpt2_free(enc);
+        lora_free(enc);
     } else {
         int32_t *p = NULL;
         n_prompt = parse_ids(prompt_ids, &p);
@@ -240,7 +240,7 @@ fail:
 out:
     free(out);
     free(ids);
-    gpt2_tokenizer_free(tok);
+    lora_tokenizer_free(tok);
     gpt2_model_free(m);
     lora_adapter_free(ad);
     lora_pool_destroy(pool);

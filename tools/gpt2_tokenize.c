@@ -42,7 +42,7 @@ static int read_all(FILE *f, char **out, size_t *len) {
 int main(int argc, char **argv) {
     const char *dir = "data/gpt2-tokenizer";
     int special = 0, decode = 0, i, rc = 0;
-    gpt2_tokenizer *tok = NULL;
+    lora_tokenizer *tok = NULL;
     char *in = NULL;
     size_t in_len = 0;
     lora_status st;
@@ -54,7 +54,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fputs(usage, stdout); return 0; }
         else { fprintf(stderr, "gpt2-tokenize: unknown argument '%s'\n%s", argv[i], usage); return 2; }
     }
-    st = gpt2_tokenizer_load(dir, &tok);
+    st = lora_tokenizer_load(dir, &tok);
     if (st != LORA_OK) { fprintf(stderr, "gpt2-tokenize: %s\n", lora_last_error()); return 1; }
     if (!read_all(stdin, &in, &in_len)) { fprintf(stderr, "gpt2-tokenize: cannot read standard input\n"); rc = 1; goto out; }
     if (decode) {
@@ -84,26 +84,26 @@ int main(int argc, char **argv) {
             p = end;
         }
         if (!rc) {
-            st = gpt2_decode(tok, ids, n, &text, &text_len);
+            st = lora_decode(tok, ids, n, &text, &text_len);
             if (st != LORA_OK) { fprintf(stderr, "gpt2-tokenize: %s\n", lora_last_error()); rc = 1; }
             else if (fwrite(text, 1, text_len, stdout) != text_len) rc = 1;
-            gpt2_free(text);
+            lora_free(text);
         }
         free(ids);
     } else {
         int32_t *ids = NULL;
         size_t n = 0, k;
-        st = gpt2_encode(tok, in, in_len, special, &ids, &n);
+        st = lora_encode(tok, in, in_len, special, &ids, &n);
         if (st != LORA_OK) { fprintf(stderr, "gpt2-tokenize: %s\n", lora_last_error()); rc = 1; }
         else {
             for (k = 0; k < n; k++) printf(k ? " %ld" : "%ld", (long)ids[k]);
             putchar('\n');
         }
-        gpt2_free(ids);
+        lora_free(ids);
     }
     if (fflush(stdout) != 0) rc = 1;
 out:
     free(in);
-    gpt2_tokenizer_free(tok);
+    lora_tokenizer_free(tok);
     return rc;
 }

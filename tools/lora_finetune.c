@@ -109,15 +109,15 @@ static int load_config_file(const char *path, int argc, char **argv, merged_args
 }
 
 /* ---- evaluation ---- */
-static int eval_loss(gpt2_model *m, const gpt2_dataset *ds, int B, int T, long max_batches, int32_t *in, int32_t *lab,
+static int eval_loss(gpt2_model *m, const lora_dataset *ds, int B, int T, long max_batches, int32_t *in, int32_t *lab,
                      double *loss_out) {
-    size_t pos = 0, nb = gpt2_data_batches_per_epoch(ds, B, T), b;
+    size_t pos = 0, nb = lora_data_batches_per_epoch(ds, B, T), b;
     double sum = 0, count = 0;
     if (max_batches > 0 && nb > (size_t)max_batches) nb = (size_t)max_batches;
     for (b = 0; b < nb; b++) {
         float loss;
         int r, t, n = 0;
-        if (gpt2_data_batch(ds, &pos, B, T, in, lab) != LORA_OK) return 0;
+        if (lora_data_batch(ds, &pos, B, T, in, lab) != LORA_OK) return 0;
         if (gpt2_forward(m, in, lab, B, T, &loss) != LORA_OK) return 0;
         for (r = 0; r < B; r++) for (t = 1; t < T; t++) n += lab[r * T + t] != -100;
         if (n) { sum += (double)loss * n; count += n; }
@@ -211,8 +211,8 @@ int main(int argc, char **argv) {
     int B, T, r, warmup, grad_accum, threads, full, quiet, rslora, no_mask, no_pack;
     lora_pool *pool = NULL;
     gpt2_model *m = NULL;
-    gpt2_tokenizer *tok = NULL;
-    gpt2_dataset *train = NULL, *val = NULL, *all = NULL;
+    lora_tokenizer *tok = NULL;
+    lora_dataset *train = NULL, *val = NULL, *all = NULL;
     lora_adapter *ad = NULL;
     lora_adamw *opt = NULL;
     lora_param *params = NULL;
@@ -328,30 +328,30 @@ int main(int argc, char **argv) {
 
     /* ---- data ---- */
     if (tokens_path) {
-        if ((s = gpt2_data_load_tokens(tokens_path, gpt2_model_config(m)->vocab_size, &all)) != LORA_OK) goto fail;
+        if ((s = lora_data_load_tokens(tokens_path, gpt2_model_config(m)->vocab_size, GPT2_EOT, &all)) != LORA_OK) goto fail;
     } else {
-        gpt2_data_config dc = gpt2_data_config_init();
-        if (strcmp(format, "auto") == 0) dc.format = GPT2_DATA_AUTO;
-        else if (strcmp(format, "text") == 0) dc.format = GPT2_DATA_TEXT;
-        else if (strcmp(format, "prompt-completion") == 0) dc.format = GPT2_DATA_PROMPT_COMPLETION;
-        else if (strcmp(format, "qa") == 0) dc.format = GPT2_DATA_QA;
-        else if (strcmp(format, "chat") == 0) dc.format = GPT2_DATA_CHAT;
+        lora_data_config dc = lora_data_config_init();
+        if (strcmp(format, "auto") == 0) dc.format = LORA_DATA_AUTO;
+        else if (strcmp(format, "text") == 0) dc.format = LORA_DATA_TEXT;
+        else if (strcmp(format, "prompt-completion") == 0) dc.format = LORA_DATA_PROMPT_COMPLETION;
+        else if (strcmp(format, "qa") == 0) dc.format = LORA_DATA_QA;
+        else if (strcmp(format, "chat") == 0) dc.format = LORA_DATA_CHAT;
         else USAGE_ERR("--format must be auto, text, prompt-completion, qa or chat");
         dc.mask_prompt = !no_mask;
         dc.pack = !no_pack;
         dc.seq = T;
-        if ((s = gpt2_tokenizer_load(tok_dir, &tok)) != LORA_OK) goto fail;
-        if ((s = gpt2_data_load_jsonl(data_path, tok, &dc, &all)) != LORA_OK) goto fail;
+        if ((s = lora_tokenizer_load(tok_dir, &tok)) != LORA_OK) goto fail;
+        if ((s = lora_data_load_jsonl(data_path, tok, &dc, &all)) != LORA_OK) goto fail;
         if (val_path) {
-            if (ends_with(val_path, ".bin")) s = gpt2_data_load_tokens(val_path, gpt2_model_config(m)->vocab_size, &val);
-            else s = gpt2_data_load_jsonl(val_path, tok, &dc, &val);
+            if (ends_with(val_path, ".bin")) s = lora_data_load_tokens(val_path, gpt2_model_config(m)->vocab_size, GPT2_EOT, &val);
+            else s = lora_data_load_jsonl(val_path, tok, &dc, &val);
             if (s != LORA_OK) goto fail;
         }
     }
-    if (tokens_path && val_path && (s = gpt2_data_load_tokens(val_path, gpt2_model_config(m)->vocab_size, &val)) != LORA_OK) goto fail;
+    if (tokens_path && val_path && (s = lora_data_load_tokens(val_path, gpt2_model_config(m)->vocab_size, GPT2_EOT, &val)) != LORA_OK) goto fail;
     if (val_split > 0) {
-        if ((s = gpt2_data_split(all, val_split, (uint64_t)seed, &train, &val)) != LORA_OK) goto fail;
-        gpt2_data_free(all); all = NULL;
+        if ((s = lora_data_split(all, val_split, (uint64_t)seed, &train, &val)) != LORA_OK) goto fail;
+        lora_data_free(all); all = NULL;
     } else { train = all; all = NULL; }
     if (train->n_tokens < (size_t)B * T) {
         fprintf(stderr, "lora-finetune: the training data has %zu tokens, fewer than one batch of %d x %d\n", train->n_tokens, B, T);
@@ -362,7 +362,7 @@ int main(int argc, char **argv) {
         goto done;
     }
     if (epochs > 0) {
-        double per_epoch = (double)gpt2_data_batches_per_epoch(train, B, T) / grad_accum;
+        double per_epoch = (double)lora_data_batches_per_epoch(train, B, T) / grad_accum;
         steps = (long)ceil(epochs * (per_epoch < 1 ? 1 : per_epoch));
     }
     oc.total_steps = (int)steps;
@@ -447,7 +447,7 @@ int main(int argc, char **argv) {
         gpt2_zero_grad(m);
         for (k = 0; k < grad_accum; k++) {
             float loss;
-            if ((s = gpt2_data_batch(train, &st.data_pos, B, T, in, lab)) != LORA_OK) goto fail;
+            if ((s = lora_data_batch(train, &st.data_pos, B, T, in, lab)) != LORA_OK) goto fail;
             if ((s = gpt2_forward(m, in, lab, B, T, &loss)) != LORA_OK) goto fail;
             if (!isfinite(loss)) {
                 fprintf(stderr, "lora-finetune: step %ld: loss is %g (NaN/Inf); stopping. The last saved checkpoint is intact.\n", s_idx, (double)loss);
@@ -554,8 +554,8 @@ done:
     lora_adamw_free(opt);
     gpt2_model_free(m);
     lora_adapter_free(ad);
-    gpt2_data_free(train); gpt2_data_free(val); gpt2_data_free(all);
-    gpt2_tokenizer_free(tok);
+    lora_data_free(train); lora_data_free(val); lora_data_free(all);
+    lora_tokenizer_free(tok);
     lora_pool_destroy(pool);
     free(merged.argv); free(merged.storage); lora_json_free(merged.json);
     return rc;

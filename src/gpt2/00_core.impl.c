@@ -4,4 +4,4 @@
 #error "define LORA_IMPLEMENTATION and include lora.h before defining GPT2_IMPLEMENTATION"
 #endif
 
-LORA_API void gpt2_free(void *p) { LORA_FREE(p); }
+

@@ -1,4 +1,5 @@
 /* ---- GPT-2 model (Hugging Face GPT2LMHeadModel numerics) ---- */
+#define GPT2_EOT 50256   /* "<|endoftext|>": GPT-2's end-of-text token */
 typedef struct gpt2_config {
     int n_layer, n_head, n_embd;
     int n_positions;         /* context length */

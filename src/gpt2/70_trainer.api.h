@@ -21,4 +21,4 @@ typedef struct gpt2_train_config {
 } gpt2_train_config;
 LORA_API gpt2_train_config gpt2_train_config_init(void);
 /* *pos (may be NULL) is the position in the dataset, advanced as batches are taken. */
-LORA_API lora_status gpt2_train(gpt2_model *m, const gpt2_dataset *train, const gpt2_train_config *cfg, size_t *pos);
+LORA_API lora_status gpt2_train(gpt2_model *m, const lora_dataset *train, const gpt2_train_config *cfg, size_t *pos);

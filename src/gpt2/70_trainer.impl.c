@@ -26,7 +26,7 @@ LORA_API gpt2_train_config gpt2_train_config_init(void) {
     return c;
 }
 
-LORA_API lora_status gpt2_train(gpt2_model *m, const gpt2_dataset *train, const gpt2_train_config *cfg, size_t *pos) {
+LORA_API lora_status gpt2_train(gpt2_model *m, const lora_dataset *train, const gpt2_train_config *cfg, size_t *pos) {
     lora_param *params = NULL;
     lora_adamw *opt = NULL;
     lora_adamw_config oc;
@@ -56,7 +56,7 @@ LORA_API lora_status gpt2_train(gpt2_model *m, const gpt2_dataset *train, const 
         gpt2_zero_grad(m);
         for (k = 0; k < cfg->grad_accum; k++) {
             float loss;
-            if ((s = gpt2_data_batch(train, pos, cfg->batch, cfg->seq, in, lab)) != LORA_OK) goto done;
+            if ((s = lora_data_batch(train, pos, cfg->batch, cfg->seq, in, lab)) != LORA_OK) goto done;
             if ((s = gpt2_forward(m, in, lab, cfg->batch, cfg->seq, &loss)) != LORA_OK) goto done;
             if (!isfinite(loss)) {
                 s = lora__fail(LORA_ERR_NUMERIC, "training loss is %g at step %lld; stopped before updating any weight", (double)loss, (long long)step);

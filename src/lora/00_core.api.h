@@ -46,6 +46,9 @@ LORA_API const char *lora_status_name(lora_status s);
    until the next failing call on the same thread. */
 LORA_API const char *lora_last_error(void);
 LORA_API void lora_clear_error(void);
+/* Frees memory the library allocated for the caller (lora_encode's ids, lora_decode's text,
+   parameter lists, warnings, ...): LORA_FREE with the allocation hooks of the library. */
+LORA_API void lora_free(void *p);
 
 /* ---- Deterministic random numbers (xoshiro128** seeded by splitmix64) ---- */
 typedef struct lora_rng { uint32_t s[4]; int has_spare; float spare; } lora_rng;

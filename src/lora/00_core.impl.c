@@ -59,6 +59,8 @@ LORA_API const char *lora_status_name(lora_status s) {
 }
 
 LORA_API const char *lora_last_error(void) { return lora__errbuf; }
+LORA_API void lora_free(void *p) { LORA_FREE(p); }
+
 LORA_API void lora_clear_error(void) { lora__errbuf[0] = 0; }
 
 /* Records a formatted message for the calling thread and returns s, so that

@@ -2,7 +2,7 @@
    Character classes of the GPT-2 pre-tokeniser as JavaScript's /\p{L}/u, /\p{N}/u and /\s/u
    define them: 1627 transitions, each (first code point << 2 | class), class
    0 = other, 1 = letter, 2 = number, 3 = whitespace. */
-static const uint32_t gpt2__uclass_table[1627] = {
+static const uint32_t lora__uclass_table[1627] = {
     0x0u, 0x27u, 0x38u, 0x83u, 0x84u, 0xc2u, 0xe8u, 0x105u,
     0x16cu, 0x185u, 0x1ecu, 0x283u, 0x284u, 0x2a9u, 0x2acu, 0x2cau,
     0x2d0u, 0x2d5u, 0x2d8u, 0x2e6u, 0x2e9u, 0x2ecu, 0x2f2u, 0x2fcu,
@@ -208,12 +208,12 @@ static const uint32_t gpt2__uclass_table[1627] = {
     0xb3ab8u, 0xb3ac1u, 0xbaf84u, 0xbafc1u, 0xbb978u, 0xbe001u, 0xbe878u, 0xc0001u,
     0xc4d2cu, 0xc4d41u, 0xcd1e8u,
 };
-static int gpt2__uclass(uint32_t cp) {
-    size_t lo = 0, hi = sizeof gpt2__uclass_table / sizeof gpt2__uclass_table[0];
+static int lora__uclass(uint32_t cp) {
+    size_t lo = 0, hi = sizeof lora__uclass_table / sizeof lora__uclass_table[0];
     uint32_t key = cp << 2 | 3u;
     while (hi - lo > 1) { /* invariant: table[lo] <= key < table[hi] */
         size_t mid = lo + (hi - lo) / 2;
-        if (gpt2__uclass_table[mid] <= key) lo = mid; else hi = mid;
+        if (lora__uclass_table[mid] <= key) lo = mid; else hi = mid;
     }
-    return (int)(gpt2__uclass_table[lo] & 3u);
+    return (int)(lora__uclass_table[lo] & 3u);
 }

@@ -16,7 +16,7 @@
    problem fails with "source:LINE: reason" (invalid JSON, not an object, missing or
    wrong-typed key, empty text/completion/question/answer, empty "messages", unknown role,
    keys of two kinds, no known key); no line is skipped.
-   Strings are encoded with gpt2_encode(allow_special = 0), so a literal "<|endoftext|>"
+   Strings are encoded with lora_encode(allow_special = 0), so a literal "<|endoftext|>"
    in the data is plain text. Each piece below is encoded separately and the ids are
    concatenated ("+" below); "[masked]" pieces get label -100 when mask_prompt is set:
      {"text": t}                      tokens(t)
@@ -29,12 +29,13 @@
                                       where the content piece is masked too unless r is
                                       "assistant" (content may be empty);
                                       e.g. "user: Hi\nassistant: Hello!\n"
-   then add_eot appends GPT2_EOT (50256) with label 50256, so the model learns to stop.
+   then add_eot appends the end-of-text token EOS ("<|endoftext|>", 50256 for GPT-2) with label
+   EOS, so the model learns to stop.
    With format AUTO the kind is chosen per line by its keys: "messages", "text",
    "prompt"/"completion" or "question"/"answer" (more than one kind on a line is an error);
    a forced format requires that kind's keys on every line.
    pack = 1: samples are concatenated. pack = 0: sample i occupies tokens
-   [i*seq, (i+1)*seq): truncated to seq, or padded with GPT2_EOT tokens labelled -100
+   [i*seq, (i+1)*seq): truncated to seq, or padded with EOS tokens labelled -100
    (use seq == T so that rows line up with batches).
 
    Token files: if the first int32 is 20240520 the file is llm.c's format: a 256 x int32
@@ -44,68 +45,73 @@
    unambiguous: read as raw ids, the magic would start with id 55432 >= vocab. llm.c's
    llama-3 (20240801) and eval (20240522) magics are recognised and rejected.
 
-   Samples (used by gpt2_data_split): jsonl lines (pack = 1), rows (pack = 0); for token
-   files and token arrays, a sample ends after each GPT2_EOT token (and at the end). */
-typedef enum gpt2_data_format {
-    GPT2_DATA_AUTO = 0,         /* detected per line from its keys */
-    GPT2_DATA_TEXT,             /* {"text": ...}: loss on every token */
-    GPT2_DATA_PROMPT_COMPLETION,/* {"prompt", "completion"} */
-    GPT2_DATA_QA,               /* {"question", "answer"}: prompt "Question: q\nAnswer:", completion " a" */
-    GPT2_DATA_CHAT              /* {"messages": [...]}: loss on assistant turns */
-} gpt2_data_format;
+   Samples (used by lora_data_split): jsonl lines (pack = 1), rows (pack = 0); for token
+   files and token arrays, a sample ends after each EOS token given to the loader (and at the end). */
+#define LORA_IGNORE_LABEL (-100) /* label of a position without loss (PyTorch's ignore_index) */
+typedef enum lora_data_format {
+    LORA_DATA_AUTO = 0,         /* detected per line from its keys */
+    LORA_DATA_TEXT,             /* {"text": ...}: loss on every token */
+    LORA_DATA_PROMPT_COMPLETION,/* {"prompt", "completion"} */
+    LORA_DATA_QA,               /* {"question", "answer"}: prompt "Question: q\nAnswer:", completion " a" */
+    LORA_DATA_CHAT              /* {"messages": [...]}: loss on assistant turns */
+} lora_data_format;
 
-typedef struct gpt2_data_config {
-    gpt2_data_format format;    /* default AUTO */
+typedef struct lora_data_config {
+    lora_data_format format;    /* default AUTO */
     int mask_prompt;            /* default 1: no loss on prompt tokens (prompt/completion, QA, chat) */
-    int add_eot;                /* default 1: append <|endoftext|> (50256) after each sample */
+    int add_eot;                /* default 1: append EOS after each sample */
     int pack;                   /* default 1: samples are concatenated into the stream; 0: each sample
                                    gets its own row of `seq` tokens (truncated, padded with EOT and label -100) */
     int seq;                    /* row length used when pack == 0 (default 1024) */
-} gpt2_data_config;
-LORA_API gpt2_data_config gpt2_data_config_init(void);
+    int32_t eos;                /* end-of-text id appended by add_eot and used as padding; -1 (default) =
+                                   the tokenizer's "<|endoftext|>" (lora_tokenizer_eos) */
+} lora_data_config;
+LORA_API lora_data_config lora_data_config_init(void);
 
-typedef struct gpt2_dataset {
+typedef struct lora_dataset {
     int32_t *tokens;            /* n_tokens ids */
     int32_t *labels;            /* n_tokens labels (-100 = ignored) */
     size_t n_tokens;
     size_t n_samples;
     size_t *sample_start;       /* n_samples + 1 offsets into tokens */
-} gpt2_dataset;
+} lora_dataset;
 
 /* Loads a jsonl file. Malformed lines fail with "path:line: reason" (nothing is skipped
    silently); blank lines are allowed. A file without any sample fails (LORA_ERR_FORMAT).
    cfg may be NULL (defaults). */
-LORA_API lora_status gpt2_data_load_jsonl(const char *path, const gpt2_tokenizer *tok,
-                                          const gpt2_data_config *cfg, gpt2_dataset **out);
+LORA_API lora_status lora_data_load_jsonl(const char *path, const lora_tokenizer *tok,
+                                          const lora_data_config *cfg, lora_dataset **out);
 /* Same from memory (source names it in messages). */
-LORA_API lora_status gpt2_data_load_jsonl_memory(const char *text, size_t len, const char *source,
-                                                 const gpt2_tokenizer *tok, const gpt2_data_config *cfg,
-                                                 gpt2_dataset **out);
+LORA_API lora_status lora_data_load_jsonl_memory(const char *text, size_t len, const char *source,
+                                                 const lora_tokenizer *tok, const lora_data_config *cfg,
+                                                 lora_dataset **out);
 /* Loads a token file (raw uint16, or llm.c format by its magic); labels = ids. Ids >= vocab
    fail with LORA_ERR_RANGE (pass vocab <= 0 to skip the check). Errors name the file and
-   the byte offset; an empty file fails (LORA_ERR_FORMAT). */
-LORA_API lora_status gpt2_data_load_tokens(const char *path, int vocab, gpt2_dataset **out);
-/* Loads path by its name: "*.jsonl" / "*.json" with gpt2_data_load_jsonl, anything else
-   with gpt2_data_load_tokens (vocab = the tokenizer's, or no check when tok is NULL). */
-LORA_API lora_status gpt2_data_load(const char *path, const gpt2_tokenizer *tok,
-                                    const gpt2_data_config *cfg, gpt2_dataset **out);
-/* Wraps a copy of ids (labels = ids when labels is NULL). */
-LORA_API lora_status gpt2_data_from_tokens(const int32_t *ids, const int32_t *labels, size_t n, gpt2_dataset **out);
+   the byte offset; an empty file fails (LORA_ERR_FORMAT). A sample ends after each id eos
+   (pass -1 for one sample). */
+LORA_API lora_status lora_data_load_tokens(const char *path, int vocab, int32_t eos, lora_dataset **out);
+/* Loads path by its name: "*.jsonl" / "*.json" with lora_data_load_jsonl, anything else
+   with lora_data_load_tokens (vocab = the tokenizer's, or no check when tok is NULL). */
+LORA_API lora_status lora_data_load(const char *path, const lora_tokenizer *tok,
+                                    const lora_data_config *cfg, lora_dataset **out);
+/* Wraps a copy of ids (labels = ids when labels is NULL); samples end after each id eos (-1: none). */
+LORA_API lora_status lora_data_from_tokens(const int32_t *ids, const int32_t *labels, size_t n, int32_t eos,
+                                           lora_dataset **out);
 /* Splits by samples: the last round(frac * n_samples) samples (after a seeded shuffle when
    seed != 0) go to *val, the rest to *train; both keep the (shuffled) sample order and either
    may be empty. val_frac must be in [0, 1]. The shuffle is Fisher-Yates driven by lora_rng
    seeded with seed, so it is the same on every platform. */
-LORA_API lora_status gpt2_data_split(const gpt2_dataset *ds, double val_frac, uint64_t seed,
-                                     gpt2_dataset **train, gpt2_dataset **val);
-LORA_API void gpt2_data_free(gpt2_dataset *ds);
+LORA_API lora_status lora_data_split(const lora_dataset *ds, double val_frac, uint64_t seed,
+                                     lora_dataset **train, lora_dataset **val);
+LORA_API void lora_data_free(lora_dataset *ds);
 
 /* Copies the batch at *pos into inputs/labels (B*T each) and advances *pos (wrapping as
    described above: a *pos with fewer than B*T tokens after it reads from 0, and the
    advanced *pos is set to 0 when fewer than B*T tokens remain after it). Fails with
    LORA_ERR_RANGE if the dataset has fewer than B*T tokens, LORA_ERR_INVALID_ARG if
    B or T <= 0. */
-LORA_API lora_status gpt2_data_batch(const gpt2_dataset *ds, size_t *pos, int B, int T,
+LORA_API lora_status lora_data_batch(const lora_dataset *ds, size_t *pos, int B, int T,
                                      int32_t *inputs, int32_t *labels);
 /* Number of batches in one pass (epoch) over the dataset: n_tokens / (B*T), at least 1
    (0 for a NULL dataset or B, T <= 0). */
-LORA_API size_t gpt2_data_batches_per_epoch(const gpt2_dataset *ds, int B, int T);
+LORA_API size_t lora_data_batches_per_epoch(const lora_dataset *ds, int B, int T);

@@ -1,18 +1,18 @@
 /* ---- training data ---- */
 
-#define GPT2__IGNORE (-100)
 
-LORA_API gpt2_data_config gpt2_data_config_init(void) {
-    gpt2_data_config c;
-    c.format = GPT2_DATA_AUTO;
+LORA_API lora_data_config lora_data_config_init(void) {
+    lora_data_config c;
+    c.format = LORA_DATA_AUTO;
     c.mask_prompt = 1;
     c.add_eot = 1;
     c.pack = 1;
     c.seq = 1024;
+    c.eos = -1;
     return c;
 }
 
-LORA_API void gpt2_data_free(gpt2_dataset *ds) {
+LORA_API void lora_data_free(lora_dataset *ds) {
     if (!ds) return;
     LORA_FREE(ds->tokens);
     LORA_FREE(ds->labels);
@@ -21,30 +21,30 @@ LORA_API void gpt2_data_free(gpt2_dataset *ds) {
 }
 
 /* Growable dataset under construction. */
-typedef struct gpt2__dsb {
-    gpt2_dataset *ds;
+typedef struct lora__dsb {
+    lora_dataset *ds;
     size_t cap, scap;
-} gpt2__dsb;
+} lora__dsb;
 
-static lora_status gpt2__dsb_init(gpt2__dsb *b, size_t cap, size_t scap) {
-    gpt2_dataset *ds;
+static lora_status lora__dsb_init(lora__dsb *b, size_t cap, size_t scap) {
+    lora_dataset *ds;
     memset(b, 0, sizeof *b);
     if (cap == 0) cap = 1;
     if (scap == 0) scap = 1;
     if (cap > (size_t)-1 / sizeof(int32_t) || scap >= (size_t)-1 / sizeof(size_t))
         return lora__fail(LORA_ERR_OOM, "dataset of %zu tokens is too large", cap);
-    ds = (gpt2_dataset *)lora__calloc(1, sizeof *ds, "dataset");
+    ds = (lora_dataset *)lora__calloc(1, sizeof *ds, "dataset");
     if (!ds) return LORA_ERR_OOM;
     ds->tokens = (int32_t *)lora__malloc(cap * sizeof(int32_t), "dataset tokens");
     ds->labels = (int32_t *)lora__malloc(cap * sizeof(int32_t), "dataset labels");
     ds->sample_start = (size_t *)lora__malloc((scap + 1) * sizeof(size_t), "dataset sample offsets");
-    if (!ds->tokens || !ds->labels || !ds->sample_start) { gpt2_data_free(ds); return LORA_ERR_OOM; }
+    if (!ds->tokens || !ds->labels || !ds->sample_start) { lora_data_free(ds); return LORA_ERR_OOM; }
     ds->sample_start[0] = 0;
     b->ds = ds; b->cap = cap; b->scap = scap;
     return LORA_OK;
 }
 
-static lora_status gpt2__dsb_reserve(gpt2__dsb *b, size_t extra) {
+static lora_status lora__dsb_reserve(lora__dsb *b, size_t extra) {
     size_t need, cap;
     int32_t *p;
     if (extra > (size_t)-1 / sizeof(int32_t) - b->ds->n_tokens)
@@ -64,22 +64,22 @@ static lora_status gpt2__dsb_reserve(gpt2__dsb *b, size_t extra) {
 }
 
 /* Appends n ids; labels are the ids, or -100 when masked. */
-static LORA__UNUSED lora_status gpt2__dsb_push(gpt2__dsb *b, const int32_t *ids, size_t n, int masked) {
+static LORA__UNUSED lora_status lora__dsb_push(lora__dsb *b, const int32_t *ids, size_t n, int masked) {
     size_t i, at;
-    lora_status s = gpt2__dsb_reserve(b, n);
+    lora_status s = lora__dsb_reserve(b, n);
     if (s != LORA_OK) return s;
     at = b->ds->n_tokens;
     for (i = 0; i < n; i++) {
         b->ds->tokens[at + i] = ids[i];
-        b->ds->labels[at + i] = masked ? GPT2__IGNORE : ids[i];
+        b->ds->labels[at + i] = masked ? LORA_IGNORE_LABEL : ids[i];
     }
     b->ds->n_tokens += n;
     return LORA_OK;
 }
 
 /* Closes the current sample (tokens since the last boundary). */
-static LORA__UNUSED lora_status gpt2__dsb_end_sample(gpt2__dsb *b) {
-    gpt2_dataset *ds = b->ds;
+static LORA__UNUSED lora_status lora__dsb_end_sample(lora__dsb *b) {
+    lora_dataset *ds = b->ds;
     if (ds->n_samples + 1 > b->scap) {
         size_t scap = b->scap * 2;
         size_t *p;
@@ -95,93 +95,99 @@ static LORA__UNUSED lora_status gpt2__dsb_end_sample(gpt2__dsb *b) {
 }
 
 /* Hands the dataset out (arrays kept at their capacity). */
-static gpt2_dataset *gpt2__dsb_finish(gpt2__dsb *b) {
-    gpt2_dataset *ds = b->ds;
+static lora_dataset *lora__dsb_finish(lora__dsb *b) {
+    lora_dataset *ds = b->ds;
     b->ds = NULL;
     return ds;
 }
-static void gpt2__dsb_abort(gpt2__dsb *b) { gpt2_data_free(b->ds); b->ds = NULL; }
+static void lora__dsb_abort(lora__dsb *b) { lora_data_free(b->ds); b->ds = NULL; }
 
 /* Builds a dataset from ids (+ optional labels), one sample ending after each EOT. */
-static lora_status gpt2__ds_from_ids(const int32_t *ids, const int32_t *labels, size_t n, gpt2_dataset **out) {
-    gpt2__dsb b;
+static lora_status lora__ds_from_ids(const int32_t *ids, const int32_t *labels, size_t n, int32_t eos, lora_dataset **out) {
+    lora__dsb b;
     size_t i, n_eot = 0;
     lora_status s;
-    for (i = 0; i < n; i++) n_eot += ids[i] == GPT2_EOT;
-    s = gpt2__dsb_init(&b, n, n_eot + 1);
+    for (i = 0; i < n; i++) n_eot += eos >= 0 && ids[i] == eos;
+    s = lora__dsb_init(&b, n, n_eot + 1);
     if (s != LORA_OK) return s;
     if (n) memcpy(b.ds->tokens, ids, n * sizeof(int32_t));
     if (n) memcpy(b.ds->labels, labels ? labels : ids, n * sizeof(int32_t));
     b.ds->n_tokens = n;
     for (i = 0; i < n; i++) {
-        if (ids[i] == GPT2_EOT || i + 1 == n) {
+        if ((eos >= 0 && ids[i] == eos) || i + 1 == n) {
             b.ds->n_samples++;
             b.ds->sample_start[b.ds->n_samples] = i + 1;
         }
     }
-    *out = gpt2__dsb_finish(&b);
+    *out = lora__dsb_finish(&b);
     return LORA_OK;
 }
 
-LORA_API lora_status gpt2_data_from_tokens(const int32_t *ids, const int32_t *labels, size_t n, gpt2_dataset **out) {
-    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_data_from_tokens: out is NULL");
+LORA_API lora_status lora_data_from_tokens(const int32_t *ids, const int32_t *labels, size_t n, int32_t eos,
+                                           lora_dataset **out) {
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_from_tokens: out is NULL");
     *out = NULL;
-    if (!ids && n) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_data_from_tokens: ids is NULL");
-    return gpt2__ds_from_ids(ids, labels, n, out);
+    if (!ids && n) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_from_tokens: ids is NULL");
+    return lora__ds_from_ids(ids, labels, n, eos, out);
+}
+
+static int lora__has_suffix(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
 /* ---- token files ---- */
-#define GPT2__LLMC_MAGIC 20240520
-#define GPT2__LLMC_HEADER_BYTES 1024
+#define LORA__LLMC_MAGIC 20240520
+#define LORA__LLMC_HEADER_BYTES 1024
 
-static uint32_t gpt2__le32(const unsigned char *p) {
+static uint32_t lora__le32(const unsigned char *p) {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
-LORA_API lora_status gpt2_data_load_tokens(const char *path, int vocab, gpt2_dataset **out) {
+LORA_API lora_status lora_data_load_tokens(const char *path, int vocab, int32_t eos, lora_dataset **out) {
     char *buf = NULL;
     size_t len = 0, off = 0, n, i, n_eot = 0;
     const unsigned char *u;
     uint32_t magic = 0;
     lora_status s;
-    gpt2__dsb b;
-    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_data_load_tokens: out is NULL");
+    lora__dsb b;
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_load_tokens: out is NULL");
     *out = NULL;
-    if (!path) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_data_load_tokens: path is NULL");
+    if (!path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_load_tokens: path is NULL");
     s = lora__read_file(path, &buf, &len);
     if (s != LORA_OK) return s;
     u = (const unsigned char *)buf;
-    if (len >= 4) magic = gpt2__le32(u);
-    if (magic == GPT2__LLMC_MAGIC) {
+    if (len >= 4) magic = lora__le32(u);
+    if (magic == LORA__LLMC_MAGIC) {
         uint32_t version, ntok;
-        if (len < GPT2__LLMC_HEADER_BYTES) {
+        if (len < LORA__LLMC_HEADER_BYTES) {
             LORA_FREE(buf);
             return lora__fail(LORA_ERR_FORMAT, "%s: llm.c token file (magic %d) with a truncated header: "
-                              "%zu of %d bytes", path, GPT2__LLMC_MAGIC, len, GPT2__LLMC_HEADER_BYTES);
+                              "%zu of %d bytes", path, LORA__LLMC_MAGIC, len, LORA__LLMC_HEADER_BYTES);
         }
-        version = gpt2__le32(u + 4);
-        ntok = gpt2__le32(u + 8);
+        version = lora__le32(u + 4);
+        ntok = lora__le32(u + 8);
         if (version != 1) {
             LORA_FREE(buf);
             return lora__fail(LORA_ERR_UNSUPPORTED, "%s: llm.c token file version %ld, expected 1 (uint16 GPT-2 tokens)",
                               path, (long)(int32_t)version);
         }
-        if ((int32_t)ntok < 0 || (len - GPT2__LLMC_HEADER_BYTES) != (size_t)ntok * 2) {
+        if ((int32_t)ntok < 0 || (len - LORA__LLMC_HEADER_BYTES) != (size_t)ntok * 2) {
             LORA_FREE(buf);
             return lora__fail(LORA_ERR_FORMAT, "%s: llm.c header says %ld tokens (%ld bytes after the %d-byte header), "
                               "found %zu bytes", path, (long)(int32_t)ntok, 2L * (long)(int32_t)ntok,
-                              GPT2__LLMC_HEADER_BYTES, len - GPT2__LLMC_HEADER_BYTES);
+                              LORA__LLMC_HEADER_BYTES, len - LORA__LLMC_HEADER_BYTES);
         }
-        off = GPT2__LLMC_HEADER_BYTES;
+        off = LORA__LLMC_HEADER_BYTES;
     } else if (magic == 20240801u || magic == 20240522u) {
         LORA_FREE(buf);
         return lora__fail(magic == 20240801u ? LORA_ERR_UNSUPPORTED : LORA_ERR_FORMAT,
                           "%s: this is an llm.c %s file (magic %lu), not a GPT-2 token file (magic %d)", path,
-                          magic == 20240801u ? "llama-3 token" : "eval", (unsigned long)magic, GPT2__LLMC_MAGIC);
+                          magic == 20240801u ? "llama-3 token" : "eval", (unsigned long)magic, LORA__LLMC_MAGIC);
     } else if (len % 2) {
         LORA_FREE(buf);
         return lora__fail(LORA_ERR_FORMAT, "%s: raw token file has an odd size (%zu bytes); expected little-endian "
-                          "uint16 ids (or an llm.c file with magic %d)", path, len, GPT2__LLMC_MAGIC);
+                          "uint16 ids (or an llm.c file with magic %d)", path, len, LORA__LLMC_MAGIC);
     }
     n = (len - off) / 2;
     if (n == 0) {
@@ -196,39 +202,39 @@ LORA_API lora_status gpt2_data_load_tokens(const char *path, int vocab, gpt2_dat
                 return lora__fail(LORA_ERR_RANGE, "%s: token %zu (byte offset %zu) is %ld, outside the vocabulary of %d "
                                   "(read as raw uint16 ids; if this is an llm.c token file, its magic is wrong: "
                                   "found %lu, expected %d)", path, i, 2 * i, (long)id, vocab, (unsigned long)magic,
-                                  GPT2__LLMC_MAGIC);
+                                  LORA__LLMC_MAGIC);
             return lora__fail(LORA_ERR_RANGE, "%s: token %zu (byte offset %zu) is %ld, outside the vocabulary of %d",
                               path, i, off + 2 * i, (long)id, vocab);
         }
-        n_eot += id == GPT2_EOT;
+        n_eot += eos >= 0 && id == eos;
     }
-    s = gpt2__dsb_init(&b, n, n_eot + 1);
+    s = lora__dsb_init(&b, n, n_eot + 1);
     if (s != LORA_OK) { LORA_FREE(buf); return s; }
     for (i = 0; i < n; i++) {
         int32_t id = (int32_t)(u[off + 2 * i] | (u[off + 2 * i + 1] << 8));
         b.ds->tokens[i] = b.ds->labels[i] = id;
-        if (id == GPT2_EOT || i + 1 == n) {
+        if ((eos >= 0 && id == eos) || i + 1 == n) {
             b.ds->n_samples++;
             b.ds->sample_start[b.ds->n_samples] = i + 1;
         }
     }
     b.ds->n_tokens = n;
     LORA_FREE(buf);
-    *out = gpt2__dsb_finish(&b);
+    *out = lora__dsb_finish(&b);
     return LORA_OK;
 }
 
 /* ---- split ---- */
-LORA_API lora_status gpt2_data_split(const gpt2_dataset *ds, double val_frac, uint64_t seed,
-                                     gpt2_dataset **train, gpt2_dataset **val) {
+LORA_API lora_status lora_data_split(const lora_dataset *ds, double val_frac, uint64_t seed,
+                                     lora_dataset **train, lora_dataset **val) {
     size_t n, n_val, i, k, *order;
-    gpt2__dsb parts[2];
+    lora__dsb parts[2];
     lora_status s = LORA_OK;
     if (train) *train = NULL;
     if (val) *val = NULL;
-    if (!ds || !train || !val) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_data_split: NULL argument");
+    if (!ds || !train || !val) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_split: NULL argument");
     if (!(val_frac >= 0.0 && val_frac <= 1.0))
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_data_split: val_frac = %g, expected a value in [0, 1]", val_frac);
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_split: val_frac = %g, expected a value in [0, 1]", val_frac);
     n = ds->n_samples;
     n_val = (size_t)floor(val_frac * (double)n + 0.5);
     if (n_val > n) n_val = n;
@@ -250,11 +256,11 @@ LORA_API lora_status gpt2_data_split(const gpt2_dataset *ds, double val_frac, ui
     for (k = 0; k < 2; k++) {
         size_t lo = k ? n - n_val : 0, hi = k ? n : n - n_val, tok = 0;
         for (i = lo; i < hi; i++) tok += ds->sample_start[order[i] + 1] - ds->sample_start[order[i]];
-        s = gpt2__dsb_init(&parts[k], tok, hi - lo);
-        if (s != LORA_OK) { if (k) gpt2__dsb_abort(&parts[0]); LORA_FREE(order); return s; }
+        s = lora__dsb_init(&parts[k], tok, hi - lo);
+        if (s != LORA_OK) { if (k) lora__dsb_abort(&parts[0]); LORA_FREE(order); return s; }
         for (i = lo; i < hi; i++) {
             size_t a = ds->sample_start[order[i]], e = ds->sample_start[order[i] + 1];
-            gpt2_dataset *d = parts[k].ds;
+            lora_dataset *d = parts[k].ds;
             memcpy(d->tokens + d->n_tokens, ds->tokens + a, (e - a) * sizeof(int32_t));
             memcpy(d->labels + d->n_tokens, ds->labels + a, (e - a) * sizeof(int32_t));
             d->n_tokens += e - a;
@@ -263,20 +269,20 @@ LORA_API lora_status gpt2_data_split(const gpt2_dataset *ds, double val_frac, ui
         }
     }
     LORA_FREE(order);
-    *train = gpt2__dsb_finish(&parts[0]);
-    *val = gpt2__dsb_finish(&parts[1]);
+    *train = lora__dsb_finish(&parts[0]);
+    *val = lora__dsb_finish(&parts[1]);
     return LORA_OK;
 }
 
 /* ---- batches ---- */
-LORA_API lora_status gpt2_data_batch(const gpt2_dataset *ds, size_t *pos, int B, int T,
+LORA_API lora_status lora_data_batch(const lora_dataset *ds, size_t *pos, int B, int T,
                                      int32_t *inputs, int32_t *labels) {
     size_t bt, p;
-    if (!ds || !pos || !inputs || !labels) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_data_batch: NULL argument");
-    if (B <= 0 || T <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_data_batch: B = %d, T = %d must be positive", B, T);
+    if (!ds || !pos || !inputs || !labels) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_batch: NULL argument");
+    if (B <= 0 || T <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_batch: B = %d, T = %d must be positive", B, T);
     bt = (size_t)B * (size_t)T;
     if (ds->n_tokens < bt)
-        return lora__fail(LORA_ERR_RANGE, "gpt2_data_batch: the dataset has %zu tokens, fewer than one batch "
+        return lora__fail(LORA_ERR_RANGE, "lora_data_batch: the dataset has %zu tokens, fewer than one batch "
                           "(B*T = %d*%d = %zu)", ds->n_tokens, B, T, bt);
     p = *pos;
     if (p > ds->n_tokens - bt) p = 0;
@@ -288,7 +294,7 @@ LORA_API lora_status gpt2_data_batch(const gpt2_dataset *ds, size_t *pos, int B,
     return LORA_OK;
 }
 
-LORA_API size_t gpt2_data_batches_per_epoch(const gpt2_dataset *ds, int B, int T) {
+LORA_API size_t lora_data_batches_per_epoch(const lora_dataset *ds, int B, int T) {
     size_t n;
     if (!ds || B <= 0 || T <= 0) return 0;
     n = ds->n_tokens / ((size_t)B * (size_t)T);
@@ -296,16 +302,17 @@ LORA_API size_t gpt2_data_batches_per_epoch(const gpt2_dataset *ds, int B, int T
 }
 
 /* ---- jsonl ---- */
-typedef struct gpt2__jl {
+typedef struct lora__jl {
     const char *src;            /* names the data in messages */
     size_t line;                /* 1-based line number */
-    const gpt2_tokenizer *tok;
-    gpt2_data_config cfg;
-    gpt2__dsb b;
+    const lora_tokenizer *tok;
+    lora_data_config cfg;
+    lora__dsb b;
     lora__buf piece;            /* scratch for assembled pieces */
-} gpt2__jl;
+    int32_t eos;                /* end-of-text id appended / padded with */
+} lora__jl;
 
-static const char *gpt2__json_type(const lora_json *v) {
+static const char *lora__json_type(const lora_json *v) {
     switch (v->type) {
     case LORA_JSON_NULL: return "null";
     case LORA_JSON_FALSE: case LORA_JSON_TRUE: return "a boolean";
@@ -318,7 +325,7 @@ static const char *gpt2__json_type(const lora_json *v) {
 }
 
 /* Fails with "src:line: " + the formatted reason. */
-static LORA__PRINTF(3, 4) lora_status gpt2__jl_fail(const gpt2__jl *j, lora_status s, const char *fmt, ...) {
+static LORA__PRINTF(3, 4) lora_status lora__jl_fail(const lora__jl *j, lora_status s, const char *fmt, ...) {
     char reason[768];
     va_list ap;
     va_start(ap, fmt);
@@ -328,100 +335,100 @@ static LORA__PRINTF(3, 4) lora_status gpt2__jl_fail(const gpt2__jl *j, lora_stat
 }
 
 /* Encodes len bytes and appends them (labels -100 when masked). */
-static lora_status gpt2__jl_encode(gpt2__jl *j, const char *text, size_t len, int masked) {
+static lora_status lora__jl_encode(lora__jl *j, const char *text, size_t len, int masked) {
     int32_t *ids = NULL;
     size_t n = 0;
-    lora_status s = gpt2_encode(j->tok, text, len, 0, &ids, &n);
+    lora_status s = lora_encode(j->tok, text, len, 0, &ids, &n);
     if (s != LORA_OK) {
         char msg[LORA__ERRLEN];
         snprintf(msg, sizeof msg, "%s", lora_last_error());
-        return gpt2__jl_fail(j, s, "cannot tokenize: %s", msg);
+        return lora__jl_fail(j, s, "cannot tokenize: %s", msg);
     }
-    s = gpt2__dsb_push(&j->b, ids, n, masked);
+    s = lora__dsb_push(&j->b, ids, n, masked);
     LORA_FREE(ids);
     return s;
 }
 /* Encodes pre + value + post as one piece. */
-static lora_status gpt2__jl_encode3(gpt2__jl *j, const char *pre, const lora_json *v, const char *post, int masked) {
+static lora_status lora__jl_encode3(lora__jl *j, const char *pre, const lora_json *v, const char *post, int masked) {
     j->piece.len = 0;
     lora__buf_puts(&j->piece, pre);
     lora__buf_append(&j->piece, v->str, v->len);
     lora__buf_puts(&j->piece, post);
     if (j->piece.failed) return LORA_ERR_OOM;
-    return gpt2__jl_encode(j, j->piece.data, j->piece.len, masked);
+    return lora__jl_encode(j, j->piece.data, j->piece.len, masked);
 }
 
 /* The string member key of obj; fails when it is missing, not a string, or empty
    (unless allow_empty). */
-static lora_status gpt2__jl_string(const gpt2__jl *j, const lora_json *obj, const char *key, int allow_empty,
+static lora_status lora__jl_string(const lora__jl *j, const lora_json *obj, const char *key, int allow_empty,
                                    const lora_json **out) {
     const lora_json *v = lora_json_get(obj, key);
     *out = NULL;
     if (!v) {
-        if (j->cfg.format != GPT2_DATA_AUTO)
-            return gpt2__jl_fail(j, LORA_ERR_FORMAT, "missing key \"%s\" (format forced to %s)", key,
-                                 j->cfg.format == GPT2_DATA_TEXT ? "text" :
-                                 j->cfg.format == GPT2_DATA_PROMPT_COMPLETION ? "prompt/completion" :
-                                 j->cfg.format == GPT2_DATA_QA ? "question/answer" : "chat");
-        return gpt2__jl_fail(j, LORA_ERR_FORMAT, "missing key \"%s\"", key);
+        if (j->cfg.format != LORA_DATA_AUTO)
+            return lora__jl_fail(j, LORA_ERR_FORMAT, "missing key \"%s\" (format forced to %s)", key,
+                                 j->cfg.format == LORA_DATA_TEXT ? "text" :
+                                 j->cfg.format == LORA_DATA_PROMPT_COMPLETION ? "prompt/completion" :
+                                 j->cfg.format == LORA_DATA_QA ? "question/answer" : "chat");
+        return lora__jl_fail(j, LORA_ERR_FORMAT, "missing key \"%s\"", key);
     }
     if (v->type != LORA_JSON_STRING)
-        return gpt2__jl_fail(j, LORA_ERR_FORMAT, "\"%s\" must be a string, found %s", key, gpt2__json_type(v));
-    if (v->len == 0 && !allow_empty) return gpt2__jl_fail(j, LORA_ERR_FORMAT, "\"%s\" is an empty string", key);
+        return lora__jl_fail(j, LORA_ERR_FORMAT, "\"%s\" must be a string, found %s", key, lora__json_type(v));
+    if (v->len == 0 && !allow_empty) return lora__jl_fail(j, LORA_ERR_FORMAT, "\"%s\" is an empty string", key);
     *out = v;
     return LORA_OK;
 }
 
-static lora_status gpt2__jl_chat(gpt2__jl *j, const lora_json *obj) {
+static lora_status lora__jl_chat(lora__jl *j, const lora_json *obj) {
     static const char *const roles[3] = { "system", "user", "assistant" };
     const lora_json *msgs = lora_json_get(obj, "messages");
     size_t i;
     lora_status s;
-    if (!msgs) return gpt2__jl_fail(j, LORA_ERR_FORMAT, "missing key \"messages\" (format forced to chat)");
+    if (!msgs) return lora__jl_fail(j, LORA_ERR_FORMAT, "missing key \"messages\" (format forced to chat)");
     if (msgs->type != LORA_JSON_ARRAY)
-        return gpt2__jl_fail(j, LORA_ERR_FORMAT, "\"messages\" must be an array, found %s", gpt2__json_type(msgs));
-    if (msgs->n == 0) return gpt2__jl_fail(j, LORA_ERR_FORMAT, "\"messages\" is an empty array");
+        return lora__jl_fail(j, LORA_ERR_FORMAT, "\"messages\" must be an array, found %s", lora__json_type(msgs));
+    if (msgs->n == 0) return lora__jl_fail(j, LORA_ERR_FORMAT, "\"messages\" is an empty array");
     for (i = 0; i < msgs->n; i++) {
         const lora_json *m = &msgs->items[i], *role, *content;
         int r;
         if (m->type != LORA_JSON_OBJECT)
-            return gpt2__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu] must be an object, found %s", i, gpt2__json_type(m));
+            return lora__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu] must be an object, found %s", i, lora__json_type(m));
         role = lora_json_get(m, "role");
         content = lora_json_get(m, "content");
-        if (!role) return gpt2__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu]: missing key \"role\"", i);
+        if (!role) return lora__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu]: missing key \"role\"", i);
         if (role->type != LORA_JSON_STRING)
-            return gpt2__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu].role must be a string, found %s", i, gpt2__json_type(role));
+            return lora__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu].role must be a string, found %s", i, lora__json_type(role));
         for (r = 0; r < 3; r++)
             if (role->len == strlen(roles[r]) && memcmp(role->str, roles[r], role->len) == 0) break;
         if (r == 3)
-            return gpt2__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu].role is \"%.40s\", expected \"system\", \"user\" or "
+            return lora__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu].role is \"%.40s\", expected \"system\", \"user\" or "
                                  "\"assistant\"", i, role->str);
-        if (!content) return gpt2__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu]: missing key \"content\"", i);
+        if (!content) return lora__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu]: missing key \"content\"", i);
         if (content->type != LORA_JSON_STRING)
-            return gpt2__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu].content must be a string, found %s", i,
-                                 gpt2__json_type(content));
+            return lora__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu].content must be a string, found %s", i,
+                                 lora__json_type(content));
         /* "role:" then " content\n"; only assistant content carries loss when masking */
         j->piece.len = 0;
         lora__buf_puts(&j->piece, roles[r]);
         lora__buf_puts(&j->piece, ":");
         if (j->piece.failed) return LORA_ERR_OOM;
-        s = gpt2__jl_encode(j, j->piece.data, j->piece.len, j->cfg.mask_prompt);
+        s = lora__jl_encode(j, j->piece.data, j->piece.len, j->cfg.mask_prompt);
         if (s != LORA_OK) return s;
-        s = gpt2__jl_encode3(j, " ", content, "\n", j->cfg.mask_prompt && r != 2);
+        s = lora__jl_encode3(j, " ", content, "\n", j->cfg.mask_prompt && r != 2);
         if (s != LORA_OK) return s;
     }
     return LORA_OK;
 }
 
 /* Turns one parsed line into tokens. */
-static lora_status gpt2__jl_sample(gpt2__jl *j, const lora_json *obj) {
-    gpt2_data_format f = j->cfg.format;
+static lora_status lora__jl_sample(lora__jl *j, const lora_json *obj) {
+    lora_data_format f = j->cfg.format;
     const lora_json *a, *c;
     lora_status s;
     int mask = j->cfg.mask_prompt;
     if (obj->type != LORA_JSON_OBJECT)
-        return gpt2__jl_fail(j, LORA_ERR_FORMAT, "expected a JSON object, found %s", gpt2__json_type(obj));
-    if (f == GPT2_DATA_AUTO) {
+        return lora__jl_fail(j, LORA_ERR_FORMAT, "expected a JSON object, found %s", lora__json_type(obj));
+    if (f == LORA_DATA_AUTO) {
         static const char *const kinds[4] = { "\"text\"", "\"prompt\"/\"completion\"", "\"question\"/\"answer\"", "\"messages\"" };
         int has[4], k, n = 0, first = -1, second = -1;
         has[0] = lora_json_get(obj, "text") != NULL;
@@ -430,37 +437,37 @@ static lora_status gpt2__jl_sample(gpt2__jl *j, const lora_json *obj) {
         has[3] = lora_json_get(obj, "messages") != NULL;
         for (k = 0; k < 4; k++) if (has[k]) { n++; if (first < 0) first = k; else if (second < 0) second = k; }
         if (n == 0)
-            return gpt2__jl_fail(j, LORA_ERR_FORMAT, "unknown format: no \"text\", \"prompt\"/\"completion\", "
+            return lora__jl_fail(j, LORA_ERR_FORMAT, "unknown format: no \"text\", \"prompt\"/\"completion\", "
                                  "\"question\"/\"answer\" or \"messages\" key");
         if (n > 1)
-            return gpt2__jl_fail(j, LORA_ERR_FORMAT, "ambiguous format: the line has both %s and %s keys",
+            return lora__jl_fail(j, LORA_ERR_FORMAT, "ambiguous format: the line has both %s and %s keys",
                                  kinds[first], kinds[second]);
-        f = first == 0 ? GPT2_DATA_TEXT : first == 1 ? GPT2_DATA_PROMPT_COMPLETION : first == 2 ? GPT2_DATA_QA : GPT2_DATA_CHAT;
+        f = first == 0 ? LORA_DATA_TEXT : first == 1 ? LORA_DATA_PROMPT_COMPLETION : first == 2 ? LORA_DATA_QA : LORA_DATA_CHAT;
     }
     switch (f) {
-    case GPT2_DATA_TEXT:
-        if ((s = gpt2__jl_string(j, obj, "text", 0, &a)) != LORA_OK) return s;
-        return gpt2__jl_encode(j, a->str, a->len, 0);
-    case GPT2_DATA_PROMPT_COMPLETION:
-        if ((s = gpt2__jl_string(j, obj, "prompt", 1, &a)) != LORA_OK) return s;
-        if ((s = gpt2__jl_string(j, obj, "completion", 0, &c)) != LORA_OK) return s;
-        if (a->len && (s = gpt2__jl_encode(j, a->str, a->len, mask)) != LORA_OK) return s;
-        return gpt2__jl_encode(j, c->str, c->len, 0);
-    case GPT2_DATA_QA:
-        if ((s = gpt2__jl_string(j, obj, "question", 0, &a)) != LORA_OK) return s;
-        if ((s = gpt2__jl_string(j, obj, "answer", 0, &c)) != LORA_OK) return s;
-        if ((s = gpt2__jl_encode3(j, "Question: ", a, "\nAnswer:", mask)) != LORA_OK) return s;
-        return gpt2__jl_encode3(j, " ", c, "", 0);
-    case GPT2_DATA_CHAT:
-        return gpt2__jl_chat(j, obj);
+    case LORA_DATA_TEXT:
+        if ((s = lora__jl_string(j, obj, "text", 0, &a)) != LORA_OK) return s;
+        return lora__jl_encode(j, a->str, a->len, 0);
+    case LORA_DATA_PROMPT_COMPLETION:
+        if ((s = lora__jl_string(j, obj, "prompt", 1, &a)) != LORA_OK) return s;
+        if ((s = lora__jl_string(j, obj, "completion", 0, &c)) != LORA_OK) return s;
+        if (a->len && (s = lora__jl_encode(j, a->str, a->len, mask)) != LORA_OK) return s;
+        return lora__jl_encode(j, c->str, c->len, 0);
+    case LORA_DATA_QA:
+        if ((s = lora__jl_string(j, obj, "question", 0, &a)) != LORA_OK) return s;
+        if ((s = lora__jl_string(j, obj, "answer", 0, &c)) != LORA_OK) return s;
+        if ((s = lora__jl_encode3(j, "Question: ", a, "\nAnswer:", mask)) != LORA_OK) return s;
+        return lora__jl_encode3(j, " ", c, "", 0);
+    case LORA_DATA_CHAT:
+        return lora__jl_chat(j, obj);
     default:
         break;
     }
-    return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_data_load_jsonl: unknown format %d", (int)f);
+    return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_load_jsonl: unknown format %d", (int)f);
 }
 
 /* "src:1:COL: reason" from the JSON parser -> "src:LINE: invalid JSON at column COL: reason". */
-static lora_status gpt2__jl_json_error(const gpt2__jl *j, lora_status s) {
+static lora_status lora__jl_json_error(const lora__jl *j, lora_status s) {
     char msg[LORA__ERRLEN];
     const char *m = msg, *col = NULL, *rest;
     size_t sl = strlen(j->src), cl = 0;
@@ -472,32 +479,36 @@ static lora_status gpt2__jl_json_error(const gpt2__jl *j, lora_status s) {
         if (cl > 0 && rest[0] == ':') {
             rest++;
             while (*rest == ' ') rest++;
-            return gpt2__jl_fail(j, s, "invalid JSON at column %.*s: %s", (int)cl, col, rest);
+            return lora__jl_fail(j, s, "invalid JSON at column %.*s: %s", (int)cl, col, rest);
         }
     }
-    return gpt2__jl_fail(j, s, "invalid JSON: %s", msg);
+    return lora__jl_fail(j, s, "invalid JSON: %s", msg);
 }
 
-LORA_API lora_status gpt2_data_load_jsonl_memory(const char *text, size_t len, const char *source,
-                                                 const gpt2_tokenizer *tok, const gpt2_data_config *cfg,
-                                                 gpt2_dataset **out) {
-    gpt2__jl j;
+LORA_API lora_status lora_data_load_jsonl_memory(const char *text, size_t len, const char *source,
+                                                 const lora_tokenizer *tok, const lora_data_config *cfg,
+                                                 lora_dataset **out) {
+    lora__jl j;
     size_t at = 0;
     lora_status s = LORA_OK;
-    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_data_load_jsonl: out is NULL");
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_load_jsonl: out is NULL");
     *out = NULL;
     if (!source) source = "<memory>";
-    if (!tok) return lora__fail(LORA_ERR_INVALID_ARG, "%s: gpt2_data_load_jsonl: tokenizer is NULL", source);
-    if (!text && len) return lora__fail(LORA_ERR_INVALID_ARG, "%s: gpt2_data_load_jsonl: text is NULL", source);
+    if (!tok) return lora__fail(LORA_ERR_INVALID_ARG, "%s: lora_data_load_jsonl: tokenizer is NULL", source);
+    if (!text && len) return lora__fail(LORA_ERR_INVALID_ARG, "%s: lora_data_load_jsonl: text is NULL", source);
     memset(&j, 0, sizeof j);
     j.src = source;
     j.tok = tok;
-    j.cfg = cfg ? *cfg : gpt2_data_config_init();
-    if ((int)j.cfg.format < (int)GPT2_DATA_AUTO || (int)j.cfg.format > (int)GPT2_DATA_CHAT)
+    j.cfg = cfg ? *cfg : lora_data_config_init();
+    if ((int)j.cfg.format < (int)LORA_DATA_AUTO || (int)j.cfg.format > (int)LORA_DATA_CHAT)
         return lora__fail(LORA_ERR_INVALID_ARG, "%s: unknown data format %d", source, (int)j.cfg.format);
+    j.eos = j.cfg.eos >= 0 ? j.cfg.eos : lora_tokenizer_eos(tok);
+    if (j.eos < 0 && (j.cfg.add_eot || !j.cfg.pack))
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: the tokenizer has no end-of-text token (\"<|endoftext|>\"); set "
+                          "lora_data_config.eos or turn add_eot and padding off", source);
     if (!j.cfg.pack && j.cfg.seq <= 0)
         return lora__fail(LORA_ERR_INVALID_ARG, "%s: pack = 0 needs seq > 0, got %d", source, j.cfg.seq);
-    s = gpt2__dsb_init(&j.b, len / 4 + 16, len / 64 + 16);
+    s = lora__dsb_init(&j.b, len / 4 + 16, len / 64 + 16);
     if (s != LORA_OK) return s;
     if (len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB && (unsigned char)text[2] == 0xBF)
         at = 3; /* UTF-8 byte order mark */
@@ -511,56 +522,56 @@ LORA_API lora_status gpt2_data_load_jsonl_memory(const char *text, size_t len, c
         for (k = 0; k < n && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r'); k++) {}
         if (k == n) continue; /* blank line */
         s = lora_json_parse(line, n, j.src, &v);
-        if (s != LORA_OK) { s = gpt2__jl_json_error(&j, s); break; }
+        if (s != LORA_OK) { s = lora__jl_json_error(&j, s); break; }
         begin = j.b.ds->n_tokens;
-        s = gpt2__jl_sample(&j, v);
+        s = lora__jl_sample(&j, v);
         lora_json_free(v);
         if (s != LORA_OK) break;
         if (j.cfg.add_eot) {
-            int32_t eot = GPT2_EOT;
-            if ((s = gpt2__dsb_push(&j.b, &eot, 1, 0)) != LORA_OK) break;
+            int32_t eot = j.eos;
+            if ((s = lora__dsb_push(&j.b, &eot, 1, 0)) != LORA_OK) break;
         }
         if (!j.cfg.pack) {
             size_t seq = (size_t)j.cfg.seq, have = j.b.ds->n_tokens - begin;
             if (have > seq) j.b.ds->n_tokens = begin + seq;
             else {
-                if ((s = gpt2__dsb_reserve(&j.b, seq - have)) != LORA_OK) break;
+                if ((s = lora__dsb_reserve(&j.b, seq - have)) != LORA_OK) break;
                 for (k = have; k < seq; k++) {
-                    j.b.ds->tokens[begin + k] = GPT2_EOT;
-                    j.b.ds->labels[begin + k] = GPT2__IGNORE;
+                    j.b.ds->tokens[begin + k] = j.eos;
+                    j.b.ds->labels[begin + k] = LORA_IGNORE_LABEL;
                 }
                 j.b.ds->n_tokens = begin + seq;
             }
         }
-        if ((s = gpt2__dsb_end_sample(&j.b)) != LORA_OK) break;
+        if ((s = lora__dsb_end_sample(&j.b)) != LORA_OK) break;
     }
     lora__buf_free(&j.piece);
     if (s == LORA_OK && j.b.ds->n_samples == 0)
         s = lora__fail(LORA_ERR_FORMAT, "%s: no samples (%s)", source, len ? "only blank lines" : "empty data");
-    if (s != LORA_OK) { gpt2__dsb_abort(&j.b); return s; }
-    *out = gpt2__dsb_finish(&j.b);
+    if (s != LORA_OK) { lora__dsb_abort(&j.b); return s; }
+    *out = lora__dsb_finish(&j.b);
     return LORA_OK;
 }
 
-LORA_API lora_status gpt2_data_load_jsonl(const char *path, const gpt2_tokenizer *tok,
-                                          const gpt2_data_config *cfg, gpt2_dataset **out) {
+LORA_API lora_status lora_data_load_jsonl(const char *path, const lora_tokenizer *tok,
+                                          const lora_data_config *cfg, lora_dataset **out) {
     char *buf;
     size_t len;
     lora_status s;
     if (out) *out = NULL;
-    if (!path) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_data_load_jsonl: path is NULL");
+    if (!path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_load_jsonl: path is NULL");
     s = lora__read_file(path, &buf, &len);
     if (s != LORA_OK) return s;
-    s = gpt2_data_load_jsonl_memory(buf, len, path, tok, cfg, out);
+    s = lora_data_load_jsonl_memory(buf, len, path, tok, cfg, out);
     LORA_FREE(buf);
     return s;
 }
 
-LORA_API lora_status gpt2_data_load(const char *path, const gpt2_tokenizer *tok,
-                                    const gpt2_data_config *cfg, gpt2_dataset **out) {
+LORA_API lora_status lora_data_load(const char *path, const lora_tokenizer *tok,
+                                    const lora_data_config *cfg, lora_dataset **out) {
     if (out) *out = NULL;
-    if (!path) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_data_load: path is NULL");
-    if (gpt2__has_suffix(path, ".jsonl") || gpt2__has_suffix(path, ".json"))
-        return gpt2_data_load_jsonl(path, tok, cfg, out);
-    return gpt2_data_load_tokens(path, tok ? gpt2_tokenizer_vocab_size(tok) : 0, out);
+    if (!path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_load: path is NULL");
+    if (lora__has_suffix(path, ".jsonl") || lora__has_suffix(path, ".json"))
+        return lora_data_load_jsonl(path, tok, cfg, out);
+    return lora_data_load_tokens(path, tok ? lora_tokenizer_vocab_size(tok) : 0, tok ? lora_tokenizer_eos(tok) : -1, out);
 }
