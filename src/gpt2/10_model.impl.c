@@ -100,6 +100,7 @@ enum { GPT2__LN1W, GPT2__LN1B, GPT2__ATTW, GPT2__ATTB, GPT2__APRW, GPT2__APRB, G
 typedef struct gpt2__acts gpt2__acts;
 
 struct gpt2_model {
+    lora_model base;         /* first: the engine's view of this model (gpt2_model_base) */
     gpt2_config cfg;
     lora_pool *pool;
     int n_tensors;

@@ -1,0 +1,157 @@
+/* ---- Models: the interface a model header fills in ----
+   The engine trains, evaluates and generates with any model that describes itself with a
+   lora_model_info and implements lora_model_ops; gpt2.h (and each further family) is one
+   such header. A model object starts with a lora_model (its first member), so the engine
+   passes lora_model pointers and the model casts back. Users call the lora_model_* functions
+   below (or the family's own typed API); model authors fill in the ops.
+
+   Conventions every model keeps:
+   - forward(inputs (B, T), labels (B, T) or NULL, ...): labels are aligned with the inputs
+     and the logits at t predict labels[t + 1] (Hugging Face's labels = input_ids convention);
+     LORA_IGNORE_LABEL positions have no loss; *loss is the mean over the rest (NaN if none).
+   - backward accumulates into the active adapter's gradients (or the model's, full mode).
+   - The forward, backward and KV step give the same bits for any thread count.
+   - Linear modules are listed in the model's module order with PEFT's names; adapters are
+     created and loaded against that list. */
+typedef struct lora_model lora_model;
+typedef struct lora_kv lora_kv;          /* a model's KV cache for one sequence (opaque) */
+
+/* What the model is, for the engine and the tools. Strings and arrays belong to the model. */
+typedef struct lora_model_info {
+    const char *family;                  /* "gpt2", "llama", ... */
+    const char *name_or_path;            /* recorded as base_model_name_or_path in adapters */
+    int vocab_size;
+    int max_seq;                         /* context length (n_positions / max_position_embeddings) */
+    int n_layer;
+    int32_t eos;                         /* end-of-text id (generation stops there), -1 if none */
+    int fan_in_fan_out;                  /* 1: weights stored (in, out) like GPT-2's Conv1D; 0: nn.Linear (out, in) */
+    int64_t num_params;                  /* parameters, tied weights once */
+    int n_modules;
+    const lora_module_desc *modules;     /* linear modules in model order, PEFT names */
+    const int *module_layer;             /* layer of each module, -1 outside the blocks (lm_head) */
+    int n_default_targets;
+    const char *const *default_targets;  /* PEFT's default target_modules for this family */
+} lora_model_info;
+
+/* Memory a training (or inference) step needs, computed from the sizes the model allocates. */
+typedef struct lora_memory_estimate {
+    size_t weights;          /* model weights (shared, never copied) */
+    size_t activations;      /* activation arena for B x T, logits included */
+    size_t adapter;          /* LoRA A/B and trainable biases */
+    size_t gradients;        /* gradients of the trainable tensors */
+    size_t optimizer;        /* AdamW moments (2 per trainable value) */
+    size_t total;
+} lora_memory_estimate;
+
+/* The functions a model provides. Optional ones may be NULL (the engine then answers
+   LORA_ERR_UNSUPPORTED naming the family). */
+typedef struct lora_model_ops {
+    void (*destroy)(lora_model *m);
+    void (*set_pool)(lora_model *m, lora_pool *pool);
+    /* adapters: create (PEFT matching over info.modules, bias modes), load a PEFT directory,
+       attach (NULL detaches), merge into the weights (+1) or out again (-1) */
+    lora_status (*adapter_create)(const lora_model *m, const lora_config *cfg, lora_adapter **out);
+    lora_status (*adapter_load)(const lora_model *m, const char *dir, lora_adapter **out, char **warnings);
+    lora_status (*set_adapter)(lora_model *m, lora_adapter *ad);
+    lora_adapter *(*adapter)(const lora_model *m);
+    lora_status (*merge)(lora_model *m, lora_adapter *ad, int sign);
+    /* training */
+    lora_status (*set_full_finetune)(lora_model *m, int on);
+    void (*set_training)(lora_model *m, int training, uint64_t dropout_seed);
+    uint64_t (*dropout_step)(const lora_model *m);
+    void (*set_dropout_step)(lora_model *m, uint64_t step);
+    lora_status (*forward)(lora_model *m, const int32_t *inputs, const int32_t *labels, int B, int T, float *loss);
+    const float *(*logits)(const lora_model *m);
+    lora_status (*backward)(lora_model *m);
+    void (*zero_grad)(lora_model *m);
+    lora_status (*trainable_params)(lora_model *m, lora_param **params, int *n);
+    /* files: the weights in the family's Hugging Face layout (model.safetensors + config.json) */
+    lora_status (*save)(const lora_model *m, const char *path);
+    /* memory */
+    void (*estimate_memory)(const lora_model *m, const lora_adapter *ad, int full, int B, int T, int threads,
+                            lora_memory_estimate *out);
+    size_t (*memory)(const lora_model *m);
+    /* KV-cache inference (generation) */
+    lora_status (*kv_create)(const lora_model *m, int max_T, lora_kv **out);
+    void (*kv_free)(lora_kv *kv);
+    void (*kv_reset)(lora_kv *kv);
+    lora_status (*kv_truncate)(lora_kv *kv, int n);
+    int (*kv_length)(const lora_kv *kv);
+    int (*kv_capacity)(const lora_kv *kv);
+    size_t (*kv_memory)(const lora_kv *kv);
+    lora_status (*forward_cached)(lora_model *m, lora_kv *kv, const int32_t *tokens, int n_new, float *logits_last);
+} lora_model_ops;
+
+/* The head of every model object. */
+struct lora_model {
+    const lora_model_ops *ops;
+    lora_model_info info;
+};
+
+LORA_API const lora_model_info *lora_model_get_info(const lora_model *m);
+LORA_API void lora_model_free(lora_model *m);
+LORA_API void lora_model_set_pool(lora_model *m, lora_pool *pool);
+
+/* Adapters for this model. cfg's targets empty (no list, no regex, not all-linear) means the
+   family's default targets, as PEFT does. */
+LORA_API lora_status lora_model_adapter_create(const lora_model *m, const lora_config *cfg, lora_adapter **out);
+LORA_API lora_status lora_model_adapter_load(const lora_model *m, const char *dir, lora_adapter **out, char **warnings);
+/* Saves the adapter as a PEFT directory with this model's layout (fan_in_fan_out) and name. */
+LORA_API lora_status lora_model_adapter_save(const lora_model *m, const lora_adapter *ad, const char *dir);
+LORA_API lora_status lora_model_set_adapter(lora_model *m, lora_adapter *ad);
+LORA_API lora_adapter *lora_model_adapter(const lora_model *m);
+LORA_API lora_status lora_model_merge(lora_model *m, lora_adapter *ad, int sign);
+/* PEFT's print_trainable_parameters line for the active adapter (or full fine-tuning). */
+LORA_API void lora_model_trainable_line(const lora_model *m, char *buf, size_t size);
+
+LORA_API lora_status lora_model_set_full_finetune(lora_model *m, int on);
+LORA_API void lora_model_set_training(lora_model *m, int training, uint64_t dropout_seed);
+LORA_API uint64_t lora_model_dropout_step(const lora_model *m);
+LORA_API void lora_model_set_dropout_step(lora_model *m, uint64_t step);
+LORA_API lora_status lora_model_forward(lora_model *m, const int32_t *inputs, const int32_t *labels, int B, int T,
+                                        float *loss);
+LORA_API const float *lora_model_logits(const lora_model *m);
+LORA_API lora_status lora_model_backward(lora_model *m);
+LORA_API void lora_model_zero_grad(lora_model *m);
+/* Trainable tensors in PEFT's named_parameters() order; free *params with lora_free. */
+LORA_API lora_status lora_model_trainable_params(lora_model *m, lora_param **params, int *n);
+/* Saves the weights (the active adapter not merged) in the family's Hugging Face layout. */
+LORA_API lora_status lora_model_save(const lora_model *m, const char *path);
+LORA_API void lora_model_estimate_memory(const lora_model *m, const lora_adapter *ad, int full, int B, int T,
+                                         int threads, lora_memory_estimate *out);
+LORA_API size_t lora_model_memory(const lora_model *m);
+
+/* KV cache for one sequence of up to max_T tokens (<= 0: the context length). Appending
+   tokens with lora_forward_cached equals lora_model_forward's logits of the whole sequence
+   at those positions (to float rounding); see the model header for its error cases. */
+LORA_API lora_status lora_kv_create(const lora_model *m, int max_T, lora_kv **out);
+LORA_API void lora_kv_free(const lora_model *m, lora_kv *kv);
+LORA_API void lora_kv_reset(const lora_model *m, lora_kv *kv);
+LORA_API lora_status lora_kv_truncate(const lora_model *m, lora_kv *kv, int n);
+LORA_API int lora_kv_length(const lora_model *m, const lora_kv *kv);
+LORA_API int lora_kv_capacity(const lora_model *m, const lora_kv *kv);
+LORA_API size_t lora_kv_memory(const lora_model *m, const lora_kv *kv);
+LORA_API lora_status lora_forward_cached(lora_model *m, lora_kv *kv, const int32_t *tokens, int n_new,
+                                         float *logits_last);
+
+/* ---- Model families: how the tools open any model the program was built with ----
+   A family header exports one of these (gpt2.h: gpt2_family()); a program passes the list
+   of families it knows to lora_model_open. */
+typedef struct lora_model_family {
+    const char *name;                    /* "gpt2" */
+    const char *const *model_types;      /* config.json "model_type" values it loads, NULL-terminated */
+    const char *const *presets;          /* preset names, NULL-terminated */
+    /* nonzero when path is a weights file of this family that needs no config.json (llm.c's) */
+    int (*probe)(const char *path);
+    lora_status (*load)(const char *path, const char *config_path, lora_pool *pool, lora_model **out);
+    /* a preset with Hugging Face's random initialisation from seed */
+    lora_status (*create_preset)(const char *preset, uint64_t seed, lora_pool *pool, lora_model **out);
+} lora_model_family;
+
+/* Opens a model: a preset by name (randomly initialised from init_seed) when preset is set,
+   else the weights at path, whose family comes from config_path (or config.json beside the
+   weights, or in the directory when path is one) "model_type", else from a family's probe.
+   Errors name the file and the model types / presets that are known. */
+LORA_API lora_status lora_model_open(const lora_model_family *const *families, int n_families, const char *path,
+                                     const char *config_path, const char *preset, uint64_t init_seed,
+                                     lora_pool *pool, lora_model **out);
