@@ -30,7 +30,7 @@ $(BUILD)/impl.o: tests/impl.c lora.h gpt2.h | $(BUILD)
 	$(CC) $(CFLAGS) $(WARN) -I. -c -o $@ tests/impl.c
 
 .SECONDEXPANSION:
-$(TOOLS): $(BUILD)/%: tools/$$(subst -,_,%).c $(BUILD)/impl.o lora.h gpt2.h tools/cli.h | $(BUILD)
+$(TOOLS): $(BUILD)/%: tools/$$(subst -,_,%).c $(BUILD)/impl.o lora.h gpt2.h tools/cli.h tools/models.h | $(BUILD)
 	$(CC) $(CFLAGS) $(WARN) -I. -o $@ $< $(BUILD)/impl.o $(LDLIBS)
 
 # tests/test_internal_*.c compile the implementation themselves (they call static internals)

@@ -109,6 +109,17 @@ LORA_API void gpt2_config_module_descs(const gpt2_linear_info *infos, int n, lor
 
 typedef struct gpt2_model gpt2_model;
 
+/* The engine's view of the model (lora_model_*, lora_train, lora_evaluate, lora_generate
+   take it); it lives as long as m. gpt2_model_from_base gives m back (NULL for a model of
+   another family). */
+LORA_API lora_model *gpt2_model_base(gpt2_model *m);
+LORA_API gpt2_model *gpt2_model_from_base(lora_model *b);
+/* base_model_name_or_path that adapters made for this model record (copied; NULL = null).
+   gpt2_family()'s loader sets the weights' directory, its presets the preset name. */
+LORA_API lora_status gpt2_model_set_name(gpt2_model *m, const char *name_or_path);
+/* GPT-2 for lora_model_open: model_type "gpt2", the presets below, llm.c checkpoints. */
+LORA_API const lora_model_family *gpt2_family(void);
+
 /* Allocates a model with zeroed weights; pool may be NULL (single thread) and is not owned. */
 LORA_API lora_status gpt2_model_create(const gpt2_config *cfg, lora_pool *pool, gpt2_model **out);
 /* Hugging Face's initialisation: N(0, 0.02) for weights and embeddings, c_proj weights
@@ -145,8 +156,6 @@ LORA_API lora_adapter *gpt2_model_adapter(const gpt2_model *m);
 /* Merges the active adapter into the weights (+1) or removes it again (-1); biases the
    adapter carries are copied in / restored. */
 LORA_API lora_status gpt2_model_merge(gpt2_model *m, lora_adapter *ad, int sign);
-/* PEFT's print_trainable_parameters line for the active adapter (or full fine-tuning). */
-LORA_API void gpt2_model_trainable_line(const gpt2_model *m, char *buf, size_t size);
 
 /* ---- training ---- */
 /* Training mode enables LoRA dropout (seeded: the mask of step s is a function of seed
@@ -176,16 +185,8 @@ LORA_API size_t gpt2_model_memory(const gpt2_model *m);
 /* Memory a training (or inference) step needs, in bytes, computed from the same sizes the
    library allocates: pick targets that fit the device before loading anything. ad may be
    NULL (no adapter); full = full fine-tuning. */
-typedef struct gpt2_memory_estimate {
-    size_t weights;          /* model weights, float32 (shared, never copied) */
-    size_t activations;      /* activation arena for B x T, logits included */
-    size_t adapter;          /* LoRA A/B and trainable biases */
-    size_t gradients;        /* gradients of the trainable tensors */
-    size_t optimizer;        /* AdamW moments (2 per trainable value) */
-    size_t total;
-} gpt2_memory_estimate;
 LORA_API void gpt2_estimate_memory(const gpt2_config *cfg, const lora_adapter *ad, int full, int B, int T, int threads,
-                                   gpt2_memory_estimate *out);
+                                   lora_memory_estimate *out);
 
 /* Dropout counter: the LoRA dropout mask of a forward is a function of the seed given to
    gpt2_model_set_training and this counter (incremented by every training forward). Save
@@ -227,68 +228,6 @@ LORA_API size_t gpt2_kv_memory(const gpt2_kv_cache *kv); /* bytes held */
    (gpt2_kv_reset first). The model is only read (its training activations are not touched). */
 LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const int32_t *tokens, int n_new,
                                          float *logits_last);
-
-/* Sampling settings. Order as Hugging Face's generate: temperature, then top-k, then top-p. */
-typedef struct gpt2_sampler {
-    float temperature;       /* 1.0; 0 means greedy */
-    int top_k;               /* 0 = off; keep the k most likely tokens (ties: the lower ids) */
-    float top_p;             /* 1.0 = off; in (0, 1]: keep the smallest set of most likely tokens
-                                whose probability reaches top_p (at least one) */
-    int greedy;              /* nonzero: argmax (lowest id among equal maxima), the rest is ignored */
-    uint64_t seed;           /* gpt2_generate seeds its lora_rng with this (default 0) */
-} gpt2_sampler;
-/* Defaults: temperature 1, top_k 0, top_p 1, greedy 0, seed 0 (plain sampling). */
-LORA_API gpt2_sampler gpt2_sampler_init(void);
-
-/* Draws a token id from logits (vocab values; cfg NULL = defaults). Greedy (greedy flag,
-   temperature 0 or top_k 1) is the argmax and does not use rng; otherwise exactly one
-   lora_rng_uniform is drawn, so a seeded rng gives a reproducible sequence. Ties are broken
-   towards the lower id. Allocates a 12 * vocab byte workspace per call (gpt2_generate keeps
-   one). Returns the id, or a negative lora_status: LORA_ERR_INVALID_ARG (NULL logits or rng,
-   vocab <= 0, temperature < 0 or NaN, top_k < 0, top_p outside (0, 1]), LORA_ERR_OOM. */
-LORA_API int32_t gpt2_sample(const float *logits, int vocab, const gpt2_sampler *cfg, lora_rng *rng);
-
-/* Called with each generated token (index 0, 1, ...); returning nonzero stops generation. */
-typedef int (*gpt2_token_fn)(void *user, int32_t id, int index);
-
-/* Generates up to max_new tokens after prompt (n_prompt >= 1 ids; an empty prompt is usually
-   started with the end-of-text id 50256, as Hugging Face does) with a KV cache of its own.
-   out_ids (room for max_new) receives the generated ids and *n_out their number. Generation
-   stops after max_new tokens, when the callback returns nonzero (that token is kept; the
-   result is LORA_OK), at the first end-of-text token 50256 when stop_at_eot (which is not
-   stored nor passed to the callback), or when prompt + output fill n_positions. cfg NULL =
-   defaults (plain sampling, seed 0). The same arguments give the same tokens. Errors:
-   LORA_ERR_RANGE when the prompt is longer than n_positions or holds an id outside the
-   vocabulary; LORA_ERR_INVALID_ARG, LORA_ERR_OOM. */
-LORA_API lora_status gpt2_generate(gpt2_model *m, const int32_t *prompt, int n_prompt, int max_new,
-                                   const gpt2_sampler *cfg, int stop_at_eot, int32_t *out_ids, int *n_out,
-                                   gpt2_token_fn on_token, void *user);
-
-/* ---- gpt2/70_trainer.api.h ---- */
-/* ---- A training loop for embedding in applications ----
-   gpt2_train runs `steps` optimiser steps over a dataset (the active adapter, or every
-   weight with full fine-tuning on), calling on_step after each one. Returning nonzero from
-   on_step stops cleanly with LORA_ERR_CANCELLED: the adapter keeps the progress made so far.
-   A NaN/Inf loss stops with LORA_ERR_NUMERIC before any weight is changed by that step. */
-typedef struct gpt2_train_progress {
-    int64_t step, total_steps;   /* step just finished (1-based) and the total */
-    float loss;                  /* mean training loss of this step */
-    double lr, grad_norm;        /* learning rate used, gradient norm before clipping */
-    double tokens_per_s, elapsed_s;
-} gpt2_train_progress;
-
-typedef struct gpt2_train_config {
-    int batch, seq;              /* default 4 x 128 */
-    int64_t steps;               /* default 100 */
-    int grad_accum;              /* micro-batches per step, default 1 */
-    lora_adamw_config optim;     /* lora_adamw_config_init(), lr 2e-4, weight decay 0, total_steps = steps */
-    uint64_t seed;               /* dropout seed, default 42 */
-    int (*on_step)(void *user, const gpt2_train_progress *p);
-    void *user;
-} gpt2_train_config;
-LORA_API gpt2_train_config gpt2_train_config_init(void);
-/* *pos (may be NULL) is the position in the dataset, advanced as batches are taken. */
-LORA_API lora_status gpt2_train(gpt2_model *m, const lora_dataset *train, const gpt2_train_config *cfg, size_t *pos);
 
 /* ---- gpt2/99_end.api.h ---- */
 #ifdef __cplusplus
@@ -414,6 +353,8 @@ typedef struct gpt2__acts gpt2__acts;
 
 struct gpt2_model {
     lora_model base;         /* first: the engine's view of this model (gpt2_model_base) */
+    char *name_or_path;      /* base_model_name_or_path for adapters (NULL: unknown) */
+    int *module_layer;       /* layer of each linear module, -1 for lm_head */
     gpt2_config cfg;
     lora_pool *pool;
     int n_tensors;
@@ -435,6 +376,7 @@ static float *gpt2__t(const gpt2_model *m, int idx) { return m->params + m->tens
 static int gpt2__lt(int layer, int which) { return 2 + layer * GPT2__PER_LAYER + which; }
 
 static void gpt2__acts_free(gpt2__acts *a);
+static lora_status gpt2__base_init(gpt2_model *m); /* 50_model.impl.c */
 
 LORA_API void gpt2_model_free(gpt2_model *m) {
     if (!m) return;
@@ -444,6 +386,8 @@ LORA_API void gpt2_model_free(gpt2_model *m) {
     LORA_FREE(m->tensors);
     LORA_FREE(m->linears);
     LORA_FREE(m->descs);
+    LORA_FREE(m->name_or_path);
+    LORA_FREE(m->module_layer);
     LORA_FREE(m);
 }
 
@@ -504,6 +448,7 @@ static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int 
         if (!m->params) { gpt2_model_free(m); return LORA_ERR_OOM; }
         memset(m->params, 0, off * sizeof(float));
     }
+    if ((s = gpt2__base_init(m)) != LORA_OK) { gpt2_model_free(m); return s; }
     *out = m;
     return LORA_OK;
 }
@@ -1160,7 +1105,7 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
 }
 
 LORA_API void gpt2_estimate_memory(const gpt2_config *cfg, const lora_adapter *ad, int full, int B, int T, int threads,
-                                   gpt2_memory_estimate *out) {
+                                   lora_memory_estimate *out) {
     int r = 0, i, n_lin = gpt2_config_num_linears(cfg);
     size_t trainable = 0, lora_vals = 0, masks = 0, weights_f = 0;
     if (!out) return;
@@ -1630,8 +1575,8 @@ static int gpt2__lowest_trainable_layer(const gpt2_model *m) {
         if (l >= 0 && l < low) low = l;
     }
     for (i = 0; i < m->adapter->n_biases; i++) {
-        const char *p = strstr(m->adapter->biases[i].name, ".h.");
-        if (p) { int l = atoi(p + 3); if (l < low) low = l; }
+        int l = m->adapter->biases[i].layer;
+        if (l >= 0 && l < low) low = l;
     }
     return low;
 }
@@ -1712,6 +1657,12 @@ LORA_API lora_status gpt2_config_check_targets(const gpt2_config *cfg, const lor
     return s;
 }
 
+/* The block a bias belongs to, from the tensor table (wte, wpe, then GPT2__PER_LAYER per block). */
+static void gpt2__set_bias_layer(const gpt2_model *m, lora_bias_param *b) {
+    int ti = b ? gpt2__find_tensor(m, b->name) : -1;
+    if (b) b->layer = ti >= 2 && ti < 2 + m->cfg.n_layer * GPT2__PER_LAYER ? (ti - 2) / GPT2__PER_LAYER : -1;
+}
+
 LORA_API lora_status gpt2_lora_create(const gpt2_model *m, const lora_config *cfg, lora_adapter **out) {
     lora_status s;
     lora_adapter *ad;
@@ -1738,6 +1689,7 @@ LORA_API lora_status gpt2_lora_create(const gpt2_model *m, const lora_config *cf
                 take = lora_adapter_find(ad, mod) != NULL;
             }
             if (take) s = lora_adapter_add_bias(ad, full, gpt2__t(m, i), (int)t->numel);
+            if (take && s == LORA_OK) gpt2__set_bias_layer(m, lora_adapter_find_bias(ad, full));
         }
         if (s != LORA_OK) { lora_adapter_free(ad); return s; }
     }
@@ -1795,24 +1747,6 @@ LORA_API lora_status gpt2_model_merge(gpt2_model *m, lora_adapter *ad, int sign)
         }
     if (m->acts) m->acts->has_forward = 0;
     return LORA_OK;
-}
-
-LORA_API void gpt2_model_trainable_line(const gpt2_model *m, char *buf, size_t size) {
-    int64_t base, trainable = 0, lora_ab = 0;
-    int i;
-    if (!buf || size == 0) return;
-    if (!m) { buf[0] = 0; return; }
-    base = gpt2_config_num_params(&m->cfg);
-    if (m->full) {
-        trainable = base;
-    } else if (m->adapter) {
-        /* biases carried by the adapter are model parameters made trainable: counted in
-           "trainable" but already in "all" */
-        trainable = lora_adapter_num_params(m->adapter);
-        lora_ab = trainable;
-        for (i = 0; i < m->adapter->n_biases; i++) lora_ab -= m->adapter->biases[i].n;
-    }
-    lora_format_trainable(trainable, base + lora_ab, buf, size);
 }
 
 LORA_API void gpt2_model_set_training(gpt2_model *m, int training, uint64_t dropout_seed) {
@@ -1902,13 +1836,16 @@ LORA_API size_t gpt2_model_memory(const gpt2_model *m) {
 
 LORA_API lora_status gpt2_lora_load(const gpt2_model *m, const char *dir, lora_adapter **out, char **warnings) {
     lora_status s;
+    int i;
     if (!m || !dir || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_lora_load: NULL argument");
     if ((s = lora_adapter_load(dir, m->descs, m->n_linears, out, warnings)) != LORA_OK) return s;
     if ((s = gpt2_config_check_targets(&m->cfg, &(*out)->config.target)) != LORA_OK ||
         (s = gpt2__check_adapter(m, *out)) != LORA_OK) {
         lora_adapter_free(*out);
         *out = NULL;
+        return s;
     }
+    for (i = 0; i < (*out)->n_biases; i++) gpt2__set_bias_layer(m, &(*out)->biases[i]);
     return s;
 }
 
@@ -2557,314 +2494,159 @@ LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const
     return LORA_OK;
 }
 
-/* ---- sampling ---- */
-LORA_API gpt2_sampler gpt2_sampler_init(void) {
-    gpt2_sampler s;
-    memset(&s, 0, sizeof s);
-    s.temperature = 1.0f;
-    s.top_k = 0;
-    s.top_p = 1.0f;
-    s.greedy = 0;
-    s.seed = 0;
-    return s;
+/* ---- gpt2/50_model.impl.c ---- */
+/* ---- GPT-2 as an engine model: lora_model_ops and the family ---- */
+
+static gpt2_model *gpt2__of(lora_model *b) { return (gpt2_model *)(void *)b; }
+static const gpt2_model *gpt2__ofc(const lora_model *b) { return (const gpt2_model *)(const void *)b; }
+
+static void gpt2__op_destroy(lora_model *b) { gpt2_model_free(gpt2__of(b)); }
+static void gpt2__op_set_pool(lora_model *b, lora_pool *pool) { gpt2_model_set_pool(gpt2__of(b), pool); }
+static lora_pool *gpt2__op_pool(const lora_model *b) { return gpt2__ofc(b)->pool; }
+static lora_status gpt2__op_adapter_create(const lora_model *b, const lora_config *cfg, lora_adapter **out) {
+    return gpt2_lora_create(gpt2__ofc(b), cfg, out);
+}
+static lora_status gpt2__op_adapter_load(const lora_model *b, const char *dir, lora_adapter **out, char **warnings) {
+    return gpt2_lora_load(gpt2__ofc(b), dir, out, warnings);
+}
+static lora_status gpt2__op_set_adapter(lora_model *b, lora_adapter *ad) { return gpt2_model_set_adapter(gpt2__of(b), ad); }
+static lora_adapter *gpt2__op_adapter(const lora_model *b) { return gpt2_model_adapter(gpt2__ofc(b)); }
+static lora_status gpt2__op_merge(lora_model *b, lora_adapter *ad, int sign) { return gpt2_model_merge(gpt2__of(b), ad, sign); }
+static lora_status gpt2__op_set_full(lora_model *b, int on) { return gpt2_model_set_full_finetune(gpt2__of(b), on); }
+static void gpt2__op_set_training(lora_model *b, int training, uint64_t seed) { gpt2_model_set_training(gpt2__of(b), training, seed); }
+static uint64_t gpt2__op_dropout_step(const lora_model *b) { return gpt2_model_dropout_step(gpt2__ofc(b)); }
+static void gpt2__op_set_dropout_step(lora_model *b, uint64_t s) { gpt2_model_set_dropout_step(gpt2__of(b), s); }
+static lora_status gpt2__op_forward(lora_model *b, const int32_t *in, const int32_t *lab, int B, int T, float *loss) {
+    return gpt2_forward(gpt2__of(b), in, lab, B, T, loss);
+}
+static const float *gpt2__op_logits(const lora_model *b) { return gpt2_logits(gpt2__ofc(b)); }
+static lora_status gpt2__op_backward(lora_model *b) { return gpt2_backward(gpt2__of(b)); }
+static void gpt2__op_zero_grad(lora_model *b) { gpt2_zero_grad(gpt2__of(b)); }
+static lora_status gpt2__op_params(lora_model *b, lora_param **p, int *n) { return gpt2_trainable_params(gpt2__of(b), p, n); }
+static lora_status gpt2__op_save(const lora_model *b, const char *path) { return gpt2_model_save(gpt2__ofc(b), path); }
+static void gpt2__op_estimate(const lora_model *b, const lora_adapter *ad, int full, int B, int T, int threads,
+                              lora_memory_estimate *out) {
+    gpt2_estimate_memory(&gpt2__ofc(b)->cfg, ad, full, B, T, threads, out);
+}
+static size_t gpt2__op_memory(const lora_model *b) { return gpt2_model_memory(gpt2__ofc(b)); }
+static lora_status gpt2__op_kv_create(const lora_model *b, int max_T, lora_kv **out) {
+    return gpt2_kv_create(gpt2__ofc(b), max_T, (gpt2_kv_cache **)out);
+}
+static void gpt2__op_kv_free(lora_kv *kv) { gpt2_kv_free((gpt2_kv_cache *)kv); }
+static void gpt2__op_kv_reset(lora_kv *kv) { gpt2_kv_reset((gpt2_kv_cache *)kv); }
+static lora_status gpt2__op_kv_truncate(lora_kv *kv, int n) { return gpt2_kv_truncate((gpt2_kv_cache *)kv, n); }
+static int gpt2__op_kv_length(const lora_kv *kv) { return gpt2_kv_length((const gpt2_kv_cache *)kv); }
+static int gpt2__op_kv_capacity(const lora_kv *kv) { return gpt2_kv_capacity((const gpt2_kv_cache *)kv); }
+static size_t gpt2__op_kv_memory(const lora_kv *kv) { return gpt2_kv_memory((const gpt2_kv_cache *)kv); }
+static lora_status gpt2__op_forward_cached(lora_model *b, lora_kv *kv, const int32_t *tokens, int n, float *logits) {
+    return gpt2_forward_cached(gpt2__of(b), (gpt2_kv_cache *)kv, tokens, n, logits);
 }
 
-typedef struct { float v; int32_t i; } gpt2__cand;
+static const lora_model_ops gpt2__ops = {
+    gpt2__op_destroy, gpt2__op_set_pool, gpt2__op_pool,
+    gpt2__op_adapter_create, gpt2__op_adapter_load, gpt2__op_set_adapter, gpt2__op_adapter, gpt2__op_merge,
+    gpt2__op_set_full, gpt2__op_set_training, gpt2__op_dropout_step, gpt2__op_set_dropout_step,
+    gpt2__op_forward, gpt2__op_logits, gpt2__op_backward, gpt2__op_zero_grad, gpt2__op_params,
+    gpt2__op_save, gpt2__op_estimate, gpt2__op_memory,
+    gpt2__op_kv_create, gpt2__op_kv_free, gpt2__op_kv_reset, gpt2__op_kv_truncate, gpt2__op_kv_length,
+    gpt2__op_kv_capacity, gpt2__op_kv_memory, gpt2__op_forward_cached
+};
 
-/* a before b: larger value first, then lower id */
-static int gpt2__cand_before(const gpt2__cand *a, const gpt2__cand *b) { return a->v > b->v || (a->v == b->v && a->i < b->i); }
-static int gpt2__cand_cmp(const void *pa, const void *pb) {
-    const gpt2__cand *a = (const gpt2__cand *)pa, *b = (const gpt2__cand *)pb;
-    return gpt2__cand_before(a, b) ? -1 : gpt2__cand_before(b, a) ? 1 : 0;
-}
-/* Moves the k first candidates (in that order) to c[0..k), unordered (Hoare quickselect). */
-static void gpt2__select_top(gpt2__cand *c, int n, int k) {
-    int lo = 0, hi = n - 1;
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2, i = lo, j = hi;
-        gpt2__cand a = c[lo], b = c[mid], d = c[hi], piv, t;
-        /* median of three */
-        if (gpt2__cand_before(&b, &a)) { t = a; a = b; b = t; }
-        if (gpt2__cand_before(&d, &b)) { b = d; if (gpt2__cand_before(&b, &a)) b = a; }
-        piv = b;
-        while (i <= j) {
-            while (gpt2__cand_before(&c[i], &piv)) i++;
-            while (gpt2__cand_before(&piv, &c[j])) j--;
-            if (i <= j) { t = c[i]; c[i] = c[j]; c[j] = t; i++; j--; }
-        }
-        if (k - 1 <= j) hi = j;
-        else if (k - 1 >= i) lo = i;
-        else break;
-    }
-}
+/* PEFT's default target_modules for GPT-2 (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING). */
+static const char *const gpt2__default_targets[] = {"c_attn"};
 
-/* The k first tokens in (logit desc, id asc) order, unordered, into c[0..k): one pass with a
-   heap whose root is the last of those kept (NaN counts as -inf). */
-static void gpt2__heap_sift(gpt2__cand *c, int k, int i) {
-    for (;;) {
-        int l = 2 * i + 1, r = l + 1, w = i;
-        gpt2__cand t;
-        if (l < k && gpt2__cand_before(&c[w], &c[l])) w = l;
-        if (r < k && gpt2__cand_before(&c[w], &c[r])) w = r;
-        if (w == i) return;
-        t = c[i]; c[i] = c[w]; c[w] = t;
-        i = w;
-    }
-}
-static void gpt2__top_k(const float *logits, int V, int k, gpt2__cand *c) {
+static lora_status gpt2__base_init(gpt2_model *m) {
+    lora_model_info *in = &m->base.info;
     int i;
-    for (i = 0; i < k; i++) { c[i].v = logits[i] == logits[i] ? logits[i] : -INFINITY; c[i].i = (int32_t)i; }
-    for (i = k / 2 - 1; i >= 0; i--) gpt2__heap_sift(c, k, i);
-    for (i = k; i < V; i++) {
-        gpt2__cand x;
-        x.v = logits[i] == logits[i] ? logits[i] : -INFINITY; x.i = (int32_t)i;
-        if (gpt2__cand_before(&x, &c[0])) { c[0] = x; gpt2__heap_sift(c, k, 0); }
-    }
-}
-
-static int32_t gpt2__argmax(const float *x, int n) {
-    int i, best = 0;
-    for (i = 1; i < n; i++) if (x[i] > x[best] || (x[best] != x[best] && x[i] == x[i])) best = i;
-    return (int32_t)best;
-}
-
-static lora_status gpt2__check_sampler(const gpt2_sampler *s) {
-    if (!(s->temperature >= 0.0f) || s->temperature != s->temperature)
-        return lora__fail(LORA_ERR_INVALID_ARG, "sampler: temperature %g must be >= 0", (double)s->temperature);
-    if (s->top_k < 0) return lora__fail(LORA_ERR_INVALID_ARG, "sampler: top_k %d must be >= 0", s->top_k);
-    if (!(s->top_p > 0.0f && s->top_p <= 1.0f))
-        return lora__fail(LORA_ERR_INVALID_ARG, "sampler: top_p %g must be in (0, 1]", (double)s->top_p);
+    m->module_layer = (int *)lora__malloc(sizeof(int) * (size_t)m->n_linears, "module table");
+    if (!m->module_layer) return LORA_ERR_OOM;
+    for (i = 0; i < m->n_linears; i++) m->module_layer[i] = m->linears[i].layer;
+    m->base.ops = &gpt2__ops;
+    memset(in, 0, sizeof *in);
+    in->family = "gpt2";
+    in->name_or_path = m->name_or_path;
+    in->vocab_size = m->cfg.vocab_size;
+    in->max_seq = m->cfg.n_positions;
+    in->n_layer = m->cfg.n_layer;
+    in->eos = m->cfg.vocab_size > GPT2_EOT ? GPT2_EOT : -1;
+    in->fan_in_fan_out = 1;
+    in->num_params = gpt2_config_num_params(&m->cfg);
+    in->n_modules = m->n_linears;
+    in->modules = m->descs;
+    in->module_layer = m->module_layer;
+    in->n_default_targets = 1;
+    in->default_targets = gpt2__default_targets;
     return LORA_OK;
 }
-static int gpt2__is_greedy(const gpt2_sampler *s) { return s->greedy || s->temperature == 0.0f || s->top_k == 1; }
 
-/* Sampling with a workspace of vocab candidates and vocab floats (gpt2__sample_ws_bytes). */
-static size_t gpt2__sample_ws_bytes(int V) { return (size_t)V * (sizeof(gpt2__cand) + sizeof(float)); }
-static int32_t gpt2__sample_ws(const float *logits, int V, const gpt2_sampler *s, lora_rng *rng, void *ws,
-                               const lora__vecops *vo) {
-    gpt2__cand *c = (gpt2__cand *)ws;
-    float *e = (float *)(c + V), mx = -INFINITY, invT = 1.0f / s->temperature;
-    int n = 0, i;
-    double sum = 0.0, acc, u;
-    for (i = 0; i < V; i++) if (logits[i] > mx) mx = logits[i];
-    if (!(mx > -INFINITY) || mx == INFINITY) { (void)lora_rng_uniform(rng); return gpt2__argmax(logits, V); }
-    if (s->top_k > 0 && s->top_k < V) {
-        /* the k largest logits, sorted, then their weights */
-        n = s->top_k;
-        gpt2__top_k(logits, V, n, c);
-        qsort(c, (size_t)n, sizeof *c, gpt2__cand_cmp);
-        for (i = 0; i < n; i++) { c[i].v = expf((c[i].v - mx) * invT); sum += c[i].v; }
-    } else {
-        /* every token: weights exp((l - max) / T) with the vectorised exp */
-        for (i = 0; i < V; i++) e[i] = logits[i] == logits[i] ? (logits[i] - mx) * invT : -INFINITY;
-        sum = (double)vo->exp_sum(e, e, V, 0.0f);
-        if (s->top_p >= 1.0f) {
-            u = (double)lora_rng_uniform(rng) * sum;
-            acc = 0.0;
-            for (i = 0; i < V; i++) {
-                acc += e[i];
-                if (u < acc) return (int32_t)i;
-            }
-            for (i = V - 1; i > 0 && !(e[i] > 0.0f); i--) {}
-            return (int32_t)i;
-        }
-        /* a token of the nucleus has probability > (1 - top_p) / V: keep only those */
-        {
-            float cut = (float)((1.0 - (double)s->top_p) * sum / V * (1.0 - 1e-4));
-            for (i = 0; i < V; i++) if (e[i] >= cut) { c[n].v = e[i]; c[n].i = (int32_t)i; n++; }
-        }
-    }
-    if (s->top_p < 1.0f) {
-        /* the smallest prefix (most likely first) reaching top_p: select the top m, growing m
-           until they hold enough mass, then sort just those */
-        double want = (double)s->top_p * sum;
-        int m = n < 64 ? n : 64, keep;
-        for (;;) {
-            gpt2__select_top(c, n, m);
-            acc = 0.0;
-            for (i = 0; i < m; i++) acc += c[i].v;
-            if (acc >= want || m == n) break;
-            m = n / 4 < m ? n : 4 * m;
-        }
-        qsort(c, (size_t)m, sizeof *c, gpt2__cand_cmp);
-        acc = 0.0;
-        keep = m;
-        for (i = 0; i < m; i++) {
-            acc += c[i].v;
-            if (acc >= want) { keep = i + 1; break; }
-        }
-        n = keep;
-        sum = 0.0;
-        for (i = 0; i < n; i++) sum += c[i].v;
-    }
-    u = (double)lora_rng_uniform(rng) * sum;
-    acc = 0.0;
-    for (i = 0; i < n; i++) {
-        acc += c[i].v;
-        if (u < acc) return c[i].i;
-    }
-    for (i = n - 1; i > 0 && !(c[i].v > 0.0f); i--) {}
-    return c[i].i;
+LORA_API lora_model *gpt2_model_base(gpt2_model *m) { return m ? &m->base : NULL; }
+LORA_API gpt2_model *gpt2_model_from_base(lora_model *b) { return b && b->ops == &gpt2__ops ? gpt2__of(b) : NULL; }
+
+LORA_API lora_status gpt2_model_set_name(gpt2_model *m, const char *name_or_path) {
+    char *copy = NULL;
+    if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_set_name: model is NULL");
+    if (name_or_path && !(copy = lora__strdup(name_or_path, "model name"))) return LORA_ERR_OOM;
+    LORA_FREE(m->name_or_path);
+    m->name_or_path = copy;
+    m->base.info.name_or_path = copy;
+    return LORA_OK;
 }
 
-LORA_API int32_t gpt2_sample(const float *logits, int vocab, const gpt2_sampler *cfg, lora_rng *rng) {
-    gpt2_sampler def = gpt2_sampler_init();
-    gpt2__cand *c;
-    int32_t id;
-    lora_status s;
-    if (!cfg) cfg = &def;
-    if (!logits || vocab <= 0) return (int32_t)lora__fail(LORA_ERR_INVALID_ARG, "gpt2_sample: logits is NULL or vocab %d <= 0", vocab);
-    if ((s = gpt2__check_sampler(cfg)) != LORA_OK) return (int32_t)s;
-    if (gpt2__is_greedy(cfg)) return gpt2__argmax(logits, vocab);
-    if (!rng) return (int32_t)lora__fail(LORA_ERR_INVALID_ARG, "gpt2_sample: rng is NULL (needed unless greedy)");
-    c = (gpt2__cand *)lora__malloc(gpt2__sample_ws_bytes(vocab), "sampling workspace");
-    if (!c) return (int32_t)LORA_ERR_OOM;
-    id = gpt2__sample_ws(logits, vocab, cfg, rng, c, lora__vec(NULL));
-    LORA_FREE(c);
-    return id;
+/* ---- the family, for lora_model_open ---- */
+static const char *const gpt2__model_types[] = {"gpt2", NULL};
+static const char *const gpt2__presets[] = {"gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "distilgpt2", "tiny", NULL};
+
+static int gpt2__probe(const char *path) {
+    unsigned char b[4];
+    FILE *f = fopen(path, "rb");
+    size_t got;
+    if (!f) return 0;
+    got = fread(b, 1, 4, f);
+    fclose(f);
+    return got == 4 && (b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24) == (uint32_t)GPT2__LLMC_CKPT_MAGIC;
 }
 
-LORA_API lora_status gpt2_generate(gpt2_model *m, const int32_t *prompt, int n_prompt, int max_new,
-                                   const gpt2_sampler *cfg, int stop_at_eot, int32_t *out_ids, int *n_out,
-                                   gpt2_token_fn on_token, void *user) {
-    gpt2_sampler def = gpt2_sampler_init();
-    gpt2_kv_cache *kv = NULL;
-    gpt2__cand *c = NULL;
-    float *logits = NULL;
-    lora_rng rng;
+/* What Hugging Face records for from_pretrained(dir): the directory of the weights. */
+static lora_status gpt2__name_from_path(gpt2_model *m, const char *path) {
+    const char *slash = strrchr(path, '/');
+    char *dir;
     lora_status s;
-    int n = 0, cap, V, greedy;
-    if (n_out) *n_out = 0;
-    if (!cfg) cfg = &def;
-    if (!m || !prompt || !n_out || (max_new > 0 && !out_ids))
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_generate: NULL argument");
-    if (n_prompt <= 0)
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_generate: the prompt is empty (start it with the end-of-text token %d)", GPT2_EOT);
-    if (max_new < 0) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_generate: max_new %d is negative", max_new);
-    if ((s = gpt2__check_sampler(cfg)) != LORA_OK) return s;
-    if (n_prompt > m->cfg.n_positions)
-        return lora__fail(LORA_ERR_RANGE, "gpt2_generate: the prompt has %d tokens, more than the model's n_positions %d",
-                          n_prompt, m->cfg.n_positions);
-    if (max_new == 0 || n_prompt == m->cfg.n_positions) return LORA_OK;
-    V = m->cfg.vocab_size;
-    greedy = gpt2__is_greedy(cfg);
-    cap = max_new > m->cfg.n_positions - n_prompt ? m->cfg.n_positions : n_prompt + max_new;
-    if ((s = gpt2_kv_create(m, cap, &kv)) != LORA_OK) return s;
-    logits = (float *)lora__malloc(sizeof(float) * (size_t)V, "logits");
-    if (!greedy) c = (gpt2__cand *)lora__malloc(gpt2__sample_ws_bytes(V), "sampling workspace");
-    if (!logits || (!greedy && !c)) { s = LORA_ERR_OOM; goto done; }
-    lora_rng_seed(&rng, cfg->seed);
-    if ((s = gpt2_forward_cached(m, kv, prompt, n_prompt, logits)) != LORA_OK) goto done;
-    for (;;) {
-        int32_t id = greedy ? gpt2__argmax(logits, V) : gpt2__sample_ws(logits, V, cfg, &rng, c, lora__vec(m->pool));
-        if (stop_at_eot && id == GPT2_EOT) break;
-        out_ids[n++] = id;
-        *n_out = n;
-        if (on_token && on_token(user, id, n - 1)) break;
-        if (n == max_new || n_prompt + n >= m->cfg.n_positions) break;
-        if ((s = gpt2_forward_cached(m, kv, &id, 1, logits)) != LORA_OK) break;
-    }
-done:
-    LORA_FREE(c);
-    LORA_FREE(logits);
-    gpt2_kv_free(kv);
+    size_t n;
+    if (!slash) return gpt2_model_set_name(m, ".");
+    n = slash == path ? 1 : (size_t)(slash - path);
+    if (!(dir = (char *)lora__malloc(n + 1, "model name"))) return LORA_ERR_OOM;
+    memcpy(dir, path, n);
+    dir[n] = 0;
+    s = gpt2_model_set_name(m, dir);
+    LORA_FREE(dir);
     return s;
 }
 
-/* ---- gpt2/70_trainer.impl.c ---- */
-#if defined(__unix__) || defined(__APPLE__)
-#include <sys/time.h>
-#endif
-/* Wall-clock seconds (gettimeofday is declared even in strict C99 mode, clock_gettime is not). */
-static double gpt2__seconds(void) {
-#if defined(__unix__) || defined(__APPLE__)
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (double)tv.tv_sec + 1e-6 * (double)tv.tv_usec;
-#else
-    return (double)time(NULL);
-#endif
+static lora_status gpt2__family_load(const char *path, const char *config_path, lora_pool *pool, lora_model **out) {
+    gpt2_model *m;
+    lora_status s = gpt2_model_load(path, config_path, pool, &m);
+    if (s != LORA_OK) return s;
+    if ((s = gpt2__name_from_path(m, path)) != LORA_OK) { gpt2_model_free(m); return s; }
+    *out = &m->base;
+    return LORA_OK;
 }
 
-LORA_API gpt2_train_config gpt2_train_config_init(void) {
-    gpt2_train_config c;
-    memset(&c, 0, sizeof c);
-    c.batch = 4;
-    c.seq = 128;
-    c.steps = 100;
-    c.grad_accum = 1;
-    c.optim = lora_adamw_config_init();
-    c.optim.lr = 2e-4;
-    c.optim.weight_decay = 0.0;
-    c.seed = 42;
-    return c;
-}
-
-LORA_API lora_status gpt2_train(gpt2_model *m, const lora_dataset *train, const gpt2_train_config *cfg, size_t *pos) {
-    lora_param *params = NULL;
-    lora_adamw *opt = NULL;
-    lora_adamw_config oc;
-    int32_t *in = NULL, *lab = NULL;
-    int n_params = 0, k;
-    size_t local_pos = 0;
+static lora_status gpt2__family_preset(const char *preset, uint64_t seed, lora_pool *pool, lora_model **out) {
+    gpt2_config cfg;
+    gpt2_model *m;
     lora_status s;
-    double t0;
-    int64_t step;
-    if (!m || !train || !cfg) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_train: NULL argument");
-    if (cfg->batch <= 0 || cfg->seq <= 1 || cfg->steps <= 0 || cfg->grad_accum <= 0)
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_train: batch %d, seq %d, steps %lld, grad_accum %d must be positive (seq > 1)",
-                          cfg->batch, cfg->seq, (long long)cfg->steps, cfg->grad_accum);
-    if (!pos) pos = &local_pos;
-    if ((s = gpt2_trainable_params(m, &params, &n_params)) != LORA_OK) return s;
-    oc = cfg->optim;
-    if (oc.total_steps <= 0) oc.total_steps = (int)cfg->steps;
-    if ((s = lora_adamw_create(&oc, params, n_params, &opt)) != LORA_OK) goto done;
-    in = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)cfg->batch * cfg->seq, "batch");
-    lab = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)cfg->batch * cfg->seq, "batch");
-    if (!in || !lab) { s = LORA_ERR_OOM; goto done; }
-    gpt2_model_set_training(m, 1, cfg->seed);
-    t0 = gpt2__seconds();
-    for (step = 0; step < cfg->steps; step++) {
-        gpt2_train_progress p;
-        double loss_sum = 0.0;
-        gpt2_zero_grad(m);
-        for (k = 0; k < cfg->grad_accum; k++) {
-            float loss;
-            if ((s = lora_data_batch(train, pos, cfg->batch, cfg->seq, in, lab)) != LORA_OK) goto done;
-            if ((s = gpt2_forward(m, in, lab, cfg->batch, cfg->seq, &loss)) != LORA_OK) goto done;
-            if (!isfinite(loss)) {
-                s = lora__fail(LORA_ERR_NUMERIC, "training loss is %g at step %lld; stopped before updating any weight", (double)loss, (long long)step);
-                goto done;
-            }
-            if ((s = gpt2_backward(m)) != LORA_OK) goto done;
-            loss_sum += loss;
-        }
-        if (cfg->grad_accum > 1) {
-            int i;
-            int64_t j;
-            for (i = 0; i < n_params; i++)
-                for (j = 0; j < params[i].n; j++) params[i].grad[j] /= (float)cfg->grad_accum;
-        }
-        memset(&p, 0, sizeof p);
-        if ((s = lora_adamw_step(opt, m->pool, &p.grad_norm, &p.lr)) != LORA_OK) goto done;
-        p.step = step + 1;
-        p.total_steps = cfg->steps;
-        p.loss = (float)(loss_sum / cfg->grad_accum);
-        p.elapsed_s = gpt2__seconds() - t0;
-        p.tokens_per_s = p.elapsed_s > 0 ? (double)(step + 1) * cfg->batch * cfg->seq * cfg->grad_accum / p.elapsed_s : 0.0;
-        if (cfg->on_step && cfg->on_step(cfg->user, &p)) {
-            s = lora__fail(LORA_ERR_CANCELLED, "training cancelled by the progress callback after step %lld", (long long)p.step);
-            goto done;
-        }
-    }
-    s = LORA_OK;
-done:
-    gpt2_model_set_training(m, 0, cfg->seed);
-    LORA_FREE(in); LORA_FREE(lab);
-    lora_adamw_free(opt);
-    LORA_FREE(params);
-    return s;
+    if ((s = gpt2_config_preset(preset, &cfg)) != LORA_OK) return s;
+    if ((s = gpt2_model_create(&cfg, pool, &m)) != LORA_OK) return s;
+    gpt2_model_init_random(m, seed);
+    if ((s = gpt2_model_set_name(m, preset)) != LORA_OK) { gpt2_model_free(m); return s; }
+    *out = &m->base;
+    return LORA_OK;
 }
+
+static const lora_model_family gpt2__family = {
+    "gpt2", gpt2__model_types, gpt2__presets, gpt2__probe, gpt2__family_load, gpt2__family_preset
+};
+LORA_API const lora_model_family *gpt2_family(void) { return &gpt2__family; }
 
 #endif /* GPT2_IMPLEMENTATION_DONE */
 #endif /* GPT2_IMPLEMENTATION */

@@ -435,6 +435,7 @@ typedef struct lora_bias_param {
     char *name;              /* model parameter name, e.g. "transformer.h.0.attn.c_attn.bias" */
     int n;
     float *value, *grad;
+    int layer;               /* the model's block of this bias, -1 outside the blocks (set by the model) */
 } lora_bias_param;
 
 typedef struct lora_adapter {
@@ -445,7 +446,8 @@ typedef struct lora_adapter {
     int *module_of;          /* model module index -> index in modules[], or -1 */
     int n_biases;
     lora_bias_param *biases;
-    char *base_model_name;   /* base_model_name_or_path, default "gpt2" */
+    char *base_model_name;   /* base_model_name_or_path (NULL: written as null); lora_model_adapter_create
+                                sets the model's hub id or path */
     void *impl_;             /* owned strings */
 } lora_adapter;
 
@@ -458,6 +460,8 @@ LORA_API lora_status lora_adapter_create(const lora_config *cfg, const lora_modu
 LORA_API void lora_adapter_free(lora_adapter *ad);
 /* Adds a trainable bias (copying `initial`); used by models for bias modes. */
 LORA_API lora_status lora_adapter_add_bias(lora_adapter *ad, const char *name, const float *initial, int n);
+/* Sets base_model_name_or_path (copied; NULL clears it). */
+LORA_API lora_status lora_adapter_set_base_model(lora_adapter *ad, const char *name);
 LORA_API lora_bias_param *lora_adapter_find_bias(const lora_adapter *ad, const char *name);
 /* The module adapting model module `index`, or NULL. */
 LORA_API lora_module *lora_adapter_module(const lora_adapter *ad, int index);
@@ -772,6 +776,7 @@ typedef struct lora_memory_estimate {
 typedef struct lora_model_ops {
     void (*destroy)(lora_model *m);
     void (*set_pool)(lora_model *m, lora_pool *pool);
+    lora_pool *(*pool)(const lora_model *m);   /* the pool it computes on (NULL: one thread) */
     /* adapters: create (PEFT matching over info.modules, bias modes), load a PEFT directory,
        attach (NULL detaches), merge into the weights (+1) or out again (-1) */
     lora_status (*adapter_create)(const lora_model *m, const lora_config *cfg, lora_adapter **out);
@@ -815,6 +820,7 @@ struct lora_model {
 LORA_API const lora_model_info *lora_model_get_info(const lora_model *m);
 LORA_API void lora_model_free(lora_model *m);
 LORA_API void lora_model_set_pool(lora_model *m, lora_pool *pool);
+LORA_API lora_pool *lora_model_pool(const lora_model *m);
 
 /* Adapters for this model. cfg's targets empty (no list, no regex, not all-linear) means the
    family's default targets, as PEFT does. */
@@ -880,6 +886,128 @@ LORA_API lora_status lora_model_open(const lora_model_family *const *families, i
                                      const char *config_path, const char *preset, uint64_t init_seed,
                                      lora_pool *pool, lora_model **out);
 
+/* ---- lora/86_generate.api.h ---- */
+/* ---- text generation: sampling and the decoding loop over a model's KV step ---- */
+/* Sampling settings. Order as Hugging Face's generate: temperature, then top-k, then top-p. */
+typedef struct lora_sampler {
+    float temperature;       /* 1.0; 0 means greedy */
+    int top_k;               /* 0 = off; keep the k most likely tokens (ties: the lower ids) */
+    float top_p;             /* 1.0 = off; in (0, 1]: keep the smallest set of most likely tokens
+                                whose probability reaches top_p (at least one) */
+    int greedy;              /* nonzero: argmax (lowest id among equal maxima), the rest is ignored */
+    uint64_t seed;           /* gpt2_generate seeds its lora_rng with this (default 0) */
+} lora_sampler;
+/* Defaults: temperature 1, top_k 0, top_p 1, greedy 0, seed 0 (plain sampling). */
+LORA_API lora_sampler lora_sampler_init(void);
+
+/* Draws a token id from logits (vocab values; cfg NULL = defaults). Greedy (greedy flag,
+   temperature 0 or top_k 1) is the argmax and does not use rng; otherwise exactly one
+   lora_rng_uniform is drawn, so a seeded rng gives a reproducible sequence. Ties are broken
+   towards the lower id. Allocates a 12 * vocab byte workspace per call (lora_generate keeps
+   one). Returns the id, or a negative lora_status: LORA_ERR_INVALID_ARG (NULL logits or rng,
+   vocab <= 0, temperature < 0 or NaN, top_k < 0, top_p outside (0, 1]), LORA_ERR_OOM. */
+LORA_API int32_t lora_sample(const float *logits, int vocab, const lora_sampler *cfg, lora_rng *rng);
+
+/* Called with each generated token (index 0, 1, ...); returning nonzero stops generation. */
+typedef int (*lora_token_fn)(void *user, int32_t id, int index);
+
+/* Generates up to max_new tokens after prompt (n_prompt >= 1 ids; an empty prompt is usually
+   started with the end-of-text id, e.g. GPT-2's 50256, as Hugging Face does) with a KV cache
+   of its own, through the model's KV step. out_ids (room for max_new) receives the generated
+   ids and *n_out their number. Generation stops after max_new tokens, when the callback
+   returns nonzero (that token is kept; the result is LORA_OK), at the first end-of-text token
+   (the model's info.eos) when stop_at_eot (which is not stored nor passed to the callback),
+   or when prompt + output fill the context (info.max_seq). cfg NULL =
+   defaults (plain sampling, seed 0). The same arguments give the same tokens. Errors:
+   LORA_ERR_RANGE when the prompt is longer than the context or holds an id outside the
+   vocabulary; LORA_ERR_INVALID_ARG, LORA_ERR_OOM. */
+LORA_API lora_status lora_generate(lora_model *m, const int32_t *prompt, int n_prompt, int max_new,
+                                   const lora_sampler *cfg, int stop_at_eot, int32_t *out_ids, int *n_out,
+                                   lora_token_fn on_token, void *user);
+
+/* ---- lora/88_train.api.h ---- */
+/* ---- Evaluation and the training loop ----
+   Both work through the model interface, for any model family.
+
+   lora_evaluate: mean next-token loss and perplexity over a dataset, in batches of B rows of
+   T tokens taken from its start (max_batches > 0 limits them; else every whole batch, at
+   least one). The mean is over predicted (non-ignored) targets, weighting each batch by its
+   count, so it equals one forward over all of them. Training mode (dropout) is not touched:
+   call with the model in eval mode for deterministic results. */
+typedef struct lora_eval_result {
+    double loss;                 /* mean loss per predicted token (NaN when none) */
+    double perplexity;           /* exp(loss) */
+    int64_t tokens;              /* predicted (non-ignored) targets */
+    int64_t batches;
+} lora_eval_result;
+LORA_API lora_status lora_evaluate(lora_model *m, const lora_dataset *ds, int B, int T, int64_t max_batches,
+                                   lora_eval_result *out);
+
+/* lora_train: optimiser steps of AdamW over the active adapter's tensors (or every weight
+   with full fine-tuning on), with gradient accumulation and clipping, validation,
+   checkpoints every save_every steps, when the callback cancels and (checkpoint_at_end) at
+   the end, and exact resume from a checkpoint (same losses and bits
+   as an uninterrupted run: the data position, optimiser moments and dropout counter are in
+   the checkpoint).
+
+   Validation runs before training, every eval_every steps and after the last step.
+   A checkpoint directory holds the adapter (PEFT files) or, in full mode, model.safetensors,
+   plus trainer_state.bin (lora_checkpoint_save). Every file is written atomically.
+
+   A NaN/Inf training loss stops with LORA_ERR_NUMERIC before any weight is changed by that
+   step (the last checkpoint stays as it was). A callback returning nonzero stops with
+   LORA_ERR_CANCELLED after saving a checkpoint (when checkpoint_dir is set): the model keeps
+   the progress made so far, and the result says where it was saved. */
+typedef enum lora_train_event {
+    LORA_TRAIN_BEGIN = 3,        /* training starts (step = the step resumed from, else 0) */
+    LORA_TRAIN_STEP = 0,         /* an optimiser step finished (with val_loss when validated after it) */
+    LORA_TRAIN_VALIDATION = 1,   /* the validation pass before training finished */
+    LORA_TRAIN_CHECKPOINT = 2    /* a checkpoint was written to `checkpoint` */
+} lora_train_event;
+
+typedef struct lora_train_progress {
+    lora_train_event event;
+    int64_t step, total_steps;   /* optimiser steps done (1-based after a step) and the total */
+    float loss;                  /* STEP: mean training loss of this step */
+    double lr, grad_norm;        /* STEP: learning rate used, gradient norm before clipping */
+    double step_ms;              /* STEP: wall time of the step */
+    double val_loss;             /* mean validation loss: VALIDATION, and STEP every eval_every steps and after
+                                    the last step; NaN otherwise */
+    double tokens_per_s;         /* training tokens per second of this run so far */
+    double elapsed_s;            /* this run's training time so far */
+    const char *checkpoint;      /* CHECKPOINT: the directory written */
+} lora_train_progress;
+
+typedef struct lora_train_config {
+    int batch, seq;              /* default 4 x 128 */
+    int64_t steps;               /* optimiser steps (default 100) */
+    int grad_accum;              /* micro-batches per step, default 1 */
+    lora_adamw_config optim;     /* lora_adamw_config_init() with lr 2e-4, weight decay 0; total_steps 0 = steps */
+    uint64_t seed;               /* dropout seed, default 42 */
+    const lora_dataset *val;     /* validation data or NULL */
+    int64_t val_batches;         /* 0: every whole batch of val */
+    int64_t eval_every;          /* 0: validate only before and after training */
+    const char *checkpoint_dir;  /* where checkpoints go (NULL: none) */
+    int64_t save_every;          /* 0: no periodic checkpoints */
+    int checkpoint_at_end;       /* also write a checkpoint after the last step */
+    const char *resume_dir;      /* continue from this checkpoint (trainer_state.bin) */
+    int (*on_progress)(void *user, const lora_train_progress *p);   /* nonzero cancels */
+    void *user;
+} lora_train_config;
+LORA_API lora_train_config lora_train_config_init(void);
+
+typedef struct lora_train_result {
+    lora_train_state state;      /* where training ended (steps taken, data position, ...) */
+    double val_before, val_after;/* validation losses (NaN without validation data) */
+    float loss;                  /* the last training loss computed (the NaN/Inf one after LORA_ERR_NUMERIC) */
+    double tokens;               /* training tokens processed by this run */
+    double elapsed_s;
+    const char *checkpoint;      /* the last checkpoint written by this run (points into cfg), or NULL */
+} lora_train_result;
+/* out may be NULL. */
+LORA_API lora_status lora_train(lora_model *m, const lora_dataset *train, const lora_train_config *cfg,
+                                lora_train_result *out);
+
 /* ---- lora/99_end.api.h ---- */
 #ifdef __cplusplus
 }
@@ -898,6 +1026,8 @@ LORA_API lora_status lora_model_open(const lora_model_family *const *families, i
 #include <stdarg.h>
 #include <math.h>
 #include <errno.h>
+#include <limits.h>
+#include <time.h>
 #if defined(__unix__) || defined(__unix) || defined(__APPLE__)
 #include <sys/stat.h>
 #define LORA__HAVE_STAT 1
@@ -6782,8 +6912,7 @@ static lora_status lora__adapter_alloc(const lora_config *cfg, const lora_module
     if ((s = lora__adapter_own_config(ad, cfg)) != LORA_OK) { lora_adapter_free(ad); return s; }
     ad->modules = (lora_module *)lora__calloc((size_t)(n_sel ? n_sel : 1), sizeof *ad->modules, "adapter modules");
     ad->module_of = (int *)lora__malloc(sizeof(int) * (size_t)(n_modules ? n_modules : 1), "adapter module map");
-    ad->base_model_name = lora__strdup("gpt2", "adapter");
-    if (!ad->modules || !ad->module_of || !ad->base_model_name) { lora_adapter_free(ad); return LORA_ERR_OOM; }
+    if (!ad->modules || !ad->module_of) { lora_adapter_free(ad); return LORA_ERR_OOM; }
     ad->n_model_modules = n_modules;
     for (i = 0; i < n_modules; i++) {
         lora_module *m;
@@ -6883,6 +7012,7 @@ LORA_API lora_status lora_adapter_add_bias(lora_adapter *ad, const char *name, c
     b = &nb[ad->n_biases];
     memset(b, 0, sizeof *b);
     b->n = n;
+    b->layer = -1;
     b->name = lora__strdup(name, "bias name");
     b->value = (float *)lora__malloc(sizeof(float) * (size_t)n, "bias");
     b->grad = (float *)lora__calloc((size_t)n, sizeof(float), "bias gradient");
@@ -6892,6 +7022,15 @@ LORA_API lora_status lora_adapter_add_bias(lora_adapter *ad, const char *name, c
     }
     memcpy(b->value, initial, sizeof(float) * (size_t)n);
     ad->n_biases++;
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_adapter_set_base_model(lora_adapter *ad, const char *name) {
+    char *copy = NULL;
+    if (!ad) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_set_base_model: adapter is NULL");
+    if (name && !(copy = lora__strdup(name, "adapter base model name"))) return LORA_ERR_OOM;
+    LORA_FREE(ad->base_model_name);
+    ad->base_model_name = copy;
     return LORA_OK;
 }
 
@@ -7082,7 +7221,8 @@ static lora_status lora__adapter_config_json(const lora_adapter *ad, int fan_in_
     static const char *const bias_names[] = {"none", "all", "lora_only"};
     int i;
     lora__buf_puts(b, "{\n  \"alpha_pattern\": {},\n  \"auto_mapping\": null,\n  \"base_model_name_or_path\": ");
-    lora__json_write_string(b, ad->base_model_name ? ad->base_model_name : "gpt2");
+    if (ad->base_model_name) lora__json_write_string(b, ad->base_model_name);
+    else lora__buf_puts(b, "null");
     lora__buf_printf(b, ",\n  \"bias\": \"%s\",\n", bias_names[c->bias]);
     if (t->n_exclude > 0 || t->exclude_regex) {
         lora__buf_puts(b, "  \"exclude_modules\": ");
@@ -9523,6 +9663,810 @@ LORA_API lora_status lora_data_load(const char *path, const lora_tokenizer *tok,
     if (lora__has_suffix(path, ".jsonl") || lora__has_suffix(path, ".json"))
         return lora_data_load_jsonl(path, tok, cfg, out);
     return lora_data_load_tokens(path, tok ? lora_tokenizer_vocab_size(tok) : 0, tok ? lora_tokenizer_eos(tok) : -1, out);
+}
+
+/* ---- lora/84_model.impl.c ---- */
+/* ---- models: the engine's side of the model interface ---- */
+
+#define LORA__NEED_OP(m, op, what)                                                                              \
+    do {                                                                                                       \
+        if (!(m)) return lora__fail(LORA_ERR_INVALID_ARG, "%s: model is NULL", what);                          \
+        if (!(m)->ops->op)                                                                                     \
+            return lora__fail(LORA_ERR_UNSUPPORTED, "%s: the %s model does not implement it", what,            \
+                              (m)->info.family ? (m)->info.family : "(unnamed)");                              \
+    } while (0)
+
+LORA_API const lora_model_info *lora_model_get_info(const lora_model *m) { return m ? &m->info : NULL; }
+LORA_API void lora_model_free(lora_model *m) { if (m && m->ops->destroy) m->ops->destroy(m); }
+LORA_API lora_pool *lora_model_pool(const lora_model *m) { return m && m->ops->pool ? m->ops->pool(m) : NULL; }
+LORA_API void lora_model_set_pool(lora_model *m, lora_pool *pool) { if (m && m->ops->set_pool) m->ops->set_pool(m, pool); }
+
+static int lora__spec_empty(const lora_target_spec *t) {
+    return !t->all_linear && t->n_targets == 0 && !(t->target_regex && t->target_regex[0]);
+}
+
+LORA_API lora_status lora_model_adapter_create(const lora_model *m, const lora_config *cfg, lora_adapter **out) {
+    lora_config c;
+    lora_status s;
+    if (out) *out = NULL;
+    LORA__NEED_OP(m, adapter_create, "lora_model_adapter_create");
+    if (!cfg || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_model_adapter_create: NULL argument");
+    c = *cfg;
+    if (lora__spec_empty(&c.target)) {
+        if (m->info.n_default_targets <= 0)
+            return lora__fail(LORA_ERR_INVALID_ARG, "lora_model_adapter_create: no target modules given and the %s "
+                              "model has no default targets", m->info.family);
+        c.target.targets = m->info.default_targets;
+        c.target.n_targets = m->info.n_default_targets;
+    }
+    if ((s = m->ops->adapter_create(m, &c, out)) != LORA_OK) return s;
+    if ((s = lora_adapter_set_base_model(*out, m->info.name_or_path)) != LORA_OK) {
+        lora_adapter_free(*out);
+        *out = NULL;
+    }
+    return s;
+}
+
+LORA_API lora_status lora_model_adapter_load(const lora_model *m, const char *dir, lora_adapter **out, char **warnings) {
+    if (out) *out = NULL;
+    if (warnings) *warnings = NULL;
+    LORA__NEED_OP(m, adapter_load, "lora_model_adapter_load");
+    return m->ops->adapter_load(m, dir, out, warnings);
+}
+
+LORA_API lora_status lora_model_adapter_save(const lora_model *m, const lora_adapter *ad, const char *dir) {
+    if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "lora_model_adapter_save: model is NULL");
+    return lora_adapter_save(ad, dir, m->info.fan_in_fan_out);
+}
+
+LORA_API lora_status lora_model_set_adapter(lora_model *m, lora_adapter *ad) {
+    LORA__NEED_OP(m, set_adapter, "lora_model_set_adapter");
+    return m->ops->set_adapter(m, ad);
+}
+
+LORA_API lora_adapter *lora_model_adapter(const lora_model *m) {
+    return m && m->ops->adapter ? m->ops->adapter(m) : NULL;
+}
+
+LORA_API lora_status lora_model_merge(lora_model *m, lora_adapter *ad, int sign) {
+    LORA__NEED_OP(m, merge, "lora_model_merge");
+    return m->ops->merge(m, ad, sign);
+}
+
+LORA_API lora_status lora_model_set_full_finetune(lora_model *m, int on) {
+    LORA__NEED_OP(m, set_full_finetune, "lora_model_set_full_finetune");
+    return m->ops->set_full_finetune(m, on);
+}
+
+LORA_API void lora_model_set_training(lora_model *m, int training, uint64_t dropout_seed) {
+    if (m && m->ops->set_training) m->ops->set_training(m, training, dropout_seed);
+}
+LORA_API uint64_t lora_model_dropout_step(const lora_model *m) {
+    return m && m->ops->dropout_step ? m->ops->dropout_step(m) : 0;
+}
+LORA_API void lora_model_set_dropout_step(lora_model *m, uint64_t step) {
+    if (m && m->ops->set_dropout_step) m->ops->set_dropout_step(m, step);
+}
+
+LORA_API lora_status lora_model_forward(lora_model *m, const int32_t *inputs, const int32_t *labels, int B, int T,
+                                        float *loss) {
+    LORA__NEED_OP(m, forward, "lora_model_forward");
+    return m->ops->forward(m, inputs, labels, B, T, loss);
+}
+LORA_API const float *lora_model_logits(const lora_model *m) { return m && m->ops->logits ? m->ops->logits(m) : NULL; }
+LORA_API lora_status lora_model_backward(lora_model *m) {
+    LORA__NEED_OP(m, backward, "lora_model_backward");
+    return m->ops->backward(m);
+}
+LORA_API void lora_model_zero_grad(lora_model *m) { if (m && m->ops->zero_grad) m->ops->zero_grad(m); }
+LORA_API lora_status lora_model_trainable_params(lora_model *m, lora_param **params, int *n) {
+    LORA__NEED_OP(m, trainable_params, "lora_model_trainable_params");
+    return m->ops->trainable_params(m, params, n);
+}
+LORA_API lora_status lora_model_save(const lora_model *m, const char *path) {
+    LORA__NEED_OP(m, save, "lora_model_save");
+    return m->ops->save(m, path);
+}
+LORA_API void lora_model_estimate_memory(const lora_model *m, const lora_adapter *ad, int full, int B, int T,
+                                         int threads, lora_memory_estimate *out) {
+    if (!out) return;
+    memset(out, 0, sizeof *out);
+    if (m && m->ops->estimate_memory) m->ops->estimate_memory(m, ad, full, B, T, threads, out);
+}
+LORA_API size_t lora_model_memory(const lora_model *m) { return m && m->ops->memory ? m->ops->memory(m) : 0; }
+
+LORA_API void lora_model_trainable_line(const lora_model *m, char *buf, size_t size) {
+    const lora_adapter *ad;
+    int64_t trainable = 0, lora_ab = 0;
+    lora_param *params = NULL;
+    int i, n = 0;
+    if (!buf || size == 0) return;
+    buf[0] = 0;
+    if (!m) return;
+    ad = lora_model_adapter(m);
+    if (ad) {
+        /* biases carried by the adapter are model parameters made trainable: counted in
+           "trainable" but already in "all" */
+        trainable = lora_adapter_num_params(ad);
+        lora_ab = trainable;
+        for (i = 0; i < ad->n_biases; i++) lora_ab -= ad->biases[i].n;
+    }
+    if (!ad && m->ops->trainable_params && m->ops->trainable_params((lora_model *)m, &params, &n) == LORA_OK) {
+        for (i = 0; i < n; i++) trainable += params[i].n;   /* full fine-tuning: every weight */
+        LORA_FREE(params);
+    }
+    lora_format_trainable(trainable, m->info.num_params + lora_ab, buf, size);
+}
+
+/* ---- KV cache ---- */
+#define LORA__NEED_KV(m, op, what)                                                                              \
+    do {                                                                                                       \
+        LORA__NEED_OP(m, op, what);                                                                            \
+        if (!kv) return lora__fail(LORA_ERR_INVALID_ARG, "%s: cache is NULL", what);                          \
+    } while (0)
+
+LORA_API lora_status lora_kv_create(const lora_model *m, int max_T, lora_kv **out) {
+    if (out) *out = NULL;
+    LORA__NEED_OP(m, kv_create, "lora_kv_create");
+    return m->ops->kv_create(m, max_T, out);
+}
+LORA_API void lora_kv_free(const lora_model *m, lora_kv *kv) { if (m && kv && m->ops->kv_free) m->ops->kv_free(kv); }
+LORA_API void lora_kv_reset(const lora_model *m, lora_kv *kv) { if (m && kv && m->ops->kv_reset) m->ops->kv_reset(kv); }
+LORA_API lora_status lora_kv_truncate(const lora_model *m, lora_kv *kv, int n) {
+    LORA__NEED_KV(m, kv_truncate, "lora_kv_truncate");
+    return m->ops->kv_truncate(kv, n);
+}
+LORA_API int lora_kv_length(const lora_model *m, const lora_kv *kv) {
+    return m && kv && m->ops->kv_length ? m->ops->kv_length(kv) : 0;
+}
+LORA_API int lora_kv_capacity(const lora_model *m, const lora_kv *kv) {
+    return m && kv && m->ops->kv_capacity ? m->ops->kv_capacity(kv) : 0;
+}
+LORA_API size_t lora_kv_memory(const lora_model *m, const lora_kv *kv) {
+    return m && kv && m->ops->kv_memory ? m->ops->kv_memory(kv) : 0;
+}
+LORA_API lora_status lora_forward_cached(lora_model *m, lora_kv *kv, const int32_t *tokens, int n_new, float *logits_last) {
+    LORA__NEED_KV(m, forward_cached, "lora_forward_cached");
+    return m->ops->forward_cached(m, kv, tokens, n_new, logits_last);
+}
+
+/* ---- opening a model of any known family ---- */
+static int lora__is_dir(const char *path) {
+#ifdef LORA__HAVE_STAT
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+#else
+    (void)path;
+    return 0;
+#endif
+}
+
+static int lora__readable(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    fclose(f);
+    return 1;
+}
+
+/* dir of path ("." when it has none) + "/" + name */
+static char *lora__beside(const char *path, const char *name) {
+    const char *slash = strrchr(path, '/');
+    size_t d = slash ? (size_t)(slash - path) : 1, n = strlen(name);
+    char *p = (char *)lora__malloc(d + n + 2, "path");
+    if (!p) return NULL;
+    if (slash) memcpy(p, path, d); else p[0] = '.';
+    p[d] = '/';
+    memcpy(p + d + 1, name, n + 1);
+    return p;
+}
+
+static void lora__family_list(const lora_model_family *const *fams, int n, int presets, char *buf, size_t size) {
+    size_t at = 0;
+    int i, k;
+    buf[0] = 0;
+    for (i = 0; i < n; i++) {
+        const char *const *list = fams[i] ? (presets ? fams[i]->presets : fams[i]->model_types) : NULL;
+        for (k = 0; list && list[k]; k++) {
+            int w = snprintf(buf + at, size - at, "%s%s", at ? ", " : "", list[k]);
+            if (w < 0 || (size_t)w >= size - at) return;
+            at += (size_t)w;
+        }
+    }
+}
+
+LORA_API lora_status lora_model_open(const lora_model_family *const *families, int n_families, const char *path,
+                                     const char *config_path, const char *preset, uint64_t init_seed,
+                                     lora_pool *pool, lora_model **out) {
+    char known[512];
+    char *weights = NULL, *cfg = NULL, *text = NULL;
+    const char *type = NULL;
+    lora_json *j = NULL;
+    lora_status s;
+    size_t len;
+    int i, k;
+    if (out) *out = NULL;
+    if (!families || n_families <= 0 || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_model_open: no families or out is NULL");
+    if (!!preset == !!path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_model_open: give exactly one of a path and a preset");
+    if (preset) {
+        for (i = 0; i < n_families; i++)
+            for (k = 0; families[i] && families[i]->presets && families[i]->presets[k]; k++)
+                if (strcmp(families[i]->presets[k], preset) == 0) return families[i]->create_preset(preset, init_seed, pool, out);
+        lora__family_list(families, n_families, 1, known, sizeof known);
+        return lora__fail(LORA_ERR_NOT_FOUND, "unknown preset '%s' (known: %s)", preset, known);
+    }
+    if (!path[0]) return lora__fail(LORA_ERR_INVALID_ARG, "lora_model_open: the model path is empty");
+    /* a directory holds model.safetensors (or the shards' index) and config.json */
+    if (lora__is_dir(path)) {
+        char *p = lora__path_join(path, "model.safetensors");
+        if (!p) return LORA_ERR_OOM;
+        if (!lora__readable(p)) {
+            LORA_FREE(p);
+            if (!(p = lora__path_join(path, "model.safetensors.index.json"))) return LORA_ERR_OOM;
+            if (!lora__readable(p)) {
+                LORA_FREE(p);
+                return lora__fail(LORA_ERR_NOT_FOUND, "%s: a model directory must hold model.safetensors (or "
+                                  "model.safetensors.index.json) and config.json", path);
+            }
+        }
+        weights = p;
+        path = weights;
+    }
+    if (config_path) cfg = lora__strdup(config_path, "path");
+    else {
+        cfg = lora__beside(path, "config.json");
+        if (cfg && !lora__readable(cfg)) { LORA_FREE(cfg); cfg = NULL; }
+        if (!cfg) {
+            /* no config.json: a family that recognises the file itself (llm.c checkpoints) */
+            for (i = 0; i < n_families; i++)
+                if (families[i] && families[i]->probe && families[i]->probe(path)) {
+                    s = families[i]->load(path, NULL, pool, out);
+                    LORA_FREE(weights);
+                    return s;
+                }
+            /* single-family programs load what their family can infer */
+            if (n_families == 1 && families[0]) {
+                s = families[0]->load(path, NULL, pool, out);
+                LORA_FREE(weights);
+                return s;
+            }
+            s = lora__fail(LORA_ERR_NOT_FOUND, "%s: no config.json beside the weights, so the model family is unknown "
+                           "(pass the config file)", path);
+            LORA_FREE(weights);
+            return s;
+        }
+    }
+    if (!cfg) { LORA_FREE(weights); return LORA_ERR_OOM; }
+    if ((s = lora__read_file(cfg, &text, &len)) != LORA_OK) goto done;
+    if ((s = lora_json_parse(text, len, cfg, &j)) != LORA_OK) goto done;
+    if (j->type != LORA_JSON_OBJECT) { s = lora__fail(LORA_ERR_FORMAT, "%s: expected a JSON object", cfg); goto done; }
+    type = lora_json_get_string(j, "model_type");
+    if (!type) {
+        if (n_families == 1 && families[0]) { s = families[0]->load(path, cfg, pool, out); goto done; }
+        s = lora__fail(LORA_ERR_FORMAT, "%s: no \"model_type\" string, so the model family is unknown", cfg);
+        goto done;
+    }
+    for (i = 0; i < n_families; i++)
+        for (k = 0; families[i] && families[i]->model_types && families[i]->model_types[k]; k++)
+            if (strcmp(families[i]->model_types[k], type) == 0) { s = families[i]->load(path, cfg, pool, out); goto done; }
+    lora__family_list(families, n_families, 0, known, sizeof known);
+    s = lora__fail(LORA_ERR_UNSUPPORTED, "%s: model_type \"%s\" is not one this program knows (known: %s)", cfg, type, known);
+done:
+    lora_json_free(j);
+    LORA_FREE(text);
+    LORA_FREE(cfg);
+    LORA_FREE(weights);
+    return s;
+}
+
+/* ---- lora/86_generate.impl.c ---- */
+/* ---- sampling ---- */
+LORA_API lora_sampler lora_sampler_init(void) {
+    lora_sampler s;
+    memset(&s, 0, sizeof s);
+    s.temperature = 1.0f;
+    s.top_k = 0;
+    s.top_p = 1.0f;
+    s.greedy = 0;
+    s.seed = 0;
+    return s;
+}
+
+typedef struct { float v; int32_t i; } lora__cand;
+
+/* a before b: larger value first, then lower id */
+static int lora__cand_before(const lora__cand *a, const lora__cand *b) { return a->v > b->v || (a->v == b->v && a->i < b->i); }
+static int lora__cand_cmp(const void *pa, const void *pb) {
+    const lora__cand *a = (const lora__cand *)pa, *b = (const lora__cand *)pb;
+    return lora__cand_before(a, b) ? -1 : lora__cand_before(b, a) ? 1 : 0;
+}
+/* Moves the k first candidates (in that order) to c[0..k), unordered (Hoare quickselect). */
+static void lora__select_top(lora__cand *c, int n, int k) {
+    int lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2, i = lo, j = hi;
+        lora__cand a = c[lo], b = c[mid], d = c[hi], piv, t;
+        /* median of three */
+        if (lora__cand_before(&b, &a)) { t = a; a = b; b = t; }
+        if (lora__cand_before(&d, &b)) { b = d; if (lora__cand_before(&b, &a)) b = a; }
+        piv = b;
+        while (i <= j) {
+            while (lora__cand_before(&c[i], &piv)) i++;
+            while (lora__cand_before(&piv, &c[j])) j--;
+            if (i <= j) { t = c[i]; c[i] = c[j]; c[j] = t; i++; j--; }
+        }
+        if (k - 1 <= j) hi = j;
+        else if (k - 1 >= i) lo = i;
+        else break;
+    }
+}
+
+/* The k first tokens in (logit desc, id asc) order, unordered, into c[0..k): one pass with a
+   heap whose root is the last of those kept (NaN counts as -inf). */
+static void lora__heap_sift(lora__cand *c, int k, int i) {
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, w = i;
+        lora__cand t;
+        if (l < k && lora__cand_before(&c[w], &c[l])) w = l;
+        if (r < k && lora__cand_before(&c[w], &c[r])) w = r;
+        if (w == i) return;
+        t = c[i]; c[i] = c[w]; c[w] = t;
+        i = w;
+    }
+}
+static void lora__top_k(const float *logits, int V, int k, lora__cand *c) {
+    int i;
+    for (i = 0; i < k; i++) { c[i].v = logits[i] == logits[i] ? logits[i] : -INFINITY; c[i].i = (int32_t)i; }
+    for (i = k / 2 - 1; i >= 0; i--) lora__heap_sift(c, k, i);
+    for (i = k; i < V; i++) {
+        lora__cand x;
+        x.v = logits[i] == logits[i] ? logits[i] : -INFINITY; x.i = (int32_t)i;
+        if (lora__cand_before(&x, &c[0])) { c[0] = x; lora__heap_sift(c, k, 0); }
+    }
+}
+
+static int32_t lora__argmax(const float *x, int n) {
+    int i, best = 0;
+    for (i = 1; i < n; i++) if (x[i] > x[best] || (x[best] != x[best] && x[i] == x[i])) best = i;
+    return (int32_t)best;
+}
+
+static lora_status lora__check_sampler(const lora_sampler *s) {
+    if (!(s->temperature >= 0.0f) || s->temperature != s->temperature)
+        return lora__fail(LORA_ERR_INVALID_ARG, "sampler: temperature %g must be >= 0", (double)s->temperature);
+    if (s->top_k < 0) return lora__fail(LORA_ERR_INVALID_ARG, "sampler: top_k %d must be >= 0", s->top_k);
+    if (!(s->top_p > 0.0f && s->top_p <= 1.0f))
+        return lora__fail(LORA_ERR_INVALID_ARG, "sampler: top_p %g must be in (0, 1]", (double)s->top_p);
+    return LORA_OK;
+}
+static int lora__is_greedy(const lora_sampler *s) { return s->greedy || s->temperature == 0.0f || s->top_k == 1; }
+
+/* Sampling with a workspace of vocab candidates and vocab floats (lora__sample_ws_bytes). */
+static size_t lora__sample_ws_bytes(int V) { return (size_t)V * (sizeof(lora__cand) + sizeof(float)); }
+static int32_t lora__sample_ws(const float *logits, int V, const lora_sampler *s, lora_rng *rng, void *ws,
+                               const lora__vecops *vo) {
+    lora__cand *c = (lora__cand *)ws;
+    float *e = (float *)(c + V), mx = -INFINITY, invT = 1.0f / s->temperature;
+    int n = 0, i;
+    double sum = 0.0, acc, u;
+    for (i = 0; i < V; i++) if (logits[i] > mx) mx = logits[i];
+    if (!(mx > -INFINITY) || mx == INFINITY) { (void)lora_rng_uniform(rng); return lora__argmax(logits, V); }
+    if (s->top_k > 0 && s->top_k < V) {
+        /* the k largest logits, sorted, then their weights */
+        n = s->top_k;
+        lora__top_k(logits, V, n, c);
+        qsort(c, (size_t)n, sizeof *c, lora__cand_cmp);
+        for (i = 0; i < n; i++) { c[i].v = expf((c[i].v - mx) * invT); sum += c[i].v; }
+    } else {
+        /* every token: weights exp((l - max) / T) with the vectorised exp */
+        for (i = 0; i < V; i++) e[i] = logits[i] == logits[i] ? (logits[i] - mx) * invT : -INFINITY;
+        sum = (double)vo->exp_sum(e, e, V, 0.0f);
+        if (s->top_p >= 1.0f) {
+            u = (double)lora_rng_uniform(rng) * sum;
+            acc = 0.0;
+            for (i = 0; i < V; i++) {
+                acc += e[i];
+                if (u < acc) return (int32_t)i;
+            }
+            for (i = V - 1; i > 0 && !(e[i] > 0.0f); i--) {}
+            return (int32_t)i;
+        }
+        /* a token of the nucleus has probability > (1 - top_p) / V: keep only those */
+        {
+            float cut = (float)((1.0 - (double)s->top_p) * sum / V * (1.0 - 1e-4));
+            for (i = 0; i < V; i++) if (e[i] >= cut) { c[n].v = e[i]; c[n].i = (int32_t)i; n++; }
+        }
+    }
+    if (s->top_p < 1.0f) {
+        /* the smallest prefix (most likely first) reaching top_p: select the top m, growing m
+           until they hold enough mass, then sort just those */
+        double want = (double)s->top_p * sum;
+        int m = n < 64 ? n : 64, keep;
+        for (;;) {
+            lora__select_top(c, n, m);
+            acc = 0.0;
+            for (i = 0; i < m; i++) acc += c[i].v;
+            if (acc >= want || m == n) break;
+            m = n / 4 < m ? n : 4 * m;
+        }
+        qsort(c, (size_t)m, sizeof *c, lora__cand_cmp);
+        acc = 0.0;
+        keep = m;
+        for (i = 0; i < m; i++) {
+            acc += c[i].v;
+            if (acc >= want) { keep = i + 1; break; }
+        }
+        n = keep;
+        sum = 0.0;
+        for (i = 0; i < n; i++) sum += c[i].v;
+    }
+    u = (double)lora_rng_uniform(rng) * sum;
+    acc = 0.0;
+    for (i = 0; i < n; i++) {
+        acc += c[i].v;
+        if (u < acc) return c[i].i;
+    }
+    for (i = n - 1; i > 0 && !(c[i].v > 0.0f); i--) {}
+    return c[i].i;
+}
+
+LORA_API int32_t lora_sample(const float *logits, int vocab, const lora_sampler *cfg, lora_rng *rng) {
+    lora_sampler def = lora_sampler_init();
+    lora__cand *c;
+    int32_t id;
+    lora_status s;
+    if (!cfg) cfg = &def;
+    if (!logits || vocab <= 0) return (int32_t)lora__fail(LORA_ERR_INVALID_ARG, "lora_sample: logits is NULL or vocab %d <= 0", vocab);
+    if ((s = lora__check_sampler(cfg)) != LORA_OK) return (int32_t)s;
+    if (lora__is_greedy(cfg)) return lora__argmax(logits, vocab);
+    if (!rng) return (int32_t)lora__fail(LORA_ERR_INVALID_ARG, "lora_sample: rng is NULL (needed unless greedy)");
+    c = (lora__cand *)lora__malloc(lora__sample_ws_bytes(vocab), "sampling workspace");
+    if (!c) return (int32_t)LORA_ERR_OOM;
+    id = lora__sample_ws(logits, vocab, cfg, rng, c, lora__vec(NULL));
+    LORA_FREE(c);
+    return id;
+}
+
+LORA_API lora_status lora_generate(lora_model *m, const int32_t *prompt, int n_prompt, int max_new,
+                                   const lora_sampler *cfg, int stop_at_eot, int32_t *out_ids, int *n_out,
+                                   lora_token_fn on_token, void *user) {
+    lora_sampler def = lora_sampler_init();
+    lora_kv *kv = NULL;
+    lora_pool *pool;
+    int32_t eos;
+    lora__cand *c = NULL;
+    float *logits = NULL;
+    lora_rng rng;
+    lora_status s;
+    int n = 0, cap, V, greedy;
+    if (n_out) *n_out = 0;
+    if (!cfg) cfg = &def;
+    if (!m || !prompt || !n_out || (max_new > 0 && !out_ids))
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_generate: NULL argument");
+    if (n_prompt <= 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_generate: the prompt is empty (start it with the end-of-text token %d)", (int)m->info.eos);
+    if (max_new < 0) return lora__fail(LORA_ERR_INVALID_ARG, "lora_generate: max_new %d is negative", max_new);
+    if ((s = lora__check_sampler(cfg)) != LORA_OK) return s;
+    if (n_prompt > m->info.max_seq)
+        return lora__fail(LORA_ERR_RANGE, "lora_generate: the prompt has %d tokens, more than the model's context length %d",
+                          n_prompt, m->info.max_seq);
+    if (max_new == 0 || n_prompt == m->info.max_seq) return LORA_OK;
+    V = m->info.vocab_size;
+    eos = m->info.eos;
+    pool = m->ops->pool ? m->ops->pool(m) : NULL;
+    greedy = lora__is_greedy(cfg);
+    cap = max_new > m->info.max_seq - n_prompt ? m->info.max_seq : n_prompt + max_new;
+    if ((s = lora_kv_create(m, cap, &kv)) != LORA_OK) return s;
+    logits = (float *)lora__malloc(sizeof(float) * (size_t)V, "logits");
+    if (!greedy) c = (lora__cand *)lora__malloc(lora__sample_ws_bytes(V), "sampling workspace");
+    if (!logits || (!greedy && !c)) { s = LORA_ERR_OOM; goto done; }
+    lora_rng_seed(&rng, cfg->seed);
+    if ((s = lora_forward_cached(m, kv, prompt, n_prompt, logits)) != LORA_OK) goto done;
+    for (;;) {
+        int32_t id = greedy ? lora__argmax(logits, V) : lora__sample_ws(logits, V, cfg, &rng, c, lora__vec(pool));
+        if (stop_at_eot && eos >= 0 && id == eos) break;
+        out_ids[n++] = id;
+        *n_out = n;
+        if (on_token && on_token(user, id, n - 1)) break;
+        if (n == max_new || n_prompt + n >= m->info.max_seq) break;
+        if ((s = lora_forward_cached(m, kv, &id, 1, logits)) != LORA_OK) break;
+    }
+done:
+    LORA_FREE(c);
+    LORA_FREE(logits);
+    lora_kv_free(m, kv);
+    return s;
+}
+
+/* ---- lora/88_train.impl.c ---- */
+/* ---- evaluation and the training loop ---- */
+
+static double lora__seconds(void) {
+#if defined(CLOCK_MONOTONIC) && !defined(_WIN32)
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+#else
+    return (double)clock() / CLOCKS_PER_SEC;
+#endif
+}
+
+static lora_status lora__evaluate(lora_model *m, const lora_dataset *ds, int B, int T, int64_t max_batches,
+                                  int32_t *in, int32_t *lab, lora_eval_result *r) {
+    size_t pos = 0, nb = lora_data_batches_per_epoch(ds, B, T), b;
+    double sum = 0, count = 0;
+    lora_status s;
+    if (max_batches > 0 && nb > (size_t)max_batches) nb = (size_t)max_batches;
+    for (b = 0; b < nb; b++) {
+        float loss;
+        int row, t, n = 0;
+        if ((s = lora_data_batch(ds, &pos, B, T, in, lab)) != LORA_OK) return s;
+        if ((s = lora_model_forward(m, in, lab, B, T, &loss)) != LORA_OK) return s;
+        /* the logits at t predict labels[t + 1]: the first label of a row has no prediction */
+        for (row = 0; row < B; row++)
+            for (t = 1; t < T; t++) n += lab[row * T + t] != LORA_IGNORE_LABEL;
+        if (n) { sum += (double)loss * n; count += n; }
+    }
+    r->loss = count ? sum / count : NAN;
+    r->perplexity = exp(r->loss);
+    r->tokens = (int64_t)count;
+    r->batches = (int64_t)nb;
+    return LORA_OK;
+}
+
+static lora_status lora__check_batch_shape(const char *what, const lora_dataset *ds, int B, int T) {
+    if (B <= 0 || T <= 1)
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: batch %d and seq %d must be positive (seq > 1)", what, B, T);
+    if ((size_t)B > SIZE_MAX / (size_t)T / sizeof(int32_t))
+        return lora__fail(LORA_ERR_RANGE, "%s: batch %d x seq %d is too large", what, B, T);
+    if (ds && ds->n_tokens < (size_t)B * (size_t)T)
+        return lora__fail(LORA_ERR_RANGE, "%s: the data has %zu tokens, fewer than one batch of %d x %d", what,
+                          ds->n_tokens, B, T);
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_evaluate(lora_model *m, const lora_dataset *ds, int B, int T, int64_t max_batches,
+                                   lora_eval_result *out) {
+    int32_t *in, *lab;
+    lora_status s;
+    if (out) memset(out, 0, sizeof *out);
+    if (!m || !ds || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_evaluate: NULL argument");
+    if ((s = lora__check_batch_shape("lora_evaluate", ds, B, T)) != LORA_OK) return s;
+    if (T > m->info.max_seq)
+        return lora__fail(LORA_ERR_RANGE, "lora_evaluate: seq %d exceeds the model's context length %d", T, m->info.max_seq);
+    in = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)B * T, "evaluation batch");
+    lab = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)B * T, "evaluation batch");
+    if (!in || !lab) s = LORA_ERR_OOM;
+    else s = lora__evaluate(m, ds, B, T, max_batches, in, lab, out);
+    LORA_FREE(in);
+    LORA_FREE(lab);
+    return s;
+}
+
+LORA_API lora_train_config lora_train_config_init(void) {
+    lora_train_config c;
+    memset(&c, 0, sizeof c);
+    c.batch = 4;
+    c.seq = 128;
+    c.steps = 100;
+    c.grad_accum = 1;
+    c.optim = lora_adamw_config_init();
+    c.optim.lr = 2e-4;
+    c.optim.weight_decay = 0.0;
+    c.seed = 42;
+    return c;
+}
+
+/* The training run's state shared by the loop's helpers. */
+typedef struct lora__trainer {
+    lora_model *m;
+    const lora_train_config *cfg;
+    const lora_dataset *train;
+    lora_adamw *opt;
+    lora_param *params;
+    int n_params;
+    int full;                    /* no adapter: the checkpoint holds the model's weights */
+    int32_t *in, *lab;
+    lora_train_state st;
+    double t_start, tokens;
+    lora_train_result *res;
+} lora__trainer;
+
+static void lora__trainer_progress(lora__trainer *tr, lora_train_progress *p, lora_train_event ev) {
+    double el = lora__seconds() - tr->t_start;
+    memset(p, 0, sizeof *p);
+    p->event = ev;
+    p->step = tr->st.step;
+    p->total_steps = tr->cfg->steps;
+    p->val_loss = NAN;
+    p->elapsed_s = el;
+    p->tokens_per_s = el > 0 ? tr->tokens / el : 0.0;
+}
+
+/* Writes the adapter (or the full model) and trainer_state.bin into the checkpoint directory. */
+static lora_status lora__trainer_save(lora__trainer *tr, int *cancel) {
+    const char *dir = tr->cfg->checkpoint_dir;
+    char *path;
+    lora_status s;
+    lora_train_progress p;
+    double now = lora__seconds();
+    tr->st.elapsed_seconds += now - tr->t_start;
+    tr->t_start = now;
+    tr->tokens = 0;
+    if (tr->full) {
+        if (!(path = lora__path_join(dir, "model.safetensors"))) return LORA_ERR_OOM;
+        s = lora_model_save(tr->m, path);
+        LORA_FREE(path);
+    } else {
+        s = lora_model_adapter_save(tr->m, lora_model_adapter(tr->m), dir);
+    }
+    if (s != LORA_OK) return s;
+    if (!(path = lora__path_join(dir, "trainer_state.bin"))) return LORA_ERR_OOM;
+    s = lora_checkpoint_save(path, tr->opt, &tr->st);
+    LORA_FREE(path);
+    if (s != LORA_OK) return s;
+    if (tr->res) tr->res->checkpoint = dir;
+    if (tr->cfg->on_progress) {
+        lora__trainer_progress(tr, &p, LORA_TRAIN_CHECKPOINT);
+        p.checkpoint = dir;
+        if (tr->cfg->on_progress(tr->cfg->user, &p) && cancel) *cancel = 1;
+    }
+    return LORA_OK;
+}
+
+/* A validation pass in eval mode; the dropout stream continues where it was. */
+static lora_status lora__trainer_validate(lora__trainer *tr, double *loss) {
+    lora_eval_result r;
+    lora_status s;
+    lora_model_set_training(tr->m, 0, tr->st.seed);
+    s = lora__evaluate(tr->m, tr->cfg->val, tr->cfg->batch, tr->cfg->seq, tr->cfg->val_batches, tr->in, tr->lab, &r);
+    lora_model_set_training(tr->m, 1, tr->st.seed);
+    lora_model_set_dropout_step(tr->m, tr->st.dropout_step);
+    if (s != LORA_OK) return s;
+    *loss = r.loss;
+    if (!(r.loss >= tr->st.best_val_loss)) tr->st.best_val_loss = r.loss;
+    return LORA_OK;
+}
+
+/* One optimiser step: grad_accum micro-batches, their mean gradient, AdamW. */
+static lora_status lora__trainer_step(lora__trainer *tr, lora_train_progress *p) {
+    const lora_train_config *c = tr->cfg;
+    double t0 = lora__seconds(), loss_sum = 0.0;
+    int k;
+    lora_status s;
+    lora_model_zero_grad(tr->m);
+    for (k = 0; k < c->grad_accum; k++) {
+        float loss;
+        size_t pos = (size_t)tr->st.data_pos;
+        if ((s = lora_data_batch(tr->train, &pos, c->batch, c->seq, tr->in, tr->lab)) != LORA_OK) return s;
+        tr->st.data_pos = pos;
+        if ((s = lora_model_forward(tr->m, tr->in, tr->lab, c->batch, c->seq, &loss)) != LORA_OK) return s;
+        if (tr->res) tr->res->loss = loss;
+        if (!isfinite(loss))
+            return lora__fail(LORA_ERR_NUMERIC, "training loss is %g at step %lld; stopped before updating any weight",
+                              (double)loss, (long long)tr->st.step);
+        if ((s = lora_model_backward(tr->m)) != LORA_OK) return s;
+        loss_sum += loss;
+    }
+    if (c->grad_accum > 1) {
+        int i;
+        int64_t j;
+        for (i = 0; i < tr->n_params; i++)
+            for (j = 0; j < tr->params[i].n; j++) tr->params[i].grad[j] /= (float)c->grad_accum;
+    }
+    lora__trainer_progress(tr, p, LORA_TRAIN_STEP);
+    if ((s = lora_adamw_step(tr->opt, lora_model_pool(tr->m), &p->grad_norm, &p->lr)) != LORA_OK) return s;
+    tr->st.step = tr->opt->step;
+    tr->st.dropout_step = lora_model_dropout_step(tr->m);
+    tr->tokens += (double)c->batch * c->seq * c->grad_accum;
+    p->step = tr->st.step;
+    p->loss = (float)(loss_sum / c->grad_accum);
+    if (tr->res) tr->res->loss = p->loss;
+    p->step_ms = 1000.0 * (lora__seconds() - t0);
+    p->elapsed_s = lora__seconds() - tr->t_start;
+    p->tokens_per_s = p->elapsed_s > 0 ? tr->tokens / p->elapsed_s : 0.0;
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_train(lora_model *m, const lora_dataset *train, const lora_train_config *cfg,
+                                lora_train_result *out) {
+    lora__trainer tr;
+    lora_train_result local;
+    lora_adamw_config oc;
+    lora_status s;
+    int cancel = 0;
+    char *path = NULL;
+    if (!out) out = &local;
+    memset(out, 0, sizeof *out);
+    out->val_before = out->val_after = NAN;
+    if (!m || !train || !cfg) return lora__fail(LORA_ERR_INVALID_ARG, "lora_train: NULL argument");
+    if ((s = lora__check_batch_shape("lora_train", train, cfg->batch, cfg->seq)) != LORA_OK) return s;
+    if (cfg->val && (s = lora__check_batch_shape("lora_train: validation", cfg->val, cfg->batch, cfg->seq)) != LORA_OK) return s;
+    if (cfg->steps <= 0 || cfg->steps > INT_MAX || cfg->grad_accum <= 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_train: steps %lld must be in [1, %d] and grad_accum %d positive",
+                          (long long)cfg->steps, INT_MAX, cfg->grad_accum);
+    if (cfg->seq > m->info.max_seq)
+        return lora__fail(LORA_ERR_RANGE, "lora_train: seq %d exceeds the model's context length %d", cfg->seq, m->info.max_seq);
+    if (cfg->eval_every < 0 || cfg->save_every < 0 || cfg->val_batches < 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_train: eval_every, save_every and val_batches must be >= 0");
+    if ((cfg->save_every > 0 || cfg->checkpoint_at_end) && !cfg->checkpoint_dir)
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_train: checkpoints asked for but checkpoint_dir is NULL");
+    memset(&tr, 0, sizeof tr);
+    tr.m = m; tr.cfg = cfg; tr.train = train; tr.res = out;
+    tr.full = lora_model_adapter(m) == NULL;
+    if ((s = lora_model_trainable_params(m, &tr.params, &tr.n_params)) != LORA_OK) return s;
+    oc = cfg->optim;
+    if (oc.total_steps <= 0) oc.total_steps = (int)cfg->steps;
+    if ((s = lora_adamw_create(&oc, tr.params, tr.n_params, &tr.opt)) != LORA_OK) goto done;
+    tr.st.seed = cfg->seed;
+    tr.st.best_val_loss = NAN;
+    if (cfg->resume_dir) {
+        if (!(path = lora__path_join(cfg->resume_dir, "trainer_state.bin"))) { s = LORA_ERR_OOM; goto done; }
+        if ((s = lora_checkpoint_load(path, tr.opt, &tr.st)) != LORA_OK) goto done;
+        if (tr.st.data_pos > train->n_tokens) {
+            s = lora__fail(LORA_ERR_FORMAT, "%s: data position %llu is past the end of the training data (%zu tokens): "
+                           "not a checkpoint of this data", path, (unsigned long long)tr.st.data_pos, train->n_tokens);
+            goto done;
+        }
+    }
+    tr.in = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)cfg->batch * cfg->seq, "training batch");
+    tr.lab = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)cfg->batch * cfg->seq, "training batch");
+    if (!tr.in || !tr.lab) { s = LORA_ERR_OOM; goto done; }
+    lora_model_set_training(m, 1, tr.st.seed);
+    lora_model_set_dropout_step(m, tr.st.dropout_step);
+    tr.t_start = lora__seconds();
+    if (cfg->on_progress) {
+        lora_train_progress p;
+        lora__trainer_progress(&tr, &p, LORA_TRAIN_BEGIN);
+        if (cfg->on_progress(cfg->user, &p)) cancel = 1;
+    }
+    if (cfg->val && !cancel) {
+        if ((s = lora__trainer_validate(&tr, &out->val_before)) != LORA_OK) goto done;
+        if (tr.st.step >= cfg->steps) out->val_after = out->val_before;
+        if (cfg->on_progress) {
+            lora_train_progress p;
+            lora__trainer_progress(&tr, &p, LORA_TRAIN_VALIDATION);
+            p.val_loss = out->val_before;
+            if (cfg->on_progress(cfg->user, &p)) cancel = 1;
+        }
+    }
+    while (!cancel && tr.st.step < cfg->steps) {
+        lora_train_progress p;
+        int last;
+        if ((s = lora__trainer_step(&tr, &p)) != LORA_OK) goto done;
+        out->tokens += (double)cfg->batch * cfg->seq * cfg->grad_accum;
+        last = tr.st.step >= cfg->steps;
+        /* validation every eval_every steps and after the last one, reported with the step */
+        if (cfg->val && (last || (cfg->eval_every > 0 && tr.st.step % cfg->eval_every == 0))) {
+            if ((s = lora__trainer_validate(&tr, &p.val_loss)) != LORA_OK) goto done;
+            if (last) out->val_after = p.val_loss;
+        }
+        if (cfg->on_progress && cfg->on_progress(cfg->user, &p)) cancel = 1;
+        if (!cancel && !last && cfg->save_every > 0 && tr.st.step % cfg->save_every == 0 &&
+            (s = lora__trainer_save(&tr, &cancel)) != LORA_OK)
+            goto done;
+    }
+    if (cancel && tr.st.step < cfg->steps) {
+        if (cfg->checkpoint_dir && (s = lora__trainer_save(&tr, NULL)) != LORA_OK) goto done;
+        s = lora__fail(LORA_ERR_CANCELLED, "training cancelled after step %lld%s%s", (long long)tr.st.step,
+                       cfg->checkpoint_dir ? "; checkpoint saved to " : "", cfg->checkpoint_dir ? cfg->checkpoint_dir : "");
+        goto done;
+    }
+    if (cfg->checkpoint_at_end && (s = lora__trainer_save(&tr, NULL)) != LORA_OK) goto done;
+    s = LORA_OK;
+done:
+    if (tr.opt) {
+        double now = lora__seconds();
+        if (tr.t_start > 0) tr.st.elapsed_seconds += now - tr.t_start;
+        out->state = tr.st;
+        out->elapsed_s = tr.st.elapsed_seconds;
+    }
+    lora_model_set_training(m, 0, tr.st.seed);
+    LORA_FREE(path);
+    LORA_FREE(tr.in);
+    LORA_FREE(tr.lab);
+    lora_adamw_free(tr.opt);
+    LORA_FREE(tr.params);
+    return s;
 }
 
 #endif /* LORA_IMPLEMENTATION_DONE */

@@ -44,7 +44,7 @@ static int run_mode(const char *mode, int threads, int steps, int warmup, const 
     lora_adamw_config oc = lora_adamw_config_init();
     int n_params = 0, B = 4, T = strcmp(mode, "full") == 0 ? 64 : 128, i, s, gen = strcmp(mode, "generate") == 0;
     int32_t out_ids[128];
-    gpt2_sampler sc = gpt2_sampler_init();
+    lora_sampler sc = lora_sampler_init();
     int32_t *ids;
     double times[64], med, t0, mn;
     lora_rng rng;
@@ -77,7 +77,7 @@ static int run_mode(const char *mode, int threads, int steps, int warmup, const 
         if (gen) {
             int n_out = 0;
             sc.greedy = 1;
-            if (gpt2_generate(m, ids, 16, 128, &sc, 0, out_ids, &n_out, NULL, NULL) != LORA_OK) goto fail;
+            if (lora_generate(gpt2_model_base(m), ids, 16, 128, &sc, 0, out_ids, &n_out, NULL, NULL) != LORA_OK) goto fail;
         } else if (opt) {
             gpt2_zero_grad(m);
             if (gpt2_forward(m, ids, ids, B, T, &loss) != LORA_OK || gpt2_backward(m) != LORA_OK ||

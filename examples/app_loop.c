@@ -10,9 +10,10 @@
 
 typedef struct app_state { int stop_after; float first_loss, last_loss; } app_state;
 
-static int progress(void *user, const gpt2_train_progress *p) {
+static int progress(void *user, const lora_train_progress *p) {
     app_state *app = (app_state *)user;
     int percent = (int)(100 * p->step / p->total_steps);
+    if (p->event != LORA_TRAIN_STEP) return 0;   /* steps only */
     if (p->step == 1) app->first_loss = p->loss;
     app->last_loss = p->loss;
     printf("\r[%-20.*s] %3d%%  step %lld  loss %.3f  %.0f tok/s", percent / 5, "####################", percent,
@@ -27,7 +28,7 @@ int main(void) {
     lora_adapter *ad;
     lora_dataset *ds;
     lora_config lc = lora_config_init();
-    gpt2_train_config tc = gpt2_train_config_init();
+    lora_train_config tc = lora_train_config_init();
     app_state app = {25, 0, 0};
     int32_t ids[2048];
     lora_status s;
@@ -44,8 +45,8 @@ int main(void) {
     lc.r = 4; lc.alpha = 8; lc.target.targets = targets; lc.target.n_targets = 1;
     if (gpt2_lora_create(m, &lc, &ad) != LORA_OK || gpt2_model_set_adapter(m, ad) != LORA_OK) return 1;
     tc.batch = 4; tc.seq = 32; tc.steps = 100; tc.optim.lr = 3e-2;
-    tc.on_step = progress; tc.user = &app;
-    s = gpt2_train(m, ds, &tc, NULL);
+    tc.on_progress = progress; tc.user = &app;
+    s = lora_train(gpt2_model_base(m), ds, &tc, NULL);
     printf("\n%s: %s\n", s == LORA_ERR_CANCELLED ? "stopped by the app" : "finished", s == LORA_OK ? "ok" : lora_last_error());
     printf("loss %.3f -> %.3f\n", app.first_loss, app.last_loss);
     lora_data_free(ds); lora_adapter_free(ad); gpt2_model_free(m);

@@ -26,7 +26,7 @@ int main(int argc, char **argv) {
     gpt2_model *m = NULL;
     lora_adapter *ad = NULL;
     lora_tokenizer *tok = NULL;
-    gpt2_sampler sc = gpt2_sampler_init();
+    lora_sampler sc = lora_sampler_init();
     int32_t *ids = NULL, out[64];
     size_t n_ids = 0;
     int n_out = 0;
@@ -45,7 +45,7 @@ int main(int argc, char **argv) {
     if ((s = lora_encode(tok, prompt, strlen(prompt), 0, &ids, &n_ids)) != LORA_OK) goto fail;
     sc.temperature = 0.8f; sc.top_k = 40; sc.top_p = 0.95f; sc.seed = 7;   /* or sc.greedy = 1 */
     printf("%s", prompt);
-    if ((s = gpt2_generate(m, ids, (int)n_ids, 32, &sc, 1, out, &n_out, print_token, tok)) != LORA_OK) goto fail;
+    if ((s = lora_generate(gpt2_model_base(m), ids, (int)n_ids, 32, &sc, 1, out, &n_out, print_token, tok)) != LORA_OK) goto fail;
     printf("\n[%d tokens]\n", n_out);
     lora_free(ids); lora_tokenizer_free(tok); lora_adapter_free(ad); gpt2_model_free(m); lora_pool_destroy(pool);
     return 0;

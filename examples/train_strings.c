@@ -18,8 +18,9 @@ static const char *const texts[] = {
     "Question: What is 2 plus 3?\nAnswer: 5.",
 };
 
-static int on_step(void *user, const gpt2_train_progress *p) {
+static int on_step(void *user, const lora_train_progress *p) {
     (void)user;
+    if (p->event != LORA_TRAIN_STEP) return 0;   /* steps only (no validation or checkpoints here) */
     if (p->step % 10 == 0) printf("step %3lld/%lld  loss %.4f  lr %.2e\n", (long long)p->step, (long long)p->total_steps, p->loss, p->lr);
     return 0;
 }
@@ -35,7 +36,7 @@ int main(int argc, char **argv) {
     lora_adapter *ad;
     lora_dataset *ds;
     lora_config lc = lora_config_init();
-    gpt2_train_config tc = gpt2_train_config_init();
+    lora_train_config tc = lora_train_config_init();
     static const char *const targets[] = {"c_attn", "c_proj", "c_fc"};
     int32_t ids[4096];
     size_t n = 0, i, j;
@@ -58,11 +59,11 @@ int main(int argc, char **argv) {
     lc.target.targets = targets; lc.target.n_targets = 3;
     CHECK(gpt2_lora_create(m, &lc, &ad));
     CHECK(gpt2_model_set_adapter(m, ad));
-    gpt2_model_trainable_line(m, line, sizeof line);
+    lora_model_trainable_line(gpt2_model_base(m), line, sizeof line);
     printf("%s\n", line);
     tc.batch = 2; tc.seq = 32; tc.steps = 40; tc.optim.lr = 1e-2;
-    tc.on_step = on_step;
-    CHECK(gpt2_train(m, ds, &tc, NULL));
+    tc.on_progress = on_step;
+    CHECK(lora_train(gpt2_model_base(m), ds, &tc, NULL));
     CHECK(lora_adapter_save(ad, out, 1));
     printf("saved %s/adapter_model.safetensors and adapter_config.json\n", out);
     lora_data_free(ds); lora_adapter_free(ad); gpt2_model_free(m); lora_tokenizer_free(tok); lora_pool_destroy(pool);

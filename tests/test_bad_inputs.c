@@ -436,34 +436,34 @@ static void c_gen_long_prompt(R *r) {
     int32_t p[40], out[4];
     int i, n = -1;
     for (i = 0; i < 40; i++) p[i] = i;
-    r->status = gpt2_generate(fx_model(), p, 40, 4, NULL, 0, out, &n, NULL, NULL);
+    r->status = lora_generate(gpt2_model_base(fx_model()), p, 40, 4, NULL, 0, out, &n, NULL, NULL);
     FAIL_IF(n != 0, "*n_out = %d", n);
 }
 static void c_gen_oob_prompt(R *r) {
     int32_t p[3] = {1, 97, 2}, out[4];
     int n = -1;
-    r->status = gpt2_generate(fx_model(), p, 3, 4, NULL, 0, out, &n, NULL, NULL);
+    r->status = lora_generate(gpt2_model_base(fx_model()), p, 3, 4, NULL, 0, out, &n, NULL, NULL);
 }
 static void c_gen_empty_prompt(R *r) {
     int32_t p[1] = {1}, out[4];
     int n = -1;
-    r->status = gpt2_generate(fx_model(), p, 0, 4, NULL, 0, out, &n, NULL, NULL);
+    r->status = lora_generate(gpt2_model_base(fx_model()), p, 0, 4, NULL, 0, out, &n, NULL, NULL);
 }
 static void c_sample_temp(R *r) {
     float l[4] = {1, 2, 3, 4};
-    gpt2_sampler sp = gpt2_sampler_init();
+    lora_sampler sp = lora_sampler_init();
     lora_rng rng;
     lora_rng_seed(&rng, 1);
     sp.temperature = -1;
-    r->status = (lora_status)gpt2_sample(l, 4, &sp, &rng);
+    r->status = (lora_status)lora_sample(l, 4, &sp, &rng);
 }
 static void c_sample_top_p(R *r) {
     float l[4] = {1, 2, 3, 4};
-    gpt2_sampler sp = gpt2_sampler_init();
+    lora_sampler sp = lora_sampler_init();
     lora_rng rng;
     lora_rng_seed(&rng, 1);
     sp.top_p = 1.5f;
-    r->status = (lora_status)gpt2_sample(l, 4, &sp, &rng);
+    r->status = (lora_status)lora_sample(l, 4, &sp, &rng);
 }
 static void c_decode_oob(R *r) {
     int32_t ids[3] = {15496, 50257, 0};
@@ -473,11 +473,11 @@ static void c_decode_oob(R *r) {
     FAIL_IF(text != NULL || len != 0, "outputs not cleared");
 }
 static void c_train_seq_long(R *r) {
-    gpt2_train_config tc = gpt2_train_config_init();
+    lora_train_config tc = lora_train_config_init();
     gpt2_model *m = fx_model();
     gpt2_model_set_adapter(m, fx_adapter());
     tc.batch = 1; tc.seq = 40; tc.steps = 1;
-    r->status = gpt2_train(m, fx_ds(), &tc, NULL);
+    r->status = lora_train(gpt2_model_base(m), fx_ds(), &tc, NULL);
 }
 
 /* ---- LoRA configs ---- */
@@ -713,13 +713,13 @@ static void c_inf_forward(R *r) {
 static void train_poisoned(R *r, float v) {
     gpt2_model *m = fx_model();
     lora_adapter *ad = fx_adapter();
-    gpt2_train_config tc = gpt2_train_config_init();
+    lora_train_config tc = lora_train_config_init();
     float *a0 = (float *)malloc(sizeof(float) * (size_t)ad->modules[0].r * ad->modules[0].in);
     memcpy(a0, ad->modules[0].A, sizeof(float) * (size_t)ad->modules[0].r * ad->modules[0].in);
     poison(m, "h.1.mlp.c_fc.weight", v);
     gpt2_model_set_adapter(m, ad);
     tc.batch = 2; tc.seq = 16; tc.steps = 3;
-    r->status = gpt2_train(m, fx_ds(), &tc, NULL);
+    r->status = lora_train(gpt2_model_base(m), fx_ds(), &tc, NULL);
     FAIL_IF(memcmp(a0, ad->modules[0].A, sizeof(float) * (size_t)ad->modules[0].r * ad->modules[0].in) != 0, "the adapter changed");
     free(a0);
 }
@@ -1129,6 +1129,7 @@ static const char *const g_names[] = {"transformer.h.0.attn.c_attn", "lm_head"};
 static unsigned char g_sel[2];
 static lora_regex *fx_re(void) { static lora_regex *re; if (!re && lora_regex_compile("a.*", &re) != LORA_OK) exit(3); return re; }
 static int32_t g_ids[4] = {1, 2, 3, 4};
+static lora_train_config g_train_cfg; /* zeroed: every check above the NULL one fails first */
 
 /* A NULL row runs `call` (a status expression) or `stmt` (a statement; the row passes if it returns). */
 #define NS(id, call) static void id(R *r) { r->status = (call); }
@@ -1171,8 +1172,8 @@ NS(n_set_adapter_m, gpt2_model_set_adapter(NULL, NULL))
 NI(n_model_adapter, gpt2_model_adapter(NULL), 0)
 NS(n_merge_m, gpt2_model_merge(NULL, fx_adapter(), 1))
 NS(n_merge_ad, gpt2_model_merge(fx_model(), NULL, 1))
-NV(n_trainable_line_m, gpt2_model_trainable_line(NULL, g_buf, sizeof g_buf))
-NV(n_trainable_line_buf, gpt2_model_trainable_line(fx_model(), NULL, 16))
+NV(n_trainable_line_m, lora_model_trainable_line(gpt2_model_base(NULL), g_buf, sizeof g_buf))
+NV(n_trainable_line_buf, lora_model_trainable_line(gpt2_model_base(fx_model()), NULL, 16))
 NV(n_set_training, gpt2_model_set_training(NULL, 1, 0))
 NS(n_full_finetune, gpt2_model_set_full_finetune(NULL, 1))
 NS(n_forward_m, gpt2_forward(NULL, g_ids, NULL, 1, 4, NULL))
@@ -1185,7 +1186,7 @@ NS(n_trainable_p, gpt2_trainable_params(fx_model(), NULL, (int *)g_f))
 NS(n_trainable_n, gpt2_trainable_params(fx_model(), (lora_param **)g_out, NULL))
 NI(n_model_grad, gpt2_model_grad(NULL, "wte.weight"), 0)
 NI(n_model_memory, gpt2_model_memory(NULL), 0)
-NV(n_estimate_cfg, gpt2_estimate_memory(NULL, NULL, 0, 1, 8, 1, (gpt2_memory_estimate *)g_f))
+NV(n_estimate_cfg, gpt2_estimate_memory(NULL, NULL, 0, 1, 8, 1, (lora_memory_estimate *)g_f))
 NV(n_estimate_out, gpt2_estimate_memory(fx_cfg(), NULL, 0, 1, 8, 1, NULL))
 NI(n_dropout_step, gpt2_model_dropout_step(NULL), 0)
 NV(n_set_dropout_step, gpt2_model_set_dropout_step(NULL, 1))
@@ -1200,12 +1201,12 @@ NI(n_kv_memory, gpt2_kv_memory(NULL), 0)
 NS(n_cached_m, gpt2_forward_cached(NULL, fx_kv(), g_ids, 1, NULL))
 NS(n_cached_kv, gpt2_forward_cached(fx_model(), NULL, g_ids, 1, NULL))
 NS(n_cached_tokens, gpt2_forward_cached(fx_model(), fx_kv(), NULL, 1, NULL))
-NI(n_sample_logits, gpt2_sample(NULL, 4, NULL, &g_rng), LORA_ERR_INVALID_ARG)
-NI(n_sample_rng, gpt2_sample(g_f, 4, NULL, NULL), LORA_ERR_INVALID_ARG)
-NS(n_generate_m, gpt2_generate(NULL, g_ids, 2, 2, NULL, 0, (int32_t *)g_f, (int *)g_u.i32, NULL, NULL))
-NS(n_generate_prompt, gpt2_generate(fx_model(), NULL, 2, 2, NULL, 0, (int32_t *)g_f, (int *)g_u.i32, NULL, NULL))
-NS(n_generate_out, gpt2_generate(fx_model(), g_ids, 2, 2, NULL, 0, NULL, (int *)g_u.i32, NULL, NULL))
-NS(n_generate_nout, gpt2_generate(fx_model(), g_ids, 2, 2, NULL, 0, (int32_t *)g_f, NULL, NULL, NULL))
+NI(n_sample_logits, lora_sample(NULL, 4, NULL, &g_rng), LORA_ERR_INVALID_ARG)
+NI(n_sample_rng, lora_sample(g_f, 4, NULL, NULL), LORA_ERR_INVALID_ARG)
+NS(n_generate_m, lora_generate(gpt2_model_base(NULL), g_ids, 2, 2, NULL, 0, (int32_t *)g_f, (int *)g_u.i32, NULL, NULL))
+NS(n_generate_prompt, lora_generate(gpt2_model_base(fx_model()), NULL, 2, 2, NULL, 0, (int32_t *)g_f, (int *)g_u.i32, NULL, NULL))
+NS(n_generate_out, lora_generate(gpt2_model_base(fx_model()), g_ids, 2, 2, NULL, 0, NULL, (int *)g_u.i32, NULL, NULL))
+NS(n_generate_nout, lora_generate(gpt2_model_base(fx_model()), g_ids, 2, 2, NULL, 0, (int32_t *)g_f, NULL, NULL, NULL))
 NS(n_tok_load_dir, lora_tokenizer_load(NULL, (lora_tokenizer **)g_out))
 NS(n_tok_load_out, lora_tokenizer_load(TOKDIR, NULL))
 NS(n_tok_files_v, lora_tokenizer_load_files(NULL, TOKDIR "/vocab.bpe", (lora_tokenizer **)g_out))
@@ -1248,9 +1249,9 @@ NS(n_batch_pos, lora_data_batch(fx_ds(), NULL, 1, 2, (int32_t *)g_f, (int32_t *)
 NS(n_batch_in, lora_data_batch(fx_ds(), (size_t *)g_u.z, 1, 2, NULL, (int32_t *)g_f + 8))
 NS(n_batch_lab, lora_data_batch(fx_ds(), (size_t *)g_u.z, 1, 2, (int32_t *)g_f, NULL))
 NI(n_batches_per_epoch, lora_data_batches_per_epoch(NULL, 1, 2), 0)
-NS(n_train_m, gpt2_train(NULL, fx_ds(), &(gpt2_train_config){0, 0, 0, 0, {0, 0, 0, 0, 0, 0, 0, 0, LORA_SCHED_CONSTANT}, 0, NULL, NULL}, NULL))
-NS(n_train_ds, gpt2_train(fx_model(), NULL, &(gpt2_train_config){0, 0, 0, 0, {0, 0, 0, 0, 0, 0, 0, 0, LORA_SCHED_CONSTANT}, 0, NULL, NULL}, NULL))
-NS(n_train_cfg, gpt2_train(fx_model(), fx_ds(), NULL, NULL))
+NS(n_train_m, lora_train(gpt2_model_base(NULL), fx_ds(), &g_train_cfg, NULL))
+NS(n_train_ds, lora_train(gpt2_model_base(fx_model()), NULL, &g_train_cfg, NULL))
+NS(n_train_cfg, lora_train(gpt2_model_base(fx_model()), fx_ds(), NULL, NULL))
 NV(n_rng_seed, lora_rng_seed(NULL, 1))
 NV(n_rng_u32, lora_rng_u32(NULL))
 NV(n_rng_uniform, lora_rng_uniform(NULL))
@@ -1432,7 +1433,7 @@ static const bad_case cases[] = {
     {"inputs", "backward with every label -100 (loss NaN)", NUM, "every label is ignored", NULL, c_backward_ignored, NULL, 0},
     {"inputs", "backward with nothing to train", INV, "nothing to train", NULL, c_backward_noadapter, NULL, 0},
     {"inputs", "batch 20x20 from 300 tokens", RNG, NULL, NULL, c_data_batch_small, NULL, 0},
-    {"inputs", "gpt2_train with seq 40 > n_positions 32", RNG, "exceeds", NULL, c_train_seq_long, NULL, 0},
+    {"inputs", "lora_train with seq 40 > n_positions 32", RNG, "exceeds", NULL, c_train_seq_long, NULL, 0},
     {"inputs", "KV cache of 33 > n_positions 32", RNG, "cache length 33 exceeds", NULL, c_kv_too_long, NULL, 0},
     {"inputs", "KV cache overflow (20 cached + 5 > 24)", RNG, "exceed the cache length 24", NULL, c_kv_overflow, NULL, 0},
     {"inputs", "KV cache: token id 200 >= vocab", RNG, "token id 200 at position 1", NULL, c_kv_oob, NULL, 0},
@@ -1493,8 +1494,8 @@ static const bad_case cases[] = {
     /* numbers */
     {"numeric", "NaN weights: gpt2_forward gives a NaN loss", OK, NULL, NULL, c_nan_forward, NULL, 0},
     {"numeric", "Inf embedding: gpt2_forward gives a non-finite loss", OK, NULL, NULL, c_inf_forward, NULL, 0},
-    {"numeric", "NaN weights: gpt2_train stops, adapter unchanged", NUM, "training loss is nan at step 0", "stopped before updating any weight", c_nan_train, NULL, 0},
-    {"numeric", "Inf weights: gpt2_train stops, adapter unchanged", NUM, "training loss is", "stopped before updating any weight", c_inf_train, NULL, 0},
+    {"numeric", "NaN weights: lora_train stops, adapter unchanged", NUM, "training loss is nan at step 0", "stopped before updating any weight", c_nan_train, NULL, 0},
+    {"numeric", "Inf weights: lora_train stops, adapter unchanged", NUM, "training loss is", "stopped before updating any weight", c_inf_train, NULL, 0},
     {"numeric", "NaN gradient: lora_adamw_step changes nothing", NUM, "gradient norm is nan", "no weight changed", c_nan_grad, NULL, 0},
     {"numeric", "-Inf gradient: lora_adamw_step changes nothing", NUM, "gradient norm is inf", "no weight changed", c_inf_grad, NULL, 0},
     {"numeric", "lora-finetune: NaN loss after resume; checkpoint byte-identical", NUM, "loss is nan (NaN/Inf); stopping", "checkpoint is intact", c_finetune_nan, NULL, 0},
@@ -1577,7 +1578,7 @@ static const null_case null_cases[] = {
     NOK("gpt2_kv_free", "kv", n_kv_free), NOK("gpt2_kv_reset", "kv", n_kv_reset), NROW("gpt2_kv_truncate", "kv", n_kv_truncate),
     NOK("gpt2_kv_length", "kv", n_kv_length), NOK("gpt2_kv_capacity", "kv", n_kv_capacity), NOK("gpt2_kv_memory", "kv", n_kv_memory),
     NROW("gpt2_forward_cached", "m", n_cached_m), NROW("gpt2_forward_cached", "kv", n_cached_kv), NROW("gpt2_forward_cached", "tokens", n_cached_tokens),
-    NOK("gpt2_sample", "logits", n_sample_logits), NOK("gpt2_sample", "rng", n_sample_rng),
+    NOK("lora_sample", "logits", n_sample_logits), NOK("lora_sample", "rng", n_sample_rng),
     NROW("gpt2_generate", "m", n_generate_m), NROW("gpt2_generate", "prompt", n_generate_prompt),
     NROW("gpt2_generate", "out_ids", n_generate_out), NROW("gpt2_generate", "n_out", n_generate_nout),
     NROW("lora_tokenizer_load", "dir", n_tok_load_dir), NROW("lora_tokenizer_load", "out", n_tok_load_out),
@@ -1599,7 +1600,7 @@ static const null_case null_cases[] = {
     NOK("lora_data_free", "ds", n_data_free),
     NROW("lora_data_batch", "ds", n_batch_ds), NROW("lora_data_batch", "pos", n_batch_pos), NROW("lora_data_batch", "inputs", n_batch_in),
     NROW("lora_data_batch", "labels", n_batch_lab), NOK("lora_data_batches_per_epoch", "ds", n_batches_per_epoch),
-    NROW("gpt2_train", "m", n_train_m), NROW("gpt2_train", "train", n_train_ds), NROW("gpt2_train", "cfg", n_train_cfg),
+    NROW("lora_train", "m", n_train_m), NROW("gpt2_train", "train", n_train_ds), NROW("gpt2_train", "cfg", n_train_cfg),
     NOK("lora_rng_seed", "rng", n_rng_seed), NOK("lora_rng_u32", "rng", n_rng_u32), NOK("lora_rng_uniform", "rng", n_rng_uniform),
     NOK("lora_rng_normal", "rng", n_rng_normal),
     NROW("lora_pool_create", "out", n_pool_create), NOK("lora_pool_destroy", "pool", n_pool_destroy), NOK("lora_pool_threads", "pool", n_pool_threads),

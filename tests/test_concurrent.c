@@ -19,8 +19,9 @@ typedef struct job {
     int own_error;      /* lora_last_error() named this job's file after a failure */
 } job;
 
-static int record(void *user, const gpt2_train_progress *p) {
+static int record(void *user, const lora_train_progress *p) {
     job *j = (job *)user;
+    if (p->event != LORA_TRAIN_STEP) return 0;   /* steps only (no validation or checkpoints here) */
     if (j->n < STEPS) j->losses[j->n++] = p->loss;
     return 0;
 }
@@ -33,7 +34,7 @@ static void *run_job(void *arg) {
     lora_dataset *ds = NULL;
     lora_pool *pool = NULL;
     lora_config lc = lora_config_init();
-    gpt2_train_config tc = gpt2_train_config_init();
+    lora_train_config tc = lora_train_config_init();
     int32_t ids[1024];
     char missing[64];
     static const char *const targets[] = {"c_attn", "c_proj"};
@@ -53,8 +54,8 @@ static void *run_job(void *arg) {
     if (j->status == LORA_OK) j->status = gpt2_model_set_adapter(m, ad);
     if (j->status == LORA_OK) {
         tc.batch = 2; tc.seq = 16; tc.steps = STEPS; tc.optim.lr = 1e-2; tc.seed = j->seed;
-        tc.on_step = record; tc.user = j;
-        j->status = gpt2_train(m, ds, &tc, NULL);
+        tc.on_progress = record; tc.user = j;
+        j->status = lora_train(gpt2_model_base(m), ds, &tc, NULL);
     }
     /* a failure on this thread leaves this thread's message, whatever the other thread does */
     snprintf(missing, sizeof missing, "build/no-such-model-%llu.safetensors", (unsigned long long)j->seed);

@@ -18,8 +18,9 @@ typedef struct run_result {
     int64_t n_params;
 } run_result;
 
-static int record(void *user, const gpt2_train_progress *p) {
+static int record(void *user, const lora_train_progress *p) {
     run_result *r = (run_result *)user;
+    if (p->event != LORA_TRAIN_STEP) return 0;   /* steps only (no validation or checkpoints here) */
     if (p->step >= 1 && p->step <= STEPS) r->losses[p->step - 1] = p->loss;
     return 0;
 }
@@ -33,7 +34,7 @@ static lora_status train(int threads, int full, run_result *out) {
     lora_pool *pool = NULL;
     lora_param *params = NULL;
     lora_config lc = lora_config_init();
-    gpt2_train_config tc = gpt2_train_config_init();
+    lora_train_config tc = lora_train_config_init();
     static const char *const targets[] = {"c_attn", "c_proj", "c_fc"};
     int32_t ids[2048];
     int i, n = 0;
@@ -57,8 +58,8 @@ static lora_status train(int threads, int full, run_result *out) {
     }
     if (s == LORA_OK) {
         tc.batch = 3; tc.seq = 32; tc.steps = STEPS; tc.optim.lr = 1e-2; tc.optim.weight_decay = 0.01;
-        tc.optim.grad_clip = 1.0; tc.seed = 77; tc.on_step = record; tc.user = out;
-        s = gpt2_train(m, ds, &tc, NULL);
+        tc.optim.grad_clip = 1.0; tc.seed = 77; tc.on_progress = record; tc.user = out;
+        s = lora_train(gpt2_model_base(m), ds, &tc, NULL);
     }
     if (s == LORA_OK) s = gpt2_trainable_params(m, &params, &n);
     if (s == LORA_OK) {

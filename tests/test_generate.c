@@ -127,11 +127,11 @@ static void check_cached_equals_forward(gpt2_model *m, const int32_t *tok, int T
 /* greedy generation equals the argmax of a full re-forward after each token */
 static void check_greedy(gpt2_model *m, const int32_t *prompt, int n_prompt, int max_new) {
     const gpt2_config *c = gpt2_model_config(m);
-    gpt2_sampler g = gpt2_sampler_init();
+    lora_sampler g = lora_sampler_init();
     int32_t *out = (int32_t *)malloc(sizeof(int32_t) * max_new), *seq = (int32_t *)malloc(sizeof(int32_t) * c->n_positions);
     int n = 0, i, ok = 1;
     g.greedy = 1;
-    CHECK_OK(gpt2_generate(m, prompt, n_prompt, max_new, &g, 0, out, &n, NULL, NULL));
+    CHECK_OK(lora_generate(gpt2_model_base(m), prompt, n_prompt, max_new, &g, 0, out, &n, NULL, NULL));
     CHECK(n == (max_new < c->n_positions - n_prompt ? max_new : c->n_positions - n_prompt));
     memcpy(seq, prompt, sizeof(int32_t) * n_prompt);
     for (i = 0; i < n; i++) {
@@ -159,46 +159,46 @@ static int count_cb(void *user, int32_t id, int index) {
 }
 
 static void check_sampling(gpt2_model *m, const int32_t *prompt, int n_prompt) {
-    gpt2_sampler s = gpt2_sampler_init(), g = gpt2_sampler_init();
+    lora_sampler s = lora_sampler_init(), g = lora_sampler_init();
     int32_t a[20], b[20], gr[20], c1[20];
     int na = 0, nb = 0, ng = 0, nc = 0, calls[3];
     s.temperature = 0.9f; s.top_k = 30; s.top_p = 0.95f; s.seed = 1234;
-    CHECK_OK(gpt2_generate(m, prompt, n_prompt, 20, &s, 0, a, &na, NULL, NULL));
-    CHECK_OK(gpt2_generate(m, prompt, n_prompt, 20, &s, 0, b, &nb, NULL, NULL));
+    CHECK_OK(lora_generate(gpt2_model_base(m), prompt, n_prompt, 20, &s, 0, a, &na, NULL, NULL));
+    CHECK_OK(lora_generate(gpt2_model_base(m), prompt, n_prompt, 20, &s, 0, b, &nb, NULL, NULL));
     CHECK(na == 20 && nb == 20 && memcmp(a, b, sizeof a) == 0);
     g.greedy = 1;
-    CHECK_OK(gpt2_generate(m, prompt, n_prompt, 20, &g, 0, gr, &ng, NULL, NULL));
-    s = gpt2_sampler_init(); s.top_k = 1; s.seed = 99;
-    CHECK_OK(gpt2_generate(m, prompt, n_prompt, 20, &s, 0, c1, &nc, NULL, NULL));
+    CHECK_OK(lora_generate(gpt2_model_base(m), prompt, n_prompt, 20, &g, 0, gr, &ng, NULL, NULL));
+    s = lora_sampler_init(); s.top_k = 1; s.seed = 99;
+    CHECK_OK(lora_generate(gpt2_model_base(m), prompt, n_prompt, 20, &s, 0, c1, &nc, NULL, NULL));
     CHECK(nc == ng && memcmp(c1, gr, sizeof gr) == 0);
-    s = gpt2_sampler_init(); s.top_p = 1e-6f; s.seed = 5; s.temperature = 1.5f;
-    CHECK_OK(gpt2_generate(m, prompt, n_prompt, 20, &s, 0, c1, &nc, NULL, NULL));
+    s = lora_sampler_init(); s.top_p = 1e-6f; s.seed = 5; s.temperature = 1.5f;
+    CHECK_OK(lora_generate(gpt2_model_base(m), prompt, n_prompt, 20, &s, 0, c1, &nc, NULL, NULL));
     CHECK(nc == ng && memcmp(c1, gr, sizeof gr) == 0);
-    s = gpt2_sampler_init(); s.temperature = 0.0f;
-    CHECK_OK(gpt2_generate(m, prompt, n_prompt, 20, &s, 0, c1, &nc, NULL, NULL));
+    s = lora_sampler_init(); s.temperature = 0.0f;
+    CHECK_OK(lora_generate(gpt2_model_base(m), prompt, n_prompt, 20, &s, 0, c1, &nc, NULL, NULL));
     CHECK(nc == ng && memcmp(c1, gr, sizeof gr) == 0);
     /* the callback sees every token and can stop */
     calls[0] = 0; calls[1] = 0; calls[2] = 7;
-    CHECK_OK(gpt2_generate(m, prompt, n_prompt, 20, &g, 0, c1, &nc, count_cb, calls));
+    CHECK_OK(lora_generate(gpt2_model_base(m), prompt, n_prompt, 20, &g, 0, c1, &nc, count_cb, calls));
     CHECK(nc == 7 && calls[0] == 7 && calls[1] == 0 && memcmp(c1, gr, 7 * sizeof *gr) == 0);
 }
 
-/* gpt2_sample on hand-made logits */
+/* lora_sample on hand-made logits */
 static void check_sample_unit(void) {
     float lg[6] = {1.0f, 3.0f, 3.0f, 0.5f, -2.0f, 2.0f};
-    gpt2_sampler s = gpt2_sampler_init();
+    lora_sampler s = lora_sampler_init();
     lora_rng rng;
     int counts[6] = {0, 0, 0, 0, 0, 0}, i, bad = 0;
     double p[6], z = 0.0;
     lora_rng_seed(&rng, 3);
     s.greedy = 1;
-    CHECK(gpt2_sample(lg, 6, &s, NULL) == 1); /* ties: the lower id */
-    s = gpt2_sampler_init(); s.top_k = 1;
-    CHECK(gpt2_sample(lg, 6, &s, &rng) == 1);
-    s = gpt2_sampler_init();
+    CHECK(lora_sample(lg, 6, &s, NULL) == 1); /* ties: the lower id */
+    s = lora_sampler_init(); s.top_k = 1;
+    CHECK(lora_sample(lg, 6, &s, &rng) == 1);
+    s = lora_sampler_init();
     for (i = 0; i < 6; i++) { p[i] = exp(lg[i]); z += p[i]; }
     for (i = 0; i < 20000; i++) {
-        int32_t id = gpt2_sample(lg, 6, &s, &rng);
+        int32_t id = lora_sample(lg, 6, &s, &rng);
         if (id < 0 || id >= 6) { bad = 1; break; }
         counts[id]++;
     }
@@ -207,17 +207,17 @@ static void check_sample_unit(void) {
     /* top-k 3: ids 1, 2, 5 only; top-p: 1 and 2 (0.34 each of the whole) reach 0.6 */
     s.top_k = 3;
     memset(counts, 0, sizeof counts);
-    for (i = 0; i < 3000; i++) counts[gpt2_sample(lg, 6, &s, &rng)]++;
+    for (i = 0; i < 3000; i++) counts[lora_sample(lg, 6, &s, &rng)]++;
     CHECK(counts[0] == 0 && counts[3] == 0 && counts[4] == 0 && counts[1] > 0 && counts[2] > 0 && counts[5] > 0);
-    s = gpt2_sampler_init(); s.top_p = 0.6f;
+    s = lora_sampler_init(); s.top_p = 0.6f;
     memset(counts, 0, sizeof counts);
-    for (i = 0; i < 3000; i++) counts[gpt2_sample(lg, 6, &s, &rng)]++;
+    for (i = 0; i < 3000; i++) counts[lora_sample(lg, 6, &s, &rng)]++;
     CHECK(counts[1] > 1300 && counts[2] > 1300 && counts[1] + counts[2] == 3000);
-    s = gpt2_sampler_init(); s.top_p = 1e-7f;
-    CHECK(gpt2_sample(lg, 6, &s, &rng) == 1);
+    s = lora_sampler_init(); s.top_p = 1e-7f;
+    CHECK(lora_sample(lg, 6, &s, &rng) == 1);
     /* a temperature close to 0 is (almost) greedy, a high one flattens */
-    s = gpt2_sampler_init(); s.temperature = 1e-3f;
-    for (i = 0; i < 100; i++) { int32_t id = gpt2_sample(lg, 6, &s, &rng); if (id != 1 && id != 2) bad = 1; }
+    s = lora_sampler_init(); s.temperature = 1e-3f;
+    for (i = 0; i < 100; i++) { int32_t id = lora_sample(lg, 6, &s, &rng); if (id != 1 && id != 2) bad = 1; }
     CHECK(!bad);
     /* top-k selection with many ties: only the k first in (logit desc, id asc) order */
     {
@@ -238,10 +238,10 @@ static void check_sample_unit(void) {
             memset(allowed, 0, sizeof allowed);
             memset(seen, 0, sizeof seen);
             for (i = 0; i < ks[t]; i++) allowed[order[i]] = 1;
-            s = gpt2_sampler_init(); s.top_k = ks[t]; s.temperature = 1000.0f;
+            s = lora_sampler_init(); s.top_k = ks[t]; s.temperature = 1000.0f;
             bad = 0;
             for (i = 0; i < (ks[t] > 200 ? 8 : 15) * ks[t]; i++) {
-                int32_t id = gpt2_sample(big, NV, &s, &rng);
+                int32_t id = lora_sample(big, NV, &s, &rng);
                 if (id < 0 || id >= NV || !allowed[id]) { bad = 1; break; }
                 if (!seen[id]) { seen[id] = 1; nseen++; }
             }
@@ -265,24 +265,24 @@ static void check_sample_unit(void) {
         for (i = 0; i < NW; i++) { pr[i] = exp((double)wl[i] - wl[ord[0]]); z += pr[i]; }
         memset(in, 0, sizeof in);
         for (i = 0; i < NW && cum < 0.902 * z; i++) { in[ord[i]] = 1; cum += pr[ord[i]]; nin++; }
-        s = gpt2_sampler_init(); s.top_p = 0.9f;
+        s = lora_sampler_init(); s.top_p = 0.9f;
         bad = 0;
         for (i = 0; i < 400; i++) {
-            int32_t id = gpt2_sample(wl, NW, &s, &rng);
+            int32_t id = lora_sample(wl, NW, &s, &rng);
             if (id < 0 || id >= NW || !in[id]) { bad = 1; break; }
         }
         CHECK_MSG(!bad && nin > 300, "top_p 0.9 over %d tokens: drew outside the nucleus (%d tokens)", NW, nin);
     }
     /* errors */
-    s = gpt2_sampler_init(); s.top_p = 0.0f;
-    CHECK(gpt2_sample(lg, 6, &s, &rng) == LORA_ERR_INVALID_ARG);
-    s = gpt2_sampler_init(); s.temperature = -1.0f;
-    CHECK(gpt2_sample(lg, 6, &s, &rng) == LORA_ERR_INVALID_ARG);
-    s = gpt2_sampler_init(); s.top_k = -2;
-    CHECK(gpt2_sample(lg, 6, &s, &rng) == LORA_ERR_INVALID_ARG);
-    CHECK(gpt2_sample(lg, 6, NULL, NULL) == LORA_ERR_INVALID_ARG);
-    CHECK(gpt2_sample(NULL, 6, NULL, &rng) == LORA_ERR_INVALID_ARG);
-    CHECK(gpt2_sample(lg, 0, NULL, &rng) == LORA_ERR_INVALID_ARG);
+    s = lora_sampler_init(); s.top_p = 0.0f;
+    CHECK(lora_sample(lg, 6, &s, &rng) == LORA_ERR_INVALID_ARG);
+    s = lora_sampler_init(); s.temperature = -1.0f;
+    CHECK(lora_sample(lg, 6, &s, &rng) == LORA_ERR_INVALID_ARG);
+    s = lora_sampler_init(); s.top_k = -2;
+    CHECK(lora_sample(lg, 6, &s, &rng) == LORA_ERR_INVALID_ARG);
+    CHECK(lora_sample(lg, 6, NULL, NULL) == LORA_ERR_INVALID_ARG);
+    CHECK(lora_sample(NULL, 6, NULL, &rng) == LORA_ERR_INVALID_ARG);
+    CHECK(lora_sample(lg, 0, NULL, &rng) == LORA_ERR_INVALID_ARG);
 }
 
 static void check_errors(gpt2_model *m, const int32_t *tok) {
@@ -291,7 +291,7 @@ static void check_errors(gpt2_model *m, const int32_t *tok) {
     float *lg = (float *)malloc(sizeof(float) * c->vocab_size);
     int32_t bad = c->vocab_size, out[8];
     int n = -1;
-    gpt2_sampler g = gpt2_sampler_init();
+    lora_sampler g = lora_sampler_init();
     g.greedy = 1;
     CHECK_ERR(gpt2_kv_create(m, c->n_positions + 1, &kv), LORA_ERR_RANGE);
     CHECK(kv == NULL);
@@ -313,13 +313,13 @@ static void check_errors(gpt2_model *m, const int32_t *tok) {
     CHECK_OK(gpt2_forward_cached(m, small, tok, 4, lg));
     CHECK_ERR(gpt2_forward_cached(m, small, tok, 1, lg), LORA_ERR_RANGE);
     /* generation: prompt too long; output stops when the context is full */
-    CHECK_ERR(gpt2_generate(m, tok, c->n_positions + 1, 4, &g, 0, out, &n, NULL, NULL), LORA_ERR_RANGE);
-    CHECK_OK(gpt2_generate(m, tok, c->n_positions - 3, 8, &g, 0, out, &n, NULL, NULL));
+    CHECK_ERR(lora_generate(gpt2_model_base(m), tok, c->n_positions + 1, 4, &g, 0, out, &n, NULL, NULL), LORA_ERR_RANGE);
+    CHECK_OK(lora_generate(gpt2_model_base(m), tok, c->n_positions - 3, 8, &g, 0, out, &n, NULL, NULL));
     CHECK(n == 3);
-    CHECK_OK(gpt2_generate(m, tok, c->n_positions, 8, &g, 0, out, &n, NULL, NULL));
+    CHECK_OK(lora_generate(gpt2_model_base(m), tok, c->n_positions, 8, &g, 0, out, &n, NULL, NULL));
     CHECK(n == 0);
-    CHECK_ERR(gpt2_generate(m, tok, 0, 8, &g, 0, out, &n, NULL, NULL), LORA_ERR_INVALID_ARG);
-    CHECK_ERR(gpt2_generate(m, &bad, 1, 8, &g, 0, out, &n, NULL, NULL), LORA_ERR_RANGE);
+    CHECK_ERR(lora_generate(gpt2_model_base(m), tok, 0, 8, &g, 0, out, &n, NULL, NULL), LORA_ERR_INVALID_ARG);
+    CHECK_ERR(lora_generate(gpt2_model_base(m), &bad, 1, 8, &g, 0, out, &n, NULL, NULL), LORA_ERR_RANGE);
     gpt2_kv_free(small);
     gpt2_kv_free(kv);
     free(lg);
@@ -352,7 +352,7 @@ static void check_threads(void) {
     static const int mixed[] = {5, 1, 1, 20, 1, 2};
     float *ref, *got1, *got2;
     gpt2_kv_cache *kv = NULL;
-    gpt2_sampler s = gpt2_sampler_init();
+    lora_sampler s = lora_sampler_init();
     int n1 = 0, n2 = 0, V;
     double d;
     c.n_embd = 128; c.n_head = 4; c.vocab_size = 1500;
@@ -368,13 +368,13 @@ static void check_threads(void) {
     d = run_cached(m, kv, tok, 40, mixed, 6, ref, got1);
     CHECK_MSG(d <= TOL, "wide model: cached logits differ from gpt2_forward by %g", d);
     s.temperature = 0.8f; s.top_k = 50; s.top_p = 0.9f; s.seed = 77;
-    CHECK_OK(gpt2_generate(m, tok, 10, 16, &s, 0, g1, &n1, NULL, NULL));
+    CHECK_OK(lora_generate(gpt2_model_base(m), tok, 10, 16, &s, 0, g1, &n1, NULL, NULL));
     CHECK_OK(lora_pool_create(&pool, 2));
     gpt2_model_set_pool(m, pool);
     d = run_cached(m, kv, tok, 40, mixed, 6, ref, got2);
     CHECK_MSG(d <= TOL, "wide model, 2 threads: cached logits differ from gpt2_forward by %g", d);
     CHECK_MSG(memcmp(got1, got2, sizeof(float) * (size_t)40 * V) == 0, "cached logits depend on the thread count");
-    CHECK_OK(gpt2_generate(m, tok, 10, 16, &s, 0, g2, &n2, NULL, NULL));
+    CHECK_OK(lora_generate(gpt2_model_base(m), tok, 10, 16, &s, 0, g2, &n2, NULL, NULL));
     CHECK(n1 == 16 && n2 == 16 && memcmp(g1, g2, sizeof g1) == 0);
     {   /* every instruction set this CPU has: the same model to rounding */
         static const lora_isa isas[] = {LORA_ISA_SCALAR, LORA_ISA_AVX2, LORA_ISA_AVX512, LORA_ISA_NEON};

@@ -589,22 +589,22 @@ static lora_status op_kv(void) {
 static int32_t g_gen_ref[12], r_gen[12];
 static int g_gen_n, r_gen_n;
 static lora_status op_generate(void) {
-    gpt2_sampler sp = gpt2_sampler_init();
+    lora_sampler sp = lora_sampler_init();
     sp.temperature = 0.8f; sp.top_k = 20; sp.top_p = 0.9f; sp.seed = 11;
     memset(r_gen, 0, sizeof r_gen);
-    return gpt2_generate(g_model, prompt, 5, 12, &sp, 0, r_gen, &r_gen_n, NULL, NULL);
+    return lora_generate(gpt2_model_base(g_model), prompt, 5, 12, &sp, 0, r_gen, &r_gen_n, NULL, NULL);
 }
 static int verify_generate(void) { return r_gen_n == g_gen_n && memcmp(r_gen, g_gen_ref, sizeof r_gen) == 0; }
 static lora_status op_sample(void) {
     float logits[97];
-    gpt2_sampler sp = gpt2_sampler_init();
+    lora_sampler sp = lora_sampler_init();
     lora_rng rng;
     int i;
     int32_t id;
     for (i = 0; i < 97; i++) logits[i] = (float)((i * 37) % 11) * 0.3f;
     sp.top_k = 10; sp.top_p = 0.8f;
     lora_rng_seed(&rng, 5);
-    id = gpt2_sample(logits, 97, &sp, &rng);
+    id = lora_sample(logits, 97, &sp, &rng);
     return id < 0 ? (lora_status)id : LORA_OK;
 }
 
@@ -654,11 +654,10 @@ static lora_status op_regex_select(void) {
 
 static lora_dataset *g_ds;
 static lora_status op_train(void) {
-    gpt2_train_config tc = gpt2_train_config_init();
+    lora_train_config tc = lora_train_config_init();
     lora_status s;
-    size_t pos = 0;
     tc.batch = 2; tc.seq = 16; tc.steps = 2; tc.grad_accum = 2; tc.optim.grad_clip = 1.0;
-    s = gpt2_train(g_model, g_ds, &tc, &pos);
+    s = lora_train(gpt2_model_base(g_model), g_ds, &tc, NULL);
     return s;
 }
 static lora_status op_full_finetune(void) {
@@ -764,7 +763,7 @@ static void make_previous_files(void) {
 
 int main(void) {
     int i;
-    gpt2_sampler sp;
+    lora_sampler sp;
     mkdir("build", 0755);
     mkdir("build/allocfail_dir", 0755);
     /* fixtures, hooks disarmed */
@@ -787,9 +786,9 @@ int main(void) {
     g_adapter2->config.alpha = 16.0f;
     for (i = 0; i < 32; i++) { g_in[i] = (i * 7 + 3) % 97; g_lab[i] = i % 5 == 0 ? -100 : (i * 11 + 1) % 97; }
     if (gpt2_forward(g_model, g_in, g_lab, 2, 16, &g_ref_loss) != LORA_OK) { fprintf(stderr, "forward: %s\n", lora_last_error()); return 1; }
-    sp = gpt2_sampler_init();
+    sp = lora_sampler_init();
     sp.temperature = 0.8f; sp.top_k = 20; sp.top_p = 0.9f; sp.seed = 11;
-    if (gpt2_generate(g_model, prompt, 5, 12, &sp, 0, g_gen_ref, &g_gen_n, NULL, NULL) != LORA_OK) return 1;
+    if (lora_generate(gpt2_model_base(g_model), prompt, 5, 12, &sp, 0, g_gen_ref, &g_gen_n, NULL, NULL) != LORA_OK) return 1;
     if (gpt2_trainable_params(g_model, &g_params, &g_nparams) != LORA_OK) return 1;
     {
         lora_adamw_config oc = lora_adamw_config_init();
@@ -841,7 +840,7 @@ int main(void) {
             {"lora_data_from_tokens", op_from_tokens, free_results, NULL, NULL, NULL, NULL},
             {"gpt2_kv_create + gpt2_forward_cached", op_kv, free_results, NULL, NULL, NULL, NULL},
             {"gpt2_generate (top-k, top-p)", op_generate, NULL, NULL, verify_generate, NULL, NULL},
-            {"gpt2_sample", op_sample, NULL, NULL, NULL, NULL, NULL},
+            {"lora_sample", op_sample, NULL, NULL, NULL, NULL, NULL},
             {"lora_json_parse", op_json, free_results, NULL, NULL, NULL, NULL},
             {"lora_st_open (file)", op_st_open, free_results, NULL, NULL, NULL, NULL},
             {"lora_st_open_memory", op_st_open_memory, free_results, NULL, NULL, NULL, NULL},

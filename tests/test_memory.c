@@ -23,7 +23,7 @@ static void check_mode(int full, int B, int T) {
     lora_param *p = NULL;
     lora_adamw *opt = NULL;
     lora_adamw_config oc = lora_adamw_config_init();
-    gpt2_memory_estimate e;
+    lora_memory_estimate e;
     int np = 0, i, s;
     int32_t *ids = (int32_t *)malloc(sizeof(int32_t) * (size_t)B * T);
     double before, peak = 0, measured, rel;

@@ -5,8 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 #include "lora.h"
-#include "gpt2.h"
-#include "cli.h"
+#include "models.h"
 #include <math.h>
 #include <signal.h>
 #include <time.h>
@@ -108,34 +107,16 @@ static int load_config_file(const char *path, int argc, char **argv, merged_args
     return 1;
 }
 
-/* ---- evaluation ---- */
-static int eval_loss(gpt2_model *m, const lora_dataset *ds, int B, int T, long max_batches, int32_t *in, int32_t *lab,
-                     double *loss_out) {
-    size_t pos = 0, nb = lora_data_batches_per_epoch(ds, B, T), b;
-    double sum = 0, count = 0;
-    if (max_batches > 0 && nb > (size_t)max_batches) nb = (size_t)max_batches;
-    for (b = 0; b < nb; b++) {
-        float loss;
-        int r, t, n = 0;
-        if (lora_data_batch(ds, &pos, B, T, in, lab) != LORA_OK) return 0;
-        if (gpt2_forward(m, in, lab, B, T, &loss) != LORA_OK) return 0;
-        for (r = 0; r < B; r++) for (t = 1; t < T; t++) n += lab[r * T + t] != -100;
-        if (n) { sum += (double)loss * n; count += n; }
-    }
-    *loss_out = count ? sum / count : NAN;
-    return 1;
-}
-
 /* ---- loss curve ---- */
 typedef struct { double *train, *val; int n; } curve;
 
-static void write_svg(const char *path, const curve *c, int total_steps) {
+static int write_svg(const char *path, const curve *c, int total_steps) {
     FILE *f;
     char tmp[1024];
     double lo = 1e30, hi = -1e30;
     int i, first;
     const double W = 720, H = 360, L = 60, R = 20, Tp = 20, Bm = 40;
-    if (c->n == 0) return;
+    if (c->n == 0) return 0;
     for (i = 0; i < c->n; i++) {
         if (isfinite(c->train[i])) { if (c->train[i] < lo) lo = c->train[i]; if (c->train[i] > hi) hi = c->train[i]; }
         if (isfinite(c->val[i])) { if (c->val[i] < lo) lo = c->val[i]; if (c->val[i] > hi) hi = c->val[i]; }
@@ -143,7 +124,7 @@ static void write_svg(const char *path, const curve *c, int total_steps) {
     if (!(hi > lo)) { hi = lo + 1; }
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     f = fopen(tmp, "w");
-    if (!f) { fprintf(stderr, "lora-finetune: cannot write %s\n", path); return; }
+    if (!f) { fprintf(stderr, "lora-finetune: cannot write %s\n", path); return -1; }
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" font-size=\"12\">\n", W, H);
     fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
     fprintf(f, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"black\"/>\n", L, H - Bm, W - R, H - Bm);
@@ -167,37 +148,77 @@ static void write_svg(const char *path, const curve *c, int total_steps) {
 #undef SX
 #undef SY
     fprintf(f, "</svg>\n");
-    if (fclose(f) != 0 || rename(tmp, path) != 0) fprintf(stderr, "lora-finetune: cannot write %s\n", path);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) { fprintf(stderr, "lora-finetune: cannot write %s\n", path); return -1; }
+    return 0;
 }
 
-static void mkdir_p(const char *dir) {
-#if !defined(_WIN32)
-    char p[4096];
-    size_t i;
-    snprintf(p, sizeof p, "%s", dir);
-    for (i = 1; p[i]; i++)
-        if (p[i] == '/') { p[i] = 0; mkdir(p, 0755); p[i] = '/'; }
-    mkdir(p, 0755);
-#else
-    (void)dir;
-#endif
-}
+/* What the progress callback needs: printing, the log files and the loss curve. */
+typedef struct {
+    int quiet, tty, B, T, grad_accum;
+    long steps, report_every, eval_every, stop_after;
+    FILE *logf, *csvf;
+    curve *cv;
+    int64_t resumed_step;
+    const char *resume_dir, *trainable_line;
+    size_t train_tokens;
+    int has_val, threads;
+    const char *isa;
+    int interrupted;
+} run_ctx;
 
-/* Saves the adapter (or full model) and the resumable training state into dir. */
-static lora_status save_checkpoint(const char *dir, gpt2_model *m, lora_adapter *ad, int full, lora_adamw *opt,
-                                   const lora_train_state *st) {
-    char path[4096];
-    lora_status s;
-    mkdir_p(dir);
-    if (full) {
-        snprintf(path, sizeof path, "%s/model.safetensors", dir);
-        s = gpt2_model_save(m, path);
-    } else {
-        s = lora_adapter_save(ad, dir, 1);
+static int on_progress(void *user, const lora_train_progress *p) {
+    run_ctx *c = (run_ctx *)user;
+    if (p->event == LORA_TRAIN_BEGIN) {
+        if (!c->quiet) {
+            if (c->resume_dir) printf("resumed from %s at step %lld\n", c->resume_dir, (long long)p->step);
+            printf("%s\n", c->trainable_line);
+            printf("training %ld steps: batch %d x seq %d%s, %zu training tokens%s, %d threads (%s)\n", c->steps, c->B, c->T,
+                   c->grad_accum > 1 ? " (with gradient accumulation)" : "", c->train_tokens, c->has_val ? " + validation" : "",
+                   c->threads, c->isa);
+        }
+    } else if (p->event == LORA_TRAIN_VALIDATION) {
+        if (!c->quiet) printf("validation before training: loss %.4f  perplexity %.3f\n", p->val_loss, exp(p->val_loss));
+        if (p->step <= c->steps) c->cv->val[p->step] = p->val_loss;
+    } else if (p->event == LORA_TRAIN_STEP) {
+        long s_idx = (long)p->step - 1;
+        double vl = c->eval_every > 0 && (p->step % c->eval_every == 0 || p->step == c->steps) ? p->val_loss : NAN;
+        c->cv->train[s_idx] = p->loss;
+        if (c->logf && fprintf(c->logf, "{\"step\": %ld, \"loss\": %.9g, \"lr\": %.9g, \"grad_norm\": %.9g, \"ms\": %.3f}\n", s_idx,
+                               (double)p->loss, p->lr, p->grad_norm, p->step_ms) < 0) c->interrupted = 2;
+        if (c->logf) fflush(c->logf);
+        if (isfinite(vl)) {
+            c->cv->val[p->step] = vl;
+            if (!c->quiet) printf("%sstep %lld: validation loss %.4f  perplexity %.3f\n", c->tty ? "\r\033[K" : "", (long long)p->step, vl, exp(vl));
+        }
+        if (c->csvf) {
+            fprintf(c->csvf, "%ld,%.9g,%.9g,%.9g,%.3f,", s_idx, (double)p->loss, p->lr, p->grad_norm, p->step_ms);
+            if (isfinite(vl)) fprintf(c->csvf, "%.9g", vl);
+            fprintf(c->csvf, "\n");
+        }
+        if (!c->quiet && (p->step % (c->report_every > 0 ? c->report_every : 1) == 0 || p->step == c->steps || c->tty)) {
+            double done_frac = (double)p->step / (double)c->steps;
+            double eta = p->tokens_per_s > 0 ? (double)(c->steps - p->step) * c->B * c->T * c->grad_accum / p->tokens_per_s : 0;
+            char e1[32], e2[32];
+            fmt_duration(p->elapsed_s, e1, sizeof e1);
+            fmt_duration(eta, e2, sizeof e2);
+            if (c->tty) {
+                int w = 24, f = (int)(done_frac * w + 0.5), j;
+                char bar[32];
+                for (j = 0; j < w; j++) bar[j] = j < f ? '#' : '.';
+                bar[w] = 0;
+                printf("\r\033[K[%s] %lld/%ld loss %.4f lr %.2e %.0f tok/s %s<%s", bar, (long long)p->step, c->steps, (double)p->loss,
+                       p->lr, p->tokens_per_s, e1, e2);
+                if (p->step % (c->report_every > 0 ? c->report_every : 1) == 0 || p->step == c->steps) printf("\n");
+            } else {
+                printf("step %lld/%ld  loss %.4f  lr %.3e  grad_norm %.3f  %.0f tok/s  elapsed %s  eta %s\n", (long long)p->step, c->steps,
+                       (double)p->loss, p->lr, p->grad_norm, p->tokens_per_s, e1, e2);
+            }
+            fflush(stdout);
+        }
+        if (c->stop_after > 0 && p->step >= c->stop_after) g_interrupted = 1;
     }
-    if (s != LORA_OK) return s;
-    snprintf(path, sizeof path, "%s/trainer_state.bin", dir);
-    return lora_checkpoint_save(path, opt, st);
+    if (g_interrupted) c->interrupted = 1;
+    return c->interrupted != 0;
 }
 
 int main(int argc, char **argv) {
@@ -210,25 +231,25 @@ int main(int argc, char **argv) {
     long init_seed, steps, report_every, eval_every, save_every, val_batches, seed, stop_after;
     int B, T, r, warmup, grad_accum, threads, full, quiet, rslora, no_mask, no_pack;
     lora_pool *pool = NULL;
-    gpt2_model *m = NULL;
+    lora_model *m = NULL;
+    const lora_model_info *info;
     lora_tokenizer *tok = NULL;
     lora_dataset *train = NULL, *val = NULL, *all = NULL;
     lora_adapter *ad = NULL;
-    lora_adamw *opt = NULL;
-    lora_param *params = NULL;
     lora_adamw_config oc = lora_adamw_config_init();
-    lora_train_state st;
-    int n_params = 0, tty, rc = 1, i;
-    int32_t *in = NULL, *lab = NULL;
+    lora_train_config tc = lora_train_config_init();
+    lora_train_result res;
+    run_ctx ctx;
+    int rc = 1, i;
     FILE *logf = NULL, *csvf = NULL;
     curve cv;
-    double val_before = NAN, val_after = NAN, t_start, tokens_done = 0;
+    double t_start;
     lora_status s = LORA_OK;
-    char line[512];
+    char line[512], cdir[4096];
 
     memset(&merged, 0, sizeof merged);
-    memset(&st, 0, sizeof st);
     memset(&cv, 0, sizeof cv);
+    memset(&ctx, 0, sizeof ctx);
     cli_init(&a, argc, argv);
     if (cli_flag(&a, "--help") || cli_flag(&a, "-h")) { fputs(usage_text, stdout); return 0; }
     cfg_file = cli_str(&a, "--config-file", NULL);
@@ -240,10 +261,10 @@ int main(int argc, char **argv) {
     model_path = cli_str(&a, "--model", NULL);
     config = cli_str(&a, "--config", NULL);
     preset = cli_str(&a, "--preset", NULL);
-    init_seed = cli_long(&a, "--init-seed", cli_long(&a, "--seed-init", 1));
+    init_seed = cli_long(&a, "--init-seed", 1);
     tokens_path = cli_str(&a, "--tokens", NULL);
     data_path = cli_str(&a, "--data", NULL);
-    tok_dir = cli_str(&a, "--tokenizer", "data/gpt2-tokenizer");
+    tok_dir = cli_str(&a, "--tokenizer", NULL);
     format = cli_str(&a, "--format", "auto");
     no_mask = cli_flag(&a, "--no-mask-prompt");
     no_pack = cli_flag(&a, "--no-pack");
@@ -314,21 +335,16 @@ int main(int argc, char **argv) {
 
     /* ---- model ---- */
     if ((s = lora_pool_create(&pool, threads)) != LORA_OK) goto fail;
-    if (model_path) s = gpt2_model_load(model_path, config, pool, &m);
-    else {
-        gpt2_config cfg;
-        if ((s = gpt2_config_preset(preset, &cfg)) == LORA_OK && (s = gpt2_model_create(&cfg, pool, &m)) == LORA_OK)
-            gpt2_model_init_random(m, (uint64_t)init_seed);
-    }
-    if (s != LORA_OK) goto fail;
-    if (T > gpt2_model_config(m)->n_positions) {
-        fprintf(stderr, "lora-finetune: --seq %d exceeds the model's n_positions %d\n", T, gpt2_model_config(m)->n_positions);
+    if (!(m = cli_open_model("lora-finetune", model_path, config, preset, (uint64_t)init_seed, pool))) goto done;
+    info = lora_model_get_info(m);
+    if (T > info->max_seq) {
+        fprintf(stderr, "lora-finetune: --seq %d exceeds the model's n_positions %d\n", T, info->max_seq);
         goto done;
     }
 
     /* ---- data ---- */
     if (tokens_path) {
-        if ((s = lora_data_load_tokens(tokens_path, gpt2_model_config(m)->vocab_size, GPT2_EOT, &all)) != LORA_OK) goto fail;
+        if ((s = lora_data_load_tokens(tokens_path, info->vocab_size, info->eos, &all)) != LORA_OK) goto fail;
     } else {
         lora_data_config dc = lora_data_config_init();
         if (strcmp(format, "auto") == 0) dc.format = LORA_DATA_AUTO;
@@ -340,15 +356,15 @@ int main(int argc, char **argv) {
         dc.mask_prompt = !no_mask;
         dc.pack = !no_pack;
         dc.seq = T;
-        if ((s = lora_tokenizer_load(tok_dir, &tok)) != LORA_OK) goto fail;
+        if (!(tok = cli_open_tokenizer("lora-finetune", tok_dir, model_path))) goto done;
         if ((s = lora_data_load_jsonl(data_path, tok, &dc, &all)) != LORA_OK) goto fail;
         if (val_path) {
-            if (ends_with(val_path, ".bin")) s = lora_data_load_tokens(val_path, gpt2_model_config(m)->vocab_size, GPT2_EOT, &val);
+            if (ends_with(val_path, ".bin")) s = lora_data_load_tokens(val_path, info->vocab_size, info->eos, &val);
             else s = lora_data_load_jsonl(val_path, tok, &dc, &val);
             if (s != LORA_OK) goto fail;
         }
     }
-    if (tokens_path && val_path && (s = lora_data_load_tokens(val_path, gpt2_model_config(m)->vocab_size, GPT2_EOT, &val)) != LORA_OK) goto fail;
+    if (tokens_path && val_path && (s = lora_data_load_tokens(val_path, info->vocab_size, info->eos, &val)) != LORA_OK) goto fail;
     if (val_split > 0) {
         if ((s = lora_data_split(all, val_split, (uint64_t)seed, &train, &val)) != LORA_OK) goto fail;
         lora_data_free(all); all = NULL;
@@ -369,11 +385,11 @@ int main(int argc, char **argv) {
 
     /* ---- what to train ---- */
     if (full) {
-        if ((s = gpt2_model_set_full_finetune(m, 1)) != LORA_OK) goto fail;
+        if ((s = lora_model_set_full_finetune(m, 1)) != LORA_OK) goto fail;
     } else if (adapter_in) {
         char *warnings = NULL;
-        if ((s = gpt2_lora_load(m, adapter_in, &ad, &warnings)) != LORA_OK) goto fail;
-        if (warnings) { if (!quiet) fputs(warnings, stderr); free(warnings); }
+        if ((s = lora_model_adapter_load(m, adapter_in, &ad, &warnings)) != LORA_OK) goto fail;
+        if (warnings) { if (!quiet) fputs(warnings, stderr); lora_free(warnings); }
         ad->config.dropout = (float)dropout;
     } else {
         lora_config lc = lora_config_init();
@@ -394,153 +410,67 @@ int main(int argc, char **argv) {
             if (!(lv = cli_split_ints(layers_s, &nl))) USAGE_ERR("--layers expects a comma list of layer numbers");
             lc.target.layers = lv; lc.target.n_layers = nl;
         }
-        s = gpt2_lora_create(m, &lc, &ad);
+        s = lora_model_adapter_create(m, &lc, &ad);
         free(tv); free(ev); free(lv);
         if (s != LORA_OK) goto fail;
     }
-    if (ad && (s = gpt2_model_set_adapter(m, ad)) != LORA_OK) goto fail;
-    if ((s = gpt2_trainable_params(m, &params, &n_params)) != LORA_OK) goto fail;
-    if ((s = lora_adamw_create(&oc, params, n_params, &opt)) != LORA_OK) goto fail;
-    st.seed = (uint64_t)seed;
-    st.best_val_loss = NAN;
-    if (resume_dir) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/trainer_state.bin", resume_dir);
-        if ((s = lora_checkpoint_load(path, opt, &st)) != LORA_OK) goto fail;
-        if (!quiet) printf("resumed from %s at step %lld\n", resume_dir, (long long)st.step);
-    }
-    gpt2_model_set_training(m, 1, st.seed);
-    gpt2_model_set_dropout_step(m, st.dropout_step);
+    if (ad && (s = lora_model_set_adapter(m, ad)) != LORA_OK) goto fail;
 
-    in = (int32_t *)malloc(sizeof(int32_t) * (size_t)B * T);
-    lab = (int32_t *)malloc(sizeof(int32_t) * (size_t)B * T);
-    cv.train = (double *)malloc(sizeof(double) * (size_t)(steps + 1));
-    cv.val = (double *)malloc(sizeof(double) * (size_t)(steps + 1));
-    if (!in || !lab || !cv.train || !cv.val) { fprintf(stderr, "lora-finetune: out of memory\n"); goto done; }
+    /* ---- outputs and the run ---- */
+    for (i = 0; i < 2; i++) {
+        double *v = (double *)malloc(sizeof(double) * (size_t)(steps + 1));
+        if (!v) { fprintf(stderr, "lora-finetune: out of memory\n"); goto done; }
+        if (i == 0) cv.train = v; else cv.val = v;
+    }
+    cv.n = (int)steps + 1;
     for (i = 0; i <= steps; i++) cv.train[i] = cv.val[i] = NAN;
     if (log_path && !(logf = fopen(log_path, resume_dir ? "a" : "w"))) { fprintf(stderr, "lora-finetune: cannot write %s\n", log_path); goto done; }
     if (csv_path && !(csvf = fopen(csv_path, resume_dir ? "a" : "w"))) { fprintf(stderr, "lora-finetune: cannot write %s\n", csv_path); goto done; }
     if (csvf && !resume_dir) fprintf(csvf, "step,loss,lr,grad_norm,ms,val_loss\n");
-    tty = !quiet && is_tty(stdout);
-
-    if (!quiet) {
-        gpt2_model_trainable_line(m, line, sizeof line);
-        printf("%s\n", line);
-        printf("training %ld steps: batch %d x seq %d%s, %zu training tokens%s, %d threads (%s)\n", steps, B, T,
-               grad_accum > 1 ? " (with gradient accumulation)" : "", train->n_tokens, val ? " + validation" : "",
-               lora_pool_threads(pool), lora_isa_name(lora_pool_isa(pool)));
-    }
-    if (val) {
-        gpt2_model_set_training(m, 0, st.seed);
-        if (!eval_loss(m, val, B, T, val_batches, in, lab, &val_before)) goto fail;
-        gpt2_model_set_training(m, 1, st.seed);
-        gpt2_model_set_dropout_step(m, st.dropout_step);
-        if (!quiet) printf("validation before training: loss %.4f  perplexity %.3f\n", val_before, exp(val_before));
-        if (st.step < (int64_t)steps + 1) cv.val[st.step] = val_before;
-    }
+    lora_model_trainable_line(m, line, sizeof line);
+    ctx.quiet = quiet; ctx.tty = !quiet && is_tty(stdout); ctx.B = B; ctx.T = T; ctx.grad_accum = grad_accum;
+    ctx.steps = steps; ctx.report_every = report_every; ctx.eval_every = eval_every; ctx.stop_after = stop_after;
+    ctx.logf = logf; ctx.csvf = csvf; ctx.cv = &cv; ctx.resume_dir = resume_dir; ctx.trainable_line = line;
+    ctx.train_tokens = train->n_tokens; ctx.has_val = val != NULL; ctx.threads = lora_pool_threads(pool);
+    ctx.isa = lora_isa_name(lora_pool_isa(pool));
+    /* checkpoints: --checkpoint DIR, else beside the adapter (a full model has none unless asked) */
+    cdir[0] = 0;
+    if (ckpt_dir) snprintf(cdir, sizeof cdir, "%s", ckpt_dir);
+    else if (!full && adapter_out) snprintf(cdir, sizeof cdir, "%s/checkpoint", adapter_out);
+    tc.batch = B; tc.seq = T; tc.steps = steps; tc.grad_accum = grad_accum; tc.optim = oc; tc.seed = (uint64_t)seed;
+    tc.val = val; tc.val_batches = val_batches; tc.eval_every = eval_every;
+    tc.checkpoint_dir = cdir[0] ? cdir : NULL; tc.save_every = cdir[0] ? save_every : 0; tc.checkpoint_at_end = ckpt_dir != NULL;
+    tc.resume_dir = resume_dir; tc.on_progress = on_progress; tc.user = &ctx;
+    if (!quiet) setvbuf(stdout, NULL, _IOLBF, 0);   /* progress lines as they happen, also into a file or pipe */
     signal(SIGINT, on_sigint);
     t_start = now_seconds();
-    while (st.step < steps) {
-        double t0 = now_seconds(), loss_sum = 0, gnorm = 0, lr_used = 0, ms;
-        int k;
-        long s_idx = (long)st.step;
-        gpt2_zero_grad(m);
-        for (k = 0; k < grad_accum; k++) {
-            float loss;
-            if ((s = lora_data_batch(train, &st.data_pos, B, T, in, lab)) != LORA_OK) goto fail;
-            if ((s = gpt2_forward(m, in, lab, B, T, &loss)) != LORA_OK) goto fail;
-            if (!isfinite(loss)) {
-                fprintf(stderr, "lora-finetune: step %ld: loss is %g (NaN/Inf); stopping. The last saved checkpoint is intact.\n", s_idx, (double)loss);
-                goto done;
-            }
-            if ((s = gpt2_backward(m)) != LORA_OK) goto fail;
-            loss_sum += loss;
-        }
-        if (grad_accum > 1) {
-            int p;
-            int64_t j;
-            for (p = 0; p < n_params; p++)
-                for (j = 0; j < params[p].n; j++) params[p].grad[j] /= (float)grad_accum;
-        }
-        if ((s = lora_adamw_step(opt, pool, &gnorm, &lr_used)) != LORA_OK) goto fail;
-        st.step = opt->step;
-        st.dropout_step = gpt2_model_dropout_step(m);
-        ms = 1000.0 * (now_seconds() - t0);
-        tokens_done += (double)B * T * grad_accum;
-        cv.train[s_idx] = loss_sum / grad_accum;
-        if (logf) { fprintf(logf, "{\"step\": %ld, \"loss\": %.9g, \"lr\": %.9g, \"grad_norm\": %.9g, \"ms\": %.3f}\n", s_idx, loss_sum / grad_accum, lr_used, gnorm, ms); fflush(logf); }
-        if (eval_every > 0 && val && (st.step % eval_every == 0 || st.step == steps)) {
-            double vl;
-            gpt2_model_set_training(m, 0, st.seed);
-            if (!eval_loss(m, val, B, T, val_batches, in, lab, &vl)) goto fail;
-            gpt2_model_set_training(m, 1, st.seed);
-            gpt2_model_set_dropout_step(m, st.dropout_step);
-            cv.val[st.step] = vl;
-            if (!(vl >= st.best_val_loss)) st.best_val_loss = vl;
-            if (!quiet) printf("%sstep %lld: validation loss %.4f  perplexity %.3f\n", tty ? "\r\033[K" : "", (long long)st.step, vl, exp(vl));
-        }
-        if (csvf) {
-            fprintf(csvf, "%ld,%.9g,%.9g,%.9g,%.3f,", s_idx, loss_sum / grad_accum, lr_used, gnorm, ms);
-            if (isfinite(cv.val[st.step])) fprintf(csvf, "%.9g", cv.val[st.step]);
-            fprintf(csvf, "\n");
-        }
-        if (!quiet && (st.step % (report_every > 0 ? report_every : 1) == 0 || st.step == steps || tty)) {
-            double el = now_seconds() - t_start, done_frac = (double)st.step / (double)steps;
-            double eta = tokens_done > 0 ? el / tokens_done * ((double)(steps - st.step) * B * T * grad_accum) : 0;
-            char e1[32], e2[32];
-            fmt_duration(el, e1, sizeof e1);
-            fmt_duration(eta, e2, sizeof e2);
-            if (tty) {
-                int w = 24, f = (int)(done_frac * w + 0.5), j;
-                char bar[32];
-                for (j = 0; j < w; j++) bar[j] = j < f ? '#' : '.';
-                bar[w] = 0;
-                printf("\r\033[K[%s] %lld/%ld loss %.4f lr %.2e %.0f tok/s %s<%s", bar, (long long)st.step, steps, loss_sum / grad_accum,
-                       lr_used, tokens_done / (el > 0 ? el : 1), e1, e2);
-                if (st.step % (report_every > 0 ? report_every : 1) == 0 || st.step == steps) printf("\n");
-                fflush(stdout);
-            } else {
-                printf("step %lld/%ld  loss %.4f  lr %.3e  grad_norm %.3f  %.0f tok/s  elapsed %s  eta %s\n", (long long)st.step, steps,
-                       loss_sum / grad_accum, lr_used, gnorm, tokens_done / (el > 0 ? el : 1), e1, e2);
-            }
-        }
-        if (save_every > 0 && st.step % save_every == 0 && st.step < steps) {
-            const char *dir = ckpt_dir ? ckpt_dir : adapter_out ? adapter_out : model_out;
-            char cdir[4096];
-            snprintf(cdir, sizeof cdir, "%s%s", dir, ckpt_dir ? "" : "/checkpoint");
-            if (!full || ckpt_dir) {
-                st.elapsed_seconds += now_seconds() - t_start; t_start = now_seconds();
-                if ((s = save_checkpoint(cdir, m, ad, full, opt, &st)) != LORA_OK) goto fail;
-            }
-        }
-        if (stop_after > 0 && st.step >= stop_after) g_interrupted = 1;
-        if (g_interrupted) {
-            const char *dir = ckpt_dir ? ckpt_dir : adapter_out;
-            char cdir[4096];
-            if (dir) {
-                snprintf(cdir, sizeof cdir, "%s%s", dir, ckpt_dir ? "" : "/checkpoint");
-                if ((s = save_checkpoint(cdir, m, ad, full, opt, &st)) != LORA_OK) goto fail;
-                fprintf(stderr, "\nlora-finetune: interrupted at step %lld; checkpoint saved to %s (continue with --resume %s)\n",
-                        (long long)st.step, cdir, cdir);
-            }
-            rc = 130;
-            goto done;
-        }
+    s = lora_train(m, train, &tc, &res);
+    if (s == LORA_ERR_CANCELLED) {
+        if (ctx.interrupted == 2) { fprintf(stderr, "lora-finetune: cannot write %s\n", log_path); goto done; }
+        if (tc.checkpoint_dir)
+            fprintf(stderr, "\nlora-finetune: interrupted at step %lld; checkpoint saved to %s (continue with --resume %s)\n",
+                    (long long)res.state.step, cdir, cdir);
+        else
+            fprintf(stderr, "\nlora-finetune: interrupted at step %lld; nothing saved (no --checkpoint DIR)\n", (long long)res.state.step);
+        rc = 130;
+        goto done;
     }
-    if (val) {
-        gpt2_model_set_training(m, 0, st.seed);
-        if (!eval_loss(m, val, B, T, val_batches, in, lab, &val_after)) goto fail;
-        if (!quiet) printf("validation after training: loss %.4f  perplexity %.3f\nval perplexity: %.3f -> %.3f\n", val_after,
-                           exp(val_after), exp(val_before), exp(val_after));
+    if (s == LORA_ERR_NUMERIC && !isfinite(res.loss)) {
+        fprintf(stderr, "lora-finetune: step %lld: loss is %g (NaN/Inf); stopping. The last saved checkpoint is intact.\n",
+                (long long)res.state.step, (double)res.loss);
+        goto done;
     }
-    if (full) { if (model_out && (s = gpt2_model_save(m, model_out)) != LORA_OK) goto fail; }
-    else if (adapter_out && (s = lora_adapter_save(ad, adapter_out, 1)) != LORA_OK) goto fail;
-    if (ckpt_dir && (s = save_checkpoint(ckpt_dir, m, ad, full, opt, &st)) != LORA_OK) goto fail;
-    if (svg_path) write_svg(svg_path, &cv, (int)steps);
+    if (s != LORA_OK) goto fail;
+    if (val && !quiet)
+        printf("validation after training: loss %.4f  perplexity %.3f\nval perplexity: %.3f -> %.3f\n", res.val_after,
+               exp(res.val_after), exp(res.val_before), exp(res.val_after));
+    if (full) { if (model_out && (s = lora_model_save(m, model_out)) != LORA_OK) goto fail; }
+    else if (adapter_out && (s = lora_model_adapter_save(m, ad, adapter_out)) != LORA_OK) goto fail;
+    if (svg_path && write_svg(svg_path, &cv, (int)steps) != 0) goto done;
     if (!quiet) {
         double el = now_seconds() - t_start;
-        printf("done: %lld steps in %.1f s (%.0f tokens/s), peak memory %.0f MiB%s%s\n", (long long)st.step, el,
-               tokens_done / (el > 0 ? el : 1), peak_rss_mib(), full ? "" : ", adapter saved to ", full ? "" : adapter_out ? adapter_out : ckpt_dir);
+        printf("done: %lld steps in %.1f s (%.0f tokens/s), peak memory %.0f MiB%s%s\n", (long long)res.state.step, el,
+               res.tokens / (el > 0 ? el : 1), peak_rss_mib(), full ? "" : ", adapter saved to ", full ? "" : adapter_out ? adapter_out : ckpt_dir);
     }
     rc = 0;
     goto done;
@@ -548,11 +478,10 @@ fail:
     fprintf(stderr, "lora-finetune: %s\n", lora_last_error());
     rc = 1;
 done:
-    if (logf) fclose(logf);
-    if (csvf) fclose(csvf);
-    free(in); free(lab); free(cv.train); free(cv.val); free(params);
-    lora_adamw_free(opt);
-    gpt2_model_free(m);
+    if (logf && fclose(logf) != 0 && rc == 0) { fprintf(stderr, "lora-finetune: cannot write %s\n", log_path); rc = 1; }
+    if (csvf && fclose(csvf) != 0 && rc == 0) { fprintf(stderr, "lora-finetune: cannot write %s\n", csv_path); rc = 1; }
+    free(cv.train); free(cv.val);
+    lora_model_free(m);
     lora_adapter_free(ad);
     lora_data_free(train); lora_data_free(val); lora_data_free(all);
     lora_tokenizer_free(tok);

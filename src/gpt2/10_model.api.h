@@ -36,6 +36,17 @@ LORA_API void gpt2_config_module_descs(const gpt2_linear_info *infos, int n, lor
 
 typedef struct gpt2_model gpt2_model;
 
+/* The engine's view of the model (lora_model_*, lora_train, lora_evaluate, lora_generate
+   take it); it lives as long as m. gpt2_model_from_base gives m back (NULL for a model of
+   another family). */
+LORA_API lora_model *gpt2_model_base(gpt2_model *m);
+LORA_API gpt2_model *gpt2_model_from_base(lora_model *b);
+/* base_model_name_or_path that adapters made for this model record (copied; NULL = null).
+   gpt2_family()'s loader sets the weights' directory, its presets the preset name. */
+LORA_API lora_status gpt2_model_set_name(gpt2_model *m, const char *name_or_path);
+/* GPT-2 for lora_model_open: model_type "gpt2", the presets below, llm.c checkpoints. */
+LORA_API const lora_model_family *gpt2_family(void);
+
 /* Allocates a model with zeroed weights; pool may be NULL (single thread) and is not owned. */
 LORA_API lora_status gpt2_model_create(const gpt2_config *cfg, lora_pool *pool, gpt2_model **out);
 /* Hugging Face's initialisation: N(0, 0.02) for weights and embeddings, c_proj weights
@@ -72,8 +83,6 @@ LORA_API lora_adapter *gpt2_model_adapter(const gpt2_model *m);
 /* Merges the active adapter into the weights (+1) or removes it again (-1); biases the
    adapter carries are copied in / restored. */
 LORA_API lora_status gpt2_model_merge(gpt2_model *m, lora_adapter *ad, int sign);
-/* PEFT's print_trainable_parameters line for the active adapter (or full fine-tuning). */
-LORA_API void gpt2_model_trainable_line(const gpt2_model *m, char *buf, size_t size);
 
 /* ---- training ---- */
 /* Training mode enables LoRA dropout (seeded: the mask of step s is a function of seed
@@ -103,16 +112,8 @@ LORA_API size_t gpt2_model_memory(const gpt2_model *m);
 /* Memory a training (or inference) step needs, in bytes, computed from the same sizes the
    library allocates: pick targets that fit the device before loading anything. ad may be
    NULL (no adapter); full = full fine-tuning. */
-typedef struct gpt2_memory_estimate {
-    size_t weights;          /* model weights, float32 (shared, never copied) */
-    size_t activations;      /* activation arena for B x T, logits included */
-    size_t adapter;          /* LoRA A/B and trainable biases */
-    size_t gradients;        /* gradients of the trainable tensors */
-    size_t optimizer;        /* AdamW moments (2 per trainable value) */
-    size_t total;
-} gpt2_memory_estimate;
 LORA_API void gpt2_estimate_memory(const gpt2_config *cfg, const lora_adapter *ad, int full, int B, int T, int threads,
-                                   gpt2_memory_estimate *out);
+                                   lora_memory_estimate *out);
 
 /* Dropout counter: the LoRA dropout mask of a forward is a function of the seed given to
    gpt2_model_set_training and this counter (incremented by every training forward). Save

@@ -101,6 +101,8 @@ typedef struct gpt2__acts gpt2__acts;
 
 struct gpt2_model {
     lora_model base;         /* first: the engine's view of this model (gpt2_model_base) */
+    char *name_or_path;      /* base_model_name_or_path for adapters (NULL: unknown) */
+    int *module_layer;       /* layer of each linear module, -1 for lm_head */
     gpt2_config cfg;
     lora_pool *pool;
     int n_tensors;
@@ -122,6 +124,7 @@ static float *gpt2__t(const gpt2_model *m, int idx) { return m->params + m->tens
 static int gpt2__lt(int layer, int which) { return 2 + layer * GPT2__PER_LAYER + which; }
 
 static void gpt2__acts_free(gpt2__acts *a);
+static lora_status gpt2__base_init(gpt2_model *m); /* 50_model.impl.c */
 
 LORA_API void gpt2_model_free(gpt2_model *m) {
     if (!m) return;
@@ -131,6 +134,8 @@ LORA_API void gpt2_model_free(gpt2_model *m) {
     LORA_FREE(m->tensors);
     LORA_FREE(m->linears);
     LORA_FREE(m->descs);
+    LORA_FREE(m->name_or_path);
+    LORA_FREE(m->module_layer);
     LORA_FREE(m);
 }
 
@@ -191,6 +196,7 @@ static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int 
         if (!m->params) { gpt2_model_free(m); return LORA_ERR_OOM; }
         memset(m->params, 0, off * sizeof(float));
     }
+    if ((s = gpt2__base_init(m)) != LORA_OK) { gpt2_model_free(m); return s; }
     *out = m;
     return LORA_OK;
 }

@@ -159,7 +159,7 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
 }
 
 LORA_API void gpt2_estimate_memory(const gpt2_config *cfg, const lora_adapter *ad, int full, int B, int T, int threads,
-                                   gpt2_memory_estimate *out) {
+                                   lora_memory_estimate *out) {
     int r = 0, i, n_lin = gpt2_config_num_linears(cfg);
     size_t trainable = 0, lora_vals = 0, masks = 0, weights_f = 0;
     if (!out) return;
@@ -629,8 +629,8 @@ static int gpt2__lowest_trainable_layer(const gpt2_model *m) {
         if (l >= 0 && l < low) low = l;
     }
     for (i = 0; i < m->adapter->n_biases; i++) {
-        const char *p = strstr(m->adapter->biases[i].name, ".h.");
-        if (p) { int l = atoi(p + 3); if (l < low) low = l; }
+        int l = m->adapter->biases[i].layer;
+        if (l >= 0 && l < low) low = l;
     }
     return low;
 }

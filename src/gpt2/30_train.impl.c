@@ -26,6 +26,12 @@ LORA_API lora_status gpt2_config_check_targets(const gpt2_config *cfg, const lor
     return s;
 }
 
+/* The block a bias belongs to, from the tensor table (wte, wpe, then GPT2__PER_LAYER per block). */
+static void gpt2__set_bias_layer(const gpt2_model *m, lora_bias_param *b) {
+    int ti = b ? gpt2__find_tensor(m, b->name) : -1;
+    if (b) b->layer = ti >= 2 && ti < 2 + m->cfg.n_layer * GPT2__PER_LAYER ? (ti - 2) / GPT2__PER_LAYER : -1;
+}
+
 LORA_API lora_status gpt2_lora_create(const gpt2_model *m, const lora_config *cfg, lora_adapter **out) {
     lora_status s;
     lora_adapter *ad;
@@ -52,6 +58,7 @@ LORA_API lora_status gpt2_lora_create(const gpt2_model *m, const lora_config *cf
                 take = lora_adapter_find(ad, mod) != NULL;
             }
             if (take) s = lora_adapter_add_bias(ad, full, gpt2__t(m, i), (int)t->numel);
+            if (take && s == LORA_OK) gpt2__set_bias_layer(m, lora_adapter_find_bias(ad, full));
         }
         if (s != LORA_OK) { lora_adapter_free(ad); return s; }
     }
@@ -109,24 +116,6 @@ LORA_API lora_status gpt2_model_merge(gpt2_model *m, lora_adapter *ad, int sign)
         }
     if (m->acts) m->acts->has_forward = 0;
     return LORA_OK;
-}
-
-LORA_API void gpt2_model_trainable_line(const gpt2_model *m, char *buf, size_t size) {
-    int64_t base, trainable = 0, lora_ab = 0;
-    int i;
-    if (!buf || size == 0) return;
-    if (!m) { buf[0] = 0; return; }
-    base = gpt2_config_num_params(&m->cfg);
-    if (m->full) {
-        trainable = base;
-    } else if (m->adapter) {
-        /* biases carried by the adapter are model parameters made trainable: counted in
-           "trainable" but already in "all" */
-        trainable = lora_adapter_num_params(m->adapter);
-        lora_ab = trainable;
-        for (i = 0; i < m->adapter->n_biases; i++) lora_ab -= m->adapter->biases[i].n;
-    }
-    lora_format_trainable(trainable, base + lora_ab, buf, size);
 }
 
 LORA_API void gpt2_model_set_training(gpt2_model *m, int training, uint64_t dropout_seed) {
@@ -216,13 +205,16 @@ LORA_API size_t gpt2_model_memory(const gpt2_model *m) {
 
 LORA_API lora_status gpt2_lora_load(const gpt2_model *m, const char *dir, lora_adapter **out, char **warnings) {
     lora_status s;
+    int i;
     if (!m || !dir || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_lora_load: NULL argument");
     if ((s = lora_adapter_load(dir, m->descs, m->n_linears, out, warnings)) != LORA_OK) return s;
     if ((s = gpt2_config_check_targets(&m->cfg, &(*out)->config.target)) != LORA_OK ||
         (s = gpt2__check_adapter(m, *out)) != LORA_OK) {
         lora_adapter_free(*out);
         *out = NULL;
+        return s;
     }
+    for (i = 0; i < (*out)->n_biases; i++) gpt2__set_bias_layer(m, &(*out)->biases[i]);
     return s;
 }
 

@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <math.h>
 #include <errno.h>
+#include <limits.h>
+#include <time.h>
 #if defined(__unix__) || defined(__unix) || defined(__APPLE__)
 #include <sys/stat.h>
 #define LORA__HAVE_STAT 1

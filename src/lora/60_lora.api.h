@@ -56,6 +56,7 @@ typedef struct lora_bias_param {
     char *name;              /* model parameter name, e.g. "transformer.h.0.attn.c_attn.bias" */
     int n;
     float *value, *grad;
+    int layer;               /* the model's block of this bias, -1 outside the blocks (set by the model) */
 } lora_bias_param;
 
 typedef struct lora_adapter {
@@ -66,7 +67,8 @@ typedef struct lora_adapter {
     int *module_of;          /* model module index -> index in modules[], or -1 */
     int n_biases;
     lora_bias_param *biases;
-    char *base_model_name;   /* base_model_name_or_path, default "gpt2" */
+    char *base_model_name;   /* base_model_name_or_path (NULL: written as null); lora_model_adapter_create
+                                sets the model's hub id or path */
     void *impl_;             /* owned strings */
 } lora_adapter;
 
@@ -79,6 +81,8 @@ LORA_API lora_status lora_adapter_create(const lora_config *cfg, const lora_modu
 LORA_API void lora_adapter_free(lora_adapter *ad);
 /* Adds a trainable bias (copying `initial`); used by models for bias modes. */
 LORA_API lora_status lora_adapter_add_bias(lora_adapter *ad, const char *name, const float *initial, int n);
+/* Sets base_model_name_or_path (copied; NULL clears it). */
+LORA_API lora_status lora_adapter_set_base_model(lora_adapter *ad, const char *name);
 LORA_API lora_bias_param *lora_adapter_find_bias(const lora_adapter *ad, const char *name);
 /* The module adapting model module `index`, or NULL. */
 LORA_API lora_module *lora_adapter_module(const lora_adapter *ad, int index);

@@ -136,8 +136,7 @@ static lora_status lora__adapter_alloc(const lora_config *cfg, const lora_module
     if ((s = lora__adapter_own_config(ad, cfg)) != LORA_OK) { lora_adapter_free(ad); return s; }
     ad->modules = (lora_module *)lora__calloc((size_t)(n_sel ? n_sel : 1), sizeof *ad->modules, "adapter modules");
     ad->module_of = (int *)lora__malloc(sizeof(int) * (size_t)(n_modules ? n_modules : 1), "adapter module map");
-    ad->base_model_name = lora__strdup("gpt2", "adapter");
-    if (!ad->modules || !ad->module_of || !ad->base_model_name) { lora_adapter_free(ad); return LORA_ERR_OOM; }
+    if (!ad->modules || !ad->module_of) { lora_adapter_free(ad); return LORA_ERR_OOM; }
     ad->n_model_modules = n_modules;
     for (i = 0; i < n_modules; i++) {
         lora_module *m;
@@ -237,6 +236,7 @@ LORA_API lora_status lora_adapter_add_bias(lora_adapter *ad, const char *name, c
     b = &nb[ad->n_biases];
     memset(b, 0, sizeof *b);
     b->n = n;
+    b->layer = -1;
     b->name = lora__strdup(name, "bias name");
     b->value = (float *)lora__malloc(sizeof(float) * (size_t)n, "bias");
     b->grad = (float *)lora__calloc((size_t)n, sizeof(float), "bias gradient");
@@ -246,6 +246,15 @@ LORA_API lora_status lora_adapter_add_bias(lora_adapter *ad, const char *name, c
     }
     memcpy(b->value, initial, sizeof(float) * (size_t)n);
     ad->n_biases++;
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_adapter_set_base_model(lora_adapter *ad, const char *name) {
+    char *copy = NULL;
+    if (!ad) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_set_base_model: adapter is NULL");
+    if (name && !(copy = lora__strdup(name, "adapter base model name"))) return LORA_ERR_OOM;
+    LORA_FREE(ad->base_model_name);
+    ad->base_model_name = copy;
     return LORA_OK;
 }
 

@@ -100,7 +100,8 @@ static lora_status lora__adapter_config_json(const lora_adapter *ad, int fan_in_
     static const char *const bias_names[] = {"none", "all", "lora_only"};
     int i;
     lora__buf_puts(b, "{\n  \"alpha_pattern\": {},\n  \"auto_mapping\": null,\n  \"base_model_name_or_path\": ");
-    lora__json_write_string(b, ad->base_model_name ? ad->base_model_name : "gpt2");
+    if (ad->base_model_name) lora__json_write_string(b, ad->base_model_name);
+    else lora__buf_puts(b, "null");
     lora__buf_printf(b, ",\n  \"bias\": \"%s\",\n", bias_names[c->bias]);
     if (t->n_exclude > 0 || t->exclude_regex) {
         lora__buf_puts(b, "  \"exclude_modules\": ");

@@ -48,6 +48,7 @@ typedef struct lora_memory_estimate {
 typedef struct lora_model_ops {
     void (*destroy)(lora_model *m);
     void (*set_pool)(lora_model *m, lora_pool *pool);
+    lora_pool *(*pool)(const lora_model *m);   /* the pool it computes on (NULL: one thread) */
     /* adapters: create (PEFT matching over info.modules, bias modes), load a PEFT directory,
        attach (NULL detaches), merge into the weights (+1) or out again (-1) */
     lora_status (*adapter_create)(const lora_model *m, const lora_config *cfg, lora_adapter **out);
@@ -91,6 +92,7 @@ struct lora_model {
 LORA_API const lora_model_info *lora_model_get_info(const lora_model *m);
 LORA_API void lora_model_free(lora_model *m);
 LORA_API void lora_model_set_pool(lora_model *m, lora_pool *pool);
+LORA_API lora_pool *lora_model_pool(const lora_model *m);
 
 /* Adapters for this model. cfg's targets empty (no list, no regex, not all-linear) means the
    family's default targets, as PEFT does. */
