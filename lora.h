@@ -358,9 +358,9 @@ typedef struct lora_target_spec {
 /* Decides, for each of n module names, whether it is targeted (selected[i] = 0/1).
    is_output[i] marks the output layer (lm_head) that "all-linear" leaves out; may be NULL.
    Fails like PEFT when nothing matches: LORA_ERR_NOT_FOUND with PEFT's message ("Target modules
-   {'q_proj'} not found in the base model. ...", "All modules were excluded. ...", "No modules were
+   {'query'} not found in the base model. ...", "All modules were excluded. ...", "No modules were
    targeted for adaptation. ...") followed by the module-name suffixes that exist ("Module names in
-   the base model end with: c_attn, c_proj, c_fc, lm_head."). LORA_ERR_INVALID_ARG for what PEFT's
+   the base model end with: q_proj, k_proj, v_proj, lm_head."). LORA_ERR_INVALID_ARG for what PEFT's
    LoraConfig rejects (empty target list, layers_to_transform/layers_pattern with a regex string,
    layers_pattern without layers_to_transform), NULL names or entries, and invalid regexes. */
 LORA_API lora_status lora_select_targets(const lora_target_spec *spec, const char *const *names, int n,
@@ -372,7 +372,7 @@ LORA_API lora_status lora_select_targets(const lora_target_spec *spec, const cha
 LORA_API lora_status lora_check_unsupported_targets(const lora_target_spec *spec, const char *const *names, int n);
 /* Layer index in a module name per PEFT: the first number of re.match(r".*?\.{p}\.(\d+)\.", name)
    where p = layers_pattern (a regex fragment, e.g. "h" or "layers"), or r"[^.]*" when
-   layers_pattern is NULL or "" ("transformer.h.3.attn.c_attn" -> 3). -1 if none (also for an
+   layers_pattern is NULL or "" ("model.layers.3.self_attn.q_proj" -> 3). -1 if none (also for an
    invalid layers_pattern or an index above INT_MAX). */
 LORA_API int lora_layer_index(const char *name, const char *layers_pattern);
 
@@ -412,7 +412,7 @@ LORA_API lora_config lora_config_init(void);
 
 /* What a model says about each of its linear modules. */
 typedef struct lora_module_desc {
-    const char *name;        /* full module name as PEFT sees it, e.g. "transformer.h.0.attn.c_attn" */
+    const char *name;        /* full module name as PEFT sees it, e.g. "model.layers.0.self_attn.q_proj" */
     int in, out;             /* in/out features */
     int has_bias;
     int is_output;           /* the output layer (lm_head): left out by "all-linear" */
@@ -432,7 +432,7 @@ typedef struct lora_module {
 /* A trainable bias carried by the adapter (bias modes "all" / "lora_only"): the model uses
    `value` instead of its own bias while the adapter is active. */
 typedef struct lora_bias_param {
-    char *name;              /* model parameter name, e.g. "transformer.h.0.attn.c_attn.bias" */
+    char *name;              /* model parameter name, e.g. "model.layers.0.self_attn.q_proj.bias" */
     int n;
     float *value, *grad;
     int layer;               /* the model's block of this bias, -1 outside the blocks (set by the model) */
@@ -488,6 +488,11 @@ LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, 
    receives a newline-separated list of ignored keys (free with LORA_FREE). */
 LORA_API lora_status lora_adapter_load(const char *dir, const lora_module_desc *modules, int n_modules,
                                        lora_adapter **out, char **warnings);
+/* The same, where a null "target_modules" means default_targets (PEFT's per-model defaults;
+   lora_adapter_load refuses a null list). */
+LORA_API lora_status lora_adapter_load_defaults(const char *dir, const lora_module_desc *modules, int n_modules,
+                                                const char *const *default_targets, int n_default,
+                                                lora_adapter **out, char **warnings);
 
 /* W (in, out) row-major (Conv1D layout, fan_in_fan_out) += sign * scaling * (B @ A)^T.
    sign = +1 merges, -1 unmerges. For Linear layout (out, in) pass fan_in_fan_out = 0. */
@@ -746,7 +751,7 @@ typedef struct lora_kv lora_kv;          /* a model's KV cache for one sequence 
 
 /* What the model is, for the engine and the tools. Strings and arrays belong to the model. */
 typedef struct lora_model_info {
-    const char *family;                  /* "gpt2", "llama", ... */
+    const char *family;                  /* the family name, e.g. "llama" */
     const char *name_or_path;            /* recorded as base_model_name_or_path in adapters */
     int vocab_size;
     int max_seq;                         /* context length (n_positions / max_position_embeddings) */
@@ -868,7 +873,7 @@ LORA_API lora_status lora_forward_cached(lora_model *m, lora_kv *kv, const int32
    A family header exports one of these (gpt2.h: gpt2_family()); a program passes the list
    of families it knows to lora_model_open. */
 typedef struct lora_model_family {
-    const char *name;                    /* "gpt2" */
+    const char *name;                    /* the family name, as in lora_model_info */
     const char *const *model_types;      /* config.json "model_type" values it loads, NULL-terminated */
     const char *const *presets;          /* preset names, NULL-terminated */
     /* nonzero when path is a weights file of this family that needs no config.json (llm.c's) */
@@ -6565,7 +6570,7 @@ static lora_status lora__targets_not_found(const lora_target_spec *spec, int reg
                 lora__buf_puts(&b, spec->target_regex);
             } else if (all_linear) {
                 lora__buf_puts(&b, "all-linear");
-            } else { /* PEFT keeps a list as a set: {'c_attn', 'c_proj'} */
+            } else { /* PEFT keeps a list as a set: {'q_proj', 'v_proj'} */
                 lora__buf_puts(&b, "{");
                 for (i = 0; i < spec->n_targets; i++) {
                     for (j = 0; j < i && strcmp(spec->targets[j], spec->targets[i]) != 0; j++) {}
@@ -7431,17 +7436,13 @@ static lora_status lora__parse_adapter_config(const char *path, const lora_json 
         return lora__fail(LORA_ERR_UNSUPPORTED, "%s: layer_replication is not supported", path);
     if (lora__json_nonempty(lora_json_get(j, "lora_bias")))
         return lora__fail(LORA_ERR_UNSUPPORTED, "%s: lora_bias is not supported", path);
-    /* target_modules: list, regex string, "all-linear", or null (PEFT's default for GPT-2: c_attn) */
+    /* target_modules: list, regex string, "all-linear", or null (PEFT then takes the model's default
+       targets: filled in by lora__adapter_load) */
     s = lora__json_str_or_list(lora_json_get(j, "target_modules"), path, "target_modules", &lc->targets,
                                &c->target.n_targets, &regex);
     if (s != LORA_OK) return s;
     if (regex && strcmp(regex, "all-linear") == 0) c->target.all_linear = 1;
     else c->target.target_regex = regex;
-    if (!lc->targets && !regex) {
-        static const char *const def[] = {"c_attn"};
-        if (!(lc->targets = lora__strv_dup(def, 1))) return LORA_ERR_OOM;
-        c->target.n_targets = 1;
-    }
     c->target.targets = (const char *const *)lc->targets;
     s = lora__json_str_or_list(lora_json_get(j, "exclude_modules"), path, "exclude_modules", &lc->exclude,
                                &c->target.n_exclude, &c->target.exclude_regex);
@@ -7493,8 +7494,8 @@ static int lora__parse_adapter_key(const char *key, char *module, size_t size, c
     return 0;
 }
 
-LORA_API lora_status lora_adapter_load(const char *dir, const lora_module_desc *modules, int n_modules,
-                                       lora_adapter **out, char **warnings) {
+static lora_status lora__adapter_load(const char *dir, const lora_module_desc *modules, int n_modules,
+                                      const char *const *def_targets, int n_def, lora_adapter **out, char **warnings) {
     char *cfg_path = NULL, *st_path = NULL, *text = NULL;
     size_t len, i;
     lora_json *j = NULL;
@@ -7516,6 +7517,16 @@ LORA_API lora_status lora_adapter_load(const char *dir, const lora_module_desc *
     if ((s = lora__read_file(cfg_path, &text, &len)) != LORA_OK) goto done;
     if ((s = lora_json_parse(text, len, cfg_path, &j)) != LORA_OK) goto done;
     if ((s = lora__parse_adapter_config(cfg_path, j, &lc, &warn)) != LORA_OK) goto done;
+    if (!lc.targets && !lc.cfg.target.target_regex && !lc.cfg.target.all_linear) {
+        if (n_def <= 0 || !def_targets) {
+            s = lora__fail(LORA_ERR_FORMAT, "%s: \"target_modules\" is null and no default targets were given "
+                           "(lora_model_adapter_load passes the model's)", cfg_path);
+            goto done;
+        }
+        if (!(lc.targets = lora__strv_dup(def_targets, n_def))) { s = LORA_ERR_OOM; goto done; }
+        lc.cfg.target.targets = (const char *const *)lc.targets;
+        lc.cfg.target.n_targets = n_def;
+    }
     if ((s = lora__check_config(&lc.cfg)) != LORA_OK) {
         char msg[LORA__ERRLEN];
         snprintf(msg, sizeof msg, "%s", lora_last_error());
@@ -7616,6 +7627,17 @@ done:
     lora_json_free(j);
     LORA_FREE(text); LORA_FREE(cfg_path); LORA_FREE(st_path); LORA_FREE(selected); LORA_FREE(have);
     return s;
+}
+
+LORA_API lora_status lora_adapter_load(const char *dir, const lora_module_desc *modules, int n_modules,
+                                       lora_adapter **out, char **warnings) {
+    return lora__adapter_load(dir, modules, n_modules, NULL, 0, out, warnings);
+}
+
+LORA_API lora_status lora_adapter_load_defaults(const char *dir, const lora_module_desc *modules, int n_modules,
+                                                const char *const *default_targets, int n_default,
+                                                lora_adapter **out, char **warnings) {
+    return lora__adapter_load(dir, modules, n_modules, default_targets, n_default, out, warnings);
 }
 
 /* ---- lora/70_optim.impl.c ---- */

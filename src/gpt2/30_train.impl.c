@@ -207,7 +207,9 @@ LORA_API lora_status gpt2_lora_load(const gpt2_model *m, const char *dir, lora_a
     lora_status s;
     int i;
     if (!m || !dir || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_lora_load: NULL argument");
-    if ((s = lora_adapter_load(dir, m->descs, m->n_linears, out, warnings)) != LORA_OK) return s;
+    if ((s = lora_adapter_load_defaults(dir, m->descs, m->n_linears, m->base.info.default_targets,
+                                        m->base.info.n_default_targets, out, warnings)) != LORA_OK)
+        return s;
     if ((s = gpt2_config_check_targets(&m->cfg, &(*out)->config.target)) != LORA_OK ||
         (s = gpt2__check_adapter(m, *out)) != LORA_OK) {
         lora_adapter_free(*out);

@@ -46,9 +46,9 @@ typedef struct lora_target_spec {
 /* Decides, for each of n module names, whether it is targeted (selected[i] = 0/1).
    is_output[i] marks the output layer (lm_head) that "all-linear" leaves out; may be NULL.
    Fails like PEFT when nothing matches: LORA_ERR_NOT_FOUND with PEFT's message ("Target modules
-   {'q_proj'} not found in the base model. ...", "All modules were excluded. ...", "No modules were
+   {'query'} not found in the base model. ...", "All modules were excluded. ...", "No modules were
    targeted for adaptation. ...") followed by the module-name suffixes that exist ("Module names in
-   the base model end with: c_attn, c_proj, c_fc, lm_head."). LORA_ERR_INVALID_ARG for what PEFT's
+   the base model end with: q_proj, k_proj, v_proj, lm_head."). LORA_ERR_INVALID_ARG for what PEFT's
    LoraConfig rejects (empty target list, layers_to_transform/layers_pattern with a regex string,
    layers_pattern without layers_to_transform), NULL names or entries, and invalid regexes. */
 LORA_API lora_status lora_select_targets(const lora_target_spec *spec, const char *const *names, int n,
@@ -60,6 +60,6 @@ LORA_API lora_status lora_select_targets(const lora_target_spec *spec, const cha
 LORA_API lora_status lora_check_unsupported_targets(const lora_target_spec *spec, const char *const *names, int n);
 /* Layer index in a module name per PEFT: the first number of re.match(r".*?\.{p}\.(\d+)\.", name)
    where p = layers_pattern (a regex fragment, e.g. "h" or "layers"), or r"[^.]*" when
-   layers_pattern is NULL or "" ("transformer.h.3.attn.c_attn" -> 3). -1 if none (also for an
+   layers_pattern is NULL or "" ("model.layers.3.self_attn.q_proj" -> 3). -1 if none (also for an
    invalid layers_pattern or an index above INT_MAX). */
 LORA_API int lora_layer_index(const char *name, const char *layers_pattern);

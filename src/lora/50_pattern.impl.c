@@ -969,7 +969,7 @@ static lora_status lora__targets_not_found(const lora_target_spec *spec, int reg
                 lora__buf_puts(&b, spec->target_regex);
             } else if (all_linear) {
                 lora__buf_puts(&b, "all-linear");
-            } else { /* PEFT keeps a list as a set: {'c_attn', 'c_proj'} */
+            } else { /* PEFT keeps a list as a set: {'q_proj', 'v_proj'} */
                 lora__buf_puts(&b, "{");
                 for (i = 0; i < spec->n_targets; i++) {
                     for (j = 0; j < i && strcmp(spec->targets[j], spec->targets[i]) != 0; j++) {}

@@ -33,7 +33,7 @@ LORA_API lora_config lora_config_init(void);
 
 /* What a model says about each of its linear modules. */
 typedef struct lora_module_desc {
-    const char *name;        /* full module name as PEFT sees it, e.g. "transformer.h.0.attn.c_attn" */
+    const char *name;        /* full module name as PEFT sees it, e.g. "model.layers.0.self_attn.q_proj" */
     int in, out;             /* in/out features */
     int has_bias;
     int is_output;           /* the output layer (lm_head): left out by "all-linear" */
@@ -53,7 +53,7 @@ typedef struct lora_module {
 /* A trainable bias carried by the adapter (bias modes "all" / "lora_only"): the model uses
    `value` instead of its own bias while the adapter is active. */
 typedef struct lora_bias_param {
-    char *name;              /* model parameter name, e.g. "transformer.h.0.attn.c_attn.bias" */
+    char *name;              /* model parameter name, e.g. "model.layers.0.self_attn.q_proj.bias" */
     int n;
     float *value, *grad;
     int layer;               /* the model's block of this bias, -1 outside the blocks (set by the model) */
@@ -109,6 +109,11 @@ LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, 
    receives a newline-separated list of ignored keys (free with LORA_FREE). */
 LORA_API lora_status lora_adapter_load(const char *dir, const lora_module_desc *modules, int n_modules,
                                        lora_adapter **out, char **warnings);
+/* The same, where a null "target_modules" means default_targets (PEFT's per-model defaults;
+   lora_adapter_load refuses a null list). */
+LORA_API lora_status lora_adapter_load_defaults(const char *dir, const lora_module_desc *modules, int n_modules,
+                                                const char *const *default_targets, int n_default,
+                                                lora_adapter **out, char **warnings);
 
 /* W (in, out) row-major (Conv1D layout, fan_in_fan_out) += sign * scaling * (B @ A)^T.
    sign = +1 merges, -1 unmerges. For Linear layout (out, in) pass fan_in_fan_out = 0. */

@@ -310,17 +310,13 @@ static lora_status lora__parse_adapter_config(const char *path, const lora_json 
         return lora__fail(LORA_ERR_UNSUPPORTED, "%s: layer_replication is not supported", path);
     if (lora__json_nonempty(lora_json_get(j, "lora_bias")))
         return lora__fail(LORA_ERR_UNSUPPORTED, "%s: lora_bias is not supported", path);
-    /* target_modules: list, regex string, "all-linear", or null (PEFT's default for GPT-2: c_attn) */
+    /* target_modules: list, regex string, "all-linear", or null (PEFT then takes the model's default
+       targets: filled in by lora__adapter_load) */
     s = lora__json_str_or_list(lora_json_get(j, "target_modules"), path, "target_modules", &lc->targets,
                                &c->target.n_targets, &regex);
     if (s != LORA_OK) return s;
     if (regex && strcmp(regex, "all-linear") == 0) c->target.all_linear = 1;
     else c->target.target_regex = regex;
-    if (!lc->targets && !regex) {
-        static const char *const def[] = {"c_attn"};
-        if (!(lc->targets = lora__strv_dup(def, 1))) return LORA_ERR_OOM;
-        c->target.n_targets = 1;
-    }
     c->target.targets = (const char *const *)lc->targets;
     s = lora__json_str_or_list(lora_json_get(j, "exclude_modules"), path, "exclude_modules", &lc->exclude,
                                &c->target.n_exclude, &c->target.exclude_regex);
@@ -372,8 +368,8 @@ static int lora__parse_adapter_key(const char *key, char *module, size_t size, c
     return 0;
 }
 
-LORA_API lora_status lora_adapter_load(const char *dir, const lora_module_desc *modules, int n_modules,
-                                       lora_adapter **out, char **warnings) {
+static lora_status lora__adapter_load(const char *dir, const lora_module_desc *modules, int n_modules,
+                                      const char *const *def_targets, int n_def, lora_adapter **out, char **warnings) {
     char *cfg_path = NULL, *st_path = NULL, *text = NULL;
     size_t len, i;
     lora_json *j = NULL;
@@ -395,6 +391,16 @@ LORA_API lora_status lora_adapter_load(const char *dir, const lora_module_desc *
     if ((s = lora__read_file(cfg_path, &text, &len)) != LORA_OK) goto done;
     if ((s = lora_json_parse(text, len, cfg_path, &j)) != LORA_OK) goto done;
     if ((s = lora__parse_adapter_config(cfg_path, j, &lc, &warn)) != LORA_OK) goto done;
+    if (!lc.targets && !lc.cfg.target.target_regex && !lc.cfg.target.all_linear) {
+        if (n_def <= 0 || !def_targets) {
+            s = lora__fail(LORA_ERR_FORMAT, "%s: \"target_modules\" is null and no default targets were given "
+                           "(lora_model_adapter_load passes the model's)", cfg_path);
+            goto done;
+        }
+        if (!(lc.targets = lora__strv_dup(def_targets, n_def))) { s = LORA_ERR_OOM; goto done; }
+        lc.cfg.target.targets = (const char *const *)lc.targets;
+        lc.cfg.target.n_targets = n_def;
+    }
     if ((s = lora__check_config(&lc.cfg)) != LORA_OK) {
         char msg[LORA__ERRLEN];
         snprintf(msg, sizeof msg, "%s", lora_last_error());
@@ -495,4 +501,15 @@ done:
     lora_json_free(j);
     LORA_FREE(text); LORA_FREE(cfg_path); LORA_FREE(st_path); LORA_FREE(selected); LORA_FREE(have);
     return s;
+}
+
+LORA_API lora_status lora_adapter_load(const char *dir, const lora_module_desc *modules, int n_modules,
+                                       lora_adapter **out, char **warnings) {
+    return lora__adapter_load(dir, modules, n_modules, NULL, 0, out, warnings);
+}
+
+LORA_API lora_status lora_adapter_load_defaults(const char *dir, const lora_module_desc *modules, int n_modules,
+                                                const char *const *default_targets, int n_default,
+                                                lora_adapter **out, char **warnings) {
+    return lora__adapter_load(dir, modules, n_modules, default_targets, n_default, out, warnings);
 }

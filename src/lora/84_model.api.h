@@ -18,7 +18,7 @@ typedef struct lora_kv lora_kv;          /* a model's KV cache for one sequence 
 
 /* What the model is, for the engine and the tools. Strings and arrays belong to the model. */
 typedef struct lora_model_info {
-    const char *family;                  /* "gpt2", "llama", ... */
+    const char *family;                  /* the family name, e.g. "llama" */
     const char *name_or_path;            /* recorded as base_model_name_or_path in adapters */
     int vocab_size;
     int max_seq;                         /* context length (n_positions / max_position_embeddings) */
@@ -140,7 +140,7 @@ LORA_API lora_status lora_forward_cached(lora_model *m, lora_kv *kv, const int32
    A family header exports one of these (gpt2.h: gpt2_family()); a program passes the list
    of families it knows to lora_model_open. */
 typedef struct lora_model_family {
-    const char *name;                    /* "gpt2" */
+    const char *name;                    /* the family name, as in lora_model_info */
     const char *const *model_types;      /* config.json "model_type" values it loads, NULL-terminated */
     const char *const *presets;          /* preset names, NULL-terminated */
     /* nonzero when path is a weights file of this family that needs no config.json (llm.c's) */
