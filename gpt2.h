@@ -355,6 +355,7 @@ struct gpt2_model {
     lora_model base;         /* first: the engine's view of this model (gpt2_model_base) */
     char *name_or_path;      /* base_model_name_or_path for adapters (NULL: unknown) */
     int *module_layer;       /* layer of each linear module, -1 for lm_head */
+    char summary[192];       /* lora_model_info.summary */
     gpt2_config cfg;
     lora_pool *pool;
     int n_tensors;
@@ -1688,7 +1689,13 @@ LORA_API lora_status gpt2_lora_create(const gpt2_model *m, const lora_config *cf
                 memcpy(mod, full, n); mod[n] = 0;
                 take = lora_adapter_find(ad, mod) != NULL;
             }
-            if (take) s = lora_adapter_add_bias(ad, full, gpt2__t(m, i), (int)t->numel);
+            if (take && !m->params) {   /* a shape-only model: the biases' number and names, zero values */
+                float *zero = (float *)lora__calloc((size_t)t->numel, sizeof(float), "bias");
+                s = zero ? lora_adapter_add_bias(ad, full, zero, (int)t->numel) : LORA_ERR_OOM;
+                LORA_FREE(zero);
+            } else if (take) {
+                s = lora_adapter_add_bias(ad, full, gpt2__t(m, i), (int)t->numel);
+            }
             if (take && s == LORA_OK) gpt2__set_bias_layer(m, lora_adapter_find_bias(ad, full));
         }
         if (s != LORA_OK) { lora_adapter_free(ad); return s; }
@@ -2502,6 +2509,12 @@ LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const
 static gpt2_model *gpt2__of(lora_model *b) { return (gpt2_model *)(void *)b; }
 static const gpt2_model *gpt2__ofc(const lora_model *b) { return (const gpt2_model *)(const void *)b; }
 
+/* A shape-only model (gpt2__family_shape) has no weights to compute with. */
+static lora_status gpt2__weights(const gpt2_model *m, const char *what) {
+    if (m->params) return LORA_OK;
+    return lora__fail(LORA_ERR_INVALID_ARG, "%s: this GPT-2 was opened as a shape only (no weights)", what);
+}
+
 static void gpt2__op_destroy(lora_model *b) { gpt2_model_free(gpt2__of(b)); }
 static void gpt2__op_set_pool(lora_model *b, lora_pool *pool) { gpt2_model_set_pool(gpt2__of(b), pool); }
 static lora_pool *gpt2__op_pool(const lora_model *b) { return gpt2__ofc(b)->pool; }
@@ -2513,26 +2526,37 @@ static lora_status gpt2__op_adapter_load(const lora_model *b, const char *dir, l
 }
 static lora_status gpt2__op_set_adapter(lora_model *b, lora_adapter *ad) { return gpt2_model_set_adapter(gpt2__of(b), ad); }
 static lora_adapter *gpt2__op_adapter(const lora_model *b) { return gpt2_model_adapter(gpt2__ofc(b)); }
-static lora_status gpt2__op_merge(lora_model *b, lora_adapter *ad, int sign) { return gpt2_model_merge(gpt2__of(b), ad, sign); }
-static lora_status gpt2__op_set_full(lora_model *b, int on) { return gpt2_model_set_full_finetune(gpt2__of(b), on); }
+static lora_status gpt2__op_merge(lora_model *b, lora_adapter *ad, int sign) {
+    lora_status s = gpt2__weights(gpt2__of(b), "lora_model_merge");
+    return s != LORA_OK ? s : gpt2_model_merge(gpt2__of(b), ad, sign);
+}
+static lora_status gpt2__op_set_full(lora_model *b, int on) {
+    lora_status s = gpt2__weights(gpt2__of(b), "lora_model_set_full_finetune");
+    return s != LORA_OK ? s : gpt2_model_set_full_finetune(gpt2__of(b), on);
+}
 static void gpt2__op_set_training(lora_model *b, int training, uint64_t seed) { gpt2_model_set_training(gpt2__of(b), training, seed); }
 static uint64_t gpt2__op_dropout_step(const lora_model *b) { return gpt2_model_dropout_step(gpt2__ofc(b)); }
 static void gpt2__op_set_dropout_step(lora_model *b, uint64_t s) { gpt2_model_set_dropout_step(gpt2__of(b), s); }
 static lora_status gpt2__op_forward(lora_model *b, const int32_t *in, const int32_t *lab, int B, int T, float *loss) {
-    return gpt2_forward(gpt2__of(b), in, lab, B, T, loss);
+    lora_status s = gpt2__weights(gpt2__of(b), "lora_model_forward");
+    return s != LORA_OK ? s : gpt2_forward(gpt2__of(b), in, lab, B, T, loss);
 }
 static const float *gpt2__op_logits(const lora_model *b) { return gpt2_logits(gpt2__ofc(b)); }
 static lora_status gpt2__op_backward(lora_model *b) { return gpt2_backward(gpt2__of(b)); }
 static void gpt2__op_zero_grad(lora_model *b) { gpt2_zero_grad(gpt2__of(b)); }
 static lora_status gpt2__op_params(lora_model *b, lora_param **p, int *n) { return gpt2_trainable_params(gpt2__of(b), p, n); }
-static lora_status gpt2__op_save(const lora_model *b, const char *path) { return gpt2_model_save(gpt2__ofc(b), path); }
+static lora_status gpt2__op_save(const lora_model *b, const char *path) {
+    lora_status s = gpt2__weights(gpt2__ofc(b), "lora_model_save");
+    return s != LORA_OK ? s : gpt2_model_save(gpt2__ofc(b), path);
+}
 static void gpt2__op_estimate(const lora_model *b, const lora_adapter *ad, int full, int B, int T, int threads,
                               lora_memory_estimate *out) {
     gpt2_estimate_memory(&gpt2__ofc(b)->cfg, ad, full, B, T, threads, out);
 }
 static size_t gpt2__op_memory(const lora_model *b) { return gpt2_model_memory(gpt2__ofc(b)); }
 static lora_status gpt2__op_kv_create(const lora_model *b, int max_T, lora_kv **out) {
-    return gpt2_kv_create(gpt2__ofc(b), max_T, (gpt2_kv_cache **)out);
+    lora_status s = gpt2__weights(gpt2__ofc(b), "lora_kv_create");
+    return s != LORA_OK ? s : gpt2_kv_create(gpt2__ofc(b), max_T, (gpt2_kv_cache **)out);
 }
 static void gpt2__op_kv_free(lora_kv *kv) { gpt2_kv_free((gpt2_kv_cache *)kv); }
 static void gpt2__op_kv_reset(lora_kv *kv) { gpt2_kv_reset((gpt2_kv_cache *)kv); }
@@ -2578,6 +2602,11 @@ static lora_status gpt2__base_init(gpt2_model *m) {
     in->module_layer = m->module_layer;
     in->n_default_targets = 1;
     in->default_targets = gpt2__default_targets;
+    in->tied_output = 1;
+    snprintf(m->summary, sizeof m->summary, "GPT-2: %d layers, %d heads, width %d, MLP %d, %d positions, vocab %d "
+             "(lm_head tied to wte)", m->cfg.n_layer, m->cfg.n_head, m->cfg.n_embd, gpt2__inner(&m->cfg),
+             m->cfg.n_positions, m->cfg.vocab_size);
+    in->summary = m->summary;
     return LORA_OK;
 }
 
@@ -2645,8 +2674,19 @@ static lora_status gpt2__family_preset(const char *preset, uint64_t seed, lora_p
     return LORA_OK;
 }
 
+static lora_status gpt2__family_shape(const char *preset, lora_model **out) {
+    gpt2_config cfg;
+    gpt2_model *m;
+    lora_status s;
+    if ((s = gpt2_config_preset(preset, &cfg)) != LORA_OK) return s;
+    if ((s = gpt2__model_new(&cfg, NULL, 0, &m)) != LORA_OK) return s;
+    if ((s = gpt2_model_set_name(m, preset)) != LORA_OK) { gpt2_model_free(m); return s; }
+    *out = &m->base;
+    return LORA_OK;
+}
+
 static const lora_model_family gpt2__family = {
-    "gpt2", gpt2__model_types, gpt2__presets, gpt2__probe, gpt2__family_load, gpt2__family_preset
+    "gpt2", gpt2__model_types, gpt2__presets, gpt2__probe, gpt2__family_load, gpt2__family_preset, gpt2__family_shape
 };
 LORA_API const lora_model_family *gpt2_family(void) { return &gpt2__family; }
 

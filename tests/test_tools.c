@@ -1,6 +1,6 @@
-/* The command-line tools agree with the PyTorch oracle: gpt2-eval's loss equals the oracle's
+/* The command-line tools agree with the PyTorch oracle: lora-eval's loss equals the oracle's
    forward loss, lora-finetune's adapter and per-step log equal the oracle's train command,
-   lora-merge's output equals the oracle's merged model, gpt2-inspect prints PEFT's numbers,
+   lora-merge's output equals the oracle's merged model, lora-inspect prints PEFT's numbers,
    and our adapter writer reproduces the oracle's (PEFT's) files byte for byte. */
 #include "lora.h"
 #include "gpt2.h"
@@ -30,8 +30,8 @@ static double oracle_loss(const char *path) {
 int main(void) {
     char *out;
     int rc;
-    /* gpt2-eval: one batch of the oracle's forward */
-    rc = system("build/gpt2-eval --model " FX "A/model/model.safetensors --adapter " FX "A/adapter --tokens " FX "A/tokens.bin "
+    /* lora-eval: one batch of the oracle's forward */
+    rc = system("build/lora-eval --model " FX "A/model/model.safetensors --adapter " FX "A/adapter --tokens " FX "A/tokens.bin "
                 "--batch 2 --seq 16 --max-batches 1 --json > build/test_tools_eval.json");
     CHECK(rc == 0);
     out = test_slurp("build/test_tools_eval.json", NULL);
@@ -39,9 +39,9 @@ int main(void) {
     if (out) {
         lora_json *j = NULL;
         double loss = NAN, ppl = NAN, ref = oracle_loss(FX "A/fwd.safetensors");
-        CHECK_OK(lora_json_parse(out, strlen(out), "gpt2-eval output", &j));
+        CHECK_OK(lora_json_parse(out, strlen(out), "lora-eval output", &j));
         CHECK(lora_json_get_number(j, "loss", &loss) && lora_json_get_number(j, "perplexity", &ppl));
-        CHECK_MSG(fabs(loss - ref) < 1e-5 * ref, "gpt2-eval loss %.9g vs oracle %.9g", loss, ref);
+        CHECK_MSG(fabs(loss - ref) < 1e-5 * ref, "lora-eval loss %.9g vs oracle %.9g", loss, ref);
         CHECK_NEAR(ppl, exp(ref), 1e-4 * exp(ref));
         lora_json_free(j);
         free(out);
@@ -146,8 +146,8 @@ int main(void) {
         }
         gpt2_model_free(a); gpt2_model_free(b);
     }
-    /* gpt2-inspect prints PEFT's numbers for GPT-2 124M without any weights */
-    rc = system("build/gpt2-inspect --preset gpt2 --targets c_attn,c_proj --r 8 > build/test_tools_inspect.txt");
+    /* lora-inspect prints PEFT's numbers for GPT-2 124M without any weights */
+    rc = system("build/lora-inspect --preset gpt2 --targets c_attn,c_proj --r 8 > build/test_tools_inspect.txt");
     CHECK(rc == 0);
     out = test_slurp("build/test_tools_inspect.txt", NULL);
     CHECK(out && strstr(out, "trainable params: 811,008 || all params: 125,250,816 || trainable%: 0.6475"));
@@ -155,7 +155,7 @@ int main(void) {
     CHECK(out && strstr(out, "c_attn            12") && strstr(out, "c_proj            24") && strstr(out, "c_fc              12") &&
           strstr(out, "lm_head            1"));
     free(out);
-    rc = system("build/gpt2-inspect --preset gpt2 --targets q_proj > build/test_tools_inspect_bad.txt 2>&1");
+    rc = system("build/lora-inspect --preset gpt2 --targets q_proj > build/test_tools_inspect_bad.txt 2>&1");
     CHECK(rc != 0);
     out = test_slurp("build/test_tools_inspect_bad.txt", NULL);
     CHECK(out && strstr(out, "q_proj") && strstr(out, "not found") && strstr(out, "c_attn, c_proj, c_fc, lm_head"));

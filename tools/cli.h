@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <stdint.h>
 
 #if defined(__GNUC__) || defined(__clang__)
 #define CLI_FN static __attribute__((unused))
@@ -35,10 +36,15 @@ CLI_FN int cli_find(cli_args *a, const char *name) {
     return -1;
 }
 
-/* --name VALUE; def when absent */
+/* --name VALUE or --name=VALUE; def when absent */
 CLI_FN const char *cli_str(cli_args *a, const char *name, const char *def) {
     int i = cli_find(a, name);
-    if (i < 0) return def;
+    if (i < 0) {
+        size_t n = strlen(name);
+        for (i = 1; i < a->argc; i++)
+            if (strncmp(a->argv[i], name, n) == 0 && a->argv[i][n] == '=') { a->used[i] = 1; return a->argv[i] + n + 1; }
+        return def;
+    }
     if (i + 1 >= a->argc) { fprintf(stderr, "%s: %s needs a value\n", a->prog, name); a->failed = 1; return def; }
     a->used[i + 1] = 1;
     return a->argv[i + 1];
@@ -64,6 +70,22 @@ CLI_FN long cli_long(cli_args *a, const char *name, long def) {
     v = strtol(s, &end, 10);
     if (end == s || *end || errno) { fprintf(stderr, "%s: %s expects an integer, got '%s'\n", a->prog, name, s); a->failed = 1; return def; }
     return v;
+}
+
+/* an unsigned 64-bit integer (seeds) */
+CLI_FN uint64_t cli_u64(cli_args *a, const char *name, uint64_t def) {
+    const char *s = cli_str(a, name, NULL);
+    char *end;
+    unsigned long long v;
+    if (!s) return def;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (end == s || *end || errno || *s == '-') {
+        fprintf(stderr, "%s: %s expects a non-negative integer, got '%s'\n", a->prog, name, s);
+        a->failed = 1;
+        return def;
+    }
+    return (uint64_t)v;
 }
 
 /* Fails on arguments nobody asked for (typos must not pass silently). */

@@ -13,7 +13,7 @@ if [ -n "${MODEL:-}" ]; then
   base="--model $MODEL"; gbase="--model $MODEL"
   echo "== base model: $MODEL"
 else
-  base="--preset tiny --seed-init 1"; gbase="--preset tiny --seed-init 1"
+  base="--preset tiny --init-seed 1"; gbase="--preset tiny --init-seed 1"
   echo "== base model: a SMALL, RANDOMLY INITIALISED GPT-2 (preset 'tiny': 2 layers, width 64, GPT-2 vocabulary)."
   echo "   It knows no English: everything it answers below it learnt from the 898 training pairs in"
   echo "   data/qa_train.jsonl during this run. Use MODEL=gpt2/model.safetensors for real GPT-2 weights."
@@ -33,7 +33,7 @@ head -n 8 data/qa_val.jsonl | while IFS= read -r line; do
   prompt="Question: $q
 Answer:"
   # shellcheck disable=SC2086
-  out=$("$B/gpt2-generate" $gbase --adapter "$OUT/adapter" --prompt "$prompt" --max-new 8 --greedy 2>/dev/null)
+  out=$("$B/lora-generate" $gbase --adapter "$OUT/adapter" --prompt "$prompt" --max-new 8 --greedy 2>/dev/null)
   got=$(printf '%s' "${out#"$prompt"}" | tr '\n' ' ')
   printf '  Q: %s\n     expected: %-12s model:%s\n' "$q" "$a" "$got"
 done

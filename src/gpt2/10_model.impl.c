@@ -103,6 +103,7 @@ struct gpt2_model {
     lora_model base;         /* first: the engine's view of this model (gpt2_model_base) */
     char *name_or_path;      /* base_model_name_or_path for adapters (NULL: unknown) */
     int *module_layer;       /* layer of each linear module, -1 for lm_head */
+    char summary[192];       /* lora_model_info.summary */
     gpt2_config cfg;
     lora_pool *pool;
     int n_tensors;

@@ -57,7 +57,13 @@ LORA_API lora_status gpt2_lora_create(const gpt2_model *m, const lora_config *cf
                 memcpy(mod, full, n); mod[n] = 0;
                 take = lora_adapter_find(ad, mod) != NULL;
             }
-            if (take) s = lora_adapter_add_bias(ad, full, gpt2__t(m, i), (int)t->numel);
+            if (take && !m->params) {   /* a shape-only model: the biases' number and names, zero values */
+                float *zero = (float *)lora__calloc((size_t)t->numel, sizeof(float), "bias");
+                s = zero ? lora_adapter_add_bias(ad, full, zero, (int)t->numel) : LORA_ERR_OOM;
+                LORA_FREE(zero);
+            } else if (take) {
+                s = lora_adapter_add_bias(ad, full, gpt2__t(m, i), (int)t->numel);
+            }
             if (take && s == LORA_OK) gpt2__set_bias_layer(m, lora_adapter_find_bias(ad, full));
         }
         if (s != LORA_OK) { lora_adapter_free(ad); return s; }

@@ -31,6 +31,8 @@ typedef struct lora_model_info {
     const int *module_layer;             /* layer of each module, -1 outside the blocks (lm_head) */
     int n_default_targets;
     const char *const *default_targets;  /* PEFT's default target_modules for this family */
+    int tied_output;                     /* the output layer shares the input embedding's weight */
+    const char *summary;                 /* one line for people: "GPT-2: 12 layers, ..." */
 } lora_model_info;
 
 /* Memory a training (or inference) step needs, computed from the sizes the model allocates. */
@@ -148,6 +150,8 @@ typedef struct lora_model_family {
     lora_status (*load)(const char *path, const char *config_path, lora_pool *pool, lora_model **out);
     /* a preset with Hugging Face's random initialisation from seed */
     lora_status (*create_preset)(const char *preset, uint64_t seed, lora_pool *pool, lora_model **out);
+    /* a preset's structure without weights (optional): info, adapters, the memory estimate */
+    lora_status (*preset_shape)(const char *preset, lora_model **out);
 } lora_model_family;
 
 /* Opens a model: a preset by name (randomly initialised from init_seed) when preset is set,
@@ -157,3 +161,9 @@ typedef struct lora_model_family {
 LORA_API lora_status lora_model_open(const lora_model_family *const *families, int n_families, const char *path,
                                      const char *config_path, const char *preset, uint64_t init_seed,
                                      lora_pool *pool, lora_model **out);
+/* A preset's structure without allocating its weights, for planning (lora-inspect prints
+   gpt2-xl's table at once): lora_model_info, adapter creation, the trainable line and the
+   memory estimate work; forward, backward, generation and saving fail with
+   LORA_ERR_INVALID_ARG. Families without the hook are opened with weights (seed 0). */
+LORA_API lora_status lora_model_open_shape(const lora_model_family *const *families, int n_families,
+                                           const char *preset, lora_model **out);

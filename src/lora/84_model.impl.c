@@ -289,3 +289,17 @@ done:
     LORA_FREE(weights);
     return s;
 }
+
+LORA_API lora_status lora_model_open_shape(const lora_model_family *const *families, int n_families,
+                                           const char *preset, lora_model **out) {
+    int i, k;
+    if (out) *out = NULL;
+    if (!families || n_families <= 0 || !preset || !out)
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_model_open_shape: NULL argument");
+    for (i = 0; i < n_families; i++)
+        for (k = 0; families[i] && families[i]->presets && families[i]->presets[k]; k++)
+            if (strcmp(families[i]->presets[k], preset) == 0)
+                return families[i]->preset_shape ? families[i]->preset_shape(preset, out)
+                                                 : families[i]->create_preset(preset, 0, NULL, out);
+    return lora_model_open(families, n_families, NULL, NULL, preset, 0, NULL, out);
+}
