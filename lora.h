@@ -407,6 +407,14 @@ typedef struct lora_config {
     uint64_t seed;           /* initialisation seed */
     lora_target_spec target; /* which modules (target_modules, exclude_modules, layers_to_transform) */
 } lora_config;
+/* Names as PEFT writes them: "none" / "all" / "lora_only"; init "default" (true) / "gaussian" /
+   "none" (false). *_from_name returns -1 for an unknown name; *_name returns NULL for a value
+   outside the enum. */
+LORA_API const char *lora_bias_mode_name(lora_bias_mode mode);
+LORA_API int lora_bias_mode_from_name(const char *name);
+LORA_API const char *lora_init_mode_name(lora_init_mode mode);
+LORA_API int lora_init_mode_from_name(const char *name);
+
 /* PEFT's LoraConfig defaults: r 8, alpha 8, dropout 0, no rsLoRA, bias none, default init. */
 LORA_API lora_config lora_config_init(void);
 
@@ -511,6 +519,9 @@ typedef struct lora_param {
 } lora_param;
 
 typedef enum lora_schedule { LORA_SCHED_CONSTANT = 0, LORA_SCHED_LINEAR = 1, LORA_SCHED_COSINE = 2 } lora_schedule;
+/* "constant" / "linear" / "cosine"; from_name returns -1 for an unknown name, name NULL for a bad value. */
+LORA_API const char *lora_schedule_name(lora_schedule s);
+LORA_API int lora_schedule_from_name(const char *name);
 
 typedef struct lora_adamw_config {
     double lr;               /* default 1e-3 (torch's default) */
@@ -6789,6 +6800,23 @@ LORA_API lora_status lora_check_unsupported_targets(const lora_target_spec *spec
 }
 
 /* ---- lora/60_lora.impl.c ---- */
+static const char *const lora__bias_names[] = {"none", "all", "lora_only"};
+static const char *const lora__init_names[] = {"default", "gaussian", "none"};
+
+static int lora__name_index(const char *const *names, int n, const char *name) {
+    int i;
+    for (i = 0; name && i < n; i++) if (strcmp(names[i], name) == 0) return i;
+    return -1;
+}
+LORA_API const char *lora_bias_mode_name(lora_bias_mode mode) {
+    return (int)mode >= 0 && (int)mode < 3 ? lora__bias_names[mode] : NULL;
+}
+LORA_API int lora_bias_mode_from_name(const char *name) { return lora__name_index(lora__bias_names, 3, name); }
+LORA_API const char *lora_init_mode_name(lora_init_mode mode) {
+    return (int)mode >= 0 && (int)mode < 3 ? lora__init_names[mode] : NULL;
+}
+LORA_API int lora_init_mode_from_name(const char *name) { return lora__name_index(lora__init_names, 3, name); }
+
 LORA_API lora_config lora_config_init(void) {
     lora_config c;
     memset(&c, 0, sizeof c);
@@ -7233,12 +7261,11 @@ static void lora__json_write_strlist(lora__buf *b, const char *const *v, int n, 
 static lora_status lora__adapter_config_json(const lora_adapter *ad, int fan_in_fan_out, lora__buf *b) {
     const lora_config *c = &ad->config;
     const lora_target_spec *t = &c->target;
-    static const char *const bias_names[] = {"none", "all", "lora_only"};
     int i;
     lora__buf_puts(b, "{\n  \"alpha_pattern\": {},\n  \"auto_mapping\": null,\n  \"base_model_name_or_path\": ");
     if (ad->base_model_name) lora__json_write_string(b, ad->base_model_name);
     else lora__buf_puts(b, "null");
-    lora__buf_printf(b, ",\n  \"bias\": \"%s\",\n", bias_names[c->bias]);
+    lora__buf_printf(b, ",\n  \"bias\": \"%s\",\n", lora_bias_mode_name(c->bias));
     if (t->n_exclude > 0 || t->exclude_regex) {
         lora__buf_puts(b, "  \"exclude_modules\": ");
         if (t->exclude_regex) lora__json_write_string(b, t->exclude_regex);
@@ -7427,9 +7454,8 @@ static lora_status lora__parse_adapter_config(const char *path, const lora_json 
     if ((v = lora_json_get(j, "use_rslora")) != NULL && v->type != LORA_JSON_NULL && !lora_json_get_bool(j, "use_rslora", &c->use_rslora))
         return lora__fail(LORA_ERR_FORMAT, "%s: \"use_rslora\" must be true or false", path);
     if ((str = lora_json_get_string(j, "bias")) != NULL) {
-        if (strcmp(str, "none") == 0) c->bias = LORA_BIAS_NONE;
-        else if (strcmp(str, "all") == 0) c->bias = LORA_BIAS_ALL;
-        else if (strcmp(str, "lora_only") == 0) c->bias = LORA_BIAS_LORA_ONLY;
+        int b = lora_bias_mode_from_name(str);
+        if (b >= 0) c->bias = (lora_bias_mode)b;
         else return lora__fail(LORA_ERR_FORMAT, "%s: \"bias\" must be \"none\", \"all\" or \"lora_only\", found \"%s\"", path, str);
     }
     if ((v = lora_json_get(j, "init_lora_weights")) != NULL) {
@@ -7658,6 +7684,16 @@ LORA_API lora_status lora_adapter_load_defaults(const char *dir, const lora_modu
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
+static const char *const lora__sched_names[] = {"constant", "linear", "cosine"};
+LORA_API const char *lora_schedule_name(lora_schedule s) {
+    return (int)s >= 0 && (int)s < 3 ? lora__sched_names[s] : NULL;
+}
+LORA_API int lora_schedule_from_name(const char *name) {
+    int i;
+    for (i = 0; name && i < 3; i++) if (strcmp(lora__sched_names[i], name) == 0) return i;
+    return -1;
+}
+
 LORA_API lora_adamw_config lora_adamw_config_init(void) {
     lora_adamw_config c;
     memset(&c, 0, sizeof c);

@@ -327,9 +327,7 @@ int main(int argc, char **argv) {
     if (!full && !adapter_out && !ckpt_dir) USAGE_ERR("--adapter-out DIR is required");
     if (full && !model_out && !ckpt_dir) USAGE_ERR("--model-out FILE is required with --full");
     if (betas_s && sscanf(betas_s, "%lf,%lf", &oc.beta1, &oc.beta2) != 2) USAGE_ERR("--betas expects B1,B2");
-    if (strcmp(sched_s, "constant") == 0) oc.schedule = LORA_SCHED_CONSTANT;
-    else if (strcmp(sched_s, "linear") == 0) oc.schedule = LORA_SCHED_LINEAR;
-    else if (strcmp(sched_s, "cosine") == 0) oc.schedule = LORA_SCHED_COSINE;
+    if (lora_schedule_from_name(sched_s) >= 0) oc.schedule = (lora_schedule)lora_schedule_from_name(sched_s);
     else USAGE_ERR("--schedule must be constant, linear or cosine");
     oc.lr = lr; oc.weight_decay = wd; oc.eps = eps; oc.grad_clip = clip; oc.warmup = warmup;
 
@@ -396,12 +394,10 @@ int main(int argc, char **argv) {
         char **tv = NULL, **ev = NULL;
         int nt = 0, ne = 0, nl = 0, *lv = NULL;
         lc.r = r; lc.alpha = (float)alpha; lc.dropout = (float)dropout; lc.use_rslora = rslora; lc.seed = (uint64_t)seed;
-        if (strcmp(bias_s, "none") == 0) lc.bias = LORA_BIAS_NONE;
-        else if (strcmp(bias_s, "all") == 0) lc.bias = LORA_BIAS_ALL;
-        else if (strcmp(bias_s, "lora_only") == 0) lc.bias = LORA_BIAS_LORA_ONLY;
+        if (lora_bias_mode_from_name(bias_s) >= 0) lc.bias = (lora_bias_mode)lora_bias_mode_from_name(bias_s);
         else USAGE_ERR("--bias must be none, all or lora_only");
-        if (strcmp(init_s, "gaussian") == 0) lc.init = LORA_INIT_GAUSSIAN;
-        else if (strcmp(init_s, "default") != 0) USAGE_ERR("--init must be default or gaussian");
+        if (strcmp(init_s, "default") == 0 || strcmp(init_s, "gaussian") == 0) lc.init = (lora_init_mode)lora_init_mode_from_name(init_s);
+        else USAGE_ERR("--init must be default or gaussian");
         if (targets && strcmp(targets, "all-linear") == 0) lc.target.all_linear = 1;
         else if (targets) { tv = cli_split(targets, &nt); lc.target.targets = (const char *const *)tv; lc.target.n_targets = nt; }
         lc.target.target_regex = regex;

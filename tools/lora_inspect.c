@@ -50,9 +50,7 @@ int main(int argc, char **argv) {
     threads = (int)cli_long(&a, "--threads", 2);
     if (!cli_done(&a)) return 2;
     if (!!preset == !!model) { fprintf(stderr, "lora-inspect: give exactly one of --preset or --model\n"); usage(); return 2; }
-    if (strcmp(bias, "none") == 0) lc.bias = LORA_BIAS_NONE;
-    else if (strcmp(bias, "all") == 0) lc.bias = LORA_BIAS_ALL;
-    else if (strcmp(bias, "lora_only") == 0) lc.bias = LORA_BIAS_LORA_ONLY;
+    if (lora_bias_mode_from_name(bias) >= 0) lc.bias = (lora_bias_mode)lora_bias_mode_from_name(bias);
     else { fprintf(stderr, "lora-inspect: --bias must be none, all or lora_only\n"); return 2; }
     want_lora = targets || regex;
     if (targets && strcmp(targets, "all-linear") == 0) lc.target.all_linear = 1;

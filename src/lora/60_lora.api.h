@@ -28,6 +28,14 @@ typedef struct lora_config {
     uint64_t seed;           /* initialisation seed */
     lora_target_spec target; /* which modules (target_modules, exclude_modules, layers_to_transform) */
 } lora_config;
+/* Names as PEFT writes them: "none" / "all" / "lora_only"; init "default" (true) / "gaussian" /
+   "none" (false). *_from_name returns -1 for an unknown name; *_name returns NULL for a value
+   outside the enum. */
+LORA_API const char *lora_bias_mode_name(lora_bias_mode mode);
+LORA_API int lora_bias_mode_from_name(const char *name);
+LORA_API const char *lora_init_mode_name(lora_init_mode mode);
+LORA_API int lora_init_mode_from_name(const char *name);
+
 /* PEFT's LoraConfig defaults: r 8, alpha 8, dropout 0, no rsLoRA, bias none, default init. */
 LORA_API lora_config lora_config_init(void);
 

@@ -1,3 +1,20 @@
+static const char *const lora__bias_names[] = {"none", "all", "lora_only"};
+static const char *const lora__init_names[] = {"default", "gaussian", "none"};
+
+static int lora__name_index(const char *const *names, int n, const char *name) {
+    int i;
+    for (i = 0; name && i < n; i++) if (strcmp(names[i], name) == 0) return i;
+    return -1;
+}
+LORA_API const char *lora_bias_mode_name(lora_bias_mode mode) {
+    return (int)mode >= 0 && (int)mode < 3 ? lora__bias_names[mode] : NULL;
+}
+LORA_API int lora_bias_mode_from_name(const char *name) { return lora__name_index(lora__bias_names, 3, name); }
+LORA_API const char *lora_init_mode_name(lora_init_mode mode) {
+    return (int)mode >= 0 && (int)mode < 3 ? lora__init_names[mode] : NULL;
+}
+LORA_API int lora_init_mode_from_name(const char *name) { return lora__name_index(lora__init_names, 3, name); }
+
 LORA_API lora_config lora_config_init(void) {
     lora_config c;
     memset(&c, 0, sizeof c);

@@ -97,12 +97,11 @@ static void lora__json_write_strlist(lora__buf *b, const char *const *v, int n, 
 static lora_status lora__adapter_config_json(const lora_adapter *ad, int fan_in_fan_out, lora__buf *b) {
     const lora_config *c = &ad->config;
     const lora_target_spec *t = &c->target;
-    static const char *const bias_names[] = {"none", "all", "lora_only"};
     int i;
     lora__buf_puts(b, "{\n  \"alpha_pattern\": {},\n  \"auto_mapping\": null,\n  \"base_model_name_or_path\": ");
     if (ad->base_model_name) lora__json_write_string(b, ad->base_model_name);
     else lora__buf_puts(b, "null");
-    lora__buf_printf(b, ",\n  \"bias\": \"%s\",\n", bias_names[c->bias]);
+    lora__buf_printf(b, ",\n  \"bias\": \"%s\",\n", lora_bias_mode_name(c->bias));
     if (t->n_exclude > 0 || t->exclude_regex) {
         lora__buf_puts(b, "  \"exclude_modules\": ");
         if (t->exclude_regex) lora__json_write_string(b, t->exclude_regex);
@@ -291,9 +290,8 @@ static lora_status lora__parse_adapter_config(const char *path, const lora_json 
     if ((v = lora_json_get(j, "use_rslora")) != NULL && v->type != LORA_JSON_NULL && !lora_json_get_bool(j, "use_rslora", &c->use_rslora))
         return lora__fail(LORA_ERR_FORMAT, "%s: \"use_rslora\" must be true or false", path);
     if ((str = lora_json_get_string(j, "bias")) != NULL) {
-        if (strcmp(str, "none") == 0) c->bias = LORA_BIAS_NONE;
-        else if (strcmp(str, "all") == 0) c->bias = LORA_BIAS_ALL;
-        else if (strcmp(str, "lora_only") == 0) c->bias = LORA_BIAS_LORA_ONLY;
+        int b = lora_bias_mode_from_name(str);
+        if (b >= 0) c->bias = (lora_bias_mode)b;
         else return lora__fail(LORA_ERR_FORMAT, "%s: \"bias\" must be \"none\", \"all\" or \"lora_only\", found \"%s\"", path, str);
     }
     if ((v = lora_json_get(j, "init_lora_weights")) != NULL) {

@@ -10,6 +10,9 @@ typedef struct lora_param {
 } lora_param;
 
 typedef enum lora_schedule { LORA_SCHED_CONSTANT = 0, LORA_SCHED_LINEAR = 1, LORA_SCHED_COSINE = 2 } lora_schedule;
+/* "constant" / "linear" / "cosine"; from_name returns -1 for an unknown name, name NULL for a bad value. */
+LORA_API const char *lora_schedule_name(lora_schedule s);
+LORA_API int lora_schedule_from_name(const char *name);
 
 typedef struct lora_adamw_config {
     double lr;               /* default 1e-3 (torch's default) */

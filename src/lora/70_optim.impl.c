@@ -5,6 +5,16 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
+static const char *const lora__sched_names[] = {"constant", "linear", "cosine"};
+LORA_API const char *lora_schedule_name(lora_schedule s) {
+    return (int)s >= 0 && (int)s < 3 ? lora__sched_names[s] : NULL;
+}
+LORA_API int lora_schedule_from_name(const char *name) {
+    int i;
+    for (i = 0; name && i < 3; i++) if (strcmp(lora__sched_names[i], name) == 0) return i;
+    return -1;
+}
+
 LORA_API lora_adamw_config lora_adamw_config_init(void) {
     lora_adamw_config c;
     memset(&c, 0, sizeof c);
