@@ -969,6 +969,24 @@ typedef struct lora_eval_result {
 LORA_API lora_status lora_evaluate(lora_model *m, const lora_dataset *ds, int B, int T, int64_t max_batches,
                                    lora_eval_result *out);
 
+/* lora_exact_match: greedy answers against the expected ones, as a QA benchmark scores them.
+   Every sample of ds (loaded from jsonl with prompt masking and add_eot, e.g. QA or
+   prompt/completion lines) that has a masked prompt and a labelled completion is one item:
+   the model generates greedily from the prompt (through its KV step) until the end-of-text
+   token, and the item is correct when the generated tokens equal the completion's and the
+   model then stops (the completion's last token is the end-of-text token). Samples without
+   a prompt or a completion are skipped. max_items > 0 limits the items (the first ones).
+   on_item (may be NULL) sees each item; returning nonzero stops early (LORA_ERR_CANCELLED). */
+typedef struct lora_exact_match_result {
+    int64_t items;               /* items scored */
+    int64_t correct;
+} lora_exact_match_result;
+typedef int (*lora_exact_match_fn)(void *user, int64_t index, const int32_t *prompt, int n_prompt,
+                                   const int32_t *expected, int n_expected, const int32_t *got, int n_got,
+                                   int correct);
+LORA_API lora_status lora_exact_match(lora_model *m, const lora_dataset *ds, int64_t max_items,
+                                      lora_exact_match_fn on_item, void *user, lora_exact_match_result *out);
+
 /* lora_train: optimiser steps of AdamW over the active adapter's tensors (or every weight
    with full fine-tuning on), with gradient accumulation and clipping, validation,
    checkpoints every save_every steps, when the callback cancels and (checkpoint_at_end) at
@@ -10321,6 +10339,50 @@ LORA_API lora_status lora_evaluate(lora_model *m, const lora_dataset *ds, int B,
     else s = lora__evaluate(m, ds, B, T, max_batches, in, lab, out);
     LORA_FREE(in);
     LORA_FREE(lab);
+    return s;
+}
+
+LORA_API lora_status lora_exact_match(lora_model *m, const lora_dataset *ds, int64_t max_items,
+                                      lora_exact_match_fn on_item, void *user, lora_exact_match_result *out) {
+    lora_sampler greedy = lora_sampler_init();
+    int32_t *got = NULL;
+    size_t k, cap = 0;
+    lora_status s = LORA_OK;
+    if (out) memset(out, 0, sizeof *out);
+    if (!m || !ds || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_exact_match: NULL argument");
+    if (m->info.eos < 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_exact_match: the %s model has no end-of-text token", m->info.family);
+    greedy.greedy = 1;
+    for (k = 0; k < ds->n_samples && (max_items <= 0 || out->items < max_items); k++) {
+        size_t a = ds->sample_start[k], b = ds->sample_start[k + 1], p = a;
+        int n_prompt, n_exp, n_got = 0, want, ok, i;
+        while (p < b && ds->labels[p] == LORA_IGNORE_LABEL) p++;
+        if (p == a || p == b) continue;                      /* no prompt, or nothing to answer */
+        n_prompt = (int)(p - a);
+        n_exp = (int)(b - p);
+        if (n_prompt >= m->info.max_seq) continue;          /* no room to answer */
+        if (ds->tokens[b - 1] == m->info.eos) n_exp--;        /* compare the text; the stop is checked apart */
+        want = n_exp + 1;                                   /* the answer, then the end-of-text token */
+        if ((size_t)want > cap) {
+            int32_t *g = (int32_t *)lora__realloc(got, sizeof(int32_t) * (size_t)want, "exact-match answer");
+            if (!g) { s = LORA_ERR_OOM; break; }
+            got = g;
+            cap = (size_t)want;
+        }
+        if ((s = lora_generate(m, ds->tokens + a, n_prompt, want, &greedy, 1, got, &n_got, NULL, NULL)) != LORA_OK) break;
+        /* stop_at_eot leaves the end-of-text token out: n_got < want means the model stopped there,
+           unless the context was full */
+        ok = n_got == n_exp && n_prompt + n_got < m->info.max_seq;
+        for (i = 0; ok && i < n_exp; i++) ok = got[i] == ds->tokens[p + (size_t)i];
+        out->items++;
+        out->correct += ok;
+        if (on_item && on_item(user, out->items - 1, ds->tokens + a, n_prompt, ds->tokens + p, n_exp, got, n_got, ok)) {
+            s = lora__fail(LORA_ERR_CANCELLED, "lora_exact_match: stopped by the callback after %lld items",
+                           (long long)out->items);
+            break;
+        }
+    }
+    LORA_FREE(got);
     return s;
 }
 

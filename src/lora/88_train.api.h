@@ -15,6 +15,24 @@ typedef struct lora_eval_result {
 LORA_API lora_status lora_evaluate(lora_model *m, const lora_dataset *ds, int B, int T, int64_t max_batches,
                                    lora_eval_result *out);
 
+/* lora_exact_match: greedy answers against the expected ones, as a QA benchmark scores them.
+   Every sample of ds (loaded from jsonl with prompt masking and add_eot, e.g. QA or
+   prompt/completion lines) that has a masked prompt and a labelled completion is one item:
+   the model generates greedily from the prompt (through its KV step) until the end-of-text
+   token, and the item is correct when the generated tokens equal the completion's and the
+   model then stops (the completion's last token is the end-of-text token). Samples without
+   a prompt or a completion are skipped. max_items > 0 limits the items (the first ones).
+   on_item (may be NULL) sees each item; returning nonzero stops early (LORA_ERR_CANCELLED). */
+typedef struct lora_exact_match_result {
+    int64_t items;               /* items scored */
+    int64_t correct;
+} lora_exact_match_result;
+typedef int (*lora_exact_match_fn)(void *user, int64_t index, const int32_t *prompt, int n_prompt,
+                                   const int32_t *expected, int n_expected, const int32_t *got, int n_got,
+                                   int correct);
+LORA_API lora_status lora_exact_match(lora_model *m, const lora_dataset *ds, int64_t max_items,
+                                      lora_exact_match_fn on_item, void *user, lora_exact_match_result *out);
+
 /* lora_train: optimiser steps of AdamW over the active adapter's tensors (or every weight
    with full fine-tuning on), with gradient accumulation and clipping, validation,
    checkpoints every save_every steps, when the callback cancels and (checkpoint_at_end) at

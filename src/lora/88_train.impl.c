@@ -62,6 +62,50 @@ LORA_API lora_status lora_evaluate(lora_model *m, const lora_dataset *ds, int B,
     return s;
 }
 
+LORA_API lora_status lora_exact_match(lora_model *m, const lora_dataset *ds, int64_t max_items,
+                                      lora_exact_match_fn on_item, void *user, lora_exact_match_result *out) {
+    lora_sampler greedy = lora_sampler_init();
+    int32_t *got = NULL;
+    size_t k, cap = 0;
+    lora_status s = LORA_OK;
+    if (out) memset(out, 0, sizeof *out);
+    if (!m || !ds || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_exact_match: NULL argument");
+    if (m->info.eos < 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_exact_match: the %s model has no end-of-text token", m->info.family);
+    greedy.greedy = 1;
+    for (k = 0; k < ds->n_samples && (max_items <= 0 || out->items < max_items); k++) {
+        size_t a = ds->sample_start[k], b = ds->sample_start[k + 1], p = a;
+        int n_prompt, n_exp, n_got = 0, want, ok, i;
+        while (p < b && ds->labels[p] == LORA_IGNORE_LABEL) p++;
+        if (p == a || p == b) continue;                      /* no prompt, or nothing to answer */
+        n_prompt = (int)(p - a);
+        n_exp = (int)(b - p);
+        if (n_prompt >= m->info.max_seq) continue;          /* no room to answer */
+        if (ds->tokens[b - 1] == m->info.eos) n_exp--;        /* compare the text; the stop is checked apart */
+        want = n_exp + 1;                                   /* the answer, then the end-of-text token */
+        if ((size_t)want > cap) {
+            int32_t *g = (int32_t *)lora__realloc(got, sizeof(int32_t) * (size_t)want, "exact-match answer");
+            if (!g) { s = LORA_ERR_OOM; break; }
+            got = g;
+            cap = (size_t)want;
+        }
+        if ((s = lora_generate(m, ds->tokens + a, n_prompt, want, &greedy, 1, got, &n_got, NULL, NULL)) != LORA_OK) break;
+        /* stop_at_eot leaves the end-of-text token out: n_got < want means the model stopped there,
+           unless the context was full */
+        ok = n_got == n_exp && n_prompt + n_got < m->info.max_seq;
+        for (i = 0; ok && i < n_exp; i++) ok = got[i] == ds->tokens[p + (size_t)i];
+        out->items++;
+        out->correct += ok;
+        if (on_item && on_item(user, out->items - 1, ds->tokens + a, n_prompt, ds->tokens + p, n_exp, got, n_got, ok)) {
+            s = lora__fail(LORA_ERR_CANCELLED, "lora_exact_match: stopped by the callback after %lld items",
+                           (long long)out->items);
+            break;
+        }
+    }
+    LORA_FREE(got);
+    return s;
+}
+
 LORA_API lora_train_config lora_train_config_init(void) {
     lora_train_config c;
     memset(&c, 0, sizeof c);
