@@ -741,6 +741,23 @@ LORA_API lora_status lora_data_batch(const lora_dataset *ds, size_t *pos, int B,
    (0 for a NULL dataset or B, T <= 0). */
 LORA_API size_t lora_data_batches_per_epoch(const lora_dataset *ds, int B, int T);
 
+/* ---- The training stream ----
+   A batcher cuts batches of B rows of T tokens from the dataset's samples, epoch after epoch:
+   in file order, or with shuffle in a new order every epoch (Fisher-Yates seeded by seed and
+   the epoch number, the same on every platform), the samples of an epoch concatenated and
+   cut into batches (as lora_data_batch does with file order). The last partial batch of an
+   epoch is dropped. The position (epoch, tokens taken in that epoch) is all that resuming
+   needs: lora_batcher_seek(epoch, pos) continues exactly. */
+typedef struct lora_batcher lora_batcher;
+LORA_API lora_status lora_batcher_create(const lora_dataset *ds, int B, int T, int shuffle, uint64_t seed,
+                                         lora_batcher **out);
+LORA_API void lora_batcher_free(lora_batcher *b);
+/* The next batch into inputs / labels (B*T each). */
+LORA_API lora_status lora_batcher_next(lora_batcher *b, int32_t *inputs, int32_t *labels);
+LORA_API void lora_batcher_position(const lora_batcher *b, uint64_t *epoch, uint64_t *pos);
+/* pos must be a multiple of B*T with a whole batch after it (as lora_batcher_position gives). */
+LORA_API lora_status lora_batcher_seek(lora_batcher *b, uint64_t epoch, uint64_t pos);
+
 /* ---- lora/84_model.api.h ---- */
 /* ---- Models: the interface a model header fills in ----
    The engine trains, evaluates and generates with any model that describes itself with a
@@ -1027,7 +1044,8 @@ typedef struct lora_train_config {
     int64_t steps;               /* optimiser steps (default 100) */
     int grad_accum;              /* micro-batches per step, default 1 */
     lora_adamw_config optim;     /* lora_adamw_config_init() with lr 2e-4, weight decay 0; total_steps 0 = steps */
-    uint64_t seed;               /* dropout seed, default 42 */
+    uint64_t seed;               /* dropout and shuffling seed, default 42 */
+    int shuffle;                 /* default 1: a new seeded sample order every epoch (lora_batcher); 0: file order */
     const lora_dataset *val;     /* validation data or NULL */
     int64_t val_batches;         /* 0: every whole batch of val */
     int64_t eval_every;          /* 0: validate only before and after training */
@@ -9399,6 +9417,22 @@ LORA_API lora_status lora_data_load_tokens(const char *path, int vocab, int32_t 
     return LORA_OK;
 }
 
+/* Fisher-Yates over order[0..n) driven by lora_rng seeded with seed (the same on every platform). */
+static void lora__shuffle(size_t *order, size_t n, uint64_t seed) {
+    lora_rng rng;
+    size_t i;
+    if (n < 2) return;
+    lora_rng_seed(&rng, seed);
+    for (i = n - 1; i > 0; i--) {
+        uint64_t r = (uint64_t)lora_rng_u32(&rng) << 32;
+        size_t j, t;
+        r |= lora_rng_u32(&rng);
+        j = (size_t)(r % (uint64_t)(i + 1));
+        t = order[i];
+        order[i] = order[j]; order[j] = t;
+    }
+}
+
 /* ---- split ---- */
 LORA_API lora_status lora_data_split(const lora_dataset *ds, double val_frac, uint64_t seed,
                                      lora_dataset **train, lora_dataset **val) {
@@ -9416,18 +9450,7 @@ LORA_API lora_status lora_data_split(const lora_dataset *ds, double val_frac, ui
     order = (size_t *)lora__calloc(n ? n : 1, sizeof(size_t), "split order");
     if (!order) return LORA_ERR_OOM;
     for (i = 0; i < n; i++) order[i] = i;
-    if (seed != 0 && n > 1) {
-        lora_rng rng;
-        lora_rng_seed(&rng, seed);
-        for (i = n - 1; i > 0; i--) { /* Fisher-Yates */
-            uint64_t r = (uint64_t)lora_rng_u32(&rng) << 32;
-            size_t j, t;
-            r |= lora_rng_u32(&rng);
-            j = (size_t)(r % (uint64_t)(i + 1));
-            t = order[i];
-            order[i] = order[j]; order[j] = t;
-        }
-    }
+    if (seed != 0) lora__shuffle(order, n, seed);
     for (k = 0; k < 2; k++) {
         size_t lo = k ? n - n_val : 0, hi = k ? n : n - n_val, tok = 0;
         for (i = lo; i < hi; i++) tok += ds->sample_start[order[i] + 1] - ds->sample_start[order[i]];
@@ -9749,6 +9772,101 @@ LORA_API lora_status lora_data_load(const char *path, const lora_tokenizer *tok,
     if (lora__has_suffix(path, ".jsonl") || lora__has_suffix(path, ".json"))
         return lora_data_load_jsonl(path, tok, cfg, out);
     return lora_data_load_tokens(path, tok ? lora_tokenizer_vocab_size(tok) : 0, tok ? lora_tokenizer_eos(tok) : -1, out);
+}
+
+/* ---- the training stream: epochs of (shuffled) samples ---- */
+struct lora_batcher {
+    const lora_dataset *ds;
+    int B, T, shuffle;
+    uint64_t seed;
+    uint64_t epoch, pos;         /* position: tokens of this epoch's stream already taken */
+    size_t *order;               /* this epoch's sample order */
+    size_t at_sample, at_offset; /* the sample (index into order) and offset where pos lies */
+};
+
+/* The order of epoch e: file order, or a shuffle seeded by (seed, e). */
+static void lora__batcher_order(lora_batcher *b) {
+    size_t i, n = b->ds->n_samples;
+    uint64_t x = b->seed ^ (0x9E3779B97F4A7C15ull * (b->epoch + 1));
+    for (i = 0; i < n; i++) b->order[i] = i;
+    if (b->shuffle) lora__shuffle(b->order, n, lora__splitmix64(&x));
+}
+
+static size_t lora__sample_len(const lora_dataset *ds, size_t k) { return ds->sample_start[k + 1] - ds->sample_start[k]; }
+
+LORA_API lora_status lora_batcher_create(const lora_dataset *ds, int B, int T, int shuffle, uint64_t seed,
+                                         lora_batcher **out) {
+    lora_batcher *b;
+    if (out) *out = NULL;
+    if (!ds || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_batcher_create: NULL argument");
+    if (B <= 0 || T <= 0 || (size_t)B > SIZE_MAX / (size_t)T)
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_batcher_create: B = %d, T = %d must be positive", B, T);
+    if (ds->n_tokens < (size_t)B * (size_t)T)
+        return lora__fail(LORA_ERR_RANGE, "lora_batcher_create: the dataset has %zu tokens, fewer than one batch "
+                          "(B*T = %d*%d = %zu)", ds->n_tokens, B, T, (size_t)B * (size_t)T);
+    b = (lora_batcher *)lora__calloc(1, sizeof *b, "batcher");
+    if (!b) return LORA_ERR_OOM;
+    b->order = (size_t *)lora__malloc(sizeof(size_t) * (ds->n_samples ? ds->n_samples : 1), "epoch order");
+    if (!b->order) { LORA_FREE(b); return LORA_ERR_OOM; }
+    b->ds = ds; b->B = B; b->T = T; b->shuffle = shuffle != 0; b->seed = seed;
+    lora__batcher_order(b);
+    *out = b;
+    return LORA_OK;
+}
+
+LORA_API void lora_batcher_free(lora_batcher *b) {
+    if (!b) return;
+    LORA_FREE(b->order);
+    LORA_FREE(b);
+}
+
+LORA_API lora_status lora_batcher_seek(lora_batcher *b, uint64_t epoch, uint64_t pos) {
+    size_t bt, k = 0, left;
+    if (!b) return lora__fail(LORA_ERR_INVALID_ARG, "lora_batcher_seek: NULL argument");
+    bt = (size_t)b->B * (size_t)b->T;
+    if (pos > b->ds->n_tokens - bt || pos % bt != 0)
+        return lora__fail(LORA_ERR_RANGE, "lora_batcher_seek: position %llu is not the start of a batch of %zu tokens "
+                          "within the %zu tokens of the data", (unsigned long long)pos, bt, b->ds->n_tokens);
+    b->epoch = epoch;
+    lora__batcher_order(b);
+    left = (size_t)pos;
+    while (k < b->ds->n_samples && left >= lora__sample_len(b->ds, b->order[k])) left -= lora__sample_len(b->ds, b->order[k++]);
+    b->pos = pos;
+    b->at_sample = k;
+    b->at_offset = left;
+    return LORA_OK;
+}
+
+LORA_API void lora_batcher_position(const lora_batcher *b, uint64_t *epoch, uint64_t *pos) {
+    if (epoch) *epoch = b ? b->epoch : 0;
+    if (pos) *pos = b ? b->pos : 0;
+}
+
+LORA_API lora_status lora_batcher_next(lora_batcher *b, int32_t *inputs, int32_t *labels) {
+    size_t bt, got = 0;
+    const lora_dataset *ds;
+    if (!b || !inputs || !labels) return lora__fail(LORA_ERR_INVALID_ARG, "lora_batcher_next: NULL argument");
+    ds = b->ds;
+    bt = (size_t)b->B * (size_t)b->T;
+    while (got < bt) {
+        size_t k = b->order[b->at_sample], len = lora__sample_len(ds, k), n = len - b->at_offset;
+        const size_t from = ds->sample_start[k] + b->at_offset;
+        if (n > bt - got) n = bt - got;
+        memcpy(inputs + got, ds->tokens + from, n * sizeof(int32_t));
+        memcpy(labels + got, ds->labels + from, n * sizeof(int32_t));
+        got += n;
+        b->at_offset += n;
+        if (b->at_offset == len) { b->at_sample++; b->at_offset = 0; }
+    }
+    b->pos += bt;
+    /* fewer than a batch left in this epoch: the next epoch starts (in a new order) */
+    if (b->pos > ds->n_tokens - bt) {
+        b->epoch++;
+        b->pos = 0;
+        b->at_sample = b->at_offset = 0;
+        lora__batcher_order(b);
+    }
+    return LORA_OK;
 }
 
 /* ---- lora/84_model.impl.c ---- */
@@ -10397,6 +10515,7 @@ LORA_API lora_train_config lora_train_config_init(void) {
     c.optim.lr = 2e-4;
     c.optim.weight_decay = 0.0;
     c.seed = 42;
+    c.shuffle = 1;
     return c;
 }
 
@@ -10405,6 +10524,7 @@ typedef struct lora__trainer {
     lora_model *m;
     const lora_train_config *cfg;
     const lora_dataset *train;
+    lora_batcher *batches;
     lora_adamw *opt;
     lora_param *params;
     int n_params;
@@ -10480,9 +10600,8 @@ static lora_status lora__trainer_step(lora__trainer *tr, lora_train_progress *p)
     lora_model_zero_grad(tr->m);
     for (k = 0; k < c->grad_accum; k++) {
         float loss;
-        size_t pos = (size_t)tr->st.data_pos;
-        if ((s = lora_data_batch(tr->train, &pos, c->batch, c->seq, tr->in, tr->lab)) != LORA_OK) return s;
-        tr->st.data_pos = pos;
+        if ((s = lora_batcher_next(tr->batches, tr->in, tr->lab)) != LORA_OK) return s;
+        lora_batcher_position(tr->batches, &tr->st.epoch, &tr->st.data_pos);
         if ((s = lora_model_forward(tr->m, tr->in, tr->lab, c->batch, c->seq, &loss)) != LORA_OK) return s;
         if (tr->res) tr->res->loss = loss;
         if (!isfinite(loss))
@@ -10546,11 +10665,13 @@ LORA_API lora_status lora_train(lora_model *m, const lora_dataset *train, const 
     if (cfg->resume_dir) {
         if (!(path = lora__path_join(cfg->resume_dir, "trainer_state.bin"))) { s = LORA_ERR_OOM; goto done; }
         if ((s = lora_checkpoint_load(path, tr.opt, &tr.st)) != LORA_OK) goto done;
-        if (tr.st.data_pos > train->n_tokens) {
-            s = lora__fail(LORA_ERR_FORMAT, "%s: data position %llu is past the end of the training data (%zu tokens): "
-                           "not a checkpoint of this data", path, (unsigned long long)tr.st.data_pos, train->n_tokens);
-            goto done;
-        }
+    }
+    if ((s = lora_batcher_create(train, cfg->batch, cfg->seq, cfg->shuffle, tr.st.seed, &tr.batches)) != LORA_OK) goto done;
+    if (cfg->resume_dir && (s = lora_batcher_seek(tr.batches, tr.st.epoch, tr.st.data_pos)) != LORA_OK) {
+        char msg[LORA__ERRLEN];
+        snprintf(msg, sizeof msg, "%s", lora_last_error());
+        s = lora__fail(s, "%s: %s (not a checkpoint of this data and batch shape)", path, msg);
+        goto done;
     }
     tr.in = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)cfg->batch * cfg->seq, "training batch");
     tr.lab = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)cfg->batch * cfg->seq, "training batch");
@@ -10605,6 +10726,7 @@ done:
         out->elapsed_s = tr.st.elapsed_seconds;
     }
     lora_model_set_training(m, 0, tr.st.seed);
+    lora_batcher_free(tr.batches);
     LORA_FREE(path);
     LORA_FREE(tr.in);
     LORA_FREE(tr.lab);

@@ -691,6 +691,90 @@ static void test_qa_dataset(void) {
     lora_data_free(ds);
 }
 
+/* lora_batcher: file order equals lora_data_batch's stream; shuffled epochs differ, are
+   reproducible from the seed, visit every sample once; seeking resumes exactly. */
+static void test_batcher(void) {
+    enum { NS = 37, B = 2, T = 5 };
+    int32_t ids[NS * 4], in[B * T], lab[B * T], in2[B * T], lab2[B * T];
+    int32_t seqs[3][NS * 4];
+    lora_dataset *ds = NULL;
+    lora_batcher *b = NULL, *c = NULL;
+    size_t n = 0, pos = 0;
+    int i, k, e, len, differ = 0;
+    uint64_t ep, p;
+    /* samples of 1..4 tokens, each ending with the eos id 99; ids encode (sample, index) */
+    for (i = 0; i < NS; i++) {
+        len = 1 + i % 4;
+        for (k = 0; k < len - 1; k++) ids[n++] = 1000 + i * 10 + k;
+        ids[n++] = 99;
+    }
+    CHECK_OK(lora_data_from_tokens(ids, NULL, n, 99, &ds));
+    CHECK(ds->n_samples == NS);
+    /* no shuffle: the same batches as lora_data_batch, epoch after epoch */
+    CHECK_OK(lora_batcher_create(ds, B, T, 0, 5, &b));
+    for (k = 0; k < 40; k++) {
+        CHECK_OK(lora_batcher_next(b, in, lab));
+        CHECK_OK(lora_data_batch(ds, &pos, B, T, in2, lab2));
+        CHECK(memcmp(in, in2, sizeof in) == 0 && memcmp(lab, lab2, sizeof lab) == 0);
+        lora_batcher_position(b, NULL, &p);
+        CHECK(p == pos);
+    }
+    lora_batcher_free(b);
+    /* shuffle: three epochs; every epoch a permutation of the samples (the stream holds each
+       sample's tokens whole and in order), different orders, the same for the same seed */
+    CHECK_OK(lora_batcher_create(ds, 1, 1, 1, 5, &b));
+    for (e = 0; e < 3; e++) {
+        int count[NS];
+        memset(count, 0, sizeof count);
+        for (k = 0; k < (int)n; k++) {
+            CHECK_OK(lora_batcher_next(b, in, lab));
+            seqs[e][k] = in[0];
+            if (in[0] >= 1000) count[(in[0] - 1000) / 10]++;
+        }
+        lora_batcher_position(b, &ep, &p);
+        CHECK(ep == (uint64_t)e + 1 && p == 0);
+        for (i = 0; i < NS; i++) CHECK(count[i] == i % 4);
+        for (k = 1; k < (int)n; k++)   /* within a sample, tokens stay in order */
+            if (seqs[e][k] >= 1000 && seqs[e][k - 1] >= 1000 && (seqs[e][k] - 1000) / 10 == (seqs[e][k - 1] - 1000) / 10)
+                CHECK(seqs[e][k] == seqs[e][k - 1] + 1);
+    }
+    differ = memcmp(seqs[0], seqs[1], n * sizeof(int32_t)) != 0 && memcmp(seqs[1], seqs[2], n * sizeof(int32_t)) != 0;
+    CHECK(differ);
+    lora_batcher_free(b);
+    CHECK_OK(lora_batcher_create(ds, 1, 1, 1, 5, &b));
+    CHECK_OK(lora_batcher_create(ds, 1, 1, 1, 6, &c));
+    differ = 0;
+    for (k = 0; k < (int)n; k++) {
+        CHECK_OK(lora_batcher_next(b, in, lab));
+        CHECK(in[0] == seqs[0][k]);
+        CHECK_OK(lora_batcher_next(c, in2, lab2));
+        differ |= in2[0] != in[0];
+    }
+    CHECK(differ);   /* another seed, another order */
+    lora_batcher_free(b); lora_batcher_free(c);
+    /* seek: from any batch boundary (also mid-epoch, across epoch ends) the stream continues as
+       an uninterrupted run */
+    for (i = 0; i < 30; i += 7) {
+        int32_t ref[20][B * T];
+        CHECK_OK(lora_batcher_create(ds, B, T, 1, 11, &b));
+        for (k = 0; k < i; k++) CHECK_OK(lora_batcher_next(b, in, lab));
+        lora_batcher_position(b, &ep, &p);
+        for (k = 0; k < 20; k++) CHECK_OK(lora_batcher_next(b, ref[k], lab));
+        CHECK_OK(lora_batcher_create(ds, B, T, 1, 11, &c));
+        CHECK_OK(lora_batcher_seek(c, ep, p));
+        for (k = 0; k < 20; k++) { CHECK_OK(lora_batcher_next(c, in, lab)); CHECK(memcmp(in, ref[k], sizeof in) == 0); }
+        lora_batcher_free(b); lora_batcher_free(c);
+    }
+    CHECK_OK(lora_batcher_create(ds, B, T, 1, 11, &b));
+    CHECK_ERR(lora_batcher_seek(b, 0, 3), LORA_ERR_RANGE);           /* not a batch boundary */
+    CHECK_ERR(lora_batcher_seek(b, 0, n), LORA_ERR_RANGE);           /* past the last batch */
+    CHECK_ERR(lora_batcher_next(b, NULL, lab), LORA_ERR_INVALID_ARG);
+    lora_batcher_free(b);
+    CHECK_ERR(lora_batcher_create(ds, 0, T, 1, 1, &b), LORA_ERR_INVALID_ARG);
+    CHECK_ERR(lora_batcher_create(ds, 100, 100, 1, 1, &b), LORA_ERR_RANGE);
+    lora_data_free(ds);
+}
+
 int main(void) {
     snprintf(tmp_dir_buf, sizeof tmp_dir_buf, "/tmp");
     {
@@ -704,6 +788,7 @@ int main(void) {
     }
     (void)test_rel_l2; (void)test_max_abs_diff;
     test_config();
+    test_batcher();
     test_from_tokens();
     test_token_files();
     test_batch();

@@ -47,7 +47,7 @@ int main(void) {
         free(out);
     }
     /* lora-finetune vs oracle.py train (same settings as tests/fixtures/oracle/make_fixtures.sh) */
-    rc = system("rm -rf build/test_tools_ft && build/lora-finetune --model " FX "A/model/model.safetensors --tokens " FX "A/tokens.bin "
+    rc = system("rm -rf build/test_tools_ft && build/lora-finetune --no-shuffle --model " FX "A/model/model.safetensors --tokens " FX "A/tokens.bin "
                 "--adapter-in " FX "A/adapter --batch 2 --seq 16 --steps 10 --lr 1e-2 --weight-decay 0.01 --grad-clip 1.0 --warmup 2 "
                 "--schedule cosine --dropout 0 --adapter-out build/test_tools_ft --log build/test_tools_ft.jsonl --quiet --threads 2");
     CHECK(rc == 0);

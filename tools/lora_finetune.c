@@ -18,7 +18,7 @@
 static const char *usage_text =
 "usage: lora-finetune (--model M [--config C] | --preset NAME [--init-seed S]) DATA LORA OPTIM [OUTPUT]\n"
 "data:   --tokens F.bin | --data train.jsonl [--tokenizer DIR] [--format auto|text|prompt-completion|qa|chat]\n"
-"        [--no-mask-prompt] [--no-pack]   --val FILE | --val-split 0.1   [--val-batches N]\n"
+"        [--no-mask-prompt] [--no-pack] [--no-shuffle]   --val FILE | --val-split 0.1   [--val-batches N]\n"
 "lora:   --adapter-in DIR | --targets c_attn,c_proj|all-linear [--target-regex RE] [--layers 0,1] [--exclude LIST]\n"
 "        [--r 8] [--alpha 16] [--dropout 0.05] [--rslora] [--bias none|all|lora_only] [--init default|gaussian]\n"
 "        --full (full fine-tuning instead of LoRA)\n"
@@ -229,7 +229,7 @@ int main(int argc, char **argv) {
     const char *csv_path, *svg_path, *ckpt_dir, *resume_dir, *cfg_file;
     double val_split, lr, wd, eps, clip, dropout, alpha, epochs;
     long init_seed, steps, report_every, eval_every, save_every, val_batches, seed, stop_after;
-    int B, T, r, warmup, grad_accum, threads, full, quiet, rslora, no_mask, no_pack;
+    int B, T, r, warmup, grad_accum, threads, full, quiet, rslora, no_mask, no_pack, no_shuffle;
     lora_pool *pool = NULL;
     lora_model *m = NULL;
     const lora_model_info *info;
@@ -268,6 +268,7 @@ int main(int argc, char **argv) {
     format = cli_str(&a, "--format", "auto");
     no_mask = cli_flag(&a, "--no-mask-prompt");
     no_pack = cli_flag(&a, "--no-pack");
+    no_shuffle = cli_flag(&a, "--no-shuffle");
     val_path = cli_str(&a, "--val", NULL);
     val_split = cli_double(&a, "--val-split", 0.0);
     val_batches = cli_long(&a, "--val-batches", 0);
@@ -433,7 +434,7 @@ int main(int argc, char **argv) {
     cdir[0] = 0;
     if (ckpt_dir) snprintf(cdir, sizeof cdir, "%s", ckpt_dir);
     else if (!full && adapter_out) snprintf(cdir, sizeof cdir, "%s/checkpoint", adapter_out);
-    tc.batch = B; tc.seq = T; tc.steps = steps; tc.grad_accum = grad_accum; tc.optim = oc; tc.seed = (uint64_t)seed;
+    tc.batch = B; tc.seq = T; tc.steps = steps; tc.grad_accum = grad_accum; tc.optim = oc; tc.seed = (uint64_t)seed; tc.shuffle = !no_shuffle;
     tc.val = val; tc.val_batches = val_batches; tc.eval_every = eval_every;
     tc.checkpoint_dir = cdir[0] ? cdir : NULL; tc.save_every = cdir[0] ? save_every : 0; tc.checkpoint_at_end = ckpt_dir != NULL;
     tc.resume_dir = resume_dir; tc.on_progress = on_progress; tc.user = &ctx;

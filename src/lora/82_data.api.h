@@ -115,3 +115,20 @@ LORA_API lora_status lora_data_batch(const lora_dataset *ds, size_t *pos, int B,
 /* Number of batches in one pass (epoch) over the dataset: n_tokens / (B*T), at least 1
    (0 for a NULL dataset or B, T <= 0). */
 LORA_API size_t lora_data_batches_per_epoch(const lora_dataset *ds, int B, int T);
+
+/* ---- The training stream ----
+   A batcher cuts batches of B rows of T tokens from the dataset's samples, epoch after epoch:
+   in file order, or with shuffle in a new order every epoch (Fisher-Yates seeded by seed and
+   the epoch number, the same on every platform), the samples of an epoch concatenated and
+   cut into batches (as lora_data_batch does with file order). The last partial batch of an
+   epoch is dropped. The position (epoch, tokens taken in that epoch) is all that resuming
+   needs: lora_batcher_seek(epoch, pos) continues exactly. */
+typedef struct lora_batcher lora_batcher;
+LORA_API lora_status lora_batcher_create(const lora_dataset *ds, int B, int T, int shuffle, uint64_t seed,
+                                         lora_batcher **out);
+LORA_API void lora_batcher_free(lora_batcher *b);
+/* The next batch into inputs / labels (B*T each). */
+LORA_API lora_status lora_batcher_next(lora_batcher *b, int32_t *inputs, int32_t *labels);
+LORA_API void lora_batcher_position(const lora_batcher *b, uint64_t *epoch, uint64_t *pos);
+/* pos must be a multiple of B*T with a whole batch after it (as lora_batcher_position gives). */
+LORA_API lora_status lora_batcher_seek(lora_batcher *b, uint64_t epoch, uint64_t pos);

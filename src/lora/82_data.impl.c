@@ -224,6 +224,22 @@ LORA_API lora_status lora_data_load_tokens(const char *path, int vocab, int32_t 
     return LORA_OK;
 }
 
+/* Fisher-Yates over order[0..n) driven by lora_rng seeded with seed (the same on every platform). */
+static void lora__shuffle(size_t *order, size_t n, uint64_t seed) {
+    lora_rng rng;
+    size_t i;
+    if (n < 2) return;
+    lora_rng_seed(&rng, seed);
+    for (i = n - 1; i > 0; i--) {
+        uint64_t r = (uint64_t)lora_rng_u32(&rng) << 32;
+        size_t j, t;
+        r |= lora_rng_u32(&rng);
+        j = (size_t)(r % (uint64_t)(i + 1));
+        t = order[i];
+        order[i] = order[j]; order[j] = t;
+    }
+}
+
 /* ---- split ---- */
 LORA_API lora_status lora_data_split(const lora_dataset *ds, double val_frac, uint64_t seed,
                                      lora_dataset **train, lora_dataset **val) {
@@ -241,18 +257,7 @@ LORA_API lora_status lora_data_split(const lora_dataset *ds, double val_frac, ui
     order = (size_t *)lora__calloc(n ? n : 1, sizeof(size_t), "split order");
     if (!order) return LORA_ERR_OOM;
     for (i = 0; i < n; i++) order[i] = i;
-    if (seed != 0 && n > 1) {
-        lora_rng rng;
-        lora_rng_seed(&rng, seed);
-        for (i = n - 1; i > 0; i--) { /* Fisher-Yates */
-            uint64_t r = (uint64_t)lora_rng_u32(&rng) << 32;
-            size_t j, t;
-            r |= lora_rng_u32(&rng);
-            j = (size_t)(r % (uint64_t)(i + 1));
-            t = order[i];
-            order[i] = order[j]; order[j] = t;
-        }
-    }
+    if (seed != 0) lora__shuffle(order, n, seed);
     for (k = 0; k < 2; k++) {
         size_t lo = k ? n - n_val : 0, hi = k ? n : n - n_val, tok = 0;
         for (i = lo; i < hi; i++) tok += ds->sample_start[order[i] + 1] - ds->sample_start[order[i]];
@@ -574,4 +579,99 @@ LORA_API lora_status lora_data_load(const char *path, const lora_tokenizer *tok,
     if (lora__has_suffix(path, ".jsonl") || lora__has_suffix(path, ".json"))
         return lora_data_load_jsonl(path, tok, cfg, out);
     return lora_data_load_tokens(path, tok ? lora_tokenizer_vocab_size(tok) : 0, tok ? lora_tokenizer_eos(tok) : -1, out);
+}
+
+/* ---- the training stream: epochs of (shuffled) samples ---- */
+struct lora_batcher {
+    const lora_dataset *ds;
+    int B, T, shuffle;
+    uint64_t seed;
+    uint64_t epoch, pos;         /* position: tokens of this epoch's stream already taken */
+    size_t *order;               /* this epoch's sample order */
+    size_t at_sample, at_offset; /* the sample (index into order) and offset where pos lies */
+};
+
+/* The order of epoch e: file order, or a shuffle seeded by (seed, e). */
+static void lora__batcher_order(lora_batcher *b) {
+    size_t i, n = b->ds->n_samples;
+    uint64_t x = b->seed ^ (0x9E3779B97F4A7C15ull * (b->epoch + 1));
+    for (i = 0; i < n; i++) b->order[i] = i;
+    if (b->shuffle) lora__shuffle(b->order, n, lora__splitmix64(&x));
+}
+
+static size_t lora__sample_len(const lora_dataset *ds, size_t k) { return ds->sample_start[k + 1] - ds->sample_start[k]; }
+
+LORA_API lora_status lora_batcher_create(const lora_dataset *ds, int B, int T, int shuffle, uint64_t seed,
+                                         lora_batcher **out) {
+    lora_batcher *b;
+    if (out) *out = NULL;
+    if (!ds || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_batcher_create: NULL argument");
+    if (B <= 0 || T <= 0 || (size_t)B > SIZE_MAX / (size_t)T)
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_batcher_create: B = %d, T = %d must be positive", B, T);
+    if (ds->n_tokens < (size_t)B * (size_t)T)
+        return lora__fail(LORA_ERR_RANGE, "lora_batcher_create: the dataset has %zu tokens, fewer than one batch "
+                          "(B*T = %d*%d = %zu)", ds->n_tokens, B, T, (size_t)B * (size_t)T);
+    b = (lora_batcher *)lora__calloc(1, sizeof *b, "batcher");
+    if (!b) return LORA_ERR_OOM;
+    b->order = (size_t *)lora__malloc(sizeof(size_t) * (ds->n_samples ? ds->n_samples : 1), "epoch order");
+    if (!b->order) { LORA_FREE(b); return LORA_ERR_OOM; }
+    b->ds = ds; b->B = B; b->T = T; b->shuffle = shuffle != 0; b->seed = seed;
+    lora__batcher_order(b);
+    *out = b;
+    return LORA_OK;
+}
+
+LORA_API void lora_batcher_free(lora_batcher *b) {
+    if (!b) return;
+    LORA_FREE(b->order);
+    LORA_FREE(b);
+}
+
+LORA_API lora_status lora_batcher_seek(lora_batcher *b, uint64_t epoch, uint64_t pos) {
+    size_t bt, k = 0, left;
+    if (!b) return lora__fail(LORA_ERR_INVALID_ARG, "lora_batcher_seek: NULL argument");
+    bt = (size_t)b->B * (size_t)b->T;
+    if (pos > b->ds->n_tokens - bt || pos % bt != 0)
+        return lora__fail(LORA_ERR_RANGE, "lora_batcher_seek: position %llu is not the start of a batch of %zu tokens "
+                          "within the %zu tokens of the data", (unsigned long long)pos, bt, b->ds->n_tokens);
+    b->epoch = epoch;
+    lora__batcher_order(b);
+    left = (size_t)pos;
+    while (k < b->ds->n_samples && left >= lora__sample_len(b->ds, b->order[k])) left -= lora__sample_len(b->ds, b->order[k++]);
+    b->pos = pos;
+    b->at_sample = k;
+    b->at_offset = left;
+    return LORA_OK;
+}
+
+LORA_API void lora_batcher_position(const lora_batcher *b, uint64_t *epoch, uint64_t *pos) {
+    if (epoch) *epoch = b ? b->epoch : 0;
+    if (pos) *pos = b ? b->pos : 0;
+}
+
+LORA_API lora_status lora_batcher_next(lora_batcher *b, int32_t *inputs, int32_t *labels) {
+    size_t bt, got = 0;
+    const lora_dataset *ds;
+    if (!b || !inputs || !labels) return lora__fail(LORA_ERR_INVALID_ARG, "lora_batcher_next: NULL argument");
+    ds = b->ds;
+    bt = (size_t)b->B * (size_t)b->T;
+    while (got < bt) {
+        size_t k = b->order[b->at_sample], len = lora__sample_len(ds, k), n = len - b->at_offset;
+        const size_t from = ds->sample_start[k] + b->at_offset;
+        if (n > bt - got) n = bt - got;
+        memcpy(inputs + got, ds->tokens + from, n * sizeof(int32_t));
+        memcpy(labels + got, ds->labels + from, n * sizeof(int32_t));
+        got += n;
+        b->at_offset += n;
+        if (b->at_offset == len) { b->at_sample++; b->at_offset = 0; }
+    }
+    b->pos += bt;
+    /* fewer than a batch left in this epoch: the next epoch starts (in a new order) */
+    if (b->pos > ds->n_tokens - bt) {
+        b->epoch++;
+        b->pos = 0;
+        b->at_sample = b->at_offset = 0;
+        lora__batcher_order(b);
+    }
+    return LORA_OK;
 }

@@ -73,7 +73,8 @@ typedef struct lora_train_config {
     int64_t steps;               /* optimiser steps (default 100) */
     int grad_accum;              /* micro-batches per step, default 1 */
     lora_adamw_config optim;     /* lora_adamw_config_init() with lr 2e-4, weight decay 0; total_steps 0 = steps */
-    uint64_t seed;               /* dropout seed, default 42 */
+    uint64_t seed;               /* dropout and shuffling seed, default 42 */
+    int shuffle;                 /* default 1: a new seeded sample order every epoch (lora_batcher); 0: file order */
     const lora_dataset *val;     /* validation data or NULL */
     int64_t val_batches;         /* 0: every whole batch of val */
     int64_t eval_every;          /* 0: validate only before and after training */

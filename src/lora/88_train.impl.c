@@ -117,6 +117,7 @@ LORA_API lora_train_config lora_train_config_init(void) {
     c.optim.lr = 2e-4;
     c.optim.weight_decay = 0.0;
     c.seed = 42;
+    c.shuffle = 1;
     return c;
 }
 
@@ -125,6 +126,7 @@ typedef struct lora__trainer {
     lora_model *m;
     const lora_train_config *cfg;
     const lora_dataset *train;
+    lora_batcher *batches;
     lora_adamw *opt;
     lora_param *params;
     int n_params;
@@ -200,9 +202,8 @@ static lora_status lora__trainer_step(lora__trainer *tr, lora_train_progress *p)
     lora_model_zero_grad(tr->m);
     for (k = 0; k < c->grad_accum; k++) {
         float loss;
-        size_t pos = (size_t)tr->st.data_pos;
-        if ((s = lora_data_batch(tr->train, &pos, c->batch, c->seq, tr->in, tr->lab)) != LORA_OK) return s;
-        tr->st.data_pos = pos;
+        if ((s = lora_batcher_next(tr->batches, tr->in, tr->lab)) != LORA_OK) return s;
+        lora_batcher_position(tr->batches, &tr->st.epoch, &tr->st.data_pos);
         if ((s = lora_model_forward(tr->m, tr->in, tr->lab, c->batch, c->seq, &loss)) != LORA_OK) return s;
         if (tr->res) tr->res->loss = loss;
         if (!isfinite(loss))
@@ -266,11 +267,13 @@ LORA_API lora_status lora_train(lora_model *m, const lora_dataset *train, const 
     if (cfg->resume_dir) {
         if (!(path = lora__path_join(cfg->resume_dir, "trainer_state.bin"))) { s = LORA_ERR_OOM; goto done; }
         if ((s = lora_checkpoint_load(path, tr.opt, &tr.st)) != LORA_OK) goto done;
-        if (tr.st.data_pos > train->n_tokens) {
-            s = lora__fail(LORA_ERR_FORMAT, "%s: data position %llu is past the end of the training data (%zu tokens): "
-                           "not a checkpoint of this data", path, (unsigned long long)tr.st.data_pos, train->n_tokens);
-            goto done;
-        }
+    }
+    if ((s = lora_batcher_create(train, cfg->batch, cfg->seq, cfg->shuffle, tr.st.seed, &tr.batches)) != LORA_OK) goto done;
+    if (cfg->resume_dir && (s = lora_batcher_seek(tr.batches, tr.st.epoch, tr.st.data_pos)) != LORA_OK) {
+        char msg[LORA__ERRLEN];
+        snprintf(msg, sizeof msg, "%s", lora_last_error());
+        s = lora__fail(s, "%s: %s (not a checkpoint of this data and batch shape)", path, msg);
+        goto done;
     }
     tr.in = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)cfg->batch * cfg->seq, "training batch");
     tr.lab = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)cfg->batch * cfg->seq, "training batch");
@@ -325,6 +328,7 @@ done:
         out->elapsed_s = tr.st.elapsed_seconds;
     }
     lora_model_set_training(m, 0, tr.st.seed);
+    lora_batcher_free(tr.batches);
     LORA_FREE(path);
     LORA_FREE(tr.in);
     LORA_FREE(tr.lab);
