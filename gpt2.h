@@ -81,8 +81,9 @@ typedef struct gpt2_config {
     float layer_norm_eps;    /* 1e-5 */
 } gpt2_config;
 
-/* Presets: "gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "distilgpt2" (also "tiny":
-   2 layers, 2 heads, width 64, 64 positions, GPT-2 vocabulary). */
+/* Presets: "gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "distilgpt2"; for tests and demos
+   "tiny" (2 layers, 2 heads, width 64, 64 positions) and "small" (4 layers, 4 heads, width
+   128, 256 positions), both with GPT-2's vocabulary. */
 LORA_API lora_status gpt2_config_preset(const char *name, gpt2_config *out);
 /* Checks a config: positive sizes, n_embd divisible by n_head. */
 LORA_API lora_status gpt2_config_check(const gpt2_config *cfg);
@@ -169,6 +170,13 @@ LORA_API lora_status gpt2_model_set_full_finetune(gpt2_model *m, int on);
    *loss (may be NULL) receives the mean cross-entropy over non-ignored targets (NaN if none). */
 LORA_API lora_status gpt2_forward(gpt2_model *m, const int32_t *inputs, const int32_t *labels, int B, int T, float *loss);
 /* Logits (B, T, vocab) of the last forward. Valid until backward or the next forward. */
+/* The same with position ids (B, T) (NULL: 0 .. T-1 in every row). Each position 0 starts a
+   sequence that attends only to itself, with its own position embeddings from 0, and the
+   token before it predicts nothing: several samples packed in a row give the same logits and
+   losses as each one alone (Hugging Face's flattened packing). In a row, every position is 0
+   or the previous one + 1, and the first is 0 (else LORA_ERR_INVALID_ARG). */
+LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs, const int32_t *labels,
+                                            const int32_t *positions, int B, int T, float *loss);
 LORA_API const float *gpt2_logits(const gpt2_model *m);
 /* Backward of the last forward (which must have had labels): accumulates gradients into
    the active adapter (A, B, biases) and, with full fine-tuning, the model's gradients. */
@@ -254,7 +262,7 @@ LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const
 LORA_API lora_status gpt2_config_preset(const char *name, gpt2_config *out) {
     static const struct { const char *name; int L, H, C; } presets[] = {
         {"gpt2", 12, 12, 768}, {"gpt2-medium", 24, 16, 1024}, {"gpt2-large", 36, 20, 1280},
-        {"gpt2-xl", 48, 25, 1600}, {"distilgpt2", 6, 12, 768}, {"tiny", 2, 2, 64}};
+        {"gpt2-xl", 48, 25, 1600}, {"distilgpt2", 6, 12, 768}, {"tiny", 2, 2, 64}, {"small", 4, 4, 128}};
     size_t i;
     if (!name || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_config_preset: NULL argument");
     for (i = 0; i < sizeof presets / sizeof presets[0]; i++) {
@@ -263,14 +271,14 @@ LORA_API lora_status gpt2_config_preset(const char *name, gpt2_config *out) {
             out->n_layer = presets[i].L;
             out->n_head = presets[i].H;
             out->n_embd = presets[i].C;
-            out->n_positions = strcmp(name, "tiny") == 0 ? 64 : 1024;
+            out->n_positions = strcmp(name, "tiny") == 0 ? 64 : strcmp(name, "small") == 0 ? 256 : 1024;
             out->vocab_size = 50257;
             out->n_inner = 0;
             out->layer_norm_eps = 1e-5f;
             return LORA_OK;
         }
     }
-    return lora__fail(LORA_ERR_NOT_FOUND, "unknown preset '%s' (known: gpt2, gpt2-medium, gpt2-large, gpt2-xl, distilgpt2, tiny)", name);
+    return lora__fail(LORA_ERR_NOT_FOUND, "unknown preset '%s' (known: gpt2, gpt2-medium, gpt2-large, gpt2-xl, distilgpt2, tiny, small)", name);
 }
 
 static int gpt2__inner(const gpt2_config *c) { return c->n_inner > 0 ? c->n_inner : 4 * c->n_embd; }
@@ -2509,6 +2517,17 @@ LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const
 static gpt2_model *gpt2__of(lora_model *b) { return (gpt2_model *)(void *)b; }
 static const gpt2_model *gpt2__ofc(const lora_model *b) { return (const gpt2_model *)(const void *)b; }
 
+LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs, const int32_t *labels,
+                                            const int32_t *positions, int B, int T, float *loss) {
+    int r, t;
+    if (positions && B > 0 && T > 0)
+        for (r = 0; r < B; r++)
+            for (t = 0; t < T; t++)
+                if (positions[(size_t)r * (size_t)T + (size_t)t] != t)
+                    return lora__fail(LORA_ERR_UNSUPPORTED, "gpt2_forward_positions: packed sequences are not supported yet");
+    return gpt2_forward(m, inputs, labels, B, T, loss);
+}
+
 /* A shape-only model (gpt2__family_shape) has no weights to compute with. */
 static lora_status gpt2__weights(const gpt2_model *m, const char *what) {
     if (m->params) return LORA_OK;
@@ -2537,9 +2556,10 @@ static lora_status gpt2__op_set_full(lora_model *b, int on) {
 static void gpt2__op_set_training(lora_model *b, int training, uint64_t seed) { gpt2_model_set_training(gpt2__of(b), training, seed); }
 static uint64_t gpt2__op_dropout_step(const lora_model *b) { return gpt2_model_dropout_step(gpt2__ofc(b)); }
 static void gpt2__op_set_dropout_step(lora_model *b, uint64_t s) { gpt2_model_set_dropout_step(gpt2__of(b), s); }
-static lora_status gpt2__op_forward(lora_model *b, const int32_t *in, const int32_t *lab, int B, int T, float *loss) {
+static lora_status gpt2__op_forward(lora_model *b, const int32_t *in, const int32_t *lab, const int32_t *pos, int B, int T,
+                                    float *loss) {
     lora_status s = gpt2__weights(gpt2__of(b), "lora_model_forward");
-    return s != LORA_OK ? s : gpt2_forward(gpt2__of(b), in, lab, B, T, loss);
+    return s != LORA_OK ? s : gpt2_forward_positions(gpt2__of(b), in, lab, pos, B, T, loss);
 }
 static const float *gpt2__op_logits(const lora_model *b) { return gpt2_logits(gpt2__ofc(b)); }
 static lora_status gpt2__op_backward(lora_model *b) { return gpt2_backward(gpt2__of(b)); }
@@ -2625,7 +2645,7 @@ LORA_API lora_status gpt2_model_set_name(gpt2_model *m, const char *name_or_path
 
 /* ---- the family, for lora_model_open ---- */
 static const char *const gpt2__model_types[] = {"gpt2", NULL};
-static const char *const gpt2__presets[] = {"gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "distilgpt2", "tiny", NULL};
+static const char *const gpt2__presets[] = {"gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "distilgpt2", "tiny", "small", NULL};
 
 static int gpt2__probe(const char *path) {
     unsigned char b[4];

@@ -699,6 +699,9 @@ typedef struct lora_dataset {
     size_t n_tokens;
     size_t n_samples;
     size_t *sample_start;       /* n_samples + 1 offsets into tokens */
+    int separate;               /* samples are separate sequences (jsonl with pack = 1): a batcher packs
+                                   whole samples into rows where each attends only to itself */
+    int32_t pad;                /* token used to pad rows of separate samples (label ignored) */
 } lora_dataset;
 
 /* Loads a jsonl file. Malformed lines fail with "path:line: reason" (nothing is skipped
@@ -744,18 +747,29 @@ LORA_API size_t lora_data_batches_per_epoch(const lora_dataset *ds, int B, int T
 /* ---- The training stream ----
    A batcher cuts batches of B rows of T tokens from the dataset's samples, epoch after epoch:
    in file order, or with shuffle in a new order every epoch (Fisher-Yates seeded by seed and
-   the epoch number, the same on every platform), the samples of an epoch concatenated and
-   cut into batches (as lora_data_batch does with file order). The last partial batch of an
-   epoch is dropped. The position (epoch, tokens taken in that epoch) is all that resuming
-   needs: lora_batcher_seek(epoch, pos) continues exactly. */
+   the epoch number, the same on every platform).
+   - A stream (token files, token arrays): the samples of an epoch are concatenated and cut
+     into batches, as lora_data_batch does with file order; the last partial batch of an
+     epoch is dropped; positions are 0 .. T-1 in every row.
+   - Separate samples (ds->separate, jsonl data packed): each row is filled with whole samples
+     while they fit (a sample longer than T is cut into rows of its own), the rest of the row
+     padded (label LORA_IGNORE_LABEL, position 0); positions restart at 0 with every sample and
+     the first token of a sample has no label, so a model given the positions computes each
+     sample as if alone (Hugging Face's flattening collator) and a row's loss is the sum of its
+     samples'. The last batch of an epoch is padded, never mixed with the next epoch.
+   The position (epoch, tokens taken in that epoch) is all that resuming needs:
+   lora_batcher_seek(epoch, pos) continues exactly. */
 typedef struct lora_batcher lora_batcher;
 LORA_API lora_status lora_batcher_create(const lora_dataset *ds, int B, int T, int shuffle, uint64_t seed,
                                          lora_batcher **out);
 LORA_API void lora_batcher_free(lora_batcher *b);
-/* The next batch into inputs / labels (B*T each). */
-LORA_API lora_status lora_batcher_next(lora_batcher *b, int32_t *inputs, int32_t *labels);
+/* The next batch into inputs / labels / positions (B*T each; positions may be NULL for a
+   stream, where they are 0 .. T-1 in every row). */
+LORA_API lora_status lora_batcher_next(lora_batcher *b, int32_t *inputs, int32_t *labels, int32_t *positions);
+/* Batches in one epoch (separate samples: counted by packing them in file order). */
+LORA_API size_t lora_batcher_epoch_batches(const lora_batcher *b);
 LORA_API void lora_batcher_position(const lora_batcher *b, uint64_t *epoch, uint64_t *pos);
-/* pos must be a multiple of B*T with a whole batch after it (as lora_batcher_position gives). */
+/* pos must be a position lora_batcher_position gave for this data and batch shape. */
 LORA_API lora_status lora_batcher_seek(lora_batcher *b, uint64_t epoch, uint64_t pos);
 
 /* ---- lora/84_model.api.h ---- */
@@ -824,7 +838,10 @@ typedef struct lora_model_ops {
     void (*set_training)(lora_model *m, int training, uint64_t dropout_seed);
     uint64_t (*dropout_step)(const lora_model *m);
     void (*set_dropout_step)(lora_model *m, uint64_t step);
-    lora_status (*forward)(lora_model *m, const int32_t *inputs, const int32_t *labels, int B, int T, float *loss);
+    /* positions (B, T) may be NULL (0 .. T-1 in every row); a position 0 inside a row starts a
+       new sequence that attends only to itself (packed separate samples) */
+    lora_status (*forward)(lora_model *m, const int32_t *inputs, const int32_t *labels, const int32_t *positions,
+                           int B, int T, float *loss);
     const float *(*logits)(const lora_model *m);
     lora_status (*backward)(lora_model *m);
     void (*zero_grad)(lora_model *m);
@@ -875,6 +892,10 @@ LORA_API uint64_t lora_model_dropout_step(const lora_model *m);
 LORA_API void lora_model_set_dropout_step(lora_model *m, uint64_t step);
 LORA_API lora_status lora_model_forward(lora_model *m, const int32_t *inputs, const int32_t *labels, int B, int T,
                                         float *loss);
+/* The same with position ids (B, T): each row may hold several sequences, each starting at
+   position 0 and attending only to itself, as lora_batcher packs separate samples. */
+LORA_API lora_status lora_model_forward_positions(lora_model *m, const int32_t *inputs, const int32_t *labels,
+                                                  const int32_t *positions, int B, int T, float *loss);
 LORA_API const float *lora_model_logits(const lora_model *m);
 LORA_API lora_status lora_model_backward(lora_model *m);
 LORA_API void lora_model_zero_grad(lora_model *m);
@@ -9465,6 +9486,8 @@ LORA_API lora_status lora_data_split(const lora_dataset *ds, double val_frac, ui
             d->n_samples++;
             d->sample_start[d->n_samples] = d->n_tokens;
         }
+        parts[k].ds->separate = ds->separate;
+        parts[k].ds->pad = ds->pad;
     }
     LORA_FREE(order);
     *train = lora__dsb_finish(&parts[0]);
@@ -9748,6 +9771,8 @@ LORA_API lora_status lora_data_load_jsonl_memory(const char *text, size_t len, c
         s = lora__fail(LORA_ERR_FORMAT, "%s: no samples (%s)", source, len ? "only blank lines" : "empty data");
     if (s != LORA_OK) { lora__dsb_abort(&j.b); return s; }
     *out = lora__dsb_finish(&j.b);
+    (*out)->separate = j.cfg.pack != 0;
+    (*out)->pad = j.eos >= 0 ? j.eos : 0;
     return LORA_OK;
 }
 
@@ -9801,7 +9826,7 @@ LORA_API lora_status lora_batcher_create(const lora_dataset *ds, int B, int T, i
     if (!ds || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_batcher_create: NULL argument");
     if (B <= 0 || T <= 0 || (size_t)B > SIZE_MAX / (size_t)T)
         return lora__fail(LORA_ERR_INVALID_ARG, "lora_batcher_create: B = %d, T = %d must be positive", B, T);
-    if (ds->n_tokens < (size_t)B * (size_t)T)
+    if (ds->n_samples == 0 || (!ds->separate && ds->n_tokens < (size_t)B * (size_t)T))
         return lora__fail(LORA_ERR_RANGE, "lora_batcher_create: the dataset has %zu tokens, fewer than one batch "
                           "(B*T = %d*%d = %zu)", ds->n_tokens, B, T, (size_t)B * (size_t)T);
     b = (lora_batcher *)lora__calloc(1, sizeof *b, "batcher");
@@ -9824,13 +9849,15 @@ LORA_API lora_status lora_batcher_seek(lora_batcher *b, uint64_t epoch, uint64_t
     size_t bt, k = 0, left;
     if (!b) return lora__fail(LORA_ERR_INVALID_ARG, "lora_batcher_seek: NULL argument");
     bt = (size_t)b->B * (size_t)b->T;
-    if (pos > b->ds->n_tokens - bt || pos % bt != 0)
-        return lora__fail(LORA_ERR_RANGE, "lora_batcher_seek: position %llu is not the start of a batch of %zu tokens "
-                          "within the %zu tokens of the data", (unsigned long long)pos, bt, b->ds->n_tokens);
+    if (b->ds->separate ? pos >= b->ds->n_tokens : (pos > b->ds->n_tokens - bt || pos % bt != 0))
+        return lora__fail(LORA_ERR_RANGE, "lora_batcher_seek: position %llu is not the start of a batch within the %zu "
+                          "tokens of the data (batches of %zu tokens)", (unsigned long long)pos, b->ds->n_tokens, bt);
     b->epoch = epoch;
     lora__batcher_order(b);
     left = (size_t)pos;
     while (k < b->ds->n_samples && left >= lora__sample_len(b->ds, b->order[k])) left -= lora__sample_len(b->ds, b->order[k++]);
+    if (b->ds->separate && left % (size_t)b->T != 0)
+        return lora__fail(LORA_ERR_RANGE, "lora_batcher_seek: position %llu falls inside a sample", (unsigned long long)pos);
     b->pos = pos;
     b->at_sample = k;
     b->at_offset = left;
@@ -9842,12 +9869,77 @@ LORA_API void lora_batcher_position(const lora_batcher *b, uint64_t *epoch, uint
     if (pos) *pos = b ? b->pos : 0;
 }
 
-LORA_API lora_status lora_batcher_next(lora_batcher *b, int32_t *inputs, int32_t *labels) {
+/* One row of whole samples (separate datasets); returns the tokens of the epoch consumed. */
+static size_t lora__batcher_row(lora_batcher *b, int32_t *in, int32_t *lab, int32_t *pos) {
+    const lora_dataset *ds = b->ds;
+    size_t T = (size_t)b->T, used = 0, taken = 0;
+    while (b->at_sample < ds->n_samples) {
+        size_t k = b->order[b->at_sample], len = lora__sample_len(ds, k) - b->at_offset, n, i;
+        size_t from = ds->sample_start[k] + b->at_offset;
+        if (len > T - used) {
+            if (used > 0) break;             /* the next row */
+            n = T;                           /* longer than a row: cut */
+        } else {
+            n = len;
+        }
+        memcpy(in + used, ds->tokens + from, n * sizeof(int32_t));
+        memcpy(lab + used, ds->labels + from, n * sizeof(int32_t));
+        lab[used] = LORA_IGNORE_LABEL;       /* nothing before it in its sequence predicts it */
+        for (i = 0; i < n; i++) pos[used + i] = (int32_t)i;
+        used += n;
+        taken += n;
+        b->at_offset += n;
+        if (b->at_offset == lora__sample_len(ds, k)) { b->at_sample++; b->at_offset = 0; }
+    }
+    for (; used < T; used++) { in[used] = ds->pad; lab[used] = LORA_IGNORE_LABEL; pos[used] = 0; }
+    return taken;
+}
+
+static void lora__batcher_next_epoch(lora_batcher *b) {
+    b->epoch++;
+    b->pos = 0;
+    b->at_sample = b->at_offset = 0;
+    lora__batcher_order(b);
+}
+
+LORA_API size_t lora_batcher_epoch_batches(const lora_batcher *b) {
+    size_t rows = 0, used = 0, k, T;
+    if (!b) return 0;
+    if (!b->ds->separate) return b->ds->n_tokens / ((size_t)b->B * (size_t)b->T);
+    T = (size_t)b->T;
+    for (k = 0; k < b->ds->n_samples; k++) {        /* the rows lora__batcher_row fills */
+        size_t len = lora__sample_len(b->ds, k), off = 0;
+        while (off < len) {
+            size_t n = len - off;
+            if (n > T - used) {
+                if (used > 0) { rows++; used = 0; continue; }
+                n = T;
+            }
+            used += n;
+            off += n;
+        }
+    }
+    rows += used > 0;
+    return (rows + (size_t)b->B - 1) / (size_t)b->B;
+}
+
+LORA_API lora_status lora_batcher_next(lora_batcher *b, int32_t *inputs, int32_t *labels, int32_t *positions) {
     size_t bt, got = 0;
     const lora_dataset *ds;
+    int r, t;
     if (!b || !inputs || !labels) return lora__fail(LORA_ERR_INVALID_ARG, "lora_batcher_next: NULL argument");
     ds = b->ds;
     bt = (size_t)b->B * (size_t)b->T;
+    if (ds->separate) {
+        if (!positions)
+            return lora__fail(LORA_ERR_INVALID_ARG, "lora_batcher_next: the samples are separate sequences: positions are needed");
+        for (r = 0; r < b->B; r++) {
+            size_t o = (size_t)r * (size_t)b->T;
+            b->pos += lora__batcher_row(b, inputs + o, labels + o, positions + o);
+        }
+        if (b->at_sample >= ds->n_samples) lora__batcher_next_epoch(b);
+        return LORA_OK;
+    }
     while (got < bt) {
         size_t k = b->order[b->at_sample], len = lora__sample_len(ds, k), n = len - b->at_offset;
         const size_t from = ds->sample_start[k] + b->at_offset;
@@ -9858,14 +9950,12 @@ LORA_API lora_status lora_batcher_next(lora_batcher *b, int32_t *inputs, int32_t
         b->at_offset += n;
         if (b->at_offset == len) { b->at_sample++; b->at_offset = 0; }
     }
+    if (positions)
+        for (r = 0; r < b->B; r++)
+            for (t = 0; t < b->T; t++) positions[(size_t)r * (size_t)b->T + (size_t)t] = t;
     b->pos += bt;
     /* fewer than a batch left in this epoch: the next epoch starts (in a new order) */
-    if (b->pos > ds->n_tokens - bt) {
-        b->epoch++;
-        b->pos = 0;
-        b->at_sample = b->at_offset = 0;
-        lora__batcher_order(b);
-    }
+    if (b->pos > ds->n_tokens - bt) lora__batcher_next_epoch(b);
     return LORA_OK;
 }
 
@@ -9955,7 +10045,12 @@ LORA_API void lora_model_set_dropout_step(lora_model *m, uint64_t step) {
 LORA_API lora_status lora_model_forward(lora_model *m, const int32_t *inputs, const int32_t *labels, int B, int T,
                                         float *loss) {
     LORA__NEED_OP(m, forward, "lora_model_forward");
-    return m->ops->forward(m, inputs, labels, B, T, loss);
+    return m->ops->forward(m, inputs, labels, NULL, B, T, loss);
+}
+LORA_API lora_status lora_model_forward_positions(lora_model *m, const int32_t *inputs, const int32_t *labels,
+                                                  const int32_t *positions, int B, int T, float *loss) {
+    LORA__NEED_OP(m, forward, "lora_model_forward_positions");
+    return m->ops->forward(m, inputs, labels, positions, B, T, loss);
 }
 LORA_API const float *lora_model_logits(const lora_model *m) { return m && m->ops->logits ? m->ops->logits(m) : NULL; }
 LORA_API lora_status lora_model_backward(lora_model *m) {
@@ -10409,21 +10504,30 @@ static double lora__seconds(void) {
 }
 
 static lora_status lora__evaluate(lora_model *m, const lora_dataset *ds, int B, int T, int64_t max_batches,
-                                  int32_t *in, int32_t *lab, lora_eval_result *r) {
-    size_t pos = 0, nb = lora_data_batches_per_epoch(ds, B, T), b;
+                                  int32_t *in, int32_t *lab, int32_t *pos, lora_eval_result *r) {
+    lora_batcher *bt = NULL;
+    size_t at = 0, nb, b;
     double sum = 0, count = 0;
-    lora_status s;
+    lora_status s = LORA_OK;
+    /* separate samples go through a batcher in file order (positions per sample); a stream is
+       cut from its start */
+    if (ds->separate && (s = lora_batcher_create(ds, B, T, 0, 0, &bt)) != LORA_OK) return s;
+    nb = bt ? lora_batcher_epoch_batches(bt) : lora_data_batches_per_epoch(ds, B, T);
     if (max_batches > 0 && nb > (size_t)max_batches) nb = (size_t)max_batches;
     for (b = 0; b < nb; b++) {
         float loss;
         int row, t, n = 0;
-        if ((s = lora_data_batch(ds, &pos, B, T, in, lab)) != LORA_OK) return s;
-        if ((s = lora_model_forward(m, in, lab, B, T, &loss)) != LORA_OK) return s;
+        if (bt) s = lora_batcher_next(bt, in, lab, pos);
+        else s = lora_data_batch(ds, &at, B, T, in, lab);
+        if (s != LORA_OK) break;
+        if ((s = lora_model_forward_positions(m, in, lab, bt ? pos : NULL, B, T, &loss)) != LORA_OK) break;
         /* the logits at t predict labels[t + 1]: the first label of a row has no prediction */
         for (row = 0; row < B; row++)
             for (t = 1; t < T; t++) n += lab[row * T + t] != LORA_IGNORE_LABEL;
         if (n) { sum += (double)loss * n; count += n; }
     }
+    lora_batcher_free(bt);
+    if (s != LORA_OK) return s;
     r->loss = count ? sum / count : NAN;
     r->perplexity = exp(r->loss);
     r->tokens = (int64_t)count;
@@ -10436,7 +10540,7 @@ static lora_status lora__check_batch_shape(const char *what, const lora_dataset 
         return lora__fail(LORA_ERR_INVALID_ARG, "%s: batch %d and seq %d must be positive (seq > 1)", what, B, T);
     if ((size_t)B > SIZE_MAX / (size_t)T / sizeof(int32_t))
         return lora__fail(LORA_ERR_RANGE, "%s: batch %d x seq %d is too large", what, B, T);
-    if (ds && ds->n_tokens < (size_t)B * (size_t)T)
+    if (ds && !ds->separate && ds->n_tokens < (size_t)B * (size_t)T)
         return lora__fail(LORA_ERR_RANGE, "%s: the data has %zu tokens, fewer than one batch of %d x %d", what,
                           ds->n_tokens, B, T);
     return LORA_OK;
@@ -10444,7 +10548,7 @@ static lora_status lora__check_batch_shape(const char *what, const lora_dataset 
 
 LORA_API lora_status lora_evaluate(lora_model *m, const lora_dataset *ds, int B, int T, int64_t max_batches,
                                    lora_eval_result *out) {
-    int32_t *in, *lab;
+    int32_t *in, *lab, *pos;
     lora_status s;
     if (out) memset(out, 0, sizeof *out);
     if (!m || !ds || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_evaluate: NULL argument");
@@ -10453,10 +10557,12 @@ LORA_API lora_status lora_evaluate(lora_model *m, const lora_dataset *ds, int B,
         return lora__fail(LORA_ERR_RANGE, "lora_evaluate: seq %d exceeds the model's context length %d", T, m->info.max_seq);
     in = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)B * T, "evaluation batch");
     lab = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)B * T, "evaluation batch");
-    if (!in || !lab) s = LORA_ERR_OOM;
-    else s = lora__evaluate(m, ds, B, T, max_batches, in, lab, out);
+    pos = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)B * T, "evaluation batch");
+    if (!in || !lab || !pos) s = LORA_ERR_OOM;
+    else s = lora__evaluate(m, ds, B, T, max_batches, in, lab, pos, out);
     LORA_FREE(in);
     LORA_FREE(lab);
+    LORA_FREE(pos);
     return s;
 }
 
@@ -10529,7 +10635,7 @@ typedef struct lora__trainer {
     lora_param *params;
     int n_params;
     int full;                    /* no adapter: the checkpoint holds the model's weights */
-    int32_t *in, *lab;
+    int32_t *in, *lab, *pos;
     lora_train_state st;
     double t_start, tokens;
     lora_train_result *res;
@@ -10582,7 +10688,7 @@ static lora_status lora__trainer_validate(lora__trainer *tr, double *loss) {
     lora_eval_result r;
     lora_status s;
     lora_model_set_training(tr->m, 0, tr->st.seed);
-    s = lora__evaluate(tr->m, tr->cfg->val, tr->cfg->batch, tr->cfg->seq, tr->cfg->val_batches, tr->in, tr->lab, &r);
+    s = lora__evaluate(tr->m, tr->cfg->val, tr->cfg->batch, tr->cfg->seq, tr->cfg->val_batches, tr->in, tr->lab, tr->pos, &r);
     lora_model_set_training(tr->m, 1, tr->st.seed);
     lora_model_set_dropout_step(tr->m, tr->st.dropout_step);
     if (s != LORA_OK) return s;
@@ -10600,9 +10706,11 @@ static lora_status lora__trainer_step(lora__trainer *tr, lora_train_progress *p)
     lora_model_zero_grad(tr->m);
     for (k = 0; k < c->grad_accum; k++) {
         float loss;
-        if ((s = lora_batcher_next(tr->batches, tr->in, tr->lab)) != LORA_OK) return s;
+        if ((s = lora_batcher_next(tr->batches, tr->in, tr->lab, tr->pos)) != LORA_OK) return s;
         lora_batcher_position(tr->batches, &tr->st.epoch, &tr->st.data_pos);
-        if ((s = lora_model_forward(tr->m, tr->in, tr->lab, c->batch, c->seq, &loss)) != LORA_OK) return s;
+        if ((s = lora_model_forward_positions(tr->m, tr->in, tr->lab, tr->train->separate ? tr->pos : NULL, c->batch,
+                                              c->seq, &loss)) != LORA_OK)
+            return s;
         if (tr->res) tr->res->loss = loss;
         if (!isfinite(loss))
             return lora__fail(LORA_ERR_NUMERIC, "training loss is %g at step %lld; stopped before updating any weight",
@@ -10675,7 +10783,8 @@ LORA_API lora_status lora_train(lora_model *m, const lora_dataset *train, const 
     }
     tr.in = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)cfg->batch * cfg->seq, "training batch");
     tr.lab = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)cfg->batch * cfg->seq, "training batch");
-    if (!tr.in || !tr.lab) { s = LORA_ERR_OOM; goto done; }
+    tr.pos = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)cfg->batch * cfg->seq, "training batch");
+    if (!tr.in || !tr.lab || !tr.pos) { s = LORA_ERR_OOM; goto done; }
     lora_model_set_training(m, 1, tr.st.seed);
     lora_model_set_dropout_step(m, tr.st.dropout_step);
     tr.t_start = lora__seconds();
@@ -10730,6 +10839,7 @@ done:
     LORA_FREE(path);
     LORA_FREE(tr.in);
     LORA_FREE(tr.lab);
+    LORA_FREE(tr.pos);
     lora_adamw_free(tr.opt);
     LORA_FREE(tr.params);
     return s;

@@ -713,7 +713,7 @@ static void test_batcher(void) {
     /* no shuffle: the same batches as lora_data_batch, epoch after epoch */
     CHECK_OK(lora_batcher_create(ds, B, T, 0, 5, &b));
     for (k = 0; k < 40; k++) {
-        CHECK_OK(lora_batcher_next(b, in, lab));
+        CHECK_OK(lora_batcher_next(b, in, lab, NULL));
         CHECK_OK(lora_data_batch(ds, &pos, B, T, in2, lab2));
         CHECK(memcmp(in, in2, sizeof in) == 0 && memcmp(lab, lab2, sizeof lab) == 0);
         lora_batcher_position(b, NULL, &p);
@@ -727,7 +727,7 @@ static void test_batcher(void) {
         int count[NS];
         memset(count, 0, sizeof count);
         for (k = 0; k < (int)n; k++) {
-            CHECK_OK(lora_batcher_next(b, in, lab));
+            CHECK_OK(lora_batcher_next(b, in, lab, NULL));
             seqs[e][k] = in[0];
             if (in[0] >= 1000) count[(in[0] - 1000) / 10]++;
         }
@@ -745,9 +745,9 @@ static void test_batcher(void) {
     CHECK_OK(lora_batcher_create(ds, 1, 1, 1, 6, &c));
     differ = 0;
     for (k = 0; k < (int)n; k++) {
-        CHECK_OK(lora_batcher_next(b, in, lab));
+        CHECK_OK(lora_batcher_next(b, in, lab, NULL));
         CHECK(in[0] == seqs[0][k]);
-        CHECK_OK(lora_batcher_next(c, in2, lab2));
+        CHECK_OK(lora_batcher_next(c, in2, lab2, NULL));
         differ |= in2[0] != in[0];
     }
     CHECK(differ);   /* another seed, another order */
@@ -757,18 +757,18 @@ static void test_batcher(void) {
     for (i = 0; i < 30; i += 7) {
         int32_t ref[20][B * T];
         CHECK_OK(lora_batcher_create(ds, B, T, 1, 11, &b));
-        for (k = 0; k < i; k++) CHECK_OK(lora_batcher_next(b, in, lab));
+        for (k = 0; k < i; k++) CHECK_OK(lora_batcher_next(b, in, lab, NULL));
         lora_batcher_position(b, &ep, &p);
-        for (k = 0; k < 20; k++) CHECK_OK(lora_batcher_next(b, ref[k], lab));
+        for (k = 0; k < 20; k++) CHECK_OK(lora_batcher_next(b, ref[k], lab, NULL));
         CHECK_OK(lora_batcher_create(ds, B, T, 1, 11, &c));
         CHECK_OK(lora_batcher_seek(c, ep, p));
-        for (k = 0; k < 20; k++) { CHECK_OK(lora_batcher_next(c, in, lab)); CHECK(memcmp(in, ref[k], sizeof in) == 0); }
+        for (k = 0; k < 20; k++) { CHECK_OK(lora_batcher_next(c, in, lab, NULL)); CHECK(memcmp(in, ref[k], sizeof in) == 0); }
         lora_batcher_free(b); lora_batcher_free(c);
     }
     CHECK_OK(lora_batcher_create(ds, B, T, 1, 11, &b));
     CHECK_ERR(lora_batcher_seek(b, 0, 3), LORA_ERR_RANGE);           /* not a batch boundary */
     CHECK_ERR(lora_batcher_seek(b, 0, n), LORA_ERR_RANGE);           /* past the last batch */
-    CHECK_ERR(lora_batcher_next(b, NULL, lab), LORA_ERR_INVALID_ARG);
+    CHECK_ERR(lora_batcher_next(b, NULL, lab, NULL), LORA_ERR_INVALID_ARG);
     lora_batcher_free(b);
     CHECK_ERR(lora_batcher_create(ds, 0, T, 1, 1, &b), LORA_ERR_INVALID_ARG);
     CHECK_ERR(lora_batcher_create(ds, 100, 100, 1, 1, &b), LORA_ERR_RANGE);

@@ -8,8 +8,9 @@ typedef struct gpt2_config {
     float layer_norm_eps;    /* 1e-5 */
 } gpt2_config;
 
-/* Presets: "gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "distilgpt2" (also "tiny":
-   2 layers, 2 heads, width 64, 64 positions, GPT-2 vocabulary). */
+/* Presets: "gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "distilgpt2"; for tests and demos
+   "tiny" (2 layers, 2 heads, width 64, 64 positions) and "small" (4 layers, 4 heads, width
+   128, 256 positions), both with GPT-2's vocabulary. */
 LORA_API lora_status gpt2_config_preset(const char *name, gpt2_config *out);
 /* Checks a config: positive sizes, n_embd divisible by n_head. */
 LORA_API lora_status gpt2_config_check(const gpt2_config *cfg);
@@ -96,6 +97,13 @@ LORA_API lora_status gpt2_model_set_full_finetune(gpt2_model *m, int on);
    *loss (may be NULL) receives the mean cross-entropy over non-ignored targets (NaN if none). */
 LORA_API lora_status gpt2_forward(gpt2_model *m, const int32_t *inputs, const int32_t *labels, int B, int T, float *loss);
 /* Logits (B, T, vocab) of the last forward. Valid until backward or the next forward. */
+/* The same with position ids (B, T) (NULL: 0 .. T-1 in every row). Each position 0 starts a
+   sequence that attends only to itself, with its own position embeddings from 0, and the
+   token before it predicts nothing: several samples packed in a row give the same logits and
+   losses as each one alone (Hugging Face's flattened packing). In a row, every position is 0
+   or the previous one + 1, and the first is 0 (else LORA_ERR_INVALID_ARG). */
+LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs, const int32_t *labels,
+                                            const int32_t *positions, int B, int T, float *loss);
 LORA_API const float *gpt2_logits(const gpt2_model *m);
 /* Backward of the last forward (which must have had labels): accumulates gradients into
    the active adapter (A, B, biases) and, with full fine-tuning, the model's gradients. */

@@ -2,7 +2,7 @@
 LORA_API lora_status gpt2_config_preset(const char *name, gpt2_config *out) {
     static const struct { const char *name; int L, H, C; } presets[] = {
         {"gpt2", 12, 12, 768}, {"gpt2-medium", 24, 16, 1024}, {"gpt2-large", 36, 20, 1280},
-        {"gpt2-xl", 48, 25, 1600}, {"distilgpt2", 6, 12, 768}, {"tiny", 2, 2, 64}};
+        {"gpt2-xl", 48, 25, 1600}, {"distilgpt2", 6, 12, 768}, {"tiny", 2, 2, 64}, {"small", 4, 4, 128}};
     size_t i;
     if (!name || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_config_preset: NULL argument");
     for (i = 0; i < sizeof presets / sizeof presets[0]; i++) {
@@ -11,14 +11,14 @@ LORA_API lora_status gpt2_config_preset(const char *name, gpt2_config *out) {
             out->n_layer = presets[i].L;
             out->n_head = presets[i].H;
             out->n_embd = presets[i].C;
-            out->n_positions = strcmp(name, "tiny") == 0 ? 64 : 1024;
+            out->n_positions = strcmp(name, "tiny") == 0 ? 64 : strcmp(name, "small") == 0 ? 256 : 1024;
             out->vocab_size = 50257;
             out->n_inner = 0;
             out->layer_norm_eps = 1e-5f;
             return LORA_OK;
         }
     }
-    return lora__fail(LORA_ERR_NOT_FOUND, "unknown preset '%s' (known: gpt2, gpt2-medium, gpt2-large, gpt2-xl, distilgpt2, tiny)", name);
+    return lora__fail(LORA_ERR_NOT_FOUND, "unknown preset '%s' (known: gpt2, gpt2-medium, gpt2-large, gpt2-xl, distilgpt2, tiny, small)", name);
 }
 
 static int gpt2__inner(const gpt2_config *c) { return c->n_inner > 0 ? c->n_inner : 4 * c->n_embd; }

@@ -3,6 +3,17 @@
 static gpt2_model *gpt2__of(lora_model *b) { return (gpt2_model *)(void *)b; }
 static const gpt2_model *gpt2__ofc(const lora_model *b) { return (const gpt2_model *)(const void *)b; }
 
+LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs, const int32_t *labels,
+                                            const int32_t *positions, int B, int T, float *loss) {
+    int r, t;
+    if (positions && B > 0 && T > 0)
+        for (r = 0; r < B; r++)
+            for (t = 0; t < T; t++)
+                if (positions[(size_t)r * (size_t)T + (size_t)t] != t)
+                    return lora__fail(LORA_ERR_UNSUPPORTED, "gpt2_forward_positions: packed sequences are not supported yet");
+    return gpt2_forward(m, inputs, labels, B, T, loss);
+}
+
 /* A shape-only model (gpt2__family_shape) has no weights to compute with. */
 static lora_status gpt2__weights(const gpt2_model *m, const char *what) {
     if (m->params) return LORA_OK;
@@ -31,9 +42,10 @@ static lora_status gpt2__op_set_full(lora_model *b, int on) {
 static void gpt2__op_set_training(lora_model *b, int training, uint64_t seed) { gpt2_model_set_training(gpt2__of(b), training, seed); }
 static uint64_t gpt2__op_dropout_step(const lora_model *b) { return gpt2_model_dropout_step(gpt2__ofc(b)); }
 static void gpt2__op_set_dropout_step(lora_model *b, uint64_t s) { gpt2_model_set_dropout_step(gpt2__of(b), s); }
-static lora_status gpt2__op_forward(lora_model *b, const int32_t *in, const int32_t *lab, int B, int T, float *loss) {
+static lora_status gpt2__op_forward(lora_model *b, const int32_t *in, const int32_t *lab, const int32_t *pos, int B, int T,
+                                    float *loss) {
     lora_status s = gpt2__weights(gpt2__of(b), "lora_model_forward");
-    return s != LORA_OK ? s : gpt2_forward(gpt2__of(b), in, lab, B, T, loss);
+    return s != LORA_OK ? s : gpt2_forward_positions(gpt2__of(b), in, lab, pos, B, T, loss);
 }
 static const float *gpt2__op_logits(const lora_model *b) { return gpt2_logits(gpt2__ofc(b)); }
 static lora_status gpt2__op_backward(lora_model *b) { return gpt2_backward(gpt2__of(b)); }
@@ -119,7 +131,7 @@ LORA_API lora_status gpt2_model_set_name(gpt2_model *m, const char *name_or_path
 
 /* ---- the family, for lora_model_open ---- */
 static const char *const gpt2__model_types[] = {"gpt2", NULL};
-static const char *const gpt2__presets[] = {"gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "distilgpt2", "tiny", NULL};
+static const char *const gpt2__presets[] = {"gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "distilgpt2", "tiny", "small", NULL};
 
 static int gpt2__probe(const char *path) {
     unsigned char b[4];

@@ -74,6 +74,9 @@ typedef struct lora_dataset {
     size_t n_tokens;
     size_t n_samples;
     size_t *sample_start;       /* n_samples + 1 offsets into tokens */
+    int separate;               /* samples are separate sequences (jsonl with pack = 1): a batcher packs
+                                   whole samples into rows where each attends only to itself */
+    int32_t pad;                /* token used to pad rows of separate samples (label ignored) */
 } lora_dataset;
 
 /* Loads a jsonl file. Malformed lines fail with "path:line: reason" (nothing is skipped
@@ -119,16 +122,27 @@ LORA_API size_t lora_data_batches_per_epoch(const lora_dataset *ds, int B, int T
 /* ---- The training stream ----
    A batcher cuts batches of B rows of T tokens from the dataset's samples, epoch after epoch:
    in file order, or with shuffle in a new order every epoch (Fisher-Yates seeded by seed and
-   the epoch number, the same on every platform), the samples of an epoch concatenated and
-   cut into batches (as lora_data_batch does with file order). The last partial batch of an
-   epoch is dropped. The position (epoch, tokens taken in that epoch) is all that resuming
-   needs: lora_batcher_seek(epoch, pos) continues exactly. */
+   the epoch number, the same on every platform).
+   - A stream (token files, token arrays): the samples of an epoch are concatenated and cut
+     into batches, as lora_data_batch does with file order; the last partial batch of an
+     epoch is dropped; positions are 0 .. T-1 in every row.
+   - Separate samples (ds->separate, jsonl data packed): each row is filled with whole samples
+     while they fit (a sample longer than T is cut into rows of its own), the rest of the row
+     padded (label LORA_IGNORE_LABEL, position 0); positions restart at 0 with every sample and
+     the first token of a sample has no label, so a model given the positions computes each
+     sample as if alone (Hugging Face's flattening collator) and a row's loss is the sum of its
+     samples'. The last batch of an epoch is padded, never mixed with the next epoch.
+   The position (epoch, tokens taken in that epoch) is all that resuming needs:
+   lora_batcher_seek(epoch, pos) continues exactly. */
 typedef struct lora_batcher lora_batcher;
 LORA_API lora_status lora_batcher_create(const lora_dataset *ds, int B, int T, int shuffle, uint64_t seed,
                                          lora_batcher **out);
 LORA_API void lora_batcher_free(lora_batcher *b);
-/* The next batch into inputs / labels (B*T each). */
-LORA_API lora_status lora_batcher_next(lora_batcher *b, int32_t *inputs, int32_t *labels);
+/* The next batch into inputs / labels / positions (B*T each; positions may be NULL for a
+   stream, where they are 0 .. T-1 in every row). */
+LORA_API lora_status lora_batcher_next(lora_batcher *b, int32_t *inputs, int32_t *labels, int32_t *positions);
+/* Batches in one epoch (separate samples: counted by packing them in file order). */
+LORA_API size_t lora_batcher_epoch_batches(const lora_batcher *b);
 LORA_API void lora_batcher_position(const lora_batcher *b, uint64_t *epoch, uint64_t *pos);
-/* pos must be a multiple of B*T with a whole batch after it (as lora_batcher_position gives). */
+/* pos must be a position lora_batcher_position gave for this data and batch shape. */
 LORA_API lora_status lora_batcher_seek(lora_batcher *b, uint64_t epoch, uint64_t pos);

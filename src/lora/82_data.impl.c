@@ -272,6 +272,8 @@ LORA_API lora_status lora_data_split(const lora_dataset *ds, double val_frac, ui
             d->n_samples++;
             d->sample_start[d->n_samples] = d->n_tokens;
         }
+        parts[k].ds->separate = ds->separate;
+        parts[k].ds->pad = ds->pad;
     }
     LORA_FREE(order);
     *train = lora__dsb_finish(&parts[0]);
@@ -555,6 +557,8 @@ LORA_API lora_status lora_data_load_jsonl_memory(const char *text, size_t len, c
         s = lora__fail(LORA_ERR_FORMAT, "%s: no samples (%s)", source, len ? "only blank lines" : "empty data");
     if (s != LORA_OK) { lora__dsb_abort(&j.b); return s; }
     *out = lora__dsb_finish(&j.b);
+    (*out)->separate = j.cfg.pack != 0;
+    (*out)->pad = j.eos >= 0 ? j.eos : 0;
     return LORA_OK;
 }
 
@@ -608,7 +612,7 @@ LORA_API lora_status lora_batcher_create(const lora_dataset *ds, int B, int T, i
     if (!ds || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_batcher_create: NULL argument");
     if (B <= 0 || T <= 0 || (size_t)B > SIZE_MAX / (size_t)T)
         return lora__fail(LORA_ERR_INVALID_ARG, "lora_batcher_create: B = %d, T = %d must be positive", B, T);
-    if (ds->n_tokens < (size_t)B * (size_t)T)
+    if (ds->n_samples == 0 || (!ds->separate && ds->n_tokens < (size_t)B * (size_t)T))
         return lora__fail(LORA_ERR_RANGE, "lora_batcher_create: the dataset has %zu tokens, fewer than one batch "
                           "(B*T = %d*%d = %zu)", ds->n_tokens, B, T, (size_t)B * (size_t)T);
     b = (lora_batcher *)lora__calloc(1, sizeof *b, "batcher");
@@ -631,13 +635,15 @@ LORA_API lora_status lora_batcher_seek(lora_batcher *b, uint64_t epoch, uint64_t
     size_t bt, k = 0, left;
     if (!b) return lora__fail(LORA_ERR_INVALID_ARG, "lora_batcher_seek: NULL argument");
     bt = (size_t)b->B * (size_t)b->T;
-    if (pos > b->ds->n_tokens - bt || pos % bt != 0)
-        return lora__fail(LORA_ERR_RANGE, "lora_batcher_seek: position %llu is not the start of a batch of %zu tokens "
-                          "within the %zu tokens of the data", (unsigned long long)pos, bt, b->ds->n_tokens);
+    if (b->ds->separate ? pos >= b->ds->n_tokens : (pos > b->ds->n_tokens - bt || pos % bt != 0))
+        return lora__fail(LORA_ERR_RANGE, "lora_batcher_seek: position %llu is not the start of a batch within the %zu "
+                          "tokens of the data (batches of %zu tokens)", (unsigned long long)pos, b->ds->n_tokens, bt);
     b->epoch = epoch;
     lora__batcher_order(b);
     left = (size_t)pos;
     while (k < b->ds->n_samples && left >= lora__sample_len(b->ds, b->order[k])) left -= lora__sample_len(b->ds, b->order[k++]);
+    if (b->ds->separate && left % (size_t)b->T != 0)
+        return lora__fail(LORA_ERR_RANGE, "lora_batcher_seek: position %llu falls inside a sample", (unsigned long long)pos);
     b->pos = pos;
     b->at_sample = k;
     b->at_offset = left;
@@ -649,12 +655,77 @@ LORA_API void lora_batcher_position(const lora_batcher *b, uint64_t *epoch, uint
     if (pos) *pos = b ? b->pos : 0;
 }
 
-LORA_API lora_status lora_batcher_next(lora_batcher *b, int32_t *inputs, int32_t *labels) {
+/* One row of whole samples (separate datasets); returns the tokens of the epoch consumed. */
+static size_t lora__batcher_row(lora_batcher *b, int32_t *in, int32_t *lab, int32_t *pos) {
+    const lora_dataset *ds = b->ds;
+    size_t T = (size_t)b->T, used = 0, taken = 0;
+    while (b->at_sample < ds->n_samples) {
+        size_t k = b->order[b->at_sample], len = lora__sample_len(ds, k) - b->at_offset, n, i;
+        size_t from = ds->sample_start[k] + b->at_offset;
+        if (len > T - used) {
+            if (used > 0) break;             /* the next row */
+            n = T;                           /* longer than a row: cut */
+        } else {
+            n = len;
+        }
+        memcpy(in + used, ds->tokens + from, n * sizeof(int32_t));
+        memcpy(lab + used, ds->labels + from, n * sizeof(int32_t));
+        lab[used] = LORA_IGNORE_LABEL;       /* nothing before it in its sequence predicts it */
+        for (i = 0; i < n; i++) pos[used + i] = (int32_t)i;
+        used += n;
+        taken += n;
+        b->at_offset += n;
+        if (b->at_offset == lora__sample_len(ds, k)) { b->at_sample++; b->at_offset = 0; }
+    }
+    for (; used < T; used++) { in[used] = ds->pad; lab[used] = LORA_IGNORE_LABEL; pos[used] = 0; }
+    return taken;
+}
+
+static void lora__batcher_next_epoch(lora_batcher *b) {
+    b->epoch++;
+    b->pos = 0;
+    b->at_sample = b->at_offset = 0;
+    lora__batcher_order(b);
+}
+
+LORA_API size_t lora_batcher_epoch_batches(const lora_batcher *b) {
+    size_t rows = 0, used = 0, k, T;
+    if (!b) return 0;
+    if (!b->ds->separate) return b->ds->n_tokens / ((size_t)b->B * (size_t)b->T);
+    T = (size_t)b->T;
+    for (k = 0; k < b->ds->n_samples; k++) {        /* the rows lora__batcher_row fills */
+        size_t len = lora__sample_len(b->ds, k), off = 0;
+        while (off < len) {
+            size_t n = len - off;
+            if (n > T - used) {
+                if (used > 0) { rows++; used = 0; continue; }
+                n = T;
+            }
+            used += n;
+            off += n;
+        }
+    }
+    rows += used > 0;
+    return (rows + (size_t)b->B - 1) / (size_t)b->B;
+}
+
+LORA_API lora_status lora_batcher_next(lora_batcher *b, int32_t *inputs, int32_t *labels, int32_t *positions) {
     size_t bt, got = 0;
     const lora_dataset *ds;
+    int r, t;
     if (!b || !inputs || !labels) return lora__fail(LORA_ERR_INVALID_ARG, "lora_batcher_next: NULL argument");
     ds = b->ds;
     bt = (size_t)b->B * (size_t)b->T;
+    if (ds->separate) {
+        if (!positions)
+            return lora__fail(LORA_ERR_INVALID_ARG, "lora_batcher_next: the samples are separate sequences: positions are needed");
+        for (r = 0; r < b->B; r++) {
+            size_t o = (size_t)r * (size_t)b->T;
+            b->pos += lora__batcher_row(b, inputs + o, labels + o, positions + o);
+        }
+        if (b->at_sample >= ds->n_samples) lora__batcher_next_epoch(b);
+        return LORA_OK;
+    }
     while (got < bt) {
         size_t k = b->order[b->at_sample], len = lora__sample_len(ds, k), n = len - b->at_offset;
         const size_t from = ds->sample_start[k] + b->at_offset;
@@ -665,13 +736,11 @@ LORA_API lora_status lora_batcher_next(lora_batcher *b, int32_t *inputs, int32_t
         b->at_offset += n;
         if (b->at_offset == len) { b->at_sample++; b->at_offset = 0; }
     }
+    if (positions)
+        for (r = 0; r < b->B; r++)
+            for (t = 0; t < b->T; t++) positions[(size_t)r * (size_t)b->T + (size_t)t] = t;
     b->pos += bt;
     /* fewer than a batch left in this epoch: the next epoch starts (in a new order) */
-    if (b->pos > ds->n_tokens - bt) {
-        b->epoch++;
-        b->pos = 0;
-        b->at_sample = b->at_offset = 0;
-        lora__batcher_order(b);
-    }
+    if (b->pos > ds->n_tokens - bt) lora__batcher_next_epoch(b);
     return LORA_OK;
 }

@@ -63,7 +63,10 @@ typedef struct lora_model_ops {
     void (*set_training)(lora_model *m, int training, uint64_t dropout_seed);
     uint64_t (*dropout_step)(const lora_model *m);
     void (*set_dropout_step)(lora_model *m, uint64_t step);
-    lora_status (*forward)(lora_model *m, const int32_t *inputs, const int32_t *labels, int B, int T, float *loss);
+    /* positions (B, T) may be NULL (0 .. T-1 in every row); a position 0 inside a row starts a
+       new sequence that attends only to itself (packed separate samples) */
+    lora_status (*forward)(lora_model *m, const int32_t *inputs, const int32_t *labels, const int32_t *positions,
+                           int B, int T, float *loss);
     const float *(*logits)(const lora_model *m);
     lora_status (*backward)(lora_model *m);
     void (*zero_grad)(lora_model *m);
@@ -114,6 +117,10 @@ LORA_API uint64_t lora_model_dropout_step(const lora_model *m);
 LORA_API void lora_model_set_dropout_step(lora_model *m, uint64_t step);
 LORA_API lora_status lora_model_forward(lora_model *m, const int32_t *inputs, const int32_t *labels, int B, int T,
                                         float *loss);
+/* The same with position ids (B, T): each row may hold several sequences, each starting at
+   position 0 and attending only to itself, as lora_batcher packs separate samples. */
+LORA_API lora_status lora_model_forward_positions(lora_model *m, const int32_t *inputs, const int32_t *labels,
+                                                  const int32_t *positions, int B, int T, float *loss);
 LORA_API const float *lora_model_logits(const lora_model *m);
 LORA_API lora_status lora_model_backward(lora_model *m);
 LORA_API void lora_model_zero_grad(lora_model *m);

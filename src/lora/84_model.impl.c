@@ -83,7 +83,12 @@ LORA_API void lora_model_set_dropout_step(lora_model *m, uint64_t step) {
 LORA_API lora_status lora_model_forward(lora_model *m, const int32_t *inputs, const int32_t *labels, int B, int T,
                                         float *loss) {
     LORA__NEED_OP(m, forward, "lora_model_forward");
-    return m->ops->forward(m, inputs, labels, B, T, loss);
+    return m->ops->forward(m, inputs, labels, NULL, B, T, loss);
+}
+LORA_API lora_status lora_model_forward_positions(lora_model *m, const int32_t *inputs, const int32_t *labels,
+                                                  const int32_t *positions, int B, int T, float *loss) {
+    LORA__NEED_OP(m, forward, "lora_model_forward_positions");
+    return m->ops->forward(m, inputs, labels, positions, B, T, loss);
 }
 LORA_API const float *lora_model_logits(const lora_model *m) { return m && m->ops->logits ? m->ops->logits(m) : NULL; }
 LORA_API lora_status lora_model_backward(lora_model *m) {

@@ -11,21 +11,30 @@ static double lora__seconds(void) {
 }
 
 static lora_status lora__evaluate(lora_model *m, const lora_dataset *ds, int B, int T, int64_t max_batches,
-                                  int32_t *in, int32_t *lab, lora_eval_result *r) {
-    size_t pos = 0, nb = lora_data_batches_per_epoch(ds, B, T), b;
+                                  int32_t *in, int32_t *lab, int32_t *pos, lora_eval_result *r) {
+    lora_batcher *bt = NULL;
+    size_t at = 0, nb, b;
     double sum = 0, count = 0;
-    lora_status s;
+    lora_status s = LORA_OK;
+    /* separate samples go through a batcher in file order (positions per sample); a stream is
+       cut from its start */
+    if (ds->separate && (s = lora_batcher_create(ds, B, T, 0, 0, &bt)) != LORA_OK) return s;
+    nb = bt ? lora_batcher_epoch_batches(bt) : lora_data_batches_per_epoch(ds, B, T);
     if (max_batches > 0 && nb > (size_t)max_batches) nb = (size_t)max_batches;
     for (b = 0; b < nb; b++) {
         float loss;
         int row, t, n = 0;
-        if ((s = lora_data_batch(ds, &pos, B, T, in, lab)) != LORA_OK) return s;
-        if ((s = lora_model_forward(m, in, lab, B, T, &loss)) != LORA_OK) return s;
+        if (bt) s = lora_batcher_next(bt, in, lab, pos);
+        else s = lora_data_batch(ds, &at, B, T, in, lab);
+        if (s != LORA_OK) break;
+        if ((s = lora_model_forward_positions(m, in, lab, bt ? pos : NULL, B, T, &loss)) != LORA_OK) break;
         /* the logits at t predict labels[t + 1]: the first label of a row has no prediction */
         for (row = 0; row < B; row++)
             for (t = 1; t < T; t++) n += lab[row * T + t] != LORA_IGNORE_LABEL;
         if (n) { sum += (double)loss * n; count += n; }
     }
+    lora_batcher_free(bt);
+    if (s != LORA_OK) return s;
     r->loss = count ? sum / count : NAN;
     r->perplexity = exp(r->loss);
     r->tokens = (int64_t)count;
@@ -38,7 +47,7 @@ static lora_status lora__check_batch_shape(const char *what, const lora_dataset 
         return lora__fail(LORA_ERR_INVALID_ARG, "%s: batch %d and seq %d must be positive (seq > 1)", what, B, T);
     if ((size_t)B > SIZE_MAX / (size_t)T / sizeof(int32_t))
         return lora__fail(LORA_ERR_RANGE, "%s: batch %d x seq %d is too large", what, B, T);
-    if (ds && ds->n_tokens < (size_t)B * (size_t)T)
+    if (ds && !ds->separate && ds->n_tokens < (size_t)B * (size_t)T)
         return lora__fail(LORA_ERR_RANGE, "%s: the data has %zu tokens, fewer than one batch of %d x %d", what,
                           ds->n_tokens, B, T);
     return LORA_OK;
@@ -46,7 +55,7 @@ static lora_status lora__check_batch_shape(const char *what, const lora_dataset 
 
 LORA_API lora_status lora_evaluate(lora_model *m, const lora_dataset *ds, int B, int T, int64_t max_batches,
                                    lora_eval_result *out) {
-    int32_t *in, *lab;
+    int32_t *in, *lab, *pos;
     lora_status s;
     if (out) memset(out, 0, sizeof *out);
     if (!m || !ds || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_evaluate: NULL argument");
@@ -55,10 +64,12 @@ LORA_API lora_status lora_evaluate(lora_model *m, const lora_dataset *ds, int B,
         return lora__fail(LORA_ERR_RANGE, "lora_evaluate: seq %d exceeds the model's context length %d", T, m->info.max_seq);
     in = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)B * T, "evaluation batch");
     lab = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)B * T, "evaluation batch");
-    if (!in || !lab) s = LORA_ERR_OOM;
-    else s = lora__evaluate(m, ds, B, T, max_batches, in, lab, out);
+    pos = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)B * T, "evaluation batch");
+    if (!in || !lab || !pos) s = LORA_ERR_OOM;
+    else s = lora__evaluate(m, ds, B, T, max_batches, in, lab, pos, out);
     LORA_FREE(in);
     LORA_FREE(lab);
+    LORA_FREE(pos);
     return s;
 }
 
@@ -131,7 +142,7 @@ typedef struct lora__trainer {
     lora_param *params;
     int n_params;
     int full;                    /* no adapter: the checkpoint holds the model's weights */
-    int32_t *in, *lab;
+    int32_t *in, *lab, *pos;
     lora_train_state st;
     double t_start, tokens;
     lora_train_result *res;
@@ -184,7 +195,7 @@ static lora_status lora__trainer_validate(lora__trainer *tr, double *loss) {
     lora_eval_result r;
     lora_status s;
     lora_model_set_training(tr->m, 0, tr->st.seed);
-    s = lora__evaluate(tr->m, tr->cfg->val, tr->cfg->batch, tr->cfg->seq, tr->cfg->val_batches, tr->in, tr->lab, &r);
+    s = lora__evaluate(tr->m, tr->cfg->val, tr->cfg->batch, tr->cfg->seq, tr->cfg->val_batches, tr->in, tr->lab, tr->pos, &r);
     lora_model_set_training(tr->m, 1, tr->st.seed);
     lora_model_set_dropout_step(tr->m, tr->st.dropout_step);
     if (s != LORA_OK) return s;
@@ -202,9 +213,11 @@ static lora_status lora__trainer_step(lora__trainer *tr, lora_train_progress *p)
     lora_model_zero_grad(tr->m);
     for (k = 0; k < c->grad_accum; k++) {
         float loss;
-        if ((s = lora_batcher_next(tr->batches, tr->in, tr->lab)) != LORA_OK) return s;
+        if ((s = lora_batcher_next(tr->batches, tr->in, tr->lab, tr->pos)) != LORA_OK) return s;
         lora_batcher_position(tr->batches, &tr->st.epoch, &tr->st.data_pos);
-        if ((s = lora_model_forward(tr->m, tr->in, tr->lab, c->batch, c->seq, &loss)) != LORA_OK) return s;
+        if ((s = lora_model_forward_positions(tr->m, tr->in, tr->lab, tr->train->separate ? tr->pos : NULL, c->batch,
+                                              c->seq, &loss)) != LORA_OK)
+            return s;
         if (tr->res) tr->res->loss = loss;
         if (!isfinite(loss))
             return lora__fail(LORA_ERR_NUMERIC, "training loss is %g at step %lld; stopped before updating any weight",
@@ -277,7 +290,8 @@ LORA_API lora_status lora_train(lora_model *m, const lora_dataset *train, const 
     }
     tr.in = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)cfg->batch * cfg->seq, "training batch");
     tr.lab = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)cfg->batch * cfg->seq, "training batch");
-    if (!tr.in || !tr.lab) { s = LORA_ERR_OOM; goto done; }
+    tr.pos = (int32_t *)lora__malloc(sizeof(int32_t) * (size_t)cfg->batch * cfg->seq, "training batch");
+    if (!tr.in || !tr.lab || !tr.pos) { s = LORA_ERR_OOM; goto done; }
     lora_model_set_training(m, 1, tr.st.seed);
     lora_model_set_dropout_step(m, tr.st.dropout_step);
     tr.t_start = lora__seconds();
@@ -332,6 +346,7 @@ done:
     LORA_FREE(path);
     LORA_FREE(tr.in);
     LORA_FREE(tr.lab);
+    LORA_FREE(tr.pos);
     lora_adamw_free(tr.opt);
     LORA_FREE(tr.params);
     return s;
