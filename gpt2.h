@@ -364,6 +364,9 @@ struct gpt2_model {
     char *name_or_path;      /* base_model_name_or_path for adapters (NULL: unknown) */
     int *module_layer;       /* layer of each linear module, -1 for lm_head */
     char summary[192];       /* lora_model_info.summary */
+    int32_t *pos;            /* position ids of the last forward (packed rows), or NULL: 0 .. T-1 */
+    int32_t *pos_buf;        /* their storage */
+    size_t pos_cap;
     gpt2_config cfg;
     lora_pool *pool;
     int n_tensors;
@@ -397,6 +400,7 @@ LORA_API void gpt2_model_free(gpt2_model *m) {
     LORA_FREE(m->descs);
     LORA_FREE(m->name_or_path);
     LORA_FREE(m->module_layer);
+    LORA_FREE(m->pos_buf);
     LORA_FREE(m);
 }
 
@@ -1162,7 +1166,8 @@ static void gpt2__encoder_rows(void *vctx, int r0, int r1) {
     int C = e->m->cfg.n_embd, r;
     const float *wte = gpt2__t(e->m, 0), *wpe = gpt2__t(e->m, 1);
     for (r = r0; r < r1; r++)
-        e->v->add(wte + (size_t)e->inputs[r] * C, wpe + (size_t)(r % e->T) * C, e->out + (size_t)r * C, (size_t)C);
+        e->v->add(wte + (size_t)e->inputs[r] * C, wpe + (size_t)(e->m->pos ? e->m->pos[r] : r % e->T) * C,
+                  e->out + (size_t)r * C, (size_t)C);
 }
 static void gpt2__encoder_forward(gpt2_model *m, const int32_t *inputs, int B, int T, float *out) {
     gpt2__enc_ctx e;
@@ -1177,7 +1182,7 @@ static void gpt2__encoder_backward(gpt2_model *m, const float *dout, const int32
     for (r = 0; r < B * T; r++) {
         const float *d = dout + (size_t)r * C;
         v->acc(dwte + (size_t)inputs[r] * C, d, (size_t)C);
-        v->acc(dwpe + (size_t)(r % T) * C, d, (size_t)C);
+        v->acc(dwpe + (size_t)(m->pos ? m->pos[r] : r % T) * C, d, (size_t)C);
     }
 }
 
@@ -1428,8 +1433,11 @@ static void gpt2__attention_task(void *vctx, int task, int thread) {
     (void)thread;
     lora_sgemm(NULL, 0, 1, T, T, D, scale, q, 3 * C, k, 3 * C, 0.0f, P, T);
     for (i = 0; i < T; i++) {
-        float *p = P + (size_t)i * T, mx = c->v->max(p, i + 1);
-        c->v->scale(p, i + 1, 1.0f / c->v->exp_sum(p, p, i + 1, mx));
+        /* keys from the start of row i's sequence (a packed sample sees only itself) to i */
+        int s0 = c->m->pos ? i - c->m->pos[(size_t)b * T + i] : 0;
+        float *p = P + (size_t)i * T, mx = c->v->max(p + s0, i + 1 - s0);
+        c->v->scale(p + s0, i + 1 - s0, 1.0f / c->v->exp_sum(p + s0, p + s0, i + 1 - s0, mx));
+        for (j = 0; j < s0; j++) p[j] = 0.0f;
         for (j = i + 1; j < T; j++) p[j] = 0.0f;
     }
     lora_sgemm(NULL, 0, 0, T, D, T, 1.0f, P, T, v, 3 * C, 0.0f, c->out + (size_t)b * T * C + (size_t)h * D, C);
@@ -1450,9 +1458,11 @@ static void gpt2__attention_back_task(void *vctx, int task, int thread) {
     lora_sgemm(NULL, 0, 1, T, T, D, 1.0f, dy, C, v, 3 * C, 0.0f, dP, T);
     lora_sgemm(NULL, 1, 0, T, D, T, 1.0f, P, T, dy, C, 0.0f, dv, 3 * C);
     for (i = 0; i < T; i++) {
+        int s0 = c->m->pos ? i - c->m->pos[(size_t)b * T + i] : 0;
         const float *p = P + (size_t)i * T;
-        float *dp = dP + (size_t)i * T, dot = c->v->dot(p, dp, i + 1);
-        for (j = 0; j <= i; j++) dp[j] = p[j] * (dp[j] - dot);
+        float *dp = dP + (size_t)i * T, dot = c->v->dot(p + s0, dp + s0, i + 1 - s0);
+        for (j = 0; j < s0; j++) dp[j] = 0.0f;
+        for (j = s0; j <= i; j++) dp[j] = p[j] * (dp[j] - dot);
         for (j = i + 1; j < T; j++) dp[j] = 0.0f;
     }
     lora_sgemm(NULL, 0, 0, T, D, T, scale, dP, T, k, 3 * C, 0.0f, dq, 3 * C);
@@ -1466,14 +1476,17 @@ static void gpt2__attention_backward(gpt2_model *m, const float *qkv, const floa
 }
 
 /* ---- cross-entropy over the vocabulary (HF shift: logits[t] predicts labels[t+1]) ---- */
-typedef struct { float *logits, *row_loss; const int32_t *labels; int T, V; float inv_count; const lora__vecops *v; } gpt2__ce_ctx;
-static int gpt2__target(const int32_t *labels, int r, int T) { return (r % T == T - 1) ? GPT2__IGNORE : labels[r + 1]; }
+typedef struct { float *logits, *row_loss; const int32_t *labels, *pos; int T, V; float inv_count; const lora__vecops *v; } gpt2__ce_ctx;
+/* the label row r predicts: none at a row's end or before a packed sequence's start */
+static int gpt2__target(const int32_t *labels, const int32_t *pos, int r, int T) {
+    return (r % T == T - 1 || (pos && pos[r + 1] == 0)) ? GPT2__IGNORE : labels[r + 1];
+}
 static void gpt2__ce_rows(void *vctx, int r0, int r1) {
     gpt2__ce_ctx *c = (gpt2__ce_ctx *)vctx;
     int r;
     for (r = r0; r < r1; r++) {
         const float *x = c->logits + (size_t)r * c->V;
-        int t = gpt2__target(c->labels, r, c->T);
+        int t = gpt2__target(c->labels, c->pos, r, c->T);
         float mx;
         if (t == GPT2__IGNORE) { c->row_loss[r] = 0.0f; continue; }
         mx = c->v->max(x, c->V);
@@ -1486,7 +1499,7 @@ static void gpt2__ce_back_rows(void *vctx, int r0, int r1) {
     int r;
     for (r = r0; r < r1; r++) {
         float *x = c->logits + (size_t)r * c->V, mx;
-        int t = gpt2__target(c->labels, r, c->T);
+        int t = gpt2__target(c->labels, c->pos, r, c->T);
         if (t == GPT2__IGNORE) { memset(x, 0, sizeof(float) * (size_t)c->V); continue; }
         mx = c->v->max(x, c->V);
         c->v->scale(x, c->V, c->inv_count / c->v->exp_sum(x, x, c->V, mx));
@@ -1517,13 +1530,46 @@ static const float *gpt2__layer_input(const gpt2_model *m, int l) {
     return l == 0 ? m->acts->encoded : m->acts->layers[l - 1].res3;
 }
 
+/* Checks position ids (each row starts at 0, then +1 or a new 0) and keeps a copy; NULL when
+   they are the plain 0 .. T-1 of every row, so that path stays the unpacked one. */
+static lora_status gpt2__set_positions(gpt2_model *m, const int32_t *positions, int B, int T) {
+    size_t n = (size_t)B * (size_t)T, i;
+    int plain = 1;
+    m->pos = NULL;
+    if (!positions) return LORA_OK;
+    for (i = 0; i < n; i++) {
+        int t = (int)(i % (size_t)T), p = positions[i];
+        if (p != 0 && (t == 0 || p != positions[i - 1] + 1))
+            return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward_positions: position %ld at row %d, column %d: expected 0%s "
+                              "(a row starts at 0; each position is 0 or the previous one + 1)", (long)p, (int)(i / (size_t)T), t,
+                              t ? " or the previous position + 1" : "");
+        plain &= p == t;
+    }
+    if (plain) return LORA_OK;
+    if (n > m->pos_cap) {
+        int32_t *nb = (int32_t *)lora__realloc(m->pos_buf, n * sizeof(int32_t), "position ids");
+        if (!nb) return LORA_ERR_OOM;
+        m->pos_buf = nb;
+        m->pos_cap = n;
+    }
+    memcpy(m->pos_buf, positions, n * sizeof(int32_t));
+    m->pos = m->pos_buf;
+    return LORA_OK;
+}
+
 LORA_API lora_status gpt2_forward(gpt2_model *m, const int32_t *inputs, const int32_t *labels, int B, int T, float *loss) {
+    return gpt2_forward_positions(m, inputs, labels, NULL, B, T, loss);
+}
+
+LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs, const int32_t *labels,
+                                            const int32_t *positions, int B, int T, float *loss) {
     gpt2__acts *a;
     lora_status s;
     int N = B * T, C, F, V, l;
     if (loss) *loss = NAN;
     if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward: model is NULL");
     if ((s = gpt2__check_batch(m, inputs, labels, B, T)) != LORA_OK) return s;
+    if ((s = gpt2__set_positions(m, positions, B, T)) != LORA_OK) { if (m->acts) m->acts->has_forward = 0; return s; }
     if ((s = gpt2__acts_ensure(m, B, T)) != LORA_OK) return s;
     a = m->acts;
     C = m->cfg.n_embd; F = gpt2__inner(&m->cfg); V = m->cfg.vocab_size;
@@ -1558,8 +1604,8 @@ LORA_API lora_status gpt2_forward(gpt2_model *m, const int32_t *inputs, const in
         double sum = 0.0;
         int r, count = 0;
         memcpy(a->labels, labels, sizeof(int32_t) * (size_t)N);
-        for (r = 0; r < N; r++) count += gpt2__target(labels, r, T) != GPT2__IGNORE;
-        c.logits = a->logits; c.row_loss = a->row_loss; c.labels = labels; c.T = T; c.V = V; c.inv_count = 0.0f; c.v = lora__vec(m->pool);
+        for (r = 0; r < N; r++) count += gpt2__target(labels, m->pos, r, T) != GPT2__IGNORE;
+        c.logits = a->logits; c.row_loss = a->row_loss; c.labels = labels; c.pos = m->pos; c.T = T; c.V = V; c.inv_count = 0.0f; c.v = lora__vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__ce_rows, &c);
         for (r = 0; r < N; r++) sum += a->row_loss[r];
         a->count = (float)count;
@@ -1602,7 +1648,7 @@ LORA_API lora_status gpt2_backward(gpt2_model *m) {
     B = a->cur_B; T = a->cur_T; N = B * T; C = m->cfg.n_embd; F = gpt2__inner(&m->cfg);
     {
         gpt2__ce_ctx c;
-        c.logits = a->logits; c.row_loss = a->row_loss; c.labels = a->labels; c.T = T; c.V = m->cfg.vocab_size;
+        c.logits = a->logits; c.row_loss = a->row_loss; c.labels = a->labels; c.pos = m->pos; c.T = T; c.V = m->cfg.vocab_size;
         c.inv_count = 1.0f / a->count;
         c.v = lora__vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__ce_back_rows, &c);
@@ -2516,17 +2562,6 @@ LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const
 
 static gpt2_model *gpt2__of(lora_model *b) { return (gpt2_model *)(void *)b; }
 static const gpt2_model *gpt2__ofc(const lora_model *b) { return (const gpt2_model *)(const void *)b; }
-
-LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs, const int32_t *labels,
-                                            const int32_t *positions, int B, int T, float *loss) {
-    int r, t;
-    if (positions && B > 0 && T > 0)
-        for (r = 0; r < B; r++)
-            for (t = 0; t < T; t++)
-                if (positions[(size_t)r * (size_t)T + (size_t)t] != t)
-                    return lora__fail(LORA_ERR_UNSUPPORTED, "gpt2_forward_positions: packed sequences are not supported yet");
-    return gpt2_forward(m, inputs, labels, B, T, loss);
-}
 
 /* A shape-only model (gpt2__family_shape) has no weights to compute with. */
 static lora_status gpt2__weights(const gpt2_model *m, const char *what) {

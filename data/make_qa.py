@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import random
+import re
 
 CAPITALS = [
     ("France", "Paris"), ("Germany", "Berlin"), ("Italy", "Rome"), ("Spain", "Madrid"),
@@ -194,6 +195,112 @@ def items(rng):
     return out
 
 
+# ---- Statements: the same knowledge base as plain sentences (for teaching a base model) ----
+# Several phrasings per fact, in the words a question would use ("the capital of X is Y"),
+# mostly with the asked-for thing last so that a model that reads the subject can recall
+# the answer; never in the "Question: ... Answer: ..." format of the QA files.
+def statements(all_items):
+    """Returns a list of (category, fact, sentence) for every fact of the knowledge base that a
+    train or validation question asks about (arithmetic: the pairs that the questions use)."""
+    out = []
+
+    def add(category, fact, sentences):
+        for s in sentences:
+            out.append((category, fact, cap(s)))
+
+    for country, city in CAPITALS:
+        add("capital", country, [
+            "the capital of %s is %s." % (country, city),
+            "the capital city of %s is %s." % (country, city),
+            "%s is the capital of %s." % (city, country),
+        ])
+    for thing, colour in COLOURS:
+        c = colour.lower()
+        add("colour", thing, [
+            "%s is %s." % (thing, c),
+            "the colour of %s is %s." % (thing, c),
+            "%s is the colour of %s." % (colour, thing),
+        ])
+    for a, b in OPPOSITES:
+        for x, y in ((a, b), (b, a)):
+            add("opposite", x, [
+                "the opposite of %s is %s." % (x, y),
+                "%s means the opposite of %s." % (y, x),
+                "%s is the opposite of %s." % (cap(y), x),
+            ])
+    for one, many in PLURALS:
+        add("plural", one, [
+            "the plural of %s is %s." % (one, many),
+            "more than one %s are called %s." % (one, many),
+            "one %s, two %s." % (one, many),
+        ])
+        if one != many:
+            add("plural", many, [
+                "the singular of %s is %s." % (many, one),
+                "%s is the singular of %s." % (cap(one), many),
+            ])
+    for animal, sound in SOUNDS:
+        s = sound.lower()
+        add("sound", animal, [
+            "a %s says %s." % (animal, s),
+            "the sound a %s makes is %s." % (animal, s),
+            "%s is the sound of a %s." % (sound, animal),
+        ])
+        add("sound", s, [
+            "the animal that says %s is a %s." % (s, animal),
+            "%s is what a %s says." % (sound, animal),
+        ])
+    for animal, baby in BABIES:
+        b = baby[0].lower() + baby[1:]
+        add("baby", animal, [
+            "a baby %s is called %s." % (animal, b),
+            "a young %s is called %s." % (animal, b),
+            "%s is a young %s." % (baby, animal),
+        ])
+    for animal, legs in LEGS:
+        add("legs", animal, [
+            "%s has %d legs." % (animal, legs),
+            "the number of legs of %s is %d." % (animal, legs),
+            "%s has got %d legs." % (animal, legs),
+        ])
+    for i, d in enumerate(DAYS):
+        nxt, prev, two = DAYS[(i + 1) % 7], DAYS[(i - 1) % 7], DAYS[(i + 2) % 7]
+        add("day", d + "+1", ["the day after %s is %s." % (d, nxt), "%s comes after %s." % (nxt, d),
+                              "%s is followed by %s." % (d, nxt)])
+        add("day", d + "-1", ["the day before %s is %s." % (d, prev), "%s comes before %s." % (prev, d)])
+        add("day", d + "+2", ["two days after %s is %s." % (d, two), "%s is two days after %s." % (two, d)])
+    for i, m in enumerate(MONTHS):
+        nxt, prev = MONTHS[(i + 1) % 12], MONTHS[(i - 1) % 12]
+        add("month", m + "+1", ["the month after %s is %s." % (m, nxt), "%s comes after %s." % (nxt, m),
+                                "%s is followed by %s." % (m, nxt)])
+        add("month", m + "-1", ["the month before %s is %s." % (m, prev), "%s comes before %s." % (prev, m)])
+    for i, c in enumerate(LETTERS):
+        if i + 1 < len(LETTERS):
+            add("letter", c + "+1", ["the letter after %s is %s." % (c, LETTERS[i + 1]),
+                                     "%s comes after %s." % (LETTERS[i + 1], c)])
+        if i > 0:
+            add("letter", c + "-1", ["the letter before %s is %s." % (c, LETTERS[i - 1]),
+                                     "%s comes before %s." % (LETTERS[i - 1], c)])
+    for n, w in enumerate(NUMBER_WORDS):
+        add("words", str(n), ["%d in words is %s." % (n, w), "%d is written as %s." % (n, w),
+                              "%s is the number %d." % (cap(w), n)])
+        add("words", w, ["the number written as %s is %d." % (w, n), "%s is %d." % (cap(w), n)])
+    # Arithmetic: the facts the questions ask about (train and validation), each in three phrasings.
+    ops = {
+        "plus": (lambda a, b: a + b, ["%d plus %d is %d.", "the sum of %d and %d is %d.", "%d and %d make %d."]),
+        "minus": (lambda a, b: a - b, ["%d minus %d is %d.", "%d take away %d is %d.", "%d less %d is %d."]),
+        "times": (lambda a, b: a * b, ["%d times %d is %d.", "%d multiplied by %d is %d.", "%d lots of %d make %d."]),
+    }
+    seen = set()
+    for it in all_items:
+        if it[0] in ops and it[1] not in seen:
+            seen.add(it[1])
+            a, b = (int(v) for v in re.split(r"[-+x]", it[1]))
+            f, tpls = ops[it[0]]
+            add(it[0], it[1], [t % (a, b, f(a, b)) for t in tpls])
+    return out
+
+
 def split(all_items, rng, val_frac):
     """Picks the validation items: per category about val_frac of the items, each one an
     unseen combination (its fact and its phrasing both still occur in train)."""
@@ -239,11 +346,25 @@ def main():
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--out-dir", default=os.path.dirname(os.path.abspath(__file__)))
     ap.add_argument("--val-frac", type=float, default=0.1)
+    ap.add_argument("--statements", action="store_true",
+                    help="write facts.jsonl instead: every fact as plain sentences, {\"text\": ...} per line")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     all_items = items(rng)
     questions = [it[3] for it in all_items]
     assert len(set(questions)) == len(questions), "duplicate question"
+    if args.statements:
+        rows = statements(all_items)
+        texts = [r[2] for r in rows]
+        assert len(set(texts)) == len(texts), "duplicate statement"
+        random.Random(args.seed).shuffle(rows)
+        os.makedirs(args.out_dir, exist_ok=True)
+        path = os.path.join(args.out_dir, "facts.jsonl")
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            for r in rows:
+                f.write(json.dumps({"text": r[2]}) + "\n")
+        print("wrote %d statements of %d facts to %s" % (len(rows), len({(r[0], r[1]) for r in rows}), path))
+        return
     train, val = split(all_items, rng, args.val_frac)
     os.makedirs(args.out_dir, exist_ok=True)
     write(os.path.join(args.out_dir, "qa_train.jsonl"), train)

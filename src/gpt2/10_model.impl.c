@@ -104,6 +104,9 @@ struct gpt2_model {
     char *name_or_path;      /* base_model_name_or_path for adapters (NULL: unknown) */
     int *module_layer;       /* layer of each linear module, -1 for lm_head */
     char summary[192];       /* lora_model_info.summary */
+    int32_t *pos;            /* position ids of the last forward (packed rows), or NULL: 0 .. T-1 */
+    int32_t *pos_buf;        /* their storage */
+    size_t pos_cap;
     gpt2_config cfg;
     lora_pool *pool;
     int n_tensors;
@@ -137,6 +140,7 @@ LORA_API void gpt2_model_free(gpt2_model *m) {
     LORA_FREE(m->descs);
     LORA_FREE(m->name_or_path);
     LORA_FREE(m->module_layer);
+    LORA_FREE(m->pos_buf);
     LORA_FREE(m);
 }
 

@@ -3,17 +3,6 @@
 static gpt2_model *gpt2__of(lora_model *b) { return (gpt2_model *)(void *)b; }
 static const gpt2_model *gpt2__ofc(const lora_model *b) { return (const gpt2_model *)(const void *)b; }
 
-LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs, const int32_t *labels,
-                                            const int32_t *positions, int B, int T, float *loss) {
-    int r, t;
-    if (positions && B > 0 && T > 0)
-        for (r = 0; r < B; r++)
-            for (t = 0; t < T; t++)
-                if (positions[(size_t)r * (size_t)T + (size_t)t] != t)
-                    return lora__fail(LORA_ERR_UNSUPPORTED, "gpt2_forward_positions: packed sequences are not supported yet");
-    return gpt2_forward(m, inputs, labels, B, T, loss);
-}
-
 /* A shape-only model (gpt2__family_shape) has no weights to compute with. */
 static lora_status gpt2__weights(const gpt2_model *m, const char *what) {
     if (m->params) return LORA_OK;
