@@ -564,7 +564,7 @@ static void test_ce(gpt2_model *m) {
     fill(logits, NN * NV, 0, 2);
     for (i = 0; i < NV; i++) logits[4 * NV + i] *= 20.0f; /* a row with large logits (softmax stability) */
     c.logits = to_d(logits, NN * NV); c.labels = labels;
-    for (r = 0; r < NN; r++) count += gpt2__target(labels, r, NT) != GPT2__IGNORE;
+    for (r = 0; r < NN; r++) count += gpt2__target(labels, NULL, r, NT) != GPT2__IGNORE;
     memset(&cc, 0, sizeof cc);
     cc.logits = logits; cc.row_loss = row_loss; cc.labels = labels; cc.T = NT; cc.V = NV; cc.inv_count = 0.0f;
     cc.v = lora__vec(m->pool);
@@ -575,7 +575,7 @@ static void test_ce(gpt2_model *m) {
     gpt2__parallel_rows(m->pool, NN, gpt2__ce_back_rows, &cc); /* logits -> dlogits in place */
     gradcheck("cross-entropy dlogits", ce_loss, &c, c.logits, logits, NN * NV, 64);
     for (r = 0; r < NN; r++)
-        if (gpt2__target(labels, r, NT) == GPT2__IGNORE)
+        if (gpt2__target(labels, NULL, r, NT) == GPT2__IGNORE)
             for (i = 0; i < NV; i++) zero_ok &= logits[r * NV + i] == 0.0f;
     CHECK(zero_ok);
     free(c.logits);
