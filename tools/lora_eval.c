@@ -5,6 +5,9 @@
    Any model family the tools are built with (tools/models.h).
      build/lora-eval --model M.safetensors [--adapter DIR] --tokens F.bin --batch 4 --seq 128 [--json]
      build/lora-eval --model M.safetensors --adapter DIR --data qa_val.jsonl --exact-match [--show 8] */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* readlink: the bundled tokenizer beside the executable */
+#endif
 #include "lora.h"
 #include "models.h"
 

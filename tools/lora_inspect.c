@@ -3,6 +3,9 @@
    the tools are built with (tools/models.h); presets are inspected without their weights.
      build/lora-inspect --preset gpt2 --targets c_attn,c_proj --r 8
      build/lora-inspect --model model.safetensors --target-regex '.*\.h\.(10|11)\.attn\.c_attn' --batch 4 --seq 128 */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* readlink: the bundled tokenizer beside the executable */
+#endif
 #include "lora.h"
 #include "models.h"
 

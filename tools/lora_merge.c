@@ -2,6 +2,9 @@
    plain model that Hugging Face (or llm.c, with --llmc for GPT-2) loads without PEFT. Any
    model family the tools know (config.json's model_type).
      build/lora-merge --model M.safetensors --adapter DIR --out merged/model.safetensors */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* readlink: the bundled tokenizer beside the executable */
+#endif
 #include "models.h"
 
 int main(int argc, char **argv) {

@@ -7,6 +7,9 @@
    default data/gpt2-tokenizer. --special maps the text of the special tokens ("<|endoftext|>",
    GPT-2's 50256) to their ids (otherwise it is encoded as text). The whole of standard input is
    read as bytes; invalid UTF-8 is kept (see lora.h). */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* readlink: the bundled tokenizer beside the executable */
+#endif
 #include "lora.h"
 #include "models.h"
 

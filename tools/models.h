@@ -6,6 +6,9 @@
 #include "lora.h"
 #include "gpt2.h"
 #include "cli.h"
+#if defined(__linux__)
+#include <unistd.h>
+#endif
 
 #define CLI_MAX_FAMILIES 8
 
@@ -34,7 +37,8 @@ CLI_FN lora_model *cli_open_model(const char *prog, const char *model_path, cons
 
 /* The tokenizer: --tokenizer DIR, else the model's directory when it holds one (vocab.json +
    merges.txt or encoder.json + vocab.bpe, as a Hugging Face folder), else the bundled GPT-2
-   vocabulary in data/gpt2-tokenizer. */
+   vocabulary: data/gpt2-tokenizer of the repository the tool was built in (found from the
+   executable's own path, build/../data/...), whatever the current directory. */
 CLI_FN lora_tokenizer *cli_open_tokenizer(const char *prog, const char *tok_dir, const char *model_path) {
     lora_tokenizer *tok = NULL;
     if (tok_dir) {
@@ -48,6 +52,21 @@ CLI_FN lora_tokenizer *cli_open_tokenizer(const char *prog, const char *tok_dir,
         snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - model_path) : 1, slash ? model_path : ".");
         if (lora_tokenizer_load(dir, &tok) == LORA_OK) return tok;
     }
+#if defined(__linux__)
+    {
+        char exe[4096], dir[4200];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        char *slash;
+        if (n > 0) {
+            exe[n] = 0;
+            if ((slash = strrchr(exe, '/')) != NULL) {
+                *slash = 0;
+                snprintf(dir, sizeof dir, "%s/../data/gpt2-tokenizer", exe);
+                if (lora_tokenizer_load(dir, &tok) == LORA_OK) return tok;
+            }
+        }
+    }
+#endif
     if (lora_tokenizer_load("data/gpt2-tokenizer", &tok) != LORA_OK) {
         fprintf(stderr, "%s: %s (pass --tokenizer DIR)\n", prog, lora_last_error());
         return NULL;
