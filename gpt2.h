@@ -302,13 +302,14 @@ LORA_API lora_status gpt2_train(gpt2_model *m, const lora_dataset *train, const 
 #define GPT2_IMPLEMENTATION_DONE
 
 /* ---- gpt2/00_core.impl.c ---- */
-/* gpt2.h's implementation uses lora.h's internal helpers (lora__fail, lora__malloc, ...),
-   so LORA_IMPLEMENTATION must be compiled in the same translation unit. */
-#ifndef LORA_IMPLEMENTATION_DONE
-#error "define LORA_IMPLEMENTATION and include lora.h before defining GPT2_IMPLEMENTATION"
-#endif
-
-
+/* gpt2.h's implementation uses only lora.h's public API (the user API and its "For model
+   authors" block), so it may be compiled in a translation unit of its own, with lora.h's
+   implementation in another (or in the same one). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* ---- gpt2/10_model.impl.c ---- */
 /* ---- config ---- */
@@ -317,7 +318,7 @@ LORA_API lora_status gpt2_config_preset(const char *name, gpt2_config *out) {
         {"gpt2", 12, 12, 768}, {"gpt2-medium", 24, 16, 1024}, {"gpt2-large", 36, 20, 1280},
         {"gpt2-xl", 48, 25, 1600}, {"distilgpt2", 6, 12, 768}, {"tiny", 2, 2, 64}};
     size_t i;
-    if (!name || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_config_preset: NULL argument");
+    if (!name || !out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_config_preset: NULL argument");
     for (i = 0; i < sizeof presets / sizeof presets[0]; i++) {
         if (strcmp(presets[i].name, name) == 0) {
             memset(out, 0, sizeof *out);
@@ -331,21 +332,21 @@ LORA_API lora_status gpt2_config_preset(const char *name, gpt2_config *out) {
             return LORA_OK;
         }
     }
-    return lora__fail(LORA_ERR_NOT_FOUND, "unknown preset '%s' (known: gpt2, gpt2-medium, gpt2-large, gpt2-xl, distilgpt2, tiny)", name);
+    return lora_fail(LORA_ERR_NOT_FOUND, "unknown preset '%s' (known: gpt2, gpt2-medium, gpt2-large, gpt2-xl, distilgpt2, tiny)", name);
 }
 
 static int gpt2__inner(const gpt2_config *c) { return c->n_inner > 0 ? c->n_inner : 4 * c->n_embd; }
 
 LORA_API lora_status gpt2_config_check(const gpt2_config *c) {
-    if (!c) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config is NULL");
+    if (!c) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2 config is NULL");
     if (c->n_layer <= 0 || c->n_head <= 0 || c->n_embd <= 0 || c->n_positions <= 0 || c->vocab_size <= 0 || c->n_inner < 0)
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config: sizes must be positive (n_layer %d, n_head %d, n_embd %d, n_positions %d, vocab_size %d, n_inner %d)",
-                          c->n_layer, c->n_head, c->n_embd, c->n_positions, c->vocab_size, c->n_inner);
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2 config: sizes must be positive (n_layer %d, n_head %d, n_embd %d, n_positions %d, vocab_size %d, n_inner %d)",
+                         c->n_layer, c->n_head, c->n_embd, c->n_positions, c->vocab_size, c->n_inner);
     if (c->n_embd % c->n_head != 0)
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config: n_embd %d is not divisible by n_head %d", c->n_embd, c->n_head);
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2 config: n_embd %d is not divisible by n_head %d", c->n_embd, c->n_head);
     if (c->n_layer > 4096 || c->n_embd > 65536 || c->vocab_size > (1 << 24) || c->n_positions > (1 << 20) || gpt2__inner(c) > (1 << 20))
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config: sizes out of the supported range");
-    if (!(c->layer_norm_eps > 0.0f)) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config: layer_norm_epsilon must be > 0");
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2 config: sizes out of the supported range");
+    if (!(c->layer_norm_eps > 0.0f)) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2 config: layer_norm_epsilon must be > 0");
     return LORA_OK;
 }
 
@@ -439,12 +440,12 @@ static void gpt2__acts_free(gpt2__acts *a);
 LORA_API void gpt2_model_free(gpt2_model *m) {
     if (!m) return;
     gpt2__acts_free(m->acts);
-    lora__free_aligned(m->params);
-    lora__free_aligned(m->grads);
-    LORA_FREE(m->tensors);
-    LORA_FREE(m->linears);
-    LORA_FREE(m->descs);
-    LORA_FREE(m);
+    lora_free_aligned(m->params);
+    lora_free_aligned(m->grads);
+    lora_free(m->tensors);
+    lora_free(m->linears);
+    lora_free(m->descs);
+    lora_free(m);
 }
 
 static void gpt2__add_tensor(gpt2_model *m, size_t *off, const char *name, int ndim, int64_t d0, int64_t d1) {
@@ -466,15 +467,15 @@ static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int 
     char nm[48];
     *out = NULL;
     if ((s = gpt2_config_check(cfg)) != LORA_OK) return s;
-    m = (gpt2_model *)lora__calloc(1, sizeof *m, "gpt2 model");
+    m = (gpt2_model *)lora_calloc(1, sizeof *m, "gpt2 model");
     if (!m) return LORA_ERR_OOM;
     m->cfg = *cfg;
     m->pool = pool;
     C = cfg->n_embd; F = gpt2__inner(cfg);
-    m->tensors = (gpt2__tensor *)lora__calloc((size_t)(2 + cfg->n_layer * GPT2__PER_LAYER + 2), sizeof *m->tensors, "tensor table");
+    m->tensors = (gpt2__tensor *)lora_calloc((size_t)(2 + cfg->n_layer * GPT2__PER_LAYER + 2), sizeof *m->tensors, "tensor table");
     m->n_linears = gpt2_config_num_linears(cfg);
-    m->linears = (gpt2_linear_info *)lora__calloc((size_t)m->n_linears, sizeof *m->linears, "module table");
-    m->descs = (lora_module_desc *)lora__calloc((size_t)m->n_linears, sizeof *m->descs, "module table");
+    m->linears = (gpt2_linear_info *)lora_calloc((size_t)m->n_linears, sizeof *m->linears, "module table");
+    m->descs = (lora_module_desc *)lora_calloc((size_t)m->n_linears, sizeof *m->descs, "module table");
     if (!m->tensors || !m->linears || !m->descs) { gpt2_model_free(m); return LORA_ERR_OOM; }
     gpt2_config_linears(cfg, m->linears);
     gpt2_config_module_descs(m->linears, m->n_linears, m->descs);
@@ -500,7 +501,7 @@ static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int 
     gpt2__add_tensor(m, &off, "ln_f.bias", 1, C, 0);
     m->n_floats = off;
     if (alloc_weights) {
-        m->params = (float *)lora__alloc_aligned(off * sizeof(float), "gpt2 weights");
+        m->params = (float *)lora_alloc_aligned(off * sizeof(float), "gpt2 weights");
         if (!m->params) { gpt2_model_free(m); return LORA_ERR_OOM; }
         memset(m->params, 0, off * sizeof(float));
     }
@@ -509,7 +510,7 @@ static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int 
 }
 
 LORA_API lora_status gpt2_model_create(const gpt2_config *cfg, lora_pool *pool, gpt2_model **out) {
-    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_create: out is NULL");
+    if (!out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_create: out is NULL");
     return gpt2__model_new(cfg, pool, 1, out);
 }
 
@@ -585,19 +586,19 @@ static lora_status gpt2__ensure_parent(const char *path) {
     char *dir;
     lora_status s;
     if (!slash || slash == path) return LORA_OK;
-    dir = (char *)lora__malloc((size_t)(slash - path) + 1, "path");
+    dir = (char *)lora_malloc((size_t)(slash - path) + 1, "path");
     if (!dir) return LORA_ERR_OOM;
     memcpy(dir, path, (size_t)(slash - path));
     dir[slash - path] = 0;
-    s = lora__ensure_dir(dir);
-    LORA_FREE(dir);
+    s = lora_ensure_dir(dir);
+    lora_free(dir);
     return s;
 }
 
 static char *gpt2__sibling_path(const char *path, const char *name) {
     const char *slash = strrchr(path, '/');
     size_t dir = slash ? (size_t)(slash - path + 1) : 0, n = strlen(name);
-    char *p = (char *)lora__malloc(dir + n + 1, "path");
+    char *p = (char *)lora_malloc(dir + n + 1, "path");
     if (!p) return NULL;
     memcpy(p, path, dir);
     memcpy(p + dir, name, n + 1);
@@ -613,9 +614,9 @@ static lora_status gpt2__read_config_json(const char *path, gpt2_config *cfg) {
     const lora_json *v;
     double d;
     const char *act;
-    if ((s = lora__read_file(path, &text, &len)) != LORA_OK) return s;
+    if ((s = lora_read_file(path, &text, &len)) != LORA_OK) return s;
     s = lora_json_parse(text, len, path, &j);
-    LORA_FREE(text);
+    lora_free(text);
     if (s != LORA_OK) return s;
     memset(cfg, 0, sizeof *cfg);
     cfg->layer_norm_eps = 1e-5f;
@@ -623,9 +624,9 @@ static lora_status gpt2__read_config_json(const char *path, gpt2_config *cfg) {
     cfg->vocab_size = 50257;
 #define GPT2__INT(key, field) do { int64_t iv_; v = lora_json_get(j, key); \
         if (v && v->type != LORA_JSON_NULL) { if (!lora_json_int64(v, &iv_) || iv_ < 0 || iv_ > (1 << 30)) { \
-            lora_json_free(j); return lora__fail(LORA_ERR_FORMAT, "%s: \"%s\" must be a non-negative integer", path, key); } \
+            lora_json_free(j); return lora_fail(LORA_ERR_FORMAT, "%s: \"%s\" must be a non-negative integer", path, key); } \
             field = (int)iv_; } } while (0)
-    if (j->type != LORA_JSON_OBJECT) { lora_json_free(j); return lora__fail(LORA_ERR_FORMAT, "%s: expected a JSON object", path); }
+    if (j->type != LORA_JSON_OBJECT) { lora_json_free(j); return lora_fail(LORA_ERR_FORMAT, "%s: expected a JSON object", path); }
     GPT2__INT("n_layer", cfg->n_layer);
     GPT2__INT("n_head", cfg->n_head);
     GPT2__INT("n_embd", cfg->n_embd);
@@ -637,45 +638,41 @@ static lora_status gpt2__read_config_json(const char *path, gpt2_config *cfg) {
     if (lora_json_get_number(j, "layer_norm_epsilon", &d)) cfg->layer_norm_eps = (float)d;
     act = lora_json_get_string(j, "activation_function");
     if (act && strcmp(act, "gelu_new") != 0) {
-        s = lora__fail(LORA_ERR_UNSUPPORTED, "%s: activation_function \"%s\" is not supported (GPT-2 uses gelu_new)", path, act);
+        s = lora_fail(LORA_ERR_UNSUPPORTED, "%s: activation_function \"%s\" is not supported (GPT-2 uses gelu_new)", path, act);
         lora_json_free(j);
         return s;
     }
     lora_json_free(j);
     if (!cfg->n_layer || !cfg->n_head || !cfg->n_embd)
-        return lora__fail(LORA_ERR_FORMAT, "%s: n_layer, n_head and n_embd are required", path);
-    if ((s = gpt2_config_check(cfg)) != LORA_OK) {
-        char msg[LORA__ERRLEN];
-        snprintf(msg, sizeof msg, "%s", lora_last_error());
-        return lora__fail(s, "%s: %s", path, msg);
-    }
+        return lora_fail(LORA_ERR_FORMAT, "%s: n_layer, n_head and n_embd are required", path);
+    if ((s = gpt2_config_check(cfg)) != LORA_OK) return lora_fail(s, "%s: %s", path, lora_last_error());
     return LORA_OK;
 }
 
 /* Writes config.json to its temporary file (published by the caller once the weights are in place). */
-static lora_status gpt2__write_config_json(const gpt2_config *c, const char *path, lora__atomic_file *af) {
-    lora__buf b;
+static lora_status gpt2__write_config_json(const gpt2_config *c, const char *path, lora_atomic_file *af) {
+    lora_buf b;
     lora_status s;
     memset(&b, 0, sizeof b);
-    lora__buf_printf(&b,
+    lora_buf_printf(&b,
         "{\n  \"activation_function\": \"gelu_new\",\n  \"architectures\": [\n    \"GPT2LMHeadModel\"\n  ],\n"
         "  \"attn_pdrop\": 0.1,\n  \"bos_token_id\": 50256,\n  \"embd_pdrop\": 0.1,\n  \"eos_token_id\": 50256,\n"
         "  \"initializer_range\": 0.02,\n  \"layer_norm_epsilon\": ");
-    lora__json_write_number(&b, (double)c->layer_norm_eps);
-    lora__buf_printf(&b, ",\n  \"model_type\": \"gpt2\",\n  \"n_ctx\": %d,\n  \"n_embd\": %d,\n  \"n_head\": %d,\n  \"n_inner\": ",
-                     c->n_positions, c->n_embd, c->n_head);
-    if (c->n_inner > 0) lora__buf_printf(&b, "%d", c->n_inner); else lora__buf_puts(&b, "null");
-    lora__buf_printf(&b, ",\n  \"n_layer\": %d,\n  \"n_positions\": %d,\n  \"reorder_and_upcast_attn\": false,\n"
-                         "  \"resid_pdrop\": 0.1,\n  \"scale_attn_by_inverse_layer_idx\": false,\n  \"scale_attn_weights\": true,\n"
-                         "  \"summary_activation\": null,\n  \"summary_first_dropout\": 0.1,\n  \"summary_proj_to_labels\": true,\n"
-                         "  \"summary_type\": \"cls_index\",\n  \"summary_use_proj\": true,\n  \"tie_word_embeddings\": true,\n"
-                         "  \"use_cache\": true,\n  \"vocab_size\": %d\n}\n", c->n_layer, c->n_positions, c->vocab_size);
-    if (b.failed) { lora__buf_free(&b); return lora__fail(LORA_ERR_OOM, "out of memory writing %s", path); }
-    if ((s = lora__atomic_open(af, path)) == LORA_OK) {
-        lora__atomic_write(af, b.data, b.len);
-        s = lora__atomic_finish(af);
+    lora_json_write_number(&b, (double)c->layer_norm_eps);
+    lora_buf_printf(&b, ",\n  \"model_type\": \"gpt2\",\n  \"n_ctx\": %d,\n  \"n_embd\": %d,\n  \"n_head\": %d,\n  \"n_inner\": ",
+                    c->n_positions, c->n_embd, c->n_head);
+    if (c->n_inner > 0) lora_buf_printf(&b, "%d", c->n_inner); else lora_buf_puts(&b, "null");
+    lora_buf_printf(&b, ",\n  \"n_layer\": %d,\n  \"n_positions\": %d,\n  \"reorder_and_upcast_attn\": false,\n"
+                        "  \"resid_pdrop\": 0.1,\n  \"scale_attn_by_inverse_layer_idx\": false,\n  \"scale_attn_weights\": true,\n"
+                        "  \"summary_activation\": null,\n  \"summary_first_dropout\": 0.1,\n  \"summary_proj_to_labels\": true,\n"
+                        "  \"summary_type\": \"cls_index\",\n  \"summary_use_proj\": true,\n  \"tie_word_embeddings\": true,\n"
+                        "  \"use_cache\": true,\n  \"vocab_size\": %d\n}\n", c->n_layer, c->n_positions, c->vocab_size);
+    if (b.failed) { lora_buf_free(&b); return lora_fail(LORA_ERR_OOM, "out of memory writing %s", path); }
+    if ((s = lora_atomic_open(af, path)) == LORA_OK) {
+        lora_atomic_write(af, b.data, b.len);
+        s = lora_atomic_finish(af);
     }
-    lora__buf_free(&b);
+    lora_buf_free(&b);
     return s;
 }
 
@@ -693,7 +690,7 @@ static lora_status gpt2__infer_config(const lora_safetensors *st, const char *pr
     snprintf(name, sizeof name, "%swte.weight", prefix); wte = lora_st_find(st, name);
     snprintf(name, sizeof name, "%swpe.weight", prefix); wpe = lora_st_find(st, name);
     if (!wte || !wpe || wte->ndim != 2 || wpe->ndim != 2)
-        return lora__fail(LORA_ERR_FORMAT, "%s: not a GPT-2 checkpoint: missing or malformed %swte.weight / %swpe.weight", st->path, prefix, prefix);
+        return lora_fail(LORA_ERR_FORMAT, "%s: not a GPT-2 checkpoint: missing or malformed %swte.weight / %swpe.weight", st->path, prefix, prefix);
     cfg->vocab_size = (int)wte->shape[0];
     cfg->n_embd = (int)wte->shape[1];
     cfg->n_positions = (int)wpe->shape[0];
@@ -712,8 +709,8 @@ static lora_status gpt2__infer_config(const lora_safetensors *st, const char *pr
     case 1600: cfg->n_head = 25; break;
     case 64: cfg->n_head = 2; break;
     default:
-        return lora__fail(LORA_ERR_FORMAT, "%s: cannot infer n_head for width %d; put a config.json beside the weights or pass one",
-                          st->path, cfg->n_embd);
+        return lora_fail(LORA_ERR_FORMAT, "%s: cannot infer n_head for width %d; put a config.json beside the weights or pass one",
+                         st->path, cfg->n_embd);
     }
     cfg->layer_norm_eps = 1e-5f;
     return gpt2_config_check(cfg);
@@ -750,15 +747,15 @@ static lora_status gpt2__load_safetensors(const char *path, const char *config_p
         char name[96];
         snprintf(name, sizeof name, "%s%s", prefix, t->name);
         ft = lora_st_find(st, name);
-        if (!ft) { s = lora__fail(LORA_ERR_NOT_FOUND, "%s: tensor '%s' not found (the file has %zu tensors; a %d-layer GPT-2 needs it)", path, name, st->n_tensors, cfg.n_layer); goto done; }
+        if (!ft) { s = lora_fail(LORA_ERR_NOT_FOUND, "%s: tensor '%s' not found (the file has %zu tensors; a %d-layer GPT-2 needs it)", path, name, st->n_tensors, cfg.n_layer); goto done; }
         if (ft->ndim != t->ndim || ft->shape[0] != t->shape[0] || (t->ndim > 1 && ft->shape[1] != t->shape[1])) {
-            s = lora__fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected shape (%lld%s%lld%s, found a %d-dimensional tensor of %lld values",
-                           path, name, (long long)t->shape[0], t->ndim > 1 ? ", " : "", t->ndim > 1 ? (long long)t->shape[1] : 0LL,
-                           ")", ft->ndim, (long long)ft->numel);
+            s = lora_fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected shape (%lld%s%lld%s, found a %d-dimensional tensor of %lld values",
+                          path, name, (long long)t->shape[0], t->ndim > 1 ? ", " : "", t->ndim > 1 ? (long long)t->shape[1] : 0LL,
+                          ")", ft->ndim, (long long)ft->numel);
             goto done;
         }
     }
-    m->params = (float *)lora__alloc_aligned(m->n_floats * sizeof(float), "gpt2 weights");
+    m->params = (float *)lora_alloc_aligned(m->n_floats * sizeof(float), "gpt2 weights");
     if (!m->params) { s = LORA_ERR_OOM; goto done; }
     memset(m->params, 0, m->n_floats * sizeof(float));
     for (k = 0; k < m->n_tensors; k++) {
@@ -778,30 +775,30 @@ static lora_status gpt2__load_safetensors(const char *path, const char *config_p
             float *tmp;
             int64_t j;
             if (t->ndim != 2 || t->shape[0] != cfg.vocab_size || t->shape[1] != cfg.n_embd) {
-                s = lora__fail(LORA_ERR_SHAPE, "%s: lm_head.weight has the wrong shape (expected (%d, %d))", path, cfg.vocab_size, cfg.n_embd);
+                s = lora_fail(LORA_ERR_SHAPE, "%s: lm_head.weight has the wrong shape (expected (%d, %d))", path, cfg.vocab_size, cfg.n_embd);
                 goto done;
             }
-            tmp = (float *)lora__malloc(sizeof(float) * (size_t)t->numel, "lm_head check");
+            tmp = (float *)lora_malloc(sizeof(float) * (size_t)t->numel, "lm_head check");
             if (!tmp) { s = LORA_ERR_OOM; goto done; }
             if ((s = lora_st_read_f32(st, t, tmp, t->numel)) == LORA_OK) {
                 const float *wte = gpt2__t(m, 0);
                 for (j = 0; j < t->numel; j++)
                     if (tmp[j] != wte[j]) {
-                        s = lora__fail(LORA_ERR_UNSUPPORTED, "%s: lm_head.weight differs from wte.weight at element %lld; GPT-2's "
-                                       "lm_head is tied to the token embedding", path, (long long)j);
+                        s = lora_fail(LORA_ERR_UNSUPPORTED, "%s: lm_head.weight differs from wte.weight at element %lld; GPT-2's "
+                                      "lm_head is tied to the token embedding", path, (long long)j);
                         break;
                     }
             }
-            LORA_FREE(tmp);
+            lora_free(tmp);
             if (s != LORA_OK) goto done;
             continue;
         }
-        s = lora__fail(LORA_ERR_FORMAT, "%s: unexpected tensor '%s' (not part of GPT2LMHeadModel with %d layers)", path, n, cfg.n_layer);
+        s = lora_fail(LORA_ERR_FORMAT, "%s: unexpected tensor '%s' (not part of GPT2LMHeadModel with %d layers)", path, n, cfg.n_layer);
         goto done;
     }
 done:
     lora_st_close(st);
-    LORA_FREE(cpath);
+    lora_free(cpath);
     if (s != LORA_OK) { gpt2_model_free(m); return s; }
     *out = m;
     return LORA_OK;
@@ -818,25 +815,23 @@ static lora_status gpt2__load_llmc(const char *path, lora_pool *pool, gpt2_model
     int version, Vp, L, C, F, l, bf16;
     float *buf = NULL;
     *out = NULL;
-    if (!f) return lora__fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    if (lora__fread_le(h, sizeof(int32_t), 256, f) != 256) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: truncated llm.c header (need 1024 bytes)", path); }
-    if (h[0] != GPT2__LLMC_CKPT_MAGIC) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: bad llm.c magic %d (expected %d)", path, h[0], GPT2__LLMC_CKPT_MAGIC); }
+    if (!f) return lora_fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (lora_fread_le(h, sizeof(int32_t), 256, f) != 256) { fclose(f); return lora_fail(LORA_ERR_FORMAT, "%s: truncated llm.c header (need 1024 bytes)", path); }
+    if (h[0] != GPT2__LLMC_CKPT_MAGIC) { fclose(f); return lora_fail(LORA_ERR_FORMAT, "%s: bad llm.c magic %d (expected %d)", path, h[0], GPT2__LLMC_CKPT_MAGIC); }
     version = h[1];
-    if (version != 3 && version != 5) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: llm.c checkpoint version %d not supported (3 = float32, 5 = bfloat16)", path, version); }
+    if (version != 3 && version != 5) { fclose(f); return lora_fail(LORA_ERR_FORMAT, "%s: llm.c checkpoint version %d not supported (3 = float32, 5 = bfloat16)", path, version); }
     bf16 = version == 5;
     memset(&cfg, 0, sizeof cfg);
     cfg.n_positions = h[2]; cfg.vocab_size = h[3]; cfg.n_layer = h[4]; cfg.n_head = h[5]; cfg.n_embd = h[6];
     cfg.layer_norm_eps = 1e-5f;
     Vp = h[7];
     if ((s = gpt2_config_check(&cfg)) != LORA_OK) {
-        char msg[LORA__ERRLEN];
-        snprintf(msg, sizeof msg, "%s", lora_last_error());
         fclose(f);
-        return lora__fail(LORA_ERR_FORMAT, "%s: bad llm.c header: %s", path, msg);
+        return lora_fail(LORA_ERR_FORMAT, "%s: bad llm.c header: %s", path, lora_last_error());
     }
     if (Vp < cfg.vocab_size || Vp > cfg.vocab_size + (1 << 20)) {
         fclose(f);
-        return lora__fail(LORA_ERR_FORMAT, "%s: padded vocab %d does not fit vocab %d", path, Vp, cfg.vocab_size);
+        return lora_fail(LORA_ERR_FORMAT, "%s: padded vocab %d does not fit vocab %d", path, Vp, cfg.vocab_size);
     }
     L = cfg.n_layer; C = cfg.n_embd; F = 4 * C;
     {
@@ -847,13 +842,13 @@ static lora_status gpt2__load_llmc(const char *path, lora_pool *pool, gpt2_model
         long size;
         if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 1024, SEEK_SET) != 0) {
             fclose(f);
-            return lora__fail(LORA_ERR_IO, "%s: cannot determine file size", path);
+            return lora_fail(LORA_ERR_IO, "%s: cannot determine file size", path);
         }
         if ((uint64_t)size != expect) {
             fclose(f);
-            return lora__fail(LORA_ERR_FORMAT, "%s: %s llm.c checkpoint: a %d-layer, width-%d model with vocab %d (padded %d) and %d positions "
-                              "needs %llu bytes, the file has %ld", path, (uint64_t)size < expect ? "truncated" : "oversized", L, C,
-                              cfg.vocab_size, Vp, cfg.n_positions, (unsigned long long)expect, size);
+            return lora_fail(LORA_ERR_FORMAT, "%s: %s llm.c checkpoint: a %d-layer, width-%d model with vocab %d (padded %d) and %d positions "
+                             "needs %llu bytes, the file has %ld", path, (uint64_t)size < expect ? "truncated" : "oversized", L, C,
+                             cfg.vocab_size, Vp, cfg.n_positions, (unsigned long long)expect, size);
         }
     }
     if ((s = gpt2_model_create(&cfg, pool, &m)) != LORA_OK) { fclose(f); return s; }
@@ -862,15 +857,15 @@ static lora_status gpt2__load_llmc(const char *path, lora_pool *pool, gpt2_model
         size_t need = (size_t)Vp * (size_t)C;
         if ((size_t)cfg.n_positions * (size_t)C > need) need = (size_t)cfg.n_positions * (size_t)C;
         if ((size_t)F * (size_t)C > need) need = (size_t)F * (size_t)C;
-        buf = (float *)lora__malloc(sizeof(float) * need, "llm.c read buffer");
+        buf = (float *)lora_malloc(sizeof(float) * need, "llm.c read buffer");
     }
     if (!buf) { fclose(f); gpt2_model_free(m); return LORA_ERR_OOM; }
     {
         /* read n values (converting bf16) into buf */
 #define GPT2__READ(n) do { size_t n_ = (size_t)(n), i_; \
-            if (bf16) { uint16_t *u_ = (uint16_t *)buf; if (lora__fread_le(u_, 2, n_, f) != n_) goto trunc; \
+            if (bf16) { uint16_t *u_ = (uint16_t *)buf; if (lora_fread_le(u_, 2, n_, f) != n_) goto trunc; \
                 for (i_ = n_; i_-- > 0;) buf[i_] = lora_bf16_to_f32(u_[i_]); } \
-            else if (lora__fread_le(buf, 4, n_, f) != n_) goto trunc; } while (0)
+            else if (lora_fread_le(buf, 4, n_, f) != n_) goto trunc; } while (0)
         /* Linear (out, in) -> Conv1D (in, out) */
 #define GPT2__TRANSPOSE_INTO(dst, out_, in_) do { int o_, i2_; for (o_ = 0; o_ < (out_); o_++) \
             for (i2_ = 0; i2_ < (in_); i2_++) (dst)[(size_t)i2_ * (out_) + o_] = buf[(size_t)o_ * (in_) + i2_]; } while (0)
@@ -895,16 +890,16 @@ static lora_status gpt2__load_llmc(const char *path, lora_pool *pool, gpt2_model
 #undef GPT2__READ
 #undef GPT2__TRANSPOSE_INTO
     }
-    if (fgetc(f) != EOF) { s = lora__fail(LORA_ERR_FORMAT, "%s: trailing bytes after the last llm.c tensor", path); goto fail; }
+    if (fgetc(f) != EOF) { s = lora_fail(LORA_ERR_FORMAT, "%s: trailing bytes after the last llm.c tensor", path); goto fail; }
     fclose(f);
-    LORA_FREE(buf);
+    lora_free(buf);
     *out = m;
     return LORA_OK;
 trunc:
-    s = lora__fail(LORA_ERR_FORMAT, "%s: truncated llm.c checkpoint (file ends before all weights of a %d-layer, width-%d model)", path, L, C);
+    s = lora_fail(LORA_ERR_FORMAT, "%s: truncated llm.c checkpoint (file ends before all weights of a %d-layer, width-%d model)", path, L, C);
 fail:
     fclose(f);
-    LORA_FREE(buf);
+    lora_free(buf);
     gpt2_model_free(m);
     return s;
 }
@@ -913,11 +908,11 @@ LORA_API lora_status gpt2_model_load(const char *path, const char *config_path, 
     FILE *f;
     int32_t magic = 0;
     size_t got;
-    if (!path || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_load: NULL argument");
+    if (!path || !out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_load: NULL argument");
     *out = NULL;
     f = fopen(path, "rb");
-    if (!f) return lora__fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    got = lora__fread_le(&magic, 4, 1, f) * 4;
+    if (!f) return lora_fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    got = lora_fread_le(&magic, 4, 1, f) * 4;
     fclose(f);
     if (got == 4 && magic == GPT2__LLMC_CKPT_MAGIC) return gpt2__load_llmc(path, pool, out);
     return gpt2__load_safetensors(path, config_path, pool, out);
@@ -925,14 +920,14 @@ LORA_API lora_status gpt2_model_load(const char *path, const char *config_path, 
 
 LORA_API lora_status gpt2_model_save(const gpt2_model *m, const char *path) {
     lora_st_entry *e;
-    lora__atomic_file cfg_file;
+    lora_atomic_file cfg_file;
     const char *mk = "format", *mv = "pt";
     char *cpath;
     lora_status s;
     int i;
-    if (!m || !path) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_save: NULL argument");
+    if (!m || !path) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_save: NULL argument");
     if ((s = gpt2__ensure_parent(path)) != LORA_OK) return s;
-    e = (lora_st_entry *)lora__calloc((size_t)m->n_tensors, sizeof *e, "tensor list");
+    e = (lora_st_entry *)lora_calloc((size_t)m->n_tensors, sizeof *e, "tensor list");
     if (!e) return LORA_ERR_OOM;
     for (i = 0; i < m->n_tensors; i++) {
         const gpt2__tensor *t = &m->tensors[i];
@@ -942,42 +937,42 @@ LORA_API lora_status gpt2_model_save(const gpt2_model *m, const char *path) {
     }
     /* both files or neither: config.json waits in its temporary file until the weights are in place */
     cpath = gpt2__sibling_path(path, "config.json");
-    if (!cpath) { LORA_FREE(e); return LORA_ERR_OOM; }
+    if (!cpath) { lora_free(e); return LORA_ERR_OOM; }
     s = gpt2__write_config_json(&m->cfg, cpath, &cfg_file);
-    LORA_FREE(cpath);
+    lora_free(cpath);
     if (s == LORA_OK) {
         s = lora_st_write(path, e, (size_t)m->n_tensors, &mk, &mv, 1);
-        if (s == LORA_OK) s = lora__atomic_publish(&cfg_file);
-        else lora__atomic_abort(&cfg_file);
+        if (s == LORA_OK) s = lora_atomic_commit(&cfg_file);
+        else lora_atomic_abort(&cfg_file);
     }
-    LORA_FREE(e);
+    lora_free(e);
     return s;
 }
 
 LORA_API lora_status gpt2_model_save_llmc(const gpt2_model *m, const char *path) {
     static const int order[12] = {GPT2__LN1W, GPT2__LN1B, GPT2__ATTW, GPT2__ATTB, GPT2__APRW, GPT2__APRB,
                                   GPT2__LN2W, GPT2__LN2B, GPT2__FCW, GPT2__FCB, GPT2__FPRW, GPT2__FPRB};
-    lora__atomic_file af;
+    lora_atomic_file af;
     int32_t h[256];
     lora_status s;
     int C, Vp, k, l;
     float *buf;
-    if (!m || !path) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_save_llmc: NULL argument");
+    if (!m || !path) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_save_llmc: NULL argument");
     if ((s = gpt2__ensure_parent(path)) != LORA_OK) return s;
     if (m->cfg.n_inner > 0 && m->cfg.n_inner != 4 * m->cfg.n_embd)
-        return lora__fail(LORA_ERR_UNSUPPORTED, "llm.c checkpoints require n_inner = 4 * n_embd");
+        return lora_fail(LORA_ERR_UNSUPPORTED, "llm.c checkpoints require n_inner = 4 * n_embd");
     C = m->cfg.n_embd;
     Vp = (m->cfg.vocab_size + 127) / 128 * 128;
     memset(h, 0, sizeof h);
     h[0] = GPT2__LLMC_CKPT_MAGIC; h[1] = 3; h[2] = m->cfg.n_positions; h[3] = m->cfg.vocab_size;
     h[4] = m->cfg.n_layer; h[5] = m->cfg.n_head; h[6] = C; h[7] = Vp;
-    buf = (float *)lora__calloc((size_t)(Vp - m->cfg.vocab_size) * C + (size_t)4 * C * C + 1, sizeof(float), "llm.c write buffer");
+    buf = (float *)lora_calloc((size_t)(Vp - m->cfg.vocab_size) * C + (size_t)4 * C * C + 1, sizeof(float), "llm.c write buffer");
     if (!buf) return LORA_ERR_OOM;
-    if ((s = lora__atomic_open(&af, path)) != LORA_OK) { LORA_FREE(buf); return s; }
-    lora__atomic_write_le(&af, h, sizeof h, 4);
-    lora__atomic_write_le(&af, gpt2__t(m, 0), sizeof(float) * (size_t)m->cfg.vocab_size * C, 4);
-    lora__atomic_write_le(&af, buf, sizeof(float) * (size_t)(Vp - m->cfg.vocab_size) * C, 4); /* zero padding rows */
-    lora__atomic_write_le(&af, gpt2__t(m, 1), sizeof(float) * (size_t)m->cfg.n_positions * C, 4);
+    if ((s = lora_atomic_open(&af, path)) != LORA_OK) { lora_free(buf); return s; }
+    lora_atomic_write_le(&af, h, sizeof h, 4);
+    lora_atomic_write_le(&af, gpt2__t(m, 0), sizeof(float) * (size_t)m->cfg.vocab_size * C, 4);
+    lora_atomic_write_le(&af, buf, sizeof(float) * (size_t)(Vp - m->cfg.vocab_size) * C, 4); /* zero padding rows */
+    lora_atomic_write_le(&af, gpt2__t(m, 1), sizeof(float) * (size_t)m->cfg.n_positions * C, 4);
     for (k = 0; k < 12; k++)
         for (l = 0; l < m->cfg.n_layer; l++) {
             const gpt2__tensor *t = &m->tensors[gpt2__lt(l, order[k])];
@@ -986,15 +981,15 @@ LORA_API lora_status gpt2_model_save_llmc(const gpt2_model *m, const char *path)
                 int in = (int)t->shape[0], outd = (int)t->shape[1], i, o;
                 for (o = 0; o < outd; o++)
                     for (i = 0; i < in; i++) buf[(size_t)o * in + i] = src[(size_t)i * outd + o];
-                lora__atomic_write_le(&af, buf, sizeof(float) * (size_t)t->numel, 4);
+                lora_atomic_write_le(&af, buf, sizeof(float) * (size_t)t->numel, 4);
             } else {
-                lora__atomic_write_le(&af, src, sizeof(float) * (size_t)t->numel, 4);
+                lora_atomic_write_le(&af, src, sizeof(float) * (size_t)t->numel, 4);
             }
         }
-    lora__atomic_write_le(&af, gpt2__t(m, m->n_tensors - 2), sizeof(float) * (size_t)C, 4);
-    lora__atomic_write_le(&af, gpt2__t(m, m->n_tensors - 1), sizeof(float) * (size_t)C, 4);
-    LORA_FREE(buf);
-    return lora__atomic_commit(&af);
+    lora_atomic_write_le(&af, gpt2__t(m, m->n_tensors - 2), sizeof(float) * (size_t)C, 4);
+    lora_atomic_write_le(&af, gpt2__t(m, m->n_tensors - 1), sizeof(float) * (size_t)C, 4);
+    lora_free(buf);
+    return lora_atomic_commit(&af);
 }
 
 
@@ -1053,13 +1048,13 @@ struct gpt2__acts {
 
 static void gpt2__acts_free(gpt2__acts *a) {
     if (!a) return;
-    lora__free_aligned(a->arena);
-    LORA_FREE(a->mask_arena);
-    LORA_FREE(a->layers);
-    LORA_FREE(a->lora);
-    LORA_FREE(a->inputs);
-    LORA_FREE(a->labels);
-    LORA_FREE(a);
+    lora_free_aligned(a->arena);
+    lora_free(a->mask_arena);
+    lora_free(a->layers);
+    lora_free(a->lora);
+    lora_free(a->inputs);
+    lora_free(a->labels);
+    lora_free(a);
 }
 
 static int gpt2__max_in(const gpt2_model *m) {
@@ -1099,17 +1094,17 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
         /* big enough; but lora pointers depend on the adapter layout: recompute below */
     } else {
         if (a) { gpt2__acts_free(a); m->acts = NULL; }
-        a = (gpt2__acts *)lora__calloc(1, sizeof *a, "activations");
+        a = (gpt2__acts *)lora_calloc(1, sizeof *a, "activations");
         if (!a) return LORA_ERR_OOM;
         a->B = B; a->T = T; a->V = (int)V;
         total = gpt2__acts_floats(c, B, T, r, m->n_linears, threads);
         a->n_floats = total;
-        a->arena = (float *)lora__alloc_aligned(total * sizeof(float), "activations");
-        a->layers = (gpt2__layer_acts *)lora__calloc((size_t)c->n_layer, sizeof *a->layers, "activations");
-        a->lora = (gpt2__lora_acts *)lora__calloc((size_t)m->n_linears, sizeof *a->lora, "activations");
-        a->inputs = (int32_t *)lora__malloc(sizeof(int32_t) * N, "activations");
-        a->labels = (int32_t *)lora__malloc(sizeof(int32_t) * N, "activations");
-        if (mask_bytes) a->mask_arena = (unsigned char *)lora__malloc(mask_bytes, "dropout masks");
+        a->arena = (float *)lora_alloc_aligned(total * sizeof(float), "activations");
+        a->layers = (gpt2__layer_acts *)lora_calloc((size_t)c->n_layer, sizeof *a->layers, "activations");
+        a->lora = (gpt2__lora_acts *)lora_calloc((size_t)m->n_linears, sizeof *a->lora, "activations");
+        a->inputs = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
+        a->labels = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
+        if (mask_bytes) a->mask_arena = (unsigned char *)lora_malloc(mask_bytes, "dropout masks");
         if (!a->arena || !a->layers || !a->lora || !a->inputs || !a->labels || (mask_bytes && !a->mask_arena)) {
             gpt2__acts_free(a);
             return LORA_ERR_OOM;
@@ -1143,7 +1138,7 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
         GPT2__TAKE(a->att_scratch, (size_t)threads * T * T);
         for (i = 0; i < m->n_linears; i++) GPT2__TAKE(a->lora[i].h, N * (size_t)(r > 0 ? r : 1));
 #undef GPT2__TAKE
-        if (off > total) return lora__fail(LORA_ERR_OOM, "internal error: activation arena too small");
+        if (off > total) return lora_fail(LORA_ERR_OOM, "internal error: activation arena too small");
         m->acts = a;
     }
     /* per-module dropout masks follow the adapter's layout */
@@ -1202,7 +1197,7 @@ static void gpt2__parallel_rows(lora_pool *pool, int n, gpt2__rows_fn fn, void *
 }
 
 /* ---- embedding ---- */
-typedef struct { gpt2_model *m; const int32_t *inputs; int T; float *out; const lora__vecops *v; } gpt2__enc_ctx;
+typedef struct { gpt2_model *m; const int32_t *inputs; int T; float *out; const lora_vecops *v; } gpt2__enc_ctx;
 static void gpt2__encoder_rows(void *vctx, int r0, int r1) {
     gpt2__enc_ctx *e = (gpt2__enc_ctx *)vctx;
     int C = e->m->cfg.n_embd, r;
@@ -1212,14 +1207,14 @@ static void gpt2__encoder_rows(void *vctx, int r0, int r1) {
 }
 static void gpt2__encoder_forward(gpt2_model *m, const int32_t *inputs, int B, int T, float *out) {
     gpt2__enc_ctx e;
-    e.m = m; e.inputs = inputs; e.T = T; e.out = out; e.v = lora__vec(m->pool);
+    e.m = m; e.inputs = inputs; e.T = T; e.out = out; e.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, B * T, gpt2__encoder_rows, &e);
 }
 /* Full fine-tuning: dwte[id] += d, dwpe[t] += d (sequential: rows may share a token). */
 static void gpt2__encoder_backward(gpt2_model *m, const float *dout, const int32_t *inputs, int B, int T) {
     int C = m->cfg.n_embd, r;
     float *dwte = m->grads + m->tensors[0].offset, *dwpe = m->grads + m->tensors[1].offset;
-    const lora__vecops *v = lora__vec(m->pool);
+    const lora_vecops *v = lora_vec(m->pool);
     for (r = 0; r < B * T; r++) {
         const float *d = dout + (size_t)r * C;
         v->acc(dwte + (size_t)inputs[r] * C, d, (size_t)C);
@@ -1228,7 +1223,7 @@ static void gpt2__encoder_backward(gpt2_model *m, const float *dout, const int32
 }
 
 /* ---- layernorm ---- */
-typedef struct { const float *x, *w, *b; float *out, *mean, *rstd; int C; float eps; const lora__vecops *v; } gpt2__ln_ctx;
+typedef struct { const float *x, *w, *b; float *out, *mean, *rstd; int C; float eps; const lora_vecops *v; } gpt2__ln_ctx;
 static void gpt2__layernorm_rows(void *vctx, int r0, int r1) {
     gpt2__ln_ctx *l = (gpt2__ln_ctx *)vctx;
     int C = l->C, r;
@@ -1244,10 +1239,10 @@ static void gpt2__layernorm_forward(gpt2_model *m, const float *x, const float *
                                     float *mean, float *rstd, int N) {
     gpt2__ln_ctx l;
     l.x = x; l.w = w; l.b = b; l.out = out; l.mean = mean; l.rstd = rstd; l.C = m->cfg.n_embd; l.eps = m->cfg.layer_norm_eps;
-    l.v = lora__vec(m->pool);
+    l.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__layernorm_rows, &l);
 }
-typedef struct { const float *dout, *x, *w, *mean, *rstd; float *dx; int C; const lora__vecops *v; } gpt2__lnb_ctx;
+typedef struct { const float *dout, *x, *w, *mean, *rstd; float *dx; int C; const lora_vecops *v; } gpt2__lnb_ctx;
 static void gpt2__layernorm_back_rows(void *vctx, int r0, int r1) {
     gpt2__lnb_ctx *l = (gpt2__lnb_ctx *)vctx;
     int C = l->C, r;
@@ -1256,7 +1251,7 @@ static void gpt2__layernorm_back_rows(void *vctx, int r0, int r1) {
 }
 /* Column sums for weight/bias gradients: dw[i] += sum_r dout[r,i] * norm[r,i], db[i] += sum_r dout[r,i].
    Split by columns so every sum runs over rows in order (thread-count independent). */
-typedef struct { const float *dout, *x, *mean, *rstd; float *dw, *db; int N, C; const lora__vecops *v; } gpt2__lnw_ctx;
+typedef struct { const float *dout, *x, *mean, *rstd; float *dw, *db; int N, C; const lora_vecops *v; } gpt2__lnw_ctx;
 static void gpt2__layernorm_wgrad_cols(void *vctx, int c0, int c1) {
     gpt2__lnw_ctx *l = (gpt2__lnw_ctx *)vctx;
     int r, C = l->C;
@@ -1269,12 +1264,12 @@ static void gpt2__layernorm_wgrad_cols(void *vctx, int c0, int c1) {
 static void gpt2__layernorm_backward(gpt2_model *m, const float *dout, const float *x, const float *w,
                                      const float *mean, const float *rstd, float *dx, float *dw, float *db, int N) {
     gpt2__lnb_ctx l;
-    l.dout = dout; l.x = x; l.w = w; l.mean = mean; l.rstd = rstd; l.dx = dx; l.C = m->cfg.n_embd; l.v = lora__vec(m->pool);
+    l.dout = dout; l.x = x; l.w = w; l.mean = mean; l.rstd = rstd; l.dx = dx; l.C = m->cfg.n_embd; l.v = lora_vec(m->pool);
     if (dx) gpt2__parallel_rows(m->pool, N, gpt2__layernorm_back_rows, &l);
     if (dw || db) {
         gpt2__lnw_ctx g;
         g.dout = dout; g.x = x; g.mean = mean; g.rstd = rstd; g.dw = dw; g.db = db; g.N = N; g.C = m->cfg.n_embd;
-        g.v = lora__vec(m->pool);
+        g.v = lora_vec(m->pool);
         gpt2__parallel_rows(m->pool, m->cfg.n_embd, gpt2__layernorm_wgrad_cols, &g);
     }
 }
@@ -1282,13 +1277,12 @@ static void gpt2__layernorm_backward(gpt2_model *m, const float *dout, const flo
 static void gpt2__bias_backward(gpt2_model *m, const float *dout, float *db, int N, int width) {
     gpt2__lnw_ctx g;
     g.dout = dout; g.x = dout; g.mean = NULL; g.rstd = NULL; g.dw = NULL; g.db = db; g.N = N; g.C = width;
-    g.v = lora__vec(m->pool);
+    g.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, width, gpt2__layernorm_wgrad_cols, &g);
 }
 
 /* ---- gelu_new (tanh approximation), vectorised in lora.h ---- */
-#define GPT2__GELU_K LORA__GELU_K
-typedef struct { const float *x; float *y; const float *dy; float *dx; int W; const lora__vecops *v; } gpt2__gelu_ctx;
+typedef struct { const float *x; float *y; const float *dy; float *dx; int W; const lora_vecops *v; } gpt2__gelu_ctx;
 static void gpt2__gelu_rows(void *vctx, int r0, int r1) {
     gpt2__gelu_ctx *g = (gpt2__gelu_ctx *)vctx;
     size_t o = (size_t)r0 * g->W;
@@ -1301,17 +1295,17 @@ static void gpt2__gelu_back_rows(void *vctx, int r0, int r1) {
 }
 static void gpt2__gelu_forward(gpt2_model *m, const float *x, float *y, int N, int W) {
     gpt2__gelu_ctx g;
-    g.x = x; g.y = y; g.dy = NULL; g.dx = NULL; g.W = W; g.v = lora__vec(m->pool);
+    g.x = x; g.y = y; g.dy = NULL; g.dx = NULL; g.W = W; g.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__gelu_rows, &g);
 }
 static void gpt2__gelu_backward(gpt2_model *m, const float *x, const float *dy, float *dx, int N, int W) {
     gpt2__gelu_ctx g;
-    g.x = x; g.y = NULL; g.dy = dy; g.dx = dx; g.W = W; g.v = lora__vec(m->pool);
+    g.x = x; g.y = NULL; g.dy = dy; g.dx = dx; g.W = W; g.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__gelu_back_rows, &g);
 }
 
 /* ---- residual add ---- */
-typedef struct { const float *a, *b; float *out; int W; const lora__vecops *v; } gpt2__add_ctx;
+typedef struct { const float *a, *b; float *out; int W; const lora_vecops *v; } gpt2__add_ctx;
 static void gpt2__add_rows(void *vctx, int r0, int r1) {
     gpt2__add_ctx *g = (gpt2__add_ctx *)vctx;
     size_t o = (size_t)r0 * g->W;
@@ -1319,7 +1313,7 @@ static void gpt2__add_rows(void *vctx, int r0, int r1) {
 }
 static void gpt2__residual_forward(gpt2_model *m, const float *a, const float *b, float *out, int N) {
     gpt2__add_ctx g;
-    g.a = a; g.b = b; g.out = out; g.W = m->cfg.n_embd; g.v = lora__vec(m->pool);
+    g.a = a; g.b = b; g.out = out; g.W = m->cfg.n_embd; g.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__add_rows, &g);
 }
 
@@ -1356,7 +1350,7 @@ static float *gpt2__tensor_grad(gpt2_model *m, int ti) {
     return m->grads ? m->grads + m->tensors[ti].offset : NULL;
 }
 
-typedef struct { float *y; const float *b; int W; const lora__vecops *v; } gpt2__bias_ctx;
+typedef struct { float *y; const float *b; int W; const lora_vecops *v; } gpt2__bias_ctx;
 static void gpt2__bias_rows(void *vctx, int r0, int r1) {
     gpt2__bias_ctx *g = (gpt2__bias_ctx *)vctx;
     int r;
@@ -1366,7 +1360,7 @@ static void gpt2__bias_rows(void *vctx, int r0, int r1) {
 /* Dropout on the LoRA input: keep with probability 1-p, scale by 1/(1-p). The mask of
    row r of module mi at step s comes from its own seeded stream, so it does not depend
    on threads. */
-typedef struct { const float *x; float *xd; unsigned char *mask; int W; float p; uint64_t seed; const lora__vecops *v; } gpt2__drop_ctx;
+typedef struct { const float *x; float *xd; unsigned char *mask; int W; float p; uint64_t seed; const lora_vecops *v; } gpt2__drop_ctx;
 static void gpt2__dropout_rows(void *vctx, int r0, int r1) {
     gpt2__drop_ctx *d = (gpt2__drop_ctx *)vctx;
     float scale = 1.0f / (1.0f - d->p);
@@ -1375,7 +1369,7 @@ static void gpt2__dropout_rows(void *vctx, int r0, int r1) {
         lora_rng rng;
         const size_t o = (size_t)r * d->W;
         lora_rng_seed(&rng, d->seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(r + 1)));
-        lora__rng_keep_mask(&rng, d->mask + o, d->W, d->p); /* mask[i] = lora_rng_uniform(&rng) >= p */
+        lora_rng_keep_mask(&rng, d->mask + o, d->W, d->p); /* mask[i] = lora_rng_uniform(&rng) >= p */
         d->v->mask_scale(d->x + o, d->mask + o, d->xd + o, (size_t)d->W, scale);
     }
 }
@@ -1386,7 +1380,7 @@ static void gpt2__mask_rows(void *vctx, int r0, int r1) {
 }
 static uint64_t gpt2__dropout_seed(const gpt2_model *m, int mi) {
     uint64_t s = m->dropout_seed * 0xD1B54A32D192ED03ull + m->dropout_step * 0x9E3779B97F4A7C15ull + (uint64_t)mi * 0xBF58476D1CE4E5B9ull;
-    return lora__splitmix64(&s);
+    return lora_splitmix64(&s);
 }
 
 /* y (N, out) = x (N, in) @ W + b (+ LoRA). */
@@ -1398,7 +1392,7 @@ static void gpt2__linear_forward(gpt2_model *m, int mi, const float *x, float *y
     lora_sgemm(m->pool, 0, tr, N, li->out, li->in, 1.0f, x, li->in, W, tr ? li->in : li->out, 0.0f, y, li->out);
     if (bi >= 0) {
         gpt2__bias_ctx g;
-        g.y = y; g.b = gpt2__tensor_value(m, bi); g.W = li->out; g.v = lora__vec(m->pool);
+        g.y = y; g.b = gpt2__tensor_value(m, bi); g.W = li->out; g.v = lora_vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__bias_rows, &g);
     }
     if (lm) {
@@ -1407,7 +1401,7 @@ static void gpt2__linear_forward(gpt2_model *m, int mi, const float *x, float *y
         if (la->mask) {
             gpt2__drop_ctx d;
             d.x = x; d.xd = m->acts->scratch_in; d.mask = la->mask; d.W = li->in;
-            d.p = m->adapter->config.dropout; d.seed = gpt2__dropout_seed(m, mi); d.v = lora__vec(m->pool);
+            d.p = m->adapter->config.dropout; d.seed = gpt2__dropout_seed(m, mi); d.v = lora_vec(m->pool);
             gpt2__parallel_rows(m->pool, N, gpt2__dropout_rows, &d);
             xin = m->acts->scratch_in;
         }
@@ -1441,7 +1435,7 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
         const float *xin = x;
         gpt2__drop_ctx d;
         d.x = x; d.xd = a->scratch_in; d.mask = la->mask; d.W = in; d.p = m->adapter->config.dropout; d.seed = 0;
-        d.v = lora__vec(m->pool);
+        d.v = lora_vec(m->pool);
         if (la->mask) { gpt2__parallel_rows(m->pool, N, gpt2__mask_rows, &d); xin = a->scratch_in; }
         lora_sgemm(m->pool, 1, 0, out, lm->r, N, lm->scaling, dy, out, la->h, lm->r, 1.0f, lm->dB, lm->r);
         lora_sgemm(m->pool, 0, 0, N, lm->r, out, lm->scaling, dy, out, lm->B, lm->r, 0.0f, a->d_h, lm->r);
@@ -1454,7 +1448,7 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
                 gpt2__parallel_rows(m->pool, N, gpt2__mask_rows, &d);
                 {
                     gpt2__add_ctx g;
-                    g.a = dx; g.b = a->scratch_in; g.out = dx; g.W = in; g.v = lora__vec(m->pool);
+                    g.a = dx; g.b = a->scratch_in; g.out = dx; g.W = in; g.v = lora_vec(m->pool);
                     gpt2__parallel_rows(m->pool, N, gpt2__add_rows, &g);
                 }
             } else {
@@ -1465,7 +1459,7 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
 }
 
 /* ---- causal self-attention, one task per (batch, head) ---- */
-typedef struct { gpt2_model *m; const float *qkv; float *att, *out; const float *dout; float *dqkv; int B, T; const lora__vecops *v; } gpt2__att_ctx;
+typedef struct { gpt2_model *m; const float *qkv; float *att, *out; const float *dout; float *dqkv; int B, T; const lora_vecops *v; } gpt2__att_ctx;
 static void gpt2__attention_task(void *vctx, int task, int thread) {
     gpt2__att_ctx *c = (gpt2__att_ctx *)vctx;
     int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, b = task / H, h = task % H, i, j;
@@ -1482,7 +1476,7 @@ static void gpt2__attention_task(void *vctx, int task, int thread) {
 }
 static void gpt2__attention_forward(gpt2_model *m, const float *qkv, float *att, float *out, int B, int T) {
     gpt2__att_ctx c;
-    c.m = m; c.qkv = qkv; c.att = att; c.out = out; c.dout = NULL; c.dqkv = NULL; c.B = B; c.T = T; c.v = lora__vec(m->pool);
+    c.m = m; c.qkv = qkv; c.att = att; c.out = out; c.dout = NULL; c.dqkv = NULL; c.B = B; c.T = T; c.v = lora_vec(m->pool);
     lora_pool_run(m->pool, gpt2__attention_task, &c, B * m->cfg.n_head);
 }
 static void gpt2__attention_back_task(void *vctx, int task, int thread) {
@@ -1507,12 +1501,12 @@ static void gpt2__attention_back_task(void *vctx, int task, int thread) {
 static void gpt2__attention_backward(gpt2_model *m, const float *qkv, const float *att, const float *dout, float *dqkv,
                                      int B, int T) {
     gpt2__att_ctx c;
-    c.m = m; c.qkv = qkv; c.att = (float *)att; c.out = NULL; c.dout = dout; c.dqkv = dqkv; c.B = B; c.T = T; c.v = lora__vec(m->pool);
+    c.m = m; c.qkv = qkv; c.att = (float *)att; c.out = NULL; c.dout = dout; c.dqkv = dqkv; c.B = B; c.T = T; c.v = lora_vec(m->pool);
     lora_pool_run(m->pool, gpt2__attention_back_task, &c, B * m->cfg.n_head);
 }
 
 /* ---- cross-entropy over the vocabulary (HF shift: logits[t] predicts labels[t+1]) ---- */
-typedef struct { float *logits, *row_loss; const int32_t *labels; int T, V; float inv_count; const lora__vecops *v; } gpt2__ce_ctx;
+typedef struct { float *logits, *row_loss; const int32_t *labels; int T, V; float inv_count; const lora_vecops *v; } gpt2__ce_ctx;
 static int gpt2__target(const int32_t *labels, int r, int T) { return (r % T == T - 1) ? GPT2__IGNORE : labels[r + 1]; }
 static void gpt2__ce_rows(void *vctx, int r0, int r1) {
     gpt2__ce_ctx *c = (gpt2__ce_ctx *)vctx;
@@ -1544,18 +1538,18 @@ static void gpt2__ce_back_rows(void *vctx, int r0, int r1) {
 static lora_status gpt2__check_batch(const gpt2_model *m, const int32_t *inputs, const int32_t *labels, int B, int T) {
     const gpt2_config *c = &m->cfg;
     long i, n = (long)B * T;
-    if (!inputs) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward: inputs is NULL");
-    if (B <= 0 || T <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward: batch %d x sequence %d must be positive", B, T);
+    if (!inputs) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward: inputs is NULL");
+    if (B <= 0 || T <= 0) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward: batch %d x sequence %d must be positive", B, T);
     if (T > c->n_positions)
-        return lora__fail(LORA_ERR_RANGE, "sequence length %d exceeds the model's n_positions %d", T, c->n_positions);
-    if ((long)B * T > (long)(1 << 26)) return lora__fail(LORA_ERR_RANGE, "batch %d x %d is too large", B, T);
+        return lora_fail(LORA_ERR_RANGE, "sequence length %d exceeds the model's n_positions %d", T, c->n_positions);
+    if ((long)B * T > (long)(1 << 26)) return lora_fail(LORA_ERR_RANGE, "batch %d x %d is too large", B, T);
     for (i = 0; i < n; i++)
         if (inputs[i] < 0 || inputs[i] >= c->vocab_size)
-            return lora__fail(LORA_ERR_RANGE, "token id %ld at position %ld is outside the vocabulary [0, %d)", (long)inputs[i], i, c->vocab_size);
+            return lora_fail(LORA_ERR_RANGE, "token id %ld at position %ld is outside the vocabulary [0, %d)", (long)inputs[i], i, c->vocab_size);
     if (labels)
         for (i = 0; i < n; i++)
             if (labels[i] != GPT2__IGNORE && (labels[i] < 0 || labels[i] >= c->vocab_size))
-                return lora__fail(LORA_ERR_RANGE, "label %ld at position %ld is outside the vocabulary [0, %d) and not -100", (long)labels[i], i, c->vocab_size);
+                return lora_fail(LORA_ERR_RANGE, "label %ld at position %ld is outside the vocabulary [0, %d) and not -100", (long)labels[i], i, c->vocab_size);
     return LORA_OK;
 }
 
@@ -1568,7 +1562,7 @@ LORA_API lora_status gpt2_forward(gpt2_model *m, const int32_t *inputs, const in
     lora_status s;
     int N = B * T, C, F, V, l;
     if (loss) *loss = NAN;
-    if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward: model is NULL");
+    if (!m) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward: model is NULL");
     if ((s = gpt2__check_batch(m, inputs, labels, B, T)) != LORA_OK) return s;
     if ((s = gpt2__acts_ensure(m, B, T)) != LORA_OK) return s;
     a = m->acts;
@@ -1605,7 +1599,7 @@ LORA_API lora_status gpt2_forward(gpt2_model *m, const int32_t *inputs, const in
         int r, count = 0;
         memcpy(a->labels, labels, sizeof(int32_t) * (size_t)N);
         for (r = 0; r < N; r++) count += gpt2__target(labels, r, T) != GPT2__IGNORE;
-        c.logits = a->logits; c.row_loss = a->row_loss; c.labels = labels; c.T = T; c.V = V; c.inv_count = 0.0f; c.v = lora__vec(m->pool);
+        c.logits = a->logits; c.row_loss = a->row_loss; c.labels = labels; c.T = T; c.V = V; c.inv_count = 0.0f; c.v = lora_vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__ce_rows, &c);
         for (r = 0; r < N; r++) sum += a->row_loss[r];
         a->count = (float)count;
@@ -1640,17 +1634,17 @@ LORA_API lora_status gpt2_backward(gpt2_model *m) {
     gpt2__acts *a;
     int N, B, T, C, F, l, low;
     if (!m || !m->acts || !m->acts->has_forward)
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_backward: call gpt2_forward first (the last forward's activations are used once)");
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_backward: call gpt2_forward first (the last forward's activations are used once)");
     a = m->acts;
-    if (!a->has_labels) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_backward: the last forward had no labels");
-    if (!(a->count > 0)) return lora__fail(LORA_ERR_NUMERIC, "gpt2_backward: every label is ignored (-100), the loss is undefined");
-    if (!m->adapter && !m->full) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_backward: nothing to train (no adapter attached and full fine-tuning off)");
+    if (!a->has_labels) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_backward: the last forward had no labels");
+    if (!(a->count > 0)) return lora_fail(LORA_ERR_NUMERIC, "gpt2_backward: every label is ignored (-100), the loss is undefined");
+    if (!m->adapter && !m->full) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_backward: nothing to train (no adapter attached and full fine-tuning off)");
     B = a->cur_B; T = a->cur_T; N = B * T; C = m->cfg.n_embd; F = gpt2__inner(&m->cfg);
     {
         gpt2__ce_ctx c;
         c.logits = a->logits; c.row_loss = a->row_loss; c.labels = a->labels; c.T = T; c.V = m->cfg.vocab_size;
         c.inv_count = 1.0f / a->count;
-        c.v = lora__vec(m->pool);
+        c.v = lora_vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__ce_back_rows, &c);
     }
     a->has_forward = 0;

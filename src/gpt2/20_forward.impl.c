@@ -52,13 +52,13 @@ struct gpt2__acts {
 
 static void gpt2__acts_free(gpt2__acts *a) {
     if (!a) return;
-    lora__free_aligned(a->arena);
-    LORA_FREE(a->mask_arena);
-    LORA_FREE(a->layers);
-    LORA_FREE(a->lora);
-    LORA_FREE(a->inputs);
-    LORA_FREE(a->labels);
-    LORA_FREE(a);
+    lora_free_aligned(a->arena);
+    lora_free(a->mask_arena);
+    lora_free(a->layers);
+    lora_free(a->lora);
+    lora_free(a->inputs);
+    lora_free(a->labels);
+    lora_free(a);
 }
 
 static int gpt2__max_in(const gpt2_model *m) {
@@ -98,17 +98,17 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
         /* big enough; but lora pointers depend on the adapter layout: recompute below */
     } else {
         if (a) { gpt2__acts_free(a); m->acts = NULL; }
-        a = (gpt2__acts *)lora__calloc(1, sizeof *a, "activations");
+        a = (gpt2__acts *)lora_calloc(1, sizeof *a, "activations");
         if (!a) return LORA_ERR_OOM;
         a->B = B; a->T = T; a->V = (int)V;
         total = gpt2__acts_floats(c, B, T, r, m->n_linears, threads);
         a->n_floats = total;
-        a->arena = (float *)lora__alloc_aligned(total * sizeof(float), "activations");
-        a->layers = (gpt2__layer_acts *)lora__calloc((size_t)c->n_layer, sizeof *a->layers, "activations");
-        a->lora = (gpt2__lora_acts *)lora__calloc((size_t)m->n_linears, sizeof *a->lora, "activations");
-        a->inputs = (int32_t *)lora__malloc(sizeof(int32_t) * N, "activations");
-        a->labels = (int32_t *)lora__malloc(sizeof(int32_t) * N, "activations");
-        if (mask_bytes) a->mask_arena = (unsigned char *)lora__malloc(mask_bytes, "dropout masks");
+        a->arena = (float *)lora_alloc_aligned(total * sizeof(float), "activations");
+        a->layers = (gpt2__layer_acts *)lora_calloc((size_t)c->n_layer, sizeof *a->layers, "activations");
+        a->lora = (gpt2__lora_acts *)lora_calloc((size_t)m->n_linears, sizeof *a->lora, "activations");
+        a->inputs = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
+        a->labels = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
+        if (mask_bytes) a->mask_arena = (unsigned char *)lora_malloc(mask_bytes, "dropout masks");
         if (!a->arena || !a->layers || !a->lora || !a->inputs || !a->labels || (mask_bytes && !a->mask_arena)) {
             gpt2__acts_free(a);
             return LORA_ERR_OOM;
@@ -142,7 +142,7 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
         GPT2__TAKE(a->att_scratch, (size_t)threads * T * T);
         for (i = 0; i < m->n_linears; i++) GPT2__TAKE(a->lora[i].h, N * (size_t)(r > 0 ? r : 1));
 #undef GPT2__TAKE
-        if (off > total) return lora__fail(LORA_ERR_OOM, "internal error: activation arena too small");
+        if (off > total) return lora_fail(LORA_ERR_OOM, "internal error: activation arena too small");
         m->acts = a;
     }
     /* per-module dropout masks follow the adapter's layout */
@@ -201,7 +201,7 @@ static void gpt2__parallel_rows(lora_pool *pool, int n, gpt2__rows_fn fn, void *
 }
 
 /* ---- embedding ---- */
-typedef struct { gpt2_model *m; const int32_t *inputs; int T; float *out; const lora__vecops *v; } gpt2__enc_ctx;
+typedef struct { gpt2_model *m; const int32_t *inputs; int T; float *out; const lora_vecops *v; } gpt2__enc_ctx;
 static void gpt2__encoder_rows(void *vctx, int r0, int r1) {
     gpt2__enc_ctx *e = (gpt2__enc_ctx *)vctx;
     int C = e->m->cfg.n_embd, r;
@@ -211,14 +211,14 @@ static void gpt2__encoder_rows(void *vctx, int r0, int r1) {
 }
 static void gpt2__encoder_forward(gpt2_model *m, const int32_t *inputs, int B, int T, float *out) {
     gpt2__enc_ctx e;
-    e.m = m; e.inputs = inputs; e.T = T; e.out = out; e.v = lora__vec(m->pool);
+    e.m = m; e.inputs = inputs; e.T = T; e.out = out; e.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, B * T, gpt2__encoder_rows, &e);
 }
 /* Full fine-tuning: dwte[id] += d, dwpe[t] += d (sequential: rows may share a token). */
 static void gpt2__encoder_backward(gpt2_model *m, const float *dout, const int32_t *inputs, int B, int T) {
     int C = m->cfg.n_embd, r;
     float *dwte = m->grads + m->tensors[0].offset, *dwpe = m->grads + m->tensors[1].offset;
-    const lora__vecops *v = lora__vec(m->pool);
+    const lora_vecops *v = lora_vec(m->pool);
     for (r = 0; r < B * T; r++) {
         const float *d = dout + (size_t)r * C;
         v->acc(dwte + (size_t)inputs[r] * C, d, (size_t)C);
@@ -227,7 +227,7 @@ static void gpt2__encoder_backward(gpt2_model *m, const float *dout, const int32
 }
 
 /* ---- layernorm ---- */
-typedef struct { const float *x, *w, *b; float *out, *mean, *rstd; int C; float eps; const lora__vecops *v; } gpt2__ln_ctx;
+typedef struct { const float *x, *w, *b; float *out, *mean, *rstd; int C; float eps; const lora_vecops *v; } gpt2__ln_ctx;
 static void gpt2__layernorm_rows(void *vctx, int r0, int r1) {
     gpt2__ln_ctx *l = (gpt2__ln_ctx *)vctx;
     int C = l->C, r;
@@ -243,10 +243,10 @@ static void gpt2__layernorm_forward(gpt2_model *m, const float *x, const float *
                                     float *mean, float *rstd, int N) {
     gpt2__ln_ctx l;
     l.x = x; l.w = w; l.b = b; l.out = out; l.mean = mean; l.rstd = rstd; l.C = m->cfg.n_embd; l.eps = m->cfg.layer_norm_eps;
-    l.v = lora__vec(m->pool);
+    l.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__layernorm_rows, &l);
 }
-typedef struct { const float *dout, *x, *w, *mean, *rstd; float *dx; int C; const lora__vecops *v; } gpt2__lnb_ctx;
+typedef struct { const float *dout, *x, *w, *mean, *rstd; float *dx; int C; const lora_vecops *v; } gpt2__lnb_ctx;
 static void gpt2__layernorm_back_rows(void *vctx, int r0, int r1) {
     gpt2__lnb_ctx *l = (gpt2__lnb_ctx *)vctx;
     int C = l->C, r;
@@ -255,7 +255,7 @@ static void gpt2__layernorm_back_rows(void *vctx, int r0, int r1) {
 }
 /* Column sums for weight/bias gradients: dw[i] += sum_r dout[r,i] * norm[r,i], db[i] += sum_r dout[r,i].
    Split by columns so every sum runs over rows in order (thread-count independent). */
-typedef struct { const float *dout, *x, *mean, *rstd; float *dw, *db; int N, C; const lora__vecops *v; } gpt2__lnw_ctx;
+typedef struct { const float *dout, *x, *mean, *rstd; float *dw, *db; int N, C; const lora_vecops *v; } gpt2__lnw_ctx;
 static void gpt2__layernorm_wgrad_cols(void *vctx, int c0, int c1) {
     gpt2__lnw_ctx *l = (gpt2__lnw_ctx *)vctx;
     int r, C = l->C;
@@ -268,12 +268,12 @@ static void gpt2__layernorm_wgrad_cols(void *vctx, int c0, int c1) {
 static void gpt2__layernorm_backward(gpt2_model *m, const float *dout, const float *x, const float *w,
                                      const float *mean, const float *rstd, float *dx, float *dw, float *db, int N) {
     gpt2__lnb_ctx l;
-    l.dout = dout; l.x = x; l.w = w; l.mean = mean; l.rstd = rstd; l.dx = dx; l.C = m->cfg.n_embd; l.v = lora__vec(m->pool);
+    l.dout = dout; l.x = x; l.w = w; l.mean = mean; l.rstd = rstd; l.dx = dx; l.C = m->cfg.n_embd; l.v = lora_vec(m->pool);
     if (dx) gpt2__parallel_rows(m->pool, N, gpt2__layernorm_back_rows, &l);
     if (dw || db) {
         gpt2__lnw_ctx g;
         g.dout = dout; g.x = x; g.mean = mean; g.rstd = rstd; g.dw = dw; g.db = db; g.N = N; g.C = m->cfg.n_embd;
-        g.v = lora__vec(m->pool);
+        g.v = lora_vec(m->pool);
         gpt2__parallel_rows(m->pool, m->cfg.n_embd, gpt2__layernorm_wgrad_cols, &g);
     }
 }
@@ -281,13 +281,12 @@ static void gpt2__layernorm_backward(gpt2_model *m, const float *dout, const flo
 static void gpt2__bias_backward(gpt2_model *m, const float *dout, float *db, int N, int width) {
     gpt2__lnw_ctx g;
     g.dout = dout; g.x = dout; g.mean = NULL; g.rstd = NULL; g.dw = NULL; g.db = db; g.N = N; g.C = width;
-    g.v = lora__vec(m->pool);
+    g.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, width, gpt2__layernorm_wgrad_cols, &g);
 }
 
 /* ---- gelu_new (tanh approximation), vectorised in lora.h ---- */
-#define GPT2__GELU_K LORA__GELU_K
-typedef struct { const float *x; float *y; const float *dy; float *dx; int W; const lora__vecops *v; } gpt2__gelu_ctx;
+typedef struct { const float *x; float *y; const float *dy; float *dx; int W; const lora_vecops *v; } gpt2__gelu_ctx;
 static void gpt2__gelu_rows(void *vctx, int r0, int r1) {
     gpt2__gelu_ctx *g = (gpt2__gelu_ctx *)vctx;
     size_t o = (size_t)r0 * g->W;
@@ -300,17 +299,17 @@ static void gpt2__gelu_back_rows(void *vctx, int r0, int r1) {
 }
 static void gpt2__gelu_forward(gpt2_model *m, const float *x, float *y, int N, int W) {
     gpt2__gelu_ctx g;
-    g.x = x; g.y = y; g.dy = NULL; g.dx = NULL; g.W = W; g.v = lora__vec(m->pool);
+    g.x = x; g.y = y; g.dy = NULL; g.dx = NULL; g.W = W; g.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__gelu_rows, &g);
 }
 static void gpt2__gelu_backward(gpt2_model *m, const float *x, const float *dy, float *dx, int N, int W) {
     gpt2__gelu_ctx g;
-    g.x = x; g.y = NULL; g.dy = dy; g.dx = dx; g.W = W; g.v = lora__vec(m->pool);
+    g.x = x; g.y = NULL; g.dy = dy; g.dx = dx; g.W = W; g.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__gelu_back_rows, &g);
 }
 
 /* ---- residual add ---- */
-typedef struct { const float *a, *b; float *out; int W; const lora__vecops *v; } gpt2__add_ctx;
+typedef struct { const float *a, *b; float *out; int W; const lora_vecops *v; } gpt2__add_ctx;
 static void gpt2__add_rows(void *vctx, int r0, int r1) {
     gpt2__add_ctx *g = (gpt2__add_ctx *)vctx;
     size_t o = (size_t)r0 * g->W;
@@ -318,7 +317,7 @@ static void gpt2__add_rows(void *vctx, int r0, int r1) {
 }
 static void gpt2__residual_forward(gpt2_model *m, const float *a, const float *b, float *out, int N) {
     gpt2__add_ctx g;
-    g.a = a; g.b = b; g.out = out; g.W = m->cfg.n_embd; g.v = lora__vec(m->pool);
+    g.a = a; g.b = b; g.out = out; g.W = m->cfg.n_embd; g.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__add_rows, &g);
 }
 
@@ -355,7 +354,7 @@ static float *gpt2__tensor_grad(gpt2_model *m, int ti) {
     return m->grads ? m->grads + m->tensors[ti].offset : NULL;
 }
 
-typedef struct { float *y; const float *b; int W; const lora__vecops *v; } gpt2__bias_ctx;
+typedef struct { float *y; const float *b; int W; const lora_vecops *v; } gpt2__bias_ctx;
 static void gpt2__bias_rows(void *vctx, int r0, int r1) {
     gpt2__bias_ctx *g = (gpt2__bias_ctx *)vctx;
     int r;
@@ -365,7 +364,7 @@ static void gpt2__bias_rows(void *vctx, int r0, int r1) {
 /* Dropout on the LoRA input: keep with probability 1-p, scale by 1/(1-p). The mask of
    row r of module mi at step s comes from its own seeded stream, so it does not depend
    on threads. */
-typedef struct { const float *x; float *xd; unsigned char *mask; int W; float p; uint64_t seed; const lora__vecops *v; } gpt2__drop_ctx;
+typedef struct { const float *x; float *xd; unsigned char *mask; int W; float p; uint64_t seed; const lora_vecops *v; } gpt2__drop_ctx;
 static void gpt2__dropout_rows(void *vctx, int r0, int r1) {
     gpt2__drop_ctx *d = (gpt2__drop_ctx *)vctx;
     float scale = 1.0f / (1.0f - d->p);
@@ -374,7 +373,7 @@ static void gpt2__dropout_rows(void *vctx, int r0, int r1) {
         lora_rng rng;
         const size_t o = (size_t)r * d->W;
         lora_rng_seed(&rng, d->seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(r + 1)));
-        lora__rng_keep_mask(&rng, d->mask + o, d->W, d->p); /* mask[i] = lora_rng_uniform(&rng) >= p */
+        lora_rng_keep_mask(&rng, d->mask + o, d->W, d->p); /* mask[i] = lora_rng_uniform(&rng) >= p */
         d->v->mask_scale(d->x + o, d->mask + o, d->xd + o, (size_t)d->W, scale);
     }
 }
@@ -385,7 +384,7 @@ static void gpt2__mask_rows(void *vctx, int r0, int r1) {
 }
 static uint64_t gpt2__dropout_seed(const gpt2_model *m, int mi) {
     uint64_t s = m->dropout_seed * 0xD1B54A32D192ED03ull + m->dropout_step * 0x9E3779B97F4A7C15ull + (uint64_t)mi * 0xBF58476D1CE4E5B9ull;
-    return lora__splitmix64(&s);
+    return lora_splitmix64(&s);
 }
 
 /* y (N, out) = x (N, in) @ W + b (+ LoRA). */
@@ -397,7 +396,7 @@ static void gpt2__linear_forward(gpt2_model *m, int mi, const float *x, float *y
     lora_sgemm(m->pool, 0, tr, N, li->out, li->in, 1.0f, x, li->in, W, tr ? li->in : li->out, 0.0f, y, li->out);
     if (bi >= 0) {
         gpt2__bias_ctx g;
-        g.y = y; g.b = gpt2__tensor_value(m, bi); g.W = li->out; g.v = lora__vec(m->pool);
+        g.y = y; g.b = gpt2__tensor_value(m, bi); g.W = li->out; g.v = lora_vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__bias_rows, &g);
     }
     if (lm) {
@@ -406,7 +405,7 @@ static void gpt2__linear_forward(gpt2_model *m, int mi, const float *x, float *y
         if (la->mask) {
             gpt2__drop_ctx d;
             d.x = x; d.xd = m->acts->scratch_in; d.mask = la->mask; d.W = li->in;
-            d.p = m->adapter->config.dropout; d.seed = gpt2__dropout_seed(m, mi); d.v = lora__vec(m->pool);
+            d.p = m->adapter->config.dropout; d.seed = gpt2__dropout_seed(m, mi); d.v = lora_vec(m->pool);
             gpt2__parallel_rows(m->pool, N, gpt2__dropout_rows, &d);
             xin = m->acts->scratch_in;
         }
@@ -440,7 +439,7 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
         const float *xin = x;
         gpt2__drop_ctx d;
         d.x = x; d.xd = a->scratch_in; d.mask = la->mask; d.W = in; d.p = m->adapter->config.dropout; d.seed = 0;
-        d.v = lora__vec(m->pool);
+        d.v = lora_vec(m->pool);
         if (la->mask) { gpt2__parallel_rows(m->pool, N, gpt2__mask_rows, &d); xin = a->scratch_in; }
         lora_sgemm(m->pool, 1, 0, out, lm->r, N, lm->scaling, dy, out, la->h, lm->r, 1.0f, lm->dB, lm->r);
         lora_sgemm(m->pool, 0, 0, N, lm->r, out, lm->scaling, dy, out, lm->B, lm->r, 0.0f, a->d_h, lm->r);
@@ -453,7 +452,7 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
                 gpt2__parallel_rows(m->pool, N, gpt2__mask_rows, &d);
                 {
                     gpt2__add_ctx g;
-                    g.a = dx; g.b = a->scratch_in; g.out = dx; g.W = in; g.v = lora__vec(m->pool);
+                    g.a = dx; g.b = a->scratch_in; g.out = dx; g.W = in; g.v = lora_vec(m->pool);
                     gpt2__parallel_rows(m->pool, N, gpt2__add_rows, &g);
                 }
             } else {
@@ -464,7 +463,7 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
 }
 
 /* ---- causal self-attention, one task per (batch, head) ---- */
-typedef struct { gpt2_model *m; const float *qkv; float *att, *out; const float *dout; float *dqkv; int B, T; const lora__vecops *v; } gpt2__att_ctx;
+typedef struct { gpt2_model *m; const float *qkv; float *att, *out; const float *dout; float *dqkv; int B, T; const lora_vecops *v; } gpt2__att_ctx;
 static void gpt2__attention_task(void *vctx, int task, int thread) {
     gpt2__att_ctx *c = (gpt2__att_ctx *)vctx;
     int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, b = task / H, h = task % H, i, j;
@@ -481,7 +480,7 @@ static void gpt2__attention_task(void *vctx, int task, int thread) {
 }
 static void gpt2__attention_forward(gpt2_model *m, const float *qkv, float *att, float *out, int B, int T) {
     gpt2__att_ctx c;
-    c.m = m; c.qkv = qkv; c.att = att; c.out = out; c.dout = NULL; c.dqkv = NULL; c.B = B; c.T = T; c.v = lora__vec(m->pool);
+    c.m = m; c.qkv = qkv; c.att = att; c.out = out; c.dout = NULL; c.dqkv = NULL; c.B = B; c.T = T; c.v = lora_vec(m->pool);
     lora_pool_run(m->pool, gpt2__attention_task, &c, B * m->cfg.n_head);
 }
 static void gpt2__attention_back_task(void *vctx, int task, int thread) {
@@ -506,12 +505,12 @@ static void gpt2__attention_back_task(void *vctx, int task, int thread) {
 static void gpt2__attention_backward(gpt2_model *m, const float *qkv, const float *att, const float *dout, float *dqkv,
                                      int B, int T) {
     gpt2__att_ctx c;
-    c.m = m; c.qkv = qkv; c.att = (float *)att; c.out = NULL; c.dout = dout; c.dqkv = dqkv; c.B = B; c.T = T; c.v = lora__vec(m->pool);
+    c.m = m; c.qkv = qkv; c.att = (float *)att; c.out = NULL; c.dout = dout; c.dqkv = dqkv; c.B = B; c.T = T; c.v = lora_vec(m->pool);
     lora_pool_run(m->pool, gpt2__attention_back_task, &c, B * m->cfg.n_head);
 }
 
 /* ---- cross-entropy over the vocabulary (HF shift: logits[t] predicts labels[t+1]) ---- */
-typedef struct { float *logits, *row_loss; const int32_t *labels; int T, V; float inv_count; const lora__vecops *v; } gpt2__ce_ctx;
+typedef struct { float *logits, *row_loss; const int32_t *labels; int T, V; float inv_count; const lora_vecops *v; } gpt2__ce_ctx;
 static int gpt2__target(const int32_t *labels, int r, int T) { return (r % T == T - 1) ? GPT2__IGNORE : labels[r + 1]; }
 static void gpt2__ce_rows(void *vctx, int r0, int r1) {
     gpt2__ce_ctx *c = (gpt2__ce_ctx *)vctx;
@@ -543,18 +542,18 @@ static void gpt2__ce_back_rows(void *vctx, int r0, int r1) {
 static lora_status gpt2__check_batch(const gpt2_model *m, const int32_t *inputs, const int32_t *labels, int B, int T) {
     const gpt2_config *c = &m->cfg;
     long i, n = (long)B * T;
-    if (!inputs) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward: inputs is NULL");
-    if (B <= 0 || T <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward: batch %d x sequence %d must be positive", B, T);
+    if (!inputs) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward: inputs is NULL");
+    if (B <= 0 || T <= 0) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward: batch %d x sequence %d must be positive", B, T);
     if (T > c->n_positions)
-        return lora__fail(LORA_ERR_RANGE, "sequence length %d exceeds the model's n_positions %d", T, c->n_positions);
-    if ((long)B * T > (long)(1 << 26)) return lora__fail(LORA_ERR_RANGE, "batch %d x %d is too large", B, T);
+        return lora_fail(LORA_ERR_RANGE, "sequence length %d exceeds the model's n_positions %d", T, c->n_positions);
+    if ((long)B * T > (long)(1 << 26)) return lora_fail(LORA_ERR_RANGE, "batch %d x %d is too large", B, T);
     for (i = 0; i < n; i++)
         if (inputs[i] < 0 || inputs[i] >= c->vocab_size)
-            return lora__fail(LORA_ERR_RANGE, "token id %ld at position %ld is outside the vocabulary [0, %d)", (long)inputs[i], i, c->vocab_size);
+            return lora_fail(LORA_ERR_RANGE, "token id %ld at position %ld is outside the vocabulary [0, %d)", (long)inputs[i], i, c->vocab_size);
     if (labels)
         for (i = 0; i < n; i++)
             if (labels[i] != GPT2__IGNORE && (labels[i] < 0 || labels[i] >= c->vocab_size))
-                return lora__fail(LORA_ERR_RANGE, "label %ld at position %ld is outside the vocabulary [0, %d) and not -100", (long)labels[i], i, c->vocab_size);
+                return lora_fail(LORA_ERR_RANGE, "label %ld at position %ld is outside the vocabulary [0, %d) and not -100", (long)labels[i], i, c->vocab_size);
     return LORA_OK;
 }
 
@@ -567,7 +566,7 @@ LORA_API lora_status gpt2_forward(gpt2_model *m, const int32_t *inputs, const in
     lora_status s;
     int N = B * T, C, F, V, l;
     if (loss) *loss = NAN;
-    if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward: model is NULL");
+    if (!m) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward: model is NULL");
     if ((s = gpt2__check_batch(m, inputs, labels, B, T)) != LORA_OK) return s;
     if ((s = gpt2__acts_ensure(m, B, T)) != LORA_OK) return s;
     a = m->acts;
@@ -604,7 +603,7 @@ LORA_API lora_status gpt2_forward(gpt2_model *m, const int32_t *inputs, const in
         int r, count = 0;
         memcpy(a->labels, labels, sizeof(int32_t) * (size_t)N);
         for (r = 0; r < N; r++) count += gpt2__target(labels, r, T) != GPT2__IGNORE;
-        c.logits = a->logits; c.row_loss = a->row_loss; c.labels = labels; c.T = T; c.V = V; c.inv_count = 0.0f; c.v = lora__vec(m->pool);
+        c.logits = a->logits; c.row_loss = a->row_loss; c.labels = labels; c.T = T; c.V = V; c.inv_count = 0.0f; c.v = lora_vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__ce_rows, &c);
         for (r = 0; r < N; r++) sum += a->row_loss[r];
         a->count = (float)count;
@@ -639,17 +638,17 @@ LORA_API lora_status gpt2_backward(gpt2_model *m) {
     gpt2__acts *a;
     int N, B, T, C, F, l, low;
     if (!m || !m->acts || !m->acts->has_forward)
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_backward: call gpt2_forward first (the last forward's activations are used once)");
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_backward: call gpt2_forward first (the last forward's activations are used once)");
     a = m->acts;
-    if (!a->has_labels) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_backward: the last forward had no labels");
-    if (!(a->count > 0)) return lora__fail(LORA_ERR_NUMERIC, "gpt2_backward: every label is ignored (-100), the loss is undefined");
-    if (!m->adapter && !m->full) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_backward: nothing to train (no adapter attached and full fine-tuning off)");
+    if (!a->has_labels) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_backward: the last forward had no labels");
+    if (!(a->count > 0)) return lora_fail(LORA_ERR_NUMERIC, "gpt2_backward: every label is ignored (-100), the loss is undefined");
+    if (!m->adapter && !m->full) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_backward: nothing to train (no adapter attached and full fine-tuning off)");
     B = a->cur_B; T = a->cur_T; N = B * T; C = m->cfg.n_embd; F = gpt2__inner(&m->cfg);
     {
         gpt2__ce_ctx c;
         c.logits = a->logits; c.row_loss = a->row_loss; c.labels = a->labels; c.T = T; c.V = m->cfg.vocab_size;
         c.inv_count = 1.0f / a->count;
-        c.v = lora__vec(m->pool);
+        c.v = lora_vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__ce_back_rows, &c);
     }
     a->has_forward = 0;
