@@ -1031,7 +1031,7 @@ struct gpt2__acts {
     float *row_loss;                   /* (N) */
     float *gelu;                       /* (N, F) scratch: gelu(fch) of the current layer */
     float *scratch_in;                 /* (N, max(in)) scratch: dropout input, gradient of a LoRA input */
-    float *d_res, *d_ln, *d_atty, *d_tmp; /* (N, C) backward buffers */
+    float *d_res, *d_ln, *d_atty;      /* (N, C) backward buffers */
     float *d_qkv;                      /* (N, 3C) */
     float *d_fch;                      /* (N, F) */
     float *d_h;                        /* (N, max r) */
@@ -1057,35 +1057,84 @@ static void gpt2__acts_free(gpt2__acts *a) {
     lora_free(a);
 }
 
-static int gpt2__max_in(const gpt2_model *m) {
-    int F = gpt2__inner(&m->cfg);
-    return F > m->cfg.n_embd ? F : m->cfg.n_embd;
+/* The largest LoRA rank of an adapter (0 without one): the LoRA buffers are sized for it. */
+static int gpt2__adapter_rank(const lora_adapter *ad) {
+    int r = 0, i;
+    if (!ad) return 0;
+    r = ad->config.r;
+    for (i = 0; i < ad->n_modules; i++) if (ad->modules[i].r > r) r = ad->modules[i].r;
+    return r;
 }
 
-/* Floats in the activation arena for B x T (rank r, n_linears modules, threads). */
-static size_t gpt2__acts_floats(const gpt2_config *c, int B, int T, int r, int n_linears, int threads) {
-    size_t N = (size_t)B * T, C = (size_t)c->n_embd, F = (size_t)gpt2__inner(c), V = (size_t)c->vocab_size;
-    size_t H = (size_t)c->n_head, L = (size_t)c->n_layer, R = (size_t)(r > 0 ? r : 1);
-    size_t maxin = F > C ? F : C;
-    size_t per_layer = N * C * 2 + N * 2 + N * 3 * C + (size_t)B * H * T * T + N * C * 3 + N * 2 + N * F;
-    size_t total = N * C + L * per_layer + N * C + 2 * N + N * V + N + N * F + N * maxin + 4 * N * C + N * 3 * C + N * F +
-                   N * R + (size_t)threads * T * T + (size_t)n_linears * N * R;
-    return total + 16 * (size_t)(L * 16 + 64 + n_linears); /* per-buffer alignment slack */
+/* The activation arena as one size table (llm.c's act_sizes): an entry per buffer, with where
+   its address goes and how many floats it holds, filled from B, T, the config, the largest LoRA
+   rank r and the thread count. The arena's size and its carving both come from the table, and
+   gpt2_estimate_memory sums the same table. Every buffer starts on a 64-byte boundary. */
+typedef struct gpt2__act_size {
+    float **ptr;                       /* where the buffer's address goes (NULL: sizes only) */
+    size_t floats;
+} gpt2__act_size;
+
+#define GPT2__ACT_ROUND(n) (((n) + 15) & ~(size_t)15) /* floats, rounded up to 64 bytes */
+
+/* Fills t (NULL: only counts) for the buffers of a (NULL: sizes only, for estimates); returns
+   the number of entries. */
+static int gpt2__act_sizes(gpt2__acts *a, const gpt2_config *c, int n_linears, int B, int T, int r, int threads,
+                           gpt2__act_size *t) {
+    const size_t N = (size_t)B * T, C = (size_t)c->n_embd, F = (size_t)gpt2__inner(c), V = (size_t)c->vocab_size;
+    const size_t H = (size_t)c->n_head, R = (size_t)(r > 0 ? r : 1), maxin = F > C ? F : C;
+    int k = 0, l, i;
+#define GPT2__ACT(buf, count) do { if (t) { t[k].ptr = a ? &(buf) : NULL; t[k].floats = (count); } k++; } while (0)
+    GPT2__ACT(a->encoded, N * C);
+    for (l = 0; l < c->n_layer; l++) {
+        GPT2__ACT(a->layers[l].ln1, N * C); GPT2__ACT(a->layers[l].ln1_mean, N); GPT2__ACT(a->layers[l].ln1_rstd, N);
+        GPT2__ACT(a->layers[l].qkv, N * 3 * C);
+        GPT2__ACT(a->layers[l].att, (size_t)B * H * T * T);
+        GPT2__ACT(a->layers[l].atty, N * C);
+        GPT2__ACT(a->layers[l].res2, N * C);
+        GPT2__ACT(a->layers[l].ln2, N * C); GPT2__ACT(a->layers[l].ln2_mean, N); GPT2__ACT(a->layers[l].ln2_rstd, N);
+        GPT2__ACT(a->layers[l].fch, N * F);
+        GPT2__ACT(a->layers[l].res3, N * C);
+    }
+    GPT2__ACT(a->lnf, N * C); GPT2__ACT(a->lnf_mean, N); GPT2__ACT(a->lnf_rstd, N);
+    GPT2__ACT(a->logits, N * V);
+    GPT2__ACT(a->row_loss, N);
+    GPT2__ACT(a->gelu, N * F);
+    GPT2__ACT(a->scratch_in, N * maxin);
+    GPT2__ACT(a->d_res, N * C); GPT2__ACT(a->d_ln, N * C); GPT2__ACT(a->d_atty, N * C);
+    GPT2__ACT(a->d_qkv, N * 3 * C);
+    GPT2__ACT(a->d_fch, N * F);
+    GPT2__ACT(a->d_h, N * R);
+    GPT2__ACT(a->att_scratch, (size_t)threads * T * T);
+    for (i = 0; i < n_linears; i++) GPT2__ACT(a->lora[i].h, N * R);
+#undef GPT2__ACT
+    return k;
+}
+
+/* The table for B x T, in a new array of *n entries (lora_free it); NULL when out of memory. */
+static gpt2__act_size *gpt2__act_table(gpt2__acts *a, const gpt2_config *c, int n_linears, int B, int T, int r,
+                                       int threads, int *n) {
+    gpt2__act_size *t;
+    *n = gpt2__act_sizes(NULL, c, n_linears, B, T, r, threads, NULL);
+    t = (gpt2__act_size *)lora_malloc(sizeof *t * (size_t)*n, "activation table");
+    if (t) gpt2__act_sizes(a, c, n_linears, B, T, r, threads, t);
+    return t;
+}
+
+/* Floats in the arena the table describes. */
+static size_t gpt2__act_total(const gpt2__act_size *t, int n) {
+    size_t total = 0;
+    int i;
+    for (i = 0; i < n; i++) total += GPT2__ACT_ROUND(t[i].floats);
+    return total;
 }
 
 /* Sizes the activation arena for B x T (and the active adapter's rank and dropout). */
 static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
     gpt2__acts *a = m->acts;
     const gpt2_config *c = &m->cfg;
-    size_t N = (size_t)B * T, C = (size_t)c->n_embd, F = (size_t)gpt2__inner(c), V = (size_t)c->vocab_size;
-    size_t H = (size_t)c->n_head, off = 0, total, mask_bytes = 0;
-    int threads = lora_pool_threads(m->pool), r = 0, l, i, need_mask;
-    size_t maxin = (size_t)gpt2__max_in(m);
-    float *base;
-    if (m->adapter) {
-        r = m->adapter->config.r;
-        for (i = 0; i < m->adapter->n_modules; i++) if (m->adapter->modules[i].r > r) r = m->adapter->modules[i].r;
-    }
+    size_t N = (size_t)B * T, mask_bytes = 0;
+    int threads = lora_pool_threads(m->pool), r = gpt2__adapter_rank(m->adapter), i, need_mask;
     need_mask = m->adapter && m->training && m->adapter->config.dropout > 0.0f;
     if (need_mask)
         for (i = 0; i < m->adapter->n_modules; i++) mask_bytes += N * (size_t)m->adapter->modules[i].in;
@@ -1093,52 +1142,33 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
         a->mask_bytes >= mask_bytes && a->B >= B) {
         /* big enough; but lora pointers depend on the adapter layout: recompute below */
     } else {
+        gpt2__act_size *t;
+        size_t off = 0;
+        int n;
         if (a) { gpt2__acts_free(a); m->acts = NULL; }
         a = (gpt2__acts *)lora_calloc(1, sizeof *a, "activations");
         if (!a) return LORA_ERR_OOM;
-        a->B = B; a->T = T; a->V = (int)V;
-        total = gpt2__acts_floats(c, B, T, r, m->n_linears, threads);
-        a->n_floats = total;
-        a->arena = (float *)lora_alloc_aligned(total * sizeof(float), "activations");
+        a->B = B; a->T = T; a->V = c->vocab_size;
         a->layers = (gpt2__layer_acts *)lora_calloc((size_t)c->n_layer, sizeof *a->layers, "activations");
         a->lora = (gpt2__lora_acts *)lora_calloc((size_t)m->n_linears, sizeof *a->lora, "activations");
+        if (!a->layers || !a->lora) { gpt2__acts_free(a); return LORA_ERR_OOM; }
+        t = gpt2__act_table(a, c, m->n_linears, B, T, r, threads, &n);
+        if (!t) { gpt2__acts_free(a); return LORA_ERR_OOM; }
+        a->n_floats = gpt2__act_total(t, n);
+        a->arena = (float *)lora_alloc_aligned(a->n_floats * sizeof(float), "activations");
         a->inputs = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
         a->labels = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
         if (mask_bytes) a->mask_arena = (unsigned char *)lora_malloc(mask_bytes, "dropout masks");
-        if (!a->arena || !a->layers || !a->lora || !a->inputs || !a->labels || (mask_bytes && !a->mask_arena)) {
+        if (!a->arena || !a->inputs || !a->labels || (mask_bytes && !a->mask_arena)) {
+            lora_free(t);
             gpt2__acts_free(a);
             return LORA_ERR_OOM;
         }
+        for (i = 0; i < n; i++) { *t[i].ptr = a->arena + off; off += GPT2__ACT_ROUND(t[i].floats); }
+        lora_free(t);
         a->mask_bytes = mask_bytes;
         a->att_scratch_threads = threads;
         a->lora_r = r;
-        base = a->arena;
-#define GPT2__TAKE(ptr, count) do { (ptr) = base + off; off += ((size_t)(count) + 15) & ~(size_t)15; } while (0)
-        GPT2__TAKE(a->encoded, N * C);
-        for (l = 0; l < c->n_layer; l++) {
-            gpt2__layer_acts *la = &a->layers[l];
-            GPT2__TAKE(la->ln1, N * C); GPT2__TAKE(la->ln1_mean, N); GPT2__TAKE(la->ln1_rstd, N);
-            GPT2__TAKE(la->qkv, N * 3 * C);
-            GPT2__TAKE(la->att, (size_t)B * H * T * T);
-            GPT2__TAKE(la->atty, N * C);
-            GPT2__TAKE(la->res2, N * C);
-            GPT2__TAKE(la->ln2, N * C); GPT2__TAKE(la->ln2_mean, N); GPT2__TAKE(la->ln2_rstd, N);
-            GPT2__TAKE(la->fch, N * F);
-            GPT2__TAKE(la->res3, N * C);
-        }
-        GPT2__TAKE(a->lnf, N * C); GPT2__TAKE(a->lnf_mean, N); GPT2__TAKE(a->lnf_rstd, N);
-        GPT2__TAKE(a->logits, N * V);
-        GPT2__TAKE(a->row_loss, N);
-        GPT2__TAKE(a->gelu, N * F);
-        GPT2__TAKE(a->scratch_in, N * maxin);
-        GPT2__TAKE(a->d_res, N * C); GPT2__TAKE(a->d_ln, N * C); GPT2__TAKE(a->d_atty, N * C); GPT2__TAKE(a->d_tmp, N * C);
-        GPT2__TAKE(a->d_qkv, N * 3 * C);
-        GPT2__TAKE(a->d_fch, N * F);
-        GPT2__TAKE(a->d_h, N * (size_t)(r > 0 ? r : 1));
-        GPT2__TAKE(a->att_scratch, (size_t)threads * T * T);
-        for (i = 0; i < m->n_linears; i++) GPT2__TAKE(a->lora[i].h, N * (size_t)(r > 0 ? r : 1));
-#undef GPT2__TAKE
-        if (off > total) return lora_fail(LORA_ERR_OOM, "internal error: activation arena too small");
         m->acts = a;
     }
     /* per-module dropout masks follow the adapter's layout */
@@ -1154,29 +1184,32 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
     return LORA_OK;
 }
 
+/* From the activation size table (all zero in the unlikely case that its few bytes per buffer
+   cannot be allocated). */
 LORA_API void gpt2_estimate_memory(const gpt2_config *cfg, const lora_adapter *ad, int full, int B, int T, int threads,
                                    gpt2_memory_estimate *out) {
-    int r = 0, i, n_lin = gpt2_config_num_linears(cfg);
+    int r = gpt2__adapter_rank(ad), i, n, n_lin = gpt2_config_num_linears(cfg);
     size_t trainable = 0, lora_vals = 0, masks = 0, weights_f = 0;
+    gpt2__act_size *t;
     if (!out) return;
     memset(out, 0, sizeof *out);
     if (!cfg) return;
     if (threads < 1) threads = 1;
     weights_f = (size_t)gpt2_config_num_params(cfg);
     if (ad) {
-        r = ad->config.r;
-        for (i = 0; i < ad->n_modules; i++) if (ad->modules[i].r > r) r = ad->modules[i].r;
         lora_vals = (size_t)lora_adapter_num_params(ad);
         if (ad->config.dropout > 0)
             for (i = 0; i < ad->n_modules; i++) masks += (size_t)B * T * (size_t)ad->modules[i].in;
     }
+    if (!(t = gpt2__act_table(NULL, cfg, n_lin, B, T, r, threads, &n))) return;
     trainable = full ? weights_f : lora_vals;
     out->weights = weights_f * sizeof(float);
-    out->activations = gpt2__acts_floats(cfg, B, T, r, n_lin, threads) * sizeof(float) + masks;
+    out->activations = gpt2__act_total(t, n) * sizeof(float) + masks;
     out->adapter = lora_vals * sizeof(float);
     out->gradients = trainable * sizeof(float);
     out->optimizer = 2 * trainable * sizeof(float);
     out->total = out->weights + out->activations + out->adapter + out->gradients + out->optimizer;
+    lora_free(t);
 }
 
 /* ---- parallel helpers ---- */
