@@ -249,13 +249,14 @@ LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const
 #define GPT2_IMPLEMENTATION_DONE
 
 /* ---- gpt2/00_core.impl.c ---- */
-/* gpt2.h's implementation uses lora.h's internal helpers (lora__fail, lora__malloc, ...),
-   so LORA_IMPLEMENTATION must be compiled in the same translation unit. */
-#ifndef LORA_IMPLEMENTATION_DONE
-#error "define LORA_IMPLEMENTATION and include lora.h before defining GPT2_IMPLEMENTATION"
-#endif
-
-
+/* gpt2.h's implementation uses only lora.h's public API (the user API and its "For model
+   authors" block), so it may be compiled in a translation unit of its own, with lora.h's
+   implementation in another (or in the same one). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* ---- gpt2/10_model.impl.c ---- */
 /* ---- config ---- */
@@ -264,7 +265,7 @@ LORA_API lora_status gpt2_config_preset(const char *name, gpt2_config *out) {
         {"gpt2", 12, 12, 768}, {"gpt2-medium", 24, 16, 1024}, {"gpt2-large", 36, 20, 1280},
         {"gpt2-xl", 48, 25, 1600}, {"distilgpt2", 6, 12, 768}, {"tiny", 2, 2, 64}, {"small", 4, 4, 128}};
     size_t i;
-    if (!name || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_config_preset: NULL argument");
+    if (!name || !out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_config_preset: NULL argument");
     for (i = 0; i < sizeof presets / sizeof presets[0]; i++) {
         if (strcmp(presets[i].name, name) == 0) {
             memset(out, 0, sizeof *out);
@@ -278,21 +279,21 @@ LORA_API lora_status gpt2_config_preset(const char *name, gpt2_config *out) {
             return LORA_OK;
         }
     }
-    return lora__fail(LORA_ERR_NOT_FOUND, "unknown preset '%s' (known: gpt2, gpt2-medium, gpt2-large, gpt2-xl, distilgpt2, tiny, small)", name);
+    return lora_fail(LORA_ERR_NOT_FOUND, "unknown preset '%s' (known: gpt2, gpt2-medium, gpt2-large, gpt2-xl, distilgpt2, tiny, small)", name);
 }
 
 static int gpt2__inner(const gpt2_config *c) { return c->n_inner > 0 ? c->n_inner : 4 * c->n_embd; }
 
 LORA_API lora_status gpt2_config_check(const gpt2_config *c) {
-    if (!c) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config is NULL");
+    if (!c) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2 config is NULL");
     if (c->n_layer <= 0 || c->n_head <= 0 || c->n_embd <= 0 || c->n_positions <= 0 || c->vocab_size <= 0 || c->n_inner < 0)
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config: sizes must be positive (n_layer %d, n_head %d, n_embd %d, n_positions %d, vocab_size %d, n_inner %d)",
-                          c->n_layer, c->n_head, c->n_embd, c->n_positions, c->vocab_size, c->n_inner);
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2 config: sizes must be positive (n_layer %d, n_head %d, n_embd %d, n_positions %d, vocab_size %d, n_inner %d)",
+                         c->n_layer, c->n_head, c->n_embd, c->n_positions, c->vocab_size, c->n_inner);
     if (c->n_embd % c->n_head != 0)
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config: n_embd %d is not divisible by n_head %d", c->n_embd, c->n_head);
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2 config: n_embd %d is not divisible by n_head %d", c->n_embd, c->n_head);
     if (c->n_layer > 4096 || c->n_embd > 65536 || c->vocab_size > (1 << 24) || c->n_positions > (1 << 20) || gpt2__inner(c) > (1 << 20))
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config: sizes out of the supported range");
-    if (!(c->layer_norm_eps > 0.0f)) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config: layer_norm_epsilon must be > 0");
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2 config: sizes out of the supported range");
+    if (!(c->layer_norm_eps > 0.0f)) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2 config: layer_norm_epsilon must be > 0");
     return LORA_OK;
 }
 
@@ -393,15 +394,15 @@ static lora_status gpt2__base_init(gpt2_model *m); /* 50_model.impl.c */
 LORA_API void gpt2_model_free(gpt2_model *m) {
     if (!m) return;
     gpt2__acts_free(m->acts);
-    lora__free_aligned(m->params);
-    lora__free_aligned(m->grads);
-    LORA_FREE(m->tensors);
-    LORA_FREE(m->linears);
-    LORA_FREE(m->descs);
-    LORA_FREE(m->name_or_path);
-    LORA_FREE(m->module_layer);
-    LORA_FREE(m->pos_buf);
-    LORA_FREE(m);
+    lora_free_aligned(m->params);
+    lora_free_aligned(m->grads);
+    lora_free(m->tensors);
+    lora_free(m->linears);
+    lora_free(m->descs);
+    lora_free(m->name_or_path);
+    lora_free(m->module_layer);
+    lora_free(m->pos_buf);
+    lora_free(m);
 }
 
 static void gpt2__add_tensor(gpt2_model *m, size_t *off, const char *name, int ndim, int64_t d0, int64_t d1) {
@@ -423,15 +424,15 @@ static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int 
     char nm[48];
     *out = NULL;
     if ((s = gpt2_config_check(cfg)) != LORA_OK) return s;
-    m = (gpt2_model *)lora__calloc(1, sizeof *m, "gpt2 model");
+    m = (gpt2_model *)lora_calloc(1, sizeof *m, "gpt2 model");
     if (!m) return LORA_ERR_OOM;
     m->cfg = *cfg;
     m->pool = pool;
     C = cfg->n_embd; F = gpt2__inner(cfg);
-    m->tensors = (gpt2__tensor *)lora__calloc((size_t)(2 + cfg->n_layer * GPT2__PER_LAYER + 2), sizeof *m->tensors, "tensor table");
+    m->tensors = (gpt2__tensor *)lora_calloc((size_t)(2 + cfg->n_layer * GPT2__PER_LAYER + 2), sizeof *m->tensors, "tensor table");
     m->n_linears = gpt2_config_num_linears(cfg);
-    m->linears = (gpt2_linear_info *)lora__calloc((size_t)m->n_linears, sizeof *m->linears, "module table");
-    m->descs = (lora_module_desc *)lora__calloc((size_t)m->n_linears, sizeof *m->descs, "module table");
+    m->linears = (gpt2_linear_info *)lora_calloc((size_t)m->n_linears, sizeof *m->linears, "module table");
+    m->descs = (lora_module_desc *)lora_calloc((size_t)m->n_linears, sizeof *m->descs, "module table");
     if (!m->tensors || !m->linears || !m->descs) { gpt2_model_free(m); return LORA_ERR_OOM; }
     gpt2_config_linears(cfg, m->linears);
     gpt2_config_module_descs(m->linears, m->n_linears, m->descs);
@@ -457,7 +458,7 @@ static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int 
     gpt2__add_tensor(m, &off, "ln_f.bias", 1, C, 0);
     m->n_floats = off;
     if (alloc_weights) {
-        m->params = (float *)lora__alloc_aligned(off * sizeof(float), "gpt2 weights");
+        m->params = (float *)lora_alloc_aligned(off * sizeof(float), "gpt2 weights");
         if (!m->params) { gpt2_model_free(m); return LORA_ERR_OOM; }
         memset(m->params, 0, off * sizeof(float));
     }
@@ -467,7 +468,7 @@ static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int 
 }
 
 LORA_API lora_status gpt2_model_create(const gpt2_config *cfg, lora_pool *pool, gpt2_model **out) {
-    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_create: out is NULL");
+    if (!out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_create: out is NULL");
     return gpt2__model_new(cfg, pool, 1, out);
 }
 
@@ -543,19 +544,19 @@ static lora_status gpt2__ensure_parent(const char *path) {
     char *dir;
     lora_status s;
     if (!slash || slash == path) return LORA_OK;
-    dir = (char *)lora__malloc((size_t)(slash - path) + 1, "path");
+    dir = (char *)lora_malloc((size_t)(slash - path) + 1, "path");
     if (!dir) return LORA_ERR_OOM;
     memcpy(dir, path, (size_t)(slash - path));
     dir[slash - path] = 0;
-    s = lora__ensure_dir(dir);
-    LORA_FREE(dir);
+    s = lora_ensure_dir(dir);
+    lora_free(dir);
     return s;
 }
 
 static char *gpt2__sibling_path(const char *path, const char *name) {
     const char *slash = strrchr(path, '/');
     size_t dir = slash ? (size_t)(slash - path + 1) : 0, n = strlen(name);
-    char *p = (char *)lora__malloc(dir + n + 1, "path");
+    char *p = (char *)lora_malloc(dir + n + 1, "path");
     if (!p) return NULL;
     memcpy(p, path, dir);
     memcpy(p + dir, name, n + 1);
@@ -571,9 +572,9 @@ static lora_status gpt2__read_config_json(const char *path, gpt2_config *cfg) {
     const lora_json *v;
     double d;
     const char *act;
-    if ((s = lora__read_file(path, &text, &len)) != LORA_OK) return s;
+    if ((s = lora_read_file(path, &text, &len)) != LORA_OK) return s;
     s = lora_json_parse(text, len, path, &j);
-    LORA_FREE(text);
+    lora_free(text);
     if (s != LORA_OK) return s;
     memset(cfg, 0, sizeof *cfg);
     cfg->layer_norm_eps = 1e-5f;
@@ -581,9 +582,9 @@ static lora_status gpt2__read_config_json(const char *path, gpt2_config *cfg) {
     cfg->vocab_size = 50257;
 #define GPT2__INT(key, field) do { int64_t iv_; v = lora_json_get(j, key); \
         if (v && v->type != LORA_JSON_NULL) { if (!lora_json_int64(v, &iv_) || iv_ < 0 || iv_ > (1 << 30)) { \
-            lora_json_free(j); return lora__fail(LORA_ERR_FORMAT, "%s: \"%s\" must be a non-negative integer", path, key); } \
+            lora_json_free(j); return lora_fail(LORA_ERR_FORMAT, "%s: \"%s\" must be a non-negative integer", path, key); } \
             field = (int)iv_; } } while (0)
-    if (j->type != LORA_JSON_OBJECT) { lora_json_free(j); return lora__fail(LORA_ERR_FORMAT, "%s: expected a JSON object", path); }
+    if (j->type != LORA_JSON_OBJECT) { lora_json_free(j); return lora_fail(LORA_ERR_FORMAT, "%s: expected a JSON object", path); }
     GPT2__INT("n_layer", cfg->n_layer);
     GPT2__INT("n_head", cfg->n_head);
     GPT2__INT("n_embd", cfg->n_embd);
@@ -595,45 +596,41 @@ static lora_status gpt2__read_config_json(const char *path, gpt2_config *cfg) {
     if (lora_json_get_number(j, "layer_norm_epsilon", &d)) cfg->layer_norm_eps = (float)d;
     act = lora_json_get_string(j, "activation_function");
     if (act && strcmp(act, "gelu_new") != 0) {
-        s = lora__fail(LORA_ERR_UNSUPPORTED, "%s: activation_function \"%s\" is not supported (GPT-2 uses gelu_new)", path, act);
+        s = lora_fail(LORA_ERR_UNSUPPORTED, "%s: activation_function \"%s\" is not supported (GPT-2 uses gelu_new)", path, act);
         lora_json_free(j);
         return s;
     }
     lora_json_free(j);
     if (!cfg->n_layer || !cfg->n_head || !cfg->n_embd)
-        return lora__fail(LORA_ERR_FORMAT, "%s: n_layer, n_head and n_embd are required", path);
-    if ((s = gpt2_config_check(cfg)) != LORA_OK) {
-        char msg[LORA__ERRLEN];
-        snprintf(msg, sizeof msg, "%s", lora_last_error());
-        return lora__fail(s, "%s: %s", path, msg);
-    }
+        return lora_fail(LORA_ERR_FORMAT, "%s: n_layer, n_head and n_embd are required", path);
+    if ((s = gpt2_config_check(cfg)) != LORA_OK) return lora_fail(s, "%s: %s", path, lora_last_error());
     return LORA_OK;
 }
 
 /* Writes config.json to its temporary file (published by the caller once the weights are in place). */
-static lora_status gpt2__write_config_json(const gpt2_config *c, const char *path, lora__atomic_file *af) {
-    lora__buf b;
+static lora_status gpt2__write_config_json(const gpt2_config *c, const char *path, lora_atomic_file *af) {
+    lora_buf b;
     lora_status s;
     memset(&b, 0, sizeof b);
-    lora__buf_printf(&b,
+    lora_buf_printf(&b,
         "{\n  \"activation_function\": \"gelu_new\",\n  \"architectures\": [\n    \"GPT2LMHeadModel\"\n  ],\n"
         "  \"attn_pdrop\": 0.1,\n  \"bos_token_id\": 50256,\n  \"embd_pdrop\": 0.1,\n  \"eos_token_id\": 50256,\n"
         "  \"initializer_range\": 0.02,\n  \"layer_norm_epsilon\": ");
-    lora__json_write_number(&b, (double)c->layer_norm_eps);
-    lora__buf_printf(&b, ",\n  \"model_type\": \"gpt2\",\n  \"n_ctx\": %d,\n  \"n_embd\": %d,\n  \"n_head\": %d,\n  \"n_inner\": ",
-                     c->n_positions, c->n_embd, c->n_head);
-    if (c->n_inner > 0) lora__buf_printf(&b, "%d", c->n_inner); else lora__buf_puts(&b, "null");
-    lora__buf_printf(&b, ",\n  \"n_layer\": %d,\n  \"n_positions\": %d,\n  \"reorder_and_upcast_attn\": false,\n"
-                         "  \"resid_pdrop\": 0.1,\n  \"scale_attn_by_inverse_layer_idx\": false,\n  \"scale_attn_weights\": true,\n"
-                         "  \"summary_activation\": null,\n  \"summary_first_dropout\": 0.1,\n  \"summary_proj_to_labels\": true,\n"
-                         "  \"summary_type\": \"cls_index\",\n  \"summary_use_proj\": true,\n  \"tie_word_embeddings\": true,\n"
-                         "  \"use_cache\": true,\n  \"vocab_size\": %d\n}\n", c->n_layer, c->n_positions, c->vocab_size);
-    if (b.failed) { lora__buf_free(&b); return lora__fail(LORA_ERR_OOM, "out of memory writing %s", path); }
-    if ((s = lora__atomic_open(af, path)) == LORA_OK) {
-        lora__atomic_write(af, b.data, b.len);
-        s = lora__atomic_finish(af);
+    lora_json_write_number(&b, (double)c->layer_norm_eps);
+    lora_buf_printf(&b, ",\n  \"model_type\": \"gpt2\",\n  \"n_ctx\": %d,\n  \"n_embd\": %d,\n  \"n_head\": %d,\n  \"n_inner\": ",
+                    c->n_positions, c->n_embd, c->n_head);
+    if (c->n_inner > 0) lora_buf_printf(&b, "%d", c->n_inner); else lora_buf_puts(&b, "null");
+    lora_buf_printf(&b, ",\n  \"n_layer\": %d,\n  \"n_positions\": %d,\n  \"reorder_and_upcast_attn\": false,\n"
+                        "  \"resid_pdrop\": 0.1,\n  \"scale_attn_by_inverse_layer_idx\": false,\n  \"scale_attn_weights\": true,\n"
+                        "  \"summary_activation\": null,\n  \"summary_first_dropout\": 0.1,\n  \"summary_proj_to_labels\": true,\n"
+                        "  \"summary_type\": \"cls_index\",\n  \"summary_use_proj\": true,\n  \"tie_word_embeddings\": true,\n"
+                        "  \"use_cache\": true,\n  \"vocab_size\": %d\n}\n", c->n_layer, c->n_positions, c->vocab_size);
+    if (b.failed) { lora_buf_free(&b); return lora_fail(LORA_ERR_OOM, "out of memory writing %s", path); }
+    if ((s = lora_atomic_open(af, path)) == LORA_OK) {
+        lora_atomic_write(af, b.data, b.len);
+        s = lora_atomic_finish(af);
     }
-    lora__buf_free(&b);
+    lora_buf_free(&b);
     return s;
 }
 
@@ -651,7 +648,7 @@ static lora_status gpt2__infer_config(const lora_safetensors *st, const char *pr
     snprintf(name, sizeof name, "%swte.weight", prefix); wte = lora_st_find(st, name);
     snprintf(name, sizeof name, "%swpe.weight", prefix); wpe = lora_st_find(st, name);
     if (!wte || !wpe || wte->ndim != 2 || wpe->ndim != 2)
-        return lora__fail(LORA_ERR_FORMAT, "%s: not a GPT-2 checkpoint: missing or malformed %swte.weight / %swpe.weight", st->path, prefix, prefix);
+        return lora_fail(LORA_ERR_FORMAT, "%s: not a GPT-2 checkpoint: missing or malformed %swte.weight / %swpe.weight", st->path, prefix, prefix);
     cfg->vocab_size = (int)wte->shape[0];
     cfg->n_embd = (int)wte->shape[1];
     cfg->n_positions = (int)wpe->shape[0];
@@ -670,8 +667,8 @@ static lora_status gpt2__infer_config(const lora_safetensors *st, const char *pr
     case 1600: cfg->n_head = 25; break;
     case 64: cfg->n_head = 2; break;
     default:
-        return lora__fail(LORA_ERR_FORMAT, "%s: cannot infer n_head for width %d; put a config.json beside the weights or pass one",
-                          st->path, cfg->n_embd);
+        return lora_fail(LORA_ERR_FORMAT, "%s: cannot infer n_head for width %d; put a config.json beside the weights or pass one",
+                         st->path, cfg->n_embd);
     }
     cfg->layer_norm_eps = 1e-5f;
     return gpt2_config_check(cfg);
@@ -708,15 +705,15 @@ static lora_status gpt2__load_safetensors(const char *path, const char *config_p
         char name[96];
         snprintf(name, sizeof name, "%s%s", prefix, t->name);
         ft = lora_st_find(st, name);
-        if (!ft) { s = lora__fail(LORA_ERR_NOT_FOUND, "%s: tensor '%s' not found (the file has %zu tensors; a %d-layer GPT-2 needs it)", path, name, st->n_tensors, cfg.n_layer); goto done; }
+        if (!ft) { s = lora_fail(LORA_ERR_NOT_FOUND, "%s: tensor '%s' not found (the file has %zu tensors; a %d-layer GPT-2 needs it)", path, name, st->n_tensors, cfg.n_layer); goto done; }
         if (ft->ndim != t->ndim || ft->shape[0] != t->shape[0] || (t->ndim > 1 && ft->shape[1] != t->shape[1])) {
-            s = lora__fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected shape (%lld%s%lld%s, found a %d-dimensional tensor of %lld values",
-                           path, name, (long long)t->shape[0], t->ndim > 1 ? ", " : "", t->ndim > 1 ? (long long)t->shape[1] : 0LL,
-                           ")", ft->ndim, (long long)ft->numel);
+            s = lora_fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected shape (%lld%s%lld%s, found a %d-dimensional tensor of %lld values",
+                          path, name, (long long)t->shape[0], t->ndim > 1 ? ", " : "", t->ndim > 1 ? (long long)t->shape[1] : 0LL,
+                          ")", ft->ndim, (long long)ft->numel);
             goto done;
         }
     }
-    m->params = (float *)lora__alloc_aligned(m->n_floats * sizeof(float), "gpt2 weights");
+    m->params = (float *)lora_alloc_aligned(m->n_floats * sizeof(float), "gpt2 weights");
     if (!m->params) { s = LORA_ERR_OOM; goto done; }
     memset(m->params, 0, m->n_floats * sizeof(float));
     for (k = 0; k < m->n_tensors; k++) {
@@ -736,30 +733,30 @@ static lora_status gpt2__load_safetensors(const char *path, const char *config_p
             float *tmp;
             int64_t j;
             if (t->ndim != 2 || t->shape[0] != cfg.vocab_size || t->shape[1] != cfg.n_embd) {
-                s = lora__fail(LORA_ERR_SHAPE, "%s: lm_head.weight has the wrong shape (expected (%d, %d))", path, cfg.vocab_size, cfg.n_embd);
+                s = lora_fail(LORA_ERR_SHAPE, "%s: lm_head.weight has the wrong shape (expected (%d, %d))", path, cfg.vocab_size, cfg.n_embd);
                 goto done;
             }
-            tmp = (float *)lora__malloc(sizeof(float) * (size_t)t->numel, "lm_head check");
+            tmp = (float *)lora_malloc(sizeof(float) * (size_t)t->numel, "lm_head check");
             if (!tmp) { s = LORA_ERR_OOM; goto done; }
             if ((s = lora_st_read_f32(st, t, tmp, t->numel)) == LORA_OK) {
                 const float *wte = gpt2__t(m, 0);
                 for (j = 0; j < t->numel; j++)
                     if (tmp[j] != wte[j]) {
-                        s = lora__fail(LORA_ERR_UNSUPPORTED, "%s: lm_head.weight differs from wte.weight at element %lld; GPT-2's "
-                                       "lm_head is tied to the token embedding", path, (long long)j);
+                        s = lora_fail(LORA_ERR_UNSUPPORTED, "%s: lm_head.weight differs from wte.weight at element %lld; GPT-2's "
+                                      "lm_head is tied to the token embedding", path, (long long)j);
                         break;
                     }
             }
-            LORA_FREE(tmp);
+            lora_free(tmp);
             if (s != LORA_OK) goto done;
             continue;
         }
-        s = lora__fail(LORA_ERR_FORMAT, "%s: unexpected tensor '%s' (not part of GPT2LMHeadModel with %d layers)", path, n, cfg.n_layer);
+        s = lora_fail(LORA_ERR_FORMAT, "%s: unexpected tensor '%s' (not part of GPT2LMHeadModel with %d layers)", path, n, cfg.n_layer);
         goto done;
     }
 done:
     lora_st_close(st);
-    LORA_FREE(cpath);
+    lora_free(cpath);
     if (s != LORA_OK) { gpt2_model_free(m); return s; }
     *out = m;
     return LORA_OK;
@@ -776,25 +773,23 @@ static lora_status gpt2__load_llmc(const char *path, lora_pool *pool, gpt2_model
     int version, Vp, L, C, F, l, bf16;
     float *buf = NULL;
     *out = NULL;
-    if (!f) return lora__fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    if (lora__fread_le(h, sizeof(int32_t), 256, f) != 256) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: truncated llm.c header (need 1024 bytes)", path); }
-    if (h[0] != GPT2__LLMC_CKPT_MAGIC) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: bad llm.c magic %d (expected %d)", path, h[0], GPT2__LLMC_CKPT_MAGIC); }
+    if (!f) return lora_fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (lora_fread_le(h, sizeof(int32_t), 256, f) != 256) { fclose(f); return lora_fail(LORA_ERR_FORMAT, "%s: truncated llm.c header (need 1024 bytes)", path); }
+    if (h[0] != GPT2__LLMC_CKPT_MAGIC) { fclose(f); return lora_fail(LORA_ERR_FORMAT, "%s: bad llm.c magic %d (expected %d)", path, h[0], GPT2__LLMC_CKPT_MAGIC); }
     version = h[1];
-    if (version != 3 && version != 5) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: llm.c checkpoint version %d not supported (3 = float32, 5 = bfloat16)", path, version); }
+    if (version != 3 && version != 5) { fclose(f); return lora_fail(LORA_ERR_FORMAT, "%s: llm.c checkpoint version %d not supported (3 = float32, 5 = bfloat16)", path, version); }
     bf16 = version == 5;
     memset(&cfg, 0, sizeof cfg);
     cfg.n_positions = h[2]; cfg.vocab_size = h[3]; cfg.n_layer = h[4]; cfg.n_head = h[5]; cfg.n_embd = h[6];
     cfg.layer_norm_eps = 1e-5f;
     Vp = h[7];
     if ((s = gpt2_config_check(&cfg)) != LORA_OK) {
-        char msg[LORA__ERRLEN];
-        snprintf(msg, sizeof msg, "%s", lora_last_error());
         fclose(f);
-        return lora__fail(LORA_ERR_FORMAT, "%s: bad llm.c header: %s", path, msg);
+        return lora_fail(LORA_ERR_FORMAT, "%s: bad llm.c header: %s", path, lora_last_error());
     }
     if (Vp < cfg.vocab_size || Vp > cfg.vocab_size + (1 << 20)) {
         fclose(f);
-        return lora__fail(LORA_ERR_FORMAT, "%s: padded vocab %d does not fit vocab %d", path, Vp, cfg.vocab_size);
+        return lora_fail(LORA_ERR_FORMAT, "%s: padded vocab %d does not fit vocab %d", path, Vp, cfg.vocab_size);
     }
     L = cfg.n_layer; C = cfg.n_embd; F = 4 * C;
     {
@@ -805,13 +800,13 @@ static lora_status gpt2__load_llmc(const char *path, lora_pool *pool, gpt2_model
         long size;
         if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 1024, SEEK_SET) != 0) {
             fclose(f);
-            return lora__fail(LORA_ERR_IO, "%s: cannot determine file size", path);
+            return lora_fail(LORA_ERR_IO, "%s: cannot determine file size", path);
         }
         if ((uint64_t)size != expect) {
             fclose(f);
-            return lora__fail(LORA_ERR_FORMAT, "%s: %s llm.c checkpoint: a %d-layer, width-%d model with vocab %d (padded %d) and %d positions "
-                              "needs %llu bytes, the file has %ld", path, (uint64_t)size < expect ? "truncated" : "oversized", L, C,
-                              cfg.vocab_size, Vp, cfg.n_positions, (unsigned long long)expect, size);
+            return lora_fail(LORA_ERR_FORMAT, "%s: %s llm.c checkpoint: a %d-layer, width-%d model with vocab %d (padded %d) and %d positions "
+                             "needs %llu bytes, the file has %ld", path, (uint64_t)size < expect ? "truncated" : "oversized", L, C,
+                             cfg.vocab_size, Vp, cfg.n_positions, (unsigned long long)expect, size);
         }
     }
     if ((s = gpt2_model_create(&cfg, pool, &m)) != LORA_OK) { fclose(f); return s; }
@@ -820,15 +815,15 @@ static lora_status gpt2__load_llmc(const char *path, lora_pool *pool, gpt2_model
         size_t need = (size_t)Vp * (size_t)C;
         if ((size_t)cfg.n_positions * (size_t)C > need) need = (size_t)cfg.n_positions * (size_t)C;
         if ((size_t)F * (size_t)C > need) need = (size_t)F * (size_t)C;
-        buf = (float *)lora__malloc(sizeof(float) * need, "llm.c read buffer");
+        buf = (float *)lora_malloc(sizeof(float) * need, "llm.c read buffer");
     }
     if (!buf) { fclose(f); gpt2_model_free(m); return LORA_ERR_OOM; }
     {
         /* read n values (converting bf16) into buf */
 #define GPT2__READ(n) do { size_t n_ = (size_t)(n), i_; \
-            if (bf16) { uint16_t *u_ = (uint16_t *)buf; if (lora__fread_le(u_, 2, n_, f) != n_) goto trunc; \
+            if (bf16) { uint16_t *u_ = (uint16_t *)buf; if (lora_fread_le(u_, 2, n_, f) != n_) goto trunc; \
                 for (i_ = n_; i_-- > 0;) buf[i_] = lora_bf16_to_f32(u_[i_]); } \
-            else if (lora__fread_le(buf, 4, n_, f) != n_) goto trunc; } while (0)
+            else if (lora_fread_le(buf, 4, n_, f) != n_) goto trunc; } while (0)
         /* Linear (out, in) -> Conv1D (in, out) */
 #define GPT2__TRANSPOSE_INTO(dst, out_, in_) do { int o_, i2_; for (o_ = 0; o_ < (out_); o_++) \
             for (i2_ = 0; i2_ < (in_); i2_++) (dst)[(size_t)i2_ * (out_) + o_] = buf[(size_t)o_ * (in_) + i2_]; } while (0)
@@ -853,16 +848,16 @@ static lora_status gpt2__load_llmc(const char *path, lora_pool *pool, gpt2_model
 #undef GPT2__READ
 #undef GPT2__TRANSPOSE_INTO
     }
-    if (fgetc(f) != EOF) { s = lora__fail(LORA_ERR_FORMAT, "%s: trailing bytes after the last llm.c tensor", path); goto fail; }
+    if (fgetc(f) != EOF) { s = lora_fail(LORA_ERR_FORMAT, "%s: trailing bytes after the last llm.c tensor", path); goto fail; }
     fclose(f);
-    LORA_FREE(buf);
+    lora_free(buf);
     *out = m;
     return LORA_OK;
 trunc:
-    s = lora__fail(LORA_ERR_FORMAT, "%s: truncated llm.c checkpoint (file ends before all weights of a %d-layer, width-%d model)", path, L, C);
+    s = lora_fail(LORA_ERR_FORMAT, "%s: truncated llm.c checkpoint (file ends before all weights of a %d-layer, width-%d model)", path, L, C);
 fail:
     fclose(f);
-    LORA_FREE(buf);
+    lora_free(buf);
     gpt2_model_free(m);
     return s;
 }
@@ -871,11 +866,11 @@ LORA_API lora_status gpt2_model_load(const char *path, const char *config_path, 
     FILE *f;
     int32_t magic = 0;
     size_t got;
-    if (!path || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_load: NULL argument");
+    if (!path || !out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_load: NULL argument");
     *out = NULL;
     f = fopen(path, "rb");
-    if (!f) return lora__fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    got = lora__fread_le(&magic, 4, 1, f) * 4;
+    if (!f) return lora_fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    got = lora_fread_le(&magic, 4, 1, f) * 4;
     fclose(f);
     if (got == 4 && magic == GPT2__LLMC_CKPT_MAGIC) return gpt2__load_llmc(path, pool, out);
     return gpt2__load_safetensors(path, config_path, pool, out);
@@ -883,14 +878,14 @@ LORA_API lora_status gpt2_model_load(const char *path, const char *config_path, 
 
 LORA_API lora_status gpt2_model_save(const gpt2_model *m, const char *path) {
     lora_st_entry *e;
-    lora__atomic_file cfg_file;
+    lora_atomic_file cfg_file;
     const char *mk = "format", *mv = "pt";
     char *cpath;
     lora_status s;
     int i;
-    if (!m || !path) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_save: NULL argument");
+    if (!m || !path) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_save: NULL argument");
     if ((s = gpt2__ensure_parent(path)) != LORA_OK) return s;
-    e = (lora_st_entry *)lora__calloc((size_t)m->n_tensors, sizeof *e, "tensor list");
+    e = (lora_st_entry *)lora_calloc((size_t)m->n_tensors, sizeof *e, "tensor list");
     if (!e) return LORA_ERR_OOM;
     for (i = 0; i < m->n_tensors; i++) {
         const gpt2__tensor *t = &m->tensors[i];
@@ -900,42 +895,42 @@ LORA_API lora_status gpt2_model_save(const gpt2_model *m, const char *path) {
     }
     /* both files or neither: config.json waits in its temporary file until the weights are in place */
     cpath = gpt2__sibling_path(path, "config.json");
-    if (!cpath) { LORA_FREE(e); return LORA_ERR_OOM; }
+    if (!cpath) { lora_free(e); return LORA_ERR_OOM; }
     s = gpt2__write_config_json(&m->cfg, cpath, &cfg_file);
-    LORA_FREE(cpath);
+    lora_free(cpath);
     if (s == LORA_OK) {
         s = lora_st_write(path, e, (size_t)m->n_tensors, &mk, &mv, 1);
-        if (s == LORA_OK) s = lora__atomic_publish(&cfg_file);
-        else lora__atomic_abort(&cfg_file);
+        if (s == LORA_OK) s = lora_atomic_commit(&cfg_file);
+        else lora_atomic_abort(&cfg_file);
     }
-    LORA_FREE(e);
+    lora_free(e);
     return s;
 }
 
 LORA_API lora_status gpt2_model_save_llmc(const gpt2_model *m, const char *path) {
     static const int order[12] = {GPT2__LN1W, GPT2__LN1B, GPT2__ATTW, GPT2__ATTB, GPT2__APRW, GPT2__APRB,
                                   GPT2__LN2W, GPT2__LN2B, GPT2__FCW, GPT2__FCB, GPT2__FPRW, GPT2__FPRB};
-    lora__atomic_file af;
+    lora_atomic_file af;
     int32_t h[256];
     lora_status s;
     int C, Vp, k, l;
     float *buf;
-    if (!m || !path) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_save_llmc: NULL argument");
+    if (!m || !path) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_save_llmc: NULL argument");
     if ((s = gpt2__ensure_parent(path)) != LORA_OK) return s;
     if (m->cfg.n_inner > 0 && m->cfg.n_inner != 4 * m->cfg.n_embd)
-        return lora__fail(LORA_ERR_UNSUPPORTED, "llm.c checkpoints require n_inner = 4 * n_embd");
+        return lora_fail(LORA_ERR_UNSUPPORTED, "llm.c checkpoints require n_inner = 4 * n_embd");
     C = m->cfg.n_embd;
     Vp = (m->cfg.vocab_size + 127) / 128 * 128;
     memset(h, 0, sizeof h);
     h[0] = GPT2__LLMC_CKPT_MAGIC; h[1] = 3; h[2] = m->cfg.n_positions; h[3] = m->cfg.vocab_size;
     h[4] = m->cfg.n_layer; h[5] = m->cfg.n_head; h[6] = C; h[7] = Vp;
-    buf = (float *)lora__calloc((size_t)(Vp - m->cfg.vocab_size) * C + (size_t)4 * C * C + 1, sizeof(float), "llm.c write buffer");
+    buf = (float *)lora_calloc((size_t)(Vp - m->cfg.vocab_size) * C + (size_t)4 * C * C + 1, sizeof(float), "llm.c write buffer");
     if (!buf) return LORA_ERR_OOM;
-    if ((s = lora__atomic_open(&af, path)) != LORA_OK) { LORA_FREE(buf); return s; }
-    lora__atomic_write_le(&af, h, sizeof h, 4);
-    lora__atomic_write_le(&af, gpt2__t(m, 0), sizeof(float) * (size_t)m->cfg.vocab_size * C, 4);
-    lora__atomic_write_le(&af, buf, sizeof(float) * (size_t)(Vp - m->cfg.vocab_size) * C, 4); /* zero padding rows */
-    lora__atomic_write_le(&af, gpt2__t(m, 1), sizeof(float) * (size_t)m->cfg.n_positions * C, 4);
+    if ((s = lora_atomic_open(&af, path)) != LORA_OK) { lora_free(buf); return s; }
+    lora_atomic_write_le(&af, h, sizeof h, 4);
+    lora_atomic_write_le(&af, gpt2__t(m, 0), sizeof(float) * (size_t)m->cfg.vocab_size * C, 4);
+    lora_atomic_write_le(&af, buf, sizeof(float) * (size_t)(Vp - m->cfg.vocab_size) * C, 4); /* zero padding rows */
+    lora_atomic_write_le(&af, gpt2__t(m, 1), sizeof(float) * (size_t)m->cfg.n_positions * C, 4);
     for (k = 0; k < 12; k++)
         for (l = 0; l < m->cfg.n_layer; l++) {
             const gpt2__tensor *t = &m->tensors[gpt2__lt(l, order[k])];
@@ -944,15 +939,15 @@ LORA_API lora_status gpt2_model_save_llmc(const gpt2_model *m, const char *path)
                 int in = (int)t->shape[0], outd = (int)t->shape[1], i, o;
                 for (o = 0; o < outd; o++)
                     for (i = 0; i < in; i++) buf[(size_t)o * in + i] = src[(size_t)i * outd + o];
-                lora__atomic_write_le(&af, buf, sizeof(float) * (size_t)t->numel, 4);
+                lora_atomic_write_le(&af, buf, sizeof(float) * (size_t)t->numel, 4);
             } else {
-                lora__atomic_write_le(&af, src, sizeof(float) * (size_t)t->numel, 4);
+                lora_atomic_write_le(&af, src, sizeof(float) * (size_t)t->numel, 4);
             }
         }
-    lora__atomic_write_le(&af, gpt2__t(m, m->n_tensors - 2), sizeof(float) * (size_t)C, 4);
-    lora__atomic_write_le(&af, gpt2__t(m, m->n_tensors - 1), sizeof(float) * (size_t)C, 4);
-    LORA_FREE(buf);
-    return lora__atomic_commit(&af);
+    lora_atomic_write_le(&af, gpt2__t(m, m->n_tensors - 2), sizeof(float) * (size_t)C, 4);
+    lora_atomic_write_le(&af, gpt2__t(m, m->n_tensors - 1), sizeof(float) * (size_t)C, 4);
+    lora_free(buf);
+    return lora_atomic_commit(&af);
 }
 
 
@@ -994,7 +989,7 @@ struct gpt2__acts {
     float *row_loss;                   /* (N) */
     float *gelu;                       /* (N, F) scratch: gelu(fch) of the current layer */
     float *scratch_in;                 /* (N, max(in)) scratch: dropout input, gradient of a LoRA input */
-    float *d_res, *d_ln, *d_atty, *d_tmp; /* (N, C) backward buffers */
+    float *d_res, *d_ln, *d_atty;      /* (N, C) backward buffers */
     float *d_qkv;                      /* (N, 3C) */
     float *d_fch;                      /* (N, F) */
     float *d_h;                        /* (N, max r) */
@@ -1011,44 +1006,93 @@ struct gpt2__acts {
 
 static void gpt2__acts_free(gpt2__acts *a) {
     if (!a) return;
-    lora__free_aligned(a->arena);
-    LORA_FREE(a->mask_arena);
-    LORA_FREE(a->layers);
-    LORA_FREE(a->lora);
-    LORA_FREE(a->inputs);
-    LORA_FREE(a->labels);
-    LORA_FREE(a);
+    lora_free_aligned(a->arena);
+    lora_free(a->mask_arena);
+    lora_free(a->layers);
+    lora_free(a->lora);
+    lora_free(a->inputs);
+    lora_free(a->labels);
+    lora_free(a);
 }
 
-static int gpt2__max_in(const gpt2_model *m) {
-    int F = gpt2__inner(&m->cfg);
-    return F > m->cfg.n_embd ? F : m->cfg.n_embd;
+/* The largest LoRA rank of an adapter (0 without one): the LoRA buffers are sized for it. */
+static int gpt2__adapter_rank(const lora_adapter *ad) {
+    int r = 0, i;
+    if (!ad) return 0;
+    r = ad->config.r;
+    for (i = 0; i < ad->n_modules; i++) if (ad->modules[i].r > r) r = ad->modules[i].r;
+    return r;
 }
 
-/* Floats in the activation arena for B x T (rank r, n_linears modules, threads). */
-static size_t gpt2__acts_floats(const gpt2_config *c, int B, int T, int r, int n_linears, int threads) {
-    size_t N = (size_t)B * T, C = (size_t)c->n_embd, F = (size_t)gpt2__inner(c), V = (size_t)c->vocab_size;
-    size_t H = (size_t)c->n_head, L = (size_t)c->n_layer, R = (size_t)(r > 0 ? r : 1);
-    size_t maxin = F > C ? F : C;
-    size_t per_layer = N * C * 2 + N * 2 + N * 3 * C + (size_t)B * H * T * T + N * C * 3 + N * 2 + N * F;
-    size_t total = N * C + L * per_layer + N * C + 2 * N + N * V + N + N * F + N * maxin + 4 * N * C + N * 3 * C + N * F +
-                   N * R + (size_t)threads * T * T + (size_t)n_linears * N * R;
-    return total + 16 * (size_t)(L * 16 + 64 + n_linears); /* per-buffer alignment slack */
+/* The activation arena as one size table (llm.c's act_sizes): an entry per buffer, with where
+   its address goes and how many floats it holds, filled from B, T, the config, the largest LoRA
+   rank r and the thread count. The arena's size and its carving both come from the table, and
+   gpt2_estimate_memory sums the same table. Every buffer starts on a 64-byte boundary. */
+typedef struct gpt2__act_size {
+    float **ptr;                       /* where the buffer's address goes (NULL: sizes only) */
+    size_t floats;
+} gpt2__act_size;
+
+#define GPT2__ACT_ROUND(n) (((n) + 15) & ~(size_t)15) /* floats, rounded up to 64 bytes */
+
+/* Fills t (NULL: only counts) for the buffers of a (NULL: sizes only, for estimates); returns
+   the number of entries. */
+static int gpt2__act_sizes(gpt2__acts *a, const gpt2_config *c, int n_linears, int B, int T, int r, int threads,
+                           gpt2__act_size *t) {
+    const size_t N = (size_t)B * T, C = (size_t)c->n_embd, F = (size_t)gpt2__inner(c), V = (size_t)c->vocab_size;
+    const size_t H = (size_t)c->n_head, R = (size_t)(r > 0 ? r : 1), maxin = F > C ? F : C;
+    int k = 0, l, i;
+#define GPT2__ACT(buf, count) do { if (t) { t[k].ptr = a ? &(buf) : NULL; t[k].floats = (count); } k++; } while (0)
+    GPT2__ACT(a->encoded, N * C);
+    for (l = 0; l < c->n_layer; l++) {
+        GPT2__ACT(a->layers[l].ln1, N * C); GPT2__ACT(a->layers[l].ln1_mean, N); GPT2__ACT(a->layers[l].ln1_rstd, N);
+        GPT2__ACT(a->layers[l].qkv, N * 3 * C);
+        GPT2__ACT(a->layers[l].att, (size_t)B * H * T * T);
+        GPT2__ACT(a->layers[l].atty, N * C);
+        GPT2__ACT(a->layers[l].res2, N * C);
+        GPT2__ACT(a->layers[l].ln2, N * C); GPT2__ACT(a->layers[l].ln2_mean, N); GPT2__ACT(a->layers[l].ln2_rstd, N);
+        GPT2__ACT(a->layers[l].fch, N * F);
+        GPT2__ACT(a->layers[l].res3, N * C);
+    }
+    GPT2__ACT(a->lnf, N * C); GPT2__ACT(a->lnf_mean, N); GPT2__ACT(a->lnf_rstd, N);
+    GPT2__ACT(a->logits, N * V);
+    GPT2__ACT(a->row_loss, N);
+    GPT2__ACT(a->gelu, N * F);
+    GPT2__ACT(a->scratch_in, N * maxin);
+    GPT2__ACT(a->d_res, N * C); GPT2__ACT(a->d_ln, N * C); GPT2__ACT(a->d_atty, N * C);
+    GPT2__ACT(a->d_qkv, N * 3 * C);
+    GPT2__ACT(a->d_fch, N * F);
+    GPT2__ACT(a->d_h, N * R);
+    GPT2__ACT(a->att_scratch, (size_t)threads * T * T);
+    for (i = 0; i < n_linears; i++) GPT2__ACT(a->lora[i].h, N * R);
+#undef GPT2__ACT
+    return k;
+}
+
+/* The table for B x T, in a new array of *n entries (lora_free it); NULL when out of memory. */
+static gpt2__act_size *gpt2__act_table(gpt2__acts *a, const gpt2_config *c, int n_linears, int B, int T, int r,
+                                       int threads, int *n) {
+    gpt2__act_size *t;
+    *n = gpt2__act_sizes(NULL, c, n_linears, B, T, r, threads, NULL);
+    t = (gpt2__act_size *)lora_malloc(sizeof *t * (size_t)*n, "activation table");
+    if (t) gpt2__act_sizes(a, c, n_linears, B, T, r, threads, t);
+    return t;
+}
+
+/* Floats in the arena the table describes. */
+static size_t gpt2__act_total(const gpt2__act_size *t, int n) {
+    size_t total = 0;
+    int i;
+    for (i = 0; i < n; i++) total += GPT2__ACT_ROUND(t[i].floats);
+    return total;
 }
 
 /* Sizes the activation arena for B x T (and the active adapter's rank and dropout). */
 static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
     gpt2__acts *a = m->acts;
     const gpt2_config *c = &m->cfg;
-    size_t N = (size_t)B * T, C = (size_t)c->n_embd, F = (size_t)gpt2__inner(c), V = (size_t)c->vocab_size;
-    size_t H = (size_t)c->n_head, off = 0, total, mask_bytes = 0;
-    int threads = lora_pool_threads(m->pool), r = 0, l, i, need_mask;
-    size_t maxin = (size_t)gpt2__max_in(m);
-    float *base;
-    if (m->adapter) {
-        r = m->adapter->config.r;
-        for (i = 0; i < m->adapter->n_modules; i++) if (m->adapter->modules[i].r > r) r = m->adapter->modules[i].r;
-    }
+    size_t N = (size_t)B * T, mask_bytes = 0;
+    int threads = lora_pool_threads(m->pool), r = gpt2__adapter_rank(m->adapter), i, need_mask;
     need_mask = m->adapter && m->training && m->adapter->config.dropout > 0.0f;
     if (need_mask)
         for (i = 0; i < m->adapter->n_modules; i++) mask_bytes += N * (size_t)m->adapter->modules[i].in;
@@ -1056,52 +1100,33 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
         a->mask_bytes >= mask_bytes && a->B >= B) {
         /* big enough; but lora pointers depend on the adapter layout: recompute below */
     } else {
+        gpt2__act_size *t;
+        size_t off = 0;
+        int n;
         if (a) { gpt2__acts_free(a); m->acts = NULL; }
-        a = (gpt2__acts *)lora__calloc(1, sizeof *a, "activations");
+        a = (gpt2__acts *)lora_calloc(1, sizeof *a, "activations");
         if (!a) return LORA_ERR_OOM;
-        a->B = B; a->T = T; a->V = (int)V;
-        total = gpt2__acts_floats(c, B, T, r, m->n_linears, threads);
-        a->n_floats = total;
-        a->arena = (float *)lora__alloc_aligned(total * sizeof(float), "activations");
-        a->layers = (gpt2__layer_acts *)lora__calloc((size_t)c->n_layer, sizeof *a->layers, "activations");
-        a->lora = (gpt2__lora_acts *)lora__calloc((size_t)m->n_linears, sizeof *a->lora, "activations");
-        a->inputs = (int32_t *)lora__malloc(sizeof(int32_t) * N, "activations");
-        a->labels = (int32_t *)lora__malloc(sizeof(int32_t) * N, "activations");
-        if (mask_bytes) a->mask_arena = (unsigned char *)lora__malloc(mask_bytes, "dropout masks");
-        if (!a->arena || !a->layers || !a->lora || !a->inputs || !a->labels || (mask_bytes && !a->mask_arena)) {
+        a->B = B; a->T = T; a->V = c->vocab_size;
+        a->layers = (gpt2__layer_acts *)lora_calloc((size_t)c->n_layer, sizeof *a->layers, "activations");
+        a->lora = (gpt2__lora_acts *)lora_calloc((size_t)m->n_linears, sizeof *a->lora, "activations");
+        if (!a->layers || !a->lora) { gpt2__acts_free(a); return LORA_ERR_OOM; }
+        t = gpt2__act_table(a, c, m->n_linears, B, T, r, threads, &n);
+        if (!t) { gpt2__acts_free(a); return LORA_ERR_OOM; }
+        a->n_floats = gpt2__act_total(t, n);
+        a->arena = (float *)lora_alloc_aligned(a->n_floats * sizeof(float), "activations");
+        a->inputs = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
+        a->labels = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
+        if (mask_bytes) a->mask_arena = (unsigned char *)lora_malloc(mask_bytes, "dropout masks");
+        if (!a->arena || !a->inputs || !a->labels || (mask_bytes && !a->mask_arena)) {
+            lora_free(t);
             gpt2__acts_free(a);
             return LORA_ERR_OOM;
         }
+        for (i = 0; i < n; i++) { *t[i].ptr = a->arena + off; off += GPT2__ACT_ROUND(t[i].floats); }
+        lora_free(t);
         a->mask_bytes = mask_bytes;
         a->att_scratch_threads = threads;
         a->lora_r = r;
-        base = a->arena;
-#define GPT2__TAKE(ptr, count) do { (ptr) = base + off; off += ((size_t)(count) + 15) & ~(size_t)15; } while (0)
-        GPT2__TAKE(a->encoded, N * C);
-        for (l = 0; l < c->n_layer; l++) {
-            gpt2__layer_acts *la = &a->layers[l];
-            GPT2__TAKE(la->ln1, N * C); GPT2__TAKE(la->ln1_mean, N); GPT2__TAKE(la->ln1_rstd, N);
-            GPT2__TAKE(la->qkv, N * 3 * C);
-            GPT2__TAKE(la->att, (size_t)B * H * T * T);
-            GPT2__TAKE(la->atty, N * C);
-            GPT2__TAKE(la->res2, N * C);
-            GPT2__TAKE(la->ln2, N * C); GPT2__TAKE(la->ln2_mean, N); GPT2__TAKE(la->ln2_rstd, N);
-            GPT2__TAKE(la->fch, N * F);
-            GPT2__TAKE(la->res3, N * C);
-        }
-        GPT2__TAKE(a->lnf, N * C); GPT2__TAKE(a->lnf_mean, N); GPT2__TAKE(a->lnf_rstd, N);
-        GPT2__TAKE(a->logits, N * V);
-        GPT2__TAKE(a->row_loss, N);
-        GPT2__TAKE(a->gelu, N * F);
-        GPT2__TAKE(a->scratch_in, N * maxin);
-        GPT2__TAKE(a->d_res, N * C); GPT2__TAKE(a->d_ln, N * C); GPT2__TAKE(a->d_atty, N * C); GPT2__TAKE(a->d_tmp, N * C);
-        GPT2__TAKE(a->d_qkv, N * 3 * C);
-        GPT2__TAKE(a->d_fch, N * F);
-        GPT2__TAKE(a->d_h, N * (size_t)(r > 0 ? r : 1));
-        GPT2__TAKE(a->att_scratch, (size_t)threads * T * T);
-        for (i = 0; i < m->n_linears; i++) GPT2__TAKE(a->lora[i].h, N * (size_t)(r > 0 ? r : 1));
-#undef GPT2__TAKE
-        if (off > total) return lora__fail(LORA_ERR_OOM, "internal error: activation arena too small");
         m->acts = a;
     }
     /* per-module dropout masks follow the adapter's layout */
@@ -1117,29 +1142,32 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
     return LORA_OK;
 }
 
+/* From the activation size table (all zero in the unlikely case that its few bytes per buffer
+   cannot be allocated). */
 LORA_API void gpt2_estimate_memory(const gpt2_config *cfg, const lora_adapter *ad, int full, int B, int T, int threads,
                                    lora_memory_estimate *out) {
-    int r = 0, i, n_lin = gpt2_config_num_linears(cfg);
+    int r = gpt2__adapter_rank(ad), i, n, n_lin = gpt2_config_num_linears(cfg);
     size_t trainable = 0, lora_vals = 0, masks = 0, weights_f = 0;
+    gpt2__act_size *t;
     if (!out) return;
     memset(out, 0, sizeof *out);
     if (!cfg) return;
     if (threads < 1) threads = 1;
     weights_f = (size_t)gpt2_config_num_params(cfg);
     if (ad) {
-        r = ad->config.r;
-        for (i = 0; i < ad->n_modules; i++) if (ad->modules[i].r > r) r = ad->modules[i].r;
         lora_vals = (size_t)lora_adapter_num_params(ad);
         if (ad->config.dropout > 0)
             for (i = 0; i < ad->n_modules; i++) masks += (size_t)B * T * (size_t)ad->modules[i].in;
     }
+    if (!(t = gpt2__act_table(NULL, cfg, n_lin, B, T, r, threads, &n))) return;
     trainable = full ? weights_f : lora_vals;
     out->weights = weights_f * sizeof(float);
-    out->activations = gpt2__acts_floats(cfg, B, T, r, n_lin, threads) * sizeof(float) + masks;
+    out->activations = gpt2__act_total(t, n) * sizeof(float) + masks;
     out->adapter = lora_vals * sizeof(float);
     out->gradients = trainable * sizeof(float);
     out->optimizer = 2 * trainable * sizeof(float);
     out->total = out->weights + out->activations + out->adapter + out->gradients + out->optimizer;
+    lora_free(t);
 }
 
 /* ---- parallel helpers ---- */
@@ -1160,7 +1188,7 @@ static void gpt2__parallel_rows(lora_pool *pool, int n, gpt2__rows_fn fn, void *
 }
 
 /* ---- embedding ---- */
-typedef struct { gpt2_model *m; const int32_t *inputs; int T; float *out; const lora__vecops *v; } gpt2__enc_ctx;
+typedef struct { gpt2_model *m; const int32_t *inputs; int T; float *out; const lora_vecops *v; } gpt2__enc_ctx;
 static void gpt2__encoder_rows(void *vctx, int r0, int r1) {
     gpt2__enc_ctx *e = (gpt2__enc_ctx *)vctx;
     int C = e->m->cfg.n_embd, r;
@@ -1171,14 +1199,14 @@ static void gpt2__encoder_rows(void *vctx, int r0, int r1) {
 }
 static void gpt2__encoder_forward(gpt2_model *m, const int32_t *inputs, int B, int T, float *out) {
     gpt2__enc_ctx e;
-    e.m = m; e.inputs = inputs; e.T = T; e.out = out; e.v = lora__vec(m->pool);
+    e.m = m; e.inputs = inputs; e.T = T; e.out = out; e.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, B * T, gpt2__encoder_rows, &e);
 }
 /* Full fine-tuning: dwte[id] += d, dwpe[t] += d (sequential: rows may share a token). */
 static void gpt2__encoder_backward(gpt2_model *m, const float *dout, const int32_t *inputs, int B, int T) {
     int C = m->cfg.n_embd, r;
     float *dwte = m->grads + m->tensors[0].offset, *dwpe = m->grads + m->tensors[1].offset;
-    const lora__vecops *v = lora__vec(m->pool);
+    const lora_vecops *v = lora_vec(m->pool);
     for (r = 0; r < B * T; r++) {
         const float *d = dout + (size_t)r * C;
         v->acc(dwte + (size_t)inputs[r] * C, d, (size_t)C);
@@ -1187,7 +1215,7 @@ static void gpt2__encoder_backward(gpt2_model *m, const float *dout, const int32
 }
 
 /* ---- layernorm ---- */
-typedef struct { const float *x, *w, *b; float *out, *mean, *rstd; int C; float eps; const lora__vecops *v; } gpt2__ln_ctx;
+typedef struct { const float *x, *w, *b; float *out, *mean, *rstd; int C; float eps; const lora_vecops *v; } gpt2__ln_ctx;
 static void gpt2__layernorm_rows(void *vctx, int r0, int r1) {
     gpt2__ln_ctx *l = (gpt2__ln_ctx *)vctx;
     int C = l->C, r;
@@ -1203,10 +1231,10 @@ static void gpt2__layernorm_forward(gpt2_model *m, const float *x, const float *
                                     float *mean, float *rstd, int N) {
     gpt2__ln_ctx l;
     l.x = x; l.w = w; l.b = b; l.out = out; l.mean = mean; l.rstd = rstd; l.C = m->cfg.n_embd; l.eps = m->cfg.layer_norm_eps;
-    l.v = lora__vec(m->pool);
+    l.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__layernorm_rows, &l);
 }
-typedef struct { const float *dout, *x, *w, *mean, *rstd; float *dx; int C; const lora__vecops *v; } gpt2__lnb_ctx;
+typedef struct { const float *dout, *x, *w, *mean, *rstd; float *dx; int C; const lora_vecops *v; } gpt2__lnb_ctx;
 static void gpt2__layernorm_back_rows(void *vctx, int r0, int r1) {
     gpt2__lnb_ctx *l = (gpt2__lnb_ctx *)vctx;
     int C = l->C, r;
@@ -1215,7 +1243,7 @@ static void gpt2__layernorm_back_rows(void *vctx, int r0, int r1) {
 }
 /* Column sums for weight/bias gradients: dw[i] += sum_r dout[r,i] * norm[r,i], db[i] += sum_r dout[r,i].
    Split by columns so every sum runs over rows in order (thread-count independent). */
-typedef struct { const float *dout, *x, *mean, *rstd; float *dw, *db; int N, C; const lora__vecops *v; } gpt2__lnw_ctx;
+typedef struct { const float *dout, *x, *mean, *rstd; float *dw, *db; int N, C; const lora_vecops *v; } gpt2__lnw_ctx;
 static void gpt2__layernorm_wgrad_cols(void *vctx, int c0, int c1) {
     gpt2__lnw_ctx *l = (gpt2__lnw_ctx *)vctx;
     int r, C = l->C;
@@ -1228,12 +1256,12 @@ static void gpt2__layernorm_wgrad_cols(void *vctx, int c0, int c1) {
 static void gpt2__layernorm_backward(gpt2_model *m, const float *dout, const float *x, const float *w,
                                      const float *mean, const float *rstd, float *dx, float *dw, float *db, int N) {
     gpt2__lnb_ctx l;
-    l.dout = dout; l.x = x; l.w = w; l.mean = mean; l.rstd = rstd; l.dx = dx; l.C = m->cfg.n_embd; l.v = lora__vec(m->pool);
+    l.dout = dout; l.x = x; l.w = w; l.mean = mean; l.rstd = rstd; l.dx = dx; l.C = m->cfg.n_embd; l.v = lora_vec(m->pool);
     if (dx) gpt2__parallel_rows(m->pool, N, gpt2__layernorm_back_rows, &l);
     if (dw || db) {
         gpt2__lnw_ctx g;
         g.dout = dout; g.x = x; g.mean = mean; g.rstd = rstd; g.dw = dw; g.db = db; g.N = N; g.C = m->cfg.n_embd;
-        g.v = lora__vec(m->pool);
+        g.v = lora_vec(m->pool);
         gpt2__parallel_rows(m->pool, m->cfg.n_embd, gpt2__layernorm_wgrad_cols, &g);
     }
 }
@@ -1241,13 +1269,12 @@ static void gpt2__layernorm_backward(gpt2_model *m, const float *dout, const flo
 static void gpt2__bias_backward(gpt2_model *m, const float *dout, float *db, int N, int width) {
     gpt2__lnw_ctx g;
     g.dout = dout; g.x = dout; g.mean = NULL; g.rstd = NULL; g.dw = NULL; g.db = db; g.N = N; g.C = width;
-    g.v = lora__vec(m->pool);
+    g.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, width, gpt2__layernorm_wgrad_cols, &g);
 }
 
 /* ---- gelu_new (tanh approximation), vectorised in lora.h ---- */
-#define GPT2__GELU_K LORA__GELU_K
-typedef struct { const float *x; float *y; const float *dy; float *dx; int W; const lora__vecops *v; } gpt2__gelu_ctx;
+typedef struct { const float *x; float *y; const float *dy; float *dx; int W; const lora_vecops *v; } gpt2__gelu_ctx;
 static void gpt2__gelu_rows(void *vctx, int r0, int r1) {
     gpt2__gelu_ctx *g = (gpt2__gelu_ctx *)vctx;
     size_t o = (size_t)r0 * g->W;
@@ -1260,17 +1287,17 @@ static void gpt2__gelu_back_rows(void *vctx, int r0, int r1) {
 }
 static void gpt2__gelu_forward(gpt2_model *m, const float *x, float *y, int N, int W) {
     gpt2__gelu_ctx g;
-    g.x = x; g.y = y; g.dy = NULL; g.dx = NULL; g.W = W; g.v = lora__vec(m->pool);
+    g.x = x; g.y = y; g.dy = NULL; g.dx = NULL; g.W = W; g.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__gelu_rows, &g);
 }
 static void gpt2__gelu_backward(gpt2_model *m, const float *x, const float *dy, float *dx, int N, int W) {
     gpt2__gelu_ctx g;
-    g.x = x; g.y = NULL; g.dy = dy; g.dx = dx; g.W = W; g.v = lora__vec(m->pool);
+    g.x = x; g.y = NULL; g.dy = dy; g.dx = dx; g.W = W; g.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__gelu_back_rows, &g);
 }
 
 /* ---- residual add ---- */
-typedef struct { const float *a, *b; float *out; int W; const lora__vecops *v; } gpt2__add_ctx;
+typedef struct { const float *a, *b; float *out; int W; const lora_vecops *v; } gpt2__add_ctx;
 static void gpt2__add_rows(void *vctx, int r0, int r1) {
     gpt2__add_ctx *g = (gpt2__add_ctx *)vctx;
     size_t o = (size_t)r0 * g->W;
@@ -1278,7 +1305,7 @@ static void gpt2__add_rows(void *vctx, int r0, int r1) {
 }
 static void gpt2__residual_forward(gpt2_model *m, const float *a, const float *b, float *out, int N) {
     gpt2__add_ctx g;
-    g.a = a; g.b = b; g.out = out; g.W = m->cfg.n_embd; g.v = lora__vec(m->pool);
+    g.a = a; g.b = b; g.out = out; g.W = m->cfg.n_embd; g.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__add_rows, &g);
 }
 
@@ -1315,7 +1342,7 @@ static float *gpt2__tensor_grad(gpt2_model *m, int ti) {
     return m->grads ? m->grads + m->tensors[ti].offset : NULL;
 }
 
-typedef struct { float *y; const float *b; int W; const lora__vecops *v; } gpt2__bias_ctx;
+typedef struct { float *y; const float *b; int W; const lora_vecops *v; } gpt2__bias_ctx;
 static void gpt2__bias_rows(void *vctx, int r0, int r1) {
     gpt2__bias_ctx *g = (gpt2__bias_ctx *)vctx;
     int r;
@@ -1325,7 +1352,7 @@ static void gpt2__bias_rows(void *vctx, int r0, int r1) {
 /* Dropout on the LoRA input: keep with probability 1-p, scale by 1/(1-p). The mask of
    row r of module mi at step s comes from its own seeded stream, so it does not depend
    on threads. */
-typedef struct { const float *x; float *xd; unsigned char *mask; int W; float p; uint64_t seed; const lora__vecops *v; } gpt2__drop_ctx;
+typedef struct { const float *x; float *xd; unsigned char *mask; int W; float p; uint64_t seed; const lora_vecops *v; } gpt2__drop_ctx;
 static void gpt2__dropout_rows(void *vctx, int r0, int r1) {
     gpt2__drop_ctx *d = (gpt2__drop_ctx *)vctx;
     float scale = 1.0f / (1.0f - d->p);
@@ -1334,7 +1361,7 @@ static void gpt2__dropout_rows(void *vctx, int r0, int r1) {
         lora_rng rng;
         const size_t o = (size_t)r * d->W;
         lora_rng_seed(&rng, d->seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(r + 1)));
-        lora__rng_keep_mask(&rng, d->mask + o, d->W, d->p); /* mask[i] = lora_rng_uniform(&rng) >= p */
+        lora_rng_keep_mask(&rng, d->mask + o, d->W, d->p); /* mask[i] = lora_rng_uniform(&rng) >= p */
         d->v->mask_scale(d->x + o, d->mask + o, d->xd + o, (size_t)d->W, scale);
     }
 }
@@ -1345,7 +1372,7 @@ static void gpt2__mask_rows(void *vctx, int r0, int r1) {
 }
 static uint64_t gpt2__dropout_seed(const gpt2_model *m, int mi) {
     uint64_t s = m->dropout_seed * 0xD1B54A32D192ED03ull + m->dropout_step * 0x9E3779B97F4A7C15ull + (uint64_t)mi * 0xBF58476D1CE4E5B9ull;
-    return lora__splitmix64(&s);
+    return lora_splitmix64(&s);
 }
 
 /* y (N, out) = x (N, in) @ W + b (+ LoRA). */
@@ -1357,7 +1384,7 @@ static void gpt2__linear_forward(gpt2_model *m, int mi, const float *x, float *y
     lora_sgemm(m->pool, 0, tr, N, li->out, li->in, 1.0f, x, li->in, W, tr ? li->in : li->out, 0.0f, y, li->out);
     if (bi >= 0) {
         gpt2__bias_ctx g;
-        g.y = y; g.b = gpt2__tensor_value(m, bi); g.W = li->out; g.v = lora__vec(m->pool);
+        g.y = y; g.b = gpt2__tensor_value(m, bi); g.W = li->out; g.v = lora_vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__bias_rows, &g);
     }
     if (lm) {
@@ -1366,7 +1393,7 @@ static void gpt2__linear_forward(gpt2_model *m, int mi, const float *x, float *y
         if (la->mask) {
             gpt2__drop_ctx d;
             d.x = x; d.xd = m->acts->scratch_in; d.mask = la->mask; d.W = li->in;
-            d.p = m->adapter->config.dropout; d.seed = gpt2__dropout_seed(m, mi); d.v = lora__vec(m->pool);
+            d.p = m->adapter->config.dropout; d.seed = gpt2__dropout_seed(m, mi); d.v = lora_vec(m->pool);
             gpt2__parallel_rows(m->pool, N, gpt2__dropout_rows, &d);
             xin = m->acts->scratch_in;
         }
@@ -1400,7 +1427,7 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
         const float *xin = x;
         gpt2__drop_ctx d;
         d.x = x; d.xd = a->scratch_in; d.mask = la->mask; d.W = in; d.p = m->adapter->config.dropout; d.seed = 0;
-        d.v = lora__vec(m->pool);
+        d.v = lora_vec(m->pool);
         if (la->mask) { gpt2__parallel_rows(m->pool, N, gpt2__mask_rows, &d); xin = a->scratch_in; }
         lora_sgemm(m->pool, 1, 0, out, lm->r, N, lm->scaling, dy, out, la->h, lm->r, 1.0f, lm->dB, lm->r);
         lora_sgemm(m->pool, 0, 0, N, lm->r, out, lm->scaling, dy, out, lm->B, lm->r, 0.0f, a->d_h, lm->r);
@@ -1413,7 +1440,7 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
                 gpt2__parallel_rows(m->pool, N, gpt2__mask_rows, &d);
                 {
                     gpt2__add_ctx g;
-                    g.a = dx; g.b = a->scratch_in; g.out = dx; g.W = in; g.v = lora__vec(m->pool);
+                    g.a = dx; g.b = a->scratch_in; g.out = dx; g.W = in; g.v = lora_vec(m->pool);
                     gpt2__parallel_rows(m->pool, N, gpt2__add_rows, &g);
                 }
             } else {
@@ -1424,7 +1451,7 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
 }
 
 /* ---- causal self-attention, one task per (batch, head) ---- */
-typedef struct { gpt2_model *m; const float *qkv; float *att, *out; const float *dout; float *dqkv; int B, T; const lora__vecops *v; } gpt2__att_ctx;
+typedef struct { gpt2_model *m; const float *qkv; float *att, *out; const float *dout; float *dqkv; int B, T; const lora_vecops *v; } gpt2__att_ctx;
 static void gpt2__attention_task(void *vctx, int task, int thread) {
     gpt2__att_ctx *c = (gpt2__att_ctx *)vctx;
     int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, b = task / H, h = task % H, i, j;
@@ -1444,7 +1471,7 @@ static void gpt2__attention_task(void *vctx, int task, int thread) {
 }
 static void gpt2__attention_forward(gpt2_model *m, const float *qkv, float *att, float *out, int B, int T) {
     gpt2__att_ctx c;
-    c.m = m; c.qkv = qkv; c.att = att; c.out = out; c.dout = NULL; c.dqkv = NULL; c.B = B; c.T = T; c.v = lora__vec(m->pool);
+    c.m = m; c.qkv = qkv; c.att = att; c.out = out; c.dout = NULL; c.dqkv = NULL; c.B = B; c.T = T; c.v = lora_vec(m->pool);
     lora_pool_run(m->pool, gpt2__attention_task, &c, B * m->cfg.n_head);
 }
 static void gpt2__attention_back_task(void *vctx, int task, int thread) {
@@ -1471,12 +1498,12 @@ static void gpt2__attention_back_task(void *vctx, int task, int thread) {
 static void gpt2__attention_backward(gpt2_model *m, const float *qkv, const float *att, const float *dout, float *dqkv,
                                      int B, int T) {
     gpt2__att_ctx c;
-    c.m = m; c.qkv = qkv; c.att = (float *)att; c.out = NULL; c.dout = dout; c.dqkv = dqkv; c.B = B; c.T = T; c.v = lora__vec(m->pool);
+    c.m = m; c.qkv = qkv; c.att = (float *)att; c.out = NULL; c.dout = dout; c.dqkv = dqkv; c.B = B; c.T = T; c.v = lora_vec(m->pool);
     lora_pool_run(m->pool, gpt2__attention_back_task, &c, B * m->cfg.n_head);
 }
 
 /* ---- cross-entropy over the vocabulary (HF shift: logits[t] predicts labels[t+1]) ---- */
-typedef struct { float *logits, *row_loss; const int32_t *labels, *pos; int T, V; float inv_count; const lora__vecops *v; } gpt2__ce_ctx;
+typedef struct { float *logits, *row_loss; const int32_t *labels, *pos; int T, V; float inv_count; const lora_vecops *v; } gpt2__ce_ctx;
 /* the label row r predicts: none at a row's end or before a packed sequence's start */
 static int gpt2__target(const int32_t *labels, const int32_t *pos, int r, int T) {
     return (r % T == T - 1 || (pos && pos[r + 1] == 0)) ? GPT2__IGNORE : labels[r + 1];
@@ -1511,18 +1538,18 @@ static void gpt2__ce_back_rows(void *vctx, int r0, int r1) {
 static lora_status gpt2__check_batch(const gpt2_model *m, const int32_t *inputs, const int32_t *labels, int B, int T) {
     const gpt2_config *c = &m->cfg;
     long i, n = (long)B * T;
-    if (!inputs) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward: inputs is NULL");
-    if (B <= 0 || T <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward: batch %d x sequence %d must be positive", B, T);
+    if (!inputs) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward: inputs is NULL");
+    if (B <= 0 || T <= 0) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward: batch %d x sequence %d must be positive", B, T);
     if (T > c->n_positions)
-        return lora__fail(LORA_ERR_RANGE, "sequence length %d exceeds the model's n_positions %d", T, c->n_positions);
-    if ((long)B * T > (long)(1 << 26)) return lora__fail(LORA_ERR_RANGE, "batch %d x %d is too large", B, T);
+        return lora_fail(LORA_ERR_RANGE, "sequence length %d exceeds the model's n_positions %d", T, c->n_positions);
+    if ((long)B * T > (long)(1 << 26)) return lora_fail(LORA_ERR_RANGE, "batch %d x %d is too large", B, T);
     for (i = 0; i < n; i++)
         if (inputs[i] < 0 || inputs[i] >= c->vocab_size)
-            return lora__fail(LORA_ERR_RANGE, "token id %ld at position %ld is outside the vocabulary [0, %d)", (long)inputs[i], i, c->vocab_size);
+            return lora_fail(LORA_ERR_RANGE, "token id %ld at position %ld is outside the vocabulary [0, %d)", (long)inputs[i], i, c->vocab_size);
     if (labels)
         for (i = 0; i < n; i++)
             if (labels[i] != GPT2__IGNORE && (labels[i] < 0 || labels[i] >= c->vocab_size))
-                return lora__fail(LORA_ERR_RANGE, "label %ld at position %ld is outside the vocabulary [0, %d) and not -100", (long)labels[i], i, c->vocab_size);
+                return lora_fail(LORA_ERR_RANGE, "label %ld at position %ld is outside the vocabulary [0, %d) and not -100", (long)labels[i], i, c->vocab_size);
     return LORA_OK;
 }
 
@@ -1540,14 +1567,14 @@ static lora_status gpt2__set_positions(gpt2_model *m, const int32_t *positions, 
     for (i = 0; i < n; i++) {
         int t = (int)(i % (size_t)T), p = positions[i];
         if (p != 0 && (t == 0 || p != positions[i - 1] + 1))
-            return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward_positions: position %ld at row %d, column %d: expected 0%s "
+            return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward_positions: position %ld at row %d, column %d: expected 0%s "
                               "(a row starts at 0; each position is 0 or the previous one + 1)", (long)p, (int)(i / (size_t)T), t,
                               t ? " or the previous position + 1" : "");
         plain &= p == t;
     }
     if (plain) return LORA_OK;
     if (n > m->pos_cap) {
-        int32_t *nb = (int32_t *)lora__realloc(m->pos_buf, n * sizeof(int32_t), "position ids");
+        int32_t *nb = (int32_t *)lora_realloc(m->pos_buf, n * sizeof(int32_t), "position ids");
         if (!nb) return LORA_ERR_OOM;
         m->pos_buf = nb;
         m->pos_cap = n;
@@ -1567,7 +1594,7 @@ LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs
     lora_status s;
     int N = B * T, C, F, V, l;
     if (loss) *loss = NAN;
-    if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward: model is NULL");
+    if (!m) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward: model is NULL");
     if ((s = gpt2__check_batch(m, inputs, labels, B, T)) != LORA_OK) return s;
     if ((s = gpt2__set_positions(m, positions, B, T)) != LORA_OK) { if (m->acts) m->acts->has_forward = 0; return s; }
     if ((s = gpt2__acts_ensure(m, B, T)) != LORA_OK) return s;
@@ -1605,7 +1632,7 @@ LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs
         int r, count = 0;
         memcpy(a->labels, labels, sizeof(int32_t) * (size_t)N);
         for (r = 0; r < N; r++) count += gpt2__target(labels, m->pos, r, T) != GPT2__IGNORE;
-        c.logits = a->logits; c.row_loss = a->row_loss; c.labels = labels; c.pos = m->pos; c.T = T; c.V = V; c.inv_count = 0.0f; c.v = lora__vec(m->pool);
+        c.logits = a->logits; c.row_loss = a->row_loss; c.labels = labels; c.pos = m->pos; c.T = T; c.V = V; c.inv_count = 0.0f; c.v = lora_vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__ce_rows, &c);
         for (r = 0; r < N; r++) sum += a->row_loss[r];
         a->count = (float)count;
@@ -1640,17 +1667,17 @@ LORA_API lora_status gpt2_backward(gpt2_model *m) {
     gpt2__acts *a;
     int N, B, T, C, F, l, low;
     if (!m || !m->acts || !m->acts->has_forward)
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_backward: call gpt2_forward first (the last forward's activations are used once)");
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_backward: call gpt2_forward first (the last forward's activations are used once)");
     a = m->acts;
-    if (!a->has_labels) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_backward: the last forward had no labels");
-    if (!(a->count > 0)) return lora__fail(LORA_ERR_NUMERIC, "gpt2_backward: every label is ignored (-100), the loss is undefined");
-    if (!m->adapter && !m->full) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_backward: nothing to train (no adapter attached and full fine-tuning off)");
+    if (!a->has_labels) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_backward: the last forward had no labels");
+    if (!(a->count > 0)) return lora_fail(LORA_ERR_NUMERIC, "gpt2_backward: every label is ignored (-100), the loss is undefined");
+    if (!m->adapter && !m->full) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_backward: nothing to train (no adapter attached and full fine-tuning off)");
     B = a->cur_B; T = a->cur_T; N = B * T; C = m->cfg.n_embd; F = gpt2__inner(&m->cfg);
     {
         gpt2__ce_ctx c;
         c.logits = a->logits; c.row_loss = a->row_loss; c.labels = a->labels; c.pos = m->pos; c.T = T; c.V = m->cfg.vocab_size;
         c.inv_count = 1.0f / a->count;
-        c.v = lora__vec(m->pool);
+        c.v = lora_vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__ce_back_rows, &c);
     }
     a->has_forward = 0;
@@ -1695,20 +1722,20 @@ LORA_API lora_status gpt2_config_check_targets(const gpt2_config *cfg, const lor
                                       "transformer.ln_f"};
     size_t n_per = sizeof per_layer / sizeof per_layer[0], n_top = sizeof top / sizeof top[0], i, k = 0;
     size_t n = n_top + (size_t)cfg->n_layer * n_per;
-    char **names = (char **)lora__calloc(n, sizeof *names, "module names");
+    char **names = (char **)lora_calloc(n, sizeof *names, "module names");
     lora_status s = LORA_OK;
     int l;
     if (!names) return LORA_ERR_OOM;
-    for (i = 0; i < n_top && s == LORA_OK; i++) if (!(names[k++] = lora__strdup(top[i], "module names"))) s = LORA_ERR_OOM;
+    for (i = 0; i < n_top && s == LORA_OK; i++) if (!(names[k++] = lora_strdup(top[i]))) s = LORA_ERR_OOM;
     for (l = 0; l < cfg->n_layer && s == LORA_OK; l++)
         for (i = 0; i < n_per && s == LORA_OK; i++) {
             char buf[96];
             snprintf(buf, sizeof buf, "transformer.h.%d%s", l, per_layer[i]);
-            if (!(names[k++] = lora__strdup(buf, "module names"))) s = LORA_ERR_OOM;
+            if (!(names[k++] = lora_strdup(buf))) s = LORA_ERR_OOM;
         }
     if (s == LORA_OK) s = lora_check_unsupported_targets(spec, (const char *const *)names, (int)k);
-    for (i = 0; i < k; i++) LORA_FREE(names[i]);
-    LORA_FREE(names);
+    for (i = 0; i < k; i++) lora_free(names[i]);
+    lora_free(names);
     return s;
 }
 
@@ -1722,7 +1749,7 @@ LORA_API lora_status gpt2_lora_create(const gpt2_model *m, const lora_config *cf
     lora_status s;
     lora_adapter *ad;
     int i;
-    if (!m || !cfg || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_lora_create: NULL argument");
+    if (!m || !cfg || !out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_lora_create: NULL argument");
     *out = NULL;
     if ((s = gpt2_config_check_targets(&m->cfg, &cfg->target)) != LORA_OK) return s;
     if ((s = lora_adapter_create(cfg, m->descs, m->n_linears, &ad)) != LORA_OK) return s;
@@ -1744,9 +1771,9 @@ LORA_API lora_status gpt2_lora_create(const gpt2_model *m, const lora_config *cf
                 take = lora_adapter_find(ad, mod) != NULL;
             }
             if (take && !m->params) {   /* a shape-only model: the biases' number and names, zero values */
-                float *zero = (float *)lora__calloc((size_t)t->numel, sizeof(float), "bias");
+                float *zero = (float *)lora_calloc((size_t)t->numel, sizeof(float), "bias");
                 s = zero ? lora_adapter_add_bias(ad, full, zero, (int)t->numel) : LORA_ERR_OOM;
-                LORA_FREE(zero);
+                lora_free(zero);
             } else if (take) {
                 s = lora_adapter_add_bias(ad, full, gpt2__t(m, i), (int)t->numel);
             }
@@ -1762,26 +1789,26 @@ LORA_API lora_status gpt2_lora_create(const gpt2_model *m, const lora_config *cf
 static lora_status gpt2__check_adapter(const gpt2_model *m, const lora_adapter *ad) {
     int i;
     if (ad->n_model_modules != m->n_linears)
-        return lora__fail(LORA_ERR_SHAPE, "adapter was made for a model with %d linear modules, this model has %d",
+        return lora_fail(LORA_ERR_SHAPE, "adapter was made for a model with %d linear modules, this model has %d",
                           ad->n_model_modules, m->n_linears);
     for (i = 0; i < ad->n_modules; i++) {
         const lora_module *lm = &ad->modules[i];
         const gpt2_linear_info *li = &m->linears[lm->index];
         if (strcmp(lm->name, li->name) != 0 || lm->in != li->in || lm->out != li->out)
-            return lora__fail(LORA_ERR_SHAPE, "adapter module %s (%d -> %d) does not fit this model's %s (%d -> %d)",
+            return lora_fail(LORA_ERR_SHAPE, "adapter module %s (%d -> %d) does not fit this model's %s (%d -> %d)",
                               lm->name, lm->in, lm->out, li->name, li->in, li->out);
     }
     for (i = 0; i < ad->n_biases; i++) {
         int ti = gpt2__find_tensor(m, ad->biases[i].name);
         if (ti < 0 || m->tensors[ti].numel != ad->biases[i].n)
-            return lora__fail(LORA_ERR_SHAPE, "adapter bias %s (%d values) does not fit this model", ad->biases[i].name, ad->biases[i].n);
+            return lora_fail(LORA_ERR_SHAPE, "adapter bias %s (%d values) does not fit this model", ad->biases[i].name, ad->biases[i].n);
     }
     return LORA_OK;
 }
 
 LORA_API lora_status gpt2_model_set_adapter(gpt2_model *m, lora_adapter *ad) {
     lora_status s;
-    if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_set_adapter: model is NULL");
+    if (!m) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_set_adapter: model is NULL");
     if (ad && (s = gpt2__check_adapter(m, ad)) != LORA_OK) return s;
     m->adapter = ad;
     if (m->acts) m->acts->has_forward = 0;
@@ -1792,7 +1819,7 @@ LORA_API lora_adapter *gpt2_model_adapter(const gpt2_model *m) { return m ? m->a
 LORA_API lora_status gpt2_model_merge(gpt2_model *m, lora_adapter *ad, int sign) {
     lora_status s;
     int i;
-    if (!m || !ad || (sign != 1 && sign != -1)) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_merge: bad arguments");
+    if (!m || !ad || (sign != 1 && sign != -1)) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_merge: bad arguments");
     if ((s = gpt2__check_adapter(m, ad)) != LORA_OK) return s;
     for (i = 0; i < ad->n_modules; i++) {
         const lora_module *lm = &ad->modules[i];
@@ -1818,13 +1845,13 @@ LORA_API void gpt2_model_set_training(gpt2_model *m, int training, uint64_t drop
 }
 
 LORA_API lora_status gpt2_model_set_full_finetune(gpt2_model *m, int on) {
-    if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_set_full_finetune: model is NULL");
+    if (!m) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_set_full_finetune: model is NULL");
     if (on && !m->grads) {
-        m->grads = (float *)lora__alloc_aligned(m->n_floats * sizeof(float), "gradients for full fine-tuning");
+        m->grads = (float *)lora_alloc_aligned(m->n_floats * sizeof(float), "gradients for full fine-tuning");
         if (!m->grads) return LORA_ERR_OOM;
         memset(m->grads, 0, m->n_floats * sizeof(float));
     } else if (!on && m->grads) {
-        lora__free_aligned(m->grads);
+        lora_free_aligned(m->grads);
         m->grads = NULL;
     }
     m->full = on != 0;
@@ -1847,10 +1874,10 @@ static void gpt2__push_bias(lora_param *p, int *k, const lora_bias_param *bp) {
 LORA_API lora_status gpt2_trainable_params(gpt2_model *m, lora_param **params, int *n) {
     lora_param *p;
     int i, k = 0, cap;
-    if (!m || !params || !n) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_trainable_params: NULL argument");
+    if (!m || !params || !n) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_trainable_params: NULL argument");
     *params = NULL; *n = 0;
     if (m->full) {
-        p = (lora_param *)lora__calloc((size_t)m->n_tensors, sizeof *p, "parameter list");
+        p = (lora_param *)lora_calloc((size_t)m->n_tensors, sizeof *p, "parameter list");
         if (!p) return LORA_ERR_OOM;
         for (i = 0; i < m->n_tensors; i++) {
             p[i].name = m->tensors[i].name;
@@ -1861,9 +1888,9 @@ LORA_API lora_status gpt2_trainable_params(gpt2_model *m, lora_param **params, i
         *params = p; *n = m->n_tensors;
         return LORA_OK;
     }
-    if (!m->adapter) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_trainable_params: no adapter attached and full fine-tuning off");
+    if (!m->adapter) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_trainable_params: no adapter attached and full fine-tuning off");
     cap = 2 * m->adapter->n_modules + m->adapter->n_biases;
-    p = (lora_param *)lora__calloc((size_t)(cap ? cap : 1), sizeof *p, "parameter list");
+    p = (lora_param *)lora_calloc((size_t)(cap ? cap : 1), sizeof *p, "parameter list");
     if (!p) return LORA_ERR_OOM;
     /* named_parameters() order: walk the model's tensors; a module's bias comes before its
        lora_A / lora_B (PEFT registers base_layer.weight, base_layer.bias, lora_A, lora_B) */
@@ -1898,7 +1925,7 @@ LORA_API size_t gpt2_model_memory(const gpt2_model *m) {
 LORA_API lora_status gpt2_lora_load(const gpt2_model *m, const char *dir, lora_adapter **out, char **warnings) {
     lora_status s;
     int i;
-    if (!m || !dir || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_lora_load: NULL argument");
+    if (!m || !dir || !out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_lora_load: NULL argument");
     if ((s = lora_adapter_load_defaults(dir, m->descs, m->n_linears, m->base.info.default_targets,
                                         m->base.info.n_default_targets, out, warnings)) != LORA_OK)
         return s;
@@ -2250,31 +2277,31 @@ struct gpt2_kv_cache {
     lora_pool *solo;             /* a 1-thread pool for models without one (keeps the GEMM workspace) */
     size_t bytes;
     gpt2__gemv_ops ops;          /* kernels for the current call */
-    const lora__vecops *vec;
+    const lora_vecops *vec;
 };
 
 LORA_API void gpt2_kv_free(gpt2_kv_cache *kv) {
     if (!kv) return;
-    lora__free_aligned(kv->k);
-    lora__free_aligned(kv->v);
-    lora__free_aligned(kv->work);
-    lora__free_aligned(kv->h);
-    lora__free_aligned(kv->att);
+    lora_free_aligned(kv->k);
+    lora_free_aligned(kv->v);
+    lora_free_aligned(kv->work);
+    lora_free_aligned(kv->h);
+    lora_free_aligned(kv->att);
     lora_pool_destroy(kv->solo);
-    LORA_FREE(kv);
+    lora_free(kv);
 }
 
 LORA_API lora_status gpt2_kv_create(const gpt2_model *m, int max_T, gpt2_kv_cache **out) {
     gpt2_kv_cache *kv;
     lora_status s;
     size_t C, F, L, kvf, rows, wf;
-    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_kv_create: out is NULL");
+    if (!out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_kv_create: out is NULL");
     *out = NULL;
-    if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_kv_create: model is NULL");
+    if (!m) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_kv_create: model is NULL");
     if (max_T <= 0) max_T = m->cfg.n_positions;
     if (max_T > m->cfg.n_positions)
-        return lora__fail(LORA_ERR_RANGE, "gpt2_kv_create: cache length %d exceeds the model's n_positions %d", max_T, m->cfg.n_positions);
-    kv = (gpt2_kv_cache *)lora__calloc(1, sizeof *kv, "KV cache");
+        return lora_fail(LORA_ERR_RANGE, "gpt2_kv_create: cache length %d exceeds the model's n_positions %d", max_T, m->cfg.n_positions);
+    kv = (gpt2_kv_cache *)lora_calloc(1, sizeof *kv, "KV cache");
     if (!kv) return LORA_ERR_OOM;
     kv->cfg = m->cfg;
     kv->max_T = max_T;
@@ -2285,9 +2312,9 @@ LORA_API lora_status gpt2_kv_create(const gpt2_model *m, int max_T, gpt2_kv_cach
     /* every buffer a multiple of 16 floats so all stay 64-byte aligned */
 #define GPT2__R16(n) (((n) + 15) & ~(size_t)15)
     wf = 4 * GPT2__R16(rows * C) + GPT2__R16(rows * 3 * C) + GPT2__R16(rows * F) + 2 * GPT2__R16(rows) + GPT2__R16(rows * max_T);
-    kv->k = (float *)lora__alloc_aligned(kvf * sizeof(float), "KV cache keys");
-    kv->v = (float *)lora__alloc_aligned(kvf * sizeof(float), "KV cache values");
-    kv->work = (float *)lora__alloc_aligned(wf * sizeof(float), "KV cache work buffers");
+    kv->k = (float *)lora_alloc_aligned(kvf * sizeof(float), "KV cache keys");
+    kv->v = (float *)lora_alloc_aligned(kvf * sizeof(float), "KV cache values");
+    kv->work = (float *)lora_alloc_aligned(wf * sizeof(float), "KV cache work buffers");
     if (!kv->k || !kv->v || !kv->work) { gpt2_kv_free(kv); return LORA_ERR_OOM; }
     kv->x = kv->work;
     kv->res = kv->x + GPT2__R16(rows * C);
@@ -2312,8 +2339,8 @@ LORA_API void gpt2_kv_reset(gpt2_kv_cache *kv) {
     kv->adapter = NULL;
 }
 LORA_API lora_status gpt2_kv_truncate(gpt2_kv_cache *kv, int n) {
-    if (!kv) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_kv_truncate: cache is NULL");
-    if (n < 0 || n > kv->len) return lora__fail(LORA_ERR_RANGE, "gpt2_kv_truncate: %d is outside [0, %d] (tokens cached)", n, kv->len);
+    if (!kv) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_kv_truncate: cache is NULL");
+    if (n < 0 || n > kv->len) return lora_fail(LORA_ERR_RANGE, "gpt2_kv_truncate: %d is outside [0, %d] (tokens cached)", n, kv->len);
     kv->len = n;
     if (n == 0) gpt2_kv_reset(kv);
     return LORA_OK;
@@ -2328,17 +2355,17 @@ static lora_status gpt2__kv_scratch(gpt2_kv_cache *kv, const gpt2_model *m) {
     if (m->adapter)
         for (i = 0; i < m->adapter->n_modules; i++) if (m->adapter->modules[i].r > r) r = m->adapter->modules[i].r;
     if (r > kv->h_r) {
-        float *h = (float *)lora__alloc_aligned((size_t)kv->chunk * r * sizeof(float), "KV cache LoRA buffer");
+        float *h = (float *)lora_alloc_aligned((size_t)kv->chunk * r * sizeof(float), "KV cache LoRA buffer");
         if (!h) return LORA_ERR_OOM;
-        lora__free_aligned(kv->h);
+        lora_free_aligned(kv->h);
         kv->bytes += (size_t)kv->chunk * (r - kv->h_r) * sizeof(float);
         kv->h = h; kv->h_r = r;
     }
     if (threads > kv->att_threads) {
         size_t per = ((size_t)kv->max_T + 15) & ~(size_t)15;
-        float *a = (float *)lora__alloc_aligned((size_t)threads * per * sizeof(float), "KV cache attention scores");
+        float *a = (float *)lora_alloc_aligned((size_t)threads * per * sizeof(float), "KV cache attention scores");
         if (!a) return LORA_ERR_OOM;
-        lora__free_aligned(kv->att);
+        lora_free_aligned(kv->att);
         kv->bytes += (size_t)(threads - kv->att_threads) * per * sizeof(float);
         kv->att = a; kv->att_threads = threads;
     }
@@ -2352,7 +2379,7 @@ static lora_pool *gpt2__kv_pool(const gpt2_kv_cache *kv, const gpt2_model *m) { 
 /* ---- a linear layer over a few rows: matrix-vector kernels over column tasks ---- */
 typedef struct {
     gpt2__gemv_ops ops;
-    const lora__vecops *v;
+    const lora_vecops *v;
     int tr;                      /* W is (out, in): dot products */
     const float *x, *W;          /* x (N, in) */
     int N, in, out, chunk;
@@ -2422,7 +2449,7 @@ static void gpt2__gen_linear(gpt2_model *m, gpt2_kv_cache *kv, int mi, const flo
     lora_sgemm(pool, 0, tr, N, li->out, li->in, 1.0f, x, li->in, W, tr ? li->in : li->out, 0.0f, y, li->out);
     if (bias) {
         gpt2__bias_ctx b;
-        b.y = y; b.b = bias; b.W = li->out; b.v = lora__vec(m->pool);
+        b.y = y; b.b = bias; b.W = li->out; b.v = lora_vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__bias_rows, &b);
     }
     if (lm) {
@@ -2437,7 +2464,7 @@ static void gpt2__gen_linear(gpt2_model *m, gpt2_kv_cache *kv, int mi, const flo
 typedef struct { gpt2_kv_cache *kv; int layer, n, pos0, L; float *S; } gpt2__gatt_ctx;
 
 /* softmax over p[0..valid), zeros up to width (as gpt2_forward) */
-static void gpt2__softmax_causal(const lora__vecops *v, float *p, int valid, int width) {
+static void gpt2__softmax_causal(const lora_vecops *v, float *p, int valid, int width) {
     int j;
     v->scale(p, valid, 1.0f / v->exp_sum(p, p, valid, v->max(p, valid)));
     for (j = valid; j < width; j++) p[j] = 0.0f;
@@ -2523,25 +2550,25 @@ LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const
     const gpt2_config *c;
     lora_status s;
     int i, done, n = 0;
-    if (!m || !kv || !tokens) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: NULL argument");
+    if (!m || !kv || !tokens) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: NULL argument");
     c = &m->cfg;
-    if (n_new <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: n_new %d must be positive", n_new);
+    if (n_new <= 0) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: n_new %d must be positive", n_new);
     if (kv->cfg.n_layer != c->n_layer || kv->cfg.n_head != c->n_head || kv->cfg.n_embd != c->n_embd ||
         kv->cfg.vocab_size != c->vocab_size || gpt2__inner(&kv->cfg) != gpt2__inner(c) || kv->max_T > c->n_positions)
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: the cache was made for a model of other shapes");
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: the cache was made for a model of other shapes");
     if (kv->len > 0 && (kv->model != m || kv->adapter != m->adapter))
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: the cached tokens were computed with another %s; call gpt2_kv_reset",
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: the cached tokens were computed with another %s; call gpt2_kv_reset",
                           kv->model != m ? "model" : "adapter");
     if (n_new > kv->max_T - kv->len)
-        return lora__fail(LORA_ERR_RANGE, "gpt2_forward_cached: %d cached + %d new tokens exceed the cache length %d (n_positions %d)",
+        return lora_fail(LORA_ERR_RANGE, "gpt2_forward_cached: %d cached + %d new tokens exceed the cache length %d (n_positions %d)",
                           kv->len, n_new, kv->max_T, c->n_positions);
     for (i = 0; i < n_new; i++)
         if (tokens[i] < 0 || tokens[i] >= c->vocab_size)
-            return lora__fail(LORA_ERR_RANGE, "gpt2_forward_cached: token id %ld at position %d is outside the vocabulary [0, %d)",
+            return lora_fail(LORA_ERR_RANGE, "gpt2_forward_cached: token id %ld at position %d is outside the vocabulary [0, %d)",
                               (long)tokens[i], i, c->vocab_size);
     if ((s = gpt2__kv_scratch(kv, m)) != LORA_OK) return s;
     kv->ops = gpt2__gemv_select(lora_pool_isa(gpt2__kv_pool(kv, m)));
-    kv->vec = lora__vec(gpt2__kv_pool(kv, m));
+    kv->vec = lora_vec(gpt2__kv_pool(kv, m));
     kv->model = m;
     kv->adapter = m->adapter;
     for (done = 0; done < n_new; done += n) {
@@ -2566,7 +2593,7 @@ static const gpt2_model *gpt2__ofc(const lora_model *b) { return (const gpt2_mod
 /* A shape-only model (gpt2__family_shape) has no weights to compute with. */
 static lora_status gpt2__weights(const gpt2_model *m, const char *what) {
     if (m->params) return LORA_OK;
-    return lora__fail(LORA_ERR_INVALID_ARG, "%s: this GPT-2 was opened as a shape only (no weights)", what);
+    return lora_fail(LORA_ERR_INVALID_ARG, "%s: this GPT-2 was opened as a shape only (no weights)", what);
 }
 
 static void gpt2__op_destroy(lora_model *b) { gpt2_model_free(gpt2__of(b)); }
@@ -2639,7 +2666,7 @@ static const char *const gpt2__default_targets[] = {"c_attn"};
 static lora_status gpt2__base_init(gpt2_model *m) {
     lora_model_info *in = &m->base.info;
     int i;
-    m->module_layer = (int *)lora__malloc(sizeof(int) * (size_t)m->n_linears, "module table");
+    m->module_layer = (int *)lora_malloc(sizeof(int) * (size_t)m->n_linears, "module table");
     if (!m->module_layer) return LORA_ERR_OOM;
     for (i = 0; i < m->n_linears; i++) m->module_layer[i] = m->linears[i].layer;
     m->base.ops = &gpt2__ops;
@@ -2670,9 +2697,9 @@ LORA_API gpt2_model *gpt2_model_from_base(lora_model *b) { return b && b->ops ==
 
 LORA_API lora_status gpt2_model_set_name(gpt2_model *m, const char *name_or_path) {
     char *copy = NULL;
-    if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_set_name: model is NULL");
-    if (name_or_path && !(copy = lora__strdup(name_or_path, "model name"))) return LORA_ERR_OOM;
-    LORA_FREE(m->name_or_path);
+    if (!m) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_set_name: model is NULL");
+    if (name_or_path && !(copy = lora_strdup(name_or_path))) return LORA_ERR_OOM;
+    lora_free(m->name_or_path);
     m->name_or_path = copy;
     m->base.info.name_or_path = copy;
     return LORA_OK;
@@ -2700,11 +2727,11 @@ static lora_status gpt2__name_from_path(gpt2_model *m, const char *path) {
     size_t n;
     if (!slash) return gpt2_model_set_name(m, ".");
     n = slash == path ? 1 : (size_t)(slash - path);
-    if (!(dir = (char *)lora__malloc(n + 1, "model name"))) return LORA_ERR_OOM;
+    if (!(dir = (char *)lora_malloc(n + 1, "model name"))) return LORA_ERR_OOM;
     memcpy(dir, path, n);
     dir[n] = 0;
     s = gpt2_model_set_name(m, dir);
-    LORA_FREE(dir);
+    lora_free(dir);
     return s;
 }
 

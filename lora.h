@@ -36,12 +36,15 @@
    WHAT IS IN HERE
      lora_pool_*        thread pool + instruction-set choice          (threads.api)
      lora_sgemm         packed, register-blocked SGEMM, all transposes (matmul.api)
-     lora_json_*        strict JSON reader (+ internal writer)         (json.api)
+     lora_json_*        strict JSON reader                             (json.api)
      lora_st_*          safetensors reader (mmap) and atomic writer    (safetensors.api)
      lora_regex_*, lora_select_targets   PEFT's target_modules rules   (pattern.api)
      lora_adapter_*     LoRA adapters: create by pattern, PEFT save/load, merge/unmerge
      lora_adamw_*       AdamW identical to torch.optim.AdamW, clipping, LR schedules
      lora_checkpoint_*  resumable training state
+     lora_fail, lora_malloc, lora_atomic_*, lora_buf_*, lora_vec, ...
+                        for model authors: what a model header (gpt2.h) needs from the
+                        engine, all public                             (authors.api)
 
    MINIMAL EXAMPLE (any model that can describe its linear layers)
        lora_module_desc mods[] = {{"encoder.layer.0.query", 768, 768, 1, 0}, ...};
@@ -67,6 +70,7 @@
 /* ---- lora/00_core.api.h ---- */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h> /* FILE, in the model authors' file functions */
 
 #ifndef LORA_API
 #ifdef LORA_STATIC
@@ -1091,6 +1095,145 @@ typedef struct lora_train_result {
 LORA_API lora_status lora_train(lora_model *m, const lora_dataset *train, const lora_train_config *cfg,
                                 lora_train_result *out);
 
+/* ---- lora/90_authors.api.h ---- */
+/* ---- For model authors ----
+   What a model header (gpt2.h, or a family of your own) needs from the engine beyond the
+   user API above: error messages, memory through the allocation hooks, atomic little-endian
+   files, a text buffer for writers, the row kernels and dropout's random streams. A model
+   header's implementation uses only public names, so it compiles in a translation unit of
+   its own: #include "lora.h" without LORA_IMPLEMENTATION (with LORA_STATIC, put both
+   implementations in the same file). It keeps the engine's conventions: every fallible call
+   returns a lora_status and sets the calling thread's message, never exits or prints, and
+   leaves the previous file in place when a save fails. */
+#ifndef LORA_PRINTF_FORMAT
+#if defined(__GNUC__) || defined(__clang__)
+/* printf-style argument checking: the format is parameter fmt, its arguments start at first */
+#define LORA_PRINTF_FORMAT(fmt, first) __attribute__((format(printf, fmt, first)))
+#else
+#define LORA_PRINTF_FORMAT(fmt, first)
+#endif
+#endif
+
+/* Sets the calling thread's error message (what lora_last_error() returns) and returns status:
+       return lora_fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected (%d, %d), found (%d, %d)", path, ...);
+   Name the file, the item, expected vs found. The arguments may include lora_last_error(), to
+   put context in front of the message of a call that failed. */
+LORA_API lora_status lora_fail(lora_status status, const char *fmt, ...) LORA_PRINTF_FORMAT(2, 3);
+
+/* Memory through the library's allocation hooks (LORA_MALLOC / LORA_REALLOC / LORA_FREE). On
+   failure these return NULL with the message set ("out of memory allocating N bytes for
+   <what>"): the caller cleans up and returns LORA_ERR_OOM. Free with lora_free. */
+LORA_API void *lora_malloc(size_t n, const char *what);
+/* n * size bytes set to zero; an overflowing product fails like an allocation */
+LORA_API void *lora_calloc(size_t n, size_t size, const char *what);
+/* resizes p (NULL: allocates); on failure p is untouched and still yours */
+LORA_API void *lora_realloc(void *p, size_t n, const char *what);
+/* a copy of the NUL-terminated string s (not NULL) */
+LORA_API char *lora_strdup(const char *s);
+/* n bytes at a 64-byte boundary (arenas read by the SIMD kernels), not zeroed; free them with
+   lora_free_aligned (which ignores NULL), never with lora_free */
+LORA_API void *lora_alloc_aligned(size_t n, const char *what);
+LORA_API void lora_free_aligned(void *p);
+
+/* ---- For model authors: files (atomic writes, little-endian on every host) ----
+   A lora_atomic_file writes to "<path>.tmp-lora" and renames it over path on commit, so an
+   error, a full disk or a crash never leaves a half-written file where the previous one was.
+       lora_atomic_file af;
+       if ((s = lora_atomic_open(&af, path)) != LORA_OK) return s;
+       lora_atomic_write_le(&af, header, sizeof header, 4);    // int32 values
+       lora_atomic_write_le(&af, w, n * sizeof(float), 4);     // floats
+       return lora_atomic_commit(&af);                         // or lora_atomic_abort(&af)
+   Write errors are remembered and reported by finish / commit (one check at the end). Two
+   files that change together: lora_atomic_finish the first (complete on disk, not renamed),
+   write the second, then lora_atomic_commit the first, or lora_atomic_abort it if the second
+   failed. The fields are private. */
+typedef struct lora_atomic_file { FILE *f; char *final_path; char *tmp_path; int failed; } lora_atomic_file;
+/* creates the temporary file; LORA_ERR_IO naming it when that fails */
+LORA_API lora_status lora_atomic_open(lora_atomic_file *af, const char *path);
+/* n bytes as they are */
+LORA_API void lora_atomic_write(lora_atomic_file *af, const void *data, size_t n);
+/* n bytes holding elements of elem_size bytes (2, 4, 8; 1 = bytes), stored little-endian whatever
+   the host's byte order (on big-endian hosts swapped through a small buffer; data is not changed) */
+LORA_API void lora_atomic_write_le(lora_atomic_file *af, const void *data, size_t n, size_t elem_size);
+/* closes the temporary file and checks that every byte reached it, without renaming it; on
+   error it is removed (nothing left to commit or abort) and LORA_ERR_IO names the file */
+LORA_API lora_status lora_atomic_finish(lora_atomic_file *af);
+/* finishes if needed, then renames the file into place; on any error the previous file stays */
+LORA_API lora_status lora_atomic_commit(lora_atomic_file *af);
+/* removes the temporary file, keeping the previous one; does nothing on a file already done */
+LORA_API void lora_atomic_abort(lora_atomic_file *af);
+
+/* A whole file in a NUL-terminated buffer of *len bytes (+ the NUL); free it with lora_free. */
+LORA_API lora_status lora_read_file(const char *path, char **out, size_t *len);
+/* fread of count little-endian elements of elem_size bytes, converted to host order; returns
+   the number of elements read, as fread. */
+LORA_API size_t lora_fread_le(void *dst, size_t elem_size, size_t count, FILE *f);
+/* Creates directory dir and its missing parents (mkdir -p); LORA_ERR_IO names the one that failed. */
+LORA_API lora_status lora_ensure_dir(const char *dir);
+
+/* ---- For model authors: a text buffer for writers (JSON, file headers) ----
+   Start from all zeros (memset, or lora_buf b = {0} in C), append, check b.failed once at the end
+   (an allocation failed: the message is set and later appends did nothing), then lora_buf_free.
+   data holds len bytes and a NUL. */
+typedef struct lora_buf { char *data; size_t len, cap; int failed; } lora_buf;
+LORA_API void lora_buf_append(lora_buf *b, const void *data, size_t n);
+LORA_API void lora_buf_puts(lora_buf *b, const char *s);
+LORA_API void lora_buf_printf(lora_buf *b, const char *fmt, ...) LORA_PRINTF_FORMAT(2, 3);
+LORA_API void lora_buf_free(lora_buf *b);
+/* A number as JSON: whole values below 1e16 as integers ("3", "-0"), others with the shortest
+   digits that read back to the same double, with an exponent below 1e-4 or from 1e16 as
+   Python writes them ("0.1", "1e-05"); NaN and infinities as null. */
+LORA_API void lora_json_write_number(lora_buf *b, double x);
+
+/* ---- For model authors: row kernels for the non-matmul ops ----
+   One table of function pointers per instruction set (AVX-512, AVX2 + FMA, scalar; NEON uses
+   the scalar table, which compilers vectorise where the order allows), chosen by lora_vec from
+   a pool's instruction set: a model's hot loops (softmax, layernorm, gelu, biases, residuals,
+   dropout) go through one of them rather than through plain C loops that -O2 leaves scalar.
+   Same bits on every thread split: a kernel's result depends only on its arguments and the
+   table, never on the thread that runs it, and reductions (sum, dot, ...) add in a fixed order.
+   So work split between threads in chunks whose bounds do not depend on the thread count (say
+   16 rows per task) gives the same bits for any number of threads. add, acc and mask_scale are
+   exact (the same bits on every instruction set), and ln_wgrad treats every element alike
+   (masked tails), so its columns may be split anywhere. */
+typedef struct lora_vecops {
+    float (*max)(const float *x, int n);
+    /* y[i] = exp(x[i] - sub) (y may be NULL: only the sum); returns the sum */
+    float (*exp_sum)(const float *x, float *y, int n, float sub);
+    void (*scale)(float *y, int n, float s);
+    float (*sum)(const float *x, int n);
+    float (*sumsq_centered)(const float *x, int n, float mu);
+    float (*dot)(const float *a, const float *b, int n);
+    /* y = (x - mu) * rstd * w + b */
+    void (*norm_affine)(const float *x, float *y, const float *w, const float *b, int n, float mu, float rstd);
+    /* gelu_new (GPT-2's tanh form) and its backward: dx = dy * gelu'(x) */
+    void (*gelu)(const float *x, float *y, size_t n);
+    void (*gelu_back)(const float *x, const float *dy, float *dx, size_t n);
+    /* y = a + b (y may be a or b) */
+    void (*add)(const float *a, const float *b, float *y, size_t n);
+    /* y += x */
+    void (*acc)(float *y, const float *x, size_t n);
+    /* layernorm backward of one row (norm = (x - mu) * rstd, dn = d * w):
+       dx += (dn - mean(dn) - norm * mean(dn * norm)) * rstd */
+    void (*ln_back)(const float *x, const float *d, const float *w, float *dx, int n, float mu, float rstd);
+    /* column sums for layernorm and bias gradients, one row at a time (dw or db may be NULL):
+       dw += d * ((x - mu) * rstd), db += d. Callers split columns between threads, so every
+       element goes through the same instructions wherever its chunk starts (masked, no
+       scalar tail), which keeps the sums independent of the thread count. */
+    void (*ln_wgrad)(const float *d, const float *x, float *dw, float *db, int n, float mu, float rstd);
+    /* dropout: y = mask ? x * scale : 0 (y may be x); exact, the same on every ISA */
+    void (*mask_scale)(const float *x, const unsigned char *mask, float *y, size_t n, float scale);
+} lora_vecops;
+/* The kernels for pool's instruction set (NULL pool: the best one detected). */
+LORA_API const lora_vecops *lora_vec(const lora_pool *pool);
+
+/* ---- For model authors: random streams for dropout ---- */
+/* splitmix64: advances *state and returns its next output (seeds and per-stream keys). */
+LORA_API uint64_t lora_splitmix64(uint64_t *state);
+/* mask[i] = (lora_rng_uniform(rng) >= p) for i < n: the same draws and the same final state
+   as n calls of lora_rng_uniform, several times faster (the state stays in registers). */
+LORA_API void lora_rng_keep_mask(lora_rng *rng, unsigned char *mask, int n, float p);
+
 /* ---- lora/99_end.api.h ---- */
 #ifdef __cplusplus
 }
@@ -1148,6 +1291,33 @@ LORA_API lora_status lora_train(lora_model *m, const lora_dataset *train, const 
 #define LORA__ERRLEN 1024
 static LORA__TLS char lora__errbuf[LORA__ERRLEN];
 
+/* The engine's parts spell the public helpers of the model authors' block (lora.h, "For model
+   authors") with their internal names: these are the same functions, not copies. */
+#define lora__fail lora_fail
+#define lora__malloc lora_malloc
+#define lora__calloc lora_calloc
+#define lora__realloc lora_realloc
+#define lora__alloc_aligned lora_alloc_aligned
+#define lora__free_aligned lora_free_aligned
+typedef lora_buf lora__buf;
+#define lora__buf_append lora_buf_append
+#define lora__buf_puts lora_buf_puts
+#define lora__buf_printf lora_buf_printf
+#define lora__buf_free lora_buf_free
+typedef lora_atomic_file lora__atomic_file;
+#define lora__atomic_open lora_atomic_open
+#define lora__atomic_write lora_atomic_write
+#define lora__atomic_write_le lora_atomic_write_le
+#define lora__atomic_finish lora_atomic_finish
+#define lora__atomic_commit lora_atomic_commit
+#define lora__atomic_abort lora_atomic_abort
+#define lora__read_file lora_read_file
+#define lora__fread_le lora_fread_le
+#define lora__ensure_dir lora_ensure_dir
+#define lora__json_write_number lora_json_write_number
+#define lora__splitmix64 lora_splitmix64
+#define lora__rng_keep_mask lora_rng_keep_mask
+
 LORA_API const char *lora_status_name(lora_status s) {
     switch (s) {
     case LORA_OK: return "LORA_OK";
@@ -1170,48 +1340,53 @@ LORA_API void lora_free(void *p) { LORA_FREE(p); }
 
 LORA_API void lora_clear_error(void) { lora__errbuf[0] = 0; }
 
-/* Records a formatted message for the calling thread and returns s, so that
-   failures read: return lora__fail(LORA_ERR_FORMAT, "%s: ...", path); */
-static LORA__UNUSED LORA__PRINTF(2, 3) lora_status lora__fail(lora_status s, const char *fmt, ...) {
+/* Records a formatted message for the calling thread and returns status, so that failures read:
+   return lora__fail(LORA_ERR_FORMAT, "%s: ...", path). The message is formatted aside first, so
+   lora_last_error() may be one of the arguments. */
+LORA_API lora_status lora_fail(lora_status status, const char *fmt, ...) {
+    char msg[LORA__ERRLEN];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(lora__errbuf, sizeof lora__errbuf, fmt, ap);
+    if (vsnprintf(msg, sizeof msg, fmt, ap) < 0) msg[0] = 0;
     va_end(ap);
-    return s;
+    memcpy(lora__errbuf, msg, sizeof msg);
+    return status;
 }
 
 /* Allocation that records an out-of-memory message naming what was allocated. */
-static LORA__UNUSED void *lora__malloc(size_t n, const char *what) {
+LORA_API void *lora_malloc(size_t n, const char *what) {
     void *p = LORA_MALLOC(n ? n : 1);
     if (!p) lora__fail(LORA_ERR_OOM, "out of memory allocating %zu bytes for %s", n, what);
     return p;
 }
-static LORA__UNUSED void *lora__calloc(size_t count, size_t size, const char *what) {
+LORA_API void *lora_calloc(size_t n, size_t size, const char *what) {
     void *p;
-    if (size && count > (size_t)-1 / size) {
+    if (size && n > (size_t)-1 / size) {
         lora__fail(LORA_ERR_OOM, "allocation size overflow for %s", what);
         return NULL;
     }
-    p = lora__malloc(count * size, what);
-    if (p) memset(p, 0, count * size);
+    p = lora__malloc(n * size, what);
+    if (p) memset(p, 0, n * size);
     return p;
 }
-static LORA__UNUSED void *lora__realloc(void *old, size_t n, const char *what) {
-    void *p = LORA_REALLOC(old, n ? n : 1);
-    if (!p) lora__fail(LORA_ERR_OOM, "out of memory growing %s to %zu bytes", what, n);
-    return p;
+LORA_API void *lora_realloc(void *p, size_t n, const char *what) {
+    void *q = LORA_REALLOC(p, n ? n : 1);
+    if (!q) lora__fail(LORA_ERR_OOM, "out of memory growing %s to %zu bytes", what, n);
+    return q;
 }
+/* lora_strdup with the name of what is copied in the out-of-memory message */
 static LORA__UNUSED char *lora__strdup(const char *s, const char *what) {
     size_t n = strlen(s) + 1;
     char *p = (char *)lora__malloc(n, what);
     if (p) memcpy(p, s, n);
     return p;
 }
+LORA_API char *lora_strdup(const char *s) { return lora__strdup(s, "a string copy"); }
 
 /* 64-byte aligned allocation built on the hooks (the offset is stored just before
    the returned pointer), so SIMD kernels can use aligned loads on arenas. */
 #define LORA__ALIGN 64
-static LORA__UNUSED void *lora__alloc_aligned(size_t n, const char *what) {
+LORA_API void *lora_alloc_aligned(size_t n, const char *what) {
     unsigned char *raw, *p;
     if (n > (size_t)-1 - LORA__ALIGN - sizeof(void *)) {
         lora__fail(LORA_ERR_OOM, "allocation size overflow for %s", what);
@@ -1224,7 +1399,7 @@ static LORA__UNUSED void *lora__alloc_aligned(size_t n, const char *what) {
     memcpy(p - sizeof(void *), &raw, sizeof raw);
     return p;
 }
-static LORA__UNUSED void lora__free_aligned(void *p) {
+LORA_API void lora_free_aligned(void *p) {
     void *raw;
     if (!p) return;
     memcpy(&raw, (unsigned char *)p - sizeof(void *), sizeof raw);
@@ -1232,7 +1407,6 @@ static LORA__UNUSED void lora__free_aligned(void *p) {
 }
 
 /* ---- growable byte buffer, used by writers (JSON, safetensors headers) ---- */
-typedef struct lora__buf { char *data; size_t len, cap; int failed; } lora__buf;
 static LORA__UNUSED int lora__buf_reserve(lora__buf *b, size_t extra) {
     size_t need, cap;
     char *p;
@@ -1246,14 +1420,14 @@ static LORA__UNUSED int lora__buf_reserve(lora__buf *b, size_t extra) {
     b->data = p; b->cap = cap;
     return 1;
 }
-static LORA__UNUSED void lora__buf_append(lora__buf *b, const void *s, size_t n) {
+LORA_API void lora_buf_append(lora_buf *b, const void *data, size_t n) {
     if (!lora__buf_reserve(b, n)) return;
-    memcpy(b->data + b->len, s, n);
+    memcpy(b->data + b->len, data, n);
     b->len += n;
     b->data[b->len] = 0;
 }
-static LORA__UNUSED void lora__buf_puts(lora__buf *b, const char *s) { lora__buf_append(b, s, strlen(s)); }
-static LORA__UNUSED LORA__PRINTF(2, 3) void lora__buf_printf(lora__buf *b, const char *fmt, ...) {
+LORA_API void lora_buf_puts(lora_buf *b, const char *s) { lora__buf_append(b, s, strlen(s)); }
+LORA_API void lora_buf_printf(lora_buf *b, const char *fmt, ...) {
     va_list ap;
     int n;
     char small[256];
@@ -1268,7 +1442,7 @@ static LORA__UNUSED LORA__PRINTF(2, 3) void lora__buf_printf(lora__buf *b, const
     va_end(ap);
     b->len += (size_t)n;
 }
-static LORA__UNUSED void lora__buf_free(lora__buf *b) { LORA_FREE(b->data); b->data = NULL; b->len = b->cap = 0; }
+LORA_API void lora_buf_free(lora_buf *b) { LORA_FREE(b->data); memset(b, 0, sizeof *b); }
 
 /* ---- files ---- */
 
@@ -1284,7 +1458,7 @@ static LORA__UNUSED lora_status lora__check_not_dir(const char *path) {
 }
 
 /* Reads a whole file into a NUL-terminated buffer (LORA_FREE it). */
-static LORA__UNUSED lora_status lora__read_file(const char *path, char **out, size_t *len) {
+LORA_API lora_status lora_read_file(const char *path, char **out, size_t *len) {
     FILE *f;
     long sz;
     char *buf;
@@ -1311,86 +1485,67 @@ static LORA__UNUSED lora_status lora__read_file(const char *path, char **out, si
     return LORA_OK;
 }
 
-/* Atomic file replacement: write to "<path>.tmp.<n>", then rename over path, so a
-   crash, a full disk or an error never leaves a half-written file where the user's
-   previous one was. */
-typedef struct lora__atomic_file { FILE *f; char *final_path; char *tmp_path; int failed; } lora__atomic_file;
-
-static LORA__UNUSED lora_status lora__atomic_open(lora__atomic_file *af, const char *path) {
+/* Atomic file replacement: write to "<path>.tmp-lora", then rename over path, so a crash, a
+   full disk or an error never leaves a half-written file where the user's previous one was. */
+/* Forgets the file (its paths freed, af zeroed: abort and commit then have nothing to do). */
+static void lora__atomic_release(lora_atomic_file *af) {
+    LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
+    memset(af, 0, sizeof *af);
+}
+LORA_API lora_status lora_atomic_open(lora_atomic_file *af, const char *path) {
     size_t n = strlen(path);
     static const char suffix[] = ".tmp-lora";
     memset(af, 0, sizeof *af);
     af->final_path = lora__strdup(path, "file path");
     af->tmp_path = (char *)lora__malloc(n + sizeof suffix, "file path");
-    if (!af->final_path || !af->tmp_path) {
-        LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
-        memset(af, 0, sizeof *af);
-        return LORA_ERR_OOM;
-    }
+    if (!af->final_path || !af->tmp_path) { lora__atomic_release(af); return LORA_ERR_OOM; }
     memcpy(af->tmp_path, path, n);
     memcpy(af->tmp_path + n, suffix, sizeof suffix);
     af->f = fopen(af->tmp_path, "wb");
     if (!af->f) {
         lora_status s = lora__fail(LORA_ERR_IO, "%s: cannot create temporary file %s: %s", path, af->tmp_path, strerror(errno));
-        LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
-        memset(af, 0, sizeof *af);
+        lora__atomic_release(af);
         return s;
     }
     return LORA_OK;
 }
-static LORA__UNUSED void lora__atomic_write(lora__atomic_file *af, const void *data, size_t n) {
-    if (af->failed || n == 0) return;
+LORA_API void lora_atomic_write(lora_atomic_file *af, const void *data, size_t n) {
+    if (af->failed || n == 0 || !af->f) return;
     if (fwrite(data, 1, n, af->f) != n) af->failed = errno ? errno : EIO;
 }
 /* First phase of a two-file save: closes the temporary file and checks that everything
-   reached it, without renaming it yet (lora__atomic_publish does, lora__atomic_abort drops it). */
-static LORA__UNUSED lora_status lora__atomic_finish(lora__atomic_file *af) {
+   reached it, without renaming it yet (lora__atomic_commit does, lora__atomic_abort drops it). */
+LORA_API lora_status lora_atomic_finish(lora_atomic_file *af) {
     int err = af->failed;
+    if (!af->f) return LORA_OK; /* already finished (or never opened) */
     if (fflush(af->f) != 0 && !err) err = errno ? errno : EIO;
     if (fclose(af->f) != 0 && !err) err = errno ? errno : EIO;
     af->f = NULL;
     if (err) {
         lora_status s = lora__fail(LORA_ERR_IO, "%s: write failed: %s (previous file left intact)", af->final_path, strerror(err));
         remove(af->tmp_path);
-        LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
-        memset(af, 0, sizeof *af);
+        lora__atomic_release(af);
         return s;
     }
     return LORA_OK;
 }
-static LORA__UNUSED lora_status lora__atomic_publish(lora__atomic_file *af) {
-    lora_status s = LORA_OK;
+LORA_API lora_status lora_atomic_commit(lora_atomic_file *af) {
+    lora_status s;
+    if (!af->tmp_path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_atomic_commit: no file open (already committed, aborted or failed)");
+    if ((s = lora_atomic_finish(af)) != LORA_OK) return s;
     if (rename(af->tmp_path, af->final_path) != 0) {
         s = lora__fail(LORA_ERR_IO, "%s: cannot rename %s into place: %s", af->final_path, af->tmp_path, strerror(errno));
         remove(af->tmp_path);
     }
-    LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
-    memset(af, 0, sizeof *af);
+    lora__atomic_release(af);
     return s;
 }
 /* Aborts the write: removes the temporary file, keeps the previous file intact. */
-static LORA__UNUSED void lora__atomic_abort(lora__atomic_file *af) {
+LORA_API void lora_atomic_abort(lora_atomic_file *af) {
     if (!af->tmp_path) return;
     if (af->f) fclose(af->f);
-    if (af->tmp_path) remove(af->tmp_path);
-    LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
-    memset(af, 0, sizeof *af);
-}
-static LORA__UNUSED lora_status lora__atomic_commit(lora__atomic_file *af) {
-    lora_status s = LORA_OK;
-    int err = af->failed;
-    if (fflush(af->f) != 0 && !err) err = errno ? errno : EIO;
-    if (fclose(af->f) != 0 && !err) err = errno ? errno : EIO;
-    af->f = NULL;
-    if (err) {
-        s = lora__fail(LORA_ERR_IO, "%s: write failed: %s (previous file left intact)", af->final_path, strerror(err));
-    } else if (rename(af->tmp_path, af->final_path) != 0) {
-        s = lora__fail(LORA_ERR_IO, "%s: cannot rename %s into place: %s", af->final_path, af->tmp_path, strerror(errno));
-    }
-    if (s != LORA_OK) remove(af->tmp_path);
-    LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
-    memset(af, 0, sizeof *af);
-    return s;
+    remove(af->tmp_path);
+    lora__atomic_release(af);
 }
 /* ---- byte order: every file format here is little-endian, whatever the host ---- */
 static LORA__UNUSED int lora__host_is_le(void) {
@@ -1413,17 +1568,18 @@ static LORA__UNUSED void lora__le_swap(void *p, size_t n, size_t es) {
         }
 }
 /* fread of count elements of size es stored little-endian, into host order */
-static LORA__UNUSED size_t lora__fread_le(void *dst, size_t es, size_t count, FILE *f) {
-    size_t got = fread(dst, es, count, f);
-    lora__le_swap(dst, got * es, es);
+LORA_API size_t lora_fread_le(void *dst, size_t elem_size, size_t count, FILE *f) {
+    size_t got = fread(dst, elem_size, count, f);
+    lora__le_swap(dst, got * elem_size, elem_size);
     return got;
 }
 /* Writes n bytes (a whole number of elements of size es) in little-endian order (on big-endian
    hosts a byte swap through a small buffer, whose size is a multiple of every es: tensors are
    never copied whole; es = 1 writes bytes as they are). */
-static LORA__UNUSED void lora__atomic_write_le(lora__atomic_file *af, const void *data, size_t n, size_t es) {
+LORA_API void lora_atomic_write_le(lora_atomic_file *af, const void *data, size_t n, size_t elem_size) {
     unsigned char tmp[8192];
     const unsigned char *p = (const unsigned char *)data;
+    const size_t es = elem_size;
     size_t done = 0;
     if (es <= 1 || lora__host_is_le()) { lora__atomic_write(af, data, n); return; }
     while (done < n) {
@@ -1445,8 +1601,8 @@ static LORA__UNUSED lora_status lora__write_file_atomic(const char *path, const 
 }
 
 /* ---- rng ---- */
-static LORA__UNUSED uint64_t lora__splitmix64(uint64_t *x) {
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+LORA_API uint64_t lora_splitmix64(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
@@ -1476,7 +1632,7 @@ LORA_API float lora_rng_uniform(lora_rng *rng) { return rng ? (float)(lora_rng_u
    every mask byte store, which may alias it). uniform = (u >> 8) / 2^24 exactly, so the test is
    (u >> 8) >= ceil(p * 2^24) (p NaN: never, as the float comparison). The state is copied to a
    local array whose address never escapes, so the compiler keeps it in registers. */
-static LORA__UNUSED void lora__rng_keep_mask(lora_rng *rng, unsigned char *mk, int n, float p) {
+LORA_API void lora_rng_keep_mask(lora_rng *rng, unsigned char *mask, int n, float p) {
     uint32_t s[4], thr;
     int i;
     memcpy(s, rng->s, sizeof s);
@@ -1484,7 +1640,7 @@ static LORA__UNUSED void lora__rng_keep_mask(lora_rng *rng, unsigned char *mk, i
     else if (p <= 0.0f) thr = 0;
     else if (p >= 1.0f) thr = 16777216u;
     else thr = (uint32_t)ceil((double)p * 16777216.0);
-    for (i = 0; i < n; i++) mk[i] = (unsigned char)((lora__xoshiro_next(s) >> 8) >= thr);
+    for (i = 0; i < n; i++) mask[i] = (unsigned char)((lora__xoshiro_next(s) >> 8) >= thr);
     memcpy(rng->s, s, sizeof s);
 }
 /* Marsaglia's polar method: two normals per accepted pair, one log and no trig. */
@@ -3745,33 +3901,7 @@ LORA_API void lora_sgemm(lora_pool *pool, int transA, int transB, int M, int N, 
    its weight gradients, dropout's mask-and-scale, and AdamW's elementwise update. One table of
    function pointers per instruction set, picked once per call site from the pool's ISA. */
 
-typedef struct lora__vecops {
-    float (*max)(const float *x, int n);
-    /* y[i] = exp(x[i] - sub) (y may be NULL: only the sum); returns the sum */
-    float (*exp_sum)(const float *x, float *y, int n, float sub);
-    void (*scale)(float *y, int n, float s);
-    float (*sum)(const float *x, int n);
-    float (*sumsq_centered)(const float *x, int n, float mu);
-    float (*dot)(const float *a, const float *b, int n);
-    /* y = (x - mu) * rstd * w + b */
-    void (*norm_affine)(const float *x, float *y, const float *w, const float *b, int n, float mu, float rstd);
-    void (*gelu)(const float *x, float *y, size_t n);
-    void (*gelu_back)(const float *x, const float *dy, float *dx, size_t n);
-    /* y = a + b (y may be a or b) */
-    void (*add)(const float *a, const float *b, float *y, size_t n);
-    /* y += x */
-    void (*acc)(float *y, const float *x, size_t n);
-    /* layernorm backward of one row (norm = (x - mu) * rstd, dn = d * w):
-       dx += (dn - mean(dn) - norm * mean(dn * norm)) * rstd */
-    void (*ln_back)(const float *x, const float *d, const float *w, float *dx, int n, float mu, float rstd);
-    /* column sums for layernorm and bias gradients, one row at a time (dw or db may be NULL):
-       dw += d * ((x - mu) * rstd), db += d. Callers split columns between threads, so every
-       element goes through the same instructions wherever its chunk starts (masked, no
-       scalar tail), which keeps the sums independent of the thread count. */
-    void (*ln_wgrad)(const float *d, const float *x, float *dw, float *db, int n, float mu, float rstd);
-    /* dropout: y = mask ? x * scale : 0 (y may be x); exact, the same on every ISA */
-    void (*mask_scale)(const float *x, const unsigned char *mask, float *y, size_t n, float scale);
-} lora__vecops;
+/* The table type, lora_vecops, is public (lora.h, "For model authors"). */
 
 /* ---- scalar ---- */
 static float lora__max_scalar(const float *x, int n) {
@@ -3840,7 +3970,7 @@ static void lora__mask_scale_scalar(const float *x, const unsigned char *mask, f
     size_t i;
     for (i = 0; i < n; i++) y[i] = mask[i] ? x[i] * scale : 0.0f;
 }
-static const lora__vecops lora__vecops_scalar = {
+static const lora_vecops lora__vec_scalar = {
     lora__max_scalar, lora__exp_sum_scalar, lora__scale_scalar, lora__sum_scalar, lora__sumsq_centered_scalar,
     lora__dot_scalar, lora__norm_affine_scalar, lora__gelu_scalar, lora__gelu_back_scalar,
     lora__add_scalar, lora__acc_scalar, lora__ln_back_scalar, lora__ln_wgrad_scalar, lora__mask_scale_scalar};
@@ -4036,7 +4166,7 @@ static LORA__T2 void lora__mask_scale_avx2(const float *x, const unsigned char *
     }
     for (; i < n; i++) y[i] = mask[i] ? x[i] * scale : 0.0f;
 }
-static const lora__vecops lora__vecops_avx2 = {
+static const lora_vecops lora__vec_avx2 = {
     lora__max_avx2, lora__exp_sum_avx2, lora__scale_avx2, lora__sum_avx2, lora__sumsq_centered_avx2,
     lora__dot_avx2, lora__norm_affine_avx2, lora__gelu_avx2, lora__gelu_back_avx2,
     lora__add_avx2, lora__acc_avx2, lora__ln_back_avx2, lora__ln_wgrad_avx2, lora__mask_scale_avx2};
@@ -4209,7 +4339,7 @@ static LORA__T5 void lora__mask_scale_avx512(const float *x, const unsigned char
         _mm512_mask_storeu_ps(y + i, k, _mm512_maskz_mul_ps(keep, _mm512_maskz_loadu_ps(k, x + i), s));
     }
 }
-static const lora__vecops lora__vecops_avx512 = {
+static const lora_vecops lora__vec_avx512 = {
     lora__max_avx512, lora__exp_sum_avx512, lora__scale_avx512, lora__sum_avx512, lora__sumsq_centered_avx512,
     lora__dot_avx512, lora__norm_affine_avx512, lora__gelu_avx512, lora__gelu_back_avx512,
     lora__add_avx512, lora__acc_avx512, lora__ln_back_avx512, lora__ln_wgrad_avx512, lora__mask_scale_avx512};
@@ -4217,16 +4347,16 @@ static const lora__vecops lora__vecops_avx512 = {
 
 /* The kernels for a pool's instruction set (NEON uses the scalar table, which compilers
    vectorise where the order of operations allows). */
-static LORA__UNUSED const lora__vecops *lora__vec(const lora_pool *pool) {
+LORA_API const lora_vecops *lora_vec(const lora_pool *pool) {
     lora_isa isa = lora_pool_isa(pool);
     (void)isa;
 #ifdef LORA__HAVE_AVX512
-    if (isa == LORA_ISA_AVX512) return &lora__vecops_avx512;
+    if (isa == LORA_ISA_AVX512) return &lora__vec_avx512;
 #endif
 #ifdef LORA__HAVE_AVX2
-    if (isa == LORA_ISA_AVX2 || isa == LORA_ISA_AVX512) return &lora__vecops_avx2;
+    if (isa == LORA_ISA_AVX2 || isa == LORA_ISA_AVX512) return &lora__vec_avx2;
 #endif
-    return &lora__vecops_scalar;
+    return &lora__vec_scalar;
 }
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -4929,7 +5059,7 @@ static int lora__shortest_digits(double x, char *digits, int *exp10) {
     digits[nd] = 0;
     return nd;
 }
-static LORA__UNUSED void lora__json_write_number(lora__buf *b, double x) {
+LORA_API void lora_json_write_number(lora_buf *b, double x) {
     char digits[32], out[64];
     int nd, e, k = 0, i;
     if (x != x || x - x != 0) { lora__buf_puts(b, "null"); return; }
@@ -7230,7 +7360,7 @@ LORA_API void lora_module_merge(const lora_module *m, float *W, int fan_in_fan_o
 #endif
 
 /* mkdir -p: creates dir and any missing parents. */
-static lora_status lora__ensure_dir(const char *dir) {
+LORA_API lora_status lora_ensure_dir(const char *dir) {
     char *p = lora__strdup(dir, "path"), *q;
     lora_status s = LORA_OK;
     if (!p) return LORA_ERR_OOM;
@@ -7416,7 +7546,7 @@ LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, 
     path = NULL;
     if (!(path = lora__path_join(dir, "adapter_model.safetensors"))) { s = LORA_ERR_OOM; lora__atomic_abort(&cfg_file); goto done; }
     if ((s = lora_st_write(path, e, (size_t)k, &mk, &mv, 1)) != LORA_OK) { lora__atomic_abort(&cfg_file); goto done; }
-    s = lora__atomic_publish(&cfg_file);
+    s = lora__atomic_commit(&cfg_file);
 done:
     lora__buf_free(&json);
     if (names) for (i = 0; i < n; i++) LORA_FREE(names[i]);
@@ -10356,7 +10486,7 @@ static int lora__is_greedy(const lora_sampler *s) { return s->greedy || s->tempe
 /* Sampling with a workspace of vocab candidates and vocab floats (lora__sample_ws_bytes). */
 static size_t lora__sample_ws_bytes(int V) { return (size_t)V * (sizeof(lora__cand) + sizeof(float)); }
 static int32_t lora__sample_ws(const float *logits, int V, const lora_sampler *s, lora_rng *rng, void *ws,
-                               const lora__vecops *vo) {
+                               const lora_vecops *vo) {
     lora__cand *c = (lora__cand *)ws;
     float *e = (float *)(c + V), mx = -INFINITY, invT = 1.0f / s->temperature;
     int n = 0, i;
@@ -10434,7 +10564,7 @@ LORA_API int32_t lora_sample(const float *logits, int vocab, const lora_sampler 
     if (!rng) return (int32_t)lora__fail(LORA_ERR_INVALID_ARG, "lora_sample: rng is NULL (needed unless greedy)");
     c = (lora__cand *)lora__malloc(lora__sample_ws_bytes(vocab), "sampling workspace");
     if (!c) return (int32_t)LORA_ERR_OOM;
-    id = lora__sample_ws(logits, vocab, cfg, rng, c, lora__vec(NULL));
+    id = lora__sample_ws(logits, vocab, cfg, rng, c, lora_vec(NULL));
     LORA_FREE(c);
     return id;
 }
@@ -10475,7 +10605,7 @@ LORA_API lora_status lora_generate(lora_model *m, const int32_t *prompt, int n_p
     lora_rng_seed(&rng, cfg->seed);
     if ((s = lora_forward_cached(m, kv, prompt, n_prompt, logits)) != LORA_OK) goto done;
     for (;;) {
-        int32_t id = greedy ? lora__argmax(logits, V) : lora__sample_ws(logits, V, cfg, &rng, c, lora__vec(pool));
+        int32_t id = greedy ? lora__argmax(logits, V) : lora__sample_ws(logits, V, cfg, &rng, c, lora_vec(pool));
         if (stop_at_eot && eos >= 0 && id == eos) break;
         out_ids[n++] = id;
         *n_out = n;

@@ -36,5 +36,60 @@ for defs in "-DLORA_NO_THREADS" "-DLORA_NO_SIMD" "-DLORA_NO_AVX512" "-DLORA_NO_A
   done
 done
 rm -rf "$dir"
+# gpt2.h's implementation in a translation unit of its own, lora.h's in another (gpt2.h uses only
+# lora.h's public API): compiled as C and as C++, linked, run. A part of src/gpt2 that still spells
+# lora.h's internal names (lora__*, LORA__*, the LORA_FREE hooks) compiles only beside lora.h's
+# implementation; while any is left, gpt2.h is rebuilt from the parts before the first such one
+# (a part uses only earlier ones) and the rest are reported as pending, not as failures.
+dir=$(mktemp -d)
+mkdir -p "$dir/src" "$dir/tools"
+cp -r src/lora src/gpt2 "$dir/src/"
+cp tools/amalgamate.sh "$dir/tools/"
+pending=""
+for part in src/gpt2/*.impl.c; do
+  if [ -n "$pending" ] || grep -q 'lora__\|LORA__\|LORA_FREE\|LORA_MALLOC\|LORA_REALLOC' "$part"; then
+    pending="$pending $part"; rm "$dir/$part"
+  fi
+done
+(cd "$dir" && sh tools/amalgamate.sh)
+printf '#define LORA_IMPLEMENTATION\n#include "lora.h"\n' > "$dir/lora_impl.c"
+printf '#define GPT2_IMPLEMENTATION\n#include "gpt2.h"\n' > "$dir/gpt2_impl.c"
+cat > "$dir/main.c" <<'EOC'
+#include "gpt2.h"
+#include <stdio.h>
+#include <string.h>
+/* a tiny model through gpt2.h's own translation unit: save, load back, same logits; errors as usual */
+int main(void) {
+    gpt2_config cfg;
+    gpt2_model *m = NULL, *m2 = NULL;
+    int32_t ids[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    float l1 = 0, l2 = 0;
+    gpt2_memory_estimate e;
+    if (gpt2_config_preset("tiny", &cfg) != LORA_OK || gpt2_model_create(&cfg, NULL, &m) != LORA_OK) return 1;
+    gpt2_model_init_random(m, 7);
+    if (gpt2_model_save_llmc(m, "tiny.bin") != LORA_OK || gpt2_model_load("tiny.bin", NULL, NULL, &m2) != LORA_OK) return 2;
+    if (gpt2_forward(m, ids, ids, 2, 4, &l1) != LORA_OK || gpt2_forward(m2, ids, ids, 2, 4, &l2) != LORA_OK) return 3;
+    if (l1 != l2 || memcmp(gpt2_logits(m), gpt2_logits(m2), sizeof(float) * 8 * (size_t)cfg.vocab_size) != 0) return 4;
+    gpt2_estimate_memory(&cfg, NULL, 0, 2, 4, 1, &e);
+    if (e.activations == 0) return 5;
+    if (gpt2_config_preset("gpt5", &cfg) != LORA_ERR_NOT_FOUND || !strstr(lora_last_error(), "gpt5")) return 6;
+    gpt2_model_free(m); gpt2_model_free(m2);
+    printf("ok\n");
+    return 0;
+}
+EOC
+# the partial header leaves later parts' declarations undefined and their helpers unused
+w="-Wall -Wextra -pedantic"; [ -n "$pending" ] && w="$w -Wno-unused-function"
+# shellcheck disable=SC2086
+if (cd "$dir" && $CC -std=c99 $w -O1 -c lora_impl.c && $CC -std=c99 $w -O1 -c gpt2_impl.c && $CC -std=c99 $w -O1 -c main.c &&
+    $CC -o two_tu lora_impl.o gpt2_impl.o main.o -lm -lpthread && ./two_tu) > "$dir/err.txt" 2>&1 && grep -qx ok "$dir/err.txt" &&
+   ! grep -q warning "$dir/err.txt"; then pass=$((pass+1)); else
+  fail=$((fail+1)); echo "FAILED: gpt2.h's implementation in its own translation unit ($CC)"; head -20 "$dir/err.txt"; fi
+# shellcheck disable=SC2086
+if (cd "$dir" && $CXX -x c++ $w -O1 -c gpt2_impl.c -o gpt2_impl_cpp.o && $CXX -o two_tu_cpp lora_impl.o gpt2_impl_cpp.o main.o -lm -lpthread &&
+    ./two_tu_cpp) > "$dir/err.txt" 2>&1 && grep -qx ok "$dir/err.txt" && ! grep -q warning "$dir/err.txt"; then pass=$((pass+1)); else
+  fail=$((fail+1)); echo "FAILED: gpt2.h's implementation in its own translation unit ($CXX)"; head -20 "$dir/err.txt"; fi
+[ -n "$pending" ] && echo "pending (still use lora.h's internal names, left out of the separate-unit build):$pending"
+rm -rf "$dir"
 echo "tests/test_embed.sh: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -567,7 +567,7 @@ static void test_ce(gpt2_model *m) {
     for (r = 0; r < NN; r++) count += gpt2__target(labels, NULL, r, NT) != GPT2__IGNORE;
     memset(&cc, 0, sizeof cc);
     cc.logits = logits; cc.row_loss = row_loss; cc.labels = labels; cc.T = NT; cc.V = NV; cc.inv_count = 0.0f;
-    cc.v = lora__vec(m->pool);
+    cc.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, NN, gpt2__ce_rows, &cc);
     for (r = 0; r < NN; r++) sum += row_loss[r];
     CHECK_NEAR(sum / count, ce_loss(&c), 1e-6 * ce_loss(&c));

@@ -9,7 +9,7 @@
      reference, and bit for bit the same whether a row goes in one call or in chunks starting
      anywhere (threads split the columns: the sums must not depend on where a chunk starts);
    - mask_scale (dropout: y = mask ? x * scale : 0, also in place) is exact: bit for bit scalar;
-   - lora__rng_keep_mask (dropout masks with the generator's state in registers) gives exactly
+   - lora_rng_keep_mask (dropout masks with the generator's state in registers) gives exactly
      the bytes of (lora_rng_uniform(&rng) >= p), and leaves the generator where those draws do,
      for p at and next to the 2^-24 steps of a uniform, 0, 1, negative and NaN.
    Lengths around every vector width (8, 16) and GPT-2's widths (768, 3072). */
@@ -42,13 +42,13 @@ static int guards_intact(const float *p, int n, int guard) {
 }
 
 /* add and acc of one ISA against the scalar kernels, bit for bit; returns the mismatches */
-static int check_add_acc(const lora__vecops *v, int n) {
+static int check_add_acc(const lora_vecops *v, int n) {
     const int G = 17;
     float *a = alloc_row(n, 0), *b = alloc_row(n, 0), *y = alloc_row(n, G), *ref = alloc_row(n, 0);
     int i, bad = 0;
     if (!a || !b || !y || !ref) { free(a); free(b); free(y); free(ref); return 1; }
     /* y = a + b */
-    lora__vecops_scalar.add(a, b, ref, (size_t)n);
+    lora__vec_scalar.add(a, b, ref, (size_t)n);
     v->add(a, b, y, (size_t)n);
     bad += memcmp(y, ref, sizeof(float) * (size_t)n) != 0 || !guards_intact(y, n, G);
     /* y += a, and in place both ways: y = y + b, y = a + y */
@@ -67,7 +67,7 @@ static int check_add_acc(const lora__vecops *v, int n) {
 }
 
 /* ln_back against the double reference; returns the worst error / the row's scale */
-static double check_ln_back(const lora__vecops *v, int n, int *guards_ok) {
+static double check_ln_back(const lora_vecops *v, int n, int *guards_ok) {
     const int G = 17;
     float *x = alloc_row(n, 0), *d = alloc_row(n, 0), *w = alloc_row(n, 0), *dx = alloc_row(n, G);
     double *ref = (double *)malloc(sizeof(double) * (size_t)n), mu = 0, var = 0, dmean = 0, dnm = 0, scale = 0, worst = 0;
@@ -98,7 +98,7 @@ static double check_ln_back(const lora__vecops *v, int n, int *guards_ok) {
 
 /* ln_wgrad over `rows` rows of width n: one call per row vs chunks of random widths; returns 0
    when chunked == whole bit for bit, guards intact, and both near the double reference */
-static int check_ln_wgrad(const lora__vecops *v, int n, int with_dw, int with_db) {
+static int check_ln_wgrad(const lora_vecops *v, int n, int with_dw, int with_db) {
     const int G = 17, rows = 5;
     float *d = alloc_row(rows * n, 0), *x = alloc_row(rows * n, 0), *dw1 = alloc_row(n, G), *db1 = alloc_row(n, G);
     float *dw2 = alloc_row(n, G), *db2 = alloc_row(n, G);
@@ -136,14 +136,14 @@ static int check_ln_wgrad(const lora__vecops *v, int n, int with_dw, int with_db
 }
 
 /* mask_scale of one ISA against the scalar kernel (masks of 0, 1 and other nonzero bytes) */
-static int check_mask_scale(const lora__vecops *v, int n) {
+static int check_mask_scale(const lora_vecops *v, int n) {
     const int G = 17;
     float *x = alloc_row(n, 0), *y = alloc_row(n, G), *ref = alloc_row(n, 0);
     unsigned char *mk = (unsigned char *)malloc((size_t)(n > 0 ? n : 1));
     int i, bad = 0;
     if (!x || !y || !ref || !mk) { free(x); free(y); free(ref); free(mk); return 1; }
     for (i = 0; i < n; i++) mk[i] = (unsigned char)(i % 3 == 0 ? 0 : i % 5 == 0 ? 0x80 : 1);
-    lora__vecops_scalar.mask_scale(x, mk, ref, (size_t)n, 1.0f / 0.95f);
+    lora__vec_scalar.mask_scale(x, mk, ref, (size_t)n, 1.0f / 0.95f);
     v->mask_scale(x, mk, y, (size_t)n, 1.0f / 0.95f);
     bad += memcmp(y, ref, sizeof(float) * (size_t)n) != 0 || !guards_intact(y, n, G);
     v->mask_scale(x, mk, x, (size_t)n, 1.0f / 0.95f); /* in place */
@@ -152,7 +152,7 @@ static int check_mask_scale(const lora__vecops *v, int n) {
     return bad;
 }
 
-/* lora__rng_keep_mask against lora_rng_uniform draw by draw; returns the mismatches */
+/* lora_rng_keep_mask against lora_rng_uniform draw by draw; returns the mismatches */
 static int check_keep_mask(void) {
     const float ps[] = { 0.0f, 0.05f, 0.1f, 0.5f, 0.999f, 1.0f, -0.5f, 1.5f, 1.0f / 16777216.0f, 3.0f / 16777216.0f,
                          0.25f + 1.0f / 16777216.0f, 0.25f - 1.0f / 33554432.0f, 0.7f };
@@ -167,7 +167,7 @@ static int check_keep_mask(void) {
         lora_rng_seed(&r1, 1000 + (uint64_t)a);
         lora_rng_seed(&r2, 1000 + (uint64_t)a);
         for (i = 0; i < n; i++) ref[i] = (unsigned char)(lora_rng_uniform(&r1) >= p);
-        lora__rng_keep_mask(&r2, mk, n, p);
+        lora_rng_keep_mask(&r2, mk, n, p);
         bad += memcmp(mk, ref, (size_t)n) != 0;
         bad += lora_rng_u32(&r1) != lora_rng_u32(&r2); /* the stream continues in step */
     }
@@ -185,7 +185,7 @@ static int check_keep_mask(void) {
         for (j = 0; j < 4; j++) {
             lora_rng r3 = r2;
             if (j >= 2 && (double)p[j] != (double)u + (j == 2 ? 0.25 : -0.25) / 16777216.0) continue; /* not exact */
-            lora__rng_keep_mask(&r3, mk, 1, p[j]);
+            lora_rng_keep_mask(&r3, mk, 1, p[j]);
             bad += mk[0] != (unsigned char)(u >= p[j]);
         }
     }
@@ -199,14 +199,14 @@ int main(void) {
     int v, a;
     CHECK_OK(lora_pool_create(&pool, 1));
     if (!pool) return TEST_END();
-    CHECK(check_add_acc(&lora__vecops_scalar, 0) == 0); /* n = 0: nothing written */
+    CHECK(check_add_acc(&lora__vec_scalar, 0) == 0); /* n = 0: nothing written */
     CHECK_MSG(check_keep_mask() == 0, "dropout keep masks differ from lora_rng_uniform >= p");
     for (v = 0; v < 4; v++) {
-        const lora__vecops *ops;
+        const lora_vecops *ops;
         double worst = 0;
         int bad = 0;
         if (lora_pool_set_isa(pool, isas[v]) != LORA_OK) continue; /* not on this machine */
-        ops = lora__vec(pool);
+        ops = lora_vec(pool);
         for (a = 0; a < (int)(sizeof lengths / sizeof lengths[0]); a++) {
             int n = lengths[a], guards_ok, r;
             int mism = check_add_acc(ops, n);

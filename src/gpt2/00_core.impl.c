@@ -1,7 +1,8 @@
-/* gpt2.h's implementation uses lora.h's internal helpers (lora__fail, lora__malloc, ...),
-   so LORA_IMPLEMENTATION must be compiled in the same translation unit. */
-#ifndef LORA_IMPLEMENTATION_DONE
-#error "define LORA_IMPLEMENTATION and include lora.h before defining GPT2_IMPLEMENTATION"
-#endif
-
-
+/* gpt2.h's implementation uses only lora.h's public API (the user API and its "For model
+   authors" block), so it may be compiled in a translation unit of its own, with lora.h's
+   implementation in another (or in the same one). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>

@@ -4,7 +4,7 @@ LORA_API lora_status gpt2_config_preset(const char *name, gpt2_config *out) {
         {"gpt2", 12, 12, 768}, {"gpt2-medium", 24, 16, 1024}, {"gpt2-large", 36, 20, 1280},
         {"gpt2-xl", 48, 25, 1600}, {"distilgpt2", 6, 12, 768}, {"tiny", 2, 2, 64}, {"small", 4, 4, 128}};
     size_t i;
-    if (!name || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_config_preset: NULL argument");
+    if (!name || !out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_config_preset: NULL argument");
     for (i = 0; i < sizeof presets / sizeof presets[0]; i++) {
         if (strcmp(presets[i].name, name) == 0) {
             memset(out, 0, sizeof *out);
@@ -18,21 +18,21 @@ LORA_API lora_status gpt2_config_preset(const char *name, gpt2_config *out) {
             return LORA_OK;
         }
     }
-    return lora__fail(LORA_ERR_NOT_FOUND, "unknown preset '%s' (known: gpt2, gpt2-medium, gpt2-large, gpt2-xl, distilgpt2, tiny, small)", name);
+    return lora_fail(LORA_ERR_NOT_FOUND, "unknown preset '%s' (known: gpt2, gpt2-medium, gpt2-large, gpt2-xl, distilgpt2, tiny, small)", name);
 }
 
 static int gpt2__inner(const gpt2_config *c) { return c->n_inner > 0 ? c->n_inner : 4 * c->n_embd; }
 
 LORA_API lora_status gpt2_config_check(const gpt2_config *c) {
-    if (!c) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config is NULL");
+    if (!c) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2 config is NULL");
     if (c->n_layer <= 0 || c->n_head <= 0 || c->n_embd <= 0 || c->n_positions <= 0 || c->vocab_size <= 0 || c->n_inner < 0)
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config: sizes must be positive (n_layer %d, n_head %d, n_embd %d, n_positions %d, vocab_size %d, n_inner %d)",
-                          c->n_layer, c->n_head, c->n_embd, c->n_positions, c->vocab_size, c->n_inner);
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2 config: sizes must be positive (n_layer %d, n_head %d, n_embd %d, n_positions %d, vocab_size %d, n_inner %d)",
+                         c->n_layer, c->n_head, c->n_embd, c->n_positions, c->vocab_size, c->n_inner);
     if (c->n_embd % c->n_head != 0)
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config: n_embd %d is not divisible by n_head %d", c->n_embd, c->n_head);
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2 config: n_embd %d is not divisible by n_head %d", c->n_embd, c->n_head);
     if (c->n_layer > 4096 || c->n_embd > 65536 || c->vocab_size > (1 << 24) || c->n_positions > (1 << 20) || gpt2__inner(c) > (1 << 20))
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config: sizes out of the supported range");
-    if (!(c->layer_norm_eps > 0.0f)) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2 config: layer_norm_epsilon must be > 0");
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2 config: sizes out of the supported range");
+    if (!(c->layer_norm_eps > 0.0f)) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2 config: layer_norm_epsilon must be > 0");
     return LORA_OK;
 }
 
@@ -133,15 +133,15 @@ static lora_status gpt2__base_init(gpt2_model *m); /* 50_model.impl.c */
 LORA_API void gpt2_model_free(gpt2_model *m) {
     if (!m) return;
     gpt2__acts_free(m->acts);
-    lora__free_aligned(m->params);
-    lora__free_aligned(m->grads);
-    LORA_FREE(m->tensors);
-    LORA_FREE(m->linears);
-    LORA_FREE(m->descs);
-    LORA_FREE(m->name_or_path);
-    LORA_FREE(m->module_layer);
-    LORA_FREE(m->pos_buf);
-    LORA_FREE(m);
+    lora_free_aligned(m->params);
+    lora_free_aligned(m->grads);
+    lora_free(m->tensors);
+    lora_free(m->linears);
+    lora_free(m->descs);
+    lora_free(m->name_or_path);
+    lora_free(m->module_layer);
+    lora_free(m->pos_buf);
+    lora_free(m);
 }
 
 static void gpt2__add_tensor(gpt2_model *m, size_t *off, const char *name, int ndim, int64_t d0, int64_t d1) {
@@ -163,15 +163,15 @@ static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int 
     char nm[48];
     *out = NULL;
     if ((s = gpt2_config_check(cfg)) != LORA_OK) return s;
-    m = (gpt2_model *)lora__calloc(1, sizeof *m, "gpt2 model");
+    m = (gpt2_model *)lora_calloc(1, sizeof *m, "gpt2 model");
     if (!m) return LORA_ERR_OOM;
     m->cfg = *cfg;
     m->pool = pool;
     C = cfg->n_embd; F = gpt2__inner(cfg);
-    m->tensors = (gpt2__tensor *)lora__calloc((size_t)(2 + cfg->n_layer * GPT2__PER_LAYER + 2), sizeof *m->tensors, "tensor table");
+    m->tensors = (gpt2__tensor *)lora_calloc((size_t)(2 + cfg->n_layer * GPT2__PER_LAYER + 2), sizeof *m->tensors, "tensor table");
     m->n_linears = gpt2_config_num_linears(cfg);
-    m->linears = (gpt2_linear_info *)lora__calloc((size_t)m->n_linears, sizeof *m->linears, "module table");
-    m->descs = (lora_module_desc *)lora__calloc((size_t)m->n_linears, sizeof *m->descs, "module table");
+    m->linears = (gpt2_linear_info *)lora_calloc((size_t)m->n_linears, sizeof *m->linears, "module table");
+    m->descs = (lora_module_desc *)lora_calloc((size_t)m->n_linears, sizeof *m->descs, "module table");
     if (!m->tensors || !m->linears || !m->descs) { gpt2_model_free(m); return LORA_ERR_OOM; }
     gpt2_config_linears(cfg, m->linears);
     gpt2_config_module_descs(m->linears, m->n_linears, m->descs);
@@ -197,7 +197,7 @@ static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int 
     gpt2__add_tensor(m, &off, "ln_f.bias", 1, C, 0);
     m->n_floats = off;
     if (alloc_weights) {
-        m->params = (float *)lora__alloc_aligned(off * sizeof(float), "gpt2 weights");
+        m->params = (float *)lora_alloc_aligned(off * sizeof(float), "gpt2 weights");
         if (!m->params) { gpt2_model_free(m); return LORA_ERR_OOM; }
         memset(m->params, 0, off * sizeof(float));
     }
@@ -207,7 +207,7 @@ static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int 
 }
 
 LORA_API lora_status gpt2_model_create(const gpt2_config *cfg, lora_pool *pool, gpt2_model **out) {
-    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_create: out is NULL");
+    if (!out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_create: out is NULL");
     return gpt2__model_new(cfg, pool, 1, out);
 }
 

@@ -7,19 +7,19 @@ static lora_status gpt2__ensure_parent(const char *path) {
     char *dir;
     lora_status s;
     if (!slash || slash == path) return LORA_OK;
-    dir = (char *)lora__malloc((size_t)(slash - path) + 1, "path");
+    dir = (char *)lora_malloc((size_t)(slash - path) + 1, "path");
     if (!dir) return LORA_ERR_OOM;
     memcpy(dir, path, (size_t)(slash - path));
     dir[slash - path] = 0;
-    s = lora__ensure_dir(dir);
-    LORA_FREE(dir);
+    s = lora_ensure_dir(dir);
+    lora_free(dir);
     return s;
 }
 
 static char *gpt2__sibling_path(const char *path, const char *name) {
     const char *slash = strrchr(path, '/');
     size_t dir = slash ? (size_t)(slash - path + 1) : 0, n = strlen(name);
-    char *p = (char *)lora__malloc(dir + n + 1, "path");
+    char *p = (char *)lora_malloc(dir + n + 1, "path");
     if (!p) return NULL;
     memcpy(p, path, dir);
     memcpy(p + dir, name, n + 1);
@@ -35,9 +35,9 @@ static lora_status gpt2__read_config_json(const char *path, gpt2_config *cfg) {
     const lora_json *v;
     double d;
     const char *act;
-    if ((s = lora__read_file(path, &text, &len)) != LORA_OK) return s;
+    if ((s = lora_read_file(path, &text, &len)) != LORA_OK) return s;
     s = lora_json_parse(text, len, path, &j);
-    LORA_FREE(text);
+    lora_free(text);
     if (s != LORA_OK) return s;
     memset(cfg, 0, sizeof *cfg);
     cfg->layer_norm_eps = 1e-5f;
@@ -45,9 +45,9 @@ static lora_status gpt2__read_config_json(const char *path, gpt2_config *cfg) {
     cfg->vocab_size = 50257;
 #define GPT2__INT(key, field) do { int64_t iv_; v = lora_json_get(j, key); \
         if (v && v->type != LORA_JSON_NULL) { if (!lora_json_int64(v, &iv_) || iv_ < 0 || iv_ > (1 << 30)) { \
-            lora_json_free(j); return lora__fail(LORA_ERR_FORMAT, "%s: \"%s\" must be a non-negative integer", path, key); } \
+            lora_json_free(j); return lora_fail(LORA_ERR_FORMAT, "%s: \"%s\" must be a non-negative integer", path, key); } \
             field = (int)iv_; } } while (0)
-    if (j->type != LORA_JSON_OBJECT) { lora_json_free(j); return lora__fail(LORA_ERR_FORMAT, "%s: expected a JSON object", path); }
+    if (j->type != LORA_JSON_OBJECT) { lora_json_free(j); return lora_fail(LORA_ERR_FORMAT, "%s: expected a JSON object", path); }
     GPT2__INT("n_layer", cfg->n_layer);
     GPT2__INT("n_head", cfg->n_head);
     GPT2__INT("n_embd", cfg->n_embd);
@@ -59,45 +59,41 @@ static lora_status gpt2__read_config_json(const char *path, gpt2_config *cfg) {
     if (lora_json_get_number(j, "layer_norm_epsilon", &d)) cfg->layer_norm_eps = (float)d;
     act = lora_json_get_string(j, "activation_function");
     if (act && strcmp(act, "gelu_new") != 0) {
-        s = lora__fail(LORA_ERR_UNSUPPORTED, "%s: activation_function \"%s\" is not supported (GPT-2 uses gelu_new)", path, act);
+        s = lora_fail(LORA_ERR_UNSUPPORTED, "%s: activation_function \"%s\" is not supported (GPT-2 uses gelu_new)", path, act);
         lora_json_free(j);
         return s;
     }
     lora_json_free(j);
     if (!cfg->n_layer || !cfg->n_head || !cfg->n_embd)
-        return lora__fail(LORA_ERR_FORMAT, "%s: n_layer, n_head and n_embd are required", path);
-    if ((s = gpt2_config_check(cfg)) != LORA_OK) {
-        char msg[LORA__ERRLEN];
-        snprintf(msg, sizeof msg, "%s", lora_last_error());
-        return lora__fail(s, "%s: %s", path, msg);
-    }
+        return lora_fail(LORA_ERR_FORMAT, "%s: n_layer, n_head and n_embd are required", path);
+    if ((s = gpt2_config_check(cfg)) != LORA_OK) return lora_fail(s, "%s: %s", path, lora_last_error());
     return LORA_OK;
 }
 
 /* Writes config.json to its temporary file (published by the caller once the weights are in place). */
-static lora_status gpt2__write_config_json(const gpt2_config *c, const char *path, lora__atomic_file *af) {
-    lora__buf b;
+static lora_status gpt2__write_config_json(const gpt2_config *c, const char *path, lora_atomic_file *af) {
+    lora_buf b;
     lora_status s;
     memset(&b, 0, sizeof b);
-    lora__buf_printf(&b,
+    lora_buf_printf(&b,
         "{\n  \"activation_function\": \"gelu_new\",\n  \"architectures\": [\n    \"GPT2LMHeadModel\"\n  ],\n"
         "  \"attn_pdrop\": 0.1,\n  \"bos_token_id\": 50256,\n  \"embd_pdrop\": 0.1,\n  \"eos_token_id\": 50256,\n"
         "  \"initializer_range\": 0.02,\n  \"layer_norm_epsilon\": ");
-    lora__json_write_number(&b, (double)c->layer_norm_eps);
-    lora__buf_printf(&b, ",\n  \"model_type\": \"gpt2\",\n  \"n_ctx\": %d,\n  \"n_embd\": %d,\n  \"n_head\": %d,\n  \"n_inner\": ",
-                     c->n_positions, c->n_embd, c->n_head);
-    if (c->n_inner > 0) lora__buf_printf(&b, "%d", c->n_inner); else lora__buf_puts(&b, "null");
-    lora__buf_printf(&b, ",\n  \"n_layer\": %d,\n  \"n_positions\": %d,\n  \"reorder_and_upcast_attn\": false,\n"
-                         "  \"resid_pdrop\": 0.1,\n  \"scale_attn_by_inverse_layer_idx\": false,\n  \"scale_attn_weights\": true,\n"
-                         "  \"summary_activation\": null,\n  \"summary_first_dropout\": 0.1,\n  \"summary_proj_to_labels\": true,\n"
-                         "  \"summary_type\": \"cls_index\",\n  \"summary_use_proj\": true,\n  \"tie_word_embeddings\": true,\n"
-                         "  \"use_cache\": true,\n  \"vocab_size\": %d\n}\n", c->n_layer, c->n_positions, c->vocab_size);
-    if (b.failed) { lora__buf_free(&b); return lora__fail(LORA_ERR_OOM, "out of memory writing %s", path); }
-    if ((s = lora__atomic_open(af, path)) == LORA_OK) {
-        lora__atomic_write(af, b.data, b.len);
-        s = lora__atomic_finish(af);
+    lora_json_write_number(&b, (double)c->layer_norm_eps);
+    lora_buf_printf(&b, ",\n  \"model_type\": \"gpt2\",\n  \"n_ctx\": %d,\n  \"n_embd\": %d,\n  \"n_head\": %d,\n  \"n_inner\": ",
+                    c->n_positions, c->n_embd, c->n_head);
+    if (c->n_inner > 0) lora_buf_printf(&b, "%d", c->n_inner); else lora_buf_puts(&b, "null");
+    lora_buf_printf(&b, ",\n  \"n_layer\": %d,\n  \"n_positions\": %d,\n  \"reorder_and_upcast_attn\": false,\n"
+                        "  \"resid_pdrop\": 0.1,\n  \"scale_attn_by_inverse_layer_idx\": false,\n  \"scale_attn_weights\": true,\n"
+                        "  \"summary_activation\": null,\n  \"summary_first_dropout\": 0.1,\n  \"summary_proj_to_labels\": true,\n"
+                        "  \"summary_type\": \"cls_index\",\n  \"summary_use_proj\": true,\n  \"tie_word_embeddings\": true,\n"
+                        "  \"use_cache\": true,\n  \"vocab_size\": %d\n}\n", c->n_layer, c->n_positions, c->vocab_size);
+    if (b.failed) { lora_buf_free(&b); return lora_fail(LORA_ERR_OOM, "out of memory writing %s", path); }
+    if ((s = lora_atomic_open(af, path)) == LORA_OK) {
+        lora_atomic_write(af, b.data, b.len);
+        s = lora_atomic_finish(af);
     }
-    lora__buf_free(&b);
+    lora_buf_free(&b);
     return s;
 }
 
@@ -115,7 +111,7 @@ static lora_status gpt2__infer_config(const lora_safetensors *st, const char *pr
     snprintf(name, sizeof name, "%swte.weight", prefix); wte = lora_st_find(st, name);
     snprintf(name, sizeof name, "%swpe.weight", prefix); wpe = lora_st_find(st, name);
     if (!wte || !wpe || wte->ndim != 2 || wpe->ndim != 2)
-        return lora__fail(LORA_ERR_FORMAT, "%s: not a GPT-2 checkpoint: missing or malformed %swte.weight / %swpe.weight", st->path, prefix, prefix);
+        return lora_fail(LORA_ERR_FORMAT, "%s: not a GPT-2 checkpoint: missing or malformed %swte.weight / %swpe.weight", st->path, prefix, prefix);
     cfg->vocab_size = (int)wte->shape[0];
     cfg->n_embd = (int)wte->shape[1];
     cfg->n_positions = (int)wpe->shape[0];
@@ -134,8 +130,8 @@ static lora_status gpt2__infer_config(const lora_safetensors *st, const char *pr
     case 1600: cfg->n_head = 25; break;
     case 64: cfg->n_head = 2; break;
     default:
-        return lora__fail(LORA_ERR_FORMAT, "%s: cannot infer n_head for width %d; put a config.json beside the weights or pass one",
-                          st->path, cfg->n_embd);
+        return lora_fail(LORA_ERR_FORMAT, "%s: cannot infer n_head for width %d; put a config.json beside the weights or pass one",
+                         st->path, cfg->n_embd);
     }
     cfg->layer_norm_eps = 1e-5f;
     return gpt2_config_check(cfg);
@@ -172,15 +168,15 @@ static lora_status gpt2__load_safetensors(const char *path, const char *config_p
         char name[96];
         snprintf(name, sizeof name, "%s%s", prefix, t->name);
         ft = lora_st_find(st, name);
-        if (!ft) { s = lora__fail(LORA_ERR_NOT_FOUND, "%s: tensor '%s' not found (the file has %zu tensors; a %d-layer GPT-2 needs it)", path, name, st->n_tensors, cfg.n_layer); goto done; }
+        if (!ft) { s = lora_fail(LORA_ERR_NOT_FOUND, "%s: tensor '%s' not found (the file has %zu tensors; a %d-layer GPT-2 needs it)", path, name, st->n_tensors, cfg.n_layer); goto done; }
         if (ft->ndim != t->ndim || ft->shape[0] != t->shape[0] || (t->ndim > 1 && ft->shape[1] != t->shape[1])) {
-            s = lora__fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected shape (%lld%s%lld%s, found a %d-dimensional tensor of %lld values",
-                           path, name, (long long)t->shape[0], t->ndim > 1 ? ", " : "", t->ndim > 1 ? (long long)t->shape[1] : 0LL,
-                           ")", ft->ndim, (long long)ft->numel);
+            s = lora_fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected shape (%lld%s%lld%s, found a %d-dimensional tensor of %lld values",
+                          path, name, (long long)t->shape[0], t->ndim > 1 ? ", " : "", t->ndim > 1 ? (long long)t->shape[1] : 0LL,
+                          ")", ft->ndim, (long long)ft->numel);
             goto done;
         }
     }
-    m->params = (float *)lora__alloc_aligned(m->n_floats * sizeof(float), "gpt2 weights");
+    m->params = (float *)lora_alloc_aligned(m->n_floats * sizeof(float), "gpt2 weights");
     if (!m->params) { s = LORA_ERR_OOM; goto done; }
     memset(m->params, 0, m->n_floats * sizeof(float));
     for (k = 0; k < m->n_tensors; k++) {
@@ -200,30 +196,30 @@ static lora_status gpt2__load_safetensors(const char *path, const char *config_p
             float *tmp;
             int64_t j;
             if (t->ndim != 2 || t->shape[0] != cfg.vocab_size || t->shape[1] != cfg.n_embd) {
-                s = lora__fail(LORA_ERR_SHAPE, "%s: lm_head.weight has the wrong shape (expected (%d, %d))", path, cfg.vocab_size, cfg.n_embd);
+                s = lora_fail(LORA_ERR_SHAPE, "%s: lm_head.weight has the wrong shape (expected (%d, %d))", path, cfg.vocab_size, cfg.n_embd);
                 goto done;
             }
-            tmp = (float *)lora__malloc(sizeof(float) * (size_t)t->numel, "lm_head check");
+            tmp = (float *)lora_malloc(sizeof(float) * (size_t)t->numel, "lm_head check");
             if (!tmp) { s = LORA_ERR_OOM; goto done; }
             if ((s = lora_st_read_f32(st, t, tmp, t->numel)) == LORA_OK) {
                 const float *wte = gpt2__t(m, 0);
                 for (j = 0; j < t->numel; j++)
                     if (tmp[j] != wte[j]) {
-                        s = lora__fail(LORA_ERR_UNSUPPORTED, "%s: lm_head.weight differs from wte.weight at element %lld; GPT-2's "
-                                       "lm_head is tied to the token embedding", path, (long long)j);
+                        s = lora_fail(LORA_ERR_UNSUPPORTED, "%s: lm_head.weight differs from wte.weight at element %lld; GPT-2's "
+                                      "lm_head is tied to the token embedding", path, (long long)j);
                         break;
                     }
             }
-            LORA_FREE(tmp);
+            lora_free(tmp);
             if (s != LORA_OK) goto done;
             continue;
         }
-        s = lora__fail(LORA_ERR_FORMAT, "%s: unexpected tensor '%s' (not part of GPT2LMHeadModel with %d layers)", path, n, cfg.n_layer);
+        s = lora_fail(LORA_ERR_FORMAT, "%s: unexpected tensor '%s' (not part of GPT2LMHeadModel with %d layers)", path, n, cfg.n_layer);
         goto done;
     }
 done:
     lora_st_close(st);
-    LORA_FREE(cpath);
+    lora_free(cpath);
     if (s != LORA_OK) { gpt2_model_free(m); return s; }
     *out = m;
     return LORA_OK;
@@ -240,25 +236,23 @@ static lora_status gpt2__load_llmc(const char *path, lora_pool *pool, gpt2_model
     int version, Vp, L, C, F, l, bf16;
     float *buf = NULL;
     *out = NULL;
-    if (!f) return lora__fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    if (lora__fread_le(h, sizeof(int32_t), 256, f) != 256) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: truncated llm.c header (need 1024 bytes)", path); }
-    if (h[0] != GPT2__LLMC_CKPT_MAGIC) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: bad llm.c magic %d (expected %d)", path, h[0], GPT2__LLMC_CKPT_MAGIC); }
+    if (!f) return lora_fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (lora_fread_le(h, sizeof(int32_t), 256, f) != 256) { fclose(f); return lora_fail(LORA_ERR_FORMAT, "%s: truncated llm.c header (need 1024 bytes)", path); }
+    if (h[0] != GPT2__LLMC_CKPT_MAGIC) { fclose(f); return lora_fail(LORA_ERR_FORMAT, "%s: bad llm.c magic %d (expected %d)", path, h[0], GPT2__LLMC_CKPT_MAGIC); }
     version = h[1];
-    if (version != 3 && version != 5) { fclose(f); return lora__fail(LORA_ERR_FORMAT, "%s: llm.c checkpoint version %d not supported (3 = float32, 5 = bfloat16)", path, version); }
+    if (version != 3 && version != 5) { fclose(f); return lora_fail(LORA_ERR_FORMAT, "%s: llm.c checkpoint version %d not supported (3 = float32, 5 = bfloat16)", path, version); }
     bf16 = version == 5;
     memset(&cfg, 0, sizeof cfg);
     cfg.n_positions = h[2]; cfg.vocab_size = h[3]; cfg.n_layer = h[4]; cfg.n_head = h[5]; cfg.n_embd = h[6];
     cfg.layer_norm_eps = 1e-5f;
     Vp = h[7];
     if ((s = gpt2_config_check(&cfg)) != LORA_OK) {
-        char msg[LORA__ERRLEN];
-        snprintf(msg, sizeof msg, "%s", lora_last_error());
         fclose(f);
-        return lora__fail(LORA_ERR_FORMAT, "%s: bad llm.c header: %s", path, msg);
+        return lora_fail(LORA_ERR_FORMAT, "%s: bad llm.c header: %s", path, lora_last_error());
     }
     if (Vp < cfg.vocab_size || Vp > cfg.vocab_size + (1 << 20)) {
         fclose(f);
-        return lora__fail(LORA_ERR_FORMAT, "%s: padded vocab %d does not fit vocab %d", path, Vp, cfg.vocab_size);
+        return lora_fail(LORA_ERR_FORMAT, "%s: padded vocab %d does not fit vocab %d", path, Vp, cfg.vocab_size);
     }
     L = cfg.n_layer; C = cfg.n_embd; F = 4 * C;
     {
@@ -269,13 +263,13 @@ static lora_status gpt2__load_llmc(const char *path, lora_pool *pool, gpt2_model
         long size;
         if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 1024, SEEK_SET) != 0) {
             fclose(f);
-            return lora__fail(LORA_ERR_IO, "%s: cannot determine file size", path);
+            return lora_fail(LORA_ERR_IO, "%s: cannot determine file size", path);
         }
         if ((uint64_t)size != expect) {
             fclose(f);
-            return lora__fail(LORA_ERR_FORMAT, "%s: %s llm.c checkpoint: a %d-layer, width-%d model with vocab %d (padded %d) and %d positions "
-                              "needs %llu bytes, the file has %ld", path, (uint64_t)size < expect ? "truncated" : "oversized", L, C,
-                              cfg.vocab_size, Vp, cfg.n_positions, (unsigned long long)expect, size);
+            return lora_fail(LORA_ERR_FORMAT, "%s: %s llm.c checkpoint: a %d-layer, width-%d model with vocab %d (padded %d) and %d positions "
+                             "needs %llu bytes, the file has %ld", path, (uint64_t)size < expect ? "truncated" : "oversized", L, C,
+                             cfg.vocab_size, Vp, cfg.n_positions, (unsigned long long)expect, size);
         }
     }
     if ((s = gpt2_model_create(&cfg, pool, &m)) != LORA_OK) { fclose(f); return s; }
@@ -284,15 +278,15 @@ static lora_status gpt2__load_llmc(const char *path, lora_pool *pool, gpt2_model
         size_t need = (size_t)Vp * (size_t)C;
         if ((size_t)cfg.n_positions * (size_t)C > need) need = (size_t)cfg.n_positions * (size_t)C;
         if ((size_t)F * (size_t)C > need) need = (size_t)F * (size_t)C;
-        buf = (float *)lora__malloc(sizeof(float) * need, "llm.c read buffer");
+        buf = (float *)lora_malloc(sizeof(float) * need, "llm.c read buffer");
     }
     if (!buf) { fclose(f); gpt2_model_free(m); return LORA_ERR_OOM; }
     {
         /* read n values (converting bf16) into buf */
 #define GPT2__READ(n) do { size_t n_ = (size_t)(n), i_; \
-            if (bf16) { uint16_t *u_ = (uint16_t *)buf; if (lora__fread_le(u_, 2, n_, f) != n_) goto trunc; \
+            if (bf16) { uint16_t *u_ = (uint16_t *)buf; if (lora_fread_le(u_, 2, n_, f) != n_) goto trunc; \
                 for (i_ = n_; i_-- > 0;) buf[i_] = lora_bf16_to_f32(u_[i_]); } \
-            else if (lora__fread_le(buf, 4, n_, f) != n_) goto trunc; } while (0)
+            else if (lora_fread_le(buf, 4, n_, f) != n_) goto trunc; } while (0)
         /* Linear (out, in) -> Conv1D (in, out) */
 #define GPT2__TRANSPOSE_INTO(dst, out_, in_) do { int o_, i2_; for (o_ = 0; o_ < (out_); o_++) \
             for (i2_ = 0; i2_ < (in_); i2_++) (dst)[(size_t)i2_ * (out_) + o_] = buf[(size_t)o_ * (in_) + i2_]; } while (0)
@@ -317,16 +311,16 @@ static lora_status gpt2__load_llmc(const char *path, lora_pool *pool, gpt2_model
 #undef GPT2__READ
 #undef GPT2__TRANSPOSE_INTO
     }
-    if (fgetc(f) != EOF) { s = lora__fail(LORA_ERR_FORMAT, "%s: trailing bytes after the last llm.c tensor", path); goto fail; }
+    if (fgetc(f) != EOF) { s = lora_fail(LORA_ERR_FORMAT, "%s: trailing bytes after the last llm.c tensor", path); goto fail; }
     fclose(f);
-    LORA_FREE(buf);
+    lora_free(buf);
     *out = m;
     return LORA_OK;
 trunc:
-    s = lora__fail(LORA_ERR_FORMAT, "%s: truncated llm.c checkpoint (file ends before all weights of a %d-layer, width-%d model)", path, L, C);
+    s = lora_fail(LORA_ERR_FORMAT, "%s: truncated llm.c checkpoint (file ends before all weights of a %d-layer, width-%d model)", path, L, C);
 fail:
     fclose(f);
-    LORA_FREE(buf);
+    lora_free(buf);
     gpt2_model_free(m);
     return s;
 }
@@ -335,11 +329,11 @@ LORA_API lora_status gpt2_model_load(const char *path, const char *config_path, 
     FILE *f;
     int32_t magic = 0;
     size_t got;
-    if (!path || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_load: NULL argument");
+    if (!path || !out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_load: NULL argument");
     *out = NULL;
     f = fopen(path, "rb");
-    if (!f) return lora__fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    got = lora__fread_le(&magic, 4, 1, f) * 4;
+    if (!f) return lora_fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    got = lora_fread_le(&magic, 4, 1, f) * 4;
     fclose(f);
     if (got == 4 && magic == GPT2__LLMC_CKPT_MAGIC) return gpt2__load_llmc(path, pool, out);
     return gpt2__load_safetensors(path, config_path, pool, out);
@@ -347,14 +341,14 @@ LORA_API lora_status gpt2_model_load(const char *path, const char *config_path, 
 
 LORA_API lora_status gpt2_model_save(const gpt2_model *m, const char *path) {
     lora_st_entry *e;
-    lora__atomic_file cfg_file;
+    lora_atomic_file cfg_file;
     const char *mk = "format", *mv = "pt";
     char *cpath;
     lora_status s;
     int i;
-    if (!m || !path) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_save: NULL argument");
+    if (!m || !path) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_save: NULL argument");
     if ((s = gpt2__ensure_parent(path)) != LORA_OK) return s;
-    e = (lora_st_entry *)lora__calloc((size_t)m->n_tensors, sizeof *e, "tensor list");
+    e = (lora_st_entry *)lora_calloc((size_t)m->n_tensors, sizeof *e, "tensor list");
     if (!e) return LORA_ERR_OOM;
     for (i = 0; i < m->n_tensors; i++) {
         const gpt2__tensor *t = &m->tensors[i];
@@ -364,42 +358,42 @@ LORA_API lora_status gpt2_model_save(const gpt2_model *m, const char *path) {
     }
     /* both files or neither: config.json waits in its temporary file until the weights are in place */
     cpath = gpt2__sibling_path(path, "config.json");
-    if (!cpath) { LORA_FREE(e); return LORA_ERR_OOM; }
+    if (!cpath) { lora_free(e); return LORA_ERR_OOM; }
     s = gpt2__write_config_json(&m->cfg, cpath, &cfg_file);
-    LORA_FREE(cpath);
+    lora_free(cpath);
     if (s == LORA_OK) {
         s = lora_st_write(path, e, (size_t)m->n_tensors, &mk, &mv, 1);
-        if (s == LORA_OK) s = lora__atomic_publish(&cfg_file);
-        else lora__atomic_abort(&cfg_file);
+        if (s == LORA_OK) s = lora_atomic_commit(&cfg_file);
+        else lora_atomic_abort(&cfg_file);
     }
-    LORA_FREE(e);
+    lora_free(e);
     return s;
 }
 
 LORA_API lora_status gpt2_model_save_llmc(const gpt2_model *m, const char *path) {
     static const int order[12] = {GPT2__LN1W, GPT2__LN1B, GPT2__ATTW, GPT2__ATTB, GPT2__APRW, GPT2__APRB,
                                   GPT2__LN2W, GPT2__LN2B, GPT2__FCW, GPT2__FCB, GPT2__FPRW, GPT2__FPRB};
-    lora__atomic_file af;
+    lora_atomic_file af;
     int32_t h[256];
     lora_status s;
     int C, Vp, k, l;
     float *buf;
-    if (!m || !path) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_save_llmc: NULL argument");
+    if (!m || !path) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_save_llmc: NULL argument");
     if ((s = gpt2__ensure_parent(path)) != LORA_OK) return s;
     if (m->cfg.n_inner > 0 && m->cfg.n_inner != 4 * m->cfg.n_embd)
-        return lora__fail(LORA_ERR_UNSUPPORTED, "llm.c checkpoints require n_inner = 4 * n_embd");
+        return lora_fail(LORA_ERR_UNSUPPORTED, "llm.c checkpoints require n_inner = 4 * n_embd");
     C = m->cfg.n_embd;
     Vp = (m->cfg.vocab_size + 127) / 128 * 128;
     memset(h, 0, sizeof h);
     h[0] = GPT2__LLMC_CKPT_MAGIC; h[1] = 3; h[2] = m->cfg.n_positions; h[3] = m->cfg.vocab_size;
     h[4] = m->cfg.n_layer; h[5] = m->cfg.n_head; h[6] = C; h[7] = Vp;
-    buf = (float *)lora__calloc((size_t)(Vp - m->cfg.vocab_size) * C + (size_t)4 * C * C + 1, sizeof(float), "llm.c write buffer");
+    buf = (float *)lora_calloc((size_t)(Vp - m->cfg.vocab_size) * C + (size_t)4 * C * C + 1, sizeof(float), "llm.c write buffer");
     if (!buf) return LORA_ERR_OOM;
-    if ((s = lora__atomic_open(&af, path)) != LORA_OK) { LORA_FREE(buf); return s; }
-    lora__atomic_write_le(&af, h, sizeof h, 4);
-    lora__atomic_write_le(&af, gpt2__t(m, 0), sizeof(float) * (size_t)m->cfg.vocab_size * C, 4);
-    lora__atomic_write_le(&af, buf, sizeof(float) * (size_t)(Vp - m->cfg.vocab_size) * C, 4); /* zero padding rows */
-    lora__atomic_write_le(&af, gpt2__t(m, 1), sizeof(float) * (size_t)m->cfg.n_positions * C, 4);
+    if ((s = lora_atomic_open(&af, path)) != LORA_OK) { lora_free(buf); return s; }
+    lora_atomic_write_le(&af, h, sizeof h, 4);
+    lora_atomic_write_le(&af, gpt2__t(m, 0), sizeof(float) * (size_t)m->cfg.vocab_size * C, 4);
+    lora_atomic_write_le(&af, buf, sizeof(float) * (size_t)(Vp - m->cfg.vocab_size) * C, 4); /* zero padding rows */
+    lora_atomic_write_le(&af, gpt2__t(m, 1), sizeof(float) * (size_t)m->cfg.n_positions * C, 4);
     for (k = 0; k < 12; k++)
         for (l = 0; l < m->cfg.n_layer; l++) {
             const gpt2__tensor *t = &m->tensors[gpt2__lt(l, order[k])];
@@ -408,14 +402,14 @@ LORA_API lora_status gpt2_model_save_llmc(const gpt2_model *m, const char *path)
                 int in = (int)t->shape[0], outd = (int)t->shape[1], i, o;
                 for (o = 0; o < outd; o++)
                     for (i = 0; i < in; i++) buf[(size_t)o * in + i] = src[(size_t)i * outd + o];
-                lora__atomic_write_le(&af, buf, sizeof(float) * (size_t)t->numel, 4);
+                lora_atomic_write_le(&af, buf, sizeof(float) * (size_t)t->numel, 4);
             } else {
-                lora__atomic_write_le(&af, src, sizeof(float) * (size_t)t->numel, 4);
+                lora_atomic_write_le(&af, src, sizeof(float) * (size_t)t->numel, 4);
             }
         }
-    lora__atomic_write_le(&af, gpt2__t(m, m->n_tensors - 2), sizeof(float) * (size_t)C, 4);
-    lora__atomic_write_le(&af, gpt2__t(m, m->n_tensors - 1), sizeof(float) * (size_t)C, 4);
-    LORA_FREE(buf);
-    return lora__atomic_commit(&af);
+    lora_atomic_write_le(&af, gpt2__t(m, m->n_tensors - 2), sizeof(float) * (size_t)C, 4);
+    lora_atomic_write_le(&af, gpt2__t(m, m->n_tensors - 1), sizeof(float) * (size_t)C, 4);
+    lora_free(buf);
+    return lora_atomic_commit(&af);
 }
 

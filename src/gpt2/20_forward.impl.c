@@ -35,7 +35,7 @@ struct gpt2__acts {
     float *row_loss;                   /* (N) */
     float *gelu;                       /* (N, F) scratch: gelu(fch) of the current layer */
     float *scratch_in;                 /* (N, max(in)) scratch: dropout input, gradient of a LoRA input */
-    float *d_res, *d_ln, *d_atty, *d_tmp; /* (N, C) backward buffers */
+    float *d_res, *d_ln, *d_atty;      /* (N, C) backward buffers */
     float *d_qkv;                      /* (N, 3C) */
     float *d_fch;                      /* (N, F) */
     float *d_h;                        /* (N, max r) */
@@ -52,44 +52,93 @@ struct gpt2__acts {
 
 static void gpt2__acts_free(gpt2__acts *a) {
     if (!a) return;
-    lora__free_aligned(a->arena);
-    LORA_FREE(a->mask_arena);
-    LORA_FREE(a->layers);
-    LORA_FREE(a->lora);
-    LORA_FREE(a->inputs);
-    LORA_FREE(a->labels);
-    LORA_FREE(a);
+    lora_free_aligned(a->arena);
+    lora_free(a->mask_arena);
+    lora_free(a->layers);
+    lora_free(a->lora);
+    lora_free(a->inputs);
+    lora_free(a->labels);
+    lora_free(a);
 }
 
-static int gpt2__max_in(const gpt2_model *m) {
-    int F = gpt2__inner(&m->cfg);
-    return F > m->cfg.n_embd ? F : m->cfg.n_embd;
+/* The largest LoRA rank of an adapter (0 without one): the LoRA buffers are sized for it. */
+static int gpt2__adapter_rank(const lora_adapter *ad) {
+    int r = 0, i;
+    if (!ad) return 0;
+    r = ad->config.r;
+    for (i = 0; i < ad->n_modules; i++) if (ad->modules[i].r > r) r = ad->modules[i].r;
+    return r;
 }
 
-/* Floats in the activation arena for B x T (rank r, n_linears modules, threads). */
-static size_t gpt2__acts_floats(const gpt2_config *c, int B, int T, int r, int n_linears, int threads) {
-    size_t N = (size_t)B * T, C = (size_t)c->n_embd, F = (size_t)gpt2__inner(c), V = (size_t)c->vocab_size;
-    size_t H = (size_t)c->n_head, L = (size_t)c->n_layer, R = (size_t)(r > 0 ? r : 1);
-    size_t maxin = F > C ? F : C;
-    size_t per_layer = N * C * 2 + N * 2 + N * 3 * C + (size_t)B * H * T * T + N * C * 3 + N * 2 + N * F;
-    size_t total = N * C + L * per_layer + N * C + 2 * N + N * V + N + N * F + N * maxin + 4 * N * C + N * 3 * C + N * F +
-                   N * R + (size_t)threads * T * T + (size_t)n_linears * N * R;
-    return total + 16 * (size_t)(L * 16 + 64 + n_linears); /* per-buffer alignment slack */
+/* The activation arena as one size table (llm.c's act_sizes): an entry per buffer, with where
+   its address goes and how many floats it holds, filled from B, T, the config, the largest LoRA
+   rank r and the thread count. The arena's size and its carving both come from the table, and
+   gpt2_estimate_memory sums the same table. Every buffer starts on a 64-byte boundary. */
+typedef struct gpt2__act_size {
+    float **ptr;                       /* where the buffer's address goes (NULL: sizes only) */
+    size_t floats;
+} gpt2__act_size;
+
+#define GPT2__ACT_ROUND(n) (((n) + 15) & ~(size_t)15) /* floats, rounded up to 64 bytes */
+
+/* Fills t (NULL: only counts) for the buffers of a (NULL: sizes only, for estimates); returns
+   the number of entries. */
+static int gpt2__act_sizes(gpt2__acts *a, const gpt2_config *c, int n_linears, int B, int T, int r, int threads,
+                           gpt2__act_size *t) {
+    const size_t N = (size_t)B * T, C = (size_t)c->n_embd, F = (size_t)gpt2__inner(c), V = (size_t)c->vocab_size;
+    const size_t H = (size_t)c->n_head, R = (size_t)(r > 0 ? r : 1), maxin = F > C ? F : C;
+    int k = 0, l, i;
+#define GPT2__ACT(buf, count) do { if (t) { t[k].ptr = a ? &(buf) : NULL; t[k].floats = (count); } k++; } while (0)
+    GPT2__ACT(a->encoded, N * C);
+    for (l = 0; l < c->n_layer; l++) {
+        GPT2__ACT(a->layers[l].ln1, N * C); GPT2__ACT(a->layers[l].ln1_mean, N); GPT2__ACT(a->layers[l].ln1_rstd, N);
+        GPT2__ACT(a->layers[l].qkv, N * 3 * C);
+        GPT2__ACT(a->layers[l].att, (size_t)B * H * T * T);
+        GPT2__ACT(a->layers[l].atty, N * C);
+        GPT2__ACT(a->layers[l].res2, N * C);
+        GPT2__ACT(a->layers[l].ln2, N * C); GPT2__ACT(a->layers[l].ln2_mean, N); GPT2__ACT(a->layers[l].ln2_rstd, N);
+        GPT2__ACT(a->layers[l].fch, N * F);
+        GPT2__ACT(a->layers[l].res3, N * C);
+    }
+    GPT2__ACT(a->lnf, N * C); GPT2__ACT(a->lnf_mean, N); GPT2__ACT(a->lnf_rstd, N);
+    GPT2__ACT(a->logits, N * V);
+    GPT2__ACT(a->row_loss, N);
+    GPT2__ACT(a->gelu, N * F);
+    GPT2__ACT(a->scratch_in, N * maxin);
+    GPT2__ACT(a->d_res, N * C); GPT2__ACT(a->d_ln, N * C); GPT2__ACT(a->d_atty, N * C);
+    GPT2__ACT(a->d_qkv, N * 3 * C);
+    GPT2__ACT(a->d_fch, N * F);
+    GPT2__ACT(a->d_h, N * R);
+    GPT2__ACT(a->att_scratch, (size_t)threads * T * T);
+    for (i = 0; i < n_linears; i++) GPT2__ACT(a->lora[i].h, N * R);
+#undef GPT2__ACT
+    return k;
+}
+
+/* The table for B x T, in a new array of *n entries (lora_free it); NULL when out of memory. */
+static gpt2__act_size *gpt2__act_table(gpt2__acts *a, const gpt2_config *c, int n_linears, int B, int T, int r,
+                                       int threads, int *n) {
+    gpt2__act_size *t;
+    *n = gpt2__act_sizes(NULL, c, n_linears, B, T, r, threads, NULL);
+    t = (gpt2__act_size *)lora_malloc(sizeof *t * (size_t)*n, "activation table");
+    if (t) gpt2__act_sizes(a, c, n_linears, B, T, r, threads, t);
+    return t;
+}
+
+/* Floats in the arena the table describes. */
+static size_t gpt2__act_total(const gpt2__act_size *t, int n) {
+    size_t total = 0;
+    int i;
+    for (i = 0; i < n; i++) total += GPT2__ACT_ROUND(t[i].floats);
+    return total;
 }
 
 /* Sizes the activation arena for B x T (and the active adapter's rank and dropout). */
 static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
     gpt2__acts *a = m->acts;
     const gpt2_config *c = &m->cfg;
-    size_t N = (size_t)B * T, C = (size_t)c->n_embd, F = (size_t)gpt2__inner(c), V = (size_t)c->vocab_size;
-    size_t H = (size_t)c->n_head, off = 0, total, mask_bytes = 0;
-    int threads = lora_pool_threads(m->pool), r = 0, l, i, need_mask;
-    size_t maxin = (size_t)gpt2__max_in(m);
-    float *base;
-    if (m->adapter) {
-        r = m->adapter->config.r;
-        for (i = 0; i < m->adapter->n_modules; i++) if (m->adapter->modules[i].r > r) r = m->adapter->modules[i].r;
-    }
+    size_t N = (size_t)B * T, mask_bytes = 0;
+    int threads = lora_pool_threads(m->pool), r = gpt2__adapter_rank(m->adapter), i, need_mask;
     need_mask = m->adapter && m->training && m->adapter->config.dropout > 0.0f;
     if (need_mask)
         for (i = 0; i < m->adapter->n_modules; i++) mask_bytes += N * (size_t)m->adapter->modules[i].in;
@@ -97,52 +146,33 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
         a->mask_bytes >= mask_bytes && a->B >= B) {
         /* big enough; but lora pointers depend on the adapter layout: recompute below */
     } else {
+        gpt2__act_size *t;
+        size_t off = 0;
+        int n;
         if (a) { gpt2__acts_free(a); m->acts = NULL; }
-        a = (gpt2__acts *)lora__calloc(1, sizeof *a, "activations");
+        a = (gpt2__acts *)lora_calloc(1, sizeof *a, "activations");
         if (!a) return LORA_ERR_OOM;
-        a->B = B; a->T = T; a->V = (int)V;
-        total = gpt2__acts_floats(c, B, T, r, m->n_linears, threads);
-        a->n_floats = total;
-        a->arena = (float *)lora__alloc_aligned(total * sizeof(float), "activations");
-        a->layers = (gpt2__layer_acts *)lora__calloc((size_t)c->n_layer, sizeof *a->layers, "activations");
-        a->lora = (gpt2__lora_acts *)lora__calloc((size_t)m->n_linears, sizeof *a->lora, "activations");
-        a->inputs = (int32_t *)lora__malloc(sizeof(int32_t) * N, "activations");
-        a->labels = (int32_t *)lora__malloc(sizeof(int32_t) * N, "activations");
-        if (mask_bytes) a->mask_arena = (unsigned char *)lora__malloc(mask_bytes, "dropout masks");
-        if (!a->arena || !a->layers || !a->lora || !a->inputs || !a->labels || (mask_bytes && !a->mask_arena)) {
+        a->B = B; a->T = T; a->V = c->vocab_size;
+        a->layers = (gpt2__layer_acts *)lora_calloc((size_t)c->n_layer, sizeof *a->layers, "activations");
+        a->lora = (gpt2__lora_acts *)lora_calloc((size_t)m->n_linears, sizeof *a->lora, "activations");
+        if (!a->layers || !a->lora) { gpt2__acts_free(a); return LORA_ERR_OOM; }
+        t = gpt2__act_table(a, c, m->n_linears, B, T, r, threads, &n);
+        if (!t) { gpt2__acts_free(a); return LORA_ERR_OOM; }
+        a->n_floats = gpt2__act_total(t, n);
+        a->arena = (float *)lora_alloc_aligned(a->n_floats * sizeof(float), "activations");
+        a->inputs = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
+        a->labels = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
+        if (mask_bytes) a->mask_arena = (unsigned char *)lora_malloc(mask_bytes, "dropout masks");
+        if (!a->arena || !a->inputs || !a->labels || (mask_bytes && !a->mask_arena)) {
+            lora_free(t);
             gpt2__acts_free(a);
             return LORA_ERR_OOM;
         }
+        for (i = 0; i < n; i++) { *t[i].ptr = a->arena + off; off += GPT2__ACT_ROUND(t[i].floats); }
+        lora_free(t);
         a->mask_bytes = mask_bytes;
         a->att_scratch_threads = threads;
         a->lora_r = r;
-        base = a->arena;
-#define GPT2__TAKE(ptr, count) do { (ptr) = base + off; off += ((size_t)(count) + 15) & ~(size_t)15; } while (0)
-        GPT2__TAKE(a->encoded, N * C);
-        for (l = 0; l < c->n_layer; l++) {
-            gpt2__layer_acts *la = &a->layers[l];
-            GPT2__TAKE(la->ln1, N * C); GPT2__TAKE(la->ln1_mean, N); GPT2__TAKE(la->ln1_rstd, N);
-            GPT2__TAKE(la->qkv, N * 3 * C);
-            GPT2__TAKE(la->att, (size_t)B * H * T * T);
-            GPT2__TAKE(la->atty, N * C);
-            GPT2__TAKE(la->res2, N * C);
-            GPT2__TAKE(la->ln2, N * C); GPT2__TAKE(la->ln2_mean, N); GPT2__TAKE(la->ln2_rstd, N);
-            GPT2__TAKE(la->fch, N * F);
-            GPT2__TAKE(la->res3, N * C);
-        }
-        GPT2__TAKE(a->lnf, N * C); GPT2__TAKE(a->lnf_mean, N); GPT2__TAKE(a->lnf_rstd, N);
-        GPT2__TAKE(a->logits, N * V);
-        GPT2__TAKE(a->row_loss, N);
-        GPT2__TAKE(a->gelu, N * F);
-        GPT2__TAKE(a->scratch_in, N * maxin);
-        GPT2__TAKE(a->d_res, N * C); GPT2__TAKE(a->d_ln, N * C); GPT2__TAKE(a->d_atty, N * C); GPT2__TAKE(a->d_tmp, N * C);
-        GPT2__TAKE(a->d_qkv, N * 3 * C);
-        GPT2__TAKE(a->d_fch, N * F);
-        GPT2__TAKE(a->d_h, N * (size_t)(r > 0 ? r : 1));
-        GPT2__TAKE(a->att_scratch, (size_t)threads * T * T);
-        for (i = 0; i < m->n_linears; i++) GPT2__TAKE(a->lora[i].h, N * (size_t)(r > 0 ? r : 1));
-#undef GPT2__TAKE
-        if (off > total) return lora__fail(LORA_ERR_OOM, "internal error: activation arena too small");
         m->acts = a;
     }
     /* per-module dropout masks follow the adapter's layout */
@@ -158,29 +188,32 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
     return LORA_OK;
 }
 
+/* From the activation size table (all zero in the unlikely case that its few bytes per buffer
+   cannot be allocated). */
 LORA_API void gpt2_estimate_memory(const gpt2_config *cfg, const lora_adapter *ad, int full, int B, int T, int threads,
                                    lora_memory_estimate *out) {
-    int r = 0, i, n_lin = gpt2_config_num_linears(cfg);
+    int r = gpt2__adapter_rank(ad), i, n, n_lin = gpt2_config_num_linears(cfg);
     size_t trainable = 0, lora_vals = 0, masks = 0, weights_f = 0;
+    gpt2__act_size *t;
     if (!out) return;
     memset(out, 0, sizeof *out);
     if (!cfg) return;
     if (threads < 1) threads = 1;
     weights_f = (size_t)gpt2_config_num_params(cfg);
     if (ad) {
-        r = ad->config.r;
-        for (i = 0; i < ad->n_modules; i++) if (ad->modules[i].r > r) r = ad->modules[i].r;
         lora_vals = (size_t)lora_adapter_num_params(ad);
         if (ad->config.dropout > 0)
             for (i = 0; i < ad->n_modules; i++) masks += (size_t)B * T * (size_t)ad->modules[i].in;
     }
+    if (!(t = gpt2__act_table(NULL, cfg, n_lin, B, T, r, threads, &n))) return;
     trainable = full ? weights_f : lora_vals;
     out->weights = weights_f * sizeof(float);
-    out->activations = gpt2__acts_floats(cfg, B, T, r, n_lin, threads) * sizeof(float) + masks;
+    out->activations = gpt2__act_total(t, n) * sizeof(float) + masks;
     out->adapter = lora_vals * sizeof(float);
     out->gradients = trainable * sizeof(float);
     out->optimizer = 2 * trainable * sizeof(float);
     out->total = out->weights + out->activations + out->adapter + out->gradients + out->optimizer;
+    lora_free(t);
 }
 
 /* ---- parallel helpers ---- */
@@ -201,7 +234,7 @@ static void gpt2__parallel_rows(lora_pool *pool, int n, gpt2__rows_fn fn, void *
 }
 
 /* ---- embedding ---- */
-typedef struct { gpt2_model *m; const int32_t *inputs; int T; float *out; const lora__vecops *v; } gpt2__enc_ctx;
+typedef struct { gpt2_model *m; const int32_t *inputs; int T; float *out; const lora_vecops *v; } gpt2__enc_ctx;
 static void gpt2__encoder_rows(void *vctx, int r0, int r1) {
     gpt2__enc_ctx *e = (gpt2__enc_ctx *)vctx;
     int C = e->m->cfg.n_embd, r;
@@ -212,14 +245,14 @@ static void gpt2__encoder_rows(void *vctx, int r0, int r1) {
 }
 static void gpt2__encoder_forward(gpt2_model *m, const int32_t *inputs, int B, int T, float *out) {
     gpt2__enc_ctx e;
-    e.m = m; e.inputs = inputs; e.T = T; e.out = out; e.v = lora__vec(m->pool);
+    e.m = m; e.inputs = inputs; e.T = T; e.out = out; e.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, B * T, gpt2__encoder_rows, &e);
 }
 /* Full fine-tuning: dwte[id] += d, dwpe[t] += d (sequential: rows may share a token). */
 static void gpt2__encoder_backward(gpt2_model *m, const float *dout, const int32_t *inputs, int B, int T) {
     int C = m->cfg.n_embd, r;
     float *dwte = m->grads + m->tensors[0].offset, *dwpe = m->grads + m->tensors[1].offset;
-    const lora__vecops *v = lora__vec(m->pool);
+    const lora_vecops *v = lora_vec(m->pool);
     for (r = 0; r < B * T; r++) {
         const float *d = dout + (size_t)r * C;
         v->acc(dwte + (size_t)inputs[r] * C, d, (size_t)C);
@@ -228,7 +261,7 @@ static void gpt2__encoder_backward(gpt2_model *m, const float *dout, const int32
 }
 
 /* ---- layernorm ---- */
-typedef struct { const float *x, *w, *b; float *out, *mean, *rstd; int C; float eps; const lora__vecops *v; } gpt2__ln_ctx;
+typedef struct { const float *x, *w, *b; float *out, *mean, *rstd; int C; float eps; const lora_vecops *v; } gpt2__ln_ctx;
 static void gpt2__layernorm_rows(void *vctx, int r0, int r1) {
     gpt2__ln_ctx *l = (gpt2__ln_ctx *)vctx;
     int C = l->C, r;
@@ -244,10 +277,10 @@ static void gpt2__layernorm_forward(gpt2_model *m, const float *x, const float *
                                     float *mean, float *rstd, int N) {
     gpt2__ln_ctx l;
     l.x = x; l.w = w; l.b = b; l.out = out; l.mean = mean; l.rstd = rstd; l.C = m->cfg.n_embd; l.eps = m->cfg.layer_norm_eps;
-    l.v = lora__vec(m->pool);
+    l.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__layernorm_rows, &l);
 }
-typedef struct { const float *dout, *x, *w, *mean, *rstd; float *dx; int C; const lora__vecops *v; } gpt2__lnb_ctx;
+typedef struct { const float *dout, *x, *w, *mean, *rstd; float *dx; int C; const lora_vecops *v; } gpt2__lnb_ctx;
 static void gpt2__layernorm_back_rows(void *vctx, int r0, int r1) {
     gpt2__lnb_ctx *l = (gpt2__lnb_ctx *)vctx;
     int C = l->C, r;
@@ -256,7 +289,7 @@ static void gpt2__layernorm_back_rows(void *vctx, int r0, int r1) {
 }
 /* Column sums for weight/bias gradients: dw[i] += sum_r dout[r,i] * norm[r,i], db[i] += sum_r dout[r,i].
    Split by columns so every sum runs over rows in order (thread-count independent). */
-typedef struct { const float *dout, *x, *mean, *rstd; float *dw, *db; int N, C; const lora__vecops *v; } gpt2__lnw_ctx;
+typedef struct { const float *dout, *x, *mean, *rstd; float *dw, *db; int N, C; const lora_vecops *v; } gpt2__lnw_ctx;
 static void gpt2__layernorm_wgrad_cols(void *vctx, int c0, int c1) {
     gpt2__lnw_ctx *l = (gpt2__lnw_ctx *)vctx;
     int r, C = l->C;
@@ -269,12 +302,12 @@ static void gpt2__layernorm_wgrad_cols(void *vctx, int c0, int c1) {
 static void gpt2__layernorm_backward(gpt2_model *m, const float *dout, const float *x, const float *w,
                                      const float *mean, const float *rstd, float *dx, float *dw, float *db, int N) {
     gpt2__lnb_ctx l;
-    l.dout = dout; l.x = x; l.w = w; l.mean = mean; l.rstd = rstd; l.dx = dx; l.C = m->cfg.n_embd; l.v = lora__vec(m->pool);
+    l.dout = dout; l.x = x; l.w = w; l.mean = mean; l.rstd = rstd; l.dx = dx; l.C = m->cfg.n_embd; l.v = lora_vec(m->pool);
     if (dx) gpt2__parallel_rows(m->pool, N, gpt2__layernorm_back_rows, &l);
     if (dw || db) {
         gpt2__lnw_ctx g;
         g.dout = dout; g.x = x; g.mean = mean; g.rstd = rstd; g.dw = dw; g.db = db; g.N = N; g.C = m->cfg.n_embd;
-        g.v = lora__vec(m->pool);
+        g.v = lora_vec(m->pool);
         gpt2__parallel_rows(m->pool, m->cfg.n_embd, gpt2__layernorm_wgrad_cols, &g);
     }
 }
@@ -282,13 +315,12 @@ static void gpt2__layernorm_backward(gpt2_model *m, const float *dout, const flo
 static void gpt2__bias_backward(gpt2_model *m, const float *dout, float *db, int N, int width) {
     gpt2__lnw_ctx g;
     g.dout = dout; g.x = dout; g.mean = NULL; g.rstd = NULL; g.dw = NULL; g.db = db; g.N = N; g.C = width;
-    g.v = lora__vec(m->pool);
+    g.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, width, gpt2__layernorm_wgrad_cols, &g);
 }
 
 /* ---- gelu_new (tanh approximation), vectorised in lora.h ---- */
-#define GPT2__GELU_K LORA__GELU_K
-typedef struct { const float *x; float *y; const float *dy; float *dx; int W; const lora__vecops *v; } gpt2__gelu_ctx;
+typedef struct { const float *x; float *y; const float *dy; float *dx; int W; const lora_vecops *v; } gpt2__gelu_ctx;
 static void gpt2__gelu_rows(void *vctx, int r0, int r1) {
     gpt2__gelu_ctx *g = (gpt2__gelu_ctx *)vctx;
     size_t o = (size_t)r0 * g->W;
@@ -301,17 +333,17 @@ static void gpt2__gelu_back_rows(void *vctx, int r0, int r1) {
 }
 static void gpt2__gelu_forward(gpt2_model *m, const float *x, float *y, int N, int W) {
     gpt2__gelu_ctx g;
-    g.x = x; g.y = y; g.dy = NULL; g.dx = NULL; g.W = W; g.v = lora__vec(m->pool);
+    g.x = x; g.y = y; g.dy = NULL; g.dx = NULL; g.W = W; g.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__gelu_rows, &g);
 }
 static void gpt2__gelu_backward(gpt2_model *m, const float *x, const float *dy, float *dx, int N, int W) {
     gpt2__gelu_ctx g;
-    g.x = x; g.y = NULL; g.dy = dy; g.dx = dx; g.W = W; g.v = lora__vec(m->pool);
+    g.x = x; g.y = NULL; g.dy = dy; g.dx = dx; g.W = W; g.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__gelu_back_rows, &g);
 }
 
 /* ---- residual add ---- */
-typedef struct { const float *a, *b; float *out; int W; const lora__vecops *v; } gpt2__add_ctx;
+typedef struct { const float *a, *b; float *out; int W; const lora_vecops *v; } gpt2__add_ctx;
 static void gpt2__add_rows(void *vctx, int r0, int r1) {
     gpt2__add_ctx *g = (gpt2__add_ctx *)vctx;
     size_t o = (size_t)r0 * g->W;
@@ -319,7 +351,7 @@ static void gpt2__add_rows(void *vctx, int r0, int r1) {
 }
 static void gpt2__residual_forward(gpt2_model *m, const float *a, const float *b, float *out, int N) {
     gpt2__add_ctx g;
-    g.a = a; g.b = b; g.out = out; g.W = m->cfg.n_embd; g.v = lora__vec(m->pool);
+    g.a = a; g.b = b; g.out = out; g.W = m->cfg.n_embd; g.v = lora_vec(m->pool);
     gpt2__parallel_rows(m->pool, N, gpt2__add_rows, &g);
 }
 
@@ -356,7 +388,7 @@ static float *gpt2__tensor_grad(gpt2_model *m, int ti) {
     return m->grads ? m->grads + m->tensors[ti].offset : NULL;
 }
 
-typedef struct { float *y; const float *b; int W; const lora__vecops *v; } gpt2__bias_ctx;
+typedef struct { float *y; const float *b; int W; const lora_vecops *v; } gpt2__bias_ctx;
 static void gpt2__bias_rows(void *vctx, int r0, int r1) {
     gpt2__bias_ctx *g = (gpt2__bias_ctx *)vctx;
     int r;
@@ -366,7 +398,7 @@ static void gpt2__bias_rows(void *vctx, int r0, int r1) {
 /* Dropout on the LoRA input: keep with probability 1-p, scale by 1/(1-p). The mask of
    row r of module mi at step s comes from its own seeded stream, so it does not depend
    on threads. */
-typedef struct { const float *x; float *xd; unsigned char *mask; int W; float p; uint64_t seed; const lora__vecops *v; } gpt2__drop_ctx;
+typedef struct { const float *x; float *xd; unsigned char *mask; int W; float p; uint64_t seed; const lora_vecops *v; } gpt2__drop_ctx;
 static void gpt2__dropout_rows(void *vctx, int r0, int r1) {
     gpt2__drop_ctx *d = (gpt2__drop_ctx *)vctx;
     float scale = 1.0f / (1.0f - d->p);
@@ -375,7 +407,7 @@ static void gpt2__dropout_rows(void *vctx, int r0, int r1) {
         lora_rng rng;
         const size_t o = (size_t)r * d->W;
         lora_rng_seed(&rng, d->seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(r + 1)));
-        lora__rng_keep_mask(&rng, d->mask + o, d->W, d->p); /* mask[i] = lora_rng_uniform(&rng) >= p */
+        lora_rng_keep_mask(&rng, d->mask + o, d->W, d->p); /* mask[i] = lora_rng_uniform(&rng) >= p */
         d->v->mask_scale(d->x + o, d->mask + o, d->xd + o, (size_t)d->W, scale);
     }
 }
@@ -386,7 +418,7 @@ static void gpt2__mask_rows(void *vctx, int r0, int r1) {
 }
 static uint64_t gpt2__dropout_seed(const gpt2_model *m, int mi) {
     uint64_t s = m->dropout_seed * 0xD1B54A32D192ED03ull + m->dropout_step * 0x9E3779B97F4A7C15ull + (uint64_t)mi * 0xBF58476D1CE4E5B9ull;
-    return lora__splitmix64(&s);
+    return lora_splitmix64(&s);
 }
 
 /* y (N, out) = x (N, in) @ W + b (+ LoRA). */
@@ -398,7 +430,7 @@ static void gpt2__linear_forward(gpt2_model *m, int mi, const float *x, float *y
     lora_sgemm(m->pool, 0, tr, N, li->out, li->in, 1.0f, x, li->in, W, tr ? li->in : li->out, 0.0f, y, li->out);
     if (bi >= 0) {
         gpt2__bias_ctx g;
-        g.y = y; g.b = gpt2__tensor_value(m, bi); g.W = li->out; g.v = lora__vec(m->pool);
+        g.y = y; g.b = gpt2__tensor_value(m, bi); g.W = li->out; g.v = lora_vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__bias_rows, &g);
     }
     if (lm) {
@@ -407,7 +439,7 @@ static void gpt2__linear_forward(gpt2_model *m, int mi, const float *x, float *y
         if (la->mask) {
             gpt2__drop_ctx d;
             d.x = x; d.xd = m->acts->scratch_in; d.mask = la->mask; d.W = li->in;
-            d.p = m->adapter->config.dropout; d.seed = gpt2__dropout_seed(m, mi); d.v = lora__vec(m->pool);
+            d.p = m->adapter->config.dropout; d.seed = gpt2__dropout_seed(m, mi); d.v = lora_vec(m->pool);
             gpt2__parallel_rows(m->pool, N, gpt2__dropout_rows, &d);
             xin = m->acts->scratch_in;
         }
@@ -441,7 +473,7 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
         const float *xin = x;
         gpt2__drop_ctx d;
         d.x = x; d.xd = a->scratch_in; d.mask = la->mask; d.W = in; d.p = m->adapter->config.dropout; d.seed = 0;
-        d.v = lora__vec(m->pool);
+        d.v = lora_vec(m->pool);
         if (la->mask) { gpt2__parallel_rows(m->pool, N, gpt2__mask_rows, &d); xin = a->scratch_in; }
         lora_sgemm(m->pool, 1, 0, out, lm->r, N, lm->scaling, dy, out, la->h, lm->r, 1.0f, lm->dB, lm->r);
         lora_sgemm(m->pool, 0, 0, N, lm->r, out, lm->scaling, dy, out, lm->B, lm->r, 0.0f, a->d_h, lm->r);
@@ -454,7 +486,7 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
                 gpt2__parallel_rows(m->pool, N, gpt2__mask_rows, &d);
                 {
                     gpt2__add_ctx g;
-                    g.a = dx; g.b = a->scratch_in; g.out = dx; g.W = in; g.v = lora__vec(m->pool);
+                    g.a = dx; g.b = a->scratch_in; g.out = dx; g.W = in; g.v = lora_vec(m->pool);
                     gpt2__parallel_rows(m->pool, N, gpt2__add_rows, &g);
                 }
             } else {
@@ -465,7 +497,7 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
 }
 
 /* ---- causal self-attention, one task per (batch, head) ---- */
-typedef struct { gpt2_model *m; const float *qkv; float *att, *out; const float *dout; float *dqkv; int B, T; const lora__vecops *v; } gpt2__att_ctx;
+typedef struct { gpt2_model *m; const float *qkv; float *att, *out; const float *dout; float *dqkv; int B, T; const lora_vecops *v; } gpt2__att_ctx;
 static void gpt2__attention_task(void *vctx, int task, int thread) {
     gpt2__att_ctx *c = (gpt2__att_ctx *)vctx;
     int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, b = task / H, h = task % H, i, j;
@@ -485,7 +517,7 @@ static void gpt2__attention_task(void *vctx, int task, int thread) {
 }
 static void gpt2__attention_forward(gpt2_model *m, const float *qkv, float *att, float *out, int B, int T) {
     gpt2__att_ctx c;
-    c.m = m; c.qkv = qkv; c.att = att; c.out = out; c.dout = NULL; c.dqkv = NULL; c.B = B; c.T = T; c.v = lora__vec(m->pool);
+    c.m = m; c.qkv = qkv; c.att = att; c.out = out; c.dout = NULL; c.dqkv = NULL; c.B = B; c.T = T; c.v = lora_vec(m->pool);
     lora_pool_run(m->pool, gpt2__attention_task, &c, B * m->cfg.n_head);
 }
 static void gpt2__attention_back_task(void *vctx, int task, int thread) {
@@ -512,12 +544,12 @@ static void gpt2__attention_back_task(void *vctx, int task, int thread) {
 static void gpt2__attention_backward(gpt2_model *m, const float *qkv, const float *att, const float *dout, float *dqkv,
                                      int B, int T) {
     gpt2__att_ctx c;
-    c.m = m; c.qkv = qkv; c.att = (float *)att; c.out = NULL; c.dout = dout; c.dqkv = dqkv; c.B = B; c.T = T; c.v = lora__vec(m->pool);
+    c.m = m; c.qkv = qkv; c.att = (float *)att; c.out = NULL; c.dout = dout; c.dqkv = dqkv; c.B = B; c.T = T; c.v = lora_vec(m->pool);
     lora_pool_run(m->pool, gpt2__attention_back_task, &c, B * m->cfg.n_head);
 }
 
 /* ---- cross-entropy over the vocabulary (HF shift: logits[t] predicts labels[t+1]) ---- */
-typedef struct { float *logits, *row_loss; const int32_t *labels, *pos; int T, V; float inv_count; const lora__vecops *v; } gpt2__ce_ctx;
+typedef struct { float *logits, *row_loss; const int32_t *labels, *pos; int T, V; float inv_count; const lora_vecops *v; } gpt2__ce_ctx;
 /* the label row r predicts: none at a row's end or before a packed sequence's start */
 static int gpt2__target(const int32_t *labels, const int32_t *pos, int r, int T) {
     return (r % T == T - 1 || (pos && pos[r + 1] == 0)) ? GPT2__IGNORE : labels[r + 1];
@@ -552,18 +584,18 @@ static void gpt2__ce_back_rows(void *vctx, int r0, int r1) {
 static lora_status gpt2__check_batch(const gpt2_model *m, const int32_t *inputs, const int32_t *labels, int B, int T) {
     const gpt2_config *c = &m->cfg;
     long i, n = (long)B * T;
-    if (!inputs) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward: inputs is NULL");
-    if (B <= 0 || T <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward: batch %d x sequence %d must be positive", B, T);
+    if (!inputs) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward: inputs is NULL");
+    if (B <= 0 || T <= 0) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward: batch %d x sequence %d must be positive", B, T);
     if (T > c->n_positions)
-        return lora__fail(LORA_ERR_RANGE, "sequence length %d exceeds the model's n_positions %d", T, c->n_positions);
-    if ((long)B * T > (long)(1 << 26)) return lora__fail(LORA_ERR_RANGE, "batch %d x %d is too large", B, T);
+        return lora_fail(LORA_ERR_RANGE, "sequence length %d exceeds the model's n_positions %d", T, c->n_positions);
+    if ((long)B * T > (long)(1 << 26)) return lora_fail(LORA_ERR_RANGE, "batch %d x %d is too large", B, T);
     for (i = 0; i < n; i++)
         if (inputs[i] < 0 || inputs[i] >= c->vocab_size)
-            return lora__fail(LORA_ERR_RANGE, "token id %ld at position %ld is outside the vocabulary [0, %d)", (long)inputs[i], i, c->vocab_size);
+            return lora_fail(LORA_ERR_RANGE, "token id %ld at position %ld is outside the vocabulary [0, %d)", (long)inputs[i], i, c->vocab_size);
     if (labels)
         for (i = 0; i < n; i++)
             if (labels[i] != GPT2__IGNORE && (labels[i] < 0 || labels[i] >= c->vocab_size))
-                return lora__fail(LORA_ERR_RANGE, "label %ld at position %ld is outside the vocabulary [0, %d) and not -100", (long)labels[i], i, c->vocab_size);
+                return lora_fail(LORA_ERR_RANGE, "label %ld at position %ld is outside the vocabulary [0, %d) and not -100", (long)labels[i], i, c->vocab_size);
     return LORA_OK;
 }
 
@@ -581,14 +613,14 @@ static lora_status gpt2__set_positions(gpt2_model *m, const int32_t *positions, 
     for (i = 0; i < n; i++) {
         int t = (int)(i % (size_t)T), p = positions[i];
         if (p != 0 && (t == 0 || p != positions[i - 1] + 1))
-            return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward_positions: position %ld at row %d, column %d: expected 0%s "
+            return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward_positions: position %ld at row %d, column %d: expected 0%s "
                               "(a row starts at 0; each position is 0 or the previous one + 1)", (long)p, (int)(i / (size_t)T), t,
                               t ? " or the previous position + 1" : "");
         plain &= p == t;
     }
     if (plain) return LORA_OK;
     if (n > m->pos_cap) {
-        int32_t *nb = (int32_t *)lora__realloc(m->pos_buf, n * sizeof(int32_t), "position ids");
+        int32_t *nb = (int32_t *)lora_realloc(m->pos_buf, n * sizeof(int32_t), "position ids");
         if (!nb) return LORA_ERR_OOM;
         m->pos_buf = nb;
         m->pos_cap = n;
@@ -608,7 +640,7 @@ LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs
     lora_status s;
     int N = B * T, C, F, V, l;
     if (loss) *loss = NAN;
-    if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward: model is NULL");
+    if (!m) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward: model is NULL");
     if ((s = gpt2__check_batch(m, inputs, labels, B, T)) != LORA_OK) return s;
     if ((s = gpt2__set_positions(m, positions, B, T)) != LORA_OK) { if (m->acts) m->acts->has_forward = 0; return s; }
     if ((s = gpt2__acts_ensure(m, B, T)) != LORA_OK) return s;
@@ -646,7 +678,7 @@ LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs
         int r, count = 0;
         memcpy(a->labels, labels, sizeof(int32_t) * (size_t)N);
         for (r = 0; r < N; r++) count += gpt2__target(labels, m->pos, r, T) != GPT2__IGNORE;
-        c.logits = a->logits; c.row_loss = a->row_loss; c.labels = labels; c.pos = m->pos; c.T = T; c.V = V; c.inv_count = 0.0f; c.v = lora__vec(m->pool);
+        c.logits = a->logits; c.row_loss = a->row_loss; c.labels = labels; c.pos = m->pos; c.T = T; c.V = V; c.inv_count = 0.0f; c.v = lora_vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__ce_rows, &c);
         for (r = 0; r < N; r++) sum += a->row_loss[r];
         a->count = (float)count;
@@ -681,17 +713,17 @@ LORA_API lora_status gpt2_backward(gpt2_model *m) {
     gpt2__acts *a;
     int N, B, T, C, F, l, low;
     if (!m || !m->acts || !m->acts->has_forward)
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_backward: call gpt2_forward first (the last forward's activations are used once)");
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_backward: call gpt2_forward first (the last forward's activations are used once)");
     a = m->acts;
-    if (!a->has_labels) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_backward: the last forward had no labels");
-    if (!(a->count > 0)) return lora__fail(LORA_ERR_NUMERIC, "gpt2_backward: every label is ignored (-100), the loss is undefined");
-    if (!m->adapter && !m->full) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_backward: nothing to train (no adapter attached and full fine-tuning off)");
+    if (!a->has_labels) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_backward: the last forward had no labels");
+    if (!(a->count > 0)) return lora_fail(LORA_ERR_NUMERIC, "gpt2_backward: every label is ignored (-100), the loss is undefined");
+    if (!m->adapter && !m->full) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_backward: nothing to train (no adapter attached and full fine-tuning off)");
     B = a->cur_B; T = a->cur_T; N = B * T; C = m->cfg.n_embd; F = gpt2__inner(&m->cfg);
     {
         gpt2__ce_ctx c;
         c.logits = a->logits; c.row_loss = a->row_loss; c.labels = a->labels; c.pos = m->pos; c.T = T; c.V = m->cfg.vocab_size;
         c.inv_count = 1.0f / a->count;
-        c.v = lora__vec(m->pool);
+        c.v = lora_vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__ce_back_rows, &c);
     }
     a->has_forward = 0;

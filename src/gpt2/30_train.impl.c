@@ -9,20 +9,20 @@ LORA_API lora_status gpt2_config_check_targets(const gpt2_config *cfg, const lor
                                       "transformer.ln_f"};
     size_t n_per = sizeof per_layer / sizeof per_layer[0], n_top = sizeof top / sizeof top[0], i, k = 0;
     size_t n = n_top + (size_t)cfg->n_layer * n_per;
-    char **names = (char **)lora__calloc(n, sizeof *names, "module names");
+    char **names = (char **)lora_calloc(n, sizeof *names, "module names");
     lora_status s = LORA_OK;
     int l;
     if (!names) return LORA_ERR_OOM;
-    for (i = 0; i < n_top && s == LORA_OK; i++) if (!(names[k++] = lora__strdup(top[i], "module names"))) s = LORA_ERR_OOM;
+    for (i = 0; i < n_top && s == LORA_OK; i++) if (!(names[k++] = lora_strdup(top[i]))) s = LORA_ERR_OOM;
     for (l = 0; l < cfg->n_layer && s == LORA_OK; l++)
         for (i = 0; i < n_per && s == LORA_OK; i++) {
             char buf[96];
             snprintf(buf, sizeof buf, "transformer.h.%d%s", l, per_layer[i]);
-            if (!(names[k++] = lora__strdup(buf, "module names"))) s = LORA_ERR_OOM;
+            if (!(names[k++] = lora_strdup(buf))) s = LORA_ERR_OOM;
         }
     if (s == LORA_OK) s = lora_check_unsupported_targets(spec, (const char *const *)names, (int)k);
-    for (i = 0; i < k; i++) LORA_FREE(names[i]);
-    LORA_FREE(names);
+    for (i = 0; i < k; i++) lora_free(names[i]);
+    lora_free(names);
     return s;
 }
 
@@ -36,7 +36,7 @@ LORA_API lora_status gpt2_lora_create(const gpt2_model *m, const lora_config *cf
     lora_status s;
     lora_adapter *ad;
     int i;
-    if (!m || !cfg || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_lora_create: NULL argument");
+    if (!m || !cfg || !out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_lora_create: NULL argument");
     *out = NULL;
     if ((s = gpt2_config_check_targets(&m->cfg, &cfg->target)) != LORA_OK) return s;
     if ((s = lora_adapter_create(cfg, m->descs, m->n_linears, &ad)) != LORA_OK) return s;
@@ -58,9 +58,9 @@ LORA_API lora_status gpt2_lora_create(const gpt2_model *m, const lora_config *cf
                 take = lora_adapter_find(ad, mod) != NULL;
             }
             if (take && !m->params) {   /* a shape-only model: the biases' number and names, zero values */
-                float *zero = (float *)lora__calloc((size_t)t->numel, sizeof(float), "bias");
+                float *zero = (float *)lora_calloc((size_t)t->numel, sizeof(float), "bias");
                 s = zero ? lora_adapter_add_bias(ad, full, zero, (int)t->numel) : LORA_ERR_OOM;
-                LORA_FREE(zero);
+                lora_free(zero);
             } else if (take) {
                 s = lora_adapter_add_bias(ad, full, gpt2__t(m, i), (int)t->numel);
             }
@@ -76,26 +76,26 @@ LORA_API lora_status gpt2_lora_create(const gpt2_model *m, const lora_config *cf
 static lora_status gpt2__check_adapter(const gpt2_model *m, const lora_adapter *ad) {
     int i;
     if (ad->n_model_modules != m->n_linears)
-        return lora__fail(LORA_ERR_SHAPE, "adapter was made for a model with %d linear modules, this model has %d",
+        return lora_fail(LORA_ERR_SHAPE, "adapter was made for a model with %d linear modules, this model has %d",
                           ad->n_model_modules, m->n_linears);
     for (i = 0; i < ad->n_modules; i++) {
         const lora_module *lm = &ad->modules[i];
         const gpt2_linear_info *li = &m->linears[lm->index];
         if (strcmp(lm->name, li->name) != 0 || lm->in != li->in || lm->out != li->out)
-            return lora__fail(LORA_ERR_SHAPE, "adapter module %s (%d -> %d) does not fit this model's %s (%d -> %d)",
+            return lora_fail(LORA_ERR_SHAPE, "adapter module %s (%d -> %d) does not fit this model's %s (%d -> %d)",
                               lm->name, lm->in, lm->out, li->name, li->in, li->out);
     }
     for (i = 0; i < ad->n_biases; i++) {
         int ti = gpt2__find_tensor(m, ad->biases[i].name);
         if (ti < 0 || m->tensors[ti].numel != ad->biases[i].n)
-            return lora__fail(LORA_ERR_SHAPE, "adapter bias %s (%d values) does not fit this model", ad->biases[i].name, ad->biases[i].n);
+            return lora_fail(LORA_ERR_SHAPE, "adapter bias %s (%d values) does not fit this model", ad->biases[i].name, ad->biases[i].n);
     }
     return LORA_OK;
 }
 
 LORA_API lora_status gpt2_model_set_adapter(gpt2_model *m, lora_adapter *ad) {
     lora_status s;
-    if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_set_adapter: model is NULL");
+    if (!m) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_set_adapter: model is NULL");
     if (ad && (s = gpt2__check_adapter(m, ad)) != LORA_OK) return s;
     m->adapter = ad;
     if (m->acts) m->acts->has_forward = 0;
@@ -106,7 +106,7 @@ LORA_API lora_adapter *gpt2_model_adapter(const gpt2_model *m) { return m ? m->a
 LORA_API lora_status gpt2_model_merge(gpt2_model *m, lora_adapter *ad, int sign) {
     lora_status s;
     int i;
-    if (!m || !ad || (sign != 1 && sign != -1)) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_merge: bad arguments");
+    if (!m || !ad || (sign != 1 && sign != -1)) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_merge: bad arguments");
     if ((s = gpt2__check_adapter(m, ad)) != LORA_OK) return s;
     for (i = 0; i < ad->n_modules; i++) {
         const lora_module *lm = &ad->modules[i];
@@ -132,13 +132,13 @@ LORA_API void gpt2_model_set_training(gpt2_model *m, int training, uint64_t drop
 }
 
 LORA_API lora_status gpt2_model_set_full_finetune(gpt2_model *m, int on) {
-    if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_set_full_finetune: model is NULL");
+    if (!m) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_set_full_finetune: model is NULL");
     if (on && !m->grads) {
-        m->grads = (float *)lora__alloc_aligned(m->n_floats * sizeof(float), "gradients for full fine-tuning");
+        m->grads = (float *)lora_alloc_aligned(m->n_floats * sizeof(float), "gradients for full fine-tuning");
         if (!m->grads) return LORA_ERR_OOM;
         memset(m->grads, 0, m->n_floats * sizeof(float));
     } else if (!on && m->grads) {
-        lora__free_aligned(m->grads);
+        lora_free_aligned(m->grads);
         m->grads = NULL;
     }
     m->full = on != 0;
@@ -161,10 +161,10 @@ static void gpt2__push_bias(lora_param *p, int *k, const lora_bias_param *bp) {
 LORA_API lora_status gpt2_trainable_params(gpt2_model *m, lora_param **params, int *n) {
     lora_param *p;
     int i, k = 0, cap;
-    if (!m || !params || !n) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_trainable_params: NULL argument");
+    if (!m || !params || !n) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_trainable_params: NULL argument");
     *params = NULL; *n = 0;
     if (m->full) {
-        p = (lora_param *)lora__calloc((size_t)m->n_tensors, sizeof *p, "parameter list");
+        p = (lora_param *)lora_calloc((size_t)m->n_tensors, sizeof *p, "parameter list");
         if (!p) return LORA_ERR_OOM;
         for (i = 0; i < m->n_tensors; i++) {
             p[i].name = m->tensors[i].name;
@@ -175,9 +175,9 @@ LORA_API lora_status gpt2_trainable_params(gpt2_model *m, lora_param **params, i
         *params = p; *n = m->n_tensors;
         return LORA_OK;
     }
-    if (!m->adapter) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_trainable_params: no adapter attached and full fine-tuning off");
+    if (!m->adapter) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_trainable_params: no adapter attached and full fine-tuning off");
     cap = 2 * m->adapter->n_modules + m->adapter->n_biases;
-    p = (lora_param *)lora__calloc((size_t)(cap ? cap : 1), sizeof *p, "parameter list");
+    p = (lora_param *)lora_calloc((size_t)(cap ? cap : 1), sizeof *p, "parameter list");
     if (!p) return LORA_ERR_OOM;
     /* named_parameters() order: walk the model's tensors; a module's bias comes before its
        lora_A / lora_B (PEFT registers base_layer.weight, base_layer.bias, lora_A, lora_B) */
@@ -212,7 +212,7 @@ LORA_API size_t gpt2_model_memory(const gpt2_model *m) {
 LORA_API lora_status gpt2_lora_load(const gpt2_model *m, const char *dir, lora_adapter **out, char **warnings) {
     lora_status s;
     int i;
-    if (!m || !dir || !out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_lora_load: NULL argument");
+    if (!m || !dir || !out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_lora_load: NULL argument");
     if ((s = lora_adapter_load_defaults(dir, m->descs, m->n_linears, m->base.info.default_targets,
                                         m->base.info.n_default_targets, out, warnings)) != LORA_OK)
         return s;

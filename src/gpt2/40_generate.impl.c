@@ -332,31 +332,31 @@ struct gpt2_kv_cache {
     lora_pool *solo;             /* a 1-thread pool for models without one (keeps the GEMM workspace) */
     size_t bytes;
     gpt2__gemv_ops ops;          /* kernels for the current call */
-    const lora__vecops *vec;
+    const lora_vecops *vec;
 };
 
 LORA_API void gpt2_kv_free(gpt2_kv_cache *kv) {
     if (!kv) return;
-    lora__free_aligned(kv->k);
-    lora__free_aligned(kv->v);
-    lora__free_aligned(kv->work);
-    lora__free_aligned(kv->h);
-    lora__free_aligned(kv->att);
+    lora_free_aligned(kv->k);
+    lora_free_aligned(kv->v);
+    lora_free_aligned(kv->work);
+    lora_free_aligned(kv->h);
+    lora_free_aligned(kv->att);
     lora_pool_destroy(kv->solo);
-    LORA_FREE(kv);
+    lora_free(kv);
 }
 
 LORA_API lora_status gpt2_kv_create(const gpt2_model *m, int max_T, gpt2_kv_cache **out) {
     gpt2_kv_cache *kv;
     lora_status s;
     size_t C, F, L, kvf, rows, wf;
-    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_kv_create: out is NULL");
+    if (!out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_kv_create: out is NULL");
     *out = NULL;
-    if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_kv_create: model is NULL");
+    if (!m) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_kv_create: model is NULL");
     if (max_T <= 0) max_T = m->cfg.n_positions;
     if (max_T > m->cfg.n_positions)
-        return lora__fail(LORA_ERR_RANGE, "gpt2_kv_create: cache length %d exceeds the model's n_positions %d", max_T, m->cfg.n_positions);
-    kv = (gpt2_kv_cache *)lora__calloc(1, sizeof *kv, "KV cache");
+        return lora_fail(LORA_ERR_RANGE, "gpt2_kv_create: cache length %d exceeds the model's n_positions %d", max_T, m->cfg.n_positions);
+    kv = (gpt2_kv_cache *)lora_calloc(1, sizeof *kv, "KV cache");
     if (!kv) return LORA_ERR_OOM;
     kv->cfg = m->cfg;
     kv->max_T = max_T;
@@ -367,9 +367,9 @@ LORA_API lora_status gpt2_kv_create(const gpt2_model *m, int max_T, gpt2_kv_cach
     /* every buffer a multiple of 16 floats so all stay 64-byte aligned */
 #define GPT2__R16(n) (((n) + 15) & ~(size_t)15)
     wf = 4 * GPT2__R16(rows * C) + GPT2__R16(rows * 3 * C) + GPT2__R16(rows * F) + 2 * GPT2__R16(rows) + GPT2__R16(rows * max_T);
-    kv->k = (float *)lora__alloc_aligned(kvf * sizeof(float), "KV cache keys");
-    kv->v = (float *)lora__alloc_aligned(kvf * sizeof(float), "KV cache values");
-    kv->work = (float *)lora__alloc_aligned(wf * sizeof(float), "KV cache work buffers");
+    kv->k = (float *)lora_alloc_aligned(kvf * sizeof(float), "KV cache keys");
+    kv->v = (float *)lora_alloc_aligned(kvf * sizeof(float), "KV cache values");
+    kv->work = (float *)lora_alloc_aligned(wf * sizeof(float), "KV cache work buffers");
     if (!kv->k || !kv->v || !kv->work) { gpt2_kv_free(kv); return LORA_ERR_OOM; }
     kv->x = kv->work;
     kv->res = kv->x + GPT2__R16(rows * C);
@@ -394,8 +394,8 @@ LORA_API void gpt2_kv_reset(gpt2_kv_cache *kv) {
     kv->adapter = NULL;
 }
 LORA_API lora_status gpt2_kv_truncate(gpt2_kv_cache *kv, int n) {
-    if (!kv) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_kv_truncate: cache is NULL");
-    if (n < 0 || n > kv->len) return lora__fail(LORA_ERR_RANGE, "gpt2_kv_truncate: %d is outside [0, %d] (tokens cached)", n, kv->len);
+    if (!kv) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_kv_truncate: cache is NULL");
+    if (n < 0 || n > kv->len) return lora_fail(LORA_ERR_RANGE, "gpt2_kv_truncate: %d is outside [0, %d] (tokens cached)", n, kv->len);
     kv->len = n;
     if (n == 0) gpt2_kv_reset(kv);
     return LORA_OK;
@@ -410,17 +410,17 @@ static lora_status gpt2__kv_scratch(gpt2_kv_cache *kv, const gpt2_model *m) {
     if (m->adapter)
         for (i = 0; i < m->adapter->n_modules; i++) if (m->adapter->modules[i].r > r) r = m->adapter->modules[i].r;
     if (r > kv->h_r) {
-        float *h = (float *)lora__alloc_aligned((size_t)kv->chunk * r * sizeof(float), "KV cache LoRA buffer");
+        float *h = (float *)lora_alloc_aligned((size_t)kv->chunk * r * sizeof(float), "KV cache LoRA buffer");
         if (!h) return LORA_ERR_OOM;
-        lora__free_aligned(kv->h);
+        lora_free_aligned(kv->h);
         kv->bytes += (size_t)kv->chunk * (r - kv->h_r) * sizeof(float);
         kv->h = h; kv->h_r = r;
     }
     if (threads > kv->att_threads) {
         size_t per = ((size_t)kv->max_T + 15) & ~(size_t)15;
-        float *a = (float *)lora__alloc_aligned((size_t)threads * per * sizeof(float), "KV cache attention scores");
+        float *a = (float *)lora_alloc_aligned((size_t)threads * per * sizeof(float), "KV cache attention scores");
         if (!a) return LORA_ERR_OOM;
-        lora__free_aligned(kv->att);
+        lora_free_aligned(kv->att);
         kv->bytes += (size_t)(threads - kv->att_threads) * per * sizeof(float);
         kv->att = a; kv->att_threads = threads;
     }
@@ -434,7 +434,7 @@ static lora_pool *gpt2__kv_pool(const gpt2_kv_cache *kv, const gpt2_model *m) { 
 /* ---- a linear layer over a few rows: matrix-vector kernels over column tasks ---- */
 typedef struct {
     gpt2__gemv_ops ops;
-    const lora__vecops *v;
+    const lora_vecops *v;
     int tr;                      /* W is (out, in): dot products */
     const float *x, *W;          /* x (N, in) */
     int N, in, out, chunk;
@@ -504,7 +504,7 @@ static void gpt2__gen_linear(gpt2_model *m, gpt2_kv_cache *kv, int mi, const flo
     lora_sgemm(pool, 0, tr, N, li->out, li->in, 1.0f, x, li->in, W, tr ? li->in : li->out, 0.0f, y, li->out);
     if (bias) {
         gpt2__bias_ctx b;
-        b.y = y; b.b = bias; b.W = li->out; b.v = lora__vec(m->pool);
+        b.y = y; b.b = bias; b.W = li->out; b.v = lora_vec(m->pool);
         gpt2__parallel_rows(m->pool, N, gpt2__bias_rows, &b);
     }
     if (lm) {
@@ -519,7 +519,7 @@ static void gpt2__gen_linear(gpt2_model *m, gpt2_kv_cache *kv, int mi, const flo
 typedef struct { gpt2_kv_cache *kv; int layer, n, pos0, L; float *S; } gpt2__gatt_ctx;
 
 /* softmax over p[0..valid), zeros up to width (as gpt2_forward) */
-static void gpt2__softmax_causal(const lora__vecops *v, float *p, int valid, int width) {
+static void gpt2__softmax_causal(const lora_vecops *v, float *p, int valid, int width) {
     int j;
     v->scale(p, valid, 1.0f / v->exp_sum(p, p, valid, v->max(p, valid)));
     for (j = valid; j < width; j++) p[j] = 0.0f;
@@ -605,25 +605,25 @@ LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const
     const gpt2_config *c;
     lora_status s;
     int i, done, n = 0;
-    if (!m || !kv || !tokens) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: NULL argument");
+    if (!m || !kv || !tokens) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: NULL argument");
     c = &m->cfg;
-    if (n_new <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: n_new %d must be positive", n_new);
+    if (n_new <= 0) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: n_new %d must be positive", n_new);
     if (kv->cfg.n_layer != c->n_layer || kv->cfg.n_head != c->n_head || kv->cfg.n_embd != c->n_embd ||
         kv->cfg.vocab_size != c->vocab_size || gpt2__inner(&kv->cfg) != gpt2__inner(c) || kv->max_T > c->n_positions)
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: the cache was made for a model of other shapes");
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: the cache was made for a model of other shapes");
     if (kv->len > 0 && (kv->model != m || kv->adapter != m->adapter))
-        return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: the cached tokens were computed with another %s; call gpt2_kv_reset",
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_forward_cached: the cached tokens were computed with another %s; call gpt2_kv_reset",
                           kv->model != m ? "model" : "adapter");
     if (n_new > kv->max_T - kv->len)
-        return lora__fail(LORA_ERR_RANGE, "gpt2_forward_cached: %d cached + %d new tokens exceed the cache length %d (n_positions %d)",
+        return lora_fail(LORA_ERR_RANGE, "gpt2_forward_cached: %d cached + %d new tokens exceed the cache length %d (n_positions %d)",
                           kv->len, n_new, kv->max_T, c->n_positions);
     for (i = 0; i < n_new; i++)
         if (tokens[i] < 0 || tokens[i] >= c->vocab_size)
-            return lora__fail(LORA_ERR_RANGE, "gpt2_forward_cached: token id %ld at position %d is outside the vocabulary [0, %d)",
+            return lora_fail(LORA_ERR_RANGE, "gpt2_forward_cached: token id %ld at position %d is outside the vocabulary [0, %d)",
                               (long)tokens[i], i, c->vocab_size);
     if ((s = gpt2__kv_scratch(kv, m)) != LORA_OK) return s;
     kv->ops = gpt2__gemv_select(lora_pool_isa(gpt2__kv_pool(kv, m)));
-    kv->vec = lora__vec(gpt2__kv_pool(kv, m));
+    kv->vec = lora_vec(gpt2__kv_pool(kv, m));
     kv->model = m;
     kv->adapter = m->adapter;
     for (done = 0; done < n_new; done += n) {

@@ -6,7 +6,7 @@ static const gpt2_model *gpt2__ofc(const lora_model *b) { return (const gpt2_mod
 /* A shape-only model (gpt2__family_shape) has no weights to compute with. */
 static lora_status gpt2__weights(const gpt2_model *m, const char *what) {
     if (m->params) return LORA_OK;
-    return lora__fail(LORA_ERR_INVALID_ARG, "%s: this GPT-2 was opened as a shape only (no weights)", what);
+    return lora_fail(LORA_ERR_INVALID_ARG, "%s: this GPT-2 was opened as a shape only (no weights)", what);
 }
 
 static void gpt2__op_destroy(lora_model *b) { gpt2_model_free(gpt2__of(b)); }
@@ -79,7 +79,7 @@ static const char *const gpt2__default_targets[] = {"c_attn"};
 static lora_status gpt2__base_init(gpt2_model *m) {
     lora_model_info *in = &m->base.info;
     int i;
-    m->module_layer = (int *)lora__malloc(sizeof(int) * (size_t)m->n_linears, "module table");
+    m->module_layer = (int *)lora_malloc(sizeof(int) * (size_t)m->n_linears, "module table");
     if (!m->module_layer) return LORA_ERR_OOM;
     for (i = 0; i < m->n_linears; i++) m->module_layer[i] = m->linears[i].layer;
     m->base.ops = &gpt2__ops;
@@ -110,9 +110,9 @@ LORA_API gpt2_model *gpt2_model_from_base(lora_model *b) { return b && b->ops ==
 
 LORA_API lora_status gpt2_model_set_name(gpt2_model *m, const char *name_or_path) {
     char *copy = NULL;
-    if (!m) return lora__fail(LORA_ERR_INVALID_ARG, "gpt2_model_set_name: model is NULL");
-    if (name_or_path && !(copy = lora__strdup(name_or_path, "model name"))) return LORA_ERR_OOM;
-    LORA_FREE(m->name_or_path);
+    if (!m) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_set_name: model is NULL");
+    if (name_or_path && !(copy = lora_strdup(name_or_path))) return LORA_ERR_OOM;
+    lora_free(m->name_or_path);
     m->name_or_path = copy;
     m->base.info.name_or_path = copy;
     return LORA_OK;
@@ -140,11 +140,11 @@ static lora_status gpt2__name_from_path(gpt2_model *m, const char *path) {
     size_t n;
     if (!slash) return gpt2_model_set_name(m, ".");
     n = slash == path ? 1 : (size_t)(slash - path);
-    if (!(dir = (char *)lora__malloc(n + 1, "model name"))) return LORA_ERR_OOM;
+    if (!(dir = (char *)lora_malloc(n + 1, "model name"))) return LORA_ERR_OOM;
     memcpy(dir, path, n);
     dir[n] = 0;
     s = gpt2_model_set_name(m, dir);
-    LORA_FREE(dir);
+    lora_free(dir);
     return s;
 }
 

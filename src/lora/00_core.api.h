@@ -1,5 +1,6 @@
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h> /* FILE, in the model authors' file functions */
 
 #ifndef LORA_API
 #ifdef LORA_STATIC

@@ -43,6 +43,33 @@
 #define LORA__ERRLEN 1024
 static LORA__TLS char lora__errbuf[LORA__ERRLEN];
 
+/* The engine's parts spell the public helpers of the model authors' block (lora.h, "For model
+   authors") with their internal names: these are the same functions, not copies. */
+#define lora__fail lora_fail
+#define lora__malloc lora_malloc
+#define lora__calloc lora_calloc
+#define lora__realloc lora_realloc
+#define lora__alloc_aligned lora_alloc_aligned
+#define lora__free_aligned lora_free_aligned
+typedef lora_buf lora__buf;
+#define lora__buf_append lora_buf_append
+#define lora__buf_puts lora_buf_puts
+#define lora__buf_printf lora_buf_printf
+#define lora__buf_free lora_buf_free
+typedef lora_atomic_file lora__atomic_file;
+#define lora__atomic_open lora_atomic_open
+#define lora__atomic_write lora_atomic_write
+#define lora__atomic_write_le lora_atomic_write_le
+#define lora__atomic_finish lora_atomic_finish
+#define lora__atomic_commit lora_atomic_commit
+#define lora__atomic_abort lora_atomic_abort
+#define lora__read_file lora_read_file
+#define lora__fread_le lora_fread_le
+#define lora__ensure_dir lora_ensure_dir
+#define lora__json_write_number lora_json_write_number
+#define lora__splitmix64 lora_splitmix64
+#define lora__rng_keep_mask lora_rng_keep_mask
+
 LORA_API const char *lora_status_name(lora_status s) {
     switch (s) {
     case LORA_OK: return "LORA_OK";
@@ -65,48 +92,53 @@ LORA_API void lora_free(void *p) { LORA_FREE(p); }
 
 LORA_API void lora_clear_error(void) { lora__errbuf[0] = 0; }
 
-/* Records a formatted message for the calling thread and returns s, so that
-   failures read: return lora__fail(LORA_ERR_FORMAT, "%s: ...", path); */
-static LORA__UNUSED LORA__PRINTF(2, 3) lora_status lora__fail(lora_status s, const char *fmt, ...) {
+/* Records a formatted message for the calling thread and returns status, so that failures read:
+   return lora__fail(LORA_ERR_FORMAT, "%s: ...", path). The message is formatted aside first, so
+   lora_last_error() may be one of the arguments. */
+LORA_API lora_status lora_fail(lora_status status, const char *fmt, ...) {
+    char msg[LORA__ERRLEN];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(lora__errbuf, sizeof lora__errbuf, fmt, ap);
+    if (vsnprintf(msg, sizeof msg, fmt, ap) < 0) msg[0] = 0;
     va_end(ap);
-    return s;
+    memcpy(lora__errbuf, msg, sizeof msg);
+    return status;
 }
 
 /* Allocation that records an out-of-memory message naming what was allocated. */
-static LORA__UNUSED void *lora__malloc(size_t n, const char *what) {
+LORA_API void *lora_malloc(size_t n, const char *what) {
     void *p = LORA_MALLOC(n ? n : 1);
     if (!p) lora__fail(LORA_ERR_OOM, "out of memory allocating %zu bytes for %s", n, what);
     return p;
 }
-static LORA__UNUSED void *lora__calloc(size_t count, size_t size, const char *what) {
+LORA_API void *lora_calloc(size_t n, size_t size, const char *what) {
     void *p;
-    if (size && count > (size_t)-1 / size) {
+    if (size && n > (size_t)-1 / size) {
         lora__fail(LORA_ERR_OOM, "allocation size overflow for %s", what);
         return NULL;
     }
-    p = lora__malloc(count * size, what);
-    if (p) memset(p, 0, count * size);
+    p = lora__malloc(n * size, what);
+    if (p) memset(p, 0, n * size);
     return p;
 }
-static LORA__UNUSED void *lora__realloc(void *old, size_t n, const char *what) {
-    void *p = LORA_REALLOC(old, n ? n : 1);
-    if (!p) lora__fail(LORA_ERR_OOM, "out of memory growing %s to %zu bytes", what, n);
-    return p;
+LORA_API void *lora_realloc(void *p, size_t n, const char *what) {
+    void *q = LORA_REALLOC(p, n ? n : 1);
+    if (!q) lora__fail(LORA_ERR_OOM, "out of memory growing %s to %zu bytes", what, n);
+    return q;
 }
+/* lora_strdup with the name of what is copied in the out-of-memory message */
 static LORA__UNUSED char *lora__strdup(const char *s, const char *what) {
     size_t n = strlen(s) + 1;
     char *p = (char *)lora__malloc(n, what);
     if (p) memcpy(p, s, n);
     return p;
 }
+LORA_API char *lora_strdup(const char *s) { return lora__strdup(s, "a string copy"); }
 
 /* 64-byte aligned allocation built on the hooks (the offset is stored just before
    the returned pointer), so SIMD kernels can use aligned loads on arenas. */
 #define LORA__ALIGN 64
-static LORA__UNUSED void *lora__alloc_aligned(size_t n, const char *what) {
+LORA_API void *lora_alloc_aligned(size_t n, const char *what) {
     unsigned char *raw, *p;
     if (n > (size_t)-1 - LORA__ALIGN - sizeof(void *)) {
         lora__fail(LORA_ERR_OOM, "allocation size overflow for %s", what);
@@ -119,7 +151,7 @@ static LORA__UNUSED void *lora__alloc_aligned(size_t n, const char *what) {
     memcpy(p - sizeof(void *), &raw, sizeof raw);
     return p;
 }
-static LORA__UNUSED void lora__free_aligned(void *p) {
+LORA_API void lora_free_aligned(void *p) {
     void *raw;
     if (!p) return;
     memcpy(&raw, (unsigned char *)p - sizeof(void *), sizeof raw);
@@ -127,7 +159,6 @@ static LORA__UNUSED void lora__free_aligned(void *p) {
 }
 
 /* ---- growable byte buffer, used by writers (JSON, safetensors headers) ---- */
-typedef struct lora__buf { char *data; size_t len, cap; int failed; } lora__buf;
 static LORA__UNUSED int lora__buf_reserve(lora__buf *b, size_t extra) {
     size_t need, cap;
     char *p;
@@ -141,14 +172,14 @@ static LORA__UNUSED int lora__buf_reserve(lora__buf *b, size_t extra) {
     b->data = p; b->cap = cap;
     return 1;
 }
-static LORA__UNUSED void lora__buf_append(lora__buf *b, const void *s, size_t n) {
+LORA_API void lora_buf_append(lora_buf *b, const void *data, size_t n) {
     if (!lora__buf_reserve(b, n)) return;
-    memcpy(b->data + b->len, s, n);
+    memcpy(b->data + b->len, data, n);
     b->len += n;
     b->data[b->len] = 0;
 }
-static LORA__UNUSED void lora__buf_puts(lora__buf *b, const char *s) { lora__buf_append(b, s, strlen(s)); }
-static LORA__UNUSED LORA__PRINTF(2, 3) void lora__buf_printf(lora__buf *b, const char *fmt, ...) {
+LORA_API void lora_buf_puts(lora_buf *b, const char *s) { lora__buf_append(b, s, strlen(s)); }
+LORA_API void lora_buf_printf(lora_buf *b, const char *fmt, ...) {
     va_list ap;
     int n;
     char small[256];
@@ -163,7 +194,7 @@ static LORA__UNUSED LORA__PRINTF(2, 3) void lora__buf_printf(lora__buf *b, const
     va_end(ap);
     b->len += (size_t)n;
 }
-static LORA__UNUSED void lora__buf_free(lora__buf *b) { LORA_FREE(b->data); b->data = NULL; b->len = b->cap = 0; }
+LORA_API void lora_buf_free(lora_buf *b) { LORA_FREE(b->data); memset(b, 0, sizeof *b); }
 
 /* ---- files ---- */
 
@@ -179,7 +210,7 @@ static LORA__UNUSED lora_status lora__check_not_dir(const char *path) {
 }
 
 /* Reads a whole file into a NUL-terminated buffer (LORA_FREE it). */
-static LORA__UNUSED lora_status lora__read_file(const char *path, char **out, size_t *len) {
+LORA_API lora_status lora_read_file(const char *path, char **out, size_t *len) {
     FILE *f;
     long sz;
     char *buf;
@@ -206,86 +237,67 @@ static LORA__UNUSED lora_status lora__read_file(const char *path, char **out, si
     return LORA_OK;
 }
 
-/* Atomic file replacement: write to "<path>.tmp.<n>", then rename over path, so a
-   crash, a full disk or an error never leaves a half-written file where the user's
-   previous one was. */
-typedef struct lora__atomic_file { FILE *f; char *final_path; char *tmp_path; int failed; } lora__atomic_file;
-
-static LORA__UNUSED lora_status lora__atomic_open(lora__atomic_file *af, const char *path) {
+/* Atomic file replacement: write to "<path>.tmp-lora", then rename over path, so a crash, a
+   full disk or an error never leaves a half-written file where the user's previous one was. */
+/* Forgets the file (its paths freed, af zeroed: abort and commit then have nothing to do). */
+static void lora__atomic_release(lora_atomic_file *af) {
+    LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
+    memset(af, 0, sizeof *af);
+}
+LORA_API lora_status lora_atomic_open(lora_atomic_file *af, const char *path) {
     size_t n = strlen(path);
     static const char suffix[] = ".tmp-lora";
     memset(af, 0, sizeof *af);
     af->final_path = lora__strdup(path, "file path");
     af->tmp_path = (char *)lora__malloc(n + sizeof suffix, "file path");
-    if (!af->final_path || !af->tmp_path) {
-        LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
-        memset(af, 0, sizeof *af);
-        return LORA_ERR_OOM;
-    }
+    if (!af->final_path || !af->tmp_path) { lora__atomic_release(af); return LORA_ERR_OOM; }
     memcpy(af->tmp_path, path, n);
     memcpy(af->tmp_path + n, suffix, sizeof suffix);
     af->f = fopen(af->tmp_path, "wb");
     if (!af->f) {
         lora_status s = lora__fail(LORA_ERR_IO, "%s: cannot create temporary file %s: %s", path, af->tmp_path, strerror(errno));
-        LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
-        memset(af, 0, sizeof *af);
+        lora__atomic_release(af);
         return s;
     }
     return LORA_OK;
 }
-static LORA__UNUSED void lora__atomic_write(lora__atomic_file *af, const void *data, size_t n) {
-    if (af->failed || n == 0) return;
+LORA_API void lora_atomic_write(lora_atomic_file *af, const void *data, size_t n) {
+    if (af->failed || n == 0 || !af->f) return;
     if (fwrite(data, 1, n, af->f) != n) af->failed = errno ? errno : EIO;
 }
 /* First phase of a two-file save: closes the temporary file and checks that everything
-   reached it, without renaming it yet (lora__atomic_publish does, lora__atomic_abort drops it). */
-static LORA__UNUSED lora_status lora__atomic_finish(lora__atomic_file *af) {
+   reached it, without renaming it yet (lora__atomic_commit does, lora__atomic_abort drops it). */
+LORA_API lora_status lora_atomic_finish(lora_atomic_file *af) {
     int err = af->failed;
+    if (!af->f) return LORA_OK; /* already finished (or never opened) */
     if (fflush(af->f) != 0 && !err) err = errno ? errno : EIO;
     if (fclose(af->f) != 0 && !err) err = errno ? errno : EIO;
     af->f = NULL;
     if (err) {
         lora_status s = lora__fail(LORA_ERR_IO, "%s: write failed: %s (previous file left intact)", af->final_path, strerror(err));
         remove(af->tmp_path);
-        LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
-        memset(af, 0, sizeof *af);
+        lora__atomic_release(af);
         return s;
     }
     return LORA_OK;
 }
-static LORA__UNUSED lora_status lora__atomic_publish(lora__atomic_file *af) {
-    lora_status s = LORA_OK;
+LORA_API lora_status lora_atomic_commit(lora_atomic_file *af) {
+    lora_status s;
+    if (!af->tmp_path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_atomic_commit: no file open (already committed, aborted or failed)");
+    if ((s = lora_atomic_finish(af)) != LORA_OK) return s;
     if (rename(af->tmp_path, af->final_path) != 0) {
         s = lora__fail(LORA_ERR_IO, "%s: cannot rename %s into place: %s", af->final_path, af->tmp_path, strerror(errno));
         remove(af->tmp_path);
     }
-    LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
-    memset(af, 0, sizeof *af);
+    lora__atomic_release(af);
     return s;
 }
 /* Aborts the write: removes the temporary file, keeps the previous file intact. */
-static LORA__UNUSED void lora__atomic_abort(lora__atomic_file *af) {
+LORA_API void lora_atomic_abort(lora_atomic_file *af) {
     if (!af->tmp_path) return;
     if (af->f) fclose(af->f);
-    if (af->tmp_path) remove(af->tmp_path);
-    LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
-    memset(af, 0, sizeof *af);
-}
-static LORA__UNUSED lora_status lora__atomic_commit(lora__atomic_file *af) {
-    lora_status s = LORA_OK;
-    int err = af->failed;
-    if (fflush(af->f) != 0 && !err) err = errno ? errno : EIO;
-    if (fclose(af->f) != 0 && !err) err = errno ? errno : EIO;
-    af->f = NULL;
-    if (err) {
-        s = lora__fail(LORA_ERR_IO, "%s: write failed: %s (previous file left intact)", af->final_path, strerror(err));
-    } else if (rename(af->tmp_path, af->final_path) != 0) {
-        s = lora__fail(LORA_ERR_IO, "%s: cannot rename %s into place: %s", af->final_path, af->tmp_path, strerror(errno));
-    }
-    if (s != LORA_OK) remove(af->tmp_path);
-    LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
-    memset(af, 0, sizeof *af);
-    return s;
+    remove(af->tmp_path);
+    lora__atomic_release(af);
 }
 /* ---- byte order: every file format here is little-endian, whatever the host ---- */
 static LORA__UNUSED int lora__host_is_le(void) {
@@ -308,17 +320,18 @@ static LORA__UNUSED void lora__le_swap(void *p, size_t n, size_t es) {
         }
 }
 /* fread of count elements of size es stored little-endian, into host order */
-static LORA__UNUSED size_t lora__fread_le(void *dst, size_t es, size_t count, FILE *f) {
-    size_t got = fread(dst, es, count, f);
-    lora__le_swap(dst, got * es, es);
+LORA_API size_t lora_fread_le(void *dst, size_t elem_size, size_t count, FILE *f) {
+    size_t got = fread(dst, elem_size, count, f);
+    lora__le_swap(dst, got * elem_size, elem_size);
     return got;
 }
 /* Writes n bytes (a whole number of elements of size es) in little-endian order (on big-endian
    hosts a byte swap through a small buffer, whose size is a multiple of every es: tensors are
    never copied whole; es = 1 writes bytes as they are). */
-static LORA__UNUSED void lora__atomic_write_le(lora__atomic_file *af, const void *data, size_t n, size_t es) {
+LORA_API void lora_atomic_write_le(lora_atomic_file *af, const void *data, size_t n, size_t elem_size) {
     unsigned char tmp[8192];
     const unsigned char *p = (const unsigned char *)data;
+    const size_t es = elem_size;
     size_t done = 0;
     if (es <= 1 || lora__host_is_le()) { lora__atomic_write(af, data, n); return; }
     while (done < n) {
@@ -340,8 +353,8 @@ static LORA__UNUSED lora_status lora__write_file_atomic(const char *path, const 
 }
 
 /* ---- rng ---- */
-static LORA__UNUSED uint64_t lora__splitmix64(uint64_t *x) {
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+LORA_API uint64_t lora_splitmix64(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
@@ -371,7 +384,7 @@ LORA_API float lora_rng_uniform(lora_rng *rng) { return rng ? (float)(lora_rng_u
    every mask byte store, which may alias it). uniform = (u >> 8) / 2^24 exactly, so the test is
    (u >> 8) >= ceil(p * 2^24) (p NaN: never, as the float comparison). The state is copied to a
    local array whose address never escapes, so the compiler keeps it in registers. */
-static LORA__UNUSED void lora__rng_keep_mask(lora_rng *rng, unsigned char *mk, int n, float p) {
+LORA_API void lora_rng_keep_mask(lora_rng *rng, unsigned char *mask, int n, float p) {
     uint32_t s[4], thr;
     int i;
     memcpy(s, rng->s, sizeof s);
@@ -379,7 +392,7 @@ static LORA__UNUSED void lora__rng_keep_mask(lora_rng *rng, unsigned char *mk, i
     else if (p <= 0.0f) thr = 0;
     else if (p >= 1.0f) thr = 16777216u;
     else thr = (uint32_t)ceil((double)p * 16777216.0);
-    for (i = 0; i < n; i++) mk[i] = (unsigned char)((lora__xoshiro_next(s) >> 8) >= thr);
+    for (i = 0; i < n; i++) mask[i] = (unsigned char)((lora__xoshiro_next(s) >> 8) >= thr);
     memcpy(rng->s, s, sizeof s);
 }
 /* Marsaglia's polar method: two normals per accepted pair, one log and no trig. */

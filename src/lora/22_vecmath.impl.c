@@ -14,33 +14,7 @@
    its weight gradients, dropout's mask-and-scale, and AdamW's elementwise update. One table of
    function pointers per instruction set, picked once per call site from the pool's ISA. */
 
-typedef struct lora__vecops {
-    float (*max)(const float *x, int n);
-    /* y[i] = exp(x[i] - sub) (y may be NULL: only the sum); returns the sum */
-    float (*exp_sum)(const float *x, float *y, int n, float sub);
-    void (*scale)(float *y, int n, float s);
-    float (*sum)(const float *x, int n);
-    float (*sumsq_centered)(const float *x, int n, float mu);
-    float (*dot)(const float *a, const float *b, int n);
-    /* y = (x - mu) * rstd * w + b */
-    void (*norm_affine)(const float *x, float *y, const float *w, const float *b, int n, float mu, float rstd);
-    void (*gelu)(const float *x, float *y, size_t n);
-    void (*gelu_back)(const float *x, const float *dy, float *dx, size_t n);
-    /* y = a + b (y may be a or b) */
-    void (*add)(const float *a, const float *b, float *y, size_t n);
-    /* y += x */
-    void (*acc)(float *y, const float *x, size_t n);
-    /* layernorm backward of one row (norm = (x - mu) * rstd, dn = d * w):
-       dx += (dn - mean(dn) - norm * mean(dn * norm)) * rstd */
-    void (*ln_back)(const float *x, const float *d, const float *w, float *dx, int n, float mu, float rstd);
-    /* column sums for layernorm and bias gradients, one row at a time (dw or db may be NULL):
-       dw += d * ((x - mu) * rstd), db += d. Callers split columns between threads, so every
-       element goes through the same instructions wherever its chunk starts (masked, no
-       scalar tail), which keeps the sums independent of the thread count. */
-    void (*ln_wgrad)(const float *d, const float *x, float *dw, float *db, int n, float mu, float rstd);
-    /* dropout: y = mask ? x * scale : 0 (y may be x); exact, the same on every ISA */
-    void (*mask_scale)(const float *x, const unsigned char *mask, float *y, size_t n, float scale);
-} lora__vecops;
+/* The table type, lora_vecops, is public (lora.h, "For model authors"). */
 
 /* ---- scalar ---- */
 static float lora__max_scalar(const float *x, int n) {
@@ -109,7 +83,7 @@ static void lora__mask_scale_scalar(const float *x, const unsigned char *mask, f
     size_t i;
     for (i = 0; i < n; i++) y[i] = mask[i] ? x[i] * scale : 0.0f;
 }
-static const lora__vecops lora__vecops_scalar = {
+static const lora_vecops lora__vec_scalar = {
     lora__max_scalar, lora__exp_sum_scalar, lora__scale_scalar, lora__sum_scalar, lora__sumsq_centered_scalar,
     lora__dot_scalar, lora__norm_affine_scalar, lora__gelu_scalar, lora__gelu_back_scalar,
     lora__add_scalar, lora__acc_scalar, lora__ln_back_scalar, lora__ln_wgrad_scalar, lora__mask_scale_scalar};
@@ -305,7 +279,7 @@ static LORA__T2 void lora__mask_scale_avx2(const float *x, const unsigned char *
     }
     for (; i < n; i++) y[i] = mask[i] ? x[i] * scale : 0.0f;
 }
-static const lora__vecops lora__vecops_avx2 = {
+static const lora_vecops lora__vec_avx2 = {
     lora__max_avx2, lora__exp_sum_avx2, lora__scale_avx2, lora__sum_avx2, lora__sumsq_centered_avx2,
     lora__dot_avx2, lora__norm_affine_avx2, lora__gelu_avx2, lora__gelu_back_avx2,
     lora__add_avx2, lora__acc_avx2, lora__ln_back_avx2, lora__ln_wgrad_avx2, lora__mask_scale_avx2};
@@ -478,7 +452,7 @@ static LORA__T5 void lora__mask_scale_avx512(const float *x, const unsigned char
         _mm512_mask_storeu_ps(y + i, k, _mm512_maskz_mul_ps(keep, _mm512_maskz_loadu_ps(k, x + i), s));
     }
 }
-static const lora__vecops lora__vecops_avx512 = {
+static const lora_vecops lora__vec_avx512 = {
     lora__max_avx512, lora__exp_sum_avx512, lora__scale_avx512, lora__sum_avx512, lora__sumsq_centered_avx512,
     lora__dot_avx512, lora__norm_affine_avx512, lora__gelu_avx512, lora__gelu_back_avx512,
     lora__add_avx512, lora__acc_avx512, lora__ln_back_avx512, lora__ln_wgrad_avx512, lora__mask_scale_avx512};
@@ -486,16 +460,16 @@ static const lora__vecops lora__vecops_avx512 = {
 
 /* The kernels for a pool's instruction set (NEON uses the scalar table, which compilers
    vectorise where the order of operations allows). */
-static LORA__UNUSED const lora__vecops *lora__vec(const lora_pool *pool) {
+LORA_API const lora_vecops *lora_vec(const lora_pool *pool) {
     lora_isa isa = lora_pool_isa(pool);
     (void)isa;
 #ifdef LORA__HAVE_AVX512
-    if (isa == LORA_ISA_AVX512) return &lora__vecops_avx512;
+    if (isa == LORA_ISA_AVX512) return &lora__vec_avx512;
 #endif
 #ifdef LORA__HAVE_AVX2
-    if (isa == LORA_ISA_AVX2 || isa == LORA_ISA_AVX512) return &lora__vecops_avx2;
+    if (isa == LORA_ISA_AVX2 || isa == LORA_ISA_AVX512) return &lora__vec_avx2;
 #endif
-    return &lora__vecops_scalar;
+    return &lora__vec_scalar;
 }
 
 #if defined(__GNUC__) && !defined(__clang__)

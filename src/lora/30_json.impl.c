@@ -693,7 +693,7 @@ static int lora__shortest_digits(double x, char *digits, int *exp10) {
     digits[nd] = 0;
     return nd;
 }
-static LORA__UNUSED void lora__json_write_number(lora__buf *b, double x) {
+LORA_API void lora_json_write_number(lora_buf *b, double x) {
     char digits[32], out[64];
     int nd, e, k = 0, i;
     if (x != x || x - x != 0) { lora__buf_puts(b, "null"); return; }

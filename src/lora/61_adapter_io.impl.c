@@ -9,7 +9,7 @@
 #endif
 
 /* mkdir -p: creates dir and any missing parents. */
-static lora_status lora__ensure_dir(const char *dir) {
+LORA_API lora_status lora_ensure_dir(const char *dir) {
     char *p = lora__strdup(dir, "path"), *q;
     lora_status s = LORA_OK;
     if (!p) return LORA_ERR_OOM;
@@ -195,7 +195,7 @@ LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, 
     path = NULL;
     if (!(path = lora__path_join(dir, "adapter_model.safetensors"))) { s = LORA_ERR_OOM; lora__atomic_abort(&cfg_file); goto done; }
     if ((s = lora_st_write(path, e, (size_t)k, &mk, &mv, 1)) != LORA_OK) { lora__atomic_abort(&cfg_file); goto done; }
-    s = lora__atomic_publish(&cfg_file);
+    s = lora__atomic_commit(&cfg_file);
 done:
     lora__buf_free(&json);
     if (names) for (i = 0; i < n; i++) LORA_FREE(names[i]);

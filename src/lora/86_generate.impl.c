@@ -82,7 +82,7 @@ static int lora__is_greedy(const lora_sampler *s) { return s->greedy || s->tempe
 /* Sampling with a workspace of vocab candidates and vocab floats (lora__sample_ws_bytes). */
 static size_t lora__sample_ws_bytes(int V) { return (size_t)V * (sizeof(lora__cand) + sizeof(float)); }
 static int32_t lora__sample_ws(const float *logits, int V, const lora_sampler *s, lora_rng *rng, void *ws,
-                               const lora__vecops *vo) {
+                               const lora_vecops *vo) {
     lora__cand *c = (lora__cand *)ws;
     float *e = (float *)(c + V), mx = -INFINITY, invT = 1.0f / s->temperature;
     int n = 0, i;
@@ -160,7 +160,7 @@ LORA_API int32_t lora_sample(const float *logits, int vocab, const lora_sampler 
     if (!rng) return (int32_t)lora__fail(LORA_ERR_INVALID_ARG, "lora_sample: rng is NULL (needed unless greedy)");
     c = (lora__cand *)lora__malloc(lora__sample_ws_bytes(vocab), "sampling workspace");
     if (!c) return (int32_t)LORA_ERR_OOM;
-    id = lora__sample_ws(logits, vocab, cfg, rng, c, lora__vec(NULL));
+    id = lora__sample_ws(logits, vocab, cfg, rng, c, lora_vec(NULL));
     LORA_FREE(c);
     return id;
 }
@@ -201,7 +201,7 @@ LORA_API lora_status lora_generate(lora_model *m, const int32_t *prompt, int n_p
     lora_rng_seed(&rng, cfg->seed);
     if ((s = lora_forward_cached(m, kv, prompt, n_prompt, logits)) != LORA_OK) goto done;
     for (;;) {
-        int32_t id = greedy ? lora__argmax(logits, V) : lora__sample_ws(logits, V, cfg, &rng, c, lora__vec(pool));
+        int32_t id = greedy ? lora__argmax(logits, V) : lora__sample_ws(logits, V, cfg, &rng, c, lora_vec(pool));
         if (stop_at_eot && eos >= 0 && id == eos) break;
         out_ids[n++] = id;
         *n_out = n;
