@@ -64,7 +64,7 @@ int main(void) {
     gpt2_model *m = NULL, *m2 = NULL;
     int32_t ids[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     float l1 = 0, l2 = 0;
-    gpt2_memory_estimate e;
+    lora_memory_estimate e;
     if (gpt2_config_preset("tiny", &cfg) != LORA_OK || gpt2_model_create(&cfg, NULL, &m) != LORA_OK) return 1;
     gpt2_model_init_random(m, 7);
     if (gpt2_model_save_llmc(m, "tiny.bin") != LORA_OK || gpt2_model_load("tiny.bin", NULL, NULL, &m2) != LORA_OK) return 2;
