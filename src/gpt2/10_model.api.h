@@ -110,7 +110,7 @@ LORA_API const float *gpt2_logits(const gpt2_model *m);
 LORA_API lora_status gpt2_backward(gpt2_model *m);
 LORA_API void gpt2_zero_grad(gpt2_model *m);
 /* Trainable parameters (adapter tensors, or every weight in full mode) for the optimiser,
-   in PEFT's named_parameters() order. *params is allocated (LORA_FREE it). */
+   in PEFT's named_parameters() order. *params is allocated (free it with lora_free). */
 LORA_API lora_status gpt2_trainable_params(gpt2_model *m, lora_param **params, int *n);
 /* Gradient of a base tensor after backward in full mode (HF name), or NULL. */
 LORA_API float *gpt2_model_grad(gpt2_model *m, const char *name);

@@ -1,318 +1,16 @@
-/* ---- text generation: KV cache, matrix-vector kernels, sampling ----
+/* ---- text generation: KV cache, matrix-vector products, sampling ----
    Decoding one token is a pass over all the weights with a single activation row: memory
-   bound. The matrix-vector kernels below stream each weight matrix once, four of its rows
-   at a time (Conv1D layout, y = x W; up to GPT2__GEMV_MAX_ROWS activation rows share each
-   load), or as row dot products (lm_head, y = W x). Every output element is reduced in a
-   fixed order whatever the column range of its task and the number of rows, so results do
-   not depend on the thread count. Longer prefills use lora_sgemm as gpt2_forward does, over
+   bound. The engine's matrix-vector kernels (lora_gemv) stream each weight matrix once
+   (Conv1D layout, y = x W; up to GPT2__GEMV_MAX_ROWS activation rows share each load), or
+   as row dot products (lm_head, y = W x). Every output element is reduced in a fixed order
+   whatever the column range of its task and the number of rows, so results do not depend
+   on the thread count. Longer prefills use lora_sgemm as gpt2_forward does, over
    chunks of GPT2__PREFILL_CHUNK rows. Keys are cached transposed, so that a new token's
    attention scores are a matrix-vector product as well. */
 
 #define GPT2__PREFILL_CHUNK 256
 #define GPT2__GEMV_TASKS_PER_THREAD 4
-#define GPT2__GEMV_MAX_ROWS 16     /* up to this many new rows: matrix-vector kernels, else GEMM */
-
-/* Y[m][j] = sum_k X[m][k] * W[k * ldw + j] for m < M, j in [j0, j1) (overwrites). Each
-   element is reduced over k in the same order whatever M, j0 and j1. */
-typedef void (*gpt2__gemv_n_fn)(const float *X, long ldx, int M, const float *W, long ldw, int K, int j0, int j1,
-                                float *Y, long ldy);
-/* y[r] = sum_k W[r * ldw + k] * x[k] for r in [r0, r1) */
-typedef void (*gpt2__gemv_t_fn)(const float *x, const float *W, long ldw, int K, int r0, int r1, float *y);
-
-static void gpt2__gemv_n_scalar(const float *X, long ldx, int M, const float *W, long ldw, int K, int j0, int j1,
-                                float *Y, long ldy) {
-    int k, j, mm;
-    for (mm = 0; mm < M; mm++) {
-        float *y = Y + (size_t)mm * ldy;
-        for (j = j0; j < j1; j++) y[j] = 0.0f;
-        for (k = 0; k < K; k++) {
-            const float *w = W + (size_t)k * ldw;
-            float xk = X[(size_t)mm * ldx + k];
-            for (j = j0; j < j1; j++) y[j] += xk * w[j];
-        }
-    }
-}
-static void gpt2__gemv_t_scalar(const float *x, const float *W, long ldw, int K, int r0, int r1, float *y) {
-    int r, k;
-    for (r = r0; r < r1; r++) {
-        const float *w = W + (size_t)r * ldw;
-        float s = 0.0f;
-        for (k = 0; k < K; k++) s += w[k] * x[k];
-        y[r] = s;
-    }
-}
-
-#ifdef LORA__X86
-LORA__TARGET_AVX2 static LORA__UNUSED __m256i gpt2__mask8(int n) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-LORA__TARGET_AVX2 static LORA__UNUSED float gpt2__hsum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-#endif
-
-#ifdef LORA__HAVE_AVX2
-/* one row of x, four rows of W at a time */
-LORA__TARGET_AVX2 static void gpt2__gemv_n1_avx2(const float *x, const float *W, long ldw, int K, int j0, int j1, float *y) {
-    int k = 0, j;
-    for (; k + 4 <= K; k += 4) {
-        const float *w0 = W + (size_t)k * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
-        __m256 x0 = _mm256_set1_ps(x[k]), x1 = _mm256_set1_ps(x[k + 1]), x2 = _mm256_set1_ps(x[k + 2]), x3 = _mm256_set1_ps(x[k + 3]);
-        for (j = j0; j + 8 <= j1; j += 8) {
-            __m256 v = k ? _mm256_loadu_ps(y + j) : _mm256_setzero_ps();
-            v = _mm256_fmadd_ps(x0, _mm256_loadu_ps(w0 + j), v);
-            v = _mm256_fmadd_ps(x1, _mm256_loadu_ps(w1 + j), v);
-            v = _mm256_fmadd_ps(x2, _mm256_loadu_ps(w2 + j), v);
-            v = _mm256_fmadd_ps(x3, _mm256_loadu_ps(w3 + j), v);
-            _mm256_storeu_ps(y + j, v);
-        }
-        if (j < j1) {
-            __m256i mk = gpt2__mask8(j1 - j);
-            __m256 v = k ? _mm256_maskload_ps(y + j, mk) : _mm256_setzero_ps();
-            v = _mm256_fmadd_ps(x0, _mm256_maskload_ps(w0 + j, mk), v);
-            v = _mm256_fmadd_ps(x1, _mm256_maskload_ps(w1 + j, mk), v);
-            v = _mm256_fmadd_ps(x2, _mm256_maskload_ps(w2 + j, mk), v);
-            v = _mm256_fmadd_ps(x3, _mm256_maskload_ps(w3 + j, mk), v);
-            _mm256_maskstore_ps(y + j, mk, v);
-        }
-    }
-    for (; k < K; k++) {
-        const float *w0 = W + (size_t)k * ldw;
-        __m256 x0 = _mm256_set1_ps(x[k]);
-        for (j = j0; j + 8 <= j1; j += 8) {
-            __m256 v = k ? _mm256_loadu_ps(y + j) : _mm256_setzero_ps();
-            _mm256_storeu_ps(y + j, _mm256_fmadd_ps(x0, _mm256_loadu_ps(w0 + j), v));
-        }
-        if (j < j1) {
-            __m256i mk = gpt2__mask8(j1 - j);
-            __m256 v = k ? _mm256_maskload_ps(y + j, mk) : _mm256_setzero_ps();
-            _mm256_maskstore_ps(y + j, mk, _mm256_fmadd_ps(x0, _mm256_maskload_ps(w0 + j, mk), v));
-        }
-    }
-}
-/* several rows of x share each load of W, two rows at a time with their broadcasts in
-   registers (the same arithmetic per element as one row; masks only for a column tail) */
-LORA__TARGET_AVX2 static void gpt2__gemv_n_avx2(const float *X, long ldx, int M, const float *W, long ldw, int K, int j0, int j1,
-                                                float *Y, long ldy) {
-    int k = 0, j, mm, jt = j0 + ((j1 - j0) & ~7);
-    __m256i mt = gpt2__mask8((j1 - j0) & 7);
-    if (M == 1) { gpt2__gemv_n1_avx2(X, W, ldw, K, j0, j1, Y); return; }
-    for (; k + 4 <= K; k += 4) {
-        const float *w0 = W + (size_t)k * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
-        for (mm = 0; mm < M; mm += 2) {
-            const float *xa = X + (size_t)mm * ldx + k, *xb = mm + 1 < M ? xa + ldx : xa;
-            float *ya = Y + (size_t)mm * ldy, *yb = mm + 1 < M ? ya + ldy : ya;
-            __m256 a0 = _mm256_set1_ps(xa[0]), a1 = _mm256_set1_ps(xa[1]), a2 = _mm256_set1_ps(xa[2]), a3 = _mm256_set1_ps(xa[3]);
-            __m256 b0 = _mm256_set1_ps(xb[0]), b1 = _mm256_set1_ps(xb[1]), b2 = _mm256_set1_ps(xb[2]), b3 = _mm256_set1_ps(xb[3]);
-            for (j = j0; j < jt; j += 8) {
-                __m256 q0 = _mm256_loadu_ps(w0 + j), q1 = _mm256_loadu_ps(w1 + j), q2 = _mm256_loadu_ps(w2 + j), q3 = _mm256_loadu_ps(w3 + j);
-                __m256 u = k ? _mm256_loadu_ps(ya + j) : _mm256_setzero_ps(), v = k ? _mm256_loadu_ps(yb + j) : _mm256_setzero_ps();
-                u = _mm256_fmadd_ps(a0, q0, u); v = _mm256_fmadd_ps(b0, q0, v);
-                u = _mm256_fmadd_ps(a1, q1, u); v = _mm256_fmadd_ps(b1, q1, v);
-                u = _mm256_fmadd_ps(a2, q2, u); v = _mm256_fmadd_ps(b2, q2, v);
-                u = _mm256_fmadd_ps(a3, q3, u); v = _mm256_fmadd_ps(b3, q3, v);
-                _mm256_storeu_ps(ya + j, u); _mm256_storeu_ps(yb + j, v);
-            }
-            if (jt < j1) {
-                __m256 q0 = _mm256_maskload_ps(w0 + jt, mt), q1 = _mm256_maskload_ps(w1 + jt, mt),
-                       q2 = _mm256_maskload_ps(w2 + jt, mt), q3 = _mm256_maskload_ps(w3 + jt, mt);
-                __m256 u = k ? _mm256_maskload_ps(ya + jt, mt) : _mm256_setzero_ps(), v = k ? _mm256_maskload_ps(yb + jt, mt) : _mm256_setzero_ps();
-                u = _mm256_fmadd_ps(a0, q0, u); v = _mm256_fmadd_ps(b0, q0, v);
-                u = _mm256_fmadd_ps(a1, q1, u); v = _mm256_fmadd_ps(b1, q1, v);
-                u = _mm256_fmadd_ps(a2, q2, u); v = _mm256_fmadd_ps(b2, q2, v);
-                u = _mm256_fmadd_ps(a3, q3, u); v = _mm256_fmadd_ps(b3, q3, v);
-                _mm256_maskstore_ps(ya + jt, mt, u); _mm256_maskstore_ps(yb + jt, mt, v);
-            }
-        }
-    }
-    for (; k < K; k++)
-        for (mm = 0; mm < M; mm++) {
-            const float *w0 = W + (size_t)k * ldw;
-            float *y = Y + (size_t)mm * ldy;
-            __m256 a0 = _mm256_set1_ps(X[(size_t)mm * ldx + k]);
-            for (j = j0; j < jt; j += 8) {
-                __m256 u = k ? _mm256_loadu_ps(y + j) : _mm256_setzero_ps();
-                _mm256_storeu_ps(y + j, _mm256_fmadd_ps(a0, _mm256_loadu_ps(w0 + j), u));
-            }
-            if (jt < j1) {
-                __m256 u = k ? _mm256_maskload_ps(y + jt, mt) : _mm256_setzero_ps();
-                _mm256_maskstore_ps(y + jt, mt, _mm256_fmadd_ps(a0, _mm256_maskload_ps(w0 + jt, mt), u));
-            }
-        }
-}
-LORA__TARGET_AVX2 static void gpt2__gemv_t_avx2(const float *x, const float *W, long ldw, int K, int r0, int r1, float *y) {
-    int r = r0, k, tail = K & 7;
-    __m256i mk = gpt2__mask8(tail);
-    for (; r + 4 <= r1; r += 4) {
-        const float *w0 = W + (size_t)r * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        for (k = 0; k + 8 <= K; k += 8) {
-            __m256 xv = _mm256_loadu_ps(x + k);
-            a0 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w0 + k), a0);
-            a1 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w1 + k), a1);
-            a2 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w2 + k), a2);
-            a3 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w3 + k), a3);
-        }
-        if (tail) {
-            __m256 xv = _mm256_maskload_ps(x + k, mk);
-            a0 = _mm256_fmadd_ps(xv, _mm256_maskload_ps(w0 + k, mk), a0);
-            a1 = _mm256_fmadd_ps(xv, _mm256_maskload_ps(w1 + k, mk), a1);
-            a2 = _mm256_fmadd_ps(xv, _mm256_maskload_ps(w2 + k, mk), a2);
-            a3 = _mm256_fmadd_ps(xv, _mm256_maskload_ps(w3 + k, mk), a3);
-        }
-        y[r] = gpt2__hsum8(a0); y[r + 1] = gpt2__hsum8(a1); y[r + 2] = gpt2__hsum8(a2); y[r + 3] = gpt2__hsum8(a3);
-    }
-    for (; r < r1; r++) {
-        const float *w0 = W + (size_t)r * ldw;
-        __m256 a0 = _mm256_setzero_ps();
-        for (k = 0; k + 8 <= K; k += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + k), _mm256_loadu_ps(w0 + k), a0);
-        if (tail) a0 = _mm256_fmadd_ps(_mm256_maskload_ps(x + k, mk), _mm256_maskload_ps(w0 + k, mk), a0);
-        y[r] = gpt2__hsum8(a0);
-    }
-}
-#endif
-
-#ifdef LORA__HAVE_AVX512
-LORA__TARGET_AVX512 static void gpt2__gemv_n1_avx512(const float *x, const float *W, long ldw, int K, int j0, int j1, float *y) {
-    int k = 0, j;
-    for (; k + 4 <= K; k += 4) {
-        const float *w0 = W + (size_t)k * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
-        __m512 x0 = _mm512_set1_ps(x[k]), x1 = _mm512_set1_ps(x[k + 1]), x2 = _mm512_set1_ps(x[k + 2]), x3 = _mm512_set1_ps(x[k + 3]);
-        for (j = j0; j + 16 <= j1; j += 16) {
-            __m512 v = k ? _mm512_loadu_ps(y + j) : _mm512_setzero_ps();
-            v = _mm512_fmadd_ps(x0, _mm512_loadu_ps(w0 + j), v);
-            v = _mm512_fmadd_ps(x1, _mm512_loadu_ps(w1 + j), v);
-            v = _mm512_fmadd_ps(x2, _mm512_loadu_ps(w2 + j), v);
-            v = _mm512_fmadd_ps(x3, _mm512_loadu_ps(w3 + j), v);
-            _mm512_storeu_ps(y + j, v);
-        }
-        if (j < j1) {
-            __mmask16 mk = (__mmask16)((1u << (j1 - j)) - 1);
-            __m512 v = k ? _mm512_maskz_loadu_ps(mk, y + j) : _mm512_setzero_ps();
-            v = _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(mk, w0 + j), v);
-            v = _mm512_fmadd_ps(x1, _mm512_maskz_loadu_ps(mk, w1 + j), v);
-            v = _mm512_fmadd_ps(x2, _mm512_maskz_loadu_ps(mk, w2 + j), v);
-            v = _mm512_fmadd_ps(x3, _mm512_maskz_loadu_ps(mk, w3 + j), v);
-            _mm512_mask_storeu_ps(y + j, mk, v);
-        }
-    }
-    for (; k < K; k++) {
-        const float *w0 = W + (size_t)k * ldw;
-        __m512 x0 = _mm512_set1_ps(x[k]);
-        for (j = j0; j + 16 <= j1; j += 16) {
-            __m512 v = k ? _mm512_loadu_ps(y + j) : _mm512_setzero_ps();
-            _mm512_storeu_ps(y + j, _mm512_fmadd_ps(x0, _mm512_loadu_ps(w0 + j), v));
-        }
-        if (j < j1) {
-            __mmask16 mk = (__mmask16)((1u << (j1 - j)) - 1);
-            __m512 v = k ? _mm512_maskz_loadu_ps(mk, y + j) : _mm512_setzero_ps();
-            _mm512_mask_storeu_ps(y + j, mk, _mm512_fmadd_ps(x0, _mm512_maskz_loadu_ps(mk, w0 + j), v));
-        }
-    }
-}
-LORA__TARGET_AVX512 static void gpt2__gemv_n_avx512(const float *X, long ldx, int M, const float *W, long ldw, int K, int j0, int j1,
-                                                    float *Y, long ldy) {
-    int k = 0, j, mm, jt = j0 + ((j1 - j0) & ~15);
-    __mmask16 mt = (__mmask16)((1u << ((j1 - j0) & 15)) - 1);
-    if (M == 1) { gpt2__gemv_n1_avx512(X, W, ldw, K, j0, j1, Y); return; }
-    for (; k + 4 <= K; k += 4) {
-        const float *w0 = W + (size_t)k * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
-        for (mm = 0; mm < M; mm += 2) {
-            const float *xa = X + (size_t)mm * ldx + k, *xb = mm + 1 < M ? xa + ldx : xa;
-            float *ya = Y + (size_t)mm * ldy, *yb = mm + 1 < M ? ya + ldy : ya;
-            __m512 a0 = _mm512_set1_ps(xa[0]), a1 = _mm512_set1_ps(xa[1]), a2 = _mm512_set1_ps(xa[2]), a3 = _mm512_set1_ps(xa[3]);
-            __m512 b0 = _mm512_set1_ps(xb[0]), b1 = _mm512_set1_ps(xb[1]), b2 = _mm512_set1_ps(xb[2]), b3 = _mm512_set1_ps(xb[3]);
-            for (j = j0; j < jt; j += 16) {
-                __m512 q0 = _mm512_loadu_ps(w0 + j), q1 = _mm512_loadu_ps(w1 + j), q2 = _mm512_loadu_ps(w2 + j), q3 = _mm512_loadu_ps(w3 + j);
-                __m512 u = k ? _mm512_loadu_ps(ya + j) : _mm512_setzero_ps(), v = k ? _mm512_loadu_ps(yb + j) : _mm512_setzero_ps();
-                u = _mm512_fmadd_ps(a0, q0, u); v = _mm512_fmadd_ps(b0, q0, v);
-                u = _mm512_fmadd_ps(a1, q1, u); v = _mm512_fmadd_ps(b1, q1, v);
-                u = _mm512_fmadd_ps(a2, q2, u); v = _mm512_fmadd_ps(b2, q2, v);
-                u = _mm512_fmadd_ps(a3, q3, u); v = _mm512_fmadd_ps(b3, q3, v);
-                _mm512_storeu_ps(ya + j, u); _mm512_storeu_ps(yb + j, v);
-            }
-            if (jt < j1) {
-                __m512 q0 = _mm512_maskz_loadu_ps(mt, w0 + jt), q1 = _mm512_maskz_loadu_ps(mt, w1 + jt),
-                       q2 = _mm512_maskz_loadu_ps(mt, w2 + jt), q3 = _mm512_maskz_loadu_ps(mt, w3 + jt);
-                __m512 u = k ? _mm512_maskz_loadu_ps(mt, ya + jt) : _mm512_setzero_ps(), v = k ? _mm512_maskz_loadu_ps(mt, yb + jt) : _mm512_setzero_ps();
-                u = _mm512_fmadd_ps(a0, q0, u); v = _mm512_fmadd_ps(b0, q0, v);
-                u = _mm512_fmadd_ps(a1, q1, u); v = _mm512_fmadd_ps(b1, q1, v);
-                u = _mm512_fmadd_ps(a2, q2, u); v = _mm512_fmadd_ps(b2, q2, v);
-                u = _mm512_fmadd_ps(a3, q3, u); v = _mm512_fmadd_ps(b3, q3, v);
-                _mm512_mask_storeu_ps(ya + jt, mt, u); _mm512_mask_storeu_ps(yb + jt, mt, v);
-            }
-        }
-    }
-    for (; k < K; k++)
-        for (mm = 0; mm < M; mm++) {
-            const float *w0 = W + (size_t)k * ldw;
-            float *y = Y + (size_t)mm * ldy;
-            __m512 a0 = _mm512_set1_ps(X[(size_t)mm * ldx + k]);
-            for (j = j0; j < jt; j += 16) {
-                __m512 u = k ? _mm512_loadu_ps(y + j) : _mm512_setzero_ps();
-                _mm512_storeu_ps(y + j, _mm512_fmadd_ps(a0, _mm512_loadu_ps(w0 + j), u));
-            }
-            if (jt < j1) {
-                __m512 u = k ? _mm512_maskz_loadu_ps(mt, y + jt) : _mm512_setzero_ps();
-                _mm512_mask_storeu_ps(y + jt, mt, _mm512_fmadd_ps(a0, _mm512_maskz_loadu_ps(mt, w0 + jt), u));
-            }
-        }
-}
-/* horizontal sum through memory (g++ 12 warns inside the 512-bit extract/shuffle intrinsics) */
-LORA__TARGET_AVX512 static float gpt2__hsum16(__m512 v) {
-    float t[16] LORA__ALIGNED64;
-    _mm512_store_ps(t, v);
-    return gpt2__hsum8(_mm256_add_ps(_mm256_load_ps(t), _mm256_load_ps(t + 8)));
-}
-LORA__TARGET_AVX512 static void gpt2__gemv_t_avx512(const float *x, const float *W, long ldw, int K, int r0, int r1, float *y) {
-    int r = r0, k, tail = K & 15;
-    __mmask16 mk = (__mmask16)((1u << tail) - 1);
-    for (; r + 4 <= r1; r += 4) {
-        const float *w0 = W + (size_t)r * ldw, *w1 = w0 + ldw, *w2 = w1 + ldw, *w3 = w2 + ldw;
-        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        for (k = 0; k + 16 <= K; k += 16) {
-            __m512 xv = _mm512_loadu_ps(x + k);
-            a0 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(w0 + k), a0);
-            a1 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(w1 + k), a1);
-            a2 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(w2 + k), a2);
-            a3 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(w3 + k), a3);
-        }
-        if (tail) {
-            __m512 xv = _mm512_maskz_loadu_ps(mk, x + k);
-            a0 = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(mk, w0 + k), a0);
-            a1 = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(mk, w1 + k), a1);
-            a2 = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(mk, w2 + k), a2);
-            a3 = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(mk, w3 + k), a3);
-        }
-        y[r] = gpt2__hsum16(a0); y[r + 1] = gpt2__hsum16(a1);
-        y[r + 2] = gpt2__hsum16(a2); y[r + 3] = gpt2__hsum16(a3);
-    }
-    for (; r < r1; r++) {
-        const float *w0 = W + (size_t)r * ldw;
-        __m512 a0 = _mm512_setzero_ps();
-        for (k = 0; k + 16 <= K; k += 16) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + k), _mm512_loadu_ps(w0 + k), a0);
-        if (tail) a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk, x + k), _mm512_maskz_loadu_ps(mk, w0 + k), a0);
-        y[r] = gpt2__hsum16(a0);
-    }
-}
-#endif
-
-typedef struct gpt2__gemv_ops { gpt2__gemv_n_fn n; gpt2__gemv_t_fn t; } gpt2__gemv_ops;
-static gpt2__gemv_ops gpt2__gemv_select(lora_isa isa) {
-    gpt2__gemv_ops o;
-    o.n = gpt2__gemv_n_scalar; o.t = gpt2__gemv_t_scalar;
-#ifdef LORA__HAVE_AVX512
-    if (isa == LORA_ISA_AVX512) { o.n = gpt2__gemv_n_avx512; o.t = gpt2__gemv_t_avx512; }
-#endif
-#ifdef LORA__HAVE_AVX2
-    if (isa == LORA_ISA_AVX2) { o.n = gpt2__gemv_n_avx2; o.t = gpt2__gemv_t_avx2; }
-#endif
-    (void)isa;
-    return o;
-}
+#define GPT2__GEMV_MAX_ROWS LORA_GEMV_MAX_ROWS /* up to this many new rows: matrix-vector kernels, else GEMM */
 
 /* ---- the cache ---- */
 struct gpt2_kv_cache {
@@ -331,7 +29,7 @@ struct gpt2_kv_cache {
     int att_threads;
     lora_pool *solo;             /* a 1-thread pool for models without one (keeps the GEMM workspace) */
     size_t bytes;
-    gpt2__gemv_ops ops;          /* kernels for the current call */
+    lora_isa isa;                /* matrix-vector kernels for the current call (lora_gemv) */
     const lora_vecops *vec;
 };
 
@@ -433,7 +131,7 @@ static lora_pool *gpt2__kv_pool(const gpt2_kv_cache *kv, const gpt2_model *m) { 
 
 /* ---- a linear layer over a few rows: matrix-vector kernels over column tasks ---- */
 typedef struct {
-    gpt2__gemv_ops ops;
+    lora_isa isa;
     const lora_vecops *v;
     int tr;                      /* W is (out, in): dot products */
     const float *x, *W;          /* x (N, in) */
@@ -452,10 +150,7 @@ static void gpt2__gv_task(void *vctx, int task, int thread) {
     (void)thread;
     if (j1 > g->out) j1 = g->out;
     if (j0 >= j1) return;
-    if (g->tr)
-        for (row = 0; row < g->N; row++) g->ops.t(g->x + (size_t)row * g->in, g->W, g->in, g->in, j0, j1, g->y + (size_t)row * g->out);
-    else
-        g->ops.n(g->x, g->in, g->N, g->W, g->out, g->in, j0, j1, g->y, g->out);
+    lora_gemv(g->isa, g->tr, g->N, g->in, g->x, g->in, g->W, g->tr ? g->in : g->out, j0, j1, g->y, g->out);
     for (row = 0; row < g->N; row++) {
         float *y = g->y + (size_t)row * g->out;
         if (g->bias) for (j = j0; j < j1; j++) y[j] += g->bias[j];
@@ -479,7 +174,7 @@ static void gpt2__gv_task(void *vctx, int task, int thread) {
 static void gpt2__gen_linear(gpt2_model *m, gpt2_kv_cache *kv, int mi, const float *x, float *y, int N,
                              const float *resid, int gelu) {
     const gpt2_linear_info *li = &m->linears[mi];
-    int tr, bi = gpt2__module_bias_tensor(m, mi), row;
+    int tr, bi = gpt2__module_bias_tensor(m, mi);
     const float *W = gpt2__module_weight(m, mi, &tr);
     const float *bias = bi >= 0 ? gpt2__tensor_value(m, bi) : NULL;
     const lora_module *lm = lora_adapter_module(m->adapter, mi);
@@ -487,10 +182,8 @@ static void gpt2__gen_linear(gpt2_model *m, gpt2_kv_cache *kv, int mi, const flo
     if (N <= GPT2__GEMV_MAX_ROWS) {
         gpt2__gv_job g;
         int threads = lora_pool_threads(m->pool), n_tasks = 1;
-        if (lm)
-            for (row = 0; row < N; row++)
-                kv->ops.t(x + (size_t)row * li->in, lm->A, li->in, li->in, 0, lm->r, kv->h + (size_t)row * lm->r);
-        g.ops = kv->ops; g.v = kv->vec; g.tr = tr; g.x = x; g.W = W; g.N = N; g.in = li->in; g.out = li->out;
+        if (lm) lora_gemv(kv->isa, 1, N, li->in, x, li->in, lm->A, li->in, 0, lm->r, kv->h, lm->r);
+        g.isa = kv->isa; g.v = kv->vec; g.tr = tr; g.x = x; g.W = W; g.N = N; g.in = li->in; g.out = li->out;
         g.bias = bias; g.lm = lm; g.h = kv->h; g.resid = resid; g.gelu = gelu; g.y = y;
         g.chunk = li->out;
         if (threads > 1 && (double)li->in * li->out >= 65536.0) {
@@ -536,10 +229,10 @@ static void gpt2__gen_att_task(void *vctx, int h, int thread) {
     float scale = 1.0f / sqrtf((float)D);
     for (i = 0; i < c->n; i++) {
         int L = c->pos0 + i + 1;
-        kv->ops.n(kv->qkv + (size_t)i * 3 * C + (size_t)h * D, D, 1, Kh, kv->max_T, D, 0, L, S, L);
+        lora_gemv(kv->isa, 0, 1, D, kv->qkv + (size_t)i * 3 * C + (size_t)h * D, D, Kh, kv->max_T, 0, L, S, L);
         kv->vec->scale(S, L, scale);
         gpt2__softmax_causal(kv->vec, S, L, L);
-        kv->ops.n(S, L, 1, Vh, D, L, 0, D, kv->atty + (size_t)i * C + (size_t)h * D, C);
+        lora_gemv(kv->isa, 0, 1, L, S, L, Vh, D, 0, D, kv->atty + (size_t)i * C + (size_t)h * D, C);
     }
 }
 static void gpt2__gen_softmax_rows(void *vctx, int r0, int r1) {
@@ -622,7 +315,7 @@ LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const
             return lora_fail(LORA_ERR_RANGE, "gpt2_forward_cached: token id %ld at position %d is outside the vocabulary [0, %d)",
                               (long)tokens[i], i, c->vocab_size);
     if ((s = gpt2__kv_scratch(kv, m)) != LORA_OK) return s;
-    kv->ops = gpt2__gemv_select(lora_pool_isa(gpt2__kv_pool(kv, m)));
+    kv->isa = lora_pool_isa(gpt2__kv_pool(kv, m));
     kv->vec = lora_vec(gpt2__kv_pool(kv, m));
     kv->model = m;
     kv->adapter = m->adapter;

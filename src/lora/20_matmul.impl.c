@@ -22,6 +22,7 @@
 #define LORA__MATMUL_DIAG_PUSHED
 #endif
 
+/* the engine's one set of x86 target attributes: every part (and model header) uses these */
 #ifdef LORA__X86
 #define LORA__TARGET_AVX2 __attribute__((target("avx2,fma")))
 #define LORA__TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))

@@ -105,8 +105,7 @@ static const lora_vecops lora__vec_scalar = {
 #endif
 
 #ifdef LORA__HAVE_AVX2
-#define LORA__T2 __attribute__((target("avx2,fma")))
-static LORA__T2 __m256 lora__exp8(__m256 x) {
+static LORA__TARGET_AVX2 __m256 lora__exp8(__m256 x) {
     __m256 fx, z, y;
     __m256i e;
     x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(LORA__EXP_LO)), _mm256_set1_ps(LORA__EXP_HI));
@@ -124,19 +123,19 @@ static LORA__T2 __m256 lora__exp8(__m256 x) {
     e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
     return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
 }
-static LORA__T2 float lora__hsum8(__m256 v) {
+static LORA__TARGET_AVX2 float lora__hsum8(__m256 v) {
     __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     a = _mm_add_ps(a, _mm_movehl_ps(a, a));
     a = _mm_add_ss(a, _mm_shuffle_ps(a, a, 1));
     return _mm_cvtss_f32(a);
 }
-static LORA__T2 float lora__hmax8(__m256 v) {
+static LORA__TARGET_AVX2 float lora__hmax8(__m256 v) {
     __m128 a = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     a = _mm_max_ps(a, _mm_movehl_ps(a, a));
     a = _mm_max_ss(a, _mm_shuffle_ps(a, a, 1));
     return _mm_cvtss_f32(a);
 }
-static LORA__T2 float lora__max_avx2(const float *x, int n) {
+static LORA__TARGET_AVX2 float lora__max_avx2(const float *x, int n) {
     int i = 0;
     float m;
     if (n >= 8) {
@@ -147,7 +146,7 @@ static LORA__T2 float lora__max_avx2(const float *x, int n) {
     for (; i < n; i++) if (x[i] > m) m = x[i];
     return m;
 }
-static LORA__T2 float lora__exp_sum_avx2(const float *x, float *y, int n, float sub) {
+static LORA__TARGET_AVX2 float lora__exp_sum_avx2(const float *x, float *y, int n, float sub) {
     __m256 acc = _mm256_setzero_ps(), s = _mm256_set1_ps(sub);
     float tail = 0.0f;
     int i = 0;
@@ -159,13 +158,13 @@ static LORA__T2 float lora__exp_sum_avx2(const float *x, float *y, int n, float 
     for (; i < n; i++) { float e = expf(x[i] - sub); if (y) y[i] = e; tail += e; }
     return lora__hsum8(acc) + tail;
 }
-static LORA__T2 void lora__scale_avx2(float *y, int n, float s) {
+static LORA__TARGET_AVX2 void lora__scale_avx2(float *y, int n, float s) {
     __m256 v = _mm256_set1_ps(s);
     int i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_loadu_ps(y + i), v));
     for (; i < n; i++) y[i] *= s;
 }
-static LORA__T2 float lora__sum_avx2(const float *x, int n) {
+static LORA__TARGET_AVX2 float lora__sum_avx2(const float *x, int n) {
     __m256 acc = _mm256_setzero_ps();
     float tail = 0.0f;
     int i = 0;
@@ -173,7 +172,7 @@ static LORA__T2 float lora__sum_avx2(const float *x, int n) {
     for (; i < n; i++) tail += x[i];
     return lora__hsum8(acc) + tail;
 }
-static LORA__T2 float lora__sumsq_centered_avx2(const float *x, int n, float mu) {
+static LORA__TARGET_AVX2 float lora__sumsq_centered_avx2(const float *x, int n, float mu) {
     __m256 acc = _mm256_setzero_ps(), m = _mm256_set1_ps(mu);
     float tail = 0.0f;
     int i = 0;
@@ -181,7 +180,7 @@ static LORA__T2 float lora__sumsq_centered_avx2(const float *x, int n, float mu)
     for (; i < n; i++) { float d = x[i] - mu; tail += d * d; }
     return lora__hsum8(acc) + tail;
 }
-static LORA__T2 float lora__dot_avx2(const float *a, const float *b, int n) {
+static LORA__TARGET_AVX2 float lora__dot_avx2(const float *a, const float *b, int n) {
     __m256 acc = _mm256_setzero_ps();
     float tail = 0.0f;
     int i = 0;
@@ -189,7 +188,7 @@ static LORA__T2 float lora__dot_avx2(const float *a, const float *b, int n) {
     for (; i < n; i++) tail += a[i] * b[i];
     return lora__hsum8(acc) + tail;
 }
-static LORA__T2 void lora__norm_affine_avx2(const float *x, float *y, const float *w, const float *b, int n, float mu, float rstd) {
+static LORA__TARGET_AVX2 void lora__norm_affine_avx2(const float *x, float *y, const float *w, const float *b, int n, float mu, float rstd) {
     __m256 m = _mm256_set1_ps(mu), r = _mm256_set1_ps(rstd);
     int i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -199,17 +198,17 @@ static LORA__T2 void lora__norm_affine_avx2(const float *x, float *y, const floa
     for (; i < n; i++) y[i] = (x[i] - mu) * rstd * w[i] + b[i];
 }
 /* sigmoid(2u) with u = k (x + c x^3): gelu = x * s, tanh u = 2 s - 1 */
-static LORA__T2 __m256 lora__gelu_sig8(__m256 x) {
+static LORA__TARGET_AVX2 __m256 lora__gelu_sig8(__m256 x) {
     __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
     __m256 u2 = _mm256_mul_ps(_mm256_set1_ps(-2.0f * LORA__GELU_K), _mm256_fmadd_ps(_mm256_set1_ps(LORA__GELU_C), x3, x));
     return _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_add_ps(_mm256_set1_ps(1.0f), lora__exp8(u2)));
 }
-static LORA__T2 void lora__gelu_avx2(const float *x, float *y, size_t n) {
+static LORA__TARGET_AVX2 void lora__gelu_avx2(const float *x, float *y, size_t n) {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) { __m256 v = _mm256_loadu_ps(x + i); _mm256_storeu_ps(y + i, _mm256_mul_ps(v, lora__gelu_sig8(v))); }
     if (i < n) lora__gelu_scalar(x + i, y + i, n - i);
 }
-static LORA__T2 void lora__gelu_back_avx2(const float *x, const float *dy, float *dx, size_t n) {
+static LORA__TARGET_AVX2 void lora__gelu_back_avx2(const float *x, const float *dy, float *dx, size_t n) {
     size_t i = 0;
     const __m256 one = _mm256_set1_ps(1.0f), half = _mm256_set1_ps(0.5f), k = _mm256_set1_ps(LORA__GELU_K);
     const __m256 k3c = _mm256_set1_ps(3.0f * LORA__GELU_C);
@@ -222,17 +221,17 @@ static LORA__T2 void lora__gelu_back_avx2(const float *x, const float *dy, float
     }
     if (i < n) lora__gelu_back_scalar(x + i, dy + i, dx + i, n - i);
 }
-static LORA__T2 void lora__add_avx2(const float *a, const float *b, float *y, size_t n) {
+static LORA__TARGET_AVX2 void lora__add_avx2(const float *a, const float *b, float *y, size_t n) {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
     for (; i < n; i++) y[i] = a[i] + b[i];
 }
-static LORA__T2 void lora__acc_avx2(float *y, const float *x, size_t n) {
+static LORA__TARGET_AVX2 void lora__acc_avx2(float *y, const float *x, size_t n) {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(y + i), _mm256_loadu_ps(x + i)));
     for (; i < n; i++) y[i] += x[i];
 }
-static LORA__T2 void lora__ln_back_avx2(const float *x, const float *d, const float *w, float *dx, int n, float mu, float rstd) {
+static LORA__TARGET_AVX2 void lora__ln_back_avx2(const float *x, const float *d, const float *w, float *dx, int n, float mu, float rstd) {
     const __m256 m = _mm256_set1_ps(mu), r = _mm256_set1_ps(rstd);
     __m256 s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), vdm, vdnm;
     float t1 = 0.0f, t2 = 0.0f, dmean, dnorm_mean;
@@ -255,7 +254,7 @@ static LORA__T2 void lora__ln_back_avx2(const float *x, const float *d, const fl
     }
     for (; i < n; i++) { float nrm = (x[i] - mu) * rstd, dn = d[i] * w[i]; dx[i] += (dn - dmean - nrm * dnorm_mean) * rstd; }
 }
-static LORA__T2 void lora__ln_wgrad_avx2(const float *d, const float *x, float *dw, float *db, int n, float mu, float rstd) {
+static LORA__TARGET_AVX2 void lora__ln_wgrad_avx2(const float *d, const float *x, float *dw, float *db, int n, float mu, float rstd) {
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256 m = _mm256_set1_ps(mu), r = _mm256_set1_ps(rstd);
     int i;
@@ -269,7 +268,7 @@ static LORA__T2 void lora__ln_wgrad_avx2(const float *d, const float *x, float *
         if (db) _mm256_maskstore_ps(db + i, k, _mm256_add_ps(_mm256_maskload_ps(db + i, k), vd));
     }
 }
-static LORA__T2 void lora__mask_scale_avx2(const float *x, const unsigned char *mask, float *y, size_t n, float scale) {
+static LORA__TARGET_AVX2 void lora__mask_scale_avx2(const float *x, const unsigned char *mask, float *y, size_t n, float scale) {
     const __m256 s = _mm256_set1_ps(scale);
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -286,8 +285,7 @@ static const lora_vecops lora__vec_avx2 = {
 #endif
 
 #ifdef LORA__HAVE_AVX512
-#define LORA__T5 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma")))
-static LORA__T5 __m512 lora__exp16(__m512 x) {
+static LORA__TARGET_AVX512 __m512 lora__exp16(__m512 x) {
     __m512 fx, z, y;
     __m512i e;
     x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(LORA__EXP_LO)), _mm512_set1_ps(LORA__EXP_HI));
@@ -305,14 +303,14 @@ static LORA__T5 __m512 lora__exp16(__m512 x) {
     e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(fx), _mm512_set1_epi32(127)), 23);
     return _mm512_mul_ps(y, _mm512_castsi512_ps(e));
 }
-static LORA__T5 float lora__max_avx512(const float *x, int n) {
+static LORA__TARGET_AVX512 float lora__max_avx512(const float *x, int n) {
     __m512 v = _mm512_set1_ps(-INFINITY);
     int i = 0;
     for (; i + 16 <= n; i += 16) v = _mm512_max_ps(v, _mm512_loadu_ps(x + i));
     if (i < n) v = _mm512_max_ps(v, _mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), (__mmask16)((1u << (n - i)) - 1), x + i));
     return _mm512_reduce_max_ps(v);
 }
-static LORA__T5 float lora__exp_sum_avx512(const float *x, float *y, int n, float sub) {
+static LORA__TARGET_AVX512 float lora__exp_sum_avx512(const float *x, float *y, int n, float sub) {
     __m512 acc = _mm512_setzero_ps(), s = _mm512_set1_ps(sub);
     int i = 0;
     for (; i + 16 <= n; i += 16) {
@@ -328,7 +326,7 @@ static LORA__T5 float lora__exp_sum_avx512(const float *x, float *y, int n, floa
     }
     return _mm512_reduce_add_ps(acc);
 }
-static LORA__T5 void lora__scale_avx512(float *y, int n, float s) {
+static LORA__TARGET_AVX512 void lora__scale_avx512(float *y, int n, float s) {
     __m512 v = _mm512_set1_ps(s);
     int i = 0;
     for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_mul_ps(_mm512_loadu_ps(y + i), v));
@@ -337,14 +335,14 @@ static LORA__T5 void lora__scale_avx512(float *y, int n, float s) {
         _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, y + i), v));
     }
 }
-static LORA__T5 float lora__sum_avx512(const float *x, int n) {
+static LORA__TARGET_AVX512 float lora__sum_avx512(const float *x, int n) {
     __m512 acc = _mm512_setzero_ps();
     int i = 0;
     for (; i + 16 <= n; i += 16) acc = _mm512_add_ps(acc, _mm512_loadu_ps(x + i));
     if (i < n) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps((__mmask16)((1u << (n - i)) - 1), x + i));
     return _mm512_reduce_add_ps(acc);
 }
-static LORA__T5 float lora__sumsq_centered_avx512(const float *x, int n, float mu) {
+static LORA__TARGET_AVX512 float lora__sumsq_centered_avx512(const float *x, int n, float mu) {
     __m512 acc = _mm512_setzero_ps(), m = _mm512_set1_ps(mu);
     int i = 0;
     for (; i + 16 <= n; i += 16) { __m512 d = _mm512_sub_ps(_mm512_loadu_ps(x + i), m); acc = _mm512_fmadd_ps(d, d, acc); }
@@ -355,7 +353,7 @@ static LORA__T5 float lora__sumsq_centered_avx512(const float *x, int n, float m
     }
     return _mm512_reduce_add_ps(acc);
 }
-static LORA__T5 float lora__dot_avx512(const float *a, const float *b, int n) {
+static LORA__TARGET_AVX512 float lora__dot_avx512(const float *a, const float *b, int n) {
     __m512 acc = _mm512_setzero_ps();
     int i = 0;
     for (; i + 16 <= n; i += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc);
@@ -365,7 +363,7 @@ static LORA__T5 float lora__dot_avx512(const float *a, const float *b, int n) {
     }
     return _mm512_reduce_add_ps(acc);
 }
-static LORA__T5 void lora__norm_affine_avx512(const float *x, float *y, const float *w, const float *b, int n, float mu, float rstd) {
+static LORA__TARGET_AVX512 void lora__norm_affine_avx512(const float *x, float *y, const float *w, const float *b, int n, float mu, float rstd) {
     __m512 m = _mm512_set1_ps(mu), r = _mm512_set1_ps(rstd);
     int i = 0;
     for (; i + 16 <= n; i += 16) {
@@ -374,17 +372,17 @@ static LORA__T5 void lora__norm_affine_avx512(const float *x, float *y, const fl
     }
     for (; i < n; i++) y[i] = (x[i] - mu) * rstd * w[i] + b[i];
 }
-static LORA__T5 __m512 lora__gelu_sig16(__m512 x) {
+static LORA__TARGET_AVX512 __m512 lora__gelu_sig16(__m512 x) {
     __m512 x3 = _mm512_mul_ps(_mm512_mul_ps(x, x), x);
     __m512 u2 = _mm512_mul_ps(_mm512_set1_ps(-2.0f * LORA__GELU_K), _mm512_fmadd_ps(_mm512_set1_ps(LORA__GELU_C), x3, x));
     return _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), lora__exp16(u2)));
 }
-static LORA__T5 void lora__gelu_avx512(const float *x, float *y, size_t n) {
+static LORA__TARGET_AVX512 void lora__gelu_avx512(const float *x, float *y, size_t n) {
     size_t i = 0;
     for (; i + 16 <= n; i += 16) { __m512 v = _mm512_loadu_ps(x + i); _mm512_storeu_ps(y + i, _mm512_mul_ps(v, lora__gelu_sig16(v))); }
     if (i < n) lora__gelu_scalar(x + i, y + i, n - i);
 }
-static LORA__T5 void lora__gelu_back_avx512(const float *x, const float *dy, float *dx, size_t n) {
+static LORA__TARGET_AVX512 void lora__gelu_back_avx512(const float *x, const float *dy, float *dx, size_t n) {
     size_t i = 0;
     const __m512 one = _mm512_set1_ps(1.0f), half = _mm512_set1_ps(0.5f), k = _mm512_set1_ps(LORA__GELU_K);
     const __m512 k3c = _mm512_set1_ps(3.0f * LORA__GELU_C);
@@ -398,7 +396,7 @@ static LORA__T5 void lora__gelu_back_avx512(const float *x, const float *dy, flo
     if (i < n) lora__gelu_back_scalar(x + i, dy + i, dx + i, n - i);
 }
 /* (tails through masked vector operations, not scalar code) */
-static LORA__T5 void lora__add_avx512(const float *a, const float *b, float *y, size_t n) {
+static LORA__TARGET_AVX512 void lora__add_avx512(const float *a, const float *b, float *y, size_t n) {
     size_t i = 0;
     for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_add_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i)));
     if (i < n) {
@@ -406,8 +404,8 @@ static LORA__T5 void lora__add_avx512(const float *a, const float *b, float *y, 
         _mm512_mask_storeu_ps(y + i, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, a + i), _mm512_maskz_loadu_ps(k, b + i)));
     }
 }
-static LORA__T5 void lora__acc_avx512(float *y, const float *x, size_t n) { lora__add_avx512(y, x, y, n); }
-static LORA__T5 void lora__ln_back_avx512(const float *x, const float *d, const float *w, float *dx, int n, float mu, float rstd) {
+static LORA__TARGET_AVX512 void lora__acc_avx512(float *y, const float *x, size_t n) { lora__add_avx512(y, x, y, n); }
+static LORA__TARGET_AVX512 void lora__ln_back_avx512(const float *x, const float *d, const float *w, float *dx, int n, float mu, float rstd) {
     const __m512 m = _mm512_set1_ps(mu), r = _mm512_set1_ps(rstd);
     __m512 s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), vdm, vdnm;
     int i;
@@ -429,7 +427,7 @@ static LORA__T5 void lora__ln_back_avx512(const float *x, const float *d, const 
         _mm512_mask_storeu_ps(dx + i, k, _mm512_fmadd_ps(g, r, _mm512_maskz_loadu_ps(k, dx + i)));
     }
 }
-static LORA__T5 void lora__ln_wgrad_avx512(const float *d, const float *x, float *dw, float *db, int n, float mu, float rstd) {
+static LORA__TARGET_AVX512 void lora__ln_wgrad_avx512(const float *d, const float *x, float *dw, float *db, int n, float mu, float rstd) {
     const __m512 m = _mm512_set1_ps(mu), r = _mm512_set1_ps(rstd);
     int i;
     for (i = 0; i < n; i += 16) {
@@ -442,7 +440,7 @@ static LORA__T5 void lora__ln_wgrad_avx512(const float *d, const float *x, float
         if (db) _mm512_mask_storeu_ps(db + i, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, db + i), vd));
     }
 }
-static LORA__T5 void lora__mask_scale_avx512(const float *x, const unsigned char *mask, float *y, size_t n, float scale) {
+static LORA__TARGET_AVX512 void lora__mask_scale_avx512(const float *x, const unsigned char *mask, float *y, size_t n, float scale) {
     const __m512 s = _mm512_set1_ps(scale);
     size_t i;
     for (i = 0; i < n; i += 16) {

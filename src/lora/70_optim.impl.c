@@ -96,7 +96,7 @@ LORA_API double lora_schedule_lr(const lora_adamw_config *c, int64_t s) {
 typedef struct { const lora_param *params; int n; double *partial; int64_t *chunk_start; int *chunk_param; lora_isa isa; } lora__norm_ctx;
 #ifdef LORA__HAVE_AVX512
 /* sum of squares in double, 8 lanes x 2 accumulators, fixed order */
-static __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma"))) double lora__sumsq_f64_avx512(const float *g, int64_t n) {
+LORA__TARGET_AVX512 static double lora__sumsq_f64_avx512(const float *g, int64_t n) {
     __m512d a0 = _mm512_setzero_pd(), a1 = _mm512_setzero_pd();
     double tail = 0.0, lanes[8];
     int64_t i = 0;
@@ -188,8 +188,8 @@ static void lora__adam_scalar(const lora__adam_ctx *c, float *w, float *m, float
     }
 }
 #ifdef LORA__HAVE_AVX512
-static __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))) void lora__adam_avx512(const lora__adam_ctx *c, float *w, float *m,
-                                                                                              float *v, const float *g, int64_t n) {
+LORA__TARGET_AVX512 static void lora__adam_avx512(const lora__adam_ctx *c, float *w, float *m,
+                                                  float *v, const float *g, int64_t n) {
     const __m512 clip = _mm512_set1_ps(c->clip_coef), decay = _mm512_set1_ps(c->decay), b1 = _mm512_set1_ps(c->b1);
     const __m512 ob1 = _mm512_set1_ps(c->one_b1), b2 = _mm512_set1_ps(c->b2), ob2 = _mm512_set1_ps(c->one_b2);
     const __m512 bc2 = _mm512_set1_ps(c->bc2_sqrt), eps = _mm512_set1_ps(c->eps), nstep = _mm512_set1_ps(-c->step_size);
