@@ -28,14 +28,14 @@ static float rnd_value(void) {
 #ifdef LORA__HAVE_AVX512
 #define SENTINEL (-12345.0f)
 
-/* One kernel call with a side job against the plain kernel: kind 1 copies `units` rows of 48
-   floats (src + j * stride) into 4 panels, kind 2 `units` 16-k blocks of 12 rows (src + x *
-   stride) into one panel. dst holds 4 panels apart by more than their rows: every float that
-   is not a copied value must stay as it was. */
-static void check_kernel(int kind, int kc, int units, long stride, int m, int n, float beta) {
-    const long panel_rows = kind == 2 && 16L * units > kc ? 16L * units : kc, pstride = 12 * panel_rows + 16;
-    const long src_n = kind == 1 ? stride * (units > 0 ? units : 1) + 48 : stride * 12;
-    const char *what = kind == 1 ? "rows" : "16-k blocks";
+/* One kernel call with a side job against the plain kernel: LORA__SIDE_TRANS_A copies `units`
+   rows of 48 floats (src + j * stride) into 4 panels, LORA__SIDE_ROWS_A `units` 16-k blocks of
+   12 rows (src + x * stride) into one panel. dst holds 4 panels apart by more than their rows:
+   every float that is not a copied value must stay as it was. */
+static void check_kernel(enum lora__side_kind kind, int kc, int units, long stride, int m, int n, float beta) {
+    const long panel_rows = kind == LORA__SIDE_ROWS_A && 16L * units > kc ? 16L * units : kc, pstride = 12 * panel_rows + 16;
+    const long src_n = kind == LORA__SIDE_TRANS_A ? stride * (units > 0 ? units : 1) + 48 : stride * 12;
+    const char *what = kind == LORA__SIDE_TRANS_A ? "rows" : "16-k blocks";
     float *Ap = (float *)lora__alloc_aligned(sizeof(float) * 12 * (size_t)kc, "test");
     float *Bp = (float *)lora__alloc_aligned(sizeof(float) * 32 * (size_t)kc, "test");
     float *src = (float *)malloc(sizeof(float) * (size_t)src_n);
@@ -59,14 +59,14 @@ static void check_kernel(int kind, int kc, int units, long stride, int m, int n,
         for (j = 0; j < panel_rows + 1; j++)
             for (x = 0; x < 12; x++) {
                 const float got = dst[p * pstride + (long)j * 12 + x];
-                if (kind == 1 && j < units) { if (got != src[(long)j * stride + 12 * p + x]) bad_copy++; }
-                else if (kind == 2 && p == 0 && j < 16 * units) { if (got != src[(long)x * stride + j]) bad_copy++; }
+                if (kind == LORA__SIDE_TRANS_A && j < units) { if (got != src[(long)j * stride + 12 * p + x]) bad_copy++; }
+                else if (kind == LORA__SIDE_ROWS_A && p == 0 && j < 16 * units) { if (got != src[(long)x * stride + j]) bad_copy++; }
                 else if (got != SENTINEL) bad_other++;
             }
-    CHECK_MSG(bad_c == 0, "kind %d kc %d %d %s stride %ld tile %dx%d beta %g: C differs from the plain kernel", kind, kc, units, what,
+    CHECK_MSG(bad_c == 0, "kind %d kc %d %d %s stride %ld tile %dx%d beta %g: C differs from the plain kernel", (int)kind, kc, units, what,
               stride, m, n, beta);
-    CHECK_MSG(bad_copy == 0, "kind %d kc %d %d %s stride %ld: %d copied values wrong", kind, kc, units, what, stride, bad_copy);
-    CHECK_MSG(bad_other == 0, "kind %d kc %d %d %s stride %ld: %d values written outside the copied ones", kind, kc, units, what,
+    CHECK_MSG(bad_copy == 0, "kind %d kc %d %d %s stride %ld: %d copied values wrong", (int)kind, kc, units, what, stride, bad_copy);
+    CHECK_MSG(bad_other == 0, "kind %d kc %d %d %s stride %ld: %d values written outside the copied ones", (int)kind, kc, units, what,
               stride, bad_other);
     lora__free_aligned(Ap); lora__free_aligned(Bp); free(src); free(dst);
 }
@@ -95,12 +95,12 @@ int main(void) {
                 const int rows_list[] = { 0, 1, 3, kc / 4, kc / 2 + 1, kc - 1, kc };
                 for (b = 0; b < 7; b++) {
                     if (rows_list[b] < 0 || rows_list[b] > kc || (b > 0 && rows_list[b] == rows_list[b - 1])) continue;
-                    check_kernel(1, kc, rows_list[b], strides[c], 12, 32, 1.0f);
+                    check_kernel(LORA__SIDE_TRANS_A, kc, rows_list[b], strides[c], 12, 32, 1.0f);
                 }
             }
-        check_kernel(1, 512, 128, 3072, 7, 32, 0.0f);     /* partial tiles, every beta path */
-        check_kernel(1, 512, 128, 3072, 12, 19, 0.5f);
-        check_kernel(1, 64, 64, 1000, 1, 1, 1.0f);
+        check_kernel(LORA__SIDE_TRANS_A, 512, 128, 3072, 7, 32, 0.0f);     /* partial tiles, every beta path */
+        check_kernel(LORA__SIDE_TRANS_A, 512, 128, 3072, 12, 19, 0.5f);
+        check_kernel(LORA__SIDE_TRANS_A, 64, 64, 1000, 1, 1, 1.0f);
         for (a = 0; a < 6; a++)
             for (c = 0; c < 3; c++) {
                 const int kc = kcs[a], nb = kc / 16;
@@ -108,12 +108,12 @@ int main(void) {
                 for (b = 0; b < 5; b++) {
                     if (blocks_list[b] < 0 || (b > 0 && blocks_list[b] <= blocks_list[b - 1])) continue;
                     /* a row holds at least the blocks it gives */
-                    check_kernel(2, kc, blocks_list[b], strides[c] > 16 * blocks_list[b] ? strides[c] : 16 * blocks_list[b] + 3,
+                    check_kernel(LORA__SIDE_ROWS_A, kc, blocks_list[b], strides[c] > 16 * blocks_list[b] ? strides[c] : 16 * blocks_list[b] + 3,
                                  12, 32, 1.0f);
                 }
             }
-        check_kernel(2, 512, 32, 3072, 5, 32, 0.0f);
-        check_kernel(2, 384, 24, 768, 12, 7, 0.5f);
+        check_kernel(LORA__SIDE_ROWS_A, 512, 32, 3072, 5, 32, 0.0f);
+        check_kernel(LORA__SIDE_ROWS_A, 384, 24, 768, 12, 7, 0.5f);
     }
 #endif
     {

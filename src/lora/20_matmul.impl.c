@@ -29,6 +29,24 @@
 #endif
 
 #define LORA__SIDE_G 4 /* A panels packed per side job (see lora__kern_avx512_body) */
+/* What a kernel call copies besides computing its C tile: packing a later A group costs a
+   loop of its own that mostly waits on its strided source, and rides almost free on the load
+   and store slots the FMAs leave idle (see lora__kern_avx512_body and lora__side_job). */
+enum lora__side_kind {
+    LORA__SIDE_NONE,    /* a plain kernel call */
+    LORA__SIDE_TRANS_A, /* transposed A (a_ri == 1): source rows of 48 floats across 4 panels */
+    LORA__SIDE_ROWS_A   /* rows of A contiguous along k (a_ck == 1): 16-k blocks of one panel */
+};
+/* How an AVX-512 kernel stores its C tile, picked once per call so that each row costs one
+   branch: whole vectors or masked ones (a partial tile), and by beta: 0 (C is not read),
+   1 (C + alpha * acc, no multiply), other. The FULL modes are the MASKED ones + FULL_BETA0.
+   The kernels hold it in an int: an enum-typed local moved d1's register allocation. */
+enum lora__store_mode {
+    LORA__STORE_MASKED_BETA0, LORA__STORE_MASKED_BETA1, LORA__STORE_MASKED_BETAX,
+    LORA__STORE_FULL_BETA0, LORA__STORE_FULL_BETA1, LORA__STORE_FULL_BETAX
+};
+#define LORA__STORE_MODE(beta, full) ((enum lora__store_mode)(((beta) == 0.0f ? LORA__STORE_MASKED_BETA0 : \
+        (beta) == 1.0f ? LORA__STORE_MASKED_BETA1 : LORA__STORE_MASKED_BETAX) + ((full) ? LORA__STORE_FULL_BETA0 : 0)))
 static int lora__ceil_div(int a, int b) { return (a + b - 1) / b; }
 static int lora__round_up(int a, int b) { return lora__ceil_div(a, b) * b; }
 
@@ -78,9 +96,9 @@ typedef struct lora__gemm_cfg {
     void (*d3)(int K, const float *U, long u_ri, long u_ck, const float *V, long v_rk,
                float *C, long ldc, int m, int n, float alpha, float beta);
     int d3_mr, d3_nr;
-    /* optional kernel that also packs part of a later A panel group: kind 1 rows of transposed A,
-       kind 2 16-k blocks of rows contiguous along k (see lora__kern_avx512_body) */
-    void (*kern_side)(int kind, int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c, int m, int n,
+    /* optional kernel that also packs part of a later A panel group: LORA__SIDE_TRANS_A rows of
+       transposed A, LORA__SIDE_ROWS_A 16-k blocks of rows contiguous along k (see lora__kern_avx512_body) */
+    void (*kern_side)(enum lora__side_kind kind, int kc, const float *Ap, const float *Bp, float *C, long rs_c, long cs_c, int m, int n,
                       float alpha, float beta, const float *src, long stride, int rows, float *dst, long pstride);
 } lora__gemm_cfg;
 
@@ -456,14 +474,15 @@ LORA__TARGET_AVX512 static inline __attribute__((always_inline)) void lora__side
    one row every kc / rows k steps, so that the loads are spread over the call. The copies use
    load and store slots the FMAs leave idle and their rows are prefetched ahead: packing
    transposed A, 5-8 % of a 3072 x 768 x 512 TN product as a loop of its own (mostly waiting
-   for the strided source), then costs about 1 % of the kernel calls that carry it. kind 2
-   copies `rows` 16-k blocks of one 12-row panel whose rows are contiguous along k instead (A
+   for the strided source), then costs about 1 % of the kernel calls that carry it (that is
+   LORA__SIDE_TRANS_A). LORA__SIDE_ROWS_A copies `rows` 16-k blocks of one 12-row panel whose rows are contiguous along k instead (A
    of X W and dY W^T): block j is the 16 k at src + 16 j of the rows src + x * stride (x < 12),
    written as the packed panel's rows 16 j ... 16 j + 15 (dst + 192 j); pstride unused.
-   kind 0 / rows = 0: none (the compiler drops it from the plain kernel). */
+   LORA__SIDE_NONE / rows = 0: none (the compiler drops it from the plain kernel). */
 LORA__TARGET_AVX512 static inline __attribute__((always_inline)) void lora__kern_avx512_body(
         int kc, const float *LORA__RESTRICT Ap, const float *LORA__RESTRICT Bp, float *C, long rs_c, long cs_c,
-        int m, int n, float alpha, float beta, int kind, const float *src, long stride, int rows, float *dst, long pstride) {
+        int m, int n, float alpha, float beta, enum lora__side_kind kind, const float *src, long stride, int rows, float *dst,
+        long pstride) {
     __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00,
            c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00,
@@ -485,12 +504,12 @@ LORA__TARGET_AVX512 static inline __attribute__((always_inline)) void lora__kern
         Ap += LORA__A5_MR; Bp += LORA__A5_NR; }
 #define LORA__A5_ROW(i, x0, x1) a = _mm512_set1_ps(Ap[i]); x0 = _mm512_fmadd_ps(a, b0, x0); x1 = _mm512_fmadd_ps(a, b1, x1);
 #define LORA__A5_SIDE { \
-        if (kind == 1) { \
+        if (kind == LORA__SIDE_TRANS_A) { \
             lora__side_row_avx512(src, dst, pstride); \
             lora__prefetch_l2((const float *)((uintptr_t)src + (uintptr_t)(LORA__SIDE_PF2 * stride * 4)), 12 * LORA__SIDE_G); \
             lora__prefetch_l1((const float *)((uintptr_t)src + (uintptr_t)(LORA__SIDE_PF1 * stride * 4)), 12 * LORA__SIDE_G); \
             src += stride; dst += 12; \
-        } else { \
+        } else { /* LORA__SIDE_ROWS_A */ \
             int x_; \
             lora__t12_block_avx512(src, stride, 12, 0xffff, dst); \
             for (x_ = 0; x_ < 12; x_++) LORA__PREFETCH_AHEAD(src + x_ * stride, 64 * LORA__SIDE_PF3); \
@@ -523,17 +542,20 @@ LORA__TARGET_AVX512 static inline __attribute__((always_inline)) void lora__kern
         __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
         __mmask16 k0 = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
         __mmask16 k1 = (__mmask16)(n >= 32 ? 0xffff : n <= 16 ? 0 : (1u << (n - 16)) - 1);
-        int mode = (beta == 0.0f ? 0 : beta == 1.0f ? 1 : 2) + (n == LORA__A5_NR ? 3 : 0);
+        const int mode = LORA__STORE_MODE(beta, n == LORA__A5_NR);
 #define LORA__A5_ST(i, x0, x1) if ((i) < m) { float *r = C + (i) * rs_c; \
-            if (mode == 3) { _mm512_storeu_ps(r, _mm512_mul_ps(va, x0)); _mm512_storeu_ps(r + 16, _mm512_mul_ps(va, x1)); } \
-            else if (mode == 4) { _mm512_storeu_ps(r, _mm512_fmadd_ps(va, x0, _mm512_loadu_ps(r))); \
+            if (mode == LORA__STORE_FULL_BETA0) { _mm512_storeu_ps(r, _mm512_mul_ps(va, x0)); \
+                _mm512_storeu_ps(r + 16, _mm512_mul_ps(va, x1)); } \
+            else if (mode == LORA__STORE_FULL_BETA1) { _mm512_storeu_ps(r, _mm512_fmadd_ps(va, x0, _mm512_loadu_ps(r))); \
                 _mm512_storeu_ps(r + 16, _mm512_fmadd_ps(va, x1, _mm512_loadu_ps(r + 16))); } \
-            else if (mode == 5) { _mm512_storeu_ps(r, _mm512_fmadd_ps(va, x0, _mm512_mul_ps(vb, _mm512_loadu_ps(r)))); \
+            else if (mode == LORA__STORE_FULL_BETAX) { _mm512_storeu_ps(r, _mm512_fmadd_ps(va, x0, _mm512_mul_ps(vb, _mm512_loadu_ps(r)))); \
                 _mm512_storeu_ps(r + 16, _mm512_fmadd_ps(va, x1, _mm512_mul_ps(vb, _mm512_loadu_ps(r + 16)))); } \
-            else if (mode == 0) { _mm512_mask_storeu_ps(r, k0, _mm512_mul_ps(va, x0)); _mm512_mask_storeu_ps(r + 16, k1, _mm512_mul_ps(va, x1)); } \
-            else if (mode == 1) { _mm512_mask_storeu_ps(r, k0, _mm512_fmadd_ps(va, x0, _mm512_maskz_loadu_ps(k0, r))); \
+            else if (mode == LORA__STORE_MASKED_BETA0) { _mm512_mask_storeu_ps(r, k0, _mm512_mul_ps(va, x0)); \
+                _mm512_mask_storeu_ps(r + 16, k1, _mm512_mul_ps(va, x1)); } \
+            else if (mode == LORA__STORE_MASKED_BETA1) { _mm512_mask_storeu_ps(r, k0, _mm512_fmadd_ps(va, x0, _mm512_maskz_loadu_ps(k0, r))); \
                 _mm512_mask_storeu_ps(r + 16, k1, _mm512_fmadd_ps(va, x1, _mm512_maskz_loadu_ps(k1, r + 16))); } \
-            else { _mm512_mask_storeu_ps(r, k0, _mm512_fmadd_ps(va, x0, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(k0, r)))); \
+            else { /* LORA__STORE_MASKED_BETAX */ \
+                _mm512_mask_storeu_ps(r, k0, _mm512_fmadd_ps(va, x0, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(k0, r)))); \
                 _mm512_mask_storeu_ps(r + 16, k1, _mm512_fmadd_ps(va, x1, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(k1, r + 16)))); } }
         LORA__A5_ST(0, c00, c01) LORA__A5_ST(1, c10, c11) LORA__A5_ST(2, c20, c21)
         LORA__A5_ST(3, c30, c31) LORA__A5_ST(4, c40, c41) LORA__A5_ST(5, c50, c51)
@@ -551,9 +573,9 @@ LORA__TARGET_AVX512 static inline __attribute__((always_inline)) void lora__kern
 }
 LORA__TARGET_AVX512 static void lora__kern_avx512(int kc, const float *LORA__RESTRICT Ap, const float *LORA__RESTRICT Bp,
                                                   float *C, long rs_c, long cs_c, int m, int n, float alpha, float beta) {
-    lora__kern_avx512_body(kc, Ap, Bp, C, rs_c, cs_c, m, n, alpha, beta, 0, NULL, 0, 0, NULL, 0);
+    lora__kern_avx512_body(kc, Ap, Bp, C, rs_c, cs_c, m, n, alpha, beta, LORA__SIDE_NONE, NULL, 0, 0, NULL, 0);
 }
-LORA__TARGET_AVX512 static void lora__kern_side_avx512(int kind, int kc, const float *Ap, const float *Bp, float *C,
+LORA__TARGET_AVX512 static void lora__kern_side_avx512(enum lora__side_kind kind, int kc, const float *Ap, const float *Bp, float *C,
                                                        long rs_c, long cs_c, int m, int n, float alpha, float beta,
                                                        const float *src, long stride, int rows, float *dst, long pstride) {
     lora__kern_avx512_body(kc, Ap, Bp, C, rs_c, cs_c, m, n, alpha, beta, kind, src, stride, rows, dst, pstride);
@@ -737,13 +759,13 @@ LORA__TARGET_AVX512 static void lora__d1_avx512(int K, const float *U, long u_ri
         if (last) lora__store_tile_fma(a_t, 48, C, rs_c, cs_c, m, n, alpha, beta);
     } else {
         __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-        int mode = (beta == 0.0f ? 0 : beta == 1.0f ? 1 : 2) + (n == 48 ? 3 : 0);
-#define LORA__D1_ONE(r, x, km) if (mode == 3) _mm512_storeu_ps(r, _mm512_mul_ps(va, x)); \
-        else if (mode == 4) _mm512_storeu_ps(r, _mm512_fmadd_ps(va, x, _mm512_loadu_ps(r))); \
-        else if (mode == 5) _mm512_storeu_ps(r, _mm512_fmadd_ps(va, x, _mm512_mul_ps(vb, _mm512_loadu_ps(r)))); \
-        else if (mode == 0) _mm512_mask_storeu_ps(r, km, _mm512_mul_ps(va, x)); \
-        else if (mode == 1) _mm512_mask_storeu_ps(r, km, _mm512_fmadd_ps(va, x, _mm512_maskz_loadu_ps(km, r))); \
-        else _mm512_mask_storeu_ps(r, km, _mm512_fmadd_ps(va, x, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(km, r))));
+        const int mode = LORA__STORE_MODE(beta, n == 48);
+#define LORA__D1_ONE(r, x, km) if (mode == LORA__STORE_FULL_BETA0) _mm512_storeu_ps(r, _mm512_mul_ps(va, x)); \
+        else if (mode == LORA__STORE_FULL_BETA1) _mm512_storeu_ps(r, _mm512_fmadd_ps(va, x, _mm512_loadu_ps(r))); \
+        else if (mode == LORA__STORE_FULL_BETAX) _mm512_storeu_ps(r, _mm512_fmadd_ps(va, x, _mm512_mul_ps(vb, _mm512_loadu_ps(r)))); \
+        else if (mode == LORA__STORE_MASKED_BETA0) _mm512_mask_storeu_ps(r, km, _mm512_mul_ps(va, x)); \
+        else if (mode == LORA__STORE_MASKED_BETA1) _mm512_mask_storeu_ps(r, km, _mm512_fmadd_ps(va, x, _mm512_maskz_loadu_ps(km, r))); \
+        else /* LORA__STORE_MASKED_BETAX */ _mm512_mask_storeu_ps(r, km, _mm512_fmadd_ps(va, x, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(km, r))));
 #define LORA__D1_ST(i, x0, x1, x2) if ((i) < m) { float *r = C + (i) * rs_c; LORA__D1_ONE(r, x0, k0) \
         if (k1) { LORA__D1_ONE(r + 16, x1, k1) } if (k2) { LORA__D1_ONE(r + 32, x2, k2) } }
         LORA__D1_ST(0, c00, c01, c02) LORA__D1_ST(1, c10, c11, c12) LORA__D1_ST(2, c20, c21, c22)
@@ -1060,10 +1082,21 @@ static LORA__UNUSED const lora__gemm_cfg *lora__gemm_config(lora_isa isa) {
 }
 
 /* ---------------- driver ---------------- */
+/* The state of a packing flag (an A group's in aflags, a shared op(B) block's in bflags), an int
+   for the atomics. It only grows within a dispatch, so waiting for a packer is
+   lora__wait_flag_ge(flag, LORA__PACK_READY), and zeroing the flags resets them. */
+enum lora__pack_state {
+    LORA__PACK_TODO,  /* nobody has claimed it */
+    LORA__PACK_BUSY,  /* claimed (lora__aflag_claim): being packed, plainly or by a side job */
+    LORA__PACK_READY  /* packed: readable by every task */
+};
 #ifdef LORA__THREADS
 #define LORA__AFLAG_LOAD(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
 #define LORA__AFLAG_STORE(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
-static int lora__aflag_claim(int *p) { int e = 0; return __atomic_compare_exchange_n(p, &e, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED); }
+static int lora__aflag_claim(int *p) {
+    int e = LORA__PACK_TODO;
+    return __atomic_compare_exchange_n(p, &e, LORA__PACK_BUSY, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
 static int lora__aflag_inc(int *p) { return __atomic_add_fetch(p, 1, __ATOMIC_ACQ_REL); }
 /* waits until another thread has raised *p to v or more (packed a group, released a slot,
    finished a tile's K block; each flag only grows within a dispatch): spin, then yield the CPU */
@@ -1077,7 +1110,7 @@ static void lora__wait_flag_ge(int *p, int v) {
 #else
 #define LORA__AFLAG_LOAD(p) (*(p))
 #define LORA__AFLAG_STORE(p, v) (*(p) = (v))
-static int lora__aflag_claim(int *p) { if (*p) return 0; *p = 1; return 1; }
+static int lora__aflag_claim(int *p) { if (*p != LORA__PACK_TODO) return 0; *p = LORA__PACK_BUSY; return 1; }
 static int lora__aflag_inc(int *p) { return ++*p; }
 static void lora__wait_flag_ge(int *p, int v) { (void)p; (void)v; }
 #endif
@@ -1098,7 +1131,7 @@ typedef struct lora__gemm {
     int n_jc, n_ir;                    /* task grid per row block: n_jc column blocks x n_ir row chunks (in mr panels) */
     /* Units, one per (K block, row block of mcb_full rows), K block major, run in one pool
        dispatch with no barrier between them; unit u uses slot u % 2: packed A (ceil(mcb/mr)
-       panels of mr x kc) and its group flags (0 not packed, 1 packing, 2 ready). A slot passes
+       panels of mr x kc) and its group flags (lora__pack_state). A slot passes
        to unit u + 2 when the last task of unit u finishes (owner, finished), so the next unit's
        tasks start while this one's end. A C tile accumulates its K blocks in order: a task
        waits until its tile's previous K block is done (tile_steps: K blocks done per tile;
@@ -1109,12 +1142,11 @@ typedef struct lora__gemm {
     int owner[2], finished[2];
     int *tile_steps;
     int a_group;
-    int side;                          /* A packed by side jobs of the kernel: 1 transposed, 2 rows along k, 0 none
-                                          (see lora__side_job) */
+    enum lora__side_kind side;         /* how side jobs of the kernel pack A, if they do (see lora__side_job) */
     float *Bp;                         /* per thread: kc x nb */
     long bp_stride;
     /* shared_b: the n_jc column blocks of op(B) are packed once per K step into Bsh (kc x ncb),
-       each by the first task that needs it (bflags: 0 / 1 packing / 2 ready), for every row
+       each by the first task that needs it (bflags: lora__pack_state), for every row
        chunk and row block; otherwise each task packs its own block into its thread's Bp */
     int shared_b;
     float *Bsh;
@@ -1159,28 +1191,28 @@ static int lora__aflag_take(int *p) { return (*p)++; }
 static int lora__gemm_group_ready(lora__gemm *g, const lora__gemm_span *s, int grp, int wait) {
     const lora__gemm_cfg *cfg = g->cfg;
     int st = LORA__AFLAG_LOAD(&s->aflags[grp]);
-    if (st == 2) return 1;
-    if (st == 0 && lora__aflag_claim(&s->aflags[grp])) {
+    if (st == LORA__PACK_READY) return 1;
+    if (st == LORA__PACK_TODO && lora__aflag_claim(&s->aflags[grp])) {
         /* pack the whole group of panels (source rows are walked once) */
         int gi = grp * g->a_group * cfg->mr, grows = s->mcb - gi < g->a_group * cfg->mr ? s->mcb - gi : g->a_group * cfg->mr;
         cfg->pack(g->A + (long)(s->i0 + gi) * g->a_ri + (long)s->p0 * g->a_ck, g->a_ri, g->a_ck, grows, s->kc, cfg->mr,
                   s->Ap_blk + (long)gi * s->kc);
-        LORA__AFLAG_STORE(&s->aflags[grp], 2);
+        LORA__AFLAG_STORE(&s->aflags[grp], LORA__PACK_READY);
         return 1;
     }
     if (!wait) return 0;
-    lora__wait_flag_ge(&s->aflags[grp], 2);
+    lora__wait_flag_ge(&s->aflags[grp], LORA__PACK_READY);
     return 1;
 }
 
 /* A side job in progress (see lora__kern_avx512_body): a task that starts a group of a_group
    panels claims the next group, if it is whole and nobody has, and the kernel calls of the
    panels it computes meanwhile copy the group's source into its packed panels, an a_group-th
-   of it per panel, in units: with transposed A (side 1, a_ri = 1, as in dW = X^T dY; groups of
-   4 panels) a unit is one source row of the group, with rows of A contiguous along k (side 2,
-   X W and dY W^T; groups of one panel, K blocks of 256 or more: below, the source is small and
+   of it per panel, in units: with transposed A (LORA__SIDE_TRANS_A, a_ri = 1, as in dW = X^T dY;
+   groups of 4 panels) a unit is one source row of the group, with rows of A contiguous along k
+   (LORA__SIDE_ROWS_A, X W and dY W^T; groups of one panel, K blocks of 256 or more: below, the source is small and
    cached, and the side job cost more than it saved) a unit is 16 k of the panel's 12 rows.
-   Units [k, kc / unit) are left, and the group is flagged 1 (being packed) until all are
+   Units [k, kc / unit) are left, and the group is flagged LORA__PACK_BUSY until all are
    copied. The task finishes the rest plainly before it needs the group itself and before
    anything that may wait, so that no thread waits for a group whose packer waits too. The
    first group of each task's run and a last partial group are packed plainly
@@ -1192,7 +1224,7 @@ typedef struct lora__side_job { int grp, k; } lora__side_job;
 
 /* the rest of a side job's rows, copied now (before the group is needed or a wait) */
 static void lora__side_finish(lora__gemm *g, const lora__gemm_span *s, lora__side_job *sj) {
-    const int mr = g->cfg->mr, ku = g->side == 1 ? 1 : 16, k = sj->k * ku;
+    const int mr = g->cfg->mr, ku = g->side == LORA__SIDE_TRANS_A ? 1 : 16, k = sj->k * ku;
     int p;
     if (sj->grp < 0) return;
     for (p = 0; p < g->a_group && k < s->kc; p++) {
@@ -1200,7 +1232,7 @@ static void lora__side_finish(lora__gemm *g, const lora__gemm_span *s, lora__sid
         g->cfg->pack(g->A + (long)(s->i0 + gi) * g->a_ri + (long)(s->p0 + k) * g->a_ck, g->a_ri, g->a_ck, mr, s->kc - k, mr,
                      s->Ap_blk + (long)gi * s->kc + (long)k * mr);
     }
-    LORA__AFLAG_STORE(&s->aflags[sj->grp], 2);
+    LORA__AFLAG_STORE(&s->aflags[sj->grp], LORA__PACK_READY);
     sj->grp = -1;
 }
 
@@ -1224,13 +1256,14 @@ static void lora__gemm_panel(lora__gemm *g, const lora__gemm_span *s, int r, lor
     if (sj && sj->grp >= 0) {
         /* a side job: units are source rows (transposed A) or 16-k blocks (rows contiguous along k) */
         const int gi = sj->grp * g->a_group * mr;
-        ku = g->side == 1 ? 1 : 16;
+        ku = g->side == LORA__SIDE_TRANS_A ? 1 : 16;
         n_units = s->kc / ku;
         units = lora__ceil_div(n_units, g->a_group) < n_units - sj->k ? lora__ceil_div(n_units, g->a_group) : n_units - sj->k;
-        sstride = g->side == 1 ? g->a_ck : g->a_ri;
+        sstride = g->side == LORA__SIDE_TRANS_A ? g->a_ck : g->a_ri;
         ssrc = g->A + (long)(s->i0 + gi) * g->a_ri + (long)(s->p0 + sj->k * ku) * g->a_ck;
         sdst = s->Ap_blk + (long)gi * s->kc + (long)sj->k * ku * mr;
-    } else if (g->a_ri == 1 && g->a_group > 1 && !g->side && gn * g->a_group < n_panels && LORA__AFLAG_LOAD(&s->aflags[gn]) == 0) {
+    } else if (g->a_ri == 1 && g->a_group > 1 && g->side == LORA__SIDE_NONE && gn * g->a_group < n_panels &&
+               LORA__AFLAG_LOAD(&s->aflags[gn]) == LORA__PACK_TODO) {
         int gp = r - grp * g->a_group, gi = gn * g->a_group * mr;
         k_lo = (int)((long)gp * s->kc / g->a_group);
         k_hi = (int)((long)(gp + 1) * s->kc / g->a_group);
@@ -1254,7 +1287,7 @@ static void lora__gemm_panel(lora__gemm *g, const lora__gemm_span *s, int r, lor
     if (ssrc) {
         sj->k += units;
         if (sj->k >= n_units) {
-            LORA__AFLAG_STORE(&s->aflags[sj->grp], 2);
+            LORA__AFLAG_STORE(&s->aflags[sj->grp], LORA__PACK_READY);
             sj->grp = -1;
             if (g->side_groups) lora__aflag_inc(g->side_groups);
         }
@@ -1290,18 +1323,18 @@ static int lora__gemm_block_task(lora__gemm *g, int unit, int task, int thread) 
     Bp = g->shared_b ? g->Bsh + (long)s->j * s->kc : g->Bp + (long)thread * g->bp_stride;
     Bsrc = g->B + (long)s->p0 * g->b_rk + (long)(g->j0 + s->j) * g->b_cj;
     if (!g->shared_b) cfg->pack(Bsrc, g->b_cj, g->b_rk, s->nbw, s->kc, nr, Bp);
-    else if (LORA__AFLAG_LOAD(&g->bflags[jcb]) != 2) {
+    else if (LORA__AFLAG_LOAD(&g->bflags[jcb]) != LORA__PACK_READY) {
         if (lora__aflag_claim(&g->bflags[jcb])) {
             cfg->pack(Bsrc, g->b_cj, g->b_rk, s->nbw, s->kc, nr, Bp);
-            LORA__AFLAG_STORE(&g->bflags[jcb], 2);
+            LORA__AFLAG_STORE(&g->bflags[jcb], LORA__PACK_READY);
         } else {
-            lora__wait_flag_ge(&g->bflags[jcb], 2);
+            lora__wait_flag_ge(&g->bflags[jcb], LORA__PACK_READY);
         }
     }
     s->Bp = Bp;
     /* tasks sharing rows start at different panels, so that they pack different A panels at once
        (with side jobs: the first nthreads tasks at groups spread evenly, see lora__side_job) */
-    s->rot = g->side ? g->a_group * (int)((long)(jcb % g->nthreads) * (s->n / g->a_group) / g->nthreads)
+    s->rot = g->side != LORA__SIDE_NONE ? g->a_group * (int)((long)(jcb % g->nthreads) * (s->n / g->a_group) / g->nthreads)
                      : g->a_group * (int)((long)jcb * lora__ceil_div(s->n, g->a_group) / g->n_jc);
     LORA__AFLAG_STORE(&s->next, 0);
     LORA__AFLAG_STORE(&s->done, 0);
@@ -1316,9 +1349,9 @@ static int lora__gemm_block_task(lora__gemm *g, int unit, int task, int thread) 
         if (sj.grp == grp) lora__side_finish(g, s, &sj);
         if (!lora__gemm_group_ready(g, s, grp, 0)) { skipped[n_skipped++] = r; continue; }
         /* at the start of a group, take the next whole group as a side job if nobody has */
-        if (g->side && sj.grp < 0 && r % g->a_group == 0 && (grp + 2) * g->a_group * cfg->mr <= s->mcb &&
-            (g->side == 1 || (s->kc % 16 == 0 && s->kc >= 256)) &&
-            LORA__AFLAG_LOAD(&s->aflags[grp + 1]) == 0 && lora__aflag_claim(&s->aflags[grp + 1])) {
+        if (g->side != LORA__SIDE_NONE && sj.grp < 0 && r % g->a_group == 0 && (grp + 2) * g->a_group * cfg->mr <= s->mcb &&
+            (g->side == LORA__SIDE_TRANS_A || (s->kc % 16 == 0 && s->kc >= 256)) &&
+            LORA__AFLAG_LOAD(&s->aflags[grp + 1]) == LORA__PACK_TODO && lora__aflag_claim(&s->aflags[grp + 1])) {
             sj.grp = grp + 1;
             sj.k = 0;
         }
@@ -1382,7 +1415,7 @@ static void lora__gemm_task(void *vctx, int task, int thread) {
     published = lora__gemm_block_task(g, unit, task % tpb, thread);
     if (g->n_steps > 1) LORA__AFLAG_STORE(&g->tile_steps[tile], step + 1);
     if (lora__aflag_inc(&g->finished[slot]) == tpb && unit + 2 < g->n_blocks * g->n_steps) {
-        memset(g->aflags[slot], 0, (size_t)lora__ceil_div(g->mcb_full, g->cfg->mr) * sizeof(int));
+        memset(g->aflags[slot], 0, (size_t)lora__ceil_div(g->mcb_full, g->cfg->mr) * sizeof(int)); /* LORA__PACK_TODO */
         LORA__AFLAG_STORE(&g->finished[slot], 0);
         LORA__AFLAG_STORE(&g->owner[slot], unit + 2);
     }
@@ -1432,9 +1465,24 @@ void cblas_sgemm(int order, int transa, int transb, int m, int n, int k, float a
 #endif
 
 /* ---- direct paths for skinny products (no packing; tasks are tiles of C) ---- */
+/* Which direct kernel of lora__gemm_cfg a skinny product runs. Each reads its operands in
+   place, in the one layout it streams well; lora__direct_pick chooses by that layout. */
+enum lora__direct_kind {
+    LORA__DIRECT_NONE,      /* none: the packed path */
+    LORA__DIRECT_BROADCAST, /* d1: elements of U broadcast against rows of V contiguous along j */
+    LORA__DIRECT_DOT,       /* d2: dot products of rows of A and of Bt, both contiguous along k */
+    LORA__DIRECT_RANK       /* d3: K <= 8 (a rank-r update), the rows of V held in registers */
+};
+/* The copy of op(B) a direct kernel reads when B's own layout is the wrong one: cheaper than
+   the packed path while the copy (K x N floats) stays small. */
+enum lora__direct_copy {
+    LORA__COPY_NONE,        /* B read in place */
+    LORA__COPY_B_ALONG_K,   /* for d2: tmp[j * K + k] = op(B)(k, j) (B stored K x N) */
+    LORA__COPY_B_ALONG_N    /* for d1: tmp[k * N + j] = op(B)(k, j) (B stored N x K) */
+};
 typedef struct lora__direct {
     const lora__gemm_cfg *cfg;
-    int kind;                        /* 1: d1, 2: d2, 3: d3 */
+    enum lora__direct_kind kind;
     int M, N, K, tiles_n, n_tiles, chunk;
     int n_head, tail_chunk;          /* tasks < n_head: chunk tiles each; then tail_chunk tiles each */
     const float *U; long u_ri, u_ck; /* d1: broadcast operand; d2: A rows (u_ri = lda) */
@@ -1451,17 +1499,17 @@ static void lora__direct_task(void *vctx, int task, int thread) {
     if (t_end > d->n_tiles) t_end = d->n_tiles;
     for (; t < t_end; t++) {
         int ti = t / d->tiles_n, tj = t % d->tiles_n;
-        if (d->kind == 3) {
+        if (d->kind == LORA__DIRECT_RANK) {
             int i = ti * d->cfg->d3_mr, j = tj * d->cfg->d3_nr;
             d->cfg->d3(d->K, d->U + i * d->u_ri, d->u_ri, d->u_ck, d->V + j, d->v_rk, d->C + i * d->rs_c + j, d->rs_c,
                        d->M - i < d->cfg->d3_mr ? d->M - i : d->cfg->d3_mr, d->N - j < d->cfg->d3_nr ? d->N - j : d->cfg->d3_nr,
                        d->alpha, d->beta);
-        } else if (d->kind == 1) {
+        } else if (d->kind == LORA__DIRECT_BROADCAST) {
             int i = ti * d->cfg->d1_mr, j = tj * d->cfg->d1_nr;
             d->cfg->d1(d->K, d->U + i * d->u_ri, d->u_ri, d->u_ck, d->V + j, d->v_rk, d->C + i * d->rs_c + j * d->cs_c,
                        d->rs_c, d->cs_c, d->M - i < d->cfg->d1_mr ? d->M - i : d->cfg->d1_mr,
                        d->N - j < d->cfg->d1_nr ? d->N - j : d->cfg->d1_nr, d->alpha, d->beta);
-        } else {
+        } else { /* LORA__DIRECT_DOT */
             int i = ti * d->cfg->d2_mr, j = tj * d->cfg->d2_nr;
             d->cfg->d2(d->K, d->U + i * d->u_ri, d->u_ri, d->V + j * d->v_rk, d->v_rk, d->C + i * d->rs_c + j,
                        d->rs_c, d->M - i < d->cfg->d2_mr ? d->M - i : d->cfg->d2_mr,
@@ -1472,8 +1520,9 @@ static void lora__direct_task(void *vctx, int task, int thread) {
 
 /* runs d over the pool (held) or serially */
 static void lora__direct_run(lora__direct *d, lora_pool *pool, int nthreads) {
-    int mr = d->kind == 1 ? d->cfg->d1_mr : d->kind == 3 ? d->cfg->d3_mr : d->cfg->d2_mr;
-    int nr = d->kind == 1 ? d->cfg->d1_nr : d->kind == 3 ? d->cfg->d3_nr : d->cfg->d2_nr, n_tasks, t;
+    int mr = d->kind == LORA__DIRECT_BROADCAST ? d->cfg->d1_mr : d->kind == LORA__DIRECT_RANK ? d->cfg->d3_mr : d->cfg->d2_mr;
+    int nr = d->kind == LORA__DIRECT_BROADCAST ? d->cfg->d1_nr : d->kind == LORA__DIRECT_RANK ? d->cfg->d3_nr : d->cfg->d2_nr,
+        n_tasks, t;
     double tile_flops = 2.0 * mr * nr * (double)d->K;
     d->tiles_n = lora__ceil_div(d->N, nr);
     d->n_tiles = lora__ceil_div(d->M, mr) * d->tiles_n;
@@ -1489,35 +1538,58 @@ static void lora__direct_run(lora__direct *d, lora_pool *pool, int nthreads) {
     else for (t = 0; t < n_tasks; t++) lora__direct_task(d, t, 0);
 }
 
-/* Picks a direct path for skinny shapes; returns 0 when the packed path is better.
-   The choice depends on the shape and ISA only (never on the thread count). */
+/* The direct kernel for a product, if one beats the packed path: d2 when N is small and the
+   rows of A run along k; d1 when M or K is small and op(B)'s rows run along j, or (*swap: C^T
+   = op(B)^T op(A)^T) when A is transposed; *copy when B must first be laid out for it. Shape
+   and ISA only, never the thread count: the kernel, and so every bit of C, must not change
+   with the threads. */
+static enum lora__direct_kind lora__direct_pick(const lora__gemm_cfg *cfg, int transA, int transB, int M, int N, int K,
+                                                int *swap, enum lora__direct_copy *copy) {
+    const int small_m = M <= 16, small_n = N <= 16, small_k = K <= 16;
+    enum lora__direct_kind kind = LORA__DIRECT_NONE;
+    *swap = 0;
+    *copy = LORA__COPY_NONE;
+    if (!cfg->d1 || !cfg->d2) return LORA__DIRECT_NONE;
+    if (!transA && small_n && (transB || (long)K * N <= (1L << 22))) {
+        kind = LORA__DIRECT_DOT;
+        *copy = transB ? LORA__COPY_NONE : LORA__COPY_B_ALONG_K;
+    } else if (!transB && (small_m || small_k)) {
+        kind = LORA__DIRECT_BROADCAST;
+    } else if (transA && (small_n || small_k)) {
+        kind = LORA__DIRECT_BROADCAST;
+        *swap = 1;
+    } else if (transB && small_k && (long)K * N <= (1L << 20)) {
+        kind = LORA__DIRECT_BROADCAST;
+        *copy = LORA__COPY_B_ALONG_N;
+    }
+    if (kind == LORA__DIRECT_BROADCAST && !*swap && K <= 8 && cfg->d3) kind = LORA__DIRECT_RANK;
+    return kind;
+}
+
+/* Runs a skinny product on a direct kernel; returns 0 when the packed path is better (or the
+   copy of B could not be allocated). */
 static LORA__UNUSED int lora__sgemm_direct(const lora__gemm_cfg *cfg, lora_pool *pool, int transA, int transB, int M, int N, int K,
                               float alpha, const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {
     lora__direct d;
     const long a_ri = transA ? 1 : lda, a_ck = transA ? lda : 1, b_rk = transB ? 1 : ldb, b_cj = transB ? ldb : 1;
-    const int small_m = M <= 16, small_n = N <= 16, small_k = K <= 16;
-    int held, nthreads, kind = 0, swap = 0, tmp_kind = 0;
+    enum lora__direct_copy copy;
+    int held, nthreads, swap;
+    const enum lora__direct_kind kind = lora__direct_pick(cfg, transA, transB, M, N, K, &swap, &copy);
     float *tmp = NULL;
-    if (!cfg->d1 || !cfg->d2) return 0;
-    if (!transA && small_n && (transB || (long)K * N <= (1L << 22))) { kind = 2; tmp_kind = transB ? 0 : 1; }
-    else if (!transB && (small_m || small_k)) kind = 1;
-    else if (transA && (small_n || small_k)) { kind = 1; swap = 1; }
-    else if (transB && small_k && (long)K * N <= (1L << 20)) { kind = 1; tmp_kind = 2; }
-    if (!kind) return 0;
-    if (kind == 1 && !swap && K <= 8 && cfg->d3) kind = 3; /* rank-r update: V held in registers */
-    if (tmp_kind) {
+    if (kind == LORA__DIRECT_NONE) return 0;
+    if (copy != LORA__COPY_NONE) {
         tmp = (float *)lora__malloc((size_t)K * N * sizeof(float), "matrix multiply workspace");
         if (!tmp) return 0;
         /* transposed copies through the packing routine (one panel as wide as the matrix) */
-        if (tmp_kind == 1) cfg->pack(B, ldb, 1, K, N, K, tmp);  /* tmp[j * K + k] = B[k * ldb + j] */
-        else cfg->pack(B, ldb, 1, N, K, N, tmp);                /* tmp[k * N + j] = B[j * ldb + k] */
+        if (copy == LORA__COPY_B_ALONG_K) cfg->pack(B, ldb, 1, K, N, K, tmp);  /* tmp[j * K + k] = B[k * ldb + j] */
+        else cfg->pack(B, ldb, 1, N, K, N, tmp);                               /* tmp[k * N + j] = B[j * ldb + k] */
     }
     memset(&d, 0, sizeof d);
     d.cfg = cfg; d.kind = kind; d.K = K; d.alpha = alpha; d.beta = beta; d.C = C;
-    if (kind == 2) {
+    if (kind == LORA__DIRECT_DOT) {
         d.M = M; d.N = N; d.U = A; d.u_ri = lda; d.rs_c = ldc; d.cs_c = 1;
         if (tmp) { d.V = tmp; d.v_rk = K; } else { d.V = B; d.v_rk = ldb; }
-    } else if (!swap) { /* d1 or d3 */
+    } else if (!swap) { /* LORA__DIRECT_BROADCAST or LORA__DIRECT_RANK */
         d.M = M; d.N = N; d.U = A; d.u_ri = a_ri; d.u_ck = a_ck; d.rs_c = ldc; d.cs_c = 1;
         if (tmp) { d.V = tmp; d.v_rk = N; } else { d.V = B; d.v_rk = ldb; }
     } else { /* C^T = op(B)^T op(A)^T, vectors along M read from the rows of A (stored K x M) */
@@ -1533,132 +1605,194 @@ static LORA__UNUSED int lora__sgemm_direct(const lora__gemm_cfg *cfg, lora_pool 
 }
 
 #define LORA__SHARED_B_COLS 1024 /* widest column block whose packed op(B) is shared by row tasks */
+#define LORA__TASKS_PER_THREAD 6 /* fewest tasks per thread in a dispatch (see lora__gemm_plan_tasks) */
+
+/* Orientation: computes C^T = op(B)^T op(A)^T when that wastes less of the micro-tile (e.g.
+   N = 8 with nr = 32); the driver then only ever sees "A" (packed in mr panels) and "B". Depends
+   on the shape only. */
+static void lora__gemm_orient(lora__gemm *g, int M, int N, int K, const float *A, long a_ri, long a_ck,
+                              const float *B, long b_rk, long b_cj, float *C, int ldc) {
+    const lora__gemm_cfg *cfg = g->cfg;
+    const double eff_n = (double)M / lora__round_up(M, cfg->mr) * ((double)N / lora__round_up(N, cfg->nr));
+    const double eff_t = (double)N / lora__round_up(N, cfg->mr) * ((double)M / lora__round_up(M, cfg->nr));
+    if (!(eff_t > 1.15 * eff_n)) {
+        g->M = M; g->N = N; g->A = A; g->a_ri = a_ri; g->a_ck = a_ck; g->B = B; g->b_rk = b_rk; g->b_cj = b_cj;
+        g->rs_c = ldc; g->cs_c = 1;
+    } else {
+        g->M = N; g->N = M; g->A = B; g->a_ri = b_cj; g->a_ck = b_rk; g->B = A; g->b_rk = a_ck; g->b_cj = a_ri;
+        g->rs_c = 1; g->cs_c = ldc;
+    }
+    g->K = K; g->C = C;
+}
+
+/* Task-grid policy, the part fixed for the whole product; returns the number of K blocks. The
+   K blocks are a function of K only: every element of C sums its k in the same blocks, in the
+   same order, whatever the thread count. Row blocks of mcb_full rows bound the packed-A slot
+   (op(A) is packed once per K block and row block, for all its column tasks). A is packed by
+   groups of panels: with transposed A (rows along i) 8, so that each source row is read in one
+   longer run, or LORA__SIDE_G when side jobs pack it; otherwise panel by panel. */
+static int lora__gemm_plan_blocks(lora__gemm *g, float beta) {
+    const lora__gemm_cfg *cfg = g->cfg;
+    int n_kb = lora__ceil_div(g->K, cfg->kc);
+    g->kc_max = lora__round_up(lora__ceil_div(g->K, n_kb), 4);
+    n_kb = lora__ceil_div(g->K, g->kc_max);
+    g->beta0 = beta;
+    g->mcb_full = g->M < cfg->mcb ? g->M : cfg->mcb;
+    g->n_blocks = lora__ceil_div(g->M, g->mcb_full);
+    g->side = !cfg->kern_side ? LORA__SIDE_NONE : g->a_ri == 1 ? LORA__SIDE_TRANS_A : g->a_ck == 1 ? LORA__SIDE_ROWS_A : LORA__SIDE_NONE;
+    g->a_group = g->a_ri != 1 ? 1 : g->side != LORA__SIDE_NONE ? LORA__SIDE_G : 8;
+    return n_kb;
+}
+
+/* A shared op(B) (lora__gemm.shared_b) is there to split rows between threads without
+   shrinking the column blocks (see lora__gemm_plan_tasks): it needs threads and several row
+   blocks (with one, the column split alone is as fast). */
+static int lora__gemm_may_share_b(const lora__gemm *g) { return g->nthreads > 1 && g->n_blocks > 1; }
+
+/* The workspace of one packed product: one block (the pool's scratch when the pool is held,
+   which stays allocated from call to call), sized once for the largest grid any column block
+   may use. In order: n_slots packed-A slots, one op(B) block per thread, the shared op(B)
+   block, the spans, then the ints (n_slots A group-flag arrays, bflags, tile_steps). The block
+   is 64-byte aligned and every piece a multiple of 64 bytes, so each starts on a cache line:
+   packed op(B) is read and written with aligned vector loads and stores, and a span's atomics
+   must not share a line with another thread's. */
+typedef struct lora__gemm_ws {
+    int n_slots;         /* packed-A slots: two when one dispatch runs several units (lora__gemm) */
+    int n_panels_max;    /* mr panels of a full row block (group flags per slot) */
+    size_t ap_floats, bp_floats, bsh_floats, span_bytes, flag_ints, bflag_ints, tile_ints, bytes;
+} lora__gemm_ws;
+
+/* sizes each piece for the largest grid lora__gemm_plan_tasks may pick for any column block,
+   so that one allocation serves the whole product */
+static void lora__gemm_ws_plan(const lora__gemm *g, int n_kb, lora__gemm_ws *w) {
+    const lora__gemm_cfg *cfg = g->cfg;
+    const int nthreads = g->nthreads, may_share_b = lora__gemm_may_share_b(g);
+    int jp_max;
+    /* two A slots when one dispatch has several units (row blocks, or K blocks with threads) */
+    w->n_slots = g->n_blocks > 1 || (nthreads > 1 && n_kb > 1) ? 2 : 1;
+    w->n_panels_max = lora__ceil_div(g->mcb_full, cfg->mr);
+    w->ap_floats = (size_t)lora__round_up(w->n_panels_max * cfg->mr * g->kc_max, 16);
+    w->bp_floats = (size_t)lora__round_up(g->kc_max * cfg->nb, 16);
+    w->flag_ints = (size_t)lora__round_up(w->n_panels_max, 16);
+    /* shared op(B): at most LORA__SHARED_B_COLS columns */
+    w->bsh_floats = may_share_b ? (size_t)g->kc_max * (size_t)lora__round_up(g->N < LORA__SHARED_B_COLS ? g->N : LORA__SHARED_B_COLS, cfg->nr) : 0;
+    w->bflag_ints = may_share_b ? (size_t)lora__round_up(LORA__SHARED_B_COLS / cfg->nr + 1, 16) : 0;
+    /* K blocks in one dispatch (threads, op(B) not shared): one K-block counter per C tile;
+       a tile is a task of a row block, at most jp_max column blocks x nthreads row chunks */
+    jp_max = lora__ceil_div(g->N < cfg->ncb ? g->N : cfg->ncb, cfg->nr);
+    w->tile_ints = nthreads > 1 && n_kb > 1
+                   ? (size_t)lora__round_up(g->n_blocks * jp_max * (nthreads < w->n_panels_max ? nthreads : w->n_panels_max), 16) : 0;
+    w->span_bytes = (size_t)lora__round_up((int)sizeof(lora__gemm_span), 64) * (size_t)nthreads;
+    w->bytes = ((size_t)w->n_slots * w->ap_floats + (size_t)nthreads * w->bp_floats + w->bsh_floats) * sizeof(float) + w->span_bytes +
+               ((size_t)w->n_slots * w->flag_ints + w->bflag_ints + w->tile_ints) * sizeof(int);
+}
+
+/* points g's buffers into the block, in the order above (the only place that knows it) */
+static void lora__gemm_ws_carve(lora__gemm *g, const lora__gemm_ws *w, unsigned char *ws) {
+    g->Ap[0] = (float *)ws;
+    g->Ap[1] = g->Ap[0] + (w->n_slots - 1) * w->ap_floats;
+    g->Bp = g->Ap[0] + w->n_slots * w->ap_floats;
+    g->bp_stride = (long)w->bp_floats;
+    g->Bsh = g->Bp + (size_t)g->nthreads * w->bp_floats;
+    g->spans = (lora__gemm_span *)(void *)(g->Bsh + w->bsh_floats);
+    g->aflags[0] = (int *)(void *)((unsigned char *)g->spans + w->span_bytes);
+    g->aflags[1] = g->aflags[0] + (w->n_slots - 1) * w->flag_ints;
+    g->bflags = g->aflags[0] + w->n_slots * w->flag_ints;
+    g->tile_steps = g->bflags + w->bflag_ints;
+}
+
+/* Task-grid policy for the column block at g->j0 (ncb columns): the tasks of one row block are
+   n_jc column blocks (whole nr panels, at most nb columns, panels split evenly) x n_ir row
+   chunks. With threads, at least LORA__TASKS_PER_THREAD tasks per thread: dynamic scheduling
+   then evens out threads that start late or run slower (a shared machine), and the idle tail at
+   the end of a step is at most one small task. Few columns (N = 768 has 3 blocks of nb) and
+   several row blocks: the rows are split, with op(B) packed once for all row blocks and shared,
+   so that each A panel, streamed from L3, still meets a whole nb block of B (splitting the
+   columns finer leaves it 2 B panels: 3-6 % slower at M = 4096-50257, N = 768, 2 threads).
+   With one row block its packed A stays in cache and the column split is as fast. Also sets
+   n_steps, the K blocks run per dispatch (see lora__gemm_dispatch). */
+static void lora__gemm_plan_tasks(lora__gemm *g, int n_kb, int n_panels_max) {
+    const lora__gemm_cfg *cfg = g->cfg;
+    const int nthreads = g->nthreads, min_tasks = LORA__TASKS_PER_THREAD * nthreads;
+    int jp, n_jc;
+    g->ncb = g->N - g->j0 < cfg->ncb ? g->N - g->j0 : cfg->ncb;
+    jp = lora__ceil_div(g->ncb, cfg->nr);
+    n_jc = lora__ceil_div(jp, cfg->nb / cfg->nr);
+    g->shared_b = lora__gemm_may_share_b(g) && n_jc < min_tasks && g->ncb <= LORA__SHARED_B_COLS;
+    if (g->shared_b) {
+        g->n_jc = n_jc;
+        g->n_ir = lora__ceil_div(min_tasks, n_jc);
+        if (g->n_ir > n_panels_max) g->n_ir = n_panels_max;
+    } else {
+        if (nthreads > 1) n_jc = lora__round_up(n_jc > min_tasks ? n_jc : min_tasks, nthreads);
+        g->n_jc = n_jc < jp ? n_jc : jp;
+        /* otherwise split the rows too */
+        g->n_ir = 1;
+        if (nthreads > 1 && g->n_jc % nthreads) g->n_ir = nthreads < n_panels_max ? nthreads : n_panels_max;
+    }
+    g->n_steps = nthreads > 1 && !g->shared_b ? n_kb : 1;
+}
+
+/* Runs the column block at g->j0 over the pool (held) or serially. With threads and op(B) not
+   shared, every K block of every row block goes in one dispatch: a barrier per K block idled a
+   thread for most of a task at each one, while the other finished the block's last task (0-9 %
+   at 2 threads for K = 768-50257). Otherwise one dispatch per K block, over every row block
+   (a shared op(B) block is packed per K block). Each dispatch starts its flags and counters
+   from zero: they only grow within one (see lora__wait_flag_ge). */
+static void lora__gemm_dispatch(lora__gemm *g, lora_pool *pool, int n_kb, const lora__gemm_ws *w) {
+    for (g->step0 = 0; g->step0 < n_kb; g->step0 += g->n_steps) {
+        int n_tasks = g->n_jc * g->n_ir * g->n_blocks * g->n_steps, t;
+        if (g->shared_b) memset(g->bflags, 0, (size_t)g->n_jc * sizeof(int)); /* LORA__PACK_TODO */
+        if (g->n_steps > 1) memset(g->tile_steps, 0, (size_t)g->n_jc * g->n_ir * g->n_blocks * sizeof(int));
+        g->started = g->published = 0;
+        for (t = 0; t < g->nthreads; t++) g->spans[t].live = 0;
+        for (t = 0; t < w->n_slots; t++) {
+            memset(g->aflags[t], 0, (size_t)w->n_panels_max * sizeof(int)); /* LORA__PACK_TODO */
+            g->owner[t] = t;
+            g->finished[t] = 0;
+        }
+        if (g->nthreads > 1) lora__pool_run_held(pool, lora__gemm_task, g, n_tasks);
+        else for (t = 0; t < n_tasks; t++) lora__gemm_task(g, t, 0);
+    }
+}
+
+/* The packed path: orientation, the product-wide grid, one workspace, then for each column
+   block of at most ncb columns its task grid and dispatches. Without a workspace it falls back
+   to the reference loop: lora_sgemm has no status to report the failure with. */
 static LORA__UNUSED void lora__sgemm_packed(const lora__gemm_cfg *cfg, lora_pool *pool, int transA, int transB,
                                             int M, int N, int K, float alpha, const float *A, int lda,
                                             const float *B, int ldb, float beta, float *C, int ldc) {
-    lora__gemm g;
-    int held, nthreads, swap, n_kb, n_panels_max, n_slots, may_share_b, jp_max;
-    size_t ap_floats, bp_floats, flag_ints, bsh_floats, bflag_ints, tile_ints, span_bytes, bytes;
-    unsigned char *ws;
     const long a_ri = transA ? 1 : lda, a_ck = transA ? lda : 1, b_rk = transB ? 1 : ldb, b_cj = transB ? ldb : 1;
-    double eff_n, eff_t;
+    lora__gemm g;
+    lora__gemm_ws w;
+    unsigned char *ws;
+    int held, n_kb;
 
     memset(&g, 0, sizeof g);
     g.cfg = cfg;
     g.alpha = alpha;
-    /* Orientation: compute C^T = op(B)^T op(A)^T when that wastes less of the
-       micro-tile (e.g. N = 8 with nr = 32). Depends on the shape only. */
-    eff_n = (double)M / lora__round_up(M, cfg->mr) * ((double)N / lora__round_up(N, cfg->nr));
-    eff_t = (double)N / lora__round_up(N, cfg->mr) * ((double)M / lora__round_up(M, cfg->nr));
-    swap = eff_t > 1.15 * eff_n;
-    if (!swap) {
-        g.M = M; g.N = N; g.A = A; g.a_ri = a_ri; g.a_ck = a_ck; g.B = B; g.b_rk = b_rk; g.b_cj = b_cj;
-        g.rs_c = ldc; g.cs_c = 1;
-    } else {
-        g.M = N; g.N = M; g.A = B; g.a_ri = b_cj; g.a_ck = b_rk; g.B = A; g.b_rk = a_ck; g.b_cj = a_ri;
-        g.rs_c = 1; g.cs_c = ldc;
-    }
-    g.K = K; g.C = C;
-
+    lora__gemm_orient(&g, M, N, K, A, a_ri, a_ck, B, b_rk, b_cj, C, ldc);
     held = lora__pool_acquire(pool);
-    nthreads = held ? lora__pool_nthreads(pool) : 1;
-    if (2.0 * M * N * (double)K < 1e6) nthreads = 1;
+    g.nthreads = held ? lora__pool_nthreads(pool) : 1;
+    if (2.0 * M * N * (double)K < 1e6) g.nthreads = 1;
+    g.stealing = g.nthreads > 1;
+    g.panels_taken = held ? &pool->gemm_panels_taken : NULL; /* held whenever nthreads > 1 */
+    g.side_groups = held ? &pool->gemm_side_groups : NULL;
+    n_kb = lora__gemm_plan_blocks(&g, beta);
 
-    n_kb = lora__ceil_div(K, cfg->kc);
-    g.kc_max = lora__round_up(lora__ceil_div(K, n_kb), 4);   /* K blocks: a function of K only */
-    n_kb = lora__ceil_div(K, g.kc_max);
-    g.beta0 = beta;
-    g.mcb_full = g.M < cfg->mcb ? g.M : cfg->mcb;
-    g.n_blocks = lora__ceil_div(g.M, g.mcb_full);
-    /* two A slots when one dispatch has several units (row blocks, or K blocks with threads) */
-    n_slots = g.n_blocks > 1 || (nthreads > 1 && n_kb > 1) ? 2 : 1;
-    n_panels_max = lora__ceil_div(g.mcb_full, cfg->mr);
-    ap_floats = (size_t)lora__round_up(n_panels_max * cfg->mr * g.kc_max, 16);
-    bp_floats = (size_t)lora__round_up(g.kc_max * cfg->nb, 16);
-    flag_ints = (size_t)lora__round_up(n_panels_max, 16);
-    /* shared op(B) (see lora__gemm.shared_b): at most LORA__SHARED_B_COLS columns */
-    may_share_b = nthreads > 1 && g.n_blocks > 1;
-    bsh_floats = may_share_b ? (size_t)g.kc_max * (size_t)lora__round_up(g.N < LORA__SHARED_B_COLS ? g.N : LORA__SHARED_B_COLS, cfg->nr) : 0;
-    bflag_ints = may_share_b ? (size_t)lora__round_up(LORA__SHARED_B_COLS / cfg->nr + 1, 16) : 0;
-    /* K blocks in one dispatch (threads, op(B) not shared): one K-block counter per C tile;
-       a tile is a task of a row block, at most jp_max column blocks x nthreads row chunks */
-    jp_max = lora__ceil_div(g.N < cfg->ncb ? g.N : cfg->ncb, cfg->nr);
-    tile_ints = nthreads > 1 && n_kb > 1 ? (size_t)lora__round_up(g.n_blocks * jp_max * (nthreads < n_panels_max ? nthreads : n_panels_max), 16) : 0;
-    span_bytes = (size_t)lora__round_up((int)sizeof(lora__gemm_span), 64) * (size_t)nthreads;
-    bytes = ((size_t)n_slots * ap_floats + (size_t)nthreads * bp_floats + bsh_floats) * sizeof(float) + span_bytes +
-            ((size_t)n_slots * flag_ints + bflag_ints + tile_ints) * sizeof(int);
-    ws = held ? (unsigned char *)lora__pool_scratch(pool, bytes)
-              : (unsigned char *)lora__alloc_aligned(bytes, "matrix multiply workspace");
+    lora__gemm_ws_plan(&g, n_kb, &w);
+    ws = held ? (unsigned char *)lora__pool_scratch(pool, w.bytes)
+              : (unsigned char *)lora__alloc_aligned(w.bytes, "matrix multiply workspace");
     if (!ws) {
         if (held) lora__pool_release(pool);
         lora__sgemm_ref(M, N, K, alpha, A, a_ri, a_ck, B, b_rk, b_cj, beta, C, ldc);
         return;
     }
-    g.Ap[0] = (float *)ws;
-    g.Ap[1] = g.Ap[0] + (n_slots - 1) * ap_floats;
-    g.Bp = g.Ap[0] + n_slots * ap_floats;
-    g.bp_stride = (long)bp_floats;
-    g.Bsh = g.Bp + (size_t)nthreads * bp_floats;
-    g.spans = (lora__gemm_span *)(void *)(g.Bsh + bsh_floats);
-    g.nthreads = nthreads;
-    g.stealing = nthreads > 1;
-    g.panels_taken = held ? &pool->gemm_panels_taken : NULL; /* held whenever nthreads > 1 */
-    g.side_groups = held ? &pool->gemm_side_groups : NULL;
-    g.aflags[0] = (int *)(void *)((unsigned char *)g.spans + span_bytes);
-    g.aflags[1] = g.aflags[0] + (n_slots - 1) * flag_ints;
-    g.bflags = g.aflags[0] + n_slots * flag_ints;
-    g.tile_steps = g.bflags + bflag_ints;
-    /* A rows contiguous along i (transposed A): pack 8 panels at a time so that each
-       source row is read in one longer run; otherwise panel by panel */
-    g.side = !cfg->kern_side ? 0 : g.a_ri == 1 ? 1 : g.a_ck == 1 ? 2 : 0;
-    g.a_group = g.a_ri != 1 ? 1 : g.side ? LORA__SIDE_G : 8;
-    for (g.j0 = 0; g.j0 < g.N; g.j0 += cfg->ncb) {
-        int jp, n_jc;
-        g.ncb = g.N - g.j0 < cfg->ncb ? g.N - g.j0 : cfg->ncb;
-        /* column blocks (whole nr panels, at most cfg->nb columns), as many as a multiple of
-           the thread count when there are enough panels; panels are split evenly */
-        jp = lora__ceil_div(g.ncb, cfg->nr);
-        n_jc = lora__ceil_div(jp, cfg->nb / cfg->nr);
-        /* With threads: at least 6 tasks per thread: dynamic scheduling then evens out threads
-           that start late or run slower (a shared machine), and the idle tail at the end of a
-           step is at most one small task. Few columns (N = 768 has 3 blocks of nb) and several
-           row blocks: the rows are split, with op(B) packed once for all row blocks and shared,
-           so that each A panel, streamed from L3, still meets a whole nb block of B (splitting
-           the columns finer leaves it 2 B panels: 3-6 % slower at M = 4096-50257, N = 768, 2
-           threads). With one row block its packed A stays in cache and the column split is
-           as fast. */
-        g.shared_b = may_share_b && n_jc < 6 * nthreads && g.ncb <= LORA__SHARED_B_COLS;
-        if (g.shared_b) {
-            g.n_jc = n_jc;
-            g.n_ir = lora__ceil_div(6 * nthreads, n_jc);
-            if (g.n_ir > n_panels_max) g.n_ir = n_panels_max;
-        } else {
-            if (nthreads > 1) n_jc = lora__round_up(n_jc > 6 * nthreads ? n_jc : 6 * nthreads, nthreads);
-            g.n_jc = n_jc < jp ? n_jc : jp;
-            /* otherwise split the rows too */
-            g.n_ir = 1;
-            if (nthreads > 1 && g.n_jc % nthreads) g.n_ir = nthreads < n_panels_max ? nthreads : n_panels_max;
-        }
+    lora__gemm_ws_carve(&g, &w, ws);
 
-        /* With threads and op(B) not shared, every K block of every row block in one dispatch:
-           a barrier per K block idled a thread for most of a task at each one, while the
-           other finished the block's last task (0-9 % at 2 threads for K = 768-50257).
-           Otherwise one dispatch per K block, over every row block. */
-        g.n_steps = nthreads > 1 && !g.shared_b ? n_kb : 1;
-        for (g.step0 = 0; g.step0 < n_kb; g.step0 += g.n_steps) {
-            int n_tasks = g.n_jc * g.n_ir * g.n_blocks * g.n_steps, t;
-            if (g.shared_b) memset(g.bflags, 0, (size_t)g.n_jc * sizeof(int));
-            if (g.n_steps > 1) memset(g.tile_steps, 0, (size_t)g.n_jc * g.n_ir * g.n_blocks * sizeof(int));
-            g.started = g.published = 0;
-            for (t = 0; t < nthreads; t++) g.spans[t].live = 0;
-            for (t = 0; t < n_slots; t++) {
-                memset(g.aflags[t], 0, (size_t)n_panels_max * sizeof(int));
-                g.owner[t] = t;
-                g.finished[t] = 0;
-            }
-            if (nthreads > 1) lora__pool_run_held(pool, lora__gemm_task, &g, n_tasks);
-            else for (t = 0; t < n_tasks; t++) lora__gemm_task(&g, t, 0);
-        }
+    for (g.j0 = 0; g.j0 < g.N; g.j0 += cfg->ncb) {
+        lora__gemm_plan_tasks(&g, n_kb, w.n_panels_max);
+        lora__gemm_dispatch(&g, pool, n_kb, &w);
     }
     if (held) lora__pool_release(pool);
     else lora__free_aligned(ws);

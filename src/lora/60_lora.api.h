@@ -114,7 +114,7 @@ LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, 
    use_dora rejected), matches the targets, and loads A/B (keys with or without
    "base_model.model." and with or without ".default"); F16/BF16/F64 tensors are converted.
    Missing, extra or mis-shaped tensors are errors naming the key. `warnings` (may be NULL)
-   receives a newline-separated list of ignored keys (free with LORA_FREE). */
+   receives a newline-separated list of ignored keys (free with lora_free). */
 LORA_API lora_status lora_adapter_load(const char *dir, const lora_module_desc *modules, int n_modules,
                                        lora_adapter **out, char **warnings);
 /* The same, where a null "target_modules" means default_targets (PEFT's per-model defaults;
