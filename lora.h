@@ -3793,7 +3793,7 @@ static LORA__UNUSED int lora__sgemm_direct(const lora__gemm_cfg *cfg, lora_pool 
     float *tmp = NULL;
     if (kind == LORA__DIRECT_NONE) return 0;
     if (copy != LORA__COPY_NONE) {
-        tmp = (float *)lora__malloc((size_t)K * N * sizeof(float), "matrix multiply workspace");
+        tmp = (float *)lora__alloc_aligned((size_t)K * N * sizeof(float), "matrix multiply workspace");
         if (!tmp) return 0;
         /* transposed copies through the packing routine (one panel as wide as the matrix) */
         if (copy == LORA__COPY_B_ALONG_K) cfg->pack(B, ldb, 1, K, N, K, tmp);  /* tmp[j * K + k] = B[k * ldb + j] */
@@ -3815,7 +3815,7 @@ static LORA__UNUSED int lora__sgemm_direct(const lora__gemm_cfg *cfg, lora_pool 
     if (2.0 * M * N * (double)K < 2e6) nthreads = 1;
     lora__direct_run(&d, pool, nthreads);
     if (held) lora__pool_release(pool);
-    LORA_FREE(tmp);
+    lora__free_aligned(tmp);   /* aligned: the pack routines store whole 64-byte lines */
     return 1;
 }
 
