@@ -43,6 +43,14 @@
      lora_adapter_*     LoRA adapters: create by pattern, PEFT save/load, merge/unmerge
      lora_adamw_*       AdamW identical to torch.optim.AdamW, clipping, LR schedules
      lora_checkpoint_*  resumable training state
+     lora_model_*       the model interface a model header fills in (lora_model_ops):
+                        forward/backward, adapters, KV cache; lora_model_open by family (model.api)
+     lora_tokenizer_*, lora_encode, lora_decode   byte-level BPE (GPT-2's files)  (tokenizer.api)
+     lora_data_*, lora_batcher_*   jsonl / token data, prompt masking, packing,
+                        per-epoch shuffling                             (data.api)
+     lora_generate, lora_sample   KV-cache decoding, greedy/temperature/top-k/top-p (generate.api)
+     lora_train, lora_evaluate, lora_exact_match   the training loop (validation, checkpoints,
+                        cancel, exact resume), loss/perplexity, QA exact match  (train.api)
      lora_fail, lora_malloc, lora_atomic_*, lora_buf_*, lora_vec, ...
                         for model authors: what a model header (gpt2.h) needs from the
                         engine, all public                             (authors.api)
