@@ -2,18 +2,22 @@
    MIT licence (end of file).
 
    USAGE
-     In exactly one C or C++ file (gpt2.h's implementation uses lora.h's):
+     In one C or C++ file (gpt2.h uses only lora.h's public API, so its implementation may
+     also sit in a file of its own, beside one that defines LORA_IMPLEMENTATION):
          #define LORA_IMPLEMENTATION
          #include "lora.h"
          #define GPT2_IMPLEMENTATION
          #include "gpt2.h"
      Compile:  cc -O2 app.c -lm -lpthread
+     gpt2.h is a model header for lora.h's engine: gpt2_model_base(m) is the lora_model that
+     lora_train, lora_evaluate, lora_generate and every lora_model_* call take, and
+     gpt2_family() lets lora_model_open pick GPT-2 from a config.json (model_type "gpt2").
 
    THE MODEL
      Exactly Hugging Face's GPT2LMHeadModel: Conv1D weights (in, out), pre-LN blocks with
      LayerNorm eps 1e-5, causal attention scaled by 1/sqrt(head_dim), gelu_new (tanh form),
      final ln_f and an lm_head tied to the token embedding. Presets gpt2 (124M), gpt2-medium,
-     gpt2-large, gpt2-xl, distilgpt2, tiny, or any gpt2_config. Weights load from HF
+     gpt2-large, gpt2-xl, distilgpt2, tiny, small, or any gpt2_config. Weights load from HF
      model.safetensors (F32/F16/BF16, with or without "transformer." prefixes) or llm.c
      checkpoints; random init as HF (N(0, 0.02), c_proj scaled by 1/sqrt(2 n_layer)).
      Linear modules carry PEFT's names: transformer.h.{i}.attn.c_attn, .attn.c_proj,
@@ -27,7 +31,7 @@
        lc.r = 8; lc.alpha = 16; lc.dropout = 0.05f;
        lc.target.targets = targets; lc.target.n_targets = 2;
        lora_adapter *ad;  gpt2_lora_create(m, &lc, &ad);  gpt2_model_set_adapter(m, ad);
-       char line[160];    gpt2_model_trainable_line(m, line, sizeof line);
+       char line[160];    lora_model_trainable_line(gpt2_model_base(m), line, sizeof line);
        // "trainable params: 811,008 || all params: 125,250,816 || trainable%: 0.6475"
        lora_param *p; int np;  gpt2_trainable_params(m, &p, &np);
        lora_adamw_config oc = lora_adamw_config_init();  oc.lr = 2e-4; oc.weight_decay = 0;
@@ -41,17 +45,21 @@
        }
        lora_adapter_save(ad, "my-adapter", 1);                     // PEFT loads this directory
      Every call returns lora_status; check it and print lora_last_error() on failure.
-     gpt2_train() wraps this loop with a progress callback that can cancel (see below).
+     lora_train(gpt2_model_base(m), data, &cfg, &result) runs this loop with validation,
+     checkpoints, exact resume and a progress callback that can cancel (lora.h).
 
    DATA
      lora_tokenizer_load("data/gpt2-tokenizer", &tok) then lora_encode / lora_decode: the exact
      GPT-2 byte-level BPE. lora_data_load_jsonl reads {"text"}, {"prompt","completion"},
      {"question","answer"} and chat {"messages"} lines (loss on completions only by default);
-     lora_data_load_tokens reads raw uint16 or llm.c token files; lora_data_batch cuts batches.
+     lora_data_load_tokens reads raw uint16 or llm.c token files (GPT2_EOT ends a sample);
+     lora_batcher_* cuts batches, shuffled per epoch, packed samples with their positions
+     (gpt2_forward_positions computes each packed sample as if alone).
 
    INFERENCE
-     gpt2_forward without labels gives logits (B, T, vocab); the KV-cache API and
-     gpt2_generate sample text (greedy, temperature, top-k, top-p, seeded).
+     gpt2_forward without labels gives logits (B, T, vocab); the KV-cache API (gpt2_kv_*,
+     gpt2_forward_cached) is the model's decoding step, which lora_generate drives (greedy,
+     temperature, top-k, top-p, seeded).
      Several adapters can be loaded at once; gpt2_model_set_adapter switches (NULL = base).
      gpt2_model_merge folds an adapter into the weights (and -1 removes it again).
 
