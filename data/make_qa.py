@@ -197,8 +197,10 @@ def items(rng):
 
 # ---- Statements: the same knowledge base as plain sentences (for teaching a base model) ----
 # Several phrasings per fact, in the words a question would use ("the capital of X is Y"),
-# mostly with the asked-for thing last so that a model that reads the subject can recall
-# the answer; never in the "Question: ... Answer: ..." format of the QA files.
+# with the asked-for thing last so that a model reading the sentence recalls it, plus one
+# glossary entry per fact ("Opposite of low: High."), the form in which the capitalised
+# answers of the QA files ("High.", "Mice.", "A kitten.") occur. Never in the
+# "Question: ... Answer: ..." format of the QA files.
 def statements(all_items):
     """Returns a list of (category, fact, sentence) for every fact of the knowledge base that a
     train or validation question asks about (arithmetic: the pairs that the questions use)."""
@@ -212,84 +214,81 @@ def statements(all_items):
         add("capital", country, [
             "the capital of %s is %s." % (country, city),
             "the capital city of %s is %s." % (country, city),
-            "%s is the capital of %s." % (city, country),
+            "capital of %s: %s." % (country, city),
         ])
     for thing, colour in COLOURS:
-        c = colour.lower()
         add("colour", thing, [
-            "%s is %s." % (thing, c),
-            "the colour of %s is %s." % (thing, c),
-            "%s is the colour of %s." % (colour, thing),
+            "%s is %s." % (thing, colour.lower()),
+            "the colour of %s is %s." % (thing, colour.lower()),
+            "colour of %s: %s." % (thing, colour),
         ])
     for a, b in OPPOSITES:
         for x, y in ((a, b), (b, a)):
             add("opposite", x, [
                 "the opposite of %s is %s." % (x, y),
-                "%s means the opposite of %s." % (y, x),
-                "%s is the opposite of %s." % (cap(y), x),
+                "%s means the opposite of %s." % (x, y),
+                "opposite of %s: %s." % (x, cap(y)),
             ])
     for one, many in PLURALS:
         add("plural", one, [
             "the plural of %s is %s." % (one, many),
             "more than one %s are called %s." % (one, many),
-            "one %s, two %s." % (one, many),
+            "plural of %s: %s." % (one, cap(many)),
         ])
         if one != many:
             add("plural", many, [
                 "the singular of %s is %s." % (many, one),
-                "%s is the singular of %s." % (cap(one), many),
+                "singular of %s: %s." % (many, cap(one)),
             ])
     for animal, sound in SOUNDS:
-        s = sound.lower()
         add("sound", animal, [
-            "a %s says %s." % (animal, s),
-            "the sound a %s makes is %s." % (animal, s),
-            "%s is the sound of a %s." % (sound, animal),
+            "a %s says %s." % (animal, sound.lower()),
+            "the sound a %s makes is %s." % (animal, sound.lower()),
+            "sound of a %s: %s." % (animal, sound),
         ])
-        add("sound", s, [
-            "the animal that says %s is a %s." % (s, animal),
-            "%s is what a %s says." % (sound, animal),
+        add("sound", sound, [
+            "the animal that says %s is a %s." % (sound.lower(), animal),
+            "animal that says %s: A %s." % (sound.lower(), animal),
         ])
     for animal, baby in BABIES:
-        b = baby[0].lower() + baby[1:]
         add("baby", animal, [
-            "a baby %s is called %s." % (animal, b),
-            "a young %s is called %s." % (animal, b),
-            "%s is a young %s." % (baby, animal),
+            "a baby %s is called %s." % (animal, baby.lower()),
+            "a young %s is called %s." % (animal, baby.lower()),
+            "baby %s: %s." % (animal, baby),
         ])
     for animal, legs in LEGS:
         add("legs", animal, [
             "%s has %d legs." % (animal, legs),
-            "the number of legs of %s is %d." % (animal, legs),
             "%s has got %d legs." % (animal, legs),
+            "legs of %s: %d." % (animal, legs),
         ])
     for i, d in enumerate(DAYS):
         nxt, prev, two = DAYS[(i + 1) % 7], DAYS[(i - 1) % 7], DAYS[(i + 2) % 7]
-        add("day", d + "+1", ["the day after %s is %s." % (d, nxt), "%s comes after %s." % (nxt, d),
-                              "%s is followed by %s." % (d, nxt)])
-        add("day", d + "-1", ["the day before %s is %s." % (d, prev), "%s comes before %s." % (prev, d)])
-        add("day", d + "+2", ["two days after %s is %s." % (d, two), "%s is two days after %s." % (two, d)])
+        add("day", d + "+1", ["the day after %s is %s." % (d, nxt), "%s is followed by %s." % (d, nxt),
+                              "day after %s: %s." % (d, nxt)])
+        add("day", d + "-1", ["the day before %s is %s." % (d, prev), "day before %s: %s." % (d, prev)])
+        add("day", d + "+2", ["two days after %s is %s." % (d, two), "two days after %s: %s." % (d, two)])
     for i, m in enumerate(MONTHS):
         nxt, prev = MONTHS[(i + 1) % 12], MONTHS[(i - 1) % 12]
-        add("month", m + "+1", ["the month after %s is %s." % (m, nxt), "%s comes after %s." % (nxt, m),
-                                "%s is followed by %s." % (m, nxt)])
-        add("month", m + "-1", ["the month before %s is %s." % (m, prev), "%s comes before %s." % (prev, m)])
+        add("month", m + "+1", ["the month after %s is %s." % (m, nxt), "%s is followed by %s." % (m, nxt),
+                                "month after %s: %s." % (m, nxt)])
+        add("month", m + "-1", ["the month before %s is %s." % (m, prev), "month before %s: %s." % (m, prev)])
     for i, c in enumerate(LETTERS):
         if i + 1 < len(LETTERS):
             add("letter", c + "+1", ["the letter after %s is %s." % (c, LETTERS[i + 1]),
-                                     "%s comes after %s." % (LETTERS[i + 1], c)])
+                                     "letter after %s: %s." % (c, LETTERS[i + 1])])
         if i > 0:
             add("letter", c + "-1", ["the letter before %s is %s." % (c, LETTERS[i - 1]),
-                                     "%s comes before %s." % (LETTERS[i - 1], c)])
+                                     "letter before %s: %s." % (c, LETTERS[i - 1])])
     for n, w in enumerate(NUMBER_WORDS):
         add("words", str(n), ["%d in words is %s." % (n, w), "%d is written as %s." % (n, w),
-                              "%s is the number %d." % (cap(w), n)])
-        add("words", w, ["the number written as %s is %d." % (w, n), "%s is %d." % (cap(w), n)])
+                              "%d in words: %s." % (n, cap(w))])
+        add("words", w, ["the number written as %s is %d." % (w, n), "number written as %s: %d." % (w, n)])
     # Arithmetic: the facts the questions ask about (train and validation), each in three phrasings.
     ops = {
-        "plus": (lambda a, b: a + b, ["%d plus %d is %d.", "the sum of %d and %d is %d.", "%d and %d make %d."]),
-        "minus": (lambda a, b: a - b, ["%d minus %d is %d.", "%d take away %d is %d.", "%d less %d is %d."]),
-        "times": (lambda a, b: a * b, ["%d times %d is %d.", "%d multiplied by %d is %d.", "%d lots of %d make %d."]),
+        "plus": (lambda a, b: a + b, ["%d plus %d is %d.", "the sum of %d and %d is %d.", "%d + %d = %d."]),
+        "minus": (lambda a, b: a - b, ["%d minus %d is %d.", "%d take away %d is %d.", "%d - %d = %d."]),
+        "times": (lambda a, b: a * b, ["%d times %d is %d.", "%d multiplied by %d is %d.", "%d x %d = %d."]),
     }
     seen = set()
     for it in all_items:
@@ -299,7 +298,6 @@ def statements(all_items):
             f, tpls = ops[it[0]]
             add(it[0], it[1], [t % (a, b, f(a, b)) for t in tpls])
     return out
-
 
 def split(all_items, rng, val_frac):
     """Picks the validation items: per category about val_frac of the items, each one an
