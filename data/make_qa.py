@@ -2,10 +2,15 @@
 """Generates the small question/answer dataset used by the examples and tests.
 
     python3 data/make_qa.py [--seed 1234] [--out-dir data]
+    python3 data/make_qa.py --statements [--seed 1234] [--out-dir data]
 
 writes qa_train.jsonl and qa_val.jsonl: one {"question": ..., "answer": ...} object per
-line (gpt2.h turns each into "Question: {q}\\nAnswer:" + " {a}"). Python 3 standard
-library only; the output depends only on the seed (same bytes on every run).
+line (gpt2.h turns each into "Question: {q}\\nAnswer:" + " {a}"); with --statements,
+facts.jsonl instead: every fact that a train or validation question asks about as plain
+sentences, one {"text": ...} per line ("The capital of Iran is Tehran.", "10 plus 8 is 18.",
+"Opposite of low: High.", two or three per fact), for teaching a base model the facts
+before LoRA teaches it the question format (make demo). Python 3 standard library only;
+the output depends only on the seed (same bytes on every run).
 
 Every item is a short templated question about a small, fixed knowledge base (capitals,
 colours, arithmetic, opposites, plurals, animal sounds, baby animals, legs, days, months,
