@@ -4,8 +4,8 @@
      build/fuzz-tokenizer fuzz/corpus/tokenizer
    The tokenizer is loaded once from data/gpt2-tokenizer (or $GPT2_TOKENIZER_DIR).
    Input: the first byte's bit 0 sets allow_special; the rest is the text (any bytes).
-   (The target includes the implementation, so it also calls internals: gpt2__bpe_short,
-   gpt2__bpe_long, gpt2__word_find.)
+   (The target includes the implementation, so it also calls internals: lora__bpe_short,
+   lora__bpe_long, lora__word_find.)
    Checks: decode(encode(x)) == x; every id is in the vocabulary; the pre-tokens cover the
    text; for every pre-token the short (rank array) and the long (heap) BPE loops agree,
    and the whole-word fast path gives what BPE gives. */
@@ -34,18 +34,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
-/* Runs both BPE loops (and the fast path) on one pre-token and compares them. */
 /* Runs both BPE loops (and the fast path) on w[0..n) and compares them; a and b are
-   reserved for at least n + GPT2__LONG_WORD symbols, so that the heap arrays exist. */
-static void check_bpe(const lora_tokenizer *tok, gpt2__scratch *a, gpt2__scratch *b, const unsigned char *w, size_t n) {
+   reserved for at least n + LORA__LONG_WORD symbols, so that the heap arrays exist. */
+static void check_bpe(const lora_tokenizer *tok, lora__scratch *a, lora__scratch *b, const unsigned char *w, size_t n) {
     size_t i, na, nb;
     int32_t fast;
     if (n < 2) return;
     for (i = 0; i < n; i++) a->sym[i] = b->sym[i] = tok->byte_id[w[i]];
-    na = gpt2__bpe_short(tok, a, n);
-    nb = gpt2__bpe_long(tok, b, n);
+    na = lora__bpe_short(tok, a, n);
+    nb = lora__bpe_long(tok, b, n);
     FUZZ_REQUIRE(na == nb && memcmp(a->sym, b->sym, na * sizeof(int32_t)) == 0);
-    fast = tok->word_slot ? gpt2__word_find(tok, w, n) : -1;
+    fast = tok->word_slot ? lora__word_find(tok, w, n) : -1;
     FUZZ_REQUIRE(fast < 0 || (na == 1 && a->sym[0] == fast));
 }
 
@@ -55,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int32_t *ids = NULL;
     char *back = NULL;
     int special;
-    gpt2__scratch a, b;
+    lora__scratch a, b;
     if (size == 0) return 0;
     special = data[0] & 1;
     text = (const char *)data + 1;
@@ -69,14 +68,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     lora_free(back);
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
-    FUZZ_REQUIRE(gpt2__scratch_reserve(&a, len + GPT2__LONG_WORD) == LORA_OK);
-    FUZZ_REQUIRE(gpt2__scratch_reserve(&b, len + GPT2__LONG_WORD) == LORA_OK);
+    FUZZ_REQUIRE(lora__scratch_reserve(&a, len + LORA__LONG_WORD) == LORA_OK);
+    FUZZ_REQUIRE(lora__scratch_reserve(&b, len + LORA__LONG_WORD) == LORA_OK);
     for (i = 0; i < len; i += k) {
         k = lora_pretoken_length(text + i, len - i);
         FUZZ_REQUIRE(k > 0 && k <= len - i);
         check_bpe(fuzz_tok, &a, &b, (const unsigned char *)text + i, k);
     }
-    gpt2__scratch_free(&a);
-    gpt2__scratch_free(&b);
+    lora__scratch_free(&a);
+    lora__scratch_free(&b);
     return 0;
 }

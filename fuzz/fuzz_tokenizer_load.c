@@ -21,16 +21,16 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Runs both BPE loops (and the fast path) on w[0..n) and compares them; a and b are
-   reserved for at least n + GPT2__LONG_WORD symbols, so that the heap arrays exist. */
-static void check_bpe(const lora_tokenizer *tok, gpt2__scratch *a, gpt2__scratch *b, const unsigned char *w, size_t n) {
+   reserved for at least n + LORA__LONG_WORD symbols, so that the heap arrays exist. */
+static void check_bpe(const lora_tokenizer *tok, lora__scratch *a, lora__scratch *b, const unsigned char *w, size_t n) {
     size_t i, na, nb;
     int32_t fast;
     if (n < 2) return;
     for (i = 0; i < n; i++) a->sym[i] = b->sym[i] = tok->byte_id[w[i]];
-    na = gpt2__bpe_short(tok, a, n);
-    nb = gpt2__bpe_long(tok, b, n);
+    na = lora__bpe_short(tok, a, n);
+    nb = lora__bpe_long(tok, b, n);
     FUZZ_REQUIRE(na == nb && memcmp(a->sym, b->sym, na * sizeof(int32_t)) == 0);
-    fast = tok->word_slot ? gpt2__word_find(tok, w, n) : -1;
+    fast = tok->word_slot ? lora__word_find(tok, w, n) : -1;
     FUZZ_REQUIRE(fast < 0 || (na == 1 && a->sym[0] == fast));
 }
 
@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     lora_status s;
     int32_t *ids = NULL;
     char *back = NULL;
-    gpt2__scratch a, b;
+    lora__scratch a, b;
     lora_clear_error();
     s = lora_tokenizer_load_memory((const char *)data, vlen, merges, mlen, &tok);
     if (s != LORA_OK) {
@@ -61,16 +61,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     lora_free(back);
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
-    FUZZ_REQUIRE(gpt2__scratch_reserve(&a, size + GPT2__LONG_WORD) == LORA_OK);
-    FUZZ_REQUIRE(gpt2__scratch_reserve(&b, size + GPT2__LONG_WORD) == LORA_OK);
+    FUZZ_REQUIRE(lora__scratch_reserve(&a, size + LORA__LONG_WORD) == LORA_OK);
+    FUZZ_REQUIRE(lora__scratch_reserve(&b, size + LORA__LONG_WORD) == LORA_OK);
     for (i = 0; i < size; i += k) {
         k = lora_pretoken_length((const char *)data + i, size - i);
         FUZZ_REQUIRE(k > 0 && k <= size - i);
         check_bpe(tok, &a, &b, data + i, k);
     }
     check_bpe(tok, &a, &b, data, size); /* the whole input as one word: the heap loop on long inputs */
-    gpt2__scratch_free(&a);
-    gpt2__scratch_free(&b);
+    lora__scratch_free(&a);
+    lora__scratch_free(&b);
     lora_tokenizer_free(tok);
     return 0;
 }
