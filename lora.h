@@ -1161,8 +1161,11 @@ LORA_API void *lora_alloc_aligned(size_t n, const char *what);
 LORA_API void lora_free_aligned(void *p);
 
 /* ---- For model authors: files (atomic writes, little-endian on every host) ----
-   A lora_atomic_file writes to "<path>.tmp-lora" and renames it over path on commit, so an
-   error, a full disk or a crash never leaves a half-written file where the previous one was.
+   A lora_atomic_file writes to a temporary file with a unique name beside path (created with
+   O_CREAT|O_EXCL, so never through a symlink and never shared with another writer), fsyncs it,
+   renames it over path on commit and fsyncs the directory, so an error, a full disk, a crash or a
+   concurrent writer never leaves a half-written or mixed file where the previous one was. An empty
+   path, one ending in '/' or naming a directory is LORA_ERR_INVALID_ARG.
        lora_atomic_file af;
        if ((s = lora_atomic_open(&af, path)) != LORA_OK) return s;
        lora_atomic_write_le(&af, header, sizeof header, 4);    // int32 values
@@ -1172,7 +1175,7 @@ LORA_API void lora_free_aligned(void *p);
    files that change together: lora_atomic_finish the first (complete on disk, not renamed),
    write the second, then lora_atomic_commit the first, or lora_atomic_abort it if the second
    failed. The fields are private. */
-typedef struct lora_atomic_file { FILE *f; char *final_path; char *tmp_path; int failed; } lora_atomic_file;
+typedef struct lora_atomic_file { FILE *f; int fd; char *final_path; char *tmp_path; int failed; } lora_atomic_file;
 /* creates the temporary file; LORA_ERR_IO naming it when that fails */
 LORA_API lora_status lora_atomic_open(lora_atomic_file *af, const char *path);
 /* n bytes as they are */
@@ -1187,6 +1190,21 @@ LORA_API lora_status lora_atomic_finish(lora_atomic_file *af);
 LORA_API lora_status lora_atomic_commit(lora_atomic_file *af);
 /* removes the temporary file, keeping the previous one; does nothing on a file already done */
 LORA_API void lora_atomic_abort(lora_atomic_file *af);
+
+/* A directory whose files change together (an adapter, a checkpoint): lora_dir_begin creates a
+   new empty directory with a unique name beside dir; write every file into lora_dir_path(&t)
+   (through lora_atomic_*); lora_dir_commit swaps it in (entries of the old directory that the new
+   one lacks, such as a checkpoint/ folder, are carried over), lora_dir_abort removes it. The old
+   directory is untouched until the new one is complete. dir must not be empty, "/", "." or "..".
+       lora_dir_txn t;
+       if ((s = lora_dir_begin(&t, dir)) != LORA_OK) return s;
+       s = write_files_into(lora_dir_path(&t));
+       return s == LORA_OK ? lora_dir_commit(&t) : (lora_dir_abort(&t), s); */
+typedef struct lora_dir_txn { char *final_dir; char *tmp_dir; } lora_dir_txn;
+LORA_API lora_status lora_dir_begin(lora_dir_txn *t, const char *dir);
+LORA_API const char *lora_dir_path(const lora_dir_txn *t);
+LORA_API lora_status lora_dir_commit(lora_dir_txn *t);
+LORA_API void lora_dir_abort(lora_dir_txn *t);
 
 /* A whole file in a NUL-terminated buffer of *len bytes (+ the NUL); free it with lora_free. */
 LORA_API lora_status lora_read_file(const char *path, char **out, size_t *len);
@@ -1510,42 +1528,166 @@ LORA_API lora_status lora_read_file(const char *path, char **out, size_t *len) {
     return LORA_OK;
 }
 
-/* Atomic file replacement: write to "<path>.tmp-lora", then rename over path, so a crash, a
-   full disk or an error never leaves a half-written file where the user's previous one was. */
+/* Atomic file replacement (SQLite's commit is the model): the bytes go to a temporary file with a
+   unique name in the destination's directory, created with O_CREAT|O_EXCL (never an existing file,
+   never through a planted symlink), flushed to disk with fsync, renamed over the destination, and
+   the directory is fsynced so that the rename itself survives a crash. An error, a full disk, a
+   crash or a concurrent writer never leaves a half-written or mixed file where the previous one
+   was: the destination holds the old file or one writer's complete new file. */
+#ifdef LORA__HAVE_STAT
+#include <fcntl.h>
+#include <unistd.h>
+#include <dirent.h>
+#endif
 /* Forgets the file (its paths freed, af zeroed: abort and commit then have nothing to do). */
 static void lora__atomic_release(lora_atomic_file *af) {
     LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
     memset(af, 0, sizeof *af);
+    af->fd = -1;
 }
-LORA_API lora_status lora_atomic_open(lora_atomic_file *af, const char *path) {
-    size_t n = strlen(path);
-    static const char suffix[] = ".tmp-lora";
-    memset(af, 0, sizeof *af);
-    af->final_path = lora__strdup(path, "file path");
-    af->tmp_path = (char *)lora__malloc(n + sizeof suffix, "file path");
-    if (!af->final_path || !af->tmp_path) { lora__atomic_release(af); return LORA_ERR_OOM; }
-    memcpy(af->tmp_path, path, n);
-    memcpy(af->tmp_path + n, suffix, sizeof suffix);
-    af->f = fopen(af->tmp_path, "wb");
-    if (!af->f) {
-        lora_status s = lora__fail(LORA_ERR_IO, "%s: cannot create temporary file %s: %s", path, af->tmp_path, strerror(errno));
-        lora__atomic_release(af);
-        return s;
+/* LORA_ERR_INVALID_ARG unless path names a file that can be written: not empty, not ending in '/',
+   not "." or ".." or a directory. */
+static lora_status lora__check_output_path(const char *path, const char *what) {
+    const char *base;
+    size_t n;
+    if (!path || !*path) return lora__fail(LORA_ERR_INVALID_ARG, "%s: the output path is empty", what);
+    n = strlen(path);
+    if (path[n - 1] == '/') return lora__fail(LORA_ERR_INVALID_ARG, "%s: output path '%s' names a directory, not a file", what, path);
+    base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: output path '%s' names a directory, not a file", what, path);
+#ifdef LORA__HAVE_STAT
+    {
+        struct stat sb;
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+            return lora__fail(LORA_ERR_INVALID_ARG, "%s: output path '%s' is a directory, not a file", what, path);
     }
+#endif
     return LORA_OK;
 }
-LORA_API void lora_atomic_write(lora_atomic_file *af, const void *data, size_t n) {
-    if (af->failed || n == 0 || !af->f) return;
-    if (fwrite(data, 1, n, af->f) != n) af->failed = errno ? errno : EIO;
+/* A name no other writer uses: "<dir>/.<base>.<tag>-<pid>-<random>" (the random part mixes the
+   clock, the pid, a stack address and the attempt number through splitmix64). */
+static char *lora__unique_sibling(const char *path, const char *tag, unsigned attempt) {
+    const char *slash = strrchr(path, '/');
+    size_t dir = slash ? (size_t)(slash - path + 1) : 0, n = strlen(path) + strlen(tag) + 64;
+    char *p = (char *)lora__malloc(n, "file path");
+    uint64_t st = (uint64_t)time(NULL) ^ ((uint64_t)(uintptr_t)&n << 16) ^ ((uint64_t)clock() << 40) ^ ((uint64_t)attempt * 0x9E3779B97F4A7C15ull);
+    uint64_t r, z;
+    long pid = 0;
+#ifdef LORA__HAVE_STAT
+    pid = (long)getpid();
+#endif
+    st ^= (uint64_t)pid << 24;
+    z = (st += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    r = z ^ (z >> 31);
+    if (!p) return NULL;
+    memcpy(p, path, dir);
+    snprintf(p + dir, n - dir, ".%s.%s-%ld-%08lx", path + dir, tag, pid, (unsigned long)(r & 0xffffffffu));
+    return p;
 }
-/* First phase of a two-file save: closes the temporary file and checks that everything
-   reached it, without renaming it yet (lora__atomic_commit does, lora__atomic_abort drops it). */
+/* fsync of a directory (makes a rename or a new entry durable); errors ignored where the
+   file system cannot sync directories. */
+static void lora__fsync_dir_of(const char *path, int is_dir) {
+#ifdef LORA__HAVE_STAT
+    char *d;
+    int fd;
+    if (is_dir) d = lora__strdup(path, "path");
+    else {
+        const char *slash = strrchr(path, '/');
+        size_t n = slash ? (size_t)(slash - path) : 1;
+        d = (char *)lora__malloc(n + 1, "path");
+        if (d) {
+            if (!slash) memcpy(d, ".", 1);
+            else if (n == 0) { memcpy(d, "/", 1); n = 1; }
+            else memcpy(d, path, n);
+            d[n] = 0;
+        }
+    }
+    if (!d) return;
+    fd = open(d, O_RDONLY);
+    if (fd >= 0) { (void)fsync(fd); close(fd); }
+    LORA_FREE(d);
+#else
+    (void)path; (void)is_dir;
+#endif
+}
+LORA_API lora_status lora_atomic_open(lora_atomic_file *af, const char *path) {
+    lora_status s;
+    unsigned attempt;
+    memset(af, 0, sizeof *af);
+    af->fd = -1;
+    if ((s = lora__check_output_path(path, "lora_atomic_open")) != LORA_OK) return s;
+    af->final_path = lora__strdup(path, "file path");
+    if (!af->final_path) { lora__atomic_release(af); return LORA_ERR_OOM; }
+    for (attempt = 0; attempt < 64; attempt++) {
+        int err;
+        af->tmp_path = lora__unique_sibling(path, "tmp-lora", attempt);
+        if (!af->tmp_path) { lora__atomic_release(af); return LORA_ERR_OOM; }
+#ifdef LORA__HAVE_STAT
+        {
+            int flags = O_WRONLY | O_CREAT | O_EXCL; /* O_EXCL: never an existing file, never through a symlink */
+#ifdef O_NOFOLLOW
+            flags |= O_NOFOLLOW;
+#endif
+#ifdef O_CLOEXEC
+            flags |= O_CLOEXEC;
+#endif
+            af->fd = open(af->tmp_path, flags, 0644);
+            if (af->fd >= 0) return LORA_OK;
+        }
+#else
+        af->f = fopen(af->tmp_path, "wbx");
+        if (af->f) return LORA_OK;
+#endif
+        err = errno;
+        if (err != EEXIST) {
+            s = lora__fail(LORA_ERR_IO, "%s: cannot create temporary file %s: %s", path, af->tmp_path, strerror(err));
+            lora__atomic_release(af);
+            return s;
+        }
+        LORA_FREE(af->tmp_path);
+        af->tmp_path = NULL;
+    }
+    s = lora__fail(LORA_ERR_IO, "%s: cannot create a unique temporary file beside it", path);
+    lora__atomic_release(af);
+    return s;
+}
+LORA_API void lora_atomic_write(lora_atomic_file *af, const void *data, size_t n) {
+    const char *p = (const char *)data;
+    if (af->failed || n == 0 || !af->tmp_path) return;
+#ifdef LORA__HAVE_STAT
+    if (af->fd < 0) return;
+    while (n > 0) {
+        size_t chunk = n < ((size_t)1 << 30) ? n : ((size_t)1 << 30);
+        ssize_t w = write(af->fd, p, chunk);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) { af->failed = w < 0 && errno ? errno : EIO; return; }
+        p += w; n -= (size_t)w;
+    }
+#else
+    if (!af->f) return;
+    if (fwrite(p, 1, n, af->f) != n) af->failed = errno ? errno : EIO;
+#endif
+}
+/* First phase of a two-file save: flushes the temporary file to disk (fsync), closes it and checks
+   that everything reached it, without renaming it yet (lora__atomic_commit does, lora__atomic_abort
+   drops it). */
 LORA_API lora_status lora_atomic_finish(lora_atomic_file *af) {
     int err = af->failed;
-    if (!af->f) return LORA_OK; /* already finished (or never opened) */
+#ifdef LORA__HAVE_STAT
+    if (af->fd < 0) return LORA_OK; /* already finished (or never opened) */
+    if (fsync(af->fd) != 0 && !err) err = errno ? errno : EIO;
+    if (close(af->fd) != 0 && !err) err = errno ? errno : EIO;
+    af->fd = -1;
+#else
+    if (!af->f) return LORA_OK;
     if (fflush(af->f) != 0 && !err) err = errno ? errno : EIO;
     if (fclose(af->f) != 0 && !err) err = errno ? errno : EIO;
     af->f = NULL;
+#endif
     if (err) {
         lora_status s = lora__fail(LORA_ERR_IO, "%s: write failed: %s (previous file left intact)", af->final_path, strerror(err));
         remove(af->tmp_path);
@@ -1561,17 +1703,195 @@ LORA_API lora_status lora_atomic_commit(lora_atomic_file *af) {
     if (rename(af->tmp_path, af->final_path) != 0) {
         s = lora__fail(LORA_ERR_IO, "%s: cannot rename %s into place: %s", af->final_path, af->tmp_path, strerror(errno));
         remove(af->tmp_path);
-    }
+    } else lora__fsync_dir_of(af->final_path, 0);
     lora__atomic_release(af);
     return s;
 }
 /* Aborts the write: removes the temporary file, keeps the previous file intact. */
 LORA_API void lora_atomic_abort(lora_atomic_file *af) {
     if (!af->tmp_path) return;
+#ifdef LORA__HAVE_STAT
+    if (af->fd >= 0) close(af->fd);
+#else
     if (af->f) fclose(af->f);
+#endif
     remove(af->tmp_path);
     lora__atomic_release(af);
 }
+
+/* ---- directories that change as a whole (an adapter, a checkpoint) ----
+   lora_dir_begin makes a new, empty directory with a unique name beside dir; the caller writes every
+   file into lora_dir_path(t) (with lora_atomic_*, so each is fsynced); lora_dir_commit puts it in
+   place: by one rename when dir does not exist, else by renaming the old directory aside, the new
+   one in, and moving over the entries of the old one the new one does not have (a checkpoint/
+   folder inside an adapter directory, the user's own files), then deleting the rest of the old one.
+   Until the new directory is complete the old one is untouched; a crash between the two renames
+   leaves the complete old directory as "<dir>/../.<name>.old-lora-*". lora_dir_abort removes the new
+   directory and what was written in it. */
+static lora_status lora__dir_check(const char *dir, const char *what, char **norm) {
+    size_t n;
+    char *d;
+    const char *base;
+    *norm = NULL;
+    if (!dir || !*dir) return lora__fail(LORA_ERR_INVALID_ARG, "%s: the output directory path is empty", what);
+    d = lora__strdup(dir, "path");
+    if (!d) return LORA_ERR_OOM;
+    n = strlen(d);
+    while (n > 1 && d[n - 1] == '/') d[--n] = 0;
+    base = strrchr(d, '/');
+    base = base ? base + 1 : d;
+    if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+        LORA_FREE(d);
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: '%s' cannot be replaced as a whole (give a directory name, not '/', '.' or '..')", what, dir);
+    }
+    *norm = d;
+    return LORA_OK;
+}
+static void lora__dir_release(lora_dir_txn *t) {
+    LORA_FREE(t->final_dir); LORA_FREE(t->tmp_dir);
+    memset(t, 0, sizeof *t);
+}
+static lora_status lora__ensure_parent_dir(const char *path);
+LORA_API lora_status lora_dir_begin(lora_dir_txn *t, const char *dir) {
+    lora_status s;
+    unsigned attempt;
+    memset(t, 0, sizeof *t);
+    if ((s = lora__dir_check(dir, "lora_dir_begin", &t->final_dir)) != LORA_OK) return s;
+#ifdef LORA__HAVE_STAT
+    {
+        struct stat sb;
+        if (stat(t->final_dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+            s = lora__fail(LORA_ERR_IO, "%s: exists and is not a directory", dir);
+            lora__dir_release(t);
+            return s;
+        }
+    }
+    if ((s = lora__ensure_parent_dir(t->final_dir)) != LORA_OK) { lora__dir_release(t); return s; }
+    for (attempt = 0; attempt < 64; attempt++) {
+        if (!(t->tmp_dir = lora__unique_sibling(t->final_dir, "tmp-lora", attempt))) { lora__dir_release(t); return LORA_ERR_OOM; }
+        if (mkdir(t->tmp_dir, 0755) == 0) return LORA_OK;
+        if (errno != EEXIST) {
+            s = lora__fail(LORA_ERR_IO, "%s: cannot create temporary directory %s: %s", dir, t->tmp_dir, strerror(errno));
+            lora__dir_release(t);
+            return s;
+        }
+        LORA_FREE(t->tmp_dir);
+        t->tmp_dir = NULL;
+    }
+    s = lora__fail(LORA_ERR_IO, "%s: cannot create a unique temporary directory beside it", dir);
+    lora__dir_release(t);
+    return s;
+#else
+    (void)attempt;
+    if ((s = lora_ensure_dir(t->final_dir)) != LORA_OK) { lora__dir_release(t); return s; }
+    if (!(t->tmp_dir = lora__strdup(t->final_dir, "path"))) { lora__dir_release(t); return LORA_ERR_OOM; }
+    return LORA_OK;
+#endif
+}
+LORA_API const char *lora_dir_path(const lora_dir_txn *t) { return t->tmp_dir; }
+#ifdef LORA__HAVE_STAT
+/* removes the regular files (and symlinks) directly inside dir, then dir itself if empty */
+static void lora__dir_remove_files(const char *dir) {
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    size_t dl = strlen(dir);
+    if (d) {
+        while ((e = readdir(d)) != NULL) {
+            size_t n = strlen(e->d_name);
+            char *p;
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+            p = (char *)LORA_MALLOC(dl + n + 2);
+            if (!p) continue;
+            memcpy(p, dir, dl); p[dl] = '/'; memcpy(p + dl + 1, e->d_name, n + 1);
+            {
+                struct stat sb;
+                if (stat(p, &sb) == 0 && !S_ISDIR(sb.st_mode)) unlink(p);
+            }
+            LORA_FREE(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+#endif
+LORA_API lora_status lora_dir_commit(lora_dir_txn *t) {
+    lora_status s = LORA_OK;
+    if (!t->tmp_dir) return lora__fail(LORA_ERR_INVALID_ARG, "lora_dir_commit: no directory open");
+#ifdef LORA__HAVE_STAT
+    lora__fsync_dir_of(t->tmp_dir, 1);
+    if (rename(t->tmp_dir, t->final_dir) == 0) {   /* dir did not exist (or was empty) */
+        lora__fsync_dir_of(t->final_dir, 0);
+        lora__dir_release(t);
+        return LORA_OK;
+    }
+    if (errno != EEXIST && errno != ENOTEMPTY) {
+        s = lora__fail(LORA_ERR_IO, "%s: cannot rename %s into place: %s", t->final_dir, t->tmp_dir, strerror(errno));
+        lora__dir_remove_files(t->tmp_dir);
+        lora__dir_release(t);
+        return s;
+    }
+    {
+        char *old = NULL;
+        unsigned attempt;
+        for (attempt = 0; attempt < 64 && !old; attempt++) {
+            struct stat sb;
+            if (!(old = lora__unique_sibling(t->final_dir, "old-lora", attempt))) { lora_dir_abort(t); return LORA_ERR_OOM; }
+            if (stat(old, &sb) == 0 || errno != ENOENT) { LORA_FREE(old); old = NULL; }
+        }
+        if (!old || rename(t->final_dir, old) != 0) {
+            s = lora__fail(LORA_ERR_IO, "%s: cannot move the previous directory aside: %s", t->final_dir, strerror(errno));
+            LORA_FREE(old);
+            lora_dir_abort(t);
+            return s;
+        }
+        if (rename(t->tmp_dir, t->final_dir) != 0) {
+            int err = errno;
+            if (rename(old, t->final_dir) != 0 && err == ENOTEMPTY) err = EBUSY; /* another writer published meanwhile */
+            s = lora__fail(LORA_ERR_IO, "%s: cannot rename %s into place: %s (another process saving to the same directory?)",
+                           t->final_dir, t->tmp_dir, strerror(err));
+            LORA_FREE(old);
+            lora_dir_abort(t);
+            return s;
+        }
+        lora__fsync_dir_of(t->final_dir, 0);
+        {   /* carry over what the new directory does not replace */
+            DIR *d = opendir(old);
+            struct dirent *e;
+            size_t ol = strlen(old), fl = strlen(t->final_dir);
+            if (d) {
+                while ((e = readdir(d)) != NULL) {
+                    size_t n = strlen(e->d_name);
+                    char *from, *to;
+                    struct stat sb;
+                    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+                    from = (char *)LORA_MALLOC(ol + n + 2);
+                    to = (char *)LORA_MALLOC(fl + n + 2);
+                    if (from && to) {
+                        memcpy(from, old, ol); from[ol] = '/'; memcpy(from + ol + 1, e->d_name, n + 1);
+                        memcpy(to, t->final_dir, fl); to[fl] = '/'; memcpy(to + fl + 1, e->d_name, n + 1);
+                        if (stat(to, &sb) != 0 && errno == ENOENT) (void)rename(from, to);
+                    }
+                    LORA_FREE(from); LORA_FREE(to);
+                }
+                closedir(d);
+            }
+            lora__fsync_dir_of(t->final_dir, 1);
+        }
+        lora__dir_remove_files(old);
+        LORA_FREE(old);
+    }
+#endif
+    lora__dir_release(t);
+    return s;
+}
+LORA_API void lora_dir_abort(lora_dir_txn *t) {
+    if (!t->tmp_dir) return;
+#ifdef LORA__HAVE_STAT
+    lora__dir_remove_files(t->tmp_dir);
+#endif
+    lora__dir_release(t);
+}
+
 /* ---- byte order: every file format here is little-endian, whatever the host ---- */
 static LORA__UNUSED int lora__host_is_le(void) {
     const uint16_t one = 1;
@@ -8144,7 +8464,24 @@ static lora_status lora__adapter_config_json(const lora_adapter *ad, int fan_in_
     return b->failed ? lora__fail(LORA_ERR_OOM, "out of memory writing adapter_config.json") : LORA_OK;
 }
 
-LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, int fan_in_fan_out) {
+/* Creates the folder a file or directory will be made in (mkdir -p of its dirname). */
+static lora_status lora__ensure_parent_dir(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    lora_status s;
+    if (!slash || slash == path) return LORA_OK;
+    dir = (char *)lora__malloc((size_t)(slash - path) + 1, "path");
+    if (!dir) return LORA_ERR_OOM;
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = 0;
+    s = lora_ensure_dir(dir);
+    LORA_FREE(dir);
+    return s;
+}
+
+/* Writes adapter_config.json and adapter_model.safetensors into dir (an existing directory; the
+   callers give a fresh one from lora_dir_begin, so both files are published together). */
+static lora_status lora__adapter_write_files(const lora_adapter *ad, const char *dir, int fan_in_fan_out) {
     lora_st_entry *e = NULL;
     char **names = NULL;
     char *path = NULL;
@@ -8153,9 +8490,7 @@ LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, 
     const char *mk = "format", *mv = "pt";
     lora_status s;
     int i, k = 0, n;
-    if (!ad || !dir) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_save: NULL argument");
     memset(&json, 0, sizeof json);
-    if ((s = lora__ensure_dir(dir)) != LORA_OK) return s;
     n = 2 * ad->n_modules + ad->n_biases;
     e = (lora_st_entry *)lora__calloc((size_t)(n ? n : 1), sizeof *e, "adapter tensors");
     names = (char **)lora__calloc((size_t)(n ? n : 1), sizeof *names, "adapter tensors");
@@ -8207,6 +8542,15 @@ done:
     LORA_FREE(e);
     LORA_FREE(path);
     return s;
+}
+
+LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, int fan_in_fan_out) {
+    lora_dir_txn t;
+    lora_status s;
+    if (!ad || !dir) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_save: NULL argument");
+    if ((s = lora_dir_begin(&t, dir)) != LORA_OK) return s;
+    if ((s = lora__adapter_write_files(ad, lora_dir_path(&t), fan_in_fan_out)) != LORA_OK) { lora_dir_abort(&t); return s; }
+    return lora_dir_commit(&t);
 }
 
 /* ---- loading ---- */
@@ -11441,22 +11785,30 @@ static lora_status lora__trainer_save(lora__trainer *tr, int *cancel) {
     char *path;
     lora_status s;
     lora_train_progress p;
+    lora_dir_txn txn;
     double now = lora__seconds();
     tr->st.elapsed_seconds += now - tr->t_start;
     tr->t_start = now;
     tr->tokens = 0;
+    /* the weights (or adapter) and trainer_state.bin go into a new directory that replaces the
+       previous checkpoint as a whole: never a new adapter with an old trainer state */
+    if ((s = lora_dir_begin(&txn, dir)) != LORA_OK) return s;
     if (tr->full) {
-        if (!(path = lora__path_join(dir, "model.safetensors"))) return LORA_ERR_OOM;
+        if (!(path = lora__path_join(lora_dir_path(&txn), "model.safetensors"))) { lora_dir_abort(&txn); return LORA_ERR_OOM; }
         s = lora_model_save(tr->m, path);
         LORA_FREE(path);
     } else {
-        s = lora_model_adapter_save(tr->m, lora_model_adapter(tr->m), dir);
+        s = lora__adapter_write_files(lora_model_adapter(tr->m), lora_dir_path(&txn), tr->m->info.fan_in_fan_out);
     }
-    if (s != LORA_OK) return s;
-    if (!(path = lora__path_join(dir, "trainer_state.bin"))) return LORA_ERR_OOM;
-    s = lora_checkpoint_save(path, tr->opt, &tr->st);
-    LORA_FREE(path);
-    if (s != LORA_OK) return s;
+    if (s == LORA_OK) {
+        if (!(path = lora__path_join(lora_dir_path(&txn), "trainer_state.bin"))) s = LORA_ERR_OOM;
+        else {
+            s = lora_checkpoint_save(path, tr->opt, &tr->st);
+            LORA_FREE(path);
+        }
+    }
+    if (s != LORA_OK) { lora_dir_abort(&txn); return s; }
+    if ((s = lora_dir_commit(&txn)) != LORA_OK) return s;
     if (tr->res) tr->res->checkpoint = dir;
     if (tr->cfg->on_progress) {
         lora__trainer_progress(tr, &p, LORA_TRAIN_CHECKPOINT);

@@ -140,7 +140,24 @@ static lora_status lora__adapter_config_json(const lora_adapter *ad, int fan_in_
     return b->failed ? lora__fail(LORA_ERR_OOM, "out of memory writing adapter_config.json") : LORA_OK;
 }
 
-LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, int fan_in_fan_out) {
+/* Creates the folder a file or directory will be made in (mkdir -p of its dirname). */
+static lora_status lora__ensure_parent_dir(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    lora_status s;
+    if (!slash || slash == path) return LORA_OK;
+    dir = (char *)lora__malloc((size_t)(slash - path) + 1, "path");
+    if (!dir) return LORA_ERR_OOM;
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = 0;
+    s = lora_ensure_dir(dir);
+    LORA_FREE(dir);
+    return s;
+}
+
+/* Writes adapter_config.json and adapter_model.safetensors into dir (an existing directory; the
+   callers give a fresh one from lora_dir_begin, so both files are published together). */
+static lora_status lora__adapter_write_files(const lora_adapter *ad, const char *dir, int fan_in_fan_out) {
     lora_st_entry *e = NULL;
     char **names = NULL;
     char *path = NULL;
@@ -149,9 +166,7 @@ LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, 
     const char *mk = "format", *mv = "pt";
     lora_status s;
     int i, k = 0, n;
-    if (!ad || !dir) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_save: NULL argument");
     memset(&json, 0, sizeof json);
-    if ((s = lora__ensure_dir(dir)) != LORA_OK) return s;
     n = 2 * ad->n_modules + ad->n_biases;
     e = (lora_st_entry *)lora__calloc((size_t)(n ? n : 1), sizeof *e, "adapter tensors");
     names = (char **)lora__calloc((size_t)(n ? n : 1), sizeof *names, "adapter tensors");
@@ -203,6 +218,15 @@ done:
     LORA_FREE(e);
     LORA_FREE(path);
     return s;
+}
+
+LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, int fan_in_fan_out) {
+    lora_dir_txn t;
+    lora_status s;
+    if (!ad || !dir) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_save: NULL argument");
+    if ((s = lora_dir_begin(&t, dir)) != LORA_OK) return s;
+    if ((s = lora__adapter_write_files(ad, lora_dir_path(&t), fan_in_fan_out)) != LORA_OK) { lora_dir_abort(&t); return s; }
+    return lora_dir_commit(&t);
 }
 
 /* ---- loading ---- */
