@@ -1227,6 +1227,8 @@ LORA_API void lora_buf_free(lora_buf *b);
    digits that read back to the same double, with an exponent below 1e-4 or from 1e16 as
    Python writes them ("0.1", "1e-05"); NaN and infinities as null. */
 LORA_API void lora_json_write_number(lora_buf *b, double x);
+/* a float with the fewest digits that read back to the same float ("0.05" for 0.05f) */
+LORA_API void lora_json_write_float(lora_buf *b, float x);
 
 /* ---- For model authors: row kernels for the non-matmul ops ----
    One table of function pointers per instruction set (AVX-512, AVX2 + FMA, scalar; NEON uses
@@ -6066,6 +6068,23 @@ LORA_API void lora_json_write_number(lora_buf *b, double x) {
     }
     lora__buf_puts(b, out);
 }
+
+/* A float with the fewest decimal digits that read back (as a float) to the same value: 0.05f is
+   written "0.05", not "0.05000000074505806" (its exact double value). */
+LORA_API void lora_json_write_float(lora_buf *b, float x) {
+    double d = (double)x;
+    int p;
+    if (x != x || x - x != 0 || x == 0 || d == floor(d)) { lora_json_write_number(b, d); return; }
+    for (p = 1; p <= 9; p++) {
+        int e = (int)floor(log10(fabs(d))), k = p - 1 - e;
+        double r;
+        if (k >= 0 && k <= 22) r = floor(d * pow(10.0, k) + 0.5) / pow(10.0, k);
+        else if (k < 0 && -k <= 22) r = floor(d / pow(10.0, -k) + 0.5) * pow(10.0, -k);
+        else break;
+        if ((float)r == x) { lora_json_write_number(b, r); return; }
+    }
+    lora_json_write_number(b, d);
+}
 /* Compact JSON of a parsed value (numbers keep their literal when they have one). */
 static LORA__UNUSED void lora__json_write_value(lora__buf *b, const lora_json *v) {
     size_t i;
@@ -8367,7 +8386,7 @@ static char *lora__path_join(const char *dir, const char *file) {
 static void lora__json_write_pyfloat(lora__buf *b, double x) {
     size_t start = b->len, i;
     int plain = 1;
-    lora__json_write_number(b, x);
+    lora_json_write_float(b, (float)x);
     if (b->failed) return;
     for (i = start; i < b->len; i++)
         if (b->data[i] == '.' || b->data[i] == 'e' || b->data[i] == 'n') plain = 0;
@@ -8445,7 +8464,7 @@ static lora_status lora__adapter_config_json(const lora_adapter *ad, int fan_in_
     } else lora__buf_puts(b, "null");
     lora__buf_puts(b, ",\n  \"loftq_config\": {},\n  \"lora_alpha\": ");
     if ((double)c->alpha == floor((double)c->alpha)) lora__json_write_int(b, (int64_t)c->alpha);
-    else lora__json_write_number(b, (double)c->alpha);
+    else lora_json_write_float(b, c->alpha);
     lora__buf_puts(b, ",\n  \"lora_dropout\": ");
     lora__json_write_pyfloat(b, (double)c->dropout);
     lora__buf_printf(b, ",\n  \"megatron_config\": null,\n  \"megatron_core\": \"megatron.core\",\n  \"modules_to_save\": null,\n"
@@ -8606,6 +8625,18 @@ static int lora__json_nonempty(const lora_json *v) {
     return 1;
 }
 
+/* Python's truthiness of a JSON value (PEFT tests these keys with a plain "if") */
+static int lora__json_truthy(const lora_json *v) {
+    if (!v) return 0;
+    switch (v->type) {
+    case LORA_JSON_NULL: case LORA_JSON_FALSE: return 0;
+    case LORA_JSON_TRUE: return 1;
+    case LORA_JSON_NUMBER: return v->number != 0;
+    case LORA_JSON_STRING: return v->len > 0;
+    default: return v->n > 0;
+    }
+}
+
 static lora_status lora__parse_adapter_config(const char *path, const lora_json *j, lora__loaded_config *lc, lora__buf *warn) {
     lora_config *c = &lc->cfg;
     const lora_json *v;
@@ -8634,7 +8665,11 @@ static lora_status lora__parse_adapter_config(const char *path, const lora_json 
         if (v->type != LORA_JSON_NUMBER || !(v->number > 0)) return lora__fail(LORA_ERR_FORMAT, "%s: \"lora_alpha\" must be a number > 0", path);
         c->alpha = (float)v->number;
     }
-    if (lora_json_get_number(j, "lora_dropout", &d)) c->dropout = (float)d;
+    if ((v = lora_json_get(j, "lora_dropout")) != NULL && v->type != LORA_JSON_NULL) {
+        if (!lora_json_get_number(j, "lora_dropout", &d) || !(d >= 0 && d < 1))
+            return lora__fail(LORA_ERR_FORMAT, "%s: \"lora_dropout\" must be a number in [0, 1)", path);
+        c->dropout = (float)d;
+    }
     if ((v = lora_json_get(j, "use_rslora")) != NULL && v->type != LORA_JSON_NULL && !lora_json_get_bool(j, "use_rslora", &c->use_rslora))
         return lora__fail(LORA_ERR_FORMAT, "%s: \"use_rslora\" must be true or false", path);
     if ((str = lora_json_get_string(j, "bias")) != NULL) {
@@ -8646,8 +8681,16 @@ static lora_status lora__parse_adapter_config(const char *path, const lora_json 
         if (v->type == LORA_JSON_FALSE) c->init = LORA_INIT_NONE;
         else if (v->type == LORA_JSON_STRING && strcmp(v->str, "gaussian") == 0) c->init = LORA_INIT_GAUSSIAN;
     }
-    if (lora_json_get_bool(j, "use_dora", &dora) && dora)
-        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: use_dora is true; DoRA adapters are not supported", path);
+    (void)dora;
+    if (lora__json_truthy(lora_json_get(j, "use_dora")))
+        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: use_dora is set; DoRA adapters are not supported", path);
+    {   /* more keys that PEFT honours and that change the adapter's math */
+        static const char *const unsupported[] = {"target_parameters", "use_qalora", "trainable_token_indices", "alora_invocation_tokens",
+                                                  "arrow_config", "megatron_config"};
+        for (k = 0; k < sizeof unsupported / sizeof unsupported[0]; k++)
+            if (lora__json_truthy(lora_json_get(j, unsupported[k])))
+                return lora__fail(LORA_ERR_UNSUPPORTED, "%s: \"%s\" is set; this library does not implement it", path, unsupported[k]);
+    }
     if (lora__json_nonempty(lora_json_get(j, "modules_to_save")))
         return lora__fail(LORA_ERR_UNSUPPORTED, "%s: modules_to_save is set; full copies of modules are not supported", path);
     if (lora__json_nonempty(lora_json_get(j, "rank_pattern")) || lora__json_nonempty(lora_json_get(j, "alpha_pattern")))
@@ -8714,6 +8757,15 @@ static int lora__parse_adapter_key(const char *key, char *module, size_t size, c
     return 0;
 }
 
+/* LORA_ERR_NUMERIC naming the file, the tensor and the first NaN/Inf element */
+static lora_status lora__check_finite(const char *path, const char *name, const float *v, int64_t n) {
+    int64_t i;
+    for (i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return lora__fail(LORA_ERR_NUMERIC, "%s: tensor '%s': element %lld is %g: expected a finite number", path, name, (long long)i, (double)v[i]);
+    return LORA_OK;
+}
+
 static lora_status lora__adapter_load(const char *dir, const lora_module_desc *modules, int n_modules,
                                       const char *const *def_targets, int n_def, lora_adapter **out, char **warnings) {
     char *cfg_path = NULL, *st_path = NULL, *text = NULL;
@@ -8753,7 +8805,12 @@ static lora_status lora__adapter_load(const char *dir, const lora_module_desc *m
         s = lora__fail(s, "%s: %s", cfg_path, msg);
         goto done;
     }
-    if ((s = lora__select(&lc.cfg, modules, n_modules, &selected)) != LORA_OK) goto done;
+    if ((s = lora__select(&lc.cfg, modules, n_modules, &selected)) != LORA_OK) {
+        char msg[LORA__ERRLEN];
+        snprintf(msg, sizeof msg, "%s", lora_last_error());
+        s = lora__fail(s, "%s: %s", cfg_path, msg);
+        goto done;
+    }
     if ((s = lora__adapter_alloc(&lc.cfg, modules, n_modules, selected, &ad)) != LORA_OK) goto done;
     if (lc.base_name) { LORA_FREE(ad->base_model_name); ad->base_model_name = lc.base_name; lc.base_name = NULL; }
     {
@@ -8796,7 +8853,12 @@ static lora_status lora__adapter_load(const char *dir, const lora_module_desc *m
             tmp = (float *)lora__malloc(sizeof(float) * (size_t)t->numel, "bias");
             if (!tmp) { s = LORA_ERR_OOM; goto done; }
             s = lora_st_read_f32(st, t, tmp, t->numel);
-            if (s == LORA_OK) s = lora_adapter_add_bias(ad, mod, tmp, (int)t->numel);
+            if (s == LORA_OK) s = lora__check_finite(st_path, t->name, tmp, t->numel);
+            if (s == LORA_OK && (s = lora_adapter_add_bias(ad, mod, tmp, (int)t->numel)) != LORA_OK) {
+                char msg[LORA__ERRLEN];
+                snprintf(msg, sizeof msg, "%s", lora_last_error());
+                s = lora__fail(s, "%s: tensor '%s': %s", st_path, t->name, msg);
+            }
             LORA_FREE(tmp);
             if (s != LORA_OK) goto done;
             continue;
@@ -8814,14 +8876,19 @@ static lora_status lora__adapter_load(const char *dir, const lora_module_desc *m
         }
         {
             int64_t e0 = kind == 'A' ? m->r : m->out, e1 = kind == 'A' ? m->in : m->r;
-            if (t->ndim != 2 || t->shape[0] != e0 || t->shape[1] != e1) {
-                s = lora__fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected shape (%lld, %lld), found %s%lld%s%lld%s", st_path, t->name,
-                               (long long)e0, (long long)e1, t->ndim == 2 ? "(" : "a tensor of rank ", t->ndim == 2 ? (long long)t->shape[0] : (long long)t->ndim,
-                               t->ndim == 2 ? ", " : "", t->ndim == 2 ? (long long)t->shape[1] : 0LL, t->ndim == 2 ? ")" : "");
+            if (t->ndim != 2) {
+                s = lora__fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected shape (%lld, %lld), found a %d-dimensional tensor", st_path, t->name,
+                               (long long)e0, (long long)e1, (int)t->ndim);
+                goto done;
+            }
+            if (t->shape[0] != e0 || t->shape[1] != e1) {
+                s = lora__fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected shape (%lld, %lld), found (%lld, %lld)", st_path, t->name,
+                               (long long)e0, (long long)e1, (long long)t->shape[0], (long long)t->shape[1]);
                 goto done;
             }
         }
         if ((s = lora_st_read_f32(st, t, kind == 'A' ? m->A : m->B, t->numel)) != LORA_OK) goto done;
+        if ((s = lora__check_finite(st_path, t->name, kind == 'A' ? m->A : m->B, t->numel)) != LORA_OK) goto done;
         have[2 * k + (kind == 'B')] = 1;
     }
     for (k = 0; k < ad->n_modules; k++) {
@@ -9198,6 +9265,24 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
         fclose(f);
         return lora__fail(LORA_ERR_SHAPE, "%s: checkpoint has %u tensors, the optimiser has %d (different targets or model?)", path, h.n_params, opt->n_params);
     }
+    /* every field is input: checked before anything uses it */
+    if (h.step < 0 || h.step > INT_MAX) {
+        fclose(f);
+        return lora__fail(LORA_ERR_FORMAT, "%s: step %lld: expected a step count in [0, %d]", path, (long long)h.step, INT_MAX);
+    }
+    if (h.epoch > (uint64_t)h.step * 65536u + 1u) {
+        fclose(f);
+        return lora__fail(LORA_ERR_FORMAT, "%s: epoch %llu after %lld steps: expected at most %llu", path, (unsigned long long)h.epoch,
+                          (long long)h.step, (unsigned long long)h.step * 65536u + 1u);
+    }
+    if (!(h.best_val_loss != h.best_val_loss || (h.best_val_loss >= 0 && h.best_val_loss < 1e30))) {
+        fclose(f);
+        return lora__fail(LORA_ERR_FORMAT, "%s: best validation loss %g: expected NaN (none yet) or a finite value >= 0", path, h.best_val_loss);
+    }
+    if (!(h.elapsed_seconds >= 0 && h.elapsed_seconds < 1e12)) {
+        fclose(f);
+        return lora__fail(LORA_ERR_FORMAT, "%s: elapsed time %g s: expected a finite value >= 0", path, h.elapsed_seconds);
+    }
     /* read everything into temporaries first: a bad file changes nothing */
     {
         float **vals = (float **)lora__calloc((size_t)(opt->n_params ? opt->n_params : 1), 3 * sizeof(float *), "checkpoint");
@@ -9207,7 +9292,12 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
             uint32_t nl;
             int64_t n;
             char name[512];
-            if (lora__fread_le(&nl, sizeof nl, 1, f) != 1 || nl >= sizeof name || fread(name, 1, nl, f) != nl || lora__fread_le(&n, sizeof n, 1, f) != 1) {
+            if (lora__fread_le(&nl, sizeof nl, 1, f) != 1) { s = lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint (tensor %d)", path, i); break; }
+            if (nl >= sizeof name) {
+                s = lora__fail(LORA_ERR_FORMAT, "%s: tensor %d: name length %u, expected at most %u", path, i, nl, (unsigned)sizeof name - 1);
+                break;
+            }
+            if (fread(name, 1, nl, f) != nl || lora__fread_le(&n, sizeof n, 1, f) != 1) {
                 s = lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint (tensor %d)", path, i);
                 break;
             }
@@ -9222,6 +9312,16 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
                 vals[3 * i + k] = buf;
                 if (!buf) s = LORA_ERR_OOM;
                 else if (lora__fread_le(buf, sizeof(float), (size_t)n, f) != (size_t)n) s = lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint (tensor '%s')", path, name);
+                else {
+                    int64_t q;
+                    static const char *const what[3] = {"value", "first moment", "second moment"};
+                    for (q = 0; q < n; q++)
+                        if (!isfinite(buf[q]) || (k == 2 && buf[q] < 0)) {
+                            s = lora__fail(LORA_ERR_NUMERIC, "%s: tensor '%s': %s %lld is %g: expected a finite number%s", path, name, what[k],
+                                           (long long)q, (double)buf[q], k == 2 ? " >= 0" : "");
+                            break;
+                        }
+                }
             }
         }
         if (s == LORA_OK && fgetc(f) != EOF) s = lora__fail(LORA_ERR_FORMAT, "%s: trailing bytes after the last tensor", path);
@@ -11908,6 +12008,11 @@ LORA_API lora_status lora_train(lora_model *m, const lora_dataset *train, const 
     if (cfg->resume_dir) {
         if (!(path = lora__path_join(cfg->resume_dir, "trainer_state.bin"))) { s = LORA_ERR_OOM; goto done; }
         if ((s = lora_checkpoint_load(path, tr.opt, &tr.st)) != LORA_OK) goto done;
+        if (tr.st.step > cfg->steps) {   /* checked against this run before anything uses it */
+            s = lora__fail(LORA_ERR_RANGE, "%s: the checkpoint is at step %lld, past this run's %lld steps (resume with --steps >= %lld)", path,
+                           (long long)tr.st.step, (long long)cfg->steps, (long long)tr.st.step);
+            goto done;
+        }
     }
     if ((s = lora_batcher_create(train, cfg->batch, cfg->seq, cfg->shuffle, tr.st.seed, &tr.batches)) != LORA_OK) goto done;
     if (cfg->resume_dir && (s = lora_batcher_seek(tr.batches, tr.st.epoch, tr.st.data_pos)) != LORA_OK) {

@@ -288,6 +288,11 @@ LORA_API lora_status lora_train(lora_model *m, const lora_dataset *train, const 
     if (cfg->resume_dir) {
         if (!(path = lora__path_join(cfg->resume_dir, "trainer_state.bin"))) { s = LORA_ERR_OOM; goto done; }
         if ((s = lora_checkpoint_load(path, tr.opt, &tr.st)) != LORA_OK) goto done;
+        if (tr.st.step > cfg->steps) {   /* checked against this run before anything uses it */
+            s = lora__fail(LORA_ERR_RANGE, "%s: the checkpoint is at step %lld, past this run's %lld steps (resume with --steps >= %lld)", path,
+                           (long long)tr.st.step, (long long)cfg->steps, (long long)tr.st.step);
+            goto done;
+        }
     }
     if ((s = lora_batcher_create(train, cfg->batch, cfg->seq, cfg->shuffle, tr.st.seed, &tr.batches)) != LORA_OK) goto done;
     if (cfg->resume_dir && (s = lora_batcher_seek(tr.batches, tr.st.epoch, tr.st.data_pos)) != LORA_OK) {

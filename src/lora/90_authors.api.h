@@ -104,6 +104,8 @@ LORA_API void lora_buf_free(lora_buf *b);
    digits that read back to the same double, with an exponent below 1e-4 or from 1e16 as
    Python writes them ("0.1", "1e-05"); NaN and infinities as null. */
 LORA_API void lora_json_write_number(lora_buf *b, double x);
+/* a float with the fewest digits that read back to the same float ("0.05" for 0.05f) */
+LORA_API void lora_json_write_float(lora_buf *b, float x);
 
 /* ---- For model authors: row kernels for the non-matmul ops ----
    One table of function pointers per instruction set (AVX-512, AVX2 + FMA, scalar; NEON uses
