@@ -466,12 +466,20 @@ int main(int argc, char **argv) {
         goto done;
     }
     if (s == LORA_ERR_NUMERIC && !isfinite(res.loss)) {
+        char ts[4200];
+        FILE *prev = NULL;
+        const char *what = isnan(res.loss) ? "nan" : res.loss > 0 ? "inf" : "-inf";
+        if (cdir[0]) { snprintf(ts, sizeof ts, "%s/trainer_state.bin", cdir); prev = fopen(ts, "rb"); }
+        if (prev) fclose(prev);
         if (res.checkpoint)
-            fprintf(stderr, "lora-finetune: step %lld: loss is %g (NaN/Inf); stopping. The last checkpoint, %s, is intact.\n",
-                    (long long)res.state.step, (double)res.loss, res.checkpoint);
+            fprintf(stderr, "lora-finetune: step %lld: loss is %s (NaN/Inf); stopping. The last checkpoint, %s, is intact.\n",
+                    (long long)res.state.step, what, res.checkpoint);
+        else if (prev)
+            fprintf(stderr, "lora-finetune: step %lld: loss is %s (NaN/Inf); stopping. The checkpoint in %s (written before this run) is intact.\n",
+                    (long long)res.state.step, what, cdir);
         else
-            fprintf(stderr, "lora-finetune: step %lld: loss is %g (NaN/Inf); stopping. Nothing was saved (no checkpoint had been written).\n",
-                    (long long)res.state.step, (double)res.loss);
+            fprintf(stderr, "lora-finetune: step %lld: loss is %s (NaN/Inf); stopping. Nothing was saved (no checkpoint had been written).\n",
+                    (long long)res.state.step, what);
         goto done;
     }
     if (s != LORA_OK) goto fail;

@@ -124,7 +124,7 @@ int main(int argc, char **argv) {
     samp.greedy = cli_flag(&a, "--greedy");
     stop_eot = !cli_flag(&a, "--ignore-eot");
     print_ids = cli_flag(&a, "--ids");
-    if (!cli_done(&a)) { fputs(usage, stderr); cli_free(&a); return 2; }
+    if (!cli_done(&a)) { cli_free(&a); return 2; }
     cli_free(&a);
     if (temperature > 0.0 && temperature < 0.01) {
         fprintf(stderr, "lora-generate: --temperature expects 0 (greedy) or a number in [0.01, 100], got %g\n", temperature);

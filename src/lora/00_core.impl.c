@@ -269,8 +269,7 @@ static lora_status lora__check_output_path(const char *path, const char *what) {
 #ifdef LORA__HAVE_STAT
     {
         struct stat sb;
-        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-            return lora__fail(LORA_ERR_INVALID_ARG, "%s: output path '%s' is a directory, not a file", what, path);
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) { (void)what; return lora__fail(LORA_ERR_IO, "%s: is a directory, not a file (output path)", path); }
     }
 #endif
     return LORA_OK;
