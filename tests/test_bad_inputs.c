@@ -1819,10 +1819,10 @@ static const bad_case cases[] = {
     {"numeric", "-Inf gradient: lora_adamw_step changes nothing", NUM, "gradient norm is inf", "no weight changed", c_inf_grad, NULL, 0},
     {"numeric", "lora-finetune: NaN loss after resume; checkpoint byte-identical", NUM, "loss is nan (NaN/Inf); stopping", "is intact", c_finetune_nan, NULL, 0},
     /* outputs */
-    {"output", "adapter dir under a regular file (somefile/adapter)", IO, "afile/adapter: cannot create temporary directory", "Not a directory", c_save_under_file, NULL, 0},
+    {"output", "adapter dir under a regular file (somefile/adapter)", IO, "afile/adapter: cannot create a temporary directory beside it", "Not a directory", c_save_under_file, NULL, 0},
     {"output", "adapter dir whose parents do not exist: created (mkdir -p)", OK, NULL, NULL, c_save_no_parent, NULL, 0},
     {"output", "adapter dir is a regular file", IO, "afile: exists and is not a directory", NULL, c_save_dir_is_file, NULL, 0},
-    {"output", "checkpoint under a regular file", IO, "afile/trainer_state.bin: cannot create temporary file", "Not a directory", c_ckpt_under_file, NULL, 0},
+    {"output", "checkpoint under a regular file", IO, "afile/trainer_state.bin: cannot create a temporary file beside it", "Not a directory", c_ckpt_under_file, NULL, 0},
     {"output", "model.safetensors under a regular file", IO, "afile/", "Not a directory", c_model_save_under_file, NULL, 0},
     {"output", "llm.c checkpoint under a regular file", IO, "afile/model.bin", "Not a directory", c_llmc_save_under_file, NULL, 0},
     {"output", "safetensors under a regular file", IO, "afile/t.safetensors", "Not a directory", c_st_write_under_file, NULL, 0},

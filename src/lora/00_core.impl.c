@@ -352,7 +352,7 @@ LORA_API lora_status lora_atomic_open(lora_atomic_file *af, const char *path) {
 #endif
         err = errno;
         if (err != EEXIST) {
-            s = lora__fail(LORA_ERR_IO, "%s: cannot create temporary file %s: %s", path, af->tmp_path, strerror(err));
+            s = lora__fail(LORA_ERR_IO, "%s: cannot create a temporary file beside it: %s", path, strerror(err));
             lora__atomic_release(af);
             return s;
         }
@@ -409,7 +409,7 @@ LORA_API lora_status lora_atomic_commit(lora_atomic_file *af) {
     if (!af->tmp_path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_atomic_commit: no file open (already committed, aborted or failed)");
     if ((s = lora_atomic_finish(af)) != LORA_OK) return s;
     if (rename(af->tmp_path, af->final_path) != 0) {
-        s = lora__fail(LORA_ERR_IO, "%s: cannot rename %s into place: %s", af->final_path, af->tmp_path, strerror(errno));
+        s = lora__fail(LORA_ERR_IO, "%s: cannot rename the temporary file into place: %s", af->final_path, strerror(errno));
         remove(af->tmp_path);
     } else lora__fsync_dir_of(af->final_path, 0);
     lora__atomic_release(af);
@@ -479,7 +479,7 @@ LORA_API lora_status lora_dir_begin(lora_dir_txn *t, const char *dir) {
         if (!(t->tmp_dir = lora__unique_sibling(t->final_dir, "tmp-lora", attempt))) { lora__dir_release(t); return LORA_ERR_OOM; }
         if (mkdir(t->tmp_dir, 0755) == 0) return LORA_OK;
         if (errno != EEXIST) {
-            s = lora__fail(LORA_ERR_IO, "%s: cannot create temporary directory %s: %s", dir, t->tmp_dir, strerror(errno));
+            s = lora__fail(LORA_ERR_IO, "%s: cannot create a temporary directory beside it: %s", dir, strerror(errno));
             lora__dir_release(t);
             return s;
         }
@@ -533,7 +533,7 @@ LORA_API lora_status lora_dir_commit(lora_dir_txn *t) {
         return LORA_OK;
     }
     if (errno != EEXIST && errno != ENOTEMPTY) {
-        s = lora__fail(LORA_ERR_IO, "%s: cannot rename %s into place: %s", t->final_dir, t->tmp_dir, strerror(errno));
+        s = lora__fail(LORA_ERR_IO, "%s: cannot rename the new directory into place: %s", t->final_dir, strerror(errno));
         lora__dir_remove_files(t->tmp_dir);
         lora__dir_release(t);
         return s;
@@ -555,8 +555,8 @@ LORA_API lora_status lora_dir_commit(lora_dir_txn *t) {
         if (rename(t->tmp_dir, t->final_dir) != 0) {
             int err = errno;
             if (rename(old, t->final_dir) != 0 && err == ENOTEMPTY) err = EBUSY; /* another writer published meanwhile */
-            s = lora__fail(LORA_ERR_IO, "%s: cannot rename %s into place: %s (another process saving to the same directory?)",
-                           t->final_dir, t->tmp_dir, strerror(err));
+            s = lora__fail(LORA_ERR_IO, "%s: cannot rename the new directory into place: %s (another process saving to the same directory?)",
+                           t->final_dir, strerror(err));
             LORA_FREE(old);
             lora_dir_abort(t);
             return s;
@@ -594,6 +594,14 @@ LORA_API lora_status lora_dir_commit(lora_dir_txn *t) {
 }
 LORA_API void lora_dir_abort(lora_dir_txn *t) {
     if (!t->tmp_dir) return;
+    {   /* messages about files in the new directory name the directory they were for */
+        char msg[LORA__ERRLEN];
+        const char *at = strstr(lora__errbuf, t->tmp_dir);
+        if (at && strcmp(t->tmp_dir, t->final_dir) != 0) {
+            snprintf(msg, sizeof msg, "%.*s%s%s", (int)(at - lora__errbuf), lora__errbuf, t->final_dir, at + strlen(t->tmp_dir));
+            memcpy(lora__errbuf, msg, sizeof msg);
+        }
+    }
 #ifdef LORA__HAVE_STAT
     lora__dir_remove_files(t->tmp_dir);
 #endif
