@@ -2307,26 +2307,63 @@ static const char *const gpt2__gguf_layer[GPT2__PER_LAYER] = {
     "attn_norm.weight", "attn_norm.bias", "attn_qkv.weight", "attn_qkv.bias", "attn_output.weight", "attn_output.bias",
     "ffn_norm.weight", "ffn_norm.bias", "ffn_up.weight", "ffn_up.bias", "ffn_down.weight", "ffn_down.bias"};
 
-static lora_status gpt2__gguf_add(lora_gguf_writer *w, const gpt2_model *m, int idx, const char *name, lora_ggml_type dtype) {
+/* Adds model tensor idx under name; data replaces its values when not NULL (a merged copy, copied by the writer). */
+static lora_status gpt2__gguf_add(lora_gguf_writer *w, const gpt2_model *m, int idx, const char *name, lora_ggml_type dtype,
+                                  const float *data) {
     const gpt2__tensor *t = &m->tensors[idx];
+    const float *src = data ? data : gpt2__t(m, idx);
     int64_t ne[2];
+    int copy = data ? LORA_GGUF_COPY : 0;
     if (t->ndim == 1) {
         ne[0] = t->shape[0];
-        return lora_gguf_add_tensor(w, name, 1, ne, LORA_GGML_F32, gpt2__t(m, idx), 0);
+        return lora_gguf_add_tensor(w, name, 1, ne, LORA_GGML_F32, src, copy);
     }
     ne[0] = t->shape[idx < 2 ? 1 : 0];   /* embeddings (rows, C): ne (C, rows); Conv1D (in, out): ne (in, out) */
     ne[1] = t->shape[idx < 2 ? 0 : 1];
-    return lora_gguf_add_tensor(w, name, 2, ne, dtype, gpt2__t(m, idx), idx < 2 ? 0 : LORA_GGUF_TRANSPOSE);
+    return lora_gguf_add_tensor(w, name, 2, ne, dtype, src, (idx < 2 ? 0 : LORA_GGUF_TRANSPOSE) | copy);
 }
 
-static lora_status gpt2__op_gguf_write(const lora_model *b, const lora_tokenizer *tok, lora_gguf_writer *w, lora_ggml_type dtype) {
+/* The values of tensor idx with the adapter merged in (a new buffer), NULL with *s = LORA_OK when
+   the adapter does not touch it. lm_head (tensor -1 here) merges into a copy of wte: GGUF has an
+   output.weight of its own, so the merged model keeps the token embedding unchanged, exactly as
+   the adapter computes (merging into the tied wte would change the embedding too). */
+static float *gpt2__gguf_merged(const gpt2_model *m, const lora_adapter *ad, int idx, lora_status *s) {
+    static const int wt[GPT2_LINEARS_PER_LAYER] = {GPT2__ATTW, GPT2__APRW, GPT2__FCW, GPT2__FPRW};
+    const gpt2__tensor *t = &m->tensors[idx < 0 ? 0 : idx];
+    const lora_module *lm = NULL;
+    const float *bias = NULL;
+    float *copy;
+    int i;
+    *s = LORA_OK;
+    if (!ad) return NULL;
+    for (i = 0; i < ad->n_modules && !lm; i++) {
+        int mi = ad->modules[i].index;
+        if (idx < 0 ? mi == m->n_linears - 1
+                    : mi < m->n_linears - 1 && gpt2__lt(mi / GPT2_LINEARS_PER_LAYER, wt[mi % GPT2_LINEARS_PER_LAYER]) == idx)
+            lm = &ad->modules[i];
+    }
+    for (i = 0; idx >= 0 && i < ad->n_biases && !bias; i++)
+        if (gpt2__find_tensor(m, ad->biases[i].name) == idx && ad->biases[i].n == t->numel) bias = ad->biases[i].value;
+    if (!lm && !bias) return NULL;
+    if (!(copy = (float *)lora_malloc((size_t)t->numel * sizeof(float), "merged GGUF tensor"))) { *s = LORA_ERR_OOM; return NULL; }
+    memcpy(copy, bias ? bias : gpt2__t(m, idx < 0 ? 0 : idx), (size_t)t->numel * sizeof(float));
+    if (lm) lora_module_merge(lm, copy, idx >= 0, 1.0f);   /* Conv1D (in, out); wte (out = vocab, in) */
+    return copy;
+}
+
+static lora_status gpt2__op_gguf_write(const lora_model *b, const lora_tokenizer *tok, const lora_adapter *ad,
+                                       lora_gguf_writer *w, lora_ggml_type dtype) {
     const gpt2_model *m = gpt2__ofc(b);
     const gpt2_config *c = &m->cfg;
     lora_status s;
     char name[LORA_GGUF_MAX_NAME];
     int l, k;
+    float *merged;
     if ((s = gpt2__weights(m, "lora_model_save_gguf")) != LORA_OK) return s;
+    if (ad && (s = gpt2__check_adapter(m, ad)) != LORA_OK) return s;
 #define GPT2__TRY(x) do { if ((s = (x)) != LORA_OK) return s; } while (0)
+#define GPT2__ADD(idx, nm) do { merged = gpt2__gguf_merged(m, ad, idx, &s); if (s != LORA_OK) return s; \
+        s = gpt2__gguf_add(w, m, (idx) < 0 ? 0 : (idx), nm, dtype, merged); lora_free(merged); if (s != LORA_OK) return s; } while (0)
     GPT2__TRY(lora_gguf_set_u32(w, "gpt2.context_length", (uint32_t)c->n_positions));
     GPT2__TRY(lora_gguf_set_u32(w, "gpt2.embedding_length", (uint32_t)c->n_embd));
     GPT2__TRY(lora_gguf_set_u32(w, "gpt2.feed_forward_length", (uint32_t)gpt2__inner(c)));
@@ -2334,16 +2371,17 @@ static lora_status gpt2__op_gguf_write(const lora_model *b, const lora_tokenizer
     GPT2__TRY(lora_gguf_set_u32(w, "gpt2.attention.head_count", (uint32_t)c->n_head));
     GPT2__TRY(lora_gguf_set_f32(w, "gpt2.attention.layer_norm_epsilon", c->layer_norm_eps));
     GPT2__TRY(lora_gguf_set_tokenizer(w, tok, "gpt2", "gpt-2", c->vocab_size));
-    GPT2__TRY(gpt2__gguf_add(w, m, 0, "token_embd.weight", dtype));
-    GPT2__TRY(gpt2__gguf_add(w, m, 1, "position_embd.weight", dtype));
+    GPT2__ADD(0, "token_embd.weight");
+    GPT2__ADD(1, "position_embd.weight");
     for (l = 0; l < c->n_layer; l++)
         for (k = 0; k < GPT2__PER_LAYER; k++) {
             snprintf(name, sizeof name, "blk.%d.%s", l, gpt2__gguf_layer[k]);
-            GPT2__TRY(gpt2__gguf_add(w, m, gpt2__lt(l, k), name, dtype));
+            GPT2__ADD(gpt2__lt(l, k), name);
         }
-    GPT2__TRY(gpt2__gguf_add(w, m, m->n_tensors - 2, "output_norm.weight", dtype));
-    GPT2__TRY(gpt2__gguf_add(w, m, m->n_tensors - 1, "output_norm.bias", dtype));
-    GPT2__TRY(gpt2__gguf_add(w, m, 0, "output.weight", dtype));   /* tied: the same values again */
+    GPT2__ADD(m->n_tensors - 2, "output_norm.weight");
+    GPT2__ADD(m->n_tensors - 1, "output_norm.bias");
+    GPT2__ADD(-1, "output.weight");   /* tied: wte again (with an lm_head adapter merged, if any) */
+#undef GPT2__ADD
 #undef GPT2__TRY
     return LORA_OK;
 }

@@ -56,8 +56,7 @@ int main(int argc, char **argv) {
         printf("wrote %s: LoRA adapter for llama.cpp, %d modules, r=%d, %s\n", out, ad->n_modules, ad->config.r, dtype_s);
     } else {
         if (!(tok = cli_open_tokenizer("lora-export", tok_dir, model_path))) goto done;
-        if (ad && (s = lora_model_merge(m, ad, 1)) != LORA_OK) goto fail;
-        if ((s = lora_model_save_gguf(m, tok, out, dtype)) != LORA_OK) goto fail;
+        if ((s = lora_model_save_gguf(m, tok, ad, out, dtype)) != LORA_OK) goto fail;
         printf("wrote %s: %s model%s, %s\n", out, lora_model_get_info(m)->gguf_arch ? lora_model_get_info(m)->gguf_arch : "?",
                ad ? " with the adapter merged" : "", dtype_s);
     }

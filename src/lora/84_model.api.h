@@ -87,16 +87,18 @@ typedef struct lora_model_ops {
     int (*kv_capacity)(const lora_kv *kv);
     size_t (*kv_memory)(const lora_kv *kv);
     lora_status (*forward_cached)(lora_model *m, lora_kv *kv, const int32_t *tokens, int n_new, float *logits_last);
-    /* GGUF for llama.cpp (optional). gguf_write adds to w the family's general.architecture,
-       hyper-parameter keys, tokenizer (lora_gguf_set_tokenizer) and tensors with llama.cpp's
-       names and layouts, 2-D weights as dtype (1-D ones F32), from the weights as they are
-       (lora_model_save_gguf merges nothing). gguf_module names the GGUF weight that linear
+    /* GGUF for llama.cpp (optional). gguf_write adds to w the family's hyper-parameter keys,
+       tokenizer (lora_gguf_set_tokenizer) and tensors with llama.cpp's names and layouts, 2-D
+       weights as dtype (1-D ones F32), from the model's weights with ad (may be NULL) merged
+       into the written copies (m is not changed; a tied output layer gets its own merged
+       output tensor where the architecture has one). gguf_module names the GGUF weight that linear
        module i (of info.modules) maps to, e.g. "blk.0.attn_qkv.weight", and sets
        *permute_heads > 0 when llama.cpp's graph stores that weight with its rows permuted per
        head (the `llama` architecture's q/k: lora_gguf_permute_rows with that head count), else
        0; a module llama.cpp cannot adapt (say lm_head tied to the embedding) is an error that
        says so. */
-    lora_status (*gguf_write)(const lora_model *m, const lora_tokenizer *tok, lora_gguf_writer *w, lora_ggml_type dtype);
+    lora_status (*gguf_write)(const lora_model *m, const lora_tokenizer *tok, const lora_adapter *ad, lora_gguf_writer *w,
+                              lora_ggml_type dtype);
     lora_status (*gguf_module)(const lora_model *m, int module, char name[LORA_GGUF_MAX_NAME], int *permute_heads);
 } lora_model_ops;
 
@@ -140,11 +142,15 @@ LORA_API void lora_model_zero_grad(lora_model *m);
 LORA_API lora_status lora_model_trainable_params(lora_model *m, lora_param **params, int *n);
 /* Saves the weights (the active adapter not merged) in the family's Hugging Face layout. */
 LORA_API lora_status lora_model_save(const lora_model *m, const char *path);
-/* Saves the weights (the active adapter not merged: lora_model_merge it first for a merged
-   model) as a GGUF model file llama.cpp runs as it is: the family's architecture, keys and
-   tensor names, general.type "model", general.name, general.file_type, and the tokenizer tok
-   (required: llama.cpp needs one). dtype (F32, F16, BF16) is the type of the 2-D weights. */
-LORA_API lora_status lora_model_save_gguf(const lora_model *m, const lora_tokenizer *tok, const char *path, lora_ggml_type dtype);
+/* Saves the weights as a GGUF model file llama.cpp runs as it is: the family's architecture,
+   keys and tensor names, general.type "model", general.name, general.file_type, and the
+   tokenizer tok (required: llama.cpp needs one). ad (may be NULL; need not be the active one)
+   is merged into the written weights, m is left as it is: with an adapter on a tied lm_head the
+   file gets the merged output layer and the unchanged embedding, i.e. exactly the adapted
+   model (merging into the tied weight would change the embedding too). dtype (F32, F16, BF16)
+   is the type of the 2-D weights. */
+LORA_API lora_status lora_model_save_gguf(const lora_model *m, const lora_tokenizer *tok, const lora_adapter *ad,
+                                          const char *path, lora_ggml_type dtype);
 /* Saves an adapter as llama.cpp's LoRA GGUF (llama_adapter_lora_init): general.type "adapter",
    adapter.type "lora", adapter.lora.alpha (f32), general.architecture of the model, and per
    adapted module "<GGUF weight>.lora_a" with ne (in, r) and ".lora_b" with ne (r, out).

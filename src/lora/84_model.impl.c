@@ -116,7 +116,8 @@ static lora_status lora__gguf_dtype_ok(lora_ggml_type t, const char *what) {
     return lora__fail(LORA_ERR_INVALID_ARG, "%s: dtype %d: F32, F16 or BF16", what, (int)t);
 }
 
-LORA_API lora_status lora_model_save_gguf(const lora_model *m, const lora_tokenizer *tok, const char *path, lora_ggml_type dtype) {
+LORA_API lora_status lora_model_save_gguf(const lora_model *m, const lora_tokenizer *tok, const lora_adapter *ad,
+                                          const char *path, lora_ggml_type dtype) {
     lora_gguf_writer *w = NULL;
     lora_status s;
     LORA__NEED_OP(m, gguf_write, "lora_model_save_gguf");
@@ -130,7 +131,7 @@ LORA_API lora_status lora_model_save_gguf(const lora_model *m, const lora_tokeni
     if ((s = lora_gguf_set_str(w, "general.name", lora__model_gguf_name(m))) != LORA_OK) goto done;
     if ((s = lora_gguf_set_u32(w, "general.file_type", dtype == LORA_GGML_F32 ? 0u : dtype == LORA_GGML_F16 ? 1u : 32u)) != LORA_OK)
         goto done;
-    if ((s = m->ops->gguf_write(m, tok, w, dtype)) != LORA_OK) goto done;
+    if ((s = m->ops->gguf_write(m, tok, ad, w, dtype)) != LORA_OK) goto done;
     s = lora_gguf_write(w, path);
 done:
     lora_gguf_writer_free(w);
