@@ -1,5 +1,7 @@
 /* ---- loading and saving weights ---- */
 #define GPT2__LLMC_CKPT_MAGIC 20240326
+#define GPT2__GGUF_MAGIC 0x46554747u   /* "GGUF" read as a little-endian u32 */
+static lora_status gpt2__load_gguf(const char *path, lora_pool *pool, gpt2_model **out); /* 45_gguf.impl.c */
 
 /* Creates the folder a file will be written into (mkdir -p of its dirname). */
 static lora_status gpt2__ensure_parent(const char *path) {
@@ -391,6 +393,7 @@ LORA_API lora_status gpt2_model_load(const char *path, const char *config_path, 
     got = lora_fread_le(&magic, 4, 1, f) * 4;
     fclose(f);
     if (got == 4 && magic == GPT2__LLMC_CKPT_MAGIC) return gpt2__load_llmc(path, pool, out);
+    if (got == 4 && (uint32_t)magic == GPT2__GGUF_MAGIC) return gpt2__load_gguf(path, pool, out);
     return gpt2__load_safetensors(path, config_path, pool, out);
 }
 
