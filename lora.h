@@ -1552,17 +1552,18 @@ static void lora__atomic_release(lora_atomic_file *af) {
 static lora_status lora__check_output_path(const char *path, const char *what) {
     const char *base;
     size_t n;
-    if (!path || !*path) return lora__fail(LORA_ERR_INVALID_ARG, "%s: the output path is empty", what);
+    (void)what;
+    if (!path || !*path) return lora__fail(LORA_ERR_INVALID_ARG, "the output path is empty (give a file name)");
     n = strlen(path);
-    if (path[n - 1] == '/') return lora__fail(LORA_ERR_INVALID_ARG, "%s: output path '%s' names a directory, not a file", what, path);
+    if (path[n - 1] == '/') return lora__fail(LORA_ERR_INVALID_ARG, "%s: names a directory, not a file (output path)", path);
     base = strrchr(path, '/');
     base = base ? base + 1 : path;
     if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-        return lora__fail(LORA_ERR_INVALID_ARG, "%s: output path '%s' names a directory, not a file", what, path);
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: names a directory, not a file (output path)", path);
 #ifdef LORA__HAVE_STAT
     {
         struct stat sb;
-        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) { (void)what; return lora__fail(LORA_ERR_IO, "%s: is a directory, not a file (output path)", path); }
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) return lora__fail(LORA_ERR_IO, "%s: is a directory, not a file (output path)", path);
     }
 #endif
     return LORA_OK;
@@ -1734,7 +1735,8 @@ static lora_status lora__dir_check(const char *dir, const char *what, char **nor
     char *d;
     const char *base;
     *norm = NULL;
-    if (!dir || !*dir) return lora__fail(LORA_ERR_INVALID_ARG, "%s: the output directory path is empty", what);
+    (void)what;
+    if (!dir || !*dir) return lora__fail(LORA_ERR_INVALID_ARG, "the output directory path is empty (give a directory name)");
     d = lora__strdup(dir, "path");
     if (!d) return LORA_ERR_OOM;
     n = strlen(d);
@@ -1743,7 +1745,7 @@ static lora_status lora__dir_check(const char *dir, const char *what, char **nor
     base = base ? base + 1 : d;
     if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
         LORA_FREE(d);
-        return lora__fail(LORA_ERR_INVALID_ARG, "%s: '%s' cannot be replaced as a whole (give a directory name, not '/', '.' or '..')", what, dir);
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: cannot be replaced as a whole (give a directory name, not '/', '.' or '..')", dir);
     }
     *norm = d;
     return LORA_OK;
