@@ -8576,6 +8576,11 @@ LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, 
     lora_dir_txn t;
     lora_status s;
     if (!ad || !dir) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_save: NULL argument");
+    if ((s = lora__check_config(&ad->config)) != LORA_OK) {   /* never write what cannot be loaded again */
+        char msg[LORA__ERRLEN];
+        snprintf(msg, sizeof msg, "%s", lora_last_error());
+        return lora__fail(s, "%s: not saved: %s (this library and PEFT could not load it again)", dir, msg);
+    }
     if ((s = lora_dir_begin(&t, dir)) != LORA_OK) return s;
     if ((s = lora__adapter_write_files(ad, lora_dir_path(&t), fan_in_fan_out)) != LORA_OK) { lora_dir_abort(&t); return s; }
     return lora_dir_commit(&t);
@@ -8986,8 +8991,9 @@ LORA_API lora_status lora_adamw_create(const lora_adamw_config *cfg, const lora_
     if (!cfg || !out || (n_params > 0 && !params) || n_params < 0)
         return lora__fail(LORA_ERR_INVALID_ARG, "lora_adamw_create: bad arguments");
     *out = NULL;
-    if (!(cfg->lr >= 0) || !(cfg->beta1 >= 0 && cfg->beta1 < 1) || !(cfg->beta2 >= 0 && cfg->beta2 < 1) || !(cfg->eps >= 0) ||
-        !(cfg->weight_decay >= 0) || !(cfg->grad_clip >= 0) || cfg->warmup < 0 || cfg->total_steps < 0 ||
+    if (!(cfg->lr >= 0 && cfg->lr < INFINITY) || !(cfg->beta1 >= 0 && cfg->beta1 < 1) || !(cfg->beta2 >= 0 && cfg->beta2 < 1) ||
+        !(cfg->eps >= 0 && cfg->eps < INFINITY) || !(cfg->weight_decay >= 0 && cfg->weight_decay < INFINITY) ||
+        !(cfg->grad_clip >= 0 && cfg->grad_clip < INFINITY) || cfg->warmup < 0 || cfg->total_steps < 0 ||
         (int)cfg->schedule < 0 || (int)cfg->schedule > 2)
         return lora__fail(LORA_ERR_INVALID_ARG, "AdamW: invalid settings (lr %g, betas (%g, %g), eps %g, weight_decay %g, clip %g, warmup %d)",
                           cfg->lr, cfg->beta1, cfg->beta2, cfg->eps, cfg->weight_decay, cfg->grad_clip, cfg->warmup);
@@ -11599,6 +11605,9 @@ static int32_t lora__sample_ws(const float *logits, int V, const lora_sampler *s
     double sum = 0.0, acc, u;
     for (i = 0; i < V; i++) if (logits[i] > mx) mx = logits[i];
     if (!(mx > -INFINITY) || mx == INFINITY) { (void)lora_rng_uniform(rng); return lora__argmax(logits, V); }
+    /* a temperature so small (a float denormal) that 1/T overflows: its limit, the greedy choice
+       ((l - max) * Inf would be NaN for the best token) */
+    if (!(invT < INFINITY)) { (void)lora_rng_uniform(rng); return lora__argmax(logits, V); }
     if (s->top_k > 0 && s->top_k < V) {
         /* the k largest logits, sorted, then their weights */
         n = s->top_k;
@@ -12008,6 +12017,11 @@ LORA_API lora_status lora_train(lora_model *m, const lora_dataset *train, const 
     memset(&tr, 0, sizeof tr);
     tr.m = m; tr.cfg = cfg; tr.train = train; tr.res = out;
     tr.full = lora_model_adapter(m) == NULL;
+    if (!tr.full && (s = lora__check_config(&lora_model_adapter(m)->config)) != LORA_OK) {
+        char msg[LORA__ERRLEN];
+        snprintf(msg, sizeof msg, "%s", lora_last_error());
+        return lora__fail(s, "lora_train: the adapter's settings: %s", msg);
+    }
     if ((s = lora_model_trainable_params(m, &tr.params, &tr.n_params)) != LORA_OK) return s;
     oc = cfg->optim;
     if (oc.total_steps <= 0) oc.total_steps = (int)cfg->steps;
