@@ -9,6 +9,7 @@
 # Writes the table to build/adversarial_2.md (docs/ADVERSARIAL_2.md is a copy) and prints the counts.
 cd "$(dirname "$0")/.." || exit 1
 B=${1:-build-asan}
+B=$(cd "$B" && pwd) || exit 1
 W=build/adv2
 rm -rf "$W"; mkdir -p "$W"
 FX=tests/fixtures/oracle/A
@@ -78,7 +79,7 @@ done
 # ---- 2. option parsing ----
 case_ "option parsing" "--adapter-out --quiet" refuse "$FT --adapter-out --quiet"
 case_ "option parsing" "--log -x (option-like value)" refuse "$FT --adapter-out $W/a --log -x"
-case_ "option parsing" "--adapter-out=--odd-name (explicit) works" ok "cd $W && ../../$B/lora-finetune --model ../../$FX/model/model.safetensors --tokens ../../$FX/tokens.bin --targets c_attn --seq 16 --batch 2 --steps 1 --quiet --threads 1 --adapter-out=--odd-name"
+case_ "option parsing" "--adapter-out=--odd-name (explicit) works" ok "cd $W && $B/lora-finetune --model ../../$FX/model/model.safetensors --tokens ../../$FX/tokens.bin --targets c_attn --seq 16 --batch 2 --steps 1 --quiet --threads 1 --adapter-out=--odd-name"
 case_ "option parsing" "--lr -1 (negative number is a value, then range-checked)" refuse "$FT --lr -1 --adapter-out $W/a"
 case_ "option parsing" "--steps at the end with no value" refuse "$FT --adapter-out $W/a --steps"
 case_ "option parsing" "repeated --steps 1 --steps 2: last wins, runs" ok "$FT --steps 2 --adapter-out $W/a_rep"
@@ -110,7 +111,7 @@ case_ "option parsing" "--config-file r 2.5" refuse "$FT --config-file $W/c8.jso
 printf '{"lr": 0.1' > "$W/c9.json"
 case_ "option parsing" "--config-file truncated JSON" refuse "$FT --config-file $W/c9.json --adapter-out $W/a"
 echo '{"adapter-out": "--dashed"}' > "$W/c10.json"
-case_ "option parsing" "--config-file value starting with -- is a value" ok "cd $W && ../../$B/lora-finetune --model ../../$FX/model/model.safetensors --tokens ../../$FX/tokens.bin --targets c_attn --seq 16 --batch 2 --steps 1 --quiet --threads 1 --config-file c10.json"
+case_ "option parsing" "--config-file value starting with -- is a value" ok "cd $W && $B/lora-finetune --model ../../$FX/model/model.safetensors --tokens ../../$FX/tokens.bin --targets c_attn --seq 16 --batch 2 --steps 1 --quiet --threads 1 --config-file c10.json"
 case_ "option parsing" "--target-regex '(' (LSan)" refuse "$B/lora-finetune $M $T --target-regex '(' --seq 16 --batch 2 --steps 1 --adapter-out $W/a"
 case_ "option parsing" "--targets nonexistent (LSan)" refuse "$FT --targets q_proj --adapter-out $W/a"
 case_ "option parsing" "--init pissa" refuse "$FT --init pissa --adapter-out $W/a"
@@ -147,7 +148,7 @@ case_ "own files" "checkpoint adapter lora_dropout 1.0" refuse "$(resume ck_drop
 # ---- 4. atomic writes ----
 case_ "atomic write" "--adapter-out ''" refuse "$FT --adapter-out ''"
 case_ "atomic write" "--adapter-out /" refuse "$FT --adapter-out /"
-case_ "atomic write" "--adapter-out ." refuse "cd $W && ../../$B/lora-finetune --model ../../$FX/model/model.safetensors --tokens ../../$FX/tokens.bin --targets c_attn --seq 16 --batch 2 --steps 1 --quiet --adapter-out ."
+case_ "atomic write" "--adapter-out ." refuse "cd $W && $B/lora-finetune --model ../../$FX/model/model.safetensors --tokens ../../$FX/tokens.bin --targets c_attn --seq 16 --batch 2 --steps 1 --quiet --adapter-out ."
 case_ "atomic write" "--checkpoint '' " refuse "$FT --adapter-out $W/a --checkpoint ''"
 case_ "atomic write" "--log ''" refuse "$FT --adapter-out $W/a --log ''"
 case_ "atomic write" "--svg a directory" refuse "$FT --adapter-out $W/a_svg --svg $W"
