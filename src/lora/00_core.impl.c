@@ -386,8 +386,9 @@ LORA_API void lora_atomic_write(lora_atomic_file *af, const void *data, size_t n
    drops it). */
 LORA_API lora_status lora_atomic_finish(lora_atomic_file *af) {
     int err = af->failed;
+    if (!af->tmp_path) return LORA_OK; /* never opened (a zeroed struct), failed or released */
 #ifdef LORA__HAVE_STAT
-    if (af->fd < 0) return LORA_OK; /* already finished (or never opened) */
+    if (af->fd < 0) return LORA_OK; /* already finished */
     if (fsync(af->fd) != 0 && !err) err = errno ? errno : EIO;
     if (close(af->fd) != 0 && !err) err = errno ? errno : EIO;
     af->fd = -1;
@@ -461,7 +462,7 @@ static void lora__dir_release(lora_dir_txn *t) {
     LORA_FREE(t->final_dir); LORA_FREE(t->tmp_dir);
     memset(t, 0, sizeof *t);
 }
-static lora_status lora__ensure_parent_dir(const char *path);
+static LORA__UNUSED lora_status lora__ensure_parent_dir(const char *path);
 LORA_API lora_status lora_dir_begin(lora_dir_txn *t, const char *dir) {
     lora_status s;
     unsigned attempt;

@@ -141,7 +141,7 @@ static lora_status lora__adapter_config_json(const lora_adapter *ad, int fan_in_
 }
 
 /* Creates the folder a file or directory will be made in (mkdir -p of its dirname). */
-static lora_status lora__ensure_parent_dir(const char *path) {
+static LORA__UNUSED lora_status lora__ensure_parent_dir(const char *path) {
     const char *slash = strrchr(path, '/');
     char *dir;
     lora_status s;
