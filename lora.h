@@ -1743,17 +1743,18 @@ static void lora__atomic_release(lora_atomic_file *af) {
 static lora_status lora__check_output_path(const char *path, const char *what) {
     const char *base;
     size_t n;
-    if (!path || !*path) return lora__fail(LORA_ERR_INVALID_ARG, "%s: the output path is empty", what);
+    (void)what;
+    if (!path || !*path) return lora__fail(LORA_ERR_INVALID_ARG, "the output path is empty (give a file name)");
     n = strlen(path);
-    if (path[n - 1] == '/') return lora__fail(LORA_ERR_INVALID_ARG, "%s: output path '%s' names a directory, not a file", what, path);
+    if (path[n - 1] == '/') return lora__fail(LORA_ERR_INVALID_ARG, "%s: names a directory, not a file (output path)", path);
     base = strrchr(path, '/');
     base = base ? base + 1 : path;
     if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-        return lora__fail(LORA_ERR_INVALID_ARG, "%s: output path '%s' names a directory, not a file", what, path);
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: names a directory, not a file (output path)", path);
 #ifdef LORA__HAVE_STAT
     {
         struct stat sb;
-        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) { (void)what; return lora__fail(LORA_ERR_IO, "%s: is a directory, not a file (output path)", path); }
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) return lora__fail(LORA_ERR_IO, "%s: is a directory, not a file (output path)", path);
     }
 #endif
     return LORA_OK;
@@ -1869,8 +1870,9 @@ LORA_API void lora_atomic_write(lora_atomic_file *af, const void *data, size_t n
    drops it). */
 LORA_API lora_status lora_atomic_finish(lora_atomic_file *af) {
     int err = af->failed;
+    if (!af->tmp_path) return LORA_OK; /* never opened (a zeroed struct), failed or released */
 #ifdef LORA__HAVE_STAT
-    if (af->fd < 0) return LORA_OK; /* already finished (or never opened) */
+    if (af->fd < 0) return LORA_OK; /* already finished */
     if (fsync(af->fd) != 0 && !err) err = errno ? errno : EIO;
     if (close(af->fd) != 0 && !err) err = errno ? errno : EIO;
     af->fd = -1;
@@ -1925,7 +1927,8 @@ static lora_status lora__dir_check(const char *dir, const char *what, char **nor
     char *d;
     const char *base;
     *norm = NULL;
-    if (!dir || !*dir) return lora__fail(LORA_ERR_INVALID_ARG, "%s: the output directory path is empty", what);
+    (void)what;
+    if (!dir || !*dir) return lora__fail(LORA_ERR_INVALID_ARG, "the output directory path is empty (give a directory name)");
     d = lora__strdup(dir, "path");
     if (!d) return LORA_ERR_OOM;
     n = strlen(d);
@@ -1934,7 +1937,7 @@ static lora_status lora__dir_check(const char *dir, const char *what, char **nor
     base = base ? base + 1 : d;
     if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
         LORA_FREE(d);
-        return lora__fail(LORA_ERR_INVALID_ARG, "%s: '%s' cannot be replaced as a whole (give a directory name, not '/', '.' or '..')", what, dir);
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: cannot be replaced as a whole (give a directory name, not '/', '.' or '..')", dir);
     }
     *norm = d;
     return LORA_OK;
@@ -1943,7 +1946,7 @@ static void lora__dir_release(lora_dir_txn *t) {
     LORA_FREE(t->final_dir); LORA_FREE(t->tmp_dir);
     memset(t, 0, sizeof *t);
 }
-static lora_status lora__ensure_parent_dir(const char *path);
+static LORA__UNUSED lora_status lora__ensure_parent_dir(const char *path);
 LORA_API lora_status lora_dir_begin(lora_dir_txn *t, const char *dir) {
     lora_status s;
     unsigned attempt;
@@ -9500,7 +9503,7 @@ static lora_status lora__adapter_config_json(const lora_adapter *ad, int fan_in_
 }
 
 /* Creates the folder a file or directory will be made in (mkdir -p of its dirname). */
-static lora_status lora__ensure_parent_dir(const char *path) {
+static LORA__UNUSED lora_status lora__ensure_parent_dir(const char *path) {
     const char *slash = strrchr(path, '/');
     char *dir;
     lora_status s;
@@ -9583,6 +9586,11 @@ LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, 
     lora_dir_txn t;
     lora_status s;
     if (!ad || !dir) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_save: NULL argument");
+    if ((s = lora__check_config(&ad->config)) != LORA_OK) {   /* never write what cannot be loaded again */
+        char msg[LORA__ERRLEN];
+        snprintf(msg, sizeof msg, "%s", lora_last_error());
+        return lora__fail(s, "%s: not saved: %s (this library and PEFT could not load it again)", dir, msg);
+    }
     if ((s = lora_dir_begin(&t, dir)) != LORA_OK) return s;
     if ((s = lora__adapter_write_files(ad, lora_dir_path(&t), fan_in_fan_out)) != LORA_OK) { lora_dir_abort(&t); return s; }
     return lora_dir_commit(&t);
@@ -9993,8 +10001,9 @@ LORA_API lora_status lora_adamw_create(const lora_adamw_config *cfg, const lora_
     if (!cfg || !out || (n_params > 0 && !params) || n_params < 0)
         return lora__fail(LORA_ERR_INVALID_ARG, "lora_adamw_create: bad arguments");
     *out = NULL;
-    if (!(cfg->lr >= 0) || !(cfg->beta1 >= 0 && cfg->beta1 < 1) || !(cfg->beta2 >= 0 && cfg->beta2 < 1) || !(cfg->eps >= 0) ||
-        !(cfg->weight_decay >= 0) || !(cfg->grad_clip >= 0) || cfg->warmup < 0 || cfg->total_steps < 0 ||
+    if (!(cfg->lr >= 0 && cfg->lr < INFINITY) || !(cfg->beta1 >= 0 && cfg->beta1 < 1) || !(cfg->beta2 >= 0 && cfg->beta2 < 1) ||
+        !(cfg->eps >= 0 && cfg->eps < INFINITY) || !(cfg->weight_decay >= 0 && cfg->weight_decay < INFINITY) ||
+        !(cfg->grad_clip >= 0 && cfg->grad_clip < INFINITY) || cfg->warmup < 0 || cfg->total_steps < 0 ||
         (int)cfg->schedule < 0 || (int)cfg->schedule > 2)
         return lora__fail(LORA_ERR_INVALID_ARG, "AdamW: invalid settings (lr %g, betas (%g, %g), eps %g, weight_decay %g, clip %g, warmup %d)",
                           cfg->lr, cfg->beta1, cfg->beta2, cfg->eps, cfg->weight_decay, cfg->grad_clip, cfg->warmup);
@@ -12936,6 +12945,9 @@ static int32_t lora__sample_ws(const float *logits, int V, const lora_sampler *s
     double sum = 0.0, acc, u;
     for (i = 0; i < V; i++) if (logits[i] > mx) mx = logits[i];
     if (!(mx > -INFINITY) || mx == INFINITY) { (void)lora_rng_uniform(rng); return lora__argmax(logits, V); }
+    /* a temperature so small (a float denormal) that 1/T overflows: its limit, the greedy choice
+       ((l - max) * Inf would be NaN for the best token) */
+    if (!(invT < INFINITY)) { (void)lora_rng_uniform(rng); return lora__argmax(logits, V); }
     if (s->top_k > 0 && s->top_k < V) {
         /* the k largest logits, sorted, then their weights */
         n = s->top_k;
@@ -13345,6 +13357,11 @@ LORA_API lora_status lora_train(lora_model *m, const lora_dataset *train, const 
     memset(&tr, 0, sizeof tr);
     tr.m = m; tr.cfg = cfg; tr.train = train; tr.res = out;
     tr.full = lora_model_adapter(m) == NULL;
+    if (!tr.full && (s = lora__check_config(&lora_model_adapter(m)->config)) != LORA_OK) {
+        char msg[LORA__ERRLEN];
+        snprintf(msg, sizeof msg, "%s", lora_last_error());
+        return lora__fail(s, "lora_train: the adapter's settings: %s", msg);
+    }
     if ((s = lora_model_trainable_params(m, &tr.params, &tr.n_params)) != LORA_OK) return s;
     oc = cfg->optim;
     if (oc.total_steps <= 0) oc.total_steps = (int)cfg->steps;

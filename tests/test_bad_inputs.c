@@ -1609,6 +1609,37 @@ static void c_h2_bias_misfit(R *r) {
     if (r->status == LORA_OK) lora_adapter_free(ad);
 }
 
+
+/* library-level numbers from an application (the same classes without the command line) */
+static void c_h2_sample_denormal_t(R *r) {
+    float logits[8] = {0.1f, 0.5f, 3.0f, -1.0f, 2.9f, 0.0f, -7.0f, 1.0f};
+    lora_sampler sp = lora_sampler_init();
+    lora_rng rng;
+    int i, bad = 0;
+    sp.temperature = 1e-40f;   /* 1/T overflows to Inf */
+    lora_rng_seed(&rng, 1);
+    for (i = 0; i < 20; i++) bad += lora_sample(logits, 8, &sp, &rng) != 2;
+    r->status = LORA_OK;
+    FAIL_IF(bad, "%d of 20 draws were not the argmax", bad);
+}
+static void c_h2_adamw_inf_lr(R *r) {
+    lora_adamw_config oc = lora_adamw_config_init();
+    lora_adamw *o = NULL;
+    oc.lr = INFINITY;
+    r->status = lora_adamw_create(&oc, NULL, 0, &o);
+    lora_adamw_free(o);
+}
+static void c_h2_save_bad_dropout(R *r) {
+    lora_adapter *ad = fx_adapter();
+    float keep = ad->config.dropout;
+    mkdirs(P("h2_a_sdrop"));
+    write_text(P("h2_a_sdrop/adapter_config.json"), "previous");
+    ad->config.dropout = 1.5f;
+    r->status = lora_adapter_save(ad, P("h2_a_sdrop"), 1);
+    ad->config.dropout = keep;
+    FAIL_IF(!same_bytes(P("h2_a_sdrop/adapter_config.json"), "previous", 8), "the previous adapter changed");
+}
+
 /* ---- the table ---- */
 typedef struct bad_case {
     const char *area, *name;
@@ -1635,6 +1666,9 @@ typedef struct bad_case {
 
 static const bad_case cases[] = {
     /* hardening 2 (issue 19): one or more rows per class */
+    {"h2 numeric (library)", "lora_sample with temperature 1e-40f: the argmax, never NaN weights", OK, NULL, NULL, c_h2_sample_denormal_t, NULL, 0},
+    {"h2 numeric (library)", "lora_adamw_create with lr Inf", INV, "AdamW: invalid settings (lr inf", NULL, c_h2_adamw_inf_lr, NULL, 0},
+    {"h2 numeric (library)", "lora_adapter_save with lora_dropout 1.5: refused, previous kept", INV, "h2_a_sdrop: not saved: lora_dropout must be in [0, 1), got 1.5", NULL, c_h2_save_bad_dropout, NULL, 0},
     {"h2 numeric option", "lora-finetune --batch 0", INV, "--batch expects an integer in [1, 65536], got '0'", NULL, c_h2_batch0, NULL, 0},
     {"h2 numeric option", "lora-finetune --epochs inf", INV, "--epochs expects a number in [1e-06, 1e+06], got 'inf'", NULL, c_h2_epochs_inf, NULL, 0},
     {"h2 numeric option", "lora-finetune --epochs 1e300", INV, "--epochs expects", "'1e300'", c_h2_epochs_huge, NULL, 0},
@@ -1666,10 +1700,10 @@ static const bad_case cases[] = {
     {"h2 own files", "trainer_state.bin value NaN", NUM, "h2_nanval.bin: tensor '", "value 0 is nan", c_h2_ckpt_nan_value, NULL, 0},
     {"h2 own files", "lora-finetune --resume: checkpoint step 7 past --steps 2", RNG, "trainer_state.bin: the checkpoint is at step 7, past this run's 2 steps", NULL, c_h2_resume_past_end, NULL, 0},
     {"h2 atomic write", "lora_adapter_save(ad, \"\") (heap overflow before)", INV, "the output directory path is empty", NULL, c_h2_save_empty, NULL, 0},
-    {"h2 atomic write", "lora_adapter_save(ad, \"/\")", INV, "'/' cannot be replaced as a whole", NULL, c_h2_save_root, NULL, 0},
-    {"h2 atomic write", "lora_adapter_save(ad, \"build/..\")", INV, "'build/..' cannot be replaced as a whole", NULL, c_h2_save_dot, NULL, 0},
+    {"h2 atomic write", "lora_adapter_save(ad, \"/\")", INV, "/: cannot be replaced as a whole", NULL, c_h2_save_root, NULL, 0},
+    {"h2 atomic write", "lora_adapter_save(ad, \"build/..\")", INV, "build/..: cannot be replaced as a whole", NULL, c_h2_save_dot, NULL, 0},
     {"h2 atomic write", "lora_checkpoint_save(\"\")", INV, "the output path is empty", NULL, c_h2_ckpt_empty, NULL, 0},
-    {"h2 atomic write", "gpt2_model_save to \"dir/\": no config.json, no temporary file", INV, "h2_msave/' names a directory, not a file", NULL, c_h2_model_slash, NULL, 0},
+    {"h2 atomic write", "gpt2_model_save to \"dir/\": no config.json, no temporary file", INV, "h2_msave/: names a directory, not a file", NULL, c_h2_model_slash, NULL, 0},
     {"h2 atomic write", "lora-merge --out \"\" (13 MB temp file left before)", INV, "--out: the path is empty", NULL, c_h2_merge_empty, NULL, 0},
     {"h2 atomic write", "adapter directory replaced as a whole keeps checkpoint/ and README.md", OK, NULL, NULL, c_h2_adapter_keeps_extra, NULL, 0},
     {"h2 silent output", "config.json scale_attn_weights false", UNS, "h2_m_scale/config.json: \"scale_attn_weights\" must be true", NULL, c_h2_cfg_scale, NULL, 0},

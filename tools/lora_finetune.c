@@ -489,6 +489,11 @@ int main(int argc, char **argv) {
     if (full) { if (model_out && (s = lora_model_save(m, model_out)) != LORA_OK) goto fail; }
     else if (adapter_out && (s = lora_model_adapter_save(m, ad, adapter_out)) != LORA_OK) goto fail;
     if (svg_path && write_svg(svg_path, &cv, (int)steps) != 0) goto done;
+    if (ctx.interrupted == 2) {   /* the run finished and was saved, but a log line was lost */
+        fprintf(stderr, "lora-finetune: cannot write %s (disk full?): the log is incomplete; the %s was saved\n", ctx.failed_path,
+                full ? "model" : "adapter");
+        goto done;
+    }
     if (!quiet) {
         double el = now_seconds() - t_start;
         printf("done: %lld steps in %.1f s (%.0f tokens/s), peak memory %.0f MiB%s%s\n", (long long)res.state.step, el,
@@ -500,8 +505,8 @@ fail:
     fprintf(stderr, "lora-finetune: %s\n", lora_last_error());
     rc = 1;
 done:
-    if (logf && fclose(logf) != 0 && rc == 0) { fprintf(stderr, "lora-finetune: cannot write %s\n", log_path); rc = 1; }
-    if (csvf && fclose(csvf) != 0 && rc == 0) { fprintf(stderr, "lora-finetune: cannot write %s\n", csv_path); rc = 1; }
+    if (logf && (ferror(logf) | fclose(logf)) != 0 && rc == 0) { fprintf(stderr, "lora-finetune: cannot write %s\n", log_path); rc = 1; }
+    if (csvf && (ferror(csvf) | fclose(csvf)) != 0 && rc == 0) { fprintf(stderr, "lora-finetune: cannot write %s\n", csv_path); rc = 1; }
     free(cv.train); free(cv.val);
     lora_model_free(m);
     lora_adapter_free(ad);

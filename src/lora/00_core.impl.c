@@ -259,17 +259,18 @@ static void lora__atomic_release(lora_atomic_file *af) {
 static lora_status lora__check_output_path(const char *path, const char *what) {
     const char *base;
     size_t n;
-    if (!path || !*path) return lora__fail(LORA_ERR_INVALID_ARG, "%s: the output path is empty", what);
+    (void)what;
+    if (!path || !*path) return lora__fail(LORA_ERR_INVALID_ARG, "the output path is empty (give a file name)");
     n = strlen(path);
-    if (path[n - 1] == '/') return lora__fail(LORA_ERR_INVALID_ARG, "%s: output path '%s' names a directory, not a file", what, path);
+    if (path[n - 1] == '/') return lora__fail(LORA_ERR_INVALID_ARG, "%s: names a directory, not a file (output path)", path);
     base = strrchr(path, '/');
     base = base ? base + 1 : path;
     if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-        return lora__fail(LORA_ERR_INVALID_ARG, "%s: output path '%s' names a directory, not a file", what, path);
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: names a directory, not a file (output path)", path);
 #ifdef LORA__HAVE_STAT
     {
         struct stat sb;
-        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) { (void)what; return lora__fail(LORA_ERR_IO, "%s: is a directory, not a file (output path)", path); }
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) return lora__fail(LORA_ERR_IO, "%s: is a directory, not a file (output path)", path);
     }
 #endif
     return LORA_OK;
@@ -385,8 +386,9 @@ LORA_API void lora_atomic_write(lora_atomic_file *af, const void *data, size_t n
    drops it). */
 LORA_API lora_status lora_atomic_finish(lora_atomic_file *af) {
     int err = af->failed;
+    if (!af->tmp_path) return LORA_OK; /* never opened (a zeroed struct), failed or released */
 #ifdef LORA__HAVE_STAT
-    if (af->fd < 0) return LORA_OK; /* already finished (or never opened) */
+    if (af->fd < 0) return LORA_OK; /* already finished */
     if (fsync(af->fd) != 0 && !err) err = errno ? errno : EIO;
     if (close(af->fd) != 0 && !err) err = errno ? errno : EIO;
     af->fd = -1;
@@ -441,7 +443,8 @@ static lora_status lora__dir_check(const char *dir, const char *what, char **nor
     char *d;
     const char *base;
     *norm = NULL;
-    if (!dir || !*dir) return lora__fail(LORA_ERR_INVALID_ARG, "%s: the output directory path is empty", what);
+    (void)what;
+    if (!dir || !*dir) return lora__fail(LORA_ERR_INVALID_ARG, "the output directory path is empty (give a directory name)");
     d = lora__strdup(dir, "path");
     if (!d) return LORA_ERR_OOM;
     n = strlen(d);
@@ -450,7 +453,7 @@ static lora_status lora__dir_check(const char *dir, const char *what, char **nor
     base = base ? base + 1 : d;
     if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
         LORA_FREE(d);
-        return lora__fail(LORA_ERR_INVALID_ARG, "%s: '%s' cannot be replaced as a whole (give a directory name, not '/', '.' or '..')", what, dir);
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: cannot be replaced as a whole (give a directory name, not '/', '.' or '..')", dir);
     }
     *norm = d;
     return LORA_OK;
@@ -459,7 +462,7 @@ static void lora__dir_release(lora_dir_txn *t) {
     LORA_FREE(t->final_dir); LORA_FREE(t->tmp_dir);
     memset(t, 0, sizeof *t);
 }
-static lora_status lora__ensure_parent_dir(const char *path);
+static LORA__UNUSED lora_status lora__ensure_parent_dir(const char *path);
 LORA_API lora_status lora_dir_begin(lora_dir_txn *t, const char *dir) {
     lora_status s;
     unsigned attempt;

@@ -141,7 +141,7 @@ static lora_status lora__adapter_config_json(const lora_adapter *ad, int fan_in_
 }
 
 /* Creates the folder a file or directory will be made in (mkdir -p of its dirname). */
-static lora_status lora__ensure_parent_dir(const char *path) {
+static LORA__UNUSED lora_status lora__ensure_parent_dir(const char *path) {
     const char *slash = strrchr(path, '/');
     char *dir;
     lora_status s;
@@ -224,6 +224,11 @@ LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, 
     lora_dir_txn t;
     lora_status s;
     if (!ad || !dir) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_save: NULL argument");
+    if ((s = lora__check_config(&ad->config)) != LORA_OK) {   /* never write what cannot be loaded again */
+        char msg[LORA__ERRLEN];
+        snprintf(msg, sizeof msg, "%s", lora_last_error());
+        return lora__fail(s, "%s: not saved: %s (this library and PEFT could not load it again)", dir, msg);
+    }
     if ((s = lora_dir_begin(&t, dir)) != LORA_OK) return s;
     if ((s = lora__adapter_write_files(ad, lora_dir_path(&t), fan_in_fan_out)) != LORA_OK) { lora_dir_abort(&t); return s; }
     return lora_dir_commit(&t);

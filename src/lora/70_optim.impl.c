@@ -47,8 +47,9 @@ LORA_API lora_status lora_adamw_create(const lora_adamw_config *cfg, const lora_
     if (!cfg || !out || (n_params > 0 && !params) || n_params < 0)
         return lora__fail(LORA_ERR_INVALID_ARG, "lora_adamw_create: bad arguments");
     *out = NULL;
-    if (!(cfg->lr >= 0) || !(cfg->beta1 >= 0 && cfg->beta1 < 1) || !(cfg->beta2 >= 0 && cfg->beta2 < 1) || !(cfg->eps >= 0) ||
-        !(cfg->weight_decay >= 0) || !(cfg->grad_clip >= 0) || cfg->warmup < 0 || cfg->total_steps < 0 ||
+    if (!(cfg->lr >= 0 && cfg->lr < INFINITY) || !(cfg->beta1 >= 0 && cfg->beta1 < 1) || !(cfg->beta2 >= 0 && cfg->beta2 < 1) ||
+        !(cfg->eps >= 0 && cfg->eps < INFINITY) || !(cfg->weight_decay >= 0 && cfg->weight_decay < INFINITY) ||
+        !(cfg->grad_clip >= 0 && cfg->grad_clip < INFINITY) || cfg->warmup < 0 || cfg->total_steps < 0 ||
         (int)cfg->schedule < 0 || (int)cfg->schedule > 2)
         return lora__fail(LORA_ERR_INVALID_ARG, "AdamW: invalid settings (lr %g, betas (%g, %g), eps %g, weight_decay %g, clip %g, warmup %d)",
                           cfg->lr, cfg->beta1, cfg->beta2, cfg->eps, cfg->weight_decay, cfg->grad_clip, cfg->warmup);

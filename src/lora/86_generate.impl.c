@@ -89,6 +89,9 @@ static int32_t lora__sample_ws(const float *logits, int V, const lora_sampler *s
     double sum = 0.0, acc, u;
     for (i = 0; i < V; i++) if (logits[i] > mx) mx = logits[i];
     if (!(mx > -INFINITY) || mx == INFINITY) { (void)lora_rng_uniform(rng); return lora__argmax(logits, V); }
+    /* a temperature so small (a float denormal) that 1/T overflows: its limit, the greedy choice
+       ((l - max) * Inf would be NaN for the best token) */
+    if (!(invT < INFINITY)) { (void)lora_rng_uniform(rng); return lora__argmax(logits, V); }
     if (s->top_k > 0 && s->top_k < V) {
         /* the k largest logits, sorted, then their weights */
         n = s->top_k;

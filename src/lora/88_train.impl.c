@@ -279,6 +279,11 @@ LORA_API lora_status lora_train(lora_model *m, const lora_dataset *train, const 
     memset(&tr, 0, sizeof tr);
     tr.m = m; tr.cfg = cfg; tr.train = train; tr.res = out;
     tr.full = lora_model_adapter(m) == NULL;
+    if (!tr.full && (s = lora__check_config(&lora_model_adapter(m)->config)) != LORA_OK) {
+        char msg[LORA__ERRLEN];
+        snprintf(msg, sizeof msg, "%s", lora_last_error());
+        return lora__fail(s, "lora_train: the adapter's settings: %s", msg);
+    }
     if ((s = lora_model_trainable_params(m, &tr.params, &tr.n_params)) != LORA_OK) return s;
     oc = cfg->optim;
     if (oc.total_steps <= 0) oc.total_steps = (int)cfg->steps;
