@@ -6987,16 +6987,24 @@ static lora_status lora__gguf_parse(const unsigned char *base, size_t size, lora
         spans[i].start = t->offset; spans[i].end = t->offset + t->nbytes; spans[i].idx = i;
     }
     qsort(spans, g->n_tensors, sizeof *spans, lora__gguf_cmp_span);
-    for (i = 1; i < g->n_tensors; i++)
-        if (spans[i].start < spans[i - 1].end && spans[i].end > spans[i].start && spans[i - 1].end > spans[i - 1].start) {
-            s = lora__fail(LORA_ERR_FORMAT, "%s: tensors '%s' and '%s' overlap (data bytes %llu..%llu and %llu..%llu)", g->path,
-                           g->tensors[spans[i - 1].idx].name, g->tensors[spans[i].idx].name,
-                           (unsigned long long)spans[i - 1].start, (unsigned long long)spans[i - 1].end,
-                           (unsigned long long)spans[i].start, (unsigned long long)spans[i].end);
-            break;
+    {
+        /* sorted by start: a tensor overlaps an earlier one iff it starts before the furthest end so
+           far (empty tensors overlap nothing) */
+        size_t far = (size_t)-1;
+        for (i = 0; i < g->n_tensors; i++) {
+            if (spans[i].end == spans[i].start) continue;
+            if (far != (size_t)-1 && spans[i].start < spans[far].end) {
+                s = lora__fail(LORA_ERR_FORMAT, "%s: tensors '%s' and '%s' overlap (data bytes %llu..%llu and %llu..%llu)", g->path,
+                               g->tensors[spans[far].idx].name, g->tensors[spans[i].idx].name,
+                               (unsigned long long)spans[far].start, (unsigned long long)spans[far].end,
+                               (unsigned long long)spans[i].start, (unsigned long long)spans[i].end);
+                break;
+            }
+            if (far == (size_t)-1 || spans[i].end > spans[far].end) far = i;
         }
+    }
     LORA_FREE(spans);
-    return s == LORA_OK ? LORA_OK : s;
+    return s;
 }
 
 static lora_status lora__gguf_new(const char *name, lora_gguf **out) {
