@@ -7108,14 +7108,14 @@ LORA_API const lora_gguf_tensor *lora_gguf_find_tensor(const lora_gguf *g, const
     return NULL;
 }
 
-static lora_status lora__gguf_need(const lora_gguf *g, const char *key, const lora_gguf_kv **kv) {
-    if (!g || !key) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_get: NULL argument");
+static lora_status lora__gguf_need(const lora_gguf *g, const char *key, const void *out, const lora_gguf_kv **kv) {
+    if (!g || !key || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_get: NULL argument");
     if (!(*kv = lora_gguf_find_kv(g, key))) return lora__fail(LORA_ERR_NOT_FOUND, "%s: no key '%s'", g->path, key);
     return LORA_OK;
 }
 LORA_API lora_status lora_gguf_get_str(const lora_gguf *g, const char *key, const char **out) {
     const lora_gguf_kv *kv;
-    lora_status s = lora__gguf_need(g, key, &kv);
+    lora_status s = lora__gguf_need(g, key, out, &kv);
     if (s != LORA_OK) return s;
     if (kv->type != LORA_GGUF_STRING)
         return lora__fail(LORA_ERR_FORMAT, "%s: key '%s': expected a STRING, found %s", g->path, key, lora__gguf_type_name(kv->type));
@@ -7127,7 +7127,7 @@ static int lora__gguf_is_int(uint32_t t) {
 }
 LORA_API lora_status lora_gguf_get_int(const lora_gguf *g, const char *key, int64_t *out) {
     const lora_gguf_kv *kv;
-    lora_status s = lora__gguf_need(g, key, &kv);
+    lora_status s = lora__gguf_need(g, key, out, &kv);
     if (s != LORA_OK) return s;
     if (!lora__gguf_is_int(kv->type))
         return lora__fail(LORA_ERR_FORMAT, "%s: key '%s': expected an integer, found %s", g->path, key, lora__gguf_type_name(kv->type));
@@ -7138,7 +7138,7 @@ LORA_API lora_status lora_gguf_get_int(const lora_gguf *g, const char *key, int6
 }
 LORA_API lora_status lora_gguf_get_float(const lora_gguf *g, const char *key, double *out) {
     const lora_gguf_kv *kv;
-    lora_status s = lora__gguf_need(g, key, &kv);
+    lora_status s = lora__gguf_need(g, key, out, &kv);
     if (s != LORA_OK) return s;
     if (kv->type != LORA_GGUF_FLOAT32 && kv->type != LORA_GGUF_FLOAT64 && !lora__gguf_is_int(kv->type))
         return lora__fail(LORA_ERR_FORMAT, "%s: key '%s': expected a number, found %s", g->path, key, lora__gguf_type_name(kv->type));
@@ -7330,7 +7330,8 @@ LORA_API lora_status lora_gguf_set_array(lora_gguf_writer *w, const char *key, l
     return w->kv.failed ? LORA_ERR_OOM : LORA_OK;
 }
 LORA_API lora_status lora_gguf_set_alignment(lora_gguf_writer *w, uint32_t alignment) {
-    if (!w || alignment == 0 || (alignment & (alignment - 1)) != 0)
+    if (!w) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_set_alignment: writer is NULL");
+    if (alignment == 0 || (alignment & (alignment - 1)) != 0)
         return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_set_alignment: %u is not a power of two", (unsigned)alignment);
     w->alignment = alignment;
     return LORA_OK;
