@@ -18,8 +18,9 @@
      LayerNorm eps 1e-5, causal attention scaled by 1/sqrt(head_dim), gelu_new (tanh form),
      final ln_f and an lm_head tied to the token embedding. Presets gpt2 (124M), gpt2-medium,
      gpt2-large, gpt2-xl, distilgpt2, tiny, small, or any gpt2_config. Weights load from HF
-     model.safetensors (F32/F16/BF16, with or without "transformer." prefixes) or llm.c
-     checkpoints; random init as HF (N(0, 0.02), c_proj scaled by 1/sqrt(2 n_layer)).
+     model.safetensors (F32/F16/BF16, with or without "transformer." prefixes), llm.c
+     checkpoints or GGUF files of llama.cpp's gpt2 architecture (F32/F16/BF16/Q8_0), and
+     export to GGUF (lora_model_save_gguf, lora_model_save_adapter_gguf); random init as HF (N(0, 0.02), c_proj scaled by 1/sqrt(2 n_layer)).
      Linear modules carry PEFT's names: transformer.h.{i}.attn.c_attn, .attn.c_proj,
      .mlp.c_fc, .mlp.c_proj and lm_head. "c_proj" matches both attn.c_proj and mlp.c_proj.
 

@@ -11,7 +11,7 @@
      Compile with plain cc:   cc -O2 app.c -lm -lpthread
      SIMD kernels are chosen at run time (AVX-512, AVX2+FMA, NEON on arm64, scalar), so one
      binary runs on any CPU of its architecture; no -march flag is needed. Every file format
-     (safetensors, PEFT adapters, checkpoints) is little-endian on any host, big-endian included.
+     (safetensors, GGUF, PEFT adapters, checkpoints) is little-endian on any host, big-endian included.
 
    CONFIGURATION (define before the implementation)
      LORA_MALLOC(sz) / LORA_FREE(p) / LORA_REALLOC(p, sz)   allocation hooks (define all three)
@@ -39,6 +39,8 @@
      lora_gemv          matrix-vector products (decoding), W read once (matmul.api)
      lora_json_*        strict JSON reader                             (json.api)
      lora_st_*          safetensors reader (mmap) and atomic writer    (safetensors.api)
+     lora_gguf_*        GGUF (llama.cpp) reader (F32/F16/BF16/Q8_0) and writer (gguf.api);
+                        lora_model_save_gguf / _save_adapter_gguf export for llama.cpp (model.api)
      lora_regex_*, lora_select_targets   PEFT's target_modules rules   (pattern.api)
      lora_adapter_*     LoRA adapters: create by pattern, PEFT save/load, merge/unmerge
      lora_adamw_*       AdamW identical to torch.optim.AdamW, clipping, LR schedules
