@@ -414,6 +414,25 @@ static void test_permute(void) {
     CHECK_OK(lora_gguf_permute_rows(p, back, 8, 2, 2, 1));
     CHECK(memcmp(back, w, sizeof w) == 0);
     CHECK_ERR(lora_gguf_permute_rows(w, p, 6, 2, 2, 0), LORA_ERR_SHAPE);
+    /* against convert_hf_to_gguf.py's LlamaModel.permute (permute.gguf): q with 3 heads, k with 1 kv head */
+    {
+        lora_gguf *g = NULL;
+        float x[120], want[120], got[120];
+        CHECK_OK(lora_gguf_open(FX "permute.gguf", &g));
+        if (g) {
+            CHECK_OK(lora_gguf_load_f32(g, "w", 2, (const int64_t[]){5, 24}, x));
+            CHECK_OK(lora_gguf_load_f32(g, "q", 2, (const int64_t[]){5, 24}, want));
+            CHECK_OK(lora_gguf_permute_rows(x, got, 24, 5, 3, 0));
+            CHECK(memcmp(got, want, sizeof got) == 0);
+            CHECK_OK(lora_gguf_permute_rows(want, got, 24, 5, 3, 1));
+            CHECK(memcmp(got, x, sizeof got) == 0);
+            CHECK_OK(lora_gguf_load_f32(g, "wk", 2, (const int64_t[]){5, 8}, x));
+            CHECK_OK(lora_gguf_load_f32(g, "k", 2, (const int64_t[]){5, 8}, want));
+            CHECK_OK(lora_gguf_permute_rows(x, got, 8, 5, 1, 0));
+            CHECK(memcmp(got, want, 40 * sizeof(float)) == 0);
+            lora_gguf_close(g);
+        }
+    }
     CHECK_ERR(lora_gguf_permute_rows(w, w, 8, 2, 2, 0), LORA_ERR_INVALID_ARG);
 }
 
