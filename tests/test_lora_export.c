@@ -102,6 +102,17 @@ int main(void) {
         CHECK(lora_gguf_find_tensor(g, "output.weight") && lora_gguf_find_kv(g, "tokenizer.ggml.merges"));
         lora_gguf_close(g);
     }
+    /* fine-tuning a GGUF model (gguf-py's file, its tokenizer for the jsonl data): the adapter fits
+       the same weights in safetensors */
+    if ((f = fopen(OUT "train.jsonl", "w")) != NULL) {
+        fputs("{\"text\": \"the cat and the hat in the end\"}\n{\"text\": \"it is on the cat, and the hat is on it\"}\n", f);
+        fclose(f);
+    }
+    CHECK(system("build/lora-finetune --model " FX "gpt2_tiny.gguf --data " OUT "train.jsonl --targets c_attn,c_proj --batch 2 "
+                 "--seq 16 --steps 3 --lr 1e-2 --adapter-out " OUT "ft --quiet --threads 1 > /dev/null") == 0);
+    a = eval_loss("--model " FX "gpt2_tiny.gguf --adapter " OUT "ft");
+    b = eval_loss("--model " MODEL " --adapter " OUT "ft");
+    CHECK(a == a && a == b && a != eval_loss("--model " MODEL));
     /* a GGUF model generates with the tokenizer inside it */
     CHECK(system("build/lora-generate --model " OUT "base.gguf --prompt 'the cat' --max-new 4 --greedy --threads 1 > " OUT "gen.txt 2> /dev/null") == 0);
     out = test_slurp(OUT "gen.txt", NULL);
