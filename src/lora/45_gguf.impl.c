@@ -145,6 +145,8 @@ static lora_status lora__gguf_read_kv(lora__gguf_rd *r, lora_gguf_kv *kv, size_t
     if (t == LORA_GGUF_STRING) return lora__gguf_str(r, &kv->str, &kv->str_len, kv->key);
     if (t != LORA_GGUF_ARRAY) {
         if (!lora__gguf_num(r, lora__gguf_type_size((uint32_t)t), &raw, kv->key)) return LORA_ERR_FORMAT;
+        if (t == LORA_GGUF_BOOL && raw > 1)
+            return lora__fail(LORA_ERR_FORMAT, "%s: key '%s' is not a bool (%u)", r->file, kv->key, (unsigned)raw);
         lora__gguf_set_scalar(kv, (uint32_t)t, raw);
         return LORA_OK;
     }
