@@ -92,5 +92,7 @@ run_case() {
 run_case c1 2 3 72 40 200 7 c_attn,c_proj,c_fc 4 16 0 33
 run_case c2 3 5 80 48 0 11 c_attn,c_proj,c_fc,lm_head 8 8 1 47
 run_case c3 1 1 36 24 100 5 c_attn 3 5 1 24
+# GPT-2 124M's shape (12 layers, 12 heads, width 768, 1024 positions; 1.5 GB of files): BIG=1
+[ "${BIG:-0}" = 1 ] && run_case gpt2-124m 12 12 768 1024 0 3 c_attn,c_proj,c_fc,lm_head 8 16 1 64
 echo "llamacpp check: $fails failed"
 [ "$fails" -eq 0 ]
