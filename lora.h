@@ -11,7 +11,7 @@
      Compile with plain cc:   cc -O2 app.c -lm -lpthread
      SIMD kernels are chosen at run time (AVX-512, AVX2+FMA, NEON on arm64, scalar), so one
      binary runs on any CPU of its architecture; no -march flag is needed. Every file format
-     (safetensors, PEFT adapters, checkpoints) is little-endian on any host, big-endian included.
+     (safetensors, GGUF, PEFT adapters, checkpoints) is little-endian on any host, big-endian included.
 
    CONFIGURATION (define before the implementation)
      LORA_MALLOC(sz) / LORA_FREE(p) / LORA_REALLOC(p, sz)   allocation hooks (define all three)
@@ -39,6 +39,8 @@
      lora_gemv          matrix-vector products (decoding), W read once (matmul.api)
      lora_json_*        strict JSON reader                             (json.api)
      lora_st_*          safetensors reader (mmap) and atomic writer    (safetensors.api)
+     lora_gguf_*        GGUF (llama.cpp) reader (F32/F16/BF16/Q8_0) and writer (gguf.api);
+                        lora_model_save_gguf / _save_adapter_gguf export for llama.cpp (model.api)
      lora_regex_*, lora_select_targets   PEFT's target_modules rules   (pattern.api)
      lora_adapter_*     LoRA adapters: create by pattern, PEFT save/load, merge/unmerge
      lora_adamw_*       AdamW identical to torch.optim.AdamW, clipping, LR schedules
@@ -7147,6 +7149,8 @@ static lora_status lora__gguf_read_kv(lora__gguf_rd *r, lora_gguf_kv *kv, size_t
     if (t == LORA_GGUF_STRING) return lora__gguf_str(r, &kv->str, &kv->str_len, kv->key);
     if (t != LORA_GGUF_ARRAY) {
         if (!lora__gguf_num(r, lora__gguf_type_size((uint32_t)t), &raw, kv->key)) return LORA_ERR_FORMAT;
+        if (t == LORA_GGUF_BOOL && raw > 1)
+            return lora__fail(LORA_ERR_FORMAT, "%s: key '%s' is not a bool (%u)", r->file, kv->key, (unsigned)raw);
         lora__gguf_set_scalar(kv, (uint32_t)t, raw);
         return LORA_OK;
     }
@@ -7336,16 +7340,24 @@ static lora_status lora__gguf_parse(const unsigned char *base, size_t size, lora
         spans[i].start = t->offset; spans[i].end = t->offset + t->nbytes; spans[i].idx = i;
     }
     qsort(spans, g->n_tensors, sizeof *spans, lora__gguf_cmp_span);
-    for (i = 1; i < g->n_tensors; i++)
-        if (spans[i].start < spans[i - 1].end && spans[i].end > spans[i].start && spans[i - 1].end > spans[i - 1].start) {
-            s = lora__fail(LORA_ERR_FORMAT, "%s: tensors '%s' and '%s' overlap (data bytes %llu..%llu and %llu..%llu)", g->path,
-                           g->tensors[spans[i - 1].idx].name, g->tensors[spans[i].idx].name,
-                           (unsigned long long)spans[i - 1].start, (unsigned long long)spans[i - 1].end,
-                           (unsigned long long)spans[i].start, (unsigned long long)spans[i].end);
-            break;
+    {
+        /* sorted by start: a tensor overlaps an earlier one iff it starts before the furthest end so
+           far (empty tensors overlap nothing) */
+        size_t far = (size_t)-1;
+        for (i = 0; i < g->n_tensors; i++) {
+            if (spans[i].end == spans[i].start) continue;
+            if (far != (size_t)-1 && spans[i].start < spans[far].end) {
+                s = lora__fail(LORA_ERR_FORMAT, "%s: tensors '%s' and '%s' overlap (data bytes %llu..%llu and %llu..%llu)", g->path,
+                               g->tensors[spans[far].idx].name, g->tensors[spans[i].idx].name,
+                               (unsigned long long)spans[far].start, (unsigned long long)spans[far].end,
+                               (unsigned long long)spans[i].start, (unsigned long long)spans[i].end);
+                break;
+            }
+            if (far == (size_t)-1 || spans[i].end > spans[far].end) far = i;
         }
+    }
     LORA_FREE(spans);
-    return s == LORA_OK ? LORA_OK : s;
+    return s;
 }
 
 static lora_status lora__gguf_new(const char *name, lora_gguf **out) {
@@ -7449,14 +7461,14 @@ LORA_API const lora_gguf_tensor *lora_gguf_find_tensor(const lora_gguf *g, const
     return NULL;
 }
 
-static lora_status lora__gguf_need(const lora_gguf *g, const char *key, const lora_gguf_kv **kv) {
-    if (!g || !key) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_get: NULL argument");
+static lora_status lora__gguf_need(const lora_gguf *g, const char *key, const void *out, const lora_gguf_kv **kv) {
+    if (!g || !key || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_get: NULL argument");
     if (!(*kv = lora_gguf_find_kv(g, key))) return lora__fail(LORA_ERR_NOT_FOUND, "%s: no key '%s'", g->path, key);
     return LORA_OK;
 }
 LORA_API lora_status lora_gguf_get_str(const lora_gguf *g, const char *key, const char **out) {
     const lora_gguf_kv *kv;
-    lora_status s = lora__gguf_need(g, key, &kv);
+    lora_status s = lora__gguf_need(g, key, out, &kv);
     if (s != LORA_OK) return s;
     if (kv->type != LORA_GGUF_STRING)
         return lora__fail(LORA_ERR_FORMAT, "%s: key '%s': expected a STRING, found %s", g->path, key, lora__gguf_type_name(kv->type));
@@ -7468,7 +7480,7 @@ static int lora__gguf_is_int(uint32_t t) {
 }
 LORA_API lora_status lora_gguf_get_int(const lora_gguf *g, const char *key, int64_t *out) {
     const lora_gguf_kv *kv;
-    lora_status s = lora__gguf_need(g, key, &kv);
+    lora_status s = lora__gguf_need(g, key, out, &kv);
     if (s != LORA_OK) return s;
     if (!lora__gguf_is_int(kv->type))
         return lora__fail(LORA_ERR_FORMAT, "%s: key '%s': expected an integer, found %s", g->path, key, lora__gguf_type_name(kv->type));
@@ -7479,7 +7491,7 @@ LORA_API lora_status lora_gguf_get_int(const lora_gguf *g, const char *key, int6
 }
 LORA_API lora_status lora_gguf_get_float(const lora_gguf *g, const char *key, double *out) {
     const lora_gguf_kv *kv;
-    lora_status s = lora__gguf_need(g, key, &kv);
+    lora_status s = lora__gguf_need(g, key, out, &kv);
     if (s != LORA_OK) return s;
     if (kv->type != LORA_GGUF_FLOAT32 && kv->type != LORA_GGUF_FLOAT64 && !lora__gguf_is_int(kv->type))
         return lora__fail(LORA_ERR_FORMAT, "%s: key '%s': expected a number, found %s", g->path, key, lora__gguf_type_name(kv->type));
@@ -7671,7 +7683,8 @@ LORA_API lora_status lora_gguf_set_array(lora_gguf_writer *w, const char *key, l
     return w->kv.failed ? LORA_ERR_OOM : LORA_OK;
 }
 LORA_API lora_status lora_gguf_set_alignment(lora_gguf_writer *w, uint32_t alignment) {
-    if (!w || alignment == 0 || (alignment & (alignment - 1)) != 0)
+    if (!w) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_set_alignment: writer is NULL");
+    if (alignment == 0 || (alignment & (alignment - 1)) != 0)
         return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_set_alignment: %u is not a power of two", (unsigned)alignment);
     w->alignment = alignment;
     return LORA_OK;
@@ -12215,20 +12228,21 @@ LORA_API lora_status lora_batcher_next(lora_batcher *b, int32_t *inputs, int32_t
 /* ---- tokenizers in GGUF files ----
    GGUF stores a byte-level BPE vocabulary as Hugging Face's vocab.json does: each token as the
    UTF-8 of its bytes mapped through bytes_to_unicode, and the merges as "left right" lines.
-   Reading builds the vocab JSON and merges text and hands them to the loader of
-   80_tokenizer (so every check of that loader applies); writing walks the token table and the
-   merge table of the tokenizer. */
+   Reading builds the vocab JSON and merges text and hands them to lora_tokenizer_load_memory
+   (so every check of that loader applies); writing uses the public accessors, except for the
+   merges in rank order, which only lora__tokenizer_merges reads from 80_tokenizer's table. */
 #define LORA__TOKEN_NORMAL 1
 #define LORA__TOKEN_CONTROL 3
 #define LORA__TOKEN_UNUSED 5
 
+static int lora__gguf_printable(int b) { return (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174; }
 /* byte -> its bytes_to_unicode code point, as UTF-8 (1 or 2 bytes); returns the length */
 static size_t lora__byte_symbol(int b, char out[2]) {
     int k, n = 0;
     uint32_t cp;
-    if (lora__byte_is_printable(b)) cp = (uint32_t)b;
+    if (lora__gguf_printable(b)) cp = (uint32_t)b;
     else {
-        for (k = 0; k < b; k++) n += !lora__byte_is_printable(k);
+        for (k = 0; k < b; k++) n += !lora__gguf_printable(k);
         cp = 256u + (uint32_t)n;
     }
     if (cp < 0x80) { out[0] = (char)cp; return 1; }
@@ -12249,6 +12263,27 @@ static int lora__cmp_merge_rank(const void *x, const void *y) {
     uint32_t a = ((const lora__merge_rank *)x)->rank, b = ((const lora__merge_rank *)y)->rank;
     return a < b ? -1 : a > b;
 }
+/* The merges (left id, right id) in rank order (*out allocated, n_merges + 1 entries): the one
+   place that reads 80_tokenizer's internals. */
+static lora_status lora__tokenizer_merges(const lora_tokenizer *tok, lora__merge_rank **out, size_t *n) {
+    lora__merge_rank *mr = (lora__merge_rank *)lora__calloc(tok->n_merges + 1, sizeof *mr, "GGUF merges");
+    size_t i, k = 0;
+    *out = NULL;
+    *n = 0;
+    if (!mr) return LORA_ERR_OOM;
+    for (i = 0; tok->merges && i < ((size_t)1 << tok->merge_bits); i++) {
+        const lora__merge_slot *m = &tok->merges[i];
+        if (m->key == LORA__EMPTY_KEY || k >= tok->n_merges) continue;
+        mr[k].rank = m->rank;
+        mr[k].a = (int32_t)(m->key >> 32);
+        mr[k].b = (int32_t)(uint32_t)m->key;
+        k++;
+    }
+    qsort(mr, k, sizeof *mr, lora__cmp_merge_rank);
+    *out = mr;
+    *n = k;
+    return LORA_OK;
+}
 
 LORA_API lora_status lora_gguf_set_tokenizer(lora_gguf_writer *w, const lora_tokenizer *tok, const char *model,
                                              const char *pre, int n_vocab) {
@@ -12257,43 +12292,36 @@ LORA_API lora_status lora_gguf_set_tokenizer(lora_gguf_writer *w, const lora_tok
     lora__buf blob;
     size_t *offs = NULL, *lens = NULL, *moffs = NULL, *mlens = NULL;
     const char **strs = NULL, **mstrs = NULL;
-    int32_t *types = NULL, id;
+    int32_t *types = NULL, id, eos;
     lora__merge_rank *mr = NULL;
     lora_status s = LORA_OK;
-    int b;
+    int b, n_tok;
     if (!w || !tok || !model || !pre) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_set_tokenizer: NULL argument");
-    if (n_vocab < tok->n_vocab)
+    n_tok = lora_tokenizer_vocab_size(tok);
+    eos = lora_tokenizer_eos(tok);
+    if (n_vocab < n_tok)
         return lora__fail(LORA_ERR_SHAPE, "lora_gguf_set_tokenizer: the model has %d token rows, the tokenizer %d tokens",
-                          n_vocab, (int)tok->n_vocab);
+                          n_vocab, n_tok);
     for (b = 0; b < 256; b++) slen[b] = lora__byte_symbol(b, sym[b]);
     memset(&blob, 0, sizeof blob);
     offs = (size_t *)lora__calloc((size_t)n_vocab + 1, sizeof(size_t), "GGUF tokens");
     lens = (size_t *)lora__calloc((size_t)n_vocab + 1, sizeof(size_t), "GGUF tokens");
     strs = (const char **)lora__calloc((size_t)n_vocab + 1, sizeof(char *), "GGUF tokens");
     types = (int32_t *)lora__calloc((size_t)n_vocab + 1, sizeof(int32_t), "GGUF token types");
-    mr = (lora__merge_rank *)lora__calloc(tok->n_merges + 1, sizeof *mr, "GGUF merges");
-    if (!offs || !lens || !strs || !types || !mr) { s = LORA_ERR_OOM; goto done; }
+    if (!offs || !lens || !strs || !types) { s = LORA_ERR_OOM; goto done; }
+    if ((s = lora__tokenizer_merges(tok, &mr, &n_m)) != LORA_OK) goto done;
     for (id = 0; id < n_vocab; id++) {
+        size_t nb = 0;
         offs[id] = blob.len;
-        if (id < tok->n_vocab && tok->off[id] != tok->off[id + 1]) {
+        if (id < n_tok && lora_token_bytes(tok, id, &nb) && nb) {
             lora__token_symbol(tok, id, &blob, sym, slen);
-            types[id] = id == tok->eot ? LORA__TOKEN_CONTROL : LORA__TOKEN_NORMAL;
+            types[id] = id == eos ? LORA__TOKEN_CONTROL : LORA__TOKEN_NORMAL;
         } else {
             lora__buf_printf(&blob, "[PAD%ld]", (long)id);
             types[id] = LORA__TOKEN_UNUSED;
         }
         lens[id] = blob.len - offs[id];
     }
-    /* the merges in rank order, from the hash table */
-    for (i = 0; i < ((size_t)1 << tok->merge_bits) && tok->merges; i++) {
-        const lora__merge_slot *m = &tok->merges[i];
-        if (m->key == LORA__EMPTY_KEY || n_m >= tok->n_merges) continue;
-        mr[n_m].rank = m->rank;
-        mr[n_m].a = (int32_t)(m->key >> 32);
-        mr[n_m].b = (int32_t)(uint32_t)m->key;
-        n_m++;
-    }
-    qsort(mr, n_m, sizeof *mr, lora__cmp_merge_rank);
     moffs = (size_t *)lora__calloc(n_m + 1, sizeof(size_t), "GGUF merges");
     mlens = (size_t *)lora__calloc(n_m + 1, sizeof(size_t), "GGUF merges");
     mstrs = (const char **)lora__calloc(n_m + 1, sizeof(char *), "GGUF merges");
@@ -12313,9 +12341,9 @@ LORA_API lora_status lora_gguf_set_tokenizer(lora_gguf_writer *w, const lora_tok
     if ((s = lora_gguf_set_str_array(w, "tokenizer.ggml.tokens", strs, lens, (size_t)n_vocab)) != LORA_OK) goto done;
     if ((s = lora_gguf_set_array(w, "tokenizer.ggml.token_type", LORA_GGUF_INT32, types, (size_t)n_vocab)) != LORA_OK) goto done;
     if ((s = lora_gguf_set_str_array(w, "tokenizer.ggml.merges", mstrs, mlens, n_m)) != LORA_OK) goto done;
-    if (tok->eot >= 0) {
-        if ((s = lora_gguf_set_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)tok->eot)) != LORA_OK) goto done;
-        if ((s = lora_gguf_set_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)tok->eot)) != LORA_OK) goto done;
+    if (eos >= 0) {
+        if ((s = lora_gguf_set_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)eos)) != LORA_OK) goto done;
+        if ((s = lora_gguf_set_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)eos)) != LORA_OK) goto done;
     }
 done:
     lora__buf_free(&blob);
@@ -12366,9 +12394,9 @@ LORA_API lora_status lora_tokenizer_from_gguf(const lora_gguf *g, lora_tokenizer
     if (types && (types->type != LORA_GGUF_ARRAY || types->elem_type != LORA_GGUF_INT32 || types->n != toks->n))
         return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.token_type: expected %llu INT32 values", g->path,
                           (unsigned long long)toks->n);
-    if (toks->n > (uint64_t)LORA__MAX_ID)
-        return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.tokens: %llu tokens (at most %d)", g->path,
-                          (unsigned long long)toks->n, LORA__MAX_ID);
+    if (toks->n > (uint64_t)1 << 24)
+        return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.tokens: %llu tokens (at most 2^24)", g->path,
+                          (unsigned long long)toks->n);
     memset(&vj, 0, sizeof vj);
     memset(&mt, 0, sizeof mt);
     lora__buf_append(&vj, "{", 1);
@@ -12390,7 +12418,7 @@ LORA_API lora_status lora_tokenizer_from_gguf(const lora_gguf *g, lora_tokenizer
     }
     if (vj.failed || mt.failed) s = LORA_ERR_OOM;
     else {
-        s = lora__load(vj.data, vj.len, "tokenizer.ggml.tokens", mt.data ? mt.data : "", mt.len, "tokenizer.ggml.merges", out);
+        s = lora_tokenizer_load_memory(vj.data, vj.len, mt.data ? mt.data : "", mt.len, out);
         if (s != LORA_OK) s = lora__fail(s, "%s: %s", g->path, lora_last_error());
     }
     lora__buf_free(&vj);

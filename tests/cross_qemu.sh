@@ -3,7 +3,7 @@
 # compiler (-static) and runs it under qemu user-mode emulation:
 #   aarch64  the NEON kernels (matmul, matrix-vector, vector math, generation) on arm64
 #   s390x    a big-endian host: every file format (safetensors, llm.c checkpoints, adapters,
-#            token files, trainer checkpoints) must read and write the same little-endian bytes
+#            token files, trainer checkpoints, GGUF) must read and write the same little-endian bytes
 # Exits non-zero if a build or a test fails. Usage (from anywhere):
 #   sh tests/cross_qemu.sh aarch64|s390x [build-dir]       (default build/<arch>)
 # Environment: CROSS_CC (<arch>-linux-gnu-gcc), QEMU (qemu-<arch>), CROSS_CFLAGS (-O2).
@@ -22,7 +22,7 @@ printf '#define LORA_IMPLEMENTATION\n#include "lora.h"\n#define GPT2_IMPLEMENTAT
 status=0
 # the kernels, then the model, LoRA, optimiser, file formats, parsers and tokenizer against the
 # same fixtures as on x86 (tests that run the x86 tools, and the RSS-based memory test, are left out)
-TESTS="test_authors test_threads test_matmul test_gemv test_determinism test_gpt2_oracle test_adapter_io test_checkpoint_format test_json test_safetensors test_pattern test_data test_tokenizer test_generate test_packing test_exact_match test_atomic"
+TESTS="test_authors test_threads test_matmul test_gemv test_determinism test_gpt2_oracle test_adapter_io test_checkpoint_format test_json test_safetensors test_pattern test_data test_tokenizer test_generate test_packing test_exact_match test_atomic test_gguf"
 for t in $TESTS; do
   $CC $CFLAGS -static -std=c99 -Wall -Wextra -pedantic -I"$OUT" -Itests -o "$OUT/$t" "tests/$t.c" "$OUT/impl_lora.c" -lm -lpthread
 done

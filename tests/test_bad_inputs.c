@@ -1639,6 +1639,128 @@ static void c_h2_save_bad_dropout(R *r) {
     ad->config.dropout = keep;
     FAIL_IF(!same_bytes(P("h2_a_sdrop/adapter_config.json"), "previous", 8), "the previous adapter changed");
 }
+/* ---- GGUF ---- */
+typedef struct gb { unsigned char b[8192]; size_t n; } gb;
+static void gb_raw(gb *g, const void *p, size_t n) { memcpy(g->b + g->n, p, n); g->n += n; }
+static void gb_u32(gb *g, unsigned long v) { put32(g->b + g->n, (long)v); g->n += 4; }
+static void gb_u64(gb *g, unsigned long long v) { put64(g->b + g->n, v); g->n += 8; }
+static void gb_str(gb *g, const char *s) { gb_u64(g, strlen(s)); gb_raw(g, s, strlen(s)); }
+static void gb_head(gb *g, unsigned long long nt, unsigned long long nkv) { g->n = 0; gb_raw(g, "GGUF", 4); gb_u32(g, 3); gb_u64(g, nt); gb_u64(g, nkv); }
+static void gb_kv_str(gb *g, const char *k, const char *v) { gb_str(g, k); gb_u32(g, 8); gb_str(g, v); }
+/* a 2-D F32 tensor info (ne0, ne1) of the given type at offset off */
+static void gb_tensor(gb *g, const char *name, unsigned long long ne0, unsigned long long ne1, unsigned long type, unsigned long long off) {
+    gb_str(g, name); gb_u32(g, 2); gb_u64(g, ne0); gb_u64(g, ne1); gb_u32(g, type); gb_u64(g, off);
+}
+static void gb_data(gb *g, size_t n) { while (g->n % 32) g->b[g->n++] = 0; memset(g->b + g->n, 0, n); g->n += n; }
+static void gguf_case(R *r, const char *file, const gb *g) {
+    lora_gguf *x = (lora_gguf *)1;
+    write_bytes(P(file), g->b, g->n);
+    r->status = lora_gguf_open(P(file), &x);
+    FAIL_IF(r->status != LORA_OK && x != NULL, "*out not NULL");
+    if (r->status == LORA_OK) lora_gguf_close(x);
+}
+static void c_gguf_empty(R *r) { gb g; g.n = 0; gguf_case(r, "g_empty.gguf", &g); }
+static void c_gguf_trunc(R *r) {
+    size_t n;
+    char *d = test_slurp("tests/fixtures/gguf/types.gguf", &n);
+    gb g;
+    g.n = 0;
+    if (d) gb_raw(&g, d, 700);
+    free(d);
+    gguf_case(r, "g_trunc.gguf", &g);
+}
+static void c_gguf_huge_tensors(R *r) { gb g; gb_head(&g, 1ull << 40, 0); gguf_case(r, "g_huge_t.gguf", &g); }
+static void c_gguf_huge_kv(R *r) { gb g; gb_head(&g, 0, 0xFFFFFFFFFFFFull); gguf_case(r, "g_huge_kv.gguf", &g); }
+static void c_gguf_huge_array(R *r) {
+    gb g;
+    gb_head(&g, 0, 1); gb_str(&g, "tokenizer.ggml.tokens"); gb_u32(&g, 9); gb_u32(&g, 8); gb_u64(&g, 1ull << 50);
+    gguf_case(r, "g_huge_arr.gguf", &g);
+}
+static void c_gguf_huge_string(R *r) { gb g; gb_head(&g, 0, 1); gb_u64(&g, 1ull << 62); gb_raw(&g, "abcdefgh", 8); gguf_case(r, "g_huge_str.gguf", &g); }
+static void c_gguf_overlap(R *r) {
+    gb g;
+    gb_head(&g, 2, 0); gb_tensor(&g, "a", 8, 2, 0, 0); gb_tensor(&g, "b", 8, 2, 0, 32); gb_data(&g, 96);
+    gguf_case(r, "g_overlap.gguf", &g);
+}
+static void c_gguf_unknown_type(R *r) { gb g; gb_head(&g, 1, 0); gb_tensor(&g, "a", 8, 2, 31, 0); gb_data(&g, 64); gguf_case(r, "g_type.gguf", &g); }
+static void c_gguf_unknown_value(R *r) { gb g; gb_head(&g, 0, 1); gb_str(&g, "k"); gb_u32(&g, 13); gb_u32(&g, 0); gguf_case(r, "g_vtype.gguf", &g); }
+static void c_gguf_misaligned(R *r) { gb g; gb_head(&g, 1, 0); gb_tensor(&g, "a", 8, 2, 0, 4); gb_data(&g, 96); gguf_case(r, "g_misaligned.gguf", &g); }
+static void c_gguf_past_end(R *r) { gb g; gb_head(&g, 1, 0); gb_tensor(&g, "a", 8, 2, 0, 0); gb_data(&g, 40); gguf_case(r, "g_past.gguf", &g); }
+static void c_gguf_dup_key(R *r) { gb g; gb_head(&g, 0, 2); gb_kv_str(&g, "general.name", "a"); gb_kv_str(&g, "general.name", "b"); gguf_case(r, "g_dupkey.gguf", &g); }
+static void c_gguf_dup_tensor(R *r) {
+    gb g;
+    gb_head(&g, 2, 0); gb_tensor(&g, "a", 8, 2, 0, 0); gb_tensor(&g, "a", 8, 2, 0, 64); gb_data(&g, 128);
+    gguf_case(r, "g_duptensor.gguf", &g);
+}
+static void c_gguf_big_endian(R *r) { gb g; g.n = 0; gb_raw(&g, "GGUF\0\0\0\3", 8); gb_u64(&g, 0); gb_u64(&g, 0); gguf_case(r, "g_be.gguf", &g); }
+static void c_gguf_alignment(R *r) { gb g; gb_head(&g, 0, 1); gb_str(&g, "general.alignment"); gb_u32(&g, 4); gb_u32(&g, 48); gguf_case(r, "g_align.gguf", &g); }
+static void c_gguf_q8_row(R *r) { gb g; gb_head(&g, 1, 0); gb_tensor(&g, "a", 40, 1, 8, 0); gb_data(&g, 96); gguf_case(r, "g_q8row.gguf", &g); }
+static void c_gguf_dims(R *r) {
+    gb g;
+    int k;
+    gb_head(&g, 1, 0); gb_str(&g, "a"); gb_u32(&g, 5);
+    for (k = 0; k < 5; k++) gb_u64(&g, 1);
+    gb_u32(&g, 0); gb_u64(&g, 0); gb_data(&g, 32);
+    gguf_case(r, "g_dims.gguf", &g);
+}
+static void c_gguf_wrong_arch(R *r) {
+    const lora_model_family *fams[1];
+    lora_model *m = (lora_model *)1;
+    gb g;
+    fams[0] = gpt2_family();
+    gb_head(&g, 0, 1); gb_kv_str(&g, "general.architecture", "llama");
+    write_bytes(P("g_llama.gguf"), g.b, g.n);
+    r->status = lora_model_open(fams, 1, P("g_llama.gguf"), NULL, NULL, 0, NULL, &m);
+    FAIL_IF(m != NULL, "*out not NULL");
+}
+static void c_gguf_adapter_as_model(R *r) {
+    gpt2_model *m = (gpt2_model *)1;
+    r->status = gpt2_model_load("tests/fixtures/gguf/golden_adapter.gguf", NULL, NULL, &m);
+    FAIL_IF(m != NULL, "*out not NULL");
+}
+static void c_gguf_gpt2_missing(R *r) {
+    gpt2_model *m = (gpt2_model *)1;
+    gb g;
+    gb_head(&g, 1, 7); gb_kv_str(&g, "general.architecture", "gpt2");
+    gb_str(&g, "gpt2.block_count"); gb_u32(&g, 4); gb_u32(&g, 1);
+    gb_str(&g, "gpt2.context_length"); gb_u32(&g, 4); gb_u32(&g, 4);
+    gb_str(&g, "gpt2.embedding_length"); gb_u32(&g, 4); gb_u32(&g, 8);
+    gb_str(&g, "gpt2.attention.head_count"); gb_u32(&g, 4); gb_u32(&g, 2);
+    gb_str(&g, "gpt2.feed_forward_length"); gb_u32(&g, 4); gb_u32(&g, 32);
+    gb_str(&g, "gpt2.attention.layer_norm_epsilon"); gb_u32(&g, 6); gb_u32(&g, 0x3727C5ACul);
+    gb_tensor(&g, "token_embd.weight", 8, 4, 0, 0); gb_data(&g, 128);
+    write_bytes(P("g_gpt2_missing.gguf"), g.b, g.n);
+    r->status = gpt2_model_load(P("g_gpt2_missing.gguf"), NULL, NULL, &m);
+    FAIL_IF(m != NULL, "*out not NULL");
+}
+
+NS(n_gguf_open_path, lora_gguf_open(NULL, (lora_gguf **)g_out))
+NS(n_gguf_open_out, lora_gguf_open("tests/fixtures/gguf/types.gguf", NULL))
+NS(n_gguf_mem_data, lora_gguf_open_memory(NULL, 10, "x", (lora_gguf **)g_out))
+NV(n_gguf_close, lora_gguf_close(NULL))
+NV(n_gguf_find_kv, FAIL_IF(lora_gguf_find_kv(NULL, "k") != NULL, "not NULL"))
+NV(n_gguf_find_tensor, FAIL_IF(lora_gguf_find_tensor(NULL, "t") != NULL, "not NULL"))
+NV(n_gguf_probe, FAIL_IF(lora_gguf_probe(NULL) != 0, "not 0"))
+NS(n_gguf_get_str, lora_gguf_get_str(NULL, "k", (const char **)g_out))
+NS(n_gguf_get_int_out, lora_gguf_get_int((const lora_gguf *)g_out, "k", NULL))
+NS(n_gguf_get_float, lora_gguf_get_float(NULL, "k", (double *)g_out))
+NS(n_gguf_tensor_f32, lora_gguf_tensor_f32(NULL, NULL, (float *)g_out, 1))
+NS(n_gguf_load_f32, lora_gguf_load_f32(NULL, "t", 1, (const int64_t *)g_out, (float *)g_out))
+NS(n_gguf_writer_create, lora_gguf_writer_create(NULL))
+NV(n_gguf_writer_free, lora_gguf_writer_free(NULL))
+NS(n_gguf_set_str, lora_gguf_set_str(NULL, "k", "v"))
+NS(n_gguf_set_u32, lora_gguf_set_u32(NULL, "k", 1))
+NS(n_gguf_set_alignment, lora_gguf_set_alignment(NULL, 32))
+NS(n_gguf_set_str_array, lora_gguf_set_str_array(NULL, "k", NULL, NULL, 0))
+NS(n_gguf_set_array, lora_gguf_set_array(NULL, "k", LORA_GGUF_INT32, NULL, 0))
+NS(n_gguf_add_tensor, lora_gguf_add_tensor(NULL, "t", 1, (const int64_t *)g_out, LORA_GGML_F32, (const float *)g_out, 0))
+NS(n_gguf_write, lora_gguf_write(NULL, P("x.gguf")))
+NS(n_gguf_permute, lora_gguf_permute_rows(NULL, (float *)g_out, 2, 1, 1, 0))
+NS(n_tok_from_gguf, lora_tokenizer_from_gguf(NULL, (lora_tokenizer **)g_out))
+NS(n_tok_load_gguf, lora_tokenizer_load_gguf(NULL, (lora_tokenizer **)g_out))
+NS(n_gguf_set_tok, lora_gguf_set_tokenizer(NULL, NULL, "gpt2", "gpt-2", 1))
+NS(n_model_save_gguf, lora_model_save_gguf(NULL, NULL, NULL, P("x.gguf"), LORA_GGML_F32))
+NS(n_model_save_adapter_gguf, lora_model_save_adapter_gguf(NULL, NULL, P("x.gguf"), LORA_GGML_F32))
 
 /* ---- the table ---- */
 typedef struct bad_case {
@@ -1895,6 +2017,27 @@ static const bad_case cases[] = {
     {"tokenizer", "tokenizer directory without vocabulary files", NF, "no_tokenizer", NULL, c_tok_dir_missing, NULL, 0},
     {"tokenizer", "encoder.json with duplicate ids", FMT, "encoder.json", NULL, c_tok_bad_vocab, NULL, 0},
     {"tokenizer", "merges line with three symbols", FMT, "bad_merges.bpe:3: ", NULL, c_tok_bad_merges, NULL, 0},
+    /* GGUF */
+    {"gguf", "zero-length file", FMT, "g_empty.gguf: ", "not a GGUF file", c_gguf_empty, NULL, 0},
+    {"gguf", "gguf-py fixture cut at 700 bytes", FMT, "g_trunc.gguf: ", "truncated", c_gguf_trunc, NULL, 0},
+    {"gguf", "2^40 tensors in a 24-byte file", FMT, "g_huge_t.gguf: ", "cannot fit", c_gguf_huge_tensors, NULL, 0},
+    {"gguf", "2^48 key-values", FMT, "g_huge_kv.gguf: ", "cannot fit", c_gguf_huge_kv, NULL, 0},
+    {"gguf", "string array of 2^50 elements", FMT, "g_huge_arr.gguf: ", "array of 1125899906842624 STRING values", c_gguf_huge_array, NULL, 0},
+    {"gguf", "key of 2^62 bytes", FMT, "g_huge_str.gguf: ", "runs past the end", c_gguf_huge_string, NULL, 0},
+    {"gguf", "two tensors overlapping", FMT, "g_overlap.gguf: ", "tensors 'a' and 'b' overlap", c_gguf_overlap, NULL, 0},
+    {"gguf", "ggml type 31 (removed Q4_0_4_4)", FMT, "g_type.gguf: ", "unknown ggml type 31", c_gguf_unknown_type, NULL, 0},
+    {"gguf", "value type 13", FMT, "g_vtype.gguf: ", "unknown value type 13", c_gguf_unknown_value, NULL, 0},
+    {"gguf", "tensor offset 4 with alignment 32", FMT, "g_misaligned.gguf: ", "not a multiple of the alignment 32", c_gguf_misaligned, NULL, 0},
+    {"gguf", "tensor data past the end of the file", FMT, "g_past.gguf: ", "past the end of the file", c_gguf_past_end, NULL, 0},
+    {"gguf", "key set twice", FMT, "g_dupkey.gguf: ", "duplicate key 'general.name'", c_gguf_dup_key, NULL, 0},
+    {"gguf", "tensor name used twice", FMT, "g_duptensor.gguf: ", "duplicate tensor name 'a'", c_gguf_dup_tensor, NULL, 0},
+    {"gguf", "big-endian GGUF", UNS, "g_be.gguf: ", "big-endian", c_gguf_big_endian, NULL, 0},
+    {"gguf", "general.alignment 48", FMT, "g_align.gguf: ", "power of two", c_gguf_alignment, NULL, 0},
+    {"gguf", "Q8_0 row of 40 elements", FMT, "g_q8row.gguf: ", "not a whole number of Q8_0 blocks", c_gguf_q8_row, NULL, 0},
+    {"gguf", "5 dimensions", FMT, "g_dims.gguf: ", "5 dimensions", c_gguf_dims, NULL, 0},
+    {"gguf", "architecture llama given to a GPT-2-only program", UNS, "g_llama.gguf: ", "GGUF architecture \"llama\"", c_gguf_wrong_arch, NULL, 0},
+    {"gguf", "a LoRA adapter GGUF loaded as a model", FMT, "golden_adapter.gguf: ", "not a model", c_gguf_adapter_as_model, NULL, 0},
+    {"gguf", "gpt2 GGUF without its blocks", NF, "g_gpt2_missing.gguf: ", "'position_embd.weight' not found", c_gguf_gpt2_missing, NULL, 0},
 };
 
 /* NULL-argument rows: expect LORA_ERR_INVALID_ARG for status functions, the documented value or a
@@ -1996,6 +2139,20 @@ static const null_case null_cases[] = {
     NROW("lora_adamw_step", "opt", n_adamw_step),
     NROW("lora_checkpoint_save", "path", n_ckpt_save_path), NROW("lora_checkpoint_save", "opt", n_ckpt_save_opt), NROW("lora_checkpoint_save", "state", n_ckpt_save_state),
     NROW("lora_checkpoint_load", "path", n_ckpt_load_path), NROW("lora_checkpoint_load", "opt", n_ckpt_load_opt), NROW("lora_checkpoint_load", "state", n_ckpt_load_state),
+    NROW("lora_gguf_open", "path", n_gguf_open_path), NROW("lora_gguf_open", "out", n_gguf_open_out),
+    NROW("lora_gguf_open_memory", "data", n_gguf_mem_data), NOK("lora_gguf_close", "g", n_gguf_close),
+    NOK("lora_gguf_find_kv", "g", n_gguf_find_kv), NOK("lora_gguf_find_tensor", "g", n_gguf_find_tensor),
+    NOK("lora_gguf_probe", "path", n_gguf_probe), NROW("lora_gguf_get_str", "g", n_gguf_get_str),
+    NROW("lora_gguf_get_int", "out", n_gguf_get_int_out), NROW("lora_gguf_get_float", "g", n_gguf_get_float),
+    NROW("lora_gguf_tensor_f32", "g", n_gguf_tensor_f32), NROW("lora_gguf_load_f32", "g", n_gguf_load_f32),
+    NROW("lora_gguf_writer_create", "out", n_gguf_writer_create), NOK("lora_gguf_writer_free", "w", n_gguf_writer_free),
+    NROW("lora_gguf_set_str", "w", n_gguf_set_str), NROW("lora_gguf_set_u32", "w", n_gguf_set_u32),
+    NROW("lora_gguf_set_alignment", "w", n_gguf_set_alignment), NROW("lora_gguf_set_str_array", "w", n_gguf_set_str_array),
+    NROW("lora_gguf_set_array", "w", n_gguf_set_array), NROW("lora_gguf_add_tensor", "w", n_gguf_add_tensor),
+    NROW("lora_gguf_write", "w", n_gguf_write), NROW("lora_gguf_permute_rows", "w", n_gguf_permute),
+    NROW("lora_tokenizer_from_gguf", "g", n_tok_from_gguf), NROW("lora_tokenizer_load_gguf", "path", n_tok_load_gguf),
+    NROW("lora_gguf_set_tokenizer", "w", n_gguf_set_tok), NROW("lora_model_save_gguf", "m", n_model_save_gguf),
+    NROW("lora_model_save_adapter_gguf", "m", n_model_save_adapter_gguf),
 };
 
 /* ---- running a row in a child ---- */

@@ -341,6 +341,27 @@ static void test_export(void) {
         }
         lora_gguf_close(g);
     }
+    /* a module whose scaling * r differs from the first one's: the ratio goes into its lora_b */
+    {
+        lora_module *md = &ad->modules[1];
+        const lora_gguf_tensor *tb;
+        char name[80];
+        md->scaling *= 2.0f;
+        CHECK_OK(lora_model_save_adapter_gguf(m, ad, OUT "ratio.gguf", LORA_GGML_F32));
+        md->scaling /= 2.0f;
+        CHECK_OK(lora_gguf_open(OUT "ratio.gguf", &g));
+        snprintf(name, sizeof name, "blk.%d.%s.weight.lora_b", md->index / 4, md->index % 4 == 0 ? "attn_qkv" : "ffn_up");
+        if (g && (tb = lora_gguf_find_tensor(g, name)) != NULL && tb->numel == (int64_t)md->out * md->r) {
+            float *B = (float *)malloc(sizeof(float) * (size_t)tb->numel);
+            int64_t k, bad = 0;
+            CHECK_OK(lora_gguf_tensor_f32(g, tb, B, tb->numel));
+            for (k = 0; k < tb->numel; k++) bad += B[k] != 2.0f * md->B[k];
+            CHECK_MSG(bad == 0, "%s: %lld values are not 2 B", name, (long long)bad);
+            free(B);
+        } else CHECK_MSG(0, "no %s in ratio.gguf", name);
+        lora_gguf_close(g);
+        g = NULL;
+    }
     /* merged export = the adapted model (targets without lm_head: lora.h's GPT-2 reads a GGUF
        whose output.weight equals token_embd.weight only) */
     c.target.n_targets = 2;
@@ -393,6 +414,25 @@ static void test_permute(void) {
     CHECK_OK(lora_gguf_permute_rows(p, back, 8, 2, 2, 1));
     CHECK(memcmp(back, w, sizeof w) == 0);
     CHECK_ERR(lora_gguf_permute_rows(w, p, 6, 2, 2, 0), LORA_ERR_SHAPE);
+    /* against convert_hf_to_gguf.py's LlamaModel.permute (permute.gguf): q with 3 heads, k with 1 kv head */
+    {
+        lora_gguf *g = NULL;
+        float x[120], want[120], got[120];
+        CHECK_OK(lora_gguf_open(FX "permute.gguf", &g));
+        if (g) {
+            CHECK_OK(lora_gguf_load_f32(g, "w", 2, (const int64_t[]){5, 24}, x));
+            CHECK_OK(lora_gguf_load_f32(g, "q", 2, (const int64_t[]){5, 24}, want));
+            CHECK_OK(lora_gguf_permute_rows(x, got, 24, 5, 3, 0));
+            CHECK(memcmp(got, want, sizeof got) == 0);
+            CHECK_OK(lora_gguf_permute_rows(want, got, 24, 5, 3, 1));
+            CHECK(memcmp(got, x, sizeof got) == 0);
+            CHECK_OK(lora_gguf_load_f32(g, "wk", 2, (const int64_t[]){5, 8}, x));
+            CHECK_OK(lora_gguf_load_f32(g, "k", 2, (const int64_t[]){5, 8}, want));
+            CHECK_OK(lora_gguf_permute_rows(x, got, 8, 5, 1, 0));
+            CHECK(memcmp(got, want, 40 * sizeof(float)) == 0);
+            lora_gguf_close(g);
+        }
+    }
     CHECK_ERR(lora_gguf_permute_rows(w, w, 8, 2, 2, 0), LORA_ERR_INVALID_ARG);
 }
 

@@ -14,7 +14,7 @@
 static const char usage[] =
     "usage: lora-generate (--model PATH [--config PATH] | --preset NAME [--init-seed S])\n"
     "                     (--prompt TEXT | --prompt-ids \"ID ID ...\") [options]\n"
-    "  --model PATH        model.safetensors (HF, or its directory) or an llm.c checkpoint\n"
+    "  --model PATH        model.safetensors (HF, or its directory), an llm.c checkpoint or a GGUF file\n"
     "  --config PATH       config.json (default: beside the model); its model_type picks the family\n"
     "  --preset NAME       random weights for a preset (gpt2, gpt2-medium, ..., tiny), for trying without weights\n"
     "  --init-seed S       seed of the random weights (default 0)\n"
@@ -29,8 +29,8 @@ static const char usage[] =
     "  --greedy            always take the most likely token\n"
     "  --ignore-eot        keep going after the end-of-text token\n"
     "  --ids               print token ids instead of text\n"
-    "  --tokenizer DIR     encoder.json + vocab.bpe or vocab.json + merges.txt (default: the model's directory\n"
-    "                      when it holds one, else data/gpt2-tokenizer)\n"
+    "  --tokenizer DIR     encoder.json + vocab.bpe or vocab.json + merges.txt (default: the one inside a GGUF\n"
+    "                      model, else the model's directory when it holds one, else data/gpt2-tokenizer)\n"
     "  --threads N         worker threads (default: all cores)\n";
 
 static double now_sec(void) {

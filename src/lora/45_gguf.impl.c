@@ -145,6 +145,8 @@ static lora_status lora__gguf_read_kv(lora__gguf_rd *r, lora_gguf_kv *kv, size_t
     if (t == LORA_GGUF_STRING) return lora__gguf_str(r, &kv->str, &kv->str_len, kv->key);
     if (t != LORA_GGUF_ARRAY) {
         if (!lora__gguf_num(r, lora__gguf_type_size((uint32_t)t), &raw, kv->key)) return LORA_ERR_FORMAT;
+        if (t == LORA_GGUF_BOOL && raw > 1)
+            return lora__fail(LORA_ERR_FORMAT, "%s: key '%s' is not a bool (%u)", r->file, kv->key, (unsigned)raw);
         lora__gguf_set_scalar(kv, (uint32_t)t, raw);
         return LORA_OK;
     }
@@ -334,16 +336,24 @@ static lora_status lora__gguf_parse(const unsigned char *base, size_t size, lora
         spans[i].start = t->offset; spans[i].end = t->offset + t->nbytes; spans[i].idx = i;
     }
     qsort(spans, g->n_tensors, sizeof *spans, lora__gguf_cmp_span);
-    for (i = 1; i < g->n_tensors; i++)
-        if (spans[i].start < spans[i - 1].end && spans[i].end > spans[i].start && spans[i - 1].end > spans[i - 1].start) {
-            s = lora__fail(LORA_ERR_FORMAT, "%s: tensors '%s' and '%s' overlap (data bytes %llu..%llu and %llu..%llu)", g->path,
-                           g->tensors[spans[i - 1].idx].name, g->tensors[spans[i].idx].name,
-                           (unsigned long long)spans[i - 1].start, (unsigned long long)spans[i - 1].end,
-                           (unsigned long long)spans[i].start, (unsigned long long)spans[i].end);
-            break;
+    {
+        /* sorted by start: a tensor overlaps an earlier one iff it starts before the furthest end so
+           far (empty tensors overlap nothing) */
+        size_t far = (size_t)-1;
+        for (i = 0; i < g->n_tensors; i++) {
+            if (spans[i].end == spans[i].start) continue;
+            if (far != (size_t)-1 && spans[i].start < spans[far].end) {
+                s = lora__fail(LORA_ERR_FORMAT, "%s: tensors '%s' and '%s' overlap (data bytes %llu..%llu and %llu..%llu)", g->path,
+                               g->tensors[spans[far].idx].name, g->tensors[spans[i].idx].name,
+                               (unsigned long long)spans[far].start, (unsigned long long)spans[far].end,
+                               (unsigned long long)spans[i].start, (unsigned long long)spans[i].end);
+                break;
+            }
+            if (far == (size_t)-1 || spans[i].end > spans[far].end) far = i;
         }
+    }
     LORA_FREE(spans);
-    return s == LORA_OK ? LORA_OK : s;
+    return s;
 }
 
 static lora_status lora__gguf_new(const char *name, lora_gguf **out) {
@@ -447,14 +457,14 @@ LORA_API const lora_gguf_tensor *lora_gguf_find_tensor(const lora_gguf *g, const
     return NULL;
 }
 
-static lora_status lora__gguf_need(const lora_gguf *g, const char *key, const lora_gguf_kv **kv) {
-    if (!g || !key) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_get: NULL argument");
+static lora_status lora__gguf_need(const lora_gguf *g, const char *key, const void *out, const lora_gguf_kv **kv) {
+    if (!g || !key || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_get: NULL argument");
     if (!(*kv = lora_gguf_find_kv(g, key))) return lora__fail(LORA_ERR_NOT_FOUND, "%s: no key '%s'", g->path, key);
     return LORA_OK;
 }
 LORA_API lora_status lora_gguf_get_str(const lora_gguf *g, const char *key, const char **out) {
     const lora_gguf_kv *kv;
-    lora_status s = lora__gguf_need(g, key, &kv);
+    lora_status s = lora__gguf_need(g, key, out, &kv);
     if (s != LORA_OK) return s;
     if (kv->type != LORA_GGUF_STRING)
         return lora__fail(LORA_ERR_FORMAT, "%s: key '%s': expected a STRING, found %s", g->path, key, lora__gguf_type_name(kv->type));
@@ -466,7 +476,7 @@ static int lora__gguf_is_int(uint32_t t) {
 }
 LORA_API lora_status lora_gguf_get_int(const lora_gguf *g, const char *key, int64_t *out) {
     const lora_gguf_kv *kv;
-    lora_status s = lora__gguf_need(g, key, &kv);
+    lora_status s = lora__gguf_need(g, key, out, &kv);
     if (s != LORA_OK) return s;
     if (!lora__gguf_is_int(kv->type))
         return lora__fail(LORA_ERR_FORMAT, "%s: key '%s': expected an integer, found %s", g->path, key, lora__gguf_type_name(kv->type));
@@ -477,7 +487,7 @@ LORA_API lora_status lora_gguf_get_int(const lora_gguf *g, const char *key, int6
 }
 LORA_API lora_status lora_gguf_get_float(const lora_gguf *g, const char *key, double *out) {
     const lora_gguf_kv *kv;
-    lora_status s = lora__gguf_need(g, key, &kv);
+    lora_status s = lora__gguf_need(g, key, out, &kv);
     if (s != LORA_OK) return s;
     if (kv->type != LORA_GGUF_FLOAT32 && kv->type != LORA_GGUF_FLOAT64 && !lora__gguf_is_int(kv->type))
         return lora__fail(LORA_ERR_FORMAT, "%s: key '%s': expected a number, found %s", g->path, key, lora__gguf_type_name(kv->type));
@@ -669,7 +679,8 @@ LORA_API lora_status lora_gguf_set_array(lora_gguf_writer *w, const char *key, l
     return w->kv.failed ? LORA_ERR_OOM : LORA_OK;
 }
 LORA_API lora_status lora_gguf_set_alignment(lora_gguf_writer *w, uint32_t alignment) {
-    if (!w || alignment == 0 || (alignment & (alignment - 1)) != 0)
+    if (!w) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_set_alignment: writer is NULL");
+    if (alignment == 0 || (alignment & (alignment - 1)) != 0)
         return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_set_alignment: %u is not a power of two", (unsigned)alignment);
     w->alignment = alignment;
     return LORA_OK;

@@ -1,20 +1,21 @@
 /* ---- tokenizers in GGUF files ----
    GGUF stores a byte-level BPE vocabulary as Hugging Face's vocab.json does: each token as the
    UTF-8 of its bytes mapped through bytes_to_unicode, and the merges as "left right" lines.
-   Reading builds the vocab JSON and merges text and hands them to the loader of
-   80_tokenizer (so every check of that loader applies); writing walks the token table and the
-   merge table of the tokenizer. */
+   Reading builds the vocab JSON and merges text and hands them to lora_tokenizer_load_memory
+   (so every check of that loader applies); writing uses the public accessors, except for the
+   merges in rank order, which only lora__tokenizer_merges reads from 80_tokenizer's table. */
 #define LORA__TOKEN_NORMAL 1
 #define LORA__TOKEN_CONTROL 3
 #define LORA__TOKEN_UNUSED 5
 
+static int lora__gguf_printable(int b) { return (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174; }
 /* byte -> its bytes_to_unicode code point, as UTF-8 (1 or 2 bytes); returns the length */
 static size_t lora__byte_symbol(int b, char out[2]) {
     int k, n = 0;
     uint32_t cp;
-    if (lora__byte_is_printable(b)) cp = (uint32_t)b;
+    if (lora__gguf_printable(b)) cp = (uint32_t)b;
     else {
-        for (k = 0; k < b; k++) n += !lora__byte_is_printable(k);
+        for (k = 0; k < b; k++) n += !lora__gguf_printable(k);
         cp = 256u + (uint32_t)n;
     }
     if (cp < 0x80) { out[0] = (char)cp; return 1; }
@@ -35,6 +36,27 @@ static int lora__cmp_merge_rank(const void *x, const void *y) {
     uint32_t a = ((const lora__merge_rank *)x)->rank, b = ((const lora__merge_rank *)y)->rank;
     return a < b ? -1 : a > b;
 }
+/* The merges (left id, right id) in rank order (*out allocated, n_merges + 1 entries): the one
+   place that reads 80_tokenizer's internals. */
+static lora_status lora__tokenizer_merges(const lora_tokenizer *tok, lora__merge_rank **out, size_t *n) {
+    lora__merge_rank *mr = (lora__merge_rank *)lora__calloc(tok->n_merges + 1, sizeof *mr, "GGUF merges");
+    size_t i, k = 0;
+    *out = NULL;
+    *n = 0;
+    if (!mr) return LORA_ERR_OOM;
+    for (i = 0; tok->merges && i < ((size_t)1 << tok->merge_bits); i++) {
+        const lora__merge_slot *m = &tok->merges[i];
+        if (m->key == LORA__EMPTY_KEY || k >= tok->n_merges) continue;
+        mr[k].rank = m->rank;
+        mr[k].a = (int32_t)(m->key >> 32);
+        mr[k].b = (int32_t)(uint32_t)m->key;
+        k++;
+    }
+    qsort(mr, k, sizeof *mr, lora__cmp_merge_rank);
+    *out = mr;
+    *n = k;
+    return LORA_OK;
+}
 
 LORA_API lora_status lora_gguf_set_tokenizer(lora_gguf_writer *w, const lora_tokenizer *tok, const char *model,
                                              const char *pre, int n_vocab) {
@@ -43,43 +65,36 @@ LORA_API lora_status lora_gguf_set_tokenizer(lora_gguf_writer *w, const lora_tok
     lora__buf blob;
     size_t *offs = NULL, *lens = NULL, *moffs = NULL, *mlens = NULL;
     const char **strs = NULL, **mstrs = NULL;
-    int32_t *types = NULL, id;
+    int32_t *types = NULL, id, eos;
     lora__merge_rank *mr = NULL;
     lora_status s = LORA_OK;
-    int b;
+    int b, n_tok;
     if (!w || !tok || !model || !pre) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_set_tokenizer: NULL argument");
-    if (n_vocab < tok->n_vocab)
+    n_tok = lora_tokenizer_vocab_size(tok);
+    eos = lora_tokenizer_eos(tok);
+    if (n_vocab < n_tok)
         return lora__fail(LORA_ERR_SHAPE, "lora_gguf_set_tokenizer: the model has %d token rows, the tokenizer %d tokens",
-                          n_vocab, (int)tok->n_vocab);
+                          n_vocab, n_tok);
     for (b = 0; b < 256; b++) slen[b] = lora__byte_symbol(b, sym[b]);
     memset(&blob, 0, sizeof blob);
     offs = (size_t *)lora__calloc((size_t)n_vocab + 1, sizeof(size_t), "GGUF tokens");
     lens = (size_t *)lora__calloc((size_t)n_vocab + 1, sizeof(size_t), "GGUF tokens");
     strs = (const char **)lora__calloc((size_t)n_vocab + 1, sizeof(char *), "GGUF tokens");
     types = (int32_t *)lora__calloc((size_t)n_vocab + 1, sizeof(int32_t), "GGUF token types");
-    mr = (lora__merge_rank *)lora__calloc(tok->n_merges + 1, sizeof *mr, "GGUF merges");
-    if (!offs || !lens || !strs || !types || !mr) { s = LORA_ERR_OOM; goto done; }
+    if (!offs || !lens || !strs || !types) { s = LORA_ERR_OOM; goto done; }
+    if ((s = lora__tokenizer_merges(tok, &mr, &n_m)) != LORA_OK) goto done;
     for (id = 0; id < n_vocab; id++) {
+        size_t nb = 0;
         offs[id] = blob.len;
-        if (id < tok->n_vocab && tok->off[id] != tok->off[id + 1]) {
+        if (id < n_tok && lora_token_bytes(tok, id, &nb) && nb) {
             lora__token_symbol(tok, id, &blob, sym, slen);
-            types[id] = id == tok->eot ? LORA__TOKEN_CONTROL : LORA__TOKEN_NORMAL;
+            types[id] = id == eos ? LORA__TOKEN_CONTROL : LORA__TOKEN_NORMAL;
         } else {
             lora__buf_printf(&blob, "[PAD%ld]", (long)id);
             types[id] = LORA__TOKEN_UNUSED;
         }
         lens[id] = blob.len - offs[id];
     }
-    /* the merges in rank order, from the hash table */
-    for (i = 0; i < ((size_t)1 << tok->merge_bits) && tok->merges; i++) {
-        const lora__merge_slot *m = &tok->merges[i];
-        if (m->key == LORA__EMPTY_KEY || n_m >= tok->n_merges) continue;
-        mr[n_m].rank = m->rank;
-        mr[n_m].a = (int32_t)(m->key >> 32);
-        mr[n_m].b = (int32_t)(uint32_t)m->key;
-        n_m++;
-    }
-    qsort(mr, n_m, sizeof *mr, lora__cmp_merge_rank);
     moffs = (size_t *)lora__calloc(n_m + 1, sizeof(size_t), "GGUF merges");
     mlens = (size_t *)lora__calloc(n_m + 1, sizeof(size_t), "GGUF merges");
     mstrs = (const char **)lora__calloc(n_m + 1, sizeof(char *), "GGUF merges");
@@ -99,9 +114,9 @@ LORA_API lora_status lora_gguf_set_tokenizer(lora_gguf_writer *w, const lora_tok
     if ((s = lora_gguf_set_str_array(w, "tokenizer.ggml.tokens", strs, lens, (size_t)n_vocab)) != LORA_OK) goto done;
     if ((s = lora_gguf_set_array(w, "tokenizer.ggml.token_type", LORA_GGUF_INT32, types, (size_t)n_vocab)) != LORA_OK) goto done;
     if ((s = lora_gguf_set_str_array(w, "tokenizer.ggml.merges", mstrs, mlens, n_m)) != LORA_OK) goto done;
-    if (tok->eot >= 0) {
-        if ((s = lora_gguf_set_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)tok->eot)) != LORA_OK) goto done;
-        if ((s = lora_gguf_set_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)tok->eot)) != LORA_OK) goto done;
+    if (eos >= 0) {
+        if ((s = lora_gguf_set_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)eos)) != LORA_OK) goto done;
+        if ((s = lora_gguf_set_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)eos)) != LORA_OK) goto done;
     }
 done:
     lora__buf_free(&blob);
@@ -152,9 +167,9 @@ LORA_API lora_status lora_tokenizer_from_gguf(const lora_gguf *g, lora_tokenizer
     if (types && (types->type != LORA_GGUF_ARRAY || types->elem_type != LORA_GGUF_INT32 || types->n != toks->n))
         return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.token_type: expected %llu INT32 values", g->path,
                           (unsigned long long)toks->n);
-    if (toks->n > (uint64_t)LORA__MAX_ID)
-        return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.tokens: %llu tokens (at most %d)", g->path,
-                          (unsigned long long)toks->n, LORA__MAX_ID);
+    if (toks->n > (uint64_t)1 << 24)
+        return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.tokens: %llu tokens (at most 2^24)", g->path,
+                          (unsigned long long)toks->n);
     memset(&vj, 0, sizeof vj);
     memset(&mt, 0, sizeof mt);
     lora__buf_append(&vj, "{", 1);
@@ -176,7 +191,7 @@ LORA_API lora_status lora_tokenizer_from_gguf(const lora_gguf *g, lora_tokenizer
     }
     if (vj.failed || mt.failed) s = LORA_ERR_OOM;
     else {
-        s = lora__load(vj.data, vj.len, "tokenizer.ggml.tokens", mt.data ? mt.data : "", mt.len, "tokenizer.ggml.merges", out);
+        s = lora_tokenizer_load_memory(vj.data, vj.len, mt.data ? mt.data : "", mt.len, out);
         if (s != LORA_OK) s = lora__fail(s, "%s: %s", g->path, lora_last_error());
     }
     lora__buf_free(&vj);

@@ -1,6 +1,7 @@
 /* Mean next-token loss of an id sequence under llama.cpp (its C API), for checking lora.h's
    GGUF files against llama.cpp itself (tests/llamacpp/run.sh; not part of make test).
      llama-loss MODEL.gguf [--lora ADAPTER.gguf] IDS.txt       (ids separated by spaces)
+     llama-loss MODEL.gguf --tokenize TEXT.txt                  (llama.cpp's ids of the file's bytes)
    prints the loss: mean over t of -log softmax(logits[t])[ids[t+1]], in double. The KV cache is
    F32 so that the comparison measures the files, not the cache's rounding. */
 #include "llama.h"
@@ -17,15 +18,34 @@ static void quiet(enum ggml_log_level level, const char *text, void *user) {
 static bool no_progress(float progress, void *user) { (void)progress; (void)user; return true; }
 
 int main(int argc, char **argv) {
-    const char *model_path = NULL, *lora_path = NULL, *ids_path = NULL;
+    const char *model_path = NULL, *lora_path = NULL, *ids_path = NULL, *text_path = NULL;
     int32_t ids[4096];
     int n = 0, i, v, n_vocab;
     double total = 0;
     FILE *f;
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--lora") == 0 && i + 1 < argc) lora_path = argv[++i];
+        else if (strcmp(argv[i], "--tokenize") == 0 && i + 1 < argc) text_path = argv[++i];
         else if (!model_path) model_path = argv[i];
         else ids_path = argv[i];
+    }
+    if (text_path) { /* the tokenizer only: the ids of the file's bytes, no special tokens added */
+        static char text[65536];
+        static llama_token toks[65536];
+        size_t len;
+        int32_t k;
+        struct llama_model_params mp0 = llama_model_default_params();
+        struct llama_model *m0;
+        if (!(f = fopen(text_path, "rb"))) { perror(text_path); return 1; }
+        len = fread(text, 1, sizeof text, f);
+        fclose(f);
+        llama_log_set(quiet, NULL);
+        mp0.vocab_only = true;
+        if (!(m0 = llama_model_load_from_file(model_path, mp0))) { fprintf(stderr, "cannot load %s\n", model_path); return 1; }
+        n = llama_tokenize(llama_model_get_vocab(m0), text, (int32_t)len, toks, 65536, false, false);
+        for (k = 0; k < n; k++) printf("%d%c", toks[k], k + 1 < n ? ' ' : '\n');
+        llama_model_free(m0);
+        return n < 0;
     }
     if (!model_path || !ids_path) { fprintf(stderr, "usage: llama-loss MODEL.gguf [--lora A.gguf] IDS.txt\n"); return 2; }
     if (!(f = fopen(ids_path, "r"))) { perror(ids_path); return 1; }

@@ -90,7 +90,16 @@ run_case() {
 }
 
 run_case c1 2 3 72 40 200 7 c_attn,c_proj,c_fc 4 16 0 33
+# llama.cpp's tokenizer from our file (GPT-2's vocabulary and merges, pre-tokenizer "gpt-2") gives lora.h's ids
+make -j1 build/lora-tokenize >/dev/null
+printf "Hello world! The quick brown fox's 2024 jumps...  over\n\tthe lazy dog. caf\303\251 na\303\257ve \344\270\226\347\225\214 :-)" > "$OUT/text.txt"
+ours_ids=$(build/lora-tokenize < "$OUT/text.txt")
+llama_ids=$("$OUT/llama-loss" "$OUT/c1/base-f32.gguf" --tokenize "$OUT/text.txt")
+if [ "$ours_ids" = "$llama_ids" ]; then echo "  tokenizer: llama.cpp's ids = lora.h's ($(echo $ours_ids | wc -w) ids)  ok"
+else fails=$((fails + 1)); echo "  tokenizer: FAIL"; echo "    lora.h:    $ours_ids"; echo "    llama.cpp: $llama_ids"; fi
 run_case c2 3 5 80 48 0 11 c_attn,c_proj,c_fc,lm_head 8 8 1 47
 run_case c3 1 1 36 24 100 5 c_attn 3 5 1 24
+# GPT-2 124M's shape (12 layers, 12 heads, width 768, 1024 positions; 1.5 GB of files): BIG=1
+[ "${BIG:-0}" = 1 ] && run_case gpt2-124m 12 12 768 1024 0 3 c_attn,c_proj,c_fc,lm_head 8 16 1 64
 echo "llamacpp check: $fails failed"
 [ "$fails" -eq 0 ]
