@@ -298,6 +298,81 @@ static void run_case(const char *name, int B, int T, double lr) {
     free(tok);
 }
 
+/* the same bits on 1, 2 and 3 threads: forward, LoRA and full gradients, KV-cached logits */
+static void check_threads(const char *name, int B, int T) {
+    char path[512];
+    lora_model *m;
+    lora_adapter *ad = NULL;
+    llama_model *lm;
+    long n_tok = 0;
+    int32_t *tok;
+    int th, V, i, same = 1;
+    float *ref_logits = NULL, *ref_grads = NULL, *ref_da = NULL, *ref_kv = NULL, loss, ref_loss = 0, kvl[128];
+    size_t ng = 0;
+    snprintf(path, sizeof path, FX "%s/tokens.bin", name);
+    tok = read_tokens_u16(path, &n_tok);
+    snprintf(path, sizeof path, FX "%s/model", name);
+    m = open_model(path);
+    snprintf(path, sizeof path, FX "%s/adapter", name);
+    if (m) CHECK_OK(lora_model_adapter_load(m, path, &ad, NULL));
+    if (!m || !ad || !tok) { lora_model_free(m); lora_adapter_free(ad); free(tok); return; }
+    lm = llama_model_from_base(m);
+    V = lora_model_get_info(m)->vocab_size;
+    CHECK_OK(lora_model_set_adapter(m, ad));
+    CHECK_OK(lora_model_set_full_finetune(m, 1));
+    for (i = 0; i < llama_model_num_tensors(lm); i++) {
+        int64_t sh[2];
+        llama_model_tensor(lm, i, NULL, sh, NULL);
+        ng += (size_t)(sh[0] * sh[1]);
+    }
+    for (th = 1; th <= 3; th++) {
+        lora_pool *pool = NULL;
+        lora_kv *kv = NULL;
+        float *g = (float *)malloc(sizeof(float) * ng), *da = ad->modules[0].dA;
+        size_t off = 0;
+        CHECK_OK(lora_pool_create(&pool, th));
+        lora_model_set_pool(m, pool);
+        lora_model_zero_grad(m);
+        CHECK_OK(lora_model_forward(m, tok, tok, B, T, &loss));
+        if (th == 1) {
+            ref_logits = (float *)malloc(sizeof(float) * (size_t)B * T * V);
+            memcpy(ref_logits, lora_model_logits(m), sizeof(float) * (size_t)B * T * V);
+            ref_loss = loss;
+        } else same &= memcmp(ref_logits, lora_model_logits(m), sizeof(float) * (size_t)B * T * V) == 0 && loss == ref_loss;
+        CHECK_OK(lora_model_backward(m));
+        for (i = 0; i < llama_model_num_tensors(lm); i++) {
+            int64_t sh[2];
+            const char *tn = llama_model_tensor(lm, i, NULL, sh, NULL);
+            memcpy(g + off, llama_model_grad(lm, tn), sizeof(float) * (size_t)(sh[0] * sh[1]));
+            off += (size_t)(sh[0] * sh[1]);
+        }
+        CHECK_OK(lora_kv_create(m, T, &kv));
+        if (kv) CHECK_OK(lora_forward_cached(m, kv, tok, T, kvl));
+        lora_kv_free(m, kv);
+        if (th == 1) {
+            ref_grads = g; g = NULL;
+            ref_da = (float *)malloc(sizeof(float) * (size_t)ad->modules[0].r * ad->modules[0].in);
+            memcpy(ref_da, da, sizeof(float) * (size_t)ad->modules[0].r * ad->modules[0].in);
+            ref_kv = (float *)malloc(sizeof(float) * (size_t)V);
+            memcpy(ref_kv, kvl, sizeof(float) * (size_t)V);
+        } else {
+            same &= memcmp(ref_grads, g, sizeof(float) * ng) == 0;
+            same &= memcmp(ref_da, da, sizeof(float) * (size_t)ad->modules[0].r * ad->modules[0].in) == 0;
+            same &= memcmp(ref_kv, kvl, sizeof(float) * (size_t)V) == 0;
+        }
+        free(g);
+        lora_model_set_pool(m, NULL);
+        lora_pool_destroy(pool);
+    }
+    CHECK_MSG(same, "%s: results differ between 1, 2 and 3 threads", name);
+    printf("  %s: forward, gradients and KV-cached logits bit for bit on 1, 2, 3 threads: %s\n", name, same ? "yes" : "NO");
+    free(ref_logits); free(ref_grads); free(ref_da); free(ref_kv);
+    lora_model_set_adapter(m, NULL);
+    lora_adapter_free(ad);
+    lora_model_free(m);
+    free(tok);
+}
+
 /* lora-inspect's line for every real preset and strategy equals the oracle's */
 static void check_inspect_lines(void) {
     size_t len = 0;
@@ -348,6 +423,8 @@ int main(void) {
     run_case("qwen2", 3, 10, 5e-3);
     run_case("qwen3", 2, 12, 1e-2);
     run_case("mistral", 2, 14, 1e-2);
+    check_threads("qwen3", 2, 12);
+    check_threads("mistral", 2, 14);
     check_inspect_lines();
     return TEST_END();
 }
