@@ -266,6 +266,8 @@ static void test_weights_errors(void) {
         if (m) {
             CHECK_OK(lora_model_adapter_create(m, &lc, &ad));
             if (ad) CHECK_ERR(lora_model_merge(m, ad, 1), LORA_ERR_UNSUPPORTED);
+            lora_adapter_free(ad);
+            ad = NULL;
             /* PEFT refuses non-linear targets */
             lc.target.targets = (const char *const[]){"input_layernorm"};
             CHECK_ERR(lora_model_adapter_create(m, &lc, &ad), LORA_ERR_INVALID_ARG);
