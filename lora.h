@@ -52,8 +52,10 @@
      lora_train, lora_evaluate, lora_exact_match   the training loop (validation, checkpoints,
                         cancel, exact resume), loss/perplexity, QA exact match  (train.api)
      lora_fail, lora_malloc, lora_atomic_*, lora_buf_*, lora_vec, ...
-                        for model authors: what a model header (gpt2.h) needs from the
-                        engine, all public                             (authors.api)
+                        for model authors: what a model header (gpt2.h, llama.h) needs from
+                        the engine, all public (row kernels incl. RMSNorm, RoPE, SwiGLU) (authors.api)
+     lora_linear_*, lora_parallel_rows, lora_cross_entropy   layers every model shares:
+                        linear + LoRA branch + dropout, rows over the pool, the loss (layers.api)
 
    MINIMAL EXAMPLE (any model that can describe its linear layers)
        lora_module_desc mods[] = {{"encoder.layer.0.query", 768, 768, 1, 0}, ...};
