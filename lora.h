@@ -1303,7 +1303,8 @@ typedef struct lora_linear {
     uint64_t dropout_seed;       /* the mask's random stream: a function of the model's seed, step and module */
     float *scratch_in;           /* (N, in) scratch when dropout > 0 */
 } lora_linear;
-/* y (N, out) = the layer applied to x (N, in). */
+/* y (N, out) = the layer applied to x (N, in). Up to LORA_GEMV_MAX_ROWS rows (decoding) stream W
+   once with the matrix-vector kernels (lora_gemv), more go through lora_sgemm. */
 LORA_API void lora_linear_forward(lora_pool *pool, const lora_linear *L, const float *x, float *y, int N);
 /* Backward: dx (N, in) = dy W (+ the LoRA branch's), overwritten (may be NULL); dW (W's layout)
    and db accumulate when not NULL; the LoRA gradients accumulate into lm->dA, lm->dB. */
@@ -11901,9 +11902,44 @@ static void lora__lmask_rows(void *vctx, int r0, int r1) {
     d->v->mask_scale(d->x + o, d->mask + o, d->xd + o, (size_t)(r1 - r0) * d->W, 1.0f / (1.0f - d->p));
 }
 
+/* a few rows (decoding): the weight streamed once by the matrix-vector kernels, columns split
+   between tasks (each element's sum has one fixed order, so any split gives the same bits) */
+typedef struct { const lora_linear *L; const float *x, *h; float *y; int N, chunk; lora_isa isa; const lora_vecops *v; } lora__gv_job;
+static void lora__gv_task(void *vctx, int task, int thread) {
+    lora__gv_job *g = (lora__gv_job *)vctx;
+    const lora_linear *L = g->L;
+    int j0 = task * g->chunk, j1 = j0 + g->chunk, j, row, tr = !L->w_in_out;
+    (void)thread;
+    if (j1 > L->out) j1 = L->out;
+    if (j0 >= j1) return;
+    lora_gemv(g->isa, tr, g->N, L->in, g->x, L->in, L->W, tr ? L->in : L->out, j0, j1, g->y, L->out);
+    for (row = 0; row < g->N; row++) {
+        float *y = g->y + (size_t)row * L->out;
+        if (L->bias) for (j = j0; j < j1; j++) y[j] += L->bias[j];
+        if (L->lm) {
+            const float *h = g->h + (size_t)row * L->lm->r;
+            for (j = j0; j < j1; j++) y[j] += L->lm->scaling * g->v->dot(L->lm->B + (size_t)j * L->lm->r, h, L->lm->r);
+        }
+    }
+}
+
 LORA_API void lora_linear_forward(lora_pool *pool, const lora_linear *L, const float *x, float *y, int N) {
     const lora_module *lm = L->lm;
     int tr = !L->w_in_out;
+    if (N <= LORA_GEMV_MAX_ROWS && !(L->dropout > 0.0f && L->mask)) {
+        lora__gv_job g;
+        int threads = lora_pool_threads(pool), n_tasks = 1;
+        g.L = L; g.x = x; g.h = L->h; g.y = y; g.N = N; g.isa = lora_pool_isa(pool); g.v = lora_vec(pool);
+        if (lm) lora_gemv(g.isa, 1, N, L->in, x, L->in, lm->A, L->in, 0, lm->r, L->h, lm->r);
+        g.chunk = L->out;
+        if (threads > 1 && (double)L->in * L->out >= 65536.0) {
+            int want = 4 * threads;
+            g.chunk = ((L->out + want - 1) / want + 15) & ~15;
+            n_tasks = (L->out + g.chunk - 1) / g.chunk;
+        }
+        lora_pool_run(pool, lora__gv_task, &g, n_tasks);
+        return;
+    }
     lora_sgemm(pool, 0, tr, N, L->out, L->in, 1.0f, x, L->in, L->W, tr ? L->in : L->out, 0.0f, y, L->out);
     if (L->bias) {
         lora__lbias_ctx g;

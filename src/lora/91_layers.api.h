@@ -24,7 +24,8 @@ typedef struct lora_linear {
     uint64_t dropout_seed;       /* the mask's random stream: a function of the model's seed, step and module */
     float *scratch_in;           /* (N, in) scratch when dropout > 0 */
 } lora_linear;
-/* y (N, out) = the layer applied to x (N, in). */
+/* y (N, out) = the layer applied to x (N, in). Up to LORA_GEMV_MAX_ROWS rows (decoding) stream W
+   once with the matrix-vector kernels (lora_gemv), more go through lora_sgemm. */
 LORA_API void lora_linear_forward(lora_pool *pool, const lora_linear *L, const float *x, float *y, int N);
 /* Backward: dx (N, in) = dy W (+ the LoRA branch's), overwritten (may be NULL); dW (W's layout)
    and db accumulate when not NULL; the LoRA gradients accumulate into lm->dA, lm->dB. */
