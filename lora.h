@@ -839,6 +839,8 @@ typedef struct lora_model_info {
     const char *const *default_targets;  /* PEFT's default target_modules for this family */
     int tied_output;                     /* the output layer shares the input embedding's weight */
     const char *summary;                 /* one line for people: "GPT-2: 12 layers, ..." */
+    int n_stop;                          /* every end-of-generation id (eos first; config.json's eos_token_id */
+    const int32_t *stop_ids;             /*   list, e.g. Llama 3's <|end_of_text|> and <|eot_id|>); 0 / NULL: eos only */
 } lora_model_info;
 
 /* Memory a training (or inference) step needs, computed from the sizes the model allocates. */
@@ -1011,7 +1013,7 @@ typedef int (*lora_token_fn)(void *user, int32_t id, int index);
    of its own, through the model's KV step. out_ids (room for max_new) receives the generated
    ids and *n_out their number. Generation stops after max_new tokens, when the callback
    returns nonzero (that token is kept; the result is LORA_OK), at the first end-of-text token
-   (the model's info.eos) when stop_at_eot (which is not stored nor passed to the callback),
+   (the model's info.eos, or any of info.stop_ids) when stop_at_eot (which is not stored nor passed to the callback),
    or when prompt + output fill the context (info.max_seq). cfg NULL =
    defaults (plain sampling, seed 0). The same arguments give the same tokens. Errors:
    LORA_ERR_RANGE when the prompt is longer than the context or holds an id outside the
@@ -11491,6 +11493,11 @@ LORA_API lora_status lora_generate(lora_model *m, const int32_t *prompt, int n_p
     for (;;) {
         int32_t id = greedy ? lora__argmax(logits, V) : lora__sample_ws(logits, V, cfg, &rng, c, lora_vec(pool));
         if (stop_at_eot && eos >= 0 && id == eos) break;
+        if (stop_at_eot && m->info.stop_ids) {
+            int k, stop = 0;
+            for (k = 0; k < m->info.n_stop; k++) stop |= id == m->info.stop_ids[k];
+            if (stop) break;
+        }
         out_ids[n++] = id;
         *n_out = n;
         if (on_token && on_token(user, id, n - 1)) break;

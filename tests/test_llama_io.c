@@ -192,6 +192,30 @@ static void test_config(void) {
     m = open_path(FX "qwen3/model/model.safetensors", OUT "cfg/config.json");
     CHECK(m && lora_model_get_info(m)->eos == 7);
     lora_model_free(m);
+    {
+        /* generation stops at any id of an eos_token_id list, not only the first */
+        lora_model *g = open_path(FX "qwen3/model", NULL);
+        lora_sampler sc = lora_sampler_init();
+        int32_t prompt[3] = {1, 2, 3}, out[8];
+        int n_out = 0;
+        char list[64];
+        sc.greedy = 1;
+        if (g) {
+            CHECK_OK(lora_generate(g, prompt, 3, 4, &sc, 0, out, &n_out, NULL, NULL));
+            lora_model_free(g);
+            CHECK(n_out == 4);
+            snprintf(list, sizeof list, "[%d, %d]", out[0] == 60 ? 59 : 60, (int)out[0]);
+            config_with(OUT "cfg/config.json", "eos_token_id", list);
+            g = open_path(FX "qwen3/model/model.safetensors", OUT "cfg/config.json");
+            CHECK(g != NULL);
+            if (g) {
+                CHECK(lora_model_get_info(g)->n_stop == 2);
+                CHECK_OK(lora_generate(g, prompt, 3, 4, &sc, 1, out, &n_out, NULL, NULL));
+                CHECK_MSG(n_out == 0, "generation went on past the second eos id (%d tokens)", n_out);
+                lora_model_free(g);
+            }
+        }
+    }
     config_with(OUT "cfg/config.json", "rope_parameters", "{\"rope_type\": \"linear\", \"factor\": 2.0, \"rope_theta\": 5000.0}");
     CHECK_OK(llama_config_read(OUT "cfg/config.json", &c));
     CHECK(c.rope_type == LLAMA_ROPE_LINEAR && c.rope_factor == 2.0 && c.rope_theta == 5000.0);

@@ -285,6 +285,8 @@ static lora_status llama__base_init(llama_model *m) {
     in->n_default_targets = 2;
     in->default_targets = llama__default_targets;
     in->tied_output = c->tie_word_embeddings;
+    in->n_stop = c->n_eos;
+    in->stop_ids = c->eos;
     for (l = 0; l < c->n_layer; l++) nwin += llama_config_layer_window(c, l) > 0;
     snprintf(m->summary, sizeof m->summary, "%s: %d layers, hidden %d, %d heads / %d kv heads of %d, MLP %d, vocab %d, "
              "%d positions, rope theta %g%s%s%s", pretty[c->arch], c->n_layer, c->hidden_size, c->n_head, c->n_kv_head,
