@@ -1,7 +1,8 @@
 /* The LLaMA family (llama.h) against the PyTorch oracle (fixtures in tests/fixtures/llama, made
    by make_fixtures.sh there): Llama (untied, biases, one kv head, head_dim 10), Llama 3 rope
    scaling, Qwen2 (q/k/v biases), Qwen3 (q/k norms, head_dim != hidden/heads, lm_head adapted),
-   Mistral (sliding window shorter than the sequence). Logits, loss, LoRA and full fine-tuning
+   Mistral (sliding window shorter than the sequence), Qwen2 with use_sliding_window from
+   max_window_layers, Llama with linear rope scaling. Logits, loss, LoRA and full fine-tuning
    gradients, 10 AdamW steps, merged weights; KV-cached logits against the full forward; packed
    rows; save and reload; PEFT's trainable lines of the real presets. */
 #include "lora.h"
@@ -423,6 +424,8 @@ int main(void) {
     run_case("qwen2", 3, 10, 5e-3);
     run_case("qwen3", 2, 12, 1e-2);
     run_case("mistral", 2, 14, 1e-2);
+    run_case("qwen2w", 2, 12, 1e-2);
+    run_case("llamalin", 2, 12, 1e-2);
     check_threads("qwen3", 2, 12);
     check_threads("mistral", 2, 14);
     check_inspect_lines();
