@@ -301,8 +301,8 @@ static lora_status llama__json_int(const lora_json *j, const char *path, const c
     if (present) *present = 0;
     if (!v || v->type == LORA_JSON_NULL) return LORA_OK;
     if (!lora_json_int64(v, &iv) || iv < lo || iv > hi)
-        return lora_fail(LORA_ERR_FORMAT, "%s: \"%s\": expected an integer in [%d, %d], found %s%s%s", path, key, lo, hi,
-                         v->type == LORA_JSON_NUMBER ? v->str : lora_json_type_name(v->type), "", "");
+        return lora_fail(LORA_ERR_FORMAT, "%s: \"%s\": expected an integer in [%d, %d], found %s", path, key, lo, hi,
+                         v->type == LORA_JSON_NUMBER ? v->str : lora_json_type_name(v->type));
     *out = (int)iv;
     if (present) *present = 1;
     return LORA_OK;
@@ -1550,7 +1550,18 @@ static lora_status llama__write_config(const llama_model *m, const char *path, l
     lora_buf b;
     lora_status s;
     memset(&b, 0, sizeof b);
-    lora_buf_printf(&b, "{\n  \"architectures\": [\n    \"%s\"\n  ],\n", arch_cls[a]);
+    lora_buf_puts(&b, "{\n");
+    if (c->name_or_path[0]) {
+        lora_buf_puts(&b, "  \"_name_or_path\": \"");
+        for (k = 0; c->name_or_path[k]; k++) {
+            char ch = c->name_or_path[k];
+            if (ch == '"' || ch == '\\') lora_buf_printf(&b, "\\%c", ch);
+            else if ((unsigned char)ch < 0x20) lora_buf_printf(&b, "\\u%04x", (unsigned)(unsigned char)ch);
+            else lora_buf_append(&b, &ch, 1);
+        }
+        lora_buf_puts(&b, "\",\n");
+    }
+    lora_buf_printf(&b, "  \"architectures\": [\n    \"%s\"\n  ],\n", arch_cls[a]);
     if (a == LLAMA_ARCH_LLAMA || a == LLAMA_ARCH_QWEN3) lora_buf_printf(&b, "  \"attention_bias\": %s,\n", c->attention_bias ? "true" : "false");
     lora_buf_puts(&b, "  \"attention_dropout\": 0.0,\n");
     if (c->bos_token_id >= 0) lora_buf_printf(&b, "  \"bos_token_id\": %d,\n", (int)c->bos_token_id); else lora_buf_puts(&b, "  \"bos_token_id\": null,\n");
@@ -1568,16 +1579,6 @@ static lora_status llama__write_config(const llama_model *m, const char *path, l
     if (a == LLAMA_ARCH_QWEN2 || a == LLAMA_ARCH_QWEN3) lora_buf_printf(&b, "  \"max_window_layers\": %d,\n", c->max_window_layers);
     if (a == LLAMA_ARCH_LLAMA) lora_buf_printf(&b, "  \"mlp_bias\": %s,\n", c->mlp_bias ? "true" : "false");
     lora_buf_printf(&b, "  \"model_type\": \"%s\",\n", llama_arch_name(c->arch));
-    if (c->name_or_path[0]) {
-        lora_buf_puts(&b, "  \"_name_or_path\": \"");
-        for (k = 0; c->name_or_path[k]; k++) {
-            char ch = c->name_or_path[k];
-            if (ch == '"' || ch == '\\') lora_buf_printf(&b, "\\%c", ch);
-            else if ((unsigned char)ch < 0x20) lora_buf_printf(&b, "\\u%04x", (unsigned)(unsigned char)ch);
-            else lora_buf_append(&b, &ch, 1);
-        }
-        lora_buf_puts(&b, "\",\n");
-    }
     lora_buf_printf(&b, "  \"num_attention_heads\": %d,\n  \"num_hidden_layers\": %d,\n  \"num_key_value_heads\": %d,\n",
                     c->n_head, c->n_layer, c->n_kv_head);
     if (c->pad_token_id >= 0) lora_buf_printf(&b, "  \"pad_token_id\": %d,\n", (int)c->pad_token_id);

@@ -299,6 +299,55 @@ static void run_case(const char *name, int B, int T, double lr) {
     free(tok);
 }
 
+/* PEFT's bias "all": an adapter carrying trainable copies of the q/k/v biases trains them with the
+   gradient the oracle gives those biases (same model, same LoRA), and trainable_params lists them */
+static void check_bias_training(const char *name, int B, int T) {
+    char path[512];
+    lora_model *m;
+    lora_adapter *ad = NULL;
+    lora_param *p = NULL;
+    long n_tok = 0;
+    int32_t *tok;
+    int i, np = 0, found = 0;
+    float loss;
+    static const char *const biases[] = {"model.layers.0.self_attn.q_proj.bias", "model.layers.1.self_attn.v_proj.bias"};
+    snprintf(path, sizeof path, FX "%s/tokens.bin", name);
+    tok = read_tokens_u16(path, &n_tok);
+    snprintf(path, sizeof path, FX "%s/model", name);
+    m = open_model(path);
+    snprintf(path, sizeof path, FX "%s/adapter", name);
+    if (m) CHECK_OK(lora_model_adapter_load(m, path, &ad, NULL));
+    if (!m || !ad || !tok) { lora_model_free(m); lora_adapter_free(ad); free(tok); return; }
+    for (i = 0; i < 2; i++) {
+        int64_t n = 0;
+        float *b = llama_model_param(llama_model_from_base(m), biases[i], &n);
+        CHECK(b != NULL);
+        if (b) CHECK_OK(lora_adapter_add_bias(ad, biases[i], b, (int)n));
+    }
+    CHECK_OK(lora_model_set_adapter(m, ad));
+    CHECK_OK(lora_model_trainable_params(m, &p, &np));
+    for (i = 0; i < np; i++) found += strcmp(p[i].name, biases[0]) == 0 || strcmp(p[i].name, biases[1]) == 0;
+    CHECK(found == 2 && np == 2 * ad->n_modules + 2);
+    lora_model_zero_grad(m);
+    CHECK_OK(lora_model_forward(m, tok, tok, B, T, &loss));
+    CHECK_OK(lora_model_backward(m));
+    snprintf(path, sizeof path, FX "%s/grads.safetensors", name);
+    for (i = 0; i < 2; i++) {
+        int64_t n = 0;
+        float *ref = read_tensor(path, biases[i], &n);
+        lora_bias_param *bp = lora_adapter_find_bias(ad, biases[i]);
+        CHECK(ref && bp);
+        if (ref && bp) CHECK_MSG(test_rel_l2(bp->grad, ref, (long)n) < 1e-4, "%s: %s grad rel L2 %g", name, biases[i], test_rel_l2(bp->grad, ref, (long)n));
+        free(ref);
+    }
+    printf("  %s: trainable biases (PEFT bias \"all\") get the oracle's bias gradients\n", name);
+    lora_free(p);
+    lora_model_set_adapter(m, NULL);
+    lora_adapter_free(ad);
+    lora_model_free(m);
+    free(tok);
+}
+
 /* the same bits on 1, 2 and 3 threads: forward, LoRA and full gradients, KV-cached logits */
 static void check_threads(const char *name, int B, int T) {
     char path[512];
@@ -426,6 +475,7 @@ int main(void) {
     run_case("mistral", 2, 14, 1e-2);
     run_case("qwen2w", 2, 12, 1e-2);
     run_case("llamalin", 2, 12, 1e-2);
+    check_bias_training("qwen2", 3, 10);
     check_threads("qwen3", 2, 12);
     check_threads("mistral", 2, 14);
     check_inspect_lines();

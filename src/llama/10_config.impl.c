@@ -153,8 +153,8 @@ static lora_status llama__json_int(const lora_json *j, const char *path, const c
     if (present) *present = 0;
     if (!v || v->type == LORA_JSON_NULL) return LORA_OK;
     if (!lora_json_int64(v, &iv) || iv < lo || iv > hi)
-        return lora_fail(LORA_ERR_FORMAT, "%s: \"%s\": expected an integer in [%d, %d], found %s%s%s", path, key, lo, hi,
-                         v->type == LORA_JSON_NUMBER ? v->str : lora_json_type_name(v->type), "", "");
+        return lora_fail(LORA_ERR_FORMAT, "%s: \"%s\": expected an integer in [%d, %d], found %s", path, key, lo, hi,
+                         v->type == LORA_JSON_NUMBER ? v->str : lora_json_type_name(v->type));
     *out = (int)iv;
     if (present) *present = 1;
     return LORA_OK;
