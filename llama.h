@@ -55,7 +55,7 @@ typedef struct llama_config {
     int vocab_size, hidden_size, intermediate_size, n_layer;
     int n_head, n_kv_head, head_dim; /* head_dim: config's, else hidden / heads */
     int max_position_embeddings;
-    float rms_norm_eps;
+    double rms_norm_eps;
     double rope_theta;
     llama_rope_type rope_type;
     double rope_factor, rope_low_freq_factor, rope_high_freq_factor; /* llama3 / linear / dynamic */
@@ -70,7 +70,7 @@ typedef struct llama_config {
     int n_eos;                       /* eos_token_id (an id or a list), up to 4 */
     int32_t eos[4];
     int32_t bos_token_id, pad_token_id;   /* -1 if none; pad's embedding row gets no gradient */
-    float initializer_range;
+    double initializer_range;
     char name_or_path[128];          /* "_name_or_path" / the preset's hub id */
 } llama_config;
 
@@ -153,9 +153,9 @@ LORA_API const char *llama_arch_name(llama_arch a) { return (int)a >= 0 && (int)
 static void llama__config_defaults(llama_config *c, llama_arch a) {
     memset(c, 0, sizeof *c);
     c->arch = a;
-    c->rms_norm_eps = 1e-6f;
+    c->rms_norm_eps = 1e-6;
     c->rope_theta = 10000.0;
-    c->initializer_range = 0.02f;
+    c->initializer_range = 0.02;
     c->bos_token_id = -1; c->pad_token_id = -1;
     c->max_window_layers = 28;
     c->rope_factor = 1.0;
@@ -196,22 +196,22 @@ typedef struct {
     llama_arch arch;
     int L, C, H, KV, D, I, V, P;
     double theta;
-    float eps, init;
+    double eps, init;
     int tied, window, use_window, max_window_layers, llama3, bos, eos;
 } llama__preset;
 static const llama__preset llama__presets[] = {
-    {"smollm2-135m", "HuggingFaceTB/SmolLM2-135M", LLAMA_ARCH_LLAMA, 30, 576, 9, 3, 64, 1536, 49152, 8192, 1e5, 1e-5f, 0.041666666666666664f, 1, 0, 0, 0, 0, 0, 0},
-    {"smollm2-360m", "HuggingFaceTB/SmolLM2-360M", LLAMA_ARCH_LLAMA, 32, 960, 15, 5, 64, 2560, 49152, 8192, 1e5, 1e-5f, 0.02f, 1, 0, 0, 0, 0, 0, 0},
-    {"qwen2.5-0.5b", "Qwen/Qwen2.5-0.5B", LLAMA_ARCH_QWEN2, 24, 896, 14, 2, 64, 4864, 151936, 32768, 1e6, 1e-6f, 0.02f, 1, 32768, 0, 24, 0, 151643, 151643},
-    {"qwen3-0.6b", "Qwen/Qwen3-0.6B", LLAMA_ARCH_QWEN3, 28, 1024, 16, 8, 128, 3072, 151936, 40960, 1e6, 1e-6f, 0.02f, 1, 0, 0, 28, 0, 151643, 151645},
-    {"llama-3.2-1b", "meta-llama/Llama-3.2-1B", LLAMA_ARCH_LLAMA, 16, 2048, 32, 8, 64, 8192, 128256, 131072, 5e5, 1e-5f, 0.02f, 1, 0, 0, 0, 1, 128000, 128001},
-    {"tinyllama-1.1b", "TinyLlama/TinyLlama-1.1B-Chat-v1.0", LLAMA_ARCH_LLAMA, 22, 2048, 32, 4, 64, 5632, 32000, 2048, 1e4, 1e-5f, 0.02f, 0, 0, 0, 0, 0, 1, 2},
-    {"mistral-7b", "mistralai/Mistral-7B-v0.1", LLAMA_ARCH_MISTRAL, 32, 4096, 32, 8, 128, 14336, 32000, 32768, 1e4, 1e-5f, 0.02f, 0, 4096, 0, 0, 0, 1, 2},
-    {"tiny-llama", "tiny-llama", LLAMA_ARCH_LLAMA, 2, 64, 4, 2, 16, 160, 512, 64, 1e4, 1e-5f, 0.02f, 1, 0, 0, 0, 0, 1, 2},
-    {"tiny-llama3", "tiny-llama3", LLAMA_ARCH_LLAMA, 2, 64, 4, 2, 16, 160, 512, 64, 1e4, 1e-5f, 0.02f, 1, 0, 0, 0, 2, 1, 2},
-    {"tiny-qwen2", "tiny-qwen2", LLAMA_ARCH_QWEN2, 2, 64, 4, 2, 16, 160, 512, 64, 1e6, 1e-6f, 0.02f, 1, 64, 0, 2, 0, 0, 0},
-    {"tiny-qwen3", "tiny-qwen3", LLAMA_ARCH_QWEN3, 2, 64, 4, 2, 32, 160, 512, 64, 1e6, 1e-6f, 0.02f, 1, 0, 0, 2, 0, 0, 0},
-    {"tiny-mistral", "tiny-mistral", LLAMA_ARCH_MISTRAL, 2, 64, 4, 2, 16, 160, 512, 64, 1e4, 1e-5f, 0.02f, 0, 8, 0, 0, 0, 1, 2},
+    {"smollm2-135m", "HuggingFaceTB/SmolLM2-135M", LLAMA_ARCH_LLAMA, 30, 576, 9, 3, 64, 1536, 49152, 8192, 1e5, 1e-5, 0.041666666666666664, 1, 0, 0, 0, 0, 0, 0},
+    {"smollm2-360m", "HuggingFaceTB/SmolLM2-360M", LLAMA_ARCH_LLAMA, 32, 960, 15, 5, 64, 2560, 49152, 8192, 1e5, 1e-5, 0.02, 1, 0, 0, 0, 0, 0, 0},
+    {"qwen2.5-0.5b", "Qwen/Qwen2.5-0.5B", LLAMA_ARCH_QWEN2, 24, 896, 14, 2, 64, 4864, 151936, 32768, 1e6, 1e-6, 0.02, 1, 32768, 0, 24, 0, 151643, 151643},
+    {"qwen3-0.6b", "Qwen/Qwen3-0.6B", LLAMA_ARCH_QWEN3, 28, 1024, 16, 8, 128, 3072, 151936, 40960, 1e6, 1e-6, 0.02, 1, 0, 0, 28, 0, 151643, 151645},
+    {"llama-3.2-1b", "meta-llama/Llama-3.2-1B", LLAMA_ARCH_LLAMA, 16, 2048, 32, 8, 64, 8192, 128256, 131072, 5e5, 1e-5, 0.02, 1, 0, 0, 0, 1, 128000, 128001},
+    {"tinyllama-1.1b", "TinyLlama/TinyLlama-1.1B-Chat-v1.0", LLAMA_ARCH_LLAMA, 22, 2048, 32, 4, 64, 5632, 32000, 2048, 1e4, 1e-5, 0.02, 0, 0, 0, 0, 0, 1, 2},
+    {"mistral-7b", "mistralai/Mistral-7B-v0.1", LLAMA_ARCH_MISTRAL, 32, 4096, 32, 8, 128, 14336, 32000, 32768, 1e4, 1e-5, 0.02, 0, 4096, 0, 0, 0, 1, 2},
+    {"tiny-llama", "tiny-llama", LLAMA_ARCH_LLAMA, 2, 64, 4, 2, 16, 160, 512, 64, 1e4, 1e-5, 0.02, 1, 0, 0, 0, 0, 1, 2},
+    {"tiny-llama3", "tiny-llama3", LLAMA_ARCH_LLAMA, 2, 64, 4, 2, 16, 160, 512, 64, 1e4, 1e-5, 0.02, 1, 0, 0, 0, 2, 1, 2},
+    {"tiny-qwen2", "tiny-qwen2", LLAMA_ARCH_QWEN2, 2, 64, 4, 2, 16, 160, 512, 64, 1e6, 1e-6, 0.02, 1, 64, 0, 2, 0, 0, 0},
+    {"tiny-qwen3", "tiny-qwen3", LLAMA_ARCH_QWEN3, 2, 64, 4, 2, 32, 160, 512, 64, 1e6, 1e-6, 0.02, 1, 0, 0, 2, 0, 0, 0},
+    {"tiny-mistral", "tiny-mistral", LLAMA_ARCH_MISTRAL, 2, 64, 4, 2, 16, 160, 512, 64, 1e4, 1e-5, 0.02, 0, 8, 0, 0, 0, 1, 2},
 };
 #define LLAMA__N_PRESETS ((int)(sizeof llama__presets / sizeof llama__presets[0]))
 
@@ -258,7 +258,7 @@ LORA_API lora_status llama_config_check(const llama_config *c) {
         return lora_fail(LORA_ERR_INVALID_ARG, "llama config: num_attention_heads %d is not divisible by num_key_value_heads %d",
                          c->n_head, c->n_kv_head);
     if (c->head_dim % 2) return lora_fail(LORA_ERR_INVALID_ARG, "llama config: head_dim %d must be even (RoPE)", c->head_dim);
-    if (!(c->rms_norm_eps > 0.0f)) return lora_fail(LORA_ERR_INVALID_ARG, "llama config: rms_norm_eps must be > 0");
+    if (!(c->rms_norm_eps > 0.0)) return lora_fail(LORA_ERR_INVALID_ARG, "llama config: rms_norm_eps must be > 0");
     if (!(c->rope_theta > 0.0)) return lora_fail(LORA_ERR_INVALID_ARG, "llama config: rope_theta must be > 0");
     if (c->rope_type != LLAMA_ROPE_DEFAULT && !(c->rope_factor > 0.0))
         return lora_fail(LORA_ERR_INVALID_ARG, "llama config: rope_scaling factor must be > 0");
@@ -383,7 +383,6 @@ LORA_API lora_status llama_config_read(const char *path, llama_config *c) {
     lora_status s;
     const char *mt, *act, *nm;
     const lora_json *v;
-    double d;
     int i, present;
     if (!path || !c) return lora_fail(LORA_ERR_INVALID_ARG, "llama_config_read: NULL argument");
     if ((s = lora_read_file(path, &text, &len)) != LORA_OK) return s;
@@ -414,9 +413,9 @@ LORA_API lora_status llama_config_read(const char *path, llama_config *c) {
     LLAMA__TRY(llama__json_int(j, path, "head_dim", 1, 4096, &c->head_dim, NULL));
     if (c->head_dim == 0) c->head_dim = c->hidden_size / c->n_head;
     LLAMA__TRY(llama__json_int(j, path, "max_position_embeddings", 1, 1 << 30, &c->max_position_embeddings, NULL));
-    d = c->rms_norm_eps; LLAMA__TRY(llama__json_num(j, path, "rms_norm_eps", &d)); c->rms_norm_eps = (float)d;
+    LLAMA__TRY(llama__json_num(j, path, "rms_norm_eps", &c->rms_norm_eps));
     LLAMA__TRY(llama__json_num(j, path, "rope_theta", &c->rope_theta));
-    d = c->initializer_range; LLAMA__TRY(llama__json_num(j, path, "initializer_range", &d)); c->initializer_range = (float)d;
+    LLAMA__TRY(llama__json_num(j, path, "initializer_range", &c->initializer_range));
     LLAMA__TRY(llama__json_bool(j, path, "tie_word_embeddings", &c->tie_word_embeddings));
     LLAMA__TRY(llama__json_bool(j, path, "attention_bias", &c->attention_bias));
     LLAMA__TRY(llama__json_bool(j, path, "mlp_bias", &c->mlp_bias));
@@ -1007,7 +1006,7 @@ static void llama__rms_wgrad_cols(void *vctx, int c0, int c1) {
 static void llama__rms_forward(llama_model *m, const float *x, const float *w, float *y, float *rstd, int rows, int W) {
     llama__rms_ctx c;
     memset(&c, 0, sizeof c);
-    c.x = x; c.w = w; c.y = y; c.rstd = rstd; c.W = W; c.eps = m->cfg.rms_norm_eps; c.v = lora_vec(m->pool);
+    c.x = x; c.w = w; c.y = y; c.rstd = rstd; c.W = W; c.eps = (float)m->cfg.rms_norm_eps; c.v = lora_vec(m->pool);
     lora_parallel_rows(m->pool, rows, llama__rms_rows, &c);
 }
 /* dx += d(input) (dx may be NULL), dw += the weight's gradient (may be NULL) */

@@ -8,7 +8,7 @@ typedef struct llama_config {
     int vocab_size, hidden_size, intermediate_size, n_layer;
     int n_head, n_kv_head, head_dim; /* head_dim: config's, else hidden / heads */
     int max_position_embeddings;
-    float rms_norm_eps;
+    double rms_norm_eps;
     double rope_theta;
     llama_rope_type rope_type;
     double rope_factor, rope_low_freq_factor, rope_high_freq_factor; /* llama3 / linear / dynamic */
@@ -23,7 +23,7 @@ typedef struct llama_config {
     int n_eos;                       /* eos_token_id (an id or a list), up to 4 */
     int32_t eos[4];
     int32_t bos_token_id, pad_token_id;   /* -1 if none; pad's embedding row gets no gradient */
-    float initializer_range;
+    double initializer_range;
     char name_or_path[128];          /* "_name_or_path" / the preset's hub id */
 } llama_config;
 

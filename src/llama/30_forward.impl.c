@@ -284,7 +284,7 @@ static void llama__rms_wgrad_cols(void *vctx, int c0, int c1) {
 static void llama__rms_forward(llama_model *m, const float *x, const float *w, float *y, float *rstd, int rows, int W) {
     llama__rms_ctx c;
     memset(&c, 0, sizeof c);
-    c.x = x; c.w = w; c.y = y; c.rstd = rstd; c.W = W; c.eps = m->cfg.rms_norm_eps; c.v = lora_vec(m->pool);
+    c.x = x; c.w = w; c.y = y; c.rstd = rstd; c.W = W; c.eps = (float)m->cfg.rms_norm_eps; c.v = lora_vec(m->pool);
     lora_parallel_rows(m->pool, rows, llama__rms_rows, &c);
 }
 /* dx += d(input) (dx may be NULL), dw += the weight's gradient (may be NULL) */
