@@ -13,7 +13,7 @@ for ex in examples/*.c; do
   if (cd "$dir" && $CXX -O2 -x c++ "$name.c" -o "${name}_cpp" -lm -lpthread 2>err.txt && [ ! -s err.txt ]); then pass=$((pass+1)); else
     fail=$((fail+1)); echo "FAILED: $CXX build of $name"; head -20 "$dir/err.txt"; fi
   case "$name" in
-    inspect_targets|app_loop|custom_loop)
+    inspect_targets|app_loop|custom_loop|llama_lora)
       if (cd "$dir" && ./"$name" > out.txt 2>&1 && ./"${name}_cpp" > out_cpp.txt 2>&1); then pass=$((pass+1)); else
         fail=$((fail+1)); echo "FAILED: running $name"; tail -5 "$dir/out.txt"; fi ;;
   esac
