@@ -54,8 +54,10 @@
      lora_train, lora_evaluate, lora_exact_match   the training loop (validation, checkpoints,
                         cancel, exact resume), loss/perplexity, QA exact match  (train.api)
      lora_fail, lora_malloc, lora_atomic_*, lora_buf_*, lora_vec, ...
-                        for model authors: what a model header (gpt2.h) needs from the
-                        engine, all public                             (authors.api)
+                        for model authors: what a model header (gpt2.h, llama.h) needs from
+                        the engine, all public (row kernels incl. RMSNorm, RoPE, SwiGLU) (authors.api)
+     lora_linear_*, lora_parallel_rows, lora_cross_entropy   layers every model shares:
+                        linear + LoRA branch + dropout, rows over the pool, the loss (layers.api)
 
    MINIMAL EXAMPLE (any model that can describe its linear layers)
        lora_module_desc mods[] = {{"encoder.layer.0.query", 768, 768, 1, 0}, ...};
@@ -998,6 +1000,8 @@ typedef struct lora_model_info {
     int tied_output;                     /* the output layer shares the input embedding's weight */
     const char *summary;                 /* one line for people: "GPT-2: 12 layers, ..." */
     const char *gguf_arch;               /* llama.cpp's general.architecture ("gpt2", "llama", ...), NULL if none */
+    int n_stop;                          /* every end-of-generation id (eos first; config.json's eos_token_id */
+    const int32_t *stop_ids;             /*   list, e.g. Llama 3's <|end_of_text|> and <|eot_id|>); 0 / NULL: eos only */
 } lora_model_info;
 
 /* Memory a training (or inference) step needs, computed from the sizes the model allocates. */
@@ -1202,7 +1206,7 @@ typedef int (*lora_token_fn)(void *user, int32_t id, int index);
    of its own, through the model's KV step. out_ids (room for max_new) receives the generated
    ids and *n_out their number. Generation stops after max_new tokens, when the callback
    returns nonzero (that token is kept; the result is LORA_OK), at the first end-of-text token
-   (the model's info.eos) when stop_at_eot (which is not stored nor passed to the callback),
+   (the model's info.eos, or any of info.stop_ids) when stop_at_eot (which is not stored nor passed to the callback),
    or when prompt + output fill the context (info.max_seq). cfg NULL =
    defaults (plain sampling, seed 0). The same arguments give the same tokens. Errors:
    LORA_ERR_RANGE when the prompt is longer than the context or holds an id outside the
@@ -1461,6 +1465,21 @@ typedef struct lora_vecops {
     void (*ln_wgrad)(const float *d, const float *x, float *dw, float *db, int n, float mu, float rstd);
     /* dropout: y = mask ? x * scale : 0 (y may be x); exact, the same on every ISA */
     void (*mask_scale)(const float *x, const unsigned char *mask, float *y, size_t n, float scale);
+    /* RMSNorm (LLaMA family) of one row, rstd = 1 / sqrt(mean(x^2) + eps) from sumsq_centered(x, n, 0):
+       y = (x * rstd) * w (normalise, then weight, in that order as Hugging Face does) */
+    void (*rms_scale)(const float *x, float *y, const float *w, int n, float rstd);
+    /* its backward (y = x * rstd, dn = d * w): dx += (dn - y * mean(dn * y)) * rstd; the weight's
+       gradient is ln_wgrad with mu = 0 */
+    void (*rms_back)(const float *x, const float *d, const float *w, float *dx, int n, float rstd);
+    /* SwiGLU: y = silu(g) * u with silu(g) = g / (1 + exp(-g)) */
+    void (*swiglu)(const float *g, const float *u, float *y, size_t n);
+    /* its backward: dg = dy * u * silu'(g), du = dy * silu(g) (dg, du may alias g, u) */
+    void (*swiglu_back)(const float *g, const float *u, const float *dy, float *dg, float *du, size_t n);
+    /* rotary embedding of one head in Hugging Face's rotate_half layout (pairs i, i + half):
+       y[i] = x[i] cos[i] - x[i+half] sin[i], y[i+half] = x[i+half] cos[i] + x[i] sin[i]
+       (cos, sin: half values); inverse = 1 rotates back by the same angle (RoPE's backward).
+       y may be x. */
+    void (*rope)(const float *x, float *y, const float *cos, const float *sin, int half, int inverse);
 } lora_vecops;
 /* The kernels for pool's instruction set (NULL pool: the best one detected). */
 LORA_API const lora_vecops *lora_vec(const lora_pool *pool);
@@ -1471,6 +1490,57 @@ LORA_API uint64_t lora_splitmix64(uint64_t *state);
 /* mask[i] = (lora_rng_uniform(rng) >= p) for i < n: the same draws and the same final state
    as n calls of lora_rng_uniform, several times faster (the state stays in registers). */
 LORA_API void lora_rng_keep_mask(lora_rng *rng, unsigned char *mask, int n, float p);
+
+/* ---- lora/91_layers.api.h ---- */
+/* ---- For model authors: rows over the pool, linear layers with LoRA, cross-entropy ----
+   The pieces every model's forward and backward share, so a family header writes only what is
+   its own (attention, norms, the block order). All of them give the same bits for any thread
+   count: rows go to tasks in fixed chunks of LORA_ROWS_PER_TASK, and column sums are split by
+   columns. */
+#define LORA_ROWS_PER_TASK 16
+typedef void (*lora_rows_fn)(void *ctx, int row0, int row1);
+/* fn(ctx, r0, r1) over rows [0, n) in chunks of LORA_ROWS_PER_TASK across the pool. */
+LORA_API void lora_parallel_rows(lora_pool *pool, int n, lora_rows_fn fn, void *ctx);
+
+/* A linear layer y = x W^T + b (nn.Linear, W (out, in)) or y = x W + b (Conv1D, W (in, out)),
+   with an optional LoRA branch + dropout(x) A^T B^T * scaling. The buffers belong to the model
+   (its activation arena); h keeps x A^T from the forward for the backward. */
+typedef struct lora_linear {
+    const float *W;
+    int w_in_out;                /* 1: W is (in, out) (Conv1D); 0: (out, in) (nn.Linear) */
+    int in, out;
+    const float *bias;           /* (out), or NULL */
+    const lora_module *lm;       /* the LoRA branch, or NULL */
+    float *h;                    /* (N, r): dropout(x) A^T, written by forward, read by backward */
+    float *d_h;                  /* (N, r) scratch for backward */
+    float dropout;               /* LoRA dropout p (training only; 0 = none) */
+    unsigned char *mask;         /* (N, in) keep mask when dropout > 0 (written by forward) */
+    uint64_t dropout_seed;       /* the mask's random stream: a function of the model's seed, step and module */
+    float *scratch_in;           /* (N, in) scratch when dropout > 0 */
+} lora_linear;
+/* y (N, out) = the layer applied to x (N, in). Up to LORA_GEMV_MAX_ROWS rows (decoding) stream W
+   once with the matrix-vector kernels (lora_gemv), more go through lora_sgemm. */
+LORA_API void lora_linear_forward(lora_pool *pool, const lora_linear *L, const float *x, float *y, int N);
+/* Backward: dx (N, in) = dy W (+ the LoRA branch's), overwritten (may be NULL); dW (W's layout)
+   and db accumulate when not NULL; the LoRA gradients accumulate into lm->dA, lm->dB. */
+LORA_API void lora_linear_backward(lora_pool *pool, const lora_linear *L, const float *x, const float *dy, float *dx,
+                                   float *dW, float *db, int N);
+/* Column sums: db[i] += sum over the N rows of dy[r, i] (a bias's gradient). */
+LORA_API void lora_bias_grad(lora_pool *pool, const float *dy, float *db, int N, int width);
+
+/* Hugging Face's causal-LM loss over logits (B*T, V): row r predicts labels[r + 1] in its row
+   (none at a row's end, nor before a packed sequence's start: positions[r + 1] == 0),
+   LORA_IGNORE_LABEL targets skipped. lora_target_label gives that label. */
+LORA_API int32_t lora_target_label(const int32_t *labels, const int32_t *positions, int r, int T);
+/* Per-row losses into row_loss (N); returns the number of predicted rows (*sum gets the sum). */
+LORA_API int lora_cross_entropy(lora_pool *pool, const float *logits, const int32_t *labels, const int32_t *positions,
+                                int B, int T, int V, float *row_loss, double *sum);
+/* In place: logits -> (softmax - onehot) / count on predicted rows, 0 elsewhere. */
+LORA_API void lora_cross_entropy_backward(lora_pool *pool, float *logits, const int32_t *labels,
+                                          const int32_t *positions, int B, int T, int V, int count);
+/* Checks position ids (B, T): each row starts at 0, every position is 0 or the previous + 1.
+   *plain = 1 when they are 0 .. T-1 in every row. LORA_ERR_INVALID_ARG naming row and column. */
+LORA_API lora_status lora_check_positions(const int32_t *positions, int B, int T, int *plain, const char *what);
 
 /* ---- lora/99_end.api.h ---- */
 #ifdef __cplusplus
@@ -4655,10 +4725,42 @@ static void lora__mask_scale_scalar(const float *x, const unsigned char *mask, f
     size_t i;
     for (i = 0; i < n; i++) y[i] = mask[i] ? x[i] * scale : 0.0f;
 }
+static void lora__rms_scale_scalar(const float *x, float *y, const float *w, int n, float rstd) {
+    int i;
+    for (i = 0; i < n; i++) y[i] = (x[i] * rstd) * w[i];
+}
+static void lora__rms_back_scalar(const float *x, const float *d, const float *w, float *dx, int n, float rstd) {
+    float dot = 0.0f, mean;
+    int i;
+    for (i = 0; i < n; i++) dot += d[i] * w[i] * (x[i] * rstd);
+    mean = dot / (float)n;
+    for (i = 0; i < n; i++) dx[i] += (d[i] * w[i] - (x[i] * rstd) * mean) * rstd;
+}
+static void lora__swiglu_scalar(const float *g, const float *u, float *y, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) y[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+}
+static void lora__swiglu_back_scalar(const float *g, const float *u, const float *dy, float *dg, float *du, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        float gv = g[i], uv = u[i], s = 1.0f / (1.0f + expf(-gv)), d = dy[i];
+        dg[i] = d * uv * (s * (1.0f + gv * (1.0f - s)));
+        du[i] = d * (gv * s);
+    }
+}
+static void lora__rope_scalar(const float *x, float *y, const float *c, const float *sn, int half, int inverse) {
+    int i;
+    for (i = 0; i < half; i++) {
+        float a = x[i], b = x[i + half], s = inverse ? -sn[i] : sn[i];
+        y[i] = a * c[i] - b * s;
+        y[i + half] = b * c[i] + a * s;
+    }
+}
 static const lora_vecops lora__vec_scalar = {
     lora__max_scalar, lora__exp_sum_scalar, lora__scale_scalar, lora__sum_scalar, lora__sumsq_centered_scalar,
     lora__dot_scalar, lora__norm_affine_scalar, lora__gelu_scalar, lora__gelu_back_scalar,
-    lora__add_scalar, lora__acc_scalar, lora__ln_back_scalar, lora__ln_wgrad_scalar, lora__mask_scale_scalar};
+    lora__add_scalar, lora__acc_scalar, lora__ln_back_scalar, lora__ln_wgrad_scalar, lora__mask_scale_scalar,
+    lora__rms_scale_scalar, lora__rms_back_scalar, lora__swiglu_scalar, lora__swiglu_back_scalar, lora__rope_scalar};
 
 /* ---- AVX2 + FMA and AVX-512: the same algorithms, 8 or 16 lanes ---- */
 #if defined(LORA__HAVE_AVX2) || defined(LORA__HAVE_AVX512)
@@ -4850,10 +4952,78 @@ static LORA__TARGET_AVX2 void lora__mask_scale_avx2(const float *x, const unsign
     }
     for (; i < n; i++) y[i] = mask[i] ? x[i] * scale : 0.0f;
 }
+static LORA__TARGET_AVX2 void lora__rms_scale_avx2(const float *x, float *y, const float *w, int n, float rstd) {
+    const __m256 r = _mm256_set1_ps(rstd);
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), r), _mm256_loadu_ps(w + i)));
+    for (; i < n; i++) y[i] = (x[i] * rstd) * w[i];
+}
+static LORA__TARGET_AVX2 void lora__rms_back_avx2(const float *x, const float *d, const float *w, float *dx, int n, float rstd) {
+    const __m256 r = _mm256_set1_ps(rstd);
+    __m256 s = _mm256_setzero_ps(), vm;
+    float t = 0.0f, mean;
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 dn = _mm256_mul_ps(_mm256_loadu_ps(d + i), _mm256_loadu_ps(w + i));
+        s = _mm256_fmadd_ps(dn, _mm256_mul_ps(_mm256_loadu_ps(x + i), r), s);
+    }
+    for (; i < n; i++) t += d[i] * w[i] * (x[i] * rstd);
+    mean = (lora__hsum8(s) + t) / (float)n;
+    vm = _mm256_set1_ps(mean);
+    for (i = 0; i + 8 <= n; i += 8) {
+        __m256 dn = _mm256_mul_ps(_mm256_loadu_ps(d + i), _mm256_loadu_ps(w + i));
+        __m256 g = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), r), vm, dn);
+        _mm256_storeu_ps(dx + i, _mm256_fmadd_ps(g, r, _mm256_loadu_ps(dx + i)));
+    }
+    for (; i < n; i++) dx[i] += (d[i] * w[i] - (x[i] * rstd) * mean) * rstd;
+}
+static LORA__TARGET_AVX2 __m256 lora__sigmoid8(__m256 x) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    return _mm256_div_ps(one, _mm256_add_ps(one, lora__exp8(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+static LORA__TARGET_AVX2 void lora__swiglu_avx2(const float *g, const float *u, float *y, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(g + i);
+        _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_mul_ps(v, lora__sigmoid8(v)), _mm256_loadu_ps(u + i)));
+    }
+    if (i < n) lora__swiglu_scalar(g + i, u + i, y + i, n - i);
+}
+static LORA__TARGET_AVX2 void lora__swiglu_back_avx2(const float *g, const float *u, const float *dy, float *dg, float *du, size_t n) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 gv = _mm256_loadu_ps(g + i), uv = _mm256_loadu_ps(u + i), d = _mm256_loadu_ps(dy + i), s = lora__sigmoid8(gv);
+        __m256 ds = _mm256_mul_ps(s, _mm256_fmadd_ps(gv, _mm256_sub_ps(one, s), one));
+        _mm256_storeu_ps(dg + i, _mm256_mul_ps(_mm256_mul_ps(d, uv), ds));
+        _mm256_storeu_ps(du + i, _mm256_mul_ps(d, _mm256_mul_ps(gv, s)));
+    }
+    if (i < n) lora__swiglu_back_scalar(g + i, u + i, dy + i, dg + i, du + i, n - i);
+}
+static LORA__TARGET_AVX2 void lora__rope_avx2(const float *x, float *y, const float *c, const float *sn, int half, int inverse) {
+    const __m256 sg = _mm256_set1_ps(inverse ? -1.0f : 1.0f);
+    int i = 0;
+    for (; i + 8 <= half; i += 8) {
+        __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + half), cv = _mm256_loadu_ps(c + i);
+        __m256 s = _mm256_mul_ps(_mm256_loadu_ps(sn + i), sg);
+        _mm256_storeu_ps(y + i, _mm256_sub_ps(_mm256_mul_ps(a, cv), _mm256_mul_ps(b, s)));
+        _mm256_storeu_ps(y + i + half, _mm256_add_ps(_mm256_mul_ps(b, cv), _mm256_mul_ps(a, s)));
+    }
+    if (i < half) {
+        int j;
+        for (j = i; j < half; j++) {
+            float a = x[j], b = x[j + half], s = inverse ? -sn[j] : sn[j];
+            y[j] = a * c[j] - b * s;
+            y[j + half] = b * c[j] + a * s;
+        }
+    }
+}
 static const lora_vecops lora__vec_avx2 = {
     lora__max_avx2, lora__exp_sum_avx2, lora__scale_avx2, lora__sum_avx2, lora__sumsq_centered_avx2,
     lora__dot_avx2, lora__norm_affine_avx2, lora__gelu_avx2, lora__gelu_back_avx2,
-    lora__add_avx2, lora__acc_avx2, lora__ln_back_avx2, lora__ln_wgrad_avx2, lora__mask_scale_avx2};
+    lora__add_avx2, lora__acc_avx2, lora__ln_back_avx2, lora__ln_wgrad_avx2, lora__mask_scale_avx2,
+    lora__rms_scale_avx2, lora__rms_back_avx2, lora__swiglu_avx2, lora__swiglu_back_avx2, lora__rope_avx2};
 #endif
 
 #ifdef LORA__HAVE_AVX512
@@ -5022,10 +5192,73 @@ static LORA__TARGET_AVX512 void lora__mask_scale_avx512(const float *x, const un
         _mm512_mask_storeu_ps(y + i, k, _mm512_maskz_mul_ps(keep, _mm512_maskz_loadu_ps(k, x + i), s));
     }
 }
+#define LORA__M16(n, i) ((__mmask16)((n) - (i) >= 16 ? 0xffff : (1u << ((n) - (i))) - 1))
+static LORA__TARGET_AVX512 void lora__rms_scale_avx512(const float *x, float *y, const float *w, int n, float rstd) {
+    const __m512 r = _mm512_set1_ps(rstd);
+    int i;
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = LORA__M16(n, i);
+        _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + i), r), _mm512_maskz_loadu_ps(k, w + i)));
+    }
+}
+static LORA__TARGET_AVX512 void lora__rms_back_avx512(const float *x, const float *d, const float *w, float *dx, int n, float rstd) {
+    const __m512 r = _mm512_set1_ps(rstd);
+    __m512 s = _mm512_setzero_ps(), vm;
+    int i;
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = LORA__M16(n, i);
+        __m512 dn = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, d + i), _mm512_maskz_loadu_ps(k, w + i));
+        s = _mm512_fmadd_ps(dn, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + i), r), s);
+    }
+    vm = _mm512_set1_ps(_mm512_reduce_add_ps(s) / (float)n);
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = LORA__M16(n, i);
+        __m512 dn = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, d + i), _mm512_maskz_loadu_ps(k, w + i));
+        __m512 g = _mm512_fnmadd_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + i), r), vm, dn);
+        _mm512_mask_storeu_ps(dx + i, k, _mm512_fmadd_ps(g, r, _mm512_maskz_loadu_ps(k, dx + i)));
+    }
+}
+static LORA__TARGET_AVX512 __m512 lora__sigmoid16(__m512 x) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    return _mm512_div_ps(one, _mm512_add_ps(one, lora__exp16(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+static LORA__TARGET_AVX512 void lora__swiglu_avx512(const float *g, const float *u, float *y, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = LORA__M16(n, i);
+        __m512 v = _mm512_maskz_loadu_ps(k, g + i);
+        _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(_mm512_mul_ps(v, lora__sigmoid16(v)), _mm512_maskz_loadu_ps(k, u + i)));
+    }
+}
+static LORA__TARGET_AVX512 void lora__swiglu_back_avx512(const float *g, const float *u, const float *dy, float *dg, float *du, size_t n) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    size_t i;
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = LORA__M16(n, i);
+        __m512 gv = _mm512_maskz_loadu_ps(k, g + i), uv = _mm512_maskz_loadu_ps(k, u + i), d = _mm512_maskz_loadu_ps(k, dy + i);
+        __m512 s = lora__sigmoid16(gv);
+        __m512 ds = _mm512_mul_ps(s, _mm512_fmadd_ps(gv, _mm512_sub_ps(one, s), one));
+        _mm512_mask_storeu_ps(dg + i, k, _mm512_mul_ps(_mm512_mul_ps(d, uv), ds));
+        _mm512_mask_storeu_ps(du + i, k, _mm512_mul_ps(d, _mm512_mul_ps(gv, s)));
+    }
+}
+static LORA__TARGET_AVX512 void lora__rope_avx512(const float *x, float *y, const float *c, const float *sn, int half, int inverse) {
+    const __m512 sg = _mm512_set1_ps(inverse ? -1.0f : 1.0f);
+    int i;
+    for (i = 0; i < half; i += 16) {
+        const __mmask16 k = LORA__M16(half, i);
+        __m512 a = _mm512_maskz_loadu_ps(k, x + i), b = _mm512_maskz_loadu_ps(k, x + i + half), cv = _mm512_maskz_loadu_ps(k, c + i);
+        __m512 s = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, sn + i), sg);
+        _mm512_mask_storeu_ps(y + i, k, _mm512_sub_ps(_mm512_mul_ps(a, cv), _mm512_mul_ps(b, s)));
+        _mm512_mask_storeu_ps(y + i + half, k, _mm512_add_ps(_mm512_mul_ps(b, cv), _mm512_mul_ps(a, s)));
+    }
+}
+#undef LORA__M16
 static const lora_vecops lora__vec_avx512 = {
     lora__max_avx512, lora__exp_sum_avx512, lora__scale_avx512, lora__sum_avx512, lora__sumsq_centered_avx512,
     lora__dot_avx512, lora__norm_affine_avx512, lora__gelu_avx512, lora__gelu_back_avx512,
-    lora__add_avx512, lora__acc_avx512, lora__ln_back_avx512, lora__ln_wgrad_avx512, lora__mask_scale_avx512};
+    lora__add_avx512, lora__acc_avx512, lora__ln_back_avx512, lora__ln_wgrad_avx512, lora__mask_scale_avx512,
+    lora__rms_scale_avx512, lora__rms_back_avx512, lora__swiglu_avx512, lora__swiglu_back_avx512, lora__rope_avx512};
 #endif
 
 /* The kernels for a pool's instruction set (NEON uses the scalar table, which compilers
@@ -13090,6 +13323,11 @@ LORA_API lora_status lora_generate(lora_model *m, const int32_t *prompt, int n_p
     for (;;) {
         int32_t id = greedy ? lora__argmax(logits, V) : lora__sample_ws(logits, V, cfg, &rng, c, lora_vec(pool));
         if (stop_at_eot && eos >= 0 && id == eos) break;
+        if (stop_at_eot && m->info.stop_ids) {
+            int k, stop = 0;
+            for (k = 0; k < m->info.n_stop; k++) stop |= id == m->info.stop_ids[k];
+            if (stop) break;
+        }
         out_ids[n++] = id;
         *n_out = n;
         if (on_token && on_token(user, id, n - 1)) break;
@@ -13474,6 +13712,222 @@ done:
     lora_adamw_free(tr.opt);
     LORA_FREE(tr.params);
     return s;
+}
+
+/* ---- lora/91_layers.impl.c ---- */
+/* ---- shared layer pieces for model headers (rows over the pool, linear + LoRA, loss) ---- */
+typedef struct { lora_rows_fn fn; void *ctx; int n; } lora__rows_job;
+static void lora__rows_task(void *ctx, int task, int thread) {
+    lora__rows_job *j = (lora__rows_job *)ctx;
+    int r0 = task * LORA_ROWS_PER_TASK, r1 = r0 + LORA_ROWS_PER_TASK;
+    (void)thread;
+    if (r1 > j->n) r1 = j->n;
+    j->fn(j->ctx, r0, r1);
+}
+LORA_API void lora_parallel_rows(lora_pool *pool, int n, lora_rows_fn fn, void *ctx) {
+    lora__rows_job j;
+    if (n <= 0 || !fn) return;
+    j.fn = fn; j.ctx = ctx; j.n = n;
+    lora_pool_run(pool, lora__rows_task, &j, (n + LORA_ROWS_PER_TASK - 1) / LORA_ROWS_PER_TASK);
+}
+
+typedef struct { float *y; const float *b; int W; const lora_vecops *v; } lora__lbias_ctx;
+static void lora__lbias_rows(void *vctx, int r0, int r1) {
+    lora__lbias_ctx *g = (lora__lbias_ctx *)vctx;
+    int r;
+    for (r = r0; r < r1; r++) g->v->acc(g->y + (size_t)r * g->W, g->b, (size_t)g->W);
+}
+/* dropout of the LoRA input: the mask of row r comes from its own stream (thread independent) */
+typedef struct { const float *x; float *xd; unsigned char *mask; int W; float p; uint64_t seed; const lora_vecops *v; } lora__ldrop_ctx;
+static void lora__ldrop_rows(void *vctx, int r0, int r1) {
+    lora__ldrop_ctx *d = (lora__ldrop_ctx *)vctx;
+    float scale = 1.0f / (1.0f - d->p);
+    int r;
+    for (r = r0; r < r1; r++) {
+        lora_rng rng;
+        const size_t o = (size_t)r * d->W;
+        lora_rng_seed(&rng, d->seed ^ (0x9E3779B97F4A7C15ull * (uint64_t)(r + 1)));
+        lora_rng_keep_mask(&rng, d->mask + o, d->W, d->p);
+        d->v->mask_scale(d->x + o, d->mask + o, d->xd + o, (size_t)d->W, scale);
+    }
+}
+static void lora__lmask_rows(void *vctx, int r0, int r1) {
+    lora__ldrop_ctx *d = (lora__ldrop_ctx *)vctx;
+    const size_t o = (size_t)r0 * d->W;
+    d->v->mask_scale(d->x + o, d->mask + o, d->xd + o, (size_t)(r1 - r0) * d->W, 1.0f / (1.0f - d->p));
+}
+
+/* a few rows (decoding): the weight streamed once by the matrix-vector kernels, columns split
+   between tasks (each element's sum has one fixed order, so any split gives the same bits) */
+typedef struct { const lora_linear *L; const float *x, *h; float *y; int N, chunk; lora_isa isa; const lora_vecops *v; } lora__gv_job;
+static void lora__gv_task(void *vctx, int task, int thread) {
+    lora__gv_job *g = (lora__gv_job *)vctx;
+    const lora_linear *L = g->L;
+    int j0 = task * g->chunk, j1 = j0 + g->chunk, j, row, tr = !L->w_in_out;
+    (void)thread;
+    if (j1 > L->out) j1 = L->out;
+    if (j0 >= j1) return;
+    lora_gemv(g->isa, tr, g->N, L->in, g->x, L->in, L->W, tr ? L->in : L->out, j0, j1, g->y, L->out);
+    for (row = 0; row < g->N; row++) {
+        float *y = g->y + (size_t)row * L->out;
+        if (L->bias) for (j = j0; j < j1; j++) y[j] += L->bias[j];
+        if (L->lm) {
+            const float *h = g->h + (size_t)row * L->lm->r;
+            for (j = j0; j < j1; j++) y[j] += L->lm->scaling * g->v->dot(L->lm->B + (size_t)j * L->lm->r, h, L->lm->r);
+        }
+    }
+}
+
+LORA_API void lora_linear_forward(lora_pool *pool, const lora_linear *L, const float *x, float *y, int N) {
+    const lora_module *lm = L->lm;
+    int tr = !L->w_in_out;
+    if (N <= LORA_GEMV_MAX_ROWS && !(L->dropout > 0.0f && L->mask)) {
+        lora__gv_job g;
+        int threads = lora_pool_threads(pool), n_tasks = 1;
+        g.L = L; g.x = x; g.h = L->h; g.y = y; g.N = N; g.isa = lora_pool_isa(pool); g.v = lora_vec(pool);
+        if (lm) lora_gemv(g.isa, 1, N, L->in, x, L->in, lm->A, L->in, 0, lm->r, L->h, lm->r);
+        g.chunk = L->out;
+        if (threads > 1 && (double)L->in * L->out >= 65536.0) {
+            int want = 4 * threads;
+            g.chunk = ((L->out + want - 1) / want + 15) & ~15;
+            n_tasks = (L->out + g.chunk - 1) / g.chunk;
+        }
+        lora_pool_run(pool, lora__gv_task, &g, n_tasks);
+        return;
+    }
+    lora_sgemm(pool, 0, tr, N, L->out, L->in, 1.0f, x, L->in, L->W, tr ? L->in : L->out, 0.0f, y, L->out);
+    if (L->bias) {
+        lora__lbias_ctx g;
+        g.y = y; g.b = L->bias; g.W = L->out; g.v = lora_vec(pool);
+        lora_parallel_rows(pool, N, lora__lbias_rows, &g);
+    }
+    if (lm) {
+        const float *xin = x;
+        if (L->dropout > 0.0f && L->mask) {
+            lora__ldrop_ctx d;
+            d.x = x; d.xd = L->scratch_in; d.mask = L->mask; d.W = L->in; d.p = L->dropout; d.seed = L->dropout_seed;
+            d.v = lora_vec(pool);
+            lora_parallel_rows(pool, N, lora__ldrop_rows, &d);
+            xin = L->scratch_in;
+        }
+        lora_sgemm(pool, 0, 1, N, lm->r, L->in, 1.0f, xin, L->in, lm->A, L->in, 0.0f, L->h, lm->r);
+        lora_sgemm(pool, 0, 1, N, L->out, lm->r, lm->scaling, L->h, lm->r, lm->B, lm->r, 1.0f, y, L->out);
+    }
+}
+
+typedef struct { const float *dy; float *db; int N, W; const lora_vecops *v; } lora__bgrad_ctx;
+static void lora__bgrad_cols(void *vctx, int c0, int c1) {
+    lora__bgrad_ctx *g = (lora__bgrad_ctx *)vctx;
+    int r;
+    for (r = 0; r < g->N; r++) g->v->ln_wgrad(g->dy + (size_t)r * g->W + c0, g->dy, NULL, g->db + c0, c1 - c0, 0.0f, 1.0f);
+}
+LORA_API void lora_bias_grad(lora_pool *pool, const float *dy, float *db, int N, int width) {
+    lora__bgrad_ctx g;
+    if (!db) return;
+    g.dy = dy; g.db = db; g.N = N; g.W = width; g.v = lora_vec(pool);
+    lora_parallel_rows(pool, width, lora__bgrad_cols, &g);
+}
+
+LORA_API void lora_linear_backward(lora_pool *pool, const lora_linear *L, const float *x, const float *dy, float *dx,
+                                   float *dW, float *db, int N) {
+    const lora_module *lm = L->lm;
+    int tr = !L->w_in_out, in = L->in, out = L->out;
+    if (dW) {
+        if (tr) lora_sgemm(pool, 1, 0, out, in, N, 1.0f, dy, out, x, in, 1.0f, dW, in);
+        else lora_sgemm(pool, 1, 0, in, out, N, 1.0f, x, in, dy, out, 1.0f, dW, out);
+    }
+    if (db) lora_bias_grad(pool, dy, db, N, out);
+    if (dx) lora_sgemm(pool, 0, tr ? 0 : 1, N, in, out, 1.0f, dy, out, L->W, tr ? in : out, 0.0f, dx, in);
+    if (lm) {
+        const float *xin = x;
+        int masked = L->dropout > 0.0f && L->mask;
+        lora__ldrop_ctx d;
+        d.x = x; d.xd = L->scratch_in; d.mask = L->mask; d.W = in; d.p = L->dropout; d.seed = 0; d.v = lora_vec(pool);
+        if (masked) { lora_parallel_rows(pool, N, lora__lmask_rows, &d); xin = L->scratch_in; }
+        lora_sgemm(pool, 1, 0, out, lm->r, N, lm->scaling, dy, out, L->h, lm->r, 1.0f, lm->dB, lm->r);
+        lora_sgemm(pool, 0, 0, N, lm->r, out, lm->scaling, dy, out, lm->B, lm->r, 0.0f, L->d_h, lm->r);
+        lora_sgemm(pool, 1, 0, lm->r, in, N, 1.0f, L->d_h, lm->r, xin, in, 1.0f, lm->dA, in);
+        if (dx) {
+            if (masked) {
+                lora_sgemm(pool, 0, 0, N, in, lm->r, 1.0f, L->d_h, lm->r, lm->A, in, 0.0f, L->scratch_in, in);
+                d.x = L->scratch_in; d.xd = L->scratch_in;
+                lora_parallel_rows(pool, N, lora__lmask_rows, &d);
+                {
+                    const lora_vecops *v = lora_vec(pool);
+                    v->acc(dx, L->scratch_in, (size_t)N * in);
+                }
+            } else {
+                lora_sgemm(pool, 0, 0, N, in, lm->r, 1.0f, L->d_h, lm->r, lm->A, in, 1.0f, dx, in);
+            }
+        }
+    }
+}
+
+LORA_API int32_t lora_target_label(const int32_t *labels, const int32_t *positions, int r, int T) {
+    return (r % T == T - 1 || (positions && positions[r + 1] == 0)) ? LORA_IGNORE_LABEL : labels[r + 1];
+}
+
+typedef struct { float *logits, *row_loss; const int32_t *labels, *pos; int T, V; float inv_count; const lora_vecops *v; } lora__ce_ctx;
+static void lora__ce_rows(void *vctx, int r0, int r1) {
+    lora__ce_ctx *c = (lora__ce_ctx *)vctx;
+    int r;
+    for (r = r0; r < r1; r++) {
+        const float *x = c->logits + (size_t)r * c->V;
+        int t = lora_target_label(c->labels, c->pos, r, c->T);
+        float mx;
+        if (t == LORA_IGNORE_LABEL) { c->row_loss[r] = 0.0f; continue; }
+        mx = c->v->max(x, c->V);
+        c->row_loss[r] = (float)((double)mx + log((double)c->v->exp_sum(x, NULL, c->V, mx)) - (double)x[t]);
+    }
+}
+static void lora__ce_back_rows(void *vctx, int r0, int r1) {
+    lora__ce_ctx *c = (lora__ce_ctx *)vctx;
+    int r;
+    for (r = r0; r < r1; r++) {
+        float *x = c->logits + (size_t)r * c->V, mx;
+        int t = lora_target_label(c->labels, c->pos, r, c->T);
+        if (t == LORA_IGNORE_LABEL) { memset(x, 0, sizeof(float) * (size_t)c->V); continue; }
+        mx = c->v->max(x, c->V);
+        c->v->scale(x, c->V, c->inv_count / c->v->exp_sum(x, x, c->V, mx));
+        x[t] -= c->inv_count;
+    }
+}
+LORA_API int lora_cross_entropy(lora_pool *pool, const float *logits, const int32_t *labels, const int32_t *positions,
+                                int B, int T, int V, float *row_loss, double *sum) {
+    lora__ce_ctx c;
+    int N = B * T, r, count = 0;
+    double s = 0.0;
+    for (r = 0; r < N; r++) count += lora_target_label(labels, positions, r, T) != LORA_IGNORE_LABEL;
+    c.logits = (float *)logits; c.row_loss = row_loss; c.labels = labels; c.pos = positions; c.T = T; c.V = V;
+    c.inv_count = 0.0f; c.v = lora_vec(pool);
+    lora_parallel_rows(pool, N, lora__ce_rows, &c);
+    for (r = 0; r < N; r++) s += row_loss[r];
+    if (sum) *sum = s;
+    return count;
+}
+LORA_API void lora_cross_entropy_backward(lora_pool *pool, float *logits, const int32_t *labels,
+                                          const int32_t *positions, int B, int T, int V, int count) {
+    lora__ce_ctx c;
+    c.logits = logits; c.row_loss = NULL; c.labels = labels; c.pos = positions; c.T = T; c.V = V;
+    c.inv_count = count > 0 ? 1.0f / (float)count : 0.0f; c.v = lora_vec(pool);
+    lora_parallel_rows(pool, B * T, lora__ce_back_rows, &c);
+}
+
+LORA_API lora_status lora_check_positions(const int32_t *positions, int B, int T, int *plain, const char *what) {
+    size_t n = (size_t)B * (size_t)T, i;
+    int pl = 1;
+    if (plain) *plain = 1;
+    if (!positions) return LORA_OK;
+    for (i = 0; i < n; i++) {
+        int t = (int)(i % (size_t)T), p = positions[i];
+        if (p != 0 && (t == 0 || p != positions[i - 1] + 1))
+            return lora__fail(LORA_ERR_INVALID_ARG, "%s: position %ld at row %d, column %d: expected 0%s "
+                              "(a row starts at 0; each position is 0 or the previous one + 1)", what ? what : "positions",
+                              (long)p, (int)(i / (size_t)T), t, t ? " or the previous position + 1" : "");
+        pl &= p == t;
+    }
+    if (plain) *plain = pl;
+    return LORA_OK;
 }
 
 #endif /* LORA_IMPLEMENTATION_DONE */

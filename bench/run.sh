@@ -43,10 +43,10 @@ ORACLE=${LORA_ORACLE_DIR:-../shared/oracle}
 if [ -z "${LORA_BENCH_NO_TORCH:-}" ] && [ -f "$ORACLE/bench_torch.py" ] && [ -f "$BUILD/bench-train.json" ] &&
    /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   echo "== PyTorch peer: $ORACLE/bench_torch.py (2 threads, OpenBLAS SkylakeX kernels)"
-  /usr/bin/python3 "$ORACLE/bench_torch.py" --only lora:4x128,full:4x64,infer:4x128 --threads 2 --coretypes SkylakeX \
+  /usr/bin/python3 "$ORACLE/bench_torch.py" --only lora:4x128,full:4x64,infer:4x128,lora_smollm2:4x128 --threads 2 --coretypes SkylakeX \
     --steps 5 --warmup 2 --wait-idle 30 --json "$BUILD/bench-torch.json" || status=1
-  echo "== lora.h / gpt2.h vs PyTorch"
-  /usr/bin/python3 bench/compare.py "$BUILD/bench-train.json" "$BUILD/bench-torch.json" || status=1
+  echo "== lora.h / gpt2.h / llama.h vs PyTorch"
+  /usr/bin/python3 bench/compare.py "$BUILD/bench-train.json" "$BUILD/bench-torch.json" "$BUILD/bench-llama.json" || status=1
 else
   echo "(PyTorch peer skipped: needs /usr/bin/python3 with torch and $ORACLE/bench_torch.py)"
 fi

@@ -6,7 +6,7 @@
 #                        pattern, data, gpt2_oracle) under valgrind memcheck; one closing line
 #                        "total: N passed, N failed" for both.
 #   make test-asan       only the ASan + UBSan part;   make test-valgrind   only the valgrind part
-#   make test-tsan       the thread pool, matmul, panel-taking, concurrent-models and determinism tests built with clang's
+#   make test-tsan       the thread pool, matmul, panel-taking, concurrent-models, determinism and llama tests built with clang's
 #                        ThreadSanitizer into build-tsan/ (data races stop the run)
 #   make sanitize        every tool built with ASan + UBSan into build-sanitize/ (same names as build/)
 #   make fuzz            builds each fuzz/fuzz_*.c with clang into build-fuzz/ and runs each, one at a
@@ -81,13 +81,13 @@ test-valgrind: vg-build
 
 # ThreadSanitizer (clang): the tests that exercise threads the most.
 TSAN_BUILD   ?= build-tsan
-TSAN_TESTS   := test_threads test_matmul test_concurrent test_determinism test_internal_steal test_internal_side
+TSAN_TESTS   := test_threads test_matmul test_concurrent test_determinism test_internal_steal test_internal_side test_llama_oracle
 TSAN_CC      ?= clang
 $(TSAN_BUILD):
 	mkdir -p $(TSAN_BUILD)
-$(TSAN_BUILD)/test_%: tests/test_%.c tests/test.h tests/impl.c lora.h gpt2.h | $(TSAN_BUILD)
+$(TSAN_BUILD)/test_%: tests/test_%.c tests/test.h tests/impl.c lora.h gpt2.h llama.h | $(TSAN_BUILD)
 	$(TSAN_CC) -O1 -g -fsanitize=thread -std=c99 -I. -Itests -o $@ $< tests/impl.c -lm -lpthread
-$(TSAN_BUILD)/test_internal_%: tests/test_internal_%.c tests/test.h lora.h gpt2.h | $(TSAN_BUILD)
+$(TSAN_BUILD)/test_internal_%: tests/test_internal_%.c tests/test.h lora.h gpt2.h llama.h | $(TSAN_BUILD)
 	$(TSAN_CC) -O1 -g -fsanitize=thread -std=c99 -I. -Itests -o $@ $< -lm -lpthread
 test-tsan: headers $(addprefix $(TSAN_BUILD)/,$(TSAN_TESTS))
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 sh tests/run_tests.sh $(addprefix $(TSAN_BUILD)/,$(TSAN_TESTS))

@@ -3,3 +3,5 @@
 #include "lora.h"
 #define GPT2_IMPLEMENTATION
 #include "gpt2.h"
+#define LLAMA_IMPLEMENTATION
+#include "llama.h"

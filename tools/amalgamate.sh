@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds the single-file headers lora.h and gpt2.h from their parts in src/.
+# Builds the single-file headers lora.h, gpt2.h and llama.h from their parts in src/.
 # Each part is a pair: NN_name.api.h (public declarations, emitted in the header
 # section) and NN_name.impl.c (emitted inside the IMPLEMENTATION guard). Parts are
 # concatenated in file-name order. Usage: tools/amalgamate.sh [outdir]
@@ -26,3 +26,4 @@ build() { # name GUARD
 }
 build lora LORA
 build gpt2 GPT2
+build llama LLAMA

@@ -5,6 +5,7 @@
 #define LORA_TOOLS_MODELS_H
 #include "lora.h"
 #include "gpt2.h"
+#include "llama.h"
 #include "cli.h"
 #if defined(__linux__)
 #include <unistd.h>
@@ -15,6 +16,7 @@
 CLI_FN int cli_families(const lora_model_family **out) {
     int n = 0;
     out[n++] = gpt2_family();
+    out[n++] = llama_family();
     return n;
 }
 

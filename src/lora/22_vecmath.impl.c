@@ -83,10 +83,42 @@ static void lora__mask_scale_scalar(const float *x, const unsigned char *mask, f
     size_t i;
     for (i = 0; i < n; i++) y[i] = mask[i] ? x[i] * scale : 0.0f;
 }
+static void lora__rms_scale_scalar(const float *x, float *y, const float *w, int n, float rstd) {
+    int i;
+    for (i = 0; i < n; i++) y[i] = (x[i] * rstd) * w[i];
+}
+static void lora__rms_back_scalar(const float *x, const float *d, const float *w, float *dx, int n, float rstd) {
+    float dot = 0.0f, mean;
+    int i;
+    for (i = 0; i < n; i++) dot += d[i] * w[i] * (x[i] * rstd);
+    mean = dot / (float)n;
+    for (i = 0; i < n; i++) dx[i] += (d[i] * w[i] - (x[i] * rstd) * mean) * rstd;
+}
+static void lora__swiglu_scalar(const float *g, const float *u, float *y, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) y[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+}
+static void lora__swiglu_back_scalar(const float *g, const float *u, const float *dy, float *dg, float *du, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        float gv = g[i], uv = u[i], s = 1.0f / (1.0f + expf(-gv)), d = dy[i];
+        dg[i] = d * uv * (s * (1.0f + gv * (1.0f - s)));
+        du[i] = d * (gv * s);
+    }
+}
+static void lora__rope_scalar(const float *x, float *y, const float *c, const float *sn, int half, int inverse) {
+    int i;
+    for (i = 0; i < half; i++) {
+        float a = x[i], b = x[i + half], s = inverse ? -sn[i] : sn[i];
+        y[i] = a * c[i] - b * s;
+        y[i + half] = b * c[i] + a * s;
+    }
+}
 static const lora_vecops lora__vec_scalar = {
     lora__max_scalar, lora__exp_sum_scalar, lora__scale_scalar, lora__sum_scalar, lora__sumsq_centered_scalar,
     lora__dot_scalar, lora__norm_affine_scalar, lora__gelu_scalar, lora__gelu_back_scalar,
-    lora__add_scalar, lora__acc_scalar, lora__ln_back_scalar, lora__ln_wgrad_scalar, lora__mask_scale_scalar};
+    lora__add_scalar, lora__acc_scalar, lora__ln_back_scalar, lora__ln_wgrad_scalar, lora__mask_scale_scalar,
+    lora__rms_scale_scalar, lora__rms_back_scalar, lora__swiglu_scalar, lora__swiglu_back_scalar, lora__rope_scalar};
 
 /* ---- AVX2 + FMA and AVX-512: the same algorithms, 8 or 16 lanes ---- */
 #if defined(LORA__HAVE_AVX2) || defined(LORA__HAVE_AVX512)
@@ -278,10 +310,78 @@ static LORA__TARGET_AVX2 void lora__mask_scale_avx2(const float *x, const unsign
     }
     for (; i < n; i++) y[i] = mask[i] ? x[i] * scale : 0.0f;
 }
+static LORA__TARGET_AVX2 void lora__rms_scale_avx2(const float *x, float *y, const float *w, int n, float rstd) {
+    const __m256 r = _mm256_set1_ps(rstd);
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), r), _mm256_loadu_ps(w + i)));
+    for (; i < n; i++) y[i] = (x[i] * rstd) * w[i];
+}
+static LORA__TARGET_AVX2 void lora__rms_back_avx2(const float *x, const float *d, const float *w, float *dx, int n, float rstd) {
+    const __m256 r = _mm256_set1_ps(rstd);
+    __m256 s = _mm256_setzero_ps(), vm;
+    float t = 0.0f, mean;
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 dn = _mm256_mul_ps(_mm256_loadu_ps(d + i), _mm256_loadu_ps(w + i));
+        s = _mm256_fmadd_ps(dn, _mm256_mul_ps(_mm256_loadu_ps(x + i), r), s);
+    }
+    for (; i < n; i++) t += d[i] * w[i] * (x[i] * rstd);
+    mean = (lora__hsum8(s) + t) / (float)n;
+    vm = _mm256_set1_ps(mean);
+    for (i = 0; i + 8 <= n; i += 8) {
+        __m256 dn = _mm256_mul_ps(_mm256_loadu_ps(d + i), _mm256_loadu_ps(w + i));
+        __m256 g = _mm256_fnmadd_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), r), vm, dn);
+        _mm256_storeu_ps(dx + i, _mm256_fmadd_ps(g, r, _mm256_loadu_ps(dx + i)));
+    }
+    for (; i < n; i++) dx[i] += (d[i] * w[i] - (x[i] * rstd) * mean) * rstd;
+}
+static LORA__TARGET_AVX2 __m256 lora__sigmoid8(__m256 x) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    return _mm256_div_ps(one, _mm256_add_ps(one, lora__exp8(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+static LORA__TARGET_AVX2 void lora__swiglu_avx2(const float *g, const float *u, float *y, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(g + i);
+        _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_mul_ps(v, lora__sigmoid8(v)), _mm256_loadu_ps(u + i)));
+    }
+    if (i < n) lora__swiglu_scalar(g + i, u + i, y + i, n - i);
+}
+static LORA__TARGET_AVX2 void lora__swiglu_back_avx2(const float *g, const float *u, const float *dy, float *dg, float *du, size_t n) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 gv = _mm256_loadu_ps(g + i), uv = _mm256_loadu_ps(u + i), d = _mm256_loadu_ps(dy + i), s = lora__sigmoid8(gv);
+        __m256 ds = _mm256_mul_ps(s, _mm256_fmadd_ps(gv, _mm256_sub_ps(one, s), one));
+        _mm256_storeu_ps(dg + i, _mm256_mul_ps(_mm256_mul_ps(d, uv), ds));
+        _mm256_storeu_ps(du + i, _mm256_mul_ps(d, _mm256_mul_ps(gv, s)));
+    }
+    if (i < n) lora__swiglu_back_scalar(g + i, u + i, dy + i, dg + i, du + i, n - i);
+}
+static LORA__TARGET_AVX2 void lora__rope_avx2(const float *x, float *y, const float *c, const float *sn, int half, int inverse) {
+    const __m256 sg = _mm256_set1_ps(inverse ? -1.0f : 1.0f);
+    int i = 0;
+    for (; i + 8 <= half; i += 8) {
+        __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + half), cv = _mm256_loadu_ps(c + i);
+        __m256 s = _mm256_mul_ps(_mm256_loadu_ps(sn + i), sg);
+        _mm256_storeu_ps(y + i, _mm256_sub_ps(_mm256_mul_ps(a, cv), _mm256_mul_ps(b, s)));
+        _mm256_storeu_ps(y + i + half, _mm256_add_ps(_mm256_mul_ps(b, cv), _mm256_mul_ps(a, s)));
+    }
+    if (i < half) {
+        int j;
+        for (j = i; j < half; j++) {
+            float a = x[j], b = x[j + half], s = inverse ? -sn[j] : sn[j];
+            y[j] = a * c[j] - b * s;
+            y[j + half] = b * c[j] + a * s;
+        }
+    }
+}
 static const lora_vecops lora__vec_avx2 = {
     lora__max_avx2, lora__exp_sum_avx2, lora__scale_avx2, lora__sum_avx2, lora__sumsq_centered_avx2,
     lora__dot_avx2, lora__norm_affine_avx2, lora__gelu_avx2, lora__gelu_back_avx2,
-    lora__add_avx2, lora__acc_avx2, lora__ln_back_avx2, lora__ln_wgrad_avx2, lora__mask_scale_avx2};
+    lora__add_avx2, lora__acc_avx2, lora__ln_back_avx2, lora__ln_wgrad_avx2, lora__mask_scale_avx2,
+    lora__rms_scale_avx2, lora__rms_back_avx2, lora__swiglu_avx2, lora__swiglu_back_avx2, lora__rope_avx2};
 #endif
 
 #ifdef LORA__HAVE_AVX512
@@ -450,10 +550,73 @@ static LORA__TARGET_AVX512 void lora__mask_scale_avx512(const float *x, const un
         _mm512_mask_storeu_ps(y + i, k, _mm512_maskz_mul_ps(keep, _mm512_maskz_loadu_ps(k, x + i), s));
     }
 }
+#define LORA__M16(n, i) ((__mmask16)((n) - (i) >= 16 ? 0xffff : (1u << ((n) - (i))) - 1))
+static LORA__TARGET_AVX512 void lora__rms_scale_avx512(const float *x, float *y, const float *w, int n, float rstd) {
+    const __m512 r = _mm512_set1_ps(rstd);
+    int i;
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = LORA__M16(n, i);
+        _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + i), r), _mm512_maskz_loadu_ps(k, w + i)));
+    }
+}
+static LORA__TARGET_AVX512 void lora__rms_back_avx512(const float *x, const float *d, const float *w, float *dx, int n, float rstd) {
+    const __m512 r = _mm512_set1_ps(rstd);
+    __m512 s = _mm512_setzero_ps(), vm;
+    int i;
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = LORA__M16(n, i);
+        __m512 dn = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, d + i), _mm512_maskz_loadu_ps(k, w + i));
+        s = _mm512_fmadd_ps(dn, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + i), r), s);
+    }
+    vm = _mm512_set1_ps(_mm512_reduce_add_ps(s) / (float)n);
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = LORA__M16(n, i);
+        __m512 dn = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, d + i), _mm512_maskz_loadu_ps(k, w + i));
+        __m512 g = _mm512_fnmadd_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + i), r), vm, dn);
+        _mm512_mask_storeu_ps(dx + i, k, _mm512_fmadd_ps(g, r, _mm512_maskz_loadu_ps(k, dx + i)));
+    }
+}
+static LORA__TARGET_AVX512 __m512 lora__sigmoid16(__m512 x) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    return _mm512_div_ps(one, _mm512_add_ps(one, lora__exp16(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+static LORA__TARGET_AVX512 void lora__swiglu_avx512(const float *g, const float *u, float *y, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = LORA__M16(n, i);
+        __m512 v = _mm512_maskz_loadu_ps(k, g + i);
+        _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(_mm512_mul_ps(v, lora__sigmoid16(v)), _mm512_maskz_loadu_ps(k, u + i)));
+    }
+}
+static LORA__TARGET_AVX512 void lora__swiglu_back_avx512(const float *g, const float *u, const float *dy, float *dg, float *du, size_t n) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    size_t i;
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = LORA__M16(n, i);
+        __m512 gv = _mm512_maskz_loadu_ps(k, g + i), uv = _mm512_maskz_loadu_ps(k, u + i), d = _mm512_maskz_loadu_ps(k, dy + i);
+        __m512 s = lora__sigmoid16(gv);
+        __m512 ds = _mm512_mul_ps(s, _mm512_fmadd_ps(gv, _mm512_sub_ps(one, s), one));
+        _mm512_mask_storeu_ps(dg + i, k, _mm512_mul_ps(_mm512_mul_ps(d, uv), ds));
+        _mm512_mask_storeu_ps(du + i, k, _mm512_mul_ps(d, _mm512_mul_ps(gv, s)));
+    }
+}
+static LORA__TARGET_AVX512 void lora__rope_avx512(const float *x, float *y, const float *c, const float *sn, int half, int inverse) {
+    const __m512 sg = _mm512_set1_ps(inverse ? -1.0f : 1.0f);
+    int i;
+    for (i = 0; i < half; i += 16) {
+        const __mmask16 k = LORA__M16(half, i);
+        __m512 a = _mm512_maskz_loadu_ps(k, x + i), b = _mm512_maskz_loadu_ps(k, x + i + half), cv = _mm512_maskz_loadu_ps(k, c + i);
+        __m512 s = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, sn + i), sg);
+        _mm512_mask_storeu_ps(y + i, k, _mm512_sub_ps(_mm512_mul_ps(a, cv), _mm512_mul_ps(b, s)));
+        _mm512_mask_storeu_ps(y + i + half, k, _mm512_add_ps(_mm512_mul_ps(b, cv), _mm512_mul_ps(a, s)));
+    }
+}
+#undef LORA__M16
 static const lora_vecops lora__vec_avx512 = {
     lora__max_avx512, lora__exp_sum_avx512, lora__scale_avx512, lora__sum_avx512, lora__sumsq_centered_avx512,
     lora__dot_avx512, lora__norm_affine_avx512, lora__gelu_avx512, lora__gelu_back_avx512,
-    lora__add_avx512, lora__acc_avx512, lora__ln_back_avx512, lora__ln_wgrad_avx512, lora__mask_scale_avx512};
+    lora__add_avx512, lora__acc_avx512, lora__ln_back_avx512, lora__ln_wgrad_avx512, lora__mask_scale_avx512,
+    lora__rms_scale_avx512, lora__rms_back_avx512, lora__swiglu_avx512, lora__swiglu_back_avx512, lora__rope_avx512};
 #endif
 
 /* The kernels for a pool's instruction set (NEON uses the scalar table, which compilers

@@ -34,6 +34,8 @@ typedef struct lora_model_info {
     int tied_output;                     /* the output layer shares the input embedding's weight */
     const char *summary;                 /* one line for people: "GPT-2: 12 layers, ..." */
     const char *gguf_arch;               /* llama.cpp's general.architecture ("gpt2", "llama", ...), NULL if none */
+    int n_stop;                          /* every end-of-generation id (eos first; config.json's eos_token_id */
+    const int32_t *stop_ids;             /*   list, e.g. Llama 3's <|end_of_text|> and <|eot_id|>); 0 / NULL: eos only */
 } lora_model_info;
 
 /* Memory a training (or inference) step needs, computed from the sizes the model allocates. */

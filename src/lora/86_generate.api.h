@@ -27,7 +27,7 @@ typedef int (*lora_token_fn)(void *user, int32_t id, int index);
    of its own, through the model's KV step. out_ids (room for max_new) receives the generated
    ids and *n_out their number. Generation stops after max_new tokens, when the callback
    returns nonzero (that token is kept; the result is LORA_OK), at the first end-of-text token
-   (the model's info.eos) when stop_at_eot (which is not stored nor passed to the callback),
+   (the model's info.eos, or any of info.stop_ids) when stop_at_eot (which is not stored nor passed to the callback),
    or when prompt + output fill the context (info.max_seq). cfg NULL =
    defaults (plain sampling, seed 0). The same arguments give the same tokens. Errors:
    LORA_ERR_RANGE when the prompt is longer than the context or holds an id outside the

@@ -206,6 +206,11 @@ LORA_API lora_status lora_generate(lora_model *m, const int32_t *prompt, int n_p
     for (;;) {
         int32_t id = greedy ? lora__argmax(logits, V) : lora__sample_ws(logits, V, cfg, &rng, c, lora_vec(pool));
         if (stop_at_eot && eos >= 0 && id == eos) break;
+        if (stop_at_eot && m->info.stop_ids) {
+            int k, stop = 0;
+            for (k = 0; k < m->info.n_stop; k++) stop |= id == m->info.stop_ids[k];
+            if (stop) break;
+        }
         out_ids[n++] = id;
         *n_out = n;
         if (on_token && on_token(user, id, n - 1)) break;

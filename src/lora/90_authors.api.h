@@ -145,6 +145,21 @@ typedef struct lora_vecops {
     void (*ln_wgrad)(const float *d, const float *x, float *dw, float *db, int n, float mu, float rstd);
     /* dropout: y = mask ? x * scale : 0 (y may be x); exact, the same on every ISA */
     void (*mask_scale)(const float *x, const unsigned char *mask, float *y, size_t n, float scale);
+    /* RMSNorm (LLaMA family) of one row, rstd = 1 / sqrt(mean(x^2) + eps) from sumsq_centered(x, n, 0):
+       y = (x * rstd) * w (normalise, then weight, in that order as Hugging Face does) */
+    void (*rms_scale)(const float *x, float *y, const float *w, int n, float rstd);
+    /* its backward (y = x * rstd, dn = d * w): dx += (dn - y * mean(dn * y)) * rstd; the weight's
+       gradient is ln_wgrad with mu = 0 */
+    void (*rms_back)(const float *x, const float *d, const float *w, float *dx, int n, float rstd);
+    /* SwiGLU: y = silu(g) * u with silu(g) = g / (1 + exp(-g)) */
+    void (*swiglu)(const float *g, const float *u, float *y, size_t n);
+    /* its backward: dg = dy * u * silu'(g), du = dy * silu(g) (dg, du may alias g, u) */
+    void (*swiglu_back)(const float *g, const float *u, const float *dy, float *dg, float *du, size_t n);
+    /* rotary embedding of one head in Hugging Face's rotate_half layout (pairs i, i + half):
+       y[i] = x[i] cos[i] - x[i+half] sin[i], y[i+half] = x[i+half] cos[i] + x[i] sin[i]
+       (cos, sin: half values); inverse = 1 rotates back by the same angle (RoPE's backward).
+       y may be x. */
+    void (*rope)(const float *x, float *y, const float *cos, const float *sin, int half, int inverse);
 } lora_vecops;
 /* The kernels for pool's instruction set (NULL pool: the best one detected). */
 LORA_API const lora_vecops *lora_vec(const lora_pool *pool);

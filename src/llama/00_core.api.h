@@ -1,0 +1,5 @@
+#include "lora.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
