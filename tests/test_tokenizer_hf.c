@@ -241,6 +241,60 @@ static void cli(void) {
     free(out);
 }
 
+/* SmolLM2's layout: pre_tokenizer ByteLevel alone (the GPT-2 pattern), merges as "a b" strings,
+   added tokens whose ids are inside the vocabulary. Built here from GPT-2's encoder.json + vocab.bpe:
+   it must give exactly the ids of the GPT-2 files on the GPT-2 test corpus. */
+static void bytelevel_only(void) {
+    size_t vn = 0, mn = 0, cn = 0, i, o = 0, n1 = 0, n2 = 0;
+    char *v = test_slurp("data/gpt2-tokenizer/encoder.json", &vn), *m = test_slurp("data/gpt2-tokenizer/vocab.bpe", &mn);
+    char *c = test_slurp("tests/fixtures/tokenizer/corpus.txt", &cn), *j;
+    lora_tokenizer *a = NULL, *b = NULL;
+    int32_t *ia = NULL, *ib = NULL;
+    CHECK(v && m && c);
+    j = (char *)malloc(vn + 2 * mn + 4096);
+    if (!v || !m || !c || !j) { free(v); free(m); free(c); free(j); return; }
+    o += (size_t)sprintf(j + o, "{\"version\":\"1.0\",\"added_tokens\":[{\"id\":50256,\"content\":\"<|endoftext|>\",\"single_word\":false,"
+                         "\"lstrip\":false,\"rstrip\":false,\"normalized\":true,\"special\":true}],\"normalizer\":null,"
+                         "\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":true,\"use_regex\":true},"
+                         "\"post_processor\":null,\"decoder\":{\"type\":\"ByteLevel\",\"add_prefix_space\":true,\"trim_offsets\":true,"
+                         "\"use_regex\":true},\"model\":{\"type\":\"BPE\",\"dropout\":null,\"unk_token\":null,"
+                         "\"continuing_subword_prefix\":\"\",\"end_of_word_suffix\":\"\",\"fuse_unk\":false,\"byte_fallback\":false,"
+                         "\"vocab\":");
+    memcpy(j + o, v, vn); o += vn;
+    o += (size_t)sprintf(j + o, ",\"merges\":[");
+    for (i = 0; i < mn;) { /* each merges line (after #version) as a JSON string */
+        const char *nl = (const char *)memchr(m + i, '\n', mn - i);
+        size_t k = nl ? (size_t)(nl - (m + i)) : mn - i, q;
+        if (k && strncmp(m + i, "#version", 8) != 0) {
+            if (j[o - 1] != '[') j[o++] = ',';
+            j[o++] = '"';
+            for (q = 0; q < k; q++) { if (m[i + q] == '"' || m[i + q] == '\\') j[o++] = '\\'; j[o++] = m[i + q]; }
+            j[o++] = '"';
+        }
+        i += k + 1;
+    }
+    o += (size_t)sprintf(j + o, "]}}");
+    CHECK(system("mkdir -p build/test_tokenizer_hf.d/gpt2") == 0);
+    write_file("build/test_tokenizer_hf.d/gpt2/tokenizer.json", j, o);
+    CHECK_OK(lora_tokenizer_load("build/test_tokenizer_hf.d/gpt2", &a));
+    CHECK_OK(lora_tokenizer_load("data/gpt2-tokenizer", &b));
+    if (a && b) {
+        CHECK(lora_tokenizer_eos(a) == 50256 && lora_tokenizer_vocab_size(a) == 50257);
+        CHECK(lora_tokenizer_chat(a, NULL, NULL) == LORA_CHAT_PLAIN);
+        CHECK_OK(lora_encode(a, c, cn, 1, &ia, &n1));
+        CHECK_OK(lora_encode(b, c, cn, 1, &ib, &n2));
+        CHECK(n1 == n2 && n1 > 60000 && memcmp(ia, ib, n1 * sizeof *ia) == 0);
+        printf("GPT-2 as tokenizer.json (ByteLevel pre-tokenizer, string merges): %zu tokens, %s to the GPT-2 files\n", n1,
+               n1 == n2 && memcmp(ia, ib, n1 * sizeof *ia) == 0 ? "identical" : "DIFFERENT");
+        lora_free(ia); lora_free(ib);
+        CHECK_OK(lora_encode(a, "a<|endoftext|>b", 15, 1, &ia, &n1));
+        CHECK(n1 == 3 && ia && ia[1] == 50256);
+        lora_free(ia);
+    }
+    lora_tokenizer_free(a); lora_tokenizer_free(b);
+    free(v); free(m); free(c); free(j);
+}
+
 int main(void) {
     lora_tokenizer *q = NULL, *l = NULL;
     const char *sys = NULL, *extra = getenv("LORA_HF_TOKENIZERS");
@@ -287,6 +341,7 @@ int main(void) {
     lora_tokenizer_free(l);
     bad_files();
     cli();
+    bytelevel_only();
     while (extra && *extra) {   /* optional: full tokenizer directories */
         char dir[1024];
         const char *colon = strchr(extra, ':');
