@@ -648,6 +648,10 @@ LORA_API lora_status lora_tokenizer_load(const char *dir, lora_tokenizer **out);
 LORA_API lora_status lora_tokenizer_load_files(const char *vocab_json_path, const char *merges_path, lora_tokenizer **out);
 LORA_API lora_status lora_tokenizer_load_memory(const char *vocab_json, size_t vocab_len,
                                                 const char *merges, size_t merges_len, lora_tokenizer **out);
+/* A Hugging Face tokenizer.json from memory; config_json (tokenizer_config.json) may be NULL.
+   Messages name them "tokenizer.json" and "tokenizer_config.json". */
+LORA_API lora_status lora_tokenizer_load_hf_memory(const char *tokenizer_json, size_t len, const char *config_json,
+                                                   size_t config_len, lora_tokenizer **out);
 LORA_API void lora_tokenizer_free(lora_tokenizer *tok);
 LORA_API int lora_tokenizer_vocab_size(const lora_tokenizer *tok);
 /* The end-of-text id: tokenizer_config.json's eos_token (Qwen3: "<|im_end|>", Llama 3:
@@ -10400,6 +10404,15 @@ static int lora__file_exists(const char *path) {
     if (!f) return 0;
     fclose(f);
     return 1;
+}
+
+LORA_API lora_status lora_tokenizer_load_hf_memory(const char *tokenizer_json, size_t len, const char *config_json,
+                                                   size_t config_len, lora_tokenizer **out) {
+    if (out) *out = NULL;
+    if (!out || (!tokenizer_json && len) || (!config_json && config_len))
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_tokenizer_load_hf_memory: NULL argument");
+    return lora__load_hf(tokenizer_json ? tokenizer_json : "", len, "tokenizer.json", config_json, config_len,
+                         "tokenizer_config.json", out);
 }
 
 /* tokenizer.json at path, with tokenizer_config.json beside it when present */

@@ -211,6 +211,23 @@ static void bad_files(void) {
         }
         free(s);
     }
+    {   /* from memory, with and without the config */
+        lora_tokenizer *t = NULL;
+        size_t cl = 0;
+        char *cfg = test_slurp(HF "qwen3/tokenizer_config.json", &cl);
+        CHECK_OK(lora_tokenizer_load_hf_memory(json, n, cfg, cl, &t));
+        CHECK(t && lora_tokenizer_eos(t) == 151645);
+        lora_tokenizer_free(t);
+        t = NULL;
+        CHECK_OK(lora_tokenizer_load_hf_memory(json, n, NULL, 0, &t));
+        CHECK(t && lora_tokenizer_eos(t) == 151643); /* no config: "<|endoftext|>" */
+        lora_tokenizer_free(t);
+        t = NULL;
+        CHECK_ERR(lora_tokenizer_load_hf_memory(json, n / 2, NULL, 0, &t), LORA_ERR_FORMAT);
+        CHECK(t == NULL && strncmp(lora_last_error(), "tokenizer.json:", 15) == 0);
+        CHECK_ERR(lora_tokenizer_load_hf_memory(NULL, 5, NULL, 0, &t), LORA_ERR_INVALID_ARG);
+        free(cfg);
+    }
     free(json);
 }
 

@@ -1428,6 +1428,15 @@ static int lora__file_exists(const char *path) {
     return 1;
 }
 
+LORA_API lora_status lora_tokenizer_load_hf_memory(const char *tokenizer_json, size_t len, const char *config_json,
+                                                   size_t config_len, lora_tokenizer **out) {
+    if (out) *out = NULL;
+    if (!out || (!tokenizer_json && len) || (!config_json && config_len))
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_tokenizer_load_hf_memory: NULL argument");
+    return lora__load_hf(tokenizer_json ? tokenizer_json : "", len, "tokenizer.json", config_json, config_len,
+                         "tokenizer_config.json", out);
+}
+
 /* tokenizer.json at path, with tokenizer_config.json beside it when present */
 static lora_status lora__load_hf_file(const char *path, lora_tokenizer **out) {
     char *t = NULL, *c = NULL, *cpath = NULL;
