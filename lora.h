@@ -617,8 +617,13 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
    BPE with model.vocab over the bytes_to_unicode alphabet and model.merges ("a b" strings or
    ["a", "b"] pairs, ranked by order), model.ignore_merges (Llama 3: a pre-token that is itself a
    vocabulary token is that token), model.byte_fallback (byte tokens "<0xXX>" if a plain byte
-   token is missing); the pre_tokenizer ByteLevel (the GPT-2 pattern above) or a Sequence of a
-   Split (behavior Isolated) and ByteLevel, where the Split's pattern is one of
+   token is missing), a vocabulary without some single-byte tokens (SmolLM2's restricted
+   alphabet: such bytes are dropped, or become model.unk_token, fused with fuse_unk, as HF's BPE
+   does; then decode(encode(x)) lacks them); the pre_tokenizer ByteLevel (the GPT-2 pattern
+   above), a Sequence of Digits and ByteLevel (SmolLM2: every \p{N} character apart, HF's
+   char::is_numeric, then the GPT-2 pattern on the text between; individual_digits false keeps
+   runs of them together), or a Sequence of a Split (behavior Isolated) and ByteLevel, where the
+   Split's pattern is one of
        Llama 3: (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
        Qwen2:   the same with \p{N} in place of \p{N}{1,3} (Qwen2, Qwen2.5, Qwen3)
        GPT-2:   the pattern above
@@ -9048,6 +9053,10 @@ struct lora_tokenizer {
     size_t max_word;            /* longest such token, bytes */
     /* Hugging Face tokenizer.json (all zero / NULL for the GPT-2 files) */
     int pretok;                 /* LORA__PRE_GPT2, LORA__PRE_LLAMA3 or LORA__PRE_QWEN2 */
+    int digits;                 /* a Digits pre-tokenizer first: 1 = each \p{N} alone, 2 = runs of them */
+    int byte_gaps;              /* some byte_id are -1 (a restricted alphabet): BPE drops those bytes */
+    int fuse_unk;               /* consecutive unknown bytes give one unk token */
+    int32_t unk;                /* model.unk_token's id (unknown bytes), -1 if none */
     int nfc;                    /* the normalizer is NFC */
     int ignore_merges;          /* a pre-token that is a vocabulary token is that token (Llama 3) */
     int32_t *vocab_slot;        /* model vocabulary by bytes (open addressing over ids, -1 = free) */
@@ -9485,7 +9494,7 @@ static int32_t lora__vocab_lookup(const lora_tokenizer *tok, const unsigned char
 static lora_status lora__bpe(const lora_tokenizer *tok, lora__scratch *sc, const unsigned char *w, size_t n, lora__ids *ids) {
     lora_status s;
     size_t i, m;
-    if (n == 1) {
+    if (n == 1 && !tok->byte_gaps) {
         if ((s = lora__ids_reserve(ids, 1)) != LORA_OK) return s;
         ids->v[ids->n++] = tok->byte_id[w[0]];
         return LORA_OK;
@@ -9507,8 +9516,21 @@ static lora_status lora__bpe(const lora_tokenizer *tok, lora__scratch *sc, const
         }
     }
     if ((s = lora__scratch_reserve(sc, n)) != LORA_OK) return s;
-    for (i = 0; i < n; i++) sc->sym[i] = tok->byte_id[w[i]];
-    m = n > LORA__LONG_WORD ? lora__bpe_long(tok, sc, n) : lora__bpe_short(tok, sc, n);
+    if (tok->byte_gaps) { /* HF's BPE: a byte without a token is dropped, or unk (fused when fuse_unk) */
+        size_t k = 0;
+        for (i = 0; i < n; i++) {
+            int32_t id = tok->byte_id[w[i]];
+            if (id == -2) {
+                if (tok->unk < 0 || (tok->fuse_unk && k && sc->sym[k - 1] == tok->unk && i && tok->byte_id[w[i - 1]] == -2)) continue;
+                id = tok->unk;
+            }
+            sc->sym[k++] = id;
+        }
+        m = k < 2 ? k : k > LORA__LONG_WORD ? lora__bpe_long(tok, sc, k) : lora__bpe_short(tok, sc, k);
+    } else {
+        for (i = 0; i < n; i++) sc->sym[i] = tok->byte_id[w[i]];
+        m = n > LORA__LONG_WORD ? lora__bpe_long(tok, sc, n) : lora__bpe_short(tok, sc, n);
+    }
     if ((s = lora__ids_reserve(ids, m)) != LORA_OK) return s;
     memcpy(ids->v + ids->n, sc->sym, m * sizeof(int32_t));
     ids->n += m;
@@ -9517,6 +9539,31 @@ static lora_status lora__bpe(const lora_tokenizer *tok, lora__scratch *sc, const
 
 static lora_status lora__encode_text(const lora_tokenizer *tok, lora__scratch *sc, const unsigned char *s, size_t n, lora__ids *ids) {
     size_t i = 0;
+    if (tok->digits) { /* Digits first (HF: char::is_numeric, i.e. \p{N}), then the pattern within the rest */
+        while (i < n) {
+            int c;
+            size_t k = lora__unit(s + i, n - i, &c), e = i + k;
+            lora_status st;
+            if (c == LORA__NUMBER) {
+                if (tok->digits == 2) e = lora__run_end(s, n, e, LORA__NUMBER);
+                st = lora__bpe(tok, sc, s + i, e - i, ids);
+            } else {
+                while (e < n) {
+                    size_t k2 = lora__unit(s + e, n - e, &c);
+                    if (c == LORA__NUMBER) break;
+                    e += k2;
+                }
+                for (; i < e; i += k) {
+                    k = lora__pretoken(s + i, e - i);
+                    if ((st = lora__bpe(tok, sc, s + i, k, ids)) != LORA_OK) return st;
+                }
+                continue;
+            }
+            if (st != LORA_OK) return st;
+            i = e;
+        }
+        return LORA_OK;
+    }
     while (i < n) {
         size_t k = tok->pretok == LORA__PRE_GPT2 ? lora__pretoken(s + i, n - i)
                  : lora__pretoken_split(s + i, n - i, tok->pretok == LORA__PRE_LLAMA3 ? 3 : 1);
@@ -9957,7 +10004,8 @@ static lora_status lora__build_words(lora_tokenizer *tok) {
         n = tok->off[id + 1] - tok->off[id];
         if (n < 2) continue;
         if ((st = lora__scratch_reserve(&sc, n)) != LORA_OK) goto done;
-        for (i = 0; i < n; i++) sc.sym[i] = tok->byte_id[w[i]];
+        for (i = 0; i < n && tok->byte_id[w[i]] >= 0; i++) sc.sym[i] = tok->byte_id[w[i]];
+        if (i < n) continue; /* holds a byte without a token */
         m = n > LORA__LONG_WORD ? lora__bpe_long(tok, &sc, n) : lora__bpe_short(tok, &sc, n);
         if (m == 1 && sc.sym[0] == id) { whole[id] = 1; count++; if (n > tok->max_word) tok->max_word = n; }
     }
@@ -9995,7 +10043,7 @@ static int lora__added_cmp(const lora__added *x, const lora__added *y, const lor
 /* Everything after the vocabulary and merges are read: the byte tokens, the layout in id order
    (with the added tokens' text), the lookup tables. Takes over len and map.slot. */
 static lora_status lora__finish(lora_tokenizer *tok, lora__vocab_map *map, uint32_t *len, const char *vname,
-                                const lora__added_src *add, size_t n_add, int byte_fallback) {
+                                const lora__added_src *add, size_t n_add, int byte_fallback, int allow_gaps) {
     lora_status st = LORA_OK;
     int32_t i, n_model = tok->n_vocab, n_all = tok->n_vocab;
     int32_t *added_at = NULL;
@@ -10011,7 +10059,10 @@ static lora_status lora__finish(lora_tokenizer *tok, lora__vocab_map *map, uint3
             snprintf(fb, sizeof fb, "<0x%02X>", b);
             tok->byte_id[b] = lora__vocab_find(map, (const unsigned char *)fb, 6);
         }
-        if (tok->byte_id[b] < 0) {
+        if (tok->byte_id[b] < 0 && allow_gaps) { /* a restricted alphabet (SmolLM2): dropped or unk, as HF does */
+            tok->byte_id[b] = -2;
+            tok->byte_gaps = 1;
+        } else if (tok->byte_id[b] < 0) {
             st = lora__fail(LORA_ERR_FORMAT, "%s: no token for the byte 0x%02X (a byte-level vocabulary needs all 256)", vname, b);
             goto done;
         }
@@ -10100,6 +10151,7 @@ static lora_status lora__load(const char *vocab, size_t vocab_len, const char *v
     tok = (lora_tokenizer *)lora__calloc(1, sizeof *tok, "tokenizer");
     if (!tok) return LORA_ERR_OOM;
     tok->bos = -1;
+    tok->unk = -1;
     lora__unicode_to_byte_table(u2b);
     st = lora__load_vocab(tok, vocab, vocab_len, vname, u2b, &map, &len);
     if (st == LORA_OK) st = lora__load_merges(tok, merges, merges_len, mname, u2b, &map);
@@ -10107,7 +10159,7 @@ static lora_status lora__load(const char *vocab, size_t vocab_len, const char *v
     /* "<|endoftext|>" is the one special token of the GPT-2 files */
     eot.id = lora__vocab_find(&map, (const unsigned char *)"<|endoftext|>", 13);
     eot.content = "<|endoftext|>"; eot.len = 13; eot.special = 1; eot.lstrip = eot.rstrip = 0;
-    st = lora__finish(tok, &map, len, vname, &eot, eot.id >= 0, 0);
+    st = lora__finish(tok, &map, len, vname, &eot, eot.id >= 0, 0, 0);
     if (st != LORA_OK) { lora_tokenizer_free(tok); return st; }
     tok->chat = LORA_CHAT_PLAIN;
     *out = tok;
@@ -10155,8 +10207,8 @@ static lora_status lora__hf_pretokenizer(lora_tokenizer *tok, const lora_json *p
     }
     seq = lora__json_is(p, "type", "Sequence") ? lora_json_get(p, "pretokenizers") : NULL;
     if (!seq || seq->type != LORA_JSON_ARRAY || seq->n < 1 || seq->n > 2)
-        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: pre_tokenizer: supported are ByteLevel, or a Sequence of a Split with "
-                          "the GPT-2, Llama 3 or Qwen2 pattern and ByteLevel", path);
+        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: pre_tokenizer: supported are ByteLevel, a Sequence of Digits and "
+                          "ByteLevel, or a Sequence of a Split with the GPT-2, Llama 3 or Qwen2 pattern and ByteLevel", path);
     if (seq->n == 1) {
         if (!lora__json_is(&seq->items[0], "type", "ByteLevel"))
             return lora__fail(LORA_ERR_UNSUPPORTED, "%s: pre_tokenizer: a Sequence of one %s is not supported", path,
@@ -10165,6 +10217,13 @@ static lora_status lora__hf_pretokenizer(lora_tokenizer *tok, const lora_json *p
         return lora__hf_bytelevel(&seq->items[0], 1, path);
     }
     split = &seq->items[0];
+    if (lora__json_is(split, "type", "Digits") && lora__json_is(&seq->items[1], "type", "ByteLevel")) { /* SmolLM2 */
+        int ind = lora__json_flag(split, "individual_digits", 0);
+        if (ind < 0) return lora__fail(LORA_ERR_FORMAT, "%s: pre_tokenizer Digits: individual_digits must be a boolean", path);
+        tok->digits = ind ? 1 : 2;
+        tok->pretok = LORA__PRE_GPT2;
+        return lora__hf_bytelevel(&seq->items[1], 1, path);
+    }
     if (!lora__json_is(split, "type", "Split") || !lora__json_is(&seq->items[1], "type", "ByteLevel"))
         return lora__fail(LORA_ERR_UNSUPPORTED, "%s: pre_tokenizer: expected a Sequence of Split and ByteLevel", path);
     pat = lora_json_get(split, "pattern");
@@ -10317,6 +10376,15 @@ static lora_status lora__load_hf(const char *text, size_t n, const char *path, c
     v = lora_json_get(model, "merges");
     if (!v) { st = lora__fail(LORA_ERR_FORMAT, "%s: no model.merges", path); goto fail; }
     if ((st = lora__load_merges_json(tok, v, path, u2b, &map)) != LORA_OK) goto fail;
+    tok->unk = -1;
+    if ((s = lora_json_get_string(model, "unk_token")) != NULL) {
+        tok->unk = lora__vocab_find(&map, (const unsigned char *)s, strlen(s));
+        if (tok->unk < 0) { /* HF would fail on the first unknown byte: fail now */
+            st = lora__fail(LORA_ERR_FORMAT, "%s: model.unk_token \"%s\" is not in the vocabulary", path, s);
+            goto fail;
+        }
+    }
+    tok->fuse_unk = lora__json_flag(model, "fuse_unk", 0) == 1;
     added = lora_json_get(root, "added_tokens");
     if (added && added->type != LORA_JSON_NULL) {
         if (added->type != LORA_JSON_ARRAY) { st = lora__fail(LORA_ERR_FORMAT, "%s: added_tokens: expected an array", path); goto fail; }
@@ -10345,7 +10413,7 @@ static lora_status lora__load_hf(const char *text, size_t n, const char *path, c
             n_add++;
         }
     }
-    st = lora__finish(tok, &map, len, vname, add, n_add, byte_fallback);
+    st = lora__finish(tok, &map, len, vname, add, n_add, byte_fallback, 1);
     len = NULL;
     if (st != LORA_OK) goto fail;
     /* eos / bos: tokenizer_config.json, else the usual names */

@@ -258,44 +258,70 @@ static void cli(void) {
     free(out);
 }
 
-/* SmolLM2's layout: pre_tokenizer ByteLevel alone (the GPT-2 pattern), merges as "a b" strings,
-   added tokens whose ids are inside the vocabulary. Built here from GPT-2's encoder.json + vocab.bpe:
-   it must give exactly the ids of the GPT-2 files on the GPT-2 test corpus. */
-static void bytelevel_only(void) {
-    size_t vn = 0, mn = 0, cn = 0, i, o = 0, n1 = 0, n2 = 0;
+/* GPT-2's encoder.json + vocab.bpe written as a tokenizer.json (as SmolLM2's: merges as "a b"
+   strings, the added token inside the vocabulary) with the given pre_tokenizer, into dir.
+   drop_high: leave out the byte tokens of 0xF5..0xFF and their merges (a restricted alphabet). */
+static int build_gpt2_json(const char *dir, const char *pre_tokenizer, int drop_high) {
+    size_t vn = 0, mn = 0, i, o = 0, k;
     char *v = test_slurp("data/gpt2-tokenizer/encoder.json", &vn), *m = test_slurp("data/gpt2-tokenizer/vocab.bpe", &mn);
-    char *c = test_slurp("tests/fixtures/tokenizer/corpus.txt", &cn), *j;
-    lora_tokenizer *a = NULL, *b = NULL;
-    int32_t *ia = NULL, *ib = NULL;
-    CHECK(v && m && c);
-    j = (char *)malloc(vn + 2 * mn + 4096);
-    if (!v || !m || !c || !j) { free(v); free(m); free(c); free(j); return; }
+    char *j = (v && m) ? (char *)malloc(2 * vn + 2 * mn + 4096) : NULL, path[512];
+    lora_json *root = NULL;
+    int ok = 0;
+    if (!j || lora_json_parse(v, vn, "encoder.json", &root) != LORA_OK) goto out;
     o += (size_t)sprintf(j + o, "{\"version\":\"1.0\",\"added_tokens\":[{\"id\":50256,\"content\":\"<|endoftext|>\",\"single_word\":false,"
                          "\"lstrip\":false,\"rstrip\":false,\"normalized\":true,\"special\":true}],\"normalizer\":null,"
-                         "\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":true,\"use_regex\":true},"
-                         "\"post_processor\":null,\"decoder\":{\"type\":\"ByteLevel\",\"add_prefix_space\":true,\"trim_offsets\":true,"
-                         "\"use_regex\":true},\"model\":{\"type\":\"BPE\",\"dropout\":null,\"unk_token\":null,"
-                         "\"continuing_subword_prefix\":\"\",\"end_of_word_suffix\":\"\",\"fuse_unk\":false,\"byte_fallback\":false,"
-                         "\"vocab\":");
-    memcpy(j + o, v, vn); o += vn;
-    o += (size_t)sprintf(j + o, ",\"merges\":[");
+                         "\"pre_tokenizer\":%s,\"post_processor\":null,\"decoder\":{\"type\":\"ByteLevel\",\"add_prefix_space\":true,"
+                         "\"trim_offsets\":true,\"use_regex\":true},\"model\":{\"type\":\"BPE\",\"dropout\":null,\"unk_token\":null,"
+                         "\"continuing_subword_prefix\":null,\"end_of_word_suffix\":null,\"fuse_unk\":false,\"byte_fallback\":false,"
+                         "\"ignore_merges\":false,\"vocab\":{", pre_tokenizer);
+    for (k = 0; k < root->n; k++) { /* the vocabulary, re-escaped */
+        const unsigned char *key = (const unsigned char *)root->keys[k];
+        if (drop_high && root->key_lens[k] == 2 && key[0] == 0xC3 && key[1] >= 0xB5) continue; /* U+00F5..U+00FF */
+        if (j[o - 1] != '{') j[o++] = ',';
+        j[o++] = '"';
+        for (i = 0; i < root->key_lens[k]; i++) { if (key[i] == '"' || key[i] == '\\') j[o++] = '\\'; j[o++] = (char)key[i]; }
+        o += (size_t)sprintf(j + o, "\":%ld", (long)root->items[k].number);
+    }
+    o += (size_t)sprintf(j + o, "},\"merges\":[");
     for (i = 0; i < mn;) { /* each merges line (after #version) as a JSON string */
         const char *nl = (const char *)memchr(m + i, '\n', mn - i);
-        size_t k = nl ? (size_t)(nl - (m + i)) : mn - i, q;
-        if (k && strncmp(m + i, "#version", 8) != 0) {
+        size_t len = nl ? (size_t)(nl - (m + i)) : mn - i, q, skip = 0;
+        for (q = 0; drop_high && q + 1 < len; q++)
+            if ((unsigned char)m[i + q] == 0xC3 && (unsigned char)m[i + q + 1] >= 0xB5) skip = 1;
+        if (len && !skip && strncmp(m + i, "#version", 8) != 0) {
             if (j[o - 1] != '[') j[o++] = ',';
             j[o++] = '"';
-            for (q = 0; q < k; q++) { if (m[i + q] == '"' || m[i + q] == '\\') j[o++] = '\\'; j[o++] = m[i + q]; }
+            for (q = 0; q < len; q++) { if (m[i + q] == '"' || m[i + q] == '\\') j[o++] = '\\'; j[o++] = m[i + q]; }
             j[o++] = '"';
         }
-        i += k + 1;
+        i += len + 1;
     }
     o += (size_t)sprintf(j + o, "]}}");
-    CHECK(system("mkdir -p build/test_tokenizer_hf.d/gpt2") == 0);
-    write_file("build/test_tokenizer_hf.d/gpt2/tokenizer.json", j, o);
+    snprintf(path, sizeof path, "mkdir -p %s", dir);
+    if (system(path) != 0) goto out;
+    snprintf(path, sizeof path, "%s/tokenizer.json", dir);
+    write_file(path, j, o);
+    ok = 1;
+out:
+    lora_json_free(root);
+    free(v); free(m); free(j);
+    return ok;
+}
+
+/* SmolLM2's layouts, on GPT-2's vocabulary: ByteLevel alone must give exactly the GPT-2 ids;
+   Sequence[Digits(individual_digits), ByteLevel] the ids of the JavaScript reference with HF's
+   \p{N} digits (expected_gpt2_digits.txt); a restricted alphabet drops the bytes it lacks. */
+static void smollm2_layouts(void) {
+    size_t cn = 0, n1 = 0, n2 = 0, i;
+    char *c = test_slurp("tests/fixtures/tokenizer/corpus.txt", &cn);
+    lora_tokenizer *a = NULL, *b = NULL;
+    int32_t *ia = NULL, *ib = NULL;
+    CHECK(c != NULL);
+    CHECK(build_gpt2_json("build/test_tokenizer_hf.d/gpt2", "{\"type\":\"ByteLevel\",\"add_prefix_space\":false,"
+                          "\"trim_offsets\":true,\"use_regex\":true}", 0));
     CHECK_OK(lora_tokenizer_load("build/test_tokenizer_hf.d/gpt2", &a));
     CHECK_OK(lora_tokenizer_load("data/gpt2-tokenizer", &b));
-    if (a && b) {
+    if (a && b && c) {
         CHECK(lora_tokenizer_eos(a) == 50256 && lora_tokenizer_vocab_size(a) == 50257);
         CHECK(lora_tokenizer_chat(a, NULL, NULL) == LORA_CHAT_PLAIN);
         CHECK_OK(lora_encode(a, c, cn, 1, &ia, &n1));
@@ -303,13 +329,69 @@ static void bytelevel_only(void) {
         CHECK(n1 == n2 && n1 > 60000 && memcmp(ia, ib, n1 * sizeof *ia) == 0);
         printf("GPT-2 as tokenizer.json (ByteLevel pre-tokenizer, string merges): %zu tokens, %s to the GPT-2 files\n", n1,
                n1 == n2 && memcmp(ia, ib, n1 * sizeof *ia) == 0 ? "identical" : "DIFFERENT");
-        lora_free(ia); lora_free(ib);
+        lora_free(ia); lora_free(ib); ia = ib = NULL;
         CHECK_OK(lora_encode(a, "a<|endoftext|>b", 15, 1, &ia, &n1));
         CHECK(n1 == 3 && ia && ia[1] == 50256);
+        lora_free(ia); ia = NULL;
+    }
+    lora_tokenizer_free(a); a = NULL;
+    free(c);
+    /* Digits + ByteLevel */
+    CHECK(build_gpt2_json("build/test_tokenizer_hf.d/gpt2_digits", "{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Digits\","
+                          "\"individual_digits\":true},{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":true,"
+                          "\"use_regex\":true}]}", 0));
+    CHECK_OK(lora_tokenizer_load("build/test_tokenizer_hf.d/gpt2_digits", &a));
+    {
+        size_t ln = 0, en = 0, tl = 0, line = 0, want, got = 0;
+        char *corpus = test_slurp(HF "corpus.txt", &cn), *list = test_slurp(HF "digits_lines.txt", &ln);
+        char *exp = test_slurp(HF "expected_gpt2_digits.txt", &en), *text = corpus ? (char *)malloc(cn + 1) : NULL;
+        const char *p = corpus, *l = list, *e = exp;
+        int32_t *ref;
+        CHECK(corpus && list && exp && text && a);
+        if (corpus && list && exp && text && a) {
+            want = strtoul(l, NULL, 10);
+            while (p < corpus + cn) { /* the listed lines, concatenated */
+                const char *nl = (const char *)memchr(p, '\n', cn - (size_t)(p - corpus));
+                size_t len = nl ? (size_t)(nl - p) + 1 : cn - (size_t)(p - corpus);
+                if (++line == want) {
+                    memcpy(text + tl, p, len); tl += len;
+                    while (*l && *l != '\n') l++;
+                    if (*l) l++;
+                    want = *l ? strtoul(l, NULL, 10) : 0;
+                }
+                p += len;
+            }
+            ref = parse_line(&e, &got);
+            CHECK_OK(lora_encode(a, text, tl, 1, &ia, &n1));
+            CHECK_MSG(ref && n1 == got && memcmp(ia, ref, n1 * sizeof *ia) == 0, "Digits: %zu tokens, expected %zu", n1, got);
+            for (i = 0; ref && i < n1 && i < got && ia[i] == ref[i]; i++) {}
+            printf("SmolLM2's Digits + ByteLevel on GPT-2's vocabulary: %zu bytes, %zu tokens, %s the reference%s\n", tl, n1,
+                   ref && n1 == got && i == n1 ? "identical to" : "DIFFERENT from", "");
+            free(ref);
+            lora_free(ia); ia = NULL;
+            CHECK_OK(lora_encode(a, "x=12345, y=\xD9\xA3\xD9\xA4", 15, 0, &ia, &n1)); /* each digit alone, Arabic-Indic too */
+            CHECK(n1 >= 10 && ia[n1 - 1] != ia[n1 - 2]);
+            lora_free(ia); ia = NULL;
+        }
+        free(corpus); free(list); free(exp); free(text);
+    }
+    lora_tokenizer_free(a); a = NULL;
+    /* a restricted alphabet: the bytes without a token are dropped (HF's BPE with unk_token null) */
+    CHECK(build_gpt2_json("build/test_tokenizer_hf.d/gpt2_gaps", "{\"type\":\"ByteLevel\",\"add_prefix_space\":false,"
+                          "\"trim_offsets\":true,\"use_regex\":true}", 1));
+    CHECK_OK(lora_tokenizer_load("build/test_tokenizer_hf.d/gpt2_gaps", &a));
+    if (a && b) {
+        static const char t1[] = "ab\xFF\xF7 cd", t2[] = "ab cd";
+        CHECK_OK(lora_encode(a, t1, sizeof t1 - 1, 0, &ia, &n1));
+        CHECK_OK(lora_encode(b, t2, sizeof t2 - 1, 0, &ib, &n2));
+        CHECK(n1 == n2 && memcmp(ia, ib, n1 * sizeof *ia) == 0);
+        lora_free(ia); lora_free(ib); ia = ib = NULL;
+        CHECK_OK(lora_encode(a, "Hello world", 11, 0, &ia, &n1));
+        CHECK(n1 == 2 && ia[0] == 15496 && ia[1] == 995);
         lora_free(ia);
     }
-    lora_tokenizer_free(a); lora_tokenizer_free(b);
-    free(v); free(m); free(c); free(j);
+    lora_tokenizer_free(a);
+    lora_tokenizer_free(b);
 }
 
 int main(void) {
@@ -358,7 +440,7 @@ int main(void) {
     lora_tokenizer_free(l);
     bad_files();
     cli();
-    bytelevel_only();
+    smollm2_layouts();
     while (extra && *extra) {   /* optional: full tokenizer directories */
         char dir[1024];
         const char *colon = strchr(extra, ':');

@@ -10,8 +10,13 @@
    BPE with model.vocab over the bytes_to_unicode alphabet and model.merges ("a b" strings or
    ["a", "b"] pairs, ranked by order), model.ignore_merges (Llama 3: a pre-token that is itself a
    vocabulary token is that token), model.byte_fallback (byte tokens "<0xXX>" if a plain byte
-   token is missing); the pre_tokenizer ByteLevel (the GPT-2 pattern above) or a Sequence of a
-   Split (behavior Isolated) and ByteLevel, where the Split's pattern is one of
+   token is missing), a vocabulary without some single-byte tokens (SmolLM2's restricted
+   alphabet: such bytes are dropped, or become model.unk_token, fused with fuse_unk, as HF's BPE
+   does; then decode(encode(x)) lacks them); the pre_tokenizer ByteLevel (the GPT-2 pattern
+   above), a Sequence of Digits and ByteLevel (SmolLM2: every \p{N} character apart, HF's
+   char::is_numeric, then the GPT-2 pattern on the text between; individual_digits false keeps
+   runs of them together), or a Sequence of a Split (behavior Isolated) and ByteLevel, where the
+   Split's pattern is one of
        Llama 3: (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
        Qwen2:   the same with \p{N} in place of \p{N}{1,3} (Qwen2, Qwen2.5, Qwen3)
        GPT-2:   the pattern above
