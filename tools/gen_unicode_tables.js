@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Generates src/lora/81_unicode_tables.impl.c: the character classes used by GPT-2's
-// pre-tokenisation patterns (GPT-2, Llama 3, Qwen2), and the tables of Unicode's NFC
-// (canonical combining classes, decompositions, compositions), taken from this node's JavaScript regex engine (the npm
-// reference encoders gpt-3-encoder and gpt-tokenizer use /.../u with \p{L}, \p{N}, \s).
+// Generates src/lora/81_unicode_tables.impl.c:
+// - the character classes of the byte-level BPE pre-tokenisation patterns (GPT-2, Llama 3, Qwen2),
+//   taken from this node's JavaScript regex engine (the reference encoders, gpt-3-encoder,
+//   gpt-tokenizer and @lenml/tokenizers, use /.../u with \p{L}, \p{N}, \s);
+// - the tables of Unicode's NFC (Qwen's normalizer) and the C code using them
+//   (tools/nfc_impl.c.in, appended as it is), checked here against String.prototype.normalize.
+// Needs python3 on PATH (canonical combining classes: see nfcTables below).
 // Usage (from the repository root): node tools/gen_unicode_tables.js > src/lora/81_unicode_tables.impl.c
 'use strict';
 const L = /^\p{L}$/u, N = /^\p{N}$/u, S = /^\s$/u;
