@@ -1506,6 +1506,9 @@ static lora_status lora__load_hf_file(const char *path, lora_tokenizer **out) {
     size_t tn = 0, cn = 0, dl;
     const char *slash = strrchr(path, '/');
     lora_status st = lora__read_file(path, &t, &tn);
+#ifdef _WIN32
+    if (strrchr(path, '\\') > slash) slash = strrchr(path, '\\');
+#endif
     if (st != LORA_OK) return st;
     dl = slash ? (size_t)(slash - path) + 1 : 0;
     cpath = (char *)lora__malloc(dl + sizeof "tokenizer_config.json", "path");
