@@ -1119,7 +1119,9 @@ LORA_API lora_status lora_evaluate(lora_model *m, const lora_dataset *ds, int B,
 
 /* lora_exact_match: greedy answers against the expected ones, as a QA benchmark scores them.
    Every sample of ds (loaded from jsonl with prompt masking and add_eot, e.g. QA or
-   prompt/completion lines) that has a masked prompt and a labelled completion is one item:
+   prompt/completion lines, or QA lines through a chat template, whose answer ends with the
+   end-of-turn token: the completion is the first labelled run, what follows it is ignored)
+   that has a masked prompt and a labelled completion is one item:
    the model generates greedily from the prompt (through its KV step) until the end-of-text
    token, and the item is correct when the generated tokens equal the completion's and the
    model then stops (the completion's last token is the end-of-text token). Samples without
@@ -13864,7 +13866,9 @@ LORA_API lora_status lora_exact_match(lora_model *m, const lora_dataset *ds, int
         while (p < b && ds->labels[p] == LORA_IGNORE_LABEL) p++;
         if (p == a || p == b) continue;                      /* no prompt, or nothing to answer */
         n_prompt = (int)(p - a);
-        n_exp = (int)(b - p);
+        for (b = p; b < ds->sample_start[k + 1] && ds->labels[b] != LORA_IGNORE_LABEL; b++) {}
+        n_exp = (int)(b - p);                                /* the labelled run: a chat template's answer
+                                                                ends at its end-of-turn token */
         if (n_prompt >= m->info.max_seq) continue;          /* no room to answer */
         if (ds->tokens[b - 1] == m->info.eos) n_exp--;        /* compare the text; the stop is checked apart */
         want = n_exp + 1;                                   /* the answer, then the end-of-text token */
