@@ -12642,6 +12642,7 @@ typedef struct lora__jl {
     const char *system;         /* the system prompt a conversation without one gets, or NULL */
     int think;                  /* Qwen3: an empty think block opens the last answer */
     int32_t t_start, t_end, t_hstart, t_hend, t_bos; /* <|im_start|> <|im_end|> | <|start_header_id|> <|end_header_id|> <|eot_id|> bos */
+    int32_t t_think, t_unthink; /* <think> </think> */
 } lora__jl;
 
 static const char *lora__json_type(const lora_json *v) {
@@ -12771,7 +12772,7 @@ static lora_status lora__jl_turn(lora__jl *j, int r, const char *content, size_t
         if ((s = lora__jl_id(j, j->t_start, m_head)) != LORA_OK) return s;
         if (think) {
             static const char nl2[] = "\n\n";
-            int32_t open = lora_tokenizer_find(j->tok, "<think>", 7), close = lora_tokenizer_find(j->tok, "</think>", 8);
+            int32_t open = j->t_think, close = j->t_unthink;
             while (cl && (content[0] == '\n')) { content++; cl--; } /* content.lstrip('\n') */
             j->piece.len = 0;
             lora__buf_puts(&j->piece, roles[r]);
@@ -12995,6 +12996,10 @@ LORA_API lora_status lora_data_load_jsonl_memory(const char *text, size_t len, c
             if (j.t_start < 0 || j.t_end < 0)
                 return lora__fail(LORA_ERR_INVALID_ARG, "%s: the ChatML template needs the tokens <|im_start|> and <|im_end|>, "
                                   "which the tokenizer lacks", source);
+            if (j.think) {
+                j.t_think = lora_tokenizer_find(tok, "<think>", 7);
+                j.t_unthink = lora_tokenizer_find(tok, "</think>", 8);
+            }
         } else if (j.chat == LORA_CHAT_LLAMA3) {
             j.t_hstart = lora_tokenizer_find(tok, "<|start_header_id|>", 19);
             j.t_hend = lora_tokenizer_find(tok, "<|end_header_id|>", 17);
