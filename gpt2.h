@@ -136,7 +136,8 @@ LORA_API lora_status gpt2_model_create(const gpt2_config *cfg, lora_pool *pool, 
 LORA_API void gpt2_model_init_random(gpt2_model *m, uint64_t seed);
 /* Loads weights: HF model.safetensors (F32/F16/BF16, bare or "transformer."-prefixed names;
    config from config_path, else config.json beside the file, else inferred from shapes)
-   or an llm.c checkpoint (detected by its magic). */
+   or an llm.c checkpoint (detected by its magic), or a GGUF file of architecture "gpt2" (llama.cpp's
+   names and layout; F32, F16, BF16 or Q8_0 tensors, dequantized; config from its gpt2.* keys). */
 LORA_API lora_status gpt2_model_load(const char *path, const char *config_path, lora_pool *pool, gpt2_model **out);
 /* Writes model.safetensors with HF names (no prefix) and config.json beside it. */
 LORA_API lora_status gpt2_model_save(const gpt2_model *m, const char *path);
@@ -545,6 +546,8 @@ LORA_API void gpt2_model_init_random(gpt2_model *m, uint64_t seed) {
 /* ---- gpt2/11_io.impl.c ---- */
 /* ---- loading and saving weights ---- */
 #define GPT2__LLMC_CKPT_MAGIC 20240326
+#define GPT2__GGUF_MAGIC 0x46554747u   /* "GGUF" read as a little-endian u32 */
+static lora_status gpt2__load_gguf(const char *path, lora_pool *pool, gpt2_model **out); /* 45_gguf.impl.c */
 
 /* Creates the folder a file will be written into (mkdir -p of its dirname). */
 static lora_status gpt2__ensure_parent(const char *path) {
@@ -601,7 +604,45 @@ static lora_status gpt2__read_config_json(const char *path, gpt2_config *cfg) {
     GPT2__INT("vocab_size", cfg->vocab_size);
     GPT2__INT("n_inner", cfg->n_inner);
 #undef GPT2__INT
-    if (lora_json_get_number(j, "layer_norm_epsilon", &d)) cfg->layer_norm_eps = (float)d;
+    v = lora_json_get(j, "layer_norm_epsilon");
+    if (v && v->type != LORA_JSON_NULL) {
+        if (!lora_json_get_number(j, "layer_norm_epsilon", &d) || !(d >= 1e-30 && d <= 1.0)) {
+            lora_json_free(j);
+            return lora_fail(LORA_ERR_FORMAT, "%s: \"layer_norm_epsilon\" must be a number in [1e-30, 1]", path);
+        }
+        cfg->layer_norm_eps = (float)d;
+    }
+    {   /* keys that change Hugging Face's math: only the values this implementation computes */
+        static const struct { const char *key; int want; } flags[] = {
+            {"scale_attn_weights", 1}, {"scale_attn_by_inverse_layer_idx", 0}, {"reorder_and_upcast_attn", 0},
+            {"add_cross_attention", 0}, {"tie_word_embeddings", 1}};
+        const char *mt;
+        size_t k;
+        for (k = 0; k < sizeof flags / sizeof flags[0]; k++) {
+            v = lora_json_get(j, flags[k].key);
+            if (!v || v->type == LORA_JSON_NULL) continue;
+            if ((v->type != LORA_JSON_TRUE && v->type != LORA_JSON_FALSE) || (v->type == LORA_JSON_TRUE) != flags[k].want) {
+                s = lora_fail(LORA_ERR_UNSUPPORTED, "%s: \"%s\" must be %s: other values change the model's math, which this "
+                              "implementation does not compute", path, flags[k].key, flags[k].want ? "true" : "false");
+                lora_json_free(j);
+                return s;
+            }
+        }
+        v = lora_json_get(j, "model_type");
+        if (v && v->type != LORA_JSON_NULL) {
+            mt = lora_json_get_string(j, "model_type");
+            if (!mt || strcmp(mt, "gpt2") != 0) {
+                s = lora_fail(LORA_ERR_UNSUPPORTED, "%s: model_type \"%s\" is not a GPT-2 (expected \"gpt2\")", path, mt ? mt : "(not a string)");
+                lora_json_free(j);
+                return s;
+            }
+        }
+        v = lora_json_get(j, "activation_function");
+        if (v && v->type != LORA_JSON_NULL && v->type != LORA_JSON_STRING) {
+            lora_json_free(j);
+            return lora_fail(LORA_ERR_UNSUPPORTED, "%s: activation_function must be the string \"gelu_new\"", path);
+        }
+    }
     act = lora_json_get_string(j, "activation_function");
     if (act && strcmp(act, "gelu_new") != 0) {
         s = lora_fail(LORA_ERR_UNSUPPORTED, "%s: activation_function \"%s\" is not supported (GPT-2 uses gelu_new)", path, act);
@@ -624,7 +665,7 @@ static lora_status gpt2__write_config_json(const gpt2_config *c, const char *pat
         "{\n  \"activation_function\": \"gelu_new\",\n  \"architectures\": [\n    \"GPT2LMHeadModel\"\n  ],\n"
         "  \"attn_pdrop\": 0.1,\n  \"bos_token_id\": 50256,\n  \"embd_pdrop\": 0.1,\n  \"eos_token_id\": 50256,\n"
         "  \"initializer_range\": 0.02,\n  \"layer_norm_epsilon\": ");
-    lora_json_write_number(&b, (double)c->layer_norm_eps);
+    lora_json_write_float(&b, c->layer_norm_eps);
     lora_buf_printf(&b, ",\n  \"model_type\": \"gpt2\",\n  \"n_ctx\": %d,\n  \"n_embd\": %d,\n  \"n_head\": %d,\n  \"n_inner\": ",
                     c->n_positions, c->n_embd, c->n_head);
     if (c->n_inner > 0) lora_buf_printf(&b, "%d", c->n_inner); else lora_buf_puts(&b, "null");
@@ -680,6 +721,21 @@ static lora_status gpt2__infer_config(const lora_safetensors *st, const char *pr
     }
     cfg->layer_norm_eps = 1e-5f;
     return gpt2_config_check(cfg);
+}
+
+/* NaN or Inf in the weights is an error at load (the forward pass would turn every output into NaN) */
+static lora_status gpt2__check_finite(const gpt2_model *m, const char *path) {
+    int i;
+    for (i = 0; i < m->n_tensors; i++) {
+        const gpt2__tensor *t = &m->tensors[i];
+        const float *v = m->params + t->offset;
+        int64_t k;
+        for (k = 0; k < t->numel; k++)
+            if (!isfinite(v[k]))
+                return lora_fail(LORA_ERR_NUMERIC, "%s: tensor '%s': element %lld is %g: expected a finite number", path, t->name,
+                                 (long long)k, (double)v[k]);
+    }
+    return LORA_OK;
 }
 
 static lora_status gpt2__load_safetensors(const char *path, const char *config_path, lora_pool *pool, gpt2_model **out) {
@@ -765,6 +821,7 @@ static lora_status gpt2__load_safetensors(const char *path, const char *config_p
 done:
     lora_st_close(st);
     lora_free(cpath);
+    if (s == LORA_OK) s = gpt2__check_finite(m, path);
     if (s != LORA_OK) { gpt2_model_free(m); return s; }
     *out = m;
     return LORA_OK;
@@ -857,6 +914,7 @@ static lora_status gpt2__load_llmc(const char *path, lora_pool *pool, gpt2_model
 #undef GPT2__TRANSPOSE_INTO
     }
     if (fgetc(f) != EOF) { s = lora_fail(LORA_ERR_FORMAT, "%s: trailing bytes after the last llm.c tensor", path); goto fail; }
+    if ((s = gpt2__check_finite(m, path)) != LORA_OK) goto fail;
     fclose(f);
     lora_free(buf);
     *out = m;
@@ -881,6 +939,7 @@ LORA_API lora_status gpt2_model_load(const char *path, const char *config_path, 
     got = lora_fread_le(&magic, 4, 1, f) * 4;
     fclose(f);
     if (got == 4 && magic == GPT2__LLMC_CKPT_MAGIC) return gpt2__load_llmc(path, pool, out);
+    if (got == 4 && (uint32_t)magic == GPT2__GGUF_MAGIC) return gpt2__load_gguf(path, pool, out);
     return gpt2__load_safetensors(path, config_path, pool, out);
 }
 
@@ -1939,6 +1998,9 @@ LORA_API lora_status gpt2_lora_load(const gpt2_model *m, const char *dir, lora_a
         return s;
     if ((s = gpt2_config_check_targets(&m->cfg, &(*out)->config.target)) != LORA_OK ||
         (s = gpt2__check_adapter(m, *out)) != LORA_OK) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", lora_last_error());
+        s = lora_fail(s, "%s: %s", dir, msg);   /* the adapter directory the mismatch comes from */
         lora_adapter_free(*out);
         *out = NULL;
         return s;
@@ -2285,6 +2347,282 @@ LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const
     return LORA_OK;
 }
 
+/* ---- gpt2/45_gguf.impl.c ---- */
+/* ---- GGUF: llama.cpp's gpt2 architecture ----
+   llama.cpp (src/llama-model.cpp, LLM_ARCH_GPT2; convert_hf_to_gguf.py, GPT2Model) names the
+   tensors token_embd, position_embd, blk.N.{attn_norm, attn_qkv, attn_output, ffn_norm,
+   ffn_up, ffn_down}.{weight,bias}, output_norm.{weight,bias} and output.weight (its graph
+   needs output.weight even though GPT-2 ties it to token_embd). The Conv1D weights, (in, out)
+   row-major in Hugging Face's files, are nn.Linear-shaped in GGUF: ne = (in, out), in
+   fastest, i.e. transposed (LORA_GGUF_TRANSPOSE writes them so, the loader transposes back). */
+
+static const gpt2_model *gpt2__ofc(const lora_model *b);                 /* 50_model.impl.c */
+static lora_status gpt2__weights(const gpt2_model *m, const char *what);
+
+static const char *const gpt2__gguf_kinds[GPT2_LINEARS_PER_LAYER] = {"attn_qkv", "attn_output", "ffn_up", "ffn_down"};
+/* GGUF names of a layer's tensors, by GPT2__LN1W .. GPT2__FPRB */
+static const char *const gpt2__gguf_layer[GPT2__PER_LAYER] = {
+    "attn_norm.weight", "attn_norm.bias", "attn_qkv.weight", "attn_qkv.bias", "attn_output.weight", "attn_output.bias",
+    "ffn_norm.weight", "ffn_norm.bias", "ffn_up.weight", "ffn_up.bias", "ffn_down.weight", "ffn_down.bias"};
+
+/* Adds model tensor idx under name; data replaces its values when not NULL (a merged copy, copied by the writer). */
+static lora_status gpt2__gguf_add(lora_gguf_writer *w, const gpt2_model *m, int idx, const char *name, lora_ggml_type dtype,
+                                  const float *data) {
+    const gpt2__tensor *t = &m->tensors[idx];
+    const float *src = data ? data : gpt2__t(m, idx);
+    int64_t ne[2];
+    int copy = data ? LORA_GGUF_COPY : 0;
+    if (t->ndim == 1) {
+        ne[0] = t->shape[0];
+        return lora_gguf_add_tensor(w, name, 1, ne, LORA_GGML_F32, src, copy);
+    }
+    ne[0] = t->shape[idx < 2 ? 1 : 0];   /* embeddings (rows, C): ne (C, rows); Conv1D (in, out): ne (in, out) */
+    ne[1] = t->shape[idx < 2 ? 0 : 1];
+    return lora_gguf_add_tensor(w, name, 2, ne, dtype, src, (idx < 2 ? 0 : LORA_GGUF_TRANSPOSE) | copy);
+}
+
+/* The values of tensor idx with the adapter merged in (a new buffer), NULL with *s = LORA_OK when
+   the adapter does not touch it. lm_head (tensor -1 here) merges into a copy of wte: GGUF has an
+   output.weight of its own, so the merged model keeps the token embedding unchanged, exactly as
+   the adapter computes (merging into the tied wte would change the embedding too). */
+static float *gpt2__gguf_merged(const gpt2_model *m, const lora_adapter *ad, int idx, lora_status *s) {
+    static const int wt[GPT2_LINEARS_PER_LAYER] = {GPT2__ATTW, GPT2__APRW, GPT2__FCW, GPT2__FPRW};
+    const gpt2__tensor *t = &m->tensors[idx < 0 ? 0 : idx];
+    const lora_module *lm = NULL;
+    const float *bias = NULL;
+    float *copy;
+    int i;
+    *s = LORA_OK;
+    if (!ad) return NULL;
+    for (i = 0; i < ad->n_modules && !lm; i++) {
+        int mi = ad->modules[i].index;
+        if (idx < 0 ? mi == m->n_linears - 1
+                    : mi < m->n_linears - 1 && gpt2__lt(mi / GPT2_LINEARS_PER_LAYER, wt[mi % GPT2_LINEARS_PER_LAYER]) == idx)
+            lm = &ad->modules[i];
+    }
+    for (i = 0; idx >= 0 && i < ad->n_biases && !bias; i++)
+        if (gpt2__find_tensor(m, ad->biases[i].name) == idx && ad->biases[i].n == t->numel) bias = ad->biases[i].value;
+    if (!lm && !bias) return NULL;
+    if (!(copy = (float *)lora_malloc((size_t)t->numel * sizeof(float), "merged GGUF tensor"))) { *s = LORA_ERR_OOM; return NULL; }
+    memcpy(copy, bias ? bias : gpt2__t(m, idx < 0 ? 0 : idx), (size_t)t->numel * sizeof(float));
+    if (lm) lora_module_merge(lm, copy, idx >= 0, 1.0f);   /* Conv1D (in, out); wte (out = vocab, in) */
+    return copy;
+}
+
+static lora_status gpt2__op_gguf_write(const lora_model *b, const lora_tokenizer *tok, const lora_adapter *ad,
+                                       lora_gguf_writer *w, lora_ggml_type dtype) {
+    const gpt2_model *m = gpt2__ofc(b);
+    const gpt2_config *c = &m->cfg;
+    lora_status s;
+    char name[LORA_GGUF_MAX_NAME];
+    int l, k;
+    float *merged;
+    if ((s = gpt2__weights(m, "lora_model_save_gguf")) != LORA_OK) return s;
+    if (ad && (s = gpt2__check_adapter(m, ad)) != LORA_OK) return s;
+#define GPT2__TRY(x) do { if ((s = (x)) != LORA_OK) return s; } while (0)
+#define GPT2__ADD(idx, nm) do { merged = gpt2__gguf_merged(m, ad, idx, &s); if (s != LORA_OK) return s; \
+        s = gpt2__gguf_add(w, m, (idx) < 0 ? 0 : (idx), nm, dtype, merged); lora_free(merged); if (s != LORA_OK) return s; } while (0)
+    GPT2__TRY(lora_gguf_set_u32(w, "gpt2.context_length", (uint32_t)c->n_positions));
+    GPT2__TRY(lora_gguf_set_u32(w, "gpt2.embedding_length", (uint32_t)c->n_embd));
+    GPT2__TRY(lora_gguf_set_u32(w, "gpt2.feed_forward_length", (uint32_t)gpt2__inner(c)));
+    GPT2__TRY(lora_gguf_set_u32(w, "gpt2.block_count", (uint32_t)c->n_layer));
+    GPT2__TRY(lora_gguf_set_u32(w, "gpt2.attention.head_count", (uint32_t)c->n_head));
+    GPT2__TRY(lora_gguf_set_f32(w, "gpt2.attention.layer_norm_epsilon", c->layer_norm_eps));
+    GPT2__TRY(lora_gguf_set_tokenizer(w, tok, "gpt2", "gpt-2", c->vocab_size));
+    GPT2__ADD(0, "token_embd.weight");
+    GPT2__ADD(1, "position_embd.weight");
+    for (l = 0; l < c->n_layer; l++)
+        for (k = 0; k < GPT2__PER_LAYER; k++) {
+            snprintf(name, sizeof name, "blk.%d.%s", l, gpt2__gguf_layer[k]);
+            GPT2__ADD(gpt2__lt(l, k), name);
+        }
+    GPT2__ADD(m->n_tensors - 2, "output_norm.weight");
+    GPT2__ADD(m->n_tensors - 1, "output_norm.bias");
+    GPT2__ADD(-1, "output.weight");   /* tied: wte again (with an lm_head adapter merged, if any) */
+#undef GPT2__ADD
+#undef GPT2__TRY
+    return LORA_OK;
+}
+
+static lora_status gpt2__op_gguf_module(const lora_model *b, int module, char name[LORA_GGUF_MAX_NAME], int *permute_heads) {
+    const gpt2_model *m = gpt2__ofc(b);
+    *permute_heads = 0;
+    if (module < 0 || module >= m->n_linears)
+        return lora_fail(LORA_ERR_INVALID_ARG, "GPT-2: module %d out of range (%d modules)", module, m->n_linears);
+    /* lm_head: its own output.weight in our GGUF (and convert_hf_to_gguf.py's), so llama.cpp applies a LoRA on it */
+    if (m->linears[module].layer < 0) snprintf(name, LORA_GGUF_MAX_NAME, "output.weight");
+    else snprintf(name, LORA_GGUF_MAX_NAME, "blk.%d.%s.weight", m->linears[module].layer,
+                  gpt2__gguf_kinds[module % GPT2_LINEARS_PER_LAYER]);
+    return LORA_OK;
+}
+
+/* nonzero when path is a GGUF file whose general.architecture is "gpt2" */
+static int gpt2__gguf_is_gpt2(const char *path) {
+    lora_gguf *g = NULL;
+    const char *arch = NULL;
+    int yes;
+    if (!lora_gguf_probe(path) || lora_gguf_open(path, &g) != LORA_OK) return 0;
+    yes = lora_gguf_get_str(g, "general.architecture", &arch) == LORA_OK && strcmp(arch, "gpt2") == 0;
+    lora_gguf_close(g);
+    return yes;
+}
+
+static lora_status gpt2__gguf_u32(const lora_gguf *g, const char *key, int *out) {
+    int64_t v;
+    lora_status s = lora_gguf_get_int(g, key, &v);
+    if (s == LORA_ERR_NOT_FOUND) return lora_fail(s, "%s: key '%s' is missing (a gpt2 GGUF model needs it)", g->path, key);
+    if (s != LORA_OK) return s;
+    if (v <= 0 || v > (1 << 30)) return lora_fail(LORA_ERR_FORMAT, "%s: key '%s' = %lld is out of range", g->path, key, (long long)v);
+    *out = (int)v;
+    return LORA_OK;
+}
+
+static lora_status gpt2__load_gguf(const char *path, lora_pool *pool, gpt2_model **out) {
+    lora_gguf *g = NULL;
+    gpt2_model *m = NULL;
+    gpt2_config cfg;
+    const char *arch = NULL;
+    const lora_gguf_tensor *te;
+    float *tmp = NULL, *outw = NULL;
+    lora_status s;
+    double eps;
+    int k, ff;
+    size_t i, tmp_n;
+    *out = NULL;
+    if ((s = lora_gguf_open(path, &g)) != LORA_OK) return s;
+    if ((s = lora_gguf_get_str(g, "general.architecture", &arch)) != LORA_OK) goto done;
+    if (strcmp(arch, "gpt2") != 0) {
+        s = lora_fail(LORA_ERR_UNSUPPORTED, "%s: general.architecture is \"%s\", not \"gpt2\"", path, arch);
+        goto done;
+    }
+    {
+        const char *type = NULL;
+        if (lora_gguf_get_str(g, "general.type", &type) == LORA_OK && strcmp(type, "model") != 0) {
+            s = lora_fail(LORA_ERR_FORMAT, "%s: general.type is \"%s\", not a model (a LoRA adapter GGUF is not a base model)", path, type);
+            goto done;
+        }
+    }
+    memset(&cfg, 0, sizeof cfg);
+    if ((s = gpt2__gguf_u32(g, "gpt2.block_count", &cfg.n_layer)) != LORA_OK ||
+        (s = gpt2__gguf_u32(g, "gpt2.context_length", &cfg.n_positions)) != LORA_OK ||
+        (s = gpt2__gguf_u32(g, "gpt2.embedding_length", &cfg.n_embd)) != LORA_OK ||
+        (s = gpt2__gguf_u32(g, "gpt2.attention.head_count", &cfg.n_head)) != LORA_OK ||
+        (s = gpt2__gguf_u32(g, "gpt2.feed_forward_length", &ff)) != LORA_OK)
+        goto done;
+    {
+        int64_t kv;
+        if (lora_gguf_get_int(g, "gpt2.attention.head_count_kv", &kv) == LORA_OK && kv != cfg.n_head) {
+            s = lora_fail(LORA_ERR_UNSUPPORTED, "%s: gpt2.attention.head_count_kv %lld differs from head_count %d (GPT-2 has no GQA)",
+                          path, (long long)kv, cfg.n_head);
+            goto done;
+        }
+    }
+    if ((s = lora_gguf_get_float(g, "gpt2.attention.layer_norm_epsilon", &eps)) != LORA_OK) goto done;
+    cfg.layer_norm_eps = (float)eps;
+    cfg.n_inner = ff == 4 * cfg.n_embd ? 0 : ff;
+    if (!(te = lora_gguf_find_tensor(g, "token_embd.weight")) || te->n_dims != 2 || te->ne[0] != cfg.n_embd) {
+        s = lora_fail(LORA_ERR_FORMAT, "%s: token_embd.weight is missing or not (%d, vocab)", path, cfg.n_embd);
+        goto done;
+    }
+    if (te->ne[1] <= 0 || te->ne[1] > (1 << 24)) {
+        s = lora_fail(LORA_ERR_FORMAT, "%s: token_embd.weight has %lld rows", path, (long long)te->ne[1]);
+        goto done;
+    }
+    cfg.vocab_size = (int)te->ne[1];
+    if ((s = gpt2_config_check(&cfg)) != LORA_OK) { s = lora_fail(s, "%s: %s", path, lora_last_error()); goto done; }
+    /* every tensor present with its shape before the weights are allocated */
+    if ((s = gpt2__model_new(&cfg, pool, 0, &m)) != LORA_OK) goto done;
+    for (k = 0; k < m->n_tensors; k++) {
+        const gpt2__tensor *t = &m->tensors[k];
+        char name[LORA_GGUF_MAX_NAME];
+        const lora_gguf_tensor *ft;
+        int64_t ne0 = t->ndim == 1 ? t->shape[0] : t->shape[k < 2 ? 1 : 0], ne1 = t->ndim == 1 ? 1 : t->shape[k < 2 ? 0 : 1];
+        if (k == 0) snprintf(name, sizeof name, "token_embd.weight");
+        else if (k == 1) snprintf(name, sizeof name, "position_embd.weight");
+        else if (k >= m->n_tensors - 2) snprintf(name, sizeof name, "output_norm.%s", k == m->n_tensors - 2 ? "weight" : "bias");
+        else snprintf(name, sizeof name, "blk.%d.%s", (k - 2) / GPT2__PER_LAYER, gpt2__gguf_layer[(k - 2) % GPT2__PER_LAYER]);
+        if (!(ft = lora_gguf_find_tensor(g, name))) {
+            s = lora_fail(LORA_ERR_NOT_FOUND, "%s: tensor '%s' not found (a %d-layer gpt2 needs it)", path, name, cfg.n_layer);
+            goto done;
+        }
+        if (ft->ne[0] != ne0 || ft->ne[1] != ne1 || ft->ne[2] != 1 || ft->ne[3] != 1) {
+            s = lora_fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected ne (%lld, %lld), found (%lld, %lld, %lld, %lld)", path, name,
+                          (long long)ne0, (long long)ne1, (long long)ft->ne[0], (long long)ft->ne[1], (long long)ft->ne[2],
+                          (long long)ft->ne[3]);
+            goto done;
+        }
+    }
+    m->params = (float *)lora_alloc_aligned(m->n_floats * sizeof(float), "gpt2 weights");
+    tmp_n = (size_t)gpt2__inner(&cfg) * (size_t)cfg.n_embd;
+    if ((size_t)3 * cfg.n_embd * cfg.n_embd > tmp_n) tmp_n = (size_t)3 * cfg.n_embd * cfg.n_embd;
+    tmp = (float *)lora_malloc(tmp_n * sizeof(float), "GGUF transpose buffer");
+    if (!m->params || !tmp) { s = LORA_ERR_OOM; goto done; }
+    memset(m->params, 0, m->n_floats * sizeof(float));
+    for (k = 0; k < m->n_tensors; k++) {
+        const gpt2__tensor *t = &m->tensors[k];
+        char name[LORA_GGUF_MAX_NAME];
+        const lora_gguf_tensor *ft;
+        float *dst = gpt2__t(m, k);
+        if (k == 0) snprintf(name, sizeof name, "token_embd.weight");
+        else if (k == 1) snprintf(name, sizeof name, "position_embd.weight");
+        else if (k >= m->n_tensors - 2) snprintf(name, sizeof name, "output_norm.%s", k == m->n_tensors - 2 ? "weight" : "bias");
+        else snprintf(name, sizeof name, "blk.%d.%s", (k - 2) / GPT2__PER_LAYER, gpt2__gguf_layer[(k - 2) % GPT2__PER_LAYER]);
+        ft = lora_gguf_find_tensor(g, name);
+        if (t->ndim == 2 && k >= 2) {
+            /* ne (in, out): Linear (out, in) rows -> Conv1D (in, out) */
+            int64_t in = t->shape[0], o, j;
+            if ((s = lora_gguf_tensor_f32(g, ft, tmp, t->numel)) != LORA_OK) goto done;
+            for (o = 0; o < t->shape[1]; o++)
+                for (j = 0; j < in; j++) dst[j * t->shape[1] + o] = tmp[o * in + j];
+        } else if ((s = lora_gguf_tensor_f32(g, ft, dst, t->numel)) != LORA_OK) goto done;
+        for (i = 0; i < (size_t)t->numel; i++)
+            if (dst[i] != dst[i] || dst[i] - dst[i] != 0.0f) {
+                s = lora_fail(LORA_ERR_NUMERIC, "%s: tensor '%s' holds a NaN or an infinity at element %zu", path, name, i);
+                goto done;
+            }
+    }
+    /* output.weight: GPT-2 ties it to token_embd; a different one cannot be represented */
+    if ((te = lora_gguf_find_tensor(g, "output.weight")) != NULL) {
+        const float *wte = gpt2__t(m, 0);
+        if (te->ne[0] != cfg.n_embd || te->ne[1] != cfg.vocab_size || te->ne[2] != 1 || te->ne[3] != 1) {
+            s = lora_fail(LORA_ERR_SHAPE, "%s: output.weight: expected ne (%d, %d)", path, cfg.n_embd, cfg.vocab_size);
+            goto done;
+        }
+        if (!(outw = (float *)lora_malloc((size_t)te->numel * sizeof(float), "output.weight check"))) { s = LORA_ERR_OOM; goto done; }
+        if ((s = lora_gguf_tensor_f32(g, te, outw, te->numel)) != LORA_OK) goto done;
+        for (i = 0; i < (size_t)te->numel; i++)
+            if (outw[i] != wte[i]) {
+                s = lora_fail(LORA_ERR_UNSUPPORTED, "%s: output.weight differs from token_embd.weight at element %zu; GPT-2's "
+                              "lm_head is tied to the token embedding", path, i);
+                goto done;
+            }
+    }
+    /* every other tensor is a mistake (a LoRA adapter's, another architecture's) */
+    for (i = 0; i < g->n_tensors; i++) {
+        const char *n = g->tensors[i].name;
+        int known = strcmp(n, "output.weight") == 0 || strcmp(n, "token_embd.weight") == 0 ||
+                    strcmp(n, "position_embd.weight") == 0 || strncmp(n, "output_norm.", 12) == 0;
+        if (!known && strncmp(n, "blk.", 4) == 0) {
+            char *end;
+            long li = strtol(n + 4, &end, 10);
+            if (end != n + 4 && *end == '.' && li >= 0 && li < cfg.n_layer)
+                for (k = 0; k < GPT2__PER_LAYER; k++)
+                    if (strcmp(end + 1, gpt2__gguf_layer[k]) == 0) known = 1;
+        }
+        if (!known) {
+            s = lora_fail(LORA_ERR_FORMAT, "%s: unexpected tensor '%s' (not part of a %d-layer gpt2)", path, n, cfg.n_layer);
+            goto done;
+        }
+    }
+done:
+    lora_free(tmp);
+    lora_free(outw);
+    lora_gguf_close(g);
+    if (s != LORA_OK) { gpt2_model_free(m); return s; }
+    *out = m;
+    return LORA_OK;
+}
+
 /* ---- gpt2/50_model.impl.c ---- */
 /* ---- GPT-2 as an engine model: lora_model_ops and the family ---- */
 
@@ -2358,7 +2696,8 @@ static const lora_model_ops gpt2__ops = {
     gpt2__op_forward, gpt2__op_logits, gpt2__op_backward, gpt2__op_zero_grad, gpt2__op_params,
     gpt2__op_save, gpt2__op_estimate, gpt2__op_memory,
     gpt2__op_kv_create, gpt2__op_kv_free, gpt2__op_kv_reset, gpt2__op_kv_truncate, gpt2__op_kv_length,
-    gpt2__op_kv_capacity, gpt2__op_kv_memory, gpt2__op_forward_cached
+    gpt2__op_kv_capacity, gpt2__op_kv_memory, gpt2__op_forward_cached,
+    gpt2__op_gguf_write, gpt2__op_gguf_module
 };
 
 /* PEFT's default target_modules for GPT-2 (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING). */
@@ -2390,6 +2729,7 @@ static lora_status gpt2__base_init(gpt2_model *m) {
              "(lm_head tied to wte)", m->cfg.n_layer, m->cfg.n_head, m->cfg.n_embd, gpt2__inner(&m->cfg),
              m->cfg.n_positions, m->cfg.vocab_size);
     in->summary = m->summary;
+    in->gguf_arch = "gpt2";
     return LORA_OK;
 }
 
@@ -2412,8 +2752,10 @@ static const char *const gpt2__presets[] = {"gpt2", "gpt2-medium", "gpt2-large",
 
 static int gpt2__probe(const char *path) {
     unsigned char b[4];
-    FILE *f = fopen(path, "rb");
+    FILE *f;
     size_t got;
+    if (lora_gguf_probe(path)) return gpt2__gguf_is_gpt2(path);
+    f = fopen(path, "rb");
     if (!f) return 0;
     got = fread(b, 1, 4, f);
     fclose(f);

@@ -338,6 +338,147 @@ typedef struct lora_st_entry {
 LORA_API lora_status lora_st_write(const char *path, const lora_st_entry *tensors, size_t n,
                                    const char *const *meta_keys, const char *const *meta_values, size_t n_meta);
 
+/* ---- lora/45_gguf.api.h ---- */
+/* ---- GGUF (llama.cpp's file format) ----
+   Layout (version 3, little-endian on every host): "GGUF", u32 version, u64 tensor count,
+   u64 key-value count; the key-values (string key, u32 type, value; arrays: u32 element
+   type, u64 count, elements; strings: u64 length + bytes); the tensor infos (name, u32 n_dims,
+   u64 ne[n_dims] with ne[0] the fastest-varying dimension, i.e. a weight's in-features,
+   u32 ggml type, u64 offset into the data section); padding to general.alignment (u32,
+   default 32); the data section, every tensor at a multiple of the alignment.
+
+   The reader treats every byte as untrusted and answers LORA_ERR_FORMAT naming the file and
+   the item for: a bad magic, a truncated file, counts larger than the bytes that follow could
+   hold, unknown value or tensor types, empty, over-long (64 bytes and more, llama.cpp's limit)
+   or duplicate tensor names, duplicate keys, more than 4 dimensions, element counts that
+   overflow, rows that are not whole blocks, general.alignment that is not a u32 power of two,
+   offsets that are not aligned, tensors past the end of the file or overlapping another.
+   Big-endian GGUF files and version 1 are LORA_ERR_UNSUPPORTED. Values are converted to host
+   order, so the same file reads the same on every host. The file is memory-mapped where
+   available (tensor data points into it), else read once. */
+typedef enum lora_gguf_type {
+    LORA_GGUF_UINT8 = 0, LORA_GGUF_INT8 = 1, LORA_GGUF_UINT16 = 2, LORA_GGUF_INT16 = 3,
+    LORA_GGUF_UINT32 = 4, LORA_GGUF_INT32 = 5, LORA_GGUF_FLOAT32 = 6, LORA_GGUF_BOOL = 7,
+    LORA_GGUF_STRING = 8, LORA_GGUF_ARRAY = 9, LORA_GGUF_UINT64 = 10, LORA_GGUF_INT64 = 11,
+    LORA_GGUF_FLOAT64 = 12
+} lora_gguf_type;
+
+/* ggml tensor types this library writes (F32, F16, BF16) or dequantizes (also Q8_0). The
+   reader knows the sizes of every type of ggml's table, so files holding other types open;
+   converting such a tensor is LORA_ERR_UNSUPPORTED. */
+typedef enum lora_ggml_type {
+    LORA_GGML_F32 = 0, LORA_GGML_F16 = 1, LORA_GGML_Q8_0 = 8, LORA_GGML_BF16 = 30
+} lora_ggml_type;
+/* "F32", "Q4_K", ...; NULL for a type ggml does not define. */
+LORA_API const char *lora_ggml_type_name(uint32_t type);
+
+#define LORA_GGUF_MAX_DIMS 4
+#define LORA_GGUF_MAX_NAME 64          /* tensor names are shorter (llama.cpp's GGML_MAX_NAME) */
+#define LORA_GGUF_DEFAULT_ALIGNMENT 32
+
+typedef struct lora_gguf_kv {
+    char *key;
+    lora_gguf_type type;       /* LORA_GGUF_ARRAY for arrays */
+    lora_gguf_type elem_type;  /* arrays: the element type; scalars: = type */
+    uint64_t n;                /* arrays: number of elements; scalars: 1 */
+    /* numeric scalars (and bool): the value as each of these (u for unsigned and bool, i for
+       signed, f for every number) */
+    uint64_t u;
+    int64_t i;
+    double f;
+    char *str;                 /* STRING: NUL-terminated copy (str_len bytes; may hold NULs) */
+    size_t str_len;
+    void *arr;                 /* numeric arrays: n values of the element type, host order */
+    char **strs;               /* string arrays: n NUL-terminated copies, lengths in str_lens */
+    size_t *str_lens;
+} lora_gguf_kv;
+
+typedef struct lora_gguf_tensor {
+    char *name;
+    int n_dims;
+    int64_t ne[LORA_GGUF_MAX_DIMS];  /* ne[0] fastest; unused dimensions are 1 */
+    uint32_t type;                   /* a ggml type (lora_ggml_type for the common ones) */
+    int64_t numel;
+    uint64_t offset;                 /* into the data section */
+    uint64_t nbytes;
+    const void *data;                /* the file's bytes (little-endian), not aligned in general */
+} lora_gguf_tensor;
+
+typedef struct lora_gguf {
+    char *path;
+    uint32_t version;
+    uint32_t alignment;
+    size_t n_kv;
+    lora_gguf_kv *kv;                /* in file order */
+    size_t n_tensors;
+    lora_gguf_tensor *tensors;       /* in file order */
+    uint64_t data_offset;            /* where the data section starts in the file */
+    void *impl_;
+} lora_gguf;
+
+/* Nonzero when the file at path starts with the GGUF magic. */
+LORA_API int lora_gguf_probe(const char *path);
+LORA_API lora_status lora_gguf_open(const char *path, lora_gguf **out);
+/* Parses an in-memory file; name is used in messages; data must outlive the result. */
+LORA_API lora_status lora_gguf_open_memory(const void *data, size_t size, const char *name, lora_gguf **out);
+LORA_API void lora_gguf_close(lora_gguf *g);
+LORA_API const lora_gguf_kv *lora_gguf_find_kv(const lora_gguf *g, const char *key);
+LORA_API const lora_gguf_tensor *lora_gguf_find_tensor(const lora_gguf *g, const char *name);
+/* Typed getters: LORA_ERR_NOT_FOUND when the key is absent, LORA_ERR_FORMAT naming the file,
+   key, expected and found type otherwise. get_int takes any integer type (or bool), get_float
+   FLOAT32 / FLOAT64 (or an integer). */
+LORA_API lora_status lora_gguf_get_str(const lora_gguf *g, const char *key, const char **out);
+LORA_API lora_status lora_gguf_get_int(const lora_gguf *g, const char *key, int64_t *out);
+LORA_API lora_status lora_gguf_get_float(const lora_gguf *g, const char *key, double *out);
+/* Converts a tensor (F32, F16, BF16, Q8_0) to float32 in the file's element order (numel
+   values); LORA_ERR_SHAPE if numel differs, LORA_ERR_UNSUPPORTED for other types. */
+LORA_API lora_status lora_gguf_tensor_f32(const lora_gguf *g, const lora_gguf_tensor *t, float *dst, int64_t numel);
+/* Finds name, checks that its ne[0 .. n_dims) equals ne and converts it: the one-call form
+   loaders use; errors name the file, the tensor, the expected and found shapes. */
+LORA_API lora_status lora_gguf_load_f32(const lora_gguf *g, const char *name, int n_dims, const int64_t *ne, float *dst);
+
+/* ---- GGUF writer ----
+   Collects key-values and tensors, then lora_gguf_write writes the file atomically (the
+   previous file survives any error): version 3, keys in the order they were set, tensors in
+   the order they were added, each at the next multiple of the alignment, padded after (as
+   llama.cpp's and gguf-py's writers do). Setting a key twice or adding a tensor name twice is
+   LORA_ERR_INVALID_ARG. Tensor values are float32 in host order, converted when written
+   (F16 / BF16 round to nearest even); the writer keeps the pointer, so the data must live
+   until lora_gguf_write, unless LORA_GGUF_COPY is given. */
+typedef struct lora_gguf_writer lora_gguf_writer;
+LORA_API lora_status lora_gguf_writer_create(lora_gguf_writer **out);
+LORA_API void lora_gguf_writer_free(lora_gguf_writer *w);
+/* Alignment of the data (a power of two, default 32; other values write general.alignment). */
+LORA_API lora_status lora_gguf_set_alignment(lora_gguf_writer *w, uint32_t alignment);
+LORA_API lora_status lora_gguf_set_str(lora_gguf_writer *w, const char *key, const char *value);
+LORA_API lora_status lora_gguf_set_u32(lora_gguf_writer *w, const char *key, uint32_t value);
+LORA_API lora_status lora_gguf_set_i32(lora_gguf_writer *w, const char *key, int32_t value);
+LORA_API lora_status lora_gguf_set_u64(lora_gguf_writer *w, const char *key, uint64_t value);
+LORA_API lora_status lora_gguf_set_f32(lora_gguf_writer *w, const char *key, float value);
+LORA_API lora_status lora_gguf_set_bool(lora_gguf_writer *w, const char *key, int value);
+/* Array of n strings (lens may be NULL: NUL-terminated), copied. */
+LORA_API lora_status lora_gguf_set_str_array(lora_gguf_writer *w, const char *key, const char *const *strs,
+                                             const size_t *lens, size_t n);
+/* Array of n numbers of type elem (any numeric lora_gguf_type), host order, copied. */
+LORA_API lora_status lora_gguf_set_array(lora_gguf_writer *w, const char *key, lora_gguf_type elem, const void *values,
+                                         size_t n);
+#define LORA_GGUF_COPY 1        /* copy the values now (the caller may free them at once) */
+#define LORA_GGUF_TRANSPOSE 2   /* 2-D: data is row-major (ne[0], ne[1]), i.e. ne[1] fastest; written
+                                   transposed into GGUF's order (a Conv1D (in, out) weight as ne (in, out)) */
+/* Adds a tensor of n_dims (1..4) dimensions ne (ne[0] fastest) stored as type (F32, F16, BF16)
+   from data: numel float32 values in host order, in GGUF's element order unless TRANSPOSE. */
+LORA_API lora_status lora_gguf_add_tensor(lora_gguf_writer *w, const char *name, int n_dims, const int64_t *ne,
+                                          lora_ggml_type type, const float *data, int flags);
+LORA_API lora_status lora_gguf_write(lora_gguf_writer *w, const char *path);
+
+/* llama.cpp's row permutation of q_proj / k_proj for its `llama` architecture (what
+   convert_hf_to_gguf.py's LlamaModel.permute does): within each of n_head heads of
+   rows / n_head rows, the halves are interleaved, HF's rotate-half RoPE becoming ggml's
+   adjacent-pair RoPE. w is (rows, cols) row-major (nn.Linear layout, or LoRA's B with cols = r);
+   dst gets the permuted rows (not w). inverse = 1 undoes it (GGUF -> HF). rows must be a
+   multiple of 2 * n_head (LORA_ERR_SHAPE). */
+LORA_API lora_status lora_gguf_permute_rows(const float *w, float *dst, int64_t rows, int64_t cols, int n_head, int inverse);
+
 /* ---- lora/50_pattern.api.h ---- */
 /* ---- Module-name patterns (PEFT's target_modules rules) ----
    A small regular-expression engine for the subset people write in target_modules, with
@@ -882,6 +1023,23 @@ LORA_API void lora_batcher_position(const lora_batcher *b, uint64_t *epoch, uint
 /* pos must be a position lora_batcher_position gave for this data and batch shape. */
 LORA_API lora_status lora_batcher_seek(lora_batcher *b, uint64_t epoch, uint64_t pos);
 
+/* ---- lora/83_tokenizer_gguf.api.h ---- */
+/* ---- tokenizers in GGUF files (llama.cpp's tokenizer.ggml.* keys) ---- */
+/* A byte-level BPE tokenizer from a GGUF file's keys: tokenizer.ggml.model "gpt2",
+   tokenizer.ggml.tokens (strings over the bytes_to_unicode alphabet, the id is the index),
+   tokenizer.ggml.merges ("left right" in rank order), tokenizer.ggml.token_type (optional;
+   UNUSED (5) tokens, the padding of a vocabulary, are left out). Errors name the file and
+   the key (or the token / merge through lora_tokenizer_load_memory's messages). */
+LORA_API lora_status lora_tokenizer_from_gguf(const lora_gguf *g, lora_tokenizer **out);
+LORA_API lora_status lora_tokenizer_load_gguf(const char *path, lora_tokenizer **out);
+/* Writes tok as tokenizer.ggml.model = model ("gpt2"), .pre = pre (llama.cpp's
+   pre-tokenizer name, "gpt-2" for GPT-2), .tokens, .token_type (NORMAL, CONTROL for
+   "<|endoftext|>"), .merges, and bos/eos ids = "<|endoftext|>" when the vocabulary has it.
+   n_vocab >= the tokenizer's size: the model's embedding rows; ids the tokenizer lacks are
+   written as "[PAD<id>]" UNUSED tokens (as convert_hf_to_gguf.py pads). */
+LORA_API lora_status lora_gguf_set_tokenizer(lora_gguf_writer *w, const lora_tokenizer *tok, const char *model,
+                                             const char *pre, int n_vocab);
+
 /* ---- lora/84_model.api.h ---- */
 /* ---- Models: the interface a model header fills in ----
    The engine trains, evaluates and generates with any model that describes itself with a
@@ -918,6 +1076,7 @@ typedef struct lora_model_info {
     const char *const *default_targets;  /* PEFT's default target_modules for this family */
     int tied_output;                     /* the output layer shares the input embedding's weight */
     const char *summary;                 /* one line for people: "GPT-2: 12 layers, ..." */
+    const char *gguf_arch;               /* llama.cpp's general.architecture ("gpt2", "llama", ...), NULL if none */
 } lora_model_info;
 
 /* Memory a training (or inference) step needs, computed from the sizes the model allocates. */
@@ -971,6 +1130,19 @@ typedef struct lora_model_ops {
     int (*kv_capacity)(const lora_kv *kv);
     size_t (*kv_memory)(const lora_kv *kv);
     lora_status (*forward_cached)(lora_model *m, lora_kv *kv, const int32_t *tokens, int n_new, float *logits_last);
+    /* GGUF for llama.cpp (optional). gguf_write adds to w the family's hyper-parameter keys,
+       tokenizer (lora_gguf_set_tokenizer) and tensors with llama.cpp's names and layouts, 2-D
+       weights as dtype (1-D ones F32), from the model's weights with ad (may be NULL) merged
+       into the written copies (m is not changed; a tied output layer gets its own merged
+       output tensor where the architecture has one). gguf_module names the GGUF weight that linear
+       module i (of info.modules) maps to, e.g. "blk.0.attn_qkv.weight", and sets
+       *permute_heads > 0 when llama.cpp's graph stores that weight with its rows permuted per
+       head (the `llama` architecture's q/k: lora_gguf_permute_rows with that head count), else
+       0; a module llama.cpp cannot adapt (say lm_head tied to the embedding) is an error that
+       says so. */
+    lora_status (*gguf_write)(const lora_model *m, const lora_tokenizer *tok, const lora_adapter *ad, lora_gguf_writer *w,
+                              lora_ggml_type dtype);
+    lora_status (*gguf_module)(const lora_model *m, int module, char name[LORA_GGUF_MAX_NAME], int *permute_heads);
 } lora_model_ops;
 
 /* The head of every model object. */
@@ -1013,6 +1185,24 @@ LORA_API void lora_model_zero_grad(lora_model *m);
 LORA_API lora_status lora_model_trainable_params(lora_model *m, lora_param **params, int *n);
 /* Saves the weights (the active adapter not merged) in the family's Hugging Face layout. */
 LORA_API lora_status lora_model_save(const lora_model *m, const char *path);
+/* Saves the weights as a GGUF model file llama.cpp runs as it is: the family's architecture,
+   keys and tensor names, general.type "model", general.name, general.file_type, and the
+   tokenizer tok (required: llama.cpp needs one). ad (may be NULL; need not be the active one)
+   is merged into the written weights, m is left as it is: with an adapter on a tied lm_head the
+   file gets the merged output layer and the unchanged embedding, i.e. exactly the adapted
+   model (merging into the tied weight would change the embedding too). dtype (F32, F16, BF16)
+   is the type of the 2-D weights. */
+LORA_API lora_status lora_model_save_gguf(const lora_model *m, const lora_tokenizer *tok, const lora_adapter *ad,
+                                          const char *path, lora_ggml_type dtype);
+/* Saves an adapter as llama.cpp's LoRA GGUF (llama_adapter_lora_init): general.type "adapter",
+   adapter.type "lora", adapter.lora.alpha (f32), general.architecture of the model, and per
+   adapted module "<GGUF weight>.lora_a" with ne (in, r) and ".lora_b" with ne (r, out).
+   llama.cpp scales by alpha / r: alpha is written as scaling * r, so rsLoRA's alpha / sqrt(r)
+   comes out the same; a module whose scaling * r differs from the first module's (rank or
+   alpha patterns) gets the ratio folded into its lora_b. Adapters that train biases, and
+   modules llama.cpp cannot adapt, are LORA_ERR_UNSUPPORTED naming them. */
+LORA_API lora_status lora_model_save_adapter_gguf(const lora_model *m, const lora_adapter *ad, const char *path,
+                                                  lora_ggml_type dtype);
 LORA_API void lora_model_estimate_memory(const lora_model *m, const lora_adapter *ad, int full, int B, int T,
                                          int threads, lora_memory_estimate *out);
 LORA_API size_t lora_model_memory(const lora_model *m);
@@ -1047,7 +1237,8 @@ typedef struct lora_model_family {
 } lora_model_family;
 
 /* Opens a model: a preset by name (randomly initialised from init_seed) when preset is set,
-   else the weights at path, whose family comes from config_path (or config.json beside the
+   else the weights at path: a GGUF file (magic "GGUF") goes to the family whose probe accepts
+   it (its general.architecture), else whose family comes from config_path (or config.json beside the
    weights, or in the directory when path is one) "model_type", else from a family's probe.
    Errors name the file and the model types / presets that are known. */
 LORA_API lora_status lora_model_open(const lora_model_family *const *families, int n_families, const char *path,
@@ -1244,8 +1435,11 @@ LORA_API void *lora_alloc_aligned(size_t n, const char *what);
 LORA_API void lora_free_aligned(void *p);
 
 /* ---- For model authors: files (atomic writes, little-endian on every host) ----
-   A lora_atomic_file writes to "<path>.tmp-lora" and renames it over path on commit, so an
-   error, a full disk or a crash never leaves a half-written file where the previous one was.
+   A lora_atomic_file writes to a temporary file with a unique name beside path (created with
+   O_CREAT|O_EXCL, so never through a symlink and never shared with another writer), fsyncs it,
+   renames it over path on commit and fsyncs the directory, so an error, a full disk, a crash or a
+   concurrent writer never leaves a half-written or mixed file where the previous one was. An empty
+   path, one ending in '/' or naming a directory is LORA_ERR_INVALID_ARG.
        lora_atomic_file af;
        if ((s = lora_atomic_open(&af, path)) != LORA_OK) return s;
        lora_atomic_write_le(&af, header, sizeof header, 4);    // int32 values
@@ -1255,7 +1449,7 @@ LORA_API void lora_free_aligned(void *p);
    files that change together: lora_atomic_finish the first (complete on disk, not renamed),
    write the second, then lora_atomic_commit the first, or lora_atomic_abort it if the second
    failed. The fields are private. */
-typedef struct lora_atomic_file { FILE *f; char *final_path; char *tmp_path; int failed; } lora_atomic_file;
+typedef struct lora_atomic_file { FILE *f; int fd; char *final_path; char *tmp_path; int failed; } lora_atomic_file;
 /* creates the temporary file; LORA_ERR_IO naming it when that fails */
 LORA_API lora_status lora_atomic_open(lora_atomic_file *af, const char *path);
 /* n bytes as they are */
@@ -1270,6 +1464,21 @@ LORA_API lora_status lora_atomic_finish(lora_atomic_file *af);
 LORA_API lora_status lora_atomic_commit(lora_atomic_file *af);
 /* removes the temporary file, keeping the previous one; does nothing on a file already done */
 LORA_API void lora_atomic_abort(lora_atomic_file *af);
+
+/* A directory whose files change together (an adapter, a checkpoint): lora_dir_begin creates a
+   new empty directory with a unique name beside dir; write every file into lora_dir_path(&t)
+   (through lora_atomic_*); lora_dir_commit swaps it in (entries of the old directory that the new
+   one lacks, such as a checkpoint/ folder, are carried over), lora_dir_abort removes it. The old
+   directory is untouched until the new one is complete. dir must not be empty, "/", "." or "..".
+       lora_dir_txn t;
+       if ((s = lora_dir_begin(&t, dir)) != LORA_OK) return s;
+       s = write_files_into(lora_dir_path(&t));
+       return s == LORA_OK ? lora_dir_commit(&t) : (lora_dir_abort(&t), s); */
+typedef struct lora_dir_txn { char *final_dir; char *tmp_dir; } lora_dir_txn;
+LORA_API lora_status lora_dir_begin(lora_dir_txn *t, const char *dir);
+LORA_API const char *lora_dir_path(const lora_dir_txn *t);
+LORA_API lora_status lora_dir_commit(lora_dir_txn *t);
+LORA_API void lora_dir_abort(lora_dir_txn *t);
 
 /* A whole file in a NUL-terminated buffer of *len bytes (+ the NUL); free it with lora_free. */
 LORA_API lora_status lora_read_file(const char *path, char **out, size_t *len);
@@ -1292,6 +1501,8 @@ LORA_API void lora_buf_free(lora_buf *b);
    digits that read back to the same double, with an exponent below 1e-4 or from 1e16 as
    Python writes them ("0.1", "1e-05"); NaN and infinities as null. */
 LORA_API void lora_json_write_number(lora_buf *b, double x);
+/* a float with the fewest digits that read back to the same float ("0.05" for 0.05f) */
+LORA_API void lora_json_write_float(lora_buf *b, float x);
 
 /* ---- For model authors: row kernels for the non-matmul ops ----
    One table of function pointers per instruction set (AVX-512, AVX2 + FMA, scalar; NEON uses
@@ -1593,42 +1804,165 @@ LORA_API lora_status lora_read_file(const char *path, char **out, size_t *len) {
     return LORA_OK;
 }
 
-/* Atomic file replacement: write to "<path>.tmp-lora", then rename over path, so a crash, a
-   full disk or an error never leaves a half-written file where the user's previous one was. */
+/* Atomic file replacement (SQLite's commit is the model): the bytes go to a temporary file with a
+   unique name in the destination's directory, created with O_CREAT|O_EXCL (never an existing file,
+   never through a planted symlink), flushed to disk with fsync, renamed over the destination, and
+   the directory is fsynced so that the rename itself survives a crash. An error, a full disk, a
+   crash or a concurrent writer never leaves a half-written or mixed file where the previous one
+   was: the destination holds the old file or one writer's complete new file. */
+#ifdef LORA__HAVE_STAT
+#include <fcntl.h>
+#include <unistd.h>
+#include <dirent.h>
+#endif
 /* Forgets the file (its paths freed, af zeroed: abort and commit then have nothing to do). */
 static void lora__atomic_release(lora_atomic_file *af) {
     LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
     memset(af, 0, sizeof *af);
+    af->fd = -1;
 }
-LORA_API lora_status lora_atomic_open(lora_atomic_file *af, const char *path) {
-    size_t n = strlen(path);
-    static const char suffix[] = ".tmp-lora";
-    memset(af, 0, sizeof *af);
-    af->final_path = lora__strdup(path, "file path");
-    af->tmp_path = (char *)lora__malloc(n + sizeof suffix, "file path");
-    if (!af->final_path || !af->tmp_path) { lora__atomic_release(af); return LORA_ERR_OOM; }
-    memcpy(af->tmp_path, path, n);
-    memcpy(af->tmp_path + n, suffix, sizeof suffix);
-    af->f = fopen(af->tmp_path, "wb");
-    if (!af->f) {
-        lora_status s = lora__fail(LORA_ERR_IO, "%s: cannot create temporary file %s: %s", path, af->tmp_path, strerror(errno));
-        lora__atomic_release(af);
-        return s;
+/* LORA_ERR_INVALID_ARG unless path names a file that can be written: not empty, not ending in '/',
+   not "." or ".." or a directory. */
+static lora_status lora__check_output_path(const char *path, const char *what) {
+    const char *base;
+    size_t n;
+    if (!path || !*path) return lora__fail(LORA_ERR_INVALID_ARG, "%s: the output path is empty", what);
+    n = strlen(path);
+    if (path[n - 1] == '/') return lora__fail(LORA_ERR_INVALID_ARG, "%s: output path '%s' names a directory, not a file", what, path);
+    base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: output path '%s' names a directory, not a file", what, path);
+#ifdef LORA__HAVE_STAT
+    {
+        struct stat sb;
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) { (void)what; return lora__fail(LORA_ERR_IO, "%s: is a directory, not a file (output path)", path); }
     }
+#endif
     return LORA_OK;
 }
-LORA_API void lora_atomic_write(lora_atomic_file *af, const void *data, size_t n) {
-    if (af->failed || n == 0 || !af->f) return;
-    if (fwrite(data, 1, n, af->f) != n) af->failed = errno ? errno : EIO;
+/* A name no other writer uses: "<dir>/.<base>.<tag>-<pid>-<random>" (the random part mixes the
+   clock, the pid, a stack address and the attempt number through splitmix64). */
+static char *lora__unique_sibling(const char *path, const char *tag, unsigned attempt) {
+    const char *slash = strrchr(path, '/');
+    size_t dir = slash ? (size_t)(slash - path + 1) : 0, n = strlen(path) + strlen(tag) + 64;
+    char *p = (char *)lora__malloc(n, "file path");
+    uint64_t st = (uint64_t)time(NULL) ^ ((uint64_t)(uintptr_t)&n << 16) ^ ((uint64_t)clock() << 40) ^ ((uint64_t)attempt * 0x9E3779B97F4A7C15ull);
+    uint64_t r, z;
+    long pid = 0;
+#ifdef LORA__HAVE_STAT
+    pid = (long)getpid();
+#endif
+    st ^= (uint64_t)pid << 24;
+    z = (st += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    r = z ^ (z >> 31);
+    if (!p) return NULL;
+    memcpy(p, path, dir);
+    snprintf(p + dir, n - dir, ".%s.%s-%ld-%08lx", path + dir, tag, pid, (unsigned long)(r & 0xffffffffu));
+    return p;
 }
-/* First phase of a two-file save: closes the temporary file and checks that everything
-   reached it, without renaming it yet (lora__atomic_commit does, lora__atomic_abort drops it). */
+/* fsync of a directory (makes a rename or a new entry durable); errors ignored where the
+   file system cannot sync directories. */
+static void lora__fsync_dir_of(const char *path, int is_dir) {
+#ifdef LORA__HAVE_STAT
+    char *d;
+    int fd;
+    if (is_dir) d = lora__strdup(path, "path");
+    else {
+        const char *slash = strrchr(path, '/');
+        size_t n = slash ? (size_t)(slash - path) : 1;
+        d = (char *)lora__malloc(n + 1, "path");
+        if (d) {
+            if (!slash) memcpy(d, ".", 1);
+            else if (n == 0) { memcpy(d, "/", 1); n = 1; }
+            else memcpy(d, path, n);
+            d[n] = 0;
+        }
+    }
+    if (!d) return;
+    fd = open(d, O_RDONLY);
+    if (fd >= 0) { (void)fsync(fd); close(fd); }
+    LORA_FREE(d);
+#else
+    (void)path; (void)is_dir;
+#endif
+}
+LORA_API lora_status lora_atomic_open(lora_atomic_file *af, const char *path) {
+    lora_status s;
+    unsigned attempt;
+    memset(af, 0, sizeof *af);
+    af->fd = -1;
+    if ((s = lora__check_output_path(path, "lora_atomic_open")) != LORA_OK) return s;
+    af->final_path = lora__strdup(path, "file path");
+    if (!af->final_path) { lora__atomic_release(af); return LORA_ERR_OOM; }
+    for (attempt = 0; attempt < 64; attempt++) {
+        int err;
+        af->tmp_path = lora__unique_sibling(path, "tmp-lora", attempt);
+        if (!af->tmp_path) { lora__atomic_release(af); return LORA_ERR_OOM; }
+#ifdef LORA__HAVE_STAT
+        {
+            int flags = O_WRONLY | O_CREAT | O_EXCL; /* O_EXCL: never an existing file, never through a symlink */
+#ifdef O_NOFOLLOW
+            flags |= O_NOFOLLOW;
+#endif
+#ifdef O_CLOEXEC
+            flags |= O_CLOEXEC;
+#endif
+            af->fd = open(af->tmp_path, flags, 0644);
+            if (af->fd >= 0) return LORA_OK;
+        }
+#else
+        af->f = fopen(af->tmp_path, "wbx");
+        if (af->f) return LORA_OK;
+#endif
+        err = errno;
+        if (err != EEXIST) {
+            s = lora__fail(LORA_ERR_IO, "%s: cannot create a temporary file beside it: %s", path, strerror(err));
+            lora__atomic_release(af);
+            return s;
+        }
+        LORA_FREE(af->tmp_path);
+        af->tmp_path = NULL;
+    }
+    s = lora__fail(LORA_ERR_IO, "%s: cannot create a unique temporary file beside it", path);
+    lora__atomic_release(af);
+    return s;
+}
+LORA_API void lora_atomic_write(lora_atomic_file *af, const void *data, size_t n) {
+    const char *p = (const char *)data;
+    if (af->failed || n == 0 || !af->tmp_path) return;
+#ifdef LORA__HAVE_STAT
+    if (af->fd < 0) return;
+    while (n > 0) {
+        size_t chunk = n < ((size_t)1 << 30) ? n : ((size_t)1 << 30);
+        ssize_t w = write(af->fd, p, chunk);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) { af->failed = w < 0 && errno ? errno : EIO; return; }
+        p += w; n -= (size_t)w;
+    }
+#else
+    if (!af->f) return;
+    if (fwrite(p, 1, n, af->f) != n) af->failed = errno ? errno : EIO;
+#endif
+}
+/* First phase of a two-file save: flushes the temporary file to disk (fsync), closes it and checks
+   that everything reached it, without renaming it yet (lora__atomic_commit does, lora__atomic_abort
+   drops it). */
 LORA_API lora_status lora_atomic_finish(lora_atomic_file *af) {
     int err = af->failed;
-    if (!af->f) return LORA_OK; /* already finished (or never opened) */
+#ifdef LORA__HAVE_STAT
+    if (af->fd < 0) return LORA_OK; /* already finished (or never opened) */
+    if (fsync(af->fd) != 0 && !err) err = errno ? errno : EIO;
+    if (close(af->fd) != 0 && !err) err = errno ? errno : EIO;
+    af->fd = -1;
+#else
+    if (!af->f) return LORA_OK;
     if (fflush(af->f) != 0 && !err) err = errno ? errno : EIO;
     if (fclose(af->f) != 0 && !err) err = errno ? errno : EIO;
     af->f = NULL;
+#endif
     if (err) {
         lora_status s = lora__fail(LORA_ERR_IO, "%s: write failed: %s (previous file left intact)", af->final_path, strerror(err));
         remove(af->tmp_path);
@@ -1642,19 +1976,205 @@ LORA_API lora_status lora_atomic_commit(lora_atomic_file *af) {
     if (!af->tmp_path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_atomic_commit: no file open (already committed, aborted or failed)");
     if ((s = lora_atomic_finish(af)) != LORA_OK) return s;
     if (rename(af->tmp_path, af->final_path) != 0) {
-        s = lora__fail(LORA_ERR_IO, "%s: cannot rename %s into place: %s", af->final_path, af->tmp_path, strerror(errno));
+        s = lora__fail(LORA_ERR_IO, "%s: cannot rename the temporary file into place: %s", af->final_path, strerror(errno));
         remove(af->tmp_path);
-    }
+    } else lora__fsync_dir_of(af->final_path, 0);
     lora__atomic_release(af);
     return s;
 }
 /* Aborts the write: removes the temporary file, keeps the previous file intact. */
 LORA_API void lora_atomic_abort(lora_atomic_file *af) {
     if (!af->tmp_path) return;
+#ifdef LORA__HAVE_STAT
+    if (af->fd >= 0) close(af->fd);
+#else
     if (af->f) fclose(af->f);
+#endif
     remove(af->tmp_path);
     lora__atomic_release(af);
 }
+
+/* ---- directories that change as a whole (an adapter, a checkpoint) ----
+   lora_dir_begin makes a new, empty directory with a unique name beside dir; the caller writes every
+   file into lora_dir_path(t) (with lora_atomic_*, so each is fsynced); lora_dir_commit puts it in
+   place: by one rename when dir does not exist, else by renaming the old directory aside, the new
+   one in, and moving over the entries of the old one the new one does not have (a checkpoint/
+   folder inside an adapter directory, the user's own files), then deleting the rest of the old one.
+   Until the new directory is complete the old one is untouched; a crash between the two renames
+   leaves the complete old directory as "<dir>/../.<name>.old-lora-*". lora_dir_abort removes the new
+   directory and what was written in it. */
+static lora_status lora__dir_check(const char *dir, const char *what, char **norm) {
+    size_t n;
+    char *d;
+    const char *base;
+    *norm = NULL;
+    if (!dir || !*dir) return lora__fail(LORA_ERR_INVALID_ARG, "%s: the output directory path is empty", what);
+    d = lora__strdup(dir, "path");
+    if (!d) return LORA_ERR_OOM;
+    n = strlen(d);
+    while (n > 1 && d[n - 1] == '/') d[--n] = 0;
+    base = strrchr(d, '/');
+    base = base ? base + 1 : d;
+    if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+        LORA_FREE(d);
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: '%s' cannot be replaced as a whole (give a directory name, not '/', '.' or '..')", what, dir);
+    }
+    *norm = d;
+    return LORA_OK;
+}
+static void lora__dir_release(lora_dir_txn *t) {
+    LORA_FREE(t->final_dir); LORA_FREE(t->tmp_dir);
+    memset(t, 0, sizeof *t);
+}
+static lora_status lora__ensure_parent_dir(const char *path);
+LORA_API lora_status lora_dir_begin(lora_dir_txn *t, const char *dir) {
+    lora_status s;
+    unsigned attempt;
+    memset(t, 0, sizeof *t);
+    if ((s = lora__dir_check(dir, "lora_dir_begin", &t->final_dir)) != LORA_OK) return s;
+#ifdef LORA__HAVE_STAT
+    {
+        struct stat sb;
+        if (stat(t->final_dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+            s = lora__fail(LORA_ERR_IO, "%s: exists and is not a directory", dir);
+            lora__dir_release(t);
+            return s;
+        }
+    }
+    if ((s = lora__ensure_parent_dir(t->final_dir)) != LORA_OK) { lora__dir_release(t); return s; }
+    for (attempt = 0; attempt < 64; attempt++) {
+        if (!(t->tmp_dir = lora__unique_sibling(t->final_dir, "tmp-lora", attempt))) { lora__dir_release(t); return LORA_ERR_OOM; }
+        if (mkdir(t->tmp_dir, 0755) == 0) return LORA_OK;
+        if (errno != EEXIST) {
+            s = lora__fail(LORA_ERR_IO, "%s: cannot create a temporary directory beside it: %s", dir, strerror(errno));
+            lora__dir_release(t);
+            return s;
+        }
+        LORA_FREE(t->tmp_dir);
+        t->tmp_dir = NULL;
+    }
+    s = lora__fail(LORA_ERR_IO, "%s: cannot create a unique temporary directory beside it", dir);
+    lora__dir_release(t);
+    return s;
+#else
+    (void)attempt;
+    if ((s = lora_ensure_dir(t->final_dir)) != LORA_OK) { lora__dir_release(t); return s; }
+    if (!(t->tmp_dir = lora__strdup(t->final_dir, "path"))) { lora__dir_release(t); return LORA_ERR_OOM; }
+    return LORA_OK;
+#endif
+}
+LORA_API const char *lora_dir_path(const lora_dir_txn *t) { return t->tmp_dir; }
+#ifdef LORA__HAVE_STAT
+/* removes the regular files (and symlinks) directly inside dir, then dir itself if empty */
+static void lora__dir_remove_files(const char *dir) {
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    size_t dl = strlen(dir);
+    if (d) {
+        while ((e = readdir(d)) != NULL) {
+            size_t n = strlen(e->d_name);
+            char *p;
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+            p = (char *)LORA_MALLOC(dl + n + 2);
+            if (!p) continue;
+            memcpy(p, dir, dl); p[dl] = '/'; memcpy(p + dl + 1, e->d_name, n + 1);
+            {
+                struct stat sb;
+                if (stat(p, &sb) == 0 && !S_ISDIR(sb.st_mode)) unlink(p);
+            }
+            LORA_FREE(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+#endif
+LORA_API lora_status lora_dir_commit(lora_dir_txn *t) {
+    lora_status s = LORA_OK;
+    if (!t->tmp_dir) return lora__fail(LORA_ERR_INVALID_ARG, "lora_dir_commit: no directory open");
+#ifdef LORA__HAVE_STAT
+    lora__fsync_dir_of(t->tmp_dir, 1);
+    if (rename(t->tmp_dir, t->final_dir) == 0) {   /* dir did not exist (or was empty) */
+        lora__fsync_dir_of(t->final_dir, 0);
+        lora__dir_release(t);
+        return LORA_OK;
+    }
+    if (errno != EEXIST && errno != ENOTEMPTY) {
+        s = lora__fail(LORA_ERR_IO, "%s: cannot rename the new directory into place: %s", t->final_dir, strerror(errno));
+        lora__dir_remove_files(t->tmp_dir);
+        lora__dir_release(t);
+        return s;
+    }
+    {
+        char *old = NULL;
+        unsigned attempt;
+        for (attempt = 0; attempt < 64 && !old; attempt++) {
+            struct stat sb;
+            if (!(old = lora__unique_sibling(t->final_dir, "old-lora", attempt))) { lora_dir_abort(t); return LORA_ERR_OOM; }
+            if (stat(old, &sb) == 0 || errno != ENOENT) { LORA_FREE(old); old = NULL; }
+        }
+        if (!old || rename(t->final_dir, old) != 0) {
+            s = lora__fail(LORA_ERR_IO, "%s: cannot move the previous directory aside: %s", t->final_dir, strerror(errno));
+            LORA_FREE(old);
+            lora_dir_abort(t);
+            return s;
+        }
+        if (rename(t->tmp_dir, t->final_dir) != 0) {
+            int err = errno;
+            if (rename(old, t->final_dir) != 0 && err == ENOTEMPTY) err = EBUSY; /* another writer published meanwhile */
+            s = lora__fail(LORA_ERR_IO, "%s: cannot rename the new directory into place: %s (another process saving to the same directory?)",
+                           t->final_dir, strerror(err));
+            LORA_FREE(old);
+            lora_dir_abort(t);
+            return s;
+        }
+        lora__fsync_dir_of(t->final_dir, 0);
+        {   /* carry over what the new directory does not replace */
+            DIR *d = opendir(old);
+            struct dirent *e;
+            size_t ol = strlen(old), fl = strlen(t->final_dir);
+            if (d) {
+                while ((e = readdir(d)) != NULL) {
+                    size_t n = strlen(e->d_name);
+                    char *from, *to;
+                    struct stat sb;
+                    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+                    from = (char *)LORA_MALLOC(ol + n + 2);
+                    to = (char *)LORA_MALLOC(fl + n + 2);
+                    if (from && to) {
+                        memcpy(from, old, ol); from[ol] = '/'; memcpy(from + ol + 1, e->d_name, n + 1);
+                        memcpy(to, t->final_dir, fl); to[fl] = '/'; memcpy(to + fl + 1, e->d_name, n + 1);
+                        if (stat(to, &sb) != 0 && errno == ENOENT) (void)rename(from, to);
+                    }
+                    LORA_FREE(from); LORA_FREE(to);
+                }
+                closedir(d);
+            }
+            lora__fsync_dir_of(t->final_dir, 1);
+        }
+        lora__dir_remove_files(old);
+        LORA_FREE(old);
+    }
+#endif
+    lora__dir_release(t);
+    return s;
+}
+LORA_API void lora_dir_abort(lora_dir_txn *t) {
+    if (!t->tmp_dir) return;
+    {   /* messages about files in the new directory name the directory they were for */
+        char msg[LORA__ERRLEN];
+        const char *at = strstr(lora__errbuf, t->tmp_dir);
+        if (at && strcmp(t->tmp_dir, t->final_dir) != 0) {
+            snprintf(msg, sizeof msg, "%.*s%s%s", (int)(at - lora__errbuf), lora__errbuf, t->final_dir, at + strlen(t->tmp_dir));
+            memcpy(lora__errbuf, msg, sizeof msg);
+        }
+    }
+#ifdef LORA__HAVE_STAT
+    lora__dir_remove_files(t->tmp_dir);
+#endif
+    lora__dir_release(t);
+}
+
 /* ---- byte order: every file format here is little-endian, whatever the host ---- */
 static LORA__UNUSED int lora__host_is_le(void) {
     const uint16_t one = 1;
@@ -5829,6 +6349,23 @@ LORA_API void lora_json_write_number(lora_buf *b, double x) {
     }
     lora__buf_puts(b, out);
 }
+
+/* A float with the fewest decimal digits that read back (as a float) to the same value: 0.05f is
+   written "0.05", not "0.05000000074505806" (its exact double value). */
+LORA_API void lora_json_write_float(lora_buf *b, float x) {
+    double d = (double)x;
+    int p;
+    if (x != x || x - x != 0 || x == 0 || d == floor(d)) { lora_json_write_number(b, d); return; }
+    for (p = 1; p <= 9; p++) {
+        int e = (int)floor(log10(fabs(d))), k = p - 1 - e;
+        double r;
+        if (k >= 0 && k <= 22) r = floor(d * pow(10.0, k) + 0.5) / pow(10.0, k);
+        else if (k < 0 && -k <= 22) r = floor(d / pow(10.0, -k) + 0.5) * pow(10.0, -k);
+        else break;
+        if ((float)r == x) { lora_json_write_number(b, r); return; }
+    }
+    lora_json_write_number(b, d);
+}
 /* Compact JSON of a parsed value (numbers keep their literal when they have one). */
 static LORA__UNUSED void lora__json_write_value(lora__buf *b, const lora_json *v) {
     size_t i;
@@ -6540,6 +7077,824 @@ LORA_API void lora_st_release(const lora_safetensors *st, const lora_st_tensor *
 #else
     (void)st; (void)t;
 #endif
+}
+
+/* ---- lora/45_gguf.impl.c ---- */
+/* ---- GGUF reader and writer ----
+   The reader parses from one buffer (the mapped or read file) with a cursor that checks every
+   length against the bytes left before it is used, so a count can never allocate more than
+   the file could describe. Numbers are assembled byte by byte (little-endian whatever the
+   host). The writer builds the header in a lora_buf and streams the tensors through the
+   atomic file API, converting float32 to the stored type in small chunks. */
+
+typedef struct lora__ggml_tinfo { const char *name; uint32_t blck, size; } lora__ggml_tinfo;
+/* ggml's type table (ggml.h, gguf-py GGML_QUANT_SIZES): block size in elements, bytes per block;
+   NULL name = an id ggml removed or never used */
+static const lora__ggml_tinfo lora__ggml_types[] = {
+    {"F32", 1, 4}, {"F16", 1, 2}, {"Q4_0", 32, 18}, {"Q4_1", 32, 20}, {NULL, 0, 0}, {NULL, 0, 0},
+    {"Q5_0", 32, 22}, {"Q5_1", 32, 24}, {"Q8_0", 32, 34}, {"Q8_1", 32, 36},
+    {"Q2_K", 256, 84}, {"Q3_K", 256, 110}, {"Q4_K", 256, 144}, {"Q5_K", 256, 176}, {"Q6_K", 256, 210},
+    {"Q8_K", 256, 292}, {"IQ2_XXS", 256, 66}, {"IQ2_XS", 256, 74}, {"IQ3_XXS", 256, 98}, {"IQ1_S", 256, 50},
+    {"IQ4_NL", 32, 18}, {"IQ3_S", 256, 110}, {"IQ2_S", 256, 82}, {"IQ4_XS", 256, 136},
+    {"I8", 1, 1}, {"I16", 1, 2}, {"I32", 1, 4}, {"I64", 1, 8}, {"F64", 1, 8}, {"IQ1_M", 256, 56},
+    {"BF16", 1, 2}, {NULL, 0, 0}, {NULL, 0, 0}, {NULL, 0, 0}, {"TQ1_0", 256, 54}, {"TQ2_0", 256, 66}
+};
+#define LORA__GGML_NTYPES (sizeof lora__ggml_types / sizeof lora__ggml_types[0])
+
+LORA_API const char *lora_ggml_type_name(uint32_t type) {
+    return type < LORA__GGML_NTYPES ? lora__ggml_types[type].name : NULL;
+}
+
+static const char *lora__gguf_type_name(uint32_t t) {
+    static const char *const names[] = {"UINT8", "INT8", "UINT16", "INT16", "UINT32", "INT32", "FLOAT32",
+                                        "BOOL", "STRING", "ARRAY", "UINT64", "INT64", "FLOAT64"};
+    return t < 13 ? names[t] : "unknown";
+}
+/* bytes of one value of a fixed-size type, 0 for STRING / ARRAY / unknown */
+static size_t lora__gguf_type_size(uint32_t t) {
+    static const unsigned char sizes[] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
+    return t < 13 ? sizes[t] : 0;
+}
+
+typedef struct lora__gguf_impl {
+    int kind;                      /* 0: caller's memory, 1: mmap, 2: malloc'd copy */
+    void *owned;
+    size_t owned_size;
+} lora__gguf_impl;
+
+static void lora__gguf_free_contents(lora_gguf *g) {
+    size_t i, k;
+    lora__gguf_impl *im = (lora__gguf_impl *)g->impl_;
+    for (i = 0; i < g->n_kv; i++) {
+        lora_gguf_kv *kv = &g->kv[i];
+        LORA_FREE(kv->key); LORA_FREE(kv->str); LORA_FREE(kv->arr);
+        if (kv->strs) for (k = 0; k < kv->n; k++) LORA_FREE(kv->strs[k]);
+        LORA_FREE(kv->strs); LORA_FREE(kv->str_lens);
+    }
+    LORA_FREE(g->kv);
+    for (i = 0; i < g->n_tensors; i++) LORA_FREE(g->tensors[i].name);
+    LORA_FREE(g->tensors);
+    LORA_FREE(g->path);
+    if (im) {
+#ifdef LORA__ST_MMAP
+        if (im->kind == 1) munmap(im->owned, im->owned_size);
+#endif
+        if (im->kind == 2) LORA_FREE(im->owned);
+        LORA_FREE(im);
+    }
+    memset(g, 0, sizeof *g);
+}
+
+LORA_API void lora_gguf_close(lora_gguf *g) {
+    if (!g) return;
+    lora__gguf_free_contents(g);
+    LORA_FREE(g);
+}
+
+/* ---- the cursor ---- */
+typedef struct lora__gguf_rd {
+    const unsigned char *p;
+    size_t size, pos;
+    const char *file;
+} lora__gguf_rd;
+
+static uint64_t lora__gguf_le(const unsigned char *p, size_t n) {
+    uint64_t v = 0;
+    size_t i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+/* n bytes as a little-endian unsigned number; 0 (and a message naming what) at the end of the file */
+static int lora__gguf_num(lora__gguf_rd *r, size_t n, uint64_t *out, const char *what) {
+    if (r->size - r->pos < n) {
+        lora__fail(LORA_ERR_FORMAT, "%s: truncated at byte %zu: %s needs %zu bytes, %zu left", r->file, r->pos, what, n,
+                   r->size - r->pos);
+        return 0;
+    }
+    *out = lora__gguf_le(r->p + r->pos, n);
+    r->pos += n;
+    return 1;
+}
+/* a string: u64 length, bytes (a NUL-terminated copy in *out) */
+static lora_status lora__gguf_str(lora__gguf_rd *r, char **out, size_t *len, const char *what) {
+    uint64_t n;
+    *out = NULL;
+    if (!lora__gguf_num(r, 8, &n, what)) return LORA_ERR_FORMAT;
+    if (n > r->size - r->pos)
+        return lora__fail(LORA_ERR_FORMAT, "%s: %s at byte %zu: length %llu runs past the end of the file (%zu bytes left)",
+                          r->file, what, r->pos - 8, (unsigned long long)n, r->size - r->pos);
+    if (!(*out = (char *)lora__malloc((size_t)n + 1, what))) return LORA_ERR_OOM;
+    memcpy(*out, r->p + r->pos, (size_t)n);
+    (*out)[n] = 0;
+    if (len) *len = (size_t)n;
+    r->pos += (size_t)n;
+    return LORA_OK;
+}
+
+static void lora__gguf_set_scalar(lora_gguf_kv *kv, uint32_t t, uint64_t raw) {
+    switch (t) {
+    case LORA_GGUF_UINT8: case LORA_GGUF_UINT16: case LORA_GGUF_UINT32: case LORA_GGUF_UINT64: case LORA_GGUF_BOOL:
+        kv->u = raw; kv->i = (int64_t)raw; kv->f = (double)raw; break;
+    case LORA_GGUF_INT8: kv->i = (int8_t)(uint8_t)raw; break;
+    case LORA_GGUF_INT16: kv->i = (int16_t)(uint16_t)raw; break;
+    case LORA_GGUF_INT32: kv->i = (int32_t)(uint32_t)raw; break;
+    case LORA_GGUF_INT64: kv->i = (int64_t)raw; break;
+    case LORA_GGUF_FLOAT32: { uint32_t b = (uint32_t)raw; float f; memcpy(&f, &b, 4); kv->f = f; return; }
+    case LORA_GGUF_FLOAT64: memcpy(&kv->f, &raw, 8); return;
+    default: return;
+    }
+    if (t == LORA_GGUF_INT8 || t == LORA_GGUF_INT16 || t == LORA_GGUF_INT32 || t == LORA_GGUF_INT64) {
+        kv->u = (uint64_t)kv->i;
+        kv->f = (double)kv->i;
+    }
+}
+
+static lora_status lora__gguf_read_kv(lora__gguf_rd *r, lora_gguf_kv *kv, size_t idx) {
+    uint64_t t, n, raw;
+    lora_status s;
+    char what[64];
+    size_t klen;
+    snprintf(what, sizeof what, "key %zu", idx);
+    if ((s = lora__gguf_str(r, &kv->key, &klen, what)) != LORA_OK) return s;
+    if (klen == 0 || strlen(kv->key) != klen)
+        return lora__fail(LORA_ERR_FORMAT, "%s: key %zu is %s", r->file, idx, klen ? "holding a NUL byte" : "empty");
+    if (!lora__gguf_num(r, 4, &t, "a value type")) return LORA_ERR_FORMAT;
+    if (t > LORA_GGUF_FLOAT64)
+        return lora__fail(LORA_ERR_FORMAT, "%s: key '%s': unknown value type %llu (GGUF defines 0..12)", r->file, kv->key,
+                          (unsigned long long)t);
+    kv->type = kv->elem_type = (lora_gguf_type)t;
+    kv->n = 1;
+    if (t == LORA_GGUF_STRING) return lora__gguf_str(r, &kv->str, &kv->str_len, kv->key);
+    if (t != LORA_GGUF_ARRAY) {
+        if (!lora__gguf_num(r, lora__gguf_type_size((uint32_t)t), &raw, kv->key)) return LORA_ERR_FORMAT;
+        lora__gguf_set_scalar(kv, (uint32_t)t, raw);
+        return LORA_OK;
+    }
+    if (!lora__gguf_num(r, 4, &t, "an array element type") || !lora__gguf_num(r, 8, &n, "an array length")) return LORA_ERR_FORMAT;
+    if (t > LORA_GGUF_FLOAT64 || t == LORA_GGUF_ARRAY)
+        return lora__fail(LORA_ERR_FORMAT, "%s: key '%s': %s array element type %llu", r->file, kv->key,
+                          t == LORA_GGUF_ARRAY ? "unsupported (nested)" : "unknown", (unsigned long long)t);
+    kv->elem_type = (lora_gguf_type)t;
+    {
+        /* every element needs at least es bytes (strings: their u64 length) */
+        size_t es = t == LORA_GGUF_STRING ? 8 : lora__gguf_type_size((uint32_t)t);
+        if (n > (r->size - r->pos) / es)
+            return lora__fail(LORA_ERR_FORMAT, "%s: key '%s': array of %llu %s values needs at least %llu bytes, %zu left",
+                              r->file, kv->key, (unsigned long long)n, lora__gguf_type_name((uint32_t)t),
+                              (unsigned long long)n * es, r->size - r->pos);
+        kv->n = n;
+        if (t == LORA_GGUF_STRING) {
+            uint64_t k;
+            kv->strs = (char **)lora__calloc((size_t)n ? (size_t)n : 1, sizeof(char *), "GGUF string array");
+            kv->str_lens = (size_t *)lora__calloc((size_t)n ? (size_t)n : 1, sizeof(size_t), "GGUF string array");
+            if (!kv->strs || !kv->str_lens) return LORA_ERR_OOM;
+            for (k = 0; k < n; k++)
+                if ((s = lora__gguf_str(r, &kv->strs[k], &kv->str_lens[k], kv->key)) != LORA_OK) return s;
+        } else {
+            unsigned char *dst = (unsigned char *)lora__malloc((size_t)n * es + 1, "GGUF array");
+            uint64_t k;
+            if (!dst) return LORA_ERR_OOM;
+            kv->arr = dst;
+            memcpy(dst, r->p + r->pos, (size_t)n * es);
+            r->pos += (size_t)n * es;
+            if (t == LORA_GGUF_BOOL)
+                for (k = 0; k < n; k++)
+                    if (dst[k] > 1)
+                        return lora__fail(LORA_ERR_FORMAT, "%s: key '%s': element %llu is not a bool (%u)", r->file, kv->key,
+                                          (unsigned long long)k, dst[k]);
+            lora__le_swap(dst, (size_t)n * es, es);
+        }
+    }
+    return LORA_OK;
+}
+
+typedef struct lora__gguf_span { uint64_t start, end; size_t idx; } lora__gguf_span;
+static int lora__gguf_cmp_span(const void *a, const void *b) {
+    const lora__gguf_span *x = (const lora__gguf_span *)a, *y = (const lora__gguf_span *)b;
+    if (x->start != y->start) return x->start < y->start ? -1 : 1;
+    return x->end < y->end ? -1 : x->end > y->end;
+}
+typedef struct lora__gguf_nameref { const char *s; size_t idx; } lora__gguf_nameref;
+static int lora__gguf_cmp_name(const void *a, const void *b) {
+    const lora__gguf_nameref *x = (const lora__gguf_nameref *)a, *y = (const lora__gguf_nameref *)b;
+    int c = strcmp(x->s, y->s);
+    return c ? c : (x->idx < y->idx ? -1 : x->idx > y->idx);
+}
+/* the first name used twice among n (NULL when all differ) */
+static lora_status lora__gguf_dups(const char *file, const char *what, const char *const *names, size_t stride, size_t n) {
+    lora__gguf_nameref *refs;
+    size_t i;
+    lora_status s = LORA_OK;
+    if (n < 2) return LORA_OK;
+    if (!(refs = (lora__gguf_nameref *)lora__malloc(n * sizeof *refs, "GGUF names"))) return LORA_ERR_OOM;
+    for (i = 0; i < n; i++) {
+        refs[i].s = *(const char *const *)((const char *)names + i * stride);
+        refs[i].idx = i;
+    }
+    qsort(refs, n, sizeof *refs, lora__gguf_cmp_name);
+    for (i = 1; i < n; i++)
+        if (strcmp(refs[i - 1].s, refs[i].s) == 0) {
+            s = lora__fail(LORA_ERR_FORMAT, "%s: duplicate %s '%s' (entries %zu and %zu)", file, what, refs[i].s,
+                           refs[i - 1].idx, refs[i].idx);
+            break;
+        }
+    LORA_FREE(refs);
+    return s;
+}
+
+static lora_status lora__gguf_parse(const unsigned char *base, size_t size, lora_gguf *g) {
+    lora__gguf_rd r;
+    uint64_t v, n_tensors, n_kv, data_start;
+    lora__gguf_span *spans = NULL;
+    lora_status s;
+    size_t i;
+    r.p = base; r.size = size; r.pos = 0; r.file = g->path;
+    if (size < 4 || memcmp(base, "GGUF", 4) != 0)
+        return lora__fail(LORA_ERR_FORMAT, "%s: not a GGUF file (expected the magic \"GGUF\" in the first 4 bytes)", g->path);
+    r.pos = 4;
+    if (!lora__gguf_num(&r, 4, &v, "the version")) return LORA_ERR_FORMAT;
+    if (v == 0x03000000u || v == 0x02000000u)
+        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: a big-endian GGUF file (version %u byte-swapped); only little-endian "
+                          "files are supported", g->path, (unsigned)(v >> 24));
+    if (v == 1) return lora__fail(LORA_ERR_UNSUPPORTED, "%s: GGUF version 1 is not supported (2 and 3 are)", g->path);
+    if (v != 2 && v != 3) return lora__fail(LORA_ERR_FORMAT, "%s: unknown GGUF version %llu (expected 3)", g->path, (unsigned long long)v);
+    g->version = (uint32_t)v;
+    if (!lora__gguf_num(&r, 8, &n_tensors, "the tensor count") || !lora__gguf_num(&r, 8, &n_kv, "the key-value count"))
+        return LORA_ERR_FORMAT;
+    /* a key-value takes at least 13 bytes (key length, type, one byte), a tensor info 24 */
+    if (n_kv > (size - r.pos) / 13)
+        return lora__fail(LORA_ERR_FORMAT, "%s: %llu key-values cannot fit in the %zu bytes that follow", g->path,
+                          (unsigned long long)n_kv, size - r.pos);
+    if (n_tensors > (size - r.pos) / 24)
+        return lora__fail(LORA_ERR_FORMAT, "%s: %llu tensor infos cannot fit in the %zu bytes that follow", g->path,
+                          (unsigned long long)n_tensors, size - r.pos);
+    g->kv = (lora_gguf_kv *)lora__calloc((size_t)n_kv ? (size_t)n_kv : 1, sizeof *g->kv, "GGUF key-values");
+    g->tensors = (lora_gguf_tensor *)lora__calloc((size_t)n_tensors ? (size_t)n_tensors : 1, sizeof *g->tensors, "GGUF tensors");
+    if (!g->kv || !g->tensors) return LORA_ERR_OOM;
+    for (i = 0; i < (size_t)n_kv; i++) {
+        g->n_kv = i + 1;
+        if ((s = lora__gguf_read_kv(&r, &g->kv[i], i)) != LORA_OK) return s;
+    }
+    if ((s = lora__gguf_dups(g->path, "key", (const char *const *)&g->kv[0].key, sizeof(lora_gguf_kv), g->n_kv)) != LORA_OK)
+        return s;
+    g->alignment = LORA_GGUF_DEFAULT_ALIGNMENT;
+    {
+        const lora_gguf_kv *al = lora_gguf_find_kv(g, "general.alignment");
+        if (al) {
+            if (al->type != LORA_GGUF_UINT32 || al->u == 0 || (al->u & (al->u - 1)) != 0)
+                return lora__fail(LORA_ERR_FORMAT, "%s: general.alignment must be a UINT32 power of two, found %s %llu",
+                                  g->path, lora__gguf_type_name(al->type), (unsigned long long)al->u);
+            g->alignment = (uint32_t)al->u;
+        }
+    }
+    for (i = 0; i < (size_t)n_tensors; i++) {
+        lora_gguf_tensor *t = &g->tensors[i];
+        size_t len;
+        uint64_t nd, type, k;
+        const lora__ggml_tinfo *ti;
+        char what[64];
+        g->n_tensors = i + 1;
+        snprintf(what, sizeof what, "the name of tensor %zu", i);
+        if ((s = lora__gguf_str(&r, &t->name, &len, what)) != LORA_OK) return s;
+        if (len == 0 || len >= LORA_GGUF_MAX_NAME || strlen(t->name) != len)
+            return lora__fail(LORA_ERR_FORMAT, "%s: tensor %zu: name of %zu bytes%s (expected 1 to %d bytes, no NUL)", g->path, i,
+                              len, strlen(t->name) != len ? " holding a NUL" : "", LORA_GGUF_MAX_NAME - 1);
+        if (!lora__gguf_num(&r, 4, &nd, "a dimension count")) return LORA_ERR_FORMAT;
+        if (nd > LORA_GGUF_MAX_DIMS)
+            return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': %llu dimensions (at most %d)", g->path, t->name,
+                              (unsigned long long)nd, LORA_GGUF_MAX_DIMS);
+        t->n_dims = (int)nd;
+        t->numel = 1;
+        for (k = 0; k < LORA_GGUF_MAX_DIMS; k++) {
+            uint64_t d = 1;
+            if (k < nd && !lora__gguf_num(&r, 8, &d, "a dimension")) return LORA_ERR_FORMAT;
+            if (d > (uint64_t)INT64_MAX || (d && (uint64_t)t->numel > (uint64_t)INT64_MAX / d))
+                return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': dimension %llu of size %llu overflows the element count",
+                                  g->path, t->name, (unsigned long long)k, (unsigned long long)d);
+            t->ne[k] = (int64_t)d;
+            t->numel *= (int64_t)d;
+        }
+        if (!lora__gguf_num(&r, 4, &type, "a tensor type") || !lora__gguf_num(&r, 8, &t->offset, "a tensor offset"))
+            return LORA_ERR_FORMAT;
+        if (type >= LORA__GGML_NTYPES || !lora__ggml_types[type].name)
+            return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': unknown ggml type %llu", g->path, t->name, (unsigned long long)type);
+        t->type = (uint32_t)type;
+        ti = &lora__ggml_types[type];
+        if (t->ne[0] % ti->blck != 0)
+            return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': %lld elements per row is not a whole number of %s blocks of %u",
+                              g->path, t->name, (long long)t->ne[0], ti->name, ti->blck);
+        /* numel / blck blocks of size bytes: at most 2^63 / 1 * 292 could overflow */
+        if ((uint64_t)(t->numel / ti->blck) > UINT64_MAX / ti->size)
+            return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': byte size overflows", g->path, t->name);
+        t->nbytes = (uint64_t)(t->numel / ti->blck) * ti->size;
+        if (t->offset % g->alignment != 0)
+            return lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': offset %llu is not a multiple of the alignment %u", g->path,
+                              t->name, (unsigned long long)t->offset, (unsigned)g->alignment);
+    }
+    if ((s = lora__gguf_dups(g->path, "tensor name", (const char *const *)&g->tensors[0].name, sizeof(lora_gguf_tensor),
+                             g->n_tensors)) != LORA_OK)
+        return s;
+    data_start = ((uint64_t)r.pos + g->alignment - 1) / g->alignment * g->alignment;
+    g->data_offset = data_start;
+    if (g->n_tensors == 0) return LORA_OK;
+    if (data_start > size)
+        return lora__fail(LORA_ERR_FORMAT, "%s: truncated: the data section would start at byte %llu, the file has %zu", g->path,
+                          (unsigned long long)data_start, size);
+    spans = (lora__gguf_span *)lora__malloc(g->n_tensors * sizeof *spans, "GGUF tensor spans");
+    if (!spans) return LORA_ERR_OOM;
+    for (i = 0; i < g->n_tensors; i++) {
+        lora_gguf_tensor *t = &g->tensors[i];
+        uint64_t avail = size - data_start;
+        if (t->offset > avail || t->nbytes > avail - t->offset) {
+            s = lora__fail(LORA_ERR_FORMAT, "%s: tensor '%s': bytes %llu..%llu of the data section run past the end of the file "
+                           "(%llu data bytes)", g->path, t->name, (unsigned long long)t->offset,
+                           (unsigned long long)(t->offset + t->nbytes), (unsigned long long)avail);
+            LORA_FREE(spans);
+            return s;
+        }
+        t->data = base + data_start + t->offset;
+        spans[i].start = t->offset; spans[i].end = t->offset + t->nbytes; spans[i].idx = i;
+    }
+    qsort(spans, g->n_tensors, sizeof *spans, lora__gguf_cmp_span);
+    for (i = 1; i < g->n_tensors; i++)
+        if (spans[i].start < spans[i - 1].end && spans[i].end > spans[i].start && spans[i - 1].end > spans[i - 1].start) {
+            s = lora__fail(LORA_ERR_FORMAT, "%s: tensors '%s' and '%s' overlap (data bytes %llu..%llu and %llu..%llu)", g->path,
+                           g->tensors[spans[i - 1].idx].name, g->tensors[spans[i].idx].name,
+                           (unsigned long long)spans[i - 1].start, (unsigned long long)spans[i - 1].end,
+                           (unsigned long long)spans[i].start, (unsigned long long)spans[i].end);
+            break;
+        }
+    LORA_FREE(spans);
+    return s == LORA_OK ? LORA_OK : s;
+}
+
+static lora_status lora__gguf_new(const char *name, lora_gguf **out) {
+    lora_gguf *g = (lora_gguf *)lora__calloc(1, sizeof *g, "GGUF file");
+    if (!g) return LORA_ERR_OOM;
+    g->path = lora__strdup(name, "GGUF path");
+    g->impl_ = lora__calloc(1, sizeof(lora__gguf_impl), "GGUF file");
+    if (!g->path || !g->impl_) { lora_gguf_close(g); return LORA_ERR_OOM; }
+    *out = g;
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_gguf_open_memory(const void *data, size_t size, const char *name, lora_gguf **out) {
+    lora_gguf *g;
+    lora_status s;
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_open_memory: out is NULL");
+    *out = NULL;
+    if (!data && size) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_open_memory: data is NULL");
+    if ((s = lora__gguf_new(name ? name : "<memory>", &g)) != LORA_OK) return s;
+    if ((s = lora__gguf_parse((const unsigned char *)(data ? data : ""), size, g)) != LORA_OK) { lora_gguf_close(g); return s; }
+    *out = g;
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_gguf_open(const char *path, lora_gguf **out) {
+    lora_gguf *g;
+    lora__gguf_impl *im;
+    lora_status s;
+    const unsigned char *base = NULL;
+    size_t size = 0;
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_open: out is NULL");
+    *out = NULL;
+    if (!path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_open: path is NULL");
+    if ((s = lora__gguf_new(path, &g)) != LORA_OK) return s;
+    im = (lora__gguf_impl *)g->impl_;
+#ifdef LORA__ST_MMAP
+    {
+        struct stat sb;
+        int fd = open(path, O_RDONLY);
+        if (fd < 0) {
+            s = lora__fail(errno == ENOENT ? LORA_ERR_NOT_FOUND : LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+            lora_gguf_close(g);
+            return s;
+        }
+        if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+            s = lora__fail(LORA_ERR_IO, "%s: not a regular file", path);
+            close(fd); lora_gguf_close(g);
+            return s;
+        }
+        if ((uint64_t)sb.st_size > (uint64_t)((size_t)-1)) {
+            s = lora__fail(LORA_ERR_IO, "%s: file too large to map on this system", path);
+            close(fd); lora_gguf_close(g);
+            return s;
+        }
+        size = (size_t)sb.st_size;
+        if (size > 0) {
+            void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (m != MAP_FAILED) {
+                im->kind = 1; im->owned = m; im->owned_size = size;
+                base = (const unsigned char *)m;
+            }
+        }
+        close(fd);
+    }
+#endif
+    if (!base) {
+        char *buf;
+        size_t len;
+        if ((s = lora__read_file(path, &buf, &len)) != LORA_OK) { lora_gguf_close(g); return s; }
+        im->kind = 2; im->owned = buf; im->owned_size = len;
+        base = (const unsigned char *)buf; size = len;
+    }
+    if ((s = lora__gguf_parse(base, size, g)) != LORA_OK) { lora_gguf_close(g); return s; }
+    *out = g;
+    return LORA_OK;
+}
+
+LORA_API int lora_gguf_probe(const char *path) {
+    unsigned char b[4];
+    FILE *f;
+    size_t got;
+    if (!path || lora__check_not_dir(path) != LORA_OK) { lora_clear_error(); return 0; }
+    if (!(f = fopen(path, "rb"))) return 0;
+    got = fread(b, 1, 4, f);
+    fclose(f);
+    return got == 4 && memcmp(b, "GGUF", 4) == 0;
+}
+
+LORA_API const lora_gguf_kv *lora_gguf_find_kv(const lora_gguf *g, const char *key) {
+    size_t i;
+    if (!g || !key) return NULL;
+    for (i = 0; i < g->n_kv; i++)
+        if (g->kv[i].key && strcmp(g->kv[i].key, key) == 0) return &g->kv[i];
+    return NULL;
+}
+LORA_API const lora_gguf_tensor *lora_gguf_find_tensor(const lora_gguf *g, const char *name) {
+    size_t i;
+    if (!g || !name) return NULL;
+    for (i = 0; i < g->n_tensors; i++)
+        if (g->tensors[i].name && strcmp(g->tensors[i].name, name) == 0) return &g->tensors[i];
+    return NULL;
+}
+
+static lora_status lora__gguf_need(const lora_gguf *g, const char *key, const lora_gguf_kv **kv) {
+    if (!g || !key) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_get: NULL argument");
+    if (!(*kv = lora_gguf_find_kv(g, key))) return lora__fail(LORA_ERR_NOT_FOUND, "%s: no key '%s'", g->path, key);
+    return LORA_OK;
+}
+LORA_API lora_status lora_gguf_get_str(const lora_gguf *g, const char *key, const char **out) {
+    const lora_gguf_kv *kv;
+    lora_status s = lora__gguf_need(g, key, &kv);
+    if (s != LORA_OK) return s;
+    if (kv->type != LORA_GGUF_STRING)
+        return lora__fail(LORA_ERR_FORMAT, "%s: key '%s': expected a STRING, found %s", g->path, key, lora__gguf_type_name(kv->type));
+    *out = kv->str;
+    return LORA_OK;
+}
+static int lora__gguf_is_int(uint32_t t) {
+    return t <= LORA_GGUF_INT32 || t == LORA_GGUF_BOOL || t == LORA_GGUF_UINT64 || t == LORA_GGUF_INT64;
+}
+LORA_API lora_status lora_gguf_get_int(const lora_gguf *g, const char *key, int64_t *out) {
+    const lora_gguf_kv *kv;
+    lora_status s = lora__gguf_need(g, key, &kv);
+    if (s != LORA_OK) return s;
+    if (!lora__gguf_is_int(kv->type))
+        return lora__fail(LORA_ERR_FORMAT, "%s: key '%s': expected an integer, found %s", g->path, key, lora__gguf_type_name(kv->type));
+    if (kv->type == LORA_GGUF_UINT64 && kv->u > (uint64_t)INT64_MAX)
+        return lora__fail(LORA_ERR_FORMAT, "%s: key '%s': %llu is out of range", g->path, key, (unsigned long long)kv->u);
+    *out = kv->i;
+    return LORA_OK;
+}
+LORA_API lora_status lora_gguf_get_float(const lora_gguf *g, const char *key, double *out) {
+    const lora_gguf_kv *kv;
+    lora_status s = lora__gguf_need(g, key, &kv);
+    if (s != LORA_OK) return s;
+    if (kv->type != LORA_GGUF_FLOAT32 && kv->type != LORA_GGUF_FLOAT64 && !lora__gguf_is_int(kv->type))
+        return lora__fail(LORA_ERR_FORMAT, "%s: key '%s': expected a number, found %s", g->path, key, lora__gguf_type_name(kv->type));
+    *out = kv->f;
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_gguf_tensor_f32(const lora_gguf *g, const lora_gguf_tensor *t, float *dst, int64_t numel) {
+    const unsigned char *p;
+    int64_t i;
+    if (!g || !t || (!dst && numel)) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_tensor_f32: NULL argument");
+    if (numel != t->numel)
+        return lora__fail(LORA_ERR_SHAPE, "%s: tensor '%s': %lld values, the destination holds %lld", g->path, t->name,
+                          (long long)t->numel, (long long)numel);
+    p = (const unsigned char *)t->data;
+    switch (t->type) {
+    case LORA_GGML_F32:
+        for (i = 0; i < numel; i++) { uint32_t b = (uint32_t)lora__gguf_le(p + 4 * i, 4); memcpy(&dst[i], &b, 4); }
+        return LORA_OK;
+    case LORA_GGML_F16:
+        for (i = 0; i < numel; i++) dst[i] = lora_f16_to_f32((uint16_t)lora__gguf_le(p + 2 * i, 2));
+        return LORA_OK;
+    case LORA_GGML_BF16:
+        for (i = 0; i < numel; i++) dst[i] = lora_bf16_to_f32((uint16_t)lora__gguf_le(p + 2 * i, 2));
+        return LORA_OK;
+    case LORA_GGML_Q8_0:
+        /* blocks of 32: an f16 scale d, then 32 int8 q; value = d * q (ggml's dequantize_row_q8_0) */
+        for (i = 0; i < numel; i += 32) {
+            const unsigned char *blk = p + (size_t)(i / 32) * 34;
+            float d = lora_f16_to_f32((uint16_t)lora__gguf_le(blk, 2));
+            int k;
+            for (k = 0; k < 32; k++) dst[i + k] = d * (float)(int8_t)blk[2 + k];
+        }
+        return LORA_OK;
+    default:
+        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: tensor '%s': type %s cannot be converted (F32, F16, BF16 and Q8_0 can)",
+                          g->path, t->name, lora_ggml_type_name(t->type) ? lora_ggml_type_name(t->type) : "?");
+    }
+}
+
+static const char *lora__gguf_ne_str(char *buf, size_t cap, const int64_t *ne, int n) {
+    size_t k = 0;
+    int i;
+    k += (size_t)snprintf(buf, cap, "(");
+    for (i = 0; i < n && k < cap; i++) k += (size_t)snprintf(buf + k, cap - k, "%s%lld", i ? ", " : "", (long long)ne[i]);
+    if (k < cap) snprintf(buf + k, cap - k, ")");
+    return buf;
+}
+
+LORA_API lora_status lora_gguf_load_f32(const lora_gguf *g, const char *name, int n_dims, const int64_t *ne, float *dst) {
+    const lora_gguf_tensor *t;
+    int64_t numel = 1;
+    int k, ok = 1;
+    char a[128], b[128];
+    if (!g || !name || !ne || n_dims < 0 || n_dims > LORA_GGUF_MAX_DIMS)
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_load_f32: bad argument");
+    if (!(t = lora_gguf_find_tensor(g, name))) return lora__fail(LORA_ERR_NOT_FOUND, "%s: tensor '%s' not found", g->path, name);
+    for (k = 0; k < LORA_GGUF_MAX_DIMS; k++) {
+        int64_t want = k < n_dims ? ne[k] : 1;
+        if (t->ne[k] != want) ok = 0;
+        numel *= want;
+    }
+    if (!ok || t->n_dims > n_dims)
+        return lora__fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected ne %s, found %s", g->path, name,
+                          lora__gguf_ne_str(a, sizeof a, ne, n_dims), lora__gguf_ne_str(b, sizeof b, t->ne, t->n_dims));
+    return lora_gguf_tensor_f32(g, t, dst, numel);
+}
+
+/* ---- writer ---- */
+typedef struct lora__gguf_wtensor {
+    char *name;
+    int n_dims, flags;
+    int64_t ne[LORA_GGUF_MAX_DIMS], numel;
+    lora_ggml_type type;
+    const float *data;
+    float *owned;
+} lora__gguf_wtensor;
+
+struct lora_gguf_writer {
+    lora__buf kv;              /* the encoded key-values */
+    size_t n_kv;
+    char **keys;               /* for duplicate checks */
+    size_t keys_cap;
+    lora__gguf_wtensor *t;
+    size_t n_t, t_cap;
+    uint32_t alignment;
+};
+
+LORA_API lora_status lora_gguf_writer_create(lora_gguf_writer **out) {
+    lora_gguf_writer *w;
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_writer_create: out is NULL");
+    if (!(w = (lora_gguf_writer *)lora__calloc(1, sizeof *w, "GGUF writer"))) { *out = NULL; return LORA_ERR_OOM; }
+    w->alignment = LORA_GGUF_DEFAULT_ALIGNMENT;
+    *out = w;
+    return LORA_OK;
+}
+LORA_API void lora_gguf_writer_free(lora_gguf_writer *w) {
+    size_t i;
+    if (!w) return;
+    lora__buf_free(&w->kv);
+    for (i = 0; i < w->n_kv; i++) LORA_FREE(w->keys[i]);
+    LORA_FREE(w->keys);
+    for (i = 0; i < w->n_t; i++) { LORA_FREE(w->t[i].name); LORA_FREE(w->t[i].owned); }
+    LORA_FREE(w->t);
+    LORA_FREE(w);
+}
+
+static void lora__gguf_put(lora__buf *b, uint64_t v, size_t n) {
+    unsigned char x[8];
+    size_t i;
+    for (i = 0; i < n; i++) x[i] = (unsigned char)(v >> (8 * i));
+    lora__buf_append(b, x, n);
+}
+static void lora__gguf_put_str(lora__buf *b, const char *s, size_t n) {
+    lora__gguf_put(b, n, 8);
+    lora__buf_append(b, s, n);
+}
+
+/* starts a key: checks it is new, records it, encodes it and the type */
+static lora_status lora__gguf_key(lora_gguf_writer *w, const char *key, uint32_t type) {
+    size_t i;
+    if (!w || !key || !key[0]) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_set: NULL writer or empty key");
+    for (i = 0; i < w->n_kv; i++)
+        if (strcmp(w->keys[i], key) == 0) return lora__fail(LORA_ERR_INVALID_ARG, "GGUF writer: key '%s' set twice", key);
+    if (w->n_kv == w->keys_cap) {
+        size_t cap = w->keys_cap ? 2 * w->keys_cap : 32;
+        char **k = (char **)lora__realloc(w->keys, cap * sizeof *k, "GGUF keys");
+        if (!k) return LORA_ERR_OOM;
+        w->keys = k; w->keys_cap = cap;
+    }
+    if (!(w->keys[w->n_kv] = lora__strdup(key, "GGUF key"))) return LORA_ERR_OOM;
+    w->n_kv++;
+    lora__gguf_put_str(&w->kv, key, strlen(key));
+    lora__gguf_put(&w->kv, type, 4);
+    return w->kv.failed ? LORA_ERR_OOM : LORA_OK;
+}
+static lora_status lora__gguf_scalar(lora_gguf_writer *w, const char *key, uint32_t type, uint64_t raw) {
+    lora_status s = lora__gguf_key(w, key, type);
+    if (s != LORA_OK) return s;
+    lora__gguf_put(&w->kv, raw, lora__gguf_type_size(type));
+    return w->kv.failed ? LORA_ERR_OOM : LORA_OK;
+}
+LORA_API lora_status lora_gguf_set_u32(lora_gguf_writer *w, const char *key, uint32_t v) { return lora__gguf_scalar(w, key, LORA_GGUF_UINT32, v); }
+LORA_API lora_status lora_gguf_set_i32(lora_gguf_writer *w, const char *key, int32_t v) { return lora__gguf_scalar(w, key, LORA_GGUF_INT32, (uint32_t)v); }
+LORA_API lora_status lora_gguf_set_u64(lora_gguf_writer *w, const char *key, uint64_t v) { return lora__gguf_scalar(w, key, LORA_GGUF_UINT64, v); }
+LORA_API lora_status lora_gguf_set_bool(lora_gguf_writer *w, const char *key, int v) { return lora__gguf_scalar(w, key, LORA_GGUF_BOOL, v ? 1u : 0u); }
+LORA_API lora_status lora_gguf_set_f32(lora_gguf_writer *w, const char *key, float v) {
+    uint32_t b;
+    memcpy(&b, &v, 4);
+    return lora__gguf_scalar(w, key, LORA_GGUF_FLOAT32, b);
+}
+LORA_API lora_status lora_gguf_set_str(lora_gguf_writer *w, const char *key, const char *value) {
+    lora_status s;
+    if (!value) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_set_str: value of '%s' is NULL", key ? key : "?");
+    if ((s = lora__gguf_key(w, key, LORA_GGUF_STRING)) != LORA_OK) return s;
+    lora__gguf_put_str(&w->kv, value, strlen(value));
+    return w->kv.failed ? LORA_ERR_OOM : LORA_OK;
+}
+LORA_API lora_status lora_gguf_set_str_array(lora_gguf_writer *w, const char *key, const char *const *strs,
+                                             const size_t *lens, size_t n) {
+    lora_status s;
+    size_t i;
+    if (!strs && n) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_set_str_array: strings of '%s' are NULL", key ? key : "?");
+    if ((s = lora__gguf_key(w, key, LORA_GGUF_ARRAY)) != LORA_OK) return s;
+    lora__gguf_put(&w->kv, LORA_GGUF_STRING, 4);
+    lora__gguf_put(&w->kv, n, 8);
+    for (i = 0; i < n; i++) lora__gguf_put_str(&w->kv, strs[i], lens ? lens[i] : strlen(strs[i]));
+    return w->kv.failed ? LORA_ERR_OOM : LORA_OK;
+}
+LORA_API lora_status lora_gguf_set_array(lora_gguf_writer *w, const char *key, lora_gguf_type elem, const void *values, size_t n) {
+    lora_status s;
+    size_t es = lora__gguf_type_size((uint32_t)elem), i;
+    if (!es) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_set_array: '%s': element type %d is not numeric", key ? key : "?", (int)elem);
+    if (!values && n) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_set_array: values of '%s' are NULL", key ? key : "?");
+    if ((s = lora__gguf_key(w, key, LORA_GGUF_ARRAY)) != LORA_OK) return s;
+    lora__gguf_put(&w->kv, (uint32_t)elem, 4);
+    lora__gguf_put(&w->kv, n, 8);
+    for (i = 0; i < n; i++) {
+        uint64_t raw = 0;
+        const unsigned char *p = (const unsigned char *)values + i * es;
+        switch (es) {
+        case 1: raw = p[0]; break;
+        case 2: { uint16_t v; memcpy(&v, p, 2); raw = v; break; }
+        case 4: { uint32_t v; memcpy(&v, p, 4); raw = v; break; }
+        default: memcpy(&raw, p, 8); break;
+        }
+        lora__gguf_put(&w->kv, raw, es);
+    }
+    return w->kv.failed ? LORA_ERR_OOM : LORA_OK;
+}
+LORA_API lora_status lora_gguf_set_alignment(lora_gguf_writer *w, uint32_t alignment) {
+    if (!w || alignment == 0 || (alignment & (alignment - 1)) != 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_set_alignment: %u is not a power of two", (unsigned)alignment);
+    w->alignment = alignment;
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_gguf_add_tensor(lora_gguf_writer *w, const char *name, int n_dims, const int64_t *ne,
+                                          lora_ggml_type type, const float *data, int flags) {
+    lora__gguf_wtensor *t;
+    size_t i, len;
+    int k;
+    int64_t numel = 1;
+    if (!w || !name || !ne || (!data)) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_add_tensor: NULL argument");
+    len = strlen(name);
+    if (len == 0 || len >= LORA_GGUF_MAX_NAME)
+        return lora__fail(LORA_ERR_INVALID_ARG, "GGUF writer: tensor name '%s' has %zu bytes (llama.cpp takes 1 to %d)", name, len,
+                          LORA_GGUF_MAX_NAME - 1);
+    if (n_dims < 1 || n_dims > LORA_GGUF_MAX_DIMS || ((flags & LORA_GGUF_TRANSPOSE) && n_dims != 2))
+        return lora__fail(LORA_ERR_INVALID_ARG, "GGUF writer: tensor '%s': %d dimensions%s", name, n_dims,
+                          (flags & LORA_GGUF_TRANSPOSE) ? " (transposing needs 2)" : " (1 to 4)");
+    if (type != LORA_GGML_F32 && type != LORA_GGML_F16 && type != LORA_GGML_BF16)
+        return lora__fail(LORA_ERR_UNSUPPORTED, "GGUF writer: tensor '%s': type %s cannot be written (F32, F16, BF16 can)", name,
+                          lora_ggml_type_name((uint32_t)type) ? lora_ggml_type_name((uint32_t)type) : "?");
+    for (k = 0; k < n_dims; k++) {
+        if (ne[k] <= 0 || numel > INT64_MAX / ne[k])
+            return lora__fail(LORA_ERR_INVALID_ARG, "GGUF writer: tensor '%s': dimension %d of size %lld", name, k, (long long)ne[k]);
+        numel *= ne[k];
+    }
+    if ((uint64_t)numel > (uint64_t)((size_t)-1) / sizeof(float))
+        return lora__fail(LORA_ERR_INVALID_ARG, "GGUF writer: tensor '%s' is too large", name);
+    for (i = 0; i < w->n_t; i++)
+        if (strcmp(w->t[i].name, name) == 0) return lora__fail(LORA_ERR_INVALID_ARG, "GGUF writer: tensor '%s' added twice", name);
+    if (w->n_t == w->t_cap) {
+        size_t cap = w->t_cap ? 2 * w->t_cap : 64;
+        lora__gguf_wtensor *nt = (lora__gguf_wtensor *)lora__realloc(w->t, cap * sizeof *nt, "GGUF tensors");
+        if (!nt) return LORA_ERR_OOM;
+        w->t = nt; w->t_cap = cap;
+    }
+    t = &w->t[w->n_t];
+    memset(t, 0, sizeof *t);
+    if (!(t->name = lora__strdup(name, "GGUF tensor name"))) return LORA_ERR_OOM;
+    if (flags & LORA_GGUF_COPY) {
+        if (!(t->owned = (float *)lora__malloc((size_t)numel * sizeof(float), name))) { LORA_FREE(t->name); return LORA_ERR_OOM; }
+        memcpy(t->owned, data, (size_t)numel * sizeof(float));
+        data = t->owned;
+    }
+    t->n_dims = n_dims;
+    for (k = 0; k < LORA_GGUF_MAX_DIMS; k++) t->ne[k] = k < n_dims ? ne[k] : 1;
+    t->numel = numel;
+    t->type = type;
+    t->data = data;
+    t->flags = flags;
+    w->n_t++;
+    return LORA_OK;
+}
+
+static uint64_t lora__gguf_tbytes(const lora__gguf_wtensor *t) { return (uint64_t)t->numel * (t->type == LORA_GGML_F32 ? 4u : 2u); }
+
+/* Streams a tensor's values in GGUF order, converted to its type. */
+static void lora__gguf_write_data(lora__atomic_file *af, const lora__gguf_wtensor *t) {
+    union { float f[2048]; uint16_t h[2048]; } buf;
+    const size_t chunk = 2048;
+    int64_t done = 0;
+    const int tr = (t->flags & LORA_GGUF_TRANSPOSE) != 0;
+    const int64_t n0 = t->ne[0], n1 = t->ne[1];
+    while (done < t->numel) {
+        size_t n = (size_t)(t->numel - done < (int64_t)chunk ? t->numel - done : (int64_t)chunk), i;
+        for (i = 0; i < n; i++) {
+            int64_t e = done + (int64_t)i;
+            /* element (i0, i1) of GGUF order sits at e = i1 * n0 + i0; transposed source: i0 * n1 + i1 */
+            float v = tr ? t->data[(e % n0) * n1 + e / n0] : t->data[e];
+            if (t->type == LORA_GGML_F32) buf.f[i] = v;
+            else buf.h[i] = t->type == LORA_GGML_F16 ? lora_f32_to_f16(v) : lora_f32_to_bf16(v);
+        }
+        lora__atomic_write_le(af, &buf, n * (t->type == LORA_GGML_F32 ? 4u : 2u), t->type == LORA_GGML_F32 ? 4u : 2u);
+        done += (int64_t)n;
+    }
+}
+
+LORA_API lora_status lora_gguf_write(lora_gguf_writer *w, const char *path) {
+    lora__buf h;
+    lora__atomic_file af;
+    lora_status s;
+    uint64_t off = 0;
+    size_t i, n_kv;
+    static const unsigned char zeros[256] = {0};
+    int k;
+    if (!w || !path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_write: NULL argument");
+    if (w->kv.failed) return lora__fail(LORA_ERR_OOM, "%s: out of memory while collecting the key-values", path);
+    memset(&h, 0, sizeof h);
+    n_kv = w->n_kv + (w->alignment != LORA_GGUF_DEFAULT_ALIGNMENT);
+    lora__buf_append(&h, "GGUF", 4);
+    lora__gguf_put(&h, 3, 4);
+    lora__gguf_put(&h, w->n_t, 8);
+    lora__gguf_put(&h, n_kv, 8);
+    lora__buf_append(&h, w->kv.data ? w->kv.data : "", w->kv.len);
+    if (w->alignment != LORA_GGUF_DEFAULT_ALIGNMENT) {
+        lora__gguf_put_str(&h, "general.alignment", 17);
+        lora__gguf_put(&h, LORA_GGUF_UINT32, 4);
+        lora__gguf_put(&h, w->alignment, 4);
+    }
+    for (i = 0; i < w->n_t; i++) {
+        const lora__gguf_wtensor *t = &w->t[i];
+        lora__gguf_put_str(&h, t->name, strlen(t->name));
+        lora__gguf_put(&h, (uint64_t)t->n_dims, 4);
+        for (k = 0; k < t->n_dims; k++) lora__gguf_put(&h, (uint64_t)t->ne[k], 8);
+        lora__gguf_put(&h, (uint64_t)t->type, 4);
+        lora__gguf_put(&h, off, 8);
+        off += (lora__gguf_tbytes(t) + w->alignment - 1) / w->alignment * w->alignment;
+    }
+    while (h.len % w->alignment) lora__buf_append(&h, zeros, 1);
+    if (h.failed) { lora__buf_free(&h); return lora__fail(LORA_ERR_OOM, "%s: out of memory building the GGUF header", path); }
+    if ((s = lora__atomic_open(&af, path)) != LORA_OK) { lora__buf_free(&h); return s; }
+    lora__atomic_write(&af, h.data, h.len);
+    lora__buf_free(&h);
+    for (i = 0; i < w->n_t; i++) {
+        uint64_t nb = lora__gguf_tbytes(&w->t[i]), pad = (w->alignment - nb % w->alignment) % w->alignment;
+        lora__gguf_write_data(&af, &w->t[i]);
+        while (pad) {
+            size_t c = pad < sizeof zeros ? (size_t)pad : sizeof zeros;
+            lora__atomic_write(&af, zeros, c);
+            pad -= c;
+        }
+    }
+    return lora__atomic_commit(&af);
+}
+
+LORA_API lora_status lora_gguf_permute_rows(const float *w, float *dst, int64_t rows, int64_t cols, int n_head, int inverse) {
+    int64_t d, half, h, i, c;
+    if (!w || !dst || w == dst || rows <= 0 || cols <= 0 || n_head <= 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_permute_rows: bad argument");
+    if (rows % (2 * (int64_t)n_head) != 0)
+        return lora__fail(LORA_ERR_SHAPE, "lora_gguf_permute_rows: %lld rows are not a multiple of 2 x %d heads", (long long)rows, n_head);
+    d = rows / n_head;
+    half = d / 2;
+    for (h = 0; h < n_head; h++)
+        for (i = 0; i < half; i++)
+            for (c = 0; c < 2; c++) {
+                /* HF row h*d + c*half + i  <->  GGUF row h*d + 2*i + c */
+                int64_t hf = h * d + c * half + i, gg = h * d + 2 * i + c;
+                const float *src = w + (inverse ? gg : hf) * cols;
+                memcpy(dst + (inverse ? hf : gg) * cols, src, (size_t)cols * sizeof(float));
+            }
+    return LORA_OK;
 }
 
 /* ---- lora/50_pattern.impl.c ---- */
@@ -8130,7 +9485,7 @@ static char *lora__path_join(const char *dir, const char *file) {
 static void lora__json_write_pyfloat(lora__buf *b, double x) {
     size_t start = b->len, i;
     int plain = 1;
-    lora__json_write_number(b, x);
+    lora_json_write_float(b, (float)x);
     if (b->failed) return;
     for (i = start; i < b->len; i++)
         if (b->data[i] == '.' || b->data[i] == 'e' || b->data[i] == 'n') plain = 0;
@@ -8208,7 +9563,7 @@ static lora_status lora__adapter_config_json(const lora_adapter *ad, int fan_in_
     } else lora__buf_puts(b, "null");
     lora__buf_puts(b, ",\n  \"loftq_config\": {},\n  \"lora_alpha\": ");
     if ((double)c->alpha == floor((double)c->alpha)) lora__json_write_int(b, (int64_t)c->alpha);
-    else lora__json_write_number(b, (double)c->alpha);
+    else lora_json_write_float(b, c->alpha);
     lora__buf_puts(b, ",\n  \"lora_dropout\": ");
     lora__json_write_pyfloat(b, (double)c->dropout);
     lora__buf_printf(b, ",\n  \"megatron_config\": null,\n  \"megatron_core\": \"megatron.core\",\n  \"modules_to_save\": null,\n"
@@ -8227,7 +9582,24 @@ static lora_status lora__adapter_config_json(const lora_adapter *ad, int fan_in_
     return b->failed ? lora__fail(LORA_ERR_OOM, "out of memory writing adapter_config.json") : LORA_OK;
 }
 
-LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, int fan_in_fan_out) {
+/* Creates the folder a file or directory will be made in (mkdir -p of its dirname). */
+static lora_status lora__ensure_parent_dir(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    lora_status s;
+    if (!slash || slash == path) return LORA_OK;
+    dir = (char *)lora__malloc((size_t)(slash - path) + 1, "path");
+    if (!dir) return LORA_ERR_OOM;
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = 0;
+    s = lora_ensure_dir(dir);
+    LORA_FREE(dir);
+    return s;
+}
+
+/* Writes adapter_config.json and adapter_model.safetensors into dir (an existing directory; the
+   callers give a fresh one from lora_dir_begin, so both files are published together). */
+static lora_status lora__adapter_write_files(const lora_adapter *ad, const char *dir, int fan_in_fan_out) {
     lora_st_entry *e = NULL;
     char **names = NULL;
     char *path = NULL;
@@ -8236,9 +9608,7 @@ LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, 
     const char *mk = "format", *mv = "pt";
     lora_status s;
     int i, k = 0, n;
-    if (!ad || !dir) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_save: NULL argument");
     memset(&json, 0, sizeof json);
-    if ((s = lora__ensure_dir(dir)) != LORA_OK) return s;
     n = 2 * ad->n_modules + ad->n_biases;
     e = (lora_st_entry *)lora__calloc((size_t)(n ? n : 1), sizeof *e, "adapter tensors");
     names = (char **)lora__calloc((size_t)(n ? n : 1), sizeof *names, "adapter tensors");
@@ -8290,6 +9660,15 @@ done:
     LORA_FREE(e);
     LORA_FREE(path);
     return s;
+}
+
+LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, int fan_in_fan_out) {
+    lora_dir_txn t;
+    lora_status s;
+    if (!ad || !dir) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_save: NULL argument");
+    if ((s = lora_dir_begin(&t, dir)) != LORA_OK) return s;
+    if ((s = lora__adapter_write_files(ad, lora_dir_path(&t), fan_in_fan_out)) != LORA_OK) { lora_dir_abort(&t); return s; }
+    return lora_dir_commit(&t);
 }
 
 /* ---- loading ---- */
@@ -8345,6 +9724,18 @@ static int lora__json_nonempty(const lora_json *v) {
     return 1;
 }
 
+/* Python's truthiness of a JSON value (PEFT tests these keys with a plain "if") */
+static int lora__json_truthy(const lora_json *v) {
+    if (!v) return 0;
+    switch (v->type) {
+    case LORA_JSON_NULL: case LORA_JSON_FALSE: return 0;
+    case LORA_JSON_TRUE: return 1;
+    case LORA_JSON_NUMBER: return v->number != 0;
+    case LORA_JSON_STRING: return v->len > 0;
+    default: return v->n > 0;
+    }
+}
+
 static lora_status lora__parse_adapter_config(const char *path, const lora_json *j, lora__loaded_config *lc, lora__buf *warn) {
     lora_config *c = &lc->cfg;
     const lora_json *v;
@@ -8373,7 +9764,11 @@ static lora_status lora__parse_adapter_config(const char *path, const lora_json 
         if (v->type != LORA_JSON_NUMBER || !(v->number > 0)) return lora__fail(LORA_ERR_FORMAT, "%s: \"lora_alpha\" must be a number > 0", path);
         c->alpha = (float)v->number;
     }
-    if (lora_json_get_number(j, "lora_dropout", &d)) c->dropout = (float)d;
+    if ((v = lora_json_get(j, "lora_dropout")) != NULL && v->type != LORA_JSON_NULL) {
+        if (!lora_json_get_number(j, "lora_dropout", &d) || !(d >= 0 && d < 1))
+            return lora__fail(LORA_ERR_FORMAT, "%s: \"lora_dropout\" must be a number in [0, 1)", path);
+        c->dropout = (float)d;
+    }
     if ((v = lora_json_get(j, "use_rslora")) != NULL && v->type != LORA_JSON_NULL && !lora_json_get_bool(j, "use_rslora", &c->use_rslora))
         return lora__fail(LORA_ERR_FORMAT, "%s: \"use_rslora\" must be true or false", path);
     if ((str = lora_json_get_string(j, "bias")) != NULL) {
@@ -8385,8 +9780,16 @@ static lora_status lora__parse_adapter_config(const char *path, const lora_json 
         if (v->type == LORA_JSON_FALSE) c->init = LORA_INIT_NONE;
         else if (v->type == LORA_JSON_STRING && strcmp(v->str, "gaussian") == 0) c->init = LORA_INIT_GAUSSIAN;
     }
-    if (lora_json_get_bool(j, "use_dora", &dora) && dora)
-        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: use_dora is true; DoRA adapters are not supported", path);
+    (void)dora;
+    if (lora__json_truthy(lora_json_get(j, "use_dora")))
+        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: use_dora is set; DoRA adapters are not supported", path);
+    {   /* more keys that PEFT honours and that change the adapter's math */
+        static const char *const unsupported[] = {"target_parameters", "use_qalora", "trainable_token_indices", "alora_invocation_tokens",
+                                                  "arrow_config", "megatron_config"};
+        for (k = 0; k < sizeof unsupported / sizeof unsupported[0]; k++)
+            if (lora__json_truthy(lora_json_get(j, unsupported[k])))
+                return lora__fail(LORA_ERR_UNSUPPORTED, "%s: \"%s\" is set; this library does not implement it", path, unsupported[k]);
+    }
     if (lora__json_nonempty(lora_json_get(j, "modules_to_save")))
         return lora__fail(LORA_ERR_UNSUPPORTED, "%s: modules_to_save is set; full copies of modules are not supported", path);
     if (lora__json_nonempty(lora_json_get(j, "rank_pattern")) || lora__json_nonempty(lora_json_get(j, "alpha_pattern")))
@@ -8453,6 +9856,15 @@ static int lora__parse_adapter_key(const char *key, char *module, size_t size, c
     return 0;
 }
 
+/* LORA_ERR_NUMERIC naming the file, the tensor and the first NaN/Inf element */
+static lora_status lora__check_finite(const char *path, const char *name, const float *v, int64_t n) {
+    int64_t i;
+    for (i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return lora__fail(LORA_ERR_NUMERIC, "%s: tensor '%s': element %lld is %g: expected a finite number", path, name, (long long)i, (double)v[i]);
+    return LORA_OK;
+}
+
 static lora_status lora__adapter_load(const char *dir, const lora_module_desc *modules, int n_modules,
                                       const char *const *def_targets, int n_def, lora_adapter **out, char **warnings) {
     char *cfg_path = NULL, *st_path = NULL, *text = NULL;
@@ -8492,7 +9904,12 @@ static lora_status lora__adapter_load(const char *dir, const lora_module_desc *m
         s = lora__fail(s, "%s: %s", cfg_path, msg);
         goto done;
     }
-    if ((s = lora__select(&lc.cfg, modules, n_modules, &selected)) != LORA_OK) goto done;
+    if ((s = lora__select(&lc.cfg, modules, n_modules, &selected)) != LORA_OK) {
+        char msg[LORA__ERRLEN];
+        snprintf(msg, sizeof msg, "%s", lora_last_error());
+        s = lora__fail(s, "%s: %s", cfg_path, msg);
+        goto done;
+    }
     if ((s = lora__adapter_alloc(&lc.cfg, modules, n_modules, selected, &ad)) != LORA_OK) goto done;
     if (lc.base_name) { LORA_FREE(ad->base_model_name); ad->base_model_name = lc.base_name; lc.base_name = NULL; }
     {
@@ -8535,7 +9952,12 @@ static lora_status lora__adapter_load(const char *dir, const lora_module_desc *m
             tmp = (float *)lora__malloc(sizeof(float) * (size_t)t->numel, "bias");
             if (!tmp) { s = LORA_ERR_OOM; goto done; }
             s = lora_st_read_f32(st, t, tmp, t->numel);
-            if (s == LORA_OK) s = lora_adapter_add_bias(ad, mod, tmp, (int)t->numel);
+            if (s == LORA_OK) s = lora__check_finite(st_path, t->name, tmp, t->numel);
+            if (s == LORA_OK && (s = lora_adapter_add_bias(ad, mod, tmp, (int)t->numel)) != LORA_OK) {
+                char msg[LORA__ERRLEN];
+                snprintf(msg, sizeof msg, "%s", lora_last_error());
+                s = lora__fail(s, "%s: tensor '%s': %s", st_path, t->name, msg);
+            }
             LORA_FREE(tmp);
             if (s != LORA_OK) goto done;
             continue;
@@ -8553,14 +9975,19 @@ static lora_status lora__adapter_load(const char *dir, const lora_module_desc *m
         }
         {
             int64_t e0 = kind == 'A' ? m->r : m->out, e1 = kind == 'A' ? m->in : m->r;
-            if (t->ndim != 2 || t->shape[0] != e0 || t->shape[1] != e1) {
-                s = lora__fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected shape (%lld, %lld), found %s%lld%s%lld%s", st_path, t->name,
-                               (long long)e0, (long long)e1, t->ndim == 2 ? "(" : "a tensor of rank ", t->ndim == 2 ? (long long)t->shape[0] : (long long)t->ndim,
-                               t->ndim == 2 ? ", " : "", t->ndim == 2 ? (long long)t->shape[1] : 0LL, t->ndim == 2 ? ")" : "");
+            if (t->ndim != 2) {
+                s = lora__fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected shape (%lld, %lld), found a %d-dimensional tensor", st_path, t->name,
+                               (long long)e0, (long long)e1, (int)t->ndim);
+                goto done;
+            }
+            if (t->shape[0] != e0 || t->shape[1] != e1) {
+                s = lora__fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected shape (%lld, %lld), found (%lld, %lld)", st_path, t->name,
+                               (long long)e0, (long long)e1, (long long)t->shape[0], (long long)t->shape[1]);
                 goto done;
             }
         }
         if ((s = lora_st_read_f32(st, t, kind == 'A' ? m->A : m->B, t->numel)) != LORA_OK) goto done;
+        if ((s = lora__check_finite(st_path, t->name, kind == 'A' ? m->A : m->B, t->numel)) != LORA_OK) goto done;
         have[2 * k + (kind == 'B')] = 1;
     }
     for (k = 0; k < ad->n_modules; k++) {
@@ -8937,6 +10364,24 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
         fclose(f);
         return lora__fail(LORA_ERR_SHAPE, "%s: checkpoint has %u tensors, the optimiser has %d (different targets or model?)", path, h.n_params, opt->n_params);
     }
+    /* every field is input: checked before anything uses it */
+    if (h.step < 0 || h.step > INT_MAX) {
+        fclose(f);
+        return lora__fail(LORA_ERR_FORMAT, "%s: step %lld: expected a step count in [0, %d]", path, (long long)h.step, INT_MAX);
+    }
+    if (h.epoch > (uint64_t)h.step * 65536u + 1u) {
+        fclose(f);
+        return lora__fail(LORA_ERR_FORMAT, "%s: epoch %llu after %lld steps: expected at most %llu", path, (unsigned long long)h.epoch,
+                          (long long)h.step, (unsigned long long)h.step * 65536u + 1u);
+    }
+    if (!(h.best_val_loss != h.best_val_loss || (h.best_val_loss >= 0 && h.best_val_loss < 1e30))) {
+        fclose(f);
+        return lora__fail(LORA_ERR_FORMAT, "%s: best validation loss %g: expected NaN (none yet) or a finite value >= 0", path, h.best_val_loss);
+    }
+    if (!(h.elapsed_seconds >= 0 && h.elapsed_seconds < 1e12)) {
+        fclose(f);
+        return lora__fail(LORA_ERR_FORMAT, "%s: elapsed time %g s: expected a finite value >= 0", path, h.elapsed_seconds);
+    }
     /* read everything into temporaries first: a bad file changes nothing */
     {
         float **vals = (float **)lora__calloc((size_t)(opt->n_params ? opt->n_params : 1), 3 * sizeof(float *), "checkpoint");
@@ -8946,7 +10391,12 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
             uint32_t nl;
             int64_t n;
             char name[512];
-            if (lora__fread_le(&nl, sizeof nl, 1, f) != 1 || nl >= sizeof name || fread(name, 1, nl, f) != nl || lora__fread_le(&n, sizeof n, 1, f) != 1) {
+            if (lora__fread_le(&nl, sizeof nl, 1, f) != 1) { s = lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint (tensor %d)", path, i); break; }
+            if (nl >= sizeof name) {
+                s = lora__fail(LORA_ERR_FORMAT, "%s: tensor %d: name length %u, expected at most %u", path, i, nl, (unsigned)sizeof name - 1);
+                break;
+            }
+            if (fread(name, 1, nl, f) != nl || lora__fread_le(&n, sizeof n, 1, f) != 1) {
                 s = lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint (tensor %d)", path, i);
                 break;
             }
@@ -8961,6 +10411,16 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
                 vals[3 * i + k] = buf;
                 if (!buf) s = LORA_ERR_OOM;
                 else if (lora__fread_le(buf, sizeof(float), (size_t)n, f) != (size_t)n) s = lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint (tensor '%s')", path, name);
+                else {
+                    int64_t q;
+                    static const char *const what[3] = {"value", "first moment", "second moment"};
+                    for (q = 0; q < n; q++)
+                        if (!isfinite(buf[q]) || (k == 2 && buf[q] < 0)) {
+                            s = lora__fail(LORA_ERR_NUMERIC, "%s: tensor '%s': %s %lld is %g: expected a finite number%s", path, name, what[k],
+                                           (long long)q, (double)buf[q], k == 2 ? " >= 0" : "");
+                            break;
+                        }
+                }
             }
         }
         if (s == LORA_OK && fgetc(f) != EOF) s = lora__fail(LORA_ERR_FORMAT, "%s: trailing bytes after the last tensor", path);
@@ -13247,6 +14707,204 @@ LORA_API lora_status lora_batcher_next(lora_batcher *b, int32_t *inputs, int32_t
     return LORA_OK;
 }
 
+/* ---- lora/83_tokenizer_gguf.impl.c ---- */
+/* ---- tokenizers in GGUF files ----
+   GGUF stores a byte-level BPE vocabulary as Hugging Face's vocab.json does: each token as the
+   UTF-8 of its bytes mapped through bytes_to_unicode, and the merges as "left right" lines.
+   Reading builds the vocab JSON and merges text and hands them to the loader of
+   80_tokenizer (so every check of that loader applies); writing walks the token table and the
+   merge table of the tokenizer. */
+#define LORA__TOKEN_NORMAL 1
+#define LORA__TOKEN_CONTROL 3
+#define LORA__TOKEN_UNUSED 5
+
+/* byte -> its bytes_to_unicode code point, as UTF-8 (1 or 2 bytes); returns the length */
+static size_t lora__byte_symbol(int b, char out[2]) {
+    int k, n = 0;
+    uint32_t cp;
+    if (lora__byte_is_printable(b)) cp = (uint32_t)b;
+    else {
+        for (k = 0; k < b; k++) n += !lora__byte_is_printable(k);
+        cp = 256u + (uint32_t)n;
+    }
+    if (cp < 0x80) { out[0] = (char)cp; return 1; }
+    out[0] = (char)(0xC0 | (cp >> 6));
+    out[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+}
+
+/* the byte-level string of token id into b (appended) */
+static void lora__token_symbol(const lora_tokenizer *tok, int32_t id, lora__buf *b, char sym[256][2], const size_t *slen) {
+    size_t n, i;
+    const unsigned char *p = (const unsigned char *)lora_token_bytes(tok, id, &n);
+    for (i = 0; p && i < n; i++) lora__buf_append(b, sym[p[i]], slen[p[i]]);
+}
+
+typedef struct lora__merge_rank { uint32_t rank; int32_t a, b; } lora__merge_rank;
+static int lora__cmp_merge_rank(const void *x, const void *y) {
+    uint32_t a = ((const lora__merge_rank *)x)->rank, b = ((const lora__merge_rank *)y)->rank;
+    return a < b ? -1 : a > b;
+}
+
+LORA_API lora_status lora_gguf_set_tokenizer(lora_gguf_writer *w, const lora_tokenizer *tok, const char *model,
+                                             const char *pre, int n_vocab) {
+    char sym[256][2];
+    size_t slen[256], i, n_m = 0;
+    lora__buf blob;
+    size_t *offs = NULL, *lens = NULL, *moffs = NULL, *mlens = NULL;
+    const char **strs = NULL, **mstrs = NULL;
+    int32_t *types = NULL, id;
+    lora__merge_rank *mr = NULL;
+    lora_status s = LORA_OK;
+    int b;
+    if (!w || !tok || !model || !pre) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_set_tokenizer: NULL argument");
+    if (n_vocab < tok->n_vocab)
+        return lora__fail(LORA_ERR_SHAPE, "lora_gguf_set_tokenizer: the model has %d token rows, the tokenizer %d tokens",
+                          n_vocab, (int)tok->n_vocab);
+    for (b = 0; b < 256; b++) slen[b] = lora__byte_symbol(b, sym[b]);
+    memset(&blob, 0, sizeof blob);
+    offs = (size_t *)lora__calloc((size_t)n_vocab + 1, sizeof(size_t), "GGUF tokens");
+    lens = (size_t *)lora__calloc((size_t)n_vocab + 1, sizeof(size_t), "GGUF tokens");
+    strs = (const char **)lora__calloc((size_t)n_vocab + 1, sizeof(char *), "GGUF tokens");
+    types = (int32_t *)lora__calloc((size_t)n_vocab + 1, sizeof(int32_t), "GGUF token types");
+    mr = (lora__merge_rank *)lora__calloc(tok->n_merges + 1, sizeof *mr, "GGUF merges");
+    if (!offs || !lens || !strs || !types || !mr) { s = LORA_ERR_OOM; goto done; }
+    for (id = 0; id < n_vocab; id++) {
+        offs[id] = blob.len;
+        if (id < tok->n_vocab && tok->off[id] != tok->off[id + 1]) {
+            lora__token_symbol(tok, id, &blob, sym, slen);
+            types[id] = id == tok->eot ? LORA__TOKEN_CONTROL : LORA__TOKEN_NORMAL;
+        } else {
+            lora__buf_printf(&blob, "[PAD%ld]", (long)id);
+            types[id] = LORA__TOKEN_UNUSED;
+        }
+        lens[id] = blob.len - offs[id];
+    }
+    /* the merges in rank order, from the hash table */
+    for (i = 0; i < ((size_t)1 << tok->merge_bits) && tok->merges; i++) {
+        const lora__merge_slot *m = &tok->merges[i];
+        if (m->key == LORA__EMPTY_KEY || n_m >= tok->n_merges) continue;
+        mr[n_m].rank = m->rank;
+        mr[n_m].a = (int32_t)(m->key >> 32);
+        mr[n_m].b = (int32_t)(uint32_t)m->key;
+        n_m++;
+    }
+    qsort(mr, n_m, sizeof *mr, lora__cmp_merge_rank);
+    moffs = (size_t *)lora__calloc(n_m + 1, sizeof(size_t), "GGUF merges");
+    mlens = (size_t *)lora__calloc(n_m + 1, sizeof(size_t), "GGUF merges");
+    mstrs = (const char **)lora__calloc(n_m + 1, sizeof(char *), "GGUF merges");
+    if (!moffs || !mlens || !mstrs) { s = LORA_ERR_OOM; goto done; }
+    for (i = 0; i < n_m; i++) {
+        moffs[i] = blob.len;
+        lora__token_symbol(tok, mr[i].a, &blob, sym, slen);
+        lora__buf_append(&blob, " ", 1);
+        lora__token_symbol(tok, mr[i].b, &blob, sym, slen);
+        mlens[i] = blob.len - moffs[i];
+    }
+    if (blob.failed) { s = LORA_ERR_OOM; goto done; }
+    for (id = 0; id < n_vocab; id++) strs[id] = blob.data + offs[id];
+    for (i = 0; i < n_m; i++) mstrs[i] = blob.data + moffs[i];
+    if ((s = lora_gguf_set_str(w, "tokenizer.ggml.model", model)) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_str(w, "tokenizer.ggml.pre", pre)) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_str_array(w, "tokenizer.ggml.tokens", strs, lens, (size_t)n_vocab)) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_array(w, "tokenizer.ggml.token_type", LORA_GGUF_INT32, types, (size_t)n_vocab)) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_str_array(w, "tokenizer.ggml.merges", mstrs, mlens, n_m)) != LORA_OK) goto done;
+    if (tok->eot >= 0) {
+        if ((s = lora_gguf_set_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)tok->eot)) != LORA_OK) goto done;
+        if ((s = lora_gguf_set_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)tok->eot)) != LORA_OK) goto done;
+    }
+done:
+    lora__buf_free(&blob);
+    LORA_FREE(offs); LORA_FREE(lens); LORA_FREE(strs); LORA_FREE(types); LORA_FREE(mr);
+    LORA_FREE(moffs); LORA_FREE(mlens); LORA_FREE(mstrs);
+    return s;
+}
+
+/* s[0..n) as a JSON string */
+static void lora__json_quote(lora__buf *b, const char *s, size_t n) {
+    size_t i, start = 0;
+    lora__buf_append(b, "\"", 1);
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        lora__buf_append(b, s + start, i - start);
+        if (c == '"' || c == '\\') { char e[2]; e[0] = '\\'; e[1] = (char)c; lora__buf_append(b, e, 2); }
+        else lora__buf_printf(b, "\\u%04x", c);
+        start = i + 1;
+    }
+    lora__buf_append(b, s + start, n - start);
+    lora__buf_append(b, "\"", 1);
+}
+
+LORA_API lora_status lora_tokenizer_from_gguf(const lora_gguf *g, lora_tokenizer **out) {
+    const lora_gguf_kv *toks, *merges, *types;
+    const char *model = NULL;
+    lora__buf vj, mt;
+    lora_status s;
+    uint64_t i;
+    int first = 1;
+    if (out) *out = NULL;
+    if (!g || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_tokenizer_from_gguf: NULL argument");
+    if ((s = lora_gguf_get_str(g, "tokenizer.ggml.model", &model)) != LORA_OK) {
+        if (s == LORA_ERR_NOT_FOUND) return lora__fail(LORA_ERR_NOT_FOUND, "%s: no tokenizer in the file (no tokenizer.ggml.model)", g->path);
+        return s;
+    }
+    if (strcmp(model, "gpt2") != 0)
+        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: tokenizer.ggml.model \"%s\": only byte-level BPE (\"gpt2\") tokenizers are supported",
+                          g->path, model);
+    toks = lora_gguf_find_kv(g, "tokenizer.ggml.tokens");
+    merges = lora_gguf_find_kv(g, "tokenizer.ggml.merges");
+    types = lora_gguf_find_kv(g, "tokenizer.ggml.token_type");
+    if (!toks || toks->type != LORA_GGUF_ARRAY || toks->elem_type != LORA_GGUF_STRING)
+        return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.tokens: expected an array of strings", g->path);
+    if (!merges || merges->type != LORA_GGUF_ARRAY || merges->elem_type != LORA_GGUF_STRING)
+        return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.merges: expected an array of strings", g->path);
+    if (types && (types->type != LORA_GGUF_ARRAY || types->elem_type != LORA_GGUF_INT32 || types->n != toks->n))
+        return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.token_type: expected %llu INT32 values", g->path,
+                          (unsigned long long)toks->n);
+    if (toks->n > (uint64_t)LORA__MAX_ID)
+        return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.tokens: %llu tokens (at most %d)", g->path,
+                          (unsigned long long)toks->n, LORA__MAX_ID);
+    memset(&vj, 0, sizeof vj);
+    memset(&mt, 0, sizeof mt);
+    lora__buf_append(&vj, "{", 1);
+    for (i = 0; i < toks->n; i++) {
+        if (types && ((const int32_t *)types->arr)[i] == LORA__TOKEN_UNUSED) continue;
+        if (!first) lora__buf_append(&vj, ",", 1);
+        first = 0;
+        lora__json_quote(&vj, toks->strs[i], toks->str_lens[i]);
+        lora__buf_printf(&vj, ":%llu", (unsigned long long)i);
+    }
+    lora__buf_append(&vj, "}", 1);
+    for (i = 0; i < merges->n; i++) {
+        if (memchr(merges->strs[i], '\n', merges->str_lens[i])) {
+            lora__buf_free(&vj); lora__buf_free(&mt);
+            return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.merges: entry %llu holds a newline", g->path, (unsigned long long)i);
+        }
+        lora__buf_append(&mt, merges->strs[i], merges->str_lens[i]);
+        lora__buf_append(&mt, "\n", 1);
+    }
+    if (vj.failed || mt.failed) s = LORA_ERR_OOM;
+    else {
+        s = lora__load(vj.data, vj.len, "tokenizer.ggml.tokens", mt.data ? mt.data : "", mt.len, "tokenizer.ggml.merges", out);
+        if (s != LORA_OK) s = lora__fail(s, "%s: %s", g->path, lora_last_error());
+    }
+    lora__buf_free(&vj);
+    lora__buf_free(&mt);
+    return s;
+}
+
+LORA_API lora_status lora_tokenizer_load_gguf(const char *path, lora_tokenizer **out) {
+    lora_gguf *g = NULL;
+    lora_status s;
+    if (out) *out = NULL;
+    if (!path || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_tokenizer_load_gguf: NULL argument");
+    if ((s = lora_gguf_open(path, &g)) != LORA_OK) return s;
+    s = lora_tokenizer_from_gguf(g, out);
+    lora_gguf_close(g);
+    return s;
+}
+
 /* ---- lora/84_model.impl.c ---- */
 /* ---- models: the engine's side of the model interface ---- */
 
@@ -13354,6 +15012,116 @@ LORA_API lora_status lora_model_save(const lora_model *m, const char *path) {
     LORA__NEED_OP(m, save, "lora_model_save");
     return m->ops->save(m, path);
 }
+/* ---- GGUF export ---- */
+static const char *lora__model_gguf_name(const lora_model *m) {
+    const char *n = m->info.name_or_path, *slash;
+    if (!n || !n[0] || strcmp(n, ".") == 0) return m->info.family ? m->info.family : "model";
+    slash = strrchr(n, '/');
+    return slash && slash[1] ? slash + 1 : n;
+}
+static lora_status lora__gguf_dtype_ok(lora_ggml_type t, const char *what) {
+    if (t == LORA_GGML_F32 || t == LORA_GGML_F16 || t == LORA_GGML_BF16) return LORA_OK;
+    return lora__fail(LORA_ERR_INVALID_ARG, "%s: dtype %d: F32, F16 or BF16", what, (int)t);
+}
+
+LORA_API lora_status lora_model_save_gguf(const lora_model *m, const lora_tokenizer *tok, const lora_adapter *ad,
+                                          const char *path, lora_ggml_type dtype) {
+    lora_gguf_writer *w = NULL;
+    lora_status s;
+    LORA__NEED_OP(m, gguf_write, "lora_model_save_gguf");
+    if (!path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_model_save_gguf: path is NULL");
+    if (!tok) return lora__fail(LORA_ERR_INVALID_ARG, "%s: a GGUF model needs its tokenizer (llama.cpp reads it from the file)", path);
+    if ((s = lora__gguf_dtype_ok(dtype, "lora_model_save_gguf")) != LORA_OK) return s;
+    if ((s = lora_gguf_writer_create(&w)) != LORA_OK) return s;
+    /* general.* first, as gguf-py writes them */
+    if ((s = lora_gguf_set_str(w, "general.architecture", m->info.gguf_arch ? m->info.gguf_arch : m->info.family)) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_str(w, "general.type", "model")) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_str(w, "general.name", lora__model_gguf_name(m))) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_u32(w, "general.file_type", dtype == LORA_GGML_F32 ? 0u : dtype == LORA_GGML_F16 ? 1u : 32u)) != LORA_OK)
+        goto done;
+    if ((s = m->ops->gguf_write(m, tok, ad, w, dtype)) != LORA_OK) goto done;
+    s = lora_gguf_write(w, path);
+done:
+    lora_gguf_writer_free(w);
+    return s;
+}
+
+LORA_API lora_status lora_model_save_adapter_gguf(const lora_model *m, const lora_adapter *ad, const char *path,
+                                                  lora_ggml_type dtype) {
+    lora_gguf_writer *w = NULL;
+    lora_status s;
+    double alpha;
+    int i;
+    LORA__NEED_OP(m, gguf_module, "lora_model_save_adapter_gguf");
+    if (!ad || !path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_model_save_adapter_gguf: NULL argument");
+    if ((s = lora__gguf_dtype_ok(dtype, "lora_model_save_adapter_gguf")) != LORA_OK) return s;
+    if (ad->n_modules <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "%s: the adapter adapts no module", path);
+    if (ad->n_biases > 0)
+        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: the adapter trains %d biases (bias \"%s\", e.g. %s); llama.cpp's LoRA "
+                          "adapters carry only A and B: export the merged model instead", path, ad->n_biases,
+                          lora_bias_mode_name(ad->config.bias) ? lora_bias_mode_name(ad->config.bias) : "?", ad->biases[0].name);
+    if (ad->n_model_modules != m->info.n_modules)
+        return lora__fail(LORA_ERR_SHAPE, "%s: the adapter was made for %d modules, the model has %d", path, ad->n_model_modules,
+                          m->info.n_modules);
+    alpha = (double)ad->modules[0].scaling * ad->modules[0].r;
+    if (!(alpha > 0) || alpha > 3.0e38)
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: scaling %g of %s cannot be written as llama.cpp's alpha", path,
+                          (double)ad->modules[0].scaling, ad->modules[0].name);
+    if ((s = lora_gguf_writer_create(&w)) != LORA_OK) return s;
+    if ((s = lora_gguf_set_str(w, "general.architecture", m->info.gguf_arch ? m->info.gguf_arch : m->info.family)) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_str(w, "general.type", "adapter")) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_str(w, "general.name", lora__model_gguf_name(m))) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_str(w, "adapter.type", "lora")) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_f32(w, "adapter.lora.alpha", (float)alpha)) != LORA_OK) goto done;
+    for (i = 0; i < ad->n_modules; i++) {
+        const lora_module *md = &ad->modules[i];
+        char base[LORA_GGUF_MAX_NAME], name[LORA_GGUF_MAX_NAME + 16];
+        int perm = 0, flags = 0;
+        int64_t ne[2];
+        const float *B = md->B;
+        float *tmp = NULL;
+        double ratio = (double)md->scaling * md->r / alpha;
+        if (md->index < 0 || md->index >= m->info.n_modules) {
+            s = lora__fail(LORA_ERR_SHAPE, "%s: module %s has index %d outside the model's %d modules", path, md->name, md->index,
+                           m->info.n_modules);
+            goto done;
+        }
+        base[0] = 0;
+        if ((s = m->ops->gguf_module(m, md->index, base, &perm)) != LORA_OK) {
+            s = lora__fail(s, "%s: %s", path, lora_last_error());
+            goto done;
+        }
+        if (strlen(base) + 8 >= LORA_GGUF_MAX_NAME) {
+            s = lora__fail(LORA_ERR_UNSUPPORTED, "%s: GGUF tensor name '%s.lora_a' is too long for llama.cpp", path, base);
+            goto done;
+        }
+        if (perm > 0 || ratio != 1.0) {
+            size_t n = (size_t)md->out * (size_t)md->r, k;
+            if (!(tmp = (float *)lora__malloc(n * sizeof(float), "adapter B copy"))) { s = LORA_ERR_OOM; goto done; }
+            if (perm > 0) {
+                if ((s = lora_gguf_permute_rows(md->B, tmp, md->out, md->r, perm, 0)) != LORA_OK) { LORA_FREE(tmp); goto done; }
+            } else memcpy(tmp, md->B, n * sizeof(float));
+            if (ratio != 1.0) for (k = 0; k < n; k++) tmp[k] = (float)(tmp[k] * ratio);
+            B = tmp;
+            flags = LORA_GGUF_COPY;
+        }
+        snprintf(name, sizeof name, "%s.lora_a", base);
+        ne[0] = md->in; ne[1] = md->r;
+        s = lora_gguf_add_tensor(w, name, 2, ne, dtype, md->A, 0);
+        if (s == LORA_OK) {
+            snprintf(name, sizeof name, "%s.lora_b", base);
+            ne[0] = md->r; ne[1] = md->out;
+            s = lora_gguf_add_tensor(w, name, 2, ne, dtype, B, flags);
+        }
+        LORA_FREE(tmp);
+        if (s != LORA_OK) goto done;
+    }
+    s = lora_gguf_write(w, path);
+done:
+    lora_gguf_writer_free(w);
+    return s;
+}
+
 LORA_API void lora_model_estimate_memory(const lora_model *m, const lora_adapter *ad, int full, int B, int T,
                                          int threads, lora_memory_estimate *out) {
     if (!out) return;
@@ -13497,6 +15265,28 @@ LORA_API lora_status lora_model_open(const lora_model_family *const *families, i
         }
         weights = p;
         path = weights;
+    }
+    if (lora_gguf_probe(path)) {
+        /* a GGUF file names its architecture: the family whose probe accepts it */
+        lora_gguf *g = NULL;
+        const char *arch = NULL;
+        for (i = 0; i < n_families; i++)
+            if (families[i] && families[i]->probe && families[i]->probe(path)) {
+                s = families[i]->load(path, NULL, pool, out);
+                LORA_FREE(weights);
+                return s;
+            }
+        LORA_FREE(weights);
+        if ((s = lora_gguf_open(path, &g)) != LORA_OK) return s;
+        if ((s = lora_gguf_get_str(g, "general.architecture", &arch)) != LORA_OK) {
+            s = lora__fail(LORA_ERR_FORMAT, "%s: a GGUF file without general.architecture: %s", path, lora_last_error());
+        } else {
+            lora__family_list(families, n_families, 0, known, sizeof known);
+            s = lora__fail(LORA_ERR_UNSUPPORTED, "%s: GGUF architecture \"%s\" is not one this program loads (known: %s)", path,
+                           arch, known);
+        }
+        lora_gguf_close(g);
+        return s;
     }
     if (config_path) cfg = lora__strdup(config_path, "path");
     else {
@@ -13948,22 +15738,30 @@ static lora_status lora__trainer_save(lora__trainer *tr, int *cancel) {
     char *path;
     lora_status s;
     lora_train_progress p;
+    lora_dir_txn txn;
     double now = lora__seconds();
     tr->st.elapsed_seconds += now - tr->t_start;
     tr->t_start = now;
     tr->tokens = 0;
+    /* the weights (or adapter) and trainer_state.bin go into a new directory that replaces the
+       previous checkpoint as a whole: never a new adapter with an old trainer state */
+    if ((s = lora_dir_begin(&txn, dir)) != LORA_OK) return s;
     if (tr->full) {
-        if (!(path = lora__path_join(dir, "model.safetensors"))) return LORA_ERR_OOM;
+        if (!(path = lora__path_join(lora_dir_path(&txn), "model.safetensors"))) { lora_dir_abort(&txn); return LORA_ERR_OOM; }
         s = lora_model_save(tr->m, path);
         LORA_FREE(path);
     } else {
-        s = lora_model_adapter_save(tr->m, lora_model_adapter(tr->m), dir);
+        s = lora__adapter_write_files(lora_model_adapter(tr->m), lora_dir_path(&txn), tr->m->info.fan_in_fan_out);
     }
-    if (s != LORA_OK) return s;
-    if (!(path = lora__path_join(dir, "trainer_state.bin"))) return LORA_ERR_OOM;
-    s = lora_checkpoint_save(path, tr->opt, &tr->st);
-    LORA_FREE(path);
-    if (s != LORA_OK) return s;
+    if (s == LORA_OK) {
+        if (!(path = lora__path_join(lora_dir_path(&txn), "trainer_state.bin"))) s = LORA_ERR_OOM;
+        else {
+            s = lora_checkpoint_save(path, tr->opt, &tr->st);
+            LORA_FREE(path);
+        }
+    }
+    if (s != LORA_OK) { lora_dir_abort(&txn); return s; }
+    if ((s = lora_dir_commit(&txn)) != LORA_OK) return s;
     if (tr->res) tr->res->checkpoint = dir;
     if (tr->cfg->on_progress) {
         lora__trainer_progress(tr, &p, LORA_TRAIN_CHECKPOINT);
@@ -14063,6 +15861,11 @@ LORA_API lora_status lora_train(lora_model *m, const lora_dataset *train, const 
     if (cfg->resume_dir) {
         if (!(path = lora__path_join(cfg->resume_dir, "trainer_state.bin"))) { s = LORA_ERR_OOM; goto done; }
         if ((s = lora_checkpoint_load(path, tr.opt, &tr.st)) != LORA_OK) goto done;
+        if (tr.st.step > cfg->steps) {   /* checked against this run before anything uses it */
+            s = lora__fail(LORA_ERR_RANGE, "%s: the checkpoint is at step %lld, past this run's %lld steps (resume with --steps >= %lld)", path,
+                           (long long)tr.st.step, (long long)cfg->steps, (long long)tr.st.step);
+            goto done;
+        }
     }
     if ((s = lora_batcher_create(train, cfg->batch, cfg->seq, cfg->shuffle, tr.st.seed, &tr.batches)) != LORA_OK) goto done;
     if (cfg->resume_dir && (s = lora_batcher_seek(tr.batches, tr.st.epoch, tr.st.data_pos)) != LORA_OK) {

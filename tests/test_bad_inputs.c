@@ -23,6 +23,8 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/resource.h>
+#include <signal.h>
 #include "lora.h"
 #include "gpt2.h"
 #include "test.h"
@@ -743,7 +745,7 @@ static void adamw_poisoned(R *r, float v) {
 static void c_nan_grad(R *r) { adamw_poisoned(r, (float)NAN); }
 static void c_inf_grad(R *r) { adamw_poisoned(r, -(float)INFINITY); }
 static void c_nan_model_file(R *r) {
-    /* NaN weights in a file load as they are (the loss shows them) */
+    /* NaN weights in a file are an error at load (generation would emit garbage with exit 0) */
     gpt2_model *m = fx_model(), *m2 = NULL;
     float loss = 0;
     poison(m, "ln_f.weight", (float)NAN);
@@ -794,7 +796,7 @@ static void c_finetune_nan(R *r) {
         if (!before[i]) { r->ok = 0; snprintf(r->note, sizeof r->note, "no checkpoint file %.200s", path); return; }
     }
     /* run 2: the same model with NaN weights, resumed from that checkpoint, saving every step */
-    poison(m, "h.0.mlp.c_fc.weight", (float)NAN);
+    poison(m, "h.0.mlp.c_fc.weight", 3e38f);   /* finite (loads), overflows to Inf/NaN in the forward pass */
     mkdirs(P("nan_model"));
     if (gpt2_model_save(m, P("nan_model/model.safetensors")) != LORA_OK) exit(3);
     snprintf(cmd, sizeof cmd, "build/lora-finetune --model " DIRB "/nan_model/model.safetensors --tokens " FX "A/tokens.bin "
@@ -847,20 +849,66 @@ static void c_save_over_dir(R *r) {
     FAIL_IF(has_tmp(DIRB), "a temporary file was left behind");
 }
 
-/* disk full through /dev/full: the temporary file the writer creates is a symlink to /dev/full */
+/* disk full, as a file size limit (RLIMIT_FSIZE, SIGXFSZ ignored: writes past it fail with EFBIG)
+   set in the row's child after the previous files were written */
 static int devfull_ready(R *r, const char *target) {
-    char tmp[600];
-    if (access("/dev/full", W_OK) != 0) { r->skipped = 1; snprintf(r->note, sizeof r->note, "no /dev/full"); return 0; }
-    snprintf(tmp, sizeof tmp, "%s.tmp-lora", target);
-    remove(tmp);
-    if (symlink("/dev/full", tmp) != 0) { r->skipped = 1; snprintf(r->note, sizeof r->note, "symlink: %s", strerror(errno)); return 0; }
+    struct rlimit rl;
+    (void)target;
+    signal(SIGXFSZ, SIG_IGN);
+    rl.rlim_cur = rl.rlim_max = 16;
+    if (setrlimit(RLIMIT_FSIZE, &rl) != 0) { r->skipped = 1; snprintf(r->note, sizeof r->note, "setrlimit: %s", strerror(errno)); return 0; }
     return 1;
 }
 static void devfull_check(R *r, const char *target, const char *prev, size_t n) {
-    char tmp[600];
-    snprintf(tmp, sizeof tmp, "%s.tmp-lora", target);
+    char dir[600], *slash;
+    snprintf(dir, sizeof dir, "%s", target);
+    slash = strrchr(dir, '/');
+    if (slash) *slash = 0;
     FAIL_IF(!same_bytes(target, prev, n), "the previous file changed");
-    FAIL_IF(lexists(tmp), "the temporary file was left behind");
+    FAIL_IF(has_tmp(dir) || has_tmp(DIRB), "a temporary file was left behind");
+}
+/* a symlink to /dev/full planted where the old writer put its fixed temporary name
+   ("<path>.tmp-lora"): the writer must neither follow nor touch it */
+static int plant_ready(R *r, const char *target, char *link, size_t size) {
+    snprintf(link, size, "%s.tmp-lora", target);
+    remove(link);
+    if (access("/dev/full", W_OK) != 0) { r->skipped = 1; snprintf(r->note, sizeof r->note, "no /dev/full"); return 0; }
+    if (symlink("/dev/full", link) != 0) { r->skipped = 1; snprintf(r->note, sizeof r->note, "symlink: %s", strerror(errno)); return 0; }
+    return 1;
+}
+static void c_plant_ckpt(R *r) {
+    const char *target = P("plant_ckpt.bin");
+    char link[600], *got;
+    size_t n;
+    lora_train_state st;
+    lora_adamw *opt = fx_opt(NULL, NULL);
+    memset(&st, 0, sizeof st);
+    remove(target);
+    if (!plant_ready(r, target, link, sizeof link)) return;
+    st.step = 3;
+    r->status = lora_checkpoint_save(target, opt, &st);
+    got = test_slurp(target, &n);
+    FAIL_IF(!got || n < 64, "no checkpoint written");
+    FAIL_IF(!lexists(link), "the planted symlink was removed or replaced");
+    remove(link);
+    FAIL_IF(has_tmp(DIRB), "a temporary file was left behind");
+    free(got);
+}
+static void c_plant_adapter(R *r) {
+    const char *dir = P("plant_adapter");
+    char target[512], link[600], *got;
+    size_t n;
+    lora_adapter *ad = fx_adapter();
+    mkdirs(dir);
+    snprintf(target, sizeof target, "%s/adapter_config.json", dir);
+    if (!plant_ready(r, target, link, sizeof link)) return;
+    r->status = lora_adapter_save(ad, dir, 1);
+    got = test_slurp(target, &n);
+    FAIL_IF(!got || n < 16, "no adapter_config.json written");
+    FAIL_IF(!lexists(link), "the planted symlink was removed or replaced (it was carried over: expected)");
+    remove(link);
+    FAIL_IF(has_tmp(dir) || has_tmp(DIRB), "a temporary file was left behind");
+    free(got);
 }
 static void c_full_adapter(R *r) {
     const char *dir = P("full_adapter");
@@ -1356,6 +1404,218 @@ NS(n_ckpt_load_path, lora_checkpoint_load(NULL, fx_opt(NULL, NULL), &g_st))
 NS(n_ckpt_load_opt, lora_checkpoint_load(P("c.bin"), NULL, &g_st))
 NS(n_ckpt_load_state, lora_checkpoint_load(P("c.bin"), fx_opt(NULL, NULL), NULL))
 
+
+/* ---- hardening 2: the classes of issue 19 ---- */
+/* a tool run as a row: exit status want_rc maps to status st (0 -> LORA_OK); the message is the
+   tool's last stderr line */
+static void tool_row(R *r, const char *cmd, int want_rc, lora_status st) {
+    int rc;
+    char tool[64];
+    const char *sp = strchr(cmd, ' ');
+    snprintf(tool, sizeof tool, "%.*s", sp ? (int)(sp - cmd) : (int)strlen(cmd), cmd);
+    if (access(tool, X_OK) != 0) { r->status = LORA_ERR_NOT_FOUND; r->ok = 0; snprintf(r->note, sizeof r->note, "%s is missing (run make)", tool); return; }
+    rc = run_tool(cmd, DIRB "/tool_row.err", r->msg, sizeof r->msg);
+    r->status = rc == 0 ? LORA_OK : rc == want_rc ? st : LORA_ERR_IO;
+    FAIL_IF(rc != want_rc, "exit status %d, expected %d", rc, want_rc);
+}
+#define FT "build/lora-finetune --model " FX "A/model/model.safetensors --tokens " FX "A/tokens.bin --targets c_attn --seq 16 --batch 2 --steps 1 --quiet --adapter-out " DIRB "/h2_ad "
+/* class 1: numeric options */
+static void c_h2_batch0(R *r) { tool_row(r, FT "--batch 0", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_epochs_inf(R *r) { tool_row(r, "build/lora-finetune --preset tiny --tokens x.bin --targets c_attn --epochs inf --adapter-out x", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_epochs_huge(R *r) { tool_row(r, "build/lora-finetune --preset tiny --tokens x.bin --targets c_attn --epochs 1e300 --adapter-out x", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_epochs_nan(R *r) { tool_row(r, "build/lora-finetune --preset tiny --tokens x.bin --targets c_attn --epochs nan --adapter-out x", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_batch_wrap(R *r) { tool_row(r, FT "--batch 4294967297", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_r_wrap(R *r) { tool_row(r, FT "--r 4294967304", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_r0(R *r) { tool_row(r, FT "--r 0", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_betas_junk(R *r) { tool_row(r, FT "--betas 0.9,0.999junk", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_betas_one(R *r) { tool_row(r, FT "--betas 0.9", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_valsplit_nan(R *r) { tool_row(r, FT "--val-split nan", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_dropout(R *r) { tool_row(r, FT "--dropout 1.5", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_lr_denormal(R *r) { tool_row(r, FT "--lr 1e-40", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_seed_neg(R *r) { tool_row(r, FT "--seed -1", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_temp_denormal(R *r) { tool_row(r, "build/lora-generate --model " FX "A/model/model.safetensors --prompt-ids 1,2 --temperature 1e-40", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_temp_tiny(R *r) { tool_row(r, "build/lora-generate --model " FX "A/model/model.safetensors --prompt-ids 1,2 --temperature 1e-30", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_eval_batch0(R *r) { tool_row(r, "build/lora-eval --model " FX "A/model/model.safetensors --tokens " FX "A/tokens.bin --batch 0 --seq 16", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_layers_big(R *r) { tool_row(r, FT "--layers 0,4294967296", 2, LORA_ERR_INVALID_ARG); }
+/* class 2: option parsing */
+static void c_h2_value_is_option(R *r) { tool_row(r, "build/lora-finetune --preset tiny --adapter-out --quiet", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_repeat_last_wins(R *r) { tool_row(r, "build/lora-finetune --batch 0 --batch 2 --r 9999999 --r 4", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_repeat_bad_last(R *r) { tool_row(r, "build/lora-finetune --batch 2 --batch 0", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_config_override(R *r) {
+    write_text(P("h2_cfg.json"), "{\"lr\": \"junk\", \"steps\": 3, \"quiet\": true}");
+    tool_row(r, "build/lora-finetune --config-file " DIRB "/h2_cfg.json --lr 0.002", 2, LORA_ERR_INVALID_ARG);
+}
+static void c_h2_config_dir(R *r) { mkdirs(P("h2_cfgdir")); tool_row(r, "build/lora-finetune --config-file " DIRB "/h2_cfgdir", 2, LORA_ERR_INVALID_ARG); }
+static void c_h2_config_bad(R *r) {
+    write_text(P("h2_cfgbad.json"), "{\"lr\": [1, 2]}");
+    tool_row(r, "build/lora-finetune --config-file " DIRB "/h2_cfgbad.json", 2, LORA_ERR_INVALID_ARG);
+}
+static void c_h2_bad_regex(R *r) { tool_row(r, "build/lora-finetune --model " FX "A/model/model.safetensors --tokens " FX "A/tokens.bin --target-regex '(' --seq 16 --batch 2 --steps 1 --quiet --adapter-out " DIRB "/h2_ad", 1, LORA_ERR_FORMAT); }
+static void c_h2_unknown_init(R *r) { tool_row(r, FT "--init pissa", 2, LORA_ERR_INVALID_ARG); }
+/* class 3: our own files */
+static void c_h2_ckpt_negstep(R *r) { ckpt_prepare(); put64((unsigned char *)g_ckpt + 16, (unsigned long long)-5LL); ckpt_case(r, "h2_negstep.bin", g_ckpt, g_ckpt_n); }
+static void c_h2_ckpt_epoch(R *r) { ckpt_prepare(); put64((unsigned char *)g_ckpt + 32, 1ULL << 62); ckpt_case(r, "h2_epoch.bin", g_ckpt, g_ckpt_n); }
+static void c_h2_ckpt_elapsed(R *r) {
+    double d = -1.0;
+    unsigned long long u;
+    ckpt_prepare();
+    memcpy(&u, &d, 8);
+    put64((unsigned char *)g_ckpt + 64, u);
+    ckpt_case(r, "h2_elapsed.bin", g_ckpt, g_ckpt_n);
+}
+static void c_h2_ckpt_nan_value(R *r) {
+    unsigned nl;
+    ckpt_prepare();
+    nl = (unsigned)(unsigned char)g_ckpt[72] | (unsigned)(unsigned char)g_ckpt[73] << 8;
+    put32((unsigned char *)g_ckpt + 72 + 4 + nl + 8, 0x7fc00000L);
+    ckpt_case(r, "h2_nanval.bin", g_ckpt, g_ckpt_n);
+}
+static void c_h2_resume_past_end(R *r) {
+    lora_train_state st;
+    lora_param *p;
+    int np;
+    lora_adamw *opt = fx_opt(&p, &np);
+    (void)opt;
+    memset(&st, 0, sizeof st);
+    tool_row(r, FT "--stop-after 1 --steps 2 --save-every 1 --checkpoint " DIRB "/h2_ck", 130, LORA_ERR_CANCELLED);
+    if (r->status != LORA_ERR_CANCELLED) return;
+    r->msg[0] = 0; r->note[0] = 0; r->ok = 1;
+    /* the checkpoint is at step 1; a run of 0 more steps cannot resume it: --steps 1 is fine (done), so edit the step */
+    {
+        size_t n;
+        char *d = test_slurp(DIRB "/h2_ck/trainer_state.bin", &n);
+        if (!d) exit(3);
+        put64((unsigned char *)d + 16, 7);
+        write_bytes(DIRB "/h2_ck/trainer_state.bin", d, n);
+        free(d);
+    }
+    tool_row(r, FT "--steps 2 --resume " DIRB "/h2_ck --adapter-in " DIRB "/h2_ck", 1, LORA_ERR_RANGE);
+}
+/* class 4: atomic writes */
+static void c_h2_save_empty(R *r) { r->status = lora_adapter_save(fx_adapter(), "", 1); }
+static void c_h2_save_root(R *r) { r->status = lora_adapter_save(fx_adapter(), "/", 1); }
+static void c_h2_save_dot(R *r) { r->status = lora_adapter_save(fx_adapter(), "build/..", 1); }
+static void c_h2_ckpt_empty(R *r) { lora_train_state st; memset(&st, 0, sizeof st); r->status = lora_checkpoint_save("", fx_opt(NULL, NULL), &st); }
+static void c_h2_model_slash(R *r) {
+    mkdirs(P("h2_msave"));
+    r->status = gpt2_model_save(fx_model(), P("h2_msave/"));
+    FAIL_IF(exists(P("h2_msave/config.json")), "config.json was written");
+    FAIL_IF(has_tmp(P("h2_msave")), "a temporary file was left behind");
+}
+static void c_h2_merge_empty(R *r) {
+    tool_row(r, "build/lora-merge --model " FX "A/model/model.safetensors --adapter " FX "A/adapter --out ''", 2, LORA_ERR_INVALID_ARG);
+    FAIL_IF(has_tmp("."), "a temporary file was left in the working directory");
+}
+static void c_h2_adapter_keeps_extra(R *r) {
+    /* replacing an adapter directory as a whole keeps what it does not replace (a checkpoint/ folder, a README) */
+    const char *dir = P("h2_keep");
+    mkdirs(P("h2_keep/checkpoint"));
+    write_text(P("h2_keep/README.md"), "mine\n");
+    write_text(P("h2_keep/checkpoint/trainer_state.bin"), "x");
+    r->status = lora_adapter_save(fx_adapter(), dir, 1);
+    FAIL_IF(!same_bytes(P("h2_keep/README.md"), "mine\n", 5), "README.md lost");
+    FAIL_IF(!same_bytes(P("h2_keep/checkpoint/trainer_state.bin"), "x", 1), "checkpoint/ lost");
+    FAIL_IF(!exists(P("h2_keep/adapter_model.safetensors")), "no adapter written");
+    FAIL_IF(has_tmp(DIRB), "a temporary directory was left behind");
+}
+/* class 5: silent wrong outputs */
+static void cfg_row(R *r, const char *name, const char *extra) {
+    char path[512], text[600];
+    gpt2_model *m = NULL;
+    mkdirs(P(name));
+    snprintf(path, sizeof path, "%s/config.json", P(name));
+    snprintf(text, sizeof text, "{\"n_layer\": 2, \"n_head\": 2, \"n_embd\": 24, \"n_positions\": 32, \"vocab_size\": 97, %s}", extra);
+    write_text(path, text);
+    r->status = gpt2_model_load(FX "A/model/model.safetensors", path, NULL, &m);
+    if (r->status == LORA_OK) gpt2_model_free(m);
+}
+static void c_h2_cfg_scale(R *r) { cfg_row(r, "h2_m_scale", "\"scale_attn_weights\": false"); }
+static void c_h2_cfg_inv(R *r) { cfg_row(r, "h2_m_inv", "\"scale_attn_by_inverse_layer_idx\": true"); }
+static void c_h2_cfg_reorder(R *r) { cfg_row(r, "h2_m_reorder", "\"reorder_and_upcast_attn\": true"); }
+static void c_h2_cfg_type(R *r) { cfg_row(r, "h2_m_type", "\"model_type\": \"llama\""); }
+static void c_h2_cfg_tie(R *r) { cfg_row(r, "h2_m_tie", "\"tie_word_embeddings\": false"); }
+static void c_h2_cfg_act_num(R *r) { cfg_row(r, "h2_m_actnum", "\"activation_function\": 3"); }
+static void c_h2_cfg_eps(R *r) { cfg_row(r, "h2_m_eps", "\"layer_norm_epsilon\": -1"); }
+static void c_h2_dora_num(R *r) { adapter_case(r, "h2_a_dora1", "\"use_dora\": false,", "\"use_dora\": 1,", -1, NULL); }
+static void c_h2_dora_str(R *r) { adapter_case(r, "h2_a_dorastr", "\"use_dora\": false,", "\"use_dora\": \"yes\",", -1, NULL); }
+static void c_h2_target_params(R *r) { adapter_case(r, "h2_a_tparams", "\"use_dora\": false,", "\"use_dora\": false, \"target_parameters\": [\"c_attn.weight\"],", -1, NULL); }
+static void c_h2_dropout_str(R *r) { adapter_case(r, "h2_a_dropstr", "\"lora_dropout\": 0.0,", "\"lora_dropout\": \"0.1\",", -1, NULL); }
+static void c_h2_adapter_nan(R *r) {
+    lora_adapter *ad = fx_adapter(), *back = NULL;
+    float keep = ad->modules[0].A[1];
+    ad->modules[0].A[1] = (float)INFINITY;
+    mkdirs(P("h2_a_nan"));
+    if (lora_adapter_save(ad, P("h2_a_nan"), 1) != LORA_OK) exit(3);
+    ad->modules[0].A[1] = keep;
+    r->status = gpt2_lora_load(fx_model(), P("h2_a_nan"), &back, NULL);
+    if (r->status == LORA_OK) lora_adapter_free(back);
+}
+static void c_h2_float_shortest(R *r) {
+    lora_adapter *ad = fx_adapter(), *back = NULL;
+    char *cfg;
+    ad->config.dropout = 0.05f;
+    ad->config.alpha = 0.1f;
+    mkdirs(P("h2_a_float"));
+    r->status = lora_adapter_save(ad, P("h2_a_float"), 1);
+    cfg = test_slurp(P("h2_a_float/adapter_config.json"), NULL);
+    FAIL_IF(!cfg || !strstr(cfg, "\"lora_dropout\": 0.05,"), "lora_dropout not written as 0.05");
+    FAIL_IF(!cfg || !strstr(cfg, "\"lora_alpha\": 0.1,"), "lora_alpha not written as 0.1");
+    if (gpt2_lora_load(fx_model(), P("h2_a_float"), &back, NULL) != LORA_OK || back->config.dropout != 0.05f) FAIL_IF(1, "does not read back as 0.05f");
+    lora_adapter_free(back);
+    free(cfg);
+}
+static void c_h2_prompts_too_long(R *r) {
+    tool_row(r, "build/lora-finetune --preset tiny --data data/qa_train.jsonl --targets c_attn --seq 2 --batch 1 --steps 1 --quiet --adapter-out " DIRB "/h2_ad2", 1, LORA_ERR_RANGE);
+    FAIL_IF(exists(P("h2_ad2/adapter_model.safetensors")), "an adapter was written");
+}
+static void c_h2_full_interrupt(R *r) {
+    tool_row(r, "build/lora-finetune --model " FX "A/model/model.safetensors --tokens " FX "A/tokens.bin --full --seq 16 --batch 2 --steps 3 --stop-after 1 --quiet --model-out " DIRB "/h2_full.safetensors", 130, LORA_ERR_CANCELLED);
+    FAIL_IF(exists(P("h2_full.safetensors")), "--model-out was written by an interrupted run");
+}
+/* class 7: messages */
+static void c_h2_rank1_A(R *r) {
+    lora_safetensors *st;
+    lora_st_entry e[64];
+    size_t i;
+    lora_adapter *ad = NULL;
+    mkdirs(P("h2_a_rank1"));
+    write_config_with(P("h2_a_rank1"), NULL, NULL);
+    if (lora_st_open(FX "A/adapter/adapter_model.safetensors", &st) != LORA_OK) exit(3);
+    memset(e, 0, sizeof e);
+    for (i = 0; i < st->n_tensors && i < 64; i++) {
+        e[i].name = st->tensors[i].name; e[i].dtype = st->tensors[i].dtype; e[i].ndim = st->tensors[i].ndim;
+        memcpy(e[i].shape, st->tensors[i].shape, sizeof e[i].shape); e[i].data = st->tensors[i].data;
+        if (strstr(e[i].name, "h.0.attn.c_attn.lora_A")) { e[i].ndim = 1; e[i].shape[0] = st->tensors[i].shape[0] * st->tensors[i].shape[1]; e[i].shape[1] = 0; }
+    }
+    if (lora_st_write(P("h2_a_rank1/adapter_model.safetensors"), e, st->n_tensors, NULL, NULL, 0) != LORA_OK) exit(3);
+    lora_st_close(st);
+    r->status = gpt2_lora_load(fx_model(), P("h2_a_rank1"), &ad, NULL);
+    if (r->status == LORA_OK) lora_adapter_free(ad);
+}
+static void c_h2_layers_oob(R *r) { adapter_case(r, "h2_a_layers", "\"layers_to_transform\": null,", "\"layers_to_transform\": [7],", -1, NULL); }
+static void c_h2_targets_empty(R *r) { adapter_case(r, "h2_a_tempty", "\"c_attn\",\n    \"c_proj\"", "", -1, NULL); }
+static void c_h2_layers_pattern(R *r) { adapter_case(r, "h2_a_lpat", "\"layers_pattern\": null,", "\"layers_pattern\": \"blocks\", \"layers_to_transform\": [0],", -1, NULL); }
+static void c_h2_bias_misfit(R *r) {
+    lora_safetensors *st;
+    lora_st_entry e[64];
+    size_t i;
+    static const float b5[5] = {0};
+    lora_adapter *ad = NULL;
+    mkdirs(P("h2_a_bias"));
+    write_config_with(P("h2_a_bias"), "\"bias\": \"none\",", "\"bias\": \"all\",");
+    if (lora_st_open(FX "A/adapter/adapter_model.safetensors", &st) != LORA_OK) exit(3);
+    memset(e, 0, sizeof e);
+    for (i = 0; i < st->n_tensors && i < 63; i++) {
+        e[i].name = st->tensors[i].name; e[i].dtype = st->tensors[i].dtype; e[i].ndim = st->tensors[i].ndim;
+        memcpy(e[i].shape, st->tensors[i].shape, sizeof e[i].shape); e[i].data = st->tensors[i].data;
+    }
+    e[i].name = "base_model.model.transformer.h.0.attn.c_attn.bias"; e[i].dtype = LORA_DT_F32; e[i].ndim = 1; e[i].shape[0] = 5; e[i].data = b5;
+    if (lora_st_write(P("h2_a_bias/adapter_model.safetensors"), e, i + 1, NULL, NULL, 0) != LORA_OK) exit(3);
+    lora_st_close(st);
+    r->status = gpt2_lora_load(fx_model(), P("h2_a_bias"), &ad, NULL);
+    if (r->status == LORA_OK) lora_adapter_free(ad);
+}
+
 /* ---- the table ---- */
 typedef struct bad_case {
     const char *area, *name;
@@ -1375,11 +1635,70 @@ typedef struct bad_case {
 #define NUM LORA_ERR_NUMERIC
 #define UNS LORA_ERR_UNSUPPORTED
 #define RNG LORA_ERR_RANGE
+#define CAN LORA_ERR_CANCELLED
 
 /* bugs (see the final report): short descriptions shown with KNOWN BUG */
 #define BUG_NULL "does not check its pointer arguments: crashes on NULL"
 
 static const bad_case cases[] = {
+    /* hardening 2 (issue 19): one or more rows per class */
+    {"h2 numeric option", "lora-finetune --batch 0", INV, "--batch expects an integer in [1, 65536], got '0'", NULL, c_h2_batch0, NULL, 0},
+    {"h2 numeric option", "lora-finetune --epochs inf", INV, "--epochs expects a number in [1e-06, 1e+06], got 'inf'", NULL, c_h2_epochs_inf, NULL, 0},
+    {"h2 numeric option", "lora-finetune --epochs 1e300", INV, "--epochs expects", "'1e300'", c_h2_epochs_huge, NULL, 0},
+    {"h2 numeric option", "lora-finetune --epochs nan", INV, "--epochs expects", "'nan'", c_h2_epochs_nan, NULL, 0},
+    {"h2 numeric option", "lora-finetune --batch 4294967297 (wrapped to 1 before)", INV, "--batch expects", "4294967297", c_h2_batch_wrap, NULL, 0},
+    {"h2 numeric option", "lora-finetune --r 4294967304 (wrapped to 8 before)", INV, "--r expects an integer in [1, 65536]", NULL, c_h2_r_wrap, NULL, 0},
+    {"h2 numeric option", "lora-finetune --r 0 (LSan: no leak on the error exit)", INV, "--r expects", "'0'", c_h2_r0, NULL, 0},
+    {"h2 numeric option", "lora-finetune --betas 0.9,0.999junk", INV, "--betas expects 2 comma-separated values", NULL, c_h2_betas_junk, NULL, 0},
+    {"h2 numeric option", "lora-finetune --betas 0.9 (one value)", INV, "--betas expects 2", NULL, c_h2_betas_one, NULL, 0},
+    {"h2 numeric option", "lora-finetune --val-split nan", INV, "--val-split expects a number in [0, 0.99]", NULL, c_h2_valsplit_nan, NULL, 0},
+    {"h2 numeric option", "lora-finetune --dropout 1.5", INV, "--dropout expects a number in [0, 0.99]", NULL, c_h2_dropout, NULL, 0},
+    {"h2 numeric option", "lora-finetune --lr 1e-40 (float denormal)", INV, "--lr expects", "smallest normal float", c_h2_lr_denormal, NULL, 0},
+    {"h2 numeric option", "lora-finetune --seed -1", INV, "--seed expects an integer in [0, 18446744073709551615]", NULL, c_h2_seed_neg, NULL, 0},
+    {"h2 numeric option", "lora-generate --temperature 1e-40 (1/T infinite before)", INV, "--temperature expects", "smallest normal float", c_h2_temp_denormal, NULL, 0},
+    {"h2 numeric option", "lora-generate --temperature 1e-30", INV, "--temperature expects 0 (greedy) or a number in [0.01, 100]", NULL, c_h2_temp_tiny, NULL, 0},
+    {"h2 numeric option", "lora-eval --batch 0 (SIGFPE before)", INV, "--batch expects an integer in [1, 65536]", NULL, c_h2_eval_batch0, NULL, 0},
+    {"h2 numeric option", "lora-finetune --layers 0,4294967296", INV, "--layers expects a comma list of layer numbers in [0, 1]", NULL, c_h2_layers_big, NULL, 0},
+    {"h2 option parsing", "--adapter-out --quiet: an option is not a value", INV, "--adapter-out needs a value, found the option '--quiet'", NULL, c_h2_value_is_option, NULL, 0},
+    {"h2 option parsing", "repeated option: the last one wins (--batch 0 --batch 2)", INV, "give exactly one of --model or --preset", NULL, c_h2_repeat_last_wins, NULL, 0},
+    {"h2 option parsing", "repeated option: the last one is checked (--batch 2 --batch 0)", INV, "--batch expects", "'0'", c_h2_repeat_bad_last, NULL, 0},
+    {"h2 option parsing", "--config-file with lr \"junk\" overridden by --lr 0.002", INV, "give exactly one of --model or --preset", NULL, c_h2_config_override, NULL, 0},
+    {"h2 option parsing", "--config-file names a directory", INV, "--config-file: ", "is a directory", c_h2_config_dir, NULL, 0},
+    {"h2 option parsing", "--config-file value is a list (LSan: no leak)", INV, "option \"lr\" must be a string, number or boolean", NULL, c_h2_config_bad, NULL, 0},
+    {"h2 option parsing", "--target-regex '(' (LSan: no leak)", FMT, "lora-finetune: ", NULL, c_h2_bad_regex, NULL, 0},
+    {"h2 option parsing", "--init pissa (LSan: no leak)", INV, "--init must be default or gaussian", NULL, c_h2_unknown_init, NULL, 0},
+    {"h2 own files", "trainer_state.bin step -5 (out-of-bounds write on resume before)", FMT, "h2_negstep.bin: step -5: expected a step count in [0, ", NULL, c_h2_ckpt_negstep, NULL, 0},
+    {"h2 own files", "trainer_state.bin epoch 2^62 after 0 steps", FMT, "h2_epoch.bin: epoch 4611686018427387904 after 0 steps", NULL, c_h2_ckpt_epoch, NULL, 0},
+    {"h2 own files", "trainer_state.bin elapsed time -1 s", FMT, "h2_elapsed.bin: elapsed time -1 s", NULL, c_h2_ckpt_elapsed, NULL, 0},
+    {"h2 own files", "trainer_state.bin value NaN", NUM, "h2_nanval.bin: tensor '", "value 0 is nan", c_h2_ckpt_nan_value, NULL, 0},
+    {"h2 own files", "lora-finetune --resume: checkpoint step 7 past --steps 2", RNG, "trainer_state.bin: the checkpoint is at step 7, past this run's 2 steps", NULL, c_h2_resume_past_end, NULL, 0},
+    {"h2 atomic write", "lora_adapter_save(ad, \"\") (heap overflow before)", INV, "the output directory path is empty", NULL, c_h2_save_empty, NULL, 0},
+    {"h2 atomic write", "lora_adapter_save(ad, \"/\")", INV, "'/' cannot be replaced as a whole", NULL, c_h2_save_root, NULL, 0},
+    {"h2 atomic write", "lora_adapter_save(ad, \"build/..\")", INV, "'build/..' cannot be replaced as a whole", NULL, c_h2_save_dot, NULL, 0},
+    {"h2 atomic write", "lora_checkpoint_save(\"\")", INV, "the output path is empty", NULL, c_h2_ckpt_empty, NULL, 0},
+    {"h2 atomic write", "gpt2_model_save to \"dir/\": no config.json, no temporary file", INV, "h2_msave/' names a directory, not a file", NULL, c_h2_model_slash, NULL, 0},
+    {"h2 atomic write", "lora-merge --out \"\" (13 MB temp file left before)", INV, "--out: the path is empty", NULL, c_h2_merge_empty, NULL, 0},
+    {"h2 atomic write", "adapter directory replaced as a whole keeps checkpoint/ and README.md", OK, NULL, NULL, c_h2_adapter_keeps_extra, NULL, 0},
+    {"h2 silent output", "config.json scale_attn_weights false", UNS, "h2_m_scale/config.json: \"scale_attn_weights\" must be true", NULL, c_h2_cfg_scale, NULL, 0},
+    {"h2 silent output", "config.json scale_attn_by_inverse_layer_idx true", UNS, "\"scale_attn_by_inverse_layer_idx\" must be false", NULL, c_h2_cfg_inv, NULL, 0},
+    {"h2 silent output", "config.json reorder_and_upcast_attn true", UNS, "\"reorder_and_upcast_attn\" must be false", NULL, c_h2_cfg_reorder, NULL, 0},
+    {"h2 silent output", "config.json model_type llama", UNS, "h2_m_type/config.json: model_type \"llama\" is not a GPT-2", NULL, c_h2_cfg_type, NULL, 0},
+    {"h2 silent output", "config.json tie_word_embeddings false", UNS, "\"tie_word_embeddings\" must be true", NULL, c_h2_cfg_tie, NULL, 0},
+    {"h2 silent output", "config.json activation_function 3", UNS, "activation_function must be the string", NULL, c_h2_cfg_act_num, NULL, 0},
+    {"h2 silent output", "config.json layer_norm_epsilon -1", FMT, "\"layer_norm_epsilon\" must be a number in [1e-30, 1]", NULL, c_h2_cfg_eps, NULL, 0},
+    {"h2 silent output", "adapter use_dora 1 (truthy)", UNS, "h2_a_dora1/adapter_config.json: use_dora is set", NULL, c_h2_dora_num, NULL, 0},
+    {"h2 silent output", "adapter use_dora \"yes\" (truthy)", UNS, "use_dora is set", NULL, c_h2_dora_str, NULL, 0},
+    {"h2 silent output", "adapter target_parameters set", UNS, "\"target_parameters\" is set", NULL, c_h2_target_params, NULL, 0},
+    {"h2 silent output", "adapter lora_dropout \"0.1\" (a string)", FMT, "h2_a_dropstr/adapter_config.json: \"lora_dropout\" must be a number", NULL, c_h2_dropout_str, NULL, 0},
+    {"h2 silent output", "adapter tensor holds Inf", NUM, "h2_a_nan/adapter_model.safetensors: tensor '", "element 1 is inf", c_h2_adapter_nan, NULL, 0},
+    {"h2 silent output", "lora_dropout 0.05f, alpha 0.1f written shortest (0.05, 0.1)", OK, NULL, NULL, c_h2_float_shortest, NULL, 0},
+    {"h2 silent output", "lora-finetune: every prompt longer than --seq", RNG, "no sample has a trained token within --seq 2", NULL, c_h2_prompts_too_long, NULL, 0},
+    {"h2 silent output", "lora-finetune --full interrupted without --checkpoint", CAN, "nothing saved", "was not written", c_h2_full_interrupt, NULL, 0},
+    {"h2 message", "rank-1 lora_A (reported as \"rank 10\" before)", SHP, "found a 1-dimensional tensor", NULL, c_h2_rank1_A, NULL, 0},
+    {"h2 message", "layers_to_transform [7] in a 2-layer model names the file", NF, "h2_a_layers/adapter_config.json: ", NULL, c_h2_layers_oob, NULL, 0},
+    {"h2 message", "empty target_modules names the file", INV, "h2_a_tempty/adapter_config.json: ", NULL, c_h2_targets_empty, NULL, 0},
+    {"h2 message", "layers_pattern without layers_to_transform names the file", INV, "h2_a_lpat/adapter_config.json: ", NULL, c_h2_layers_pattern, NULL, 0},
+    {"h2 message", "bias tensor of the wrong size names the file", SHP, "h2_a_bias: adapter bias transformer.h.0.attn.c_attn.bias (5 values) does not fit", NULL, c_h2_bias_misfit, NULL, 0},
     /* safetensors */
     {"safetensors", "zero-length file", FMT, DIRB "/empty.safetensors: ", "empty file (0 bytes)", c_st_empty, NULL, 0},
     {"safetensors", "7-byte file", FMT, "short.safetensors: ", "too short", c_st_short, NULL, 0},
@@ -1400,7 +1719,7 @@ static const bad_case cases[] = {
     {"model", "config.json: activation relu", UNS, "m_act/config.json: ", "relu", c_model_cfg_act, NULL, 0},
     {"model", "no config.json, width 24 (n_head not inferable)", FMT, "m_nocfg/model.safetensors: ", "cannot infer n_head", c_model_no_config_width, NULL, 0},
     {"model", "extra tensor in model.safetensors", FMT, "unexpected tensor 'h.0.attn.extra'", NULL, c_model_extra_tensor, NULL, 0},
-    {"model", "NaN weights in the file load; forward loss is NaN", OK, NULL, NULL, c_nan_model_file, NULL, 0},
+    {"model", "NaN weights in the file: an error at load naming the tensor", NUM, "m_nan/model.safetensors: tensor 'ln_f.weight'", "expected a finite number", c_nan_model_file, NULL, 0},
     /* llm.c */
     {"llm.c", "zero-length .bin", FMT, "l_empty/model.bin: ", "empty file", c_llmc_empty, NULL, 0},
     {"llm.c", "header cut at 1000 bytes", FMT, "l_shorthdr/model.bin: ", "truncated llm.c header", c_llmc_short_header, NULL, 0},
@@ -1477,7 +1796,7 @@ static const bad_case cases[] = {
     {"adapter", "lora_alpha = 0", FMT, "a_alpha0/adapter_config.json: ", "\"lora_alpha\" must be a number > 0", c_ad_alpha0, NULL, 0},
     {"adapter", "lora_alpha = -8", FMT, "\"lora_alpha\" must be a number > 0", NULL, c_ad_alphaneg, NULL, 0},
     {"adapter", "lora_alpha is a string", FMT, "\"lora_alpha\"", NULL, c_ad_alphastr, NULL, 0},
-    {"adapter", "lora_dropout = 1.5", INV, "a_dropout/adapter_config.json: ", "lora_dropout", c_ad_dropout, NULL, 0},
+    {"adapter", "lora_dropout = 1.5", FMT, "a_dropout/adapter_config.json: ", "lora_dropout", c_ad_dropout, NULL, 0},
     {"adapter", "use_dora: true", UNS, "a_dora/adapter_config.json: ", "DoRA", c_ad_dora, NULL, 0},
     {"adapter", "peft_type PREFIX_TUNING", UNS, "PREFIX_TUNING", NULL, c_ad_peft_type, NULL, 0},
     {"adapter", "bias \"some\"", FMT, "\"bias\" must be", NULL, c_ad_bias_word, NULL, 0},
@@ -1505,22 +1824,24 @@ static const bad_case cases[] = {
     {"numeric", "Inf weights: lora_train stops, adapter unchanged", NUM, "training loss is", "stopped before updating any weight", c_inf_train, NULL, 0},
     {"numeric", "NaN gradient: lora_adamw_step changes nothing", NUM, "gradient norm is nan", "no weight changed", c_nan_grad, NULL, 0},
     {"numeric", "-Inf gradient: lora_adamw_step changes nothing", NUM, "gradient norm is inf", "no weight changed", c_inf_grad, NULL, 0},
-    {"numeric", "lora-finetune: NaN loss after resume; checkpoint byte-identical", NUM, "loss is nan (NaN/Inf); stopping", "checkpoint is intact", c_finetune_nan, NULL, 0},
+    {"numeric", "lora-finetune: NaN loss after resume; checkpoint byte-identical", NUM, "loss is nan (NaN/Inf); stopping", "is intact", c_finetune_nan, NULL, 0},
     /* outputs */
-    {"output", "adapter dir under a regular file (somefile/adapter)", IO, "afile/adapter: cannot create directory", "Not a directory", c_save_under_file, NULL, 0},
+    {"output", "adapter dir under a regular file (somefile/adapter)", IO, "afile/adapter: cannot create a temporary directory beside it", "Not a directory", c_save_under_file, NULL, 0},
     {"output", "adapter dir whose parents do not exist: created (mkdir -p)", OK, NULL, NULL, c_save_no_parent, NULL, 0},
-    {"output", "adapter dir is a regular file", IO, "cannot create temporary file", "Not a directory", c_save_dir_is_file, NULL, 0},
-    {"output", "checkpoint under a regular file", IO, "afile/trainer_state.bin: cannot create temporary file", "Not a directory", c_ckpt_under_file, NULL, 0},
+    {"output", "adapter dir is a regular file", IO, "afile: exists and is not a directory", NULL, c_save_dir_is_file, NULL, 0},
+    {"output", "checkpoint under a regular file", IO, "afile/trainer_state.bin: cannot create a temporary file beside it", "Not a directory", c_ckpt_under_file, NULL, 0},
     {"output", "model.safetensors under a regular file", IO, "afile/", "Not a directory", c_model_save_under_file, NULL, 0},
     {"output", "llm.c checkpoint under a regular file", IO, "afile/model.bin", "Not a directory", c_llmc_save_under_file, NULL, 0},
     {"output", "safetensors under a regular file", IO, "afile/t.safetensors", "Not a directory", c_st_write_under_file, NULL, 0},
     {"output", "safetensors onto an existing directory", IO, "taken.safetensors", NULL, c_save_over_dir, NULL, 0},
-    {"output", "disk full (/dev/full): adapter, previous file intact", IO, "No space left on device", "previous file left intact", c_full_adapter, NULL, 0},
-    {"output", "disk full (/dev/full): checkpoint, previous file intact", IO, "No space left on device", "previous file left intact", c_full_ckpt, NULL, 0},
-    {"output", "disk full (/dev/full): llm.c model, previous file intact", IO, "No space left on device", NULL, c_full_llmc, NULL, 0},
-    {"output", "disk full (/dev/full): model.safetensors, previous file intact", IO, "No space left on device", NULL, c_full_model, NULL, 0},
-    {"output", "disk full on adapter_config.json: both adapter files intact", IO, "adapter_config.json: write failed: No space left on device", NULL, c_full_adapter_config, NULL, 0},
-    {"output", "disk full on config.json: model.safetensors intact", IO, "config.json: write failed: No space left on device", NULL, c_full_model_config, NULL, 0},
+    {"output", "disk full (file size limit): adapter, previous directory intact", IO, "File too large", "previous file left intact", c_full_adapter, NULL, 0},
+    {"output", "disk full (file size limit): checkpoint, previous file intact", IO, "File too large", "previous file left intact", c_full_ckpt, NULL, 0},
+    {"output", "disk full (file size limit): llm.c model, previous file intact", IO, "File too large", NULL, c_full_llmc, NULL, 0},
+    {"output", "disk full (file size limit): model.safetensors, previous file intact", IO, "File too large", NULL, c_full_model, NULL, 0},
+    {"output", "disk full on adapter_config.json: both adapter files intact", IO, "adapter_config.json: write failed: File too large", NULL, c_full_adapter_config, NULL, 0},
+    {"output", "disk full on config.json: model.safetensors intact", IO, "config.json: write failed: File too large", NULL, c_full_model_config, NULL, 0},
+    {"atomic", "symlink to /dev/full planted at <path>.tmp-lora: checkpoint written, link untouched", OK, NULL, NULL, c_plant_ckpt, NULL, 0},
+    {"atomic", "symlink to /dev/full planted in the adapter directory: adapter written, link untouched", OK, NULL, NULL, c_plant_adapter, NULL, 0},
     {"output", "disk full (64 KB tmpfs): adapter, both files intact (env)", IO, "No space left on device", "previous file left intact", c_tmpfs_full, NULL, 1},
     {"output", "disk full (64 KB tmpfs): checkpoint intact (env)", IO, "No space left on device", NULL, c_tmpfs_full_ckpt, NULL, 1},
     {"output", "read-only file system (tmpfs ro) (env)", IO, "Read-only file system", NULL, c_tmpfs_readonly, NULL, 1},
@@ -1531,7 +1852,7 @@ static const bad_case cases[] = {
     {"checkpoint", "version 99", FMT, "ckpt_version.bin: checkpoint version 99", NULL, c_ckpt_version, NULL, 0},
     {"checkpoint", "trailing bytes", FMT, "ckpt_trailing.bin: trailing bytes", NULL, c_ckpt_trailing, NULL, 0},
     {"checkpoint", "tensor count 3 != optimiser's", SHP, "checkpoint has 3 tensors", NULL, c_ckpt_count, NULL, 0},
-    {"checkpoint", "name length field 0xFFFFFFFF", FMT, "ckpt_namelen.bin: truncated checkpoint", NULL, c_ckpt_name_len, NULL, 0},
+    {"checkpoint", "name length field 0xFFFFFFFF", FMT, "ckpt_namelen.bin: tensor 0: name length 4294967295", NULL, c_ckpt_name_len, NULL, 0},
     {"checkpoint", "checkpoint of other targets", SHP, "ckpt_other.bin: ", NULL, c_ckpt_other_opt, NULL, 0},
     {"checkpoint", "checkpoint does not exist", IO, "ckpt_missing.bin: cannot open", NULL, c_ckpt_missing, NULL, 0},
     /* JSON / jsonl / tokenizer */

@@ -54,6 +54,7 @@ int main(int argc, char **argv) {
              "                 [--threads N] [--json]\n"
              "       lora-eval ... --data qa.jsonl --exact-match [--max-items N] [--show N] [--json]\n"
              "  --exact-match: greedy answers of the QA / prompt-completion lines against the expected ones");
+        cli_free(&a);
         return 0;
     }
     model_path = cli_str(&a, "--model", NULL);
@@ -65,14 +66,15 @@ int main(int argc, char **argv) {
     data_path = cli_str(&a, "--data", NULL);
     tok_dir = cli_str(&a, "--tokenizer", NULL);
     exact = cli_flag(&a, "--exact-match");
-    max_items = cli_long(&a, "--max-items", 0);
-    show = cli_long(&a, "--show", 0);
-    B = (int)cli_long(&a, "--batch", 1);
-    T = (int)cli_long(&a, "--seq", 0);
-    max_batches = cli_long(&a, "--max-batches", 0);
-    threads = (int)cli_long(&a, "--threads", 0);
+    max_items = (long)cli_int(&a, "--max-items", 0, 0, INT_MAX);
+    show = (long)cli_int(&a, "--show", 0, 0, INT_MAX);
+    B = (int)cli_int(&a, "--batch", 1, 1, 65536);
+    T = (int)cli_int(&a, "--seq", 0, 2, 1 << 20);
+    max_batches = (long)cli_int(&a, "--max-batches", 0, 0, INT_MAX);
+    threads = (int)cli_int(&a, "--threads", 0, 0, 1024);
     json = cli_flag(&a, "--json");
-    if (!cli_done(&a)) return 2;
+    if (!cli_done(&a)) { cli_free(&a); return 2; }
+    cli_free(&a);
     if (!model_path && !preset) { fprintf(stderr, "lora-eval: --model (or --preset) is required\n"); return 2; }
     if (!!tokens_path == !!data_path) { fprintf(stderr, "lora-eval: give exactly one of --tokens and --data\n"); return 2; }
     if (exact && !data_path) { fprintf(stderr, "lora-eval: --exact-match needs --data (QA or prompt-completion jsonl)\n"); return 2; }

@@ -106,7 +106,7 @@ int main(int argc, char **argv) {
     double t0, t_end;
 
     cli_init(&a, argc, argv);
-    if (cli_flag(&a, "--help") || cli_flag(&a, "-h")) { fputs(usage, stdout); return 0; }
+    if (cli_flag(&a, "--help") || cli_flag(&a, "-h")) { fputs(usage, stdout); cli_free(&a); return 0; }
     model_path = cli_str(&a, "--model", NULL);
     config_path = cli_str(&a, "--config", NULL);
     preset = cli_str(&a, "--preset", NULL);
@@ -115,21 +115,21 @@ int main(int argc, char **argv) {
     prompt = cli_str(&a, "--prompt", NULL);
     prompt_ids = cli_str(&a, "--prompt-ids", NULL);
     tok_dir = cli_str(&a, "--tokenizer", NULL);
-    max_new = cli_long(&a, "--max-new", 50);
-    threads = cli_long(&a, "--threads", 0);
-    top_k = cli_long(&a, "--top-k", 0);
-    temperature = cli_double(&a, "--temperature", 1.0);
-    top_p = cli_double(&a, "--top-p", 1.0);
+    max_new = (long)cli_int(&a, "--max-new", 50, 0, 1L << 24);
+    threads = (long)cli_int(&a, "--threads", 0, 0, 1024);
+    top_k = (long)cli_int(&a, "--top-k", 0, 0, 1L << 30);
+    temperature = cli_real(&a, "--temperature", 1.0, 0.0, 100.0);
+    top_p = cli_real(&a, "--top-p", 1.0, 1e-6, 1.0);
     samp.seed = cli_u64(&a, "--seed", 0);
     samp.greedy = cli_flag(&a, "--greedy");
     stop_eot = !cli_flag(&a, "--ignore-eot");
     print_ids = cli_flag(&a, "--ids");
-    if (!cli_done(&a)) { fputs(usage, stderr); return 2; }
-    if (max_new < 0 || max_new > 1L << 24) { fprintf(stderr, "lora-generate: bad value for --max-new: %ld\n", max_new); return 2; }
-    if (threads < 0 || threads > 1024) { fprintf(stderr, "lora-generate: bad value for --threads: %ld\n", threads); return 2; }
-    if (top_k < 0 || top_k > 1L << 30) { fprintf(stderr, "lora-generate: bad value for --top-k: %ld\n", top_k); return 2; }
-    if (!(temperature >= 0.0)) { fprintf(stderr, "lora-generate: bad value for --temperature: %g\n", temperature); return 2; }
-    if (!(top_p > 0.0 && top_p <= 1.0)) { fprintf(stderr, "lora-generate: bad value for --top-p: %g\n", top_p); return 2; }
+    if (!cli_done(&a)) { cli_free(&a); return 2; }
+    cli_free(&a);
+    if (temperature > 0.0 && temperature < 0.01) {
+        fprintf(stderr, "lora-generate: --temperature expects 0 (greedy) or a number in [0.01, 100], got %g\n", temperature);
+        return 2;
+    }
     samp.top_k = (int)top_k;
     samp.temperature = (float)temperature;
     samp.top_p = (float)top_p;

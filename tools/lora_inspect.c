@@ -35,7 +35,7 @@ int main(int argc, char **argv) {
     int *lv = NULL, n_lin, i, j, nt = 0, ne = 0, nl = 0, B, T, full, threads, want_lora, rc = 1;
     lora_status s;
     cli_init(&a, argc, argv);
-    if (cli_flag(&a, "--help") || cli_flag(&a, "-h")) { usage(); return 0; }
+    if (cli_flag(&a, "--help") || cli_flag(&a, "-h")) { usage(); cli_free(&a); return 0; }
     preset = cli_str(&a, "--preset", NULL);
     model = cli_str(&a, "--model", NULL);
     config = cli_str(&a, "--config", NULL);
@@ -44,14 +44,15 @@ int main(int argc, char **argv) {
     exclude = cli_str(&a, "--exclude", NULL);
     layers = cli_str(&a, "--layers", NULL);
     bias = cli_str(&a, "--bias", "none");
-    lc.r = (int)cli_long(&a, "--r", 8);
-    lc.alpha = (float)cli_double(&a, "--alpha", 2.0 * lc.r);
+    lc.r = (int)cli_int(&a, "--r", 8, 1, 65536);
+    lc.alpha = (float)cli_real(&a, "--alpha", 2.0 * lc.r, 1e-6, 1e6);
     lc.use_rslora = cli_flag(&a, "--rslora");
-    B = (int)cli_long(&a, "--batch", 0);
-    T = (int)cli_long(&a, "--seq", 0);
+    B = (int)cli_int(&a, "--batch", 0, 1, 65536);
+    T = (int)cli_int(&a, "--seq", 0, 2, 1 << 20);
     full = cli_flag(&a, "--full");
-    threads = (int)cli_long(&a, "--threads", 2);
-    if (!cli_done(&a)) return 2;
+    threads = (int)cli_int(&a, "--threads", 2, 1, 1024);
+    if (!cli_done(&a)) { cli_free(&a); return 2; }
+    cli_free(&a);
     if (!!preset == !!model) { fprintf(stderr, "lora-inspect: give exactly one of --preset or --model\n"); usage(); return 2; }
     if (lora_bias_mode_from_name(bias) >= 0) lc.bias = (lora_bias_mode)lora_bias_mode_from_name(bias);
     else { fprintf(stderr, "lora-inspect: --bias must be none, all or lora_only\n"); return 2; }
@@ -61,7 +62,7 @@ int main(int argc, char **argv) {
     lc.target.target_regex = regex;
     if (exclude) { ev = cli_split(exclude, &ne); lc.target.exclude = (const char *const *)ev; lc.target.n_exclude = ne; }
     if (layers) {
-        lv = cli_split_ints(layers, &nl);
+        lv = cli_split_ints(layers, &nl, 0, 1 << 20);
         if (!lv) { fprintf(stderr, "lora-inspect: --layers expects a comma list of layer numbers\n"); rc = 2; goto out; }
         lc.target.layers = lv; lc.target.n_layers = nl;
     }

@@ -19,6 +19,7 @@ int main(int argc, char **argv) {
     if (cli_flag(&a, "--help") || cli_flag(&a, "-h")) {
         puts("usage: lora-merge --model M [--config C] --adapter DIR --out merged.safetensors [--llmc]\n"
              "  writes merged.safetensors + config.json (the family's HF layout), or an llm.c checkpoint with --llmc (GPT-2)");
+        cli_free(&a);
         return 0;
     }
     model_path = cli_str(&a, "--model", NULL);
@@ -26,8 +27,10 @@ int main(int argc, char **argv) {
     adapter_dir = cli_str(&a, "--adapter", NULL);
     out = cli_str(&a, "--out", NULL);
     llmc = cli_flag(&a, "--llmc");
-    if (!cli_done(&a)) return 2;
+    if (!cli_done(&a)) { cli_free(&a); return 2; }
+    cli_free(&a);
     if (!model_path || !adapter_dir || !out) { fprintf(stderr, "lora-merge: --model, --adapter and --out are required\n"); return 2; }
+    if (!*out) { fprintf(stderr, "lora-merge: --out: the path is empty\n"); return 2; }
     if (!(m = cli_open_model("lora-merge", model_path, config, NULL, 0, NULL))) goto done;
     if (llmc && !gpt2_model_from_base(m)) { fprintf(stderr, "lora-merge: --llmc writes GPT-2 models only\n"); goto done; }
     if ((s = lora_model_adapter_load(m, adapter_dir, &ad, &warnings)) != LORA_OK) goto fail;

@@ -53,11 +53,12 @@ int main(int argc, char **argv) {
     size_t in_len = 0;
     lora_status st;
     cli_init(&a, argc, argv);
-    if (cli_flag(&a, "--help") || cli_flag(&a, "-h")) { fputs(usage, stdout); return 0; }
+    if (cli_flag(&a, "--help") || cli_flag(&a, "-h")) { fputs(usage, stdout); cli_free(&a); return 0; }
     dir = cli_str(&a, "--tokenizer", NULL);
     special = cli_flag(&a, "--special");
     decode = cli_flag(&a, "--decode");
-    if (!cli_done(&a)) { fputs(usage, stderr); return 2; }
+    if (!cli_done(&a)) { fputs(usage, stderr); cli_free(&a); return 2; }
+    cli_free(&a);
     if (!(tok = cli_open_tokenizer("lora-tokenize", dir, NULL))) return 1;
     if (!read_all(stdin, &in, &in_len)) { fprintf(stderr, "lora-tokenize: cannot read standard input\n"); rc = 1; goto out; }
     if (decode) {

@@ -35,8 +35,8 @@ CLI_FN lora_model *cli_open_model(const char *prog, const char *model_path, cons
     return m;
 }
 
-/* The tokenizer: --tokenizer PATH (a directory, or a tokenizer.json file), else the model's
-   directory when it holds one (tokenizer.json, or vocab.json + merges.txt / encoder.json +
+/* The tokenizer: --tokenizer PATH (a directory, or a tokenizer.json file), else the one inside a
+   GGUF model file, else the model's directory when it holds one (tokenizer.json, or vocab.json + merges.txt / encoder.json +
    vocab.bpe, as a Hugging Face folder), else the bundled GPT-2 vocabulary: data/gpt2-tokenizer of
    the repository the tool was built in (found from the executable's own path, build/../data/...),
    whatever the current directory. The GPT-2 fallback is only taken for a GPT-2 model: when the
@@ -66,6 +66,10 @@ CLI_FN lora_tokenizer *cli_open_tokenizer(const char *prog, const char *tok_dir,
     int not_gpt2 = 0, r;
     if (tok_dir) {
         if (lora_tokenizer_load(tok_dir, &tok) != LORA_OK) { fprintf(stderr, "%s: %s\n", prog, lora_last_error()); return NULL; }
+        return tok;
+    }
+    if (model_path && lora_gguf_probe(model_path)) {           /* a GGUF model carries its tokenizer */
+        if (lora_tokenizer_load_gguf(model_path, &tok) != LORA_OK) { fprintf(stderr, "%s: %s\n", prog, lora_last_error()); return NULL; }
         return tok;
     }
     if (model_path) {

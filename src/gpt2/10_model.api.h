@@ -55,7 +55,8 @@ LORA_API lora_status gpt2_model_create(const gpt2_config *cfg, lora_pool *pool, 
 LORA_API void gpt2_model_init_random(gpt2_model *m, uint64_t seed);
 /* Loads weights: HF model.safetensors (F32/F16/BF16, bare or "transformer."-prefixed names;
    config from config_path, else config.json beside the file, else inferred from shapes)
-   or an llm.c checkpoint (detected by its magic). */
+   or an llm.c checkpoint (detected by its magic), or a GGUF file of architecture "gpt2" (llama.cpp's
+   names and layout; F32, F16, BF16 or Q8_0 tensors, dequantized; config from its gpt2.* keys). */
 LORA_API lora_status gpt2_model_load(const char *path, const char *config_path, lora_pool *pool, gpt2_model **out);
 /* Writes model.safetensors with HF names (no prefix) and config.json beside it. */
 LORA_API lora_status gpt2_model_save(const gpt2_model *m, const char *path);

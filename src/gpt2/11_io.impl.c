@@ -1,5 +1,7 @@
 /* ---- loading and saving weights ---- */
 #define GPT2__LLMC_CKPT_MAGIC 20240326
+#define GPT2__GGUF_MAGIC 0x46554747u   /* "GGUF" read as a little-endian u32 */
+static lora_status gpt2__load_gguf(const char *path, lora_pool *pool, gpt2_model **out); /* 45_gguf.impl.c */
 
 /* Creates the folder a file will be written into (mkdir -p of its dirname). */
 static lora_status gpt2__ensure_parent(const char *path) {
@@ -56,7 +58,45 @@ static lora_status gpt2__read_config_json(const char *path, gpt2_config *cfg) {
     GPT2__INT("vocab_size", cfg->vocab_size);
     GPT2__INT("n_inner", cfg->n_inner);
 #undef GPT2__INT
-    if (lora_json_get_number(j, "layer_norm_epsilon", &d)) cfg->layer_norm_eps = (float)d;
+    v = lora_json_get(j, "layer_norm_epsilon");
+    if (v && v->type != LORA_JSON_NULL) {
+        if (!lora_json_get_number(j, "layer_norm_epsilon", &d) || !(d >= 1e-30 && d <= 1.0)) {
+            lora_json_free(j);
+            return lora_fail(LORA_ERR_FORMAT, "%s: \"layer_norm_epsilon\" must be a number in [1e-30, 1]", path);
+        }
+        cfg->layer_norm_eps = (float)d;
+    }
+    {   /* keys that change Hugging Face's math: only the values this implementation computes */
+        static const struct { const char *key; int want; } flags[] = {
+            {"scale_attn_weights", 1}, {"scale_attn_by_inverse_layer_idx", 0}, {"reorder_and_upcast_attn", 0},
+            {"add_cross_attention", 0}, {"tie_word_embeddings", 1}};
+        const char *mt;
+        size_t k;
+        for (k = 0; k < sizeof flags / sizeof flags[0]; k++) {
+            v = lora_json_get(j, flags[k].key);
+            if (!v || v->type == LORA_JSON_NULL) continue;
+            if ((v->type != LORA_JSON_TRUE && v->type != LORA_JSON_FALSE) || (v->type == LORA_JSON_TRUE) != flags[k].want) {
+                s = lora_fail(LORA_ERR_UNSUPPORTED, "%s: \"%s\" must be %s: other values change the model's math, which this "
+                              "implementation does not compute", path, flags[k].key, flags[k].want ? "true" : "false");
+                lora_json_free(j);
+                return s;
+            }
+        }
+        v = lora_json_get(j, "model_type");
+        if (v && v->type != LORA_JSON_NULL) {
+            mt = lora_json_get_string(j, "model_type");
+            if (!mt || strcmp(mt, "gpt2") != 0) {
+                s = lora_fail(LORA_ERR_UNSUPPORTED, "%s: model_type \"%s\" is not a GPT-2 (expected \"gpt2\")", path, mt ? mt : "(not a string)");
+                lora_json_free(j);
+                return s;
+            }
+        }
+        v = lora_json_get(j, "activation_function");
+        if (v && v->type != LORA_JSON_NULL && v->type != LORA_JSON_STRING) {
+            lora_json_free(j);
+            return lora_fail(LORA_ERR_UNSUPPORTED, "%s: activation_function must be the string \"gelu_new\"", path);
+        }
+    }
     act = lora_json_get_string(j, "activation_function");
     if (act && strcmp(act, "gelu_new") != 0) {
         s = lora_fail(LORA_ERR_UNSUPPORTED, "%s: activation_function \"%s\" is not supported (GPT-2 uses gelu_new)", path, act);
@@ -79,7 +119,7 @@ static lora_status gpt2__write_config_json(const gpt2_config *c, const char *pat
         "{\n  \"activation_function\": \"gelu_new\",\n  \"architectures\": [\n    \"GPT2LMHeadModel\"\n  ],\n"
         "  \"attn_pdrop\": 0.1,\n  \"bos_token_id\": 50256,\n  \"embd_pdrop\": 0.1,\n  \"eos_token_id\": 50256,\n"
         "  \"initializer_range\": 0.02,\n  \"layer_norm_epsilon\": ");
-    lora_json_write_number(&b, (double)c->layer_norm_eps);
+    lora_json_write_float(&b, c->layer_norm_eps);
     lora_buf_printf(&b, ",\n  \"model_type\": \"gpt2\",\n  \"n_ctx\": %d,\n  \"n_embd\": %d,\n  \"n_head\": %d,\n  \"n_inner\": ",
                     c->n_positions, c->n_embd, c->n_head);
     if (c->n_inner > 0) lora_buf_printf(&b, "%d", c->n_inner); else lora_buf_puts(&b, "null");
@@ -135,6 +175,21 @@ static lora_status gpt2__infer_config(const lora_safetensors *st, const char *pr
     }
     cfg->layer_norm_eps = 1e-5f;
     return gpt2_config_check(cfg);
+}
+
+/* NaN or Inf in the weights is an error at load (the forward pass would turn every output into NaN) */
+static lora_status gpt2__check_finite(const gpt2_model *m, const char *path) {
+    int i;
+    for (i = 0; i < m->n_tensors; i++) {
+        const gpt2__tensor *t = &m->tensors[i];
+        const float *v = m->params + t->offset;
+        int64_t k;
+        for (k = 0; k < t->numel; k++)
+            if (!isfinite(v[k]))
+                return lora_fail(LORA_ERR_NUMERIC, "%s: tensor '%s': element %lld is %g: expected a finite number", path, t->name,
+                                 (long long)k, (double)v[k]);
+    }
+    return LORA_OK;
 }
 
 static lora_status gpt2__load_safetensors(const char *path, const char *config_path, lora_pool *pool, gpt2_model **out) {
@@ -220,6 +275,7 @@ static lora_status gpt2__load_safetensors(const char *path, const char *config_p
 done:
     lora_st_close(st);
     lora_free(cpath);
+    if (s == LORA_OK) s = gpt2__check_finite(m, path);
     if (s != LORA_OK) { gpt2_model_free(m); return s; }
     *out = m;
     return LORA_OK;
@@ -312,6 +368,7 @@ static lora_status gpt2__load_llmc(const char *path, lora_pool *pool, gpt2_model
 #undef GPT2__TRANSPOSE_INTO
     }
     if (fgetc(f) != EOF) { s = lora_fail(LORA_ERR_FORMAT, "%s: trailing bytes after the last llm.c tensor", path); goto fail; }
+    if ((s = gpt2__check_finite(m, path)) != LORA_OK) goto fail;
     fclose(f);
     lora_free(buf);
     *out = m;
@@ -336,6 +393,7 @@ LORA_API lora_status gpt2_model_load(const char *path, const char *config_path, 
     got = lora_fread_le(&magic, 4, 1, f) * 4;
     fclose(f);
     if (got == 4 && magic == GPT2__LLMC_CKPT_MAGIC) return gpt2__load_llmc(path, pool, out);
+    if (got == 4 && (uint32_t)magic == GPT2__GGUF_MAGIC) return gpt2__load_gguf(path, pool, out);
     return gpt2__load_safetensors(path, config_path, pool, out);
 }
 

@@ -218,6 +218,9 @@ LORA_API lora_status gpt2_lora_load(const gpt2_model *m, const char *dir, lora_a
         return s;
     if ((s = gpt2_config_check_targets(&m->cfg, &(*out)->config.target)) != LORA_OK ||
         (s = gpt2__check_adapter(m, *out)) != LORA_OK) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", lora_last_error());
+        s = lora_fail(s, "%s: %s", dir, msg);   /* the adapter directory the mismatch comes from */
         lora_adapter_free(*out);
         *out = NULL;
         return s;

@@ -70,7 +70,8 @@ static const lora_model_ops gpt2__ops = {
     gpt2__op_forward, gpt2__op_logits, gpt2__op_backward, gpt2__op_zero_grad, gpt2__op_params,
     gpt2__op_save, gpt2__op_estimate, gpt2__op_memory,
     gpt2__op_kv_create, gpt2__op_kv_free, gpt2__op_kv_reset, gpt2__op_kv_truncate, gpt2__op_kv_length,
-    gpt2__op_kv_capacity, gpt2__op_kv_memory, gpt2__op_forward_cached
+    gpt2__op_kv_capacity, gpt2__op_kv_memory, gpt2__op_forward_cached,
+    gpt2__op_gguf_write, gpt2__op_gguf_module
 };
 
 /* PEFT's default target_modules for GPT-2 (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING). */
@@ -102,6 +103,7 @@ static lora_status gpt2__base_init(gpt2_model *m) {
              "(lm_head tied to wte)", m->cfg.n_layer, m->cfg.n_head, m->cfg.n_embd, gpt2__inner(&m->cfg),
              m->cfg.n_positions, m->cfg.vocab_size);
     in->summary = m->summary;
+    in->gguf_arch = "gpt2";
     return LORA_OK;
 }
 
@@ -124,8 +126,10 @@ static const char *const gpt2__presets[] = {"gpt2", "gpt2-medium", "gpt2-large",
 
 static int gpt2__probe(const char *path) {
     unsigned char b[4];
-    FILE *f = fopen(path, "rb");
+    FILE *f;
     size_t got;
+    if (lora_gguf_probe(path)) return gpt2__gguf_is_gpt2(path);
+    f = fopen(path, "rb");
     if (!f) return 0;
     got = fread(b, 1, 4, f);
     fclose(f);

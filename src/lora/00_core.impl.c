@@ -237,42 +237,165 @@ LORA_API lora_status lora_read_file(const char *path, char **out, size_t *len) {
     return LORA_OK;
 }
 
-/* Atomic file replacement: write to "<path>.tmp-lora", then rename over path, so a crash, a
-   full disk or an error never leaves a half-written file where the user's previous one was. */
+/* Atomic file replacement (SQLite's commit is the model): the bytes go to a temporary file with a
+   unique name in the destination's directory, created with O_CREAT|O_EXCL (never an existing file,
+   never through a planted symlink), flushed to disk with fsync, renamed over the destination, and
+   the directory is fsynced so that the rename itself survives a crash. An error, a full disk, a
+   crash or a concurrent writer never leaves a half-written or mixed file where the previous one
+   was: the destination holds the old file or one writer's complete new file. */
+#ifdef LORA__HAVE_STAT
+#include <fcntl.h>
+#include <unistd.h>
+#include <dirent.h>
+#endif
 /* Forgets the file (its paths freed, af zeroed: abort and commit then have nothing to do). */
 static void lora__atomic_release(lora_atomic_file *af) {
     LORA_FREE(af->final_path); LORA_FREE(af->tmp_path);
     memset(af, 0, sizeof *af);
+    af->fd = -1;
 }
-LORA_API lora_status lora_atomic_open(lora_atomic_file *af, const char *path) {
-    size_t n = strlen(path);
-    static const char suffix[] = ".tmp-lora";
-    memset(af, 0, sizeof *af);
-    af->final_path = lora__strdup(path, "file path");
-    af->tmp_path = (char *)lora__malloc(n + sizeof suffix, "file path");
-    if (!af->final_path || !af->tmp_path) { lora__atomic_release(af); return LORA_ERR_OOM; }
-    memcpy(af->tmp_path, path, n);
-    memcpy(af->tmp_path + n, suffix, sizeof suffix);
-    af->f = fopen(af->tmp_path, "wb");
-    if (!af->f) {
-        lora_status s = lora__fail(LORA_ERR_IO, "%s: cannot create temporary file %s: %s", path, af->tmp_path, strerror(errno));
-        lora__atomic_release(af);
-        return s;
+/* LORA_ERR_INVALID_ARG unless path names a file that can be written: not empty, not ending in '/',
+   not "." or ".." or a directory. */
+static lora_status lora__check_output_path(const char *path, const char *what) {
+    const char *base;
+    size_t n;
+    if (!path || !*path) return lora__fail(LORA_ERR_INVALID_ARG, "%s: the output path is empty", what);
+    n = strlen(path);
+    if (path[n - 1] == '/') return lora__fail(LORA_ERR_INVALID_ARG, "%s: output path '%s' names a directory, not a file", what, path);
+    base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: output path '%s' names a directory, not a file", what, path);
+#ifdef LORA__HAVE_STAT
+    {
+        struct stat sb;
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) { (void)what; return lora__fail(LORA_ERR_IO, "%s: is a directory, not a file (output path)", path); }
     }
+#endif
     return LORA_OK;
 }
-LORA_API void lora_atomic_write(lora_atomic_file *af, const void *data, size_t n) {
-    if (af->failed || n == 0 || !af->f) return;
-    if (fwrite(data, 1, n, af->f) != n) af->failed = errno ? errno : EIO;
+/* A name no other writer uses: "<dir>/.<base>.<tag>-<pid>-<random>" (the random part mixes the
+   clock, the pid, a stack address and the attempt number through splitmix64). */
+static char *lora__unique_sibling(const char *path, const char *tag, unsigned attempt) {
+    const char *slash = strrchr(path, '/');
+    size_t dir = slash ? (size_t)(slash - path + 1) : 0, n = strlen(path) + strlen(tag) + 64;
+    char *p = (char *)lora__malloc(n, "file path");
+    uint64_t st = (uint64_t)time(NULL) ^ ((uint64_t)(uintptr_t)&n << 16) ^ ((uint64_t)clock() << 40) ^ ((uint64_t)attempt * 0x9E3779B97F4A7C15ull);
+    uint64_t r, z;
+    long pid = 0;
+#ifdef LORA__HAVE_STAT
+    pid = (long)getpid();
+#endif
+    st ^= (uint64_t)pid << 24;
+    z = (st += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    r = z ^ (z >> 31);
+    if (!p) return NULL;
+    memcpy(p, path, dir);
+    snprintf(p + dir, n - dir, ".%s.%s-%ld-%08lx", path + dir, tag, pid, (unsigned long)(r & 0xffffffffu));
+    return p;
 }
-/* First phase of a two-file save: closes the temporary file and checks that everything
-   reached it, without renaming it yet (lora__atomic_commit does, lora__atomic_abort drops it). */
+/* fsync of a directory (makes a rename or a new entry durable); errors ignored where the
+   file system cannot sync directories. */
+static void lora__fsync_dir_of(const char *path, int is_dir) {
+#ifdef LORA__HAVE_STAT
+    char *d;
+    int fd;
+    if (is_dir) d = lora__strdup(path, "path");
+    else {
+        const char *slash = strrchr(path, '/');
+        size_t n = slash ? (size_t)(slash - path) : 1;
+        d = (char *)lora__malloc(n + 1, "path");
+        if (d) {
+            if (!slash) memcpy(d, ".", 1);
+            else if (n == 0) { memcpy(d, "/", 1); n = 1; }
+            else memcpy(d, path, n);
+            d[n] = 0;
+        }
+    }
+    if (!d) return;
+    fd = open(d, O_RDONLY);
+    if (fd >= 0) { (void)fsync(fd); close(fd); }
+    LORA_FREE(d);
+#else
+    (void)path; (void)is_dir;
+#endif
+}
+LORA_API lora_status lora_atomic_open(lora_atomic_file *af, const char *path) {
+    lora_status s;
+    unsigned attempt;
+    memset(af, 0, sizeof *af);
+    af->fd = -1;
+    if ((s = lora__check_output_path(path, "lora_atomic_open")) != LORA_OK) return s;
+    af->final_path = lora__strdup(path, "file path");
+    if (!af->final_path) { lora__atomic_release(af); return LORA_ERR_OOM; }
+    for (attempt = 0; attempt < 64; attempt++) {
+        int err;
+        af->tmp_path = lora__unique_sibling(path, "tmp-lora", attempt);
+        if (!af->tmp_path) { lora__atomic_release(af); return LORA_ERR_OOM; }
+#ifdef LORA__HAVE_STAT
+        {
+            int flags = O_WRONLY | O_CREAT | O_EXCL; /* O_EXCL: never an existing file, never through a symlink */
+#ifdef O_NOFOLLOW
+            flags |= O_NOFOLLOW;
+#endif
+#ifdef O_CLOEXEC
+            flags |= O_CLOEXEC;
+#endif
+            af->fd = open(af->tmp_path, flags, 0644);
+            if (af->fd >= 0) return LORA_OK;
+        }
+#else
+        af->f = fopen(af->tmp_path, "wbx");
+        if (af->f) return LORA_OK;
+#endif
+        err = errno;
+        if (err != EEXIST) {
+            s = lora__fail(LORA_ERR_IO, "%s: cannot create a temporary file beside it: %s", path, strerror(err));
+            lora__atomic_release(af);
+            return s;
+        }
+        LORA_FREE(af->tmp_path);
+        af->tmp_path = NULL;
+    }
+    s = lora__fail(LORA_ERR_IO, "%s: cannot create a unique temporary file beside it", path);
+    lora__atomic_release(af);
+    return s;
+}
+LORA_API void lora_atomic_write(lora_atomic_file *af, const void *data, size_t n) {
+    const char *p = (const char *)data;
+    if (af->failed || n == 0 || !af->tmp_path) return;
+#ifdef LORA__HAVE_STAT
+    if (af->fd < 0) return;
+    while (n > 0) {
+        size_t chunk = n < ((size_t)1 << 30) ? n : ((size_t)1 << 30);
+        ssize_t w = write(af->fd, p, chunk);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) { af->failed = w < 0 && errno ? errno : EIO; return; }
+        p += w; n -= (size_t)w;
+    }
+#else
+    if (!af->f) return;
+    if (fwrite(p, 1, n, af->f) != n) af->failed = errno ? errno : EIO;
+#endif
+}
+/* First phase of a two-file save: flushes the temporary file to disk (fsync), closes it and checks
+   that everything reached it, without renaming it yet (lora__atomic_commit does, lora__atomic_abort
+   drops it). */
 LORA_API lora_status lora_atomic_finish(lora_atomic_file *af) {
     int err = af->failed;
-    if (!af->f) return LORA_OK; /* already finished (or never opened) */
+#ifdef LORA__HAVE_STAT
+    if (af->fd < 0) return LORA_OK; /* already finished (or never opened) */
+    if (fsync(af->fd) != 0 && !err) err = errno ? errno : EIO;
+    if (close(af->fd) != 0 && !err) err = errno ? errno : EIO;
+    af->fd = -1;
+#else
+    if (!af->f) return LORA_OK;
     if (fflush(af->f) != 0 && !err) err = errno ? errno : EIO;
     if (fclose(af->f) != 0 && !err) err = errno ? errno : EIO;
     af->f = NULL;
+#endif
     if (err) {
         lora_status s = lora__fail(LORA_ERR_IO, "%s: write failed: %s (previous file left intact)", af->final_path, strerror(err));
         remove(af->tmp_path);
@@ -286,19 +409,205 @@ LORA_API lora_status lora_atomic_commit(lora_atomic_file *af) {
     if (!af->tmp_path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_atomic_commit: no file open (already committed, aborted or failed)");
     if ((s = lora_atomic_finish(af)) != LORA_OK) return s;
     if (rename(af->tmp_path, af->final_path) != 0) {
-        s = lora__fail(LORA_ERR_IO, "%s: cannot rename %s into place: %s", af->final_path, af->tmp_path, strerror(errno));
+        s = lora__fail(LORA_ERR_IO, "%s: cannot rename the temporary file into place: %s", af->final_path, strerror(errno));
         remove(af->tmp_path);
-    }
+    } else lora__fsync_dir_of(af->final_path, 0);
     lora__atomic_release(af);
     return s;
 }
 /* Aborts the write: removes the temporary file, keeps the previous file intact. */
 LORA_API void lora_atomic_abort(lora_atomic_file *af) {
     if (!af->tmp_path) return;
+#ifdef LORA__HAVE_STAT
+    if (af->fd >= 0) close(af->fd);
+#else
     if (af->f) fclose(af->f);
+#endif
     remove(af->tmp_path);
     lora__atomic_release(af);
 }
+
+/* ---- directories that change as a whole (an adapter, a checkpoint) ----
+   lora_dir_begin makes a new, empty directory with a unique name beside dir; the caller writes every
+   file into lora_dir_path(t) (with lora_atomic_*, so each is fsynced); lora_dir_commit puts it in
+   place: by one rename when dir does not exist, else by renaming the old directory aside, the new
+   one in, and moving over the entries of the old one the new one does not have (a checkpoint/
+   folder inside an adapter directory, the user's own files), then deleting the rest of the old one.
+   Until the new directory is complete the old one is untouched; a crash between the two renames
+   leaves the complete old directory as "<dir>/../.<name>.old-lora-*". lora_dir_abort removes the new
+   directory and what was written in it. */
+static lora_status lora__dir_check(const char *dir, const char *what, char **norm) {
+    size_t n;
+    char *d;
+    const char *base;
+    *norm = NULL;
+    if (!dir || !*dir) return lora__fail(LORA_ERR_INVALID_ARG, "%s: the output directory path is empty", what);
+    d = lora__strdup(dir, "path");
+    if (!d) return LORA_ERR_OOM;
+    n = strlen(d);
+    while (n > 1 && d[n - 1] == '/') d[--n] = 0;
+    base = strrchr(d, '/');
+    base = base ? base + 1 : d;
+    if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+        LORA_FREE(d);
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: '%s' cannot be replaced as a whole (give a directory name, not '/', '.' or '..')", what, dir);
+    }
+    *norm = d;
+    return LORA_OK;
+}
+static void lora__dir_release(lora_dir_txn *t) {
+    LORA_FREE(t->final_dir); LORA_FREE(t->tmp_dir);
+    memset(t, 0, sizeof *t);
+}
+static lora_status lora__ensure_parent_dir(const char *path);
+LORA_API lora_status lora_dir_begin(lora_dir_txn *t, const char *dir) {
+    lora_status s;
+    unsigned attempt;
+    memset(t, 0, sizeof *t);
+    if ((s = lora__dir_check(dir, "lora_dir_begin", &t->final_dir)) != LORA_OK) return s;
+#ifdef LORA__HAVE_STAT
+    {
+        struct stat sb;
+        if (stat(t->final_dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+            s = lora__fail(LORA_ERR_IO, "%s: exists and is not a directory", dir);
+            lora__dir_release(t);
+            return s;
+        }
+    }
+    if ((s = lora__ensure_parent_dir(t->final_dir)) != LORA_OK) { lora__dir_release(t); return s; }
+    for (attempt = 0; attempt < 64; attempt++) {
+        if (!(t->tmp_dir = lora__unique_sibling(t->final_dir, "tmp-lora", attempt))) { lora__dir_release(t); return LORA_ERR_OOM; }
+        if (mkdir(t->tmp_dir, 0755) == 0) return LORA_OK;
+        if (errno != EEXIST) {
+            s = lora__fail(LORA_ERR_IO, "%s: cannot create a temporary directory beside it: %s", dir, strerror(errno));
+            lora__dir_release(t);
+            return s;
+        }
+        LORA_FREE(t->tmp_dir);
+        t->tmp_dir = NULL;
+    }
+    s = lora__fail(LORA_ERR_IO, "%s: cannot create a unique temporary directory beside it", dir);
+    lora__dir_release(t);
+    return s;
+#else
+    (void)attempt;
+    if ((s = lora_ensure_dir(t->final_dir)) != LORA_OK) { lora__dir_release(t); return s; }
+    if (!(t->tmp_dir = lora__strdup(t->final_dir, "path"))) { lora__dir_release(t); return LORA_ERR_OOM; }
+    return LORA_OK;
+#endif
+}
+LORA_API const char *lora_dir_path(const lora_dir_txn *t) { return t->tmp_dir; }
+#ifdef LORA__HAVE_STAT
+/* removes the regular files (and symlinks) directly inside dir, then dir itself if empty */
+static void lora__dir_remove_files(const char *dir) {
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    size_t dl = strlen(dir);
+    if (d) {
+        while ((e = readdir(d)) != NULL) {
+            size_t n = strlen(e->d_name);
+            char *p;
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+            p = (char *)LORA_MALLOC(dl + n + 2);
+            if (!p) continue;
+            memcpy(p, dir, dl); p[dl] = '/'; memcpy(p + dl + 1, e->d_name, n + 1);
+            {
+                struct stat sb;
+                if (stat(p, &sb) == 0 && !S_ISDIR(sb.st_mode)) unlink(p);
+            }
+            LORA_FREE(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+#endif
+LORA_API lora_status lora_dir_commit(lora_dir_txn *t) {
+    lora_status s = LORA_OK;
+    if (!t->tmp_dir) return lora__fail(LORA_ERR_INVALID_ARG, "lora_dir_commit: no directory open");
+#ifdef LORA__HAVE_STAT
+    lora__fsync_dir_of(t->tmp_dir, 1);
+    if (rename(t->tmp_dir, t->final_dir) == 0) {   /* dir did not exist (or was empty) */
+        lora__fsync_dir_of(t->final_dir, 0);
+        lora__dir_release(t);
+        return LORA_OK;
+    }
+    if (errno != EEXIST && errno != ENOTEMPTY) {
+        s = lora__fail(LORA_ERR_IO, "%s: cannot rename the new directory into place: %s", t->final_dir, strerror(errno));
+        lora__dir_remove_files(t->tmp_dir);
+        lora__dir_release(t);
+        return s;
+    }
+    {
+        char *old = NULL;
+        unsigned attempt;
+        for (attempt = 0; attempt < 64 && !old; attempt++) {
+            struct stat sb;
+            if (!(old = lora__unique_sibling(t->final_dir, "old-lora", attempt))) { lora_dir_abort(t); return LORA_ERR_OOM; }
+            if (stat(old, &sb) == 0 || errno != ENOENT) { LORA_FREE(old); old = NULL; }
+        }
+        if (!old || rename(t->final_dir, old) != 0) {
+            s = lora__fail(LORA_ERR_IO, "%s: cannot move the previous directory aside: %s", t->final_dir, strerror(errno));
+            LORA_FREE(old);
+            lora_dir_abort(t);
+            return s;
+        }
+        if (rename(t->tmp_dir, t->final_dir) != 0) {
+            int err = errno;
+            if (rename(old, t->final_dir) != 0 && err == ENOTEMPTY) err = EBUSY; /* another writer published meanwhile */
+            s = lora__fail(LORA_ERR_IO, "%s: cannot rename the new directory into place: %s (another process saving to the same directory?)",
+                           t->final_dir, strerror(err));
+            LORA_FREE(old);
+            lora_dir_abort(t);
+            return s;
+        }
+        lora__fsync_dir_of(t->final_dir, 0);
+        {   /* carry over what the new directory does not replace */
+            DIR *d = opendir(old);
+            struct dirent *e;
+            size_t ol = strlen(old), fl = strlen(t->final_dir);
+            if (d) {
+                while ((e = readdir(d)) != NULL) {
+                    size_t n = strlen(e->d_name);
+                    char *from, *to;
+                    struct stat sb;
+                    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+                    from = (char *)LORA_MALLOC(ol + n + 2);
+                    to = (char *)LORA_MALLOC(fl + n + 2);
+                    if (from && to) {
+                        memcpy(from, old, ol); from[ol] = '/'; memcpy(from + ol + 1, e->d_name, n + 1);
+                        memcpy(to, t->final_dir, fl); to[fl] = '/'; memcpy(to + fl + 1, e->d_name, n + 1);
+                        if (stat(to, &sb) != 0 && errno == ENOENT) (void)rename(from, to);
+                    }
+                    LORA_FREE(from); LORA_FREE(to);
+                }
+                closedir(d);
+            }
+            lora__fsync_dir_of(t->final_dir, 1);
+        }
+        lora__dir_remove_files(old);
+        LORA_FREE(old);
+    }
+#endif
+    lora__dir_release(t);
+    return s;
+}
+LORA_API void lora_dir_abort(lora_dir_txn *t) {
+    if (!t->tmp_dir) return;
+    {   /* messages about files in the new directory name the directory they were for */
+        char msg[LORA__ERRLEN];
+        const char *at = strstr(lora__errbuf, t->tmp_dir);
+        if (at && strcmp(t->tmp_dir, t->final_dir) != 0) {
+            snprintf(msg, sizeof msg, "%.*s%s%s", (int)(at - lora__errbuf), lora__errbuf, t->final_dir, at + strlen(t->tmp_dir));
+            memcpy(lora__errbuf, msg, sizeof msg);
+        }
+    }
+#ifdef LORA__HAVE_STAT
+    lora__dir_remove_files(t->tmp_dir);
+#endif
+    lora__dir_release(t);
+}
+
 /* ---- byte order: every file format here is little-endian, whatever the host ---- */
 static LORA__UNUSED int lora__host_is_le(void) {
     const uint16_t one = 1;

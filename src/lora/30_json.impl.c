@@ -727,6 +727,23 @@ LORA_API void lora_json_write_number(lora_buf *b, double x) {
     }
     lora__buf_puts(b, out);
 }
+
+/* A float with the fewest decimal digits that read back (as a float) to the same value: 0.05f is
+   written "0.05", not "0.05000000074505806" (its exact double value). */
+LORA_API void lora_json_write_float(lora_buf *b, float x) {
+    double d = (double)x;
+    int p;
+    if (x != x || x - x != 0 || x == 0 || d == floor(d)) { lora_json_write_number(b, d); return; }
+    for (p = 1; p <= 9; p++) {
+        int e = (int)floor(log10(fabs(d))), k = p - 1 - e;
+        double r;
+        if (k >= 0 && k <= 22) r = floor(d * pow(10.0, k) + 0.5) / pow(10.0, k);
+        else if (k < 0 && -k <= 22) r = floor(d / pow(10.0, -k) + 0.5) * pow(10.0, -k);
+        else break;
+        if ((float)r == x) { lora_json_write_number(b, r); return; }
+    }
+    lora_json_write_number(b, d);
+}
 /* Compact JSON of a parsed value (numbers keep their literal when they have one). */
 static LORA__UNUSED void lora__json_write_value(lora__buf *b, const lora_json *v) {
     size_t i;

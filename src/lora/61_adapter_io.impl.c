@@ -43,7 +43,7 @@ static char *lora__path_join(const char *dir, const char *file) {
 static void lora__json_write_pyfloat(lora__buf *b, double x) {
     size_t start = b->len, i;
     int plain = 1;
-    lora__json_write_number(b, x);
+    lora_json_write_float(b, (float)x);
     if (b->failed) return;
     for (i = start; i < b->len; i++)
         if (b->data[i] == '.' || b->data[i] == 'e' || b->data[i] == 'n') plain = 0;
@@ -121,7 +121,7 @@ static lora_status lora__adapter_config_json(const lora_adapter *ad, int fan_in_
     } else lora__buf_puts(b, "null");
     lora__buf_puts(b, ",\n  \"loftq_config\": {},\n  \"lora_alpha\": ");
     if ((double)c->alpha == floor((double)c->alpha)) lora__json_write_int(b, (int64_t)c->alpha);
-    else lora__json_write_number(b, (double)c->alpha);
+    else lora_json_write_float(b, c->alpha);
     lora__buf_puts(b, ",\n  \"lora_dropout\": ");
     lora__json_write_pyfloat(b, (double)c->dropout);
     lora__buf_printf(b, ",\n  \"megatron_config\": null,\n  \"megatron_core\": \"megatron.core\",\n  \"modules_to_save\": null,\n"
@@ -140,7 +140,24 @@ static lora_status lora__adapter_config_json(const lora_adapter *ad, int fan_in_
     return b->failed ? lora__fail(LORA_ERR_OOM, "out of memory writing adapter_config.json") : LORA_OK;
 }
 
-LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, int fan_in_fan_out) {
+/* Creates the folder a file or directory will be made in (mkdir -p of its dirname). */
+static lora_status lora__ensure_parent_dir(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    lora_status s;
+    if (!slash || slash == path) return LORA_OK;
+    dir = (char *)lora__malloc((size_t)(slash - path) + 1, "path");
+    if (!dir) return LORA_ERR_OOM;
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = 0;
+    s = lora_ensure_dir(dir);
+    LORA_FREE(dir);
+    return s;
+}
+
+/* Writes adapter_config.json and adapter_model.safetensors into dir (an existing directory; the
+   callers give a fresh one from lora_dir_begin, so both files are published together). */
+static lora_status lora__adapter_write_files(const lora_adapter *ad, const char *dir, int fan_in_fan_out) {
     lora_st_entry *e = NULL;
     char **names = NULL;
     char *path = NULL;
@@ -149,9 +166,7 @@ LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, 
     const char *mk = "format", *mv = "pt";
     lora_status s;
     int i, k = 0, n;
-    if (!ad || !dir) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_save: NULL argument");
     memset(&json, 0, sizeof json);
-    if ((s = lora__ensure_dir(dir)) != LORA_OK) return s;
     n = 2 * ad->n_modules + ad->n_biases;
     e = (lora_st_entry *)lora__calloc((size_t)(n ? n : 1), sizeof *e, "adapter tensors");
     names = (char **)lora__calloc((size_t)(n ? n : 1), sizeof *names, "adapter tensors");
@@ -203,6 +218,15 @@ done:
     LORA_FREE(e);
     LORA_FREE(path);
     return s;
+}
+
+LORA_API lora_status lora_adapter_save(const lora_adapter *ad, const char *dir, int fan_in_fan_out) {
+    lora_dir_txn t;
+    lora_status s;
+    if (!ad || !dir) return lora__fail(LORA_ERR_INVALID_ARG, "lora_adapter_save: NULL argument");
+    if ((s = lora_dir_begin(&t, dir)) != LORA_OK) return s;
+    if ((s = lora__adapter_write_files(ad, lora_dir_path(&t), fan_in_fan_out)) != LORA_OK) { lora_dir_abort(&t); return s; }
+    return lora_dir_commit(&t);
 }
 
 /* ---- loading ---- */
@@ -258,6 +282,18 @@ static int lora__json_nonempty(const lora_json *v) {
     return 1;
 }
 
+/* Python's truthiness of a JSON value (PEFT tests these keys with a plain "if") */
+static int lora__json_truthy(const lora_json *v) {
+    if (!v) return 0;
+    switch (v->type) {
+    case LORA_JSON_NULL: case LORA_JSON_FALSE: return 0;
+    case LORA_JSON_TRUE: return 1;
+    case LORA_JSON_NUMBER: return v->number != 0;
+    case LORA_JSON_STRING: return v->len > 0;
+    default: return v->n > 0;
+    }
+}
+
 static lora_status lora__parse_adapter_config(const char *path, const lora_json *j, lora__loaded_config *lc, lora__buf *warn) {
     lora_config *c = &lc->cfg;
     const lora_json *v;
@@ -286,7 +322,11 @@ static lora_status lora__parse_adapter_config(const char *path, const lora_json 
         if (v->type != LORA_JSON_NUMBER || !(v->number > 0)) return lora__fail(LORA_ERR_FORMAT, "%s: \"lora_alpha\" must be a number > 0", path);
         c->alpha = (float)v->number;
     }
-    if (lora_json_get_number(j, "lora_dropout", &d)) c->dropout = (float)d;
+    if ((v = lora_json_get(j, "lora_dropout")) != NULL && v->type != LORA_JSON_NULL) {
+        if (!lora_json_get_number(j, "lora_dropout", &d) || !(d >= 0 && d < 1))
+            return lora__fail(LORA_ERR_FORMAT, "%s: \"lora_dropout\" must be a number in [0, 1)", path);
+        c->dropout = (float)d;
+    }
     if ((v = lora_json_get(j, "use_rslora")) != NULL && v->type != LORA_JSON_NULL && !lora_json_get_bool(j, "use_rslora", &c->use_rslora))
         return lora__fail(LORA_ERR_FORMAT, "%s: \"use_rslora\" must be true or false", path);
     if ((str = lora_json_get_string(j, "bias")) != NULL) {
@@ -298,8 +338,16 @@ static lora_status lora__parse_adapter_config(const char *path, const lora_json 
         if (v->type == LORA_JSON_FALSE) c->init = LORA_INIT_NONE;
         else if (v->type == LORA_JSON_STRING && strcmp(v->str, "gaussian") == 0) c->init = LORA_INIT_GAUSSIAN;
     }
-    if (lora_json_get_bool(j, "use_dora", &dora) && dora)
-        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: use_dora is true; DoRA adapters are not supported", path);
+    (void)dora;
+    if (lora__json_truthy(lora_json_get(j, "use_dora")))
+        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: use_dora is set; DoRA adapters are not supported", path);
+    {   /* more keys that PEFT honours and that change the adapter's math */
+        static const char *const unsupported[] = {"target_parameters", "use_qalora", "trainable_token_indices", "alora_invocation_tokens",
+                                                  "arrow_config", "megatron_config"};
+        for (k = 0; k < sizeof unsupported / sizeof unsupported[0]; k++)
+            if (lora__json_truthy(lora_json_get(j, unsupported[k])))
+                return lora__fail(LORA_ERR_UNSUPPORTED, "%s: \"%s\" is set; this library does not implement it", path, unsupported[k]);
+    }
     if (lora__json_nonempty(lora_json_get(j, "modules_to_save")))
         return lora__fail(LORA_ERR_UNSUPPORTED, "%s: modules_to_save is set; full copies of modules are not supported", path);
     if (lora__json_nonempty(lora_json_get(j, "rank_pattern")) || lora__json_nonempty(lora_json_get(j, "alpha_pattern")))
@@ -366,6 +414,15 @@ static int lora__parse_adapter_key(const char *key, char *module, size_t size, c
     return 0;
 }
 
+/* LORA_ERR_NUMERIC naming the file, the tensor and the first NaN/Inf element */
+static lora_status lora__check_finite(const char *path, const char *name, const float *v, int64_t n) {
+    int64_t i;
+    for (i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return lora__fail(LORA_ERR_NUMERIC, "%s: tensor '%s': element %lld is %g: expected a finite number", path, name, (long long)i, (double)v[i]);
+    return LORA_OK;
+}
+
 static lora_status lora__adapter_load(const char *dir, const lora_module_desc *modules, int n_modules,
                                       const char *const *def_targets, int n_def, lora_adapter **out, char **warnings) {
     char *cfg_path = NULL, *st_path = NULL, *text = NULL;
@@ -405,7 +462,12 @@ static lora_status lora__adapter_load(const char *dir, const lora_module_desc *m
         s = lora__fail(s, "%s: %s", cfg_path, msg);
         goto done;
     }
-    if ((s = lora__select(&lc.cfg, modules, n_modules, &selected)) != LORA_OK) goto done;
+    if ((s = lora__select(&lc.cfg, modules, n_modules, &selected)) != LORA_OK) {
+        char msg[LORA__ERRLEN];
+        snprintf(msg, sizeof msg, "%s", lora_last_error());
+        s = lora__fail(s, "%s: %s", cfg_path, msg);
+        goto done;
+    }
     if ((s = lora__adapter_alloc(&lc.cfg, modules, n_modules, selected, &ad)) != LORA_OK) goto done;
     if (lc.base_name) { LORA_FREE(ad->base_model_name); ad->base_model_name = lc.base_name; lc.base_name = NULL; }
     {
@@ -448,7 +510,12 @@ static lora_status lora__adapter_load(const char *dir, const lora_module_desc *m
             tmp = (float *)lora__malloc(sizeof(float) * (size_t)t->numel, "bias");
             if (!tmp) { s = LORA_ERR_OOM; goto done; }
             s = lora_st_read_f32(st, t, tmp, t->numel);
-            if (s == LORA_OK) s = lora_adapter_add_bias(ad, mod, tmp, (int)t->numel);
+            if (s == LORA_OK) s = lora__check_finite(st_path, t->name, tmp, t->numel);
+            if (s == LORA_OK && (s = lora_adapter_add_bias(ad, mod, tmp, (int)t->numel)) != LORA_OK) {
+                char msg[LORA__ERRLEN];
+                snprintf(msg, sizeof msg, "%s", lora_last_error());
+                s = lora__fail(s, "%s: tensor '%s': %s", st_path, t->name, msg);
+            }
             LORA_FREE(tmp);
             if (s != LORA_OK) goto done;
             continue;
@@ -466,14 +533,19 @@ static lora_status lora__adapter_load(const char *dir, const lora_module_desc *m
         }
         {
             int64_t e0 = kind == 'A' ? m->r : m->out, e1 = kind == 'A' ? m->in : m->r;
-            if (t->ndim != 2 || t->shape[0] != e0 || t->shape[1] != e1) {
-                s = lora__fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected shape (%lld, %lld), found %s%lld%s%lld%s", st_path, t->name,
-                               (long long)e0, (long long)e1, t->ndim == 2 ? "(" : "a tensor of rank ", t->ndim == 2 ? (long long)t->shape[0] : (long long)t->ndim,
-                               t->ndim == 2 ? ", " : "", t->ndim == 2 ? (long long)t->shape[1] : 0LL, t->ndim == 2 ? ")" : "");
+            if (t->ndim != 2) {
+                s = lora__fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected shape (%lld, %lld), found a %d-dimensional tensor", st_path, t->name,
+                               (long long)e0, (long long)e1, (int)t->ndim);
+                goto done;
+            }
+            if (t->shape[0] != e0 || t->shape[1] != e1) {
+                s = lora__fail(LORA_ERR_SHAPE, "%s: tensor '%s': expected shape (%lld, %lld), found (%lld, %lld)", st_path, t->name,
+                               (long long)e0, (long long)e1, (long long)t->shape[0], (long long)t->shape[1]);
                 goto done;
             }
         }
         if ((s = lora_st_read_f32(st, t, kind == 'A' ? m->A : m->B, t->numel)) != LORA_OK) goto done;
+        if ((s = lora__check_finite(st_path, t->name, kind == 'A' ? m->A : m->B, t->numel)) != LORA_OK) goto done;
         have[2 * k + (kind == 'B')] = 1;
     }
     for (k = 0; k < ad->n_modules; k++) {

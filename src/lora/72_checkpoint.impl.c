@@ -66,6 +66,24 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
         fclose(f);
         return lora__fail(LORA_ERR_SHAPE, "%s: checkpoint has %u tensors, the optimiser has %d (different targets or model?)", path, h.n_params, opt->n_params);
     }
+    /* every field is input: checked before anything uses it */
+    if (h.step < 0 || h.step > INT_MAX) {
+        fclose(f);
+        return lora__fail(LORA_ERR_FORMAT, "%s: step %lld: expected a step count in [0, %d]", path, (long long)h.step, INT_MAX);
+    }
+    if (h.epoch > (uint64_t)h.step * 65536u + 1u) {
+        fclose(f);
+        return lora__fail(LORA_ERR_FORMAT, "%s: epoch %llu after %lld steps: expected at most %llu", path, (unsigned long long)h.epoch,
+                          (long long)h.step, (unsigned long long)h.step * 65536u + 1u);
+    }
+    if (!(h.best_val_loss != h.best_val_loss || (h.best_val_loss >= 0 && h.best_val_loss < 1e30))) {
+        fclose(f);
+        return lora__fail(LORA_ERR_FORMAT, "%s: best validation loss %g: expected NaN (none yet) or a finite value >= 0", path, h.best_val_loss);
+    }
+    if (!(h.elapsed_seconds >= 0 && h.elapsed_seconds < 1e12)) {
+        fclose(f);
+        return lora__fail(LORA_ERR_FORMAT, "%s: elapsed time %g s: expected a finite value >= 0", path, h.elapsed_seconds);
+    }
     /* read everything into temporaries first: a bad file changes nothing */
     {
         float **vals = (float **)lora__calloc((size_t)(opt->n_params ? opt->n_params : 1), 3 * sizeof(float *), "checkpoint");
@@ -75,7 +93,12 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
             uint32_t nl;
             int64_t n;
             char name[512];
-            if (lora__fread_le(&nl, sizeof nl, 1, f) != 1 || nl >= sizeof name || fread(name, 1, nl, f) != nl || lora__fread_le(&n, sizeof n, 1, f) != 1) {
+            if (lora__fread_le(&nl, sizeof nl, 1, f) != 1) { s = lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint (tensor %d)", path, i); break; }
+            if (nl >= sizeof name) {
+                s = lora__fail(LORA_ERR_FORMAT, "%s: tensor %d: name length %u, expected at most %u", path, i, nl, (unsigned)sizeof name - 1);
+                break;
+            }
+            if (fread(name, 1, nl, f) != nl || lora__fread_le(&n, sizeof n, 1, f) != 1) {
                 s = lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint (tensor %d)", path, i);
                 break;
             }
@@ -90,6 +113,16 @@ LORA_API lora_status lora_checkpoint_load(const char *path, lora_adamw *opt, lor
                 vals[3 * i + k] = buf;
                 if (!buf) s = LORA_ERR_OOM;
                 else if (lora__fread_le(buf, sizeof(float), (size_t)n, f) != (size_t)n) s = lora__fail(LORA_ERR_FORMAT, "%s: truncated checkpoint (tensor '%s')", path, name);
+                else {
+                    int64_t q;
+                    static const char *const what[3] = {"value", "first moment", "second moment"};
+                    for (q = 0; q < n; q++)
+                        if (!isfinite(buf[q]) || (k == 2 && buf[q] < 0)) {
+                            s = lora__fail(LORA_ERR_NUMERIC, "%s: tensor '%s': %s %lld is %g: expected a finite number%s", path, name, what[k],
+                                           (long long)q, (double)buf[q], k == 2 ? " >= 0" : "");
+                            break;
+                        }
+                }
             }
         }
         if (s == LORA_OK && fgetc(f) != EOF) s = lora__fail(LORA_ERR_FORMAT, "%s: trailing bytes after the last tensor", path);

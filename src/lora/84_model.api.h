@@ -33,6 +33,7 @@ typedef struct lora_model_info {
     const char *const *default_targets;  /* PEFT's default target_modules for this family */
     int tied_output;                     /* the output layer shares the input embedding's weight */
     const char *summary;                 /* one line for people: "GPT-2: 12 layers, ..." */
+    const char *gguf_arch;               /* llama.cpp's general.architecture ("gpt2", "llama", ...), NULL if none */
 } lora_model_info;
 
 /* Memory a training (or inference) step needs, computed from the sizes the model allocates. */
@@ -86,6 +87,19 @@ typedef struct lora_model_ops {
     int (*kv_capacity)(const lora_kv *kv);
     size_t (*kv_memory)(const lora_kv *kv);
     lora_status (*forward_cached)(lora_model *m, lora_kv *kv, const int32_t *tokens, int n_new, float *logits_last);
+    /* GGUF for llama.cpp (optional). gguf_write adds to w the family's hyper-parameter keys,
+       tokenizer (lora_gguf_set_tokenizer) and tensors with llama.cpp's names and layouts, 2-D
+       weights as dtype (1-D ones F32), from the model's weights with ad (may be NULL) merged
+       into the written copies (m is not changed; a tied output layer gets its own merged
+       output tensor where the architecture has one). gguf_module names the GGUF weight that linear
+       module i (of info.modules) maps to, e.g. "blk.0.attn_qkv.weight", and sets
+       *permute_heads > 0 when llama.cpp's graph stores that weight with its rows permuted per
+       head (the `llama` architecture's q/k: lora_gguf_permute_rows with that head count), else
+       0; a module llama.cpp cannot adapt (say lm_head tied to the embedding) is an error that
+       says so. */
+    lora_status (*gguf_write)(const lora_model *m, const lora_tokenizer *tok, const lora_adapter *ad, lora_gguf_writer *w,
+                              lora_ggml_type dtype);
+    lora_status (*gguf_module)(const lora_model *m, int module, char name[LORA_GGUF_MAX_NAME], int *permute_heads);
 } lora_model_ops;
 
 /* The head of every model object. */
@@ -128,6 +142,24 @@ LORA_API void lora_model_zero_grad(lora_model *m);
 LORA_API lora_status lora_model_trainable_params(lora_model *m, lora_param **params, int *n);
 /* Saves the weights (the active adapter not merged) in the family's Hugging Face layout. */
 LORA_API lora_status lora_model_save(const lora_model *m, const char *path);
+/* Saves the weights as a GGUF model file llama.cpp runs as it is: the family's architecture,
+   keys and tensor names, general.type "model", general.name, general.file_type, and the
+   tokenizer tok (required: llama.cpp needs one). ad (may be NULL; need not be the active one)
+   is merged into the written weights, m is left as it is: with an adapter on a tied lm_head the
+   file gets the merged output layer and the unchanged embedding, i.e. exactly the adapted
+   model (merging into the tied weight would change the embedding too). dtype (F32, F16, BF16)
+   is the type of the 2-D weights. */
+LORA_API lora_status lora_model_save_gguf(const lora_model *m, const lora_tokenizer *tok, const lora_adapter *ad,
+                                          const char *path, lora_ggml_type dtype);
+/* Saves an adapter as llama.cpp's LoRA GGUF (llama_adapter_lora_init): general.type "adapter",
+   adapter.type "lora", adapter.lora.alpha (f32), general.architecture of the model, and per
+   adapted module "<GGUF weight>.lora_a" with ne (in, r) and ".lora_b" with ne (r, out).
+   llama.cpp scales by alpha / r: alpha is written as scaling * r, so rsLoRA's alpha / sqrt(r)
+   comes out the same; a module whose scaling * r differs from the first module's (rank or
+   alpha patterns) gets the ratio folded into its lora_b. Adapters that train biases, and
+   modules llama.cpp cannot adapt, are LORA_ERR_UNSUPPORTED naming them. */
+LORA_API lora_status lora_model_save_adapter_gguf(const lora_model *m, const lora_adapter *ad, const char *path,
+                                                  lora_ggml_type dtype);
 LORA_API void lora_model_estimate_memory(const lora_model *m, const lora_adapter *ad, int full, int B, int T,
                                          int threads, lora_memory_estimate *out);
 LORA_API size_t lora_model_memory(const lora_model *m);
@@ -162,7 +194,8 @@ typedef struct lora_model_family {
 } lora_model_family;
 
 /* Opens a model: a preset by name (randomly initialised from init_seed) when preset is set,
-   else the weights at path, whose family comes from config_path (or config.json beside the
+   else the weights at path: a GGUF file (magic "GGUF") goes to the family whose probe accepts
+   it (its general.architecture), else whose family comes from config_path (or config.json beside the
    weights, or in the directory when path is one) "model_type", else from a family's probe.
    Errors name the file and the model types / presets that are known. */
 LORA_API lora_status lora_model_open(const lora_model_family *const *families, int n_families, const char *path,

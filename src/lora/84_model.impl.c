@@ -104,6 +104,116 @@ LORA_API lora_status lora_model_save(const lora_model *m, const char *path) {
     LORA__NEED_OP(m, save, "lora_model_save");
     return m->ops->save(m, path);
 }
+/* ---- GGUF export ---- */
+static const char *lora__model_gguf_name(const lora_model *m) {
+    const char *n = m->info.name_or_path, *slash;
+    if (!n || !n[0] || strcmp(n, ".") == 0) return m->info.family ? m->info.family : "model";
+    slash = strrchr(n, '/');
+    return slash && slash[1] ? slash + 1 : n;
+}
+static lora_status lora__gguf_dtype_ok(lora_ggml_type t, const char *what) {
+    if (t == LORA_GGML_F32 || t == LORA_GGML_F16 || t == LORA_GGML_BF16) return LORA_OK;
+    return lora__fail(LORA_ERR_INVALID_ARG, "%s: dtype %d: F32, F16 or BF16", what, (int)t);
+}
+
+LORA_API lora_status lora_model_save_gguf(const lora_model *m, const lora_tokenizer *tok, const lora_adapter *ad,
+                                          const char *path, lora_ggml_type dtype) {
+    lora_gguf_writer *w = NULL;
+    lora_status s;
+    LORA__NEED_OP(m, gguf_write, "lora_model_save_gguf");
+    if (!path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_model_save_gguf: path is NULL");
+    if (!tok) return lora__fail(LORA_ERR_INVALID_ARG, "%s: a GGUF model needs its tokenizer (llama.cpp reads it from the file)", path);
+    if ((s = lora__gguf_dtype_ok(dtype, "lora_model_save_gguf")) != LORA_OK) return s;
+    if ((s = lora_gguf_writer_create(&w)) != LORA_OK) return s;
+    /* general.* first, as gguf-py writes them */
+    if ((s = lora_gguf_set_str(w, "general.architecture", m->info.gguf_arch ? m->info.gguf_arch : m->info.family)) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_str(w, "general.type", "model")) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_str(w, "general.name", lora__model_gguf_name(m))) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_u32(w, "general.file_type", dtype == LORA_GGML_F32 ? 0u : dtype == LORA_GGML_F16 ? 1u : 32u)) != LORA_OK)
+        goto done;
+    if ((s = m->ops->gguf_write(m, tok, ad, w, dtype)) != LORA_OK) goto done;
+    s = lora_gguf_write(w, path);
+done:
+    lora_gguf_writer_free(w);
+    return s;
+}
+
+LORA_API lora_status lora_model_save_adapter_gguf(const lora_model *m, const lora_adapter *ad, const char *path,
+                                                  lora_ggml_type dtype) {
+    lora_gguf_writer *w = NULL;
+    lora_status s;
+    double alpha;
+    int i;
+    LORA__NEED_OP(m, gguf_module, "lora_model_save_adapter_gguf");
+    if (!ad || !path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_model_save_adapter_gguf: NULL argument");
+    if ((s = lora__gguf_dtype_ok(dtype, "lora_model_save_adapter_gguf")) != LORA_OK) return s;
+    if (ad->n_modules <= 0) return lora__fail(LORA_ERR_INVALID_ARG, "%s: the adapter adapts no module", path);
+    if (ad->n_biases > 0)
+        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: the adapter trains %d biases (bias \"%s\", e.g. %s); llama.cpp's LoRA "
+                          "adapters carry only A and B: export the merged model instead", path, ad->n_biases,
+                          lora_bias_mode_name(ad->config.bias) ? lora_bias_mode_name(ad->config.bias) : "?", ad->biases[0].name);
+    if (ad->n_model_modules != m->info.n_modules)
+        return lora__fail(LORA_ERR_SHAPE, "%s: the adapter was made for %d modules, the model has %d", path, ad->n_model_modules,
+                          m->info.n_modules);
+    alpha = (double)ad->modules[0].scaling * ad->modules[0].r;
+    if (!(alpha > 0) || alpha > 3.0e38)
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: scaling %g of %s cannot be written as llama.cpp's alpha", path,
+                          (double)ad->modules[0].scaling, ad->modules[0].name);
+    if ((s = lora_gguf_writer_create(&w)) != LORA_OK) return s;
+    if ((s = lora_gguf_set_str(w, "general.architecture", m->info.gguf_arch ? m->info.gguf_arch : m->info.family)) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_str(w, "general.type", "adapter")) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_str(w, "general.name", lora__model_gguf_name(m))) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_str(w, "adapter.type", "lora")) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_f32(w, "adapter.lora.alpha", (float)alpha)) != LORA_OK) goto done;
+    for (i = 0; i < ad->n_modules; i++) {
+        const lora_module *md = &ad->modules[i];
+        char base[LORA_GGUF_MAX_NAME], name[LORA_GGUF_MAX_NAME + 16];
+        int perm = 0, flags = 0;
+        int64_t ne[2];
+        const float *B = md->B;
+        float *tmp = NULL;
+        double ratio = (double)md->scaling * md->r / alpha;
+        if (md->index < 0 || md->index >= m->info.n_modules) {
+            s = lora__fail(LORA_ERR_SHAPE, "%s: module %s has index %d outside the model's %d modules", path, md->name, md->index,
+                           m->info.n_modules);
+            goto done;
+        }
+        base[0] = 0;
+        if ((s = m->ops->gguf_module(m, md->index, base, &perm)) != LORA_OK) {
+            s = lora__fail(s, "%s: %s", path, lora_last_error());
+            goto done;
+        }
+        if (strlen(base) + 8 >= LORA_GGUF_MAX_NAME) {
+            s = lora__fail(LORA_ERR_UNSUPPORTED, "%s: GGUF tensor name '%s.lora_a' is too long for llama.cpp", path, base);
+            goto done;
+        }
+        if (perm > 0 || ratio != 1.0) {
+            size_t n = (size_t)md->out * (size_t)md->r, k;
+            if (!(tmp = (float *)lora__malloc(n * sizeof(float), "adapter B copy"))) { s = LORA_ERR_OOM; goto done; }
+            if (perm > 0) {
+                if ((s = lora_gguf_permute_rows(md->B, tmp, md->out, md->r, perm, 0)) != LORA_OK) { LORA_FREE(tmp); goto done; }
+            } else memcpy(tmp, md->B, n * sizeof(float));
+            if (ratio != 1.0) for (k = 0; k < n; k++) tmp[k] = (float)(tmp[k] * ratio);
+            B = tmp;
+            flags = LORA_GGUF_COPY;
+        }
+        snprintf(name, sizeof name, "%s.lora_a", base);
+        ne[0] = md->in; ne[1] = md->r;
+        s = lora_gguf_add_tensor(w, name, 2, ne, dtype, md->A, 0);
+        if (s == LORA_OK) {
+            snprintf(name, sizeof name, "%s.lora_b", base);
+            ne[0] = md->r; ne[1] = md->out;
+            s = lora_gguf_add_tensor(w, name, 2, ne, dtype, B, flags);
+        }
+        LORA_FREE(tmp);
+        if (s != LORA_OK) goto done;
+    }
+    s = lora_gguf_write(w, path);
+done:
+    lora_gguf_writer_free(w);
+    return s;
+}
+
 LORA_API void lora_model_estimate_memory(const lora_model *m, const lora_adapter *ad, int full, int B, int T,
                                          int threads, lora_memory_estimate *out) {
     if (!out) return;
@@ -247,6 +357,28 @@ LORA_API lora_status lora_model_open(const lora_model_family *const *families, i
         }
         weights = p;
         path = weights;
+    }
+    if (lora_gguf_probe(path)) {
+        /* a GGUF file names its architecture: the family whose probe accepts it */
+        lora_gguf *g = NULL;
+        const char *arch = NULL;
+        for (i = 0; i < n_families; i++)
+            if (families[i] && families[i]->probe && families[i]->probe(path)) {
+                s = families[i]->load(path, NULL, pool, out);
+                LORA_FREE(weights);
+                return s;
+            }
+        LORA_FREE(weights);
+        if ((s = lora_gguf_open(path, &g)) != LORA_OK) return s;
+        if ((s = lora_gguf_get_str(g, "general.architecture", &arch)) != LORA_OK) {
+            s = lora__fail(LORA_ERR_FORMAT, "%s: a GGUF file without general.architecture: %s", path, lora_last_error());
+        } else {
+            lora__family_list(families, n_families, 0, known, sizeof known);
+            s = lora__fail(LORA_ERR_UNSUPPORTED, "%s: GGUF architecture \"%s\" is not one this program loads (known: %s)", path,
+                           arch, known);
+        }
+        lora_gguf_close(g);
+        return s;
     }
     if (config_path) cfg = lora__strdup(config_path, "path");
     else {

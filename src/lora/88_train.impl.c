@@ -167,22 +167,30 @@ static lora_status lora__trainer_save(lora__trainer *tr, int *cancel) {
     char *path;
     lora_status s;
     lora_train_progress p;
+    lora_dir_txn txn;
     double now = lora__seconds();
     tr->st.elapsed_seconds += now - tr->t_start;
     tr->t_start = now;
     tr->tokens = 0;
+    /* the weights (or adapter) and trainer_state.bin go into a new directory that replaces the
+       previous checkpoint as a whole: never a new adapter with an old trainer state */
+    if ((s = lora_dir_begin(&txn, dir)) != LORA_OK) return s;
     if (tr->full) {
-        if (!(path = lora__path_join(dir, "model.safetensors"))) return LORA_ERR_OOM;
+        if (!(path = lora__path_join(lora_dir_path(&txn), "model.safetensors"))) { lora_dir_abort(&txn); return LORA_ERR_OOM; }
         s = lora_model_save(tr->m, path);
         LORA_FREE(path);
     } else {
-        s = lora_model_adapter_save(tr->m, lora_model_adapter(tr->m), dir);
+        s = lora__adapter_write_files(lora_model_adapter(tr->m), lora_dir_path(&txn), tr->m->info.fan_in_fan_out);
     }
-    if (s != LORA_OK) return s;
-    if (!(path = lora__path_join(dir, "trainer_state.bin"))) return LORA_ERR_OOM;
-    s = lora_checkpoint_save(path, tr->opt, &tr->st);
-    LORA_FREE(path);
-    if (s != LORA_OK) return s;
+    if (s == LORA_OK) {
+        if (!(path = lora__path_join(lora_dir_path(&txn), "trainer_state.bin"))) s = LORA_ERR_OOM;
+        else {
+            s = lora_checkpoint_save(path, tr->opt, &tr->st);
+            LORA_FREE(path);
+        }
+    }
+    if (s != LORA_OK) { lora_dir_abort(&txn); return s; }
+    if ((s = lora_dir_commit(&txn)) != LORA_OK) return s;
     if (tr->res) tr->res->checkpoint = dir;
     if (tr->cfg->on_progress) {
         lora__trainer_progress(tr, &p, LORA_TRAIN_CHECKPOINT);
@@ -282,6 +290,11 @@ LORA_API lora_status lora_train(lora_model *m, const lora_dataset *train, const 
     if (cfg->resume_dir) {
         if (!(path = lora__path_join(cfg->resume_dir, "trainer_state.bin"))) { s = LORA_ERR_OOM; goto done; }
         if ((s = lora_checkpoint_load(path, tr.opt, &tr.st)) != LORA_OK) goto done;
+        if (tr.st.step > cfg->steps) {   /* checked against this run before anything uses it */
+            s = lora__fail(LORA_ERR_RANGE, "%s: the checkpoint is at step %lld, past this run's %lld steps (resume with --steps >= %lld)", path,
+                           (long long)tr.st.step, (long long)cfg->steps, (long long)tr.st.step);
+            goto done;
+        }
     }
     if ((s = lora_batcher_create(train, cfg->batch, cfg->seq, cfg->shuffle, tr.st.seed, &tr.batches)) != LORA_OK) goto done;
     if (cfg->resume_dir && (s = lora_batcher_seek(tr.batches, tr.st.epoch, tr.st.data_pos)) != LORA_OK) {

@@ -38,8 +38,11 @@ LORA_API void *lora_alloc_aligned(size_t n, const char *what);
 LORA_API void lora_free_aligned(void *p);
 
 /* ---- For model authors: files (atomic writes, little-endian on every host) ----
-   A lora_atomic_file writes to "<path>.tmp-lora" and renames it over path on commit, so an
-   error, a full disk or a crash never leaves a half-written file where the previous one was.
+   A lora_atomic_file writes to a temporary file with a unique name beside path (created with
+   O_CREAT|O_EXCL, so never through a symlink and never shared with another writer), fsyncs it,
+   renames it over path on commit and fsyncs the directory, so an error, a full disk, a crash or a
+   concurrent writer never leaves a half-written or mixed file where the previous one was. An empty
+   path, one ending in '/' or naming a directory is LORA_ERR_INVALID_ARG.
        lora_atomic_file af;
        if ((s = lora_atomic_open(&af, path)) != LORA_OK) return s;
        lora_atomic_write_le(&af, header, sizeof header, 4);    // int32 values
@@ -49,7 +52,7 @@ LORA_API void lora_free_aligned(void *p);
    files that change together: lora_atomic_finish the first (complete on disk, not renamed),
    write the second, then lora_atomic_commit the first, or lora_atomic_abort it if the second
    failed. The fields are private. */
-typedef struct lora_atomic_file { FILE *f; char *final_path; char *tmp_path; int failed; } lora_atomic_file;
+typedef struct lora_atomic_file { FILE *f; int fd; char *final_path; char *tmp_path; int failed; } lora_atomic_file;
 /* creates the temporary file; LORA_ERR_IO naming it when that fails */
 LORA_API lora_status lora_atomic_open(lora_atomic_file *af, const char *path);
 /* n bytes as they are */
@@ -64,6 +67,21 @@ LORA_API lora_status lora_atomic_finish(lora_atomic_file *af);
 LORA_API lora_status lora_atomic_commit(lora_atomic_file *af);
 /* removes the temporary file, keeping the previous one; does nothing on a file already done */
 LORA_API void lora_atomic_abort(lora_atomic_file *af);
+
+/* A directory whose files change together (an adapter, a checkpoint): lora_dir_begin creates a
+   new empty directory with a unique name beside dir; write every file into lora_dir_path(&t)
+   (through lora_atomic_*); lora_dir_commit swaps it in (entries of the old directory that the new
+   one lacks, such as a checkpoint/ folder, are carried over), lora_dir_abort removes it. The old
+   directory is untouched until the new one is complete. dir must not be empty, "/", "." or "..".
+       lora_dir_txn t;
+       if ((s = lora_dir_begin(&t, dir)) != LORA_OK) return s;
+       s = write_files_into(lora_dir_path(&t));
+       return s == LORA_OK ? lora_dir_commit(&t) : (lora_dir_abort(&t), s); */
+typedef struct lora_dir_txn { char *final_dir; char *tmp_dir; } lora_dir_txn;
+LORA_API lora_status lora_dir_begin(lora_dir_txn *t, const char *dir);
+LORA_API const char *lora_dir_path(const lora_dir_txn *t);
+LORA_API lora_status lora_dir_commit(lora_dir_txn *t);
+LORA_API void lora_dir_abort(lora_dir_txn *t);
 
 /* A whole file in a NUL-terminated buffer of *len bytes (+ the NUL); free it with lora_free. */
 LORA_API lora_status lora_read_file(const char *path, char **out, size_t *len);
@@ -86,6 +104,8 @@ LORA_API void lora_buf_free(lora_buf *b);
    digits that read back to the same double, with an exponent below 1e-4 or from 1e16 as
    Python writes them ("0.1", "1e-05"); NaN and infinities as null. */
 LORA_API void lora_json_write_number(lora_buf *b, double x);
+/* a float with the fewest digits that read back to the same float ("0.05" for 0.05f) */
+LORA_API void lora_json_write_float(lora_buf *b, float x);
 
 /* ---- For model authors: row kernels for the non-matmul ops ----
    One table of function pointers per instruction set (AVX-512, AVX2 + FMA, scalar; NEON uses

@@ -1,0 +1,196 @@
+/* ---- tokenizers in GGUF files ----
+   GGUF stores a byte-level BPE vocabulary as Hugging Face's vocab.json does: each token as the
+   UTF-8 of its bytes mapped through bytes_to_unicode, and the merges as "left right" lines.
+   Reading builds the vocab JSON and merges text and hands them to the loader of
+   80_tokenizer (so every check of that loader applies); writing walks the token table and the
+   merge table of the tokenizer. */
+#define LORA__TOKEN_NORMAL 1
+#define LORA__TOKEN_CONTROL 3
+#define LORA__TOKEN_UNUSED 5
+
+/* byte -> its bytes_to_unicode code point, as UTF-8 (1 or 2 bytes); returns the length */
+static size_t lora__byte_symbol(int b, char out[2]) {
+    int k, n = 0;
+    uint32_t cp;
+    if (lora__byte_is_printable(b)) cp = (uint32_t)b;
+    else {
+        for (k = 0; k < b; k++) n += !lora__byte_is_printable(k);
+        cp = 256u + (uint32_t)n;
+    }
+    if (cp < 0x80) { out[0] = (char)cp; return 1; }
+    out[0] = (char)(0xC0 | (cp >> 6));
+    out[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+}
+
+/* the byte-level string of token id into b (appended) */
+static void lora__token_symbol(const lora_tokenizer *tok, int32_t id, lora__buf *b, char sym[256][2], const size_t *slen) {
+    size_t n, i;
+    const unsigned char *p = (const unsigned char *)lora_token_bytes(tok, id, &n);
+    for (i = 0; p && i < n; i++) lora__buf_append(b, sym[p[i]], slen[p[i]]);
+}
+
+typedef struct lora__merge_rank { uint32_t rank; int32_t a, b; } lora__merge_rank;
+static int lora__cmp_merge_rank(const void *x, const void *y) {
+    uint32_t a = ((const lora__merge_rank *)x)->rank, b = ((const lora__merge_rank *)y)->rank;
+    return a < b ? -1 : a > b;
+}
+
+LORA_API lora_status lora_gguf_set_tokenizer(lora_gguf_writer *w, const lora_tokenizer *tok, const char *model,
+                                             const char *pre, int n_vocab) {
+    char sym[256][2];
+    size_t slen[256], i, n_m = 0;
+    lora__buf blob;
+    size_t *offs = NULL, *lens = NULL, *moffs = NULL, *mlens = NULL;
+    const char **strs = NULL, **mstrs = NULL;
+    int32_t *types = NULL, id;
+    lora__merge_rank *mr = NULL;
+    lora_status s = LORA_OK;
+    int b;
+    if (!w || !tok || !model || !pre) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_set_tokenizer: NULL argument");
+    if (n_vocab < tok->n_vocab)
+        return lora__fail(LORA_ERR_SHAPE, "lora_gguf_set_tokenizer: the model has %d token rows, the tokenizer %d tokens",
+                          n_vocab, (int)tok->n_vocab);
+    for (b = 0; b < 256; b++) slen[b] = lora__byte_symbol(b, sym[b]);
+    memset(&blob, 0, sizeof blob);
+    offs = (size_t *)lora__calloc((size_t)n_vocab + 1, sizeof(size_t), "GGUF tokens");
+    lens = (size_t *)lora__calloc((size_t)n_vocab + 1, sizeof(size_t), "GGUF tokens");
+    strs = (const char **)lora__calloc((size_t)n_vocab + 1, sizeof(char *), "GGUF tokens");
+    types = (int32_t *)lora__calloc((size_t)n_vocab + 1, sizeof(int32_t), "GGUF token types");
+    mr = (lora__merge_rank *)lora__calloc(tok->n_merges + 1, sizeof *mr, "GGUF merges");
+    if (!offs || !lens || !strs || !types || !mr) { s = LORA_ERR_OOM; goto done; }
+    for (id = 0; id < n_vocab; id++) {
+        offs[id] = blob.len;
+        if (id < tok->n_vocab && tok->off[id] != tok->off[id + 1]) {
+            lora__token_symbol(tok, id, &blob, sym, slen);
+            types[id] = id == tok->eot ? LORA__TOKEN_CONTROL : LORA__TOKEN_NORMAL;
+        } else {
+            lora__buf_printf(&blob, "[PAD%ld]", (long)id);
+            types[id] = LORA__TOKEN_UNUSED;
+        }
+        lens[id] = blob.len - offs[id];
+    }
+    /* the merges in rank order, from the hash table */
+    for (i = 0; i < ((size_t)1 << tok->merge_bits) && tok->merges; i++) {
+        const lora__merge_slot *m = &tok->merges[i];
+        if (m->key == LORA__EMPTY_KEY || n_m >= tok->n_merges) continue;
+        mr[n_m].rank = m->rank;
+        mr[n_m].a = (int32_t)(m->key >> 32);
+        mr[n_m].b = (int32_t)(uint32_t)m->key;
+        n_m++;
+    }
+    qsort(mr, n_m, sizeof *mr, lora__cmp_merge_rank);
+    moffs = (size_t *)lora__calloc(n_m + 1, sizeof(size_t), "GGUF merges");
+    mlens = (size_t *)lora__calloc(n_m + 1, sizeof(size_t), "GGUF merges");
+    mstrs = (const char **)lora__calloc(n_m + 1, sizeof(char *), "GGUF merges");
+    if (!moffs || !mlens || !mstrs) { s = LORA_ERR_OOM; goto done; }
+    for (i = 0; i < n_m; i++) {
+        moffs[i] = blob.len;
+        lora__token_symbol(tok, mr[i].a, &blob, sym, slen);
+        lora__buf_append(&blob, " ", 1);
+        lora__token_symbol(tok, mr[i].b, &blob, sym, slen);
+        mlens[i] = blob.len - moffs[i];
+    }
+    if (blob.failed) { s = LORA_ERR_OOM; goto done; }
+    for (id = 0; id < n_vocab; id++) strs[id] = blob.data + offs[id];
+    for (i = 0; i < n_m; i++) mstrs[i] = blob.data + moffs[i];
+    if ((s = lora_gguf_set_str(w, "tokenizer.ggml.model", model)) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_str(w, "tokenizer.ggml.pre", pre)) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_str_array(w, "tokenizer.ggml.tokens", strs, lens, (size_t)n_vocab)) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_array(w, "tokenizer.ggml.token_type", LORA_GGUF_INT32, types, (size_t)n_vocab)) != LORA_OK) goto done;
+    if ((s = lora_gguf_set_str_array(w, "tokenizer.ggml.merges", mstrs, mlens, n_m)) != LORA_OK) goto done;
+    if (tok->eot >= 0) {
+        if ((s = lora_gguf_set_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)tok->eot)) != LORA_OK) goto done;
+        if ((s = lora_gguf_set_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)tok->eot)) != LORA_OK) goto done;
+    }
+done:
+    lora__buf_free(&blob);
+    LORA_FREE(offs); LORA_FREE(lens); LORA_FREE(strs); LORA_FREE(types); LORA_FREE(mr);
+    LORA_FREE(moffs); LORA_FREE(mlens); LORA_FREE(mstrs);
+    return s;
+}
+
+/* s[0..n) as a JSON string */
+static void lora__json_quote(lora__buf *b, const char *s, size_t n) {
+    size_t i, start = 0;
+    lora__buf_append(b, "\"", 1);
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        lora__buf_append(b, s + start, i - start);
+        if (c == '"' || c == '\\') { char e[2]; e[0] = '\\'; e[1] = (char)c; lora__buf_append(b, e, 2); }
+        else lora__buf_printf(b, "\\u%04x", c);
+        start = i + 1;
+    }
+    lora__buf_append(b, s + start, n - start);
+    lora__buf_append(b, "\"", 1);
+}
+
+LORA_API lora_status lora_tokenizer_from_gguf(const lora_gguf *g, lora_tokenizer **out) {
+    const lora_gguf_kv *toks, *merges, *types;
+    const char *model = NULL;
+    lora__buf vj, mt;
+    lora_status s;
+    uint64_t i;
+    int first = 1;
+    if (out) *out = NULL;
+    if (!g || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_tokenizer_from_gguf: NULL argument");
+    if ((s = lora_gguf_get_str(g, "tokenizer.ggml.model", &model)) != LORA_OK) {
+        if (s == LORA_ERR_NOT_FOUND) return lora__fail(LORA_ERR_NOT_FOUND, "%s: no tokenizer in the file (no tokenizer.ggml.model)", g->path);
+        return s;
+    }
+    if (strcmp(model, "gpt2") != 0)
+        return lora__fail(LORA_ERR_UNSUPPORTED, "%s: tokenizer.ggml.model \"%s\": only byte-level BPE (\"gpt2\") tokenizers are supported",
+                          g->path, model);
+    toks = lora_gguf_find_kv(g, "tokenizer.ggml.tokens");
+    merges = lora_gguf_find_kv(g, "tokenizer.ggml.merges");
+    types = lora_gguf_find_kv(g, "tokenizer.ggml.token_type");
+    if (!toks || toks->type != LORA_GGUF_ARRAY || toks->elem_type != LORA_GGUF_STRING)
+        return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.tokens: expected an array of strings", g->path);
+    if (!merges || merges->type != LORA_GGUF_ARRAY || merges->elem_type != LORA_GGUF_STRING)
+        return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.merges: expected an array of strings", g->path);
+    if (types && (types->type != LORA_GGUF_ARRAY || types->elem_type != LORA_GGUF_INT32 || types->n != toks->n))
+        return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.token_type: expected %llu INT32 values", g->path,
+                          (unsigned long long)toks->n);
+    if (toks->n > (uint64_t)LORA__MAX_ID)
+        return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.tokens: %llu tokens (at most %d)", g->path,
+                          (unsigned long long)toks->n, LORA__MAX_ID);
+    memset(&vj, 0, sizeof vj);
+    memset(&mt, 0, sizeof mt);
+    lora__buf_append(&vj, "{", 1);
+    for (i = 0; i < toks->n; i++) {
+        if (types && ((const int32_t *)types->arr)[i] == LORA__TOKEN_UNUSED) continue;
+        if (!first) lora__buf_append(&vj, ",", 1);
+        first = 0;
+        lora__json_quote(&vj, toks->strs[i], toks->str_lens[i]);
+        lora__buf_printf(&vj, ":%llu", (unsigned long long)i);
+    }
+    lora__buf_append(&vj, "}", 1);
+    for (i = 0; i < merges->n; i++) {
+        if (memchr(merges->strs[i], '\n', merges->str_lens[i])) {
+            lora__buf_free(&vj); lora__buf_free(&mt);
+            return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.merges: entry %llu holds a newline", g->path, (unsigned long long)i);
+        }
+        lora__buf_append(&mt, merges->strs[i], merges->str_lens[i]);
+        lora__buf_append(&mt, "\n", 1);
+    }
+    if (vj.failed || mt.failed) s = LORA_ERR_OOM;
+    else {
+        s = lora__load(vj.data, vj.len, "tokenizer.ggml.tokens", mt.data ? mt.data : "", mt.len, "tokenizer.ggml.merges", out);
+        if (s != LORA_OK) s = lora__fail(s, "%s: %s", g->path, lora_last_error());
+    }
+    lora__buf_free(&vj);
+    lora__buf_free(&mt);
+    return s;
+}
+
+LORA_API lora_status lora_tokenizer_load_gguf(const char *path, lora_tokenizer **out) {
+    lora_gguf *g = NULL;
+    lora_status s;
+    if (out) *out = NULL;
+    if (!path || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_tokenizer_load_gguf: NULL argument");
+    if ((s = lora_gguf_open(path, &g)) != LORA_OK) return s;
+    s = lora_tokenizer_from_gguf(g, out);
+    lora_gguf_close(g);
+    return s;
+}
