@@ -1263,6 +1263,13 @@ NS(n_tok_files_out, lora_tokenizer_load_files(TOKDIR "/encoder.json", TOKDIR "/v
 NS(n_tok_mem_v, lora_tokenizer_load_memory(NULL, 5, "a b", 3, (lora_tokenizer **)g_out))
 NS(n_tok_mem_m, lora_tokenizer_load_memory("{}", 2, NULL, 3, (lora_tokenizer **)g_out))
 NS(n_tok_mem_out, lora_tokenizer_load_memory("{}", 2, "", 0, NULL))
+NS(n_tok_hf_json, lora_tokenizer_load_hf_memory(NULL, 5, NULL, 0, (lora_tokenizer **)g_out))
+NS(n_tok_hf_cfg, lora_tokenizer_load_hf_memory("{}", 2, NULL, 3, (lora_tokenizer **)g_out))
+NS(n_tok_hf_out, lora_tokenizer_load_hf_memory("{}", 2, NULL, 0, NULL))
+NI(n_tok_bos, lora_tokenizer_bos(NULL), -1)
+NI(n_tok_find, lora_tokenizer_find(NULL, "a", 1), -1)
+NI(n_tok_find_text, lora_tokenizer_find(fx_tok(), NULL, 1), -1)
+NI(n_tok_chat, lora_tokenizer_chat(NULL, NULL, NULL), LORA_CHAT_PLAIN)
 NV(n_tok_free, lora_tokenizer_free(NULL))
 NI(n_tok_vocab, lora_tokenizer_vocab_size(NULL), 0)
 NS(n_encode_tok, lora_encode(NULL, "hi", 2, 0, (int32_t **)g_out, (size_t *)g_f))
@@ -2084,6 +2091,10 @@ static const null_case null_cases[] = {
     NROW("lora_tokenizer_load_files", "out", n_tok_files_out),
     NROW("lora_tokenizer_load_memory", "vocab_json", n_tok_mem_v), NROW("lora_tokenizer_load_memory", "merges", n_tok_mem_m),
     NROW("lora_tokenizer_load_memory", "out", n_tok_mem_out),
+    NROW("lora_tokenizer_load_hf_memory", "tokenizer_json", n_tok_hf_json), NROW("lora_tokenizer_load_hf_memory", "config_json", n_tok_hf_cfg),
+    NROW("lora_tokenizer_load_hf_memory", "out", n_tok_hf_out),
+    NOK("lora_tokenizer_bos", "tok", n_tok_bos), NOK("lora_tokenizer_find", "tok", n_tok_find), NOK("lora_tokenizer_find", "text", n_tok_find_text),
+    NOK("lora_tokenizer_chat", "tok", n_tok_chat),
     NOK("lora_tokenizer_free", "tok", n_tok_free), NOK("lora_tokenizer_vocab_size", "tok", n_tok_vocab),
     NROW("lora_encode", "tok", n_encode_tok), NROW("lora_encode", "text", n_encode_text), NROW("lora_encode", "ids", n_encode_ids), NROW("lora_encode", "n_ids", n_encode_n),
     NROW("lora_decode", "tok", n_decode_tok), NROW("lora_decode", "ids", n_decode_ids), NROW("lora_decode", "text", n_decode_text),

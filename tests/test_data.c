@@ -775,6 +775,202 @@ static void test_batcher(void) {
     lora_data_free(ds);
 }
 
+/* ---- chat templates of Hugging Face tokenizers (tests/fixtures/tokenizer/hf) ----
+   chat.jsonl through lora_data_load_jsonl must give the ids of transformers' apply_chat_template
+   + tokenization (expected_chat_V.txt, made by make_hf_reference.js), and only the assistant
+   contents and their end-of-turn tokens carry labels. */
+#define HF "tests/fixtures/tokenizer/hf/"
+
+static int32_t *read_ids_line(const char **p, size_t *n) {
+    size_t cap = 256;
+    int32_t *v = (int32_t *)malloc(cap * sizeof *v);
+    const char *q = *p;
+    *n = 0;
+    while (v && *q && *q != '\n') {
+        char *e;
+        long x;
+        if (*q == ' ') { q++; continue; }
+        x = strtol(q, &e, 10);
+        if (e == q) break;
+        if (*n == cap) { int32_t *w = (int32_t *)realloc(v, 2 * cap * sizeof *v); if (!w) { free(v); return NULL; } v = w; cap *= 2; }
+        v[(*n)++] = (int32_t)x;
+        q = e;
+    }
+    *p = *q == '\n' ? q + 1 : q;
+    return v;
+}
+
+static int copy_file(const char *from, const char *to) {
+    size_t n = 0;
+    char *b = test_slurp(from, &n);
+    FILE *f;
+    int ok;
+    if (!b) return 0;
+    f = fopen(to, "wb");
+    ok = f && fwrite(b, 1, n, f) == n;
+    if (f) fclose(f);
+    free(b);
+    return ok;
+}
+
+/* The text the labelled tokens of one chat.jsonl line must decode to: every assistant content
+   (Llama 3: trimmed; Qwen3's last answer: without leading newlines) + the end-of-turn token. */
+static void assistant_text(const char *line, int llama, int think, char *out, size_t cap) {
+    lora_json *v = NULL;
+    const lora_json *msgs, *q;
+    size_t i, o = 0, n, last_user = (size_t)-1;
+    out[0] = 0;
+    if (lora_json_parse(line, strlen(line), "chat.jsonl", &v) != LORA_OK) return;
+    msgs = lora_json_get(v, "messages");
+    q = lora_json_get(v, "answer");
+    n = msgs ? msgs->n : 1;
+    for (i = 0; msgs && i < n; i++)
+        if (strcmp(lora_json_get_string(&msgs->items[i], "role"), "user") == 0) last_user = i;
+    if (!msgs) last_user = 0;
+    for (i = 0; i < n; i++) {
+        const char *c = msgs ? lora_json_get_string(&msgs->items[i], "content") : q->str;
+        size_t cl;
+        if (msgs && strcmp(lora_json_get_string(&msgs->items[i], "role"), "assistant") != 0) continue;
+        if (!msgs) i = 1;
+        cl = strlen(c);
+        if (llama) {
+            while (cl && (*c == ' ' || *c == '\n' || *c == '\t')) { c++; cl--; }
+            while (cl && (c[cl - 1] == ' ' || c[cl - 1] == '\n' || c[cl - 1] == '\t')) cl--;
+        } else if (think && i + 1 == n && i > last_user) {
+            while (cl && *c == '\n') { c++; cl--; }
+        }
+        if (o + cl + 16 < cap) { memcpy(out + o, c, cl); o += cl; }
+        o += (size_t)snprintf(out + o, cap - o, "%s", llama ? "<|eot_id|>" : "<|im_end|>");
+        if (!msgs) break;
+    }
+    lora_json_free(v);
+}
+
+static void test_chat_templates(void) {
+    static const struct { const char *name, *dir, *config; lora_chat_template t; int think, llama; const char *system; } v[] = {
+        { "qwen3", HF "qwen3", NULL, LORA_CHAT_CHATML, 1, 0, NULL },
+        { "qwen25", NULL, HF "qwen25_tokenizer_config.json", LORA_CHAT_CHATML, 0, 0,
+          "You are Qwen, created by Alibaba Cloud. You are a helpful assistant." },
+        { "smollm2", NULL, HF "smollm2_tokenizer_config.json", LORA_CHAT_CHATML, 0, 0,
+          "You are a helpful AI assistant named SmolLM, trained by Hugging Face" },
+        { "llama3", HF "llama3", NULL, LORA_CHAT_LLAMA3, 0, 1, NULL },
+    };
+    size_t k, jl = 0;
+    char *jsonl = test_slurp(HF "chat.jsonl", &jl);
+    CHECK(jsonl != NULL);
+    if (!jsonl) return;
+    for (k = 0; k < sizeof v / sizeof v[0]; k++) {
+        char dir[512], path[600], *exp;
+        const char *e, *line, *sys = NULL;
+        lora_tokenizer *t = NULL;
+        lora_dataset *ds = NULL;
+        lora_data_config cfg = lora_data_config_init();
+        size_t i, same = 0, labels_ok = 0;
+        int think = -1;
+        if (v[k].dir) snprintf(dir, sizeof dir, "%s", v[k].dir);
+        else { /* Qwen3's tokenizer with another model's chat template */
+            snprintf(dir, sizeof dir, "%s", tmp_path(v[k].name));
+            snprintf(path, sizeof path, "mkdir -p %s", dir);
+            CHECK(system(path) == 0);
+            snprintf(path, sizeof path, "%s/tokenizer.json", dir);
+            CHECK(copy_file(HF "qwen3/tokenizer.json", path));
+            snprintf(path, sizeof path, "%s/tokenizer_config.json", dir);
+            CHECK(copy_file(v[k].config, path));
+        }
+        CHECK_OK(lora_tokenizer_load(dir, &t));
+        if (!t) continue;
+        CHECK(lora_tokenizer_chat(t, &sys, &think) == v[k].t && think == v[k].think);
+        CHECK_MSG((sys == NULL && v[k].system == NULL) || (sys && v[k].system && strcmp(sys, v[k].system) == 0),
+                  "%s: default system prompt \"%s\"", v[k].name, sys ? sys : "(none)");
+        CHECK_OK(lora_data_load_jsonl(HF "chat.jsonl", t, &cfg, &ds));
+        snprintf(path, sizeof path, HF "expected_chat_%s.txt", v[k].name);
+        exp = test_slurp(path, NULL);
+        CHECK(exp != NULL);
+        if (!ds || !exp) { lora_data_free(ds); lora_tokenizer_free(t); free(exp); continue; }
+        for (i = 0, e = exp, line = jsonl; i < ds->n_samples; i++) {
+            size_t n = 0, a = ds->sample_start[i], b = ds->sample_start[i + 1], j, m = 0, tl = 0;
+            int32_t *ref = read_ids_line(&e, &n), *lab = (int32_t *)malloc((b - a + 1) * sizeof *lab);
+            char want[2048], *got = NULL, linebuf[4096];
+            const char *nl = strchr(line, '\n');
+            size_t ll = nl ? (size_t)(nl - line) : strlen(line);
+            int ok_labels = 1;
+            snprintf(linebuf, sizeof linebuf, "%.*s", (int)ll, line);
+            line = nl ? nl + 1 : line + ll;
+            if (ref && n == b - a && memcmp(ref, ds->tokens + a, n * sizeof *ref) == 0) same++;
+            else fprintf(stderr, "%s: chat line %zu: %zu tokens, expected %zu\n", v[k].name, i + 1, b - a, n);
+            for (j = a; j < b && lab; j++) {
+                if (ds->labels[j] != LORA_IGNORE_LABEL) {
+                    if (ds->labels[j] != ds->tokens[j]) ok_labels = 0;
+                    lab[m++] = ds->labels[j];
+                }
+            }
+            assistant_text(linebuf, v[k].llama, v[k].think, want, sizeof want);
+            /* a token holding the header's "\n" and the content's leading newlines is labelled (as HF's
+               assistant mask marks every token with a character of the answer): one "\n" more */
+            if (lab && lora_decode(t, lab, m, &got, &tl) == LORA_OK && ok_labels &&
+                (strcmp(got, want) == 0 || (want[0] == '\n' && got[0] == '\n' && strcmp(got + 1, want) == 0))) labels_ok++;
+            else fprintf(stderr, "%s: chat line %zu: labelled text \"%s\", expected \"%s\"\n", v[k].name, i + 1, got ? got : "?", want);
+            lora_free(got);
+            free(ref);
+            free(lab);
+        }
+        CHECK_MSG(ds->n_samples == 12 && same == ds->n_samples, "%s: %zu of %zu samples equal apply_chat_template's ids",
+                  v[k].name, same, ds->n_samples);
+        CHECK_MSG(labels_ok == ds->n_samples, "%s: labels right on %zu of %zu samples", v[k].name, labels_ok, ds->n_samples);
+        printf("chat template %s: %zu/%zu samples identical to apply_chat_template, labels on assistant turns %zu/%zu\n",
+               v[k].name, same, ds->n_samples, labels_ok, ds->n_samples);
+        lora_data_free(ds);
+        /* mask_prompt = 0: every token labelled; system_prompt overrides; forced PLAIN gives GPT-2's format */
+        cfg.mask_prompt = 0;
+        CHECK_OK(lora_data_load_jsonl_memory("{\"question\": \"q\", \"answer\": \"a\"}\n", 33, "qa", t, &cfg, &ds));
+        if (ds) {
+            for (i = 0; i < ds->n_tokens; i++) if (ds->labels[i] != ds->tokens[i]) break;
+            CHECK(i == ds->n_tokens);
+            lora_data_free(ds);
+        }
+        cfg = lora_data_config_init();
+        cfg.system_prompt = "Be brief.";
+        CHECK_OK(lora_data_load_jsonl_memory("{\"question\": \"q\", \"answer\": \"a\"}\n", 33, "qa", t, &cfg, &ds));
+        if (ds) {
+            char *txt = NULL;
+            size_t tl = 0;
+            CHECK_OK(lora_decode(t, ds->tokens, ds->n_tokens, &txt, &tl));
+            CHECK_MSG(txt && strstr(txt, v[k].llama ? "system<|end_header_id|>\n\nBe brief.<|eot_id|>" : "<|im_start|>system\nBe brief.<|im_end|>\n"),
+                      "%s: \"%s\"", v[k].name, txt ? txt : "?");
+            lora_free(txt);
+            lora_data_free(ds);
+        }
+        cfg = lora_data_config_init();
+        cfg.chat = LORA_CHAT_PLAIN;
+        CHECK_OK(lora_data_load_jsonl_memory("{\"question\": \"q\", \"answer\": \"a\"}\n", 33, "qa", t, &cfg, &ds));
+        if (ds) {
+            char *txt = NULL;
+            size_t tl = 0;
+            CHECK_OK(lora_decode(t, ds->tokens, ds->n_tokens, &txt, &tl));
+            CHECK_MSG(txt && strncmp(txt, "Question: q\nAnswer: a", 21) == 0 && ds->tokens[ds->n_tokens - 1] == lora_tokenizer_eos(t),
+                      "%s: \"%s\"", v[k].name, txt ? txt : "?");
+            lora_free(txt);
+            lora_data_free(ds);
+        }
+        cfg = lora_data_config_init();
+        cfg.chat = v[k].llama ? LORA_CHAT_CHATML : LORA_CHAT_LLAMA3;   /* the other family's tokens are missing */
+        CHECK_ERR(lora_data_load_jsonl_memory("{\"question\": \"q\", \"answer\": \"a\"}\n", 33, "qa", t, &cfg, &ds),
+                  LORA_ERR_INVALID_ARG);
+        CHECK(err_has("which the tokenizer lacks"));
+        free(exp);
+        lora_tokenizer_free(t);
+    }
+    {   /* GPT-2 keeps its plain format even when asked for the tokenizer's template */
+        lora_data_config cfg = lora_data_config_init();
+        lora_dataset *ds = NULL;
+        CHECK(lora_tokenizer_chat(tok, NULL, NULL) == LORA_CHAT_PLAIN);
+        cfg.chat = LORA_CHAT_CHATML;
+        CHECK_ERR(lora_data_load_jsonl_memory("{\"question\": \"q\", \"answer\": \"a\"}\n", 33, "qa", tok, &cfg, &ds),
+                  LORA_ERR_INVALID_ARG);
+    }
+    free(jsonl);
+}
+
 int main(void) {
     snprintf(tmp_dir_buf, sizeof tmp_dir_buf, "/tmp");
     {
@@ -805,6 +1001,7 @@ int main(void) {
     test_malformed();
     test_bom_crlf_blank();
     test_qa_dataset();
+    test_chat_templates();
     lora_tokenizer_free(tok);
     return TEST_END();
 }

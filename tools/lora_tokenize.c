@@ -1,12 +1,15 @@
 /* lora-tokenize: the engine's byte-level BPE tokenizer (lora_tokenizer) from the command line.
 
-     lora-tokenize [--tokenizer DIR] [--special] < text     prints the ids, space-separated, on one line
-     lora-tokenize [--tokenizer DIR] --decode < ids         writes the bytes the ids stand for
+     lora-tokenize [--tokenizer PATH] [--special] < text     prints the ids, space-separated, on one line
+     lora-tokenize [--tokenizer PATH] --decode < ids         writes the bytes the ids stand for
 
-   DIR holds encoder.json + vocab.bpe (or vocab.json + merges.txt, a Hugging Face folder);
-   default data/gpt2-tokenizer. --special maps the text of the special tokens ("<|endoftext|>",
-   GPT-2's 50256) to their ids (otherwise it is encoded as text). The whole of standard input is
-   read as bytes; invalid UTF-8 is kept (see lora.h). */
+   PATH is a Hugging Face tokenizer.json (SmolLM2, Qwen2/2.5/3, Llama 3; tokenizer_config.json beside
+   it is read too) or a directory holding one, or encoder.json + vocab.bpe, or vocab.json +
+   merges.txt; default data/gpt2-tokenizer. --special maps the text of the special tokens
+   ("<|endoftext|>", GPT-2's 50256; "<|im_start|>", ...) to their ids (otherwise they are encoded
+   as text; added tokens not marked special, e.g. Qwen3's "<think>", are always matched). No BOS is
+   added. The whole of standard input is read as bytes; invalid UTF-8 is kept (see lora.h); with
+   an NFC normalizer (Qwen) --decode gives back NFC(input). */
 #if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L /* readlink: the bundled tokenizer beside the executable */
 #endif
@@ -14,11 +17,12 @@
 #include "models.h"
 
 static const char usage[] =
-    "usage: lora-tokenize [--tokenizer DIR] [--special] [--decode] < input\n"
+    "usage: lora-tokenize [--tokenizer PATH] [--special] [--decode] < input\n"
     "  encodes standard input (bytes) to token ids printed space-separated on one line;\n"
     "  --decode reads ids (separated by spaces, commas or newlines; [ ] ignored) and writes their bytes.\n"
-    "  --tokenizer DIR  encoder.json + vocab.bpe or vocab.json + merges.txt (default data/gpt2-tokenizer)\n"
-    "  --special        encode the text of special tokens (<|endoftext|>) as their ids (GPT-2: 50256)\n";
+    "  --tokenizer PATH tokenizer.json (or a directory with it), or a directory with encoder.json + vocab.bpe\n"
+    "                   or vocab.json + merges.txt (default data/gpt2-tokenizer)\n"
+    "  --special        encode the text of special tokens (<|endoftext|>, <|im_start|>, ...) as their ids\n";
 
 static int read_all(FILE *f, char **out, size_t *len) {
     size_t cap = 1 << 16, n = 0, got;

@@ -37,12 +37,35 @@ CLI_FN lora_model *cli_open_model(const char *prog, const char *model_path, cons
     return m;
 }
 
-/* The tokenizer: --tokenizer DIR, else the one inside a GGUF model file, else the model's directory when it holds one (vocab.json +
-   merges.txt or encoder.json + vocab.bpe, as a Hugging Face folder), else the bundled GPT-2
-   vocabulary: data/gpt2-tokenizer of the repository the tool was built in (found from the
-   executable's own path, build/../data/...), whatever the current directory. */
+/* The tokenizer: --tokenizer PATH (a directory, or a tokenizer.json file), else the one inside a
+   GGUF model file, else the model's directory when it holds one (tokenizer.json, or vocab.json + merges.txt / encoder.json +
+   vocab.bpe, as a Hugging Face folder), else the bundled GPT-2 vocabulary: data/gpt2-tokenizer of
+   the repository the tool was built in (found from the executable's own path, build/../data/...),
+   whatever the current directory. The GPT-2 fallback is only taken for a GPT-2 model: when the
+   model's directory has a config.json whose model_type is not "gpt2" (a LLaMA-family checkpoint
+   without its tokenizer files), or its tokenizer files cannot be read, it fails instead. */
+CLI_FN int cli__model_dir_tokenizer(const char *prog, const char *dir, lora_tokenizer **tok, int *not_gpt2) {
+    char cfg[4200];
+    char *text = NULL;
+    size_t len = 0;
+    lora_status st = lora_tokenizer_load(dir, tok);
+    if (st == LORA_OK) return 1;
+    if (st != LORA_ERR_NOT_FOUND) { fprintf(stderr, "%s: %s\n", prog, lora_last_error()); return -1; }
+    snprintf(cfg, sizeof cfg, "%s/config.json", dir);
+    if (lora_read_file(cfg, &text, &len) == LORA_OK) {
+        lora_json *root = NULL;
+        if (lora_json_parse(text, len, cfg, &root) == LORA_OK) {
+            const char *mt = lora_json_get_string(root, "model_type");
+            if (mt && strcmp(mt, "gpt2") != 0) *not_gpt2 = 1;
+            lora_json_free(root);
+        }
+        lora_free(text);
+    }
+    return 0;
+}
 CLI_FN lora_tokenizer *cli_open_tokenizer(const char *prog, const char *tok_dir, const char *model_path) {
     lora_tokenizer *tok = NULL;
+    int not_gpt2 = 0, r;
     if (tok_dir) {
         if (lora_tokenizer_load(tok_dir, &tok) != LORA_OK) { fprintf(stderr, "%s: %s\n", prog, lora_last_error()); return NULL; }
         return tok;
@@ -54,9 +77,14 @@ CLI_FN lora_tokenizer *cli_open_tokenizer(const char *prog, const char *tok_dir,
     if (model_path) {
         char dir[4096];
         const char *slash = strrchr(model_path, '/');
-        if (lora_tokenizer_load(model_path, &tok) == LORA_OK) return tok;          /* a model directory */
+        if ((r = cli__model_dir_tokenizer(prog, model_path, &tok, &not_gpt2)) != 0) return r > 0 ? tok : NULL; /* a model directory */
         snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - model_path) : 1, slash ? model_path : ".");
-        if (lora_tokenizer_load(dir, &tok) == LORA_OK) return tok;
+        if ((r = cli__model_dir_tokenizer(prog, dir, &tok, &not_gpt2)) != 0) return r > 0 ? tok : NULL;
+        if (not_gpt2) {
+            fprintf(stderr, "%s: %s: no tokenizer beside the model (tokenizer.json, or vocab.json + merges.txt) and it is "
+                    "not a GPT-2 model: pass --tokenizer PATH\n", prog, model_path);
+            return NULL;
+        }
     }
 #if defined(__linux__)
     {

@@ -31,6 +31,29 @@
                                       e.g. "user: Hi\nassistant: Hello!\n"
    then add_eot appends the end-of-text token EOS ("<|endoftext|>", 50256 for GPT-2) with label
    EOS, so the model learns to stop.
+   Chat templates. With a tokenizer whose chat template (lora_tokenizer_chat, or the override
+   lora_data_config.chat) is ChatML or Llama 3, "messages" and "question"/"answer" lines (the
+   latter as a user turn and an assistant turn) are rendered as Hugging Face's apply_chat_template
+   renders them for Qwen2.5 / Qwen3 / SmolLM2-Instruct and Llama 3 (no generation prompt), and
+   tokenized as HF tokenizes the rendered string (each stretch of text between two special tokens
+   encoded as one text), except that special-token text inside a content stays text:
+     ChatML:  [<|im_start|>system\n SYSTEM <|im_end|>\n]  when the first turn is not "system" and
+              the template has a default system prompt (Qwen2.5: "You are Qwen, created by Alibaba
+              Cloud. You are a helpful assistant.", SmolLM2: "You are a helpful AI assistant named
+              SmolLM, trained by Hugging Face"; lora_data_config.system_prompt overrides it, "" =
+              none), then per turn  <|im_start|>ROLE\nCONTENT<|im_end|>\n ; with Qwen3's template
+              the last turn, when it is an answer after the last user turn, is
+              <|im_start|>assistant\n<think>\n\n</think>\n\nCONTENT<|im_end|>\n  (CONTENT's
+              leading newlines dropped), as apply_chat_template writes it.
+     Llama 3: <|begin_of_text|> then per turn
+              <|start_header_id|>ROLE<|end_header_id|>\n\nTRIMMED CONTENT<|eot_id|>
+   Labels (mask_prompt): only the content of assistant turns and the token that closes them
+   (<|im_end|>, <|eot_id|>) carry loss; the header tokens, the think block, the "\n" after
+   <|im_end|> and every other turn get -100 (a token holding both the header's last "\n" and the
+   content's leading newlines is labelled, as HF's assistant mask marks every token that holds a
+   character of the answer). add_eot is not applied to these lines (the template's
+   end-of-turn token closes them); "text" and "prompt"/"completion" lines are not templated.
+   A GPT-2 tokenizer (no <|im_start|>, no header tokens) keeps the plain formats above.
    With format AUTO the kind is chosen per line by its keys: "messages", "text",
    "prompt"/"completion" or "question"/"answer" (more than one kind on a line is an error);
    a forced format requires that kind's keys on every line.
@@ -64,7 +87,11 @@ typedef struct lora_data_config {
                                    gets its own row of `seq` tokens (truncated, padded with EOT and label -100) */
     int seq;                    /* row length used when pack == 0 (default 1024) */
     int32_t eos;                /* end-of-text id appended by add_eot and used as padding; -1 (default) =
-                                   the tokenizer's "<|endoftext|>" (lora_tokenizer_eos) */
+                                   the tokenizer's (lora_tokenizer_eos) */
+    lora_chat_template chat;    /* template of chat / QA lines: LORA_CHAT_AUTO (default) = the tokenizer's,
+                                   or PLAIN, CHATML, LLAMA3 (the tokenizer must have that template's tokens) */
+    const char *system_prompt;  /* system turn added to conversations without one: NULL (default) = the
+                                   tokenizer's chat template default (if any), "" = none */
 } lora_data_config;
 LORA_API lora_data_config lora_data_config_init(void);
 

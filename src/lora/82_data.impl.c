@@ -9,6 +9,8 @@ LORA_API lora_data_config lora_data_config_init(void) {
     c.pack = 1;
     c.seq = 1024;
     c.eos = -1;
+    c.chat = LORA_CHAT_AUTO;
+    c.system_prompt = NULL;
     return c;
 }
 
@@ -317,6 +319,11 @@ typedef struct lora__jl {
     lora__dsb b;
     lora__buf piece;            /* scratch for assembled pieces */
     int32_t eos;                /* end-of-text id appended / padded with */
+    lora_chat_template chat;    /* the template of chat and QA lines */
+    const char *system;         /* the system prompt a conversation without one gets, or NULL */
+    int think;                  /* Qwen3: an empty think block opens the last answer */
+    int32_t t_start, t_end, t_hstart, t_hend, t_bos; /* <|im_start|> <|im_end|> | <|start_header_id|> <|end_header_id|> <|eot_id|> bos */
+    int32_t t_think, t_unthink; /* <think> </think> */
 } lora__jl;
 
 static const char *lora__json_type(const lora_json *v) {
@@ -386,6 +393,120 @@ static lora_status lora__jl_string(const lora__jl *j, const lora_json *obj, cons
     return LORA_OK;
 }
 
+/* Appends one id (label = the id, or -100 when masked). */
+static lora_status lora__jl_id(lora__jl *j, int32_t id, int masked) { return lora__dsb_push(&j->b, &id, 1, masked); }
+
+/* Encodes head[0..hl) + body[0..bl) as one text, as the tokenizer sees a rendered template
+   (a token may not start at the boundary: HF tokenizes the whole string), and appends it:
+   tokens inside head get -100 when mask_head, the others when mask_body. */
+static lora_status lora__jl_encode_split(lora__jl *j, const char *head, size_t hl, const char *body, size_t bl,
+                                         int mask_head, int mask_body) {
+    int32_t *ids = NULL;
+    size_t n = 0, i, pos = 0, at;
+    lora_status s;
+    j->piece.len = 0;
+    lora__buf_append(&j->piece, head, hl);
+    lora__buf_append(&j->piece, body, bl);
+    if (j->piece.failed) return LORA_ERR_OOM;
+    s = lora_encode(j->tok, j->piece.data ? j->piece.data : "", j->piece.len, 0, &ids, &n);
+    if (s != LORA_OK) {
+        char msg[LORA__ERRLEN];
+        snprintf(msg, sizeof msg, "%s", lora_last_error());
+        return lora__jl_fail(j, s, "cannot tokenize: %s", msg);
+    }
+    for (i = 0; i < n; i++) { size_t tl = 0; lora_token_bytes(j->tok, ids[i], &tl); pos += tl; }
+    if (pos != hl + bl) { /* the normalizer changed the text (NFC): encode the two parts apart */
+        LORA_FREE(ids);
+        if (hl && (s = lora__jl_encode(j, head, hl, mask_head)) != LORA_OK) return s;
+        return bl ? lora__jl_encode(j, body, bl, mask_body) : LORA_OK;
+    }
+    if ((s = lora__dsb_reserve(&j->b, n)) != LORA_OK) { LORA_FREE(ids); return s; }
+    at = j->b.ds->n_tokens;
+    for (i = 0, pos = 0; i < n; i++) {
+        size_t tl = 0;
+        lora_token_bytes(j->tok, ids[i], &tl);
+        pos += tl;
+        j->b.ds->tokens[at + i] = ids[i];
+        j->b.ds->labels[at + i] = (pos <= hl ? mask_head : mask_body) ? LORA_IGNORE_LABEL : ids[i];
+    }
+    j->b.ds->n_tokens += n;
+    LORA_FREE(ids);
+    return LORA_OK;
+}
+
+/* Python's str.strip() as Jinja's trim filter applies it (whitespace: the tokenizer's class). */
+static void lora__jl_trim(const char **s, size_t *n) {
+    size_t a = lora__leading_space((const unsigned char *)*s, *n), b;
+    *s += a; *n -= a;
+    b = lora__trailing_space((const unsigned char *)*s, *n);
+    *n -= b;
+}
+
+/* One turn of a templated conversation. role r: 0 system, 1 user, 2 assistant. think: Qwen3's
+   empty think block before the content. */
+static lora_status lora__jl_turn(lora__jl *j, int r, const char *content, size_t cl, int think) {
+    static const char *const roles[3] = { "system", "user", "assistant" };
+    int mask = j->cfg.mask_prompt, m_head = mask, m_body = mask && r != 2;
+    lora_status s;
+    if (j->chat == LORA_CHAT_CHATML) {
+        /* <|im_start|>role\n[<think>\n\n</think>\n\n]content<|im_end|>\n */
+        if ((s = lora__jl_id(j, j->t_start, m_head)) != LORA_OK) return s;
+        if (think) {
+            static const char nl2[] = "\n\n";
+            int32_t open = j->t_think, close = j->t_unthink;
+            while (cl && (content[0] == '\n')) { content++; cl--; } /* content.lstrip('\n') */
+            j->piece.len = 0;
+            lora__buf_puts(&j->piece, roles[r]);
+            lora__buf_puts(&j->piece, "\n");
+            if (j->piece.failed) return LORA_ERR_OOM;
+            if (open < 0 || close < 0)
+                return lora__jl_fail(j, LORA_ERR_FORMAT, "the chat template wants <think> and </think>, which the tokenizer lacks");
+            {
+                char head[16];
+                size_t hl = j->piece.len;
+                memcpy(head, j->piece.data, hl);
+                if ((s = lora__jl_encode(j, head, hl, m_head)) != LORA_OK) return s;
+            }
+            if ((s = lora__jl_id(j, open, m_head)) != LORA_OK) return s;
+            if ((s = lora__jl_encode(j, nl2, 2, m_head)) != LORA_OK) return s;
+            if ((s = lora__jl_id(j, close, m_head)) != LORA_OK) return s;
+            if ((s = lora__jl_encode_split(j, nl2, 2, content, cl, m_head, m_body)) != LORA_OK) return s;
+        } else {
+            char head[16];
+            size_t hl = strlen(roles[r]);
+            memcpy(head, roles[r], hl);
+            head[hl++] = '\n';
+            if ((s = lora__jl_encode_split(j, head, hl, content, cl, m_head, m_body)) != LORA_OK) return s;
+        }
+        if ((s = lora__jl_id(j, j->t_end, m_body)) != LORA_OK) return s;
+        return lora__jl_encode(j, "\n", 1, mask);
+    }
+    /* Llama 3: <|start_header_id|>role<|end_header_id|>\n\ncontent|trim<|eot_id|> */
+    lora__jl_trim(&content, &cl);
+    if ((s = lora__jl_id(j, j->t_hstart, m_head)) != LORA_OK) return s;
+    if ((s = lora__jl_encode(j, roles[r], strlen(roles[r]), m_head)) != LORA_OK) return s;
+    if ((s = lora__jl_id(j, j->t_hend, m_head)) != LORA_OK) return s;
+    if ((s = lora__jl_encode_split(j, "\n\n", 2, content, cl, m_head, m_body)) != LORA_OK) return s;
+    return lora__jl_id(j, j->t_end, m_body);
+}
+
+/* A conversation (roles 0/1/2 and contents) with the template: the default system prompt when
+   the first turn is not a system turn, Llama 3's BOS first, Qwen3's think block on the last
+   turn when it is an answer after the last user turn. */
+static lora_status lora__jl_conversation(lora__jl *j, const int *roles, const char *const *texts, const size_t *lens, size_t n) {
+    size_t i, last_user = (size_t)-1;
+    lora_status s;
+    if (j->chat == LORA_CHAT_LLAMA3 && j->t_bos >= 0 && (s = lora__jl_id(j, j->t_bos, j->cfg.mask_prompt)) != LORA_OK) return s;
+    if (j->system && *j->system && (n == 0 || roles[0] != 0) &&
+        (s = lora__jl_turn(j, 0, j->system, strlen(j->system), 0)) != LORA_OK) return s;
+    for (i = 0; i < n; i++) if (roles[i] == 1) last_user = i;
+    for (i = 0; i < n; i++) {
+        int think = j->think && roles[i] == 2 && i + 1 == n && (last_user == (size_t)-1 || i > last_user);
+        if ((s = lora__jl_turn(j, roles[i], texts[i], lens[i], think)) != LORA_OK) return s;
+    }
+    return LORA_OK;
+}
+
 static lora_status lora__jl_chat(lora__jl *j, const lora_json *obj) {
     static const char *const roles[3] = { "system", "user", "assistant" };
     const lora_json *msgs = lora_json_get(obj, "messages");
@@ -414,6 +535,7 @@ static lora_status lora__jl_chat(lora__jl *j, const lora_json *obj) {
         if (content->type != LORA_JSON_STRING)
             return lora__jl_fail(j, LORA_ERR_FORMAT, "messages[%zu].content must be a string, found %s", i,
                                  lora__json_type(content));
+        if (j->chat != LORA_CHAT_PLAIN) continue; /* templated below, once all turns are checked */
         /* "role:" then " content\n"; only assistant content carries loss when masking */
         j->piece.len = 0;
         lora__buf_puts(&j->piece, roles[r]);
@@ -423,6 +545,23 @@ static lora_status lora__jl_chat(lora__jl *j, const lora_json *obj) {
         if (s != LORA_OK) return s;
         s = lora__jl_encode3(j, " ", content, "\n", j->cfg.mask_prompt && r != 2);
         if (s != LORA_OK) return s;
+    }
+    if (j->chat != LORA_CHAT_PLAIN) {
+        int *rs = (int *)lora__malloc(msgs->n * sizeof(int), "chat roles");
+        const char **ts = (const char **)lora__malloc(msgs->n * sizeof(char *), "chat texts");
+        size_t *ls = (size_t *)lora__malloc(msgs->n * sizeof(size_t), "chat lengths");
+        if (!rs || !ts || !ls) s = LORA_ERR_OOM;
+        else {
+            for (i = 0; i < msgs->n; i++) {
+                const lora_json *role = lora_json_get(&msgs->items[i], "role"), *content = lora_json_get(&msgs->items[i], "content");
+                rs[i] = role->str[0] == 's' ? 0 : role->str[0] == 'u' ? 1 : 2;
+                ts[i] = content->str;
+                ls[i] = content->len;
+            }
+            s = lora__jl_conversation(j, rs, ts, ls, msgs->n);
+        }
+        LORA_FREE(rs); LORA_FREE(ts); LORA_FREE(ls);
+        return s;
     }
     return LORA_OK;
 }
@@ -463,6 +602,13 @@ static lora_status lora__jl_sample(lora__jl *j, const lora_json *obj) {
     case LORA_DATA_QA:
         if ((s = lora__jl_string(j, obj, "question", 0, &a)) != LORA_OK) return s;
         if ((s = lora__jl_string(j, obj, "answer", 0, &c)) != LORA_OK) return s;
+        if (j->chat != LORA_CHAT_PLAIN) { /* a user turn and an answer */
+            static const int roles[2] = { 1, 2 };
+            const char *texts[2];
+            size_t lens[2];
+            texts[0] = a->str; lens[0] = a->len; texts[1] = c->str; lens[1] = c->len;
+            return lora__jl_conversation(j, roles, texts, lens, 2);
+        }
         if ((s = lora__jl_encode3(j, "Question: ", a, "\nAnswer:", mask)) != LORA_OK) return s;
         return lora__jl_encode3(j, " ", c, "", 0);
     case LORA_DATA_CHAT:
@@ -471,6 +617,13 @@ static lora_status lora__jl_sample(lora__jl *j, const lora_json *obj) {
         break;
     }
     return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_load_jsonl: unknown format %d", (int)f);
+}
+
+/* 1 if the (valid) line is a conversation or a QA pair, which a chat template closes itself */
+static int lora__jl_templated(const lora__jl *j, const lora_json *obj) {
+    if (j->cfg.format == LORA_DATA_CHAT || j->cfg.format == LORA_DATA_QA) return 1;
+    if (j->cfg.format != LORA_DATA_AUTO) return 0;
+    return lora_json_get(obj, "messages") || lora_json_get(obj, "question") || lora_json_get(obj, "answer");
 }
 
 /* "src:1:COL: reason" from the JSON parser -> "src:LINE: invalid JSON at column COL: reason". */
@@ -509,6 +662,34 @@ LORA_API lora_status lora_data_load_jsonl_memory(const char *text, size_t len, c
     j.cfg = cfg ? *cfg : lora_data_config_init();
     if ((int)j.cfg.format < (int)LORA_DATA_AUTO || (int)j.cfg.format > (int)LORA_DATA_CHAT)
         return lora__fail(LORA_ERR_INVALID_ARG, "%s: unknown data format %d", source, (int)j.cfg.format);
+    {
+        const char *def_system = NULL;
+        lora_chat_template own = lora_tokenizer_chat(tok, &def_system, &j.think);
+        j.chat = j.cfg.chat == LORA_CHAT_AUTO ? own : j.cfg.chat;
+        if ((int)j.chat < (int)LORA_CHAT_PLAIN || (int)j.chat > (int)LORA_CHAT_LLAMA3)
+            return lora__fail(LORA_ERR_INVALID_ARG, "%s: unknown chat template %d", source, (int)j.cfg.chat);
+        if (j.chat != own) { def_system = NULL; j.think = 0; }
+        j.system = j.cfg.system_prompt ? j.cfg.system_prompt : def_system;
+        j.t_bos = lora_tokenizer_bos(tok);
+        if (j.chat == LORA_CHAT_CHATML) {
+            j.t_start = lora_tokenizer_find(tok, "<|im_start|>", 12);
+            j.t_end = lora_tokenizer_find(tok, "<|im_end|>", 10);
+            if (j.t_start < 0 || j.t_end < 0)
+                return lora__fail(LORA_ERR_INVALID_ARG, "%s: the ChatML template needs the tokens <|im_start|> and <|im_end|>, "
+                                  "which the tokenizer lacks", source);
+            if (j.think) {
+                j.t_think = lora_tokenizer_find(tok, "<think>", 7);
+                j.t_unthink = lora_tokenizer_find(tok, "</think>", 8);
+            }
+        } else if (j.chat == LORA_CHAT_LLAMA3) {
+            j.t_hstart = lora_tokenizer_find(tok, "<|start_header_id|>", 19);
+            j.t_hend = lora_tokenizer_find(tok, "<|end_header_id|>", 17);
+            j.t_end = lora_tokenizer_find(tok, "<|eot_id|>", 10);
+            if (j.t_hstart < 0 || j.t_hend < 0 || j.t_end < 0)
+                return lora__fail(LORA_ERR_INVALID_ARG, "%s: the Llama 3 template needs the tokens <|start_header_id|>, "
+                                  "<|end_header_id|> and <|eot_id|>, which the tokenizer lacks", source);
+        }
+    }
     j.eos = j.cfg.eos >= 0 ? j.cfg.eos : lora_tokenizer_eos(tok);
     if (j.eos < 0 && (j.cfg.add_eot || !j.cfg.pack))
         return lora__fail(LORA_ERR_INVALID_ARG, "%s: the tokenizer has no end-of-text token (\"<|endoftext|>\"); set "
@@ -523,6 +704,7 @@ LORA_API lora_status lora_data_load_jsonl_memory(const char *text, size_t len, c
         const char *line = text + at, *nl = (const char *)memchr(line, '\n', len - at);
         size_t n = nl ? (size_t)(nl - line) : len - at, k, begin;
         lora_json *v = NULL;
+        int templated;
         at += n + (nl != NULL);
         j.line++;
         if (n && line[n - 1] == '\r') n--;
@@ -532,9 +714,10 @@ LORA_API lora_status lora_data_load_jsonl_memory(const char *text, size_t len, c
         if (s != LORA_OK) { s = lora__jl_json_error(&j, s); break; }
         begin = j.b.ds->n_tokens;
         s = lora__jl_sample(&j, v);
+        templated = j.chat != LORA_CHAT_PLAIN && lora__jl_templated(&j, v);
         lora_json_free(v);
         if (s != LORA_OK) break;
-        if (j.cfg.add_eot) {
+        if (j.cfg.add_eot && !templated) {
             int32_t eot = j.eos;
             if ((s = lora__dsb_push(&j.b, &eot, 1, 0)) != LORA_OK) break;
         }

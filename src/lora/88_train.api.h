@@ -17,7 +17,9 @@ LORA_API lora_status lora_evaluate(lora_model *m, const lora_dataset *ds, int B,
 
 /* lora_exact_match: greedy answers against the expected ones, as a QA benchmark scores them.
    Every sample of ds (loaded from jsonl with prompt masking and add_eot, e.g. QA or
-   prompt/completion lines) that has a masked prompt and a labelled completion is one item:
+   prompt/completion lines, or QA lines through a chat template, whose answer ends with the
+   end-of-turn token: the completion is the first labelled run, what follows it is ignored)
+   that has a masked prompt and a labelled completion is one item:
    the model generates greedily from the prompt (through its KV step) until the end-of-text
    token, and the item is correct when the generated tokens equal the completion's and the
    model then stops (the completion's last token is the end-of-text token). Samples without

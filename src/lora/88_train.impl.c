@@ -90,7 +90,9 @@ LORA_API lora_status lora_exact_match(lora_model *m, const lora_dataset *ds, int
         while (p < b && ds->labels[p] == LORA_IGNORE_LABEL) p++;
         if (p == a || p == b) continue;                      /* no prompt, or nothing to answer */
         n_prompt = (int)(p - a);
-        n_exp = (int)(b - p);
+        for (b = p; b < ds->sample_start[k + 1] && ds->labels[b] != LORA_IGNORE_LABEL; b++) {}
+        n_exp = (int)(b - p);                                /* the labelled run: a chat template's answer
+                                                                ends at its end-of-turn token */
         if (n_prompt >= m->info.max_seq) continue;          /* no room to answer */
         if (ds->tokens[b - 1] == m->info.eos) n_exp--;        /* compare the text; the stop is checked apart */
         want = n_exp + 1;                                   /* the answer, then the end-of-text token */
