@@ -290,6 +290,16 @@ CLI_FN int *cli_split_ints(const char *s, int *n, int lo, int hi) {
     return v;
 }
 
+/* --chat-template auto|plain|chatml|llama3 -> lora_chat_template (lora_data_config.chat); -1 otherwise */
+CLI_FN int cli_chat_template(const char *s) {
+    static const char *const names[] = {"auto", "plain", "chatml", "llama3"};
+    static const lora_chat_template values[] = {LORA_CHAT_AUTO, LORA_CHAT_PLAIN, LORA_CHAT_CHATML, LORA_CHAT_LLAMA3};
+    int i;
+    for (i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0) return (int)values[i];
+    return -1;
+}
+
 /* ---- --config-file: a JSON object of options without their dashes ----
    {"lr": 0.002, "targets": "c_attn", "quiet": true, "no-pack": false}: strings and numbers are
    values, true is a flag, false and null leave the option out. The file's options are placed

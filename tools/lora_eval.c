@@ -35,7 +35,7 @@ static int show_item(void *user, int64_t index, const int32_t *prompt, int n_pro
 
 int main(int argc, char **argv) {
     cli_args a;
-    const char *model_path, *config, *preset, *adapter_dir, *tokens_path, *data_path, *tok_dir;
+    const char *model_path, *config, *preset, *adapter_dir, *tokens_path, *data_path, *tok_dir, *chat_s, *system_prompt;
     int B, T, json, threads, exact, rc = 1;
     long max_batches, max_items, show;
     uint64_t init_seed;
@@ -51,7 +51,7 @@ int main(int argc, char **argv) {
     if (cli_flag(&a, "--help") || cli_flag(&a, "-h")) {
         puts("usage: lora-eval (--model M [--config C] | --preset P [--init-seed S]) [--adapter DIR]\n"
              "                 (--tokens F.bin | --data F.jsonl [--tokenizer DIR]) --batch B --seq T [--max-batches N]\n"
-             "                 [--threads N] [--json]\n"
+             "                 [--threads N] [--json] [--chat-template auto|plain|chatml|llama3] [--system-prompt TEXT]\n"
              "       lora-eval ... --data qa.jsonl --exact-match [--max-items N] [--show N] [--json]\n"
              "  --exact-match: greedy answers of the QA / prompt-completion lines against the expected ones");
         cli_free(&a);
@@ -65,6 +65,8 @@ int main(int argc, char **argv) {
     tokens_path = cli_str(&a, "--tokens", NULL);
     data_path = cli_str(&a, "--data", NULL);
     tok_dir = cli_str(&a, "--tokenizer", NULL);
+    chat_s = cli_str(&a, "--chat-template", "auto");
+    system_prompt = cli_str(&a, "--system-prompt", NULL);
     exact = cli_flag(&a, "--exact-match");
     max_items = (long)cli_int(&a, "--max-items", 0, 0, INT_MAX);
     show = (long)cli_int(&a, "--show", 0, 0, INT_MAX);
@@ -77,6 +79,7 @@ int main(int argc, char **argv) {
     cli_free(&a);
     if (!model_path && !preset) { fprintf(stderr, "lora-eval: --model (or --preset) is required\n"); return 2; }
     if (!!tokens_path == !!data_path) { fprintf(stderr, "lora-eval: give exactly one of --tokens and --data\n"); return 2; }
+    if (cli_chat_template(chat_s) < 0) { fprintf(stderr, "lora-eval: --chat-template must be auto, plain, chatml or llama3\n"); return 2; }
     if (exact && !data_path) { fprintf(stderr, "lora-eval: --exact-match needs --data (QA or prompt-completion jsonl)\n"); return 2; }
     if (max_items < 0 || show < 0 || max_batches < 0) { fprintf(stderr, "lora-eval: --max-items, --show and --max-batches must be >= 0\n"); return 2; }
     if ((s = lora_pool_create(&pool, threads)) != LORA_OK) goto fail;
@@ -91,6 +94,8 @@ int main(int argc, char **argv) {
         lora_data_config dc = lora_data_config_init();
         if (!(tok = cli_open_tokenizer("lora-eval", tok_dir, model_path))) goto out;
         dc.seq = T;
+        dc.chat = (lora_chat_template)cli_chat_template(chat_s);
+        dc.system_prompt = system_prompt;
         if ((s = lora_data_load_jsonl(data_path, tok, &dc, &ds)) != LORA_OK) goto fail;
     } else if ((s = lora_data_load_tokens(tokens_path, info->vocab_size, info->eos, &ds)) != LORA_OK) goto fail;
     if (exact) {

@@ -19,6 +19,7 @@ static const char *usage_text =
 "usage: lora-finetune (--model M [--config C] | --preset NAME [--init-seed S]) DATA LORA OPTIM [OUTPUT]\n"
 "data:   --tokens F.bin | --data train.jsonl [--tokenizer DIR] [--format auto|text|prompt-completion|qa|chat]\n"
 "        [--no-mask-prompt] [--no-pack] [--no-shuffle]   --val FILE | --val-split 0.1   [--val-batches N]\n"
+"        [--chat-template auto|plain|chatml|llama3] [--system-prompt TEXT]  (chat/QA lines; auto = the tokenizer's)\n"
 "lora:   --adapter-in DIR | --targets c_attn,c_proj|all-linear [--target-regex RE] [--layers 0,1] [--exclude LIST]\n"
 "        [--r 8] [--alpha 16] [--dropout 0.05] [--rslora] [--bias none|all|lora_only] [--init default|gaussian]\n"
 "        --full (full fine-tuning instead of LoRA)\n"
@@ -193,7 +194,7 @@ static int on_progress(void *user, const lora_train_progress *p) {
 
 int main(int argc, char **argv) {
     cli_args a;
-    const char *model_path, *config, *preset, *tokens_path, *data_path, *tok_dir, *format, *val_path, *adapter_in, *targets;
+    const char *model_path, *config, *preset, *tokens_path, *data_path, *tok_dir, *format, *chat_s, *system_prompt, *val_path, *adapter_in, *targets;
     const char *regex, *layers_s, *exclude_s, *bias_s, *init_s, *sched_s, *adapter_out, *model_out, *log_path;
     const char *csv_path, *svg_path, *ckpt_dir, *resume_dir;
     double val_split, lr, wd, eps, clip, dropout, alpha, epochs, betas[2];
@@ -233,6 +234,8 @@ int main(int argc, char **argv) {
     data_path = cli_str(&a, "--data", NULL);
     tok_dir = cli_str(&a, "--tokenizer", NULL);
     format = cli_str(&a, "--format", "auto");
+    chat_s = cli_str(&a, "--chat-template", "auto");
+    system_prompt = cli_str(&a, "--system-prompt", NULL);
     no_mask = cli_flag(&a, "--no-mask-prompt");
     no_pack = cli_flag(&a, "--no-pack");
     no_shuffle = cli_flag(&a, "--no-shuffle");
@@ -308,6 +311,7 @@ int main(int argc, char **argv) {
     if (strcmp(format, "auto") != 0 && strcmp(format, "text") != 0 && strcmp(format, "prompt-completion") != 0 && strcmp(format, "qa") != 0 &&
         strcmp(format, "chat") != 0)
         USAGE_ERR("--format must be auto, text, prompt-completion, qa or chat");
+    if (cli_chat_template(chat_s) < 0) USAGE_ERR("--chat-template must be auto, plain, chatml or llama3");
     oc.lr = lr; oc.weight_decay = wd; oc.eps = eps; oc.grad_clip = clip; oc.warmup = warmup;
 
     /* ---- model ---- */
@@ -330,6 +334,8 @@ int main(int argc, char **argv) {
         else if (strcmp(format, "qa") == 0) dc.format = LORA_DATA_QA;
         else dc.format = LORA_DATA_CHAT;
         dc.mask_prompt = !no_mask;
+        dc.chat = (lora_chat_template)cli_chat_template(chat_s);
+        dc.system_prompt = system_prompt;
         dc.pack = !no_pack;
         dc.seq = T;
         if (!(tok = cli_open_tokenizer("lora-finetune", tok_dir, model_path))) goto done;
