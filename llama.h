@@ -1730,12 +1730,12 @@ static void llama__kv_linear(llama_model *m, llama__kv *kv, int mi, const float 
     lora_linear_forward(m->pool, &L, x, y, n);
 }
 
-typedef struct { llama_model *m; llama__kv *kv; int layer, n, pos0, window; const lora_vecops *v; } llama__katt_ctx;
+typedef struct { llama_model *m; llama__kv *kv; int layer, n, pos0, window; const lora_vecops *v; lora_isa isa; } llama__katt_ctx;
 static void llama__kv_att_task(void *vctx, int h, int thread) {
     llama__katt_ctx *c = (llama__katt_ctx *)vctx;
     llama__kv *kv = c->kv;
     const llama_config *cf = &kv->cfg;
-    int D = cf->head_dim, KV = cf->n_kv_head, g = h / (cf->n_head / KV), i, t, d;
+    int D = cf->head_dim, KV = cf->n_kv_head, g = h / (cf->n_head / KV), i;
     size_t base = ((size_t)c->layer * KV + g) * kv->max_T * D;
     float scale = (float)pow((double)D, -0.5), *S = kv->scores + (size_t)h * kv->max_T;
     (void)thread;
@@ -1745,15 +1745,13 @@ static void llama__kv_att_task(void *vctx, int h, int thread) {
         float *o = kv->atty + ((size_t)i * cf->n_head + h) * D, mx, inv;
         if (c->window > 0 && qpos - c->window + 1 > lo) lo = qpos - c->window + 1;
         L = qpos + 1 - lo;
-        for (t = 0; t < L; t++) S[t] = c->v->dot(q, kv->k + base + (size_t)(lo + t) * D, D) * scale;
+        /* scores = (k_t . q) * scale for the allowed keys, softmax, then o = sum_t p_t v_t */
+        lora_gemv(c->isa, 1, 1, D, q, D, kv->k + base + (size_t)lo * D, D, 0, L, S, L);
+        c->v->scale(S, L, scale);
         mx = c->v->max(S, L);
         inv = 1.0f / c->v->exp_sum(S, S, L, mx);
         c->v->scale(S, L, inv);
-        for (d = 0; d < D; d++) o[d] = 0.0f;
-        for (t = 0; t < L; t++) {
-            const float *vv = kv->v + base + (size_t)(lo + t) * D;
-            for (d = 0; d < D; d++) o[d] += S[t] * vv[d];
-        }
+        lora_gemv(c->isa, 0, 1, L, S, L, kv->v + base + (size_t)lo * D, D, 0, D, o, D);
     }
 }
 
@@ -1790,7 +1788,7 @@ static void llama__kv_chunk(llama_model *m, llama__kv *kv, const int32_t *tokens
                 memcpy(kv->v + dst, kv->vn + ((size_t)r * KV + h) * D, sizeof(float) * (size_t)D);
             }
         }
-        ac.m = m; ac.kv = kv; ac.layer = l; ac.n = n; ac.pos0 = pos0; ac.window = llama_config_layer_window(c, l); ac.v = v;
+        ac.m = m; ac.kv = kv; ac.layer = l; ac.n = n; ac.pos0 = pos0; ac.window = llama_config_layer_window(c, l); ac.v = v; ac.isa = lora_pool_isa(m->pool);
         lora_pool_run(m->pool, llama__kv_att_task, &ac, H);
         llama__kv_linear(m, kv, mi + 3, kv->atty, kv->res, n);
         llama__addrows(m, kv->x, kv->res, kv->res, n, C);

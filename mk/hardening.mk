@@ -106,7 +106,7 @@ bad-inputs-doc: all $(BUILD)/test_bad_inputs
 $(FUZZ_BUILD):
 	mkdir -p $(FUZZ_BUILD)
 
-$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c lora.h gpt2.h | $(FUZZ_BUILD)
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c lora.h gpt2.h llama.h | $(FUZZ_BUILD)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -I. -o $@ $< -lm -lpthread
 
 fuzz-build: headers $(FUZZ_BINS)

@@ -301,8 +301,45 @@ static void test_weights_errors(void) {
     }
 }
 
+/* pad_token_id is nn.Embedding's padding_idx: its row gets no gradient (init zeroes it too) */
+static void test_padding_row(void) {
+    llama_config c;
+    llama_model *m = NULL;
+    int32_t ids[8] = {5, 1, 5, 2, 3, 5, 4, 1};
+    float loss, *g;
+    int i, j, zero = 1, used = 0;
+    CHECK_OK(llama_config_preset("tiny-llama", &c));
+    c.pad_token_id = 5;
+    CHECK_OK(llama_model_create(&c, NULL, &m));
+    if (!m) return;
+    llama_model_init_random(m, 3);
+    CHECK_OK(lora_model_set_full_finetune(llama_model_base(m), 1));
+    CHECK_OK(lora_model_forward(llama_model_base(m), ids, ids, 2, 4, &loss));
+    CHECK_OK(lora_model_backward(llama_model_base(m)));
+    /* tied lm_head: the embedding's gradient holds the output layer's too; untie to see the input side alone */
+    llama_model_free(m);
+    c.tie_word_embeddings = 0;
+    CHECK_OK(llama_model_create(&c, NULL, &m));
+    if (!m) return;
+    llama_model_init_random(m, 3);
+    for (j = 0; j < c.hidden_size; j++) zero &= llama_model_param(m, "model.embed_tokens.weight", NULL)[5 * c.hidden_size + j] == 0.0f;
+    CHECK_MSG(zero, "the padding row is not zero after init");
+    CHECK_OK(lora_model_set_full_finetune(llama_model_base(m), 1));
+    CHECK_OK(lora_model_forward(llama_model_base(m), ids, ids, 2, 4, &loss));
+    CHECK_OK(lora_model_backward(llama_model_base(m)));
+    g = llama_model_grad(m, "model.embed_tokens.weight");
+    CHECK(g != NULL);
+    if (g) {
+        for (j = 0; j < c.hidden_size; j++) zero &= g[5 * c.hidden_size + j] == 0.0f;
+        for (i = 1; i <= 4; i++) for (j = 0; j < c.hidden_size; j++) used += g[i * c.hidden_size + j] != 0.0f;
+        CHECK_MSG(zero && used > 0, "padding row gradient zero %d, other rows' nonzero entries %d", zero, used);
+    }
+    llama_model_free(m);
+}
+
 int main(void) {
     CHECK_OK(lora_ensure_dir(OUT));
+    test_padding_row();
     test_layouts();
     test_config();
     test_weights_errors();
