@@ -21,6 +21,10 @@ static const char usage[] =
     "  --adapter DIR       PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors)\n"
     "  --prompt TEXT       prompt text (needs the tokenizer); an empty prompt starts from the end-of-text token\n"
     "  --prompt-ids IDS    prompt as token ids separated by spaces or commas\n"
+    "  --chat              the prompt is a user turn: rendered with the tokenizer's chat template (ChatML, Llama 3)\n"
+    "                      up to the assistant's answer, as apply_chat_template(add_generation_prompt=True)\n"
+    "  --chat-template T   auto (default: the tokenizer's), plain, chatml or llama3 (implies --chat)\n"
+    "  --system-prompt S   the system turn with --chat (default: the template's own, \"\" = none)\n"
     "  --max-new N         tokens to generate (default 50)\n"
     "  --temperature T     default 1.0; 0 = greedy\n"
     "  --top-k K           keep the K most likely tokens (default 0 = off)\n"
@@ -32,6 +36,41 @@ static const char usage[] =
     "  --tokenizer DIR     encoder.json + vocab.bpe or vocab.json + merges.txt (default: the one inside a GGUF\n"
     "                      model, else the model's directory when it holds one, else data/gpt2-tokenizer)\n"
     "  --threads N         worker threads (default: all cores)\n";
+
+/* --chat: the prompt as the user turn of a conversation, rendered by the data loader exactly as a
+   training line {"question": prompt, "answer": "."} is; the generation prompt is every token before
+   the first one that carries a label (the answer). */
+static lora_status chat_prompt(const lora_tokenizer *tok, const char *prompt, int chat, const char *system, int32_t **ids,
+                               size_t *n) {
+    lora_data_config dc = lora_data_config_init();
+    lora_dataset *ds = NULL;
+    lora_status s;
+    size_t i, len = 0, cap = strlen(prompt) * 6 + 64;
+    char *line = (char *)malloc(cap);
+    if (!line) return lora_fail(LORA_ERR_OOM, "lora-generate: out of memory");
+    len += (size_t)sprintf(line, "{\"question\": \"");
+    for (i = 0; prompt[i]; i++) {
+        unsigned char c = (unsigned char)prompt[i];
+        if (c == '"' || c == '\\') { line[len++] = '\\'; line[len++] = (char)c; }
+        else if (c < 0x20) len += (size_t)sprintf(line + len, "\\u%04x", c);
+        else line[len++] = (char)c;
+    }
+    len += (size_t)sprintf(line + len, "\", \"answer\": \".\"}\n");
+    dc.format = LORA_DATA_QA;
+    dc.chat = (lora_chat_template)chat;
+    dc.system_prompt = system;
+    dc.pack = 0;
+    s = lora_data_load_jsonl_memory(line, len, "--prompt", tok, &dc, &ds);
+    free(line);
+    if (s != LORA_OK) return s;
+    for (i = 0; i < ds->n_tokens && ds->labels[i] == LORA_IGNORE_LABEL; i++) {}
+    *n = i;
+    *ids = (int32_t *)lora_malloc(sizeof(int32_t) * (i ? i : 1), "chat prompt");
+    if (!*ids) { lora_data_free(ds); return LORA_ERR_OOM; }
+    memcpy(*ids, ds->tokens, sizeof(int32_t) * i);
+    lora_data_free(ds);
+    return LORA_OK;
+}
 
 static double now_sec(void) {
     struct timespec t;
@@ -89,11 +128,11 @@ static int on_token(void *user, int32_t id, int index) {
 
 int main(int argc, char **argv) {
     cli_args a;
-    const char *model_path, *config_path, *preset, *adapter_dir, *prompt, *prompt_ids, *tok_dir;
+    const char *model_path, *config_path, *preset, *adapter_dir, *prompt, *prompt_ids, *tok_dir, *chat_s, *system_prompt;
     uint64_t init_seed;
     long max_new, threads, top_k;
     double temperature, top_p;
-    int print_ids, stop_eot, i, rc = 1, n_prompt = 0, n_out = 0;
+    int print_ids, chat, stop_eot, i, rc = 1, n_prompt = 0, n_out = 0;
     lora_sampler samp = lora_sampler_init();
     lora_pool *pool = NULL;
     lora_model *m = NULL;
@@ -115,6 +154,9 @@ int main(int argc, char **argv) {
     prompt = cli_str(&a, "--prompt", NULL);
     prompt_ids = cli_str(&a, "--prompt-ids", NULL);
     tok_dir = cli_str(&a, "--tokenizer", NULL);
+    chat_s = cli_str(&a, "--chat-template", NULL);
+    system_prompt = cli_str(&a, "--system-prompt", NULL);
+    chat = cli_flag(&a, "--chat") || chat_s;
     max_new = (long)cli_int(&a, "--max-new", 50, 0, 1L << 24);
     threads = (long)cli_int(&a, "--threads", 0, 0, 1024);
     top_k = (long)cli_int(&a, "--top-k", 0, 0, 1L << 30);
@@ -134,6 +176,9 @@ int main(int argc, char **argv) {
     samp.temperature = (float)temperature;
     samp.top_p = (float)top_p;
     if (!model_path == !preset) { fprintf(stderr, "lora-generate: give exactly one of --model and --preset\n%s", usage); return 2; }
+    if (chat_s && cli_chat_template(chat_s) < 0) { fprintf(stderr, "lora-generate: --chat-template must be auto, plain, chatml or llama3\n"); return 2; }
+    if ((chat || system_prompt) && !prompt) { fprintf(stderr, "lora-generate: --chat and --system-prompt need --prompt\n"); return 2; }
+    if (system_prompt && !chat) { fprintf(stderr, "lora-generate: --system-prompt needs --chat\n"); return 2; }
     if (!prompt == !prompt_ids) { fprintf(stderr, "lora-generate: give exactly one of --prompt and --prompt-ids\n%s", usage); return 2; }
 
     if ((s = lora_pool_create(&pool, (int)threads)) != LORA_OK) goto fail;
@@ -159,7 +204,9 @@ int main(int argc, char **argv) {
     if (prompt) {
         int32_t *enc = NULL;
         size_t n = 0;
-        if ((s = lora_encode(tok, prompt, strlen(prompt), 1, &enc, &n)) != LORA_OK) goto fail;
+        if (chat) s = chat_prompt(tok, prompt, chat_s ? cli_chat_template(chat_s) : LORA_CHAT_AUTO, system_prompt, &enc, &n);
+        else s = lora_encode(tok, prompt, strlen(prompt), 1, &enc, &n);
+        if (s != LORA_OK) goto fail;
         if (!n && info->eos < 0) {
             fprintf(stderr, "lora-generate: an empty prompt starts from the end-of-text token, which this model has not "
                             "(give --prompt-ids)\n");
@@ -182,7 +229,7 @@ int main(int argc, char **argv) {
     if (!out) { fprintf(stderr, "lora-generate: out of memory\n"); goto out; }
 
     /* the prompt as given (or its ids) */
-    if (prompt && !print_ids) fputs(prompt, stdout);
+    if (prompt && !print_ids && !chat) fputs(prompt, stdout);
     else for (i = 0; i < n_prompt; i++) print_token(print_ids ? NULL : tok, ids[i], i == 0);
     fflush(stdout);
 
