@@ -29,7 +29,7 @@ int main(int argc, char **argv) {
     char *warnings = NULL;
     lora_status s;
     cli_init(&a, argc, argv);
-    if (cli_flag(&a, "--help") || cli_flag(&a, "-h")) { fputs(usage, stdout); return 0; }
+    if (cli_flag(&a, "--help") || cli_flag(&a, "-h")) { fputs(usage, stdout); cli_free(&a); return 0; }
     model_path = cli_str(&a, "--model", NULL);
     config = cli_str(&a, "--config", NULL);
     preset = cli_str(&a, "--preset", NULL);
@@ -39,7 +39,8 @@ int main(int argc, char **argv) {
     adapter_only = cli_flag(&a, "--adapter-only");
     dtype_s = cli_str(&a, "--dtype", "f32");
     tok_dir = cli_str(&a, "--tokenizer", NULL);
-    if (!cli_done(&a)) return 2;
+    if (!cli_done(&a)) { cli_free(&a); return 2; }
+    cli_free(&a); /* the values point into argv */
     if (!out) { fprintf(stderr, "lora-export: --out FILE.gguf is required\n%s", usage); return 2; }
     if (adapter_only && !adapter_dir) { fprintf(stderr, "lora-export: --adapter-only needs --adapter DIR\n"); return 2; }
     if (strcmp(dtype_s, "f32") == 0) dtype = LORA_GGML_F32;
