@@ -1073,12 +1073,12 @@ LORA_API lora_status gpt2_model_save_llmc(const gpt2_model *m, const char *path)
 #define GPT2__ROWS_PER_TASK 16
 
 typedef struct gpt2__layer_acts {
-    float *ln1, *ln1_mean, *ln1_rstd;  /* (N, C), (N), (N) */
+    float *ln1_mean, *ln1_rstd;        /* (N), (N): ln_1's output is recomputed where backward needs it */
     float *qkv;                        /* (N, 3C) */
     float *att;                        /* (B, H, T, T) softmax probabilities */
     float *atty;                       /* (N, C) attention output before c_proj */
     float *res2;                       /* (N, C) residual after attention */
-    float *ln2, *ln2_mean, *ln2_rstd;
+    float *ln2_mean, *ln2_rstd;
     float *fch;                        /* (N, F) c_fc output before gelu */
     float *res3;                       /* (N, C) layer output */
 } gpt2__layer_acts;
@@ -1097,6 +1097,9 @@ struct gpt2__acts {
     float *encoded;                    /* (N, C) */
     gpt2__layer_acts *layers;
     float *lnf, *lnf_mean, *lnf_rstd;
+    float *ln;                         /* (N, C) ln_1 / ln_2 output of the current block (forward), recomputed
+                                          from the block's input and kept statistics in backward when a
+                                          module reads it (LoRA, full fine-tuning): 2 N C floats a block saved */
     float *logits;                     /* (N, V), outside the arena, allocated by the first forward that keeps
                                           logits (not by training steps: they use the fused output layer);
                                           dlogits in place after backward */
@@ -1168,16 +1171,17 @@ static int gpt2__act_sizes(gpt2__acts *a, const gpt2_config *c, int n_linears, i
 #define GPT2__ACT(buf, count) do { if (t) { t[k].ptr = a ? &(buf) : NULL; t[k].floats = (count); } k++; } while (0)
     GPT2__ACT(a->encoded, N * C);
     for (l = 0; l < c->n_layer; l++) {
-        GPT2__ACT(a->layers[l].ln1, N * C); GPT2__ACT(a->layers[l].ln1_mean, N); GPT2__ACT(a->layers[l].ln1_rstd, N);
+        GPT2__ACT(a->layers[l].ln1_mean, N); GPT2__ACT(a->layers[l].ln1_rstd, N);
         GPT2__ACT(a->layers[l].qkv, N * 3 * C);
         GPT2__ACT(a->layers[l].att, (size_t)B * H * T * T);
         GPT2__ACT(a->layers[l].atty, N * C);
         GPT2__ACT(a->layers[l].res2, N * C);
-        GPT2__ACT(a->layers[l].ln2, N * C); GPT2__ACT(a->layers[l].ln2_mean, N); GPT2__ACT(a->layers[l].ln2_rstd, N);
+        GPT2__ACT(a->layers[l].ln2_mean, N); GPT2__ACT(a->layers[l].ln2_rstd, N);
         GPT2__ACT(a->layers[l].fch, N * F);
         GPT2__ACT(a->layers[l].res3, N * C);
     }
     GPT2__ACT(a->lnf, N * C); GPT2__ACT(a->lnf_mean, N); GPT2__ACT(a->lnf_rstd, N);
+    GPT2__ACT(a->ln, N * C);
     GPT2__ACT(a->row_loss, N);
     GPT2__ACT(a->gelu, N * F);
     GPT2__ACT(a->scratch_in, N * maxin);
@@ -1224,9 +1228,9 @@ static size_t gpt2__ws_size(const gpt2_config *c, lora_dtype dtype, const lora_p
         if ((b = lora_wmat_mul_scratch(pool, N, &w, 0)) > need) need = b;
         if ((b = lora_wmat_mul_scratch(pool, N, &w, 1)) > need) need = b;
     }
-    w.rows = c->vocab_size; w.cols = C;   /* the tied lm_head (V, C) */
+    w.rows = c->vocab_size; w.cols = C;   /* the tied lm_head (V, C); its input gradient in chunks of rows */
     if ((b = lora_wmat_mul_scratch(pool, N, &w, 1)) > need) need = b;
-    if ((b = lora_wmat_mul_scratch(pool, N, &w, 0)) > need) need = b;
+    if ((b = lora_wmat_mul_scratch(pool, N < LORA_CE_CHUNK_ROWS ? N : LORA_CE_CHUNK_ROWS, &w, 0)) > need) need = b;
     if (fused && (b = lora_lm_head_ce_scratch(pool, N, &w)) > need) need = b;
     return need;
 }
@@ -1603,7 +1607,13 @@ static lora_status gpt2__linear_backward(gpt2_model *m, int mi, const float *x, 
         float *db = gpt2__tensor_grad(m, bi);
         if (db) gpt2__bias_backward(m, dy, db, N, out);
     }
-    if (dx && (s = lora_wmat_mul(m->pool, N, dy, out, &W, !tr, 0, dx, in, a->ws, a->ws_bytes)) != LORA_OK) return s;
+    if (dx && W.dtype != LORA_DT_F32 && mi == m->n_linears - 1) {
+        /* bf16 output layer (V-long rows): LORA_CE_CHUNK_ROWS rows at a time, the scratch of the fused path */
+        int r0;
+        for (r0 = 0; r0 < N; r0 += LORA_CE_CHUNK_ROWS)
+            if ((s = lora_wmat_mul(m->pool, N - r0 < LORA_CE_CHUNK_ROWS ? N - r0 : LORA_CE_CHUNK_ROWS, dy + (size_t)r0 * out, out,
+                                   &W, !tr, 0, dx + (size_t)r0 * in, in, a->ws, a->ws_bytes)) != LORA_OK) return s;
+    } else if (dx && (s = lora_wmat_mul(m->pool, N, dy, out, &W, !tr, 0, dx, in, a->ws, a->ws_bytes)) != LORA_OK) return s;
     if (lm) {
         gpt2__lora_acts *la = &a->lora[mi];
         const float *xin = x;
@@ -1804,14 +1814,14 @@ LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs
         const float *x = gpt2__layer_input(m, l);
         int mi = l * GPT2_LINEARS_PER_LAYER;
         gpt2__layernorm_forward(m, x, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1B)),
-                                la->ln1, la->ln1_mean, la->ln1_rstd, N);
-        if ((s = gpt2__linear_forward(m, mi + 0, la->ln1, la->qkv, N)) != LORA_OK) return s;
+                                a->ln, la->ln1_mean, la->ln1_rstd, N);
+        if ((s = gpt2__linear_forward(m, mi + 0, a->ln, la->qkv, N)) != LORA_OK) return s;
         gpt2__attention_forward(m, la->qkv, la->att, la->atty, B, T);
         if ((s = gpt2__linear_forward(m, mi + 1, la->atty, la->res2, N)) != LORA_OK) return s;
         gpt2__residual_forward(m, x, la->res2, la->res2, N);
         gpt2__layernorm_forward(m, la->res2, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2B)),
-                                la->ln2, la->ln2_mean, la->ln2_rstd, N);
-        if ((s = gpt2__linear_forward(m, mi + 2, la->ln2, la->fch, N)) != LORA_OK) return s;
+                                a->ln, la->ln2_mean, la->ln2_rstd, N);
+        if ((s = gpt2__linear_forward(m, mi + 2, a->ln, la->fch, N)) != LORA_OK) return s;
         gpt2__gelu_forward(m, la->fch, a->gelu, N, F);
         if ((s = gpt2__linear_forward(m, mi + 3, a->gelu, la->res3, N)) != LORA_OK) return s;
         gpt2__residual_forward(m, la->res2, la->res3, la->res3, N);
@@ -1866,6 +1876,11 @@ LORA_API const float *gpt2_logits(const gpt2_model *m) {
     return (m && m->acts && m->acts->has_forward && !m->acts->fused) ? m->acts->logits : NULL;
 }
 
+/* Whether module mi's backward reads its input (weight gradient, LoRA A gradient). */
+static int gpt2__reads_input(const gpt2_model *m, int mi) {
+    return m->grads != NULL || lora_adapter_module(m->adapter, mi) != NULL;
+}
+
 /* Lowest layer whose parameters train: backward stops there. */
 static int gpt2__lowest_trainable_layer(const gpt2_model *m) {
     int low = m->cfg.n_layer, i;
@@ -1916,13 +1931,19 @@ LORA_API lora_status gpt2_backward(gpt2_model *m) {
         gpt2__gelu_forward(m, la->fch, a->gelu, N, F);
         if ((s = gpt2__linear_backward(m, mi + 3, a->gelu, a->d_res, a->d_fch, N)) != LORA_OK) return s;
         gpt2__gelu_backward(m, la->fch, a->d_fch, a->d_fch, N, F);
-        if ((s = gpt2__linear_backward(m, mi + 2, la->ln2, a->d_fch, a->d_ln, N)) != LORA_OK) return s;
+        if (gpt2__reads_input(m, mi + 2))   /* the same bits as the forward's (same input, same code) */
+            gpt2__layernorm_forward(m, la->res2, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2B)),
+                                    a->ln, la->ln2_mean, la->ln2_rstd, N);
+        if ((s = gpt2__linear_backward(m, mi + 2, a->ln, a->d_fch, a->d_ln, N)) != LORA_OK) return s;
         gpt2__layernorm_backward(m, a->d_ln, la->res2, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2W)), la->ln2_mean, la->ln2_rstd,
                                  a->d_res, gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN2W)), gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN2B)), N);
         if ((s = gpt2__linear_backward(m, mi + 1, la->atty, a->d_res, a->d_atty, N)) != LORA_OK) return s;
         gpt2__attention_backward(m, la->qkv, la->att, a->d_atty, a->d_qkv, B, T);
         /* the lowest block: no input gradient below c_attn unless ln_1's parameters train */
-        if ((s = gpt2__linear_backward(m, mi + 0, la->ln1, a->d_qkv,
+        if (gpt2__reads_input(m, mi + 0))
+            gpt2__layernorm_forward(m, x, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1B)),
+                                    a->ln, la->ln1_mean, la->ln1_rstd, N);
+        if ((s = gpt2__linear_backward(m, mi + 0, a->ln, a->d_qkv,
                                        need_dx || gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1W)) || gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1B))
                                        ? a->d_ln : NULL, N)) != LORA_OK) return s;
         if (need_dx || gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1W)) || gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1B)))
