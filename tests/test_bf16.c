@@ -110,6 +110,26 @@ static void check_model(lora_pool *pool, const char *isa) {
         printf("  %s: logits max abs diff %.3g, loss %.9g vs %.9g\n", isa, e, loss, ref_loss[0]);
     }
     CHECK_MSG(fabs(loss - ref_loss[0]) <= 1e-5 * fabs(ref_loss[0]), "%s: loss %.9g vs %.9g", isa, loss, ref_loss[0]);
+    /* generation: the KV cache's few-row products equal the forward's logits */
+    {
+        gpt2_kv_cache *kv = NULL;
+        float last[211];
+        const float *lg;
+        CHECK_OK(gpt2_forward(m, tok, NULL, 1, 20, NULL));
+        lg = gpt2_logits(m);
+        CHECK_OK(gpt2_kv_create(m, 0, &kv));
+        if (kv && lg) {
+            double e = 0;
+            int j, t;
+            for (t = 0; t < 20; t++) {
+                CHECK_OK(gpt2_forward_cached(m, kv, tok + t, 1, last));
+                for (j = 0; j < 211; j++) if (fabs(last[j] - lg[(size_t)t * 211 + j]) > e) e = fabs(last[j] - lg[(size_t)t * 211 + j]);
+            }
+            CHECK_MSG(e < 1e-4, "%s: cached logits differ from the forward's by %g", isa, e);
+            printf("  %s: KV-cache decoding vs forward logits max abs diff %.3g\n", isa, e);
+        }
+        gpt2_kv_free(kv);
+    }
     /* gradients, all positions (training off) and labelled rows only (training on) */
     for (training = 0; training < 2; training++) {
         double worst = 0;

@@ -24,6 +24,8 @@
 #define LORA__BF_KC 256     /* k pairs per K block */
 #define LORA__BF_NB 256     /* columns per task */
 #define LORA__BF_WIDE 512   /* columns widened at once by the fallback */
+#define LORA__BF_FEW 8      /* up to this many rows (decoding): W streamed once, widened in registers (AVX-512) */
+#define LORA__BF_FEW_COLS 64 /* columns per task of the few-rows kernels */
 
 #if defined(LORA__HAVE_AVX512) && !defined(LORA_NO_BF16)
 #define LORA__HAVE_BF16 1
@@ -87,6 +89,7 @@ static void lora__wmat_kn(const lora_wmat *W, int transW, int *K, int *N) {
 
 static size_t lora__wmat_scratch(int native, int threads, int M, int K, int N) {
     if (M <= 0 || K <= 0 || N <= 0) return 0;
+    if (native && M <= LORA__BF_FEW) return LORA__ALIGN64((size_t)M * K * 4);
     if (native) {
         size_t kp = (size_t)(K + 1) / 2, mp = (size_t)lora__round_up(M, LORA__BF_MR);
         size_t kc = kp < LORA__BF_KC ? kp : LORA__BF_KC;
@@ -139,6 +142,56 @@ static void lora__wmat_mul_widen(lora_pool *pool, int M, const float *X, int ldx
 }
 
 #ifdef LORA__HAVE_BF16
+static void lora__round_rows_all(lora__round_ctx *c, int M) {
+    int m;
+    for (m = 0; m < M; m++) lora__round_rows(c, m, 0);
+}
+
+/* ---- a few rows (decoding): every weight read once, widened to fp32 in registers, fp32 FMAs on
+   the rounded activations (Xr, M x K) ---- */
+typedef struct { const float *Xr; const uint16_t *w; int M, K, N, transW, accumulate; float *Y; int ldy; } lora__few_job;
+LORA__TARGET_AVX512 static __m512 lora__widen16(const uint16_t *p, __mmask16 m) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
+}
+LORA__TARGET_AVX512 static void lora__few_task(void *vctx, int task, int thread) {
+    lora__few_job *j = (lora__few_job *)vctx;
+    int n0 = task * LORA__BF_FEW_COLS, n1 = n0 + LORA__BF_FEW_COLS, m, k, n;
+    (void)thread;
+    if (n1 > j->N) n1 = j->N;
+    if (!j->transW) {        /* W is K x N: rows of 16 columns, a vector per row of X */
+        for (n = n0; n < n1; n += 16) {
+            __mmask16 cm = n1 - n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n1 - n)) - 1u);
+            __m512 acc[LORA__BF_FEW];
+            for (m = 0; m < j->M; m++) acc[m] = _mm512_setzero_ps();
+            for (k = 0; k < j->K; k++) {
+                __m512 w = lora__widen16(j->w + (size_t)k * j->N + n, cm);
+                for (m = 0; m < j->M; m++) acc[m] = _mm512_fmadd_ps(_mm512_set1_ps(j->Xr[(size_t)m * j->K + k]), w, acc[m]);
+            }
+            for (m = 0; m < j->M; m++) {
+                float *y = j->Y + (size_t)m * j->ldy + n;
+                if (j->accumulate) acc[m] = _mm512_add_ps(acc[m], _mm512_maskz_loadu_ps(cm, y));
+                _mm512_mask_storeu_ps(y, cm, acc[m]);
+            }
+        }
+    } else {                 /* W is N x K: a dot product along k per column */
+        for (n = n0; n < n1; n++) {
+            const uint16_t *wr = j->w + (size_t)n * j->K;
+            __m512 acc[LORA__BF_FEW];
+            for (m = 0; m < j->M; m++) acc[m] = _mm512_setzero_ps();
+            for (k = 0; k < j->K; k += 16) {
+                __mmask16 km = j->K - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (j->K - k)) - 1u);
+                __m512 w = lora__widen16(wr + k, km);
+                for (m = 0; m < j->M; m++) acc[m] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(km, j->Xr + (size_t)m * j->K + k), w, acc[m]);
+            }
+            for (m = 0; m < j->M; m++) {
+                float v = _mm512_reduce_add_ps(acc[m]);
+                float *y = j->Y + (size_t)m * j->ldy + n;
+                *y = j->accumulate ? *y + v : v;
+            }
+        }
+    }
+}
+
 /* ---- vdpbf16ps ---- */
 /* X (M x K) -> row panels of 12 rows: panel[p * 12 + i] = bf16(x[i][2p]) | bf16(x[i][2p+1]) << 16. */
 typedef struct { const float *X; int ldx, M, K, kp; uint32_t *A; } lora__bfa_ctx;
@@ -275,6 +328,16 @@ static void lora__wmat_mul_native(lora_pool *pool, int M, const float *X, int ld
     int K, N, n_rp, threads = lora_pool_threads(pool), n_row_tasks;
     size_t kc;
     lora__wmat_kn(W, transW, &K, &N);
+    if (M <= LORA__BF_FEW) {
+        lora__few_job f;
+        lora__round_ctx rc;
+        rc.X = X; rc.ldx = ldx; rc.K = K; rc.Xr = (float *)scratch;
+        lora__round_rows_all(&rc, M);
+        f.Xr = (const float *)scratch; f.w = (const uint16_t *)W->data; f.M = M; f.K = K; f.N = N; f.transW = transW;
+        f.accumulate = accumulate; f.Y = Y; f.ldy = ldy;
+        lora_pool_run(pool, lora__few_task, &f, lora__ceil_div(N, LORA__BF_FEW_COLS));
+        return;
+    }
     j.W = W; j.transW = transW; j.M = M; j.K = K; j.N = N; j.kp = (K + 1) / 2; j.accumulate = accumulate;
     j.Y = Y; j.ldy = ldy;
     n_rp = lora__ceil_div(M, LORA__BF_MR);
