@@ -5438,6 +5438,9 @@ static lora_status lora__wmat_mul_impl(lora_pool *pool, int native, int M, const
     if (!W || !W->data || !X || !Y || M < 0 || W->rows <= 0 || W->cols <= 0)
         return lora_fail(LORA_ERR_INVALID_ARG, "lora_wmat_mul: bad arguments");
     lora__wmat_kn(W, transW, &K, &N);
+    if (ldx < K || ldy < N)
+        return lora_fail(LORA_ERR_INVALID_ARG, "lora_wmat_mul: leading dimensions %d (X) and %d (Y) must be at least %d and %d",
+                         ldx, ldy, K, N);
     if (M == 0) return LORA_OK;
     if (W->dtype == LORA_DT_F32) {
         lora_sgemm(pool, 0, transW, M, N, K, 1.0f, X, ldx, (const float *)W->data, W->cols, accumulate ? 1.0f : 0.0f, Y, ldy);
@@ -5504,7 +5507,8 @@ static lora_status lora__lm_head_ce_impl(lora_pool *pool, int native, const lora
     size_t need, mul_bytes;
     lora__ce_job job;
     lora_status s;
-    if (!W || !W->data || !X || !targets || !row_loss || n_rows < 0 || W->rows <= 0 || W->cols <= 0 || (dX && lddx < W->cols))
+    if (!W || !W->data || !X || !targets || !row_loss || n_rows < 0 || W->rows <= 0 || W->cols <= 0 || ldx < W->cols ||
+        (dX && lddx < W->cols))
         return lora_fail(LORA_ERR_INVALID_ARG, "lora_lm_head_ce: bad arguments");
     if (dW && W->dtype != LORA_DT_F32)
         return lora_fail(LORA_ERR_INVALID_ARG, "lora_lm_head_ce: a weight gradient needs an fp32 weight (bf16 weights are frozen)");

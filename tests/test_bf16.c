@@ -110,6 +110,24 @@ static void check_model(lora_pool *pool, const char *isa) {
         printf("  %s: logits max abs diff %.3g, loss %.9g vs %.9g\n", isa, e, loss, ref_loss[0]);
     }
     CHECK_MSG(fabs(loss - ref_loss[0]) <= 1e-5 * fabs(ref_loss[0]), "%s: loss %.9g vs %.9g", isa, loss, ref_loss[0]);
+    /* saved as BF16 and loaded again: the same weights, the same logits */
+    if (pool && lora_pool_threads(pool) == 1 && lora_pool_isa(pool) == lora_detect_isa()) {
+        gpt2_model *m2 = NULL;
+        float *l1 = (float *)malloc(sizeof(float) * 20 * 211);
+        CHECK_OK(gpt2_forward(m, tok, NULL, 1, 20, NULL));
+        if (l1 && gpt2_logits(m)) memcpy(l1, gpt2_logits(m), sizeof(float) * 20 * 211);
+        CHECK_OK(gpt2_model_set_adapter(m, NULL));
+        CHECK_OK(gpt2_model_save(m, "build/test_bf16_out/model.safetensors"));
+        CHECK_OK(gpt2_model_set_adapter(m, ad));
+        CHECK_OK(gpt2_model_load_as("build/test_bf16_out/model.safetensors", NULL, pool, LORA_DT_BF16, &m2));
+        if (m2 && l1) {
+            CHECK_OK(gpt2_model_set_adapter(m2, ad));
+            CHECK_OK(gpt2_forward(m2, tok, NULL, 1, 20, NULL));
+            CHECK(gpt2_logits(m2) && memcmp(gpt2_logits(m2), l1, sizeof(float) * 20 * 211) == 0);
+        }
+        gpt2_model_free(m2);
+        free(l1);
+    }
     /* generation: the KV cache's few-row products equal the forward's logits */
     {
         gpt2_kv_cache *kv = NULL;
