@@ -1075,7 +1075,6 @@ LORA_API lora_status gpt2_model_save_llmc(const gpt2_model *m, const char *path)
 typedef struct gpt2__layer_acts {
     float *ln1_mean, *ln1_rstd;        /* (N), (N): ln_1's output is recomputed where backward needs it */
     float *qkv;                        /* (N, 3C) */
-    float *att;                        /* (B, H, T, T) softmax probabilities */
     float *atty;                       /* (N, C) attention output before c_proj */
     float *res2;                       /* (N, C) residual after attention */
     float *ln2_mean, *ln2_rstd;
@@ -1115,7 +1114,8 @@ struct gpt2__acts {
     float *d_qkv;                      /* (N, 3C) */
     float *d_fch;                      /* (N, F) */
     float *d_h;                        /* (N, max r) */
-    float *att_scratch;                /* threads x T x T */
+    float *att_scratch;                /* threads x 2 x T x T: a (batch, head)'s attention probabilities (never
+                                          kept: backward recomputes them, the same bits) and their gradient */
     int att_scratch_threads;
     gpt2__lora_acts *lora;             /* per model module */
     int lora_r;                        /* r the lora buffers were sized for */
@@ -1173,7 +1173,6 @@ static int gpt2__act_sizes(gpt2__acts *a, const gpt2_config *c, int n_linears, i
     for (l = 0; l < c->n_layer; l++) {
         GPT2__ACT(a->layers[l].ln1_mean, N); GPT2__ACT(a->layers[l].ln1_rstd, N);
         GPT2__ACT(a->layers[l].qkv, N * 3 * C);
-        GPT2__ACT(a->layers[l].att, (size_t)B * H * T * T);
         GPT2__ACT(a->layers[l].atty, N * C);
         GPT2__ACT(a->layers[l].res2, N * C);
         GPT2__ACT(a->layers[l].ln2_mean, N); GPT2__ACT(a->layers[l].ln2_rstd, N);
@@ -1189,7 +1188,8 @@ static int gpt2__act_sizes(gpt2__acts *a, const gpt2_config *c, int n_linears, i
     GPT2__ACT(a->d_qkv, N * 3 * C);
     GPT2__ACT(a->d_fch, N * F);
     GPT2__ACT(a->d_h, N * R);
-    GPT2__ACT(a->att_scratch, (size_t)threads * T * T);
+    GPT2__ACT(a->att_scratch, (size_t)threads * 2 * T * T);
+    (void)H;
     for (i = 0; i < n_linears; i++) GPT2__ACT(a->lora[i].h, N * R);
 #undef GPT2__ACT
     return k;
@@ -1644,13 +1644,12 @@ static lora_status gpt2__linear_backward(gpt2_model *m, int mi, const float *x, 
 }
 
 /* ---- causal self-attention, one task per (batch, head) ---- */
-typedef struct { gpt2_model *m; const float *qkv; float *att, *out; const float *dout; float *dqkv; int B, T; const lora_vecops *v; } gpt2__att_ctx;
-static void gpt2__attention_task(void *vctx, int task, int thread) {
-    gpt2__att_ctx *c = (gpt2__att_ctx *)vctx;
-    int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, b = task / H, h = task % H, i, j;
-    const float *q = c->qkv + (size_t)b * T * 3 * C + (size_t)h * D, *k = q + C, *v = q + 2 * C;
-    float *P = c->att + (size_t)task * T * T, scale = 1.0f / sqrtf((float)D);
-    (void)thread;
+typedef struct { gpt2_model *m; const float *qkv; float *out; const float *dout; float *dqkv; int B, T; const lora_vecops *v; } gpt2__att_ctx;
+/* The softmax probabilities P (T x T) of (batch b, head h), zero outside each row's keys. */
+static void gpt2__attention_probs(gpt2__att_ctx *c, int b, int h, float *P) {
+    int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, i, j;
+    const float *q = c->qkv + (size_t)b * T * 3 * C + (size_t)h * D, *k = q + C;
+    float scale = 1.0f / sqrtf((float)D);
     lora_sgemm(NULL, 0, 1, T, T, D, scale, q, 3 * C, k, 3 * C, 0.0f, P, T);
     for (i = 0; i < T; i++) {
         /* keys from the start of row i's sequence (a packed sample sees only itself) to i */
@@ -1660,21 +1659,30 @@ static void gpt2__attention_task(void *vctx, int task, int thread) {
         for (j = 0; j < s0; j++) p[j] = 0.0f;
         for (j = i + 1; j < T; j++) p[j] = 0.0f;
     }
+}
+static void gpt2__attention_task(void *vctx, int task, int thread) {
+    gpt2__att_ctx *c = (gpt2__att_ctx *)vctx;
+    int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, b = task / H, h = task % H;
+    const float *v = c->qkv + (size_t)b * T * 3 * C + (size_t)h * D + 2 * C;
+    float *P = c->m->acts->att_scratch + (size_t)thread * 2 * T * T;
+    gpt2__attention_probs(c, b, h, P);
     lora_sgemm(NULL, 0, 0, T, D, T, 1.0f, P, T, v, 3 * C, 0.0f, c->out + (size_t)b * T * C + (size_t)h * D, C);
 }
-static void gpt2__attention_forward(gpt2_model *m, const float *qkv, float *att, float *out, int B, int T) {
+static void gpt2__attention_forward(gpt2_model *m, const float *qkv, float *out, int B, int T) {
     gpt2__att_ctx c;
-    c.m = m; c.qkv = qkv; c.att = att; c.out = out; c.dout = NULL; c.dqkv = NULL; c.B = B; c.T = T; c.v = lora_vec(m->pool);
+    c.m = m; c.qkv = qkv; c.out = out; c.dout = NULL; c.dqkv = NULL; c.B = B; c.T = T; c.v = lora_vec(m->pool);
     lora_pool_run(m->pool, gpt2__attention_task, &c, B * m->cfg.n_head);
 }
 static void gpt2__attention_back_task(void *vctx, int task, int thread) {
     gpt2__att_ctx *c = (gpt2__att_ctx *)vctx;
     int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, b = task / H, h = task % H, i, j;
     size_t base = (size_t)b * T * 3 * C + (size_t)h * D;
-    const float *q = c->qkv + base, *k = q + C, *v = q + 2 * C, *P = c->att + (size_t)task * T * T;
+    const float *q = c->qkv + base, *k = q + C, *v = q + 2 * C;
+    float *P = c->m->acts->att_scratch + (size_t)thread * 2 * T * T;
     const float *dy = c->dout + (size_t)b * T * C + (size_t)h * D;
     float *dq = c->dqkv + base, *dk = dq + C, *dv = dq + 2 * C;
-    float *dP = c->m->acts->att_scratch + (size_t)thread * T * T, scale = 1.0f / sqrtf((float)D);
+    float *dP = P + (size_t)T * T, scale = 1.0f / sqrtf((float)D);
+    gpt2__attention_probs(c, b, h, P);
     lora_sgemm(NULL, 0, 1, T, T, D, 1.0f, dy, C, v, 3 * C, 0.0f, dP, T);
     lora_sgemm(NULL, 1, 0, T, D, T, 1.0f, P, T, dy, C, 0.0f, dv, 3 * C);
     for (i = 0; i < T; i++) {
@@ -1688,10 +1696,9 @@ static void gpt2__attention_back_task(void *vctx, int task, int thread) {
     lora_sgemm(NULL, 0, 0, T, D, T, scale, dP, T, k, 3 * C, 0.0f, dq, 3 * C);
     lora_sgemm(NULL, 1, 0, T, D, T, scale, dP, T, q, 3 * C, 0.0f, dk, 3 * C);
 }
-static void gpt2__attention_backward(gpt2_model *m, const float *qkv, const float *att, const float *dout, float *dqkv,
-                                     int B, int T) {
+static void gpt2__attention_backward(gpt2_model *m, const float *qkv, const float *dout, float *dqkv, int B, int T) {
     gpt2__att_ctx c;
-    c.m = m; c.qkv = qkv; c.att = (float *)att; c.out = NULL; c.dout = dout; c.dqkv = dqkv; c.B = B; c.T = T; c.v = lora_vec(m->pool);
+    c.m = m; c.qkv = qkv; c.out = NULL; c.dout = dout; c.dqkv = dqkv; c.B = B; c.T = T; c.v = lora_vec(m->pool);
     lora_pool_run(m->pool, gpt2__attention_back_task, &c, B * m->cfg.n_head);
 }
 
@@ -1816,7 +1823,7 @@ LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs
         gpt2__layernorm_forward(m, x, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1B)),
                                 a->ln, la->ln1_mean, la->ln1_rstd, N);
         if ((s = gpt2__linear_forward(m, mi + 0, a->ln, la->qkv, N)) != LORA_OK) return s;
-        gpt2__attention_forward(m, la->qkv, la->att, la->atty, B, T);
+        gpt2__attention_forward(m, la->qkv, la->atty, B, T);
         if ((s = gpt2__linear_forward(m, mi + 1, la->atty, la->res2, N)) != LORA_OK) return s;
         gpt2__residual_forward(m, x, la->res2, la->res2, N);
         gpt2__layernorm_forward(m, la->res2, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2B)),
@@ -1938,7 +1945,7 @@ LORA_API lora_status gpt2_backward(gpt2_model *m) {
         gpt2__layernorm_backward(m, a->d_ln, la->res2, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2W)), la->ln2_mean, la->ln2_rstd,
                                  a->d_res, gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN2W)), gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN2B)), N);
         if ((s = gpt2__linear_backward(m, mi + 1, la->atty, a->d_res, a->d_atty, N)) != LORA_OK) return s;
-        gpt2__attention_backward(m, la->qkv, la->att, a->d_atty, a->d_qkv, B, T);
+        gpt2__attention_backward(m, la->qkv, a->d_atty, a->d_qkv, B, T);
         /* the lowest block: no input gradient below c_attn unless ln_1's parameters train */
         if (gpt2__reads_input(m, mi + 0))
             gpt2__layernorm_forward(m, x, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1B)),
