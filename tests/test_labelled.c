@@ -41,7 +41,9 @@ static void compare(gpt2_model *m, const int32_t *ids, const int32_t *labels, in
     CHECK_MSG(!f0 && f1 == expect_fused, "%s: fused %d / %d", what, f0, f1);
     rel = test_rel_l2(g1, g0, n0);
     CHECK_MSG(fabs(l1 - l0) <= 1e-6 * fabs(l0) && isfinite(l0), "%s: loss %.9g (labelled-only) vs %.9g", what, l1, l0);
-    CHECK_MSG(rel < 1e-5, "%s: gradients differ by %g (relative L2)", what, rel);
+    /* bf16: a logit that differs in its last fp32 bit (another summation order) can round its
+       gradient to a neighbouring bf16 value before dY.W^T; the oracle tolerance of the bf16 path */
+    CHECK_MSG(rel < (gpt2_model_base_dtype(m) == LORA_DT_BF16 ? 2e-3 : 1e-5), "%s: gradients differ by %g (relative L2)", what, rel);
     printf("  %-44s loss %.7f vs %.7f, gradients %.1e\n", what, l1, l0, rel);
     free(g0); free(g1);
 }
