@@ -140,6 +140,18 @@ LORA_API void gpt2_model_init_random(gpt2_model *m, uint64_t seed);
    or an llm.c checkpoint (detected by its magic), or a GGUF file of architecture "gpt2" (llama.cpp's
    names and layout; F32, F16, BF16 or Q8_0 tensors, dequantized; config from its gpt2.* keys). */
 LORA_API lora_status gpt2_model_load(const char *path, const char *config_path, lora_pool *pool, gpt2_model **out);
+/* The same with the frozen matrices (wte, tied to lm_head, and every block's c_attn, attn.c_proj,
+   c_fc, mlp.c_proj weights) stored as base_dtype: LORA_DT_BF16 halves the weights' memory (BF16
+   files as they are, F32/F16 rounded to nearest even, one tensor at a time; never upcast) and
+   multiplies through them with lora_wmat_mul (bf16 activations, fp32 sums). Norms, biases and wpe
+   stay fp32. Such a model trains LoRA adapters only: full fine-tuning and merging refuse
+   (LORA_ERR_UNSUPPORTED), gpt2_model_param / gpt2_model_tensor give NULL data for the bf16
+   matrices, gpt2_model_save writes them as BF16. LORA_DT_F32: gpt2_model_load. */
+LORA_API lora_status gpt2_model_load_as(const char *path, const char *config_path, lora_pool *pool, lora_dtype base_dtype,
+                                        gpt2_model **out);
+/* gpt2_model_create with the frozen matrices in base_dtype (see gpt2_model_load_as). */
+LORA_API lora_status gpt2_model_create_as(const gpt2_config *cfg, lora_pool *pool, lora_dtype base_dtype, gpt2_model **out);
+LORA_API lora_dtype gpt2_model_base_dtype(const gpt2_model *m);
 /* Writes model.safetensors with HF names (no prefix) and config.json beside it. */
 LORA_API lora_status gpt2_model_save(const gpt2_model *m, const char *path);
 /* Writes an llm.c checkpoint (gpt2_124M.bin layout, float32, version 3). */
@@ -179,7 +191,10 @@ LORA_API lora_status gpt2_model_set_full_finetune(gpt2_model *m, int on);
    logits at t predict labels[t+1] (Hugging Face labels = input_ids convention).
    *loss (may be NULL) receives the mean cross-entropy over non-ignored targets (NaN if none). */
 LORA_API lora_status gpt2_forward(gpt2_model *m, const int32_t *inputs, const int32_t *labels, int B, int T, float *loss);
-/* Logits (B, T, vocab) of the last forward. Valid until backward or the next forward. */
+/* Logits (B, T, vocab) of the last forward. Valid until backward or the next forward. NULL after
+   a training-mode forward with labels (gpt2_model_set_training on, no LoRA on lm_head, not full
+   fine-tuning): that one computes the logits of the labelled rows only, a chunk at a time, fused
+   with the loss and the output layer's gradient (lora_lm_head_ce), and keeps none. */
 /* The same with position ids (B, T) (NULL: 0 .. T-1 in every row). Each position 0 starts a
    sequence that attends only to itself, with its own position embeddings from 0, and the
    token before it predicts nothing: several samples packed in a row give the same logits and
@@ -360,8 +375,9 @@ typedef struct gpt2__tensor {
     char name[48];           /* HF name without prefix */
     int ndim;
     int64_t shape[2];
-    size_t offset;           /* floats into the parameter arena */
+    size_t offset;           /* floats into the parameter arena, or (bf16) values into the bf16 arena */
     int64_t numel;
+    int bf16;                /* a frozen matrix stored in bf16 (gpt2_model_load_as / create_as) */
 } gpt2__tensor;
 
 /* Indices of a layer's tensors in the tensor table, in named_parameters() order. */
@@ -382,7 +398,10 @@ struct gpt2_model {
     lora_pool *pool;
     int n_tensors;
     gpt2__tensor *tensors;   /* wte, wpe, per layer GPT2__PER_LAYER, ln_f.weight, ln_f.bias */
-    float *params;           /* one arena */
+    float *params;           /* one arena (the fp32 tensors) */
+    uint16_t *params_bf16;   /* the matrices when the frozen weights are bf16, else NULL */
+    size_t n_bf16;
+    lora_dtype base_dtype;   /* LORA_DT_F32 or LORA_DT_BF16 */
     float *grads;            /* full fine-tuning: same layout, else NULL */
     size_t n_floats;
     int n_linears;
@@ -395,16 +414,45 @@ struct gpt2_model {
     gpt2__acts *acts;
 };
 
-static float *gpt2__t(const gpt2_model *m, int idx) { return m->params + m->tensors[idx].offset; }
+static float *gpt2__t(const gpt2_model *m, int idx) { return m->tensors[idx].bf16 ? NULL : m->params + m->tensors[idx].offset; }
+static const uint16_t *gpt2__tb(const gpt2_model *m, int idx) { return m->tensors[idx].bf16 ? m->params_bf16 + m->tensors[idx].offset : NULL; }
+/* Writes n values of tensor idx from element at on (rounded to nearest even when it is bf16). */
+static void gpt2__store(gpt2_model *m, int idx, size_t at, const float *src, size_t n) {
+    if (m->tensors[idx].bf16) lora_f32_to_bf16_n(src, m->params_bf16 + m->tensors[idx].offset + at, n);
+    else memcpy(m->params + m->tensors[idx].offset + at, src, n * sizeof(float));
+}
+/* The matrix of tensor idx as the engine's frozen-weight view. */
+static lora_wmat gpt2__wmat(const gpt2_model *m, int idx) {
+    lora_wmat w;
+    const gpt2__tensor *t = &m->tensors[idx];
+    w.dtype = t->bf16 ? LORA_DT_BF16 : LORA_DT_F32;
+    w.rows = (int)t->shape[0]; w.cols = (int)t->shape[1];
+    w.data = t->bf16 ? (const void *)gpt2__tb(m, idx) : (const void *)gpt2__t(m, idx);
+    return w;
+}
 static int gpt2__lt(int layer, int which) { return 2 + layer * GPT2__PER_LAYER + which; }
 
 static void gpt2__acts_free(gpt2__acts *a);
+
+/* The weight arenas, zeroed. */
+static lora_status gpt2__alloc_weights(gpt2_model *m) {
+    m->params = (float *)lora_alloc_aligned(m->n_floats * sizeof(float), "gpt2 weights");
+    if (!m->params) return LORA_ERR_OOM;
+    memset(m->params, 0, m->n_floats * sizeof(float));
+    if (m->n_bf16) {
+        m->params_bf16 = (uint16_t *)lora_alloc_aligned(m->n_bf16 * sizeof(uint16_t), "gpt2 weights (bf16)");
+        if (!m->params_bf16) return LORA_ERR_OOM;
+        memset(m->params_bf16, 0, m->n_bf16 * sizeof(uint16_t));
+    }
+    return LORA_OK;
+}
 static lora_status gpt2__base_init(gpt2_model *m); /* 50_model.impl.c */
 
 LORA_API void gpt2_model_free(gpt2_model *m) {
     if (!m) return;
     gpt2__acts_free(m->acts);
     lora_free_aligned(m->params);
+    lora_free_aligned(m->params_bf16);
     lora_free_aligned(m->grads);
     lora_free(m->tensors);
     lora_free(m->linears);
@@ -415,29 +463,40 @@ LORA_API void gpt2_model_free(gpt2_model *m) {
     lora_free(m);
 }
 
-static void gpt2__add_tensor(gpt2_model *m, size_t *off, const char *name, int ndim, int64_t d0, int64_t d1) {
+/* bf16 set: the matrices (wte, tied to lm_head, and the four Conv1D weights of a block) go in
+   the bf16 arena, at offset *off_b; everything else in the fp32 arena at *off. */
+static void gpt2__add_tensor(gpt2_model *m, size_t *off, size_t *off_b, int bf16, const char *name, int ndim, int64_t d0,
+                             int64_t d1) {
     gpt2__tensor *t = &m->tensors[m->n_tensors++];
+    size_t *o;
     snprintf(t->name, sizeof t->name, "%s", name);
     t->ndim = ndim; t->shape[0] = d0; t->shape[1] = ndim > 1 ? d1 : 1;
     t->numel = d0 * (ndim > 1 ? d1 : 1);
-    t->offset = *off;
-    *off += ((size_t)t->numel + 15) & ~(size_t)15; /* keep every tensor 64-byte aligned */
+    t->bf16 = bf16 && ndim == 2 && strcmp(name, "wpe.weight") != 0;
+    o = t->bf16 ? off_b : off;
+    t->offset = *o;
+    *o += ((size_t)t->numel + 31) & ~(size_t)31; /* keep every tensor 64-byte aligned */
 }
 
 /* Builds the model's tensor table; allocates the weights only when alloc_weights (loaders
    check a file against the table before committing gigabytes). */
-static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int alloc_weights, gpt2_model **out) {
+static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int alloc_weights, lora_dtype dtype,
+                                   gpt2_model **out) {
     gpt2_model *m;
     lora_status s;
-    size_t off = 0;
+    size_t off = 0, off_b = 0;
+    int bf = dtype == LORA_DT_BF16;
     int l, C, F;
     char nm[48];
     *out = NULL;
     if ((s = gpt2_config_check(cfg)) != LORA_OK) return s;
+    if (dtype != LORA_DT_F32 && dtype != LORA_DT_BF16)
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2: base weights in %s: expected F32 or BF16", lora_dtype_name(dtype));
     m = (gpt2_model *)lora_calloc(1, sizeof *m, "gpt2 model");
     if (!m) return LORA_ERR_OOM;
     m->cfg = *cfg;
     m->pool = pool;
+    m->base_dtype = dtype;
     C = cfg->n_embd; F = gpt2__inner(cfg);
     m->tensors = (gpt2__tensor *)lora_calloc((size_t)(2 + cfg->n_layer * GPT2__PER_LAYER + 2), sizeof *m->tensors, "tensor table");
     m->n_linears = gpt2_config_num_linears(cfg);
@@ -446,10 +505,10 @@ static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int 
     if (!m->tensors || !m->linears || !m->descs) { gpt2_model_free(m); return LORA_ERR_OOM; }
     gpt2_config_linears(cfg, m->linears);
     gpt2_config_module_descs(m->linears, m->n_linears, m->descs);
-    gpt2__add_tensor(m, &off, "wte.weight", 2, cfg->vocab_size, C);
-    gpt2__add_tensor(m, &off, "wpe.weight", 2, cfg->n_positions, C);
+    gpt2__add_tensor(m, &off, &off_b, bf, "wte.weight", 2, cfg->vocab_size, C);
+    gpt2__add_tensor(m, &off, &off_b, bf, "wpe.weight", 2, cfg->n_positions, C);
     for (l = 0; l < cfg->n_layer; l++) {
-#define GPT2__ADD(suffix, nd, a, b) (snprintf(nm, sizeof nm, "h.%d.%s", l, suffix), gpt2__add_tensor(m, &off, nm, nd, a, b))
+#define GPT2__ADD(suffix, nd, a, b) (snprintf(nm, sizeof nm, "h.%d.%s", l, suffix), gpt2__add_tensor(m, &off, &off_b, bf, nm, nd, a, b))
         GPT2__ADD("ln_1.weight", 1, C, 0);
         GPT2__ADD("ln_1.bias", 1, C, 0);
         GPT2__ADD("attn.c_attn.weight", 2, C, 3 * C);
@@ -464,14 +523,11 @@ static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int 
         GPT2__ADD("mlp.c_proj.bias", 1, C, 0);
 #undef GPT2__ADD
     }
-    gpt2__add_tensor(m, &off, "ln_f.weight", 1, C, 0);
-    gpt2__add_tensor(m, &off, "ln_f.bias", 1, C, 0);
+    gpt2__add_tensor(m, &off, &off_b, bf, "ln_f.weight", 1, C, 0);
+    gpt2__add_tensor(m, &off, &off_b, bf, "ln_f.bias", 1, C, 0);
     m->n_floats = off;
-    if (alloc_weights) {
-        m->params = (float *)lora_alloc_aligned(off * sizeof(float), "gpt2 weights");
-        if (!m->params) { gpt2_model_free(m); return LORA_ERR_OOM; }
-        memset(m->params, 0, off * sizeof(float));
-    }
+    m->n_bf16 = off_b;
+    if (alloc_weights && (s = gpt2__alloc_weights(m)) != LORA_OK) { gpt2_model_free(m); return s; }
     if ((s = gpt2__base_init(m)) != LORA_OK) { gpt2_model_free(m); return s; }
     *out = m;
     return LORA_OK;
@@ -479,8 +535,13 @@ static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int 
 
 LORA_API lora_status gpt2_model_create(const gpt2_config *cfg, lora_pool *pool, gpt2_model **out) {
     if (!out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_create: out is NULL");
-    return gpt2__model_new(cfg, pool, 1, out);
+    return gpt2__model_new(cfg, pool, 1, LORA_DT_F32, out);
 }
+LORA_API lora_status gpt2_model_create_as(const gpt2_config *cfg, lora_pool *pool, lora_dtype base_dtype, gpt2_model **out) {
+    if (!out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_create_as: out is NULL");
+    return gpt2__model_new(cfg, pool, 1, base_dtype, out);
+}
+LORA_API lora_dtype gpt2_model_base_dtype(const gpt2_model *m) { return m ? m->base_dtype : LORA_DT_F32; }
 
 LORA_API const gpt2_config *gpt2_model_config(const gpt2_model *m) { return m ? &m->cfg : NULL; }
 LORA_API void gpt2_model_set_pool(gpt2_model *m, lora_pool *pool) { if (m) m->pool = pool; }
@@ -492,7 +553,7 @@ LORA_API const char *gpt2_model_tensor(const gpt2_model *m, int i, int *ndim, in
     t = &m->tensors[i];
     if (ndim) *ndim = t->ndim;
     if (shape) { shape[0] = t->shape[0]; shape[1] = t->shape[1]; }
-    if (data) *data = m->params + t->offset;
+    if (data) *data = gpt2__t(m, i);
     return t->name;
 }
 
@@ -510,7 +571,7 @@ LORA_API float *gpt2_model_param(gpt2_model *m, const char *name, int64_t *numel
     i = gpt2__find_tensor(m, name);
     if (i < 0) return NULL;
     if (numel) *numel = m->tensors[i].numel;
-    return m->params + m->tensors[i].offset;
+    return gpt2__t(m, i);
 }
 
 LORA_API float *gpt2_model_grad(gpt2_model *m, const char *name) {
@@ -529,7 +590,7 @@ LORA_API void gpt2_model_init_random(gpt2_model *m, uint64_t seed) {
     lora_rng_seed(&rng, seed);
     for (i = 0; i < m->n_tensors; i++) {
         gpt2__tensor *t = &m->tensors[i];
-        float *p = m->params + t->offset;
+        float *p = gpt2__t(m, i), v;
         int64_t j;
         const char *dot = strrchr(t->name, '.');
         int is_ln = strstr(t->name, "ln_") != NULL;
@@ -539,7 +600,8 @@ LORA_API void gpt2_model_init_random(gpt2_model *m, uint64_t seed) {
             for (j = 0; j < t->numel; j++) p[j] = 1.0f;
         } else {
             double sd = strstr(t->name, "c_proj.weight") ? proj_std : 0.02;
-            for (j = 0; j < t->numel; j++) p[j] = (float)(sd * lora_rng_normal(&rng));
+            if (p) for (j = 0; j < t->numel; j++) p[j] = (float)(sd * lora_rng_normal(&rng));
+            else for (j = 0; j < t->numel; j++) { v = (float)(sd * lora_rng_normal(&rng)); gpt2__store(m, i, (size_t)j, &v, 1); }
         }
     }
 }
@@ -729,17 +791,21 @@ static lora_status gpt2__check_finite(const gpt2_model *m, const char *path) {
     int i;
     for (i = 0; i < m->n_tensors; i++) {
         const gpt2__tensor *t = &m->tensors[i];
-        const float *v = m->params + t->offset;
+        const float *v = gpt2__t(m, i);
+        const uint16_t *vb = v ? NULL : gpt2__tb(m, i);
         int64_t k;
-        for (k = 0; k < t->numel; k++)
-            if (!isfinite(v[k]))
+        for (k = 0; k < t->numel; k++) {
+            int bad = v ? !isfinite(v[k]) : (vb[k] & 0x7f80u) == 0x7f80u;   /* bf16: exponent all ones */
+            if (bad)
                 return lora_fail(LORA_ERR_NUMERIC, "%s: tensor '%s': element %lld is %g: expected a finite number", path, t->name,
-                                 (long long)k, (double)v[k]);
+                                 (long long)k, v ? (double)v[k] : (double)lora_bf16_to_f32(vb[k]));
+        }
     }
     return LORA_OK;
 }
 
-static lora_status gpt2__load_safetensors(const char *path, const char *config_path, lora_pool *pool, gpt2_model **out) {
+static lora_status gpt2__load_safetensors(const char *path, const char *config_path, lora_pool *pool, lora_dtype dtype,
+                                          gpt2_model **out) {
     lora_safetensors *st = NULL;
     gpt2_model *m = NULL;
     gpt2_config cfg;
@@ -763,7 +829,7 @@ static lora_status gpt2__load_safetensors(const char *path, const char *config_p
     }
     if (s != LORA_OK) goto done;
     /* every tensor present with its shape before the weights are allocated */
-    if ((s = gpt2__model_new(&cfg, pool, 0, &m)) != LORA_OK) goto done;
+    if ((s = gpt2__model_new(&cfg, pool, 0, dtype, &m)) != LORA_OK) goto done;
     for (k = 0; k < m->n_tensors; k++) {
         const gpt2__tensor *t = &m->tensors[k];
         const lora_st_tensor *ft;
@@ -778,14 +844,18 @@ static lora_status gpt2__load_safetensors(const char *path, const char *config_p
             goto done;
         }
     }
-    m->params = (float *)lora_alloc_aligned(m->n_floats * sizeof(float), "gpt2 weights");
-    if (!m->params) { s = LORA_ERR_OOM; goto done; }
-    memset(m->params, 0, m->n_floats * sizeof(float));
+    if ((s = gpt2__alloc_weights(m)) != LORA_OK) goto done;
     for (k = 0; k < m->n_tensors; k++) {
         gpt2__tensor *t = &m->tensors[k];
         char name[96];
         snprintf(name, sizeof name, "%s%s", prefix, t->name);
-        if ((s = lora_st_load_f32(st, name, t->ndim, t->shape, gpt2__t(m, k))) != LORA_OK) goto done;
+        if (t->bf16) {      /* one tensor at a time through fp32, rounded to nearest even (BF16 files: as they are) */
+            float *tmp = (float *)lora_malloc(sizeof(float) * (size_t)t->numel, "bf16 conversion");
+            if (!tmp) { s = LORA_ERR_OOM; goto done; }
+            if ((s = lora_st_load_f32(st, name, t->ndim, t->shape, tmp)) == LORA_OK) gpt2__store(m, k, 0, tmp, (size_t)t->numel);
+            lora_free(tmp);
+            if (s != LORA_OK) goto done;
+        } else if ((s = lora_st_load_f32(st, name, t->ndim, t->shape, gpt2__t(m, k))) != LORA_OK) goto done;
         lora_st_release(st, lora_st_find(st, name));
     }
     /* every other tensor must be a known buffer or a tied lm_head equal to wte */
@@ -805,8 +875,9 @@ static lora_status gpt2__load_safetensors(const char *path, const char *config_p
             if (!tmp) { s = LORA_ERR_OOM; goto done; }
             if ((s = lora_st_read_f32(st, t, tmp, t->numel)) == LORA_OK) {
                 const float *wte = gpt2__t(m, 0);
+                const uint16_t *wteb = gpt2__tb(m, 0);
                 for (j = 0; j < t->numel; j++)
-                    if (tmp[j] != wte[j]) {
+                    if (wte ? tmp[j] != wte[j] : lora_f32_to_bf16(tmp[j]) != wteb[j]) {
                         s = lora_fail(LORA_ERR_UNSUPPORTED, "%s: lm_head.weight differs from wte.weight at element %lld; GPT-2's "
                                       "lm_head is tied to the token embedding", path, (long long)j);
                         break;
@@ -941,7 +1012,42 @@ LORA_API lora_status gpt2_model_load(const char *path, const char *config_path, 
     fclose(f);
     if (got == 4 && magic == GPT2__LLMC_CKPT_MAGIC) return gpt2__load_llmc(path, pool, out);
     if (got == 4 && (uint32_t)magic == GPT2__GGUF_MAGIC) return gpt2__load_gguf(path, pool, out);
-    return gpt2__load_safetensors(path, config_path, pool, out);
+    return gpt2__load_safetensors(path, config_path, pool, LORA_DT_F32, out);
+}
+
+/* The same model with its matrices in bf16 (a copy; m is freed, also on failure). */
+static lora_status gpt2__to_bf16(gpt2_model *m, gpt2_model **out) {
+    gpt2_model *b;
+    lora_status s;
+    int i;
+    *out = NULL;
+    if ((s = gpt2__model_new(&m->cfg, m->pool, 1, LORA_DT_BF16, &b)) != LORA_OK) { gpt2_model_free(m); return s; }
+    for (i = 0; i < m->n_tensors; i++) gpt2__store(b, i, 0, gpt2__t(m, i), (size_t)m->tensors[i].numel);
+    gpt2_model_free(m);
+    *out = b;
+    return LORA_OK;
+}
+
+LORA_API lora_status gpt2_model_load_as(const char *path, const char *config_path, lora_pool *pool, lora_dtype base_dtype,
+                                        gpt2_model **out) {
+    FILE *f;
+    int32_t magic = 0;
+    size_t got;
+    lora_status s;
+    if (!path || !out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_load_as: NULL argument");
+    *out = NULL;
+    if (base_dtype != LORA_DT_BF16) return gpt2_model_load(path, config_path, pool, out);
+    f = fopen(path, "rb");
+    if (!f) return lora_fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    got = lora_fread_le(&magic, 4, 1, f) * 4;
+    fclose(f);
+    if (got == 4 && (magic == GPT2__LLMC_CKPT_MAGIC || (uint32_t)magic == GPT2__GGUF_MAGIC)) {
+        gpt2_model *m;   /* llm.c checkpoints and GGUF files: read in fp32, then converted */
+        s = magic == GPT2__LLMC_CKPT_MAGIC ? gpt2__load_llmc(path, pool, &m) : gpt2__load_gguf(path, pool, &m);
+        if (s != LORA_OK) return s;
+        return gpt2__to_bf16(m, out);
+    }
+    return gpt2__load_safetensors(path, config_path, pool, LORA_DT_BF16, out);
 }
 
 LORA_API lora_status gpt2_model_save(const gpt2_model *m, const char *path) {
@@ -957,9 +1063,9 @@ LORA_API lora_status gpt2_model_save(const gpt2_model *m, const char *path) {
     if (!e) return LORA_ERR_OOM;
     for (i = 0; i < m->n_tensors; i++) {
         const gpt2__tensor *t = &m->tensors[i];
-        e[i].name = t->name; e[i].dtype = LORA_DT_F32; e[i].ndim = t->ndim;
+        e[i].name = t->name; e[i].dtype = t->bf16 ? LORA_DT_BF16 : LORA_DT_F32; e[i].ndim = t->ndim;
         e[i].shape[0] = t->shape[0]; e[i].shape[1] = t->shape[1];
-        e[i].data = m->params + t->offset;
+        e[i].data = t->bf16 ? (const void *)gpt2__tb(m, i) : (const void *)gpt2__t(m, i);
     }
     /* both files or neither: config.json waits in its temporary file until the weights are in place */
     cpath = gpt2__sibling_path(path, "config.json");
@@ -984,6 +1090,8 @@ LORA_API lora_status gpt2_model_save_llmc(const gpt2_model *m, const char *path)
     int C, Vp, k, l;
     float *buf;
     if (!m || !path) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_save_llmc: NULL argument");
+    if (m->base_dtype != LORA_DT_F32)
+        return lora_fail(LORA_ERR_UNSUPPORTED, "%s: llm.c checkpoints are written from fp32 weights; this model holds bf16 ones", path);
     if ((s = gpt2__ensure_parent(path)) != LORA_OK) return s;
     if (m->cfg.n_inner > 0 && m->cfg.n_inner != 4 * m->cfg.n_embd)
         return lora_fail(LORA_ERR_UNSUPPORTED, "llm.c checkpoints require n_inner = 4 * n_embd");
@@ -1029,12 +1137,11 @@ LORA_API lora_status gpt2_model_save_llmc(const gpt2_model *m, const char *path)
 #define GPT2__ROWS_PER_TASK 16
 
 typedef struct gpt2__layer_acts {
-    float *ln1, *ln1_mean, *ln1_rstd;  /* (N, C), (N), (N) */
+    float *ln1_mean, *ln1_rstd;        /* (N), (N): ln_1's output is recomputed where backward needs it */
     float *qkv;                        /* (N, 3C) */
-    float *att;                        /* (B, H, T, T) softmax probabilities */
     float *atty;                       /* (N, C) attention output before c_proj */
     float *res2;                       /* (N, C) residual after attention */
-    float *ln2, *ln2_mean, *ln2_rstd;
+    float *ln2_mean, *ln2_rstd;
     float *fch;                        /* (N, F) c_fc output before gelu */
     float *res3;                       /* (N, C) layer output */
 } gpt2__layer_acts;
@@ -1053,7 +1160,17 @@ struct gpt2__acts {
     float *encoded;                    /* (N, C) */
     gpt2__layer_acts *layers;
     float *lnf, *lnf_mean, *lnf_rstd;
-    float *logits;                     /* (N, V); dlogits in place after backward */
+    float *ln;                         /* (N, C) ln_1 / ln_2 output of the current block (forward), recomputed
+                                          from the block's input and kept statistics in backward when a
+                                          module reads it (LoRA, full fine-tuning): 2 N C floats a block saved */
+    float *logits;                     /* (N, V), outside the arena, allocated by the first forward that keeps
+                                          logits (not by training steps: they use the fused output layer);
+                                          dlogits in place after backward */
+    size_t logits_floats;
+    void *ws;                          /* scratch of the frozen-weight products and the fused output layer */
+    size_t ws_bytes;
+    int32_t *targets;                  /* (N) the label each row predicts, or -1 (fused path) */
+    int fused;                         /* the last forward ran the fused output layer: d_ln holds its input gradient */
     float *row_loss;                   /* (N) */
     float *gelu;                       /* (N, F) scratch: gelu(fch) of the current layer */
     float *scratch_in;                 /* (N, max(in)) scratch: dropout input, gradient of a LoRA input */
@@ -1061,7 +1178,8 @@ struct gpt2__acts {
     float *d_qkv;                      /* (N, 3C) */
     float *d_fch;                      /* (N, F) */
     float *d_h;                        /* (N, max r) */
-    float *att_scratch;                /* threads x T x T */
+    float *att_scratch;                /* threads x 2 x T x T: a (batch, head)'s attention probabilities (never
+                                          kept: backward recomputes them, the same bits) and their gradient */
     int att_scratch_threads;
     gpt2__lora_acts *lora;             /* per model module */
     int lora_r;                        /* r the lora buffers were sized for */
@@ -1075,6 +1193,9 @@ struct gpt2__acts {
 static void gpt2__acts_free(gpt2__acts *a) {
     if (!a) return;
     lora_free_aligned(a->arena);
+    lora_free_aligned(a->logits);
+    lora_free_aligned(a->ws);
+    lora_free(a->targets);
     lora_free(a->mask_arena);
     lora_free(a->layers);
     lora_free(a->lora);
@@ -1109,21 +1230,21 @@ static int gpt2__act_sizes(gpt2__acts *a, const gpt2_config *c, int n_linears, i
                            gpt2__act_size *t) {
     const size_t N = (size_t)B * T, C = (size_t)c->n_embd, F = (size_t)gpt2__inner(c), V = (size_t)c->vocab_size;
     const size_t H = (size_t)c->n_head, R = (size_t)(r > 0 ? r : 1), maxin = F > C ? F : C;
+    (void)V;
     int k = 0, l, i;
 #define GPT2__ACT(buf, count) do { if (t) { t[k].ptr = a ? &(buf) : NULL; t[k].floats = (count); } k++; } while (0)
     GPT2__ACT(a->encoded, N * C);
     for (l = 0; l < c->n_layer; l++) {
-        GPT2__ACT(a->layers[l].ln1, N * C); GPT2__ACT(a->layers[l].ln1_mean, N); GPT2__ACT(a->layers[l].ln1_rstd, N);
+        GPT2__ACT(a->layers[l].ln1_mean, N); GPT2__ACT(a->layers[l].ln1_rstd, N);
         GPT2__ACT(a->layers[l].qkv, N * 3 * C);
-        GPT2__ACT(a->layers[l].att, (size_t)B * H * T * T);
         GPT2__ACT(a->layers[l].atty, N * C);
         GPT2__ACT(a->layers[l].res2, N * C);
-        GPT2__ACT(a->layers[l].ln2, N * C); GPT2__ACT(a->layers[l].ln2_mean, N); GPT2__ACT(a->layers[l].ln2_rstd, N);
+        GPT2__ACT(a->layers[l].ln2_mean, N); GPT2__ACT(a->layers[l].ln2_rstd, N);
         GPT2__ACT(a->layers[l].fch, N * F);
         GPT2__ACT(a->layers[l].res3, N * C);
     }
     GPT2__ACT(a->lnf, N * C); GPT2__ACT(a->lnf_mean, N); GPT2__ACT(a->lnf_rstd, N);
-    GPT2__ACT(a->logits, N * V);
+    GPT2__ACT(a->ln, N * C);
     GPT2__ACT(a->row_loss, N);
     GPT2__ACT(a->gelu, N * F);
     GPT2__ACT(a->scratch_in, N * maxin);
@@ -1131,7 +1252,8 @@ static int gpt2__act_sizes(gpt2__acts *a, const gpt2_config *c, int n_linears, i
     GPT2__ACT(a->d_qkv, N * 3 * C);
     GPT2__ACT(a->d_fch, N * F);
     GPT2__ACT(a->d_h, N * R);
-    GPT2__ACT(a->att_scratch, (size_t)threads * T * T);
+    GPT2__ACT(a->att_scratch, (size_t)threads * 2 * T * T);
+    (void)H;
     for (i = 0; i < n_linears; i++) GPT2__ACT(a->lora[i].h, N * R);
 #undef GPT2__ACT
     return k;
@@ -1155,6 +1277,31 @@ static size_t gpt2__act_total(const gpt2__act_size *t, int n) {
     return total;
 }
 
+static lora_wmat gpt2__module_wmat(const gpt2_model *m, int mi, int *transposed);
+
+/* Scratch of the frozen-weight products over N rows (forward and input gradient of every
+   module) and of the fused output layer. */
+static size_t gpt2__ws_size(const gpt2_config *c, lora_dtype dtype, const lora_pool *pool, int N, int fused) {
+    size_t need = 0, b;
+    int i, C = c->n_embd, F = gpt2__inner(c);
+    const int rows[4] = {C, C, C, F}, cols[4] = {3 * C, C, F, C};
+    lora_wmat w;
+    w.dtype = dtype; w.data = NULL;
+    for (i = 0; i < 4; i++) {   /* a block's Conv1D weights (in, out) */
+        w.rows = rows[i]; w.cols = cols[i];
+        if ((b = lora_wmat_mul_scratch(pool, N, &w, 0)) > need) need = b;
+        if ((b = lora_wmat_mul_scratch(pool, N, &w, 1)) > need) need = b;
+    }
+    w.rows = c->vocab_size; w.cols = C;   /* the tied lm_head (V, C); its input gradient in chunks of rows */
+    if ((b = lora_wmat_mul_scratch(pool, N, &w, 1)) > need) need = b;
+    if ((b = lora_wmat_mul_scratch(pool, N < LORA_CE_CHUNK_ROWS ? N : LORA_CE_CHUNK_ROWS, &w, 0)) > need) need = b;
+    if (fused && (b = lora_lm_head_ce_scratch(pool, N, &w)) > need) need = b;
+    return need;
+}
+static size_t gpt2__ws_bytes(const gpt2_model *m, const lora_pool *pool, int N) {
+    return gpt2__ws_size(&m->cfg, m->base_dtype, pool, N, !m->full);
+}
+
 /* Sizes the activation arena for B x T (and the active adapter's rank and dropout). */
 static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
     gpt2__acts *a = m->acts;
@@ -1165,7 +1312,7 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
     if (need_mask)
         for (i = 0; i < m->adapter->n_modules; i++) mask_bytes += N * (size_t)m->adapter->modules[i].in;
     if (a && a->B * a->T >= B * T && a->T >= T && a->att_scratch_threads >= threads && a->lora_r >= r &&
-        a->mask_bytes >= mask_bytes && a->B >= B) {
+        a->mask_bytes >= mask_bytes && a->B >= B && a->ws_bytes >= gpt2__ws_bytes(m, m->pool, B * T)) {
         /* big enough; but lora pointers depend on the adapter layout: recompute below */
     } else {
         gpt2__act_size *t;
@@ -1184,8 +1331,11 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
         a->arena = (float *)lora_alloc_aligned(a->n_floats * sizeof(float), "activations");
         a->inputs = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
         a->labels = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
+        a->targets = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
+        a->ws_bytes = gpt2__ws_bytes(m, m->pool, B * T);
+        a->ws = a->ws_bytes ? lora_alloc_aligned(a->ws_bytes, "frozen-weight product scratch") : NULL;
         if (mask_bytes) a->mask_arena = (unsigned char *)lora_malloc(mask_bytes, "dropout masks");
-        if (!a->arena || !a->inputs || !a->labels || (mask_bytes && !a->mask_arena)) {
+        if (!a->arena || !a->inputs || !a->labels || !a->targets || (a->ws_bytes && !a->ws) || (mask_bytes && !a->mask_arena)) {
             lora_free(t);
             gpt2__acts_free(a);
             return LORA_ERR_OOM;
@@ -1212,10 +1362,20 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
 
 /* From the activation size table (all zero in the unlikely case that its few bytes per buffer
    cannot be allocated). */
+static void gpt2__estimate(const gpt2_config *cfg, lora_dtype dtype, const lora_adapter *ad, int full, int B, int T,
+                           int threads, lora_memory_estimate *out);
 LORA_API void gpt2_estimate_memory(const gpt2_config *cfg, const lora_adapter *ad, int full, int B, int T, int threads,
                                    lora_memory_estimate *out) {
+    gpt2__estimate(cfg, LORA_DT_F32, ad, full, B, T, threads, out);
+}
+
+/* The estimate for frozen weights in dtype: the matrices in bf16 halve the weights; the
+   fused output layer's chunk and the products' scratch (one thread's share) are counted. */
+static void gpt2__estimate(const gpt2_config *cfg, lora_dtype dtype, const lora_adapter *ad, int full, int B, int T,
+                           int threads, lora_memory_estimate *out) {
     int r = gpt2__adapter_rank(ad), i, n, n_lin = gpt2_config_num_linears(cfg);
-    size_t trainable = 0, lora_vals = 0, masks = 0, weights_f = 0;
+    size_t trainable = 0, lora_vals = 0, masks = 0, weights_f = 0, mats = 0, ws;
+    int keeps;
     gpt2__act_size *t;
     if (!out) return;
     memset(out, 0, sizeof *out);
@@ -1229,8 +1389,17 @@ LORA_API void gpt2_estimate_memory(const gpt2_config *cfg, const lora_adapter *a
     }
     if (!(t = gpt2__act_table(NULL, cfg, n_lin, B, T, r, threads, &n))) return;
     trainable = full ? weights_f : lora_vals;
-    out->weights = weights_f * sizeof(float);
-    out->activations = gpt2__act_total(t, n) * sizeof(float) + masks;
+    {
+        /* the matrices: wte (tied lm_head) and four per block */
+        size_t C = (size_t)cfg->n_embd, F = (size_t)gpt2__inner(cfg), N = (size_t)B * T, V = (size_t)cfg->vocab_size;
+        mats = dtype == LORA_DT_BF16 ? V * C + (size_t)cfg->n_layer * (3 * C * C + C * C + 2 * C * F) : 0;
+        /* the products' scratch (the fused output layer's chunk of logits included; sized for one
+           thread's packing buffers), and full fine-tuning keeps every logit */
+        keeps = full || (ad && lora_adapter_find(ad, "lm_head"));   /* the unfused output layer */
+        ws = gpt2__ws_size(cfg, dtype, NULL, B * T, !full) + (keeps ? N * V * sizeof(float) : 0);
+    }
+    out->weights = weights_f * sizeof(float) - mats * 2;
+    out->activations = gpt2__act_total(t, n) * sizeof(float) + masks + ws;
     out->adapter = lora_vals * sizeof(float);
     out->gradients = trainable * sizeof(float);
     out->optimizer = 2 * trainable * sizeof(float);
@@ -1261,9 +1430,12 @@ static void gpt2__encoder_rows(void *vctx, int r0, int r1) {
     gpt2__enc_ctx *e = (gpt2__enc_ctx *)vctx;
     int C = e->m->cfg.n_embd, r;
     const float *wte = gpt2__t(e->m, 0), *wpe = gpt2__t(e->m, 1);
-    for (r = r0; r < r1; r++)
-        e->v->add(wte + (size_t)e->inputs[r] * C, wpe + (size_t)(e->m->pos ? e->m->pos[r] : r % e->T) * C,
-                  e->out + (size_t)r * C, (size_t)C);
+    for (r = r0; r < r1; r++) {
+        const float *p = wpe + (size_t)(e->m->pos ? e->m->pos[r] : r % e->T) * C;
+        float *o = e->out + (size_t)r * C;
+        if (wte) e->v->add(wte + (size_t)e->inputs[r] * C, p, o, (size_t)C);
+        else { lora_bf16_to_f32_n(gpt2__tb(e->m, 0) + (size_t)e->inputs[r] * C, o, (size_t)C); e->v->acc(o, p, (size_t)C); }
+    }
 }
 static void gpt2__encoder_forward(gpt2_model *m, const int32_t *inputs, int B, int T, float *out) {
     gpt2__enc_ctx e;
@@ -1387,6 +1559,13 @@ static const float *gpt2__module_weight(const gpt2_model *m, int mi, int *transp
     *transposed = 0;
     return gpt2__t(m, gpt2__lt(l, wt[k]));
 }
+/* The same as the engine's frozen-weight view (fp32 or bf16). */
+static lora_wmat gpt2__module_wmat(const gpt2_model *m, int mi, int *transposed) {
+    int l = mi / GPT2_LINEARS_PER_LAYER, k = mi % GPT2_LINEARS_PER_LAYER;
+    static const int wt[GPT2_LINEARS_PER_LAYER] = {GPT2__ATTW, GPT2__APRW, GPT2__FCW, GPT2__FPRW};
+    *transposed = mi == m->n_linears - 1;
+    return gpt2__wmat(m, *transposed ? 0 : gpt2__lt(l, wt[k]));
+}
 static int gpt2__module_bias_tensor(const gpt2_model *m, int mi) {
     static const int bt[GPT2_LINEARS_PER_LAYER] = {GPT2__ATTB, GPT2__APRB, GPT2__FCB, GPT2__FPRB};
     if (mi == m->n_linears - 1) return -1;
@@ -1444,12 +1623,13 @@ static uint64_t gpt2__dropout_seed(const gpt2_model *m, int mi) {
 }
 
 /* y (N, out) = x (N, in) @ W + b (+ LoRA). */
-static void gpt2__linear_forward(gpt2_model *m, int mi, const float *x, float *y, int N) {
+static lora_status gpt2__linear_forward(gpt2_model *m, int mi, const float *x, float *y, int N) {
     const gpt2_linear_info *li = &m->linears[mi];
     int tr, bi = gpt2__module_bias_tensor(m, mi);
-    const float *W = gpt2__module_weight(m, mi, &tr);
+    lora_wmat W = gpt2__module_wmat(m, mi, &tr);
     lora_module *lm = lora_adapter_module(m->adapter, mi);
-    lora_sgemm(m->pool, 0, tr, N, li->out, li->in, 1.0f, x, li->in, W, tr ? li->in : li->out, 0.0f, y, li->out);
+    lora_status s = lora_wmat_mul(m->pool, N, x, li->in, &W, tr, 0, y, li->out, m->acts->ws, m->acts->ws_bytes);
+    if (s != LORA_OK) return s;
     if (bi >= 0) {
         gpt2__bias_ctx g;
         g.y = y; g.b = gpt2__tensor_value(m, bi); g.W = li->out; g.v = lora_vec(m->pool);
@@ -1468,16 +1648,18 @@ static void gpt2__linear_forward(gpt2_model *m, int mi, const float *x, float *y
         lora_sgemm(m->pool, 0, 1, N, lm->r, li->in, 1.0f, xin, li->in, lm->A, li->in, 0.0f, la->h, lm->r);
         lora_sgemm(m->pool, 0, 1, N, li->out, lm->r, lm->scaling, la->h, lm->r, lm->B, lm->r, 1.0f, y, li->out);
     }
+    return LORA_OK;
 }
 
 /* dx (N, in) = dy (N, out) @ W^T (+ LoRA branch); gradients of W, b, A, B as trainable.
    dx may be NULL when nothing below needs it. */
-static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const float *dy, float *dx, int N) {
+static lora_status gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const float *dy, float *dx, int N) {
     const gpt2_linear_info *li = &m->linears[mi];
     int tr, bi = gpt2__module_bias_tensor(m, mi), in = li->in, out = li->out;
-    const float *W = gpt2__module_weight(m, mi, &tr);
+    lora_wmat W = gpt2__module_wmat(m, mi, &tr);
     lora_module *lm = lora_adapter_module(m->adapter, mi);
     gpt2__acts *a = m->acts;
+    lora_status s;
     if (m->grads) {
         if (tr) lora_sgemm(m->pool, 1, 0, out, in, N, 1.0f, dy, out, x, in, 1.0f, m->grads + m->tensors[0].offset, in);
         else {
@@ -1489,7 +1671,13 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
         float *db = gpt2__tensor_grad(m, bi);
         if (db) gpt2__bias_backward(m, dy, db, N, out);
     }
-    if (dx) lora_sgemm(m->pool, 0, tr ? 0 : 1, N, in, out, 1.0f, dy, out, W, tr ? in : out, 0.0f, dx, in);
+    if (dx && W.dtype != LORA_DT_F32 && mi == m->n_linears - 1) {
+        /* bf16 output layer (V-long rows): LORA_CE_CHUNK_ROWS rows at a time, the scratch of the fused path */
+        int r0;
+        for (r0 = 0; r0 < N; r0 += LORA_CE_CHUNK_ROWS)
+            if ((s = lora_wmat_mul(m->pool, N - r0 < LORA_CE_CHUNK_ROWS ? N - r0 : LORA_CE_CHUNK_ROWS, dy + (size_t)r0 * out, out,
+                                   &W, !tr, 0, dx + (size_t)r0 * in, in, a->ws, a->ws_bytes)) != LORA_OK) return s;
+    } else if (dx && (s = lora_wmat_mul(m->pool, N, dy, out, &W, !tr, 0, dx, in, a->ws, a->ws_bytes)) != LORA_OK) return s;
     if (lm) {
         gpt2__lora_acts *la = &a->lora[mi];
         const float *xin = x;
@@ -1516,16 +1704,16 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
             }
         }
     }
+    return LORA_OK;
 }
 
 /* ---- causal self-attention, one task per (batch, head) ---- */
-typedef struct { gpt2_model *m; const float *qkv; float *att, *out; const float *dout; float *dqkv; int B, T; const lora_vecops *v; } gpt2__att_ctx;
-static void gpt2__attention_task(void *vctx, int task, int thread) {
-    gpt2__att_ctx *c = (gpt2__att_ctx *)vctx;
-    int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, b = task / H, h = task % H, i, j;
-    const float *q = c->qkv + (size_t)b * T * 3 * C + (size_t)h * D, *k = q + C, *v = q + 2 * C;
-    float *P = c->att + (size_t)task * T * T, scale = 1.0f / sqrtf((float)D);
-    (void)thread;
+typedef struct { gpt2_model *m; const float *qkv; float *out; const float *dout; float *dqkv; int B, T; const lora_vecops *v; } gpt2__att_ctx;
+/* The softmax probabilities P (T x T) of (batch b, head h), zero outside each row's keys. */
+static void gpt2__attention_probs(gpt2__att_ctx *c, int b, int h, float *P) {
+    int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, i, j;
+    const float *q = c->qkv + (size_t)b * T * 3 * C + (size_t)h * D, *k = q + C;
+    float scale = 1.0f / sqrtf((float)D);
     lora_sgemm(NULL, 0, 1, T, T, D, scale, q, 3 * C, k, 3 * C, 0.0f, P, T);
     for (i = 0; i < T; i++) {
         /* keys from the start of row i's sequence (a packed sample sees only itself) to i */
@@ -1535,21 +1723,30 @@ static void gpt2__attention_task(void *vctx, int task, int thread) {
         for (j = 0; j < s0; j++) p[j] = 0.0f;
         for (j = i + 1; j < T; j++) p[j] = 0.0f;
     }
+}
+static void gpt2__attention_task(void *vctx, int task, int thread) {
+    gpt2__att_ctx *c = (gpt2__att_ctx *)vctx;
+    int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, b = task / H, h = task % H;
+    const float *v = c->qkv + (size_t)b * T * 3 * C + (size_t)h * D + 2 * C;
+    float *P = c->m->acts->att_scratch + (size_t)thread * 2 * T * T;
+    gpt2__attention_probs(c, b, h, P);
     lora_sgemm(NULL, 0, 0, T, D, T, 1.0f, P, T, v, 3 * C, 0.0f, c->out + (size_t)b * T * C + (size_t)h * D, C);
 }
-static void gpt2__attention_forward(gpt2_model *m, const float *qkv, float *att, float *out, int B, int T) {
+static void gpt2__attention_forward(gpt2_model *m, const float *qkv, float *out, int B, int T) {
     gpt2__att_ctx c;
-    c.m = m; c.qkv = qkv; c.att = att; c.out = out; c.dout = NULL; c.dqkv = NULL; c.B = B; c.T = T; c.v = lora_vec(m->pool);
+    c.m = m; c.qkv = qkv; c.out = out; c.dout = NULL; c.dqkv = NULL; c.B = B; c.T = T; c.v = lora_vec(m->pool);
     lora_pool_run(m->pool, gpt2__attention_task, &c, B * m->cfg.n_head);
 }
 static void gpt2__attention_back_task(void *vctx, int task, int thread) {
     gpt2__att_ctx *c = (gpt2__att_ctx *)vctx;
     int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, b = task / H, h = task % H, i, j;
     size_t base = (size_t)b * T * 3 * C + (size_t)h * D;
-    const float *q = c->qkv + base, *k = q + C, *v = q + 2 * C, *P = c->att + (size_t)task * T * T;
+    const float *q = c->qkv + base, *k = q + C, *v = q + 2 * C;
+    float *P = c->m->acts->att_scratch + (size_t)thread * 2 * T * T;
     const float *dy = c->dout + (size_t)b * T * C + (size_t)h * D;
     float *dq = c->dqkv + base, *dk = dq + C, *dv = dq + 2 * C;
-    float *dP = c->m->acts->att_scratch + (size_t)thread * T * T, scale = 1.0f / sqrtf((float)D);
+    float *dP = P + (size_t)T * T, scale = 1.0f / sqrtf((float)D);
+    gpt2__attention_probs(c, b, h, P);
     lora_sgemm(NULL, 0, 1, T, T, D, 1.0f, dy, C, v, 3 * C, 0.0f, dP, T);
     lora_sgemm(NULL, 1, 0, T, D, T, 1.0f, P, T, dy, C, 0.0f, dv, 3 * C);
     for (i = 0; i < T; i++) {
@@ -1563,10 +1760,9 @@ static void gpt2__attention_back_task(void *vctx, int task, int thread) {
     lora_sgemm(NULL, 0, 0, T, D, T, scale, dP, T, k, 3 * C, 0.0f, dq, 3 * C);
     lora_sgemm(NULL, 1, 0, T, D, T, scale, dP, T, q, 3 * C, 0.0f, dk, 3 * C);
 }
-static void gpt2__attention_backward(gpt2_model *m, const float *qkv, const float *att, const float *dout, float *dqkv,
-                                     int B, int T) {
+static void gpt2__attention_backward(gpt2_model *m, const float *qkv, const float *dout, float *dqkv, int B, int T) {
     gpt2__att_ctx c;
-    c.m = m; c.qkv = qkv; c.att = (float *)att; c.out = NULL; c.dout = dout; c.dqkv = dqkv; c.B = B; c.T = T; c.v = lora_vec(m->pool);
+    c.m = m; c.qkv = qkv; c.out = NULL; c.dout = dout; c.dqkv = dqkv; c.B = B; c.T = T; c.v = lora_vec(m->pool);
     lora_pool_run(m->pool, gpt2__attention_back_task, &c, B * m->cfg.n_head);
 }
 
@@ -1668,6 +1864,19 @@ LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs
     if ((s = gpt2__acts_ensure(m, B, T)) != LORA_OK) return s;
     a = m->acts;
     C = m->cfg.n_embd; F = gpt2__inner(&m->cfg); V = m->cfg.vocab_size;
+    a->has_forward = 0;
+    a->fused = labels && m->training && !m->full && !lora_adapter_module(m->adapter, m->n_linears - 1);
+    /* before any product: a failure leaves nothing behind */
+    if (!a->fused && (size_t)N * V > a->logits_floats) {   /* logits for every row (inference, evaluation, full fine-tuning) */
+        lora_free_aligned(a->logits);
+        a->logits_floats = 0;
+        if (!(a->logits = (float *)lora_alloc_aligned((size_t)N * V * sizeof(float), "logits"))) {
+            gpt2__acts_free(a);   /* nothing left behind: the next forward sizes them again */
+            m->acts = NULL;
+            return LORA_ERR_OOM;
+        }
+        a->logits_floats = (size_t)N * V;
+    }
     memcpy(a->inputs, inputs, sizeof(int32_t) * (size_t)N);
     if (m->training) m->dropout_step++;
     gpt2__encoder_forward(m, inputs, B, T, a->encoded);
@@ -1676,24 +1885,47 @@ LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs
         const float *x = gpt2__layer_input(m, l);
         int mi = l * GPT2_LINEARS_PER_LAYER;
         gpt2__layernorm_forward(m, x, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1B)),
-                                la->ln1, la->ln1_mean, la->ln1_rstd, N);
-        gpt2__linear_forward(m, mi + 0, la->ln1, la->qkv, N);
-        gpt2__attention_forward(m, la->qkv, la->att, la->atty, B, T);
-        gpt2__linear_forward(m, mi + 1, la->atty, la->res2, N);
+                                a->ln, la->ln1_mean, la->ln1_rstd, N);
+        if ((s = gpt2__linear_forward(m, mi + 0, a->ln, la->qkv, N)) != LORA_OK) return s;
+        gpt2__attention_forward(m, la->qkv, la->atty, B, T);
+        if ((s = gpt2__linear_forward(m, mi + 1, la->atty, la->res2, N)) != LORA_OK) return s;
         gpt2__residual_forward(m, x, la->res2, la->res2, N);
         gpt2__layernorm_forward(m, la->res2, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2B)),
-                                la->ln2, la->ln2_mean, la->ln2_rstd, N);
-        gpt2__linear_forward(m, mi + 2, la->ln2, la->fch, N);
+                                a->ln, la->ln2_mean, la->ln2_rstd, N);
+        if ((s = gpt2__linear_forward(m, mi + 2, a->ln, la->fch, N)) != LORA_OK) return s;
         gpt2__gelu_forward(m, la->fch, a->gelu, N, F);
-        gpt2__linear_forward(m, mi + 3, a->gelu, la->res3, N);
+        if ((s = gpt2__linear_forward(m, mi + 3, a->gelu, la->res3, N)) != LORA_OK) return s;
         gpt2__residual_forward(m, la->res2, la->res3, la->res3, N);
     }
     gpt2__layernorm_forward(m, gpt2__layer_input(m, m->cfg.n_layer), gpt2__tensor_value(m, m->n_tensors - 2),
                             gpt2__tensor_value(m, m->n_tensors - 1), a->lnf, a->lnf_mean, a->lnf_rstd, N);
-    gpt2__linear_forward(m, m->n_linears - 1, a->lnf, a->logits, N);
+    a->loss = NAN;
+    if (a->fused) {
+        /* a training step: logits, loss and the output layer's input gradient only on the rows
+           with a label, LORA_CE_CHUNK_ROWS at a time (lora_lm_head_ce); d_ln keeps that gradient */
+        int tr, r, count = 0;
+        double sum = 0.0;
+        lora_wmat W = gpt2__module_wmat(m, m->n_linears - 1, &tr);
+        memcpy(a->labels, labels, sizeof(int32_t) * (size_t)N);
+        for (r = 0; r < N; r++) {
+            int t = gpt2__target(labels, m->pos, r, T);
+            a->targets[r] = t == GPT2__IGNORE ? -1 : t;
+            count += t != GPT2__IGNORE;
+        }
+        if ((s = lora_lm_head_ce(m->pool, &W, N, a->lnf, C, a->targets, count ? 1.0f / (float)count : 0.0f, a->row_loss,
+                                 count ? a->d_ln : NULL, C, NULL, a->ws, a->ws_bytes)) != LORA_OK)
+            return s;
+        for (r = 0; r < N; r++) sum += a->row_loss[r];
+        a->count = (float)count;
+        a->loss = count ? (float)(sum / count) : NAN;
+        if (loss) *loss = a->loss;
+        a->has_forward = 1;
+        a->has_labels = 1;
+        return LORA_OK;
+    }
+    if ((s = gpt2__linear_forward(m, m->n_linears - 1, a->lnf, a->logits, N)) != LORA_OK) return s;
     a->has_forward = 1;
     a->has_labels = labels != NULL;
-    a->loss = NAN;
     if (labels) {
         gpt2__ce_ctx c;
         double sum = 0.0;
@@ -1712,7 +1944,12 @@ LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs
 }
 
 LORA_API const float *gpt2_logits(const gpt2_model *m) {
-    return (m && m->acts && m->acts->has_forward) ? m->acts->logits : NULL;
+    return (m && m->acts && m->acts->has_forward && !m->acts->fused) ? m->acts->logits : NULL;
+}
+
+/* Whether module mi's backward reads its input (weight gradient, LoRA A gradient). */
+static int gpt2__reads_input(const gpt2_model *m, int mi) {
+    return m->grads != NULL || lora_adapter_module(m->adapter, mi) != NULL;
 }
 
 /* Lowest layer whose parameters train: backward stops there. */
@@ -1733,6 +1970,7 @@ static int gpt2__lowest_trainable_layer(const gpt2_model *m) {
 
 LORA_API lora_status gpt2_backward(gpt2_model *m) {
     gpt2__acts *a;
+    lora_status s;
     int N, B, T, C, F, l, low;
     if (!m || !m->acts || !m->acts->has_forward)
         return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_backward: call gpt2_forward first (the last forward's activations are used once)");
@@ -1741,7 +1979,7 @@ LORA_API lora_status gpt2_backward(gpt2_model *m) {
     if (!(a->count > 0)) return lora_fail(LORA_ERR_NUMERIC, "gpt2_backward: every label is ignored (-100), the loss is undefined");
     if (!m->adapter && !m->full) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_backward: nothing to train (no adapter attached and full fine-tuning off)");
     B = a->cur_B; T = a->cur_T; N = B * T; C = m->cfg.n_embd; F = gpt2__inner(&m->cfg);
-    {
+    if (!a->fused) {
         gpt2__ce_ctx c;
         c.logits = a->logits; c.row_loss = a->row_loss; c.labels = a->labels; c.pos = m->pos; c.T = T; c.V = m->cfg.vocab_size;
         c.inv_count = 1.0f / a->count;
@@ -1751,7 +1989,7 @@ LORA_API lora_status gpt2_backward(gpt2_model *m) {
     a->has_forward = 0;
     low = gpt2__lowest_trainable_layer(m);
     memset(a->d_res, 0, sizeof(float) * (size_t)N * C);
-    gpt2__linear_backward(m, m->n_linears - 1, a->lnf, a->logits, a->d_ln, N);
+    if (!a->fused && (s = gpt2__linear_backward(m, m->n_linears - 1, a->lnf, a->logits, a->d_ln, N)) != LORA_OK) return s;
     {
         int tw = m->n_tensors - 2, tb = m->n_tensors - 1;
         gpt2__layernorm_backward(m, a->d_ln, gpt2__layer_input(m, m->cfg.n_layer), gpt2__tensor_value(m, tw), a->lnf_mean,
@@ -1762,17 +2000,27 @@ LORA_API lora_status gpt2_backward(gpt2_model *m) {
         const float *x = gpt2__layer_input(m, l);
         int mi = l * GPT2_LINEARS_PER_LAYER, need_dx = l > low || m->full;
         gpt2__gelu_forward(m, la->fch, a->gelu, N, F);
-        gpt2__linear_backward(m, mi + 3, a->gelu, a->d_res, a->d_fch, N);
+        if ((s = gpt2__linear_backward(m, mi + 3, a->gelu, a->d_res, a->d_fch, N)) != LORA_OK) return s;
         gpt2__gelu_backward(m, la->fch, a->d_fch, a->d_fch, N, F);
-        gpt2__linear_backward(m, mi + 2, la->ln2, a->d_fch, a->d_ln, N);
+        if (gpt2__reads_input(m, mi + 2))   /* the same bits as the forward's (same input, same code) */
+            gpt2__layernorm_forward(m, la->res2, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2B)),
+                                    a->ln, la->ln2_mean, la->ln2_rstd, N);
+        if ((s = gpt2__linear_backward(m, mi + 2, a->ln, a->d_fch, a->d_ln, N)) != LORA_OK) return s;
         gpt2__layernorm_backward(m, a->d_ln, la->res2, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2W)), la->ln2_mean, la->ln2_rstd,
                                  a->d_res, gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN2W)), gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN2B)), N);
-        gpt2__linear_backward(m, mi + 1, la->atty, a->d_res, a->d_atty, N);
-        gpt2__attention_backward(m, la->qkv, la->att, a->d_atty, a->d_qkv, B, T);
-        gpt2__linear_backward(m, mi + 0, la->ln1, a->d_qkv, a->d_ln, N);
-        gpt2__layernorm_backward(m, a->d_ln, x, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1W)), la->ln1_mean, la->ln1_rstd,
-                                 need_dx ? a->d_res : NULL, gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1W)),
-                                 gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1B)), N);
+        if ((s = gpt2__linear_backward(m, mi + 1, la->atty, a->d_res, a->d_atty, N)) != LORA_OK) return s;
+        gpt2__attention_backward(m, la->qkv, a->d_atty, a->d_qkv, B, T);
+        /* the lowest block: no input gradient below c_attn unless ln_1's parameters train */
+        if (gpt2__reads_input(m, mi + 0))
+            gpt2__layernorm_forward(m, x, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1B)),
+                                    a->ln, la->ln1_mean, la->ln1_rstd, N);
+        if ((s = gpt2__linear_backward(m, mi + 0, a->ln, a->d_qkv,
+                                       need_dx || gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1W)) || gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1B))
+                                       ? a->d_ln : NULL, N)) != LORA_OK) return s;
+        if (need_dx || gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1W)) || gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1B)))
+            gpt2__layernorm_backward(m, a->d_ln, x, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1W)), la->ln1_mean, la->ln1_rstd,
+                                     need_dx ? a->d_res : NULL, gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1W)),
+                                     gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1B)), N);
     }
     if (m->full) gpt2__encoder_backward(m, a->d_res, a->inputs, B, T);
     return LORA_OK;
@@ -1889,6 +2137,11 @@ LORA_API lora_status gpt2_model_merge(gpt2_model *m, lora_adapter *ad, int sign)
     int i;
     if (!m || !ad || (sign != 1 && sign != -1)) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_merge: bad arguments");
     if ((s = gpt2__check_adapter(m, ad)) != LORA_OK) return s;
+    if (m->base_dtype != LORA_DT_F32 && ad->n_modules)
+        /* W + s B A rounded back to bf16 would lose most of the update (and unmerging could not
+           restore W): merge into an fp32 base (load with base dtype F32), then save or convert */
+        return lora_fail(LORA_ERR_UNSUPPORTED, "gpt2_model_merge: the base weights are bf16; merging an adapter needs fp32 base "
+                         "weights (open the model with base dtype f32)");
     for (i = 0; i < ad->n_modules; i++) {
         const lora_module *lm = &ad->modules[i];
         int tr;
@@ -1914,6 +2167,9 @@ LORA_API void gpt2_model_set_training(gpt2_model *m, int training, uint64_t drop
 
 LORA_API lora_status gpt2_model_set_full_finetune(gpt2_model *m, int on) {
     if (!m) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_set_full_finetune: model is NULL");
+    if (on && m->base_dtype != LORA_DT_F32)
+        return lora_fail(LORA_ERR_UNSUPPORTED, "full fine-tuning trains every weight in fp32; this model's base weights are bf16 "
+                         "(frozen, for LoRA): open it with base dtype f32");
     if (on && !m->grads) {
         m->grads = (float *)lora_alloc_aligned(m->n_floats * sizeof(float), "gradients for full fine-tuning");
         if (!m->grads) return LORA_ERR_OOM;
@@ -1985,8 +2241,8 @@ LORA_API lora_status gpt2_trainable_params(gpt2_model *m, lora_param **params, i
 LORA_API size_t gpt2_model_memory(const gpt2_model *m) {
     size_t b = 0;
     if (!m) return 0;
-    b += m->n_floats * sizeof(float) * (m->grads ? 2 : 1);
-    if (m->acts) b += m->acts->n_floats * sizeof(float) + m->acts->mask_bytes;
+    b += m->n_floats * sizeof(float) * (m->grads ? 2 : 1) + m->n_bf16 * sizeof(uint16_t);
+    if (m->acts) b += m->acts->n_floats * sizeof(float) + m->acts->mask_bytes + m->acts->logits_floats * sizeof(float) + m->acts->ws_bytes;
     return b;
 }
 
@@ -2046,6 +2302,8 @@ struct gpt2_kv_cache {
     lora_pool *solo;             /* a 1-thread pool for models without one (keeps the GEMM workspace) */
     size_t bytes;
     lora_isa isa;                /* matrix-vector kernels for the current call (lora_gemv) */
+    void *wscratch;              /* bf16 weights: lora_wmat_mul's scratch for chunk rows */
+    size_t wscratch_bytes;
     const lora_vecops *vec;
 };
 
@@ -2056,6 +2314,7 @@ LORA_API void gpt2_kv_free(gpt2_kv_cache *kv) {
     lora_free_aligned(kv->work);
     lora_free_aligned(kv->h);
     lora_free_aligned(kv->att);
+    lora_free_aligned(kv->wscratch);
     lora_pool_destroy(kv->solo);
     lora_free(kv);
 }
@@ -2138,6 +2397,22 @@ static lora_status gpt2__kv_scratch(gpt2_kv_cache *kv, const gpt2_model *m) {
         kv->bytes += (size_t)(threads - kv->att_threads) * per * sizeof(float);
         kv->att = a; kv->att_threads = threads;
     }
+    if (m->base_dtype == LORA_DT_BF16) {   /* products through bf16 weights: lora_wmat_mul's scratch */
+        size_t need = 0, b;
+        lora_pool *pool = m->pool ? m->pool : kv->solo;
+        for (i = 0; i < m->n_linears; i++) {
+            int tr;
+            lora_wmat w = gpt2__module_wmat(m, i, &tr);
+            if ((b = lora_wmat_mul_scratch(pool, kv->chunk, &w, tr)) > need) need = b;
+        }
+        if (need > kv->wscratch_bytes) {
+            void *ws = lora_alloc_aligned(need, "KV cache bf16 scratch");
+            if (!ws) return LORA_ERR_OOM;
+            lora_free_aligned(kv->wscratch);
+            kv->bytes += need - kv->wscratch_bytes;
+            kv->wscratch = ws; kv->wscratch_bytes = need;
+        }
+    }
     return LORA_OK;
 }
 
@@ -2187,15 +2462,17 @@ static void gpt2__gv_task(void *vctx, int task, int thread) {
 /* y (N, out) = x (N, in) W + b (+ LoRA), then gelu or + resid; N rows of the current chunk.
    Up to GPT2__GEMV_MAX_ROWS rows stream W once with the matrix-vector kernels; more use
    lora_sgemm as gpt2_forward does. */
-static void gpt2__gen_linear(gpt2_model *m, gpt2_kv_cache *kv, int mi, const float *x, float *y, int N,
-                             const float *resid, int gelu) {
+static lora_status gpt2__gen_linear(gpt2_model *m, gpt2_kv_cache *kv, int mi, const float *x, float *y, int N,
+                                    const float *resid, int gelu) {
     const gpt2_linear_info *li = &m->linears[mi];
     int tr, bi = gpt2__module_bias_tensor(m, mi);
-    const float *W = gpt2__module_weight(m, mi, &tr);
+    lora_wmat w = gpt2__module_wmat(m, mi, &tr);
+    const float *W = (const float *)w.data;
     const float *bias = bi >= 0 ? gpt2__tensor_value(m, bi) : NULL;
     const lora_module *lm = lora_adapter_module(m->adapter, mi);
     lora_pool *pool = gpt2__kv_pool(kv, m);
-    if (N <= GPT2__GEMV_MAX_ROWS) {
+    lora_status s;
+    if (N <= GPT2__GEMV_MAX_ROWS && w.dtype == LORA_DT_F32) {
         gpt2__gv_job g;
         int threads = lora_pool_threads(m->pool), n_tasks = 1;
         if (lm) lora_gemv(kv->isa, 1, N, li->in, x, li->in, lm->A, li->in, 0, lm->r, kv->h, lm->r);
@@ -2208,9 +2485,9 @@ static void gpt2__gen_linear(gpt2_model *m, gpt2_kv_cache *kv, int mi, const flo
             n_tasks = (li->out + g.chunk - 1) / g.chunk;
         }
         lora_pool_run(m->pool, gpt2__gv_task, &g, n_tasks);
-        return;
+        return LORA_OK;
     }
-    lora_sgemm(pool, 0, tr, N, li->out, li->in, 1.0f, x, li->in, W, tr ? li->in : li->out, 0.0f, y, li->out);
+    if ((s = lora_wmat_mul(pool, N, x, li->in, &w, tr, 0, y, li->out, kv->wscratch, kv->wscratch_bytes)) != LORA_OK) return s;
     if (bias) {
         gpt2__bias_ctx b;
         b.y = y; b.b = bias; b.W = li->out; b.v = lora_vec(m->pool);
@@ -2222,6 +2499,7 @@ static void gpt2__gen_linear(gpt2_model *m, gpt2_kv_cache *kv, int mi, const flo
     }
     if (gelu) gpt2__gelu_forward(m, y, y, N, li->out);
     if (resid) gpt2__residual_forward(m, resid, y, y, N);
+    return LORA_OK;
 }
 
 /* ---- attention of n new rows (positions pos0 ..) over the cache ---- */
@@ -2276,20 +2554,22 @@ static void gpt2__gen_attention(gpt2_model *m, gpt2_kv_cache *kv, int layer, int
 
 /* Runs n (<= chunk) tokens through the layers, appending their keys and values; the last
    hidden states are left in kv->x. */
-static void gpt2__gen_chunk(gpt2_model *m, gpt2_kv_cache *kv, const int32_t *tokens, int n) {
+static lora_status gpt2__gen_chunk(gpt2_model *m, gpt2_kv_cache *kv, const int32_t *tokens, int n) {
     int C = m->cfg.n_embd, H = m->cfg.n_head, D = C / H, pos0 = kv->len, l, r, h;
     const float *wte = gpt2__t(m, 0), *wpe = gpt2__t(m, 1);
+    lora_status s;
     for (r = 0; r < n; r++) {
-        const float *a = wte + (size_t)tokens[r] * C, *b = wpe + (size_t)(pos0 + r) * C;
+        const float *b = wpe + (size_t)(pos0 + r) * C;
         float *o = kv->x + (size_t)r * C;
         int i;
-        for (i = 0; i < C; i++) o[i] = a[i] + b[i];
+        if (wte) { const float *a = wte + (size_t)tokens[r] * C; for (i = 0; i < C; i++) o[i] = a[i] + b[i]; }
+        else { lora_bf16_to_f32_n(gpt2__tb(m, 0) + (size_t)tokens[r] * C, o, (size_t)C); for (i = 0; i < C; i++) o[i] += b[i]; }
     }
     for (l = 0; l < m->cfg.n_layer; l++) {
         int mi = l * GPT2_LINEARS_PER_LAYER;
         gpt2__layernorm_forward(m, kv->x, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1B)),
                                 kv->ln, kv->mean, kv->rstd, n);
-        gpt2__gen_linear(m, kv, mi + 0, kv->ln, kv->qkv, n, NULL, 0);
+        if ((s = gpt2__gen_linear(m, kv, mi + 0, kv->ln, kv->qkv, n, NULL, 0)) != LORA_OK) return s;
         for (r = 0; r < n; r++)
             for (h = 0; h < H; h++) {
                 size_t head = ((size_t)l * H + h) * kv->max_T * D, t = (size_t)(pos0 + r);
@@ -2300,13 +2580,14 @@ static void gpt2__gen_chunk(gpt2_model *m, gpt2_kv_cache *kv, const int32_t *tok
                 memcpy(kv->v + head + t * D, src + 2 * C, sizeof(float) * (size_t)D);
             }
         gpt2__gen_attention(m, kv, l, n, pos0);
-        gpt2__gen_linear(m, kv, mi + 1, kv->atty, kv->res, n, kv->x, 0);
+        if ((s = gpt2__gen_linear(m, kv, mi + 1, kv->atty, kv->res, n, kv->x, 0)) != LORA_OK) return s;
         gpt2__layernorm_forward(m, kv->res, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2B)),
                                 kv->ln, kv->mean, kv->rstd, n);
-        gpt2__gen_linear(m, kv, mi + 2, kv->ln, kv->fch, n, NULL, 1);
-        gpt2__gen_linear(m, kv, mi + 3, kv->fch, kv->x, n, kv->res, 0);
+        if ((s = gpt2__gen_linear(m, kv, mi + 2, kv->ln, kv->fch, n, NULL, 1)) != LORA_OK) return s;
+        if ((s = gpt2__gen_linear(m, kv, mi + 3, kv->fch, kv->x, n, kv->res, 0)) != LORA_OK) return s;
     }
     kv->len += n;
+    return LORA_OK;
 }
 
 LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const int32_t *tokens, int n_new,
@@ -2337,13 +2618,13 @@ LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const
     kv->adapter = m->adapter;
     for (done = 0; done < n_new; done += n) {
         n = n_new - done < kv->chunk ? n_new - done : kv->chunk;
-        gpt2__gen_chunk(m, kv, tokens + done, n);
+        if ((s = gpt2__gen_chunk(m, kv, tokens + done, n)) != LORA_OK) return s;
     }
     if (logits_last) {
         const float *last = kv->x + (size_t)(n - 1) * c->n_embd;
         gpt2__layernorm_forward(m, last, gpt2__tensor_value(m, m->n_tensors - 2), gpt2__tensor_value(m, m->n_tensors - 1),
                                 kv->ln, kv->mean, kv->rstd, 1);
-        gpt2__gen_linear(m, kv, m->n_linears - 1, kv->ln, logits_last, 1, NULL, 0);
+        if ((s = gpt2__gen_linear(m, kv, m->n_linears - 1, kv->ln, logits_last, 1, NULL, 0)) != LORA_OK) return s;
     }
     return LORA_OK;
 }
@@ -2419,6 +2700,9 @@ static lora_status gpt2__op_gguf_write(const lora_model *b, const lora_tokenizer
     int l, k;
     float *merged;
     if ((s = gpt2__weights(m, "lora_model_save_gguf")) != LORA_OK) return s;
+    if (m->base_dtype != LORA_DT_F32)
+        return lora_fail(LORA_ERR_UNSUPPORTED, "lora_model_save_gguf: the GPT-2 weights are held in bf16 (a training load option); "
+                                               "load the model with fp32 weights to export it");
     if (ad && (s = gpt2__check_adapter(m, ad)) != LORA_OK) return s;
 #define GPT2__TRY(x) do { if ((s = (x)) != LORA_OK) return s; } while (0)
 #define GPT2__ADD(idx, nm) do { merged = gpt2__gguf_merged(m, ad, idx, &s); if (s != LORA_OK) return s; \
@@ -2532,7 +2816,7 @@ static lora_status gpt2__load_gguf(const char *path, lora_pool *pool, gpt2_model
     cfg.vocab_size = (int)te->ne[1];
     if ((s = gpt2_config_check(&cfg)) != LORA_OK) { s = lora_fail(s, "%s: %s", path, lora_last_error()); goto done; }
     /* every tensor present with its shape before the weights are allocated */
-    if ((s = gpt2__model_new(&cfg, pool, 0, &m)) != LORA_OK) goto done;
+    if ((s = gpt2__model_new(&cfg, pool, 0, LORA_DT_F32, &m)) != LORA_OK) goto done;
     for (k = 0; k < m->n_tensors; k++) {
         const gpt2__tensor *t = &m->tensors[k];
         char name[LORA_GGUF_MAX_NAME];
@@ -2668,7 +2952,7 @@ static lora_status gpt2__op_save(const lora_model *b, const char *path) {
 }
 static void gpt2__op_estimate(const lora_model *b, const lora_adapter *ad, int full, int B, int T, int threads,
                               lora_memory_estimate *out) {
-    gpt2_estimate_memory(&gpt2__ofc(b)->cfg, ad, full, B, T, threads, out);
+    gpt2__estimate(&gpt2__ofc(b)->cfg, gpt2__ofc(b)->base_dtype, ad, full, B, T, threads, out);
 }
 static size_t gpt2__op_memory(const lora_model *b) { return gpt2_model_memory(gpt2__ofc(b)); }
 static lora_status gpt2__op_kv_create(const lora_model *b, int max_T, lora_kv **out) {
@@ -2774,25 +3058,34 @@ static lora_status gpt2__name_from_path(gpt2_model *m, const char *path) {
     return s;
 }
 
-static lora_status gpt2__family_load(const char *path, const char *config_path, lora_pool *pool, lora_model **out) {
+static lora_status gpt2__family_load_as(const char *path, const char *config_path, lora_pool *pool, lora_dtype dtype,
+                                        lora_model **out) {
     gpt2_model *m;
-    lora_status s = gpt2_model_load(path, config_path, pool, &m);
+    lora_status s = gpt2_model_load_as(path, config_path, pool, dtype, &m);
     if (s != LORA_OK) return s;
     if ((s = gpt2__name_from_path(m, path)) != LORA_OK) { gpt2_model_free(m); return s; }
     *out = &m->base;
     return LORA_OK;
 }
 
-static lora_status gpt2__family_preset(const char *preset, uint64_t seed, lora_pool *pool, lora_model **out) {
+static lora_status gpt2__family_load(const char *path, const char *config_path, lora_pool *pool, lora_model **out) {
+    return gpt2__family_load_as(path, config_path, pool, LORA_DT_F32, out);
+}
+
+static lora_status gpt2__family_preset_as(const char *preset, uint64_t seed, lora_pool *pool, lora_dtype dtype, lora_model **out) {
     gpt2_config cfg;
     gpt2_model *m;
     lora_status s;
     if ((s = gpt2_config_preset(preset, &cfg)) != LORA_OK) return s;
-    if ((s = gpt2_model_create(&cfg, pool, &m)) != LORA_OK) return s;
+    if ((s = gpt2_model_create_as(&cfg, pool, dtype, &m)) != LORA_OK) return s;
     gpt2_model_init_random(m, seed);
     if ((s = gpt2_model_set_name(m, preset)) != LORA_OK) { gpt2_model_free(m); return s; }
     *out = &m->base;
     return LORA_OK;
+}
+
+static lora_status gpt2__family_preset(const char *preset, uint64_t seed, lora_pool *pool, lora_model **out) {
+    return gpt2__family_preset_as(preset, seed, pool, LORA_DT_F32, out);
 }
 
 static lora_status gpt2__family_shape(const char *preset, lora_model **out) {
@@ -2800,14 +3093,15 @@ static lora_status gpt2__family_shape(const char *preset, lora_model **out) {
     gpt2_model *m;
     lora_status s;
     if ((s = gpt2_config_preset(preset, &cfg)) != LORA_OK) return s;
-    if ((s = gpt2__model_new(&cfg, NULL, 0, &m)) != LORA_OK) return s;
+    if ((s = gpt2__model_new(&cfg, NULL, 0, LORA_DT_F32, &m)) != LORA_OK) return s;
     if ((s = gpt2_model_set_name(m, preset)) != LORA_OK) { gpt2_model_free(m); return s; }
     *out = &m->base;
     return LORA_OK;
 }
 
 static const lora_model_family gpt2__family = {
-    "gpt2", gpt2__model_types, gpt2__presets, gpt2__probe, gpt2__family_load, gpt2__family_preset, gpt2__family_shape
+    "gpt2", gpt2__model_types, gpt2__presets, gpt2__probe, gpt2__family_load, gpt2__family_preset, gpt2__family_shape,
+    gpt2__family_load_as, gpt2__family_preset_as
 };
 LORA_API const lora_model_family *gpt2_family(void) { return &gpt2__family; }
 

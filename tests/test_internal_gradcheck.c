@@ -534,12 +534,19 @@ static void test_attention(gpt2_model *m) {
     CHECK_OK(gpt2__acts_ensure(m, NB, NT)); /* per-thread scratch */
     fill(qkv, NN * 3 * NC, 0, 1.3); fill(g, NN * NC, 0, 1);
     fill_nan(att, NB * NH * NT * NT); fill_nan(out, NN * NC); fill_nan(dqkv, NN * 3 * NC);
-    gpt2__attention_forward(m, qkv, att, out, NB, NT);
+    gpt2__attention_forward(m, qkv, out, NB, NT);
+    {   /* the probabilities are not kept: the forward and backward compute them with this */
+        gpt2__att_ctx ac;
+        int t;
+        memset(&ac, 0, sizeof ac);
+        ac.m = m; ac.qkv = qkv; ac.B = NB; ac.T = NT; ac.v = lora_vec(m->pool);
+        for (t = 0; t < NB * NH; t++) gpt2__attention_probs(&ac, t / NH, t % NH, att + (size_t)t * NT * NT);
+    }
     c.qkv = to_d(qkv, NN * 3 * NC); c.g = to_d(g, NN * NC); c.out = dalloc(NN * NC);
     ref_attention(c.qkv, c.out, P, NB, NT, NC, NH);
     check_forward("attention", out, c.out, NN * NC);
     check_forward("attention probabilities", att, P, NB * NH * NT * NT);
-    gpt2__attention_backward(m, qkv, att, g, dqkv, NB, NT);
+    gpt2__attention_backward(m, qkv, g, dqkv, NB, NT);
     gradcheck_sel("attention dq", att_loss, &c, c.qkv, dqkv, NN * 3 * NC, 3 * NC, 0, NC, 64);
     gradcheck_sel("attention dk", att_loss, &c, c.qkv, dqkv, NN * 3 * NC, 3 * NC, NC, NC, 64);
     gradcheck_sel("attention dv", att_loss, &c, c.qkv, dqkv, NN * 3 * NC, 3 * NC, 2 * NC, NC, 64);

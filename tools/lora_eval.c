@@ -36,7 +36,7 @@ static int show_item(void *user, int64_t index, const int32_t *prompt, int n_pro
 int main(int argc, char **argv) {
     cli_args a;
     const char *model_path, *config, *preset, *adapter_dir, *tokens_path, *data_path, *tok_dir, *chat_s, *system_prompt;
-    int B, T, json, threads, exact, rc = 1;
+    int B, T, json, threads, exact, base_dtype, rc = 1;
     long max_batches, max_items, show;
     uint64_t init_seed;
     lora_pool *pool = NULL;
@@ -52,6 +52,7 @@ int main(int argc, char **argv) {
         puts("usage: lora-eval (--model M [--config C] | --preset P [--init-seed S]) [--adapter DIR]\n"
              "                 (--tokens F.bin | --data F.jsonl [--tokenizer DIR]) --batch B --seq T [--max-batches N]\n"
              "                 [--threads N] [--json] [--chat-template auto|plain|chatml|llama3] [--system-prompt TEXT]\n"
+             "                 [--base-dtype f32|bf16]\n"
              "       lora-eval ... --data qa.jsonl --exact-match [--max-items N] [--show N] [--json]\n"
              "  --exact-match: greedy answers of the QA / prompt-completion lines against the expected ones");
         cli_free(&a);
@@ -75,7 +76,8 @@ int main(int argc, char **argv) {
     max_batches = (long)cli_int(&a, "--max-batches", 0, 0, INT_MAX);
     threads = (int)cli_int(&a, "--threads", 0, 0, 1024);
     json = cli_flag(&a, "--json");
-    if (!cli_done(&a)) { cli_free(&a); return 2; }
+    base_dtype = cli_base_dtype("lora-eval", cli_str(&a, "--base-dtype", "f32"));
+    if (!cli_done(&a) || base_dtype < 0) { cli_free(&a); return 2; }
     cli_free(&a);
     if (!model_path && !preset) { fprintf(stderr, "lora-eval: --model (or --preset) is required\n"); return 2; }
     if (!!tokens_path == !!data_path) { fprintf(stderr, "lora-eval: give exactly one of --tokens and --data\n"); return 2; }
@@ -83,7 +85,7 @@ int main(int argc, char **argv) {
     if (exact && !data_path) { fprintf(stderr, "lora-eval: --exact-match needs --data (QA or prompt-completion jsonl)\n"); return 2; }
     if (max_items < 0 || show < 0 || max_batches < 0) { fprintf(stderr, "lora-eval: --max-items, --show and --max-batches must be >= 0\n"); return 2; }
     if ((s = lora_pool_create(&pool, threads)) != LORA_OK) goto fail;
-    if (!(m = cli_open_model("lora-eval", model_path, config, preset, init_seed, pool))) goto out;
+    if (!(m = cli_open_model_as("lora-eval", model_path, config, preset, init_seed, pool, (lora_dtype)base_dtype))) goto out;
     info = lora_model_get_info(m);
     if (T <= 0) T = info->max_seq;
     if (adapter_dir) {

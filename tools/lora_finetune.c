@@ -22,7 +22,7 @@ static const char *usage_text =
 "        [--chat-template auto|plain|chatml|llama3] [--system-prompt TEXT]  (chat/QA lines; auto = the tokenizer's)\n"
 "lora:   --adapter-in DIR | --targets c_attn,c_proj|all-linear [--target-regex RE] [--layers 0,1] [--exclude LIST]\n"
 "        [--r 8] [--alpha 16] [--dropout 0.05] [--rslora] [--bias none|all|lora_only] [--init default|gaussian]\n"
-"        --full (full fine-tuning instead of LoRA)\n"
+"        --full (full fine-tuning instead of LoRA)   [--base-dtype f32|bf16] (frozen weights in bf16: LoRA only)\n"
 "optim:  --batch 4 --seq 128 (--steps N | --epochs E) [--lr 2e-4] [--weight-decay 0] [--betas 0.9,0.999] [--eps 1e-8]\n"
 "        [--warmup 0] [--schedule constant|linear|cosine] [--clip 0] [--grad-accum 1] [--seed 42] [--threads N]\n"
 "output: --adapter-out DIR (--model-out F.safetensors with --full) [--log steps.jsonl] [--csv steps.csv] [--svg loss.svg]\n"
@@ -200,7 +200,7 @@ int main(int argc, char **argv) {
     double val_split, lr, wd, eps, clip, dropout, alpha, epochs, betas[2];
     long steps, report_every, eval_every, save_every, val_batches, stop_after;
     uint64_t init_seed, seed;
-    int B, T, r, warmup, grad_accum, threads, full, quiet, rslora, no_mask, no_pack, no_shuffle;
+    int B, T, r, warmup, grad_accum, threads, full, base_dtype, quiet, rslora, no_mask, no_pack, no_shuffle;
     lora_pool *pool = NULL;
     lora_model *m = NULL;
     const lora_model_info *info;
@@ -254,6 +254,7 @@ int main(int argc, char **argv) {
     bias_s = cli_str(&a, "--bias", "none");
     init_s = cli_str(&a, "--init", "default");
     full = cli_flag(&a, "--full");
+    base_dtype = cli_base_dtype("lora-finetune", cli_str(&a, "--base-dtype", "f32"));
     B = (int)cli_int(&a, "--batch", 4, 1, 65536);
     T = (int)cli_int(&a, "--seq", 128, 2, 1 << 20);
     steps = (long)cli_int(&a, "--steps", 0, 1, INT_MAX);
@@ -293,6 +294,8 @@ int main(int argc, char **argv) {
     if ((steps <= 0) == (epochs <= 0)) USAGE_ERR("give --steps N or --epochs E (one of them)");
     if (val_path && val_split > 0) USAGE_ERR("give --val or --val-split, not both");
     if (full && (adapter_in || targets || regex)) USAGE_ERR("--full trains every weight; it takes no adapter options");
+    if (base_dtype < 0) return 2;
+    if (full && base_dtype != LORA_DT_F32) USAGE_ERR("--full trains every weight in fp32: --base-dtype bf16 is for LoRA (frozen weights)");
     if (!full && !adapter_in && !targets && !regex) USAGE_ERR("choose what to train: --targets LIST, --target-regex RE, --adapter-in DIR or --full");
     if (!full && !adapter_out && !ckpt_dir) USAGE_ERR("--adapter-out DIR is required");
     if (full && !model_out && !ckpt_dir) USAGE_ERR("--model-out FILE is required with --full");
@@ -316,7 +319,8 @@ int main(int argc, char **argv) {
 
     /* ---- model ---- */
     if ((s = lora_pool_create(&pool, threads)) != LORA_OK) goto fail;
-    if (!(m = cli_open_model("lora-finetune", model_path, config, preset, init_seed, pool))) goto done;
+    if (!(m = cli_open_model_as("lora-finetune", model_path, config, preset, (uint64_t)init_seed, pool, (lora_dtype)base_dtype)))
+        goto done;
     info = lora_model_get_info(m);
     if (T > info->max_seq) {
         fprintf(stderr, "lora-finetune: --seq %d exceeds the model's n_positions %d\n", T, info->max_seq);
@@ -441,7 +445,7 @@ int main(int argc, char **argv) {
     ctx.steps = steps; ctx.report_every = report_every; ctx.eval_every = eval_every; ctx.stop_after = stop_after;
     ctx.logf = logf; ctx.csvf = csvf; ctx.log_path = log_path; ctx.csv_path = csv_path; ctx.cv = &cv; ctx.resume_dir = resume_dir; ctx.trainable_line = line;
     ctx.train_tokens = train->n_tokens; ctx.has_val = val != NULL; ctx.threads = lora_pool_threads(pool);
-    ctx.isa = lora_isa_name(lora_pool_isa(pool));
+    ctx.isa = lora_wmat_kernel_name(pool, (lora_dtype)base_dtype);
     /* checkpoints: --checkpoint DIR, else beside the adapter (a full model has none unless asked) */
     cdir[0] = 0;
     if (ckpt_dir) snprintf(cdir, sizeof cdir, "%s", ckpt_dir);

@@ -35,7 +35,8 @@ static const char usage[] =
     "  --ids               print token ids instead of text\n"
     "  --tokenizer DIR     encoder.json + vocab.bpe or vocab.json + merges.txt (default: the one inside a GGUF\n"
     "                      model, else the model's directory when it holds one, else data/gpt2-tokenizer)\n"
-    "  --threads N         worker threads (default: all cores)\n";
+    "  --threads N         worker threads (default: all cores)\n"
+    "  --base-dtype f32|bf16  frozen weights in bf16: half the memory\n";
 
 /* --chat: the prompt as the user turn of a conversation, rendered by the data loader exactly as a
    training line {"question": prompt, "answer": "."} is; the generation prompt is every token before
@@ -132,7 +133,7 @@ int main(int argc, char **argv) {
     uint64_t init_seed;
     long max_new, threads, top_k;
     double temperature, top_p;
-    int print_ids, chat, stop_eot, i, rc = 1, n_prompt = 0, n_out = 0;
+    int print_ids, chat, stop_eot, base_dtype, i, rc = 1, n_prompt = 0, n_out = 0;
     lora_sampler samp = lora_sampler_init();
     lora_pool *pool = NULL;
     lora_model *m = NULL;
@@ -166,7 +167,8 @@ int main(int argc, char **argv) {
     samp.greedy = cli_flag(&a, "--greedy");
     stop_eot = !cli_flag(&a, "--ignore-eot");
     print_ids = cli_flag(&a, "--ids");
-    if (!cli_done(&a)) { cli_free(&a); return 2; }
+    base_dtype = cli_base_dtype("lora-generate", cli_str(&a, "--base-dtype", "f32"));
+    if (!cli_done(&a) || base_dtype < 0) { cli_free(&a); return 2; }
     cli_free(&a);
     if (temperature > 0.0 && temperature < 0.01) {
         fprintf(stderr, "lora-generate: --temperature expects 0 (greedy) or a number in [0.01, 100], got %g\n", temperature);
@@ -182,7 +184,7 @@ int main(int argc, char **argv) {
     if (!prompt == !prompt_ids) { fprintf(stderr, "lora-generate: give exactly one of --prompt and --prompt-ids\n%s", usage); return 2; }
 
     if ((s = lora_pool_create(&pool, (int)threads)) != LORA_OK) goto fail;
-    if (!(m = cli_open_model("lora-generate", model_path, config_path, preset, init_seed, pool))) goto out;
+    if (!(m = cli_open_model_as("lora-generate", model_path, config_path, preset, init_seed, pool, (lora_dtype)base_dtype))) goto out;
     info = lora_model_get_info(m);
     if (adapter_dir) {
         char *warnings = NULL;
@@ -246,7 +248,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "lora-generate: %s, %d thread%s, %s: prefill %d tokens in %.1f ms (%.1f tokens/s), "
                         "decode %d tokens in %.1f ms (%.1f tokens/s)",
                 preset ? preset : "model", lora_pool_threads(pool), lora_pool_threads(pool) == 1 ? "" : "s",
-                lora_isa_name(lora_pool_isa(pool)), n_prompt, 1e3 * pre, pre > 0 ? n_prompt / pre : 0.0,
+                lora_wmat_kernel_name(pool, (lora_dtype)base_dtype), n_prompt, 1e3 * pre, pre > 0 ? n_prompt / pre : 0.0,
                 st.n > 1 ? st.n - 1 : 0, 1e3 * dec, st.n > 1 && dec > 0 ? (st.n - 1) / dec : 0.0);
         if (n_out < max_new && n_prompt + n_out >= info->max_seq) fprintf(stderr, "; stopped at the context length %d", info->max_seq);
         fputc('\n', stderr);

@@ -20,9 +20,18 @@ CLI_FN int cli_families(const lora_model_family **out) {
     return n;
 }
 
-/* Opens the model the options name; prints the error and returns NULL on failure. */
-CLI_FN lora_model *cli_open_model(const char *prog, const char *model_path, const char *config, const char *preset,
-                                  uint64_t init_seed, lora_pool *pool) {
+/* --base-dtype f32|bf16: how the frozen base weights are stored; -1 (message printed) otherwise. */
+CLI_FN int cli_base_dtype(const char *prog, const char *s) {
+    if (!s || strcmp(s, "f32") == 0 || strcmp(s, "fp32") == 0) return (int)LORA_DT_F32;
+    if (strcmp(s, "bf16") == 0) return (int)LORA_DT_BF16;
+    fprintf(stderr, "%s: --base-dtype must be f32 or bf16, not '%s'\n", prog, s);
+    return -1;
+}
+
+/* Opens the model the options name with its frozen weights in dtype; prints the error and
+   returns NULL on failure. */
+CLI_FN lora_model *cli_open_model_as(const char *prog, const char *model_path, const char *config, const char *preset,
+                                     uint64_t init_seed, lora_pool *pool, lora_dtype dtype) {
     const lora_model_family *fams[CLI_MAX_FAMILIES];
     int n = cli_families(fams);
     lora_model *m = NULL;
@@ -30,11 +39,17 @@ CLI_FN lora_model *cli_open_model(const char *prog, const char *model_path, cons
         fprintf(stderr, "%s: give exactly one of --model or --preset\n", prog);
         return NULL;
     }
-    if (lora_model_open(fams, n, model_path, config, preset, init_seed, pool, &m) != LORA_OK) {
+    if (lora_model_open_as(fams, n, model_path, config, preset, init_seed, pool, dtype, &m) != LORA_OK) {
         fprintf(stderr, "%s: %s\n", prog, lora_last_error());
         return NULL;
     }
     return m;
+}
+
+/* The same with fp32 weights. */
+CLI_FN lora_model *cli_open_model(const char *prog, const char *model_path, const char *config, const char *preset,
+                                  uint64_t init_seed, lora_pool *pool) {
+    return cli_open_model_as(prog, model_path, config, preset, init_seed, pool, LORA_DT_F32);
 }
 
 /* The tokenizer: --tokenizer PATH (a directory, or a tokenizer.json file), else the one inside a

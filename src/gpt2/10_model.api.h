@@ -58,6 +58,18 @@ LORA_API void gpt2_model_init_random(gpt2_model *m, uint64_t seed);
    or an llm.c checkpoint (detected by its magic), or a GGUF file of architecture "gpt2" (llama.cpp's
    names and layout; F32, F16, BF16 or Q8_0 tensors, dequantized; config from its gpt2.* keys). */
 LORA_API lora_status gpt2_model_load(const char *path, const char *config_path, lora_pool *pool, gpt2_model **out);
+/* The same with the frozen matrices (wte, tied to lm_head, and every block's c_attn, attn.c_proj,
+   c_fc, mlp.c_proj weights) stored as base_dtype: LORA_DT_BF16 halves the weights' memory (BF16
+   files as they are, F32/F16 rounded to nearest even, one tensor at a time; never upcast) and
+   multiplies through them with lora_wmat_mul (bf16 activations, fp32 sums). Norms, biases and wpe
+   stay fp32. Such a model trains LoRA adapters only: full fine-tuning and merging refuse
+   (LORA_ERR_UNSUPPORTED), gpt2_model_param / gpt2_model_tensor give NULL data for the bf16
+   matrices, gpt2_model_save writes them as BF16. LORA_DT_F32: gpt2_model_load. */
+LORA_API lora_status gpt2_model_load_as(const char *path, const char *config_path, lora_pool *pool, lora_dtype base_dtype,
+                                        gpt2_model **out);
+/* gpt2_model_create with the frozen matrices in base_dtype (see gpt2_model_load_as). */
+LORA_API lora_status gpt2_model_create_as(const gpt2_config *cfg, lora_pool *pool, lora_dtype base_dtype, gpt2_model **out);
+LORA_API lora_dtype gpt2_model_base_dtype(const gpt2_model *m);
 /* Writes model.safetensors with HF names (no prefix) and config.json beside it. */
 LORA_API lora_status gpt2_model_save(const gpt2_model *m, const char *path);
 /* Writes an llm.c checkpoint (gpt2_124M.bin layout, float32, version 3). */
@@ -97,7 +109,10 @@ LORA_API lora_status gpt2_model_set_full_finetune(gpt2_model *m, int on);
    logits at t predict labels[t+1] (Hugging Face labels = input_ids convention).
    *loss (may be NULL) receives the mean cross-entropy over non-ignored targets (NaN if none). */
 LORA_API lora_status gpt2_forward(gpt2_model *m, const int32_t *inputs, const int32_t *labels, int B, int T, float *loss);
-/* Logits (B, T, vocab) of the last forward. Valid until backward or the next forward. */
+/* Logits (B, T, vocab) of the last forward. Valid until backward or the next forward. NULL after
+   a training-mode forward with labels (gpt2_model_set_training on, no LoRA on lm_head, not full
+   fine-tuning): that one computes the logits of the labelled rows only, a chunk at a time, fused
+   with the loss and the output layer's gradient (lora_lm_head_ce), and keeps none. */
 /* The same with position ids (B, T) (NULL: 0 .. T-1 in every row). Each position 0 starts a
    sequence that attends only to itself, with its own position embeddings from 0, and the
    token before it predicts nothing: several samples packed in a row give the same logits and

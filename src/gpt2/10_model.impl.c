@@ -89,8 +89,9 @@ typedef struct gpt2__tensor {
     char name[48];           /* HF name without prefix */
     int ndim;
     int64_t shape[2];
-    size_t offset;           /* floats into the parameter arena */
+    size_t offset;           /* floats into the parameter arena, or (bf16) values into the bf16 arena */
     int64_t numel;
+    int bf16;                /* a frozen matrix stored in bf16 (gpt2_model_load_as / create_as) */
 } gpt2__tensor;
 
 /* Indices of a layer's tensors in the tensor table, in named_parameters() order. */
@@ -111,7 +112,10 @@ struct gpt2_model {
     lora_pool *pool;
     int n_tensors;
     gpt2__tensor *tensors;   /* wte, wpe, per layer GPT2__PER_LAYER, ln_f.weight, ln_f.bias */
-    float *params;           /* one arena */
+    float *params;           /* one arena (the fp32 tensors) */
+    uint16_t *params_bf16;   /* the matrices when the frozen weights are bf16, else NULL */
+    size_t n_bf16;
+    lora_dtype base_dtype;   /* LORA_DT_F32 or LORA_DT_BF16 */
     float *grads;            /* full fine-tuning: same layout, else NULL */
     size_t n_floats;
     int n_linears;
@@ -124,16 +128,45 @@ struct gpt2_model {
     gpt2__acts *acts;
 };
 
-static float *gpt2__t(const gpt2_model *m, int idx) { return m->params + m->tensors[idx].offset; }
+static float *gpt2__t(const gpt2_model *m, int idx) { return m->tensors[idx].bf16 ? NULL : m->params + m->tensors[idx].offset; }
+static const uint16_t *gpt2__tb(const gpt2_model *m, int idx) { return m->tensors[idx].bf16 ? m->params_bf16 + m->tensors[idx].offset : NULL; }
+/* Writes n values of tensor idx from element at on (rounded to nearest even when it is bf16). */
+static void gpt2__store(gpt2_model *m, int idx, size_t at, const float *src, size_t n) {
+    if (m->tensors[idx].bf16) lora_f32_to_bf16_n(src, m->params_bf16 + m->tensors[idx].offset + at, n);
+    else memcpy(m->params + m->tensors[idx].offset + at, src, n * sizeof(float));
+}
+/* The matrix of tensor idx as the engine's frozen-weight view. */
+static lora_wmat gpt2__wmat(const gpt2_model *m, int idx) {
+    lora_wmat w;
+    const gpt2__tensor *t = &m->tensors[idx];
+    w.dtype = t->bf16 ? LORA_DT_BF16 : LORA_DT_F32;
+    w.rows = (int)t->shape[0]; w.cols = (int)t->shape[1];
+    w.data = t->bf16 ? (const void *)gpt2__tb(m, idx) : (const void *)gpt2__t(m, idx);
+    return w;
+}
 static int gpt2__lt(int layer, int which) { return 2 + layer * GPT2__PER_LAYER + which; }
 
 static void gpt2__acts_free(gpt2__acts *a);
+
+/* The weight arenas, zeroed. */
+static lora_status gpt2__alloc_weights(gpt2_model *m) {
+    m->params = (float *)lora_alloc_aligned(m->n_floats * sizeof(float), "gpt2 weights");
+    if (!m->params) return LORA_ERR_OOM;
+    memset(m->params, 0, m->n_floats * sizeof(float));
+    if (m->n_bf16) {
+        m->params_bf16 = (uint16_t *)lora_alloc_aligned(m->n_bf16 * sizeof(uint16_t), "gpt2 weights (bf16)");
+        if (!m->params_bf16) return LORA_ERR_OOM;
+        memset(m->params_bf16, 0, m->n_bf16 * sizeof(uint16_t));
+    }
+    return LORA_OK;
+}
 static lora_status gpt2__base_init(gpt2_model *m); /* 50_model.impl.c */
 
 LORA_API void gpt2_model_free(gpt2_model *m) {
     if (!m) return;
     gpt2__acts_free(m->acts);
     lora_free_aligned(m->params);
+    lora_free_aligned(m->params_bf16);
     lora_free_aligned(m->grads);
     lora_free(m->tensors);
     lora_free(m->linears);
@@ -144,29 +177,40 @@ LORA_API void gpt2_model_free(gpt2_model *m) {
     lora_free(m);
 }
 
-static void gpt2__add_tensor(gpt2_model *m, size_t *off, const char *name, int ndim, int64_t d0, int64_t d1) {
+/* bf16 set: the matrices (wte, tied to lm_head, and the four Conv1D weights of a block) go in
+   the bf16 arena, at offset *off_b; everything else in the fp32 arena at *off. */
+static void gpt2__add_tensor(gpt2_model *m, size_t *off, size_t *off_b, int bf16, const char *name, int ndim, int64_t d0,
+                             int64_t d1) {
     gpt2__tensor *t = &m->tensors[m->n_tensors++];
+    size_t *o;
     snprintf(t->name, sizeof t->name, "%s", name);
     t->ndim = ndim; t->shape[0] = d0; t->shape[1] = ndim > 1 ? d1 : 1;
     t->numel = d0 * (ndim > 1 ? d1 : 1);
-    t->offset = *off;
-    *off += ((size_t)t->numel + 15) & ~(size_t)15; /* keep every tensor 64-byte aligned */
+    t->bf16 = bf16 && ndim == 2 && strcmp(name, "wpe.weight") != 0;
+    o = t->bf16 ? off_b : off;
+    t->offset = *o;
+    *o += ((size_t)t->numel + 31) & ~(size_t)31; /* keep every tensor 64-byte aligned */
 }
 
 /* Builds the model's tensor table; allocates the weights only when alloc_weights (loaders
    check a file against the table before committing gigabytes). */
-static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int alloc_weights, gpt2_model **out) {
+static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int alloc_weights, lora_dtype dtype,
+                                   gpt2_model **out) {
     gpt2_model *m;
     lora_status s;
-    size_t off = 0;
+    size_t off = 0, off_b = 0;
+    int bf = dtype == LORA_DT_BF16;
     int l, C, F;
     char nm[48];
     *out = NULL;
     if ((s = gpt2_config_check(cfg)) != LORA_OK) return s;
+    if (dtype != LORA_DT_F32 && dtype != LORA_DT_BF16)
+        return lora_fail(LORA_ERR_INVALID_ARG, "gpt2: base weights in %s: expected F32 or BF16", lora_dtype_name(dtype));
     m = (gpt2_model *)lora_calloc(1, sizeof *m, "gpt2 model");
     if (!m) return LORA_ERR_OOM;
     m->cfg = *cfg;
     m->pool = pool;
+    m->base_dtype = dtype;
     C = cfg->n_embd; F = gpt2__inner(cfg);
     m->tensors = (gpt2__tensor *)lora_calloc((size_t)(2 + cfg->n_layer * GPT2__PER_LAYER + 2), sizeof *m->tensors, "tensor table");
     m->n_linears = gpt2_config_num_linears(cfg);
@@ -175,10 +219,10 @@ static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int 
     if (!m->tensors || !m->linears || !m->descs) { gpt2_model_free(m); return LORA_ERR_OOM; }
     gpt2_config_linears(cfg, m->linears);
     gpt2_config_module_descs(m->linears, m->n_linears, m->descs);
-    gpt2__add_tensor(m, &off, "wte.weight", 2, cfg->vocab_size, C);
-    gpt2__add_tensor(m, &off, "wpe.weight", 2, cfg->n_positions, C);
+    gpt2__add_tensor(m, &off, &off_b, bf, "wte.weight", 2, cfg->vocab_size, C);
+    gpt2__add_tensor(m, &off, &off_b, bf, "wpe.weight", 2, cfg->n_positions, C);
     for (l = 0; l < cfg->n_layer; l++) {
-#define GPT2__ADD(suffix, nd, a, b) (snprintf(nm, sizeof nm, "h.%d.%s", l, suffix), gpt2__add_tensor(m, &off, nm, nd, a, b))
+#define GPT2__ADD(suffix, nd, a, b) (snprintf(nm, sizeof nm, "h.%d.%s", l, suffix), gpt2__add_tensor(m, &off, &off_b, bf, nm, nd, a, b))
         GPT2__ADD("ln_1.weight", 1, C, 0);
         GPT2__ADD("ln_1.bias", 1, C, 0);
         GPT2__ADD("attn.c_attn.weight", 2, C, 3 * C);
@@ -193,14 +237,11 @@ static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int 
         GPT2__ADD("mlp.c_proj.bias", 1, C, 0);
 #undef GPT2__ADD
     }
-    gpt2__add_tensor(m, &off, "ln_f.weight", 1, C, 0);
-    gpt2__add_tensor(m, &off, "ln_f.bias", 1, C, 0);
+    gpt2__add_tensor(m, &off, &off_b, bf, "ln_f.weight", 1, C, 0);
+    gpt2__add_tensor(m, &off, &off_b, bf, "ln_f.bias", 1, C, 0);
     m->n_floats = off;
-    if (alloc_weights) {
-        m->params = (float *)lora_alloc_aligned(off * sizeof(float), "gpt2 weights");
-        if (!m->params) { gpt2_model_free(m); return LORA_ERR_OOM; }
-        memset(m->params, 0, off * sizeof(float));
-    }
+    m->n_bf16 = off_b;
+    if (alloc_weights && (s = gpt2__alloc_weights(m)) != LORA_OK) { gpt2_model_free(m); return s; }
     if ((s = gpt2__base_init(m)) != LORA_OK) { gpt2_model_free(m); return s; }
     *out = m;
     return LORA_OK;
@@ -208,8 +249,13 @@ static lora_status gpt2__model_new(const gpt2_config *cfg, lora_pool *pool, int 
 
 LORA_API lora_status gpt2_model_create(const gpt2_config *cfg, lora_pool *pool, gpt2_model **out) {
     if (!out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_create: out is NULL");
-    return gpt2__model_new(cfg, pool, 1, out);
+    return gpt2__model_new(cfg, pool, 1, LORA_DT_F32, out);
 }
+LORA_API lora_status gpt2_model_create_as(const gpt2_config *cfg, lora_pool *pool, lora_dtype base_dtype, gpt2_model **out) {
+    if (!out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_create_as: out is NULL");
+    return gpt2__model_new(cfg, pool, 1, base_dtype, out);
+}
+LORA_API lora_dtype gpt2_model_base_dtype(const gpt2_model *m) { return m ? m->base_dtype : LORA_DT_F32; }
 
 LORA_API const gpt2_config *gpt2_model_config(const gpt2_model *m) { return m ? &m->cfg : NULL; }
 LORA_API void gpt2_model_set_pool(gpt2_model *m, lora_pool *pool) { if (m) m->pool = pool; }
@@ -221,7 +267,7 @@ LORA_API const char *gpt2_model_tensor(const gpt2_model *m, int i, int *ndim, in
     t = &m->tensors[i];
     if (ndim) *ndim = t->ndim;
     if (shape) { shape[0] = t->shape[0]; shape[1] = t->shape[1]; }
-    if (data) *data = m->params + t->offset;
+    if (data) *data = gpt2__t(m, i);
     return t->name;
 }
 
@@ -239,7 +285,7 @@ LORA_API float *gpt2_model_param(gpt2_model *m, const char *name, int64_t *numel
     i = gpt2__find_tensor(m, name);
     if (i < 0) return NULL;
     if (numel) *numel = m->tensors[i].numel;
-    return m->params + m->tensors[i].offset;
+    return gpt2__t(m, i);
 }
 
 LORA_API float *gpt2_model_grad(gpt2_model *m, const char *name) {
@@ -258,7 +304,7 @@ LORA_API void gpt2_model_init_random(gpt2_model *m, uint64_t seed) {
     lora_rng_seed(&rng, seed);
     for (i = 0; i < m->n_tensors; i++) {
         gpt2__tensor *t = &m->tensors[i];
-        float *p = m->params + t->offset;
+        float *p = gpt2__t(m, i), v;
         int64_t j;
         const char *dot = strrchr(t->name, '.');
         int is_ln = strstr(t->name, "ln_") != NULL;
@@ -268,7 +314,8 @@ LORA_API void gpt2_model_init_random(gpt2_model *m, uint64_t seed) {
             for (j = 0; j < t->numel; j++) p[j] = 1.0f;
         } else {
             double sd = strstr(t->name, "c_proj.weight") ? proj_std : 0.02;
-            for (j = 0; j < t->numel; j++) p[j] = (float)(sd * lora_rng_normal(&rng));
+            if (p) for (j = 0; j < t->numel; j++) p[j] = (float)(sd * lora_rng_normal(&rng));
+            else for (j = 0; j < t->numel; j++) { v = (float)(sd * lora_rng_normal(&rng)); gpt2__store(m, i, (size_t)j, &v, 1); }
         }
     }
 }

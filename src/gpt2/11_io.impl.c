@@ -182,17 +182,21 @@ static lora_status gpt2__check_finite(const gpt2_model *m, const char *path) {
     int i;
     for (i = 0; i < m->n_tensors; i++) {
         const gpt2__tensor *t = &m->tensors[i];
-        const float *v = m->params + t->offset;
+        const float *v = gpt2__t(m, i);
+        const uint16_t *vb = v ? NULL : gpt2__tb(m, i);
         int64_t k;
-        for (k = 0; k < t->numel; k++)
-            if (!isfinite(v[k]))
+        for (k = 0; k < t->numel; k++) {
+            int bad = v ? !isfinite(v[k]) : (vb[k] & 0x7f80u) == 0x7f80u;   /* bf16: exponent all ones */
+            if (bad)
                 return lora_fail(LORA_ERR_NUMERIC, "%s: tensor '%s': element %lld is %g: expected a finite number", path, t->name,
-                                 (long long)k, (double)v[k]);
+                                 (long long)k, v ? (double)v[k] : (double)lora_bf16_to_f32(vb[k]));
+        }
     }
     return LORA_OK;
 }
 
-static lora_status gpt2__load_safetensors(const char *path, const char *config_path, lora_pool *pool, gpt2_model **out) {
+static lora_status gpt2__load_safetensors(const char *path, const char *config_path, lora_pool *pool, lora_dtype dtype,
+                                          gpt2_model **out) {
     lora_safetensors *st = NULL;
     gpt2_model *m = NULL;
     gpt2_config cfg;
@@ -216,7 +220,7 @@ static lora_status gpt2__load_safetensors(const char *path, const char *config_p
     }
     if (s != LORA_OK) goto done;
     /* every tensor present with its shape before the weights are allocated */
-    if ((s = gpt2__model_new(&cfg, pool, 0, &m)) != LORA_OK) goto done;
+    if ((s = gpt2__model_new(&cfg, pool, 0, dtype, &m)) != LORA_OK) goto done;
     for (k = 0; k < m->n_tensors; k++) {
         const gpt2__tensor *t = &m->tensors[k];
         const lora_st_tensor *ft;
@@ -231,14 +235,18 @@ static lora_status gpt2__load_safetensors(const char *path, const char *config_p
             goto done;
         }
     }
-    m->params = (float *)lora_alloc_aligned(m->n_floats * sizeof(float), "gpt2 weights");
-    if (!m->params) { s = LORA_ERR_OOM; goto done; }
-    memset(m->params, 0, m->n_floats * sizeof(float));
+    if ((s = gpt2__alloc_weights(m)) != LORA_OK) goto done;
     for (k = 0; k < m->n_tensors; k++) {
         gpt2__tensor *t = &m->tensors[k];
         char name[96];
         snprintf(name, sizeof name, "%s%s", prefix, t->name);
-        if ((s = lora_st_load_f32(st, name, t->ndim, t->shape, gpt2__t(m, k))) != LORA_OK) goto done;
+        if (t->bf16) {      /* one tensor at a time through fp32, rounded to nearest even (BF16 files: as they are) */
+            float *tmp = (float *)lora_malloc(sizeof(float) * (size_t)t->numel, "bf16 conversion");
+            if (!tmp) { s = LORA_ERR_OOM; goto done; }
+            if ((s = lora_st_load_f32(st, name, t->ndim, t->shape, tmp)) == LORA_OK) gpt2__store(m, k, 0, tmp, (size_t)t->numel);
+            lora_free(tmp);
+            if (s != LORA_OK) goto done;
+        } else if ((s = lora_st_load_f32(st, name, t->ndim, t->shape, gpt2__t(m, k))) != LORA_OK) goto done;
         lora_st_release(st, lora_st_find(st, name));
     }
     /* every other tensor must be a known buffer or a tied lm_head equal to wte */
@@ -258,8 +266,9 @@ static lora_status gpt2__load_safetensors(const char *path, const char *config_p
             if (!tmp) { s = LORA_ERR_OOM; goto done; }
             if ((s = lora_st_read_f32(st, t, tmp, t->numel)) == LORA_OK) {
                 const float *wte = gpt2__t(m, 0);
+                const uint16_t *wteb = gpt2__tb(m, 0);
                 for (j = 0; j < t->numel; j++)
-                    if (tmp[j] != wte[j]) {
+                    if (wte ? tmp[j] != wte[j] : lora_f32_to_bf16(tmp[j]) != wteb[j]) {
                         s = lora_fail(LORA_ERR_UNSUPPORTED, "%s: lm_head.weight differs from wte.weight at element %lld; GPT-2's "
                                       "lm_head is tied to the token embedding", path, (long long)j);
                         break;
@@ -394,7 +403,42 @@ LORA_API lora_status gpt2_model_load(const char *path, const char *config_path, 
     fclose(f);
     if (got == 4 && magic == GPT2__LLMC_CKPT_MAGIC) return gpt2__load_llmc(path, pool, out);
     if (got == 4 && (uint32_t)magic == GPT2__GGUF_MAGIC) return gpt2__load_gguf(path, pool, out);
-    return gpt2__load_safetensors(path, config_path, pool, out);
+    return gpt2__load_safetensors(path, config_path, pool, LORA_DT_F32, out);
+}
+
+/* The same model with its matrices in bf16 (a copy; m is freed, also on failure). */
+static lora_status gpt2__to_bf16(gpt2_model *m, gpt2_model **out) {
+    gpt2_model *b;
+    lora_status s;
+    int i;
+    *out = NULL;
+    if ((s = gpt2__model_new(&m->cfg, m->pool, 1, LORA_DT_BF16, &b)) != LORA_OK) { gpt2_model_free(m); return s; }
+    for (i = 0; i < m->n_tensors; i++) gpt2__store(b, i, 0, gpt2__t(m, i), (size_t)m->tensors[i].numel);
+    gpt2_model_free(m);
+    *out = b;
+    return LORA_OK;
+}
+
+LORA_API lora_status gpt2_model_load_as(const char *path, const char *config_path, lora_pool *pool, lora_dtype base_dtype,
+                                        gpt2_model **out) {
+    FILE *f;
+    int32_t magic = 0;
+    size_t got;
+    lora_status s;
+    if (!path || !out) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_load_as: NULL argument");
+    *out = NULL;
+    if (base_dtype != LORA_DT_BF16) return gpt2_model_load(path, config_path, pool, out);
+    f = fopen(path, "rb");
+    if (!f) return lora_fail(LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    got = lora_fread_le(&magic, 4, 1, f) * 4;
+    fclose(f);
+    if (got == 4 && (magic == GPT2__LLMC_CKPT_MAGIC || (uint32_t)magic == GPT2__GGUF_MAGIC)) {
+        gpt2_model *m;   /* llm.c checkpoints and GGUF files: read in fp32, then converted */
+        s = magic == GPT2__LLMC_CKPT_MAGIC ? gpt2__load_llmc(path, pool, &m) : gpt2__load_gguf(path, pool, &m);
+        if (s != LORA_OK) return s;
+        return gpt2__to_bf16(m, out);
+    }
+    return gpt2__load_safetensors(path, config_path, pool, LORA_DT_BF16, out);
 }
 
 LORA_API lora_status gpt2_model_save(const gpt2_model *m, const char *path) {
@@ -410,9 +454,9 @@ LORA_API lora_status gpt2_model_save(const gpt2_model *m, const char *path) {
     if (!e) return LORA_ERR_OOM;
     for (i = 0; i < m->n_tensors; i++) {
         const gpt2__tensor *t = &m->tensors[i];
-        e[i].name = t->name; e[i].dtype = LORA_DT_F32; e[i].ndim = t->ndim;
+        e[i].name = t->name; e[i].dtype = t->bf16 ? LORA_DT_BF16 : LORA_DT_F32; e[i].ndim = t->ndim;
         e[i].shape[0] = t->shape[0]; e[i].shape[1] = t->shape[1];
-        e[i].data = m->params + t->offset;
+        e[i].data = t->bf16 ? (const void *)gpt2__tb(m, i) : (const void *)gpt2__t(m, i);
     }
     /* both files or neither: config.json waits in its temporary file until the weights are in place */
     cpath = gpt2__sibling_path(path, "config.json");
@@ -437,6 +481,8 @@ LORA_API lora_status gpt2_model_save_llmc(const gpt2_model *m, const char *path)
     int C, Vp, k, l;
     float *buf;
     if (!m || !path) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_save_llmc: NULL argument");
+    if (m->base_dtype != LORA_DT_F32)
+        return lora_fail(LORA_ERR_UNSUPPORTED, "%s: llm.c checkpoints are written from fp32 weights; this model holds bf16 ones", path);
     if ((s = gpt2__ensure_parent(path)) != LORA_OK) return s;
     if (m->cfg.n_inner > 0 && m->cfg.n_inner != 4 * m->cfg.n_embd)
         return lora_fail(LORA_ERR_UNSUPPORTED, "llm.c checkpoints require n_inner = 4 * n_embd");

@@ -7,12 +7,11 @@
 #define GPT2__ROWS_PER_TASK 16
 
 typedef struct gpt2__layer_acts {
-    float *ln1, *ln1_mean, *ln1_rstd;  /* (N, C), (N), (N) */
+    float *ln1_mean, *ln1_rstd;        /* (N), (N): ln_1's output is recomputed where backward needs it */
     float *qkv;                        /* (N, 3C) */
-    float *att;                        /* (B, H, T, T) softmax probabilities */
     float *atty;                       /* (N, C) attention output before c_proj */
     float *res2;                       /* (N, C) residual after attention */
-    float *ln2, *ln2_mean, *ln2_rstd;
+    float *ln2_mean, *ln2_rstd;
     float *fch;                        /* (N, F) c_fc output before gelu */
     float *res3;                       /* (N, C) layer output */
 } gpt2__layer_acts;
@@ -31,7 +30,17 @@ struct gpt2__acts {
     float *encoded;                    /* (N, C) */
     gpt2__layer_acts *layers;
     float *lnf, *lnf_mean, *lnf_rstd;
-    float *logits;                     /* (N, V); dlogits in place after backward */
+    float *ln;                         /* (N, C) ln_1 / ln_2 output of the current block (forward), recomputed
+                                          from the block's input and kept statistics in backward when a
+                                          module reads it (LoRA, full fine-tuning): 2 N C floats a block saved */
+    float *logits;                     /* (N, V), outside the arena, allocated by the first forward that keeps
+                                          logits (not by training steps: they use the fused output layer);
+                                          dlogits in place after backward */
+    size_t logits_floats;
+    void *ws;                          /* scratch of the frozen-weight products and the fused output layer */
+    size_t ws_bytes;
+    int32_t *targets;                  /* (N) the label each row predicts, or -1 (fused path) */
+    int fused;                         /* the last forward ran the fused output layer: d_ln holds its input gradient */
     float *row_loss;                   /* (N) */
     float *gelu;                       /* (N, F) scratch: gelu(fch) of the current layer */
     float *scratch_in;                 /* (N, max(in)) scratch: dropout input, gradient of a LoRA input */
@@ -39,7 +48,8 @@ struct gpt2__acts {
     float *d_qkv;                      /* (N, 3C) */
     float *d_fch;                      /* (N, F) */
     float *d_h;                        /* (N, max r) */
-    float *att_scratch;                /* threads x T x T */
+    float *att_scratch;                /* threads x 2 x T x T: a (batch, head)'s attention probabilities (never
+                                          kept: backward recomputes them, the same bits) and their gradient */
     int att_scratch_threads;
     gpt2__lora_acts *lora;             /* per model module */
     int lora_r;                        /* r the lora buffers were sized for */
@@ -53,6 +63,9 @@ struct gpt2__acts {
 static void gpt2__acts_free(gpt2__acts *a) {
     if (!a) return;
     lora_free_aligned(a->arena);
+    lora_free_aligned(a->logits);
+    lora_free_aligned(a->ws);
+    lora_free(a->targets);
     lora_free(a->mask_arena);
     lora_free(a->layers);
     lora_free(a->lora);
@@ -87,21 +100,21 @@ static int gpt2__act_sizes(gpt2__acts *a, const gpt2_config *c, int n_linears, i
                            gpt2__act_size *t) {
     const size_t N = (size_t)B * T, C = (size_t)c->n_embd, F = (size_t)gpt2__inner(c), V = (size_t)c->vocab_size;
     const size_t H = (size_t)c->n_head, R = (size_t)(r > 0 ? r : 1), maxin = F > C ? F : C;
+    (void)V;
     int k = 0, l, i;
 #define GPT2__ACT(buf, count) do { if (t) { t[k].ptr = a ? &(buf) : NULL; t[k].floats = (count); } k++; } while (0)
     GPT2__ACT(a->encoded, N * C);
     for (l = 0; l < c->n_layer; l++) {
-        GPT2__ACT(a->layers[l].ln1, N * C); GPT2__ACT(a->layers[l].ln1_mean, N); GPT2__ACT(a->layers[l].ln1_rstd, N);
+        GPT2__ACT(a->layers[l].ln1_mean, N); GPT2__ACT(a->layers[l].ln1_rstd, N);
         GPT2__ACT(a->layers[l].qkv, N * 3 * C);
-        GPT2__ACT(a->layers[l].att, (size_t)B * H * T * T);
         GPT2__ACT(a->layers[l].atty, N * C);
         GPT2__ACT(a->layers[l].res2, N * C);
-        GPT2__ACT(a->layers[l].ln2, N * C); GPT2__ACT(a->layers[l].ln2_mean, N); GPT2__ACT(a->layers[l].ln2_rstd, N);
+        GPT2__ACT(a->layers[l].ln2_mean, N); GPT2__ACT(a->layers[l].ln2_rstd, N);
         GPT2__ACT(a->layers[l].fch, N * F);
         GPT2__ACT(a->layers[l].res3, N * C);
     }
     GPT2__ACT(a->lnf, N * C); GPT2__ACT(a->lnf_mean, N); GPT2__ACT(a->lnf_rstd, N);
-    GPT2__ACT(a->logits, N * V);
+    GPT2__ACT(a->ln, N * C);
     GPT2__ACT(a->row_loss, N);
     GPT2__ACT(a->gelu, N * F);
     GPT2__ACT(a->scratch_in, N * maxin);
@@ -109,7 +122,8 @@ static int gpt2__act_sizes(gpt2__acts *a, const gpt2_config *c, int n_linears, i
     GPT2__ACT(a->d_qkv, N * 3 * C);
     GPT2__ACT(a->d_fch, N * F);
     GPT2__ACT(a->d_h, N * R);
-    GPT2__ACT(a->att_scratch, (size_t)threads * T * T);
+    GPT2__ACT(a->att_scratch, (size_t)threads * 2 * T * T);
+    (void)H;
     for (i = 0; i < n_linears; i++) GPT2__ACT(a->lora[i].h, N * R);
 #undef GPT2__ACT
     return k;
@@ -133,6 +147,31 @@ static size_t gpt2__act_total(const gpt2__act_size *t, int n) {
     return total;
 }
 
+static lora_wmat gpt2__module_wmat(const gpt2_model *m, int mi, int *transposed);
+
+/* Scratch of the frozen-weight products over N rows (forward and input gradient of every
+   module) and of the fused output layer. */
+static size_t gpt2__ws_size(const gpt2_config *c, lora_dtype dtype, const lora_pool *pool, int N, int fused) {
+    size_t need = 0, b;
+    int i, C = c->n_embd, F = gpt2__inner(c);
+    const int rows[4] = {C, C, C, F}, cols[4] = {3 * C, C, F, C};
+    lora_wmat w;
+    w.dtype = dtype; w.data = NULL;
+    for (i = 0; i < 4; i++) {   /* a block's Conv1D weights (in, out) */
+        w.rows = rows[i]; w.cols = cols[i];
+        if ((b = lora_wmat_mul_scratch(pool, N, &w, 0)) > need) need = b;
+        if ((b = lora_wmat_mul_scratch(pool, N, &w, 1)) > need) need = b;
+    }
+    w.rows = c->vocab_size; w.cols = C;   /* the tied lm_head (V, C); its input gradient in chunks of rows */
+    if ((b = lora_wmat_mul_scratch(pool, N, &w, 1)) > need) need = b;
+    if ((b = lora_wmat_mul_scratch(pool, N < LORA_CE_CHUNK_ROWS ? N : LORA_CE_CHUNK_ROWS, &w, 0)) > need) need = b;
+    if (fused && (b = lora_lm_head_ce_scratch(pool, N, &w)) > need) need = b;
+    return need;
+}
+static size_t gpt2__ws_bytes(const gpt2_model *m, const lora_pool *pool, int N) {
+    return gpt2__ws_size(&m->cfg, m->base_dtype, pool, N, !m->full);
+}
+
 /* Sizes the activation arena for B x T (and the active adapter's rank and dropout). */
 static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
     gpt2__acts *a = m->acts;
@@ -143,7 +182,7 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
     if (need_mask)
         for (i = 0; i < m->adapter->n_modules; i++) mask_bytes += N * (size_t)m->adapter->modules[i].in;
     if (a && a->B * a->T >= B * T && a->T >= T && a->att_scratch_threads >= threads && a->lora_r >= r &&
-        a->mask_bytes >= mask_bytes && a->B >= B) {
+        a->mask_bytes >= mask_bytes && a->B >= B && a->ws_bytes >= gpt2__ws_bytes(m, m->pool, B * T)) {
         /* big enough; but lora pointers depend on the adapter layout: recompute below */
     } else {
         gpt2__act_size *t;
@@ -162,8 +201,11 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
         a->arena = (float *)lora_alloc_aligned(a->n_floats * sizeof(float), "activations");
         a->inputs = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
         a->labels = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
+        a->targets = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
+        a->ws_bytes = gpt2__ws_bytes(m, m->pool, B * T);
+        a->ws = a->ws_bytes ? lora_alloc_aligned(a->ws_bytes, "frozen-weight product scratch") : NULL;
         if (mask_bytes) a->mask_arena = (unsigned char *)lora_malloc(mask_bytes, "dropout masks");
-        if (!a->arena || !a->inputs || !a->labels || (mask_bytes && !a->mask_arena)) {
+        if (!a->arena || !a->inputs || !a->labels || !a->targets || (a->ws_bytes && !a->ws) || (mask_bytes && !a->mask_arena)) {
             lora_free(t);
             gpt2__acts_free(a);
             return LORA_ERR_OOM;
@@ -190,10 +232,20 @@ static lora_status gpt2__acts_ensure(gpt2_model *m, int B, int T) {
 
 /* From the activation size table (all zero in the unlikely case that its few bytes per buffer
    cannot be allocated). */
+static void gpt2__estimate(const gpt2_config *cfg, lora_dtype dtype, const lora_adapter *ad, int full, int B, int T,
+                           int threads, lora_memory_estimate *out);
 LORA_API void gpt2_estimate_memory(const gpt2_config *cfg, const lora_adapter *ad, int full, int B, int T, int threads,
                                    lora_memory_estimate *out) {
+    gpt2__estimate(cfg, LORA_DT_F32, ad, full, B, T, threads, out);
+}
+
+/* The estimate for frozen weights in dtype: the matrices in bf16 halve the weights; the
+   fused output layer's chunk and the products' scratch (one thread's share) are counted. */
+static void gpt2__estimate(const gpt2_config *cfg, lora_dtype dtype, const lora_adapter *ad, int full, int B, int T,
+                           int threads, lora_memory_estimate *out) {
     int r = gpt2__adapter_rank(ad), i, n, n_lin = gpt2_config_num_linears(cfg);
-    size_t trainable = 0, lora_vals = 0, masks = 0, weights_f = 0;
+    size_t trainable = 0, lora_vals = 0, masks = 0, weights_f = 0, mats = 0, ws;
+    int keeps;
     gpt2__act_size *t;
     if (!out) return;
     memset(out, 0, sizeof *out);
@@ -207,8 +259,17 @@ LORA_API void gpt2_estimate_memory(const gpt2_config *cfg, const lora_adapter *a
     }
     if (!(t = gpt2__act_table(NULL, cfg, n_lin, B, T, r, threads, &n))) return;
     trainable = full ? weights_f : lora_vals;
-    out->weights = weights_f * sizeof(float);
-    out->activations = gpt2__act_total(t, n) * sizeof(float) + masks;
+    {
+        /* the matrices: wte (tied lm_head) and four per block */
+        size_t C = (size_t)cfg->n_embd, F = (size_t)gpt2__inner(cfg), N = (size_t)B * T, V = (size_t)cfg->vocab_size;
+        mats = dtype == LORA_DT_BF16 ? V * C + (size_t)cfg->n_layer * (3 * C * C + C * C + 2 * C * F) : 0;
+        /* the products' scratch (the fused output layer's chunk of logits included; sized for one
+           thread's packing buffers), and full fine-tuning keeps every logit */
+        keeps = full || (ad && lora_adapter_find(ad, "lm_head"));   /* the unfused output layer */
+        ws = gpt2__ws_size(cfg, dtype, NULL, B * T, !full) + (keeps ? N * V * sizeof(float) : 0);
+    }
+    out->weights = weights_f * sizeof(float) - mats * 2;
+    out->activations = gpt2__act_total(t, n) * sizeof(float) + masks + ws;
     out->adapter = lora_vals * sizeof(float);
     out->gradients = trainable * sizeof(float);
     out->optimizer = 2 * trainable * sizeof(float);
@@ -239,9 +300,12 @@ static void gpt2__encoder_rows(void *vctx, int r0, int r1) {
     gpt2__enc_ctx *e = (gpt2__enc_ctx *)vctx;
     int C = e->m->cfg.n_embd, r;
     const float *wte = gpt2__t(e->m, 0), *wpe = gpt2__t(e->m, 1);
-    for (r = r0; r < r1; r++)
-        e->v->add(wte + (size_t)e->inputs[r] * C, wpe + (size_t)(e->m->pos ? e->m->pos[r] : r % e->T) * C,
-                  e->out + (size_t)r * C, (size_t)C);
+    for (r = r0; r < r1; r++) {
+        const float *p = wpe + (size_t)(e->m->pos ? e->m->pos[r] : r % e->T) * C;
+        float *o = e->out + (size_t)r * C;
+        if (wte) e->v->add(wte + (size_t)e->inputs[r] * C, p, o, (size_t)C);
+        else { lora_bf16_to_f32_n(gpt2__tb(e->m, 0) + (size_t)e->inputs[r] * C, o, (size_t)C); e->v->acc(o, p, (size_t)C); }
+    }
 }
 static void gpt2__encoder_forward(gpt2_model *m, const int32_t *inputs, int B, int T, float *out) {
     gpt2__enc_ctx e;
@@ -365,6 +429,13 @@ static const float *gpt2__module_weight(const gpt2_model *m, int mi, int *transp
     *transposed = 0;
     return gpt2__t(m, gpt2__lt(l, wt[k]));
 }
+/* The same as the engine's frozen-weight view (fp32 or bf16). */
+static lora_wmat gpt2__module_wmat(const gpt2_model *m, int mi, int *transposed) {
+    int l = mi / GPT2_LINEARS_PER_LAYER, k = mi % GPT2_LINEARS_PER_LAYER;
+    static const int wt[GPT2_LINEARS_PER_LAYER] = {GPT2__ATTW, GPT2__APRW, GPT2__FCW, GPT2__FPRW};
+    *transposed = mi == m->n_linears - 1;
+    return gpt2__wmat(m, *transposed ? 0 : gpt2__lt(l, wt[k]));
+}
 static int gpt2__module_bias_tensor(const gpt2_model *m, int mi) {
     static const int bt[GPT2_LINEARS_PER_LAYER] = {GPT2__ATTB, GPT2__APRB, GPT2__FCB, GPT2__FPRB};
     if (mi == m->n_linears - 1) return -1;
@@ -422,12 +493,13 @@ static uint64_t gpt2__dropout_seed(const gpt2_model *m, int mi) {
 }
 
 /* y (N, out) = x (N, in) @ W + b (+ LoRA). */
-static void gpt2__linear_forward(gpt2_model *m, int mi, const float *x, float *y, int N) {
+static lora_status gpt2__linear_forward(gpt2_model *m, int mi, const float *x, float *y, int N) {
     const gpt2_linear_info *li = &m->linears[mi];
     int tr, bi = gpt2__module_bias_tensor(m, mi);
-    const float *W = gpt2__module_weight(m, mi, &tr);
+    lora_wmat W = gpt2__module_wmat(m, mi, &tr);
     lora_module *lm = lora_adapter_module(m->adapter, mi);
-    lora_sgemm(m->pool, 0, tr, N, li->out, li->in, 1.0f, x, li->in, W, tr ? li->in : li->out, 0.0f, y, li->out);
+    lora_status s = lora_wmat_mul(m->pool, N, x, li->in, &W, tr, 0, y, li->out, m->acts->ws, m->acts->ws_bytes);
+    if (s != LORA_OK) return s;
     if (bi >= 0) {
         gpt2__bias_ctx g;
         g.y = y; g.b = gpt2__tensor_value(m, bi); g.W = li->out; g.v = lora_vec(m->pool);
@@ -446,16 +518,18 @@ static void gpt2__linear_forward(gpt2_model *m, int mi, const float *x, float *y
         lora_sgemm(m->pool, 0, 1, N, lm->r, li->in, 1.0f, xin, li->in, lm->A, li->in, 0.0f, la->h, lm->r);
         lora_sgemm(m->pool, 0, 1, N, li->out, lm->r, lm->scaling, la->h, lm->r, lm->B, lm->r, 1.0f, y, li->out);
     }
+    return LORA_OK;
 }
 
 /* dx (N, in) = dy (N, out) @ W^T (+ LoRA branch); gradients of W, b, A, B as trainable.
    dx may be NULL when nothing below needs it. */
-static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const float *dy, float *dx, int N) {
+static lora_status gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const float *dy, float *dx, int N) {
     const gpt2_linear_info *li = &m->linears[mi];
     int tr, bi = gpt2__module_bias_tensor(m, mi), in = li->in, out = li->out;
-    const float *W = gpt2__module_weight(m, mi, &tr);
+    lora_wmat W = gpt2__module_wmat(m, mi, &tr);
     lora_module *lm = lora_adapter_module(m->adapter, mi);
     gpt2__acts *a = m->acts;
+    lora_status s;
     if (m->grads) {
         if (tr) lora_sgemm(m->pool, 1, 0, out, in, N, 1.0f, dy, out, x, in, 1.0f, m->grads + m->tensors[0].offset, in);
         else {
@@ -467,7 +541,13 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
         float *db = gpt2__tensor_grad(m, bi);
         if (db) gpt2__bias_backward(m, dy, db, N, out);
     }
-    if (dx) lora_sgemm(m->pool, 0, tr ? 0 : 1, N, in, out, 1.0f, dy, out, W, tr ? in : out, 0.0f, dx, in);
+    if (dx && W.dtype != LORA_DT_F32 && mi == m->n_linears - 1) {
+        /* bf16 output layer (V-long rows): LORA_CE_CHUNK_ROWS rows at a time, the scratch of the fused path */
+        int r0;
+        for (r0 = 0; r0 < N; r0 += LORA_CE_CHUNK_ROWS)
+            if ((s = lora_wmat_mul(m->pool, N - r0 < LORA_CE_CHUNK_ROWS ? N - r0 : LORA_CE_CHUNK_ROWS, dy + (size_t)r0 * out, out,
+                                   &W, !tr, 0, dx + (size_t)r0 * in, in, a->ws, a->ws_bytes)) != LORA_OK) return s;
+    } else if (dx && (s = lora_wmat_mul(m->pool, N, dy, out, &W, !tr, 0, dx, in, a->ws, a->ws_bytes)) != LORA_OK) return s;
     if (lm) {
         gpt2__lora_acts *la = &a->lora[mi];
         const float *xin = x;
@@ -494,16 +574,16 @@ static void gpt2__linear_backward(gpt2_model *m, int mi, const float *x, const f
             }
         }
     }
+    return LORA_OK;
 }
 
 /* ---- causal self-attention, one task per (batch, head) ---- */
-typedef struct { gpt2_model *m; const float *qkv; float *att, *out; const float *dout; float *dqkv; int B, T; const lora_vecops *v; } gpt2__att_ctx;
-static void gpt2__attention_task(void *vctx, int task, int thread) {
-    gpt2__att_ctx *c = (gpt2__att_ctx *)vctx;
-    int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, b = task / H, h = task % H, i, j;
-    const float *q = c->qkv + (size_t)b * T * 3 * C + (size_t)h * D, *k = q + C, *v = q + 2 * C;
-    float *P = c->att + (size_t)task * T * T, scale = 1.0f / sqrtf((float)D);
-    (void)thread;
+typedef struct { gpt2_model *m; const float *qkv; float *out; const float *dout; float *dqkv; int B, T; const lora_vecops *v; } gpt2__att_ctx;
+/* The softmax probabilities P (T x T) of (batch b, head h), zero outside each row's keys. */
+static void gpt2__attention_probs(gpt2__att_ctx *c, int b, int h, float *P) {
+    int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, i, j;
+    const float *q = c->qkv + (size_t)b * T * 3 * C + (size_t)h * D, *k = q + C;
+    float scale = 1.0f / sqrtf((float)D);
     lora_sgemm(NULL, 0, 1, T, T, D, scale, q, 3 * C, k, 3 * C, 0.0f, P, T);
     for (i = 0; i < T; i++) {
         /* keys from the start of row i's sequence (a packed sample sees only itself) to i */
@@ -513,21 +593,30 @@ static void gpt2__attention_task(void *vctx, int task, int thread) {
         for (j = 0; j < s0; j++) p[j] = 0.0f;
         for (j = i + 1; j < T; j++) p[j] = 0.0f;
     }
+}
+static void gpt2__attention_task(void *vctx, int task, int thread) {
+    gpt2__att_ctx *c = (gpt2__att_ctx *)vctx;
+    int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, b = task / H, h = task % H;
+    const float *v = c->qkv + (size_t)b * T * 3 * C + (size_t)h * D + 2 * C;
+    float *P = c->m->acts->att_scratch + (size_t)thread * 2 * T * T;
+    gpt2__attention_probs(c, b, h, P);
     lora_sgemm(NULL, 0, 0, T, D, T, 1.0f, P, T, v, 3 * C, 0.0f, c->out + (size_t)b * T * C + (size_t)h * D, C);
 }
-static void gpt2__attention_forward(gpt2_model *m, const float *qkv, float *att, float *out, int B, int T) {
+static void gpt2__attention_forward(gpt2_model *m, const float *qkv, float *out, int B, int T) {
     gpt2__att_ctx c;
-    c.m = m; c.qkv = qkv; c.att = att; c.out = out; c.dout = NULL; c.dqkv = NULL; c.B = B; c.T = T; c.v = lora_vec(m->pool);
+    c.m = m; c.qkv = qkv; c.out = out; c.dout = NULL; c.dqkv = NULL; c.B = B; c.T = T; c.v = lora_vec(m->pool);
     lora_pool_run(m->pool, gpt2__attention_task, &c, B * m->cfg.n_head);
 }
 static void gpt2__attention_back_task(void *vctx, int task, int thread) {
     gpt2__att_ctx *c = (gpt2__att_ctx *)vctx;
     int H = c->m->cfg.n_head, C = c->m->cfg.n_embd, D = C / H, T = c->T, b = task / H, h = task % H, i, j;
     size_t base = (size_t)b * T * 3 * C + (size_t)h * D;
-    const float *q = c->qkv + base, *k = q + C, *v = q + 2 * C, *P = c->att + (size_t)task * T * T;
+    const float *q = c->qkv + base, *k = q + C, *v = q + 2 * C;
+    float *P = c->m->acts->att_scratch + (size_t)thread * 2 * T * T;
     const float *dy = c->dout + (size_t)b * T * C + (size_t)h * D;
     float *dq = c->dqkv + base, *dk = dq + C, *dv = dq + 2 * C;
-    float *dP = c->m->acts->att_scratch + (size_t)thread * T * T, scale = 1.0f / sqrtf((float)D);
+    float *dP = P + (size_t)T * T, scale = 1.0f / sqrtf((float)D);
+    gpt2__attention_probs(c, b, h, P);
     lora_sgemm(NULL, 0, 1, T, T, D, 1.0f, dy, C, v, 3 * C, 0.0f, dP, T);
     lora_sgemm(NULL, 1, 0, T, D, T, 1.0f, P, T, dy, C, 0.0f, dv, 3 * C);
     for (i = 0; i < T; i++) {
@@ -541,10 +630,9 @@ static void gpt2__attention_back_task(void *vctx, int task, int thread) {
     lora_sgemm(NULL, 0, 0, T, D, T, scale, dP, T, k, 3 * C, 0.0f, dq, 3 * C);
     lora_sgemm(NULL, 1, 0, T, D, T, scale, dP, T, q, 3 * C, 0.0f, dk, 3 * C);
 }
-static void gpt2__attention_backward(gpt2_model *m, const float *qkv, const float *att, const float *dout, float *dqkv,
-                                     int B, int T) {
+static void gpt2__attention_backward(gpt2_model *m, const float *qkv, const float *dout, float *dqkv, int B, int T) {
     gpt2__att_ctx c;
-    c.m = m; c.qkv = qkv; c.att = (float *)att; c.out = NULL; c.dout = dout; c.dqkv = dqkv; c.B = B; c.T = T; c.v = lora_vec(m->pool);
+    c.m = m; c.qkv = qkv; c.out = NULL; c.dout = dout; c.dqkv = dqkv; c.B = B; c.T = T; c.v = lora_vec(m->pool);
     lora_pool_run(m->pool, gpt2__attention_back_task, &c, B * m->cfg.n_head);
 }
 
@@ -646,6 +734,19 @@ LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs
     if ((s = gpt2__acts_ensure(m, B, T)) != LORA_OK) return s;
     a = m->acts;
     C = m->cfg.n_embd; F = gpt2__inner(&m->cfg); V = m->cfg.vocab_size;
+    a->has_forward = 0;
+    a->fused = labels && m->training && !m->full && !lora_adapter_module(m->adapter, m->n_linears - 1);
+    /* before any product: a failure leaves nothing behind */
+    if (!a->fused && (size_t)N * V > a->logits_floats) {   /* logits for every row (inference, evaluation, full fine-tuning) */
+        lora_free_aligned(a->logits);
+        a->logits_floats = 0;
+        if (!(a->logits = (float *)lora_alloc_aligned((size_t)N * V * sizeof(float), "logits"))) {
+            gpt2__acts_free(a);   /* nothing left behind: the next forward sizes them again */
+            m->acts = NULL;
+            return LORA_ERR_OOM;
+        }
+        a->logits_floats = (size_t)N * V;
+    }
     memcpy(a->inputs, inputs, sizeof(int32_t) * (size_t)N);
     if (m->training) m->dropout_step++;
     gpt2__encoder_forward(m, inputs, B, T, a->encoded);
@@ -654,24 +755,47 @@ LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs
         const float *x = gpt2__layer_input(m, l);
         int mi = l * GPT2_LINEARS_PER_LAYER;
         gpt2__layernorm_forward(m, x, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1B)),
-                                la->ln1, la->ln1_mean, la->ln1_rstd, N);
-        gpt2__linear_forward(m, mi + 0, la->ln1, la->qkv, N);
-        gpt2__attention_forward(m, la->qkv, la->att, la->atty, B, T);
-        gpt2__linear_forward(m, mi + 1, la->atty, la->res2, N);
+                                a->ln, la->ln1_mean, la->ln1_rstd, N);
+        if ((s = gpt2__linear_forward(m, mi + 0, a->ln, la->qkv, N)) != LORA_OK) return s;
+        gpt2__attention_forward(m, la->qkv, la->atty, B, T);
+        if ((s = gpt2__linear_forward(m, mi + 1, la->atty, la->res2, N)) != LORA_OK) return s;
         gpt2__residual_forward(m, x, la->res2, la->res2, N);
         gpt2__layernorm_forward(m, la->res2, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2B)),
-                                la->ln2, la->ln2_mean, la->ln2_rstd, N);
-        gpt2__linear_forward(m, mi + 2, la->ln2, la->fch, N);
+                                a->ln, la->ln2_mean, la->ln2_rstd, N);
+        if ((s = gpt2__linear_forward(m, mi + 2, a->ln, la->fch, N)) != LORA_OK) return s;
         gpt2__gelu_forward(m, la->fch, a->gelu, N, F);
-        gpt2__linear_forward(m, mi + 3, a->gelu, la->res3, N);
+        if ((s = gpt2__linear_forward(m, mi + 3, a->gelu, la->res3, N)) != LORA_OK) return s;
         gpt2__residual_forward(m, la->res2, la->res3, la->res3, N);
     }
     gpt2__layernorm_forward(m, gpt2__layer_input(m, m->cfg.n_layer), gpt2__tensor_value(m, m->n_tensors - 2),
                             gpt2__tensor_value(m, m->n_tensors - 1), a->lnf, a->lnf_mean, a->lnf_rstd, N);
-    gpt2__linear_forward(m, m->n_linears - 1, a->lnf, a->logits, N);
+    a->loss = NAN;
+    if (a->fused) {
+        /* a training step: logits, loss and the output layer's input gradient only on the rows
+           with a label, LORA_CE_CHUNK_ROWS at a time (lora_lm_head_ce); d_ln keeps that gradient */
+        int tr, r, count = 0;
+        double sum = 0.0;
+        lora_wmat W = gpt2__module_wmat(m, m->n_linears - 1, &tr);
+        memcpy(a->labels, labels, sizeof(int32_t) * (size_t)N);
+        for (r = 0; r < N; r++) {
+            int t = gpt2__target(labels, m->pos, r, T);
+            a->targets[r] = t == GPT2__IGNORE ? -1 : t;
+            count += t != GPT2__IGNORE;
+        }
+        if ((s = lora_lm_head_ce(m->pool, &W, N, a->lnf, C, a->targets, count ? 1.0f / (float)count : 0.0f, a->row_loss,
+                                 count ? a->d_ln : NULL, C, NULL, a->ws, a->ws_bytes)) != LORA_OK)
+            return s;
+        for (r = 0; r < N; r++) sum += a->row_loss[r];
+        a->count = (float)count;
+        a->loss = count ? (float)(sum / count) : NAN;
+        if (loss) *loss = a->loss;
+        a->has_forward = 1;
+        a->has_labels = 1;
+        return LORA_OK;
+    }
+    if ((s = gpt2__linear_forward(m, m->n_linears - 1, a->lnf, a->logits, N)) != LORA_OK) return s;
     a->has_forward = 1;
     a->has_labels = labels != NULL;
-    a->loss = NAN;
     if (labels) {
         gpt2__ce_ctx c;
         double sum = 0.0;
@@ -690,7 +814,12 @@ LORA_API lora_status gpt2_forward_positions(gpt2_model *m, const int32_t *inputs
 }
 
 LORA_API const float *gpt2_logits(const gpt2_model *m) {
-    return (m && m->acts && m->acts->has_forward) ? m->acts->logits : NULL;
+    return (m && m->acts && m->acts->has_forward && !m->acts->fused) ? m->acts->logits : NULL;
+}
+
+/* Whether module mi's backward reads its input (weight gradient, LoRA A gradient). */
+static int gpt2__reads_input(const gpt2_model *m, int mi) {
+    return m->grads != NULL || lora_adapter_module(m->adapter, mi) != NULL;
 }
 
 /* Lowest layer whose parameters train: backward stops there. */
@@ -711,6 +840,7 @@ static int gpt2__lowest_trainable_layer(const gpt2_model *m) {
 
 LORA_API lora_status gpt2_backward(gpt2_model *m) {
     gpt2__acts *a;
+    lora_status s;
     int N, B, T, C, F, l, low;
     if (!m || !m->acts || !m->acts->has_forward)
         return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_backward: call gpt2_forward first (the last forward's activations are used once)");
@@ -719,7 +849,7 @@ LORA_API lora_status gpt2_backward(gpt2_model *m) {
     if (!(a->count > 0)) return lora_fail(LORA_ERR_NUMERIC, "gpt2_backward: every label is ignored (-100), the loss is undefined");
     if (!m->adapter && !m->full) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_backward: nothing to train (no adapter attached and full fine-tuning off)");
     B = a->cur_B; T = a->cur_T; N = B * T; C = m->cfg.n_embd; F = gpt2__inner(&m->cfg);
-    {
+    if (!a->fused) {
         gpt2__ce_ctx c;
         c.logits = a->logits; c.row_loss = a->row_loss; c.labels = a->labels; c.pos = m->pos; c.T = T; c.V = m->cfg.vocab_size;
         c.inv_count = 1.0f / a->count;
@@ -729,7 +859,7 @@ LORA_API lora_status gpt2_backward(gpt2_model *m) {
     a->has_forward = 0;
     low = gpt2__lowest_trainable_layer(m);
     memset(a->d_res, 0, sizeof(float) * (size_t)N * C);
-    gpt2__linear_backward(m, m->n_linears - 1, a->lnf, a->logits, a->d_ln, N);
+    if (!a->fused && (s = gpt2__linear_backward(m, m->n_linears - 1, a->lnf, a->logits, a->d_ln, N)) != LORA_OK) return s;
     {
         int tw = m->n_tensors - 2, tb = m->n_tensors - 1;
         gpt2__layernorm_backward(m, a->d_ln, gpt2__layer_input(m, m->cfg.n_layer), gpt2__tensor_value(m, tw), a->lnf_mean,
@@ -740,17 +870,27 @@ LORA_API lora_status gpt2_backward(gpt2_model *m) {
         const float *x = gpt2__layer_input(m, l);
         int mi = l * GPT2_LINEARS_PER_LAYER, need_dx = l > low || m->full;
         gpt2__gelu_forward(m, la->fch, a->gelu, N, F);
-        gpt2__linear_backward(m, mi + 3, a->gelu, a->d_res, a->d_fch, N);
+        if ((s = gpt2__linear_backward(m, mi + 3, a->gelu, a->d_res, a->d_fch, N)) != LORA_OK) return s;
         gpt2__gelu_backward(m, la->fch, a->d_fch, a->d_fch, N, F);
-        gpt2__linear_backward(m, mi + 2, la->ln2, a->d_fch, a->d_ln, N);
+        if (gpt2__reads_input(m, mi + 2))   /* the same bits as the forward's (same input, same code) */
+            gpt2__layernorm_forward(m, la->res2, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2B)),
+                                    a->ln, la->ln2_mean, la->ln2_rstd, N);
+        if ((s = gpt2__linear_backward(m, mi + 2, a->ln, a->d_fch, a->d_ln, N)) != LORA_OK) return s;
         gpt2__layernorm_backward(m, a->d_ln, la->res2, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2W)), la->ln2_mean, la->ln2_rstd,
                                  a->d_res, gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN2W)), gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN2B)), N);
-        gpt2__linear_backward(m, mi + 1, la->atty, a->d_res, a->d_atty, N);
-        gpt2__attention_backward(m, la->qkv, la->att, a->d_atty, a->d_qkv, B, T);
-        gpt2__linear_backward(m, mi + 0, la->ln1, a->d_qkv, a->d_ln, N);
-        gpt2__layernorm_backward(m, a->d_ln, x, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1W)), la->ln1_mean, la->ln1_rstd,
-                                 need_dx ? a->d_res : NULL, gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1W)),
-                                 gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1B)), N);
+        if ((s = gpt2__linear_backward(m, mi + 1, la->atty, a->d_res, a->d_atty, N)) != LORA_OK) return s;
+        gpt2__attention_backward(m, la->qkv, a->d_atty, a->d_qkv, B, T);
+        /* the lowest block: no input gradient below c_attn unless ln_1's parameters train */
+        if (gpt2__reads_input(m, mi + 0))
+            gpt2__layernorm_forward(m, x, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1B)),
+                                    a->ln, la->ln1_mean, la->ln1_rstd, N);
+        if ((s = gpt2__linear_backward(m, mi + 0, a->ln, a->d_qkv,
+                                       need_dx || gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1W)) || gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1B))
+                                       ? a->d_ln : NULL, N)) != LORA_OK) return s;
+        if (need_dx || gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1W)) || gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1B)))
+            gpt2__layernorm_backward(m, a->d_ln, x, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1W)), la->ln1_mean, la->ln1_rstd,
+                                     need_dx ? a->d_res : NULL, gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1W)),
+                                     gpt2__tensor_grad(m, gpt2__lt(l, GPT2__LN1B)), N);
     }
     if (m->full) gpt2__encoder_backward(m, a->d_res, a->inputs, B, T);
     return LORA_OK;

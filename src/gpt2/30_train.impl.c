@@ -108,6 +108,11 @@ LORA_API lora_status gpt2_model_merge(gpt2_model *m, lora_adapter *ad, int sign)
     int i;
     if (!m || !ad || (sign != 1 && sign != -1)) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_merge: bad arguments");
     if ((s = gpt2__check_adapter(m, ad)) != LORA_OK) return s;
+    if (m->base_dtype != LORA_DT_F32 && ad->n_modules)
+        /* W + s B A rounded back to bf16 would lose most of the update (and unmerging could not
+           restore W): merge into an fp32 base (load with base dtype F32), then save or convert */
+        return lora_fail(LORA_ERR_UNSUPPORTED, "gpt2_model_merge: the base weights are bf16; merging an adapter needs fp32 base "
+                         "weights (open the model with base dtype f32)");
     for (i = 0; i < ad->n_modules; i++) {
         const lora_module *lm = &ad->modules[i];
         int tr;
@@ -133,6 +138,9 @@ LORA_API void gpt2_model_set_training(gpt2_model *m, int training, uint64_t drop
 
 LORA_API lora_status gpt2_model_set_full_finetune(gpt2_model *m, int on) {
     if (!m) return lora_fail(LORA_ERR_INVALID_ARG, "gpt2_model_set_full_finetune: model is NULL");
+    if (on && m->base_dtype != LORA_DT_F32)
+        return lora_fail(LORA_ERR_UNSUPPORTED, "full fine-tuning trains every weight in fp32; this model's base weights are bf16 "
+                         "(frozen, for LoRA): open it with base dtype f32");
     if (on && !m->grads) {
         m->grads = (float *)lora_alloc_aligned(m->n_floats * sizeof(float), "gradients for full fine-tuning");
         if (!m->grads) return LORA_ERR_OOM;
@@ -204,8 +212,8 @@ LORA_API lora_status gpt2_trainable_params(gpt2_model *m, lora_param **params, i
 LORA_API size_t gpt2_model_memory(const gpt2_model *m) {
     size_t b = 0;
     if (!m) return 0;
-    b += m->n_floats * sizeof(float) * (m->grads ? 2 : 1);
-    if (m->acts) b += m->acts->n_floats * sizeof(float) + m->acts->mask_bytes;
+    b += m->n_floats * sizeof(float) * (m->grads ? 2 : 1) + m->n_bf16 * sizeof(uint16_t);
+    if (m->acts) b += m->acts->n_floats * sizeof(float) + m->acts->mask_bytes + m->acts->logits_floats * sizeof(float) + m->acts->ws_bytes;
     return b;
 }
 

@@ -30,6 +30,8 @@ struct gpt2_kv_cache {
     lora_pool *solo;             /* a 1-thread pool for models without one (keeps the GEMM workspace) */
     size_t bytes;
     lora_isa isa;                /* matrix-vector kernels for the current call (lora_gemv) */
+    void *wscratch;              /* bf16 weights: lora_wmat_mul's scratch for chunk rows */
+    size_t wscratch_bytes;
     const lora_vecops *vec;
 };
 
@@ -40,6 +42,7 @@ LORA_API void gpt2_kv_free(gpt2_kv_cache *kv) {
     lora_free_aligned(kv->work);
     lora_free_aligned(kv->h);
     lora_free_aligned(kv->att);
+    lora_free_aligned(kv->wscratch);
     lora_pool_destroy(kv->solo);
     lora_free(kv);
 }
@@ -122,6 +125,22 @@ static lora_status gpt2__kv_scratch(gpt2_kv_cache *kv, const gpt2_model *m) {
         kv->bytes += (size_t)(threads - kv->att_threads) * per * sizeof(float);
         kv->att = a; kv->att_threads = threads;
     }
+    if (m->base_dtype == LORA_DT_BF16) {   /* products through bf16 weights: lora_wmat_mul's scratch */
+        size_t need = 0, b;
+        lora_pool *pool = m->pool ? m->pool : kv->solo;
+        for (i = 0; i < m->n_linears; i++) {
+            int tr;
+            lora_wmat w = gpt2__module_wmat(m, i, &tr);
+            if ((b = lora_wmat_mul_scratch(pool, kv->chunk, &w, tr)) > need) need = b;
+        }
+        if (need > kv->wscratch_bytes) {
+            void *ws = lora_alloc_aligned(need, "KV cache bf16 scratch");
+            if (!ws) return LORA_ERR_OOM;
+            lora_free_aligned(kv->wscratch);
+            kv->bytes += need - kv->wscratch_bytes;
+            kv->wscratch = ws; kv->wscratch_bytes = need;
+        }
+    }
     return LORA_OK;
 }
 
@@ -171,15 +190,17 @@ static void gpt2__gv_task(void *vctx, int task, int thread) {
 /* y (N, out) = x (N, in) W + b (+ LoRA), then gelu or + resid; N rows of the current chunk.
    Up to GPT2__GEMV_MAX_ROWS rows stream W once with the matrix-vector kernels; more use
    lora_sgemm as gpt2_forward does. */
-static void gpt2__gen_linear(gpt2_model *m, gpt2_kv_cache *kv, int mi, const float *x, float *y, int N,
-                             const float *resid, int gelu) {
+static lora_status gpt2__gen_linear(gpt2_model *m, gpt2_kv_cache *kv, int mi, const float *x, float *y, int N,
+                                    const float *resid, int gelu) {
     const gpt2_linear_info *li = &m->linears[mi];
     int tr, bi = gpt2__module_bias_tensor(m, mi);
-    const float *W = gpt2__module_weight(m, mi, &tr);
+    lora_wmat w = gpt2__module_wmat(m, mi, &tr);
+    const float *W = (const float *)w.data;
     const float *bias = bi >= 0 ? gpt2__tensor_value(m, bi) : NULL;
     const lora_module *lm = lora_adapter_module(m->adapter, mi);
     lora_pool *pool = gpt2__kv_pool(kv, m);
-    if (N <= GPT2__GEMV_MAX_ROWS) {
+    lora_status s;
+    if (N <= GPT2__GEMV_MAX_ROWS && w.dtype == LORA_DT_F32) {
         gpt2__gv_job g;
         int threads = lora_pool_threads(m->pool), n_tasks = 1;
         if (lm) lora_gemv(kv->isa, 1, N, li->in, x, li->in, lm->A, li->in, 0, lm->r, kv->h, lm->r);
@@ -192,9 +213,9 @@ static void gpt2__gen_linear(gpt2_model *m, gpt2_kv_cache *kv, int mi, const flo
             n_tasks = (li->out + g.chunk - 1) / g.chunk;
         }
         lora_pool_run(m->pool, gpt2__gv_task, &g, n_tasks);
-        return;
+        return LORA_OK;
     }
-    lora_sgemm(pool, 0, tr, N, li->out, li->in, 1.0f, x, li->in, W, tr ? li->in : li->out, 0.0f, y, li->out);
+    if ((s = lora_wmat_mul(pool, N, x, li->in, &w, tr, 0, y, li->out, kv->wscratch, kv->wscratch_bytes)) != LORA_OK) return s;
     if (bias) {
         gpt2__bias_ctx b;
         b.y = y; b.b = bias; b.W = li->out; b.v = lora_vec(m->pool);
@@ -206,6 +227,7 @@ static void gpt2__gen_linear(gpt2_model *m, gpt2_kv_cache *kv, int mi, const flo
     }
     if (gelu) gpt2__gelu_forward(m, y, y, N, li->out);
     if (resid) gpt2__residual_forward(m, resid, y, y, N);
+    return LORA_OK;
 }
 
 /* ---- attention of n new rows (positions pos0 ..) over the cache ---- */
@@ -260,20 +282,22 @@ static void gpt2__gen_attention(gpt2_model *m, gpt2_kv_cache *kv, int layer, int
 
 /* Runs n (<= chunk) tokens through the layers, appending their keys and values; the last
    hidden states are left in kv->x. */
-static void gpt2__gen_chunk(gpt2_model *m, gpt2_kv_cache *kv, const int32_t *tokens, int n) {
+static lora_status gpt2__gen_chunk(gpt2_model *m, gpt2_kv_cache *kv, const int32_t *tokens, int n) {
     int C = m->cfg.n_embd, H = m->cfg.n_head, D = C / H, pos0 = kv->len, l, r, h;
     const float *wte = gpt2__t(m, 0), *wpe = gpt2__t(m, 1);
+    lora_status s;
     for (r = 0; r < n; r++) {
-        const float *a = wte + (size_t)tokens[r] * C, *b = wpe + (size_t)(pos0 + r) * C;
+        const float *b = wpe + (size_t)(pos0 + r) * C;
         float *o = kv->x + (size_t)r * C;
         int i;
-        for (i = 0; i < C; i++) o[i] = a[i] + b[i];
+        if (wte) { const float *a = wte + (size_t)tokens[r] * C; for (i = 0; i < C; i++) o[i] = a[i] + b[i]; }
+        else { lora_bf16_to_f32_n(gpt2__tb(m, 0) + (size_t)tokens[r] * C, o, (size_t)C); for (i = 0; i < C; i++) o[i] += b[i]; }
     }
     for (l = 0; l < m->cfg.n_layer; l++) {
         int mi = l * GPT2_LINEARS_PER_LAYER;
         gpt2__layernorm_forward(m, kv->x, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN1B)),
                                 kv->ln, kv->mean, kv->rstd, n);
-        gpt2__gen_linear(m, kv, mi + 0, kv->ln, kv->qkv, n, NULL, 0);
+        if ((s = gpt2__gen_linear(m, kv, mi + 0, kv->ln, kv->qkv, n, NULL, 0)) != LORA_OK) return s;
         for (r = 0; r < n; r++)
             for (h = 0; h < H; h++) {
                 size_t head = ((size_t)l * H + h) * kv->max_T * D, t = (size_t)(pos0 + r);
@@ -284,13 +308,14 @@ static void gpt2__gen_chunk(gpt2_model *m, gpt2_kv_cache *kv, const int32_t *tok
                 memcpy(kv->v + head + t * D, src + 2 * C, sizeof(float) * (size_t)D);
             }
         gpt2__gen_attention(m, kv, l, n, pos0);
-        gpt2__gen_linear(m, kv, mi + 1, kv->atty, kv->res, n, kv->x, 0);
+        if ((s = gpt2__gen_linear(m, kv, mi + 1, kv->atty, kv->res, n, kv->x, 0)) != LORA_OK) return s;
         gpt2__layernorm_forward(m, kv->res, gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2W)), gpt2__tensor_value(m, gpt2__lt(l, GPT2__LN2B)),
                                 kv->ln, kv->mean, kv->rstd, n);
-        gpt2__gen_linear(m, kv, mi + 2, kv->ln, kv->fch, n, NULL, 1);
-        gpt2__gen_linear(m, kv, mi + 3, kv->fch, kv->x, n, kv->res, 0);
+        if ((s = gpt2__gen_linear(m, kv, mi + 2, kv->ln, kv->fch, n, NULL, 1)) != LORA_OK) return s;
+        if ((s = gpt2__gen_linear(m, kv, mi + 3, kv->fch, kv->x, n, kv->res, 0)) != LORA_OK) return s;
     }
     kv->len += n;
+    return LORA_OK;
 }
 
 LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const int32_t *tokens, int n_new,
@@ -321,13 +346,13 @@ LORA_API lora_status gpt2_forward_cached(gpt2_model *m, gpt2_kv_cache *kv, const
     kv->adapter = m->adapter;
     for (done = 0; done < n_new; done += n) {
         n = n_new - done < kv->chunk ? n_new - done : kv->chunk;
-        gpt2__gen_chunk(m, kv, tokens + done, n);
+        if ((s = gpt2__gen_chunk(m, kv, tokens + done, n)) != LORA_OK) return s;
     }
     if (logits_last) {
         const float *last = kv->x + (size_t)(n - 1) * c->n_embd;
         gpt2__layernorm_forward(m, last, gpt2__tensor_value(m, m->n_tensors - 2), gpt2__tensor_value(m, m->n_tensors - 1),
                                 kv->ln, kv->mean, kv->rstd, 1);
-        gpt2__gen_linear(m, kv, m->n_linears - 1, kv->ln, logits_last, 1, NULL, 0);
+        if ((s = gpt2__gen_linear(m, kv, m->n_linears - 1, kv->ln, logits_last, 1, NULL, 0)) != LORA_OK) return s;
     }
     return LORA_OK;
 }

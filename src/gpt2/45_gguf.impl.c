@@ -68,6 +68,9 @@ static lora_status gpt2__op_gguf_write(const lora_model *b, const lora_tokenizer
     int l, k;
     float *merged;
     if ((s = gpt2__weights(m, "lora_model_save_gguf")) != LORA_OK) return s;
+    if (m->base_dtype != LORA_DT_F32)
+        return lora_fail(LORA_ERR_UNSUPPORTED, "lora_model_save_gguf: the GPT-2 weights are held in bf16 (a training load option); "
+                                               "load the model with fp32 weights to export it");
     if (ad && (s = gpt2__check_adapter(m, ad)) != LORA_OK) return s;
 #define GPT2__TRY(x) do { if ((s = (x)) != LORA_OK) return s; } while (0)
 #define GPT2__ADD(idx, nm) do { merged = gpt2__gguf_merged(m, ad, idx, &s); if (s != LORA_OK) return s; \
@@ -181,7 +184,7 @@ static lora_status gpt2__load_gguf(const char *path, lora_pool *pool, gpt2_model
     cfg.vocab_size = (int)te->ne[1];
     if ((s = gpt2_config_check(&cfg)) != LORA_OK) { s = lora_fail(s, "%s: %s", path, lora_last_error()); goto done; }
     /* every tensor present with its shape before the weights are allocated */
-    if ((s = gpt2__model_new(&cfg, pool, 0, &m)) != LORA_OK) goto done;
+    if ((s = gpt2__model_new(&cfg, pool, 0, LORA_DT_F32, &m)) != LORA_OK) goto done;
     for (k = 0; k < m->n_tensors; k++) {
         const gpt2__tensor *t = &m->tensors[k];
         char name[LORA_GGUF_MAX_NAME];

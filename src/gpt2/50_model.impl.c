@@ -46,7 +46,7 @@ static lora_status gpt2__op_save(const lora_model *b, const char *path) {
 }
 static void gpt2__op_estimate(const lora_model *b, const lora_adapter *ad, int full, int B, int T, int threads,
                               lora_memory_estimate *out) {
-    gpt2_estimate_memory(&gpt2__ofc(b)->cfg, ad, full, B, T, threads, out);
+    gpt2__estimate(&gpt2__ofc(b)->cfg, gpt2__ofc(b)->base_dtype, ad, full, B, T, threads, out);
 }
 static size_t gpt2__op_memory(const lora_model *b) { return gpt2_model_memory(gpt2__ofc(b)); }
 static lora_status gpt2__op_kv_create(const lora_model *b, int max_T, lora_kv **out) {
@@ -152,25 +152,34 @@ static lora_status gpt2__name_from_path(gpt2_model *m, const char *path) {
     return s;
 }
 
-static lora_status gpt2__family_load(const char *path, const char *config_path, lora_pool *pool, lora_model **out) {
+static lora_status gpt2__family_load_as(const char *path, const char *config_path, lora_pool *pool, lora_dtype dtype,
+                                        lora_model **out) {
     gpt2_model *m;
-    lora_status s = gpt2_model_load(path, config_path, pool, &m);
+    lora_status s = gpt2_model_load_as(path, config_path, pool, dtype, &m);
     if (s != LORA_OK) return s;
     if ((s = gpt2__name_from_path(m, path)) != LORA_OK) { gpt2_model_free(m); return s; }
     *out = &m->base;
     return LORA_OK;
 }
 
-static lora_status gpt2__family_preset(const char *preset, uint64_t seed, lora_pool *pool, lora_model **out) {
+static lora_status gpt2__family_load(const char *path, const char *config_path, lora_pool *pool, lora_model **out) {
+    return gpt2__family_load_as(path, config_path, pool, LORA_DT_F32, out);
+}
+
+static lora_status gpt2__family_preset_as(const char *preset, uint64_t seed, lora_pool *pool, lora_dtype dtype, lora_model **out) {
     gpt2_config cfg;
     gpt2_model *m;
     lora_status s;
     if ((s = gpt2_config_preset(preset, &cfg)) != LORA_OK) return s;
-    if ((s = gpt2_model_create(&cfg, pool, &m)) != LORA_OK) return s;
+    if ((s = gpt2_model_create_as(&cfg, pool, dtype, &m)) != LORA_OK) return s;
     gpt2_model_init_random(m, seed);
     if ((s = gpt2_model_set_name(m, preset)) != LORA_OK) { gpt2_model_free(m); return s; }
     *out = &m->base;
     return LORA_OK;
+}
+
+static lora_status gpt2__family_preset(const char *preset, uint64_t seed, lora_pool *pool, lora_model **out) {
+    return gpt2__family_preset_as(preset, seed, pool, LORA_DT_F32, out);
 }
 
 static lora_status gpt2__family_shape(const char *preset, lora_model **out) {
@@ -178,13 +187,14 @@ static lora_status gpt2__family_shape(const char *preset, lora_model **out) {
     gpt2_model *m;
     lora_status s;
     if ((s = gpt2_config_preset(preset, &cfg)) != LORA_OK) return s;
-    if ((s = gpt2__model_new(&cfg, NULL, 0, &m)) != LORA_OK) return s;
+    if ((s = gpt2__model_new(&cfg, NULL, 0, LORA_DT_F32, &m)) != LORA_OK) return s;
     if ((s = gpt2_model_set_name(m, preset)) != LORA_OK) { gpt2_model_free(m); return s; }
     *out = &m->base;
     return LORA_OK;
 }
 
 static const lora_model_family gpt2__family = {
-    "gpt2", gpt2__model_types, gpt2__presets, gpt2__probe, gpt2__family_load, gpt2__family_preset, gpt2__family_shape
+    "gpt2", gpt2__model_types, gpt2__presets, gpt2__probe, gpt2__family_load, gpt2__family_preset, gpt2__family_shape,
+    gpt2__family_load_as, gpt2__family_preset_as
 };
 LORA_API const lora_model_family *gpt2_family(void) { return &gpt2__family; }

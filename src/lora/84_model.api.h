@@ -193,6 +193,10 @@ typedef struct lora_model_family {
     lora_status (*create_preset)(const char *preset, uint64_t seed, lora_pool *pool, lora_model **out);
     /* a preset's structure without weights (optional): info, adapters, the memory estimate */
     lora_status (*preset_shape)(const char *preset, lora_model **out);
+    /* load and create_preset with the frozen base weights stored as base_dtype (optional: NULL
+       means fp32 only; LORA_DT_BF16 for the bf16 products of lora_wmat_mul) */
+    lora_status (*load_as)(const char *path, const char *config_path, lora_pool *pool, lora_dtype base_dtype, lora_model **out);
+    lora_status (*create_preset_as)(const char *preset, uint64_t seed, lora_pool *pool, lora_dtype base_dtype, lora_model **out);
 } lora_model_family;
 
 /* Opens a model: a preset by name (randomly initialised from init_seed) when preset is set,
@@ -203,6 +207,12 @@ typedef struct lora_model_family {
 LORA_API lora_status lora_model_open(const lora_model_family *const *families, int n_families, const char *path,
                                      const char *config_path, const char *preset, uint64_t init_seed,
                                      lora_pool *pool, lora_model **out);
+/* The same with the frozen base weights stored as base_dtype: LORA_DT_F32 (lora_model_open) or
+   LORA_DT_BF16 (half the memory; LoRA only: full fine-tuning and merging refuse). A family
+   without load_as / create_preset_as answers LORA_ERR_UNSUPPORTED for bf16. */
+LORA_API lora_status lora_model_open_as(const lora_model_family *const *families, int n_families, const char *path,
+                                        const char *config_path, const char *preset, uint64_t init_seed,
+                                        lora_pool *pool, lora_dtype base_dtype, lora_model **out);
 /* A preset's structure without allocating its weights, for planning (lora-inspect prints
    gpt2-xl's table at once): lora_model_info, adapter creation, the trainable line and the
    memory estimate work; forward, backward, generation and saving fail with

@@ -321,9 +321,31 @@ static void lora__family_list(const lora_model_family *const *fams, int n, int p
     }
 }
 
+/* A family's load / create_preset with the base weights in dtype. */
+static lora_status lora__family_load(const lora_model_family *f, const char *path, const char *cfg, lora_pool *pool,
+                                     lora_dtype dtype, lora_model **out) {
+    if (dtype == LORA_DT_F32) return f->load(path, cfg, pool, out);
+    if (!f->load_as) return lora__fail(LORA_ERR_UNSUPPORTED, "%s: the %s family keeps its weights in F32 only (asked for %s)",
+                                       path, f->name, lora_dtype_name(dtype));
+    return f->load_as(path, cfg, pool, dtype, out);
+}
+static lora_status lora__family_preset(const lora_model_family *f, const char *preset, uint64_t seed, lora_pool *pool,
+                                       lora_dtype dtype, lora_model **out) {
+    if (dtype == LORA_DT_F32) return f->create_preset(preset, seed, pool, out);
+    if (!f->create_preset_as) return lora__fail(LORA_ERR_UNSUPPORTED, "preset %s: the %s family keeps its weights in F32 only "
+                                                "(asked for %s)", preset, f->name, lora_dtype_name(dtype));
+    return f->create_preset_as(preset, seed, pool, dtype, out);
+}
+
 LORA_API lora_status lora_model_open(const lora_model_family *const *families, int n_families, const char *path,
                                      const char *config_path, const char *preset, uint64_t init_seed,
                                      lora_pool *pool, lora_model **out) {
+    return lora_model_open_as(families, n_families, path, config_path, preset, init_seed, pool, LORA_DT_F32, out);
+}
+
+LORA_API lora_status lora_model_open_as(const lora_model_family *const *families, int n_families, const char *path,
+                                        const char *config_path, const char *preset, uint64_t init_seed,
+                                        lora_pool *pool, lora_dtype base_dtype, lora_model **out) {
     char known[512];
     char *weights = NULL, *cfg = NULL, *text = NULL;
     const char *type = NULL;
@@ -332,12 +354,14 @@ LORA_API lora_status lora_model_open(const lora_model_family *const *families, i
     size_t len;
     int i, k;
     if (out) *out = NULL;
+    if (base_dtype != LORA_DT_F32 && base_dtype != LORA_DT_BF16)
+        return lora__fail(LORA_ERR_INVALID_ARG, "lora_model_open: base weights in %s: expected F32 or BF16", lora_dtype_name(base_dtype));
     if (!families || n_families <= 0 || !out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_model_open: no families or out is NULL");
     if (!!preset == !!path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_model_open: give exactly one of a path and a preset");
     if (preset) {
         for (i = 0; i < n_families; i++)
             for (k = 0; families[i] && families[i]->presets && families[i]->presets[k]; k++)
-                if (strcmp(families[i]->presets[k], preset) == 0) return families[i]->create_preset(preset, init_seed, pool, out);
+                if (strcmp(families[i]->presets[k], preset) == 0) return lora__family_preset(families[i], preset, init_seed, pool, base_dtype, out);
         lora__family_list(families, n_families, 1, known, sizeof known);
         return lora__fail(LORA_ERR_NOT_FOUND, "unknown preset '%s' (known: %s)", preset, known);
     }
@@ -388,13 +412,13 @@ LORA_API lora_status lora_model_open(const lora_model_family *const *families, i
             /* no config.json: a family that recognises the file itself (llm.c checkpoints) */
             for (i = 0; i < n_families; i++)
                 if (families[i] && families[i]->probe && families[i]->probe(path)) {
-                    s = families[i]->load(path, NULL, pool, out);
+                    s = lora__family_load(families[i], path, NULL, pool, base_dtype, out);
                     LORA_FREE(weights);
                     return s;
                 }
             /* single-family programs load what their family can infer */
             if (n_families == 1 && families[0]) {
-                s = families[0]->load(path, NULL, pool, out);
+                s = lora__family_load(families[0], path, NULL, pool, base_dtype, out);
                 LORA_FREE(weights);
                 return s;
             }
@@ -410,13 +434,13 @@ LORA_API lora_status lora_model_open(const lora_model_family *const *families, i
     if (j->type != LORA_JSON_OBJECT) { s = lora__fail(LORA_ERR_FORMAT, "%s: expected a JSON object", cfg); goto done; }
     type = lora_json_get_string(j, "model_type");
     if (!type) {
-        if (n_families == 1 && families[0]) { s = families[0]->load(path, cfg, pool, out); goto done; }
+        if (n_families == 1 && families[0]) { s = lora__family_load(families[0], path, cfg, pool, base_dtype, out); goto done; }
         s = lora__fail(LORA_ERR_FORMAT, "%s: no \"model_type\" string, so the model family is unknown", cfg);
         goto done;
     }
     for (i = 0; i < n_families; i++)
         for (k = 0; families[i] && families[i]->model_types && families[i]->model_types[k]; k++)
-            if (strcmp(families[i]->model_types[k], type) == 0) { s = families[i]->load(path, cfg, pool, out); goto done; }
+            if (strcmp(families[i]->model_types[k], type) == 0) { s = lora__family_load(families[i], path, cfg, pool, base_dtype, out); goto done; }
     lora__family_list(families, n_families, 0, known, sizeof known);
     s = lora__fail(LORA_ERR_UNSUPPORTED, "%s: model_type \"%s\" is not one this program knows (known: %s)", cfg, type, known);
 done:

@@ -170,3 +170,46 @@ LORA_API uint64_t lora_splitmix64(uint64_t *state);
 /* mask[i] = (lora_rng_uniform(rng) >= p) for i < n: the same draws and the same final state
    as n calls of lora_rng_uniform, several times faster (the state stays in registers). */
 LORA_API void lora_rng_keep_mask(lora_rng *rng, unsigned char *mask, int n, float p);
+
+/* ---- For model authors: frozen weight matrices in fp32 or bf16 ----
+   The weights LoRA never trains may be stored in bf16 (half the memory). A lora_wmat is a view
+   of such a row-major matrix (the model owns the data). Products through it:
+     lora_wmat_mul: Y (M x N) = X (M x K) . op(W) (+ Y when accumulate), op(W) = W when transW is 0
+     (W stored K x N, GPT-2's Conv1D (in, out)), W^T when 1 (W stored N x K, nn.Linear (out, in)).
+   fp32: exactly lora_sgemm(pool, 0, transW, ...) (the same bits). bf16: the activation X is rounded
+   to bf16 (nearest even) and the products accumulate in fp32: vdpbf16ps on AVX512-BF16, elsewhere
+   bf16 widened to fp32 a block of columns at a time (never the whole matrix); the result does not
+   depend on the thread count. The forward is x.W, an input gradient dY.W^T with the other transW.
+   scratch: lora_wmat_mul_scratch(pool, M, W, transW) bytes at a 64-byte boundary (0 for fp32;
+   keep it with the activations, so the step allocates nothing). */
+typedef struct lora_wmat {
+    lora_dtype dtype;        /* LORA_DT_F32 or LORA_DT_BF16 */
+    int rows, cols;          /* stored row-major, leading dimension cols */
+    const void *data;        /* float, or uint16_t bf16 bit patterns */
+} lora_wmat;
+LORA_API size_t lora_wmat_mul_scratch(const lora_pool *pool, int M, const lora_wmat *W, int transW);
+LORA_API lora_status lora_wmat_mul(lora_pool *pool, int M, const float *X, int ldx, const lora_wmat *W, int transW,
+                                   int accumulate, float *Y, int ldy, void *scratch, size_t scratch_bytes);
+/* "avx512-bf16", or the ISA that multiplies widened bf16 ("avx2 (bf16 widened)"); fp32: the ISA */
+LORA_API const char *lora_wmat_kernel_name(const lora_pool *pool, lora_dtype dtype);
+/* arrays of fp32 <-> bf16 bit patterns (lora_f32_to_bf16 / lora_bf16_to_f32 element-wise) */
+LORA_API void lora_f32_to_bf16_n(const float *x, uint16_t *y, size_t n);
+LORA_API void lora_bf16_to_f32_n(const uint16_t *x, float *y, size_t n);
+/* x rounded to the nearest bf16 value (ties to even), as a float */
+LORA_API float lora_bf16_round(float x);
+
+/* ---- For model authors: the output layer fused with cross-entropy, labelled rows only ----
+   W is the output layer's weight (V, C) (nn.Linear's layout, or a tied embedding); X (n_rows, C)
+   the final hidden states. For every row with targets[r] >= 0 (the class it predicts; < 0: no
+   label) it computes the logits X[r] . W^T, row_loss[r] = logsumexp - logit[target] (0 for the
+   other rows) and, when dX is not NULL, dX[r] = d(grad_scale * loss)/dX[r] (0 for unlabelled
+   rows), and with dW (fp32 W only) dW += the weight gradient. The logits of at most
+   LORA_CE_CHUNK_ROWS labelled rows exist at a time: never n_rows x V. The same arithmetic as the
+   unfused product + softmax + gradient up to fp32 summation order. scratch: lora_lm_head_ce_scratch
+   bytes at a 64-byte boundary. A LoRA branch on the output layer is not covered: use the unfused
+   path there. */
+#define LORA_CE_CHUNK_ROWS 128
+LORA_API size_t lora_lm_head_ce_scratch(const lora_pool *pool, int n_rows, const lora_wmat *W);
+LORA_API lora_status lora_lm_head_ce(lora_pool *pool, const lora_wmat *W, int n_rows, const float *X, int ldx,
+                                     const int32_t *targets, float grad_scale, float *row_loss, float *dX, int lddx,
+                                     float *dW, void *scratch, size_t scratch_bytes);
