@@ -6,7 +6,25 @@
    merges in rank order, which only lora__tokenizer_merges reads from 80_tokenizer's table. */
 #define LORA__TOKEN_NORMAL 1
 #define LORA__TOKEN_CONTROL 3
+#define LORA__TOKEN_USER_DEFINED 4
 #define LORA__TOKEN_UNUSED 5
+
+/* llama.cpp's tokenizer.ggml.pre for tok's pre-tokenizer, as convert_hf_to_gguf.py names them:
+   Llama 3's split "llama-bpe", Qwen2's (Qwen2.5, Qwen3) "qwen2", GPT-2's with each digit alone
+   first (SmolLM's) "smollm", GPT-2's "gpt-2"; NULL for one llama.cpp has no name for. */
+static const char *lora__tokenizer_gguf_pre(const lora_tokenizer *tok) {
+    if (tok->pretok == LORA__PRE_LLAMA3) return tok->digits ? NULL : "llama-bpe";
+    if (tok->pretok == LORA__PRE_QWEN2) return tok->digits ? NULL : "qwen2";
+    if (tok->digits == 1) return "smollm";
+    return tok->digits ? NULL : "gpt-2";
+}
+/* the added token entry of id, or NULL */
+static const lora__added *lora__tokenizer_added(const lora_tokenizer *tok, int32_t id) {
+    size_t i;
+    for (i = 0; i < tok->n_added; i++)
+        if (tok->added[i].id == id) return &tok->added[i];
+    return NULL;
+}
 
 static int lora__gguf_printable(int b) { return (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174; }
 /* byte -> its bytes_to_unicode code point, as UTF-8 (1 or 2 bytes); returns the length */
@@ -69,7 +87,9 @@ LORA_API lora_status lora_gguf_set_tokenizer(lora_gguf_writer *w, const lora_tok
     lora__merge_rank *mr = NULL;
     lora_status s = LORA_OK;
     int b, n_tok;
-    if (!w || !tok || !model || !pre) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_set_tokenizer: NULL argument");
+    if (!w || !tok || !model) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_set_tokenizer: NULL argument");
+    if (!pre && !(pre = lora__tokenizer_gguf_pre(tok)))
+        return lora__fail(LORA_ERR_UNSUPPORTED, "lora_gguf_set_tokenizer: the tokenizer's pre-tokenizer has no llama.cpp name");
     n_tok = lora_tokenizer_vocab_size(tok);
     eos = lora_tokenizer_eos(tok);
     if (n_vocab < n_tok)
@@ -86,7 +106,13 @@ LORA_API lora_status lora_gguf_set_tokenizer(lora_gguf_writer *w, const lora_tok
     for (id = 0; id < n_vocab; id++) {
         size_t nb = 0;
         offs[id] = blob.len;
-        if (id < n_tok && lora_token_bytes(tok, id, &nb) && nb) {
+        const lora__added *at = id < n_tok ? lora__tokenizer_added(tok, id) : NULL;
+        const char *raw = id < n_tok ? lora_token_bytes(tok, id, &nb) : NULL;
+        if (at && raw && nb) {
+            /* added tokens as their text, as convert_hf_to_gguf.py writes them */
+            lora__buf_append(&blob, raw, nb);
+            types[id] = at->special ? LORA__TOKEN_CONTROL : LORA__TOKEN_USER_DEFINED;
+        } else if (raw && nb) {
             lora__token_symbol(tok, id, &blob, sym, slen);
             types[id] = id == eos ? LORA__TOKEN_CONTROL : LORA__TOKEN_NORMAL;
         } else {
@@ -114,7 +140,12 @@ LORA_API lora_status lora_gguf_set_tokenizer(lora_gguf_writer *w, const lora_tok
     if ((s = lora_gguf_set_str_array(w, "tokenizer.ggml.tokens", strs, lens, (size_t)n_vocab)) != LORA_OK) goto done;
     if ((s = lora_gguf_set_array(w, "tokenizer.ggml.token_type", LORA_GGUF_INT32, types, (size_t)n_vocab)) != LORA_OK) goto done;
     if ((s = lora_gguf_set_str_array(w, "tokenizer.ggml.merges", mstrs, mlens, n_m)) != LORA_OK) goto done;
-    if (eos >= 0) {
+    if (lora_tokenizer_bos(tok) >= 0) {
+        /* a tokenizer with a bos_token (Llama 3's <|begin_of_text|>): the model is fed it first */
+        if ((s = lora_gguf_set_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)lora_tokenizer_bos(tok))) != LORA_OK) goto done;
+        if (eos >= 0 && (s = lora_gguf_set_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)eos)) != LORA_OK) goto done;
+        if ((s = lora_gguf_set_bool(w, "tokenizer.ggml.add_bos_token", 1)) != LORA_OK) goto done;
+    } else if (eos >= 0) {
         if ((s = lora_gguf_set_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)eos)) != LORA_OK) goto done;
         if ((s = lora_gguf_set_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)eos)) != LORA_OK) goto done;
     }

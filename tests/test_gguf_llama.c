@@ -1,0 +1,214 @@
+/* GGUF for the LLaMA family (llama.h): the oracle's tiny llama (biases, one kv head, untied
+   head), llama3 (rope_freqs), llamalin (linear rope scaling), mistral (sliding window 5),
+   qwen2 (one kv head, biases, tied) and qwen2w (windowed layers) written as llama.cpp's
+   llama / qwen2 files and read back: the same logits (bit for bit in F32; the q/k row
+   permutation undone exactly), merged adapters (all seven linears and an untied lm_head) equal
+   to the adapted model, adapter files with llama.cpp's names and the q/k permutation on lora_b,
+   Qwen3 and a tied lm_head's LoRA refused. Tokenizer: a compact byte-level vocabulary of the
+   model's size (llama.cpp needs one in the file; its ids are fed directly). Run from the
+   repository root. */
+#include "lora.h"
+#include "llama.h"
+#include "test.h"
+#include <stdlib.h>
+
+#define FX "tests/fixtures/llama/"
+#define OUT "build/gguf_llama_test/"
+
+static float fx_value(long i) { return (float)((i * 37) % 101 - 50) / 16.0f; }
+
+/* n_vocab single-character tokens: "\xc4\x8a" (newline), "\xc4\xa0" (space), then '!', '"', ...: a
+   tokenizer.json with a restricted alphabet (the other bytes are dropped, as SmolLM2's are) */
+static lora_tokenizer *tiny_tokenizer(int n_vocab) {
+    char json[4096];
+    size_t n = 0;
+    int i;
+    lora_tokenizer *tok = NULL;
+    n += (size_t)snprintf(json + n, sizeof json - n, "{\"model\":{\"type\":\"BPE\",\"merges\":[],\"vocab\":{\"\xc4\x8a\":0,\"\xc4\xa0\":1");
+    for (i = 2; i < n_vocab; i++) {
+        int ch = 33 + i - 2;
+        if (ch == '"' || ch == '\\') n += (size_t)snprintf(json + n, sizeof json - n, ",\"\\%c\":%d", ch, i);
+        else n += (size_t)snprintf(json + n, sizeof json - n, ",\"%c\":%d", ch, i);
+    }
+    n += (size_t)snprintf(json + n, sizeof json - n, "}},\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"add_prefix_space\":false},\"decoder\":{\"type\":\"ByteLevel\"}}");
+    if (lora_tokenizer_load_hf_memory(json, n, NULL, 0, &tok) != LORA_OK) {
+        fprintf(stderr, "tiny tokenizer: %s\n", lora_last_error());
+        return NULL;
+    }
+    return tok;
+}
+
+static lora_model *open_model(const char *path) {
+    const lora_model_family *fams[1];
+    lora_model *m = NULL;
+    fams[0] = llama_family();
+    if (lora_model_open(fams, 1, path, NULL, NULL, 0, NULL, &m) != LORA_OK) {
+        fprintf(stderr, "%s: %s\n", path, lora_last_error());
+        return NULL;
+    }
+    return m;
+}
+
+static float *logits_of(lora_model *m, const int32_t *ids, int T, float *loss) {
+    const lora_model_info *in = lora_model_get_info(m);
+    float *out = NULL;
+    if (lora_model_forward(m, ids, ids, 1, T, loss) != LORA_OK) { fprintf(stderr, "%s\n", lora_last_error()); return NULL; }
+    out = (float *)malloc(sizeof(float) * (size_t)T * (size_t)in->vocab_size);
+    if (out) memcpy(out, lora_model_logits(m), sizeof(float) * (size_t)T * (size_t)in->vocab_size);
+    return out;
+}
+
+static double max_rel(const float *a, const float *b, size_t n) {
+    double mx = 0, scale = 1e-6;
+    size_t i;
+    for (i = 0; i < n; i++) if (fabs(a[i]) > scale) scale = fabs(a[i]);
+    for (i = 0; i < n; i++) if (fabs(a[i] - b[i]) / scale > mx) mx = fabs(a[i] - b[i]) / scale;
+    return mx;
+}
+
+/* name: fixture directory; T: sequence length (at most the sliding window: GGUF has no key for it) */
+static void check_case(const char *name, const char *arch, int T, int tied) {
+    char path[256], out[256], merged[256], adp[256];
+    lora_model *m = NULL, *back = NULL;
+    lora_tokenizer *tok = NULL;
+    lora_adapter *ad = NULL;
+    lora_config c = lora_config_init();
+    static const char *const all7[7] = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+    static const char *const with_head[8] = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj", "lm_head"};
+    int32_t ids[16];
+    float l0 = 0, l1 = 0, l16 = 0, la = 0, lb = 0, *a = NULL, *b = NULL;
+    const lora_model_info *in;
+    const llama_config *cf;
+    lora_gguf *g = NULL;
+    int i, V;
+    int64_t j;
+    snprintf(path, sizeof path, FX "%s/model/model.safetensors", name);
+    snprintf(out, sizeof out, OUT "%s.gguf", name);
+    snprintf(merged, sizeof merged, OUT "%s-merged.gguf", name);
+    snprintf(adp, sizeof adp, OUT "%s-adapter.gguf", name);
+    if (!(m = open_model(path))) { CHECK_MSG(0, "%s: open", name); return; }
+    in = lora_model_get_info(m);
+    cf = llama_model_config(llama_model_from_base(m));
+    V = in->vocab_size;
+    CHECK(in->gguf_arch && strcmp(in->gguf_arch, arch) == 0);
+    CHECK((tok = tiny_tokenizer(V)) != NULL);
+    for (i = 0; i < T; i++) ids[i] = (int32_t)((i * 7 + 3) % V);
+    /* base: read back bit for bit */
+    CHECK_OK(lora_model_save_gguf(m, tok, NULL, out, LORA_GGML_F32));
+    back = open_model(out);
+    CHECK_MSG(back != NULL, "%s: reading %s back", name, out);
+    if (back) {
+        const llama_config *cb = llama_model_config(llama_model_from_base(back));
+        CHECK(cb->arch == (cf->arch == LLAMA_ARCH_MISTRAL ? LLAMA_ARCH_LLAMA : cf->arch) && cb->n_kv_head == cf->n_kv_head &&
+              cb->head_dim == cf->head_dim && cb->tie_word_embeddings == cf->tie_word_embeddings &&
+              cb->rope_type == cf->rope_type && cb->attention_bias == cf->attention_bias);
+        a = logits_of(m, ids, T, &l0);
+        b = logits_of(back, ids, T, &l1);
+        CHECK_MSG(a && b && memcmp(a, b, sizeof(float) * (size_t)T * (size_t)V) == 0, "%s: logits read back differ (max rel %.3g)",
+                  name, a && b ? max_rel(a, b, (size_t)T * (size_t)V) : -1.0);
+        free(a); free(b); a = b = NULL;
+        lora_model_free(back);
+        back = NULL;
+    }
+    /* F16: close */
+    CHECK_OK(lora_model_save_gguf(m, tok, NULL, OUT "f16.gguf", LORA_GGML_F16));
+    if ((back = open_model(OUT "f16.gguf")) != NULL) {
+        free(logits_of(back, ids, T, &l16));
+        CHECK_NEAR(l16, l0, 2e-3 * fabs(l0));
+        lora_model_free(back);
+        back = NULL;
+    }
+    /* an adapter on all seven linears (and the untied lm_head), B nonzero, rsLoRA */
+    c.r = 3; c.alpha = 5; c.use_rslora = 1; c.seed = 11;
+    c.target.targets = tied ? all7 : with_head;
+    c.target.n_targets = tied ? 7 : 8;
+    CHECK_OK(lora_model_adapter_create(m, &c, &ad));
+    if (!ad) goto done;
+    for (i = 0; i < ad->n_modules; i++)
+        for (j = 0; j < (int64_t)ad->modules[i].out * ad->modules[i].r; j++) ad->modules[i].B[j] = fx_value(j + i) / 16.0f;
+    CHECK_OK(lora_model_set_adapter(m, ad));
+    a = logits_of(m, ids, T, &la);
+    CHECK_OK(lora_model_set_adapter(m, NULL));
+    CHECK(fabs(la - l0) > 1e-3);
+    CHECK_OK(lora_model_save_gguf(m, tok, ad, merged, LORA_GGML_F32));
+    if ((back = open_model(merged)) != NULL) {
+        b = logits_of(back, ids, T, &lb);
+        CHECK_MSG(a && b && max_rel(a, b, (size_t)T * (size_t)V) < 1e-5, "%s: merged logits differ (max rel %.3g)", name,
+                  a && b ? max_rel(a, b, (size_t)T * (size_t)V) : -1.0);
+        CHECK_NEAR(lb, la, 1e-5 * fabs(la));
+        lora_model_free(back);
+        back = NULL;
+    }
+    /* the adapter file: names, shapes, q/k lora_b permuted for "llama" */
+    CHECK_OK(lora_model_save_adapter_gguf(m, ad, adp, LORA_GGML_F32));
+    CHECK_OK(lora_gguf_open(adp, &g));
+    if (g) {
+        const char *s = NULL;
+        const lora_module *q = lora_adapter_find(ad, "model.layers.1.self_attn.q_proj");
+        const lora_module *k = lora_adapter_find(ad, "model.layers.1.self_attn.k_proj");
+        const lora_gguf_tensor *tq = lora_gguf_find_tensor(g, "blk.1.attn_q.weight.lora_b");
+        const lora_gguf_tensor *tk = lora_gguf_find_tensor(g, "blk.1.attn_k.weight.lora_b");
+        CHECK(lora_gguf_get_str(g, "general.architecture", &s) == LORA_OK && strcmp(s, arch) == 0);
+        CHECK(g->n_tensors == (size_t)(2 * ad->n_modules));
+        CHECK(lora_gguf_find_tensor(g, "blk.0.ffn_down.weight.lora_a") != NULL);
+        CHECK((lora_gguf_find_tensor(g, "output.weight.lora_b") != NULL) == !tied);
+        CHECK(q && k && tq && tk && tq->ne[0] == q->r && tq->ne[1] == q->out && tk->ne[1] == k->out);
+        if (q && k && tq && tk) {
+            float *got = (float *)malloc(sizeof(float) * (size_t)q->out * (size_t)q->r);
+            float *want = (float *)malloc(sizeof(float) * (size_t)q->out * (size_t)q->r);
+            int perm = strcmp(arch, "llama") == 0;
+            if (got && want) {
+                CHECK_OK(lora_gguf_tensor_f32(g, tq, got, (int64_t)q->out * q->r));
+                if (perm) CHECK_OK(lora_gguf_permute_rows(q->B, want, q->out, q->r, cf->n_head, 0));
+                else memcpy(want, q->B, sizeof(float) * (size_t)q->out * (size_t)q->r);
+                CHECK(memcmp(got, want, sizeof(float) * (size_t)q->out * (size_t)q->r) == 0);
+                CHECK_OK(lora_gguf_tensor_f32(g, tk, got, (int64_t)k->out * k->r));
+                if (perm) CHECK_OK(lora_gguf_permute_rows(k->B, want, k->out, k->r, cf->n_kv_head, 0));
+                else memcpy(want, k->B, sizeof(float) * (size_t)k->out * (size_t)k->r);
+                CHECK(memcmp(got, want, sizeof(float) * (size_t)k->out * (size_t)k->r) == 0);
+            }
+            free(got); free(want);
+        }
+        lora_gguf_close(g);
+    }
+    printf("%-8s %-5s base %.6f, read back %.6f (F16 %.6f); adapter %.6f, merged GGUF %.6f\n", name, arch, l0, l1, l16, la, lb);
+done:
+    free(a); free(b);
+    lora_adapter_free(ad);
+    lora_tokenizer_free(tok);
+    lora_model_free(m);
+}
+
+static void check_refusals(void) {
+    lora_model *m = open_model(FX "qwen3/model/model.safetensors"), *t = open_model(FX "qwen2/model/model.safetensors");
+    lora_tokenizer *tok = tiny_tokenizer(61);
+    lora_adapter *ad = NULL;
+    lora_config c = lora_config_init();
+    static const char *const head[1] = {"lm_head"};
+    if (m && tok) {
+        CHECK_ERR(lora_model_save_gguf(m, tok, NULL, OUT "qwen3.gguf", LORA_GGML_F32), LORA_ERR_UNSUPPORTED);
+        CHECK(strstr(lora_last_error(), "Qwen3") != NULL);
+    }
+    /* a LoRA on a tied lm_head: llama.cpp cannot apply it */
+    c.target.targets = head; c.target.n_targets = 1;
+    if (t && lora_model_adapter_create(t, &c, &ad) == LORA_OK) {
+        CHECK_ERR(lora_model_save_adapter_gguf(t, ad, OUT "x.gguf", LORA_GGML_F32), LORA_ERR_UNSUPPORTED);
+        CHECK(strstr(lora_last_error(), "tied") != NULL);
+    } else CHECK_MSG(0, "lm_head adapter on qwen2");
+    lora_adapter_free(ad);
+    lora_tokenizer_free(tok);
+    lora_model_free(m);
+    lora_model_free(t);
+}
+
+int main(void) {
+    CHECK_OK(lora_ensure_dir(OUT));
+    check_case("llama", "llama", 16, 0);
+    check_case("llama3", "llama", 16, 1);
+    check_case("llamalin", "llama", 16, 1);
+    check_case("mistral", "llama", 5, 0);
+    check_case("qwen2", "qwen2", 16, 1);
+    check_case("qwen2w", "qwen2", 4, 1);
+    check_refusals();
+    return TEST_END();
+}
