@@ -15137,6 +15137,79 @@ static void lora__json_quote(lora__buf *b, const char *s, size_t n) {
     lora__buf_append(b, "\"", 1);
 }
 
+/* A Hugging Face tokenizer.json (and tokenizer_config.json) for a GGUF tokenizer whose
+   tokenizer.ggml.pre is llama-bpe (Llama 3's split, ignore_merges), qwen2 (Qwen2's split, NFC)
+   or smollm (each digit alone, then GPT-2's pattern): control and user-defined tokens become
+   added tokens (special for control), the others the BPE vocabulary; eos, and bos when
+   tokenizer.ggml.add_bos_token is true, name their tokens in the config. */
+static lora_status lora__tokenizer_from_gguf_hf(const lora_gguf *g, const char *pre, const lora_gguf_kv *toks,
+                                                const lora_gguf_kv *merges, const lora_gguf_kv *types, lora_tokenizer **out) {
+    lora__buf j, c;
+    lora_status s;
+    uint64_t i;
+    int first = 1, add_bos = 0;
+    int64_t eos = -1, bos = -1, v;
+    const int32_t *ty = types ? (const int32_t *)types->arr : NULL;
+    memset(&j, 0, sizeof j);
+    memset(&c, 0, sizeof c);
+    lora__buf_printf(&j, "{\"model\":{\"type\":\"BPE\",\"ignore_merges\":%s,\"vocab\":{", strcmp(pre, "llama-bpe") == 0 ? "true" : "false");
+    for (i = 0; i < toks->n; i++) {
+        if (ty && (ty[i] == LORA__TOKEN_UNUSED || ty[i] == LORA__TOKEN_CONTROL || ty[i] == LORA__TOKEN_USER_DEFINED)) continue;
+        if (!first) lora__buf_append(&j, ",", 1);
+        first = 0;
+        lora__json_quote(&j, toks->strs[i], toks->str_lens[i]);
+        lora__buf_printf(&j, ":%llu", (unsigned long long)i);
+    }
+    lora__buf_puts(&j, "},\"merges\":[");
+    for (i = 0; i < merges->n; i++) {
+        if (i) lora__buf_append(&j, ",", 1);
+        lora__json_quote(&j, merges->strs[i], merges->str_lens[i]);
+    }
+    lora__buf_printf(&j, "]},\"normalizer\":%s,\"pre_tokenizer\":", strcmp(pre, "qwen2") == 0 ? "{\"type\":\"NFC\"}" : "null");
+    if (strcmp(pre, "smollm") == 0)
+        lora__buf_printf(&j, "{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Digits\",\"individual_digits\":true},"
+                             "{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"use_regex\":true}]}");
+    else {
+        const char *re = strcmp(pre, "qwen2") == 0 ? lora__re_qwen2 : lora__re_llama3;
+        lora__buf_printf(&j, "{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\",\"pattern\":{\"Regex\":");
+        lora__json_quote(&j, re, strlen(re));
+        lora__buf_printf(&j, "},\"behavior\":\"Isolated\",\"invert\":false},{\"type\":\"ByteLevel\",\"add_prefix_space\":false,"
+                             "\"use_regex\":false}]}");
+    }
+    lora__buf_printf(&j, ",\"decoder\":{\"type\":\"ByteLevel\"},\"added_tokens\":[");
+    first = 1;
+    for (i = 0; ty && i < toks->n; i++) {
+        if (ty[i] != LORA__TOKEN_CONTROL && ty[i] != LORA__TOKEN_USER_DEFINED) continue;
+        if (!first) lora__buf_append(&j, ",", 1);
+        first = 0;
+        lora__buf_printf(&j, "{\"id\":%llu,\"content\":", (unsigned long long)i);
+        lora__json_quote(&j, toks->strs[i], toks->str_lens[i]);
+        lora__buf_printf(&j, ",\"special\":%s}", ty[i] == LORA__TOKEN_CONTROL ? "true" : "false");
+    }
+    lora__buf_append(&j, "]}", 2);
+    if (lora_gguf_get_int(g, "tokenizer.ggml.eos_token_id", &v) == LORA_OK && v >= 0 && (uint64_t)v < toks->n) eos = v;
+    if (lora_gguf_get_int(g, "tokenizer.ggml.bos_token_id", &v) == LORA_OK && v >= 0 && (uint64_t)v < toks->n) bos = v;
+    if (lora_gguf_get_int(g, "tokenizer.ggml.add_bos_token", &v) == LORA_OK) add_bos = v != 0;
+    lora__buf_append(&c, "{", 1);
+    if (eos >= 0) {
+        lora__buf_puts(&c, "\"eos_token\":");
+        lora__json_quote(&c, toks->strs[eos], toks->str_lens[eos]);
+    }
+    if (bos >= 0 && add_bos) {
+        lora__buf_puts(&c, eos >= 0 ? ",\"bos_token\":" : "\"bos_token\":");
+        lora__json_quote(&c, toks->strs[bos], toks->str_lens[bos]);
+    }
+    lora__buf_append(&c, "}", 1);
+    if (j.failed || c.failed) s = LORA_ERR_OOM;
+    else {
+        s = lora_tokenizer_load_hf_memory(j.data, j.len, c.data, c.len, out);
+        if (s != LORA_OK) s = lora__fail(s, "%s: tokenizer (tokenizer.ggml.pre \"%s\"): %s", g->path, pre, lora_last_error());
+    }
+    lora__buf_free(&j);
+    lora__buf_free(&c);
+    return s;
+}
+
 LORA_API lora_status lora_tokenizer_from_gguf(const lora_gguf *g, lora_tokenizer **out) {
     const lora_gguf_kv *toks, *merges, *types;
     const char *model = NULL;
@@ -15166,6 +15239,15 @@ LORA_API lora_status lora_tokenizer_from_gguf(const lora_gguf *g, lora_tokenizer
     if (toks->n > (uint64_t)1 << 24)
         return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.tokens: %llu tokens (at most 2^24)", g->path,
                           (unsigned long long)toks->n);
+    {
+        const char *pre = NULL;
+        if (lora_gguf_get_str(g, "tokenizer.ggml.pre", &pre) == LORA_OK && strcmp(pre, "gpt-2") != 0 && strcmp(pre, "default") != 0) {
+            if (strcmp(pre, "llama-bpe") == 0 || strcmp(pre, "qwen2") == 0 || strcmp(pre, "smollm") == 0)
+                return lora__tokenizer_from_gguf_hf(g, pre, toks, merges, types, out);
+            return lora__fail(LORA_ERR_UNSUPPORTED, "%s: tokenizer.ggml.pre \"%s\": supported are gpt-2, llama-bpe, qwen2 and smollm",
+                              g->path, pre);
+        }
+    }
     memset(&vj, 0, sizeof vj);
     memset(&mt, 0, sizeof mt);
     lora__buf_append(&vj, "{", 1);

@@ -201,6 +201,53 @@ static void check_refusals(void) {
     lora_model_free(t);
 }
 
+/* Hugging Face tokenizers (the compact Llama 3 and Qwen3 fixtures) through GGUF keys and back:
+   tokenizer.ggml.pre names the split, added tokens are control / user-defined, the same ids */
+static void check_hf_tokenizer(const char *dir, const char *pre) {
+    lora_tokenizer *tok = NULL, *back = NULL;
+    lora_gguf_writer *w = NULL;
+    lora_gguf *g = NULL;
+    char *text;
+    size_t n = 0, nx = 0, ny = 0;
+    int32_t *x = NULL, *y = NULL;
+    const char *s = NULL;
+    CHECK_OK(lora_tokenizer_load(dir, &tok));
+    text = test_slurp("tests/fixtures/tokenizer/hf/corpus.txt", &n);
+    CHECK(text != NULL);
+    CHECK_OK(lora_gguf_writer_create(&w));
+    if (!tok || !w || !text) goto done;
+    CHECK_OK(lora_gguf_set_tokenizer(w, tok, "gpt2", NULL, lora_tokenizer_vocab_size(tok)));
+    CHECK_OK(lora_gguf_write(w, OUT "hf_tok.gguf"));
+    CHECK_OK(lora_gguf_open(OUT "hf_tok.gguf", &g));
+    if (!g) goto done;
+    CHECK(lora_gguf_get_str(g, "tokenizer.ggml.pre", &s) == LORA_OK && strcmp(s, pre) == 0);
+    {
+        const lora_gguf_kv *ty = lora_gguf_find_kv(g, "tokenizer.ggml.token_type");
+        int32_t eos = lora_tokenizer_eos(tok);
+        CHECK(ty && ty->n == (uint64_t)lora_tokenizer_vocab_size(tok) && eos >= 0 && ((const int32_t *)ty->arr)[eos] == 3);
+    }
+    CHECK_OK(lora_tokenizer_from_gguf(g, &back));
+    if (back) {
+        static const char chat[] = "<|im_start|>user\nHi <|begin_of_text|>there<|end_of_text|><|im_end|>\n";
+        CHECK(lora_tokenizer_vocab_size(back) == lora_tokenizer_vocab_size(tok));
+        CHECK(lora_tokenizer_eos(back) == lora_tokenizer_eos(tok) && lora_tokenizer_bos(back) == lora_tokenizer_bos(tok));
+        CHECK_OK(lora_encode(tok, text, n, 1, &x, &nx));
+        CHECK_OK(lora_encode(back, text, n, 1, &y, &ny));
+        CHECK_MSG(nx == ny && nx > 100 && memcmp(x, y, nx * sizeof *x) == 0, "%s: %zu ids vs %zu read back", dir, nx, ny);
+        lora_free(x); lora_free(y); x = y = NULL;
+        CHECK_OK(lora_encode(tok, chat, sizeof chat - 1, 1, &x, &nx));
+        CHECK_OK(lora_encode(back, chat, sizeof chat - 1, 1, &y, &ny));
+        CHECK(nx == ny && memcmp(x, y, nx * sizeof *x) == 0);
+        lora_free(x); lora_free(y); x = y = NULL;
+    }
+done:
+    lora_gguf_close(g);
+    lora_gguf_writer_free(w);
+    lora_tokenizer_free(tok);
+    lora_tokenizer_free(back);
+    free(text);
+}
+
 int main(void) {
     CHECK_OK(lora_ensure_dir(OUT));
     check_case("llama", "llama", 16, 0);
@@ -210,5 +257,7 @@ int main(void) {
     check_case("qwen2", "qwen2", 16, 1);
     check_case("qwen2w", "qwen2", 4, 1);
     check_refusals();
+    check_hf_tokenizer("tests/fixtures/tokenizer/hf/llama3", "llama-bpe");
+    check_hf_tokenizer("tests/fixtures/tokenizer/hf/qwen3", "qwen2");
     return TEST_END();
 }
