@@ -18,6 +18,17 @@ static const char *lora__tokenizer_gguf_pre(const lora_tokenizer *tok) {
     if (tok->digits == 1) return "smollm";
     return tok->digits ? NULL : "gpt-2";
 }
+/* convert_hf_to_gguf.py's does_token_look_special: added tokens written as control tokens
+   although not marked special ("<|fim_prefix|>" in Qwen's files, ...) */
+static int lora__token_looks_special(const char *t, size_t n) {
+    static const char *const exact[] = {"<pad>", "<mask>", "<2mass>", "[@BOS@]"};
+    size_t i;
+    for (i = 0; i < sizeof exact / sizeof exact[0]; i++)
+        if (n == strlen(exact[i]) && memcmp(t, exact[i], n) == 0) return 1;
+    if (n >= 4 && memcmp(t, "<|", 2) == 0 && memcmp(t + n - 2, "|>", 2) == 0) return 1;
+    if (n >= 6 && memcmp(t, "<\xef\xbd\x9c", 4) == 0 && memcmp(t + n - 4, "\xef\xbd\x9c>", 4) == 0) return 1;
+    return n >= 8 && memcmp(t, "<unused", 7) == 0 && t[n - 1] == '>';
+}
 /* the added token entry of id, or NULL */
 static const lora__added *lora__tokenizer_added(const lora_tokenizer *tok, int32_t id) {
     size_t i;
@@ -111,7 +122,7 @@ LORA_API lora_status lora_gguf_set_tokenizer(lora_gguf_writer *w, const lora_tok
         if (at && raw && nb) {
             /* added tokens as their text, as convert_hf_to_gguf.py writes them */
             lora__buf_append(&blob, raw, nb);
-            types[id] = at->special ? LORA__TOKEN_CONTROL : LORA__TOKEN_USER_DEFINED;
+            types[id] = at->special || lora__token_looks_special(raw, nb) ? LORA__TOKEN_CONTROL : LORA__TOKEN_USER_DEFINED;
         } else if (raw && nb) {
             lora__token_symbol(tok, id, &blob, sym, slen);
             types[id] = id == eos ? LORA__TOKEN_CONTROL : LORA__TOKEN_NORMAL;

@@ -50,6 +50,37 @@ int main(int argc, char **argv) {
     FILE *f;
     static const lora_ggml_type dts[2] = {LORA_GGML_F32, LORA_GGML_F16};
     static const char *const dtn[2] = {"f32", "f16"};
+    if (argc == 5 && strcmp(argv[1], "tok") == 0) {
+        /* lorah-llama-case tok TOKENIZER_DIR OUT.gguf TEXT: a one-layer llama of the tokenizer's vocabulary
+           with it inside (for llama.cpp's tokenizer), and the ids of TEXT's bytes by lora.h's tokenizer read from that file */
+        llama_config c;
+        llama_model *lm;
+        char *text = NULL;
+        size_t len = 0, n_ids = 0, q;
+        int32_t *out_ids = NULL;
+        long sz;
+        if (lora_tokenizer_load(argv[2], &tok) != LORA_OK || llama_config_preset("tiny-llama", &c) != LORA_OK) goto fail;
+        c.n_layer = 1; c.hidden_size = 8; c.n_head = 2; c.head_dim = 4; c.n_kv_head = 1; c.intermediate_size = 8;
+        c.vocab_size = lora_tokenizer_vocab_size(tok);
+        if (llama_model_create(&c, NULL, &lm) != LORA_OK) goto fail;
+        m = llama_model_base(lm);
+        if (lora_model_save_gguf(m, tok, NULL, argv[3], LORA_GGML_F32) != LORA_OK) goto fail;
+        if (!(f = fopen(argv[4], "rb"))) goto fail;
+        fseek(f, 0, SEEK_END); sz = ftell(f); fseek(f, 0, SEEK_SET);
+        if (sz < 0 || !(text = (char *)malloc((size_t)sz + 1))) { fclose(f); goto fail; }
+        len = fread(text, 1, (size_t)sz, f);
+        fclose(f);
+        /* the tokenizer read back from the file: convert_hf_to_gguf.py makes added tokens that look special
+           ("<|fim_prefix|>") control tokens, which llama.cpp (and lora.h) match only when asked to */
+        lora_tokenizer_free(tok);
+        tok = NULL;
+        if (lora_tokenizer_load_gguf(argv[3], &tok) != LORA_OK) goto fail;
+        if (lora_encode(tok, text, len, 0, &out_ids, &n_ids) != LORA_OK) goto fail;
+        for (q = 0; q < n_ids; q++) printf("%d%c", (int)out_ids[q], q + 1 < n_ids ? ' ' : '\n');
+        lora_free(out_ids); free(text);
+        lora_tokenizer_free(tok); lora_model_free(m);
+        return 0;
+    }
     if (argc != 9) { fprintf(stderr, "usage: lorah-llama-case MODEL DIR TARGETS R ALPHA RSLORA T SEED\n"); return 2; }
     fams[0] = llama_family();
     lora_rng_seed(&rng, (uint64_t)atoll(argv[8]));

@@ -64,5 +64,20 @@ run_case mistral $FX/mistral/model/model.safetensors $ALL7,lm_head 4 16 1 5 5
 run_case qwen2 $FX/qwen2/model/model.safetensors q_proj,k_proj,v_proj,o_proj 4 16 1 24 6
 run_case qwen2-all $FX/qwen2/model/model.safetensors $ALL7 8 8 0 24 7
 run_case odd odd $ALL7,lm_head 4 16 1 40 8
+# Hugging Face tokenizers in our GGUF files: llama.cpp's ids = lora.h's (reading the same file) on
+# 60 kB of the tokenizer corpus, for the compact Llama 3 (pre "llama-bpe") and Qwen3 ("qwen2")
+# fixtures. The text is put in NFC and U+FEFF removed first: llama.cpp skips Qwen's NFC
+# normalizer, and lora.h's \s includes U+FEFF (JavaScript's, see lora.h), llama.cpp's does not.
+if [ -x /usr/bin/python3 ]; then
+  head -c 60000 tests/fixtures/tokenizer/hf/corpus.txt | sed '$d' | /usr/bin/python3 -c '
+import sys, unicodedata
+sys.stdout.write(unicodedata.normalize("NFC", sys.stdin.read()).replace("\ufeff", ""))' > "$OUT/text.txt"
+  for t in llama3 qwen3; do
+    ours_ids=$("$OUT/lorah-llama-case" tok tests/fixtures/tokenizer/hf/$t "$OUT/tok-$t.gguf" "$OUT/text.txt")
+    llama_ids=$("$OUT/llama-loss" "$OUT/tok-$t.gguf" --tokenize "$OUT/text.txt")
+    if [ "$ours_ids" = "$llama_ids" ]; then echo "  tokenizer $t: llama.cpp's ids = lora.h's ($(echo $ours_ids | wc -w) ids)  ok"
+    else fails=$((fails + 1)); echo "  tokenizer $t: FAIL"; fi
+  done
+fi
 echo "llamacpp llama-family check: $fails failed"
 [ "$fails" -eq 0 ]
