@@ -248,6 +248,70 @@ done:
     free(text);
 }
 
+/* gguf-py's files (tests/fixtures/gguf/make_llama_fixtures.py: convert_hf_to_gguf.py's names, keys,
+   LlamaModel.permute and rope_freqs) of the oracle's llama, llama3 and qwen2: read as the same
+   model (the same logits bit for bit), and every tensor of them equals the one lora.h writes */
+static void check_gguf_py(const char *fixture, const char *name) {
+    char path[256], ours[256];
+    lora_model *hf = NULL, *gg = NULL;
+    lora_tokenizer *tok = NULL, *ftok = NULL;
+    lora_gguf *a = NULL, *b = NULL;
+    float l0 = 0, l1 = 0, *x = NULL, *y = NULL;
+    int32_t ids[12];
+    int i, V;
+    size_t k;
+    snprintf(path, sizeof path, FX "%s/model/model.safetensors", name);
+    snprintf(ours, sizeof ours, OUT "ours-%s.gguf", name);
+    hf = open_model(path);
+    gg = open_model(fixture);
+    CHECK_MSG(hf && gg, "%s / %s", path, fixture);
+    if (!hf || !gg) goto done;
+    V = lora_model_get_info(hf)->vocab_size;
+    CHECK(lora_model_get_info(gg)->vocab_size == V);
+    for (i = 0; i < 12; i++) ids[i] = (int32_t)((i * 5 + 1) % V);
+    x = logits_of(hf, ids, 12, &l0);
+    y = logits_of(gg, ids, 12, &l1);
+    if (strcmp(name, "llama3") != 0)
+        CHECK_MSG(x && y && memcmp(x, y, sizeof(float) * 12 * (size_t)V) == 0, "%s: logits differ", fixture);
+    else {
+        /* convert_hf_to_gguf.py (c392e509) takes original_max_position_embeddings from the top level of
+           config.json (default 8192), not from rope_scaling (32 here): its rope_freqs are those of 8192
+           (the same for every Llama 3.x, whose value is 8192). lora.h reads that file as the model it
+           describes: the llama3 parameters that reproduce its factors. */
+        const llama_config *c = llama_model_config(llama_model_from_base(gg));
+        CHECK(c->rope_type == LLAMA_ROPE_LLAMA3 && c->rope_original_max_position == 8192);
+        CHECK(x && y && l1 == l1 && fabs(l1 - l0) < 0.05 * fabs(l0));
+    }
+    /* the tokenizer in the file (a restricted alphabet, pre-tokenizer from tokenizer.ggml.pre) */
+    CHECK_OK(lora_tokenizer_load_gguf(fixture, &ftok));
+    if (ftok) {
+        int32_t *t = NULL;
+        size_t nt = 0;
+        CHECK_OK(lora_encode(ftok, "!#\n $!\"", 7, 0, &t, &nt));
+        CHECK(nt == 6 && t && t[0] == 2 && t[1] == 4 && t[2] == 0 && t[3] == 1 && t[4] == 5 && t[5] == V - 1);
+        lora_free(t);
+    }
+    /* lora.h's file: the same tensors, bit for bit */
+    CHECK((tok = tiny_tokenizer(V)) != NULL);
+    if (tok) CHECK_OK(lora_model_save_gguf(hf, tok, NULL, ours, LORA_GGML_F32));
+    CHECK_OK(lora_gguf_open(fixture, &a));
+    CHECK_OK(lora_gguf_open(ours, &b));
+    if (a && b) {
+        CHECK_MSG(a->n_tensors == b->n_tensors, "%s: %zu tensors, lora.h wrote %zu", fixture, a->n_tensors, b->n_tensors);
+        for (k = 0; k < a->n_tensors; k++) {
+            const lora_gguf_tensor *ta = &a->tensors[k], *tb = lora_gguf_find_tensor(b, ta->name);
+            if (strcmp(ta->name, "rope_freqs.weight") == 0) { CHECK(tb && tb->numel == ta->numel); continue; }  /* see above */
+            CHECK_MSG(tb && tb->type == ta->type && tb->numel == ta->numel && tb->ne[0] == ta->ne[0] && tb->ne[1] == ta->ne[1] &&
+                      memcmp(ta->data, tb->data, (size_t)ta->nbytes) == 0, "%s: tensor %s differs", fixture, ta->name);
+        }
+    }
+done:
+    lora_gguf_close(a); lora_gguf_close(b);
+    free(x); free(y);
+    lora_tokenizer_free(tok); lora_tokenizer_free(ftok);
+    lora_model_free(hf); lora_model_free(gg);
+}
+
 int main(void) {
     CHECK_OK(lora_ensure_dir(OUT));
     check_case("llama", "llama", 16, 0);
@@ -257,6 +321,9 @@ int main(void) {
     check_case("qwen2", "qwen2", 16, 1);
     check_case("qwen2w", "qwen2", 4, 1);
     check_refusals();
+    check_gguf_py("tests/fixtures/gguf/llama_tiny.gguf", "llama");
+    check_gguf_py("tests/fixtures/gguf/llama3_tiny.gguf", "llama3");
+    check_gguf_py("tests/fixtures/gguf/qwen2_tiny.gguf", "qwen2");
     check_hf_tokenizer("tests/fixtures/tokenizer/hf/llama3", "llama-bpe");
     check_hf_tokenizer("tests/fixtures/tokenizer/hf/qwen3", "qwen2");
     return TEST_END();

@@ -255,6 +255,17 @@ static lora_status llama__gguf_llama3(const lora_gguf *g, const lora_gguf_tensor
         if (f[i] > mx) mx = f[i];
     }
     c->rope_type = LLAMA_ROPE_LLAMA3;
+    /* Llama 3.x's own parameters first (factor 8 or 32, 1, 4, 8192: the factor need not appear in a
+       small head's factors), then any power-of-two original context */
+    for (a = 0; a < 6; a++) {
+        static const double fs[6] = {0, 8, 32, 16, 4, 2};
+        int ok = 1;
+        c->rope_factor = a ? fs[a] : mx;
+        c->rope_low_freq_factor = 1.0; c->rope_high_freq_factor = 4.0; c->rope_original_max_position = 8192;
+        llama__gguf_rope_factors(c, want);
+        for (i = 0; i < n && ok; i++) ok = fabsf(want[i] - f[i]) <= 1e-5f * f[i];
+        if (ok) return LORA_OK;
+    }
     c->rope_factor = mx;
     for (a = 0; a < 3; a++)
         for (b2 = 0; b2 < 3; b2++)

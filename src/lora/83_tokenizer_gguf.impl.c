@@ -207,7 +207,7 @@ static lora_status lora__tokenizer_from_gguf_hf(const lora_gguf *g, const char *
         lora__buf_printf(&j, ":%llu", (unsigned long long)i);
     }
     lora__buf_puts(&j, "},\"merges\":[");
-    for (i = 0; i < merges->n; i++) {
+    for (i = 0; merges && i < merges->n; i++) {
         if (i) lora__buf_append(&j, ",", 1);
         lora__json_quote(&j, merges->strs[i], merges->str_lens[i]);
     }
@@ -277,7 +277,8 @@ LORA_API lora_status lora_tokenizer_from_gguf(const lora_gguf *g, lora_tokenizer
     types = lora_gguf_find_kv(g, "tokenizer.ggml.token_type");
     if (!toks || toks->type != LORA_GGUF_ARRAY || toks->elem_type != LORA_GGUF_STRING)
         return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.tokens: expected an array of strings", g->path);
-    if (!merges || merges->type != LORA_GGUF_ARRAY || merges->elem_type != LORA_GGUF_STRING)
+    /* no merges key: no merges (gguf-py leaves out an empty list) */
+    if (merges && (merges->type != LORA_GGUF_ARRAY || merges->elem_type != LORA_GGUF_STRING))
         return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.merges: expected an array of strings", g->path);
     if (types && (types->type != LORA_GGUF_ARRAY || types->elem_type != LORA_GGUF_INT32 || types->n != toks->n))
         return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.token_type: expected %llu INT32 values", g->path,
@@ -305,7 +306,7 @@ LORA_API lora_status lora_tokenizer_from_gguf(const lora_gguf *g, lora_tokenizer
         lora__buf_printf(&vj, ":%llu", (unsigned long long)i);
     }
     lora__buf_append(&vj, "}", 1);
-    for (i = 0; i < merges->n; i++) {
+    for (i = 0; merges && i < merges->n; i++) {
         if (memchr(merges->strs[i], '\n', merges->str_lens[i])) {
             lora__buf_free(&vj); lora__buf_free(&mt);
             return lora__fail(LORA_ERR_FORMAT, "%s: tokenizer.ggml.merges: entry %llu holds a newline", g->path, (unsigned long long)i);

@@ -29,6 +29,12 @@ static lora_tokenizer *tiny_tokenizer(int n_vocab) {
     return tok;
 }
 
+static const lora_model_family *const *fams0(void) {
+    static const lora_model_family *f[1];
+    f[0] = llama_family();
+    return f;
+}
+
 static double loss_of(lora_model *m, const int32_t *ids, int T) {
     float l = NAN;
     if (lora_model_forward(m, ids, ids, 1, T, &l) != LORA_OK) { fprintf(stderr, "%s\n", lora_last_error()); return NAN; }
@@ -79,6 +85,16 @@ int main(int argc, char **argv) {
         for (q = 0; q < n_ids; q++) printf("%d%c", (int)out_ids[q], q + 1 < n_ids ? ' ' : '\n');
         lora_free(out_ids); free(text);
         lora_tokenizer_free(tok); lora_model_free(m);
+        return 0;
+    }
+    if (argc == 4 && strcmp(argv[1], "loss") == 0) {
+        /* lorah-llama-case loss MODEL IDS.txt: lora.h's loss of the ids */
+        int nid = 0;
+        if (lora_model_open(fams0(), 1, argv[2], NULL, NULL, 0, NULL, &m) != LORA_OK || !(f = fopen(argv[3], "r"))) goto fail;
+        while (nid < 512 && fscanf(f, "%d", &ids[nid]) == 1) nid++;
+        fclose(f);
+        printf("%.9f\n", loss_of(m, ids, nid));
+        lora_model_free(m);
         return 0;
     }
     if (argc != 9) { fprintf(stderr, "usage: lorah-llama-case MODEL DIR TARGETS R ALPHA RSLORA T SEED\n"); return 2; }

@@ -32,7 +32,7 @@ echo "llama.cpp: $(git -C "$LLAMACPP" rev-parse HEAD 2>/dev/null || echo unknown
 fails=0
 compare() {
   r=$(awk -v a="$2" -v b="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; printf "%.2e", d / (a < 0 ? -a : a) }')
-  ok=$(awk -v r="$r" -v t="$4" 'BEGIN { print (r <= t) ? "ok" : "FAIL" }')
+  ok=$(awk -v r="$r" -v t="$4" -v a="$2" -v b="$3" 'BEGIN { print (a != "" && b != "" && r + 0 >= 0 && r <= t) ? "ok" : "FAIL" }')
   [ "$ok" = ok ] || fails=$((fails + 1))
   printf '  %-44s %14s %14s  rel %s  %s (tol %s)\n' "$1" "$2" "$3" "$r" "$ok" "$4"
 }
@@ -64,6 +64,14 @@ run_case mistral $FX/mistral/model/model.safetensors $ALL7,lm_head 4 16 1 5 5
 run_case qwen2 $FX/qwen2/model/model.safetensors q_proj,k_proj,v_proj,o_proj 4 16 1 24 6
 run_case qwen2-all $FX/qwen2/model/model.safetensors $ALL7 8 8 0 24 7
 run_case odd odd $ALL7,lm_head 4 16 1 40 8
+# gguf-py's files of the oracle's llama, llama3, qwen2 (tests/fixtures/gguf/make_llama_fixtures.py, as
+# convert_hf_to_gguf.py writes them): llama.cpp's loss = lora.h's reading them
+echo "gguf-py fixtures (convert_hf_to_gguf.py's layout), 24 ids:"
+echo "3 9 1 17 40 2 11 5 29 8 13 0 21 6 33 4 19 7 26 12 1 30 15 10" > "$OUT/ids24.txt"
+for fx in llama_tiny llama3_tiny qwen2_tiny; do
+  compare "llama.cpp $fx.gguf / lora.h reading it" "$("$OUT/llama-loss" tests/fixtures/gguf/$fx.gguf "$OUT/ids24.txt")" \
+    "$("$OUT/lorah-llama-case" loss tests/fixtures/gguf/$fx.gguf "$OUT/ids24.txt")" 1e-4
+done
 # Hugging Face tokenizers in our GGUF files: llama.cpp's ids = lora.h's (reading the same file) on
 # 60 kB of the tokenizer corpus, for the compact Llama 3 (pre "llama-bpe") and Qwen3 ("qwen2")
 # fixtures. The text is put in NFC and U+FEFF removed first: llama.cpp skips Qwen's NFC
