@@ -312,6 +312,95 @@ done:
     lora_model_free(hf); lora_model_free(gg);
 }
 
+/* src's keys and tensors into dst, without tensor / key drop, with key int_key = int_val (u32) instead of its value,
+   plus tensor extra (a copy of token_embd's first row) when not NULL */
+static int rewrite(const char *src, const char *dst, const char *drop, const char *int_key, uint32_t int_val, const char *extra) {
+    lora_gguf *g = NULL;
+    lora_gguf_writer *w = NULL;
+    size_t i;
+    int ok = 1;
+    if (lora_gguf_open(src, &g) != LORA_OK || lora_gguf_writer_create(&w) != LORA_OK) { lora_gguf_close(g); return 0; }
+    for (i = 0; i < g->n_kv && ok; i++) {
+        const lora_gguf_kv *kv = &g->kv[i];
+        if (drop && strcmp(kv->key, drop) == 0) continue;
+        if (int_key && strcmp(kv->key, int_key) == 0) ok = lora_gguf_set_u32(w, kv->key, int_val) == LORA_OK;
+        else if (kv->type == LORA_GGUF_STRING) ok = lora_gguf_set_str(w, kv->key, kv->str) == LORA_OK;
+        else if (kv->type == LORA_GGUF_ARRAY && kv->elem_type == LORA_GGUF_STRING)
+            ok = lora_gguf_set_str_array(w, kv->key, (const char *const *)kv->strs, kv->str_lens, (size_t)kv->n) == LORA_OK;
+        else if (kv->type == LORA_GGUF_ARRAY) ok = lora_gguf_set_array(w, kv->key, kv->elem_type, kv->arr, (size_t)kv->n) == LORA_OK;
+        else if (kv->type == LORA_GGUF_FLOAT32) ok = lora_gguf_set_f32(w, kv->key, (float)kv->f) == LORA_OK;
+        else if (kv->type == LORA_GGUF_BOOL) ok = lora_gguf_set_bool(w, kv->key, (int)kv->u) == LORA_OK;
+        else ok = lora_gguf_set_u32(w, kv->key, (uint32_t)kv->u) == LORA_OK;
+    }
+    for (i = 0; i < g->n_tensors && ok; i++) {
+        const lora_gguf_tensor *t = &g->tensors[i];
+        float *d;
+        if (drop && strcmp(t->name, drop) == 0) continue;
+        d = (float *)malloc(sizeof(float) * (size_t)t->numel);
+        ok = d && lora_gguf_tensor_f32(g, t, d, t->numel) == LORA_OK &&
+             lora_gguf_add_tensor(w, t->name, t->n_dims, t->ne, LORA_GGML_F32, d, LORA_GGUF_COPY) == LORA_OK;
+        if (ok && extra && i == 0) ok = lora_gguf_add_tensor(w, extra, 1, t->ne, LORA_GGML_F32, d, LORA_GGUF_COPY) == LORA_OK;
+        free(d);
+    }
+    if (ok) ok = lora_gguf_write(w, dst) == LORA_OK;
+    lora_gguf_writer_free(w);
+    lora_gguf_close(g);
+    return ok;
+}
+
+/* files that are not the model they claim to be: errors name the file and the item */
+static void check_bad_files(void) {
+    static const struct { const char *drop, *int_key; uint32_t val; const char *extra; lora_status want; const char *msg; } cases[] = {
+        {"blk.1.attn_k.weight", NULL, 0, NULL, LORA_ERR_NOT_FOUND, "tensor 'blk.1.attn_k.weight' not found"},
+        {NULL, NULL, 0, "blk.0.attn_q.weight.lora_a", LORA_ERR_FORMAT, "unexpected tensor 'blk.0.attn_q.weight.lora_a'"},
+        {NULL, NULL, 0, "blk.7.attn_norm.weight", LORA_ERR_FORMAT, "unexpected tensor 'blk.7.attn_norm.weight'"},
+        {"llama.block_count", NULL, 0, NULL, LORA_ERR_NOT_FOUND, "key 'llama.block_count' is missing"},
+        {NULL, "llama.attention.head_count_kv", 3, NULL, LORA_ERR_SHAPE, "tensor 'blk.0.attn_k.weight': expected ne (30, 30)"},
+        {NULL, "llama.attention.head_count_kv", 2, NULL, LORA_ERR_FORMAT, "num_attention_heads 3 is not divisible by num_key_value_heads 2"},
+        {NULL, "llama.attention.head_count", 0, NULL, LORA_ERR_FORMAT, "'llama.attention.head_count' = 0 is out of range"},
+        {NULL, "llama.embedding_length", 31, NULL, LORA_ERR_FORMAT, "token_embd.weight is missing or not (31, vocab)"},
+        {NULL, "llama.rope.dimension_count", 4, NULL, LORA_ERR_UNSUPPORTED, "partial rotary"},
+    };
+    const lora_model_family *fams[1];
+    size_t i;
+    lora_model *m = (lora_model *)1;
+    llama_model *lm = (llama_model *)1;
+    fams[0] = llama_family();
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CHECK_MSG(rewrite("tests/fixtures/gguf/llama_tiny.gguf", OUT "bad.gguf", cases[i].drop, cases[i].int_key, cases[i].val,
+                          cases[i].extra), "case %zu: rewrite", i);
+        m = (lora_model *)1;
+        CHECK_ERR(lora_model_open(fams, 1, OUT "bad.gguf", NULL, NULL, 0, NULL, &m), cases[i].want);
+        CHECK_MSG(m == NULL && strstr(lora_last_error(), cases[i].msg) && strstr(lora_last_error(), "bad.gguf"), "case %zu: %s",
+                  i, lora_last_error());
+    }
+    /* another architecture, an adapter file */
+    CHECK_ERR(llama_model_load("tests/fixtures/gguf/gpt2_tiny.gguf", NULL, NULL, &lm), LORA_ERR_UNSUPPORTED);
+    CHECK(lm == NULL && strstr(lora_last_error(), "\"gpt2\", not llama, qwen2 or qwen3"));
+    CHECK_ERR(llama_model_load(OUT "llama-adapter.gguf", NULL, NULL, &lm), LORA_ERR_FORMAT);
+    CHECK(strstr(lora_last_error(), "not a model") != NULL);
+    /* a GGUF tokenizer whose pre-tokenizer has no implementation here */
+    {
+        lora_gguf_writer *w = NULL;
+        lora_tokenizer *t = (lora_tokenizer *)1;
+        lora_gguf *g = NULL;
+        CHECK_OK(lora_gguf_writer_create(&w));
+        if (w) {
+            CHECK_OK(lora_gguf_set_str(w, "tokenizer.ggml.model", "gpt2"));
+            CHECK_OK(lora_gguf_set_str(w, "tokenizer.ggml.pre", "deepseek-llm"));
+            CHECK_OK(lora_gguf_set_str_array(w, "tokenizer.ggml.tokens", (const char *const[]){"a", "b"}, NULL, 2));
+            CHECK_OK(lora_gguf_write(w, OUT "badtok.gguf"));
+            lora_gguf_writer_free(w);
+        }
+        CHECK_OK(lora_gguf_open(OUT "badtok.gguf", &g));
+        if (g) {
+            CHECK_ERR(lora_tokenizer_from_gguf(g, &t), LORA_ERR_UNSUPPORTED);
+            CHECK(t == NULL && strstr(lora_last_error(), "\"deepseek-llm\"") != NULL);
+            lora_gguf_close(g);
+        }
+    }
+}
+
 int main(void) {
     CHECK_OK(lora_ensure_dir(OUT));
     check_case("llama", "llama", 16, 0);
@@ -324,6 +413,7 @@ int main(void) {
     check_gguf_py("tests/fixtures/gguf/llama_tiny.gguf", "llama");
     check_gguf_py("tests/fixtures/gguf/llama3_tiny.gguf", "llama3");
     check_gguf_py("tests/fixtures/gguf/qwen2_tiny.gguf", "qwen2");
+    check_bad_files();
     check_hf_tokenizer("tests/fixtures/tokenizer/hf/llama3", "llama-bpe");
     check_hf_tokenizer("tests/fixtures/tokenizer/hf/qwen3", "qwen2");
     return TEST_END();

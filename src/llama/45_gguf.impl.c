@@ -371,7 +371,7 @@ static lora_status llama__load_gguf(const char *path, lora_pool *pool, llama_mod
         if (lora_gguf_get_str(g, "general.name", &gn) == LORA_OK) snprintf(cfg.name_or_path, sizeof cfg.name_or_path, "%s", gn);
     }
     llama__config_windows(&cfg);
-    if ((s = llama_config_check(&cfg)) != LORA_OK) { s = lora_fail(s, "%s: %s", path, lora_last_error()); goto done; }
+    if ((s = llama_config_check(&cfg)) != LORA_OK) { s = lora_fail(LORA_ERR_FORMAT, "%s: %s", path, lora_last_error()); goto done; }
     if ((s = llama__model_new(&cfg, pool, 0, &m)) != LORA_OK) goto done;
     m->params = (float *)lora_alloc_aligned(m->n_floats * sizeof(float), "llama weights");
     if (!m->params) { s = LORA_ERR_OOM; goto done; }
