@@ -24,7 +24,15 @@
      use_sliding_window + max_window_layers or layer_types). Packed rows: position ids restart
      at 0 for each sample, which attends only to itself.
      Weights: model.safetensors (F32/F16/BF16) or sharded (model.safetensors.index.json) with
-     config.json, save_pretrained's names. Linear modules carry PEFT's names
+     config.json, save_pretrained's names; or a GGUF file (llama.cpp's llama / qwen2 / qwen3,
+     F32/F16/BF16/Q8_0, the q/k row permutation of "llama" undone, its tokenizer inside).
+     GGUF export (lora_model_save_gguf, _save_adapter_gguf, lora-export): Llama and Mistral as
+     llama.cpp's "llama" (q/k rows permuted as convert_hf_to_gguf.py does, on lora_b too),
+     Qwen2 as "qwen2", llama3 rope as rope_freqs.weight, linear scaling as rope.scaling.*,
+     output.weight left out when tied; Qwen3 is refused (the llama.cpp it was checked with,
+     c392e509, has no qwen3), and so is a LoRA on a tied lm_head (llama.cpp cannot apply it:
+     export the merged model). llama.cpp ignores sliding windows: such files equal the model on
+     sequences within the window. Linear modules carry PEFT's names
      (model.layers.{i}.self_attn.q_proj, ..., mlp.down_proj, lm_head), nn.Linear layout
      (fan_in_fan_out false); default targets q_proj, v_proj; all-linear = the seven projections.
 
