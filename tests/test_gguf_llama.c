@@ -291,7 +291,8 @@ static void check_gguf_py(const char *fixture, const char *name) {
         CHECK(nt == 6 && t && t[0] == 2 && t[1] == 4 && t[2] == 0 && t[3] == 1 && t[4] == 5 && t[5] == V - 1);
         lora_free(t);
     }
-    /* lora.h's file: the same tensors, bit for bit */
+    /* lora.h's file: the same tensors, bit for bit (Qwen3: not written) */
+    if (strcmp(name, "qwen3") == 0) goto done;
     CHECK((tok = tiny_tokenizer(V)) != NULL);
     if (tok) CHECK_OK(lora_model_save_gguf(hf, tok, NULL, ours, LORA_GGML_F32));
     CHECK_OK(lora_gguf_open(fixture, &a));
@@ -413,6 +414,7 @@ int main(void) {
     check_gguf_py("tests/fixtures/gguf/llama_tiny.gguf", "llama");
     check_gguf_py("tests/fixtures/gguf/llama3_tiny.gguf", "llama3");
     check_gguf_py("tests/fixtures/gguf/qwen2_tiny.gguf", "qwen2");
+    check_gguf_py("tests/fixtures/gguf/qwen3_tiny.gguf", "qwen3");
     check_bad_files();
     check_hf_tokenizer("tests/fixtures/tokenizer/hf/llama3", "llama-bpe");
     check_hf_tokenizer("tests/fixtures/tokenizer/hf/qwen3", "qwen2");
