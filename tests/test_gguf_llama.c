@@ -38,6 +38,15 @@ static lora_tokenizer *tiny_tokenizer(int n_vocab) {
     return tok;
 }
 
+static int same_file(const char *a, const char *b) {
+    size_t na = 0, nb = 0;
+    char *x = test_slurp(a, &na), *y = test_slurp(b, &nb);
+    int same = x && y && na == nb && memcmp(x, y, na) == 0;
+    if (!same) fprintf(stderr, "%s (%zu bytes) differs from %s (%zu bytes)\n", a, na, b, nb);
+    free(x); free(y);
+    return same;
+}
+
 static lora_model *open_model(const char *path) {
     const lora_model_family *fams[1];
     lora_model *m = NULL;
@@ -402,6 +411,54 @@ static void check_bad_files(void) {
     }
 }
 
+/* Golden bytes of the writer: the oracle's tiny llama (untied, biases, one kv head) as an F16 model
+   and an adapter on all seven linears + lm_head (r 3, alpha 5, rsLoRA, F32). llama.cpp c392e509 on
+   them (tests/llamacpp/llama_loss.c, the ids of g_golden_ids):
+     golden_llama_tiny_f16.gguf                               4.167054903 (lora.h on the F32 model: 4.167043686)
+     golden_llama_tiny_f16.gguf + golden_llama_adapter.gguf   4.443896822 (lora.h: 4.443933010) */
+#define LLAMACPP_GOLDEN_LLAMA 4.167054903
+#define LLAMACPP_GOLDEN_LLAMA_ADAPTER 4.443896822
+static const int32_t g_golden_ids[16] = {3, 9, 1, 17, 40, 2, 11, 5, 29, 8, 13, 0, 21, 6, 33, 4};
+static void check_golden(void) {
+    lora_model *m = open_model(FX "llama/model/model.safetensors");
+    lora_tokenizer *tok = m ? tiny_tokenizer(lora_model_get_info(m)->vocab_size) : NULL;
+    lora_adapter *ad = NULL;
+    lora_config c = lora_config_init();
+    static const char *const targets[8] = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj", "lm_head"};
+    float l0 = 0, l1 = 0;
+    int i;
+    int64_t j;
+    FILE *f;
+    CHECK(m && tok);
+    if (!m || !tok) goto done;
+    c.r = 3; c.alpha = 5; c.use_rslora = 1; c.seed = 11;
+    c.target.targets = targets; c.target.n_targets = 8;
+    CHECK_OK(lora_model_adapter_create(m, &c, &ad));
+    if (!ad) goto done;
+    for (i = 0; i < ad->n_modules; i++)
+        for (j = 0; j < (int64_t)ad->modules[i].out * ad->modules[i].r; j++) ad->modules[i].B[j] = fx_value(j + i) / 16.0f;
+    CHECK_OK(lora_model_save_gguf(m, tok, NULL, OUT "golden_llama_tiny_f16.gguf", LORA_GGML_F16));
+    CHECK_OK(lora_model_save_adapter_gguf(m, ad, OUT "golden_llama_adapter.gguf", LORA_GGML_F32));
+    CHECK(same_file(OUT "golden_llama_tiny_f16.gguf", "tests/fixtures/gguf/golden_llama_tiny_f16.gguf"));
+    CHECK(same_file(OUT "golden_llama_adapter.gguf", "tests/fixtures/gguf/golden_llama_adapter.gguf"));
+    free(logits_of(m, g_golden_ids, 16, &l0));
+    CHECK_OK(lora_model_set_adapter(m, ad));
+    free(logits_of(m, g_golden_ids, 16, &l1));
+    CHECK_OK(lora_model_set_adapter(m, NULL));
+    CHECK_NEAR(l0, LLAMACPP_GOLDEN_LLAMA, 2e-3 * LLAMACPP_GOLDEN_LLAMA);
+    CHECK_NEAR(l1, LLAMACPP_GOLDEN_LLAMA_ADAPTER, 2e-3 * LLAMACPP_GOLDEN_LLAMA_ADAPTER);
+    printf("golden llama files: lora.h %.9f / %.9f, llama.cpp %.9f / %.9f (base / with the adapter)\n", l0, l1,
+           LLAMACPP_GOLDEN_LLAMA, LLAMACPP_GOLDEN_LLAMA_ADAPTER);
+    if ((f = fopen(OUT "golden_ids.txt", "w")) != NULL) {
+        for (i = 0; i < 16; i++) fprintf(f, "%d ", (int)g_golden_ids[i]);
+        fclose(f);
+    }
+done:
+    lora_adapter_free(ad);
+    lora_tokenizer_free(tok);
+    lora_model_free(m);
+}
+
 int main(void) {
     CHECK_OK(lora_ensure_dir(OUT));
     check_case("llama", "llama", 16, 0);
@@ -416,6 +473,7 @@ int main(void) {
     check_gguf_py("tests/fixtures/gguf/qwen2_tiny.gguf", "qwen2");
     check_gguf_py("tests/fixtures/gguf/qwen3_tiny.gguf", "qwen3");
     check_bad_files();
+    check_golden();
     check_hf_tokenizer("tests/fixtures/tokenizer/hf/llama3", "llama-bpe");
     check_hf_tokenizer("tests/fixtures/tokenizer/hf/qwen3", "qwen2");
     return TEST_END();
