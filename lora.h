@@ -15117,10 +15117,11 @@ LORA_API lora_status lora_gguf_set_tokenizer(lora_gguf_writer *w, const lora_tok
     if ((s = lora_gguf_set_array(w, "tokenizer.ggml.token_type", LORA_GGUF_INT32, types, (size_t)n_vocab)) != LORA_OK) goto done;
     if ((s = lora_gguf_set_str_array(w, "tokenizer.ggml.merges", mstrs, mlens, n_m)) != LORA_OK) goto done;
     if (lora_tokenizer_bos(tok) >= 0) {
-        /* a tokenizer with a bos_token (Llama 3's <|begin_of_text|>): the model is fed it first */
+        /* a tokenizer with a bos_token; Llama 3's (its post-processor) puts <|begin_of_text|> first, the
+           others (SmolLM2's <|endoftext|>) do not: add_bos_token false, as convert_hf_to_gguf.py writes for them */
         if ((s = lora_gguf_set_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)lora_tokenizer_bos(tok))) != LORA_OK) goto done;
         if (eos >= 0 && (s = lora_gguf_set_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)eos)) != LORA_OK) goto done;
-        if ((s = lora_gguf_set_bool(w, "tokenizer.ggml.add_bos_token", 1)) != LORA_OK) goto done;
+        if ((s = lora_gguf_set_bool(w, "tokenizer.ggml.add_bos_token", tok->pretok == LORA__PRE_LLAMA3)) != LORA_OK) goto done;
     } else if (eos >= 0) {
         if ((s = lora_gguf_set_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)eos)) != LORA_OK) goto done;
         if ((s = lora_gguf_set_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)eos)) != LORA_OK) goto done;
@@ -15151,8 +15152,8 @@ static void lora__json_quote(lora__buf *b, const char *s, size_t n) {
 /* A Hugging Face tokenizer.json (and tokenizer_config.json) for a GGUF tokenizer whose
    tokenizer.ggml.pre is llama-bpe (Llama 3's split, ignore_merges), qwen2 (Qwen2's split, NFC)
    or smollm (each digit alone, then GPT-2's pattern): control and user-defined tokens become
-   added tokens (special for control), the others the BPE vocabulary; eos, and bos when
-   tokenizer.ggml.add_bos_token is true, name their tokens in the config. */
+   added tokens (special for control), the others the BPE vocabulary; eos, and bos when the file
+   has tokenizer.ggml.add_bos_token (true or false), name their tokens in the config. */
 static lora_status lora__tokenizer_from_gguf_hf(const lora_gguf *g, const char *pre, const lora_gguf_kv *toks,
                                                 const lora_gguf_kv *merges, const lora_gguf_kv *types, lora_tokenizer **out) {
     lora__buf j, c;
@@ -15200,7 +15201,7 @@ static lora_status lora__tokenizer_from_gguf_hf(const lora_gguf *g, const char *
     lora__buf_append(&j, "]}", 2);
     if (lora_gguf_get_int(g, "tokenizer.ggml.eos_token_id", &v) == LORA_OK && v >= 0 && (uint64_t)v < toks->n) eos = v;
     if (lora_gguf_get_int(g, "tokenizer.ggml.bos_token_id", &v) == LORA_OK && v >= 0 && (uint64_t)v < toks->n) bos = v;
-    if (lora_gguf_get_int(g, "tokenizer.ggml.add_bos_token", &v) == LORA_OK) add_bos = v != 0;
+    if (lora_gguf_get_int(g, "tokenizer.ggml.add_bos_token", &v) == LORA_OK) add_bos = 1;   /* either way: the file names a bos */
     lora__buf_append(&c, "{", 1);
     if (eos >= 0) {
         lora__buf_puts(&c, "\"eos_token\":");

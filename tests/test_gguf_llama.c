@@ -230,6 +230,11 @@ static void check_hf_tokenizer(const char *dir, const char *pre) {
     CHECK_OK(lora_gguf_open(OUT "hf_tok.gguf", &g));
     if (!g) goto done;
     CHECK(lora_gguf_get_str(g, "tokenizer.ggml.pre", &s) == LORA_OK && strcmp(s, pre) == 0);
+    {   /* Llama 3 puts <|begin_of_text|> first (add_bos_token); Qwen has no bos */
+        const lora_gguf_kv *ab = lora_gguf_find_kv(g, "tokenizer.ggml.add_bos_token");
+        if (strcmp(pre, "llama-bpe") == 0) CHECK(ab && ab->u == 1 && lora_tokenizer_bos(tok) == 128000);
+        else CHECK(!ab && lora_tokenizer_bos(tok) < 0);
+    }
     {
         const lora_gguf_kv *ty = lora_gguf_find_kv(g, "tokenizer.ggml.token_type");
         int32_t eos = lora_tokenizer_eos(tok);
