@@ -464,6 +464,50 @@ done:
     lora_model_free(m);
 }
 
+/* an adapter training the biases too (bias "all"): the merged file carries them (q/k biases permuted
+   for "llama") and reads back as the adapted model; llama.cpp's adapter format cannot carry them */
+static void check_bias_merge(const char *name) {
+    char path[256];
+    lora_model *m, *back = NULL;
+    lora_tokenizer *tok = NULL;
+    lora_adapter *ad = NULL;
+    lora_config c = lora_config_init();
+    static const char *const t2[2] = {"q_proj", "k_proj"};
+    int32_t ids[12];
+    float la = 0, lb = 0, *a = NULL, *b = NULL;
+    int i, j, V;
+    snprintf(path, sizeof path, FX "%s/model/model.safetensors", name);
+    if (!(m = open_model(path))) { CHECK_MSG(0, "%s", path); return; }
+    V = lora_model_get_info(m)->vocab_size;
+    for (i = 0; i < 12; i++) ids[i] = (int32_t)((i * 11 + 2) % V);
+    c.r = 2; c.alpha = 4; c.seed = 3; c.bias = LORA_BIAS_ALL;
+    c.target.targets = t2; c.target.n_targets = 2;
+    CHECK_OK(lora_model_adapter_create(m, &c, &ad));
+    CHECK((tok = tiny_tokenizer(V)) != NULL);
+    if (!ad || !tok) goto done;
+    CHECK(ad->n_biases > 0);
+    for (i = 0; i < ad->n_biases; i++)
+        for (j = 0; j < ad->biases[i].n; j++) ad->biases[i].value[j] = fx_value(j + 3 * i) / 4.0f;
+    for (i = 0; i < ad->n_modules; i++)
+        for (j = 0; j < ad->modules[i].out * ad->modules[i].r; j++) ad->modules[i].B[j] = fx_value(j + i) / 16.0f;
+    CHECK_OK(lora_model_set_adapter(m, ad));
+    a = logits_of(m, ids, 12, &la);
+    CHECK_OK(lora_model_set_adapter(m, NULL));
+    CHECK_OK(lora_model_save_gguf(m, tok, ad, OUT "bias_merged.gguf", LORA_GGML_F32));
+    if ((back = open_model(OUT "bias_merged.gguf")) != NULL) {
+        b = logits_of(back, ids, 12, &lb);
+        CHECK_MSG(a && b && max_rel(a, b, 12 * (size_t)V) < 1e-5, "%s: bias-merged logits differ (max rel %.3g)", name,
+                  a && b ? max_rel(a, b, 12 * (size_t)V) : -1.0);
+    }
+    CHECK_ERR(lora_model_save_adapter_gguf(m, ad, OUT "x.gguf", LORA_GGML_F32), LORA_ERR_UNSUPPORTED);
+done:
+    free(a); free(b);
+    lora_model_free(back);
+    lora_adapter_free(ad);
+    lora_tokenizer_free(tok);
+    lora_model_free(m);
+}
+
 int main(void) {
     CHECK_OK(lora_ensure_dir(OUT));
     check_case("llama", "llama", 16, 0);
@@ -479,6 +523,8 @@ int main(void) {
     check_gguf_py("tests/fixtures/gguf/qwen3_tiny.gguf", "qwen3");
     check_bad_files();
     check_golden();
+    check_bias_merge("llama");
+    check_bias_merge("qwen2");
     check_hf_tokenizer("tests/fixtures/tokenizer/hf/llama3", "llama-bpe");
     check_hf_tokenizer("tests/fixtures/tokenizer/hf/qwen3", "qwen2");
     return TEST_END();
