@@ -1243,9 +1243,10 @@ typedef struct lora_model_family {
 } lora_model_family;
 
 /* Opens a model: a preset by name (randomly initialised from init_seed) when preset is set,
-   else the weights at path: a GGUF file (magic "GGUF") goes to the family whose probe accepts
-   it (its general.architecture), else whose family comes from config_path (or config.json beside the
-   weights, or in the directory when path is one) "model_type", else from a family's probe.
+   else the weights at path: a GGUF file (magic "GGUF") goes to the family whose model_types
+   list its general.architecture (else whose probe accepts it); other files to the family of
+   config_path's (or config.json's beside the weights, or in the directory when path is one)
+   "model_type", else to a family whose probe accepts them.
    Errors name the file and the model types / presets that are known. */
 LORA_API lora_status lora_model_open(const lora_model_family *const *families, int n_families, const char *path,
                                      const char *config_path, const char *preset, uint64_t init_seed,
@@ -15663,25 +15664,33 @@ LORA_API lora_status lora_model_open(const lora_model_family *const *families, i
         path = weights;
     }
     if (lora_gguf_probe(path)) {
-        /* a GGUF file names its architecture: the family whose probe accepts it */
+        /* a GGUF file names its architecture: the family listing it among its model types (llama.cpp's
+           names: "gpt2", "llama", "qwen2", ...), else the family whose probe accepts the file */
         lora_gguf *g = NULL;
         const char *arch = NULL;
-        for (i = 0; i < n_families; i++)
-            if (families[i] && families[i]->probe && families[i]->probe(path)) {
-                s = families[i]->load(path, NULL, pool, out);
-                LORA_FREE(weights);
-                return s;
-            }
-        LORA_FREE(weights);
-        if ((s = lora_gguf_open(path, &g)) != LORA_OK) return s;
+        const lora_model_family *fam = NULL;
+        if ((s = lora_gguf_open(path, &g)) != LORA_OK) { LORA_FREE(weights); return s; }
         if ((s = lora_gguf_get_str(g, "general.architecture", &arch)) != LORA_OK) {
             s = lora__fail(LORA_ERR_FORMAT, "%s: a GGUF file without general.architecture: %s", path, lora_last_error());
-        } else {
+            lora_gguf_close(g);
+            LORA_FREE(weights);
+            return s;
+        }
+        for (i = 0; i < n_families && !fam; i++) {
+            int k;
+            for (k = 0; families[i] && families[i]->model_types && families[i]->model_types[k] && !fam; k++)
+                if (strcmp(families[i]->model_types[k], arch) == 0) fam = families[i];
+        }
+        for (i = 0; i < n_families && !fam; i++)
+            if (families[i] && families[i]->probe && families[i]->probe(path)) fam = families[i];
+        if (fam) s = fam->load(path, NULL, pool, out);
+        else {
             lora__family_list(families, n_families, 0, known, sizeof known);
             s = lora__fail(LORA_ERR_UNSUPPORTED, "%s: GGUF architecture \"%s\" is not one this program loads (known: %s)", path,
                            arch, known);
         }
         lora_gguf_close(g);
+        LORA_FREE(weights);
         return s;
     }
     if (config_path) cfg = lora__strdup(config_path, "path");
