@@ -22,7 +22,7 @@ printf '#define LORA_IMPLEMENTATION\n#include "lora.h"\n#define GPT2_IMPLEMENTAT
 status=0
 # the kernels, then the model, LoRA, optimiser, file formats, parsers and tokenizer against the
 # same fixtures as on x86 (tests that run the x86 tools, and the RSS-based memory test, are left out)
-TESTS="test_authors test_threads test_matmul test_gemv test_determinism test_gpt2_oracle test_adapter_io test_checkpoint_format test_json test_safetensors test_pattern test_data test_tokenizer test_generate test_packing test_exact_match test_atomic test_gguf test_llama_oracle test_llama_io test_llama_gradcheck test_bf16 test_labelled"
+TESTS="test_authors test_threads test_matmul test_gemv test_determinism test_gpt2_oracle test_adapter_io test_checkpoint_format test_json test_safetensors test_pattern test_data test_tokenizer test_generate test_packing test_exact_match test_atomic test_gguf test_gguf_llama test_llama_oracle test_llama_io test_llama_gradcheck test_bf16 test_labelled"
 for t in $TESTS; do
   $CC $CFLAGS -static -std=c99 -Wall -Wextra -pedantic -I"$OUT" -Itests -o "$OUT/$t" "tests/$t.c" "$OUT/impl_lora.c" -lm -lpthread
 done

@@ -1,7 +1,7 @@
 /* Allocation failures in llama.h: every allocation goes through counting hooks that fail the
    k-th one; a workload over the public API (open a model directory, config and weights; load an
    adapter and attach it; forward, backward with full fine-tuning; the KV cache; save; a shape-only
-   preset and an adapter on it) runs for k = 1, 2, ..., 400, then in strides (about 600 runs),
+   preset and an adapter on it; a GGUF llama with its tokenizer, saved as GGUF model and adapter) runs for k = 1, 2, ..., 400, then in strides (about 600 runs),
    until it no longer reaches the k-th allocation. For every k: no crash (sanitizers watch), the failing call returns LORA_ERR_OOM with
    a message about memory, and once everything made is freed no block is left (no leak). */
 #include <stdio.h>
@@ -39,7 +39,9 @@ static void af_free(void *p) { if (p) { af_live--; free(p); } }
 /* returns the first failing status (LORA_OK if all went through); frees everything it made */
 static lora_status workload(lora_pool *pool) {
     const lora_model_family *fams[1];
-    lora_model *m = NULL, *shape = NULL;
+    lora_model *m = NULL, *shape = NULL, *g = NULL;
+    lora_tokenizer *tok = NULL;
+    lora_adapter *ad3 = NULL;
     lora_adapter *ad = NULL, *ad2 = NULL;
     lora_kv *kv = NULL;
     int32_t ids[24];
@@ -63,6 +65,14 @@ static lora_status workload(lora_pool *pool) {
     W(lora_model_open_shape(fams, 1, "smollm2-135m", &shape));
     lc.target.all_linear = 1;
     W(lora_model_adapter_create(shape, &lc, &ad2));
+    /* GGUF: a llama file (permutation undone, its tokenizer with the Hugging Face pre-tokenizer), written
+       back as a model with an adapter merged and as an adapter */
+    W(lora_model_open(fams, 1, "tests/fixtures/gguf/llama_tiny.gguf", NULL, NULL, 0, pool, &g));
+    W(lora_tokenizer_load_gguf("tests/fixtures/gguf/llama_tiny.gguf", &tok));
+    lc.target.all_linear = 0;
+    W(lora_model_adapter_create(g, &lc, &ad3));
+    W(lora_model_save_gguf(g, tok, ad3, "build/test_internal_allocfail_llama.d/m.gguf", LORA_GGML_F16));
+    W(lora_model_save_adapter_gguf(g, ad3, "build/test_internal_allocfail_llama.d/a.gguf", LORA_GGML_F32));
 done:
 #undef W
     lora_kv_free(m, kv);
@@ -70,6 +80,9 @@ done:
     lora_model_free(shape);
     lora_adapter_free(ad);
     lora_adapter_free(ad2);
+    lora_adapter_free(ad3);
+    lora_tokenizer_free(tok);
+    lora_model_free(g);
     return s;
 }
 

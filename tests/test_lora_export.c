@@ -2,7 +2,8 @@
    model (--model FILE.gguf, tokenizer from the file): the F16 model and the adapter equal the
    golden files of test_gguf byte for byte, lora-eval gives the same loss on the GGUF model as on
    the safetensors one (with the PEFT adapter, and merged), lora-generate runs on it, and the
-   command-line errors. Uses the tiny GPT-2 of tests/fixtures/gguf (gguf-py's fixture weights). */
+   command-line errors. Uses the tiny GPT-2 of tests/fixtures/gguf (gguf-py's fixture weights), and
+   gguf-py's tiny llama with the oracle's PEFT adapter (merged / adapter-only; Qwen3 refused). */
 #include "lora.h"
 #include "gpt2.h"
 #include "test.h"
@@ -49,11 +50,11 @@ static void make_adapters(void) {
     lora_model_free(m);
 }
 
-static double eval_loss(const char *args) {
+static double eval_loss_on(const char *args, const char *tokens) {
     char cmd[1024];
     char *out;
     double loss = NAN;
-    snprintf(cmd, sizeof cmd, "build/lora-eval %s --tokens " OUT "tokens.bin --batch 1 --seq 16 --json > " OUT "eval.json", args);
+    snprintf(cmd, sizeof cmd, "build/lora-eval %s --tokens %s --batch 1 --seq 16 --json > " OUT "eval.json", args, tokens);
     if (system(cmd) != 0) return NAN;
     if ((out = test_slurp(OUT "eval.json", NULL)) != NULL) {
         lora_json *j = NULL;
@@ -63,6 +64,7 @@ static double eval_loss(const char *args) {
     }
     return loss;
 }
+static double eval_loss(const char *args) { return eval_loss_on(args, OUT "tokens.bin"); }
 
 int main(void) {
     static const unsigned short ids[16] = {5, 80, 17, 200, 3, 99, 256, 270, 12, 45, 33, 1, 2, 100, 150, 7};
@@ -70,9 +72,9 @@ int main(void) {
     char *out;
     double a, b;
     FILE *f;
+    int i;
     CHECK(system("rm -rf " OUT " && mkdir -p " OUT) == 0);
     if ((f = fopen(OUT "tokens.bin", "wb")) != NULL) {   /* uint16 little-endian ids */
-        int i;
         for (i = 0; i < 16; i++) { fputc(ids[i] & 255, f); fputc(ids[i] >> 8, f); }
         fclose(f);
     }
@@ -145,5 +147,34 @@ int main(void) {
         CHECK(g->n_tensors > 0 && g->tensors[0].type == LORA_GGML_BF16);
         lora_gguf_close(g);
     }
+    /* the LLaMA family: gguf-py's tiny llama (convert_hf_to_gguf.py's layout) + the oracle's PEFT adapter, merged and
+       adapter-only through the tool; lora-eval: the same loss from the GGUF model as from the safetensors one */
+    if ((f = fopen(OUT "ltokens.bin", "wb")) != NULL) {
+        for (i = 0; i < 64; i++) { unsigned char b2[2]; b2[0] = (unsigned char)((i * 7 + 3) % 59); b2[1] = 0; fwrite(b2, 1, 2, f); }
+        fclose(f);
+    }
+#define LLAMA_ST "tests/fixtures/llama/llama/model/model.safetensors"
+#define LLAMA_GG "tests/fixtures/gguf/llama_tiny.gguf"
+#define LLAMA_AD "tests/fixtures/llama/llama/adapter"
+    a = eval_loss_on("--model " LLAMA_ST " --adapter " LLAMA_AD, OUT "ltokens.bin");
+    b = eval_loss_on("--model " LLAMA_GG " --adapter " LLAMA_AD, OUT "ltokens.bin");
+    CHECK_MSG(a == a && a == b, "llama: %.9g (safetensors) vs %.9g (GGUF)", a, b);
+    CHECK(system("build/lora-export --model " LLAMA_GG " --adapter " LLAMA_AD " --out " OUT "llama_merged.gguf > " OUT "out.txt") == 0);
+    out = test_slurp(OUT "out.txt", NULL);
+    CHECK(out && strstr(out, "llama model with the adapter merged, f32"));
+    free(out);
+    b = eval_loss_on("--model " OUT "llama_merged.gguf", OUT "ltokens.bin");
+    CHECK_MSG(a == a && fabs(a - b) < 1e-5 * a, "llama merged %.9g vs adapter %.9g", b, a);
+    CHECK(system("build/lora-export --model " LLAMA_GG " --adapter " LLAMA_AD " --adapter-only --out " OUT "llama_a.gguf > /dev/null") == 0);
+    CHECK_OK(lora_gguf_open(OUT "llama_a.gguf", &g));
+    if (g) {
+        CHECK(g->n_tensors == 2 * 7 * 2 && lora_gguf_find_tensor(g, "blk.1.attn_k.weight.lora_b") != NULL);
+        lora_gguf_close(g);
+    }
+    /* Qwen3: not a llama.cpp architecture at the commit checked against */
+    CHECK(system("build/lora-export --model tests/fixtures/gguf/qwen3_tiny.gguf --out " OUT "x.gguf 2> " OUT "err.txt > /dev/null") != 0);
+    out = test_slurp(OUT "err.txt", NULL);
+    CHECK(out && strstr(out, "Qwen3 has no GGUF architecture"));
+    free(out);
     return TEST_END();
 }

@@ -1,3 +1,4 @@
+static lora_status llama__load_gguf(const char *path, lora_pool *pool, llama_model **out); /* 45_gguf.impl.c */
 /* ---- loading and saving weights (Hugging Face layout) ---- */
 static char *llama__sibling(const char *path, const char *name) {
     const char *slash = strrchr(path, '/');
@@ -171,6 +172,7 @@ done:
 
 LORA_API lora_status llama_model_load(const char *path, const char *config_path, lora_pool *pool, llama_model **out) {
     if (!path || !out) return lora_fail(LORA_ERR_INVALID_ARG, "llama_model_load: NULL argument");
+    if (lora_gguf_probe(path)) return llama__load_gguf(path, pool, out);
     return llama__load(path, config_path, pool, out);
 }
 

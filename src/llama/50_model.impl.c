@@ -259,7 +259,7 @@ static const lora_model_ops llama__ops = {
     llama__op_save, llama__op_estimate, llama__op_memory,
     llama__op_kv_create, llama__op_kv_free, llama__op_kv_reset, llama__op_kv_truncate, llama__op_kv_length,
     llama__op_kv_capacity, llama__op_kv_memory, llama__op_forward_cached,
-    NULL, NULL  /* GGUF: not yet */
+    llama__op_gguf_write, llama__op_gguf_module
 };
 
 /* PEFT's default target_modules for llama / mistral / qwen2 / qwen3 */
@@ -288,6 +288,7 @@ static lora_status llama__base_init(llama_model *m) {
     in->tied_output = c->tie_word_embeddings;
     in->n_stop = c->n_eos;
     in->stop_ids = c->eos;
+    in->gguf_arch = llama__gguf_arch_of(c);
     for (l = 0; l < c->n_layer; l++) nwin += llama_config_layer_window(c, l) > 0;
     snprintf(m->summary, sizeof m->summary, "%s: %d layers, hidden %d, %d heads / %d kv heads of %d, MLP %d, vocab %d, "
              "%d positions, rope theta %g%s%s%s", pretty[c->arch], c->n_layer, c->hidden_size, c->n_head, c->n_kv_head,
@@ -362,7 +363,7 @@ static lora_status llama__family_shape(const char *preset, lora_model **out) {
     return LORA_OK;
 }
 static const lora_model_family llama__family = {
-    "llama", llama__model_types, llama__preset_names, NULL, llama__family_load, llama__family_preset, llama__family_shape,
+    "llama", llama__model_types, llama__preset_names, llama__gguf_is_llama, llama__family_load, llama__family_preset, llama__family_shape,
     NULL, NULL  /* bf16 frozen weights: not yet (lora_model_open_as refuses them for this family) */
 };
 LORA_API const lora_model_family *llama_family(void) { return &llama__family; }

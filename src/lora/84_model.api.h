@@ -200,9 +200,10 @@ typedef struct lora_model_family {
 } lora_model_family;
 
 /* Opens a model: a preset by name (randomly initialised from init_seed) when preset is set,
-   else the weights at path: a GGUF file (magic "GGUF") goes to the family whose probe accepts
-   it (its general.architecture), else whose family comes from config_path (or config.json beside the
-   weights, or in the directory when path is one) "model_type", else from a family's probe.
+   else the weights at path: a GGUF file (magic "GGUF") goes to the family whose model_types
+   list its general.architecture (else whose probe accepts it); other files to the family of
+   config_path's (or config.json's beside the weights, or in the directory when path is one)
+   "model_type", else to a family whose probe accepts them.
    Errors name the file and the model types / presets that are known. */
 LORA_API lora_status lora_model_open(const lora_model_family *const *families, int n_families, const char *path,
                                      const char *config_path, const char *preset, uint64_t init_seed,

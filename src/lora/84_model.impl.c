@@ -383,25 +383,33 @@ LORA_API lora_status lora_model_open_as(const lora_model_family *const *families
         path = weights;
     }
     if (lora_gguf_probe(path)) {
-        /* a GGUF file names its architecture: the family whose probe accepts it */
+        /* a GGUF file names its architecture: the family listing it among its model types (llama.cpp's
+           names: "gpt2", "llama", "qwen2", ...), else the family whose probe accepts the file */
         lora_gguf *g = NULL;
         const char *arch = NULL;
-        for (i = 0; i < n_families; i++)
-            if (families[i] && families[i]->probe && families[i]->probe(path)) {
-                s = families[i]->load(path, NULL, pool, out);
-                LORA_FREE(weights);
-                return s;
-            }
-        LORA_FREE(weights);
-        if ((s = lora_gguf_open(path, &g)) != LORA_OK) return s;
+        const lora_model_family *fam = NULL;
+        if ((s = lora_gguf_open(path, &g)) != LORA_OK) { LORA_FREE(weights); return s; }
         if ((s = lora_gguf_get_str(g, "general.architecture", &arch)) != LORA_OK) {
             s = lora__fail(LORA_ERR_FORMAT, "%s: a GGUF file without general.architecture: %s", path, lora_last_error());
-        } else {
+            lora_gguf_close(g);
+            LORA_FREE(weights);
+            return s;
+        }
+        for (i = 0; i < n_families && !fam; i++) {
+            int k;
+            for (k = 0; families[i] && families[i]->model_types && families[i]->model_types[k] && !fam; k++)
+                if (strcmp(families[i]->model_types[k], arch) == 0) fam = families[i];
+        }
+        for (i = 0; i < n_families && !fam; i++)
+            if (families[i] && families[i]->probe && families[i]->probe(path)) fam = families[i];
+        if (fam) s = fam->load(path, NULL, pool, out);
+        else {
             lora__family_list(families, n_families, 0, known, sizeof known);
             s = lora__fail(LORA_ERR_UNSUPPORTED, "%s: GGUF architecture \"%s\" is not one this program loads (known: %s)", path,
                            arch, known);
         }
         lora_gguf_close(g);
+        LORA_FREE(weights);
         return s;
     }
     if (config_path) cfg = lora__strdup(config_path, "path");
