@@ -922,7 +922,8 @@ LORA_API size_t lora_pretoken_length(const char *text, size_t len);
    tokens) then the uint16 tokens, and the file size must match exactly. Otherwise the
    whole file is raw little-endian uint16 ids (its size must be even). The detection is
    unambiguous: read as raw ids, the magic would start with id 55432 >= vocab. llm.c's
-   llama-3 (20240801) and eval (20240522) magics are recognised and rejected.
+   llama-3 token files (magic 20240801, version 7: uint32 ids, for vocabularies past 65536,
+   e.g. Qwen's or Llama 3's) are read the same way; its eval files (20240522) are rejected.
 
    Samples (used by lora_data_split): jsonl lines (pack = 1), rows (pack = 0); for token
    files and token arrays, a sample ends after each EOS token given to the loader (and at the end). */
@@ -14725,6 +14726,7 @@ static int lora__has_suffix(const char *s, const char *suffix) {
 /* ---- token files ---- */
 #define LORA__LLMC_MAGIC 20240520
 #define LORA__LLMC_HEADER_BYTES 1024
+#define LORA__LLMC_MAGIC_U32 20240801 /* llm.c's llama-3 token files: version 7, uint32 ids */
 
 static uint32_t lora__le32(const unsigned char *p) {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
@@ -14735,6 +14737,7 @@ LORA_API lora_status lora_data_load_tokens(const char *path, int vocab, int32_t 
     size_t len = 0, off = 0, n, i, n_eot = 0;
     const unsigned char *u;
     uint32_t magic = 0;
+    size_t width = 2;           /* bytes per id */
     lora_status s;
     lora__dsb b;
     if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_load_tokens: out is NULL");
@@ -14744,44 +14747,50 @@ LORA_API lora_status lora_data_load_tokens(const char *path, int vocab, int32_t 
     if (s != LORA_OK) return s;
     u = (const unsigned char *)buf;
     if (len >= 4) magic = lora__le32(u);
-    if (magic == LORA__LLMC_MAGIC) {
-        uint32_t version, ntok;
+    if (magic == LORA__LLMC_MAGIC || magic == LORA__LLMC_MAGIC_U32) {
+        uint32_t version, ntok, want_version = magic == LORA__LLMC_MAGIC ? 1 : 7;
         if (len < LORA__LLMC_HEADER_BYTES) {
             LORA_FREE(buf);
-            return lora__fail(LORA_ERR_FORMAT, "%s: llm.c token file (magic %d) with a truncated header: "
-                              "%zu of %d bytes", path, LORA__LLMC_MAGIC, len, LORA__LLMC_HEADER_BYTES);
+            return lora__fail(LORA_ERR_FORMAT, "%s: llm.c token file (magic %lu) with a truncated header: "
+                              "%zu of %d bytes", path, (unsigned long)magic, len, LORA__LLMC_HEADER_BYTES);
         }
         version = lora__le32(u + 4);
         ntok = lora__le32(u + 8);
-        if (version != 1) {
+        width = magic == LORA__LLMC_MAGIC ? 2 : 4;
+        if (version != want_version) {
             LORA_FREE(buf);
-            return lora__fail(LORA_ERR_UNSUPPORTED, "%s: llm.c token file version %ld, expected 1 (uint16 GPT-2 tokens)",
-                              path, (long)(int32_t)version);
+            return lora__fail(LORA_ERR_UNSUPPORTED, "%s: llm.c token file (magic %lu) version %ld, expected %lu (%s tokens)",
+                              path, (unsigned long)magic, (long)(int32_t)version, (unsigned long)want_version,
+                              width == 2 ? "uint16 GPT-2" : "uint32 llama-3");
         }
-        if ((int32_t)ntok < 0 || (len - LORA__LLMC_HEADER_BYTES) != (size_t)ntok * 2) {
+        if ((int32_t)ntok < 0 || (len - LORA__LLMC_HEADER_BYTES) / width != (size_t)ntok || (len - LORA__LLMC_HEADER_BYTES) % width) {
             LORA_FREE(buf);
             return lora__fail(LORA_ERR_FORMAT, "%s: llm.c header says %ld tokens (%ld bytes after the %d-byte header), "
-                              "found %zu bytes", path, (long)(int32_t)ntok, 2L * (long)(int32_t)ntok,
+                              "found %zu bytes", path, (long)(int32_t)ntok, (long)width * (long)(int32_t)ntok,
                               LORA__LLMC_HEADER_BYTES, len - LORA__LLMC_HEADER_BYTES);
         }
         off = LORA__LLMC_HEADER_BYTES;
-    } else if (magic == 20240801u || magic == 20240522u) {
+    } else if (magic == 20240522u) {
         LORA_FREE(buf);
-        return lora__fail(magic == 20240801u ? LORA_ERR_UNSUPPORTED : LORA_ERR_FORMAT,
-                          "%s: this is an llm.c %s file (magic %lu), not a GPT-2 token file (magic %d)", path,
-                          magic == 20240801u ? "llama-3 token" : "eval", (unsigned long)magic, LORA__LLMC_MAGIC);
+        return lora__fail(LORA_ERR_FORMAT, "%s: this is an llm.c eval file (magic %lu), not a token file (magic %d or %d)", path,
+                          (unsigned long)magic, LORA__LLMC_MAGIC, LORA__LLMC_MAGIC_U32);
     } else if (len % 2) {
         LORA_FREE(buf);
         return lora__fail(LORA_ERR_FORMAT, "%s: raw token file has an odd size (%zu bytes); expected little-endian "
-                          "uint16 ids (or an llm.c file with magic %d)", path, len, LORA__LLMC_MAGIC);
+                          "uint16 ids (or an llm.c file with magic %d or %d)", path, len, LORA__LLMC_MAGIC, LORA__LLMC_MAGIC_U32);
     }
-    n = (len - off) / 2;
+    n = (len - off) / width;
     if (n == 0) {
         LORA_FREE(buf);
         return lora__fail(LORA_ERR_FORMAT, "%s: no tokens", path);
     }
     for (i = 0; i < n; i++) {
-        int32_t id = (int32_t)(u[off + 2 * i] | (u[off + 2 * i + 1] << 8));
+        int64_t id = width == 2 ? (int64_t)(u[off + 2 * i] | (u[off + 2 * i + 1] << 8)) : (int64_t)lora__le32(u + off + 4 * i);
+        if (id > INT32_MAX) {
+            LORA_FREE(buf);
+            return lora__fail(LORA_ERR_RANGE, "%s: token %zu (byte offset %zu) is %lld, outside the int32 range of token ids", path, i,
+                              off + width * i, (long long)id);
+        }
         if (vocab > 0 && id >= vocab) {
             LORA_FREE(buf);
             if (off == 0 && i < 2 && len >= 4)
@@ -14790,14 +14799,14 @@ LORA_API lora_status lora_data_load_tokens(const char *path, int vocab, int32_t 
                                   "found %lu, expected %d)", path, i, 2 * i, (long)id, vocab, (unsigned long)magic,
                                   LORA__LLMC_MAGIC);
             return lora__fail(LORA_ERR_RANGE, "%s: token %zu (byte offset %zu) is %ld, outside the vocabulary of %d",
-                              path, i, off + 2 * i, (long)id, vocab);
+                              path, i, off + width * i, (long)id, vocab);
         }
         n_eot += eos >= 0 && id == eos;
     }
     s = lora__dsb_init(&b, n, n_eot + 1);
     if (s != LORA_OK) { LORA_FREE(buf); return s; }
     for (i = 0; i < n; i++) {
-        int32_t id = (int32_t)(u[off + 2 * i] | (u[off + 2 * i + 1] << 8));
+        int32_t id = width == 2 ? (int32_t)(u[off + 2 * i] | (u[off + 2 * i + 1] << 8)) : (int32_t)lora__le32(u + off + 4 * i);
         b.ds->tokens[i] = b.ds->labels[i] = id;
         if ((eos >= 0 && id == eos) || i + 1 == n) {
             b.ds->n_samples++;

@@ -1897,7 +1897,7 @@ static const bad_case cases[] = {
     {"tokens", "llm.c token file with a short header", FMT, "t_llmc_short.bin: ", "truncated header", c_tok_llmc_short, NULL, 0},
     {"tokens", "llm.c header count != file size", FMT, "t_llmc_count.bin: ", "header says 5 tokens", c_tok_llmc_count, NULL, 0},
     {"tokens", "llm.c token file version 2", UNS, "t_llmc_v2.bin: ", "version 2", c_tok_llmc_version, NULL, 0},
-    {"tokens", "llm.c llama-3 magic", UNS, "t_llama.bin: ", "llama-3", c_tok_llama, NULL, 0},
+    {"tokens", "llm.c llama-3 file with version 1 (7 expected)", UNS, "t_llama.bin: ", "llama-3", c_tok_llama, NULL, 0},
     {"tokens", "llm.c token id 65535", RNG, "t_llmc_oob.bin: ", "65535", c_tok_llmc_oob, NULL, 0},
     {"tokens", "token path is a directory", IO, "t_dir.bin", NULL, c_tok_dir, NULL, 0},
     {"jsonl", "jsonl path is a directory", IO, "d_dir.jsonl", NULL, c_jsonl_dir, NULL, 0},

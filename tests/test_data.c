@@ -163,10 +163,36 @@ static void test_token_files(void) {
     write_llmc(path, 20240520, 1, 6, ids, 6, 4);
     CHECK_ERR(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds), LORA_ERR_FORMAT);
     CHECK(err_has("truncated header"));
-    /* other llm.c magics are recognised and refused */
-    write_llmc(path, 20240801, 7, 6, ids, 6, 9999);
-    CHECK_ERR(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds), LORA_ERR_UNSUPPORTED);
-    CHECK(err_has("llama-3"));
+    /* llm.c's llama-3 token files (magic 20240801, version 7): uint32 ids, for vocabularies past 65536 */
+    {
+        unsigned char b[1024 + 4 * 4];
+        const unsigned long big[4] = {151643UL, 0UL, 70000UL, 151643UL};
+        int k;
+        memset(b, 0, sizeof b);
+        put_i32(b, 20240801); put_i32(b + 4, 7); put_i32(b + 8, 4);
+        for (k = 0; k < 4; k++) put_i32(b + 1024 + 4 * k, (long)big[k]);
+        write_bytes(path, b, sizeof b);
+        CHECK_OK(lora_data_load_tokens(path, 151936, 151643, &ds));
+        if (ds) {
+            CHECK(ds->n_tokens == 4 && ds->tokens[0] == 151643 && ds->tokens[2] == 70000 && ds->n_samples == 2);
+            lora_data_free(ds); ds = NULL;
+        }
+        CHECK_ERR(lora_data_load_tokens(path, 100000, 151643, &ds), LORA_ERR_RANGE);   /* id >= vocab */
+        CHECK(err_has("151643") && err_has("100000"));
+        put_i32(b + 4, 1);                                                               /* wrong version */
+        write_bytes(path, b, sizeof b);
+        CHECK_ERR(lora_data_load_tokens(path, 151936, 151643, &ds), LORA_ERR_UNSUPPORTED);
+        CHECK(err_has("version 1") && err_has("llama-3"));
+        put_i32(b + 4, 7);                                                               /* size != 4 x count */
+        write_bytes(path, b, sizeof b - 2);
+        CHECK_ERR(lora_data_load_tokens(path, 151936, 151643, &ds), LORA_ERR_FORMAT);
+        CHECK(err_has("says 4 tokens"));
+        put_i32(b + 1024, -1L);                                                          /* 0xffffffff */
+        write_bytes(path, b, sizeof b);
+        CHECK_ERR(lora_data_load_tokens(path, 0, -1, &ds), LORA_ERR_RANGE);
+        CHECK(err_has("int32"));
+    }
+    /* llm.c's eval files are recognised and refused */
     write_llmc(path, 20240522, 1, 6, ids, 6, 9999);
     CHECK_ERR(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds), LORA_ERR_FORMAT);
     CHECK(err_has("eval"));

@@ -66,7 +66,8 @@
    tokens) then the uint16 tokens, and the file size must match exactly. Otherwise the
    whole file is raw little-endian uint16 ids (its size must be even). The detection is
    unambiguous: read as raw ids, the magic would start with id 55432 >= vocab. llm.c's
-   llama-3 (20240801) and eval (20240522) magics are recognised and rejected.
+   llama-3 token files (magic 20240801, version 7: uint32 ids, for vocabularies past 65536,
+   e.g. Qwen's or Llama 3's) are read the same way; its eval files (20240522) are rejected.
 
    Samples (used by lora_data_split): jsonl lines (pack = 1), rows (pack = 0); for token
    files and token arrays, a sample ends after each EOS token given to the loader (and at the end). */
