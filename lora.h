@@ -977,6 +977,10 @@ LORA_API lora_status lora_data_load_jsonl_memory(const char *text, size_t len, c
    the byte offset; an empty file fails (LORA_ERR_FORMAT). A sample ends after each id eos
    (pass -1 for one sample). */
 LORA_API lora_status lora_data_load_tokens(const char *path, int vocab, int32_t eos, lora_dataset **out);
+/* Writes n ids as an llm.c token file that lora_data_load_tokens (and llm.c) read: uint16 ids
+   (magic 20240520, version 1) when every id is below 65536, else uint32 ids (llama-3 format, magic
+   20240801, version 7). Atomic (a previous file stays intact on any error). */
+LORA_API lora_status lora_data_save_tokens(const char *path, const int32_t *ids, size_t n);
 /* Loads path by its name: "*.jsonl" / "*.json" with lora_data_load_jsonl, anything else
    with lora_data_load_tokens (vocab = the tokenizer's, or no check when tok is NULL). */
 LORA_API lora_status lora_data_load(const char *path, const lora_tokenizer *tok,
@@ -14817,6 +14821,38 @@ LORA_API lora_status lora_data_load_tokens(const char *path, int vocab, int32_t 
     LORA_FREE(buf);
     *out = lora__dsb_finish(&b);
     return LORA_OK;
+}
+
+LORA_API lora_status lora_data_save_tokens(const char *path, const int32_t *ids, size_t n) {
+    lora_atomic_file af;
+    int32_t header[256];
+    size_t i, done;
+    int wide = 0;
+    lora_status s;
+    if (!path || (!ids && n)) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_save_tokens: NULL argument");
+    if (n == 0 || n > (size_t)INT32_MAX)
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: a token file holds 1 to %ld ids, got %zu", path, (long)INT32_MAX, n);
+    for (i = 0; i < n; i++) {
+        if (ids[i] < 0) return lora__fail(LORA_ERR_INVALID_ARG, "%s: id %zu is %ld: token ids are >= 0", path, i, (long)ids[i]);
+        wide |= ids[i] > 65535;
+    }
+    memset(header, 0, sizeof header);
+    header[0] = wide ? LORA__LLMC_MAGIC_U32 : LORA__LLMC_MAGIC;
+    header[1] = wide ? 7 : 1;
+    header[2] = (int32_t)n;
+    if ((s = lora__atomic_open(&af, path)) != LORA_OK) return s;
+    lora__atomic_write_le(&af, header, sizeof header, 4);
+    if (wide) lora__atomic_write_le(&af, ids, n * sizeof(int32_t), 4);
+    else {
+        uint16_t chunk[4096];
+        for (done = 0; done < n;) {
+            size_t k, m = n - done < 4096 ? n - done : 4096;
+            for (k = 0; k < m; k++) chunk[k] = (uint16_t)ids[done + k];
+            lora__atomic_write_le(&af, chunk, m * sizeof(uint16_t), 2);
+            done += m;
+        }
+    }
+    return lora__atomic_commit(&af);
 }
 
 /* Fisher-Yates over order[0..n) driven by lora_rng seeded with seed (the same on every platform). */

@@ -192,6 +192,28 @@ static void test_token_files(void) {
         CHECK_ERR(lora_data_load_tokens(path, 0, -1, &ds), LORA_ERR_RANGE);
         CHECK(err_has("int32"));
     }
+    /* lora_data_save_tokens writes what lora_data_load_tokens reads: uint16 or, past 65535, uint32 */
+    {
+        const int32_t small[5] = {0, 50256, 7, 65535, 3}, wide[4] = {151643, 1, 65536, 2};
+        const int32_t neg[2] = {5, -2};
+        CHECK_OK(lora_data_save_tokens(path, small, 5));
+        CHECK_OK(lora_data_load_tokens(path, 65536, -1, &ds));
+        if (ds) { CHECK(ds->n_tokens == 5 && memcmp(ds->tokens, small, sizeof small) == 0); lora_data_free(ds); ds = NULL; }
+        {
+            FILE *f = fopen(path, "rb");
+            long size = -1;
+            if (f) { fseek(f, 0, SEEK_END); size = ftell(f); fclose(f); }
+            CHECK(size == 1024 + 2 * 5);
+        }
+        CHECK_OK(lora_data_save_tokens(path, wide, 4));
+        CHECK_OK(lora_data_load_tokens(path, 151936, -1, &ds));
+        if (ds) { CHECK(ds->n_tokens == 4 && memcmp(ds->tokens, wide, sizeof wide) == 0); lora_data_free(ds); ds = NULL; }
+        CHECK_ERR(lora_data_save_tokens(path, neg, 2), LORA_ERR_INVALID_ARG);
+        CHECK(err_has("id 1 is -2"));
+        CHECK_ERR(lora_data_save_tokens(path, small, 0), LORA_ERR_INVALID_ARG);
+        CHECK_OK(lora_data_load_tokens(path, 151936, -1, &ds));        /* the failed saves left the file */
+        if (ds) { CHECK(ds->n_tokens == 4); lora_data_free(ds); ds = NULL; }
+    }
     /* llm.c's eval files are recognised and refused */
     write_llmc(path, 20240522, 1, 6, ids, 6, 9999);
     CHECK_ERR(lora_data_load_tokens(path, 50257, GPT2_EOT, &ds), LORA_ERR_FORMAT);

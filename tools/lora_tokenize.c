@@ -17,8 +17,10 @@
 #include "models.h"
 
 static const char usage[] =
-    "usage: lora-tokenize [--tokenizer PATH] [--special] [--decode] < input\n"
+    "usage: lora-tokenize [--tokenizer PATH] [--special] [--decode] [--out F.bin] < input\n"
     "  encodes standard input (bytes) to token ids printed space-separated on one line;\n"
+    "  --out F.bin writes them instead as a token file for --tokens (llm.c's format: uint16 ids, or\n"
+    "              uint32 ids for vocabularies past 65536, e.g. Qwen's and Llama 3's)\n"
     "  --decode reads ids (separated by spaces, commas or newlines; [ ] ignored) and writes their bytes.\n"
     "  --tokenizer PATH tokenizer.json (or a directory with it), or a directory with encoder.json + vocab.bpe\n"
     "                   or vocab.json + merges.txt (default data/gpt2-tokenizer)\n"
@@ -47,6 +49,7 @@ static int read_all(FILE *f, char **out, size_t *len) {
 int main(int argc, char **argv) {
     cli_args a;
     const char *dir;
+    const char *out_path;
     int special, decode, rc = 0;
     lora_tokenizer *tok = NULL;
     char *in = NULL;
@@ -57,8 +60,10 @@ int main(int argc, char **argv) {
     dir = cli_str(&a, "--tokenizer", NULL);
     special = cli_flag(&a, "--special");
     decode = cli_flag(&a, "--decode");
+    out_path = cli_str(&a, "--out", NULL);
     if (!cli_done(&a)) { fputs(usage, stderr); cli_free(&a); return 2; }
     cli_free(&a);
+    if (decode && out_path) { fprintf(stderr, "lora-tokenize: --out writes encoded ids; it does not go with --decode\n"); return 2; }
     if (!(tok = cli_open_tokenizer("lora-tokenize", dir, NULL))) return 1;
     if (!read_all(stdin, &in, &in_len)) { fprintf(stderr, "lora-tokenize: cannot read standard input\n"); rc = 1; goto out; }
     if (decode) {
@@ -99,7 +104,9 @@ int main(int argc, char **argv) {
         size_t n = 0, k;
         st = lora_encode(tok, in, in_len, special, &ids, &n);
         if (st != LORA_OK) { fprintf(stderr, "lora-tokenize: %s\n", lora_last_error()); rc = 1; }
-        else {
+        else if (out_path) {
+            if (lora_data_save_tokens(out_path, ids, n) != LORA_OK) { fprintf(stderr, "lora-tokenize: %s\n", lora_last_error()); rc = 1; }
+        } else {
             for (k = 0; k < n; k++) printf(k ? " %ld" : "%ld", (long)ids[k]);
             putchar('\n');
         }

@@ -121,6 +121,10 @@ LORA_API lora_status lora_data_load_jsonl_memory(const char *text, size_t len, c
    the byte offset; an empty file fails (LORA_ERR_FORMAT). A sample ends after each id eos
    (pass -1 for one sample). */
 LORA_API lora_status lora_data_load_tokens(const char *path, int vocab, int32_t eos, lora_dataset **out);
+/* Writes n ids as an llm.c token file that lora_data_load_tokens (and llm.c) read: uint16 ids
+   (magic 20240520, version 1) when every id is below 65536, else uint32 ids (llama-3 format, magic
+   20240801, version 7). Atomic (a previous file stays intact on any error). */
+LORA_API lora_status lora_data_save_tokens(const char *path, const int32_t *ids, size_t n);
 /* Loads path by its name: "*.jsonl" / "*.json" with lora_data_load_jsonl, anything else
    with lora_data_load_tokens (vocab = the tokenizer's, or no check when tok is NULL). */
 LORA_API lora_status lora_data_load(const char *path, const lora_tokenizer *tok,

@@ -234,6 +234,38 @@ LORA_API lora_status lora_data_load_tokens(const char *path, int vocab, int32_t 
     return LORA_OK;
 }
 
+LORA_API lora_status lora_data_save_tokens(const char *path, const int32_t *ids, size_t n) {
+    lora_atomic_file af;
+    int32_t header[256];
+    size_t i, done;
+    int wide = 0;
+    lora_status s;
+    if (!path || (!ids && n)) return lora__fail(LORA_ERR_INVALID_ARG, "lora_data_save_tokens: NULL argument");
+    if (n == 0 || n > (size_t)INT32_MAX)
+        return lora__fail(LORA_ERR_INVALID_ARG, "%s: a token file holds 1 to %ld ids, got %zu", path, (long)INT32_MAX, n);
+    for (i = 0; i < n; i++) {
+        if (ids[i] < 0) return lora__fail(LORA_ERR_INVALID_ARG, "%s: id %zu is %ld: token ids are >= 0", path, i, (long)ids[i]);
+        wide |= ids[i] > 65535;
+    }
+    memset(header, 0, sizeof header);
+    header[0] = wide ? LORA__LLMC_MAGIC_U32 : LORA__LLMC_MAGIC;
+    header[1] = wide ? 7 : 1;
+    header[2] = (int32_t)n;
+    if ((s = lora__atomic_open(&af, path)) != LORA_OK) return s;
+    lora__atomic_write_le(&af, header, sizeof header, 4);
+    if (wide) lora__atomic_write_le(&af, ids, n * sizeof(int32_t), 4);
+    else {
+        uint16_t chunk[4096];
+        for (done = 0; done < n;) {
+            size_t k, m = n - done < 4096 ? n - done : 4096;
+            for (k = 0; k < m; k++) chunk[k] = (uint16_t)ids[done + k];
+            lora__atomic_write_le(&af, chunk, m * sizeof(uint16_t), 2);
+            done += m;
+        }
+    }
+    return lora__atomic_commit(&af);
+}
+
 /* Fisher-Yates over order[0..n) driven by lora_rng seeded with seed (the same on every platform). */
 static void lora__shuffle(size_t *order, size_t n, uint64_t seed) {
     lora_rng rng;
