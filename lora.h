@@ -1649,9 +1649,15 @@ LORA_API void lora_parallel_rows(lora_pool *pool, int n, lora_rows_fn fn, void *
 
 /* A linear layer y = x W^T + b (nn.Linear, W (out, in)) or y = x W + b (Conv1D, W (in, out)),
    with an optional LoRA branch + dropout(x) A^T B^T * scaling. The buffers belong to the model
-   (its activation arena); h keeps x A^T from the forward for the backward. */
+   (its activation arena); h keeps x A^T from the forward for the backward. The frozen weight may
+   be held in bf16 (W_bf16, W unused): its products (forward x.W, input gradient dY.W^T) then go
+   through lora_wmat_mul (activation rounded to bf16, fp32 accumulation) with scratch ws of at
+   least lora_linear_scratch bytes; with W (fp32) they are exactly what they were (ws unused). */
 typedef struct lora_linear {
     const float *W;
+    const uint16_t *W_bf16;      /* when not NULL: W in bf16 bit patterns, in W's layout (no dW then) */
+    void *ws;                    /* scratch of the bf16 products (64-byte aligned), or NULL for fp32 */
+    size_t ws_bytes;
     int w_in_out;                /* 1: W is (in, out) (Conv1D); 0: (out, in) (nn.Linear) */
     int in, out;
     const float *bias;           /* (out), or NULL */
@@ -1663,13 +1669,19 @@ typedef struct lora_linear {
     uint64_t dropout_seed;       /* the mask's random stream: a function of the model's seed, step and module */
     float *scratch_in;           /* (N, in) scratch when dropout > 0 */
 } lora_linear;
-/* y (N, out) = the layer applied to x (N, in). Up to LORA_GEMV_MAX_ROWS rows (decoding) stream W
-   once with the matrix-vector kernels (lora_gemv), more go through lora_sgemm. */
-LORA_API void lora_linear_forward(lora_pool *pool, const lora_linear *L, const float *x, float *y, int N);
+/* The view of L's frozen weight as a lora_wmat (fp32 or bf16), and the scratch its forward and
+   input-gradient products need over N rows (0 for fp32). */
+LORA_API lora_wmat lora_linear_wmat(const lora_linear *L);
+LORA_API size_t lora_linear_scratch(const lora_pool *pool, const lora_linear *L, int N);
+/* y (N, out) = the layer applied to x (N, in). fp32: up to LORA_GEMV_MAX_ROWS rows (decoding)
+   stream W once with the matrix-vector kernels (lora_gemv), more go through lora_sgemm; bf16:
+   lora_wmat_mul. Fails (LORA_ERR_INVALID_ARG) only when a bf16 weight's scratch is too small. */
+LORA_API lora_status lora_linear_forward(lora_pool *pool, const lora_linear *L, const float *x, float *y, int N);
 /* Backward: dx (N, in) = dy W (+ the LoRA branch's), overwritten (may be NULL); dW (W's layout)
-   and db accumulate when not NULL; the LoRA gradients accumulate into lm->dA, lm->dB. */
-LORA_API void lora_linear_backward(lora_pool *pool, const lora_linear *L, const float *x, const float *dy, float *dx,
-                                   float *dW, float *db, int N);
+   and db accumulate when not NULL (dW must be NULL for a bf16 weight: LORA_ERR_INVALID_ARG); the
+   LoRA gradients accumulate into lm->dA, lm->dB. */
+LORA_API lora_status lora_linear_backward(lora_pool *pool, const lora_linear *L, const float *x, const float *dy, float *dx,
+                                          float *dW, float *db, int N);
 /* Column sums: db[i] += sum over the N rows of dy[r, i] (a bias's gradient). */
 LORA_API void lora_bias_grad(lora_pool *pool, const float *dy, float *db, int N, int width);
 
@@ -17038,10 +17050,33 @@ static void lora__gv_task(void *vctx, int task, int thread) {
     }
 }
 
-LORA_API void lora_linear_forward(lora_pool *pool, const lora_linear *L, const float *x, float *y, int N) {
+LORA_API lora_wmat lora_linear_wmat(const lora_linear *L) {
+    lora_wmat w;
+    int tr = !L->w_in_out;
+    w.dtype = L->W_bf16 ? LORA_DT_BF16 : LORA_DT_F32;
+    w.rows = tr ? L->out : L->in;
+    w.cols = tr ? L->in : L->out;
+    w.data = L->W_bf16 ? (const void *)L->W_bf16 : (const void *)L->W;
+    return w;
+}
+LORA_API size_t lora_linear_scratch(const lora_pool *pool, const lora_linear *L, int N) {
+    lora_wmat w = lora_linear_wmat(L);
+    size_t f, b;
+    int tr = !L->w_in_out;
+    if (!L->W_bf16 || N <= 0) return 0;
+    f = lora_wmat_mul_scratch(pool, N, &w, tr);
+    b = lora_wmat_mul_scratch(pool, N, &w, !tr);
+    return f > b ? f : b;
+}
+
+LORA_API lora_status lora_linear_forward(lora_pool *pool, const lora_linear *L, const float *x, float *y, int N) {
     const lora_module *lm = L->lm;
     int tr = !L->w_in_out;
-    if (N <= LORA_GEMV_MAX_ROWS && !(L->dropout > 0.0f && L->mask)) {
+    if (L->W_bf16) {
+        lora_wmat w = lora_linear_wmat(L);
+        lora_status s = lora_wmat_mul(pool, N, x, L->in, &w, tr, 0, y, L->out, L->ws, L->ws_bytes);
+        if (s != LORA_OK) return s;   /* then the bias and the LoRA branch as below */
+    } else if (N <= LORA_GEMV_MAX_ROWS && !(L->dropout > 0.0f && L->mask)) {
         lora__gv_job g;
         int threads = lora_pool_threads(pool), n_tasks = 1;
         g.L = L; g.x = x; g.h = L->h; g.y = y; g.N = N; g.isa = lora_pool_isa(pool); g.v = lora_vec(pool);
@@ -17053,9 +17088,10 @@ LORA_API void lora_linear_forward(lora_pool *pool, const lora_linear *L, const f
             n_tasks = (L->out + g.chunk - 1) / g.chunk;
         }
         lora_pool_run(pool, lora__gv_task, &g, n_tasks);
-        return;
+        return LORA_OK;
+    } else {
+        lora_sgemm(pool, 0, tr, N, L->out, L->in, 1.0f, x, L->in, L->W, tr ? L->in : L->out, 0.0f, y, L->out);
     }
-    lora_sgemm(pool, 0, tr, N, L->out, L->in, 1.0f, x, L->in, L->W, tr ? L->in : L->out, 0.0f, y, L->out);
     if (L->bias) {
         lora__lbias_ctx g;
         g.y = y; g.b = L->bias; g.W = L->out; g.v = lora_vec(pool);
@@ -17073,6 +17109,7 @@ LORA_API void lora_linear_forward(lora_pool *pool, const lora_linear *L, const f
         lora_sgemm(pool, 0, 1, N, lm->r, L->in, 1.0f, xin, L->in, lm->A, L->in, 0.0f, L->h, lm->r);
         lora_sgemm(pool, 0, 1, N, L->out, lm->r, lm->scaling, L->h, lm->r, lm->B, lm->r, 1.0f, y, L->out);
     }
+    return LORA_OK;
 }
 
 typedef struct { const float *dy; float *db; int N, W; const lora_vecops *v; } lora__bgrad_ctx;
@@ -17088,16 +17125,23 @@ LORA_API void lora_bias_grad(lora_pool *pool, const float *dy, float *db, int N,
     lora_parallel_rows(pool, width, lora__bgrad_cols, &g);
 }
 
-LORA_API void lora_linear_backward(lora_pool *pool, const lora_linear *L, const float *x, const float *dy, float *dx,
-                                   float *dW, float *db, int N) {
+LORA_API lora_status lora_linear_backward(lora_pool *pool, const lora_linear *L, const float *x, const float *dy, float *dx,
+                                          float *dW, float *db, int N) {
     const lora_module *lm = L->lm;
     int tr = !L->w_in_out, in = L->in, out = L->out;
+    if (L->W_bf16 && dW)
+        return lora_fail(LORA_ERR_INVALID_ARG, "lora_linear_backward: a bf16 weight has no gradient (frozen weights only)");
+    if (L->W_bf16 && dx) {   /* before anything accumulates: a failure changes nothing */
+        lora_wmat w = lora_linear_wmat(L);
+        lora_status s = lora_wmat_mul(pool, N, dy, out, &w, !tr, 0, dx, in, L->ws, L->ws_bytes);
+        if (s != LORA_OK) return s;
+    }
     if (dW) {
         if (tr) lora_sgemm(pool, 1, 0, out, in, N, 1.0f, dy, out, x, in, 1.0f, dW, in);
         else lora_sgemm(pool, 1, 0, in, out, N, 1.0f, x, in, dy, out, 1.0f, dW, out);
     }
     if (db) lora_bias_grad(pool, dy, db, N, out);
-    if (dx) lora_sgemm(pool, 0, tr ? 0 : 1, N, in, out, 1.0f, dy, out, L->W, tr ? in : out, 0.0f, dx, in);
+    if (dx && !L->W_bf16) lora_sgemm(pool, 0, tr ? 0 : 1, N, in, out, 1.0f, dy, out, L->W, tr ? in : out, 0.0f, dx, in);
     if (lm) {
         const float *xin = x;
         int masked = L->dropout > 0.0f && L->mask;
@@ -17121,6 +17165,7 @@ LORA_API void lora_linear_backward(lora_pool *pool, const lora_linear *L, const 
             }
         }
     }
+    return LORA_OK;
 }
 
 LORA_API int32_t lora_target_label(const int32_t *labels, const int32_t *positions, int r, int T) {

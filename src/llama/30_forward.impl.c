@@ -26,7 +26,14 @@ struct llama__acts {
     float *embed;                  /* (N, C) */
     llama__layer_acts *layers;
     float *normf, *rstdf;
-    float *logits;                 /* (N, V); dlogits in place after backward */
+    float *logits;                 /* (N, V), outside the arena, allocated by the first forward that keeps
+                                      logits (not by LoRA training steps: they use the fused output layer);
+                                      dlogits in place after backward */
+    size_t logits_floats;
+    void *ws;                      /* the fused output layer's scratch (lora_lm_head_ce_scratch) */
+    size_t ws_bytes;
+    int32_t *targets;              /* (N) the label each row predicts, or -1 (fused path) */
+    int fused;                     /* the last forward ran the fused output layer: d_ln holds its input gradient */
     float *row_loss;
     float *cos, *sin;              /* (N, D/2) RoPE tables of the batch's positions */
     float *act;                    /* (N, I) silu(gate) * up of the current layer */
@@ -50,6 +57,9 @@ struct llama__acts {
 static void llama__acts_free(llama__acts *a) {
     if (!a) return;
     lora_free_aligned(a->arena);
+    lora_free_aligned(a->logits);
+    lora_free_aligned(a->ws);
+    lora_free(a->targets);
     lora_free(a->mask_arena);
     lora_free(a->layers);
     lora_free(a->lora_h);
@@ -72,7 +82,7 @@ typedef struct { float **ptr; size_t floats; } llama__act_size;
 
 static int llama__act_sizes(llama__acts *a, const llama_config *c, int n_linears, int B, int T, int r, int threads,
                             llama__act_size *t) {
-    const size_t N = (size_t)B * T, C = (size_t)c->hidden_size, I = (size_t)c->intermediate_size, V = (size_t)c->vocab_size;
+    const size_t N = (size_t)B * T, C = (size_t)c->hidden_size, I = (size_t)c->intermediate_size;
     const size_t D = (size_t)c->head_dim, H = (size_t)c->n_head, KV = (size_t)c->n_kv_head, QD = H * D, KD = KV * D;
     const size_t R = (size_t)(r > 0 ? r : 1), qk = llama__qk_norm(c) ? 1 : 0;
     size_t maxin = I > C ? I : C;
@@ -96,7 +106,6 @@ static int llama__act_sizes(llama__acts *a, const llama_config *c, int n_linears
 #undef LLAMA__LA
     }
     LLAMA__ACT(a->normf, N * C); LLAMA__ACT(a->rstdf, N);
-    LLAMA__ACT(a->logits, N * V);
     LLAMA__ACT(a->row_loss, N);
     LLAMA__ACT(a->cos, N * (D / 2)); LLAMA__ACT(a->sin, N * (D / 2));
     LLAMA__ACT(a->act, N * I);
@@ -154,8 +163,9 @@ static lora_status llama__acts_ensure(llama_model *m, int B, int T) {
         a->arena = (float *)lora_alloc_aligned(a->n_floats * sizeof(float), "activations");
         a->inputs = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
         a->labels = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
+        a->targets = (int32_t *)lora_malloc(sizeof(int32_t) * N, "activations");
         if (mask_bytes) a->mask_arena = (unsigned char *)lora_malloc(mask_bytes, "dropout masks");
-        if (!a->arena || !a->inputs || !a->labels || (mask_bytes && !a->mask_arena)) {
+        if (!a->arena || !a->inputs || !a->labels || !a->targets || (mask_bytes && !a->mask_arena)) {
             lora_free(t);
             llama__acts_free(a);
             return LORA_ERR_OOM;
@@ -182,7 +192,8 @@ static lora_status llama__acts_ensure(llama_model *m, int B, int T) {
 static void llama__estimate(const llama_config *cfg, const lora_adapter *ad, int full, int B, int T, int threads,
                             lora_memory_estimate *out) {
     int r = llama__adapter_rank(ad), i, n, n_lin;
-    size_t lora_vals = 0, masks = 0, weights_f, trainable;
+    size_t lora_vals = 0, masks = 0, weights_f, trainable, N = (size_t)B * T, V, extra;
+    lora_wmat w;
     llama__act_size *t;
     memset(out, 0, sizeof *out);
     if (!cfg || B <= 0 || T <= 0) return;
@@ -196,8 +207,14 @@ static void llama__estimate(const llama_config *cfg, const lora_adapter *ad, int
     }
     if (!(t = llama__act_table(NULL, cfg, n_lin, B, T, r, threads, &n))) return;
     trainable = full ? weights_f : lora_vals;
+    /* full fine-tuning and lm_head as a LoRA target keep every logit (the unfused output layer);
+       LoRA training runs the fused one (a chunk of logits at a time, one thread's share counted) */
+    V = (size_t)cfg->vocab_size;
+    w.dtype = LORA_DT_F32; w.rows = cfg->vocab_size; w.cols = cfg->hidden_size; w.data = NULL;
+    if (full || (ad && lora_adapter_find(ad, "lm_head"))) extra = N * V * sizeof(float);
+    else extra = lora_lm_head_ce_scratch(NULL, B * T, &w);
     out->weights = weights_f * sizeof(float);
-    out->activations = llama__act_total(t, n) * sizeof(float) + masks;
+    out->activations = llama__act_total(t, n) * sizeof(float) + masks + extra;
     out->adapter = lora_vals * sizeof(float);
     out->gradients = trainable * sizeof(float);
     out->optimizer = 2 * trainable * sizeof(float);
@@ -481,6 +498,28 @@ static lora_status llama__forward(llama_model *m, const int32_t *inputs, const i
     if ((s = llama__set_positions(m, positions, B, T)) != LORA_OK) { if (m->acts) m->acts->has_forward = 0; return s; }
     if ((s = llama__acts_ensure(m, B, T)) != LORA_OK) return s;
     a = m->acts;
+    a->has_forward = 0;
+    a->fused = labels && m->training && !m->full && !lora_adapter_module(m->adapter, m->n_linears - 1);
+    /* before any product: a failure leaves nothing behind */
+    if (!a->fused && (size_t)N * c->vocab_size > a->logits_floats) {   /* logits for every row (inference, evaluation,
+                                                                          full fine-tuning, lm_head as a LoRA target) */
+        lora_free_aligned(a->logits);
+        a->logits_floats = 0;
+        if (!(a->logits = (float *)lora_alloc_aligned((size_t)N * c->vocab_size * sizeof(float), "logits"))) return LORA_ERR_OOM;
+        a->logits_floats = (size_t)N * c->vocab_size;
+    }
+    if (a->fused) {
+        lora_wmat w;
+        size_t need;
+        w.dtype = LORA_DT_F32; w.rows = c->vocab_size; w.cols = C; w.data = NULL;
+        need = lora_lm_head_ce_scratch(m->pool, N, &w);
+        if (need > a->ws_bytes) {
+            lora_free_aligned(a->ws);
+            a->ws_bytes = 0;
+            if (!(a->ws = lora_alloc_aligned(need, "output layer scratch"))) return LORA_ERR_OOM;
+            a->ws_bytes = need;
+        }
+    }
     memcpy(a->inputs, inputs, sizeof(int32_t) * (size_t)N);
     if (m->training) m->dropout_step++;
     {
@@ -526,12 +565,36 @@ static lora_status llama__forward(llama_model *m, const int32_t *inputs, const i
         llama__addrows(m, la->res2, la->res3, la->res3, N, C);
     }
     llama__rms_forward(m, llama__layer_input(m, c->n_layer), llama__t(m, m->t_norm), a->normf, a->rstdf, N, C);
-    llama__linear_forward(m, m->n_linears - 1, a->normf, a->logits, N);
-    a->has_forward = 1;
-    a->has_labels = labels != NULL;
     a->loss = NAN;
     a->count = 0;
     (void)I;
+    if (a->fused) {
+        /* a LoRA training step: logits, loss and the output layer's input gradient only on the rows
+           with a label, LORA_CE_CHUNK_ROWS at a time (lora_lm_head_ce); d_ln keeps that gradient */
+        int r, count = 0;
+        double sum = 0.0;
+        lora_wmat W;
+        W.dtype = LORA_DT_F32; W.rows = c->vocab_size; W.cols = C; W.data = llama__t(m, m->t_head);
+        memcpy(a->labels, labels, sizeof(int32_t) * (size_t)N);
+        for (r = 0; r < N; r++) {
+            int32_t t = lora_target_label(labels, m->pos, r, T);
+            a->targets[r] = t == LORA_IGNORE_LABEL ? -1 : t;
+            count += t != LORA_IGNORE_LABEL;
+        }
+        if ((s = lora_lm_head_ce(m->pool, &W, N, a->normf, C, a->targets, count ? 1.0f / (float)count : 0.0f, a->row_loss,
+                                 count ? a->d_ln : NULL, C, NULL, a->ws, a->ws_bytes)) != LORA_OK)
+            return s;
+        for (r = 0; r < N; r++) sum += a->row_loss[r];
+        a->count = count;
+        a->loss = count ? (float)(sum / count) : NAN;
+        if (loss) *loss = a->loss;
+        a->has_forward = 1;
+        a->has_labels = 1;
+        return LORA_OK;
+    }
+    llama__linear_forward(m, m->n_linears - 1, a->normf, a->logits, N);
+    a->has_forward = 1;
+    a->has_labels = labels != NULL;
     if (labels) {
         double sum = 0.0;
         memcpy(a->labels, labels, sizeof(int32_t) * (size_t)N);
@@ -580,11 +643,11 @@ static lora_status llama__backward(llama_model *m) {
     if (a->count <= 0) return lora_fail(LORA_ERR_NUMERIC, "llama backward: every label is ignored (-100), the loss is undefined");
     if (!m->adapter && !m->full) return lora_fail(LORA_ERR_INVALID_ARG, "llama backward: nothing to train (no adapter attached and full fine-tuning off)");
     B = a->cur_B; T = a->cur_T; N = B * T;
-    lora_cross_entropy_backward(m->pool, a->logits, a->labels, m->pos, B, T, c->vocab_size, a->count);
+    if (!a->fused) lora_cross_entropy_backward(m->pool, a->logits, a->labels, m->pos, B, T, c->vocab_size, a->count);
     a->has_forward = 0;
     low = llama__lowest_trainable_layer(m);
     memset(a->d_res, 0, sizeof(float) * (size_t)N * C);
-    llama__linear_backward(m, m->n_linears - 1, a->normf, a->logits, a->d_ln, N);
+    if (!a->fused) llama__linear_backward(m, m->n_linears - 1, a->normf, a->logits, a->d_ln, N);
     llama__rms_backward(m, a->d_ln, llama__layer_input(m, c->n_layer), llama__t(m, m->t_norm), a->rstdf,
                         low < c->n_layer ? a->d_res : NULL, llama__grad(m, m->t_norm), N, C);
     for (l = c->n_layer - 1; l >= low; l--) {

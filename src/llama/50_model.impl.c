@@ -206,7 +206,7 @@ static lora_status llama__op_forward(lora_model *b, const int32_t *in, const int
 }
 static const float *llama__op_logits(const lora_model *b) {
     const llama_model *m = llama__ofc(b);
-    return m->acts && m->acts->has_forward ? m->acts->logits : NULL;
+    return m->acts && m->acts->has_forward && !m->acts->fused ? m->acts->logits : NULL;
 }
 static lora_status llama__op_backward(lora_model *b) { return llama__backward(llama__of(b)); }
 static void llama__op_zero_grad(lora_model *b) {
@@ -224,7 +224,7 @@ static size_t llama__op_memory(const lora_model *b) {
     size_t n = 0;
     if (m->params) n += m->n_floats * sizeof(float);
     if (m->grads) n += m->n_floats * sizeof(float);
-    if (m->acts) n += m->acts->n_floats * sizeof(float) + m->acts->mask_bytes;
+    if (m->acts) n += (m->acts->n_floats + m->acts->logits_floats) * sizeof(float) + m->acts->mask_bytes + m->acts->ws_bytes;
     return n;
 }
 static lora_status llama__op_kv_create(const lora_model *b, int max_T, lora_kv **out) {

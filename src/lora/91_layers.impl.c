@@ -61,10 +61,33 @@ static void lora__gv_task(void *vctx, int task, int thread) {
     }
 }
 
-LORA_API void lora_linear_forward(lora_pool *pool, const lora_linear *L, const float *x, float *y, int N) {
+LORA_API lora_wmat lora_linear_wmat(const lora_linear *L) {
+    lora_wmat w;
+    int tr = !L->w_in_out;
+    w.dtype = L->W_bf16 ? LORA_DT_BF16 : LORA_DT_F32;
+    w.rows = tr ? L->out : L->in;
+    w.cols = tr ? L->in : L->out;
+    w.data = L->W_bf16 ? (const void *)L->W_bf16 : (const void *)L->W;
+    return w;
+}
+LORA_API size_t lora_linear_scratch(const lora_pool *pool, const lora_linear *L, int N) {
+    lora_wmat w = lora_linear_wmat(L);
+    size_t f, b;
+    int tr = !L->w_in_out;
+    if (!L->W_bf16 || N <= 0) return 0;
+    f = lora_wmat_mul_scratch(pool, N, &w, tr);
+    b = lora_wmat_mul_scratch(pool, N, &w, !tr);
+    return f > b ? f : b;
+}
+
+LORA_API lora_status lora_linear_forward(lora_pool *pool, const lora_linear *L, const float *x, float *y, int N) {
     const lora_module *lm = L->lm;
     int tr = !L->w_in_out;
-    if (N <= LORA_GEMV_MAX_ROWS && !(L->dropout > 0.0f && L->mask)) {
+    if (L->W_bf16) {
+        lora_wmat w = lora_linear_wmat(L);
+        lora_status s = lora_wmat_mul(pool, N, x, L->in, &w, tr, 0, y, L->out, L->ws, L->ws_bytes);
+        if (s != LORA_OK) return s;   /* then the bias and the LoRA branch as below */
+    } else if (N <= LORA_GEMV_MAX_ROWS && !(L->dropout > 0.0f && L->mask)) {
         lora__gv_job g;
         int threads = lora_pool_threads(pool), n_tasks = 1;
         g.L = L; g.x = x; g.h = L->h; g.y = y; g.N = N; g.isa = lora_pool_isa(pool); g.v = lora_vec(pool);
@@ -76,9 +99,10 @@ LORA_API void lora_linear_forward(lora_pool *pool, const lora_linear *L, const f
             n_tasks = (L->out + g.chunk - 1) / g.chunk;
         }
         lora_pool_run(pool, lora__gv_task, &g, n_tasks);
-        return;
+        return LORA_OK;
+    } else {
+        lora_sgemm(pool, 0, tr, N, L->out, L->in, 1.0f, x, L->in, L->W, tr ? L->in : L->out, 0.0f, y, L->out);
     }
-    lora_sgemm(pool, 0, tr, N, L->out, L->in, 1.0f, x, L->in, L->W, tr ? L->in : L->out, 0.0f, y, L->out);
     if (L->bias) {
         lora__lbias_ctx g;
         g.y = y; g.b = L->bias; g.W = L->out; g.v = lora_vec(pool);
@@ -96,6 +120,7 @@ LORA_API void lora_linear_forward(lora_pool *pool, const lora_linear *L, const f
         lora_sgemm(pool, 0, 1, N, lm->r, L->in, 1.0f, xin, L->in, lm->A, L->in, 0.0f, L->h, lm->r);
         lora_sgemm(pool, 0, 1, N, L->out, lm->r, lm->scaling, L->h, lm->r, lm->B, lm->r, 1.0f, y, L->out);
     }
+    return LORA_OK;
 }
 
 typedef struct { const float *dy; float *db; int N, W; const lora_vecops *v; } lora__bgrad_ctx;
@@ -111,16 +136,23 @@ LORA_API void lora_bias_grad(lora_pool *pool, const float *dy, float *db, int N,
     lora_parallel_rows(pool, width, lora__bgrad_cols, &g);
 }
 
-LORA_API void lora_linear_backward(lora_pool *pool, const lora_linear *L, const float *x, const float *dy, float *dx,
-                                   float *dW, float *db, int N) {
+LORA_API lora_status lora_linear_backward(lora_pool *pool, const lora_linear *L, const float *x, const float *dy, float *dx,
+                                          float *dW, float *db, int N) {
     const lora_module *lm = L->lm;
     int tr = !L->w_in_out, in = L->in, out = L->out;
+    if (L->W_bf16 && dW)
+        return lora_fail(LORA_ERR_INVALID_ARG, "lora_linear_backward: a bf16 weight has no gradient (frozen weights only)");
+    if (L->W_bf16 && dx) {   /* before anything accumulates: a failure changes nothing */
+        lora_wmat w = lora_linear_wmat(L);
+        lora_status s = lora_wmat_mul(pool, N, dy, out, &w, !tr, 0, dx, in, L->ws, L->ws_bytes);
+        if (s != LORA_OK) return s;
+    }
     if (dW) {
         if (tr) lora_sgemm(pool, 1, 0, out, in, N, 1.0f, dy, out, x, in, 1.0f, dW, in);
         else lora_sgemm(pool, 1, 0, in, out, N, 1.0f, x, in, dy, out, 1.0f, dW, out);
     }
     if (db) lora_bias_grad(pool, dy, db, N, out);
-    if (dx) lora_sgemm(pool, 0, tr ? 0 : 1, N, in, out, 1.0f, dy, out, L->W, tr ? in : out, 0.0f, dx, in);
+    if (dx && !L->W_bf16) lora_sgemm(pool, 0, tr ? 0 : 1, N, in, out, 1.0f, dy, out, L->W, tr ? in : out, 0.0f, dx, in);
     if (lm) {
         const float *xin = x;
         int masked = L->dropout > 0.0f && L->mask;
@@ -144,6 +176,7 @@ LORA_API void lora_linear_backward(lora_pool *pool, const lora_linear *L, const 
             }
         }
     }
+    return LORA_OK;
 }
 
 LORA_API int32_t lora_target_label(const int32_t *labels, const int32_t *positions, int r, int T) {
