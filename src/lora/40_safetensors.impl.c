@@ -367,55 +367,53 @@ LORA_API lora_status lora_st_open_memory(const void *data, size_t size, const ch
     return LORA_OK;
 }
 
-LORA_API lora_status lora_st_open(const char *path, lora_safetensors **out) {
-    lora_safetensors *st;
-    lora__st_impl *im;
+/* A whole file's bytes, read-only, for a parser: mapped where mmap exists (*kind 1, release with
+   munmap), else read into memory once (*kind 2, release with LORA_FREE); also an empty file. */
+static lora_status lora__file_view(const char *path, int *kind, void **owned, size_t *size) {
     lora_status s;
-    const unsigned char *base = NULL;
-    size_t size = 0;
-    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_st_open: out is NULL");
-    *out = NULL;
-    if (!path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_st_open: path is NULL");
-    if ((s = lora__st_new(path, &st)) != LORA_OK) return s;
-    im = (lora__st_impl *)st->impl_;
+    char *buf;
+    size_t len;
+    *kind = 0; *owned = NULL; *size = 0;
 #ifdef LORA__ST_MMAP
     {
         struct stat sb;
         int fd = open(path, O_RDONLY);
-        if (fd < 0) {
-            s = lora__fail(errno == ENOENT ? LORA_ERR_NOT_FOUND : LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-            lora_st_close(st);
-            return s;
-        }
-        if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-            s = lora__fail(LORA_ERR_IO, "%s: not a regular file", path);
-            close(fd); lora_st_close(st);
-            return s;
-        }
+        if (fd < 0) return lora__fail(errno == ENOENT ? LORA_ERR_NOT_FOUND : LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) { close(fd); return lora__fail(LORA_ERR_IO, "%s: not a regular file", path); }
         if ((uint64_t)sb.st_size > (uint64_t)((size_t)-1)) {
-            s = lora__fail(LORA_ERR_IO, "%s: file too large to map on this system", path);
-            close(fd); lora_st_close(st);
-            return s;
+            close(fd);
+            return lora__fail(LORA_ERR_IO, "%s: file too large to map on this system", path);
         }
-        size = (size_t)sb.st_size;
-        if (size > 0) {
-            void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (sb.st_size > 0) {
+            void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
             if (m != MAP_FAILED) {
-                im->kind = 1; im->owned = m; im->owned_size = size;
-                base = (const unsigned char *)m;
+                close(fd);
+                *kind = 1; *owned = m; *size = (size_t)sb.st_size;
+                return LORA_OK;
             }
         }
         close(fd);
     }
 #endif
-    if (!base) {   /* no mmap (or an empty file): read the file into memory once */
-        char *buf;
-        size_t len;
-        if ((s = lora__read_file(path, &buf, &len)) != LORA_OK) { lora_st_close(st); return s; }
-        im->kind = 2; im->owned = buf; im->owned_size = len;
-        base = (const unsigned char *)buf; size = len;
+    if ((s = lora__read_file(path, &buf, &len)) != LORA_OK) return s;   /* no mmap, or an empty file */
+    *kind = 2; *owned = buf; *size = len;
+    return LORA_OK;
+}
+
+LORA_API lora_status lora_st_open(const char *path, lora_safetensors **out) {
+    lora_safetensors *st;
+    lora__st_impl *im;
+    lora_status s;
+    if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_st_open: out is NULL");
+    *out = NULL;
+    if (!path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_st_open: path is NULL");
+    if ((s = lora__st_new(path, &st)) != LORA_OK) return s;
+    im = (lora__st_impl *)st->impl_;
+    if ((s = lora__file_view(path, &im->kind, &im->owned, &im->owned_size)) != LORA_OK ||
+        (s = lora__st_parse((const unsigned char *)im->owned, im->owned_size, st)) != LORA_OK) {
+        lora_st_close(st);
+        return s;
     }
-    if ((s = lora__st_parse(base, size, st)) != LORA_OK) { lora_st_close(st); return s; }
     *out = st;
     return LORA_OK;
 }

@@ -382,51 +382,16 @@ LORA_API lora_status lora_gguf_open(const char *path, lora_gguf **out) {
     lora_gguf *g;
     lora__gguf_impl *im;
     lora_status s;
-    const unsigned char *base = NULL;
-    size_t size = 0;
     if (!out) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_open: out is NULL");
     *out = NULL;
     if (!path) return lora__fail(LORA_ERR_INVALID_ARG, "lora_gguf_open: path is NULL");
     if ((s = lora__gguf_new(path, &g)) != LORA_OK) return s;
     im = (lora__gguf_impl *)g->impl_;
-#ifdef LORA__ST_MMAP
-    {
-        struct stat sb;
-        int fd = open(path, O_RDONLY);
-        if (fd < 0) {
-            s = lora__fail(errno == ENOENT ? LORA_ERR_NOT_FOUND : LORA_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-            lora_gguf_close(g);
-            return s;
-        }
-        if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-            s = lora__fail(LORA_ERR_IO, "%s: not a regular file", path);
-            close(fd); lora_gguf_close(g);
-            return s;
-        }
-        if ((uint64_t)sb.st_size > (uint64_t)((size_t)-1)) {
-            s = lora__fail(LORA_ERR_IO, "%s: file too large to map on this system", path);
-            close(fd); lora_gguf_close(g);
-            return s;
-        }
-        size = (size_t)sb.st_size;
-        if (size > 0) {
-            void *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-            if (m != MAP_FAILED) {
-                im->kind = 1; im->owned = m; im->owned_size = size;
-                base = (const unsigned char *)m;
-            }
-        }
-        close(fd);
+    if ((s = lora__file_view(path, &im->kind, &im->owned, &im->owned_size)) != LORA_OK ||
+        (s = lora__gguf_parse((const unsigned char *)im->owned, im->owned_size, g)) != LORA_OK) {
+        lora_gguf_close(g);
+        return s;
     }
-#endif
-    if (!base) {
-        char *buf;
-        size_t len;
-        if ((s = lora__read_file(path, &buf, &len)) != LORA_OK) { lora_gguf_close(g); return s; }
-        im->kind = 2; im->owned = buf; im->owned_size = len;
-        base = (const unsigned char *)buf; size = len;
-    }
-    if ((s = lora__gguf_parse(base, size, g)) != LORA_OK) { lora_gguf_close(g); return s; }
     *out = g;
     return LORA_OK;
 }
