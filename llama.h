@@ -2130,18 +2130,6 @@ static lora_status llama__op_gguf_module(const lora_model *b, int module, char n
 }
 
 /* ---- import ---- */
-/* nonzero when path is a GGUF file whose general.architecture is llama, qwen2 or qwen3 */
-static int llama__gguf_is_llama(const char *path) {
-    lora_gguf *g = NULL;
-    const char *arch = NULL;
-    int yes;
-    if (!lora_gguf_probe(path) || lora_gguf_open(path, &g) != LORA_OK) return 0;
-    yes = lora_gguf_get_str(g, "general.architecture", &arch) == LORA_OK &&
-          (strcmp(arch, "llama") == 0 || strcmp(arch, "qwen2") == 0 || strcmp(arch, "qwen3") == 0);
-    lora_gguf_close(g);
-    return yes;
-}
-
 static lora_status llama__gguf_int(const lora_gguf *g, const char *arch, const char *suffix, int *out, int required) {
     char key[96];
     int64_t v;
@@ -2746,7 +2734,7 @@ static lora_status llama__family_shape(const char *preset, lora_model **out) {
     return LORA_OK;
 }
 static const lora_model_family llama__family = {
-    "llama", llama__model_types, llama__preset_names, llama__gguf_is_llama, llama__family_load, llama__family_preset, llama__family_shape,
+    "llama", llama__model_types, llama__preset_names, NULL, llama__family_load, llama__family_preset, llama__family_shape,
     NULL, NULL  /* bf16 frozen weights: not yet (lora_model_open_as refuses them for this family) */
 };
 LORA_API const lora_model_family *llama_family(void) { return &llama__family; }

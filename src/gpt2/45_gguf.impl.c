@@ -109,17 +109,6 @@ static lora_status gpt2__op_gguf_module(const lora_model *b, int module, char na
     return LORA_OK;
 }
 
-/* nonzero when path is a GGUF file whose general.architecture is "gpt2" */
-static int gpt2__gguf_is_gpt2(const char *path) {
-    lora_gguf *g = NULL;
-    const char *arch = NULL;
-    int yes;
-    if (!lora_gguf_probe(path) || lora_gguf_open(path, &g) != LORA_OK) return 0;
-    yes = lora_gguf_get_str(g, "general.architecture", &arch) == LORA_OK && strcmp(arch, "gpt2") == 0;
-    lora_gguf_close(g);
-    return yes;
-}
-
 static lora_status gpt2__gguf_u32(const lora_gguf *g, const char *key, int *out) {
     int64_t v;
     lora_status s = lora_gguf_get_int(g, key, &v);

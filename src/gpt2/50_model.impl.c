@@ -128,7 +128,6 @@ static int gpt2__probe(const char *path) {
     unsigned char b[4];
     FILE *f;
     size_t got;
-    if (lora_gguf_probe(path)) return gpt2__gguf_is_gpt2(path);
     f = fopen(path, "rb");
     if (!f) return 0;
     got = fread(b, 1, 4, f);

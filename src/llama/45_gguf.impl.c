@@ -213,18 +213,6 @@ static lora_status llama__op_gguf_module(const lora_model *b, int module, char n
 }
 
 /* ---- import ---- */
-/* nonzero when path is a GGUF file whose general.architecture is llama, qwen2 or qwen3 */
-static int llama__gguf_is_llama(const char *path) {
-    lora_gguf *g = NULL;
-    const char *arch = NULL;
-    int yes;
-    if (!lora_gguf_probe(path) || lora_gguf_open(path, &g) != LORA_OK) return 0;
-    yes = lora_gguf_get_str(g, "general.architecture", &arch) == LORA_OK &&
-          (strcmp(arch, "llama") == 0 || strcmp(arch, "qwen2") == 0 || strcmp(arch, "qwen3") == 0);
-    lora_gguf_close(g);
-    return yes;
-}
-
 static lora_status llama__gguf_int(const lora_gguf *g, const char *arch, const char *suffix, int *out, int required) {
     char key[96];
     int64_t v;

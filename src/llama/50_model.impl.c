@@ -363,7 +363,7 @@ static lora_status llama__family_shape(const char *preset, lora_model **out) {
     return LORA_OK;
 }
 static const lora_model_family llama__family = {
-    "llama", llama__model_types, llama__preset_names, llama__gguf_is_llama, llama__family_load, llama__family_preset, llama__family_shape,
+    "llama", llama__model_types, llama__preset_names, NULL, llama__family_load, llama__family_preset, llama__family_shape,
     NULL, NULL  /* bf16 frozen weights: not yet (lora_model_open_as refuses them for this family) */
 };
 LORA_API const lora_model_family *llama_family(void) { return &llama__family; }
